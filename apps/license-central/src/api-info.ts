@@ -1,0 +1,12 @@
+import type { ApiInfo } from '@leasehold/http';
+
+export const LICENSE_CENTRAL_API: ApiInfo = {
+  title: 'Leasehold license-central',
+  description:
+    'The vendor API (`/v1`, vendor API key), the platform operator API (`/operator/v1`, operator token) ' +
+    'and health probes (`/health`).',
+  bearerSchemes: {
+    'vendor-key': 'A vendor API key: `lh_<prefix>_<secret>`.',
+    operator: 'The platform operator token (OPERATOR_TOKEN).',
+  },
+};

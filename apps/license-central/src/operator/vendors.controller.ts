@@ -1,0 +1,41 @@
+import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticate } from '@leasehold/auth';
+import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-vendors';
+import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
+import { VendorErrors } from '../error-responses';
+import { CreatedVendorDto, CreateVendorDto, SetVendorStatusDto, VendorDto, VendorPageDto } from './vendors.dto';
+
+/** The platform operator's vendor registry (`Authorization: Bearer <OPERATOR_TOKEN>`). */
+@ApiTags('operator')
+@Authenticate('operator')
+@VendorErrors()
+@Controller('operator/v1/vendors')
+export class VendorsController {
+  constructor(private readonly vendors: VendorsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CreatedVendorDto, description: "The vendor and its first API key (the key's secret is shown only here)." })
+  @VendorErrors(409)
+  create(@Body() body: CreateVendorDto): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
+    return this.vendors.create(body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: VendorPageDto })
+  async list(@Query() query: PageQueryDto): Promise<Page<VendorView>> {
+    return toPage(await this.vendors.list({ take: query.limit + 1, cursor: query.cursor }), query.limit, (v) => v);
+  }
+
+  @Get(':vendorId')
+  @ApiOkResponse({ type: VendorDto })
+  get(@IdParam('vendorId') id: string): Promise<VendorView> {
+    return this.vendors.get(id);
+  }
+
+  @Patch(':vendorId/status')
+  @ApiOkResponse({ type: VendorDto, description: 'Suspend or re-activate a vendor; a suspended vendor\'s keys answer VENDOR_SUSPENDED.' })
+  setStatus(@IdParam('vendorId') id: string, @Body() body: SetVendorStatusDto): Promise<VendorView> {
+    return this.vendors.setStatus(id, body.status);
+  }
+}

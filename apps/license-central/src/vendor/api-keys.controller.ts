@@ -1,0 +1,41 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticate } from '@leasehold/auth';
+import { ApiKeysService, ApiKeyView, CreatedApiKey } from '@leasehold/domain-vendors';
+import { IdParam, Page, toPage } from '@leasehold/http';
+import { VendorErrors } from '../error-responses';
+import { ApiKeyDto, ApiKeyListQueryDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+
+@ApiTags('api-keys')
+@Authenticate('vendor-key')
+@VendorErrors()
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this answer only.' })
+  create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKey> {
+    return this.apiKeys.create({ name: body.name, expiresAt: body.expiresAt ?? null });
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ApiKeyPageDto })
+  async list(@Query() query: ApiKeyListQueryDto): Promise<Page<ApiKeyView>> {
+    const rows = await this.apiKeys.list({ take: query.limit + 1, cursor: query.cursor, includeRevoked: query.includeRevoked });
+    return toPage(rows, query.limit, (k) => k);
+  }
+
+  @Get(':apiKeyId')
+  @ApiOkResponse({ type: ApiKeyDto })
+  get(@IdParam('apiKeyId') id: string): Promise<ApiKeyView> {
+    return this.apiKeys.get(id);
+  }
+
+  @Post(':apiKeyId/revoke')
+  @ApiOkResponse({ type: ApiKeyDto })
+  @VendorErrors(409)
+  revoke(@IdParam('apiKeyId') id: string): Promise<ApiKeyView> {
+    return this.apiKeys.revoke(id);
+  }
+}

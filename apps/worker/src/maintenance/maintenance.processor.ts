@@ -1,0 +1,35 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { ApiKeysService } from '@leasehold/domain-vendors';
+import { MAINTENANCE_JOBS, MaintenanceJobName, QUEUES } from '@leasehold/queues';
+import { IdempotencyService } from '@leasehold/http';
+
+/** Periodic clean-up. Each job is idempotent: it deletes what is past its retention, whenever it runs. */
+@Processor(QUEUES.maintenance)
+export class MaintenanceProcessor extends WorkerHost {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly idempotency: IdempotencyService,
+  ) {
+    super();
+  }
+
+  async process(job: Job<unknown, { deleted: number }, MaintenanceJobName>): Promise<{ deleted: number }> {
+    let deleted: number;
+    switch (job.name) {
+      case MAINTENANCE_JOBS.purgeEndedApiKeys:
+        deleted = await this.apiKeys.purgeEnded();
+        break;
+      case MAINTENANCE_JOBS.purgeIdempotencyRecords:
+        deleted = await this.idempotency.purgeExpired();
+        break;
+      default:
+        throw new Error(`Unknown maintenance job ${String(job.name)}`);
+    }
+    this.logger.log({ job: job.name, deleted }, 'maintenance job done');
+    return { deleted };
+  }
+}

@@ -1,0 +1,16 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth } from '@nestjs/swagger';
+
+export const AUTH_METHODS = 'leasehold:authMethods';
+
+/** The Passport strategies of Leasehold, by name. */
+export type AuthMethod = 'vendor-key' | 'operator';
+
+/** Requires one of the given authentication methods (and documents it in OpenAPI). */
+export const Authenticate = (...methods: AuthMethod[]) =>
+  applyDecorators(SetMetadata(AUTH_METHODS, methods), ...methods.map((m) => ApiBearerAuth(m)));
+
+/** The authenticated caller, as returned by the strategy's `validate`. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
+  return ctx.switchToHttp().getRequest<{ user?: unknown }>().user;
+});

@@ -1,0 +1,31 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { ConfigService } from '@leasehold/config';
+import { DomainError } from '@leasehold/errors';
+
+export interface OperatorPrincipal {
+  kind: 'operator';
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** `Authorization: Bearer <OPERATOR_TOKEN>`: the platform operator (creates vendors). */
+@Injectable()
+export class OperatorStrategy extends PassportStrategy(Strategy, 'operator') {
+  private readonly expected: Buffer;
+
+  constructor(config: ConfigService) {
+    super();
+    this.expected = digest(config.get('OPERATOR_TOKEN'));
+  }
+
+  validate(token: string): OperatorPrincipal {
+    // Compare digests so the comparison takes the same time whatever the token's length.
+    if (!timingSafeEqual(digest(token), this.expected)) {
+      throw new DomainError('OPERATOR_TOKEN_INVALID', 'The operator token is wrong');
+    }
+    return { kind: 'operator' };
+  }
+}

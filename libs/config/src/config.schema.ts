@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+// Development defaults let `npm start` work on a fresh clone; in production every secret must be
+// given explicitly (see `loadConfig`).
+const DEV_DEFAULTS = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/leasehold',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  OPERATOR_TOKEN: 'dev-operator-token-0123456789abcdef',
+  JWT_SECRET: 'dev-jwt-secret-0123456789abcdef0123456789',
+  // 32 bytes, base64: encrypts vendors' signing keys at rest.
+  PLATFORM_KEY: 'ZGV2LXBsYXRmb3JtLWtleS0wMTIzNDU2Nzg5YWJjZGU=',
+} as const;
+
+export const SECRET_VARIABLES = ['OPERATOR_TOKEN', 'JWT_SECRET', 'PLATFORM_KEY'] as const;
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LICENSE_CENTRAL_PORT: port.default(3000),
+  PORTAL_PORT: port.default(3001),
+  WORKER_PORT: port.default(3002),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: redisUrl,
+  /** Prefix of every Redis key and BullMQ queue, so several installations (or test runs) can share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    .default('leasehold'),
+  OPERATOR_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  PLATFORM_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n') +
+        '\nSet these environment variables (see the configuration table in README.md).',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates the environment once. Throws ConfigError naming every bad variable.
+ * Outside production, missing connection strings and secrets fall back to local defaults.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const nodeEnv = env['NODE_ENV'] ?? 'development';
+  const input: Record<string, string | undefined> = { ...env };
+  // Empty strings count as "not set".
+  for (const [k, v] of Object.entries(input)) if (v === '') delete input[k];
+  if (nodeEnv !== 'production') {
+    for (const [k, v] of Object.entries(DEV_DEFAULTS)) input[k] ??= v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(root)'),
+        message: issue.code === 'invalid_type' && input[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+      })),
+    );
+  }
+  if (parsed.data.NODE_ENV === 'production') {
+    const reused = SECRET_VARIABLES.filter((k) => parsed.data[k] === DEV_DEFAULTS[k]);
+    if (reused.length) {
+      throw new ConfigError(reused.map((variable) => ({ variable, message: 'must not be the development default in production' })));
+    }
+  }
+  return parsed.data;
+}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { PrismaService } from './prisma.service';
+import { TenantContext } from './tenant-context';
+import { TenantPrisma } from './tenant-prisma';
+
+@Global()
+@Module({
+  imports: [ClsModule.forRoot({ global: true, middleware: { mount: true } })],
+  providers: [PrismaService, TenantContext, TenantPrisma],
+  exports: [PrismaService, TenantContext, TenantPrisma],
+})
+export class DbModule {}

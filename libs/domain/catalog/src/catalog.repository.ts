@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { FeatureFilter, FeatureKind, FeatureView, ProductFilter, ProductView } from './catalog.types';
+
+const toProduct = (p: Product): ProductView => ({
+  id: p.id,
+  code: p.code,
+  name: p.name,
+  description: p.description,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+const toFeature = (f: Feature): FeatureView => ({
+  id: f.id,
+  productId: f.productId,
+  code: f.code,
+  name: f.name,
+  kind: f.kind,
+  description: f.description,
+  createdAt: f.createdAt,
+  updatedAt: f.updatedAt,
+});
+
+function page(cursor?: string) {
+  return { ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } };
+}
+
+function searchWhere(search?: string) {
+  return search
+    ? { OR: [{ code: { contains: search, mode: 'insensitive' as const } }, { name: { contains: search, mode: 'insensitive' as const } }] }
+    : {};
+}
+
+/** Products and features of the current vendor (tenant-scoped). */
+@Injectable()
+export class CatalogRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  async listProducts(filter: ProductFilter): Promise<ProductView[]> {
+    const rows = await this.db.client.product.findMany({ where: searchWhere(filter.search), take: filter.take, ...page(filter.cursor) });
+    return rows.map(toProduct);
+  }
+
+  async findProduct(id: string): Promise<ProductView | null> {
+    const row = await this.db.client.product.findUnique({ where: { id } });
+    return row ? toProduct(row) : null;
+  }
+
+  async createProduct(data: { code: string; name: string; description?: string | null }): Promise<ProductView> {
+    try {
+      return toProduct(await this.db.client.product.create({ data: { ...data, vendorId: this.db.vendorId } }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw productCodeTaken(data.code);
+      throw error;
+    }
+  }
+
+  async updateProduct(id: string, data: { code?: string; name?: string; description?: string | null }): Promise<ProductView | null> {
+    try {
+      return toProduct(await this.db.client.product.update({ where: { id }, data }));
+    } catch (error) {
+      if (isRecordNotFound(error)) return null;
+      if (isUniqueViolation(error)) throw productCodeTaken(data.code ?? '');
+      throw error;
+    }
+  }
+
+  async deleteProduct(id: string): Promise<boolean> {
+    const { count } = await this.db.client.product.deleteMany({ where: { id } });
+    return count === 1;
+  }
+
+  async listFeatures(productId: string, filter: FeatureFilter): Promise<FeatureView[]> {
+    const rows = await this.db.client.feature.findMany({
+      where: { productId, ...(filter.kind ? { kind: filter.kind } : {}), ...searchWhere(filter.search) },
+      take: filter.take,
+      ...page(filter.cursor),
+    });
+    return rows.map(toFeature);
+  }
+
+  async findFeature(productId: string, id: string): Promise<FeatureView | null> {
+    const row = await this.db.client.feature.findFirst({ where: { id, productId } });
+    return row ? toFeature(row) : null;
+  }
+
+  async createFeature(
+    productId: string,
+    data: { code: string; name: string; kind: FeatureKind; description?: string | null },
+  ): Promise<FeatureView> {
+    try {
+      return toFeature(await this.db.client.feature.create({ data: { ...data, productId, vendorId: this.db.vendorId } }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw featureCodeTaken(data.code);
+      throw error;
+    }
+  }
+
+  async updateFeature(
+    productId: string,
+    id: string,
+    data: { code?: string; name?: string; kind?: FeatureKind; description?: string | null },
+  ): Promise<FeatureView | null> {
+    try {
+      const { count } = await this.db.client.feature.updateMany({ where: { id, productId }, data });
+      return count ? this.findFeature(productId, id) : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw featureCodeTaken(data.code ?? '');
+      throw error;
+    }
+  }
+
+  async deleteFeature(productId: string, id: string): Promise<boolean> {
+    const { count } = await this.db.client.feature.deleteMany({ where: { id, productId } });
+    return count === 1;
+  }
+}
+
+function productCodeTaken(code: string) {
+  return new DomainError('PRODUCT_CODE_TAKEN', `A product with code "${code}" already exists`, { code });
+}
+
+function featureCodeTaken(code: string) {
+  return new DomainError('FEATURE_CODE_TAKEN', `This product already has a feature with code "${code}"`, { code });
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { VendorsRepository } from './vendors/vendors.repository';
+import { VendorsService } from './vendors/vendors.service';
+
+@Module({
+  providers: [VendorsRepository, VendorsService, ApiKeysRepository, ApiKeysService],
+  exports: [VendorsService, ApiKeysService],
+})
+export class VendorsModule {}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { isUniqueViolation, PrismaService, Vendor } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { VendorView } from './vendor.types';
+
+function toView(vendor: Vendor): VendorView {
+  return { id: vendor.id, slug: vendor.slug, name: vendor.name, status: vendor.status, createdAt: vendor.createdAt };
+}
+
+/** The vendor registry. Not tenant-scoped: only the platform operator and authentication use it. */
+@Injectable()
+export class VendorsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async list(args: { take: number; cursor?: string }): Promise<VendorView[]> {
+    const rows = await this.prisma.vendor.findMany({
+      take: args.take,
+      ...(args.cursor ? { cursor: { id: args.cursor }, skip: 1 } : {}),
+      orderBy: { id: 'asc' },
+    });
+    return rows.map(toView);
+  }
+
+  async findById(id: string): Promise<VendorView | null> {
+    const row = await this.prisma.vendor.findUnique({ where: { id } });
+    return row ? toView(row) : null;
+  }
+
+  async findBySlug(slug: string): Promise<VendorView | null> {
+    const row = await this.prisma.vendor.findUnique({ where: { slug } });
+    return row ? toView(row) : null;
+  }
+
+  async setStatus(id: string, status: VendorView['status']): Promise<VendorView | null> {
+    const { count } = await this.prisma.vendor.updateMany({ where: { id }, data: { status } });
+    return count ? this.findById(id) : null;
+  }
+
+  /** Creates the vendor and runs `then` (its first key, etc.) in the same transaction. */
+  async create<T>(
+    data: { slug: string; name: string },
+    then: (vendor: VendorView, tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<T>,
+  ): Promise<{ vendor: VendorView; extra: T }> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const vendor = toView(await tx.vendor.create({ data }));
+        return { vendor, extra: await then(vendor, tx) };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'slug')) {
+        throw new DomainError('VENDOR_SLUG_TAKEN', `A vendor with slug "${data.slug}" already exists`, { slug: data.slug });
+      }
+      throw error;
+    }
+  }
+}

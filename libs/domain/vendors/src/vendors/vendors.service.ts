@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@leasehold/errors';
+import { generateApiKeySecret } from '../api-keys/api-key-secret';
+import { toApiKeyView } from '../api-keys/api-keys.repository';
+import { CreatedApiKey } from '../api-keys/api-key.types';
+import { CreateVendorCommand, VendorView } from './vendor.types';
+import { VendorsRepository } from './vendors.repository';
+
+// Vendors are the tenants. Only the platform operator creates them; a vendor is created together
+// with its first API key so that it can act at once.
+
+@Injectable()
+export class VendorsService {
+  constructor(private readonly vendors: VendorsRepository) {}
+
+  async create(command: CreateVendorCommand): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
+    const { token, prefix, hash } = generateApiKeySecret();
+    const { vendor, extra } = await this.vendors.create({ slug: command.slug, name: command.name }, (created, tx) =>
+      tx.apiKey.create({
+        data: { vendorId: created.id, name: command.firstApiKeyName ?? 'default', prefix, secretHash: hash },
+      }),
+    );
+    return { vendor, apiKey: { ...toApiKeyView(extra), secret: token } };
+  }
+
+  list(args: { take: number; cursor?: string }): Promise<VendorView[]> {
+    return this.vendors.list(args);
+  }
+
+  async get(id: string): Promise<VendorView> {
+    const vendor = await this.vendors.findById(id);
+    if (!vendor) throw DomainError.notFound('Vendor', id);
+    return vendor;
+  }
+
+  async setStatus(id: string, status: VendorView['status']): Promise<VendorView> {
+    const vendor = await this.vendors.setStatus(id, status);
+    if (!vendor) throw DomainError.notFound('Vendor', id);
+    return vendor;
+  }
+}

@@ -1,0 +1,41 @@
+// The one catalogue of machine-readable error codes. A code's HTTP status lives here and nowhere
+// else; the exception filter, the OpenAPI spec and docs/errors.md all read from this table.
+
+export const ERROR_CATALOGUE = {
+  // generic request problems
+  VALIDATION_FAILED: { status: 400, description: 'The request body, query or path failed validation; `details.fields` lists each field.' },
+  MALFORMED_JSON: { status: 400, description: 'The request body is not valid JSON.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than allowed.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has an unsupported content type.' },
+  ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
+  NOT_FOUND: { status: 404, description: 'The resource does not exist (or belongs to another tenant).' },
+  CONFLICT: { status: 409, description: 'The change conflicts with the current state of the resource.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests; retry after `details.retryAfter` seconds.' },
+  INTERNAL_ERROR: { status: 500, description: 'An unexpected error; the request id identifies it in the logs.' },
+  SERVICE_UNAVAILABLE: { status: 503, description: 'A dependency (database, Redis) is not reachable.' },
+
+  // authentication and authorisation
+  UNAUTHENTICATED: { status: 401, description: 'No credentials were presented, or they are not of the kind this route takes.' },
+  API_KEY_INVALID: { status: 401, description: 'The API key is malformed or unknown.' },
+  API_KEY_REVOKED: { status: 401, description: 'The API key was revoked.' },
+  API_KEY_EXPIRED: { status: 401, description: 'The API key has expired.' },
+  VENDOR_SUSPENDED: { status: 403, description: 'The vendor account is suspended.' },
+  OPERATOR_TOKEN_INVALID: { status: 401, description: 'The operator token is wrong.' },
+  FORBIDDEN: { status: 403, description: 'The caller is authenticated but may not do this.' },
+
+  // idempotency
+  IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request.' },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: { status: 409, description: 'A request with this Idempotency-Key is still being processed.' },
+
+  // vendors and catalogue
+  VENDOR_SLUG_TAKEN: { status: 409, description: 'Another vendor already uses this slug.' },
+  PRODUCT_CODE_TAKEN: { status: 409, description: 'The vendor already has a product with this code.' },
+  FEATURE_CODE_TAKEN: { status: 409, description: 'The product already has a feature with this code.' },
+  API_KEY_ALREADY_REVOKED: { status: 409, description: 'The API key was already revoked.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CATALOGUE[code].status;
+}

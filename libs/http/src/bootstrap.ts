@@ -1,0 +1,20 @@
+import type { INestApplication } from '@nestjs/common';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter } from './exception.filter';
+import { ApiInfo, buildOpenApiDocument } from './openapi';
+import { createValidationPipe } from './validation.pipe';
+
+/**
+ * The HTTP set-up both APIs share: structured logger, error envelope, validation, OpenAPI at
+ * `/docs` (JSON at `/docs-json`) and graceful shutdown. Tests call it too, so they see what users see.
+ */
+export function configureHttpApp(app: INestApplication, info: ApiInfo): void {
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const http = app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void };
+  http.disable?.('x-powered-by');
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, info), { jsonDocumentUrl: 'docs-json' });
+}

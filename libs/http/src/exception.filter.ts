@@ -1,0 +1,89 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, ErrorCode } from '@leasehold/errors';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+  requestId: string;
+}
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * Gives every error the same JSON shape: `{ error: { code, message, details? }, requestId }`.
+ * Domain errors keep their code; framework errors get a code from their status; anything else is a
+ * 500 with no internals in the body (the stack goes to the log with the request id).
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const requestId = String(request.id ?? '');
+    const { status, body, headers } = this.toResponse(exception, request);
+    if (status >= 500) {
+      this.logger.error({ err: exception, requestId, path: request.url }, 'request failed');
+    }
+    if (response.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(status).json({ ...body, requestId } satisfies ErrorBody);
+  }
+
+  private toResponse(
+    exception: unknown,
+    request: Request,
+  ): { status: number; body: Omit<ErrorBody, 'requestId'>; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      const headers: Record<string, string> = {};
+      const retryAfter = exception.details?.['retryAfter'];
+      if (typeof retryAfter === 'number') headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
+      return {
+        status: exception.status,
+        body: { error: { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) } },
+        headers,
+      };
+    }
+    // body-parser errors carry `type` and `status`.
+    const parserError = exception as { type?: string; status?: number; message?: string };
+    if (parserError?.type === 'entity.parse.failed') {
+      return { status: 400, body: { error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' } }, headers: {} };
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' } }, headers: {} };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(exception.message)) {
+        return {
+          status,
+          body: { error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${request.method} ${request.path}` } },
+          headers: {},
+        };
+      }
+      // Nest turns body-parser's SyntaxError into a bare 400; our own validation errors are DomainErrors.
+      if (status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message)) {
+        return { status, body: { error: { code: 'MALFORMED_JSON', message: `The request body is not valid JSON: ${exception.message}` } }, headers: {} };
+      }
+      const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'CONFLICT');
+      const message = status >= 500 && status !== 503 ? 'Internal server error' : exception.message;
+      // A 503 (readiness) carries which dependency is down; nothing else exposes framework bodies.
+      const payload = exception.getResponse();
+      const details = status === 503 && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
+      return { status, body: { error: { code, message, ...(details ? { details } : {}) } }, headers: {} };
+    }
+    return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } }, headers: {} };
+  }
+}

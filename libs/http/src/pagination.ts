@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+/**
+ * Cursor pagination over UUIDv7 ids (which sort by creation time): stable while rows are added.
+ * `cursor` is the `nextCursor` of the previous page.
+ */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit = 20;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The `nextCursor` of the previous page.' })
+  @IsOptional()
+  @IsUUID()
+  cursor?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Builds a page from `limit + 1` rows fetched after the cursor. */
+export function toPage<T extends { id: string }, R>(rows: T[], limit: number, map: (row: T) => R): Page<R> {
+  const hasMore = rows.length > limit;
+  const slice = hasMore ? rows.slice(0, limit) : rows;
+  return { data: slice.map(map), nextCursor: hasMore ? slice[slice.length - 1].id : null };
+}
+
+export function pageArgs(query: { limit: number; cursor?: string }) {
+  return {
+    take: query.limit + 1,
+    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    orderBy: { id: 'asc' as const },
+  };
+}
+
+export class PageMetaDto {
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` to get the next page; null on the last page.' })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,40 @@
+import { Global, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { ConfigService } from '@leasehold/config';
+
+/**
+ * The application's Redis connection (rate limits, caches, pub/sub). BullMQ opens its own
+ * connections from the same URL (see @leasehold/queues). Losing Redis loses no license data.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  readonly client: Redis;
+  private readonly prefix: string;
+
+  constructor(config: ConfigService) {
+    this.prefix = config.get('REDIS_PREFIX');
+    this.client = new Redis(config.get('REDIS_URL'), {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
+  }
+
+  /** A namespaced key: `<REDIS_PREFIX>:<parts...>`. */
+  key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  /** A second connection for blocking or subscriber use. */
+  duplicate(): Redis {
+    return this.client.duplicate();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.client.status !== 'end') await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+@Global()
+@Module({ providers: [RedisService], exports: [RedisService] })
+export class RedisModule {}

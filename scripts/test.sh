@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh clone needs, then the type check and every test against the real
+# Postgres and Redis. Ends with one plain line "N passed, N failed" taken from Jest's JSON results.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-if-needed.sh || exit 1
+bash scripts/ensure-services.sh || exit 1
+source scripts/env.sh
+
+echo "Type-checking..."
+npx tsc -p tsconfig.json || { echo "0 passed, 1 failed"; echo "Type check failed." >&2; exit 1; }
+
+mkdir -p tmp
+results=tmp/jest-results.json
+rm -f "$results"
+npx jest --json --outputFile="$results" "$@"
+status=$?
+node -e '
+  const fs = require("fs");
+  const file = process.argv[1];
+  if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
+  const r = JSON.parse(fs.readFileSync(file, "utf8"));
+  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results"
+exit $status

@@ -1,0 +1,9 @@
+// Runs before each test file: points the app configuration at this worker's database and Redis prefix.
+import { databaseUrl, TEST_REDIS_URL, workerDatabase, workerRedisPrefix } from './test-env';
+
+process.env['NODE_ENV'] = 'test';
+process.env['LOG_LEVEL'] ??= 'silent';
+process.env['DATABASE_URL'] = databaseUrl(workerDatabase());
+process.env['DATABASE_POOL_SIZE'] ??= '5';
+process.env['REDIS_URL'] = TEST_REDIS_URL;
+process.env['REDIS_PREFIX'] = workerRedisPrefix();
