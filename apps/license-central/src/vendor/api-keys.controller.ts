@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from '@leasehold/domain-vendors';
@@ -33,6 +33,7 @@ export class ApiKeysController {
   }
 
   @Post(':apiKeyId/revoke')
+  @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ApiKeyDto })
   @VendorErrors(409)
   revoke(@IdParam('apiKeyId') id: string): Promise<ApiKeyView> {
