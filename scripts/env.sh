@@ -6,3 +6,4 @@ export NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}
 export PRISMA_QUERY_ENGINE_LIBRARY="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/prisma/placeholder-query-engine.node"
 export PRISMA_HIDE_UPDATE_MESSAGE=1
 export CHECKPOINT_DISABLE=1
+export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/leasehold}

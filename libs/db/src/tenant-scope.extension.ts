@@ -4,7 +4,25 @@ import { Prisma } from './generated/prisma/client';
  * Every model that carries `vendorId`. A test (tenant-scope.extension.spec.ts) fails when a model
  * with a `vendorId` column is missing here, so a new table cannot silently escape scoping.
  */
-export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>(['ApiKey', 'Product', 'Feature']);
+export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
+  'ApiKey',
+  'Product',
+  'Feature',
+  'Group',
+  'User',
+  'RefreshToken',
+  'UserToken',
+  'AuditEntry',
+  'DomainEvent',
+  'SigningKey',
+  'Purchase',
+  'Container',
+  'License',
+  'SeatSlot',
+  'Device',
+  'SeatLease',
+  'LicenseUsageHour',
+]);
 
 const WHERE_OPERATIONS = new Set([
   'findUnique',
