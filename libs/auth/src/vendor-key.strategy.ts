@@ -16,7 +16,7 @@ export class VendorKeyStrategy extends PassportStrategy(Strategy, 'vendor-key') 
 
   async validate(token: string): Promise<VendorPrincipal> {
     const principal = await this.apiKeys.authenticate(token);
-    this.tenant.enter(principal.vendorId);
+    this.tenant.enter(principal.vendorId, { type: 'VENDOR_KEY', id: principal.apiKeyId });
     return principal;
   }
 }

@@ -2,6 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 
 const VENDOR_ID = 'tenant.vendorId';
+const ACTOR = 'tenant.actor';
+
+export type ActorKind = 'VENDOR_KEY' | 'PORTAL_USER' | 'OPERATOR' | 'DEVICE' | 'SYSTEM';
+
+/** Who is acting in the current request or job, for the audit trail. */
+export interface Actor {
+  type: ActorKind;
+  id: string | null;
+}
+
+const SYSTEM: Actor = { type: 'SYSTEM', id: null };
 
 /**
  * The current tenant (vendor) of a request or job, kept in async-local storage. Authentication
@@ -22,15 +33,27 @@ export class TenantContext {
     return this.cls.isActive() && Boolean(this.cls.get<string | undefined>(VENDOR_ID));
   }
 
-  /** Binds the current request to a vendor (called by authentication). */
-  enter(vendorId: string): void {
-    this.cls.set(VENDOR_ID, vendorId);
+  /** The current actor; SYSTEM when no one authenticated (jobs, CLI). */
+  get actor(): Actor {
+    return (this.cls.isActive() && this.cls.get<Actor | undefined>(ACTOR)) || SYSTEM;
   }
 
-  /** Runs `fn` as the given vendor (jobs, CLI, tests). */
-  run<T>(vendorId: string, fn: () => Promise<T>): Promise<T> {
+  /** Binds the current request to a vendor and an actor (called by authentication). */
+  enter(vendorId: string, actor?: Actor): void {
+    this.cls.set(VENDOR_ID, vendorId);
+    if (actor) this.cls.set(ACTOR, actor);
+  }
+
+  /** Sets the actor of a request that has no tenant yet (the operator). */
+  setActor(actor: Actor): void {
+    this.cls.set(ACTOR, actor);
+  }
+
+  /** Runs `fn` as the given vendor (jobs, CLI, tests), as `actor` (default SYSTEM). */
+  run<T>(vendorId: string, fn: () => Promise<T>, actor: Actor = SYSTEM): Promise<T> {
     return this.cls.run(() => {
       this.cls.set(VENDOR_ID, vendorId);
+      this.cls.set(ACTOR, actor);
       return fn();
     });
   }

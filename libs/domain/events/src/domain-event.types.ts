@@ -1,0 +1,51 @@
+// The catalogue of domain event types. Every state change writes one of these to the outbox
+// (table domain_events) in the same transaction as the change; the worker publishes them.
+
+export const DOMAIN_EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.removed',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'container.created',
+  'container.updated',
+  'container.credentials_reset',
+  'license.created',
+  'license.changed',
+  'license.renewed',
+  'license.expired',
+  'license.suspended',
+  'license.resumed',
+  'license.revoked',
+  'device.activated',
+  'device.deactivated',
+  'seat.checked_out',
+  'seat.denied',
+  'seat.released',
+  'seat.expired',
+  'seat.stopped',
+  'seat.borrowed',
+  'seat.returned',
+  'renewal.due',
+  'renewal.succeeded',
+  'renewal.failed',
+] as const;
+
+export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
+
+export interface DomainEventInput {
+  type: DomainEventType;
+  /** The kind of thing that changed: 'user', 'group', 'container', 'license', 'device', 'seat', … */
+  aggregateType: string;
+  aggregateId: string;
+  /** Ids and the facts a subscriber needs; never secrets. */
+  payload: Record<string, unknown>;
+}
+
+export interface DomainEventView extends DomainEventInput {
+  id: string;
+  vendorId: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+}

@@ -1,0 +1,3 @@
+export * from './domain-event.types';
+export * from './events.module';
+export * from './outbox.repository';
