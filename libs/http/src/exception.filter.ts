@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '@leasehold/errors';
+import { requestId as assignRequestId } from './logging.module';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -32,7 +33,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
-    const requestId = String(request.id ?? '');
+    // Errors raised before the logging middleware ran (e.g. the body parser's malformed JSON) have
+    // no request id yet: assign one here, so every error answer carries it in body and header.
+    const requestId = request.id ? String(request.id) : response.headersSent ? '' : assignRequestId(request, response);
     const { status, body, headers } = this.toResponse(exception, request);
     if (status >= 500) {
       this.logger.error({ err: exception, requestId, path: request.url }, 'request failed');
