@@ -31,14 +31,15 @@ export function encodeCrockfordBase32(bytes: Uint8Array): string {
 }
 
 export type Base32DecodeResult =
-  | { ok: true; bytes: Buffer; symbolCount: number }
+  | { ok: true; bytes: Buffer; symbolCount: number; paddingIsZero: boolean }
   | { ok: false; invalidCharacter: string };
 
 /**
  * Symbols to bytes, tolerant of what people do to a pasted code: lower case, spaces, line breaks,
  * dashes, and O/I/L for 0/1/1. Trailing bits that do not fill a byte are padding and dropped, so
- * callers compare `symbolCount` with `symbolCountFor(expectedBytes)`: an extra symbol at the end
- * would otherwise vanish silently.
+ * callers compare `symbolCount` with `symbolCountFor(expectedBytes)` (an extra symbol at the end
+ * would otherwise vanish) and refuse a non-zero padding (a changed last symbol would otherwise go
+ * unnoticed, since neither checksum nor signature covers padding bits).
  */
 export function decodeCrockfordBase32(text: string): Base32DecodeResult {
   const bytes: number[] = [];
@@ -57,7 +58,8 @@ export function decodeCrockfordBase32(text: string): Base32DecodeResult {
       bytes.push((buffer >> bitCount) & 0xff);
     }
   }
-  return { ok: true, bytes: Buffer.from(bytes), symbolCount };
+  const paddingIsZero = (buffer & ((1 << bitCount) - 1)) === 0;
+  return { ok: true, bytes: Buffer.from(bytes), symbolCount, paddingIsZero };
 }
 
 /** Splits symbols into dash-separated groups (of 5 for our codes) so a person can keep their place. */

@@ -120,6 +120,7 @@ export function parseRequestCode(code: string): ParseRequestCodeResult {
       `A request code has ${REQUEST_CODE_SYMBOLS} characters besides dashes and spaces; this one has ${decoded.symbolCount}${hint}`,
     );
   }
+  // 45 bytes fill 72 symbols exactly, so a request code has no padding bits to check.
   const { bytes } = decoded;
   const body = bytes.subarray(0, REQUEST_BODY_BYTES);
   if (!requestChecksum(body).equals(bytes.subarray(REQUEST_BODY_BYTES))) {
@@ -173,7 +174,7 @@ export function createResponseCode(input: {
 export function verifyResponseCode(code: string, options: VerifyResponseCodeOptions): VerifyResponseCodeResult {
   const request = typeof options.request === 'string' ? parseOwnRequest(options.request) : options.request;
   const decoded = decodeCrockfordBase32(code);
-  if (!decoded.ok || decoded.symbolCount !== RESPONSE_CODE_SYMBOLS) {
+  if (!decoded.ok || decoded.symbolCount !== RESPONSE_CODE_SYMBOLS || !decoded.paddingIsZero) {
     return fail('MALFORMED', `A response code has ${RESPONSE_CODE_SYMBOLS} characters from 0-9 and A-Z besides dashes and spaces`);
   }
   const { bytes } = decoded;
