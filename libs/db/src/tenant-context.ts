@@ -50,11 +50,13 @@ export class TenantContext {
   }
 
   /** Runs `fn` as the given vendor (jobs, CLI, tests), as `actor` (default SYSTEM). */
-  run<T>(vendorId: string, fn: () => Promise<T>, actor: Actor = SYSTEM): Promise<T> {
-    return this.cls.run(() => {
+  run<T>(vendorId: string, fn: () => PromiseLike<T>, actor: Actor = SYSTEM): Promise<T> {
+    return this.cls.run(async () => {
       this.cls.set(VENDOR_ID, vendorId);
       this.cls.set(ACTOR, actor);
-      return fn();
+      // Awaited here, inside the context: a Prisma query is lazy and only runs when `then` is
+      // called, so `run(v, () => db.client.product.findMany())` would otherwise run it outside.
+      return await fn();
     });
   }
 }

@@ -51,6 +51,12 @@ function withVendor<T extends Record<string, unknown> | undefined>(value: T, ven
   return { ...(value ?? {}), vendorId };
 }
 
+const UPDATE_OPERATIONS = new Set(['update', 'updateMany', 'updateManyAndReturn']);
+
+function refuseOtherVendor(data: unknown, vendorId: string, what: string): void {
+  if (data && typeof data === 'object' && !Array.isArray(data)) withVendor(data as Record<string, unknown>, vendorId, what);
+}
+
 /** Adds the tenant's `vendorId` to the filter of reads/updates/deletes and to the data of creates. */
 export function scopeArgs(operation: string, args: Args, vendorId: string): Args {
   const scoped: Args = { ...args };
@@ -59,6 +65,9 @@ export function scopeArgs(operation: string, args: Args, vendorId: string): Args
     const key = operation === 'create' ? 'data' : 'create';
     scoped[key] = withVendor(args[key] as Record<string, unknown>, vendorId, `${operation}.${key}`);
   }
+  // An update may not move a row to another vendor (it would leave this tenant and appear in another).
+  if (UPDATE_OPERATIONS.has(operation)) refuseOtherVendor(args.data, vendorId, `${operation}.data`);
+  if (operation === 'upsert') refuseOtherVendor(args['update'], vendorId, 'upsert.update');
   if (operation === 'createMany' || operation === 'createManyAndReturn') {
     const data = args.data as Record<string, unknown> | Record<string, unknown>[];
     scoped.data = Array.isArray(data)
