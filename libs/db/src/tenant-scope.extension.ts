@@ -22,6 +22,7 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'Device',
   'SeatLease',
   'LicenseUsageHour',
+  'RetiredCredential',
 ]);
 
 const WHERE_OPERATIONS = new Set([
