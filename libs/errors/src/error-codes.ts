@@ -32,6 +32,18 @@ export const ERROR_CATALOGUE = {
   PRODUCT_CODE_TAKEN: { status: 409, description: 'The vendor already has a product with this code.' },
   FEATURE_CODE_TAKEN: { status: 409, description: 'The product already has a feature with this code.' },
   API_KEY_ALREADY_REVOKED: { status: 409, description: 'The API key was already revoked.' },
+
+  // containers, licenses, devices (issue 4)
+  CREDENTIALS_INVALID: { status: 401, description: 'The container credentials (`lhc_…`) are malformed or unknown.' },
+  CREDENTIALS_REVOKED: { status: 401, description: 'The container credentials were reset; the program must be re-linked with the new secret (its device keeps its activation).' },
+  CONTAINER_KIND_MISMATCH: { status: 409, description: 'The operation does not fit the container kind (e.g. a device activation on an ENTERPRISE container, a group purchase on a container of another group).' },
+  FEATURE_NOT_IN_PRODUCT: { status: 400, description: "A feature code is not one of the license's product; `details.unknown` lists them." },
+  PURCHASE_SEATS_EXCEEDED: { status: 409, description: "The licenses drawing on a purchase would hold more seats than were bought; `details` has seats, allocated and requested." },
+  LICENSE_REVOKED: { status: 409, description: 'The license was revoked; it can no longer be changed, suspended or resumed.' },
+  LICENSE_STATUS_CONFLICT: { status: 409, description: 'The license is not in a status that allows this transition (e.g. resume of an ACTIVE license).' },
+  DEVICE_LIMIT_REACHED: { status: 409, description: "The container already has its maximum of active devices; `details.activeDevices` names them. Deactivate one first (transfer)." },
+  ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
+  DEVICE_ALREADY_DEACTIVATED: { status: 409, description: 'The device was already deactivated.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
