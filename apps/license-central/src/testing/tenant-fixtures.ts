@@ -1,0 +1,81 @@
+/**
+ * Registry for the tenant-isolation walk (`../tenant-isolation.e2e.spec.ts`).
+ *
+ * The walk reads the app's OpenAPI document and calls EVERY vendor route (security `vendor-key`)
+ * as vendor B with vendor A's ids; it expects 404 NOT_FOUND and then checks that nothing of A's
+ * changed. It fails, naming what is missing, when a route cannot be called because this file
+ * does not say how. So when you add a vendor route:
+ *
+ * 1. Each path parameter (`{groupId}`, `{containerId}`, …) needs an entry in RESOURCE_FACTORIES:
+ *    an async function that creates one such resource for the vendor in `ctx` THROUGH THE API and
+ *    returns its id. A resource that lives under another one asks for its parent with
+ *    `await ctx.id('productId')`; ids are made once per vendor and walk, so a child and its parent
+ *    match the route's path.
+ * 2. Each POST / PUT / PATCH route needs an entry in REQUEST_BODIES under its OpenAPI key
+ *    `"METHOD /path/{param}"` (e.g. `"PATCH /v1/products/{productId}"`): a function returning a body
+ *    that would be VALID for the caller, so that the route gets past validation and the 404 tests
+ *    the ownership check. Ids inside a body come from `ctx.id(...)`, i.e. from the caller's own
+ *    resources. A POST that takes no body is registered as `NO_BODY`.
+ * 3. A route with required query parameters needs an entry in REQUEST_QUERIES under the same key.
+ *    Optional ones may be given too (e.g. to list revoked rows as well, so a leak would show).
+ *
+ * Keep factories small and valid: use `uniqueCode()` for anything that must be unique.
+ */
+import type { TestVendor } from '@leasehold/testing';
+import { uniqueCode } from '@leasehold/testing';
+import type request from 'supertest';
+
+export interface FixtureContext {
+  /** supertest against the running app; add `.set(ctx.auth)` to act as this vendor. */
+  http: () => ReturnType<typeof request>;
+  /** This vendor's `Authorization` header. */
+  auth: TestVendor['auth'];
+  vendor: TestVendor;
+  /** The id of this vendor's resource for a path parameter name; created on first use. */
+  id(param: string): Promise<string>;
+}
+
+/** Creates one resource for `ctx`'s vendor through the API and returns its id. */
+export type ResourceFactory = (ctx: FixtureContext) => Promise<string>;
+
+/** Marks a POST route that takes no request body (e.g. an action such as `/revoke`). */
+export const NO_BODY = Symbol('no request body');
+export type BodySample = ((ctx: FixtureContext) => unknown) | typeof NO_BODY;
+
+/** Fails with the answer in the message, so a broken factory is easy to see. */
+async function created(res: request.Response, what: string): Promise<string> {
+  if (res.status !== 201 || typeof res.body?.id !== 'string') {
+    throw new Error(`tenant fixture "${what}" could not be created: ${res.status} ${res.text}`);
+  }
+  return res.body.id as string;
+}
+
+export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
+  productId: async (ctx) =>
+    created(await ctx.http().post('/v1/products').set(ctx.auth).send({ code: uniqueCode('product'), name: 'Isolated product' }), 'productId'),
+
+  featureId: async (ctx) =>
+    created(
+      await ctx
+        .http()
+        .post(`/v1/products/${await ctx.id('productId')}/features`)
+        .set(ctx.auth)
+        .send({ code: uniqueCode('feature'), name: 'Isolated feature' }),
+      'featureId',
+    ),
+
+  apiKeyId: async (ctx) => created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
+};
+
+export const REQUEST_BODIES: Record<string, BodySample> = {
+  'POST /v1/products': () => ({ code: uniqueCode('product'), name: 'Product' }),
+  'PATCH /v1/products/{productId}': () => ({ name: 'Renamed by another vendor', description: 'changed' }),
+  'POST /v1/products/{productId}/features': () => ({ code: uniqueCode('feature'), name: 'Feature' }),
+  'PATCH /v1/products/{productId}/features/{featureId}': () => ({ name: 'Renamed by another vendor', kind: 'OPTION' }),
+  'POST /v1/api-keys': () => ({ name: 'another key' }),
+  'POST /v1/api-keys/{apiKeyId}/revoke': NO_BODY,
+};
+
+export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {
+  'GET /v1/api-keys': { includeRevoked: true },
+};
