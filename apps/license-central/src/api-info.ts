@@ -8,5 +8,6 @@ export const LICENSE_CENTRAL_API: ApiInfo = {
   bearerSchemes: {
     'vendor-key': 'A vendor API key: `lh_<prefix>_<secret>`.',
     operator: 'The platform operator token (OPERATOR_TOKEN).',
+    device: "A container's access secret, presented by the licensed program: `lhc_<prefix>_<secret>` (shown once at creation or reset).",
   },
 };

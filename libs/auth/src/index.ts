@@ -1,4 +1,5 @@
 export * from './auth.decorators';
 export * from './auth.module';
 export * from './authentication.guard';
+export * from './device.strategy';
 export * from './operator.strategy';
