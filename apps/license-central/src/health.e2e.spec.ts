@@ -1,0 +1,128 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
+import { configureHttpApp } from '@leasehold/http';
+import { createTestApp } from '@leasehold/testing';
+import { LICENSE_CENTRAL_API } from './api-info';
+import { AppModule } from './app.module';
+import { expectError, expectNoInternals } from './testing/error-envelope';
+
+// Probes for the orchestrator, and the HTTP basics every answer shares: unknown routes 404 in
+// the error envelope, and the caller's X-Request-Id is echoed so a request can be traced.
+
+/**
+ * Boots license-central as createTestApp does, but with some environment variables changed.
+ * `@nestjs/config` validates the environment once, when the config module is first loaded, so
+ * changing process.env here would not reach the app (and loading the app's modules a second time
+ * would load a second Prisma engine into this process). Instead the changed environment goes
+ * through the same validation (`loadConfig`) and the app's ConfigService is replaced by one that
+ * answers from the result.
+ */
+async function bootWithEnv(env: Record<string, string>): Promise<INestApplication> {
+  const values = loadConfig({ ...process.env, ...env });
+  class ChangedConfigService extends ConfigService {
+    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
+      return values[key];
+    }
+  }
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(ConfigService)
+    .useValue(new ChangedConfigService(undefined as never))
+    .compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  configureHttpApp(app, LICENSE_CENTRAL_API);
+  await app.init();
+  expect(app.get(ConfigService).get('REDIS_URL')).toBe(values.REDIS_URL);
+  return app;
+}
+
+describe('health and HTTP basics (license-central)', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
+  });
+  afterAll(() => app.close());
+
+  const http = () => request(app.getHttpServer());
+
+  it('answers /health/live with 200 and no credentials', async () => {
+    const res = await http().get('/health/live').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers /health/ready with 200 when Postgres and Redis are up', async () => {
+    const res = await http().get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+  });
+
+  it('answers an unknown route with 404 ROUTE_NOT_FOUND in the error envelope', async () => {
+    const res = await http().get('/v1/no-such-thing');
+    expectError(res, 404, 'ROUTE_NOT_FOUND');
+    expect(res.body.error.message).toContain('/v1/no-such-thing');
+    // A known path with a method it does not take is an unknown route as well.
+    expectError(await http().put('/health/live'), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('echoes an incoming X-Request-Id in the header and in error bodies', async () => {
+    const live = await http().get('/health/live').set('X-Request-Id', 'probe-42').expect(200);
+    expect(live.headers['x-request-id']).toBe('probe-42');
+
+    const notFound = await http().get('/nowhere').set('X-Request-Id', 'trace-abc.123');
+    expectError(notFound, 404, 'ROUTE_NOT_FOUND');
+    expect(notFound.body.requestId).toBe('trace-abc.123');
+
+    const unauthenticated = await http().get('/v1/products').set('X-Request-Id', 'trace-auth');
+    expectError(unauthenticated, 401, 'UNAUTHENTICATED');
+    expect(unauthenticated.body.requestId).toBe('trace-auth');
+
+    // Refused before any route runs (by the body parser): still the caller's id.
+    const malformed = await http().post('/v1/products').set('X-Request-Id', 'trace-json').set('Content-Type', 'application/json').send('{"code":');
+    expectError(malformed, 400, 'MALFORMED_JSON');
+    expect(malformed.body.requestId).toBe('trace-json');
+  });
+
+  it('makes its own request id when none or a malformed one is sent', async () => {
+    const none = await http().get('/nowhere');
+    expectError(none, 404, 'ROUTE_NOT_FOUND');
+    expect(none.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const other = await http().get('/nowhere');
+    expect(other.body.requestId).not.toBe(none.body.requestId);
+
+    const hostile = await http().get('/nowhere').set('X-Request-Id', 'bad id <script>');
+    expectError(hostile, 404, 'ROUTE_NOT_FOUND');
+    expect(hostile.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(hostile.headers['x-request-id']).toBe(hostile.body.requestId);
+  });
+
+  describe('with Redis unreachable', () => {
+    let broken: INestApplication;
+
+    beforeAll(async () => {
+      // Port 1 is closed: connections are refused at once.
+      broken = await bootWithEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+    });
+    afterAll(() => broken?.close());
+
+    it('answers /health/ready with 503 in the error envelope, naming redis, while /health/live stays 200', async () => {
+      const res = await request(broken.getHttpServer()).get('/health/ready').set('X-Request-Id', 'ready-check');
+      expectError(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(res.body.requestId).toBe('ready-check');
+      expect(res.body.error.details).toMatchObject({
+        status: 'error',
+        info: { postgres: { status: 'up' } },
+        error: { redis: { status: 'down', message: expect.any(String) } },
+      });
+      expect(res.body.error.details.error).not.toHaveProperty('postgres');
+      expectNoInternals(res);
+
+      await request(broken.getHttpServer()).get('/health/live').expect(200);
+    });
+
+    it('does not affect the healthy app beside it', async () => {
+      await http().get('/health/ready').expect(200);
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
+import { configureHttpApp } from '@leasehold/http';
+import { createTestApp } from '@leasehold/testing';
+import { PORTAL_API } from './api-info';
+import { AppModule } from './app.module';
+
+// Probes for the orchestrator, and the HTTP basics every portal answer shares: unknown routes 404
+// in the error envelope, and the caller's X-Request-Id is echoed so a request can be traced.
+
+/** The shared error envelope with the given status and code, and nothing internal in it. */
+function expectError(res: request.Response, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.error?.code, text: res.text }).toEqual({ status, code, text: res.text });
+  expect(Object.keys(res.body).sort()).toEqual(['error', 'requestId']);
+  expect(res.body.error.message).toEqual(expect.any(String));
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  expect(res.text).not.toMatch(/\bstack\b|node_modules|\.(ts|js):\d+/i);
+}
+
+/**
+ * Boots the portal as createTestApp does, with some environment variables changed. The environment
+ * is validated once, when the config module is first loaded, so the changed variables go through
+ * the same validation (`loadConfig`) and replace the app's ConfigService.
+ */
+async function bootWithEnv(env: Record<string, string>): Promise<INestApplication> {
+  const values = loadConfig({ ...process.env, ...env });
+  class ChangedConfigService extends ConfigService {
+    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
+      return values[key];
+    }
+  }
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(ConfigService)
+    .useValue(new ChangedConfigService(undefined as never))
+    .compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  configureHttpApp(app, PORTAL_API);
+  await app.init();
+  expect(app.get(ConfigService).get('REDIS_URL')).toBe(values.REDIS_URL);
+  return app;
+}
+
+describe('health and HTTP basics (portal)', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp(AppModule, PORTAL_API);
+  });
+  afterAll(() => app.close());
+
+  const http = () => request(app.getHttpServer());
+
+  it('answers /health/live with 200 and no credentials', async () => {
+    const res = await http().get('/health/live').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers /health/ready with 200 when Postgres and Redis are up', async () => {
+    const res = await http().get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+  });
+
+  it('answers an unknown route with 404 ROUTE_NOT_FOUND in the error envelope', async () => {
+    const res = await http().get('/portal/v1/nothing-here');
+    expectError(res, 404, 'ROUTE_NOT_FOUND');
+    expect(res.body.error.message).toContain('/portal/v1/nothing-here');
+    // The vendor API lives in license-central, not here.
+    expectError(await http().get('/v1/products'), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('echoes an incoming X-Request-Id in the header and in error bodies, and makes one otherwise', async () => {
+    const live = await http().get('/health/live').set('X-Request-Id', 'portal-probe-1').expect(200);
+    expect(live.headers['x-request-id']).toBe('portal-probe-1');
+
+    const notFound = await http().get('/nowhere').set('X-Request-Id', 'portal-trace-2');
+    expectError(notFound, 404, 'ROUTE_NOT_FOUND');
+    expect(notFound.body.requestId).toBe('portal-trace-2');
+
+    const malformed = await http().post('/nowhere').set('X-Request-Id', 'portal-json').set('Content-Type', 'application/json').send('{');
+    expectError(malformed, 400, 'MALFORMED_JSON');
+    expect(malformed.body.requestId).toBe('portal-json');
+
+    const generated = await http().get('/nowhere');
+    expectError(generated, 404, 'ROUTE_NOT_FOUND');
+    expect(generated.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('with Redis unreachable', () => {
+    let broken: INestApplication;
+
+    beforeAll(async () => {
+      // Port 1 is closed: connections are refused at once.
+      broken = await bootWithEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+    });
+    afterAll(() => broken?.close());
+
+    it('answers /health/ready with 503 in the error envelope, naming redis, while /health/live stays 200', async () => {
+      const res = await request(broken.getHttpServer()).get('/health/ready').set('X-Request-Id', 'portal-ready');
+      expectError(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(res.body.requestId).toBe('portal-ready');
+      expect(res.body.error.details).toMatchObject({
+        status: 'error',
+        info: { postgres: { status: 'up' } },
+        error: { redis: { status: 'down', message: expect.any(String) } },
+      });
+      await request(broken.getHttpServer()).get('/health/live').expect(200);
+      // The healthy app beside it is not affected.
+      await http().get('/health/ready').expect(200);
+    });
+  });
+});
