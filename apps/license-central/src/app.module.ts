@@ -3,17 +3,22 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { VendorAuthModule } from '@leasehold/auth';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
+import { AuditModule } from '@leasehold/domain-audit';
 import { CatalogModule } from '@leasehold/domain-catalog';
+import { EventsModule } from '@leasehold/domain-events';
+import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { RedisModule } from '@leasehold/redis';
+import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
 import { ProductsController } from './vendor/products.controller';
+import { SigningKeysController } from './vendor/signing-keys.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule],
-  controllers: [VendorsController, ApiKeysController, ProductsController],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, SigningModule],
+  controllers: [VendorsController, ApiKeysController, ProductsController, SigningKeysController, PublicSigningKeysController],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })
 export class AppModule {}

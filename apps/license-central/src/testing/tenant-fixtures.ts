@@ -74,6 +74,7 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'PATCH /v1/products/{productId}/features/{featureId}': () => ({ name: 'Renamed by another vendor', kind: 'OPTION' }),
   'POST /v1/api-keys': () => ({ name: 'another key' }),
   'POST /v1/api-keys/{apiKeyId}/revoke': NO_BODY,
+  'POST /v1/signing-keys/rotate': NO_BODY,
 };
 
 export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {

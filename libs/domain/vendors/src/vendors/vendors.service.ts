@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SigningKeysService } from '@leasehold/domain-signing';
 import { DomainError } from '@leasehold/errors';
 import { generateApiKeySecret } from '../api-keys/api-key-secret';
 import { toApiKeyView } from '../api-keys/api-keys.repository';
@@ -7,19 +8,24 @@ import { CreateVendorCommand, VendorView } from './vendor.types';
 import { VendorsRepository } from './vendors.repository';
 
 // Vendors are the tenants. Only the platform operator creates them; a vendor is created together
-// with its first API key so that it can act at once.
+// with its first API key so that it can act at once, and with its Ed25519 signing key so that every
+// answer it ever gives can be signed.
 
 @Injectable()
 export class VendorsService {
-  constructor(private readonly vendors: VendorsRepository) {}
+  constructor(
+    private readonly vendors: VendorsRepository,
+    private readonly signingKeys: SigningKeysService,
+  ) {}
 
   async create(command: CreateVendorCommand): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
     const { token, prefix, hash } = generateApiKeySecret();
-    const { vendor, extra } = await this.vendors.create({ slug: command.slug, name: command.name }, (created, tx) =>
-      tx.apiKey.create({
+    const { vendor, extra } = await this.vendors.create({ slug: command.slug, name: command.name }, async (created, tx) => {
+      await this.signingKeys.createForNewVendor(tx, created.id);
+      return tx.apiKey.create({
         data: { vendorId: created.id, name: command.firstApiKeyName ?? 'default', prefix, secretHash: hash },
-      }),
-    );
+      });
+    });
     return { vendor, apiKey: { ...toApiKeyView(extra), secret: token } };
   }
 
