@@ -4,7 +4,7 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 export const AUTH_METHODS = 'leasehold:authMethods';
 
 /** The Passport strategies of Leasehold, by name. */
-export type AuthMethod = 'vendor-key' | 'operator' | 'device';
+export type AuthMethod = 'vendor-key' | 'operator' | 'device' | 'portal-jwt';
 
 /** Requires one of the given authentication methods (and documents it in OpenAPI). */
 export const Authenticate = (...methods: AuthMethod[]) =>

@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ContainerCredentialsModule } from '@leasehold/domain-licensing';
+import { IdentityModule } from '@leasehold/domain-identity';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { AuthenticationGuard } from './authentication.guard';
 import { DeviceStrategy } from './device.strategy';
 import { OperatorStrategy } from './operator.strategy';
+import { PortalJwtStrategy } from './portal-jwt.strategy';
 import { VendorKeyStrategy } from './vendor-key.strategy';
 
 /**
@@ -17,3 +19,10 @@ import { VendorKeyStrategy } from './vendor-key.strategy';
   providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, { provide: APP_GUARD, useClass: AuthenticationGuard }],
 })
 export class VendorAuthModule {}
+
+/** Portal access tokens (portal app). Installs the closed-by-default guard. */
+@Module({
+  imports: [PassportModule, IdentityModule],
+  providers: [PortalJwtStrategy, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+})
+export class PortalAuthModule {}

@@ -3,3 +3,4 @@ export * from './auth.module';
 export * from './authentication.guard';
 export * from './device.strategy';
 export * from './operator.strategy';
+export * from './portal-jwt.strategy';

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { ConfigService } from '@leasehold/config';
+import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 
 export interface OperatorPrincipal {
@@ -16,7 +17,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export class OperatorStrategy extends PassportStrategy(Strategy, 'operator') {
   private readonly expected: Buffer;
 
-  constructor(config: ConfigService) {
+  constructor(
+    config: ConfigService,
+    private readonly tenant: TenantContext,
+  ) {
     super();
     this.expected = digest(config.get('OPERATOR_TOKEN'));
   }
@@ -26,6 +30,8 @@ export class OperatorStrategy extends PassportStrategy(Strategy, 'operator') {
     if (!timingSafeEqual(digest(token), this.expected)) {
       throw new DomainError('OPERATOR_TOKEN_INVALID', 'The operator token is wrong');
     }
+    // The audit trail names the operator as the actor of what follows (vendor creation, status).
+    this.tenant.setActor({ type: 'OPERATOR', id: null });
     return { kind: 'operator' };
   }
 }

@@ -44,6 +44,14 @@ export const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
   PUBLIC_BASE_URL: z.string().url().optional(),
+  /** Portal access tokens (JWT) live this long; refresh tokens rotate and live PORTAL_REFRESH_TOKEN_TTL_DAYS. */
+  PORTAL_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  PORTAL_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Failed portal logins allowed per vendor+email (and per client IP) before a temporary block. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
+  /** Base URL of the customer portal front end, used in invitation and reset links. */
+  PORTAL_PUBLIC_URL: z.string().url().default('http://localhost:3001'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -33,6 +33,26 @@ export const ERROR_CATALOGUE = {
   FEATURE_CODE_TAKEN: { status: 409, description: 'The product already has a feature with this code.' },
   API_KEY_ALREADY_REVOKED: { status: 409, description: 'The API key was already revoked.' },
 
+  // customers and portal identity (issue 3)
+  INVALID_CREDENTIALS: { status: 401, description: 'Portal login: the vendor, email or password is wrong (never says which).' },
+  TOKEN_INVALID: { status: 401, description: 'The portal access token is malformed or its signature is wrong.' },
+  TOKEN_EXPIRED: { status: 401, description: 'The portal access token has expired; refresh it.' },
+  TOKEN_REVOKED: { status: 401, description: 'The portal access token no longer applies: the user was removed, disabled, reset their password or logged out everywhere.' },
+  REFRESH_TOKEN_INVALID: { status: 401, description: 'The refresh token is unknown, expired or revoked.' },
+  REFRESH_TOKEN_REUSED: { status: 401, description: 'The refresh token was already used: its whole family (session) is now revoked.' },
+  ONE_TIME_TOKEN_INVALID: { status: 400, description: 'The invitation or password-reset token is unknown (or of another vendor).' },
+  ONE_TIME_TOKEN_EXPIRED: { status: 400, description: 'The invitation or password-reset token has expired.' },
+  ONE_TIME_TOKEN_USED: { status: 409, description: 'The invitation or password-reset token was already used.' },
+  USER_DISABLED: { status: 403, description: 'The portal user is disabled.' },
+  GROUP_ADMIN_REQUIRED: { status: 403, description: 'Only an admin of the group may do this.' },
+  USER_EMAIL_TAKEN: { status: 409, description: 'The vendor already has a user with this email.' },
+  EXTERNAL_ID_TAKEN: { status: 409, description: 'The vendor already has a group or user with this externalId.' },
+  USER_IN_ANOTHER_GROUP: { status: 409, description: 'The user already belongs to another group; remove them from it first.' },
+  LAST_GROUP_ADMIN: { status: 409, description: 'The change would leave the group without an admin.' },
+  GROUP_NOT_EMPTY: { status: 409, description: 'The group still has users or containers.' },
+  USER_HAS_CONTAINERS: { status: 409, description: 'The user still has containers; delete or reassign them first.' },
+  USER_NOT_INVITED: { status: 409, description: 'The user has already accepted their invitation.' },
+
   // containers, licenses, devices (issue 4)
   CREDENTIALS_INVALID: { status: 401, description: 'The container credentials (`lhc_…`) are malformed or unknown.' },
   CREDENTIALS_REVOKED: { status: 401, description: 'The container credentials were reset; the program must be re-linked with the new secret (its device keeps its activation).' },

@@ -5,6 +5,11 @@ export const DOMAIN_EVENT_TYPES = [
   'user.created',
   'user.updated',
   'user.removed',
+  'user.deleted',
+  // Carry the one-time token to the vendor (webhook), who mails it: Leasehold sends no mail.
+  // The only events that hold a secret; the token is single-use and expires.
+  'user.invited',
+  'user.password_reset_requested',
   'group.created',
   'group.updated',
   'group.deleted',

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@leasehold/domain-identity';
+import { CustomersRepository } from './customers.repository';
+import { GroupPortalService } from './group-portal.service';
+import { GroupsService } from './groups.service';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [IdentityModule],
+  providers: [CustomersRepository, GroupsService, UsersService, GroupPortalService],
+  exports: [GroupsService, UsersService, GroupPortalService],
+})
+export class CustomersModule {}

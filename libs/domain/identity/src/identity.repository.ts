@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService, TenantPrisma, TenantTransaction, UserTokenPurpose } from '@leasehold/db';
+import { PortalRole, PortalUserStatus } from './identity.types';
+
+export interface CredentialRecord {
+  id: string;
+  vendorId: string;
+  email: string;
+  name: string;
+  status: PortalUserStatus;
+  passwordHash: string | null;
+  groupId: string | null;
+  role: PortalRole | null;
+  tokenVersion: number;
+  vendorActive: boolean;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  vendorId: string;
+  userId: string;
+  familyId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface OneTimeTokenRecord {
+  id: string;
+  vendorId: string;
+  userId: string;
+  purpose: UserTokenPurpose;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+const credentialSelect = {
+  id: true,
+  vendorId: true,
+  email: true,
+  name: true,
+  status: true,
+  passwordHash: true,
+  groupId: true,
+  role: true,
+  tokenVersion: true,
+  vendor: { select: { status: true } },
+} as const;
+
+type CredentialRow = {
+  id: string;
+  vendorId: string;
+  email: string;
+  name: string;
+  status: PortalUserStatus;
+  passwordHash: string | null;
+  groupId: string | null;
+  role: PortalRole | null;
+  tokenVersion: number;
+  vendor: { status: string };
+};
+
+const toCredential = ({ vendor, ...row }: CredentialRow): CredentialRecord => ({ ...row, vendorActive: vendor.status === 'ACTIVE' });
+
+/**
+ * Credentials, refresh tokens and one-time tokens. Look-ups by secret hash, by vendor slug and the
+ * per-request user load are cross-tenant (they find the tenant); every write is tenant-scoped.
+ */
+@Injectable()
+export class IdentityRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly db: TenantPrisma,
+  ) {}
+
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
+  async findVendorBySlug(slug: string): Promise<{ id: string; active: boolean } | null> {
+    const row = await this.prisma.vendor.findUnique({ where: { slug }, select: { id: true, status: true } });
+    return row ? { id: row.id, active: row.status === 'ACTIVE' } : null;
+  }
+
+  async findCredentialsByEmail(vendorId: string, email: string): Promise<CredentialRecord | null> {
+    const row = await this.prisma.user.findUnique({ where: { vendorId_email: { vendorId, email } }, select: credentialSelect });
+    return row ? toCredential(row) : null;
+  }
+
+  /** The per-request load of the portal strategy: one indexed read by primary key. */
+  async findCredentials(vendorId: string, userId: string): Promise<CredentialRecord | null> {
+    const row = await this.prisma.user.findUnique({ where: { vendorId_id: { vendorId, id: userId } }, select: credentialSelect });
+    return row ? toCredential(row) : null;
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    return this.prisma.refreshToken.findUnique({
+      where: { tokenHash },
+      select: { id: true, vendorId: true, userId: true, familyId: true, expiresAt: true, usedAt: true, revokedAt: true },
+    });
+  }
+
+  async createRefreshToken(
+    tx: TenantTransaction,
+    data: { userId: string; familyId: string; tokenHash: string; expiresAt: Date },
+  ): Promise<void> {
+    await tx.refreshToken.create({ data: { ...data, vendorId: this.db.vendorId } });
+  }
+
+  /**
+   * Marks the token used if it is still unused and unrevoked (a conditional update, so two
+   * concurrent refreshes with one token cannot both succeed). False when it was not.
+   */
+  async markRefreshTokenUsed(tx: TenantTransaction, id: string, at: Date): Promise<boolean> {
+    const { count } = await tx.refreshToken.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { usedAt: at } });
+    return count === 1;
+  }
+
+  async revokeFamily(familyId: string, at: Date): Promise<number> {
+    const { count } = await this.db.client.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } });
+    return count;
+  }
+
+  /** Revokes every refresh token of the user (removal, disabling, password reset). */
+  async revokeUserRefreshTokens(tx: TenantTransaction, userId: string, at: Date): Promise<void> {
+    await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } });
+  }
+
+  async bumpTokenVersion(tx: TenantTransaction, userId: string): Promise<void> {
+    await tx.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
+  }
+
+  async findOneTimeToken(tokenHash: string): Promise<OneTimeTokenRecord | null> {
+    return this.prisma.userToken.findUnique({
+      where: { tokenHash },
+      select: { id: true, vendorId: true, userId: true, purpose: true, expiresAt: true, usedAt: true },
+    });
+  }
+
+  /** Issues a one-time token, retiring the user's earlier unused tokens of the same purpose. */
+  async replaceOneTimeToken(
+    tx: TenantTransaction,
+    data: { userId: string; purpose: UserTokenPurpose; tokenHash: string; expiresAt: Date; createdByUserId: string | null },
+    at: Date,
+  ): Promise<void> {
+    await tx.userToken.updateMany({ where: { userId: data.userId, purpose: data.purpose, usedAt: null }, data: { usedAt: at } });
+    await tx.userToken.create({ data: { ...data, vendorId: this.db.vendorId } });
+  }
+
+  /** Uses the token if it is still unused (conditional update: a token works once however many requests race). */
+  async useOneTimeToken(tx: TenantTransaction, id: string, at: Date): Promise<boolean> {
+    const { count } = await tx.userToken.updateMany({ where: { id, usedAt: null }, data: { usedAt: at } });
+    return count === 1;
+  }
+
+  async setPassword(
+    tx: TenantTransaction,
+    userId: string,
+    data: { passwordHash: string; status?: PortalUserStatus; name?: string },
+  ): Promise<{ id: string; email: string; name: string; status: PortalUserStatus; groupId: string | null; role: PortalRole | null; tokenVersion: number }> {
+    return tx.user.update({
+      where: { id: userId },
+      data,
+      select: { id: true, email: true, name: true, status: true, groupId: true, role: true, tokenVersion: true },
+    });
+  }
+}
