@@ -64,6 +64,21 @@ export const ERROR_CATALOGUE = {
   DEVICE_LIMIT_REACHED: { status: 409, description: "The container already has its maximum of active devices; `details.activeDevices` names them. Deactivate one first (transfer)." },
   ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
   DEVICE_ALREADY_DEACTIVATED: { status: 409, description: 'The device was already deactivated.' },
+
+  // seats, leases, borrowing (issue 4, seats)
+  LICENSE_SUSPENDED: { status: 403, description: 'The license is suspended: no seat can be checked out or kept until the vendor resumes it.' },
+  LICENSE_EXPIRED: { status: 403, description: 'The license has passed its `expiresAt`.' },
+  LICENSE_NOT_YET_VALID: { status: 403, description: 'The license starts at `details.validFrom`, which is still in the future.' },
+  DEVICE_NOT_ACTIVATED: { status: 403, description: 'A PERSONAL container runs only on its activated devices; this fingerprint is not one of them.' },
+  NO_SEAT_AVAILABLE: { status: 429, description: 'Every seat of the license is in use; retry after `details.retryAfter` seconds (also the `Retry-After` header). `details` has inUse, quantity and soonestExpiryAt.' },
+  LEASE_EXPIRED: { status: 409, description: 'The lease is no longer held (it expired, or was released/returned); `details.endReason` says why. Check out again.' },
+  SESSION_STOPPED: { status: 409, description: 'An admin stopped this session (or its user was removed); `details.endReason` says which. Check out again if allowed.' },
+  BORROW_NOT_ALLOWED: { status: 403, description: 'The license does not allow borrowing (detaching) seats.' },
+  BORROW_TOO_LONG: { status: 422, description: 'The requested `borrowUntil` is more than `details.maxBorrowDays` days from now.' },
+  BORROW_PAST_LICENSE_EXPIRY: { status: 422, description: "The requested `borrowUntil` is after the license's `expiresAt`." },
+  BORROW_UNTIL_IN_PAST: { status: 422, description: 'The requested `borrowUntil` is not in the future.' },
+  SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
+  SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { TenantTransaction } from '@leasehold/db';
+
+export interface SweptLease {
+  id: string;
+  vendorId: string;
+  licenseId: string;
+  containerId: string;
+  slot: number;
+  deviceId: string | null;
+  fingerprint: string;
+  startedAt: Date;
+  expiresAt: Date;
+  borrowUntil: Date | null;
+  endedAt: Date;
+}
+
+/**
+ * The expiry sweep, across all vendors (the worker's job): raw SQL only, so the tenant scope does
+ * not apply and no vendor needs to be in context. It only
+ * records what is already true: an expired lease stopped counting when its slot's expiresAt
+ * passed, whether or not this ever runs.
+ */
+@Injectable()
+export class LeaseSweepRepository {
+  /**
+   * Ends up to `limit` expired leases (reason EXPIRED, endedAt = their expiry) and empties the
+   * slots they still hold. Slots are locked first (SKIP LOCKED: a slot a checkout is taking over
+   * right now is that checkout's to finish), then the leases, matching the checkout's lock order.
+   */
+  async sweep(tx: TenantTransaction, limit: number): Promise<SweptLease[]> {
+    {
+      const candidates = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
+      if (!candidates.length) return [];
+      const ids = candidates.map((c) => c.id);
+      await tx.$executeRaw`
+        WITH held AS (
+          SELECT s."licenseId", s.slot FROM seat_slots s
+            JOIN seat_leases l ON l.id = s."leaseId" AND l."licenseId" = s."licenseId"
+           WHERE l.id = ANY(${ids}::uuid[]) AND s."expiresAt" <= now()
+           ORDER BY s."licenseId", s.slot
+             FOR UPDATE OF s SKIP LOCKED)
+        UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
+          FROM held WHERE s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now()`;
+      return tx.$queryRaw<SweptLease[]>`
+        UPDATE seat_leases l SET "endedAt" = l."expiresAt", "endReason" = 'EXPIRED'
+         WHERE l.id = ANY(${ids}::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
+        RETURNING l.id, l."vendorId", l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt",
+                  l."expiresAt", l."borrowUntil", l."endedAt"`;
+    }
+  }
+}

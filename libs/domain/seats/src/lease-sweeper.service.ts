@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { TenantContext, TenantPrisma } from '@leasehold/db';
+import { OutboxRepository } from '@leasehold/domain-events';
+import { LeaseSweepRepository, SweptLease } from './lease-sweep.repository';
+import { seatEvent } from './seat-events';
+
+/**
+ * Records the end of expired leases (reason EXPIRED) and empties their slots, a batch at a time,
+ * with one seat.expired event each in the same transaction. Idempotent: a lease already ended is
+ * not touched again, so overlapping or repeated runs end each lease once.
+ */
+@Injectable()
+export class LeaseSweeperService {
+  constructor(
+    private readonly db: TenantPrisma,
+    private readonly tenant: TenantContext,
+    private readonly sweeps: LeaseSweepRepository,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  /** Sweeps until nothing expired is left or `maxBatches` batches ran; returns how many ended. */
+  async sweepExpired(batchSize = 500, maxBatches = 20): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const ended = await this.db.client.$transaction(async (tx) => {
+        const rows = await this.sweeps.sweep(tx, batchSize);
+        const byVendor = new Map<string, SweptLease[]>();
+        for (const row of rows) byVendor.set(row.vendorId, [...(byVendor.get(row.vendorId) ?? []), row]);
+        for (const [vendorId, leases] of byVendor) {
+          await this.tenant.run(vendorId, () =>
+            this.outbox.append(tx, ...leases.map((l) => seatEvent('seat.expired', { ...l, endReason: 'EXPIRED' }))),
+          );
+        }
+        return rows.length;
+      });
+      total += ended;
+      if (ended < batchSize) break;
+    }
+    return total;
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { TenantPrisma, TenantTransaction } from '@leasehold/db';
+
+/**
+ * The seat slots of a license: one row per seat. Raw SQL throughout, because the statements lock
+ * rows (FOR NO KEY UPDATE / SKIP LOCKED) and the tenant extension does not cover raw SQL, so the
+ * vendor id is passed explicitly in every statement.
+ */
+@Injectable()
+export class SeatPoolRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  /**
+   * Locks the license row (serialising every resize and trim of one license) and reads its
+   * quantity and slot count. NO KEY UPDATE does not block checkouts, whose lease inserts only
+   * take KEY SHARE on the license through the foreign key.
+   */
+  async lockLicense(tx: TenantTransaction, licenseId: string): Promise<{ quantity: number; slots: number; maxSlot: number } | null> {
+    const rows = await tx.$queryRaw<{ quantity: number; slots: number; maxSlot: number }[]>`
+      SELECT l.quantity,
+             (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
+             (SELECT COALESCE(max(s.slot), -1)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS "maxSlot"
+        FROM licenses l
+       WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid
+         FOR NO KEY UPDATE OF l`;
+    return rows[0] ?? null;
+  }
+
+  async addSlots(tx: TenantTransaction, licenseId: string, from: number, count: number): Promise<void> {
+    await tx.$executeRaw`
+      INSERT INTO seat_slots ("licenseId", slot, "vendorId")
+      SELECT ${licenseId}::uuid, g, ${this.db.vendorId}::uuid FROM generate_series(${from}::int, ${from + count - 1}::int) AS g`;
+  }
+
+  /**
+   * Deletes up to `count` slots that hold no live lease (free, or holding an expired one), highest
+   * slot first. SKIP LOCKED: a slot another transaction is claiming or releasing right now is left
+   * alone (it stays as an excess slot and is trimmed when next seen free). Returns the expired
+   * leases the deleted slots still pointed at, so the caller can end them.
+   */
+  async deleteFreeSlots(tx: TenantTransaction, licenseId: string, count: number): Promise<{ deleted: number; expiredLeaseIds: string[] }> {
+    const rows = await tx.$queryRaw<{ leaseId: string | null }[]>`
+      WITH doomed AS (
+        SELECT s.slot, s."leaseId" FROM seat_slots s
+         WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid
+           AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
+         ORDER BY s.slot DESC
+         LIMIT ${count}::int
+           FOR UPDATE SKIP LOCKED)
+      DELETE FROM seat_slots s USING doomed
+       WHERE s."licenseId" = ${licenseId}::uuid AND s.slot = doomed.slot
+      RETURNING doomed."leaseId"`;
+    return { deleted: rows.length, expiredLeaseIds: rows.flatMap((r) => (r.leaseId ? [r.leaseId] : [])) };
+  }
+
+  /** Ends leases whose seat passed its expiry (reason EXPIRED, at their expiry time). */
+  async endExpiredLeases(tx: TenantTransaction, leaseIds: string[]): Promise<number> {
+    if (!leaseIds.length) return 0;
+    return tx.$executeRaw`
+      UPDATE seat_leases SET "endedAt" = LEAST("expiresAt", now()), "endReason" = 'EXPIRED'
+       WHERE id = ANY(${leaseIds}::uuid[]) AND "vendorId" = ${this.db.vendorId}::uuid AND "endedAt" IS NULL`;
+  }
+}

@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { OutboxRepository } from '@leasehold/domain-events';
+import { DomainError } from '@leasehold/errors';
+import { assertBorrowAllowed, assertLicenseUsable } from './lease-rules';
+import { retryAfterSeconds } from './retry-after';
+import { seatEvent } from './seat-events';
+import { CheckoutContext, LeaseRow, LeaseStateRow, LeaseTerm, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
+import { SeatPoolService } from './seat-pool.service';
+import { CheckoutInput, EndedLeaseView, LeaseEndReason, LeaseView } from './seats.types';
+import { uuidV7 } from './uuid-v7';
+
+// The seat count of a license is never exceeded: a checkout holds a seat only by claiming one of
+// the license's seat_slots rows in a conditional UPDATE (free, or its lease expired), so however
+// many checkouts race on however many replicas, at most `quantity` leases hold a slot. A lease
+// stops counting the moment its slot's expiresAt passes; nothing needs to sweep it first.
+
+type CheckoutOutcome = { kind: 'lease'; lease: LeaseView } | { kind: 'denied'; occupancy: Occupancy; license: CheckoutContext };
+
+const STOPPED_REASONS: readonly LeaseEndReason[] = ['STOPPED', 'USER_REMOVED'];
+
+@Injectable()
+export class SeatsService {
+  constructor(
+    private readonly db: TenantPrisma,
+    private readonly leases: SeatLeaseRepository,
+    private readonly pool: SeatPoolService,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  /**
+   * Checks out a seat (or, with `borrowUntil`, borrows one). The same device checking out again
+   * while its lease is live gets that lease back, extended (or turned into a borrow).
+   */
+  async checkout(input: CheckoutInput): Promise<LeaseView> {
+    const outcome = await this.db.client.$transaction((tx) => this.checkoutIn(tx, input));
+    if (outcome.kind === 'lease') return outcome.lease;
+    const { occupancy, license } = outcome;
+    const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
+    const retryAfter = retryAfterSeconds({ inUse: occupancy.inUse, soonestExpiryInSeconds: soonest, leaseTtlSeconds: license.leaseTtlSeconds });
+    throw new DomainError('NO_SEAT_AVAILABLE', `All ${occupancy.quantity} seats of the license are in use; try again later`, {
+      licenseId: license.licenseId,
+      quantity: occupancy.quantity,
+      inUse: occupancy.inUse,
+      soonestExpiryAt: occupancy.soonestExpiry?.toISOString() ?? null,
+      retryAfter,
+    });
+  }
+
+  private async checkoutIn(tx: TenantTransaction, input: CheckoutInput): Promise<CheckoutOutcome> {
+    const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+    if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
+    assertLicenseUsable(license, license.now);
+    if (license.kind === 'PERSONAL' && !license.deviceId) {
+      throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
+    }
+    if (input.borrowUntil) assertBorrowAllowed(license, input.borrowUntil, license.now);
+    const term: LeaseTerm = input.borrowUntil
+      ? { borrowUntil: input.borrowUntil }
+      : { ttlSeconds: license.leaseTtlSeconds, notAfter: license.expiresAt };
+
+    const existing = await this.leases.findLiveLease(tx, license.licenseId, input.fingerprint);
+    if (existing) return { kind: 'lease', lease: await this.resume(tx, existing, license, input.borrowUntil) };
+
+    if (license.slots > license.quantity) await this.pool.trim(tx, license.licenseId);
+    const leaseId = uuidV7();
+    let claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: false });
+    if (!claim) {
+      // Every candidate slot was locked by a concurrent transaction (a checkout that may roll back,
+      // a release or sweep about to free it): wait for those locks instead of calling it full.
+      const occupancy = await this.leases.occupancy(tx, license.licenseId);
+      if (occupancy.slots > occupancy.quantity) await this.pool.trim(tx, license.licenseId);
+      claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: true });
+    }
+    if (!claim) {
+      await this.leases.countDenial(tx, license.licenseId);
+      const occupancy = await this.leases.occupancy(tx, license.licenseId);
+      await this.outbox.append(tx, {
+        type: 'seat.denied',
+        aggregateType: 'license',
+        aggregateId: license.licenseId,
+        payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
+      });
+      return { kind: 'denied', occupancy, license };
+    }
+    if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
+    const row = await this.leases.insertLease(tx, {
+      id: leaseId,
+      licenseId: license.licenseId,
+      containerId: license.containerId,
+      slot: claim.slot,
+      deviceId: license.deviceId,
+      fingerprint: input.fingerprint,
+      clientName: input.clientName ?? null,
+      userId: license.kind === 'PERSONAL' ? license.containerUserId : null,
+      expiresAt: claim.expiresAt,
+      borrowUntil: input.borrowUntil ?? null,
+    });
+    await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
+    return { kind: 'lease', lease: toLease(row, license) };
+  }
+
+  /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */
+  private async resume(tx: TenantTransaction, lease: LeaseRow, license: CheckoutContext, borrowUntil?: Date): Promise<LeaseView> {
+    if (borrowUntil) {
+      const row = await this.leases.setBorrow(tx, lease.id, lease.containerId, borrowUntil);
+      if (!row) throw new DomainError('CONFLICT', 'The lease ended while it was being borrowed; check out again');
+      await this.outbox.append(tx, seatEvent('seat.borrowed', row));
+      return toLease(row, license);
+    }
+    if (lease.borrowUntil) return toLease(lease, license);
+    const row = await this.leases.heartbeat(tx, lease.id, lease.containerId);
+    return toLease(row ?? lease, license);
+  }
+
+  /** The expired lease whose slot a checkout just took over ends now, as EXPIRED at its expiry. */
+  private async endPrevious(tx: TenantTransaction, leaseId: string): Promise<void> {
+    const ended = await this.leases.endLease(tx, leaseId, 'EXPIRED', 'expiry');
+    if (ended) await this.outbox.append(tx, seatEvent('seat.expired', ended));
+  }
+
+  /**
+   * Extends a live online lease by one lease TTL (one SQL statement). A borrowed lease needs no
+   * heartbeat and answers as it is. Anything else answers with the code that says why not.
+   */
+  async heartbeat(containerId: string, leaseId: string): Promise<LeaseView> {
+    const row = await this.leases.heartbeat(undefined, leaseId, containerId);
+    if (row) return toLease(row, row);
+    const state = await this.leases.leaseState(undefined, leaseId, { containerId });
+    if (!state) throw DomainError.notFound('Lease', leaseId);
+    if (state.live && state.borrowUntil) return toLease(state, state);
+    throw whyNotLive(state);
+  }
+
+  /**
+   * Ends the lease and frees its seat: a release, or for a borrowed seat an early return.
+   * Idempotent: releasing a lease that already ended answers how it ended.
+   */
+  async release(containerId: string, leaseId: string): Promise<EndedLeaseView> {
+    return this.db.client.$transaction(async (tx) => {
+      const state = await this.leases.leaseState(tx, leaseId, { containerId });
+      if (!state) throw DomainError.notFound('Lease', leaseId);
+      const freed = await this.leases.freeSlot(tx, leaseId, { containerId }, { onlineOnly: false });
+      const reason: LeaseEndReason = freed ? (state.borrowUntil ? 'RETURNED' : 'RELEASED') : 'EXPIRED';
+      const ended = await this.leases.endLease(tx, leaseId, reason, freed ? 'now' : 'expiry');
+      if (ended) {
+        const type = reason === 'RETURNED' ? 'seat.returned' : reason === 'RELEASED' ? 'seat.released' : 'seat.expired';
+        await this.outbox.append(tx, seatEvent(type, ended));
+        return toEnded(ended);
+      }
+      const current = await this.leases.leaseState(tx, leaseId, { containerId });
+      return toEnded(current ?? state);
+    });
+  }
+
+  /** Borrows the seat of a live lease until `until`, or moves the end of a borrow (extend while online). */
+  async borrow(containerId: string, leaseId: string, until: Date): Promise<LeaseView> {
+    return this.db.client.$transaction(async (tx) => {
+      const state = await this.leases.leaseState(tx, leaseId, { containerId });
+      if (!state) throw DomainError.notFound('Lease', leaseId);
+      if (!state.live) throw whyNotLive(state);
+      const license = { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt };
+      assertLicenseUsable(license, state.now);
+      assertBorrowAllowed({ ...state, expiresAt: state.licenseExpiresAt }, until, state.now);
+      const row = await this.leases.setBorrow(tx, leaseId, containerId, until);
+      if (!row) throw whyNotLive((await this.leases.leaseState(tx, leaseId, { containerId })) ?? state);
+      await this.outbox.append(tx, seatEvent('seat.borrowed', row));
+      return toLease(row, state);
+    });
+  }
+}
+
+/** The code for a lease that no longer holds its seat (or whose license no longer allows it). */
+export function whyNotLive(state: LeaseStateRow): DomainError {
+  if (state.endReason && STOPPED_REASONS.includes(state.endReason)) {
+    return new DomainError('SESSION_STOPPED', 'The session was stopped; check out again', { endReason: state.endReason });
+  }
+  if (state.live) {
+    // The lease holds its seat but the license no longer allows using it.
+    assertLicenseUsable({ status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt }, state.now);
+  }
+  return new DomainError('LEASE_EXPIRED', 'The lease is no longer held; check out again', {
+    endReason: state.endReason ?? 'EXPIRED',
+    expiredAt: (state.endedAt ?? state.expiresAt).toISOString(),
+  });
+}
+
+function toLease(row: LeaseRow, license: { heartbeatIntervalSeconds: number; leaseTtlSeconds: number }): LeaseView {
+  return {
+    leaseId: row.id,
+    licenseId: row.licenseId,
+    containerId: row.containerId,
+    slot: row.slot,
+    startedAt: row.startedAt,
+    expiresAt: row.expiresAt,
+    heartbeatIntervalSeconds: license.heartbeatIntervalSeconds,
+    leaseTtlSeconds: license.leaseTtlSeconds,
+    borrowUntil: row.borrowUntil,
+  };
+}
+
+function toEnded(row: LeaseRow): EndedLeaseView {
+  return {
+    leaseId: row.id,
+    licenseId: row.licenseId,
+    endedAt: row.endedAt ?? row.expiresAt,
+    endReason: row.endReason ?? 'EXPIRED',
+  };
+}

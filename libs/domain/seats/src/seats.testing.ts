@@ -1,0 +1,112 @@
+// Test fixtures for the seats domain: a Nest context with the real database, and vendors,
+// containers, licenses (with their seat pool) and devices written directly with Prisma, so these
+// tests do not depend on the licensing routes.
+import { createHash, randomUUID } from 'node:crypto';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ConfigModule } from '@leasehold/config';
+import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
+import { SeatPoolService } from './seat-pool.service';
+import { SeatsModule } from './seats.module';
+
+@Module({ imports: [ConfigModule, DbModule, SeatsModule] })
+class SeatsTestModule {}
+
+export async function createSeatsContext(): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({ imports: [SeatsTestModule] }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
+export interface SeatFixture {
+  vendorId: string;
+  containerId: string;
+  licenseId: string;
+  productCode: string;
+  userId: string | null;
+  groupId: string | null;
+}
+
+export interface LicenseOptions {
+  kind?: 'PERSONAL' | 'ENTERPRISE';
+  quantity?: number;
+  leaseTtlSeconds?: number;
+  heartbeatIntervalSeconds?: number;
+  borrowAllowed?: boolean;
+  maxBorrowDays?: number;
+  validFrom?: Date;
+  expiresAt?: Date | null;
+  status?: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+  vendorId?: string;
+}
+
+/** A vendor (unless given), a product, a container with a user or group, and one license with its seats. */
+export async function createLicense(app: INestApplicationContext, options: LicenseOptions = {}): Promise<SeatFixture> {
+  const prisma = app.get(PrismaService);
+  const tag = randomUUID().slice(0, 8);
+  const vendorId = options.vendorId ?? (await prisma.vendor.create({ data: { slug: `seats-${tag}`, name: 'Seats vendor' } })).id;
+  const kind = options.kind ?? 'ENTERPRISE';
+  const product = await prisma.product.create({ data: { vendorId, code: `prod-${tag}`, name: 'Product' } });
+  const group = await prisma.group.create({ data: { vendorId, name: `Group ${tag}` } });
+  const user = kind === 'PERSONAL' ? await prisma.user.create({ data: { vendorId, email: `u-${tag}@example.com`, name: 'User', groupId: group.id } }) : null;
+  const container = await prisma.container.create({
+    data: {
+      vendorId,
+      kind,
+      name: `Container ${tag}`,
+      userId: user?.id ?? null,
+      groupId: group.id,
+      credentialHash: createHash('sha256').update(tag + randomUUID()).digest('hex'),
+      credentialPrefix: tag,
+    },
+  });
+  const licenseId = await app.get(TenantContext).run(vendorId, () =>
+    app.get(TenantPrisma).client.$transaction(async (tx) => {
+      const license = await tx.license.create({
+        data: {
+          vendorId,
+          containerId: container.id,
+          productId: product.id,
+          quantity: options.quantity ?? 10,
+          leaseTtlSeconds: options.leaseTtlSeconds ?? 3600,
+          heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 300,
+          borrowAllowed: options.borrowAllowed ?? false,
+          maxBorrowDays: options.maxBorrowDays ?? 7,
+          ...(options.validFrom ? { validFrom: options.validFrom } : {}),
+          expiresAt: options.expiresAt ?? null,
+          status: options.status ?? 'ACTIVE',
+        },
+      });
+      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
+      return license.id;
+    }),
+  );
+  return { vendorId, containerId: container.id, licenseId, productCode: product.code, userId: user?.id ?? null, groupId: group.id };
+}
+
+/** Activates a device with this fingerprint on the container (as the licensing domain would). */
+export async function activateDevice(app: INestApplicationContext, fixture: SeatFixture, fingerprint: string): Promise<string> {
+  const device = await app.get(PrismaService).device.create({
+    data: { vendorId: fixture.vendorId, containerId: fixture.containerId, fingerprint, activeFingerprint: fingerprint, name: `Device ${fingerprint}` },
+  });
+  return device.id;
+}
+
+/** Runs `fn` as the fixture's vendor. */
+export function asVendor<T>(app: INestApplicationContext, fixture: { vendorId: string }, fn: () => PromiseLike<T>): Promise<T> {
+  return app.get(TenantContext).run(fixture.vendorId, fn);
+}
+
+/** Moves the seat and lease of `leaseId` into the past, as if its TTL had run out `secondsAgo` ago. */
+export async function expireLease(app: INestApplicationContext, leaseId: string, secondsAgo = 1): Promise<void> {
+  const prisma = app.get(PrismaService);
+  await prisma.$executeRaw`UPDATE seat_slots SET "expiresAt" = now() - make_interval(secs => ${secondsAgo}::int) WHERE "leaseId" = ${leaseId}::uuid`;
+  await prisma.$executeRaw`UPDATE seat_leases SET "expiresAt" = now() - make_interval(secs => ${secondsAgo}::int) WHERE id = ${leaseId}::uuid`;
+}
+
+/** Seats holding an unexpired lease right now, straight from the database. */
+export async function seatsInUse(app: INestApplicationContext, licenseId: string): Promise<number> {
+  const rows = await app.get(PrismaService).$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM seat_slots WHERE "licenseId" = ${licenseId}::uuid AND "leaseId" IS NOT NULL AND "expiresAt" > now()`;
+  return rows[0].n;
+}

@@ -1,0 +1,102 @@
+export type ContainerKind = 'PERSONAL' | 'ENTERPRISE';
+export type LeaseEndReason = 'RELEASED' | 'EXPIRED' | 'STOPPED' | 'RETURNED' | 'USER_REMOVED' | 'LICENSE_CHANGED';
+
+/** Which license of the caller's container a checkout is for: by id, or by the product's code. */
+export type LicenseRef = { licenseId: string } | { productCode: string };
+
+export interface CheckoutInput {
+  /** The container whose credentials the program presented. */
+  containerId: string;
+  license: LicenseRef;
+  /** The device's fingerprint (the same device checking out again gets its lease back). */
+  fingerprint: string;
+  /** Free text the program reports (host or user name), shown in the session list. */
+  clientName?: string | null;
+  /** Borrow (detach) the seat for offline use until this time. */
+  borrowUntil?: Date;
+}
+
+/** A lease as the program sees it. */
+export interface LeaseView {
+  leaseId: string;
+  licenseId: string;
+  containerId: string;
+  slot: number;
+  startedAt: Date;
+  /** When the seat stops counting unless a heartbeat extends it (= borrowUntil when borrowed). */
+  expiresAt: Date;
+  heartbeatIntervalSeconds: number;
+  leaseTtlSeconds: number;
+  borrowUntil: Date | null;
+}
+
+/** The state of a lease after release or return. */
+export interface EndedLeaseView {
+  leaseId: string;
+  licenseId: string;
+  endedAt: Date;
+  endReason: LeaseEndReason;
+}
+
+/** A running session (a live lease), as vendors and group admins see it. */
+export interface SessionView {
+  id: string;
+  licenseId: string;
+  containerId: string;
+  slot: number;
+  deviceId: string | null;
+  deviceName: string | null;
+  fingerprint: string;
+  clientName: string | null;
+  userId: string | null;
+  startedAt: Date;
+  lastHeartbeatAt: Date;
+  expiresAt: Date;
+  borrowed: boolean;
+  borrowUntil: Date | null;
+}
+
+/**
+ * Narrows session queries and stops. Vendors pass a license or container; the portal also passes
+ * the admin's group, so a group admin reaches only sessions on the group's containers.
+ */
+export interface SessionScope {
+  licenseId?: string;
+  containerId?: string;
+  groupId?: string;
+}
+
+export interface SessionFilter extends SessionScope {
+  take: number;
+  cursor?: string;
+}
+
+export type UsageGranularity = 'hour' | 'day';
+
+export interface UsageQuery {
+  licenseId: string;
+  from: Date;
+  to: Date;
+  granularity: UsageGranularity;
+}
+
+export interface UsagePoint {
+  /** Start of the hour or day (UTC). */
+  start: Date;
+  /** Most seats in use at the same time within the bucket. */
+  peakSeats: number;
+  /** Seat time within the bucket, in hours. */
+  seatHours: number;
+  /** Refused checkouts (NO_SEAT_AVAILABLE). */
+  denials: number;
+}
+
+export interface UsageHistory {
+  licenseId: string;
+  quantity: number;
+  granularity: UsageGranularity;
+  from: Date;
+  to: Date;
+  series: UsagePoint[];
+  totals: { peakSeats: number; seatHours: number; denials: number };
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { TenantPrisma } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { UsageRepository } from './usage.repository';
+import { UsageHistory, UsageQuery } from './seats.types';
+
+// Usage per license: peak concurrent seats, seat-hours and refused checkouts per hour or day, as
+// a gap-free series (every bucket present, zeros included) that a chart can plot as it is.
+
+const HOUR_MS = 3_600_000;
+const MAX_BUCKETS = { hour: 24 * 93, day: 3 * 366 } as const;
+
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly db: TenantPrisma,
+    private readonly usage: UsageRepository,
+  ) {}
+
+  /** `from` is rounded down and `to` up to whole buckets (UTC). Scope by group for the portal. */
+  async history(query: UsageQuery, scope: { groupId?: string } = {}): Promise<UsageHistory> {
+    const license = await this.db.client.license.findFirst({
+      where: { id: query.licenseId, ...(scope.groupId ? { container: { groupId: scope.groupId } } : {}) },
+      select: { id: true, quantity: true },
+    });
+    if (!license) throw DomainError.notFound('License', query.licenseId);
+    const bucketMs = query.granularity === 'hour' ? HOUR_MS : 24 * HOUR_MS;
+    const from = new Date(Math.floor(query.from.getTime() / bucketMs) * bucketMs);
+    const to = new Date(Math.ceil(query.to.getTime() / bucketMs) * bucketMs);
+    if (to <= from) throw invalid('to', 'to must be after from');
+    if ((to.getTime() - from.getTime()) / bucketMs > MAX_BUCKETS[query.granularity]) {
+      throw invalid('to', `at most ${MAX_BUCKETS[query.granularity]} ${query.granularity} buckets per request`);
+    }
+    const series = await this.usage.series(license.id, from, to, query.granularity);
+    return {
+      licenseId: license.id,
+      quantity: license.quantity,
+      granularity: query.granularity,
+      from,
+      to,
+      series,
+      totals: {
+        peakSeats: series.reduce((max, p) => Math.max(max, p.peakSeats), 0),
+        seatHours: series.reduce((sum, p) => sum + p.seatHours, 0),
+        denials: series.reduce((sum, p) => sum + p.denials, 0),
+      },
+    };
+  }
+}
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+}
