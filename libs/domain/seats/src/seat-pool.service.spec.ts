@@ -36,7 +36,7 @@ describe('SeatPoolService.resize', () => {
 
   it('never ends a running session when shrinking below the seats in use; excess slots go once freed', async () => {
     const f = await createLicense(app, { quantity: 4 });
-    const leases = [];
+    const leases: { leaseId: string }[] = [];
     for (const fp of ['a', 'b', 'c']) leases.push(await checkout(f, fp));
     // 3 in use, shrink to 1: the free slot goes, the three held ones stay as 2 excess.
     expect(await resize(f, 1)).toEqual({ slots: 3, excess: 2 });

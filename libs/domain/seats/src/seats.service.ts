@@ -5,6 +5,7 @@ import { DomainError } from '@leasehold/errors';
 import { assertBorrowAllowed, assertLicenseUsable } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
+import { SEAT_TRANSACTION } from './seat-transaction';
 import { CheckoutContext, LeaseRow, LeaseStateRow, LeaseTerm, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { CheckoutInput, EndedLeaseView, LeaseEndReason, LeaseView } from './seats.types';
@@ -33,7 +34,7 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.db.client.$transaction((tx) => this.checkoutIn(tx, input));
+    const outcome = await this.db.client.$transaction((tx) => this.checkoutIn(tx, input), SEAT_TRANSACTION);
     if (outcome.kind === 'lease') return outcome.lease;
     const { occupancy, license } = outcome;
     const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
@@ -66,22 +67,28 @@ export class SeatsService {
     const leaseId = uuidV7();
     let claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: false });
     if (!claim) {
-      // Every candidate slot was locked by a concurrent transaction (a checkout that may roll back,
-      // a release or sweep about to free it): wait for those locks instead of calling it full.
-      const occupancy = await this.leases.occupancy(tx, license.licenseId);
-      if (occupancy.slots > occupancy.quantity) await this.pool.trim(tx, license.licenseId);
-      claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: true });
-    }
-    if (!claim) {
-      await this.leases.countDenial(tx, license.licenseId);
-      const occupancy = await this.leases.occupancy(tx, license.licenseId);
-      await this.outbox.append(tx, {
-        type: 'seat.denied',
-        aggregateType: 'license',
-        aggregateId: license.licenseId,
-        payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
-      });
-      return { kind: 'denied', occupancy, license };
+      let occupancy = await this.leases.occupancy(tx, license.licenseId);
+      if (occupancy.slots > occupancy.quantity) {
+        await this.pool.trim(tx, license.licenseId);
+        occupancy = await this.leases.occupancy(tx, license.licenseId);
+      }
+      // Slots that look free in this snapshot but were skipped are locked by concurrent
+      // transactions (a checkout that may roll back, a release or sweep about to free one): wait
+      // for those locks instead of calling the license full. None free: full, no waiting.
+      if (occupancy.inUse < Math.min(occupancy.slots, occupancy.quantity)) {
+        claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: true });
+      }
+      if (!claim) {
+        await this.outbox.append(tx, {
+          type: 'seat.denied',
+          aggregateType: 'license',
+          aggregateId: license.licenseId,
+          payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
+        });
+        // Last statement: the hour's usage row is shared by every denial, keep its lock short.
+        await this.leases.countDenial(tx, license.licenseId);
+        return { kind: 'denied', occupancy, license };
+      }
     }
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
     const row = await this.leases.insertLease(tx, {
@@ -150,7 +157,7 @@ export class SeatsService {
       }
       const current = await this.leases.leaseState(tx, leaseId, { containerId });
       return toEnded(current ?? state);
-    });
+    }, SEAT_TRANSACTION);
   }
 
   /** Borrows the seat of a live lease until `until`, or moves the end of a borrow (extend while online). */
@@ -166,7 +173,7 @@ export class SeatsService {
       if (!row) throw whyNotLive((await this.leases.leaseState(tx, leaseId, { containerId })) ?? state);
       await this.outbox.append(tx, seatEvent('seat.borrowed', row));
       return toLease(row, state);
-    });
+    }, SEAT_TRANSACTION);
   }
 }
 

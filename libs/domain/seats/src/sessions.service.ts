@@ -5,6 +5,7 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
+import { SEAT_TRANSACTION } from './seat-transaction';
 import { EndedLeaseView, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Running sessions as admins see them, and the admin's ways to end them. The same methods serve
@@ -48,7 +49,7 @@ export class SessionsService {
       await this.outbox.append(tx, seatEvent('seat.stopped', ended));
       await this.audit.record(tx, { action: 'session.stopped', entityType: 'seat_lease', entityId: leaseId, groupId: scope.groupId ?? null, before: { fingerprint: state.fingerprint, startedAt: state.startedAt } });
       return { leaseId: ended.id, licenseId: ended.licenseId, endedAt: ended.endedAt ?? ended.expiresAt, endReason: 'STOPPED' };
-    });
+    }, SEAT_TRANSACTION);
   }
 
   /**
@@ -69,7 +70,7 @@ export class SessionsService {
           await this.outbox.append(tx, seatEvent(live ? 'seat.stopped' : 'seat.expired', row));
         }
         return { ended };
-      }),
+      }, SEAT_TRANSACTION),
     );
   }
 
