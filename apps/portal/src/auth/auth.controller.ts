@@ -1,0 +1,77 @@
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { IdentityService, SessionTokens } from '@leasehold/domain-identity';
+import { Public } from '@leasehold/http';
+import { PortalErrors } from '../error-responses';
+import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, SessionDto } from '../portal.dto';
+
+@ApiTags('auth')
+@Public()
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly identity: IdentityService) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SessionDto })
+  @PortalErrors(
+    { status: 401, description: 'INVALID_CREDENTIALS' },
+    { status: 403, description: 'USER_DISABLED' },
+    { status: 429, description: 'RATE_LIMITED (too many failed logins for this account or address; `details.retryAfter`, `Retry-After`)' },
+  )
+  login(@Body() body: LoginDto, @Ip() ip: string): Promise<SessionTokens> {
+    return this.identity.login({ vendor: body.vendor, email: body.email, password: body.password, ip });
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SessionDto, description: 'A new access token and a new refresh token; the one sent is used up.' })
+  @PortalErrors({ status: 401, description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole session is revoked)' })
+  refresh(@Body() body: RefreshDto): Promise<SessionTokens> {
+    return this.identity.refresh(body.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: "Ends the refresh token's session. Access tokens already issued expire on their own (≤ 15 min)." })
+  @PortalErrors()
+  logout(@Body() body: RefreshDto): Promise<void> {
+    return this.identity.logout(body.refreshToken);
+  }
+
+  @Post('password-reset/request')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    description:
+      'Always 202, whether or not the account exists. For an active account, a single-use token valid 1 hour goes to the vendor ' +
+      'in the `user.password_reset_requested` event (and to the log outside production).',
+  })
+  @PortalErrors()
+  async requestPasswordReset(@Body() body: PasswordResetRequestDto): Promise<void> {
+    await this.identity.requestPasswordReset(body);
+  }
+
+  @Post('password-reset/confirm')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The password is set; every session of the user ends.' })
+  @PortalErrors(
+    { status: 400, description: 'ONE_TIME_TOKEN_INVALID / ONE_TIME_TOKEN_EXPIRED' },
+    { status: 403, description: 'USER_DISABLED' },
+    { status: 409, description: 'ONE_TIME_TOKEN_USED' },
+  )
+  confirmPasswordReset(@Body() body: NewPasswordDto): Promise<void> {
+    return this.identity.confirmPasswordReset(body);
+  }
+
+  @Post('invitations/accept')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SessionDto, description: 'The password is set, the account is active, and the user is logged in.' })
+  @PortalErrors(
+    { status: 400, description: 'ONE_TIME_TOKEN_INVALID / ONE_TIME_TOKEN_EXPIRED' },
+    { status: 403, description: 'USER_DISABLED' },
+    { status: 409, description: 'ONE_TIME_TOKEN_USED' },
+  )
+  acceptInvitation(@Body() body: AcceptInvitationDto): Promise<SessionTokens> {
+    return this.identity.acceptInvitation(body);
+  }
+}
