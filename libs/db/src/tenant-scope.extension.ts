@@ -23,6 +23,9 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'SeatLease',
   'LicenseUsageHour',
   'RetiredCredential',
+  'WebhookEndpoint',
+  'WebhookDelivery',
+  'WebhookAttempt',
 ]);
 
 const WHERE_OPERATIONS = new Set([
