@@ -6,19 +6,38 @@ import { DbModule } from '@leasehold/db';
 import { AuditModule } from '@leasehold/domain-audit';
 import { CatalogModule } from '@leasehold/domain-catalog';
 import { EventsModule } from '@leasehold/domain-events';
+import { LicensingModule } from '@leasehold/domain-licensing';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { RedisModule } from '@leasehold/redis';
+import { ActivationsController } from './client/activations.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
+import { ValidationController } from './client/validation.controller';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
+import { ContainersController } from './vendor/containers.controller';
+import { DevicesController } from './vendor/devices.controller';
+import { LicensesController } from './vendor/licenses.controller';
 import { ProductsController } from './vendor/products.controller';
+import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, SigningModule],
-  controllers: [VendorsController, ApiKeysController, ProductsController, SigningKeysController, PublicSigningKeysController],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, SigningModule, LicensingModule],
+  controllers: [
+    VendorsController,
+    ApiKeysController,
+    ProductsController,
+    SigningKeysController,
+    ContainersController,
+    LicensesController,
+    PurchasesController,
+    DevicesController,
+    PublicSigningKeysController,
+    ActivationsController,
+    ValidationController,
+  ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })
 export class AppModule {}

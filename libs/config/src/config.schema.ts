@@ -42,7 +42,7 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   PLATFORM_KEY: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
   PUBLIC_BASE_URL: z.string().url().optional(),
   /** Portal access tokens (JWT) live this long; refresh tokens rotate and live PORTAL_REFRESH_TOKEN_TTL_DAYS. */
   PORTAL_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
@@ -9,11 +14,35 @@ import { IdempotencyService } from './idempotency.service';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** JSON with sorted keys, so the same body written in another key order hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map(
+        (k) =>
+          `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`,
+      );
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
 /** Who is calling, for scoping keys: each caller has its own key space. */
 function callerScope(request: Request): string {
-  const user = request.user as { kind?: string; vendorId?: string; userId?: string; containerId?: string } | undefined;
+  const user = request.user as
+    | {
+        kind?: string;
+        vendorId?: string;
+        userId?: string;
+        containerId?: string;
+      }
+    | undefined;
   if (!user?.kind) return `anonymous:${request.ip ?? ''}`;
-  return [user.kind, user.vendorId, user.userId, user.containerId].filter(Boolean).join(':');
+  return [user.kind, user.vendorId, user.userId, user.containerId]
+    .filter(Boolean)
+    .join(':');
 }
 
 /**
@@ -28,34 +57,59 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.headers['idempotency-key'];
-    if (!UNSAFE.has(request.method) || header === undefined) return next.handle();
+    if (!UNSAFE.has(request.method) || header === undefined)
+      return next.handle();
     if (typeof header !== 'string' || !KEY.test(header)) {
-      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
-        fields: [{ field: 'Idempotency-Key', messages: ['must be 1 to 255 visible ASCII characters'] }],
-      });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters',
+        {
+          fields: [
+            {
+              field: 'Idempotency-Key',
+              messages: ['must be 1 to 255 visible ASCII characters'],
+            },
+          ],
+        },
+      );
     }
     const response = context.switchToHttp().getResponse<Response>();
     const scope = callerScope(request);
     const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`)
+      .update(
+        `${request.method} ${request.originalUrl}\n${canonicalJson(request.body)}`,
+      )
       .digest('hex');
 
     return from(this.idempotency.claim(scope, header, requestHash)).pipe(
       mergeMap((claim) => {
         switch (claim.state) {
           case 'mismatch':
-            throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+            throw new DomainError(
+              'IDEMPOTENCY_KEY_REUSED',
+              'This Idempotency-Key was used with a different request',
+            );
           case 'in-progress':
-            throw new DomainError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', {
-              retryAfter: 1,
-            });
+            throw new DomainError(
+              'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+              'A request with this Idempotency-Key is still being processed',
+              {
+                retryAfter: 1,
+              },
+            );
           case 'replay':
             response.status(claim.statusCode);
             response.setHeader('Idempotent-Replayed', 'true');
             return of(claim.body);
           case 'claimed':
             return next.handle().pipe(
-              mergeMap((body) => from(this.idempotency.complete(scope, header, response.statusCode, body).then(() => body))),
+              mergeMap((body) =>
+                from(
+                  this.idempotency
+                    .complete(scope, header, response.statusCode, body)
+                    .then(() => body),
+                ),
+              ),
               catchError((error: unknown) =>
                 from(this.idempotency.release(scope, header)).pipe(
                   mergeMap(() => {
