@@ -1,0 +1,60 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
+import { DevicePrincipal, VALIDATION_CODES, ValidationAnswer, ValidationService } from '@leasehold/domain-licensing';
+import { ValidateDto } from './activations.dto';
+import { ClientErrors } from './client-errors';
+
+class SignedEnvelopeDto {
+  @ApiProperty({ example: 'leasehold-validation/1' }) format!: string;
+  @ApiProperty({ description: 'Which of the vendor’s public keys (GET /client/v1/vendors/{vendorId}/signing-keys) verifies it.' }) keyId!: string;
+  @ApiProperty({ description: 'base64url of the UTF-8 JSON payload (the answer without `envelope`).' }) payload!: string;
+  @ApiProperty({ description: 'base64url Ed25519 signature over the ASCII bytes of `format + "." + payload`.' }) signature!: string;
+}
+
+class ValidationLicenseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) productId!: string;
+  @ApiProperty({ description: 'Product code.' }) product!: string;
+  @ApiProperty({ type: [String] }) features!: string[];
+  @ApiProperty() quantity!: number;
+  @ApiProperty({ enum: ['ACTIVE', 'SUSPENDED', 'REVOKED'] }) status!: string;
+  @ApiProperty({ format: 'date-time' }) validFrom!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
+  @ApiProperty() revision!: number;
+}
+
+class ValidationAnswerDto {
+  @ApiProperty({ enum: VALIDATION_CODES }) code!: string;
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ format: 'uuid' }) vendorId!: string;
+  @ApiProperty({ format: 'uuid' }) containerId!: string;
+  @ApiProperty() fingerprint!: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) feature!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) nonce!: string | null;
+  @ApiProperty({ type: ValidationLicenseDto, nullable: true }) license!: ValidationLicenseDto | null;
+  @ApiProperty({ format: 'date-time' }) issuedAt!: string;
+  @ApiProperty({ type: SignedEnvelopeDto }) envelope!: SignedEnvelopeDto;
+}
+
+@ApiTags('client')
+@Authenticate('device')
+@ClientErrors()
+@Controller('client/v1')
+export class ValidationController {
+  constructor(private readonly validation: ValidationService) {}
+
+  /**
+   * Always 200 once the credentials are accepted: the answer's `code` says whether the program may
+   * run, and the signed `envelope` proves it came from the vendor.
+   */
+  @Post('validate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    type: ValidationAnswerDto,
+    description: 'HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md.',
+  })
+  validate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: ValidateDto): Promise<ValidationAnswer> {
+    return this.validation.validate(principal, body);
+  }
+}

@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+
+export enum ContainerKindDto {
+  PERSONAL = 'PERSONAL',
+  ENTERPRISE = 'ENTERPRISE',
+}
+
+export class CreateContainerDto {
+  @ApiProperty({ enum: ContainerKindDto, description: 'PERSONAL: one user, up to 3 devices. ENTERPRISE: a group, concurrent seats.' })
+  @IsEnum(ContainerKindDto)
+  kind!: ContainerKindDto;
+
+  @ApiProperty({ example: "Jane's Cargo Office" })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'PERSONAL: the user it is assigned to (required).' })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "ENTERPRISE: the group (required). PERSONAL: defaults to the user's group." })
+  @IsOptional()
+  @IsUUID()
+  groupId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3, default: 3, description: 'Distinct active devices (PERSONAL: 1–3).' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  deviceLimit?: number;
+
+  @ApiPropertyOptional({ nullable: true, description: "The container's id in the vendor's ERP/CRM; unique per vendor." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  externalId?: string | null;
+}
+
+export class UpdateContainerDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'PERSONAL: reassign to another user (also lifts a USER_REMOVED revocation).' })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsUUID()
+  groupId?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  deviceLimit?: number;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @Length(1, 200)
+  externalId?: string | null;
+}
+
+export class ContainerListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ContainerKindDto })
+  @IsOptional()
+  @IsEnum(ContainerKindDto)
+  kind?: ContainerKindDto;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  groupId?: string;
+}
+
+export class ContainerDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ContainerKindDto }) kind!: ContainerKindDto;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
+  @ApiProperty() deviceLimit!: number;
+  @ApiProperty({ description: 'The secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
+  @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
+  @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was removed: it answers USER_REMOVED." })
+  accessRevokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+}
+
+export class ContainerWithSecretDto extends ContainerDto {
+  @ApiProperty({ description: 'The access secret for the licensed program (`lhc_…`). Shown in this answer only; only its hash is stored.' })
+  secret!: string;
+}
+
+export class ContainerPageDto extends PageMetaDto {
+  @ApiProperty({ type: [ContainerDto] }) data!: ContainerDto[];
+}
+
+export class DeviceListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ default: false, description: 'Also list deactivated devices (history).' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeInactive = false;
+}
+
+export class DeviceDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) containerId!: string;
+  @ApiProperty() fingerprint!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) platform!: string | null;
+  @ApiProperty({ enum: ['ONLINE', 'OFFLINE'] }) method!: string;
+  @ApiProperty() active!: boolean;
+  @ApiProperty() activatedAt!: Date;
+  @ApiProperty({ nullable: true, type: Date }) lastSeenAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) deactivatedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] }) deactivatedBy!: string | null;
+}
+
+export class DevicePageDto extends PageMetaDto {
+  @ApiProperty({ type: [DeviceDto] }) data!: DeviceDto[];
+}
+

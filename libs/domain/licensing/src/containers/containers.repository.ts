@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { ContainerKind, ContainerView } from '../licensing.types';
+
+export const toContainerView = (c: Container): ContainerView => ({
+  id: c.id,
+  kind: c.kind,
+  name: c.name,
+  userId: c.userId,
+  groupId: c.groupId,
+  deviceLimit: c.deviceLimit,
+  credentialPrefix: c.credentialPrefix,
+  credentialVersion: c.credentialVersion,
+  accessRevokedAt: c.accessRevokedAt,
+  externalId: c.externalId,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+export interface LockedContainer {
+  id: string;
+  kind: ContainerKind;
+  deviceLimit: number;
+  groupId: string | null;
+  accessRevokedAt: Date | null;
+}
+
+function externalIdTaken(error: unknown, externalId: string | null | undefined): never {
+  if (isUniqueViolation(error, 'externalId')) {
+    throw new DomainError('CONFLICT', `A container with externalId "${externalId}" already exists`, { externalId });
+  }
+  throw error;
+}
+
+/** Containers of the current vendor (tenant-scoped), plus the users and groups they are assigned to. */
+@Injectable()
+export class ContainersRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
+  async create(
+    tx: TenantTransaction,
+    data: { kind: ContainerKind; name: string; userId: string | null; groupId: string | null; deviceLimit: number; externalId: string | null; credentialHash: string; credentialPrefix: string },
+  ): Promise<ContainerView> {
+    try {
+      return toContainerView(await tx.container.create({ data: { ...data, vendorId: this.db.vendorId } }));
+    } catch (error) {
+      externalIdTaken(error, data.externalId);
+    }
+  }
+
+  async findById(id: string): Promise<ContainerView | null> {
+    const row = await this.db.client.container.findUnique({ where: { id } });
+    return row ? toContainerView(row) : null;
+  }
+
+  async list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {
+    const rows = await this.db.client.container.findMany({
+      where: {
+        ...(filter.kind ? { kind: filter.kind } : {}),
+        ...(filter.userId ? { userId: filter.userId } : {}),
+        ...(filter.groupId ? { groupId: filter.groupId } : {}),
+      },
+      take: filter.take,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+      orderBy: { id: 'asc' },
+    });
+    return rows.map(toContainerView);
+  }
+
+  /**
+   * Locks the container row for the rest of the transaction: activations, deactivations, resets
+   * and changes of one container run one after another, so "count active devices, then insert"
+   * cannot be raced past the limit. Raw SQL because Prisma has no SELECT … FOR UPDATE.
+   */
+  async lock(tx: TenantTransaction, id: string): Promise<LockedContainer | null> {
+    const rows = await tx.$queryRaw<LockedContainer[]>`
+      SELECT id, kind::text AS kind, "deviceLimit", "groupId", "accessRevokedAt"
+        FROM containers
+       WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid
+         FOR UPDATE`;
+    return rows[0] ?? null;
+  }
+
+  async update(
+    tx: TenantTransaction,
+    id: string,
+    data: { name?: string; userId?: string; groupId?: string | null; deviceLimit?: number; externalId?: string | null; accessRevokedAt?: Date | null },
+  ): Promise<ContainerView> {
+    try {
+      return toContainerView(await tx.container.update({ where: { id }, data }));
+    } catch (error) {
+      externalIdTaken(error, data.externalId);
+    }
+  }
+
+  /** Replaces the secret and files the old hash as retired, in the caller's transaction. */
+  async replaceCredential(tx: TenantTransaction, id: string, next: { hash: string; prefix: string }): Promise<ContainerView> {
+    const current = await tx.container.findUniqueOrThrow({ where: { id }, select: { credentialHash: true, credentialVersion: true } });
+    await tx.retiredCredential.create({
+      data: { vendorId: this.db.vendorId, containerId: id, credentialHash: current.credentialHash, credentialVersion: current.credentialVersion },
+    });
+    return toContainerView(
+      await tx.container.update({
+        where: { id },
+        data: { credentialHash: next.hash, credentialPrefix: next.prefix, credentialVersion: { increment: 1 } },
+      }),
+    );
+  }
+
+  async findUser(tx: TenantTransaction, id: string): Promise<{ id: string; groupId: string | null } | null> {
+    return tx.user.findUnique({ where: { id }, select: { id: true, groupId: true } });
+  }
+
+  async groupExists(tx: TenantTransaction, id: string): Promise<boolean> {
+    return (await tx.group.count({ where: { id } })) === 1;
+  }
+
+  /** The personal containers of a user whose access is not yet revoked, locked. */
+  async lockPersonalOfUser(tx: TenantTransaction, userId: string): Promise<string[]> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM containers
+       WHERE "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ${userId}::uuid
+         AND kind = 'PERSONAL' AND "accessRevokedAt" IS NULL
+       ORDER BY id
+         FOR UPDATE`;
+    return rows.map((r) => r.id);
+  }
+}

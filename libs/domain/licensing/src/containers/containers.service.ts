@@ -1,0 +1,161 @@
+import { Injectable } from '@nestjs/common';
+import { TenantTransaction } from '@leasehold/db';
+import { AuditService } from '@leasehold/domain-audit';
+import { OutboxRepository } from '@leasehold/domain-events';
+import { DomainError } from '@leasehold/errors';
+import { generateContainerSecret } from '../credentials/container-secret';
+import {
+  ContainerKind,
+  ContainerView,
+  ContainerWithSecret,
+  CreateContainerCommand,
+  PERSONAL_DEVICE_LIMIT,
+  UpdateContainerCommand,
+} from '../licensing.types';
+import { ContainersRepository } from './containers.repository';
+
+// Containers hold licenses. A PERSONAL one belongs to a user (and may name the user's group) and
+// is active on at most 3 devices; an ENTERPRISE one belongs to a group and hands out seats. Each
+// has one access secret for the licensed program, shown once; a reset replaces it at once.
+
+const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+
+@Injectable()
+export class ContainersService {
+  constructor(
+    private readonly containers: ContainersRepository,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  async create(command: CreateContainerCommand): Promise<ContainerWithSecret> {
+    const secret = generateContainerSecret();
+    return this.containers.transaction(async (tx) => {
+      const assignment = await this.assignment(tx, command.kind, command.userId ?? null, command.groupId ?? null);
+      const deviceLimit = this.deviceLimit(command.kind, command.deviceLimit);
+      const container = await this.containers.create(tx, {
+        kind: command.kind,
+        name: command.name,
+        ...assignment,
+        deviceLimit,
+        externalId: command.externalId ?? null,
+        credentialHash: secret.hash,
+        credentialPrefix: secret.prefix,
+      });
+      await this.record(tx, 'container.created', container, { after: container });
+      return { ...container, secret: secret.token };
+    });
+  }
+
+  list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {
+    return this.containers.list(filter);
+  }
+
+  async get(id: string): Promise<ContainerView> {
+    const container = await this.containers.findById(id);
+    if (!container) throw DomainError.notFound('Container', id);
+    return container;
+  }
+
+  /**
+   * Renames, reassigns or changes the device limit. Lowering the limit below the active devices
+   * deactivates none: new activations are refused until enough are deactivated. Assigning a
+   * personal container to a user again lifts a revocation that followed the user's removal.
+   */
+  async update(id: string, command: UpdateContainerCommand): Promise<ContainerView> {
+    return this.containers.transaction(async (tx) => {
+      const locked = await this.containers.lock(tx, id);
+      if (!locked) throw DomainError.notFound('Container', id);
+      const before = await this.get(id);
+      const data: Parameters<ContainersRepository['update']>[2] = {
+        name: command.name,
+        externalId: command.externalId,
+        deviceLimit: command.deviceLimit === undefined ? undefined : this.deviceLimit(locked.kind, command.deviceLimit),
+      };
+      if (command.userId !== undefined || command.groupId !== undefined) {
+        const assignment = await this.assignment(
+          tx,
+          locked.kind,
+          command.userId ?? before.userId,
+          command.groupId !== undefined ? command.groupId : command.userId !== undefined ? null : before.groupId,
+        );
+        Object.assign(data, assignment);
+        if (command.userId !== undefined) data.accessRevokedAt = null;
+      }
+      const after = await this.containers.update(tx, id, data);
+      await this.record(tx, 'container.updated', after, { before, after });
+      return after;
+    });
+  }
+
+  /**
+   * A new access secret (in this answer only). The old one stops working when this commits; the
+   * container's devices keep their activation and re-link by presenting the new secret.
+   */
+  async resetCredentials(id: string): Promise<ContainerWithSecret> {
+    const secret = generateContainerSecret();
+    return this.containers.transaction(async (tx) => {
+      if (!(await this.containers.lock(tx, id))) throw DomainError.notFound('Container', id);
+      const container = await this.containers.replaceCredential(tx, id, secret);
+      await this.record(tx, 'container.credentials_reset', container, { after: { credentialVersion: container.credentialVersion } });
+      return { ...container, secret: secret.token };
+    });
+  }
+
+  /**
+   * A removed user's personal containers stop validating (USER_REMOVED) until the vendor assigns
+   * them to a user again. Their devices stay activated so that a reassignment needs no new
+   * activation; the seats domain ends the user's running leases on the same event.
+   */
+  async revokeAccessOfUser(userId: string, now = new Date()): Promise<string[]> {
+    return this.containers.transaction(async (tx) => {
+      const ids = await this.containers.lockPersonalOfUser(tx, userId);
+      for (const id of ids) {
+        const container = await this.containers.update(tx, id, { accessRevokedAt: now });
+        await this.record(tx, 'container.updated', container, { after: { accessRevokedAt: now, reason: 'USER_REMOVED' } });
+      }
+      return ids;
+    });
+  }
+
+  private deviceLimit(kind: ContainerKind, requested: number | undefined): number {
+    if (kind === 'ENTERPRISE') return requested ?? PERSONAL_DEVICE_LIMIT;
+    const limit = requested ?? PERSONAL_DEVICE_LIMIT;
+    if (limit < 1 || limit > PERSONAL_DEVICE_LIMIT) {
+      throw invalid('deviceLimit', `deviceLimit of a PERSONAL container must be between 1 and ${PERSONAL_DEVICE_LIMIT}`);
+    }
+    return limit;
+  }
+
+  /** Checks who the container is assigned to; a user or group of another vendor is "not found". */
+  private async assignment(tx: TenantTransaction, kind: ContainerKind, userId: string | null, groupId: string | null) {
+    if (kind === 'PERSONAL') {
+      if (!userId) throw invalid('userId', 'A PERSONAL container must be assigned to a user (userId)');
+      const user = await this.containers.findUser(tx, userId);
+      if (!user) throw DomainError.notFound('User', userId);
+      if (groupId && groupId !== user.groupId) {
+        throw new DomainError('CONTAINER_KIND_MISMATCH', "A PERSONAL container may only name its user's own group", { userId, groupId });
+      }
+      return { userId, groupId: user.groupId };
+    }
+    if (userId) throw invalid('userId', 'An ENTERPRISE container is assigned to a group, not to a user');
+    if (!groupId) throw invalid('groupId', 'An ENTERPRISE container must be assigned to a group (groupId)');
+    if (!(await this.containers.groupExists(tx, groupId))) throw DomainError.notFound('Group', groupId);
+    return { userId: null, groupId };
+  }
+
+  private async record(
+    tx: TenantTransaction,
+    type: 'container.created' | 'container.updated' | 'container.credentials_reset',
+    container: ContainerView,
+    change: { before?: unknown; after?: unknown },
+  ): Promise<void> {
+    await this.audit.record(tx, { action: type, entityType: 'container', entityId: container.id, groupId: container.groupId, ...change });
+    await this.outbox.append(tx, {
+      type,
+      aggregateType: 'container',
+      aggregateId: container.id,
+      payload: { containerId: container.id, kind: container.kind, userId: container.userId, groupId: container.groupId, credentialVersion: container.credentialVersion },
+    });
+  }
+}

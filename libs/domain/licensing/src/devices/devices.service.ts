@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { TenantTransaction } from '@leasehold/db';
+import { AuditService } from '@leasehold/domain-audit';
+import { OutboxRepository } from '@leasehold/domain-events';
+import { DomainError } from '@leasehold/errors';
+import { ContainersRepository } from '../containers/containers.repository';
+import { ActivateDeviceCommand, DeactivatedBy, DeviceView } from '../licensing.types';
+import { DevicesRepository } from './devices.repository';
+
+// The device limit of personal containers and the activation churn limit live here. Both are
+// enforced under a lock on the container row (SELECT … FOR UPDATE): activations and
+// deactivations of one container run one after another, on any number of replicas, so "count the
+// active devices, then insert" can never let a 4th device in. The same fingerprint activating
+// again finds its own active row and is not a second device (and a unique index on
+// (containerId, activeFingerprint) backs that up).
+
+const CHURN_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
+export interface ActivationResult {
+  device: DeviceView;
+  /** False when this fingerprint was already active (idempotent repeat). */
+  created: boolean;
+}
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    private readonly devices: DevicesRepository,
+    private readonly containers: ContainersRepository,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  async activate(containerId: string, command: ActivateDeviceCommand): Promise<ActivationResult> {
+    return this.containers.transaction(async (tx) => {
+      const container = await this.containers.lock(tx, containerId);
+      if (!container) throw DomainError.notFound('Container', containerId);
+      if (container.kind !== 'PERSONAL') {
+        throw new DomainError('CONTAINER_KIND_MISMATCH', 'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)', {
+          containerId,
+          kind: container.kind,
+        });
+      }
+      if (container.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it accepts no activations", { containerId });
+      const existing = await this.devices.findActive(tx, containerId, command.fingerprint);
+      if (existing) return { device: existing, created: false };
+
+      const active = await this.devices.listActive(tx, containerId);
+      if (active.length >= container.deviceLimit) {
+        throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
+          deviceLimit: container.deviceLimit,
+          activeDevices: active.map((d) => ({ id: d.id, name: d.name, platform: d.platform, activatedAt: d.activatedAt })),
+        });
+      }
+      const device = await this.devices.insert(tx, { containerId, fingerprint: command.fingerprint, name: command.name, platform: command.platform ?? null });
+      await this.record(tx, 'device.activated', device, container.groupId);
+      return { device, created: true };
+    });
+  }
+
+  /**
+   * By the program (or a portal user): subject to the churn limit, the strictest
+   * `maxDeactivationsPer30Days` among the container's licenses over a rolling 30 days.
+   */
+  async deactivateByFingerprint(containerId: string, fingerprint: string, by: 'DEVICE' | 'PORTAL_USER', now = new Date()): Promise<DeviceView> {
+    return this.containers.transaction(async (tx) => {
+      const container = await this.containers.lock(tx, containerId);
+      if (!container) throw DomainError.notFound('Container', containerId);
+      const device = await this.devices.findActive(tx, containerId, fingerprint);
+      if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
+      const limit = await this.devices.churnLimit(tx, containerId);
+      if (limit !== null) {
+        const recent = await this.devices.deactivationsSince(tx, containerId, new Date(now.getTime() - CHURN_WINDOW_MS));
+        if (recent.length >= limit) {
+          const freesAt = recent[recent.length - limit].getTime() + CHURN_WINDOW_MS;
+          throw new DomainError('ACTIVATION_CHURN_LIMIT', `At most ${limit} deactivations per 30 days on this container`, {
+            limit,
+            used: recent.length,
+            retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
+          });
+        }
+      }
+      return this.deactivateLocked(tx, device, by, now, container.groupId);
+    });
+  }
+
+  /** By the vendor: not subject to the churn limit (and not counted in it). */
+  async deactivateById(deviceId: string, now = new Date()): Promise<DeviceView> {
+    const found = await this.devices.findById(deviceId);
+    if (!found) throw DomainError.notFound('Device', deviceId);
+    return this.containers.transaction(async (tx) => {
+      const container = await this.containers.lock(tx, found.containerId);
+      if (!container) throw DomainError.notFound('Device', deviceId);
+      return this.deactivateLocked(tx, found, 'VENDOR_KEY', now, container.groupId);
+    });
+  }
+
+  async list(containerId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+    if (!(await this.containers.findById(containerId))) throw DomainError.notFound('Container', containerId);
+    return this.devices.list(containerId, filter);
+  }
+
+  private async deactivateLocked(tx: TenantTransaction, device: DeviceView, by: DeactivatedBy, now: Date, groupId: string | null): Promise<DeviceView> {
+    if (!(await this.devices.deactivate(tx, device.id, by, now))) {
+      throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${device.id} was already deactivated`, { id: device.id });
+    }
+    const after: DeviceView = { ...device, active: false, deactivatedAt: now, deactivatedBy: by };
+    await this.record(tx, 'device.deactivated', after, groupId);
+    return after;
+  }
+
+  private async record(tx: TenantTransaction, type: 'device.activated' | 'device.deactivated', device: DeviceView, groupId: string | null): Promise<void> {
+    await this.audit.record(tx, { action: type, entityType: 'device', entityId: device.id, groupId, after: device });
+    await this.outbox.append(tx, {
+      type,
+      aggregateType: 'device',
+      aggregateId: device.id,
+      payload: { deviceId: device.id, containerId: device.containerId, name: device.name, deactivatedBy: device.deactivatedBy },
+    });
+  }
+}

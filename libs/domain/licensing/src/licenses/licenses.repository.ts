@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { LicenseSettings, LicenseStatus, LicenseView } from '../licensing.types';
+
+export const toLicenseView = (l: License): LicenseView => ({
+  id: l.id,
+  containerId: l.containerId,
+  productId: l.productId,
+  purchaseId: l.purchaseId,
+  features: l.features,
+  quantity: l.quantity,
+  validFrom: l.validFrom,
+  expiresAt: l.expiresAt,
+  status: l.status,
+  revision: l.revision,
+  leaseTtlSeconds: l.leaseTtlSeconds,
+  heartbeatIntervalSeconds: l.heartbeatIntervalSeconds,
+  borrowAllowed: l.borrowAllowed,
+  maxBorrowDays: l.maxBorrowDays,
+  maxDeactivationsPer30Days: l.maxDeactivationsPer30Days,
+  renewalPolicy: l.renewalPolicy,
+  renewalTermDays: l.renewalTermDays,
+  externalId: l.externalId,
+  createdAt: l.createdAt,
+  updatedAt: l.updatedAt,
+});
+
+export type LicenseChange = Partial<LicenseSettings> & {
+  features?: string[];
+  quantity?: number;
+  validFrom?: Date;
+  expiresAt?: Date | null;
+  status?: LicenseStatus;
+};
+
+export type LicenseData = LicenseChange & {
+  containerId: string;
+  productId: string;
+  purchaseId: string | null;
+  features: string[];
+  quantity: number;
+  validFrom: Date;
+  expiresAt: Date | null;
+  externalId: string | null;
+};
+
+/** Licenses of the current vendor (tenant-scoped) and the facts their rules need. */
+@Injectable()
+export class LicensesRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
+  async create(tx: TenantTransaction, data: LicenseData): Promise<LicenseView> {
+    try {
+      return toLicenseView(await tx.license.create({ data: { ...data, vendorId: this.db.vendorId } }));
+    } catch (error) {
+      if (isUniqueViolation(error, 'externalId')) {
+        throw new DomainError('CONFLICT', `A license with externalId "${String(data.externalId)}" already exists`, { externalId: data.externalId });
+      }
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<LicenseView | null> {
+    const row = await this.db.client.license.findUnique({ where: { id } });
+    return row ? toLicenseView(row) : null;
+  }
+
+  async listByContainer(containerId: string, filter: { take: number; cursor?: string }): Promise<LicenseView[]> {
+    const rows = await this.db.client.license.findMany({
+      where: { containerId },
+      take: filter.take,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+      orderBy: { id: 'asc' },
+    });
+    return rows.map(toLicenseView);
+  }
+
+  /**
+   * Locks the license row: changes of one license (and its quantity against its purchase) run one
+   * after another. Raw SQL because Prisma has no SELECT … FOR UPDATE.
+   */
+  async lock(tx: TenantTransaction, id: string): Promise<LicenseView | null> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM licenses WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid FOR UPDATE`;
+    if (!rows.length) return null;
+    return toLicenseView(await tx.license.findUniqueOrThrow({ where: { id } }));
+  }
+
+  /** Every change raises the revision by one, in the same statement. */
+  async update(tx: TenantTransaction, id: string, data: LicenseChange): Promise<LicenseView> {
+    return toLicenseView(await tx.license.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }));
+  }
+
+  async setStatus(tx: TenantTransaction, id: string, status: LicenseStatus): Promise<LicenseView> {
+    return this.update(tx, id, { status });
+  }
+
+  async productFeatureCodes(tx: TenantTransaction, productId: string): Promise<string[] | null> {
+    const product = await tx.product.findUnique({ where: { id: productId }, select: { features: { select: { code: true } } } });
+    return product ? product.features.map((f) => f.code) : null;
+  }
+
+  async containerFacts(tx: TenantTransaction, containerId: string): Promise<{ kind: 'PERSONAL' | 'ENTERPRISE'; groupId: string | null; deviceLimit: number } | null> {
+    return tx.container.findUnique({ where: { id: containerId }, select: { kind: true, groupId: true, deviceLimit: true } });
+  }
+
+  /**
+   * Locks the purchase row and sums the seats its other (not revoked) licenses hold. Every change
+   * of a license drawing on the purchase takes this lock first, so concurrent splits are checked
+   * one after another and never add up past the seats bought.
+   */
+  async lockPurchase(
+    tx: TenantTransaction,
+    purchaseId: string,
+    exceptLicenseId: string | null,
+  ): Promise<{ seats: number; groupId: string; productId: string; allocated: number } | null> {
+    const rows = await tx.$queryRaw<{ seats: number; groupId: string; productId: string }[]>`
+      SELECT seats, "groupId", "productId" FROM purchases
+       WHERE id = ${purchaseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid
+         FOR UPDATE`;
+    const purchase = rows[0];
+    if (!purchase) return null;
+    const { _sum } = await tx.license.aggregate({
+      where: { purchaseId, status: { not: 'REVOKED' }, ...(exceptLicenseId ? { id: { not: exceptLicenseId } } : {}) },
+      _sum: { quantity: true },
+    });
+    return { ...purchase, allocated: _sum.quantity ?? 0 };
+  }
+}

@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@leasehold/domain-audit';
+import { EventsModule } from '@leasehold/domain-events';
+import { SeatsModule } from '@leasehold/domain-seats';
+import { SigningModule } from '@leasehold/domain-signing';
+import { ContainersRepository } from './containers/containers.repository';
+import { ContainersService } from './containers/containers.service';
+import { DevicesRepository } from './devices/devices.repository';
+import { DevicesService } from './devices/devices.service';
+import { LicensesRepository } from './licenses/licenses.repository';
+import { LicensesService } from './licenses/licenses.service';
+import { LicensingService } from './licensing.service';
+import { PurchasesRepository } from './purchases/purchases.repository';
+import { PurchasesService } from './purchases/purchases.service';
+import { ValidationRepository } from './validation/validation.repository';
+import { ValidationService } from './validation/validation.service';
+
+/**
+ * Containers, their credentials, licenses, purchases, devices and validation. Owns the device
+ * limit, the churn limit and the purchase split; seats (checkout, leases) are the seats domain's.
+ */
+@Module({
+  imports: [AuditModule, EventsModule, SigningModule, SeatsModule],
+  providers: [
+    ContainersRepository,
+    ContainersService,
+    LicensesRepository,
+    LicensesService,
+    PurchasesRepository,
+    PurchasesService,
+    DevicesRepository,
+    DevicesService,
+    ValidationRepository,
+    ValidationService,
+    LicensingService,
+  ],
+  exports: [ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService, LicensingService],
+})
+export class LicensingModule {}

@@ -1,0 +1,120 @@
+export type ContainerKind = 'PERSONAL' | 'ENTERPRISE';
+export type LicenseStatus = 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+export type RenewalPolicy = 'AUTO' | 'ERP' | 'NONE';
+export type DeactivatedBy = 'VENDOR_KEY' | 'PORTAL_USER' | 'OPERATOR' | 'DEVICE' | 'SYSTEM';
+
+/** A personal container may be active on at most this many devices (the vendor may set fewer). */
+export const PERSONAL_DEVICE_LIMIT = 3;
+
+export interface ContainerView {
+  id: string;
+  kind: ContainerKind;
+  name: string;
+  userId: string | null;
+  groupId: string | null;
+  deviceLimit: number;
+  /** Public part of the access secret: it starts with `lhc_<credentialPrefix>_`. */
+  credentialPrefix: string;
+  credentialVersion: number;
+  accessRevokedAt: Date | null;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A container with its access secret, which is in this answer only. */
+export interface ContainerWithSecret extends ContainerView {
+  secret: string;
+}
+
+export interface CreateContainerCommand {
+  kind: ContainerKind;
+  name: string;
+  userId?: string | null;
+  groupId?: string | null;
+  deviceLimit?: number;
+  externalId?: string | null;
+}
+
+export interface UpdateContainerCommand {
+  name?: string;
+  userId?: string;
+  groupId?: string | null;
+  deviceLimit?: number;
+  externalId?: string | null;
+}
+
+export interface LicenseSettings {
+  leaseTtlSeconds: number;
+  heartbeatIntervalSeconds: number;
+  borrowAllowed: boolean;
+  maxBorrowDays: number;
+  maxDeactivationsPer30Days: number;
+  renewalPolicy: RenewalPolicy;
+  renewalTermDays: number | null;
+}
+
+export interface LicenseView extends LicenseSettings {
+  id: string;
+  containerId: string;
+  productId: string;
+  purchaseId: string | null;
+  features: string[];
+  quantity: number;
+  validFrom: Date;
+  expiresAt: Date | null;
+  status: LicenseStatus;
+  revision: number;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateLicenseCommand extends Partial<LicenseSettings> {
+  productId: string;
+  purchaseId?: string | null;
+  features?: string[];
+  quantity: number;
+  validFrom?: Date;
+  expiresAt?: Date | null;
+  externalId?: string | null;
+}
+
+export interface UpdateLicenseCommand extends Partial<LicenseSettings> {
+  features?: string[];
+  quantity?: number;
+  validFrom?: Date;
+  expiresAt?: Date | null;
+}
+
+export interface PurchaseView {
+  id: string;
+  groupId: string;
+  productId: string;
+  seats: number;
+  /** Seats held by the (not revoked) licenses that draw on this purchase. */
+  allocated: number;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DeviceView {
+  id: string;
+  containerId: string;
+  fingerprint: string;
+  name: string;
+  platform: string | null;
+  method: 'ONLINE' | 'OFFLINE';
+  active: boolean;
+  activatedAt: Date;
+  lastSeenAt: Date | null;
+  deactivatedAt: Date | null;
+  deactivatedBy: DeactivatedBy | null;
+}
+
+export interface ActivateDeviceCommand {
+  fingerprint: string;
+  name: string;
+  platform?: string | null;
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { isUniqueViolation, Purchase, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { PurchaseView } from '../licensing.types';
+
+const toView = (p: Purchase, allocated: number): PurchaseView => ({
+  id: p.id,
+  groupId: p.groupId,
+  productId: p.productId,
+  seats: p.seats,
+  allocated,
+  externalId: p.externalId,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+/** Purchases of the current vendor (tenant-scoped), with the seats their licenses hold. */
+@Injectable()
+export class PurchasesRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
+  async create(tx: TenantTransaction, data: { groupId: string; productId: string; seats: number; externalId: string | null }): Promise<PurchaseView> {
+    try {
+      return toView(await tx.purchase.create({ data: { ...data, vendorId: this.db.vendorId } }), 0);
+    } catch (error) {
+      if (isUniqueViolation(error, 'externalId')) {
+        throw new DomainError('CONFLICT', `A purchase with externalId "${data.externalId}" already exists`, { externalId: data.externalId });
+      }
+      throw error;
+    }
+  }
+
+  async groupExists(tx: TenantTransaction, id: string): Promise<boolean> {
+    return (await tx.group.count({ where: { id } })) === 1;
+  }
+
+  async productExists(tx: TenantTransaction, id: string): Promise<boolean> {
+    return (await tx.product.count({ where: { id } })) === 1;
+  }
+
+  async findById(id: string): Promise<PurchaseView | null> {
+    const [view] = await this.withAllocation(await this.db.client.purchase.findMany({ where: { id } }));
+    return view ?? null;
+  }
+
+  async list(filter: { groupId?: string; productId?: string; take: number; cursor?: string }): Promise<PurchaseView[]> {
+    const rows = await this.db.client.purchase.findMany({
+      where: { ...(filter.groupId ? { groupId: filter.groupId } : {}), ...(filter.productId ? { productId: filter.productId } : {}) },
+      take: filter.take,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+      orderBy: { id: 'asc' },
+    });
+    return this.withAllocation(rows);
+  }
+
+  /** One grouped query for the whole page (no query per purchase). */
+  private async withAllocation(rows: Purchase[]): Promise<PurchaseView[]> {
+    if (!rows.length) return [];
+    const sums = await this.db.client.license.groupBy({
+      by: ['purchaseId'],
+      where: { purchaseId: { in: rows.map((r) => r.id) }, status: { not: 'REVOKED' } },
+      _sum: { quantity: true },
+    });
+    const allocated = new Map(sums.map((s) => [s.purchaseId, s._sum.quantity ?? 0]));
+    return rows.map((r) => toView(r, allocated.get(r.id) ?? 0));
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@leasehold/db';
+
+export interface ValidationRow {
+  kind: 'PERSONAL' | 'ENTERPRISE';
+  accessRevokedAt: Date | null;
+  credentialVersion: number;
+  deviceId: string | null;
+  licenseId: string | null;
+  productId: string | null;
+  productCode: string | null;
+  features: string[] | null;
+  quantity: number | null;
+  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED' | null;
+  validFrom: Date | null;
+  expiresAt: Date | null;
+  revision: number | null;
+  keyId: string | null;
+  encryptedPrivateKey: string | null;
+}
+
+/**
+ * The hot path: one SQL statement answers a validation. Container (by primary key), its active
+ * device for the fingerprint (unique index devices(containerId, activeFingerprint)), its licenses
+ * (index licenses(vendorId, containerId)) with their product codes (products primary key), and
+ * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license.
+ * Raw SQL because it is one round trip, which Prisma's relation queries are not; the vendor id is
+ * passed explicitly and every join is on it.
+ */
+@Injectable()
+export class ValidationRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async load(vendorId: string, containerId: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
+    return this.prisma.$queryRaw<ValidationRow[]>(Prisma.sql`
+      SELECT c.kind::text AS kind, c."accessRevokedAt", c."credentialVersion",
+             d.id AS "deviceId",
+             l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
+             l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
+             k."keyId", k."encryptedPrivateKey"
+        FROM containers c
+        LEFT JOIN devices d
+          ON d."containerId" = c.id AND d."activeFingerprint" = ${fingerprint}
+        LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
+          ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
+         ${product === null ? Prisma.empty : Prisma.sql`AND p.code = ${product}`}
+        LEFT JOIN LATERAL (
+             SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
+              WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
+              ORDER BY s."createdAt" DESC LIMIT 1) k ON true
+       WHERE c.id = ${containerId}::uuid AND c."vendorId" = ${vendorId}::uuid
+       ORDER BY l."createdAt" NULLS LAST, l.id`);
+  }
+}

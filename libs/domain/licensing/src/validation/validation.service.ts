@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@leasehold/errors';
+import { SigningKeysService } from '@leasehold/domain-signing';
+import { SignedEnvelope } from '@leasehold/license-file';
+import { DevicePrincipal } from '../credentials/device-principal';
+import { ValidationRepository, ValidationRow } from './validation.repository';
+import { VALIDATION_ENVELOPE_KIND, ValidateCommand, ValidationCode, ValidationPayload } from './validation.types';
+
+// Validation answers, for a container (from its credentials) and a device fingerprint, one stable
+// code and the license it is about, signed with the vendor's key so the program can keep it. A
+// decided answer is HTTP 200 whatever the code: the program needs the signed answer most when it
+// is not VALID. When the container has several licenses (of several products, or one product
+// twice), the best answer wins: VALID if any license gives it, else the failure closest to VALID.
+
+/** Per-license checks in order; a license's code is the first that applies. */
+function licenseCode(row: ValidationRow, feature: string | null, now: number): ValidationCode {
+  if (row.status === 'REVOKED') return 'REVOKED';
+  if (row.status === 'SUSPENDED') return 'SUSPENDED';
+  if (row.validFrom && row.validFrom.getTime() > now) return 'NOT_YET_VALID';
+  if (row.expiresAt && row.expiresAt.getTime() <= now) return 'EXPIRED';
+  if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
+  if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
+  return 'VALID';
+}
+
+/** Closeness to VALID, for picking among several licenses (higher is closer). */
+const CLOSENESS: ValidationCode[] = ['REVOKED', 'SUSPENDED', 'EXPIRED', 'NOT_YET_VALID', 'DEVICE_NOT_ACTIVATED', 'FEATURE_NOT_LICENSED', 'VALID'];
+
+export interface ValidationAnswer extends ValidationPayload {
+  /** The same payload, signed (kind `leasehold-validation`): verify with the vendor's public keys. */
+  envelope: SignedEnvelope;
+}
+
+@Injectable()
+export class ValidationService {
+  constructor(
+    private readonly validation: ValidationRepository,
+    private readonly signingKeys: SigningKeysService,
+  ) {}
+
+  async validate(principal: DevicePrincipal, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
+    const rows = await this.validation.load(principal.vendorId, principal.containerId, command.fingerprint, command.product ?? null);
+    const head = rows[0];
+    // The container is gone (deleted after authentication): as if the credentials were unknown.
+    if (!head) throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are not known');
+
+    const feature = command.feature ?? null;
+    let code: ValidationCode;
+    let chosen: ValidationRow | null = null;
+    if (head.credentialVersion !== principal.credentialVersion) code = 'CREDENTIALS_REVOKED';
+    else if (head.accessRevokedAt) code = 'USER_REMOVED';
+    else if (!head.licenseId) code = 'NO_LICENSE';
+    else {
+      let best = -1;
+      code = 'NO_LICENSE';
+      for (const row of rows) {
+        const rowCode = licenseCode(row, feature, now.getTime());
+        const rank = CLOSENESS.indexOf(rowCode);
+        if (rank > best) {
+          best = rank;
+          code = rowCode;
+          chosen = row;
+        }
+      }
+    }
+
+    const payload: ValidationPayload = {
+      code,
+      valid: code === 'VALID',
+      vendorId: principal.vendorId,
+      containerId: principal.containerId,
+      fingerprint: command.fingerprint,
+      feature,
+      nonce: command.nonce ?? null,
+      license: chosen?.licenseId
+        ? {
+            id: chosen.licenseId,
+            productId: chosen.productId as string,
+            product: chosen.productCode as string,
+            features: chosen.features ?? [],
+            quantity: chosen.quantity as number,
+            status: chosen.status as 'ACTIVE' | 'SUSPENDED' | 'REVOKED',
+            validFrom: (chosen.validFrom as Date).toISOString(),
+            expiresAt: chosen.expiresAt ? chosen.expiresAt.toISOString() : null,
+            revision: chosen.revision as number,
+          }
+        : null,
+      issuedAt: now.toISOString(),
+    };
+    const key =
+      head.keyId && head.encryptedPrivateKey
+        ? { vendorId: principal.vendorId, keyId: head.keyId, encryptedPrivateKey: head.encryptedPrivateKey }
+        : // A vendor made before signing keys existed: one extra round trip, once.
+          await this.signingKeys.activeKey();
+    return { ...payload, envelope: this.signingKeys.signWith(key, VALIDATION_ENVELOPE_KIND, payload) };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The stable answers of POST /client/v1/validate (docs/licensing.md has the table). Credential
+ * problems (CREDENTIALS_INVALID, CREDENTIALS_REVOKED) are authentication failures (401) and
+ * never reach validation, except CREDENTIALS_REVOKED for a reset that commits between the
+ * authentication and the validation query.
+ */
+export const VALIDATION_CODES = [
+  'VALID',
+  'FEATURE_NOT_LICENSED',
+  'DEVICE_NOT_ACTIVATED',
+  'EXPIRED',
+  'NOT_YET_VALID',
+  'SUSPENDED',
+  'REVOKED',
+  'NO_LICENSE',
+  'USER_REMOVED',
+  'CREDENTIALS_REVOKED',
+] as const;
+
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+export interface ValidateCommand {
+  fingerprint: string;
+  /** A feature code the program is about to use. */
+  feature?: string;
+  /** Narrows the answer to the container's license(s) of this product code. */
+  product?: string;
+  /** Echoed inside the signed payload, so a program can tell a fresh answer from a replayed one. */
+  nonce?: string;
+}
+
+/** What is signed (kind `leasehold-validation`) and also returned in clear. */
+export interface ValidationPayload {
+  code: ValidationCode;
+  valid: boolean;
+  vendorId: string;
+  containerId: string;
+  fingerprint: string;
+  feature: string | null;
+  nonce: string | null;
+  license: {
+    id: string;
+    productId: string;
+    product: string;
+    features: string[];
+    quantity: number;
+    status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+    validFrom: string;
+    expiresAt: string | null;
+    revision: number;
+  } | null;
+  issuedAt: string;
+}
+
+export const VALIDATION_ENVELOPE_KIND = 'leasehold-validation';
