@@ -26,6 +26,10 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'WebhookEndpoint',
   'WebhookDelivery',
   'WebhookAttempt',
+  'Integration',
+  'InboundEvent',
+  'LicenseRenewal',
+  'LicenseExpiry',
 ]);
 
 const WHERE_OPERATIONS = new Set([

@@ -65,6 +65,41 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     ),
 
   apiKeyId: async (ctx) => created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
+
+  // Containers, licenses, purchases and devices (issue 4). Groups and users come from their own factories.
+  containerId: async (ctx) =>
+    created(
+      await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'ENTERPRISE', name: 'Isolated container', groupId: await ctx.id('groupId') }),
+      'containerId',
+    ),
+
+  licenseId: async (ctx) =>
+    created(
+      await ctx
+        .http()
+        .post(`/v1/containers/${await ctx.id('containerId')}/licenses`)
+        .set(ctx.auth)
+        .send({ productId: await ctx.id('productId'), quantity: 2 }),
+      'licenseId',
+    ),
+
+  purchaseId: async (ctx) =>
+    created(
+      await ctx.http().post('/v1/purchases').set(ctx.auth).send({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 5 }),
+      'purchaseId',
+    ),
+
+  // A device is activated by the licensed program with its container's secret (a PERSONAL container of its own).
+  deviceId: async (ctx) => {
+    const container = await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'PERSONAL', name: 'Isolated laptop', userId: await ctx.id('userId') });
+    await created(container, 'deviceId (its container)');
+    const device = await ctx
+      .http()
+      .post('/client/v1/activations')
+      .set({ Authorization: `Bearer ${container.body.secret as string}` })
+      .send({ fingerprint: uniqueCode('fingerprint'), name: 'Isolated laptop' });
+    return created(device, 'deviceId');
+  },
 };
 
 export const REQUEST_BODIES: Record<string, BodySample> = {
@@ -75,8 +110,19 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/api-keys': () => ({ name: 'another key' }),
   'POST /v1/api-keys/{apiKeyId}/revoke': NO_BODY,
   'POST /v1/signing-keys/rotate': NO_BODY,
+  'POST /v1/containers': async (ctx) => ({ kind: 'ENTERPRISE', name: 'Container', groupId: await ctx.id('groupId') }),
+  'PATCH /v1/containers/{containerId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
+  'POST /v1/containers/{containerId}/credentials/reset': NO_BODY,
+  'POST /v1/containers/{containerId}/licenses': async (ctx) => ({ productId: await ctx.id('productId'), quantity: 1 }),
+  'PATCH /v1/licenses/{licenseId}': () => ({ quantity: 1, leaseTtlSeconds: 600 }),
+  'POST /v1/licenses/{licenseId}/suspend': NO_BODY,
+  'POST /v1/licenses/{licenseId}/resume': NO_BODY,
+  'POST /v1/licenses/{licenseId}/revoke': NO_BODY,
+  'POST /v1/purchases': async (ctx) => ({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 3 }),
+  'POST /v1/devices/{deviceId}/deactivate': NO_BODY,
 };
 
 export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {
   'GET /v1/api-keys': { includeRevoked: true },
+  'GET /v1/containers/{containerId}/devices': { includeInactive: true },
 };
