@@ -5,6 +5,7 @@ import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
 import { AuditModule } from '@leasehold/domain-audit';
 import { CatalogModule } from '@leasehold/domain-catalog';
+import { CustomersModule } from '@leasehold/domain-customers';
 import { EventsModule } from '@leasehold/domain-events';
 import { LicensingModule } from '@leasehold/domain-licensing';
 import { SigningModule } from '@leasehold/domain-signing';
@@ -16,19 +17,24 @@ import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
+import { AuditController } from './vendor/audit.controller';
 import { ContainersController } from './vendor/containers.controller';
 import { DevicesController } from './vendor/devices.controller';
 import { LicensesController } from './vendor/licenses.controller';
+import { GroupsController, UsersController } from './vendor/customers.controller';
 import { ProductsController } from './vendor/products.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, SigningModule, LicensingModule],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule],
   controllers: [
     VendorsController,
     ApiKeysController,
     ProductsController,
+    GroupsController,
+    UsersController,
+    AuditController,
     SigningKeysController,
     ContainersController,
     LicensesController,

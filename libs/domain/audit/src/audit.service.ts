@@ -32,6 +32,27 @@ export class AuditService {
     });
   }
 
+  /**
+   * Records a change made outside a tenant-scoped transaction (the operator creating or suspending
+   * a vendor): `tx` is an unscoped Prisma transaction and the vendor is named explicitly.
+   */
+  async recordForVendor(tx: Prisma.TransactionClient, vendorId: string, input: AuditRecordInput): Promise<void> {
+    const actor = this.db.tenant.actor;
+    await tx.auditEntry.create({
+      data: {
+        vendorId,
+        actorType: actor.type,
+        actorId: actor.id,
+        action: input.action,
+        entityType: input.entityType,
+        entityId: input.entityId,
+        groupId: input.groupId ?? null,
+        before: json(input.before),
+        after: json(input.after),
+      },
+    });
+  }
+
   async list(filter: AuditFilter): Promise<AuditEntryView[]> {
     const rows = await this.db.client.auditEntry.findMany({
       where: {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma } from '@leasehold/db';
+import { Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { FeatureFilter, FeatureKind, FeatureView, ProductFilter, ProductView } from './catalog.types';
 
@@ -38,28 +38,37 @@ function searchWhere(search?: string) {
 export class CatalogRepository {
   constructor(private readonly db: TenantPrisma) {}
 
+  /** Runs `fn` in one transaction, so a change and its audit entry commit together. */
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
   async listProducts(filter: ProductFilter): Promise<ProductView[]> {
     const rows = await this.db.client.product.findMany({ where: searchWhere(filter.search), take: filter.take, ...page(filter.cursor) });
     return rows.map(toProduct);
   }
 
-  async findProduct(id: string): Promise<ProductView | null> {
-    const row = await this.db.client.product.findUnique({ where: { id } });
+  async findProduct(id: string, tx: TenantTransaction = this.db.client): Promise<ProductView | null> {
+    const row = await tx.product.findUnique({ where: { id } });
     return row ? toProduct(row) : null;
   }
 
-  async createProduct(data: { code: string; name: string; description?: string | null }): Promise<ProductView> {
+  async createProduct(data: { code: string; name: string; description?: string | null }, tx: TenantTransaction = this.db.client): Promise<ProductView> {
     try {
-      return toProduct(await this.db.client.product.create({ data: { ...data, vendorId: this.db.vendorId } }));
+      return toProduct(await tx.product.create({ data: { ...data, vendorId: this.db.vendorId } }));
     } catch (error) {
       if (isUniqueViolation(error)) throw productCodeTaken(data.code);
       throw error;
     }
   }
 
-  async updateProduct(id: string, data: { code?: string; name?: string; description?: string | null }): Promise<ProductView | null> {
+  async updateProduct(
+    id: string,
+    data: { code?: string; name?: string; description?: string | null },
+    tx: TenantTransaction = this.db.client,
+  ): Promise<ProductView | null> {
     try {
-      return toProduct(await this.db.client.product.update({ where: { id }, data }));
+      return toProduct(await tx.product.update({ where: { id }, data }));
     } catch (error) {
       if (isRecordNotFound(error)) return null;
       if (isUniqueViolation(error)) throw productCodeTaken(data.code ?? '');
@@ -67,8 +76,8 @@ export class CatalogRepository {
     }
   }
 
-  async deleteProduct(id: string): Promise<boolean> {
-    const { count } = await this.db.client.product.deleteMany({ where: { id } });
+  async deleteProduct(id: string, tx: TenantTransaction = this.db.client): Promise<boolean> {
+    const { count } = await tx.product.deleteMany({ where: { id } });
     return count === 1;
   }
 
@@ -81,17 +90,18 @@ export class CatalogRepository {
     return rows.map(toFeature);
   }
 
-  async findFeature(productId: string, id: string): Promise<FeatureView | null> {
-    const row = await this.db.client.feature.findFirst({ where: { id, productId } });
+  async findFeature(productId: string, id: string, tx: TenantTransaction = this.db.client): Promise<FeatureView | null> {
+    const row = await tx.feature.findFirst({ where: { id, productId } });
     return row ? toFeature(row) : null;
   }
 
   async createFeature(
     productId: string,
     data: { code: string; name: string; kind: FeatureKind; description?: string | null },
+    tx: TenantTransaction = this.db.client,
   ): Promise<FeatureView> {
     try {
-      return toFeature(await this.db.client.feature.create({ data: { ...data, productId, vendorId: this.db.vendorId } }));
+      return toFeature(await tx.feature.create({ data: { ...data, productId, vendorId: this.db.vendorId } }));
     } catch (error) {
       if (isUniqueViolation(error)) throw featureCodeTaken(data.code);
       throw error;
@@ -102,18 +112,19 @@ export class CatalogRepository {
     productId: string,
     id: string,
     data: { code?: string; name?: string; kind?: FeatureKind; description?: string | null },
+    tx: TenantTransaction = this.db.client,
   ): Promise<FeatureView | null> {
     try {
-      const { count } = await this.db.client.feature.updateMany({ where: { id, productId }, data });
-      return count ? this.findFeature(productId, id) : null;
+      const { count } = await tx.feature.updateMany({ where: { id, productId }, data });
+      return count ? this.findFeature(productId, id, tx) : null;
     } catch (error) {
       if (isUniqueViolation(error)) throw featureCodeTaken(data.code ?? '');
       throw error;
     }
   }
 
-  async deleteFeature(productId: string, id: string): Promise<boolean> {
-    const { count } = await this.db.client.feature.deleteMany({ where: { id, productId } });
+  async deleteFeature(productId: string, id: string, tx: TenantTransaction = this.db.client): Promise<boolean> {
+    const { count } = await tx.feature.deleteMany({ where: { id, productId } });
     return count === 1;
   }
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@leasehold/domain-audit';
+import { EventsModule } from '@leasehold/domain-events';
 import { JwtModule } from '@nestjs/jwt';
 import { ConfigService } from '@leasehold/config';
 import { AccessTokens } from './access-tokens';
@@ -10,6 +12,8 @@ import { PasswordHasher } from './password-hasher';
 
 @Module({
   imports: [
+    AuditModule,
+    EventsModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({ secret: config.get('JWT_SECRET'), signOptions: { algorithm: 'HS256' } }),

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@leasehold/domain-audit';
 import { SigningModule } from '@leasehold/domain-signing';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -6,7 +7,7 @@ import { VendorsRepository } from './vendors/vendors.repository';
 import { VendorsService } from './vendors/vendors.service';
 
 @Module({
-  imports: [SigningModule],
+  imports: [SigningModule, AuditModule],
   providers: [VendorsRepository, VendorsService, ApiKeysRepository, ApiKeysService],
   exports: [VendorsService, ApiKeysService],
 })

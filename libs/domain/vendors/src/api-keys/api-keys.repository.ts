@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, PrismaService, TenantPrisma } from '@leasehold/db';
+import { ApiKey, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { ApiKeyView } from './api-key.types';
 
 export function toApiKeyView(row: ApiKey): ApiKeyView {
@@ -30,8 +30,16 @@ export class ApiKeysRepository {
     private readonly prisma: PrismaService,
   ) {}
 
-  async create(data: { name: string; prefix: string; secretHash: string; expiresAt: Date | null }): Promise<ApiKeyView> {
-    return toApiKeyView(await this.db.client.apiKey.create({ data: { ...data, vendorId: this.db.vendorId } }));
+  /** Runs `fn` in one transaction, so a change and its audit entry commit together. */
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn);
+  }
+
+  async create(
+    data: { name: string; prefix: string; secretHash: string; expiresAt: Date | null },
+    tx: TenantTransaction = this.db.client,
+  ): Promise<ApiKeyView> {
+    return toApiKeyView(await tx.apiKey.create({ data: { ...data, vendorId: this.db.vendorId } }));
   }
 
   async list(args: { take: number; cursor?: string; includeRevoked: boolean }): Promise<ApiKeyView[]> {
@@ -50,8 +58,8 @@ export class ApiKeysRepository {
   }
 
   /** Revokes the key if it is not revoked yet; false when it already was (a conditional update, so two revokers race safely). */
-  async revoke(id: string, at: Date): Promise<boolean> {
-    const { count } = await this.db.client.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+  async revoke(id: string, at: Date, tx: TenantTransaction = this.db.client): Promise<boolean> {
+    const { count } = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
     return count === 1;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { CreatedApiKey, ApiKeyView, VendorPrincipal } from './api-key.types';
 import { generateApiKeySecret, hashApiKey, isWellFormedApiKey } from './api-key-secret';
@@ -13,7 +14,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly keys: ApiKeysRepository) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   async create(input: { name: string; expiresAt?: Date | null }, now = new Date()): Promise<CreatedApiKey> {
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
@@ -22,7 +26,11 @@ export class ApiKeysService {
       });
     }
     const { token, prefix, hash } = generateApiKeySecret();
-    const key = await this.keys.create({ name: input.name, prefix, secretHash: hash, expiresAt: input.expiresAt ?? null });
+    const key = await this.keys.transaction(async (tx) => {
+      const created = await this.keys.create({ name: input.name, prefix, secretHash: hash, expiresAt: input.expiresAt ?? null }, tx);
+      await this.audit.record(tx, { action: 'api_key.created', entityType: 'api_key', entityId: created.id, after: created });
+      return created;
+    });
     return { ...key, secret: token };
   }
 
@@ -37,7 +45,11 @@ export class ApiKeysService {
   }
 
   async revoke(id: string, now = new Date()): Promise<ApiKeyView> {
-    const revoked = await this.keys.revoke(id, now);
+    const revoked = await this.keys.transaction(async (tx) => {
+      const done = await this.keys.revoke(id, now, tx);
+      if (done) await this.audit.record(tx, { action: 'api_key.revoked', entityType: 'api_key', entityId: id, after: { revokedAt: now } });
+      return done;
+    });
     const key = await this.get(id);
     if (!revoked) throw new DomainError('API_KEY_ALREADY_REVOKED', `API key ${id} was already revoked`, { id });
     return key;

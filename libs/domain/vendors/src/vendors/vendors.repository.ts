@@ -31,9 +31,19 @@ export class VendorsRepository {
     return row ? toView(row) : null;
   }
 
-  async setStatus(id: string, status: VendorView['status']): Promise<VendorView | null> {
-    const { count } = await this.prisma.vendor.updateMany({ where: { id }, data: { status } });
-    return count ? this.findById(id) : null;
+  /** Sets the status and runs `then` (the audit entry) in the same transaction; null when the vendor does not exist. */
+  async setStatus(
+    id: string,
+    status: VendorView['status'],
+    then: (before: VendorView, after: VendorView, tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<void>,
+  ): Promise<VendorView | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const before = await tx.vendor.findUnique({ where: { id } });
+      if (!before) return null;
+      const after = toView(await tx.vendor.update({ where: { id }, data: { status } }));
+      await then(toView(before), after, tx);
+      return after;
+    });
   }
 
   /** Creates the vendor and runs `then` (its first key, etc.) in the same transaction. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '@leasehold/domain-audit';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { DomainError } from '@leasehold/errors';
 import { generateApiKeySecret } from '../api-keys/api-key-secret';
@@ -16,12 +17,14 @@ export class VendorsService {
   constructor(
     private readonly vendors: VendorsRepository,
     private readonly signingKeys: SigningKeysService,
+    private readonly audit: AuditService,
   ) {}
 
   async create(command: CreateVendorCommand): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
     const { token, prefix, hash } = generateApiKeySecret();
     const { vendor, extra } = await this.vendors.create({ slug: command.slug, name: command.name }, async (created, tx) => {
       await this.signingKeys.createForNewVendor(tx, created.id);
+      await this.audit.recordForVendor(tx, created.id, { action: 'vendor.created', entityType: 'vendor', entityId: created.id, after: created });
       return tx.apiKey.create({
         data: { vendorId: created.id, name: command.firstApiKeyName ?? 'default', prefix, secretHash: hash },
       });
@@ -40,7 +43,9 @@ export class VendorsService {
   }
 
   async setStatus(id: string, status: VendorView['status']): Promise<VendorView> {
-    const vendor = await this.vendors.setStatus(id, status);
+    const vendor = await this.vendors.setStatus(id, status, (before, after, tx) =>
+      this.audit.recordForVendor(tx, id, { action: 'vendor.status_changed', entityType: 'vendor', entityId: id, before, after }),
+    );
     if (!vendor) throw DomainError.notFound('Vendor', id);
     return vendor;
   }
