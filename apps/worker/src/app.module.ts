@@ -1,18 +1,54 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AuthenticationGuard } from '@leasehold/auth';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
+import { AuditModule } from '@leasehold/domain-audit';
+import { EventsModule } from '@leasehold/domain-events';
 import { VendorsModule } from '@leasehold/domain-vendors';
+import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { HealthModule, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedule } from './maintenance/maintenance.schedule';
+import { OutboxRelayRepository } from './outbox/outbox-relay.repository';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { OutboxSubscribers } from './outbox/outbox-subscribers';
+import { OutboxProcessor } from './outbox/outbox.processor';
+import { OutboxSchedule } from './outbox/outbox.schedule';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookDeliveryQueue } from './webhooks/webhook-delivery.queue';
+import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
 
 /** The worker: BullMQ processors, plus /health/live and /health/ready on WORKER_PORT for probes. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, QueuesModule.register(QUEUES.maintenance), VendorsModule, IdempotencyModule],
-  providers: [MaintenanceProcessor, MaintenanceSchedule, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DbModule,
+    RedisModule,
+    HealthModule,
+    QueuesModule.register(QUEUES.maintenance, QUEUES.outbox, QUEUES.webhookDelivery),
+    DiscoveryModule,
+    VendorsModule,
+    IdempotencyModule,
+    AuditModule,
+    EventsModule,
+    WebhooksModule,
+  ],
+  providers: [
+    MaintenanceProcessor,
+    MaintenanceSchedule,
+    OutboxRelayRepository,
+    OutboxSubscribers,
+    OutboxRelayService,
+    OutboxProcessor,
+    OutboxSchedule,
+    WebhookDeliveryQueue,
+    WebhookDeliveryProcessor,
+    WebhookDeliverySchedule,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+  ],
 })
 export class AppModule {}

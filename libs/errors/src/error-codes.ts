@@ -79,6 +79,11 @@ export const ERROR_CATALOGUE = {
   BORROW_UNTIL_IN_PAST: { status: 422, description: 'The requested `borrowUntil` is not in the future.' },
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
+
+  // outbound webhooks (issue 5)
+  WEBHOOK_URL_NOT_ALLOWED: { status: 422, description: 'The webhook URL is not allowed: https is required in production, and it may not point at a private, loopback, link-local or metadata address; `details.reason` says which rule.' },
+  WEBHOOK_ENDPOINT_DISABLED: { status: 409, description: 'The webhook endpoint is disabled; re-enable it (PATCH status ACTIVE) first.' },
+  WEBHOOK_DELIVERY_IN_PROGRESS: { status: 409, description: 'The delivery is being attempted right now; try again when the attempt has finished.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

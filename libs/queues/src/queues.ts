@@ -5,6 +5,8 @@ import type { JobsOptions } from 'bullmq';
 
 export const QUEUES = {
   maintenance: 'maintenance',
+  outbox: 'outbox',
+  webhookDelivery: 'webhook-delivery',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -16,6 +18,38 @@ export const MAINTENANCE_JOBS = {
 
 /** Periodic maintenance jobs carry no payload: each run looks at the database as it is then. */
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
+
+export const OUTBOX_JOBS = {
+  /** Publishes unpublished domain events (periodic, every second; carries no payload). */
+  relay: 'relay',
+} as const;
+
+export type OutboxJobName = (typeof OUTBOX_JOBS)[keyof typeof OUTBOX_JOBS];
+
+export const WEBHOOK_JOBS = {
+  /** One attempt of one delivery: `{ deliveryId }`. */
+  deliver: 'deliver',
+  /** Periodic safety net: enqueues every PENDING delivery that is due (lost jobs, redeliveries). */
+  dispatchDue: 'dispatch-due',
+} as const;
+
+export type WebhookJobName = (typeof WEBHOOK_JOBS)[keyof typeof WEBHOOK_JOBS];
+
+export interface WebhookDeliveryJobData {
+  deliveryId: string;
+}
+
+/**
+ * Delivery jobs are not retried by BullMQ: the retry schedule (≥ 24 h) lives in Postgres
+ * (`webhook_deliveries.nextAttemptAt`), so losing Redis loses no retry. The job id is
+ * `deliver-<deliveryId>-<due time in ms>`, so one due attempt is never queued twice at once, while
+ * a redelivery (a new due time) is a new job.
+ */
+export const WEBHOOK_DELIVERY_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: true };
+
+export function webhookDeliveryJobId(deliveryId: string, dueAt: Date): string {
+  return `deliver-${deliveryId}-${dueAt.getTime()}`;
+}
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,

@@ -35,6 +35,10 @@ export const DOMAIN_EVENT_TYPES = [
   'renewal.due',
   'renewal.succeeded',
   'renewal.failed',
+  // Outbound webhooks: an endpoint that kept failing was switched off (payload: endpointId, url, reason).
+  'webhook_endpoint.disabled',
+  // Sent only to the endpoint named in aggregateId, on the vendor's request ("send test event").
+  'webhook_endpoint.ping',
 ] as const;
 
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
