@@ -30,6 +30,7 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'InboundEvent',
   'LicenseRenewal',
   'LicenseExpiry',
+  'OfflineRequest',
 ]);
 
 const WHERE_OPERATIONS = new Set([
