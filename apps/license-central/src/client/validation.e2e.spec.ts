@@ -1,0 +1,159 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PrismaService } from '@leasehold/db';
+import { LicensingService } from '@leasehold/domain-licensing';
+import { openEnvelope } from '@leasehold/license-file';
+import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { LICENSE_CENTRAL_API } from '../api-info';
+import { AppModule } from '../app.module';
+import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
+
+describe('validation (client API): codes, signed answers', () => {
+  let app: INestApplication;
+  let acme: TestVendor;
+  let product: ProductFixture;
+  const http = () => request(app.getHttpServer());
+  const FP = 'fingerprint-validation-1';
+
+  beforeAll(async () => {
+    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
+    acme = await createVendor(app, 'Acme');
+    product = await createProduct(http, acme);
+  });
+  afterAll(() => app.close());
+
+  async function personalWithLicense(license: Record<string, unknown> = {}, activate = true) {
+    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const created = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity: 1, features: ['export-pdf'], ...license })
+      .expect(201);
+    if (activate) await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
+    return { ...c, licenseId: created.body.id as string };
+  }
+
+  async function validate(device: { Authorization: string }, body: Record<string, unknown> = {}) {
+    const res = await http().post('/client/v1/validate').set(device).send({ fingerprint: FP, ...body });
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async function publicKeys(vendorId: string) {
+    const keys = (await http().get(`/client/v1/vendors/${vendorId}/signing-keys`).expect(200)).body.data as { keyId: string; publicKeyPem: string }[];
+    return Object.fromEntries(keys.map((k) => [k.keyId, k.publicKeyPem]));
+  }
+
+  it('VALID: features, validity and revision, signed with the vendor key (payload = the answer without the envelope)', async () => {
+    const c = await personalWithLicense({ expiresAt: '2099-01-01T00:00:00.000Z' });
+    const answer = await validate(c.device, { feature: 'export-pdf', nonce: 'n-123' });
+    expect(answer).toMatchObject({
+      code: 'VALID',
+      valid: true,
+      vendorId: acme.vendor.id,
+      containerId: c.containerId,
+      fingerprint: FP,
+      feature: 'export-pdf',
+      nonce: 'n-123',
+      license: { id: c.licenseId, product: product.code, features: ['export-pdf'], quantity: 1, status: 'ACTIVE', expiresAt: '2099-01-01T00:00:00.000Z', revision: 1 },
+    });
+    const opened = openEnvelope(answer.envelope, 'leasehold-validation', await publicKeys(acme.vendor.id));
+    expect(opened.ok).toBe(true);
+    const { envelope, ...clear } = answer;
+    expect(envelope.format).toBe('leasehold-validation/1');
+    expect(opened.ok && opened.payload).toEqual(clear);
+    // tampering with the payload breaks the signature
+    const forged = { ...envelope, payload: Buffer.from(JSON.stringify({ ...clear, code: 'VALID', license: { ...clear.license, quantity: 99 } })).toString('base64url') };
+    expect(openEnvelope(forged, 'leasehold-validation', await publicKeys(acme.vendor.id))).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
+  });
+
+  it('FEATURE_NOT_LICENSED, DEVICE_NOT_ACTIVATED', async () => {
+    const c = await personalWithLicense();
+    expect((await validate(c.device, { feature: 'print' })).code).toBe('FEATURE_NOT_LICENSED');
+    expect((await validate(c.device, { fingerprint: 'fingerprint-unknown' })).code).toBe('DEVICE_NOT_ACTIVATED');
+    await http().post('/client/v1/activations/deactivate').set(c.device).send({ fingerprint: FP }).expect(200);
+    const after = await validate(c.device);
+    expect(after).toMatchObject({ code: 'DEVICE_NOT_ACTIVATED', valid: false, license: { id: c.licenseId } });
+  });
+
+  it('EXPIRED and NOT_YET_VALID', async () => {
+    const expired = await personalWithLicense({ validFrom: '2020-01-01T00:00:00Z', expiresAt: '2021-01-01T00:00:00Z' });
+    expect((await validate(expired.device)).code).toBe('EXPIRED');
+    const future = await personalWithLicense({ validFrom: '2098-01-01T00:00:00Z' });
+    expect((await validate(future.device)).code).toBe('NOT_YET_VALID');
+  });
+
+  it('SUSPENDED, then VALID again on resume with a higher revision, then REVOKED', async () => {
+    const c = await personalWithLicense();
+    await http().post(`/v1/licenses/${c.licenseId}/suspend`).set(acme.auth).expect(200);
+    expect(await validate(c.device)).toMatchObject({ code: 'SUSPENDED', license: { revision: 2 } });
+    await http().post(`/v1/licenses/${c.licenseId}/resume`).set(acme.auth).expect(200);
+    expect(await validate(c.device)).toMatchObject({ code: 'VALID', license: { revision: 3 } });
+    await http().post(`/v1/licenses/${c.licenseId}/revoke`).set(acme.auth).expect(200);
+    expect(await validate(c.device)).toMatchObject({ code: 'REVOKED', valid: false });
+  });
+
+  it('NO_LICENSE (none in the container, or none of the asked product); several licenses: the best answer wins', async () => {
+    const empty = await createPersonalContainer(http, dbOf(app), acme);
+    await http().post('/client/v1/activations').set(empty.device).send({ fingerprint: FP, name: 'x' }).expect(201);
+    expect(await validate(empty.device)).toMatchObject({ code: 'NO_LICENSE', license: null });
+
+    const c = await personalWithLicense({ validFrom: '2020-01-01T00:00:00Z', expiresAt: '2021-01-01T00:00:00Z' });
+    expect((await validate(c.device, { product: 'no-such-product' })).code).toBe('NO_LICENSE');
+    const second = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, features: ['print'] }).expect(201);
+    expect(await validate(c.device, { product: product.code })).toMatchObject({ code: 'VALID', license: { id: second.body.id } });
+    expect(await validate(c.device, { feature: 'export-pdf' })).toMatchObject({ code: 'FEATURE_NOT_LICENSED', license: { id: second.body.id } });
+  });
+
+  it('USER_REMOVED after user.removed; VALID again once reassigned', async () => {
+    const c = await personalWithLicense();
+    await app.get(LicensingService).onUserRemoved(acme.vendor.id, c.userId as string);
+    expect(await validate(c.device)).toMatchObject({ code: 'USER_REMOVED', valid: false, license: null });
+    const otherUser = (await app.get(PrismaService).user.create({ data: { vendorId: acme.vendor.id, email: `u${Date.now()}@example.test`, name: 'New owner' } })).id;
+    await http().patch(`/v1/containers/${c.containerId}`).set(acme.auth).send({ userId: otherUser }).expect(200);
+    expect((await validate(c.device)).code).toBe('VALID');
+  });
+
+  it('CREDENTIALS_REVOKED: a secret reset between authentication and the validation query is answered, signed', async () => {
+    const c = await personalWithLicense();
+    const { ValidationService } = await import('@leasehold/domain-licensing');
+    const container = await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: c.containerId } });
+    await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
+    const answer = await app
+      .get(ValidationService)
+      .validate({ kind: 'device', vendorId: acme.vendor.id, containerId: c.containerId, credentialVersion: container.credentialVersion }, { fingerprint: FP });
+    expect(answer).toMatchObject({ code: 'CREDENTIALS_REVOKED', valid: false });
+    expect(openEnvelope(answer.envelope, 'leasehold-validation', await publicKeys(acme.vendor.id)).ok).toBe(true);
+  });
+
+  it('ENTERPRISE containers validate without a device activation (seats govern concurrency)', async () => {
+    const e = await createEnterpriseContainer(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
+    await http().post(`/v1/containers/${e.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 5 }).expect(201);
+    expect((await validate(e.device)).code).toBe('VALID');
+  });
+
+  it('signs with the new key after a rotation; the old key still verifies old answers', async () => {
+    const vendor = await createVendor(app);
+    const p = await createProduct(http, vendor);
+    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
+    const before = await validate(c.device);
+    const rotated = (await http().post('/v1/signing-keys/rotate').set(vendor.auth).expect(200)).body;
+    const after = await validate(c.device);
+    expect(after.envelope.keyId).toBe(rotated.keyId);
+    expect(before.envelope.keyId).not.toBe(rotated.keyId);
+    const keys = await publicKeys(vendor.vendor.id);
+    expect(openEnvelope(before.envelope, 'leasehold-validation', keys).ok).toBe(true);
+    expect(openEnvelope(after.envelope, 'leasehold-validation', keys).ok).toBe(true);
+  });
+
+  it('a vendor whose key is missing still gets a signed answer (key made on first use)', async () => {
+    const vendor = await createVendor(app);
+    const p = await createProduct(http, vendor);
+    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
+    await app.get(PrismaService).signingKey.deleteMany({ where: { vendorId: vendor.vendor.id } });
+    const answer = await validate(c.device);
+    expect(openEnvelope(answer.envelope, 'leasehold-validation', await publicKeys(vendor.vendor.id)).ok).toBe(true);
+  });
+});
