@@ -66,6 +66,15 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
 
   apiKeyId: async (ctx) => created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
 
+  // Customers (issue 3).
+  groupId: async (ctx) => created(await ctx.http().post('/v1/groups').set(ctx.auth).send({ name: 'Isolated group' }), 'groupId'),
+
+  userId: async (ctx) => {
+    const res = await ctx.http().post('/v1/users').set(ctx.auth).send({ email: `${uniqueCode('user')}@customer.example`, name: 'Isolated user' });
+    if (res.status !== 201 || typeof res.body?.user?.id !== 'string') throw new Error(`tenant fixture "userId" could not be created: ${res.status} ${res.text}`);
+    return res.body.user.id as string;
+  },
+
   // Containers, licenses, purchases and devices (issue 4). Groups and users come from their own factories.
   containerId: async (ctx) =>
     created(
@@ -110,6 +119,12 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/api-keys': () => ({ name: 'another key' }),
   'POST /v1/api-keys/{apiKeyId}/revoke': NO_BODY,
   'POST /v1/signing-keys/rotate': NO_BODY,
+  'POST /v1/groups': () => ({ name: 'Group' }),
+  'PATCH /v1/groups/{groupId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
+  'PUT /v1/groups/{groupId}/members/{userId}': () => ({ role: 'ADMIN' }),
+  'POST /v1/users': () => ({ email: `${uniqueCode('user')}@customer.example`, name: 'User' }),
+  'PATCH /v1/users/{userId}': () => ({ name: 'Renamed by another vendor', status: 'DISABLED' }),
+  'POST /v1/users/{userId}/invitation': NO_BODY,
   'POST /v1/containers': async (ctx) => ({ kind: 'ENTERPRISE', name: 'Container', groupId: await ctx.id('groupId') }),
   'PATCH /v1/containers/{containerId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
   'POST /v1/containers/{containerId}/credentials/reset': NO_BODY,
