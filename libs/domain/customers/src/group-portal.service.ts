@@ -58,7 +58,11 @@ export class GroupPortalService {
   }
 }
 
-function adminGroupOf(actor: PortalActor): string {
+/**
+ * The group the actor administers; GROUP_ADMIN_REQUIRED when they administer none. Other portal
+ * routes of group admins (containers, devices, sessions, usage) scope their queries with it.
+ */
+export function adminGroupOf(actor: PortalActor): string {
   if (!actor.groupId || actor.role !== 'ADMIN') throw new DomainError('GROUP_ADMIN_REQUIRED', 'Only an admin of your group may do this');
   return actor.groupId;
 }

@@ -27,6 +27,20 @@ export interface ContainerWithSecret extends ContainerView {
   secret: string;
 }
 
+/**
+ * Narrows a container (or device) look-up to what a portal user may reach: a group admin passes
+ * their group, a user their own id. Outside the scope the container is "not found".
+ */
+export interface ContainerScope {
+  groupId?: string;
+  userId?: string;
+}
+
+/** True when the container lies within the scope (an empty scope holds every container). */
+export function isInContainerScope(container: { groupId: string | null; userId: string | null }, scope: ContainerScope): boolean {
+  return (scope.groupId === undefined || container.groupId === scope.groupId) && (scope.userId === undefined || container.userId === scope.userId);
+}
+
 export interface CreateContainerCommand {
   kind: ContainerKind;
   name: string;
@@ -68,6 +82,11 @@ export interface LicenseView extends LicenseSettings {
   externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A license with the product it licenses (for lists that show licenses to people). */
+export interface LicenseWithProductView extends LicenseView {
+  product: { id: string; code: string; name: string };
 }
 
 export interface CreateLicenseCommand extends Partial<LicenseSettings> {

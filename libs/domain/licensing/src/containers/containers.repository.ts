@@ -23,6 +23,7 @@ export interface LockedContainer {
   kind: ContainerKind;
   deviceLimit: number;
   groupId: string | null;
+  userId: string | null;
   accessRevokedAt: Date | null;
 }
 
@@ -79,7 +80,7 @@ export class ContainersRepository {
    */
   async lock(tx: TenantTransaction, id: string): Promise<LockedContainer | null> {
     const rows = await tx.$queryRaw<LockedContainer[]>`
-      SELECT id, kind::text AS kind, "deviceLimit", "groupId", "accessRevokedAt"
+      SELECT id, kind::text AS kind, "deviceLimit", "groupId", "userId", "accessRevokedAt"
         FROM containers
        WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid
          FOR UPDATE`;

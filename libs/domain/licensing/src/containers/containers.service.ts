@@ -6,9 +6,11 @@ import { DomainError } from '@leasehold/errors';
 import { generateContainerSecret } from '../credentials/container-secret';
 import {
   ContainerKind,
+  ContainerScope,
   ContainerView,
   ContainerWithSecret,
   CreateContainerCommand,
+  isInContainerScope,
   PERSONAL_DEVICE_LIMIT,
   UpdateContainerCommand,
 } from '../licensing.types';
@@ -51,9 +53,10 @@ export class ContainersService {
     return this.containers.list(filter);
   }
 
-  async get(id: string): Promise<ContainerView> {
+  /** A container outside `scope` (another group's, another user's) is not found. */
+  async get(id: string, scope: ContainerScope = {}): Promise<ContainerView> {
     const container = await this.containers.findById(id);
-    if (!container) throw DomainError.notFound('Container', id);
+    if (!container || !isInContainerScope(container, scope)) throw DomainError.notFound('Container', id);
     return container;
   }
 
@@ -90,12 +93,15 @@ export class ContainersService {
 
   /**
    * A new access secret (in this answer only). The old one stops working when this commits; the
-   * container's devices keep their activation and re-link by presenting the new secret.
+   * container's devices keep their activation and re-link by presenting the new secret. Resets of
+   * one container run one after another (row lock): each answers a secret, and only the last works.
+   * The scope (a group admin's group) is checked under the lock.
    */
-  async resetCredentials(id: string): Promise<ContainerWithSecret> {
+  async resetCredentials(id: string, scope: ContainerScope = {}): Promise<ContainerWithSecret> {
     const secret = generateContainerSecret();
     return this.containers.transaction(async (tx) => {
-      if (!(await this.containers.lock(tx, id))) throw DomainError.notFound('Container', id);
+      const locked = await this.containers.lock(tx, id);
+      if (!locked || !isInContainerScope(locked, scope)) throw DomainError.notFound('Container', id);
       const container = await this.containers.replaceCredential(tx, id, secret);
       await this.record(tx, 'container.credentials_reset', container, { after: { credentialVersion: container.credentialVersion } });
       return { ...container, secret: secret.token };

@@ -59,6 +59,17 @@ export class DevicesRepository {
     return rows.map(toDeviceView);
   }
 
+  /** Devices on the user's PERSONAL containers, in id order (pages by cursor). */
+  async listOfUser(userId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+    const rows = await this.db.client.device.findMany({
+      where: { container: { userId, kind: 'PERSONAL' }, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
+      take: filter.take,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+      orderBy: { id: 'asc' },
+    });
+    return rows.map(toDeviceView);
+  }
+
   /** Deactivations by the program or a portal user since `since`, oldest first (for the churn limit). */
   async deactivationsSince(tx: TenantTransaction, containerId: string, since: Date): Promise<Date[]> {
     const rows = await tx.device.findMany({

@@ -4,7 +4,7 @@ import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { ContainersRepository } from '../containers/containers.repository';
-import { ActivateDeviceCommand, DeactivatedBy, DeviceView } from '../licensing.types';
+import { ActivateDeviceCommand, ContainerScope, DeactivatedBy, DeviceView, isInContainerScope } from '../licensing.types';
 import { DevicesRepository } from './devices.repository';
 
 // The device limit of personal containers and the activation churn limit live here. Both are
@@ -68,19 +68,27 @@ export class DevicesService {
       if (!container) throw DomainError.notFound('Container', containerId);
       const device = await this.devices.findActive(tx, containerId, fingerprint);
       if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
-      const limit = await this.devices.churnLimit(tx, containerId);
-      if (limit !== null) {
-        const recent = await this.devices.deactivationsSince(tx, containerId, new Date(now.getTime() - CHURN_WINDOW_MS));
-        if (recent.length >= limit) {
-          const freesAt = recent[recent.length - limit].getTime() + CHURN_WINDOW_MS;
-          throw new DomainError('ACTIVATION_CHURN_LIMIT', `At most ${limit} deactivations per 30 days on this container`, {
-            limit,
-            used: recent.length,
-            retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
-          });
-        }
-      }
+      await this.checkChurn(tx, containerId, now);
       return this.deactivateLocked(tx, device, by, now, container.groupId);
+    });
+  }
+
+  /**
+   * By a portal user (a group admin for their group's containers, a user for their own personal
+   * containers): the device is addressed by id, "not found" outside the scope, and the churn limit
+   * applies as for the program. The scope is checked under the container lock.
+   */
+  async deactivateInScope(deviceId: string, scope: ContainerScope, now = new Date()): Promise<DeviceView> {
+    const found = await this.devices.findById(deviceId);
+    if (!found) throw DomainError.notFound('Device', deviceId);
+    return this.containers.transaction(async (tx) => {
+      const container = await this.containers.lock(tx, found.containerId);
+      if (!container || !isInContainerScope(container, scope)) throw DomainError.notFound('Device', deviceId);
+      // Read again under the lock: a competing deactivation may have committed since the look-up.
+      const current = await this.devices.findActive(tx, found.containerId, found.fingerprint);
+      if (current?.id !== deviceId) throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${deviceId} was already deactivated`, { id: deviceId });
+      await this.checkChurn(tx, found.containerId, now);
+      return this.deactivateLocked(tx, current, 'PORTAL_USER', now, container.groupId);
     });
   }
 
@@ -95,9 +103,30 @@ export class DevicesService {
     });
   }
 
-  async list(containerId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
-    if (!(await this.containers.findById(containerId))) throw DomainError.notFound('Container', containerId);
+  async list(containerId: string, filter: { includeInactive: boolean; take: number; cursor?: string }, scope: ContainerScope = {}): Promise<DeviceView[]> {
+    const container = await this.containers.findById(containerId);
+    if (!container || !isInContainerScope(container, scope)) throw DomainError.notFound('Container', containerId);
     return this.devices.list(containerId, filter);
+  }
+
+  /** The devices on a user's PERSONAL containers (the user's own devices, for the portal). */
+  listOfUser(userId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+    return this.devices.listOfUser(userId, filter);
+  }
+
+  /** The strictest `maxDeactivationsPer30Days` of the container's licenses, over a rolling 30 days. */
+  private async checkChurn(tx: TenantTransaction, containerId: string, now: Date): Promise<void> {
+    const limit = await this.devices.churnLimit(tx, containerId);
+    if (limit === null) return;
+    const recent = await this.devices.deactivationsSince(tx, containerId, new Date(now.getTime() - CHURN_WINDOW_MS));
+    if (recent.length >= limit) {
+      const freesAt = recent[recent.length - limit].getTime() + CHURN_WINDOW_MS;
+      throw new DomainError('ACTIVATION_CHURN_LIMIT', `At most ${limit} deactivations per 30 days on this container`, {
+        limit,
+        used: recent.length,
+        retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
+      });
+    }
   }
 
   private async deactivateLocked(tx: TenantTransaction, device: DeviceView, by: DeactivatedBy, now: Date, groupId: string | null): Promise<DeviceView> {

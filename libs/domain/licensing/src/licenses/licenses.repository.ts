@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
-import { LicenseSettings, LicenseStatus, LicenseView } from '../licensing.types';
+import { LicenseSettings, LicenseStatus, LicenseView, LicenseWithProductView } from '../licensing.types';
 
 export const toLicenseView = (l: License): LicenseView => ({
   id: l.id,
@@ -78,6 +78,17 @@ export class LicensesRepository {
       orderBy: { id: 'asc' },
     });
     return rows.map(toLicenseView);
+  }
+
+  /** Every license of these containers with its product, in one query (a page of containers at once). */
+  async listWithProductByContainers(containerIds: string[]): Promise<LicenseWithProductView[]> {
+    if (!containerIds.length) return [];
+    const rows = await this.db.client.license.findMany({
+      where: { containerId: { in: containerIds } },
+      include: { product: { select: { id: true, code: true, name: true } } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((row) => ({ ...toLicenseView(row), product: row.product }));
   }
 
   /**

@@ -4,7 +4,7 @@ import { AuditService } from '@leasehold/domain-audit';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { SeatPoolService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
-import { CreateLicenseCommand, LicenseStatus, LicenseView, UpdateLicenseCommand } from '../licensing.types';
+import { CreateLicenseCommand, LicenseStatus, LicenseView, LicenseWithProductView, UpdateLicenseCommand } from '../licensing.types';
 import { LicenseChange, LicensesRepository } from './licenses.repository';
 
 // A license puts a product (with some of its features) in a container: quantity is devices that
@@ -65,6 +65,11 @@ export class LicensesService {
 
   async listByContainer(containerId: string, filter: { take: number; cursor?: string }): Promise<LicenseView[]> {
     return this.licenses.listByContainer(containerId, filter);
+  }
+
+  /** The licenses of several containers with their products, for lists of containers. */
+  listWithProductByContainers(containerIds: string[]): Promise<LicenseWithProductView[]> {
+    return this.licenses.listWithProductByContainers(containerIds);
   }
 
   async update(id: string, command: UpdateLicenseCommand): Promise<LicenseView> {
