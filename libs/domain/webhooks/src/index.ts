@@ -2,6 +2,7 @@ export * from './verify-webhook-signature';
 export * from './webhook-delivery-policy';
 export * from './webhook-delivery.service';
 export * from './webhook-endpoints.service';
+export * from './webhook-sender';
 export * from './webhook-signature';
 export * from './webhook-url-policy';
 export * from './webhooks.module';

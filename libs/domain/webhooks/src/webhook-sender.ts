@@ -28,7 +28,8 @@ export interface WebhookResponse {
 
 class BlockedAddressError extends Error {}
 
-function guardedLookup(rules: WebhookUrlRules): LookupFunction {
+/** A `lookup` for node:http(s) that refuses a host name resolving to any blocked address. */
+export function guardedLookup(rules: WebhookUrlRules): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 4);
