@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { LicensingService } from '@leasehold/domain-licensing';
+import { LicensingService, ValidationService } from '@leasehold/domain-licensing';
 import { openEnvelope } from '@leasehold/license-file';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
@@ -116,7 +116,6 @@ describe('validation (client API): codes, signed answers', () => {
 
   it('CREDENTIALS_REVOKED: a secret reset between authentication and the validation query is answered, signed', async () => {
     const c = await personalWithLicense();
-    const { ValidationService } = await import('@leasehold/domain-licensing');
     const container = await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: c.containerId } });
     await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
     const answer = await app

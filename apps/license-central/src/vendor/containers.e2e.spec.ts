@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
+import { LicensingService } from '@leasehold/domain-licensing';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -231,7 +232,6 @@ describe('containers, licenses and purchases (vendor API)', () => {
   });
 
   it('onUserRemoved revokes the user’s personal containers, once; reassigning lifts it', async () => {
-    const { LicensingService } = await import('@leasehold/domain-licensing');
     const c = await createPersonalContainer(http, dbOf(app), acme);
     const service = app.get(LicensingService);
     expect(await service.onUserRemoved(acme.vendor.id, c.userId as string)).toEqual([c.containerId]);
