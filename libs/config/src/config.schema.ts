@@ -44,6 +44,8 @@ export const configSchema = z.object({
     .string()
     .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
   PUBLIC_BASE_URL: z.string().url().optional(),
+  /** argon2id memory cost of portal password hashes, in KiB. */
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
   /** Portal access tokens (JWT) live this long; refresh tokens rotate and live PORTAL_REFRESH_TOKEN_TTL_DAYS. */
   PORTAL_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   PORTAL_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),

@@ -1,15 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { ConfigService } from '@leasehold/config';
 
-/** Portal passwords: argon2id with the library's recommended parameters. */
+/**
+ * Portal passwords: argon2id. Memory cost from PASSWORD_HASH_MEMORY_KIB (default 65536 = 64 MiB,
+ * the library's recommendation; the test suite lowers it to keep hundreds of logins fast). A
+ * hash records its own parameters, so changing the setting never breaks existing passwords.
+ */
 @Injectable()
 export class PasswordHasher {
+  private readonly memoryCost: number;
+
+  constructor(config: ConfigService) {
+    this.memoryCost = config.get('PASSWORD_HASH_MEMORY_KIB');
+  }
+
   // Verified when the account does not exist, so a wrong email costs as much time as a wrong
   // password and the answer time does not reveal which emails exist.
   private dummy?: Promise<string>;
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id });
+    return argon2.hash(password, { type: argon2.argon2id, memoryCost: this.memoryCost });
   }
 
   async verify(hash: string | null, password: string): Promise<boolean> {
