@@ -12,6 +12,10 @@ import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { RedisModule } from '@leasehold/redis';
+import { IntegrationsModule } from '@leasehold/domain-integrations';
+import { QUEUES, QueuesModule } from '@leasehold/queues';
+import { ErpWebhooksController } from './erp/erp-webhooks.controller';
+import { IntegrationsController } from './vendor/integrations.controller';
 import { ActivationsController } from './client/activations.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
@@ -27,8 +31,10 @@ import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake), IntegrationsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule],
   controllers: [
+    IntegrationsController,
+    ErpWebhooksController,
     VendorsController,
     ApiKeysController,
     ProductsController,

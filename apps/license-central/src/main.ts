@@ -6,7 +6,8 @@ import { AppModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
   loadConfig(); // fail fast, before any connection is opened, naming each bad variable
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  // rawBody: the signed ERP webhooks are verified over the bytes as received.
+  const app = await NestFactory.create(AppModule, { bufferLogs: true, rawBody: true });
   configureHttpApp(app, LICENSE_CENTRAL_API);
   const config = app.get(ConfigService);
   await app.listen(config.get('LICENSE_CENTRAL_PORT'), config.get('HOST'));

@@ -80,6 +80,11 @@ export const ERROR_CATALOGUE = {
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
 
+  // ERP/CRM inbound webhooks (issue 5)
+  INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },
+  INBOUND_TIMESTAMP_REJECTED: { status: 401, description: 'The `Leasehold-Timestamp` header is missing or not unix seconds, older than 5 minutes, or more than 60 seconds in the future: a replay or a wrong clock.' },
+  INTEGRATION_DISABLED: { status: 403, description: 'The integration is disabled; events sent to it are refused until it is set ACTIVE again.' },
+
   // outbound webhooks (issue 5)
   WEBHOOK_URL_NOT_ALLOWED: { status: 422, description: 'The webhook URL is not allowed: https is required in production, and it may not point at a private, loopback, link-local or metadata address; `details.reason` says which rule.' },
   WEBHOOK_ENDPOINT_DISABLED: { status: 409, description: 'The webhook endpoint is disabled; re-enable it (PATCH status ACTIVE) first.' },

@@ -5,6 +5,8 @@ import type { JobsOptions } from 'bullmq';
 
 export const QUEUES = {
   maintenance: 'maintenance',
+  erpIntake: 'erp-intake',
+  renewals: 'renewals',
   outbox: 'outbox',
   webhookDelivery: 'webhook-delivery',
 } as const;
@@ -18,6 +20,49 @@ export const MAINTENANCE_JOBS = {
 
 /** Periodic maintenance jobs carry no payload: each run looks at the database as it is then. */
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
+
+export const ERP_INTAKE_JOBS = {
+  /** Processes one stored inbound ERP/CRM event: `{ vendorId, inboundEventId }`. */
+  process: 'process-inbound-event',
+  /** Periodic safety net: enqueues RECEIVED events whose job was lost (e.g. Redis down at intake). */
+  dispatchReceived: 'dispatch-received',
+} as const;
+
+export type ErpIntakeJobName = (typeof ERP_INTAKE_JOBS)[keyof typeof ERP_INTAKE_JOBS];
+
+export interface InboundEventJobData {
+  vendorId: string;
+  inboundEventId: string;
+}
+
+/** One job per stored event: a second enqueue of the same event (intake + sweep) is ignored by BullMQ. */
+export function inboundEventJobId(inboundEventId: string): string {
+  return `inbound-${inboundEventId}`;
+}
+
+export const RENEWAL_JOBS = {
+  /** Does what is due now for one license and one term: `{ vendorId, licenseId, termEnd }`. */
+  check: 'check-license',
+  /** Periodic safety net: schedules checks for every license whose renewal or expiry is near or missed. */
+  sweep: 'sweep',
+} as const;
+
+export type RenewalJobName = (typeof RENEWAL_JOBS)[keyof typeof RENEWAL_JOBS];
+
+export interface RenewalCheckJobData {
+  vendorId: string;
+  licenseId: string;
+  /** ISO time: the `expiresAt` the job was scheduled for; a license whose expiry changed ignores it. */
+  termEnd: string;
+}
+
+/**
+ * Derived from the license, the term (its expiresAt) and the moment (due, expiry, a sweep slot), so
+ * scheduling the same check twice queues it once, and a changed expiry gets its own new job.
+ */
+export function renewalCheckJobId(licenseId: string, termEnd: Date, moment: string): string {
+  return `renewal-${licenseId}-${termEnd.getTime()}-${moment}`;
+}
 
 export const OUTBOX_JOBS = {
   /** Publishes unpublished domain events (periodic, every second; carries no payload). */

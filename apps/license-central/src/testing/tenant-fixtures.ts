@@ -24,6 +24,7 @@
 import type { TestVendor } from '@leasehold/testing';
 import { uniqueCode } from '@leasehold/testing';
 import type request from 'supertest';
+import { signInboundEvent } from '@leasehold/domain-integrations';
 
 export interface FixtureContext {
   /** supertest against the running app; add `.set(ctx.auth)` to act as this vendor. */
@@ -65,6 +66,24 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     ),
 
   apiKeyId: async (ctx) => created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
+
+  integrationId: async (ctx) =>
+    created(await ctx.http().post('/v1/integrations').set(ctx.auth).send({ name: 'Isolated ERP', kind: 'ERP' }), 'integrationId'),
+
+  /** An inbound event stored by the signed webhook (the secret comes from a rotation: it is shown once). */
+  eventId: async (ctx) => {
+    const integrationId = await ctx.id('integrationId');
+    const rotated = await ctx.http().post(`/v1/integrations/${integrationId}/rotate-secret`).set(ctx.auth);
+    const raw = JSON.stringify({ id: uniqueCode('evt'), type: 'order.cancelled', data: { orderId: uniqueCode('SO') } });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const res = await ctx
+      .http()
+      .post(`/webhooks/erp/${integrationId}`)
+      .set({ 'Content-Type': 'application/json', 'Leasehold-Timestamp': timestamp, 'Leasehold-Signature': signInboundEvent(String(rotated.body?.secret), timestamp, raw) })
+      .send(raw);
+    if (res.status !== 202 || typeof res.body?.id !== 'string') throw new Error(`tenant fixture "eventId" could not be created: ${res.status} ${res.text}`);
+    return res.body.id as string;
+  },
 
   // Customers (issue 3).
   groupId: async (ctx) => created(await ctx.http().post('/v1/groups').set(ctx.auth).send({ name: 'Isolated group' }), 'groupId'),
@@ -119,6 +138,9 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/api-keys': () => ({ name: 'another key' }),
   'POST /v1/api-keys/{apiKeyId}/revoke': NO_BODY,
   'POST /v1/signing-keys/rotate': NO_BODY,
+  'POST /v1/integrations': () => ({ name: 'Another ERP', kind: 'CRM' }),
+  'PATCH /v1/integrations/{integrationId}': () => ({ name: 'Renamed by another vendor', status: 'DISABLED' }),
+  'POST /v1/integrations/{integrationId}/rotate-secret': NO_BODY,
   'POST /v1/groups': () => ({ name: 'Group' }),
   'PATCH /v1/groups/{groupId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
   'PUT /v1/groups/{groupId}/members/{userId}': () => ({ role: 'ADMIN' }),

@@ -4,7 +4,9 @@ import {
   ExecutionContext,
   Injectable,
   NestInterceptor,
+  SetMetadata,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
@@ -45,6 +47,14 @@ function callerScope(request: Request): string {
     .join(':');
 }
 
+const OWN_IDEMPOTENCY = 'leasehold:ownIdempotency';
+
+/**
+ * Marks a route that gives `Idempotency-Key` its own meaning (the ERP intake deduplicates events by
+ * it in its own table, after verifying the signature): the interceptor leaves such routes alone.
+ */
+export const HandlesOwnIdempotency = () => SetMetadata(OWN_IDEMPOTENCY, true);
+
 /**
  * Honours the `Idempotency-Key` header on unsafe methods: the first request with a key acts and
  * its answer is stored; a retry with the same key and body gets that answer again (header
@@ -52,12 +62,17 @@ function callerScope(request: Request): string {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.headers['idempotency-key'];
     if (!UNSAFE.has(request.method) || header === undefined)
+      return next.handle();
+    if (this.reflector.getAllAndOverride<boolean>(OWN_IDEMPOTENCY, [context.getHandler(), context.getClass()]))
       return next.handle();
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new DomainError(
