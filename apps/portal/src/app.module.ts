@@ -6,14 +6,30 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { CustomersModule } from '@leasehold/domain-customers';
 import { EventsModule } from '@leasehold/domain-events';
 import { IdentityModule } from '@leasehold/domain-identity';
+import { LicensingModule } from '@leasehold/domain-licensing';
+import { SeatsModule } from '@leasehold/domain-seats';
 import { HealthModule, LoggingModule } from '@leasehold/http';
 import { RedisModule } from '@leasehold/redis';
 import { AuthController } from './auth/auth.controller';
+import { GroupContainersController, MyContainersController } from './containers/containers.controller';
+import { GroupDevicesController, MyDevicesController } from './devices/devices.controller';
 import { GroupController } from './group/group.controller';
 import { MeController } from './me/me.controller';
+import { GroupSessionsController } from './sessions/sessions.controller';
+import { GroupUsageController } from './usage/usage.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule],
-  controllers: [AuthController, MeController, GroupController],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, LicensingModule, SeatsModule],
+  controllers: [
+    AuthController,
+    MeController,
+    GroupController,
+    GroupContainersController,
+    MyContainersController,
+    GroupDevicesController,
+    MyDevicesController,
+    GroupSessionsController,
+    GroupUsageController,
+  ],
 })
 export class AppModule {}

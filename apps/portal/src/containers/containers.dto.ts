@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEnum, IsOptional } from 'class-validator';
+import type { ContainerView, ContainerWithSecret, LicenseWithProductView } from '@leasehold/domain-licensing';
+import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+
+export enum ContainerKindDto {
+  PERSONAL = 'PERSONAL',
+  ENTERPRISE = 'ENTERPRISE',
+}
+
+export enum LicenseStatusDto {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+  REVOKED = 'REVOKED',
+}
+
+export class ContainerListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ContainerKindDto })
+  @IsOptional()
+  @IsEnum(ContainerKindDto)
+  kind?: ContainerKindDto;
+}
+
+export class ProductRefDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'cargo-office' }) code!: string;
+  @ApiProperty({ example: 'Cargo Office' }) name!: string;
+}
+
+export class ContainerLicenseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: ProductRefDto }) product!: ProductRefDto;
+  @ApiProperty({ type: [String], example: ['export-pdf'], description: 'Enabled features (modules, options) of the product.' }) features!: string[];
+  @ApiProperty({ description: 'PERSONAL: devices that may run at once. ENTERPRISE: concurrent seats.' }) quantity!: number;
+  @ApiProperty() validFrom!: Date;
+  @ApiProperty({ nullable: true, type: Date, description: 'End of validity; null: no end.' }) expiresAt!: Date | null;
+  @ApiProperty({ enum: LicenseStatusDto }) status!: LicenseStatusDto;
+  @ApiProperty({ description: 'Rises with every change of the license.' }) revision!: number;
+  @ApiProperty({ description: 'Seats may be borrowed (detached) for offline use.' }) borrowAllowed!: boolean;
+  @ApiProperty() maxBorrowDays!: number;
+}
+
+export class ContainerDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ContainerKindDto, description: 'PERSONAL: one user, up to 3 devices. ENTERPRISE: the group, concurrent seats.' }) kind!: ContainerKindDto;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'PERSONAL: the user it is assigned to.' }) userId!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
+  @ApiProperty({ description: 'Distinct active devices allowed.' }) deviceLimit!: number;
+  @ApiProperty({ description: 'The access secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
+  @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
+  @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was removed: it no longer validates." }) accessRevokedAt!: Date | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+  @ApiProperty({ type: [ContainerLicenseDto] }) licenses!: ContainerLicenseDto[];
+}
+
+export class ContainerPageDto extends PageMetaDto {
+  @ApiProperty({ type: [ContainerDto] }) data!: ContainerDto[];
+}
+
+export class ResetCredentialsDto {
+  @ApiProperty({ format: 'uuid' }) containerId!: string;
+  @ApiProperty() credentialPrefix!: string;
+  @ApiProperty({ description: 'Raised by one with every reset.' }) credentialVersion!: number;
+  @ApiProperty({ description: 'The new access secret (`lhc_…`): shown in this answer only, only its hash is stored. Devices re-link with it and keep their activation.' })
+  secret!: string;
+}
+
+export const toContainerLicenseDto = (l: LicenseWithProductView): ContainerLicenseDto => ({
+  id: l.id,
+  product: l.product,
+  features: l.features,
+  quantity: l.quantity,
+  validFrom: l.validFrom,
+  expiresAt: l.expiresAt,
+  status: l.status as LicenseStatusDto,
+  revision: l.revision,
+  borrowAllowed: l.borrowAllowed,
+  maxBorrowDays: l.maxBorrowDays,
+});
+
+export const toContainerDto = (c: ContainerView, licenses: LicenseWithProductView[]): ContainerDto => ({
+  id: c.id,
+  kind: c.kind as ContainerKindDto,
+  name: c.name,
+  userId: c.userId,
+  groupId: c.groupId,
+  deviceLimit: c.deviceLimit,
+  credentialPrefix: c.credentialPrefix,
+  credentialVersion: c.credentialVersion,
+  accessRevokedAt: c.accessRevokedAt,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+  licenses: licenses.filter((l) => l.containerId === c.id).map(toContainerLicenseDto),
+});
+
+export const toResetCredentialsDto = (c: ContainerWithSecret): ResetCredentialsDto => ({
+  containerId: c.id,
+  credentialPrefix: c.credentialPrefix,
+  credentialVersion: c.credentialVersion,
+  secret: c.secret,
+});

@@ -1,0 +1,178 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PrismaService } from '@leasehold/db';
+import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { PORTAL_API } from '../api-info';
+import {
+  activateDevice,
+  createEnterpriseContainer,
+  createLicense,
+  createPersonalContainer,
+  createProduct,
+  groupWith,
+  PortalLicensingTestModule,
+  TestProduct,
+} from '../testing/portal-licensing-fixtures';
+
+describe('portal devices (group admins deactivate in their group, users their own)', () => {
+  let app: INestApplication;
+  let acme: TestVendor;
+  let other: TestVendor;
+  let product: TestProduct;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
+    acme = await createVendor(app, 'Acme');
+    other = await createVendor(app, 'Other');
+    product = await createProduct(app, acme);
+  });
+  afterAll(() => app.close());
+
+  /** Group A: an admin and two members with a laptop container each (two devices on the first). */
+  async function world(options: { churn?: number } = {}) {
+    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER', 'MEMBER']);
+    const [admin, ann, ben] = a.users;
+    const annLaptop = await createPersonalContainer(app, acme, ann.id);
+    await createLicense(app, acme, annLaptop.id, { productId: product.id, quantity: 1, maxDeactivationsPer30Days: options.churn ?? 5 });
+    const benLaptop = await createPersonalContainer(app, acme, ben.id);
+    const annOffice = await activateDevice(app, acme, annLaptop.id, 'fp-office', 'Office PC');
+    const annHome = await activateDevice(app, acme, annLaptop.id, 'fp-home', 'Home PC');
+    const benDevice = await activateDevice(app, acme, benLaptop.id, 'fp-ben', 'Ben PC');
+    return { a, admin, ann, ben, annLaptop, benLaptop, annOffice, annHome, benDevice };
+  }
+
+  const device = (id: string) => app.get(PrismaService).device.findUniqueOrThrow({ where: { id } });
+
+  it('lets a user list their own devices and deactivate one (freeing the slot), audited as them', async () => {
+    const w = await world();
+    const mine = await http().get('/v1/me/devices').set(w.ann.auth).expect(200);
+    expect(mine.body.data.map((d: { id: string }) => d.id).sort()).toEqual([w.annOffice.id, w.annHome.id].sort());
+    expect(mine.body.data.find((d: { id: string }) => d.id === w.annHome.id)).toMatchObject({
+      containerId: w.annLaptop.id,
+      name: 'Home PC',
+      fingerprint: 'fp-home',
+      platform: 'linux',
+      method: 'ONLINE',
+      active: true,
+      deactivatedBy: null,
+    });
+    const page1 = await http().get('/v1/me/devices').query({ limit: 1 }).set(w.ann.auth).expect(200);
+    const page2 = await http().get('/v1/me/devices').query({ limit: 1, cursor: page1.body.nextCursor }).set(w.ann.auth).expect(200);
+    expect(page2.body.nextCursor).toBeNull();
+    expect([page1.body.data[0].id, page2.body.data[0].id].sort()).toEqual([w.annOffice.id, w.annHome.id].sort());
+
+    // The container is full (3 of 3) until a device is deactivated.
+    const third = await activateDevice(app, acme, w.annLaptop.id, 'fp-third');
+    await expect(activateDevice(app, acme, w.annLaptop.id, 'fp-new')).rejects.toMatchObject({ code: 'DEVICE_LIMIT_REACHED' });
+    const res = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(200);
+    expect(res.body).toMatchObject({ id: w.annHome.id, active: false, deactivatedBy: 'PORTAL_USER' });
+    expect((await device(w.annHome.id)).deactivatedAt).not.toBeNull();
+    const after = await http().get('/v1/me/devices').set(w.ann.auth).expect(200);
+    expect(after.body.data.map((d: { id: string }) => d.id).sort()).toEqual([w.annOffice.id, third.id].sort());
+    const history = await http().get('/v1/me/devices').query({ includeInactive: 'true' }).set(w.ann.auth).expect(200);
+    expect(history.body.data).toHaveLength(3);
+    // The freed slot takes a new device (a transfer).
+    await activateDevice(app, acme, w.annLaptop.id, 'fp-new');
+
+    const again = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(409);
+    expect(again.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
+    const trail = await http().get('/v1/group/audit').query({ entityType: 'device', entityId: w.annHome.id }).set(w.admin.auth).expect(200);
+    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({ actorType: 'PORTAL_USER', actorId: w.ann.id, groupId: w.a.groupId });
+  });
+
+  it("keeps users to their own devices: another member's, the group's or another vendor's device is not found", async () => {
+    const w = await world();
+    const o = await groupWith(app, other, ['ADMIN', 'MEMBER']);
+    const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
+    const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
+    expect((await http().get('/v1/me/devices').set(w.ben.auth).expect(200)).body.data.map((d: { id: string }) => d.id)).toEqual([w.benDevice.id]);
+    // The admin has no personal devices: the group's devices are not "theirs".
+    expect((await http().get('/v1/me/devices').set(w.admin.auth).expect(200)).body.data).toEqual([]);
+    for (const [user, target] of [
+      [w.ben, w.annHome.id],
+      [w.admin, w.annHome.id],
+      [w.ann, oDevice.id],
+      [o.users[1], w.annHome.id],
+    ] as const) {
+      const res = await http().post(`/v1/me/devices/${target}/deactivate`).set(user.auth);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    expect((await device(w.annHome.id)).deactivatedAt).toBeNull();
+    expect((await device(oDevice.id)).deactivatedAt).toBeNull();
+    // Members may not use the group route, even for their own device.
+    const member = await http().post(`/v1/group/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(403);
+    expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+  });
+
+  it("lets a group admin deactivate any device of the group's containers, and only those", async () => {
+    const w = await world();
+    const b = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const bLaptop = await createPersonalContainer(app, acme, b.users[1].id);
+    const bDevice = await activateDevice(app, acme, bLaptop.id, 'fp-b');
+    const o = await groupWith(app, other, ['ADMIN', 'MEMBER']);
+    const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
+    const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
+
+    const res = await http().post(`/v1/group/devices/${w.benDevice.id}/deactivate`).set(w.admin.auth).expect(200);
+    expect(res.body).toMatchObject({ id: w.benDevice.id, active: false, deactivatedBy: 'PORTAL_USER' });
+    const trail = await http().get('/v1/group/audit').query({ entityType: 'device', entityId: w.benDevice.id }).set(w.admin.auth).expect(200);
+    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({ actorType: 'PORTAL_USER', actorId: w.admin.id });
+
+    for (const [admin, target] of [
+      [w.admin, bDevice.id],
+      [w.admin, oDevice.id],
+      [b.users[0], w.annHome.id],
+      [o.users[0], w.annHome.id],
+    ] as const) {
+      const denied = await http().post(`/v1/group/devices/${target}/deactivate`).set(admin.auth);
+      expect(denied.status).toBe(404);
+      expect(denied.body.error.code).toBe('NOT_FOUND');
+    }
+    for (const id of [bDevice.id, oDevice.id, w.annHome.id]) expect((await device(id)).deactivatedAt).toBeNull();
+    const missing = await http().post('/v1/group/devices/0190a000-0000-7000-8000-00000000000a/deactivate').set(w.admin.auth).expect(404);
+    expect(missing.body.error.code).toBe('NOT_FOUND');
+    // An ENTERPRISE container has no devices to deactivate, but is listed as empty.
+    const server = await createEnterpriseContainer(app, acme, w.a.groupId);
+    expect((await http().get(`/v1/group/containers/${server.id}/devices`).set(w.admin.auth).expect(200)).body.data).toEqual([]);
+  });
+
+  it('applies the churn limit of the license to portal deactivations (429 with retryAfter)', async () => {
+    const w = await world({ churn: 1 });
+    await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(200);
+    const limited = await http().post(`/v1/group/devices/${w.annOffice.id}/deactivate`).set(w.admin.auth).expect(429);
+    expect(limited.body.error.code).toBe('ACTIVATION_CHURN_LIMIT');
+    expect(limited.body.error.details).toMatchObject({ limit: 1, used: 1 });
+    expect(limited.body.error.details.retryAfter).toBeGreaterThan(29 * 86_400);
+    expect((await device(w.annOffice.id)).deactivatedAt).toBeNull();
+  });
+
+  it('lets exactly one of a user and their admin deactivating the same device at once succeed', async () => {
+    for (let round = 0; round < 3; round++) {
+      const w = await world();
+      const results = await Promise.all([
+        http().post(`/v1/me/devices/${w.annOffice.id}/deactivate`).set(w.ann.auth),
+        http().post(`/v1/group/devices/${w.annOffice.id}/deactivate`).set(w.admin.auth),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(results.find((r) => r.status === 409)!.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
+      const events = await app.get(PrismaService).domainEvent.count({ where: { aggregateId: w.annOffice.id, type: 'device.deactivated' } });
+      expect(events).toBe(1);
+    }
+  });
+
+  it('refuses bad input with VALIDATION_FAILED', async () => {
+    const w = await world();
+    for (const res of [
+      await http().post('/v1/me/devices/not-a-uuid/deactivate').set(w.ann.auth),
+      await http().post('/v1/group/devices/123/deactivate').set(w.admin.auth),
+      await http().get('/v1/me/devices').query({ includeInactive: 'yes' }).set(w.ann.auth),
+      await http().get('/v1/me/devices').query({ limit: 'many' }).set(w.ann.auth),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await http().get('/v1/me/devices').expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+  });
+});
