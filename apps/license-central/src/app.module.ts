@@ -11,6 +11,7 @@ import { LicensingModule } from '@leasehold/domain-licensing';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import { SeatsModule } from '@leasehold/domain-seats';
 import { RedisModule } from '@leasehold/redis';
 import { IntegrationsModule } from '@leasehold/domain-integrations';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
@@ -19,6 +20,7 @@ import { IntegrationsController } from './vendor/integrations.controller';
 import { ActivationsController } from './client/activations.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
+import { SeatsController } from './client/seats.controller';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
 import { AuditController } from './vendor/audit.controller';
@@ -27,11 +29,13 @@ import { DevicesController } from './vendor/devices.controller';
 import { LicensesController } from './vendor/licenses.controller';
 import { GroupsController, UsersController } from './vendor/customers.controller';
 import { ProductsController } from './vendor/products.controller';
+import { SessionsController } from './vendor/sessions.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
+import { UsageController } from './vendor/usage.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake), IntegrationsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake), IntegrationsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, SeatsModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,
@@ -49,6 +53,9 @@ import { SigningKeysController } from './vendor/signing-keys.controller';
     PublicSigningKeysController,
     ActivationsController,
     ValidationController,
+    SeatsController,
+    SessionsController,
+    UsageController,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })

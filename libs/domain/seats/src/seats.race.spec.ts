@@ -55,7 +55,7 @@ describe('seat races (two instances, one database)', () => {
     expect(await seatsInUse(app, f.licenseId)).toBe(10);
     const unended = await app.get(PrismaService).seatLease.count({ where: { licenseId: f.licenseId, endedAt: null } });
     expect(unended).toBe(10); // every taken-over expired lease was ended as EXPIRED
-  });
+  }, 180_000);
 
   it('3 activated devices racing for a quantity-1 personal license: exactly 1 runs, round after round', async () => {
     const app = replicas[0];

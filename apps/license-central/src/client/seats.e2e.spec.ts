@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
+import { generateContainerSecret } from '@leasehold/domain-licensing';
+import { SeatPoolService } from '@leasehold/domain-seats';
+import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { LICENSE_CENTRAL_API } from '../api-info';
+import { AppModule } from '../app.module';
+
+// Seats through HTTP: the program's routes (container credentials) and the vendor's session and
+// usage routes. Containers and licenses are written directly (the licensing routes have their
+// own tests); the seat pool is made by the same SeatPoolService the licensing domain calls.
+
+interface SeatWorld {
+  vendor: TestVendor;
+  containerId: string;
+  licenseId: string;
+  productCode: string;
+  /** `Authorization` for the licensed program on this container. */
+  device: { Authorization: string };
+}
+
+async function seatWorld(
+  app: INestApplication,
+  options: { vendor?: TestVendor; quantity?: number; borrowAllowed?: boolean; kind?: 'PERSONAL' | 'ENTERPRISE' } = {},
+): Promise<SeatWorld> {
+  const vendor = options.vendor ?? (await createVendor(app));
+  const vendorId = vendor.vendor.id;
+  const prisma = app.get(PrismaService);
+  const tag = randomUUID().slice(0, 8);
+  const secret = generateContainerSecret();
+  const product = await prisma.product.create({ data: { vendorId, code: `seat-${tag}`, name: 'Seat product' } });
+  const container = await prisma.container.create({
+    data: { vendorId, kind: options.kind ?? 'ENTERPRISE', name: `C ${tag}`, credentialHash: secret.hash, credentialPrefix: secret.prefix },
+  });
+  const licenseId = await app.get(TenantContext).run(vendorId, () =>
+    app.get(TenantPrisma).client.$transaction(async (tx) => {
+      const license = await tx.license.create({
+        data: { vendorId, containerId: container.id, productId: product.id, quantity: options.quantity ?? 2, borrowAllowed: options.borrowAllowed ?? false, heartbeatIntervalSeconds: 120 },
+      });
+      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
+      return license.id;
+    }),
+  );
+  return { vendor, containerId: container.id, licenseId, productCode: product.code, device: { Authorization: `Bearer ${secret.token}` } };
+}
+
+describe('seats over HTTP', () => {
+  let app: INestApplication;
+  let second: INestApplication;
+  const http = (a: INestApplication = app) => request(a.getHttpServer());
+  const fp = (name: string) => `fp-${name}-0000`;
+
+  beforeAll(async () => {
+    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
+    second = await createTestApp(AppModule, LICENSE_CENTRAL_API);
+  });
+  afterAll(async () => {
+    await app.close();
+    await second.close();
+  }, 60_000);
+
+  it('checks out, heartbeats and releases; the same device gets its lease back', async () => {
+    const w = await seatWorld(app);
+    const lease = await http().post('/client/v1/seats/checkout').set(w.device).send({ product: w.productCode, fingerprint: fp('a'), clientName: 'ws-1' }).expect(201);
+    expect(lease.body).toMatchObject({ licenseId: w.licenseId, heartbeatIntervalSeconds: 120, leaseTtlSeconds: 3600, borrowUntil: null });
+    expect(typeof lease.body.leaseId).toBe('string');
+    expect(new Date(lease.body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    const again = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
+    expect(again.body.leaseId).toBe(lease.body.leaseId);
+
+    const beat = await http().post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`).set(w.device).expect(200);
+    expect(beat.body.leaseId).toBe(lease.body.leaseId);
+    const released = await http().post(`/client/v1/seats/${lease.body.leaseId}/release`).set(w.device).expect(200);
+    expect(released.body).toMatchObject({ leaseId: lease.body.leaseId, endReason: 'RELEASED' });
+    const late = await http().post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`).set(w.device).expect(409);
+    expect(late.body.error).toMatchObject({ code: 'LEASE_EXPIRED', details: { endReason: 'RELEASED' } });
+  });
+
+  it('answers NO_SEAT_AVAILABLE (429) with a Retry-After header when full', async () => {
+    const w = await seatWorld(app, { quantity: 1 });
+    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
+    const full = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(429);
+    expect(full.body.error.code).toBe('NO_SEAT_AVAILABLE');
+    expect(full.body.error.details).toMatchObject({ quantity: 1, inUse: 1 });
+    expect(Number(full.headers['retry-after'])).toBe(full.body.error.details.retryAfter);
+    expect(full.body.error.details.retryAfter).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rejects bad input with VALIDATION_FAILED naming the field', async () => {
+    const w = await seatWorld(app);
+    const cases: [object, string][] = [
+      [{ licenseId: w.licenseId }, 'fingerprint'],
+      [{ licenseId: w.licenseId, fingerprint: 'has space in it' }, 'fingerprint'],
+      [{ fingerprint: fp('a') }, 'licenseId'],
+      [{ licenseId: w.licenseId, product: w.productCode, fingerprint: fp('a') }, 'licenseId'],
+      [{ licenseId: 'nope', fingerprint: fp('a') }, 'licenseId'],
+      [{ licenseId: w.licenseId, fingerprint: fp('a'), borrowUntil: 'tomorrow' }, 'borrowUntil'],
+      [{ licenseId: w.licenseId, fingerprint: fp('a'), extra: 1 }, 'extra'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await http().post('/client/v1/seats/checkout').set(w.device).send(body).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
+    }
+    await http().post('/client/v1/seats/not-a-uuid/heartbeat').set(w.device).expect(400);
+    const lease = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
+    const badBorrow = await http().post(`/client/v1/seats/${lease.body.leaseId}/borrow`).set(w.device).send({}).expect(400);
+    expect(badBorrow.body.error.details.fields[0].field).toBe('borrowUntil');
+    const badUsage = await http().get(`/v1/licenses/${w.licenseId}/usage`).query({ from: 'x', granularity: 'week' }).set(w.vendor.auth).expect(400);
+    expect(badUsage.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['from', 'granularity', 'to']);
+    await http().get(`/v1/licenses/${w.licenseId}/sessions`).query({ limit: 0 }).set(w.vendor.auth).expect(400);
+    await http().post('/v1/sessions/not-a-uuid/stop').set(w.vendor.auth).expect(400);
+    // Without credentials, or with a vendor key on a device route, nothing happens.
+    await http().post('/client/v1/seats/checkout').send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(401);
+    await http().post('/client/v1/seats/checkout').set(w.vendor.auth).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(401);
+  });
+
+  it('borrows, refuses a stop of the borrowed seat, lists and stops sessions; the next heartbeat answers SESSION_STOPPED', async () => {
+    const w = await seatWorld(app, { quantity: 3, borrowAllowed: true });
+    const online = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('desk'), clientName: 'desk' }).expect(201)).body;
+    const until = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const borrowed = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('laptop'), borrowUntil: until }).expect(201)).body;
+    expect(borrowed.borrowUntil).toBe(until);
+    const tooLong = await http().post(`/client/v1/seats/${online.leaseId}/borrow`).set(w.device).send({ borrowUntil: new Date(Date.now() + 30 * 86_400_000) }).expect(422);
+    expect(tooLong.body.error.code).toBe('BORROW_TOO_LONG');
+
+    const list = await http().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200);
+    expect(list.body.data.map((s: { id: string; borrowed: boolean; clientName: string | null }) => [s.id, s.borrowed])).toEqual([
+      [online.leaseId, false],
+      [borrowed.leaseId, true],
+    ]);
+    expect(list.body.data[0]).toMatchObject({ clientName: 'desk', fingerprint: fp('desk') });
+    const byContainer = await http().get(`/v1/containers/${w.containerId}/sessions`).query({ limit: 1 }).set(w.vendor.auth).expect(200);
+    expect(byContainer.body.data).toHaveLength(1);
+    expect(byContainer.body.nextCursor).toBe(online.leaseId);
+
+    const refused = await http().post(`/v1/sessions/${borrowed.leaseId}/stop`).set(w.vendor.auth).expect(409);
+    expect(refused.body.error.code).toBe('SESSION_BORROWED');
+    const stopped = await http().post(`/v1/sessions/${online.leaseId}/stop`).set(w.vendor.auth).expect(200);
+    expect(stopped.body.endReason).toBe('STOPPED');
+    const beat = await http().post(`/client/v1/seats/${online.leaseId}/heartbeat`).set(w.device).expect(409);
+    expect(beat.body.error.code).toBe('SESSION_STOPPED');
+    const twice = await http().post(`/v1/sessions/${online.leaseId}/stop`).set(w.vendor.auth).expect(409);
+    expect(twice.body.error.code).toBe('SESSION_NOT_ACTIVE');
+
+    const returned = await http().post(`/client/v1/seats/${borrowed.leaseId}/release`).set(w.device).expect(200);
+    expect(returned.body.endReason).toBe('RETURNED');
+    expect((await http().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data).toEqual([]);
+  });
+
+  it('serves usage history ready to plot', async () => {
+    const w = await seatWorld(app, { quantity: 1 });
+    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
+    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(429);
+    const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const to = new Date(Date.now() + 1000).toISOString();
+    const usage = await http().get(`/v1/licenses/${w.licenseId}/usage`).query({ from, to, granularity: 'hour' }).set(w.vendor.auth).expect(200);
+    expect(usage.body).toMatchObject({ licenseId: w.licenseId, quantity: 1, granularity: 'hour' });
+    expect(usage.body.series).toHaveLength(3);
+    expect(usage.body.series.at(-1)).toMatchObject({ peakSeats: 1, denials: 1 });
+    expect(usage.body.totals).toMatchObject({ peakSeats: 1, denials: 1 });
+  });
+
+  it("answers 404 for another vendor's or another container's ids and changes nothing", async () => {
+    const mine = await seatWorld(app, { quantity: 2 });
+    const lease = (await http().post('/client/v1/seats/checkout').set(mine.device).send({ licenseId: mine.licenseId, fingerprint: fp('a') }).expect(201)).body;
+    const stranger = await seatWorld(app);
+    const sibling = await seatWorld(app, { vendor: mine.vendor });
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const vendorAttempts = [
+      http().get(`/v1/licenses/${mine.licenseId}/sessions`),
+      http().get(`/v1/containers/${mine.containerId}/sessions`),
+      http().post(`/v1/sessions/${lease.leaseId}/stop`),
+      http().get(`/v1/licenses/${mine.licenseId}/usage`).query({ from, to: new Date().toISOString(), granularity: 'hour' }),
+    ];
+    for (const attempt of vendorAttempts) {
+      const res = await attempt.set(stranger.vendor.auth);
+      expect([res.status, res.body.error?.code]).toEqual([404, 'NOT_FOUND']);
+    }
+    for (const device of [stranger.device, sibling.device]) {
+      for (const action of ['heartbeat', 'release']) {
+        const res = await http().post(`/client/v1/seats/${lease.leaseId}/${action}`).set(device);
+        expect([res.status, res.body.error?.code]).toEqual([404, 'NOT_FOUND']);
+      }
+      const borrow = await http().post(`/client/v1/seats/${lease.leaseId}/borrow`).set(device).send({ borrowUntil: new Date(Date.now() + 86_400_000) });
+      expect(borrow.status).toBe(404);
+      const checkout = await http().post('/client/v1/seats/checkout').set(device).send({ licenseId: mine.licenseId, fingerprint: fp('x') });
+      expect([checkout.status, checkout.body.error?.code]).toEqual([404, 'NOT_FOUND']);
+    }
+    const list = await http().get(`/v1/licenses/${mine.licenseId}/sessions`).set(mine.vendor.auth).expect(200);
+    expect(list.body.data.map((s: { id: string }) => s.id)).toEqual([lease.leaseId]);
+  });
+
+  it('500 parallel checkouts through two app instances on a 10-seat license: exactly 10 succeed; after release every seat is usable again', async () => {
+    const w = await seatWorld(app, { quantity: 10 });
+    const burst = async (prefix: string) => {
+      const answers = await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          http(i % 2 ? second : app).post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp(`${prefix}${i}`) }),
+        ),
+      );
+      const statuses = answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      return { statuses, leases: answers.filter((r) => r.status === 201).map((r) => r.body.leaseId as string) };
+    };
+    const first = await burst('one');
+    expect(first.statuses).toEqual({ 201: 10, 429: 490 });
+    await Promise.all(first.leases.map((id, i) => http(i % 2 ? second : app).post(`/client/v1/seats/${id}/release`).set(w.device).expect(200)));
+    const again = await burst('two');
+    expect(again.statuses).toEqual({ 201: 10, 429: 490 });
+    const live = await app.get(PrismaService).seatSlot.count({ where: { licenseId: w.licenseId, leaseId: { not: null }, expiresAt: { gt: new Date() } } });
+    expect(live).toBe(10);
+  }, 180_000);
+});

@@ -1,0 +1,38 @@
+import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticate } from '@leasehold/auth';
+import { EndedLeaseView, SessionsService, SessionView } from '@leasehold/domain-seats';
+import { IdParam, Page, toPage } from '@leasehold/http';
+import { VendorErrors } from '../error-responses';
+import { SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
+
+/** Running sessions (live leases) of a license or container, and stopping one. */
+@ApiTags('sessions')
+@Authenticate('vendor-key')
+@VendorErrors()
+@Controller('v1')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get('licenses/:licenseId/sessions')
+  @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions: leases holding an unexpired seat (stopped and expired ones never appear).' })
+  async listForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
+    const rows = await this.sessions.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, (s) => s);
+  }
+
+  @Get('containers/:containerId/sessions')
+  @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions on every license of the container.' })
+  async listForContainer(@IdParam('containerId') containerId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
+    const rows = await this.sessions.list({ containerId, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, (s) => s);
+  }
+
+  @Post('sessions/:leaseId/stop')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: StoppedSessionDto, description: "The seat is free now; the program's next heartbeat answers SESSION_STOPPED." })
+  @VendorErrors(409)
+  stop(@IdParam('leaseId') leaseId: string): Promise<EndedLeaseView> {
+    return this.sessions.stop(leaseId);
+  }
+}
