@@ -1,0 +1,181 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PrismaService } from '@leasehold/db';
+import { createPortalUser, createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { PORTAL_API } from '../api-info';
+import {
+  activateDevice,
+  checkout,
+  createEnterpriseContainer,
+  createLicense,
+  createPersonalContainer,
+  createProduct,
+  groupWith,
+  heartbeat,
+  PortalLicensingTestModule,
+  TestProduct,
+} from '../testing/portal-licensing-fixtures';
+
+describe('portal sessions (group admins list live sessions and stop one)', () => {
+  let app: INestApplication;
+  let acme: TestVendor;
+  let other: TestVendor;
+  let product: TestProduct;
+  const http = () => request(app.getHttpServer());
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000);
+
+  beforeAll(async () => {
+    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
+    acme = await createVendor(app, 'Acme');
+    other = await createVendor(app, 'Other');
+    product = await createProduct(app, acme);
+  });
+  afterAll(() => app.close());
+
+  /** Group A: a 5-seat server license with two sessions (one borrowed) and a member's laptop running; group B: one session. */
+  async function world() {
+    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const [admin, member] = a.users;
+    const server = await createEnterpriseContainer(app, acme, a.groupId);
+    const seats = await createLicense(app, acme, server.id, { productId: product.id, quantity: 5, borrowAllowed: true, maxBorrowDays: 7 });
+    const online = await checkout(app, acme, { containerId: server.id, licenseId: seats.id, fingerprint: 'ws-01', clientName: 'alice@ws-01' });
+    const borrowed = await checkout(app, acme, { containerId: server.id, licenseId: seats.id, fingerprint: 'nb-07', clientName: 'bob@nb-07', borrowUntil: days(3) });
+    const laptop = await createPersonalContainer(app, acme, member.id);
+    const laptopLicense = await createLicense(app, acme, laptop.id, { productId: product.id, quantity: 1 });
+    const laptopDevice = await activateDevice(app, acme, laptop.id, 'fp-laptop', 'Member laptop');
+    const personal = await checkout(app, acme, { containerId: laptop.id, licenseId: laptopLicense.id, fingerprint: 'fp-laptop' });
+
+    const b = await groupWith(app, acme, ['ADMIN']);
+    const bServer = await createEnterpriseContainer(app, acme, b.groupId);
+    const bSeats = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 2 });
+    const bSession = await checkout(app, acme, { containerId: bServer.id, licenseId: bSeats.id, fingerprint: 'b-01' });
+    return { a, b, admin, member, server, seats, online, borrowed, laptop, laptopLicense, laptopDevice, personal, bServer, bSeats, bSession };
+  }
+
+  const ids = (res: request.Response) => res.body.data.map((s: { id: string }) => s.id).sort();
+
+  it("lists the group's live sessions: who, device, since, last heartbeat, borrowed", async () => {
+    const w = await world();
+    const res = await http().get('/v1/group/sessions').set(w.admin.auth).expect(200);
+    expect(ids(res)).toEqual([w.online.leaseId, w.borrowed.leaseId, w.personal.leaseId].sort());
+    expect(res.body.nextCursor).toBeNull();
+    const online = res.body.data.find((s: { id: string }) => s.id === w.online.leaseId);
+    expect(online).toEqual({
+      id: w.online.leaseId,
+      licenseId: w.seats.id,
+      containerId: w.server.id,
+      userId: null,
+      clientName: 'alice@ws-01',
+      deviceId: null,
+      deviceName: null,
+      fingerprint: 'ws-01',
+      startedAt: w.online.startedAt.toISOString(),
+      lastHeartbeatAt: expect.any(String),
+      expiresAt: w.online.expiresAt.toISOString(),
+      borrowed: false,
+      borrowUntil: null,
+    });
+    expect(res.body.data.find((s: { id: string }) => s.id === w.borrowed.leaseId)).toMatchObject({ borrowed: true, clientName: 'bob@nb-07', borrowUntil: w.borrowed.borrowUntil!.toISOString() });
+    expect(res.body.data.find((s: { id: string }) => s.id === w.personal.leaseId)).toMatchObject({
+      containerId: w.laptop.id,
+      deviceId: w.laptopDevice.id,
+      deviceName: 'Member laptop',
+      userId: w.member.id,
+    });
+    // A heartbeat moves lastHeartbeatAt.
+    const before = new Date(online.lastHeartbeatAt).getTime();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await heartbeat(app, acme, w.server.id, w.online.leaseId);
+    const later = await http().get('/v1/group/sessions').query({ licenseId: w.seats.id }).set(w.admin.auth).expect(200);
+    expect(ids(later)).toEqual([w.online.leaseId, w.borrowed.leaseId].sort());
+    expect(new Date(later.body.data.find((s: { id: string }) => s.id === w.online.leaseId).lastHeartbeatAt).getTime()).toBeGreaterThan(before);
+    expect(ids(await http().get('/v1/group/sessions').query({ containerId: w.laptop.id }).set(w.admin.auth).expect(200))).toEqual([w.personal.leaseId]);
+    const page1 = await http().get('/v1/group/sessions').query({ limit: 2 }).set(w.admin.auth).expect(200);
+    const page2 = await http().get('/v1/group/sessions').query({ limit: 2, cursor: page1.body.nextCursor }).set(w.admin.auth).expect(200);
+    expect([...ids(page1), ...ids(page2)].sort()).toEqual(ids(res));
+    expect(page2.body.nextCursor).toBeNull();
+    // Group B's admin sees only B's session.
+    expect(ids(await http().get('/v1/group/sessions').set(w.b.users[0].auth).expect(200))).toEqual([w.bSession.leaseId]);
+  });
+
+  it("stops a session: the seat is free at once, the program's next heartbeat answers SESSION_STOPPED, audited", async () => {
+    const w = await world();
+    const res = await http().post(`/v1/group/sessions/${w.online.leaseId}/stop`).set(w.admin.auth).expect(200);
+    expect(res.body).toEqual({ leaseId: w.online.leaseId, licenseId: w.seats.id, endedAt: expect.any(String), endReason: 'STOPPED' });
+    await expect(heartbeat(app, acme, w.server.id, w.online.leaseId)).rejects.toMatchObject({ code: 'SESSION_STOPPED' });
+    expect(ids(await http().get('/v1/group/sessions').set(w.admin.auth).expect(200))).toEqual([w.borrowed.leaseId, w.personal.leaseId].sort());
+    const held = await app.get(PrismaService).seatSlot.count({ where: { leaseId: w.online.leaseId } });
+    expect(held).toBe(0);
+    const trail = await http().get('/v1/group/audit').query({ entityType: 'seat_lease', entityId: w.online.leaseId }).set(w.admin.auth).expect(200);
+    expect(trail.body.data).toEqual([expect.objectContaining({ action: 'session.stopped', actorType: 'PORTAL_USER', actorId: w.admin.id, groupId: w.a.groupId })]);
+    // A member's personal session in the group is the admin's to stop too.
+    await http().post(`/v1/group/sessions/${w.personal.leaseId}/stop`).set(w.admin.auth).expect(200);
+  });
+
+  it('refuses to stop a borrowed seat (SESSION_BORROWED) and an ended one (SESSION_NOT_ACTIVE)', async () => {
+    const w = await world();
+    const borrowed = await http().post(`/v1/group/sessions/${w.borrowed.leaseId}/stop`).set(w.admin.auth).expect(409);
+    expect(borrowed.body.error.code).toBe('SESSION_BORROWED');
+    expect(borrowed.body.error.details.borrowUntil).toBe(w.borrowed.borrowUntil!.toISOString());
+    expect(ids(await http().get('/v1/group/sessions').query({ licenseId: w.seats.id }).set(w.admin.auth).expect(200))).toContain(w.borrowed.leaseId);
+    await http().post(`/v1/group/sessions/${w.online.leaseId}/stop`).set(w.admin.auth).expect(200);
+    const ended = await http().post(`/v1/group/sessions/${w.online.leaseId}/stop`).set(w.admin.auth).expect(409);
+    expect(ended.body.error.code).toBe('SESSION_NOT_ACTIVE');
+  });
+
+  it('lets exactly one of two admins stopping the same session at once succeed; the other gets SESSION_NOT_ACTIVE', async () => {
+    const w = await world();
+    const otherAdmin = await createPortalUser(app, acme, { groupId: w.a.groupId, role: 'ADMIN' });
+    for (let round = 0; round < 3; round++) {
+      const lease = await checkout(app, acme, { containerId: w.server.id, licenseId: w.seats.id, fingerprint: `race-${round}` });
+      const results = await Promise.all([
+        http().post(`/v1/group/sessions/${lease.leaseId}/stop`).set(w.admin.auth),
+        http().post(`/v1/group/sessions/${lease.leaseId}/stop`).set(otherAdmin.auth),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(results.find((r) => r.status === 409)!.body.error.code).toBe('SESSION_NOT_ACTIVE');
+      const stopped = await app.get(PrismaService).domainEvent.count({ where: { aggregateId: lease.leaseId, type: 'seat.stopped' } });
+      expect(stopped).toBe(1);
+    }
+  });
+
+  it('refuses members (403) and hides other groups and vendors (404)', async () => {
+    const w = await world();
+    const o = await groupWith(app, other, ['ADMIN']);
+    for (const attempt of [() => http().get('/v1/group/sessions'), () => http().post(`/v1/group/sessions/${w.personal.leaseId}/stop`)]) {
+      const res = await attempt().set(w.member.auth);
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+    }
+    for (const [auth, leaseId] of [
+      [w.admin.auth, w.bSession.leaseId],
+      [w.b.users[0].auth, w.online.leaseId],
+      [o.users[0].auth, w.online.leaseId],
+    ] as const) {
+      const res = await http().post(`/v1/group/sessions/${leaseId}/stop`).set(auth);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    for (const query of [{ licenseId: w.bSeats.id }, { containerId: w.bServer.id }]) {
+      const res = await http().get('/v1/group/sessions').query(query).set(w.admin.auth);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    expect((await http().get('/v1/group/sessions').set(o.users[0].auth).expect(200)).body.data).toEqual([]);
+    const live = await app.get(PrismaService).seatLease.count({ where: { id: { in: [w.online.leaseId, w.bSession.leaseId] }, endedAt: null } });
+    expect(live).toBe(2);
+  });
+
+  it('refuses bad input with VALIDATION_FAILED', async () => {
+    const w = await world();
+    for (const res of [
+      await http().post('/v1/group/sessions/not-a-uuid/stop').set(w.admin.auth),
+      await http().get('/v1/group/sessions').query({ licenseId: 'x' }).set(w.admin.auth),
+      await http().get('/v1/group/sessions').query({ containerId: 'x', limit: 0 }).set(w.admin.auth),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await http().post(`/v1/group/sessions/${w.online.leaseId}/stop`).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+  });
+});

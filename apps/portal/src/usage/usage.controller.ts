@@ -1,0 +1,24 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
+import { adminGroupOf } from '@leasehold/domain-customers';
+import type { PortalPrincipal } from '@leasehold/domain-identity';
+import { UsageHistory, UsageService } from '@leasehold/domain-seats';
+import { IdParam } from '@leasehold/http';
+import { GroupAdminErrors } from '../error-responses';
+import { UsageHistoryDto, UsageQueryDto } from './usage.dto';
+
+/** Usage of a license on one of the group's containers. */
+@ApiTags('group usage')
+@Authenticate('portal-jwt')
+@GroupAdminErrors()
+@Controller('v1/group/licenses')
+export class GroupUsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  @Get(':licenseId/usage')
+  @ApiOkResponse({ type: UsageHistoryDto, description: 'Peak concurrent seats, seat-hours and refused checkouts per hour or day, gap-free and ready to plot.' })
+  history(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: UsageQueryDto): Promise<UsageHistory> {
+    return this.usage.history({ licenseId, from: query.from, to: query.to, granularity: query.granularity }, { groupId: adminGroupOf(me) });
+  }
+}

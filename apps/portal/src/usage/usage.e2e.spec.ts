@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PrismaService } from '@leasehold/db';
+import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { PORTAL_API } from '../api-info';
+import { createEnterpriseContainer, createLicense, createProduct, groupWith, PortalLicensingTestModule, TestProduct } from '../testing/portal-licensing-fixtures';
+
+describe('portal usage (group admins query a license of their group)', () => {
+  let app: INestApplication;
+  let acme: TestVendor;
+  let other: TestVendor;
+  let product: TestProduct;
+  const http = () => request(app.getHttpServer());
+  const h = (hours: number) => new Date(Date.UTC(2026, 0, 10, 0, 0) + hours * 3_600_000);
+
+  beforeAll(async () => {
+    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
+    acme = await createVendor(app, 'Acme');
+    other = await createVendor(app, 'Other');
+    product = await createProduct(app, acme);
+  });
+  afterAll(() => app.close());
+
+  /** Group A's 3-seat license with a known lease history on 10 January 2026; group B with a license of its own. */
+  async function world() {
+    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const server = await createEnterpriseContainer(app, acme, a.groupId);
+    const license = await createLicense(app, acme, server.id, { productId: product.id, quantity: 3 });
+    const base = { vendorId: acme.vendor.id, licenseId: license.id, containerId: server.id, fingerprint: 'x' };
+    // 00:00–02:00 one seat; 00:30–01:30 a second; 01:15–01:45 a third (3 at once at 01:15–01:30).
+    await app.get(PrismaService).seatLease.createMany({
+      data: [
+        { ...base, slot: 0, startedAt: h(0), expiresAt: h(2), endedAt: h(2), endReason: 'RELEASED' },
+        { ...base, slot: 1, startedAt: h(0.5), expiresAt: h(1.5), endedAt: h(1.5), endReason: 'EXPIRED' },
+        { ...base, slot: 2, startedAt: h(1.25), expiresAt: h(1.75), endedAt: h(1.75), endReason: 'STOPPED' },
+      ],
+    });
+    await app.get(PrismaService).licenseUsageHour.create({ data: { vendorId: acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 } });
+    const b = await groupWith(app, acme, ['ADMIN']);
+    const bServer = await createEnterpriseContainer(app, acme, b.groupId);
+    const bLicense = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 1 });
+    return { a, admin: a.users[0], member: a.users[1], license, b, bLicense };
+  }
+
+  it('answers a gap-free hourly or daily series with totals, ready to plot', async () => {
+    const w = await world();
+    const hourly = await http()
+      .get(`/v1/group/licenses/${w.license.id}/usage`)
+      .query({ from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' })
+      .set(w.admin.auth)
+      .expect(200);
+    expect(hourly.body).toEqual({
+      licenseId: w.license.id,
+      quantity: 3,
+      granularity: 'hour',
+      from: h(0).toISOString(),
+      to: h(3).toISOString(),
+      series: [
+        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, denials: 0 },
+        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, denials: 4 },
+        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, denials: 0 },
+      ],
+      totals: { peakSeats: 3, seatHours: 3.5, denials: 4 },
+    });
+    // from/to are rounded to whole buckets.
+    const daily = await http()
+      .get(`/v1/group/licenses/${w.license.id}/usage`)
+      .query({ from: h(5).toISOString(), to: h(30).toISOString(), granularity: 'day' })
+      .set(w.admin.auth)
+      .expect(200);
+    expect(daily.body.from).toBe(h(0).toISOString());
+    expect(daily.body.to).toBe(h(48).toISOString());
+    expect(daily.body.series).toEqual([
+      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, denials: 4 },
+      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, denials: 0 },
+    ]);
+  });
+
+  it('refuses bad ranges and granularities with VALIDATION_FAILED naming the field', async () => {
+    const w = await world();
+    const url = `/v1/group/licenses/${w.license.id}/usage`;
+    const fields = async (query: Record<string, string>) => {
+      const res = await http().get(url).query(query).set(w.admin.auth);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      return res.body.error.details.fields.map((f: { field: string }) => f.field).sort();
+    };
+    expect(await fields({})).toEqual(['from', 'granularity', 'to']);
+    expect(await fields({ from: 'yesterday', to: h(1).toISOString(), granularity: 'week' })).toEqual(['from', 'granularity']);
+    expect(await fields({ from: h(3).toISOString(), to: h(0).toISOString(), granularity: 'hour' })).toEqual(['to']);
+    expect(await fields({ from: h(0).toISOString(), to: h(24 * 100).toISOString(), granularity: 'hour' })).toEqual(['to']);
+    const badId = await http().get('/v1/group/licenses/nope/usage').query({ from: h(0).toISOString(), to: h(1).toISOString(), granularity: 'hour' }).set(w.admin.auth);
+    expect(badId.status).toBe(400);
+  });
+
+  it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
+    const w = await world();
+    const o = await groupWith(app, other, ['ADMIN']);
+    const query = { from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' };
+    const member = await http().get(`/v1/group/licenses/${w.license.id}/usage`).query(query).set(w.member.auth).expect(403);
+    expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+    for (const [auth, licenseId] of [
+      [w.b.users[0].auth, w.license.id],
+      [o.users[0].auth, w.license.id],
+      [w.admin.auth, w.bLicense.id],
+    ] as const) {
+      const res = await http().get(`/v1/group/licenses/${licenseId}/usage`).query(query).set(auth);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+  });
+});
