@@ -128,6 +128,21 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
       .send({ fingerprint: uniqueCode('fingerprint'), name: 'Isolated laptop' });
     return created(device, 'deviceId');
   },
+
+  // A session (live lease): the licensed program checks out a seat of a license in its own container.
+  leaseId: async (ctx) => {
+    const container = await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'ENTERPRISE', name: 'Isolated seats', groupId: await ctx.id('groupId') });
+    await created(container, 'leaseId (its container)');
+    const license = await ctx.http().post(`/v1/containers/${container.body.id as string}/licenses`).set(ctx.auth).send({ productId: await ctx.id('productId'), quantity: 2 });
+    await created(license, 'leaseId (its license)');
+    const lease = await ctx
+      .http()
+      .post('/client/v1/seats/checkout')
+      .set({ Authorization: `Bearer ${container.body.secret as string}` })
+      .send({ licenseId: license.body.id as string, fingerprint: uniqueCode('fingerprint') });
+    if (lease.status !== 201 || typeof lease.body?.leaseId !== 'string') throw new Error(`tenant fixture "leaseId" could not be created: ${lease.status} ${lease.text}`);
+    return lease.body.leaseId as string;
+  },
 };
 
 export const REQUEST_BODIES: Record<string, BodySample> = {
@@ -157,9 +172,11 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/licenses/{licenseId}/revoke': NO_BODY,
   'POST /v1/purchases': async (ctx) => ({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 3 }),
   'POST /v1/devices/{deviceId}/deactivate': NO_BODY,
+  'POST /v1/sessions/{leaseId}/stop': NO_BODY,
 };
 
 export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {
   'GET /v1/api-keys': { includeRevoked: true },
   'GET /v1/containers/{containerId}/devices': { includeInactive: true },
+  'GET /v1/licenses/{licenseId}/usage': { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), granularity: 'hour' },
 };
