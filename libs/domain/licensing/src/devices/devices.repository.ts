@@ -31,7 +31,10 @@ export class DevicesRepository {
     return rows.map(toDeviceView);
   }
 
-  async insert(tx: TenantTransaction, data: { containerId: string; fingerprint: string; name: string; platform: string | null }): Promise<DeviceView> {
+  async insert(
+    tx: TenantTransaction,
+    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method?: 'ONLINE' | 'OFFLINE' },
+  ): Promise<DeviceView> {
     return toDeviceView(await tx.device.create({ data: { ...data, activeFingerprint: data.fingerprint, vendorId: this.db.vendorId } }));
   }
 

@@ -3,7 +3,8 @@ import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
-import { ContainersRepository } from '../containers/containers.repository';
+import { fingerprintDigest } from '@leasehold/license-file';
+import { ContainersRepository, LockedContainer } from '../containers/containers.repository';
 import { ActivateDeviceCommand, ContainerScope, DeactivatedBy, DeviceView, isInContainerScope } from '../licensing.types';
 import { DevicesRepository } from './devices.repository';
 
@@ -15,6 +16,12 @@ import { DevicesRepository } from './devices.repository';
 // (containerId, activeFingerprint) backs that up).
 
 const CHURN_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * What an offline-activated device (known by its fingerprint digest only) stores as its
+ * fingerprint. The space keeps it apart from every real fingerprint, which may not contain one.
+ */
+export const offlineFingerprint = (digest: string): string => `offline ${digest}`;
 
 export interface ActivationResult {
   device: DeviceView;
@@ -33,29 +40,75 @@ export class DevicesService {
 
   async activate(containerId: string, command: ActivateDeviceCommand): Promise<ActivationResult> {
     return this.containers.transaction(async (tx) => {
-      const container = await this.containers.lock(tx, containerId);
-      if (!container) throw DomainError.notFound('Container', containerId);
-      if (container.kind !== 'PERSONAL') {
-        throw new DomainError('CONTAINER_KIND_MISMATCH', 'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)', {
-          containerId,
-          kind: container.kind,
-        });
-      }
-      if (container.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it accepts no activations", { containerId });
+      const container = await this.lockForActivation(tx, containerId);
       const existing = await this.devices.findActive(tx, containerId, command.fingerprint);
       if (existing) return { device: existing, created: false };
-
-      const active = await this.devices.listActive(tx, containerId);
-      if (active.length >= container.deviceLimit) {
-        throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
-          deviceLimit: container.deviceLimit,
-          activeDevices: active.map((d) => ({ id: d.id, name: d.name, platform: d.platform, activatedAt: d.activatedAt })),
-        });
-      }
-      const device = await this.devices.insert(tx, { containerId, fingerprint: command.fingerprint, name: command.name, platform: command.platform ?? null });
-      await this.record(tx, 'device.activated', device, container.groupId);
-      return { device, created: true };
+      return this.admit(tx, container, { containerId, fingerprint: command.fingerprint, name: command.name, platform: command.platform ?? null, method: 'ONLINE' });
     });
+  }
+
+  /**
+   * Offline activation (code exchange), in the caller's transaction so the caller can record the
+   * single-use request code in it: the same container lock, device limit and idempotency as
+   * `activate`. The device is known by its fingerprint digest only; a device already active
+   * online with a fingerprint of that digest is the same device, not a second one.
+   */
+  async activateOfflineIn(tx: TenantTransaction, containerId: string, command: { fingerprintDigest: string; name: string }): Promise<ActivationResult> {
+    const container = await this.lockForActivation(tx, containerId);
+    const existing = await this.findActiveByDigest(tx, containerId, command.fingerprintDigest);
+    if (existing) return { device: existing, created: false };
+    const fingerprint = offlineFingerprint(command.fingerprintDigest);
+    return this.admit(tx, container, { containerId, fingerprint, name: command.name, platform: null, method: 'OFFLINE' });
+  }
+
+  /**
+   * Offline deactivation (a release code), in the caller's transaction. By a portal user it counts
+   * against the churn limit like any deactivation by the customer; by the vendor it does not.
+   */
+  async deactivateOfflineIn(tx: TenantTransaction, containerId: string, fingerprintDigest: string, by: 'PORTAL_USER' | 'VENDOR_KEY', now = new Date()): Promise<DeviceView> {
+    const container = await this.containers.lock(tx, containerId);
+    if (!container) throw DomainError.notFound('Container', containerId);
+    const device = await this.findActiveByDigest(tx, containerId, fingerprintDigest);
+    if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
+    if (by === 'PORTAL_USER') await this.checkChurn(tx, containerId, now);
+    return this.deactivateLocked(tx, device, by, now, container.groupId);
+  }
+
+  private async lockForActivation(tx: TenantTransaction, containerId: string): Promise<LockedContainer> {
+    const container = await this.containers.lock(tx, containerId);
+    if (!container) throw DomainError.notFound('Container', containerId);
+    if (container.kind !== 'PERSONAL') {
+      throw new DomainError('CONTAINER_KIND_MISMATCH', 'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)', {
+        containerId,
+        kind: container.kind,
+      });
+    }
+    if (container.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it accepts no activations", { containerId });
+    return container;
+  }
+
+  /** The device limit. The caller holds the container lock and found no active device for this fingerprint. */
+  private async admit(
+    tx: TenantTransaction,
+    container: LockedContainer,
+    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method: 'ONLINE' | 'OFFLINE' },
+  ): Promise<ActivationResult> {
+    const active = await this.devices.listActive(tx, data.containerId);
+    if (active.length >= container.deviceLimit) {
+      throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
+        deviceLimit: container.deviceLimit,
+        activeDevices: active.map((d) => ({ id: d.id, name: d.name, platform: d.platform, activatedAt: d.activatedAt })),
+      });
+    }
+    const device = await this.devices.insert(tx, data);
+    await this.record(tx, 'device.activated', device, container.groupId);
+    return { device, created: true };
+  }
+
+  /** A personal container has a handful of active devices at most: compare their digests in memory. */
+  private async findActiveByDigest(tx: TenantTransaction, containerId: string, digest: string): Promise<DeviceView | null> {
+    const active = await this.devices.listActive(tx, containerId);
+    return active.find((d) => d.fingerprint === offlineFingerprint(digest) || fingerprintDigest(d.fingerprint) === digest) ?? null;
   }
 
   /**
