@@ -10,6 +10,10 @@ import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { HealthModule, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
+import { RenewalsModule } from '@leasehold/domain-renewals';
+import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
+import { RenewalsProcessor } from './renewals/renewals.processor';
+import { RenewalsSchedule } from './renewals/renewals.schedule';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedule } from './maintenance/maintenance.schedule';
 import { OutboxRelayRepository } from './outbox/outbox-relay.repository';
@@ -24,12 +28,13 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
 /** The worker: BullMQ processors, plus /health/live and /health/ready on WORKER_PORT for probes. */
 @Module({
   imports: [
+    RenewalsModule,
     ConfigModule,
     LoggingModule,
     DbModule,
     RedisModule,
     HealthModule,
-    QueuesModule.register(QUEUES.maintenance, QUEUES.outbox, QUEUES.webhookDelivery),
+    QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery),
     DiscoveryModule,
     VendorsModule,
     IdempotencyModule,
@@ -38,6 +43,9 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     WebhooksModule,
   ],
   providers: [
+    RenewalsProcessor,
+    RenewalsSchedule,
+    RenewalRescheduleSubscriber,
     MaintenanceProcessor,
     MaintenanceSchedule,
     OutboxRelayRepository,

@@ -1,0 +1,4 @@
+export * from './renewal-scheduler';
+export * from './renewals.module';
+export * from './renewals.service';
+export * from './renewals.types';

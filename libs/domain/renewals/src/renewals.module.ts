@@ -1,0 +1,19 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@leasehold/domain-audit';
+import { EventsModule } from '@leasehold/domain-events';
+import { QUEUES } from '@leasehold/queues';
+import { RenewalScheduler } from './renewal-scheduler';
+import { RenewalsRepository } from './renewals.repository';
+import { RenewalsService } from './renewals.service';
+
+/**
+ * Scheduled renewal of licenses, exactly once per term (unique license_renewals row written in the
+ * transaction of the extension). The app provides BullMQ's root connection (QueuesModule.register).
+ */
+@Module({
+  imports: [AuditModule, EventsModule, BullModule.registerQueue({ name: QUEUES.renewals })],
+  providers: [RenewalsRepository, RenewalsService, RenewalScheduler],
+  exports: [RenewalsService, RenewalScheduler],
+})
+export class RenewalsModule {}
