@@ -5,6 +5,7 @@ import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
+import { SeatsModule } from '@leasehold/domain-seats';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { HealthModule, IdempotencyModule, LoggingModule } from '@leasehold/http';
@@ -14,6 +15,9 @@ import { RenewalsModule } from '@leasehold/domain-renewals';
 import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
 import { RenewalsProcessor } from './renewals/renewals.processor';
 import { RenewalsSchedule } from './renewals/renewals.schedule';
+import { LeasesProcessor } from './leases/leases.processor';
+import { LeasesSchedule } from './leases/leases.schedule';
+import { UserRemovedLeasesSubscriber } from './leases/user-removed-leases.subscriber';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedule } from './maintenance/maintenance.schedule';
 import { OutboxRelayRepository } from './outbox/outbox-relay.repository';
@@ -34,13 +38,14 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     DbModule,
     RedisModule,
     HealthModule,
-    QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery),
+    QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery, QUEUES.leases),
     DiscoveryModule,
     VendorsModule,
     IdempotencyModule,
     AuditModule,
     EventsModule,
     WebhooksModule,
+    SeatsModule,
   ],
   providers: [
     RenewalsProcessor,
@@ -56,6 +61,9 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     WebhookDeliveryQueue,
     WebhookDeliveryProcessor,
     WebhookDeliverySchedule,
+    LeasesProcessor,
+    LeasesSchedule,
+    UserRemovedLeasesSubscriber,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
 })

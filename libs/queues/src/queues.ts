@@ -9,6 +9,7 @@ export const QUEUES = {
   renewals: 'renewals',
   outbox: 'outbox',
   webhookDelivery: 'webhook-delivery',
+  leases: 'leases',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -95,6 +96,13 @@ export const WEBHOOK_DELIVERY_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOn
 export function webhookDeliveryJobId(deliveryId: string, dueAt: Date): string {
   return `deliver-${deliveryId}-${dueAt.getTime()}`;
 }
+
+export const LEASE_JOBS = {
+  /** Periodic: records the end of expired leases (EXPIRED) and empties their seat slots; no payload. */
+  sweepExpired: 'sweep-expired',
+} as const;
+
+export type LeaseJobName = (typeof LEASE_JOBS)[keyof typeof LEASE_JOBS];
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
