@@ -14,8 +14,10 @@ import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule 
 import { SeatsModule } from '@leasehold/domain-seats';
 import { RedisModule } from '@leasehold/redis';
 import { IntegrationsModule } from '@leasehold/domain-integrations';
+import { RenewalsModule } from '@leasehold/domain-renewals';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { ErpWebhooksController } from './erp/erp-webhooks.controller';
+import { LicenseRenewalsController } from './vendor/integrations-renewals.controller';
 import { IntegrationsController } from './vendor/integrations.controller';
 import { ActivationsController } from './client/activations.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
@@ -35,10 +37,11 @@ import { SigningKeysController } from './vendor/signing-keys.controller';
 import { UsageController } from './vendor/usage.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake), IntegrationsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, SeatsModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, SeatsModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,
+    LicenseRenewalsController,
     VendorsController,
     ApiKeysController,
     ProductsController,
