@@ -8,6 +8,8 @@ import { CatalogModule } from '@leasehold/domain-catalog';
 import { CustomersModule } from '@leasehold/domain-customers';
 import { EventsModule } from '@leasehold/domain-events';
 import { LicensingModule } from '@leasehold/domain-licensing';
+import { OfflineModule } from '@leasehold/domain-offline';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
@@ -20,6 +22,9 @@ import { ErpWebhooksController } from './erp/erp-webhooks.controller';
 import { LicenseRenewalsController } from './vendor/integrations-renewals.controller';
 import { IntegrationsController } from './vendor/integrations.controller';
 import { ActivationsController } from './client/activations.controller';
+import { LicenseFileController } from './client/license-file.controller';
+import { UpdatesController } from './client/updates.controller';
+import { ContainerOfflineController } from './vendor/offline.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
 import { SeatsController } from './client/seats.controller';
@@ -37,7 +42,7 @@ import { SigningKeysController } from './vendor/signing-keys.controller';
 import { UsageController } from './vendor/usage.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, SeatsModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,
@@ -56,6 +61,9 @@ import { UsageController } from './vendor/usage.controller';
     PublicSigningKeysController,
     ActivationsController,
     ValidationController,
+    LicenseFileController,
+    UpdatesController,
+    ContainerOfflineController,
     SeatsController,
     SessionsController,
     UsageController,

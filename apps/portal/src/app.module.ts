@@ -6,6 +6,8 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { CustomersModule } from '@leasehold/domain-customers';
 import { EventsModule } from '@leasehold/domain-events';
 import { IdentityModule } from '@leasehold/domain-identity';
+import { OfflineModule } from '@leasehold/domain-offline';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { LicensingModule } from '@leasehold/domain-licensing';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { HealthModule, LoggingModule } from '@leasehold/http';
@@ -15,15 +17,17 @@ import { GroupContainersController, MyContainersController } from './containers/
 import { GroupDevicesController, MyDevicesController } from './devices/devices.controller';
 import { GroupController } from './group/group.controller';
 import { MeController } from './me/me.controller';
+import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
 import { GroupUsageController } from './usage/usage.controller';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, LicensingModule, SeatsModule],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, OfflineModule, UpdatesModule, LicensingModule, SeatsModule],
   controllers: [
     AuthController,
     MeController,
     GroupController,
+    GroupOfflineController,
     GroupContainersController,
     MyContainersController,
     GroupDevicesController,

@@ -89,6 +89,12 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_URL_NOT_ALLOWED: { status: 422, description: 'The webhook URL is not allowed: https is required in production, and it may not point at a private, loopback, link-local or metadata address; `details.reason` says which rule.' },
   WEBHOOK_ENDPOINT_DISABLED: { status: 409, description: 'The webhook endpoint is disabled; re-enable it (PATCH status ACTIVE) first.' },
   WEBHOOK_DELIVERY_IN_PROGRESS: { status: 409, description: 'The delivery is being attempted right now; try again when the attempt has finished.' },
+
+  // signed license files, offline activation by code exchange (issue 5)
+  NO_LEASE_HELD: { status: 403, description: 'An ENTERPRISE container issues a license file only to a device that holds a live or borrowed seat of the license: check out (or borrow) first.' },
+  OFFLINE_CODE_INVALID: { status: 400, description: 'The request or release code is mistyped or is not one: `details.reason` is INVALID_CHARACTER, WRONG_LENGTH, CHECKSUM_MISMATCH or UNSUPPORTED_CODE (the parser of @leasehold/license-file).' },
+  OFFLINE_CODE_WRONG_CONTAINER: { status: 422, description: 'The request code was made for another container than the one in the path (`details.codeContainerId`).' },
+  OFFLINE_CODE_ALREADY_USED: { status: 409, description: 'This request or release code was already submitted: codes are single-use. Let the program make a new one.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -24,6 +24,7 @@
 import type { TestVendor } from '@leasehold/testing';
 import { uniqueCode } from '@leasehold/testing';
 import type request from 'supertest';
+import { createRequestCode } from '@leasehold/license-file';
 import { signInboundEvent } from '@leasehold/domain-integrations';
 
 export interface FixtureContext {
@@ -166,6 +167,11 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'PATCH /v1/containers/{containerId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
   'POST /v1/containers/{containerId}/credentials/reset': NO_BODY,
   'POST /v1/containers/{containerId}/licenses': async (ctx) => ({ productId: await ctx.id('productId'), quantity: 1 }),
+  // Offline activation and update-now (issue 5): a well-formed request code for the caller's own container.
+  'POST /v1/containers/{containerId}/offline-activations': async (ctx) => ({
+    code: createRequestCode({ kind: 'activate', containerId: await ctx.id('containerId'), fingerprint: uniqueCode('offline-fingerprint') }).code,
+  }),
+  'POST /v1/containers/{containerId}/update-now': NO_BODY,
   'PATCH /v1/licenses/{licenseId}': () => ({ quantity: 1, leaseTtlSeconds: 600 }),
   'POST /v1/licenses/{licenseId}/suspend': NO_BODY,
   'POST /v1/licenses/{licenseId}/resume': NO_BODY,

@@ -3,6 +3,7 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { SigningModule } from '@leasehold/domain-signing';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { ContainersRepository } from './containers/containers.repository';
 import { ContainersService } from './containers/containers.service';
 import { DevicesRepository } from './devices/devices.repository';
@@ -20,7 +21,7 @@ import { ValidationService } from './validation/validation.service';
  * limit, the churn limit and the purchase split; seats (checkout, leases) are the seats domain's.
  */
 @Module({
-  imports: [AuditModule, EventsModule, SigningModule, SeatsModule],
+  imports: [AuditModule, EventsModule, SigningModule, SeatsModule, UpdatesModule],
   providers: [
     ContainersRepository,
     ContainersService,

@@ -86,6 +86,14 @@ export class SigningKeysService {
     return signEnvelope(kind, payload, this.privateKey(key), key.keyId);
   }
 
+  /**
+   * Runs `sign` with the decrypted private half of `key` (for formats the license-file library
+   * builds itself: license files, offline response codes). The key object stays in this process.
+   */
+  signUsing<T>(key: EncryptedSigningKey, sign: (privateKey: KeyObject, keyId: string) => T): T {
+    return sign(this.privateKey(key), key.keyId);
+  }
+
   /** Signs `payload` with the current vendor's active key. */
   async sign(kind: string, payload: unknown): Promise<SignedEnvelope> {
     return this.signWith(await this.activeKey(), kind, payload);

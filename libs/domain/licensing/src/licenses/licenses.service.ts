@@ -3,6 +3,7 @@ import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { SeatPoolService } from '@leasehold/domain-seats';
+import { UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { CreateLicenseCommand, LicenseStatus, LicenseView, LicenseWithProductView, UpdateLicenseCommand } from '../licensing.types';
 import { LicenseChange, LicensesRepository } from './licenses.repository';
@@ -27,10 +28,11 @@ export class LicensesService {
     private readonly seatPool: SeatPoolService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxRepository,
+    private readonly updates: UpdateSignal,
   ) {}
 
   async create(containerId: string, command: CreateLicenseCommand): Promise<LicenseView> {
-    return this.licenses.transaction(async (tx) => {
+    const created = await this.licenses.transaction(async (tx) => {
       const container = await this.licenses.containerFacts(tx, containerId);
       if (!container) throw DomainError.notFound('Container', containerId);
       const features = await this.checkFeatures(tx, command.productId, command.features ?? []);
@@ -55,6 +57,7 @@ export class LicensesService {
       await this.record(tx, 'license.created', license, { after: license });
       return license;
     });
+    return this.announced(created);
   }
 
   async get(id: string): Promise<LicenseView> {
@@ -73,7 +76,7 @@ export class LicensesService {
   }
 
   async update(id: string, command: UpdateLicenseCommand): Promise<LicenseView> {
-    return this.licenses.transaction(async (tx) => {
+    const changed = await this.licenses.transaction(async (tx) => {
       const before = await this.licenses.lock(tx, id);
       if (!before) throw DomainError.notFound('License', id);
       if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
@@ -97,11 +100,12 @@ export class LicensesService {
       await this.record(tx, 'license.changed', after, { before, after });
       return after;
     });
+    return this.announced(changed);
   }
 
   async transition(id: string, action: 'suspend' | 'resume' | 'revoke'): Promise<LicenseView> {
     const rule = TRANSITIONS[action];
-    return this.licenses.transaction(async (tx) => {
+    const moved = await this.licenses.transaction(async (tx) => {
       const before = await this.licenses.lock(tx, id);
       if (!before) throw DomainError.notFound('License', id);
       if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked`, { id });
@@ -112,6 +116,16 @@ export class LicensesService {
       await this.record(tx, rule.event, after, { before: { status: before.status }, after: { status: after.status, revision: after.revision } });
       return after;
     });
+    return this.announced(moved);
+  }
+
+  /**
+   * After commit: wakes the container's programs waiting for updates (GET /client/v1/updates)
+   * within a second; the outbox relay announces the event again later, which is harmless.
+   */
+  private announced(license: LicenseView): LicenseView {
+    this.updates.announceLicenseChange(license.containerId);
+    return license;
   }
 
   private settings(command: Partial<CreateLicenseCommand & UpdateLicenseCommand>): LicenseChange {

@@ -1,0 +1,3 @@
+export * from './license-file.service';
+export * from './offline-activation.service';
+export * from './offline.module';

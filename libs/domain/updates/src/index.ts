@@ -1,0 +1,4 @@
+export * from './license-update.subscriber';
+export * from './update-signal.service';
+export * from './updates.module';
+export * from './updates.service';

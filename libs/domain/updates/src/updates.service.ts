@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { TenantContext } from '@leasehold/db';
+import { DomainError } from '@leasehold/errors';
+import { UpdateReason, UpdateSignal } from './update-signal.service';
+import { UpdatesRepository } from './updates.repository';
+
+// Auto-update triggers (docs/auto-update.md). A container's revision is the sum of its licenses'
+// revisions and rises with every license change. A program that knows revision N asks whether
+// there is a newer one: the answer comes at once when there is, else when a change (or an
+// admin's "update now") is announced on Redis, else at the timeout with updateAvailable false.
+// The wait subscribes before it reads Postgres, so a change that commits in between is not missed.
+
+/** The longest a long-poll waits (the program asks again at once). */
+export const MAX_WAIT_SECONDS = 25;
+
+export interface UpdateAnswer {
+  revision: number;
+  updateAvailable: boolean;
+  /** Why the answer came: the revision moved, an admin asked for an update now, or the wait ended. */
+  reason: UpdateReason | 'TIMEOUT';
+}
+
+@Injectable()
+export class UpdatesService {
+  constructor(
+    private readonly tenant: TenantContext,
+    private readonly updates: UpdatesRepository,
+    private readonly signal: UpdateSignal,
+  ) {}
+
+  async revision(containerId: string): Promise<number> {
+    const revision = await this.updates.containerRevision(containerId);
+    if (revision === null) throw DomainError.notFound('Container', containerId);
+    return revision;
+  }
+
+  /**
+   * "Update now" (a group admin or the vendor): wakes the container's waiting programs at once,
+   * on every replica, so they fetch their license again. Programs not waiting learn of real
+   * changes on their next validate. `groupId` scopes a group admin to their group's containers.
+   */
+  async requestUpdate(containerId: string, scope: { groupId?: string } = {}): Promise<{ containerId: string; revision: number }> {
+    const container = await this.updates.findContainer(containerId);
+    if (!container || (scope.groupId !== undefined && container.groupId !== scope.groupId)) throw DomainError.notFound('Container', containerId);
+    await this.signal.announce({ vendorId: this.tenant.vendorId, containerId, reason: 'UPDATE_REQUESTED' });
+    return { containerId, revision: await this.revision(containerId) };
+  }
+
+  /** Answers when the container's revision is above `knownRevision`, an update is requested, or after `waitSeconds`. */
+  async waitForUpdate(vendorId: string, containerId: string, knownRevision: number, waitSeconds: number, cancelled?: AbortSignal): Promise<UpdateAnswer> {
+    const wakeUps = new WakeUps();
+    const stop = await this.signal.listen(vendorId, containerId, (notice) => wakeUps.push(notice.reason));
+    const timer = setTimeout(() => wakeUps.push('TIMEOUT'), Math.max(0, Math.min(waitSeconds, MAX_WAIT_SECONDS)) * 1000);
+    const onCancel = () => wakeUps.push('TIMEOUT');
+    cancelled?.addEventListener('abort', onCancel);
+    try {
+      let revision = await this.revision(containerId);
+      while (revision <= knownRevision) {
+        const reason = await wakeUps.next();
+        if (reason === 'TIMEOUT') return { revision, updateAvailable: false, reason };
+        revision = await this.revision(containerId);
+        // "Update now": fetch even if the revision did not move (e.g. the program lost its file).
+        if (reason === 'UPDATE_REQUESTED') return { revision, updateAvailable: true, reason };
+      }
+      return { revision, updateAvailable: true, reason: 'LICENSE_CHANGED' };
+    } finally {
+      clearTimeout(timer);
+      cancelled?.removeEventListener('abort', onCancel);
+      stop();
+    }
+  }
+}
+
+type WakeReason = UpdateReason | 'TIMEOUT';
+const STRENGTH: Record<WakeReason, number> = { LICENSE_CHANGED: 0, UPDATE_REQUESTED: 1, TIMEOUT: 2 };
+
+/** Wake-ups not yet taken, collapsed to the strongest (several notices while reading count once). */
+class WakeUps {
+  private pending: WakeReason | null = null;
+  private resume: (() => void) | null = null;
+
+  push(reason: WakeReason): void {
+    if (this.pending === null || STRENGTH[reason] > STRENGTH[this.pending]) this.pending = reason;
+    const resume = this.resume;
+    this.resume = null;
+    resume?.();
+  }
+
+  async next(): Promise<WakeReason> {
+    while (this.pending === null) await new Promise<void>((resolve) => (this.resume = resolve));
+    const reason = this.pending;
+    this.pending = null;
+    return reason;
+  }
+}
