@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "inbound_events" ADD COLUMN     "result" JSONB;
