@@ -87,6 +87,9 @@ async function fillPath(path: string, idOf: (param: string) => Promise<string>):
   return filled;
 }
 
+// The walk makes hundreds of requests (fixtures for every route, then every route, then re-reads).
+jest.setTimeout(180_000);
+
 describe('tenant isolation: every vendor route with another vendor\'s ids', () => {
   let app: INestApplication;
   let operations: VendorOperation[];
