@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 // A fingerprint is whatever stable id the program derives from the machine (e.g. a hash of
 // hardware ids); printable ASCII without spaces so it survives a URL path.
@@ -45,6 +45,19 @@ export class ValidateDto extends FingerprintDto {
   @IsString()
   @Length(1, 128)
   nonce?: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    example: 7,
+    nullable: true,
+    type: Number,
+    description: 'The container revision the program knows (the `revision` of its last answer): `updateAvailable` is true when the current one differs. Absent or null: not known.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  knownRevision?: number | null;
 }
 
 export { FINGERPRINT, FINGERPRINT_MESSAGE };

@@ -33,6 +33,8 @@ class ValidationAnswerDto {
   @ApiPropertyOptional({ nullable: true, type: String }) feature!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) nonce!: string | null;
   @ApiProperty({ type: ValidationLicenseDto, nullable: true }) license!: ValidationLicenseDto | null;
+  @ApiProperty({ description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates)." }) revision!: number;
+  @ApiProperty({ description: 'True when `knownRevision` was given and differs from `revision`: fetch the license file again.' }) updateAvailable!: boolean;
   @ApiProperty({ format: 'date-time' }) issuedAt!: string;
   @ApiProperty({ type: SignedEnvelopeDto }) envelope!: SignedEnvelopeDto;
 }

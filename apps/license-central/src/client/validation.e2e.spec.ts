@@ -6,6 +6,7 @@ import { openEnvelope } from '@leasehold/license-file';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
+import { expectError } from '../testing/error-envelope';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('validation (client API): codes, signed answers', () => {
@@ -65,6 +66,34 @@ describe('validation (client API): codes, signed answers', () => {
     // tampering with the payload breaks the signature
     const forged = { ...envelope, payload: Buffer.from(JSON.stringify({ ...clear, code: 'VALID', license: { ...clear.license, quantity: 99 } })).toString('base64url') };
     expect(openEnvelope(forged, 'leasehold-validation', await publicKeys(acme.vendor.id))).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
+  });
+
+  it('answers the container revision and updateAvailable (signed): a vendor change makes the old revision stale; the product filter does not narrow it', async () => {
+    const c = await personalWithLicense();
+    const first = await validate(c.device, { knownRevision: 1 });
+    expect(first).toMatchObject({ code: 'VALID', revision: 1, updateAvailable: false });
+    // without knownRevision (or null) the program is told the revision but never that an update is available
+    expect(await validate(c.device)).toMatchObject({ revision: 1, updateAvailable: false });
+    expect(await validate(c.device, { knownRevision: null })).toMatchObject({ revision: 1, updateAvailable: false });
+
+    await http().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ quantity: 3, features: ['export-pdf', 'print'] }).expect(200);
+    const stale = await validate(c.device, { knownRevision: 1, nonce: 'after-change' });
+    expect(stale).toMatchObject({ code: 'VALID', revision: 2, updateAvailable: true, license: { quantity: 3, features: ['export-pdf', 'print'], revision: 2 } });
+    const opened = openEnvelope(stale.envelope, 'leasehold-validation', await publicKeys(acme.vendor.id));
+    expect(opened.ok && opened.payload).toMatchObject({ revision: 2, updateAvailable: true, nonce: 'after-change' });
+    expect(await validate(c.device, { knownRevision: 2 })).toMatchObject({ revision: 2, updateAvailable: false });
+
+    // the container revision is the sum over all its licenses, as GET /client/v1/updates answers
+    const other = await createProduct(http, acme);
+    await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: other.productId, quantity: 1 }).expect(201);
+    expect(await validate(c.device, { knownRevision: 2, product: product.code })).toMatchObject({ license: { id: c.licenseId, revision: 2 }, revision: 3, updateAvailable: true });
+    expect((await http().get('/client/v1/updates').query({ knownRevision: 0, wait: 0 }).set(c.device).expect(200)).body.revision).toBe(3);
+
+    for (const knownRevision of [-1, 1.5, '3', 2_147_483_648, true]) {
+      const res = await http().post('/client/v1/validate').set(c.device).send({ fingerprint: FP, knownRevision });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['knownRevision']);
+    }
   });
 
   it('FEATURE_NOT_LICENSED, DEVICE_NOT_ACTIVATED', async () => {

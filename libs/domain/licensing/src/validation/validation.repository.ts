@@ -17,13 +17,17 @@ export interface ValidationRow {
   revision: number | null;
   keyId: string | null;
   encryptedPrivateKey: string | null;
+  /** The container's revision (sum of all its licenses' revisions, whatever the product filter). */
+  containerRevision: number;
 }
 
 /**
  * The hot path: one SQL statement answers a validation. Container (by primary key), its active
  * device for the fingerprint (unique index devices(containerId, activeFingerprint)), its licenses
  * (index licenses(vendorId, containerId)) with their product codes (products primary key), and
- * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license.
+ * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license,
+ * and the container revision (a sub-select summing all its licenses' revisions, on the same
+ * index; not the joined rows, which the product filter may narrow).
  * Raw SQL because it is one round trip, which Prisma's relation queries are not; the vendor id is
  * passed explicitly and every join is on it.
  */
@@ -37,7 +41,9 @@ export class ValidationRepository {
              d.id AS "deviceId",
              l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
              l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
-             k."keyId", k."encryptedPrivateKey"
+             k."keyId", k."encryptedPrivateKey",
+             (SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
+               WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id) AS "containerRevision"
         FROM containers c
         LEFT JOIN devices d
           ON d."containerId" = c.id AND d."activeFingerprint" = ${fingerprint}

@@ -85,6 +85,8 @@ export class ValidationService {
             revision: chosen.revision as number,
           }
         : null,
+      revision: head.containerRevision,
+      updateAvailable: command.knownRevision != null && command.knownRevision !== head.containerRevision,
       issuedAt: now.toISOString(),
     };
     const key =

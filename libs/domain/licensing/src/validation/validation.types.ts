@@ -27,6 +27,8 @@ export interface ValidateCommand {
   product?: string;
   /** Echoed inside the signed payload, so a program can tell a fresh answer from a replayed one. */
   nonce?: string;
+  /** The container revision the program knows (from its last answer): sets `updateAvailable`. Null: not known. */
+  knownRevision?: number | null;
 }
 
 /** What is signed (kind `leasehold-validation`) and also returned in clear. */
@@ -49,6 +51,10 @@ export interface ValidationPayload {
     expiresAt: string | null;
     revision: number;
   } | null;
+  /** The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates). */
+  revision: number;
+  /** True when the command gave a `knownRevision` and it differs from `revision`: fetch the license again. */
+  updateAvailable: boolean;
   issuedAt: string;
 }
 
