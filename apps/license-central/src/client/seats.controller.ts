@@ -2,11 +2,11 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
-import { EndedLeaseView, LeaseView, SeatsService } from '@leasehold/domain-seats';
+import { EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
-import { BorrowDto, CheckoutDto, EndedLeaseDto, LeaseDto } from './seats.dto';
+import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto } from './seats.dto';
 
 const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
@@ -41,10 +41,13 @@ export class SeatsController {
 
   @Post(':leaseId/heartbeat')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LeaseDto, description: 'Extended by one lease TTL (a borrowed lease answers unchanged).' })
+  @ApiOkResponse({
+    type: HeartbeatAnswerDto,
+    description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
+  })
   @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it)' }, { status: 403, description: LICENSE_CODES })
-  heartbeat(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string): Promise<LeaseView> {
-    return this.seats.heartbeat(principal.containerId, leaseId);
+  heartbeat(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
+    return this.seats.heartbeat(principal.containerId, leaseId, body.knownRevision);
   }
 
   @Post(':leaseId/release')

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsDate, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 
 // The same fingerprint rule as activations (printable ASCII, no spaces, 8–256 characters).
 const FINGERPRINT = /^[\x21-\x7e]+$/;
@@ -44,6 +44,21 @@ export class BorrowDto {
   borrowUntil!: Date;
 }
 
+export class HeartbeatDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    example: 7,
+    nullable: true,
+    type: Number,
+    description: 'The container revision the program knows (the `revision` of its last answer): `updateAvailable` is true when the current one differs. Absent or null: not known.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  knownRevision?: number | null;
+}
+
 export class LeaseDto {
   @ApiProperty({ format: 'uuid' }) leaseId!: string;
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
@@ -54,6 +69,11 @@ export class LeaseDto {
   @ApiProperty({ description: 'Send a heartbeat about this often.' }) heartbeatIntervalSeconds!: number;
   @ApiProperty({ description: 'How far each heartbeat extends the lease.' }) leaseTtlSeconds!: number;
   @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
+}
+
+export class HeartbeatAnswerDto extends LeaseDto {
+  @ApiProperty({ description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates)." }) revision!: number;
+  @ApiProperty({ description: 'True when `knownRevision` was given and differs from `revision`: fetch the license again.' }) updateAvailable!: boolean;
 }
 
 export class EndedLeaseDto {

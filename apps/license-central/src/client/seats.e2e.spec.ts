@@ -117,6 +117,38 @@ describe('seats over HTTP', () => {
     await http().post('/client/v1/seats/checkout').set(w.vendor.auth).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(401);
   });
 
+  it('a heartbeat answers the container revision and updateAvailable for knownRevision (online and borrowed leases); a bad knownRevision is a 400', async () => {
+    const w = await seatWorld(app, { quantity: 2, borrowAllowed: true });
+    const online = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('desk') }).expect(201)).body;
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const borrowed = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('laptop'), borrowUntil: until }).expect(201)).body;
+    const beat = (leaseId: string, body?: Record<string, unknown>) => {
+      const req = http().post(`/client/v1/seats/${leaseId}/heartbeat`).set(w.device);
+      return body === undefined ? req : req.send(body);
+    };
+
+    expect((await beat(online.leaseId, { knownRevision: 1 }).expect(200)).body).toMatchObject({ leaseId: online.leaseId, revision: 1, updateAvailable: false });
+    expect((await beat(online.leaseId).expect(200)).body).toMatchObject({ revision: 1, updateAvailable: false });
+
+    // the vendor changes the license's quantity (revision 1 -> 2)
+    await http().patch(`/v1/licenses/${w.licenseId}`).set(w.vendor.auth).send({ quantity: 3 }).expect(200);
+    expect((await beat(online.leaseId, { knownRevision: 1 }).expect(200)).body).toMatchObject({ leaseId: online.leaseId, revision: 2, updateAvailable: true });
+    expect((await beat(online.leaseId, { knownRevision: 2 }).expect(200)).body).toMatchObject({ revision: 2, updateAvailable: false });
+    expect((await beat(online.leaseId, { knownRevision: null }).expect(200)).body).toMatchObject({ revision: 2, updateAvailable: false });
+    // a borrowed lease answers from the lease state, with the same revision
+    expect((await beat(borrowed.leaseId, { knownRevision: 1 }).expect(200)).body).toMatchObject({ leaseId: borrowed.leaseId, borrowUntil: until, revision: 2, updateAvailable: true });
+    expect((await beat(borrowed.leaseId, { knownRevision: 2 }).expect(200)).body).toMatchObject({ revision: 2, updateAvailable: false });
+    // the same number GET /client/v1/updates answers
+    expect((await http().get('/client/v1/updates').query({ knownRevision: 0, wait: 0 }).set(w.device).expect(200)).body.revision).toBe(2);
+
+    for (const knownRevision of [-1, 2.5, '2', 2_147_483_648]) {
+      const res = await beat(online.leaseId, { knownRevision });
+      expect([res.status, res.body.error?.code, res.body.error?.details?.fields?.map((f: { field: string }) => f.field)]).toEqual([400, 'VALIDATION_FAILED', ['knownRevision']]);
+    }
+    const unknown = await beat(online.leaseId, { revision: 2 });
+    expect([unknown.status, unknown.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   it('borrows, refuses a stop of the borrowed seat, lists and stops sessions; the next heartbeat answers SESSION_STOPPED', async () => {
     const w = await seatWorld(app, { quantity: 3, borrowAllowed: true });
     const online = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('desk'), clientName: 'desk' }).expect(201)).body;

@@ -52,7 +52,17 @@ export interface LeaseStateRow extends LeaseRow {
   heartbeatIntervalSeconds: number;
   borrowAllowed: boolean;
   maxBorrowDays: number;
+  /** The container's revision (the sum of its licenses' revisions), for the heartbeat answer. */
+  containerRevision: number;
   now: Date;
+}
+
+/** A lease extended by a heartbeat, with what the answer needs. */
+export interface HeartbeatRow extends LeaseRow {
+  heartbeatIntervalSeconds: number;
+  leaseTtlSeconds: number;
+  /** The container's revision (the sum of its licenses' revisions). */
+  containerRevision: number;
 }
 
 export interface Occupancy {
@@ -70,6 +80,15 @@ function expiryOf(term: LeaseTerm): Prisma.Sql {
   return 'borrowUntil' in term
     ? Prisma.sql`${term.borrowUntil}::timestamptz`
     : Prisma.sql`LEAST(now() + make_interval(secs => ${term.ttlSeconds}::int), COALESCE(${term.notAfter}::timestamptz, 'infinity'::timestamptz))`;
+}
+
+/**
+ * The container revision of lease `l` (as GET /client/v1/updates: the sum of the container's
+ * licenses' revisions), a sub-select on the index licenses(vendorId, containerId).
+ */
+function containerRevisionOf(vendorId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
+                      WHERE r."vendorId" = ${vendorId}::uuid AND r."containerId" = l."containerId") AS "containerRevision"`;
 }
 
 const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
@@ -197,17 +216,13 @@ export class SeatLeaseRepository {
 
   /**
    * The heartbeat, in one statement: extends the seat and the lease of a live, online (not
-   * borrowed) lease of this container whose license is still usable. No row means "did not
-   * apply"; `leaseState` then explains why.
+   * borrowed) lease of this container whose license is still usable, answering the container
+   * revision too. No row means "did not apply"; `leaseState` then explains why.
    */
-  async heartbeat(
-    tx: TenantTransaction | undefined,
-    leaseId: string,
-    containerId: string,
-  ): Promise<(LeaseRow & { heartbeatIntervalSeconds: number; leaseTtlSeconds: number }) | null> {
+  async heartbeat(tx: TenantTransaction | undefined, leaseId: string, containerId: string): Promise<HeartbeatRow | null> {
     const vendorId = this.db.vendorId;
     const db = tx ?? this.db.client;
-    const rows = await db.$queryRaw<(LeaseRow & { heartbeatIntervalSeconds: number; leaseTtlSeconds: number })[]>`
+    const rows = await db.$queryRaw<HeartbeatRow[]>`
       WITH extended AS (
         UPDATE seat_slots s
            SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
@@ -221,7 +236,7 @@ export class SeatLeaseRepository {
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
         FROM extended
        WHERE l.id = extended."leaseId"
-      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds"`;
+      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionOf(vendorId)}`;
     return rows[0] ?? null;
   }
 
@@ -233,7 +248,8 @@ export class SeatLeaseRepository {
              (l."endedAt" IS NULL AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = l."licenseId" AND s.slot = l.slot
                                               AND s."leaseId" = l.id AND s."expiresAt" > now())) AS live,
              lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
-             lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", now() AS now
+             lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays",
+             ${containerRevisionOf(this.db.vendorId)}, now() AS now
         FROM seat_leases l
         JOIN licenses lic ON lic.id = l."licenseId"
         JOIN containers c ON c.id = l."containerId"

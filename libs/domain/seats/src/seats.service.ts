@@ -8,7 +8,7 @@ import { seatEvent } from './seat-events';
 import { SEAT_TRANSACTION } from './seat-transaction';
 import { CheckoutContext, LeaseRow, LeaseStateRow, LeaseTerm, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
-import { CheckoutInput, EndedLeaseView, LeaseEndReason, LeaseView } from './seats.types';
+import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
 import { uuidV7 } from './uuid-v7';
 
 // The seat count of a license is never exceeded: a checkout holds a seat only by claiming one of
@@ -129,13 +129,15 @@ export class SeatsService {
   /**
    * Extends a live online lease by one lease TTL (one SQL statement). A borrowed lease needs no
    * heartbeat and answers as it is. Anything else answers with the code that says why not.
+   * The answer carries the container revision; with `knownRevision` (the program's last one),
+   * `updateAvailable` says whether it differs, so the program fetches its license again.
    */
-  async heartbeat(containerId: string, leaseId: string): Promise<LeaseView> {
+  async heartbeat(containerId: string, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
     const row = await this.leases.heartbeat(undefined, leaseId, containerId);
-    if (row) return toLease(row, row);
+    if (row) return withRevision(toLease(row, row), row.containerRevision, knownRevision);
     const state = await this.leases.leaseState(undefined, leaseId, { containerId });
     if (!state) throw DomainError.notFound('Lease', leaseId);
-    if (state.live && state.borrowUntil) return toLease(state, state);
+    if (state.live && state.borrowUntil) return withRevision(toLease(state, state), state.containerRevision, knownRevision);
     throw whyNotLive(state);
   }
 
@@ -204,6 +206,10 @@ function toLease(row: LeaseRow, license: { heartbeatIntervalSeconds: number; lea
     leaseTtlSeconds: license.leaseTtlSeconds,
     borrowUntil: row.borrowUntil,
   };
+}
+
+function withRevision(lease: LeaseView, revision: number, knownRevision: number | null | undefined): HeartbeatView {
+  return { ...lease, revision, updateAvailable: knownRevision != null && knownRevision !== revision };
 }
 
 function toEnded(row: LeaseRow): EndedLeaseView {

@@ -30,6 +30,14 @@ export interface LeaseView {
   borrowUntil: Date | null;
 }
 
+/** A heartbeat's answer: the lease, and whether the program should fetch its license again. */
+export interface HeartbeatView extends LeaseView {
+  /** The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates). */
+  revision: number;
+  /** True when the heartbeat gave a `knownRevision` and it differs from `revision`. */
+  updateAvailable: boolean;
+}
+
 /** The state of a lease after release or return. */
 export interface EndedLeaseView {
   leaseId: string;
