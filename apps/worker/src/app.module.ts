@@ -12,6 +12,9 @@ import { HealthModule, IdempotencyModule, LoggingModule } from '@leasehold/http'
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
 import { RenewalsModule } from '@leasehold/domain-renewals';
+import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integrations';
+import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
+import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
 import { RenewalsProcessor } from './renewals/renewals.processor';
 import { RenewalsSchedule } from './renewals/renewals.schedule';
@@ -38,7 +41,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     DbModule,
     RedisModule,
     HealthModule,
-    QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery, QUEUES.leases),
+    QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery, QUEUES.leases, QUEUES.erpIntake),
     DiscoveryModule,
     VendorsModule,
     IdempotencyModule,
@@ -46,6 +49,8 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     EventsModule,
     WebhooksModule,
     SeatsModule,
+    IntegrationsModule,
+    ErpProcessingModule,
   ],
   providers: [
     RenewalsProcessor,
@@ -64,6 +69,8 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     LeasesProcessor,
     LeasesSchedule,
     UserRemovedLeasesSubscriber,
+    ErpIntakeProcessor,
+    ErpIntakeSchedule,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
 })

@@ -83,6 +83,9 @@ export const ERROR_CATALOGUE = {
   // ERP/CRM inbound webhooks (issue 5)
   INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },
   INBOUND_TIMESTAMP_REJECTED: { status: 401, description: 'The `Leasehold-Timestamp` header is missing or not unix seconds, older than 5 minutes, or more than 60 seconds in the future: a replay or a wrong clock.' },
+  ERP_UNKNOWN_PRODUCT: { status: 422, description: 'An ERP order names product codes the vendor has no product for (`details.productCodes`); the event is FAILED and nothing of it is applied.' },
+  ERP_ORDER_EXISTS: { status: 409, description: 'order.created for an order that already has its container (another event with the same `orderId`); `details.containerId` is it.' },
+  ERP_ORDER_UNKNOWN: { status: 422, description: 'An ERP event names an order (or a line of it: `details.lineIds`) that no order.created has created.' },
   INTEGRATION_DISABLED: { status: 403, description: 'The integration is disabled; events sent to it are refused until it is set ACTIVE again.' },
 
   // outbound webhooks (issue 5)

@@ -77,7 +77,8 @@ export class InboundEventDto {
   @ApiProperty({ nullable: true, type: String }) type!: string | null;
   @ApiProperty({ enum: InboundEventStatusDto }) status!: InboundEventStatusDto;
   @ApiProperty({ description: 'The body as received (parsed JSON).' }) payload!: unknown;
-  @ApiProperty({ nullable: true, description: 'REJECTED: `{ fields }`; FAILED or retried: `{ code, message }` of the last attempt.' }) errors!: unknown;
+  @ApiProperty({ nullable: true, description: 'REJECTED: `{ fields }`; FAILED or retried: `{ code, message, details }` of the last attempt.' }) errors!: unknown;
+  @ApiProperty({ nullable: true, description: 'PROCESSED: what the event created or changed (ids of the group, user, container, purchases, licenses).' }) result!: unknown;
   @ApiProperty() attempts!: number;
   @ApiProperty() receivedAt!: Date;
   @ApiProperty({ nullable: true, type: Date }) processedAt!: Date | null;

@@ -53,6 +53,12 @@ export class CatalogRepository {
     return row ? toProduct(row) : null;
   }
 
+  /** The vendor's product with this code (codes are unique per vendor). */
+  async findProductByCode(code: string, tx: TenantTransaction = this.db.client): Promise<ProductView | null> {
+    const row = await tx.product.findFirst({ where: { code } });
+    return row ? toProduct(row) : null;
+  }
+
   async createProduct(data: { code: string; name: string; description?: string | null }, tx: TenantTransaction = this.db.client): Promise<ProductView> {
     try {
       return toProduct(await tx.product.create({ data: { ...data, vendorId: this.db.vendorId } }));

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { CatalogRepository } from './catalog.repository';
@@ -23,6 +24,11 @@ export class CatalogService {
     const product = await this.catalog.findProduct(id);
     if (!product) throw DomainError.notFound('Product', id);
     return product;
+  }
+
+  /** The product with this code (an ERP article number), read in the caller's transaction; null when unknown. */
+  findProductByCodeIn(tx: TenantTransaction, code: string): Promise<ProductView | null> {
+    return this.catalog.findProductByCode(code, tx);
   }
 
   createProduct(input: { code: string; name: string; description?: string | null }): Promise<ProductView> {

@@ -62,6 +62,12 @@ export class CustomersRepository {
     return row ? toGroupView(row) : null;
   }
 
+  /** The vendor's group with this externalId (an ERP customer id). */
+  async findGroupByExternalId(externalId: string, tx: TenantTransaction = this.db.client): Promise<GroupView | null> {
+    const row = await tx.group.findFirst({ where: { externalId } });
+    return row ? toGroupView(row) : null;
+  }
+
   async createGroup(tx: TenantTransaction, data: { name: string; externalId?: string | null }): Promise<GroupView> {
     try {
       return toGroupView(await tx.group.create({ data: { ...data, vendorId: this.db.vendorId } }));
@@ -132,6 +138,12 @@ export class CustomersRepository {
 
   async findUser(id: string, tx: TenantTransaction = this.db.client): Promise<UserView | null> {
     const row = await tx.user.findUnique({ where: { id } });
+    return row ? toUserView(row) : null;
+  }
+
+  /** The vendor's user with this externalId (an ERP contact id). */
+  async findUserByExternalId(externalId: string, tx: TenantTransaction = this.db.client): Promise<UserView | null> {
+    const row = await tx.user.findFirst({ where: { externalId } });
     return row ? toUserView(row) : null;
   }
 

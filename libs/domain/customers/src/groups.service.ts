@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
@@ -26,24 +27,35 @@ export class GroupsService {
     return group;
   }
 
+  /** The group with this externalId (an ERP customer id), read in the caller's transaction. */
+  findByExternalIdIn(tx: TenantTransaction, externalId: string): Promise<GroupView | null> {
+    return this.customers.findGroupByExternalId(externalId, tx);
+  }
+
   create(input: { name: string; externalId?: string | null }): Promise<GroupView> {
-    return this.customers.transaction(async (tx) => {
-      const group = await this.customers.createGroup(tx, input);
-      await this.audit.record(tx, { action: 'group.created', entityType: 'group', entityId: group.id, groupId: group.id, after: group });
-      await this.outbox.append(tx, { type: 'group.created', aggregateType: 'group', aggregateId: group.id, payload: { groupId: group.id, name: group.name } });
-      return group;
-    });
+    return this.customers.transaction((tx) => this.createIn(tx, input));
+  }
+
+  /** create in the caller's transaction (the ERP intake applies a whole event in one). */
+  async createIn(tx: TenantTransaction, input: { name: string; externalId?: string | null }): Promise<GroupView> {
+    const group = await this.customers.createGroup(tx, input);
+    await this.audit.record(tx, { action: 'group.created', entityType: 'group', entityId: group.id, groupId: group.id, after: group });
+    await this.outbox.append(tx, { type: 'group.created', aggregateType: 'group', aggregateId: group.id, payload: { groupId: group.id, name: group.name } });
+    return group;
   }
 
   update(id: string, input: { name?: string; externalId?: string | null }): Promise<GroupView> {
-    return this.customers.transaction(async (tx) => {
-      const before = await this.customers.findGroup(id, tx);
-      if (!before) throw DomainError.notFound('Group', id);
-      const group = await this.customers.updateGroup(tx, id, input);
-      await this.audit.record(tx, { action: 'group.updated', entityType: 'group', entityId: id, groupId: id, before, after: group });
-      await this.outbox.append(tx, { type: 'group.updated', aggregateType: 'group', aggregateId: id, payload: { groupId: id, changes: Object.keys(input) } });
-      return group;
-    });
+    return this.customers.transaction((tx) => this.updateIn(tx, id, input));
+  }
+
+  /** update in the caller's transaction. */
+  async updateIn(tx: TenantTransaction, id: string, input: { name?: string; externalId?: string | null }): Promise<GroupView> {
+    const before = await this.customers.findGroup(id, tx);
+    if (!before) throw DomainError.notFound('Group', id);
+    const group = await this.customers.updateGroup(tx, id, input);
+    await this.audit.record(tx, { action: 'group.updated', entityType: 'group', entityId: id, groupId: id, before, after: group });
+    await this.outbox.append(tx, { type: 'group.updated', aggregateType: 'group', aggregateId: id, payload: { groupId: id, changes: Object.keys(input) } });
+    return group;
   }
 
   delete(id: string): Promise<void> {

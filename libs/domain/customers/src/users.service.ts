@@ -18,6 +18,13 @@ import { CreateUserCommand, GroupRole, UserFilter, UserStatus, UserView } from '
 
 const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
+export interface UserUpdate {
+  email?: string;
+  name?: string;
+  externalId?: string | null;
+  status?: 'ACTIVE' | 'DISABLED';
+}
+
 export interface MembershipOptions {
   /** A portal admin acting: re-checked under the group lock, so a just-demoted admin cannot act. */
   actingAdminId?: string;
@@ -42,29 +49,37 @@ export class UsersService {
     return user;
   }
 
+  /** The user with this externalId (an ERP contact id), read in the caller's transaction. */
+  findByExternalIdIn(tx: TenantTransaction, externalId: string): Promise<UserView | null> {
+    return this.customers.findUserByExternalId(externalId, tx);
+  }
+
   /** Creates an invited user (no password yet) and issues their invitation. */
   create(command: CreateUserCommand, options: MembershipOptions = {}): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+    return this.customers.transaction((tx) => this.createIn(tx, command, options));
+  }
+
+  /** create in the caller's transaction (the ERP intake applies a whole event in one). */
+  async createIn(tx: TenantTransaction, command: CreateUserCommand, options: MembershipOptions = {}): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     const groupId = command.groupId ?? null;
-    return this.customers.transaction(async (tx) => {
-      if (groupId) await this.lockGroupFor(tx, groupId, options);
-      const user = await this.customers.createUser(tx, {
-        email: normaliseEmail(command.email),
-        name: command.name,
-        groupId,
-        role: groupId ? (command.role ?? 'MEMBER') : null,
-        externalId: command.externalId ?? null,
-        status: 'INVITED',
-      });
-      const { expiresAt } = await this.accountTokens.issueInvitation(tx, user, options.actingAdminId ?? null);
-      await this.audit.record(tx, { action: 'user.created', entityType: 'user', entityId: user.id, groupId, after: user });
-      await this.outbox.append(tx, {
-        type: 'user.created',
-        aggregateType: 'user',
-        aggregateId: user.id,
-        payload: { userId: user.id, groupId, role: user.role, status: user.status },
-      });
-      return { user, invitationExpiresAt: expiresAt };
+    if (groupId) await this.lockGroupFor(tx, groupId, options);
+    const user = await this.customers.createUser(tx, {
+      email: normaliseEmail(command.email),
+      name: command.name,
+      groupId,
+      role: groupId ? (command.role ?? 'MEMBER') : null,
+      externalId: command.externalId ?? null,
+      status: 'INVITED',
     });
+    const { expiresAt } = await this.accountTokens.issueInvitation(tx, user, options.actingAdminId ?? null);
+    await this.audit.record(tx, { action: 'user.created', entityType: 'user', entityId: user.id, groupId, after: user });
+    await this.outbox.append(tx, {
+      type: 'user.created',
+      aggregateType: 'user',
+      aggregateId: user.id,
+      payload: { userId: user.id, groupId, role: user.role, status: user.status },
+    });
+    return { user, invitationExpiresAt: expiresAt };
   }
 
   /** Sends a fresh invitation (earlier ones stop working) to a user who has not accepted yet. */
@@ -80,31 +95,34 @@ export class UsersService {
   }
 
   /** Profile fields and status. Disabling ends the user's sessions and counts as losing an admin. */
-  update(id: string, input: { email?: string; name?: string; externalId?: string | null; status?: 'ACTIVE' | 'DISABLED' }): Promise<UserView> {
-    return this.customers.transaction(async (tx) => {
-      let before = await this.customers.findUser(id, tx);
-      if (!before) throw DomainError.notFound('User', id);
-      const disabling = input.status === 'DISABLED' && before.status !== 'DISABLED';
-      if (disabling && before.groupId) {
-        await this.customers.lockGroup(tx, before.groupId);
-        before = (await this.customers.findUser(id, tx))!;
-        if (before.role === 'ADMIN') await this.assertGroupKeepsAdmin(tx, before.groupId!, id);
-      }
-      // Re-enabling a user who never set a password sends them back to INVITED.
-      let status: UserStatus | undefined;
-      if (disabling) status = 'DISABLED';
-      else if (input.status === 'ACTIVE' && before.status === 'DISABLED') status = (await this.customers.hasPassword(tx, id)) ? 'ACTIVE' : 'INVITED';
-      const user = await this.customers.updateUser(tx, id, {
-        ...(input.email !== undefined ? { email: normaliseEmail(input.email) } : {}),
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
-        ...(status ? { status } : {}),
-      });
-      if (disabling) await this.accountTokens.endSessions(tx, id);
-      await this.audit.record(tx, { action: disabling ? 'user.disabled' : 'user.updated', entityType: 'user', entityId: id, groupId: user.groupId, before, after: user });
-      await this.outbox.append(tx, { type: 'user.updated', aggregateType: 'user', aggregateId: id, payload: { userId: id, groupId: user.groupId, status: user.status } });
-      return user;
+  update(id: string, input: UserUpdate): Promise<UserView> {
+    return this.customers.transaction((tx) => this.updateIn(tx, id, input));
+  }
+
+  /** update in the caller's transaction. */
+  async updateIn(tx: TenantTransaction, id: string, input: UserUpdate): Promise<UserView> {
+    let before = await this.customers.findUser(id, tx);
+    if (!before) throw DomainError.notFound('User', id);
+    const disabling = input.status === 'DISABLED' && before.status !== 'DISABLED';
+    if (disabling && before.groupId) {
+      await this.customers.lockGroup(tx, before.groupId);
+      before = (await this.customers.findUser(id, tx))!;
+      if (before.role === 'ADMIN') await this.assertGroupKeepsAdmin(tx, before.groupId!, id);
+    }
+    // Re-enabling a user who never set a password sends them back to INVITED.
+    let status: UserStatus | undefined;
+    if (disabling) status = 'DISABLED';
+    else if (input.status === 'ACTIVE' && before.status === 'DISABLED') status = (await this.customers.hasPassword(tx, id)) ? 'ACTIVE' : 'INVITED';
+    const user = await this.customers.updateUser(tx, id, {
+      ...(input.email !== undefined ? { email: normaliseEmail(input.email) } : {}),
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
+      ...(status ? { status } : {}),
     });
+    if (disabling) await this.accountTokens.endSessions(tx, id);
+    await this.audit.record(tx, { action: disabling ? 'user.disabled' : 'user.updated', entityType: 'user', entityId: id, groupId: user.groupId, before, after: user });
+    await this.outbox.append(tx, { type: 'user.updated', aggregateType: 'user', aggregateId: id, payload: { userId: id, groupId: user.groupId, status: user.status } });
+    return user;
   }
 
   /**

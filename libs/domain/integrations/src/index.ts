@@ -4,3 +4,6 @@ export * from './integration-secret';
 export * from './integrations.module';
 export * from './integrations.service';
 export * from './integrations.types';
+export * from './processing/erp-processing.module';
+export * from './processing/erp-processing.types';
+export * from './processing/process-inbound-event.usecase';

@@ -22,6 +22,7 @@ export const toInboundEventView = (e: InboundEvent): InboundEventView => ({
   status: e.status,
   payload: e.payload,
   errors: e.errors,
+  result: e.result,
   attempts: e.attempts,
   receivedAt: e.receivedAt,
   processedAt: e.processedAt,
@@ -148,16 +149,33 @@ export class IntegrationsRepository {
     return toInboundEventView(await tx.inboundEvent.findUniqueOrThrow({ where: { id } }));
   }
 
-  async markProcessed(tx: TenantTransaction, id: string, at: Date): Promise<void> {
-    await tx.inboundEvent.update({ where: { id }, data: { status: 'PROCESSED', processedAt: at, attempts: { increment: 1 }, errors: Prisma.DbNull } });
+  /** Processing of one event is one transaction of this length at most (an order has up to 100 lines). */
+  processingTransaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
+  }
+
+  async markProcessed(tx: TenantTransaction, id: string, at: Date, result: unknown): Promise<void> {
+    await tx.inboundEvent.update({
+      where: { id },
+      data: { status: 'PROCESSED', processedAt: at, attempts: { increment: 1 }, errors: Prisma.DbNull, result: result as Prisma.InputJsonValue },
+    });
   }
 
   /** A failed attempt: counted, its error kept; FAILED when no retry follows. Only for unprocessed events. */
-  async recordFailure(id: string, error: { code: string; message: string }, final: boolean): Promise<void> {
+  async recordFailure(id: string, error: { code: string; message: string; details?: unknown }, final: boolean): Promise<void> {
     await this.db.client.inboundEvent.updateMany({
       where: { id, status: { in: ['RECEIVED', 'FAILED'] } },
-      data: { attempts: { increment: 1 }, errors: error, ...(final ? { status: 'FAILED' } : {}) },
+      data: { attempts: { increment: 1 }, errors: error as Prisma.InputJsonValue, ...(final ? { status: 'FAILED' } : {}) },
     });
+  }
+
+  /**
+   * Serialises, until the transaction ends, the events that find-or-create the same customer record
+   * (two orders of one new customer at once create its group once). A transaction-level advisory
+   * lock on the vendor and key, because there is no row to lock before it exists.
+   */
+  async lockKey(tx: TenantTransaction, key: string): Promise<void> {
+    await tx.$queryRaw`SELECT true AS locked FROM pg_advisory_xact_lock(hashtextextended(${`${this.db.vendorId}:${key}`}, 0))`;
   }
 
   /** RECEIVED events older than `before`, across tenants (the sweep re-enqueues them). */

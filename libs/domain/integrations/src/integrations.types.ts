@@ -32,6 +32,8 @@ export interface InboundEventView {
   payload: unknown;
   /** REJECTED: the field errors; FAILED or retried: the last processing error. */
   errors: unknown;
+  /** PROCESSED: what the event created or changed (ids), see docs/erp-integration.md. */
+  result: unknown;
   attempts: number;
   receivedAt: Date;
   processedAt: Date | null;

@@ -59,6 +59,12 @@ export class ContainersRepository {
     return row ? toContainerView(row) : null;
   }
 
+  /** The vendor's container with this externalId (the ERP order it was created for). */
+  async findByExternalId(tx: TenantTransaction, externalId: string): Promise<ContainerView | null> {
+    const row = await tx.container.findFirst({ where: { externalId } });
+    return row ? toContainerView(row) : null;
+  }
+
   async list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {
     const rows = await this.db.client.container.findMany({
       where: {

@@ -31,22 +31,30 @@ export class ContainersService {
   ) {}
 
   async create(command: CreateContainerCommand): Promise<ContainerWithSecret> {
+    return this.containers.transaction((tx) => this.createIn(tx, command));
+  }
+
+  /** create in the caller's transaction (the ERP intake applies a whole event in one). */
+  async createIn(tx: TenantTransaction, command: CreateContainerCommand): Promise<ContainerWithSecret> {
     const secret = generateContainerSecret();
-    return this.containers.transaction(async (tx) => {
-      const assignment = await this.assignment(tx, command.kind, command.userId ?? null, command.groupId ?? null);
-      const deviceLimit = this.deviceLimit(command.kind, command.deviceLimit);
-      const container = await this.containers.create(tx, {
-        kind: command.kind,
-        name: command.name,
-        ...assignment,
-        deviceLimit,
-        externalId: command.externalId ?? null,
-        credentialHash: secret.hash,
-        credentialPrefix: secret.prefix,
-      });
-      await this.record(tx, 'container.created', container, { after: container });
-      return { ...container, secret: secret.token };
+    const assignment = await this.assignment(tx, command.kind, command.userId ?? null, command.groupId ?? null);
+    const deviceLimit = this.deviceLimit(command.kind, command.deviceLimit);
+    const container = await this.containers.create(tx, {
+      kind: command.kind,
+      name: command.name,
+      ...assignment,
+      deviceLimit,
+      externalId: command.externalId ?? null,
+      credentialHash: secret.hash,
+      credentialPrefix: secret.prefix,
     });
+    await this.record(tx, 'container.created', container, { after: container });
+    return { ...container, secret: secret.token };
+  }
+
+  /** The container with this externalId, read in the caller's transaction. */
+  findByExternalIdIn(tx: TenantTransaction, externalId: string): Promise<ContainerView | null> {
+    return this.containers.findByExternalId(tx, externalId);
   }
 
   list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {

@@ -80,6 +80,10 @@ export class LicensesRepository {
     return rows.map(toLicenseView);
   }
 
+  async listAllByContainer(tx: TenantTransaction, containerId: string): Promise<LicenseView[]> {
+    return (await tx.license.findMany({ where: { containerId }, orderBy: { id: 'asc' } })).map(toLicenseView);
+  }
+
   /** Every license of these containers with its product, in one query (a page of containers at once). */
   async listWithProductByContainers(containerIds: string[]): Promise<LicenseWithProductView[]> {
     if (!containerIds.length) return [];

@@ -32,32 +32,38 @@ export class LicensesService {
   ) {}
 
   async create(containerId: string, command: CreateLicenseCommand): Promise<LicenseView> {
-    const created = await this.licenses.transaction(async (tx) => {
-      const container = await this.licenses.containerFacts(tx, containerId);
-      if (!container) throw DomainError.notFound('Container', containerId);
-      const features = await this.checkFeatures(tx, command.productId, command.features ?? []);
-      const validFrom = command.validFrom ?? new Date();
-      this.checkWindow(validFrom, command.expiresAt ?? null);
-      this.checkQuantity(container, command.quantity);
-      if (command.purchaseId) {
-        await this.checkPurchase(tx, command.purchaseId, null, command.quantity, { groupId: container.groupId, productId: command.productId });
-      }
-      const license = await this.licenses.create(tx, {
-        containerId,
-        productId: command.productId,
-        purchaseId: command.purchaseId ?? null,
-        features,
-        quantity: command.quantity,
-        validFrom,
-        expiresAt: command.expiresAt ?? null,
-        externalId: command.externalId ?? null,
-        ...this.settings(command),
-      });
-      await this.seatPool.resize(tx, license.id, license.quantity);
-      await this.record(tx, 'license.created', license, { after: license });
-      return license;
-    });
+    const created = await this.licenses.transaction((tx) => this.createIn(tx, containerId, command));
     return this.announced(created);
+  }
+
+  /**
+   * create in the caller's transaction (the ERP intake applies a whole event in one). Programs
+   * waiting for updates hear of it from the outbox relay, after the caller commits.
+   */
+  async createIn(tx: TenantTransaction, containerId: string, command: CreateLicenseCommand): Promise<LicenseView> {
+    const container = await this.licenses.containerFacts(tx, containerId);
+    if (!container) throw DomainError.notFound('Container', containerId);
+    const features = await this.checkFeatures(tx, command.productId, command.features ?? []);
+    const validFrom = command.validFrom ?? new Date();
+    this.checkWindow(validFrom, command.expiresAt ?? null);
+    this.checkQuantity(container, command.quantity);
+    if (command.purchaseId) {
+      await this.checkPurchase(tx, command.purchaseId, null, command.quantity, { groupId: container.groupId, productId: command.productId });
+    }
+    const license = await this.licenses.create(tx, {
+      containerId,
+      productId: command.productId,
+      purchaseId: command.purchaseId ?? null,
+      features,
+      quantity: command.quantity,
+      validFrom,
+      expiresAt: command.expiresAt ?? null,
+      externalId: command.externalId ?? null,
+      ...this.settings(command),
+    });
+    await this.seatPool.resize(tx, license.id, license.quantity);
+    await this.record(tx, 'license.created', license, { after: license });
+    return license;
   }
 
   async get(id: string): Promise<LicenseView> {
@@ -70,53 +76,64 @@ export class LicensesService {
     return this.licenses.listByContainer(containerId, filter);
   }
 
+  /** Every license of the container, read in the caller's transaction (an ERP order's lines). */
+  listByContainerIn(tx: TenantTransaction, containerId: string): Promise<LicenseView[]> {
+    return this.licenses.listAllByContainer(tx, containerId);
+  }
+
   /** The licenses of several containers with their products, for lists of containers. */
   listWithProductByContainers(containerIds: string[]): Promise<LicenseWithProductView[]> {
     return this.licenses.listWithProductByContainers(containerIds);
   }
 
   async update(id: string, command: UpdateLicenseCommand): Promise<LicenseView> {
-    const changed = await this.licenses.transaction(async (tx) => {
-      const before = await this.licenses.lock(tx, id);
-      if (!before) throw DomainError.notFound('License', id);
-      if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
-      const change: LicenseChange = { ...this.settings(command) };
-      if (command.features !== undefined) change.features = await this.checkFeatures(tx, before.productId, command.features);
-      if (command.validFrom !== undefined || command.expiresAt !== undefined) {
-        const validFrom = command.validFrom ?? before.validFrom;
-        const expiresAt = command.expiresAt !== undefined ? command.expiresAt : before.expiresAt;
-        this.checkWindow(validFrom, expiresAt);
-        Object.assign(change, { validFrom, expiresAt });
-      }
-      if (command.quantity !== undefined && command.quantity !== before.quantity) {
-        const container = await this.licenses.containerFacts(tx, before.containerId);
-        if (!container) throw DomainError.notFound('Container', before.containerId);
-        this.checkQuantity(container, command.quantity);
-        if (before.purchaseId) await this.checkPurchase(tx, before.purchaseId, id, command.quantity, null);
-        change.quantity = command.quantity;
-      }
-      const after = await this.licenses.update(tx, id, change);
-      if (change.quantity !== undefined) await this.seatPool.resize(tx, id, after.quantity);
-      await this.record(tx, 'license.changed', after, { before, after });
-      return after;
-    });
+    const changed = await this.licenses.transaction((tx) => this.updateIn(tx, id, command));
     return this.announced(changed);
   }
 
+  /** update in the caller's transaction (see createIn). */
+  async updateIn(tx: TenantTransaction, id: string, command: UpdateLicenseCommand): Promise<LicenseView> {
+    const before = await this.licenses.lock(tx, id);
+    if (!before) throw DomainError.notFound('License', id);
+    if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
+    const change: LicenseChange = { ...this.settings(command) };
+    if (command.features !== undefined) change.features = await this.checkFeatures(tx, before.productId, command.features);
+    if (command.validFrom !== undefined || command.expiresAt !== undefined) {
+      const validFrom = command.validFrom ?? before.validFrom;
+      const expiresAt = command.expiresAt !== undefined ? command.expiresAt : before.expiresAt;
+      this.checkWindow(validFrom, expiresAt);
+      Object.assign(change, { validFrom, expiresAt });
+    }
+    if (command.quantity !== undefined && command.quantity !== before.quantity) {
+      const container = await this.licenses.containerFacts(tx, before.containerId);
+      if (!container) throw DomainError.notFound('Container', before.containerId);
+      this.checkQuantity(container, command.quantity);
+      if (before.purchaseId) await this.checkPurchase(tx, before.purchaseId, id, command.quantity, null);
+      change.quantity = command.quantity;
+    }
+    const after = await this.licenses.update(tx, id, change);
+    if (change.quantity !== undefined) await this.seatPool.resize(tx, id, after.quantity);
+    await this.record(tx, 'license.changed', after, { before, after });
+    return after;
+  }
+
   async transition(id: string, action: 'suspend' | 'resume' | 'revoke'): Promise<LicenseView> {
-    const rule = TRANSITIONS[action];
-    const moved = await this.licenses.transaction(async (tx) => {
-      const before = await this.licenses.lock(tx, id);
-      if (!before) throw DomainError.notFound('License', id);
-      if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked`, { id });
-      if (!rule.from.includes(before.status)) {
-        throw new DomainError('LICENSE_STATUS_CONFLICT', `Cannot ${action} a license that is ${before.status}`, { id, status: before.status });
-      }
-      const after = await this.licenses.setStatus(tx, id, rule.to);
-      await this.record(tx, rule.event, after, { before: { status: before.status }, after: { status: after.status, revision: after.revision } });
-      return after;
-    });
+    const moved = await this.licenses.transaction((tx) => this.transitionIn(tx, id, action));
     return this.announced(moved);
+  }
+
+  /** transition in the caller's transaction (see createIn). */
+  async transitionIn(tx: TenantTransaction, id: string, action: 'suspend' | 'resume' | 'revoke'): Promise<LicenseView> {
+    const rule = TRANSITIONS[action];
+    const before = await this.licenses.lock(tx, id);
+    if (!before) throw DomainError.notFound('License', id);
+    if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked`, { id });
+    if (!rule.from.includes(before.status)) {
+      throw new DomainError('LICENSE_STATUS_CONFLICT', `Cannot ${action} a license that is ${before.status}`, { id, status: before.status });
+    }
+    const after = await this.licenses.setStatus(tx, id, rule.to);
+    await this.record(tx, rule.event, after, { before: { status: before.status }, after: { status: after.status, revision: after.revision } });
+    return after;
   }
 
   /**

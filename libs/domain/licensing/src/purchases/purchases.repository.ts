@@ -34,6 +34,22 @@ export class PurchasesRepository {
     }
   }
 
+  /**
+   * Locks the purchase row (the lock LicensesService takes before splitting it) and reads it with
+   * the seats its licenses hold. Raw SQL because Prisma has no SELECT … FOR UPDATE.
+   */
+  async lock(tx: TenantTransaction, id: string): Promise<PurchaseView | null> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM purchases WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid FOR UPDATE`;
+    if (!rows.length) return null;
+    const [view] = await this.withAllocation(await tx.purchase.findMany({ where: { id } }), tx);
+    return view ?? null;
+  }
+
+  async setSeats(tx: TenantTransaction, id: string, seats: number, allocated: number): Promise<PurchaseView> {
+    return toView(await tx.purchase.update({ where: { id }, data: { seats } }), allocated);
+  }
+
   async groupExists(tx: TenantTransaction, id: string): Promise<boolean> {
     return (await tx.group.count({ where: { id } })) === 1;
   }
@@ -58,9 +74,9 @@ export class PurchasesRepository {
   }
 
   /** One grouped query for the whole page (no query per purchase). */
-  private async withAllocation(rows: Purchase[]): Promise<PurchaseView[]> {
+  private async withAllocation(rows: Purchase[], tx: TenantTransaction = this.db.client): Promise<PurchaseView[]> {
     if (!rows.length) return [];
-    const sums = await this.db.client.license.groupBy({
+    const sums = await tx.license.groupBy({
       by: ['purchaseId'],
       where: { purchaseId: { in: rows.map((r) => r.id) }, status: { not: 'REVOKED' } },
       _sum: { quantity: true },
