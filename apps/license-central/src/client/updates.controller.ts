@@ -1,20 +1,30 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, MessageEvent, Query, Res, Sse } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
+import { interval, map, merge, Observable } from 'rxjs';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
-import { MAX_WAIT_SECONDS, UpdateAnswer, UpdatesService } from '@leasehold/domain-updates';
+import { MAX_WAIT_SECONDS, UpdateAnswer, UpdatesService, UpdateStreamEvent } from '@leasehold/domain-updates';
 import { ClientErrors } from './client-errors';
 
-export class UpdatesQueryDto {
+/** Revisions are Postgres integers. */
+const MAX_REVISION = 2_147_483_647;
+
+/** How often a quiet stream sends a comment line, so proxies and NATs keep the connection open. */
+export const STREAM_KEEPALIVE_MS = 20_000;
+
+export class UpdatesStreamQueryDto {
   @ApiProperty({ minimum: 0, description: 'The container revision the program knows (from its last answer; 0 at first).' })
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_REVISION)
   knownRevision!: number;
+}
 
+export class UpdatesQueryDto extends UpdatesStreamQueryDto {
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: MAX_WAIT_SECONDS, description: 'Longest wait in seconds (0: answer at once).' })
   @IsOptional()
   @Type(() => Number)
@@ -28,6 +38,20 @@ class UpdateAnswerDto {
   @ApiProperty({ description: "The container's revision now (the sum of its licenses' revisions)." }) revision!: number;
   @ApiProperty({ description: 'True: fetch the license again (validate, GET /client/v1/license-file).' }) updateAvailable!: boolean;
   @ApiProperty({ enum: ['LICENSE_CHANGED', 'UPDATE_REQUESTED', 'TIMEOUT'] }) reason!: string;
+}
+
+/** An EventSource-style `Last-Event-ID` (the revision of the last event the program acted on), if it is one. */
+function lastEventRevision(header: string | undefined): number | null {
+  if (header === undefined || !/^\d{1,10}$/.test(header.trim())) return null;
+  const revision = Number(header.trim());
+  return revision <= MAX_REVISION ? revision : null;
+}
+
+/** SSE framing: the event name as `event:`, the revision as `id:` (never Nest's own counter), JSON data. */
+function toMessage(known: number, event: UpdateStreamEvent): MessageEvent {
+  if (event.event === 'ready') return { type: 'ready', id: String(known), data: { revision: event.revision } };
+  const { event: type, ...data } = event;
+  return { type, id: String(event.revision), data };
 }
 
 /** Auto-update triggers for the licensed program: docs/auto-update.md. */
@@ -55,5 +79,29 @@ export class UpdatesController {
     } finally {
       res.off('close', onClose);
     }
+  }
+
+  /**
+   * Server-sent events: `ready` once the stream listens, then `update` (data as the long-poll's
+   * answer) at once if the revision is above `knownRevision` (or `Last-Event-ID`, on reconnect),
+   * and within a second of each later license change or "update now". The stream stays open; a
+   * comment line every 20 s keeps it alive. Hanging up drops the stream's wake-up listener.
+   */
+  @Sse('stream')
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The `id` (revision) of the last event received: takes the place of `knownRevision` on reconnect.' })
+  @ApiOkResponse({
+    description:
+      'text/event-stream. `event: ready` `id: <knownRevision>` `data: {"revision":7}`; `event: update` `id: <revision>` `data: {"revision":8,"updateAvailable":true,"reason":"LICENSE_CHANGED"|"UPDATE_REQUESTED"}`.',
+  })
+  stream(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @Query() query: UpdatesStreamQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+  ): Observable<MessageEvent> {
+    const known = lastEventRevision(lastEventId) ?? query.knownRevision;
+    const events = this.updates.watch(principal.vendorId, principal.containerId, known).pipe(map((event) => toMessage(known, event)));
+    const keepAlive = interval(STREAM_KEEPALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keepalive' })));
+    return merge(events, keepAlive);
   }
 }

@@ -1,10 +1,81 @@
+import { get as httpGet, IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { UpdateSignal } from '@leasehold/domain-updates';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 import { expectError } from '../testing/error-envelope';
 import { createPersonalContainer, createProduct, dbOf, ProductFixture } from '../testing/licensing-fixtures';
+
+interface StreamEvent {
+  type: string;
+  id: string | null;
+  data: unknown;
+  at: number;
+}
+
+/**
+ * GET /client/v1/updates/stream read with Node's http client: the events as they arrive, parsed
+ * from the text/event-stream framing (comment lines and the blank line after the headers skipped).
+ */
+function openStream(app: INestApplication, path: string, headers: Record<string, string>) {
+  const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+  const events: StreamEvent[] = [];
+  const waiting: (() => void)[] = [];
+  let buffer = '';
+  const req = httpGet({ host: '127.0.0.1', port, path, headers: { Accept: 'text/event-stream', ...headers } });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', reject);
+  });
+  void response.then((res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event: StreamEvent = { type: 'message', id: null, data: undefined, at: Date.now() };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) event.type = line.slice(7);
+          else if (line.startsWith('id: ')) event.id = line.slice(4);
+          else if (line.startsWith('data: ')) event.data = JSON.parse(line.slice(6));
+        }
+        if (event.data !== undefined) events.push(event);
+      }
+      waiting.splice(0).forEach((wake) => wake());
+    });
+  });
+  let read = 0;
+  /** The next event not yet taken; fails after `timeoutMs`. */
+  async function next(timeoutMs = 2000): Promise<StreamEvent> {
+    const deadline = Date.now() + timeoutMs;
+    while (read >= events.length) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no stream event within ${timeoutMs} ms (got ${JSON.stringify(events)})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return events[read++];
+  }
+  return { response, events, next, close: () => req.destroy() };
+}
+
+async function eventually(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('auto-update triggers (GET /client/v1/updates long-poll, woken through Redis pub/sub)', () => {
   let app: INestApplication;
@@ -82,5 +153,70 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
     const globex = await createVendor(app, 'Globex');
     expectError(await http().post(`/v1/containers/${c.containerId}/update-now`).set(globex.auth), 404, 'NOT_FOUND');
+  });
+
+  describe('server-sent events (GET /client/v1/updates/stream)', () => {
+    const streamPath = (knownRevision: number | string) => `/client/v1/updates/stream?knownRevision=${knownRevision}`;
+
+    it('sends ready, then an update within a second of a license change and of "update now"; hanging up drops the listener', async () => {
+      const c = await containerWithLicense();
+      const signal = app.get(UpdateSignal);
+      const stream = openStream(app, streamPath(1), c.device);
+      const res = await stream.response;
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/event-stream');
+      try {
+        expect(await stream.next()).toMatchObject({ type: 'ready', id: '1', data: { revision: 1 } });
+        expect(signal.listenerCount(acme.vendor.id, c.containerId)).toBe(1);
+
+        const changedAt = Date.now();
+        await http().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ features: ['print'] }).expect(200);
+        const changed = await stream.next();
+        expect(changed).toMatchObject({ type: 'update', id: '2', data: { revision: 2, updateAvailable: true, reason: 'LICENSE_CHANGED' } });
+        expect(changed.at - changedAt).toBeLessThan(1000);
+
+        const requestedAt = Date.now();
+        await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
+        const requested = await stream.next();
+        expect(requested).toMatchObject({ type: 'update', id: '2', data: { revision: 2, updateAvailable: true, reason: 'UPDATE_REQUESTED' } });
+        expect(requested.at - requestedAt).toBeLessThan(1000);
+
+        // the worker's relay announces the same change again: the revision did not move, no event
+        await signal.announce({ vendorId: acme.vendor.id, containerId: c.containerId, reason: 'LICENSE_CHANGED' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(stream.events).toHaveLength(3);
+      } finally {
+        stream.close();
+      }
+      await eventually(() => signal.listenerCount(acme.vendor.id, c.containerId) === 0, 2000);
+    });
+
+    it('an update at once when the revision is above knownRevision; Last-Event-ID takes its place on reconnect', async () => {
+      const c = await containerWithLicense();
+      const behind = openStream(app, streamPath(0), c.device);
+      try {
+        expect(await behind.next()).toMatchObject({ type: 'ready', id: '0', data: { revision: 1 } });
+        expect(await behind.next()).toMatchObject({ type: 'update', id: '1', data: { revision: 1, updateAvailable: true, reason: 'LICENSE_CHANGED' } });
+      } finally {
+        behind.close();
+      }
+      const resumed = openStream(app, streamPath(0), { ...c.device, 'Last-Event-ID': '1' });
+      try {
+        expect(await resumed.next()).toMatchObject({ type: 'ready', id: '1', data: { revision: 1 } });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(resumed.events).toHaveLength(1);
+      } finally {
+        resumed.close();
+      }
+    });
+
+    it('refuses a bad knownRevision (400) or missing credentials (401) with an ordinary error answer', async () => {
+      const c = await containerWithLicense();
+      for (const query of ['knownRevision=-1', 'knownRevision=1.5', 'knownRevision=x', '', 'knownRevision=1&wait=5']) {
+        expectError(await http().get(`/client/v1/updates/stream?${query}`).set(c.device), 400, 'VALIDATION_FAILED');
+      }
+      expectError(await http().get(streamPath(1)), 401, 'UNAUTHENTICATED');
+      expect(app.get(UpdateSignal).listenerCount(acme.vendor.id, c.containerId)).toBe(0);
+    });
   });
 });

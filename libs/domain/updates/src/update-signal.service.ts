@@ -75,6 +75,11 @@ export class UpdateSignal implements OnModuleDestroy {
     return stop;
   }
 
+  /** How many waiters of this process listen for the container (ops and tests: a closed stream leaves none). */
+  listenerCount(vendorId: string, containerId: string): number {
+    return this.listeners.get(`${vendorId}:${containerId}`)?.size ?? 0;
+  }
+
   private ensureSubscribed(): Promise<void> {
     if (!this.subscribed) {
       const subscriber = this.redis.duplicate();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
 import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { UpdateReason, UpdateSignal } from './update-signal.service';
@@ -19,6 +20,15 @@ export interface UpdateAnswer {
   /** Why the answer came: the revision moved, an admin asked for an update now, or the wait ended. */
   reason: UpdateReason | 'TIMEOUT';
 }
+
+/**
+ * What a stream (GET /client/v1/updates/stream) tells the program: `ready` once it listens (with
+ * the revision then), `update` each time the revision moves above the last one told or an admin
+ * presses "update now".
+ */
+export type UpdateStreamEvent =
+  | { event: 'ready'; revision: number }
+  | { event: 'update'; revision: number; updateAvailable: true; reason: UpdateReason };
 
 @Injectable()
 export class UpdatesService {
@@ -68,6 +78,49 @@ export class UpdatesService {
       cancelled?.removeEventListener('abort', onCancel);
       stop();
     }
+  }
+
+  /**
+   * The stream form of `waitForUpdate`: listens (Redis wake-ups) before it reads the revision, then
+   * emits `ready`, then an `update` at once if the revision is above `knownRevision` and after each
+   * later change or "update now", until unsubscribed (the client hung up), which drops the
+   * listener. Runs as `vendorId` whatever context subscribes. A container that disappears ends
+   * the stream with NOT_FOUND.
+   */
+  watch(vendorId: string, containerId: string, knownRevision: number): Observable<UpdateStreamEvent> {
+    return new Observable<UpdateStreamEvent>((subscriber) => {
+      const wakeUps = new WakeUps();
+      const emit = (event: UpdateStreamEvent) => {
+        if (!subscriber.closed) subscriber.next(event);
+      };
+      this.tenant
+        .run(vendorId, async () => {
+          const stop = await this.signal.listen(vendorId, containerId, (notice) => wakeUps.push(notice.reason));
+          try {
+            if (subscriber.closed) return;
+            let known = knownRevision;
+            let revision = await this.revision(containerId);
+            emit({ event: 'ready', revision });
+            let reason: WakeReason = 'LICENSE_CHANGED';
+            for (;;) {
+              if (reason === 'UPDATE_REQUESTED' || revision > known) {
+                emit({ event: 'update', revision, updateAvailable: true, reason: reason === 'UPDATE_REQUESTED' ? reason : 'LICENSE_CHANGED' });
+                known = Math.max(known, revision);
+              }
+              // 'TIMEOUT' here means the subscriber is gone (pushed by the teardown below).
+              reason = await wakeUps.next();
+              if (reason === 'TIMEOUT' || subscriber.closed) return;
+              revision = await this.revision(containerId);
+            }
+          } finally {
+            stop();
+          }
+        })
+        .catch((error: unknown) => {
+          if (!subscriber.closed) subscriber.error(error);
+        });
+      return () => wakeUps.push('TIMEOUT');
+    });
   }
 }
 
