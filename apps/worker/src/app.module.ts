@@ -13,6 +13,7 @@ import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
 import { RenewalsModule } from '@leasehold/domain-renewals';
 import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integrations';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
@@ -51,6 +52,8 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     SeatsModule,
     IntegrationsModule,
     ErpProcessingModule,
+    // LicenseUpdateAnnouncer: the relay wakes programs waiting on a container for every license.* event.
+    UpdatesModule,
   ],
   providers: [
     RenewalsProcessor,
