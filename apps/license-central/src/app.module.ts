@@ -40,9 +40,11 @@ import { SessionsController } from './vendor/sessions.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
 import { UsageController } from './vendor/usage.controller';
+import { WebhooksModule } from '@leasehold/domain-webhooks';
+import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,
@@ -67,6 +69,8 @@ import { UsageController } from './vendor/usage.controller';
     SeatsController,
     SessionsController,
     UsageController,
+    WebhookEndpointsController,
+    WebhookDeliveriesController,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })

@@ -144,6 +144,16 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     if (lease.status !== 201 || typeof lease.body?.leaseId !== 'string') throw new Error(`tenant fixture "leaseId" could not be created: ${lease.status} ${lease.text}`);
     return lease.body.leaseId as string;
   },
+
+  endpointId: async (ctx) =>
+    created(await ctx.http().post('/v1/webhook-endpoints').set(ctx.auth).send({ url: 'https://hooks.example.com/isolated', eventTypes: ['*'] }), 'endpointId'),
+
+  // A delivery made through the API: a test event (ping) to the vendor's endpoint (202, not 201).
+  deliveryId: async (ctx) => {
+    const res = await ctx.http().post(`/v1/webhook-endpoints/${await ctx.id('endpointId')}/ping`).set(ctx.auth);
+    if (res.status !== 202 || typeof res.body?.id !== 'string') throw new Error(`tenant fixture "deliveryId" could not be created: ${res.status} ${res.text}`);
+    return res.body.id as string;
+  },
 };
 
 export const REQUEST_BODIES: Record<string, BodySample> = {
@@ -179,6 +189,11 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/purchases': async (ctx) => ({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 3 }),
   'POST /v1/devices/{deviceId}/deactivate': NO_BODY,
   'POST /v1/sessions/{leaseId}/stop': NO_BODY,
+  'POST /v1/webhook-endpoints': () => ({ url: 'https://hooks.example.com/leasehold', eventTypes: ['*'] }),
+  'PATCH /v1/webhook-endpoints/{endpointId}': () => ({ description: 'changed by another vendor', status: 'DISABLED', eventTypes: ['license.created'] }),
+  'POST /v1/webhook-endpoints/{endpointId}/rotate-secret': NO_BODY,
+  'POST /v1/webhook-endpoints/{endpointId}/ping': NO_BODY,
+  'POST /v1/webhook-deliveries/{deliveryId}/redeliver': NO_BODY,
 };
 
 export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {
