@@ -2,6 +2,36 @@ import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
 
+/** License changes that devices must learn of: each also announces `container.updated`. */
+const LICENSE_CHANGES: ReadonlySet<string> = new Set([
+  'license.created',
+  'license.changed',
+  'license.renewed',
+  'license.expired',
+  'license.suspended',
+  'license.resumed',
+  'license.revoked',
+]);
+
+/**
+ * Every change of a license is a change of the container that holds it: subscribers of
+ * `container.updated` (vendor webhooks, update fan-out) hear of all of them, whichever service
+ * made the change, in the same transaction.
+ */
+export function withDerivedEvents(events: DomainEventInput[]): DomainEventInput[] {
+  return events.flatMap((event) => {
+    const containerId = event.payload['containerId'];
+    if (!LICENSE_CHANGES.has(event.type) || typeof containerId !== 'string') return [event];
+    const derived: DomainEventInput = {
+      type: 'container.updated',
+      aggregateType: 'container',
+      aggregateId: containerId,
+      payload: { containerId, licenseId: event.aggregateId, cause: event.type, ...(event.payload['revision'] !== undefined ? { revision: event.payload['revision'] } : {}) },
+    };
+    return [event, derived];
+  });
+}
+
 /**
  * The outbox. `append` must be called with the transaction that makes the change, so an event
  * exists if and only if its change committed.
@@ -17,7 +47,7 @@ export class OutboxRepository {
     if (!events.length) return;
     const vendorId = this.db.vendorId;
     await tx.domainEvent.createMany({
-      data: events.map((e) => ({ ...e, payload: e.payload as Prisma.InputJsonValue, vendorId })),
+      data: withDerivedEvents(events).map((e) => ({ ...e, payload: e.payload as Prisma.InputJsonValue, vendorId })),
     });
   }
 
