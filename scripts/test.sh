@@ -11,6 +11,12 @@ echo "Type-checking..."
 npx tsc -p tsconfig.json || { echo "0 passed, 1 failed"; echo "Type check failed." >&2; exit 1; }
 
 mkdir -p tmp
+echo "Linting (module boundaries, floating promises)..."
+if ! npx nx run-many -t lint --output-style=static > tmp/lint.log 2>&1; then
+  grep -E "error|✖" tmp/lint.log | head -40
+  echo "0 passed, 1 failed"; echo "Lint failed: see tmp/lint.log." >&2; exit 1
+fi
+
 results=tmp/jest-results.json
 rm -f "$results"
 npx jest --json --outputFile="$results" "$@"
