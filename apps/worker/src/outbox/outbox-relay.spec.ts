@@ -71,7 +71,7 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
     await server?.stop();
   });
 
-  async function append(count: number, type: typeof SUBSCRIBED_TYPE | 'license.created' = SUBSCRIBED_TYPE): Promise<string[]> {
+  async function append(count: number, type: typeof SUBSCRIBED_TYPE | 'seat.released' = SUBSCRIBED_TYPE): Promise<string[]> {
     const ids = Array.from({ length: count }, () => randomUUID());
     await producer.get(TenantContext).run(vendor.vendor.id, () =>
       producer.get(TenantPrisma).client.$transaction((tx) =>
@@ -100,7 +100,7 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
 
     // The worker goes away again (Redis connections closed with it): new events wait, then flow.
     await workers.pop()!.close();
-    const later = await append(2, 'license.created');
+    const later = await append(2, 'seat.released');
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(await unpublished(later)).toBe(2);
     workers.push(await startWorker());

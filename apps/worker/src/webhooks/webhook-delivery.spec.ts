@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
@@ -11,10 +12,12 @@ import {
   WebhookEndpointWithSecret,
   WebhookEventSelector,
 } from '@leasehold/domain-webhooks';
-import { createVendor, TestVendor, uniqueCode } from '@leasehold/testing';
+import { createVendor, TestVendor } from '@leasehold/testing';
 import { AppModule } from '../app.module';
 import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
 
+// Event types here are ones no in-process subscriber of the worker handles, so the test's made-up
+// payloads cannot trip a colleague's subscriber (which would rightly hold the event back).
 // The whole path on real Postgres, Redis and BullMQ: an event appended to the outbox is relayed by
 // the worker's scheduler, delivered to a local HTTP server, signed, retried on the (shortened)
 // schedule, given up, and the endpoint disabled when it keeps failing.
@@ -52,9 +55,9 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
 
   /** Appends an event as a domain service would (in its own transaction); returns its id. */
   async function appendEvent(vendor: TestVendor, type: DomainEventType, data: Record<string, unknown> = {}): Promise<string> {
-    const aggregateId = uniqueCode('agg');
+    const aggregateId = randomUUID();
     await asVendor(vendor, () =>
-      app.get(TenantPrisma).client.$transaction((tx) => app.get(OutboxRepository).append(tx, { type, aggregateType: 'license', aggregateId, payload: data })),
+      app.get(TenantPrisma).client.$transaction((tx) => app.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data })),
     );
     const event = await prisma.domainEvent.findFirstOrThrow({ where: { aggregateId } });
     return event.id;
@@ -69,16 +72,16 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
 
   it('delivers a subscribed event once, signed so that the documented verifier accepts it, and marks the event published', async () => {
     const vendor = await createVendor(app);
-    const subscribed = await createEndpoint(vendor, '/signed', ['license.created']);
+    const subscribed = await createEndpoint(vendor, '/signed', ['seat.checked_out']);
     const other = await createEndpoint(vendor, '/other-type', ['device.activated']);
-    const eventId = await appendEvent(vendor, 'license.created', { licenseId: 'L-1', quantity: 3 });
+    const eventId = await appendEvent(vendor, 'seat.checked_out', { licenseId: 'L-1', quantity: 3 });
 
     const done = await settled(subscribed.id, eventId);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, lastStatusCode: 200 });
     const [received] = server.forPath('/signed');
     expect(JSON.parse(received.rawBody)).toEqual({
       id: eventId,
-      type: 'license.created',
+      type: 'seat.checked_out',
       createdAt: expect.any(String),
       vendorId: vendor.vendor.id,
       data: { licenseId: 'L-1', quantity: 3 },
@@ -109,7 +112,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     server.respond = (_path, n) => (n <= 3 ? { status: 503, body: `down ${n}` } : { status: 204 });
     const vendor = await createVendor(app);
     const endpoint = await createEndpoint(vendor, '/flaky', ['*']);
-    const eventId = await appendEvent(vendor, 'license.changed');
+    const eventId = await appendEvent(vendor, 'seat.released');
 
     const done = await settled(endpoint.id, eventId);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 4, lastStatusCode: 204 });
@@ -139,8 +142,8 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     policy.retryDelaysMs = [100, 200];
     server.respond = () => ({ status: 500, body: 'x'.repeat(500) });
     const vendor = await createVendor(app);
-    const endpoint = await createEndpoint(vendor, '/always-500', ['license.revoked']);
-    const eventId = await appendEvent(vendor, 'license.revoked');
+    const endpoint = await createEndpoint(vendor, '/always-500', ['seat.returned']);
+    const eventId = await appendEvent(vendor, 'seat.returned');
 
     const done = await settled(endpoint.id, eventId);
     expect(done).toMatchObject({ status: 'FAILED', attempts: 3, nextAttemptAt: null, lastStatusCode: 500 });
@@ -167,10 +170,10 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     policy.disableAfterConsecutiveFailures = 2;
     server.respond = (path) => (path === '/broken' ? { status: 500 } : { status: 200 });
     const vendor = await createVendor(app);
-    const broken = await createEndpoint(vendor, '/broken', ['license.created']);
+    const broken = await createEndpoint(vendor, '/broken', ['seat.borrowed']);
     const watcher = await createEndpoint(vendor, '/watcher', ['webhook_endpoint.disabled']);
-    const first = await appendEvent(vendor, 'license.created');
-    const second = await appendEvent(vendor, 'license.created');
+    const first = await appendEvent(vendor, 'seat.borrowed');
+    const second = await appendEvent(vendor, 'seat.borrowed');
     await settled(broken.id, first);
     await settled(broken.id, second);
 
@@ -186,7 +189,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     const notice = await eventually(() => server.forPath('/watcher')[0]);
     expect(JSON.parse(notice.rawBody)).toMatchObject({ type: 'webhook_endpoint.disabled', data: { endpointId: broken.id } });
 
-    const third = await appendEvent(vendor, 'license.created');
+    const third = await appendEvent(vendor, 'seat.borrowed');
     await eventually(async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: third } })).publishedAt);
     expect(await delivery(broken.id, third)).toBeNull();
     expect(server.forPath('/broken')).toHaveLength(4);
@@ -195,7 +198,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     server.respond = () => ({ status: 200 });
     const enabled = await asVendor(vendor, () => app.get(WebhookEndpointsService).update(broken.id, { status: 'ACTIVE' }));
     expect(enabled).toMatchObject({ status: 'ACTIVE', consecutiveFailures: 0, failingSince: null, disabledAt: null });
-    const fourth = await appendEvent(vendor, 'license.created');
+    const fourth = await appendEvent(vendor, 'seat.borrowed');
     expect(await settled(broken.id, fourth)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
@@ -205,7 +208,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     const vendor = await createVendor(app);
     const endpoint = await createEndpoint(vendor, '/failing-for-a-day', ['*']);
     await prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { failingSince: new Date(Date.now() - 25 * HOUR) } });
-    const eventId = await appendEvent(vendor, 'license.expired');
+    const eventId = await appendEvent(vendor, 'group.created');
 
     const disabled = await eventually(async () => {
       const e = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
@@ -218,9 +221,9 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
 
   it('redelivers a delivery on request, and sends a test event to one endpoint only', async () => {
     const vendor = await createVendor(app);
-    const endpoint = await createEndpoint(vendor, '/redeliver', ['license.suspended']);
+    const endpoint = await createEndpoint(vendor, '/redeliver', ['device.deactivated']);
     const bystander = await createEndpoint(vendor, '/bystander', ['*']);
-    const eventId = await appendEvent(vendor, 'license.suspended');
+    const eventId = await appendEvent(vendor, 'device.deactivated');
     const first = await settled(endpoint.id, eventId);
     await settled(bystander.id, eventId);
 
