@@ -171,7 +171,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     server.respond = (path) => (path === '/broken' ? { status: 500 } : { status: 200 });
     const vendor = await createVendor(app);
     const broken = await createEndpoint(vendor, '/broken', ['seat.borrowed']);
-    const watcher = await createEndpoint(vendor, '/watcher', ['webhook_endpoint.disabled']);
+    await createEndpoint(vendor, '/watcher', ['webhook_endpoint.disabled']);
     const first = await appendEvent(vendor, 'seat.borrowed');
     const second = await appendEvent(vendor, 'seat.borrowed');
     await settled(broken.id, first);

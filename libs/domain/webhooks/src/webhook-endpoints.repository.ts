@@ -87,8 +87,8 @@ export class WebhookEndpointsRepository {
       data: { ...data, ...reenable, ...disable },
     });
     if (!count && data.status) {
-      const { status: _unchanged, ...rest } = data;
-      await tx.webhookEndpoint.updateMany({ where: { id }, data: rest });
+      // Already in that status: apply the other fields alone.
+      await tx.webhookEndpoint.updateMany({ where: { id }, data: { ...data, status: undefined } });
     }
     return this.find(id, tx);
   }
@@ -110,6 +110,11 @@ export class WebhookEndpointsRepository {
   async findDelivery(id: string): Promise<WebhookDeliveryDetail | null> {
     const row = await this.db.client.webhookDelivery.findUnique({ where: { id }, include: { attemptsLog: { orderBy: { number: 'asc' } } } });
     return row ? { ...toDeliveryView(row), attemptLog: row.attemptsLog.map(toAttemptView) } : null;
+  }
+
+  async findDeliverySummary(id: string): Promise<WebhookDeliveryView | null> {
+    const row = await this.db.client.webhookDelivery.findUnique({ where: { id } });
+    return row ? toDeliveryView(row) : null;
   }
 
   async deliveryEndpointStatus(id: string): Promise<WebhookEndpointStatus | null> {

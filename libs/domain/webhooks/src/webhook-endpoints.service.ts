@@ -134,8 +134,9 @@ export class WebhookEndpointsService {
       }
       await this.audit.record(tx, { action: 'webhook_delivery.redelivered', entityType: 'webhook_delivery', entityId: id });
     });
-    const { attemptLog: _log, ...view } = await this.getDelivery(id);
-    return view;
+    const delivery = await this.endpoints.findDeliverySummary(id);
+    if (!delivery) throw DomainError.notFound('Webhook delivery', id);
+    return delivery;
   }
 
   /** Sends a `webhook_endpoint.ping` event to this endpoint only. */
