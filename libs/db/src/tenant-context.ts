@@ -59,4 +59,12 @@ export class TenantContext {
       return await fn();
     });
   }
+
+  /** Runs `fn` outside any tenant as `actor` (the operator's command line). */
+  runAs<T>(actor: Actor, fn: () => PromiseLike<T>): Promise<T> {
+    return this.cls.run(async () => {
+      this.cls.set(ACTOR, actor);
+      return await fn();
+    });
+  }
 }
