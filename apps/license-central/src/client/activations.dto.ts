@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { KnownRevisionProperty } from './known-revision.property';
 
 // A fingerprint is whatever stable id the program derives from the machine (e.g. a hash of
 // hardware ids); printable ASCII without spaces so it survives a URL path.
@@ -46,17 +47,7 @@ export class ValidateDto extends FingerprintDto {
   @Length(1, 128)
   nonce?: string;
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    example: 7,
-    nullable: true,
-    type: Number,
-    description: 'The container revision the program knows (the `revision` of its last answer): `updateAvailable` is true when the current one differs. Absent or null: not known.',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(2_147_483_647)
+  @KnownRevisionProperty()
   knownRevision?: number | null;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsDate, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { KnownRevisionProperty } from './known-revision.property';
 
 // The same fingerprint rule as activations (printable ASCII, no spaces, 8–256 characters).
 const FINGERPRINT = /^[\x21-\x7e]+$/;
@@ -45,17 +46,7 @@ export class BorrowDto {
 }
 
 export class HeartbeatDto {
-  @ApiPropertyOptional({
-    minimum: 0,
-    example: 7,
-    nullable: true,
-    type: Number,
-    description: 'The container revision the program knows (the `revision` of its last answer): `updateAvailable` is true when the current one differs. Absent or null: not known.',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(2_147_483_647)
+  @KnownRevisionProperty()
   knownRevision?: number | null;
 }
 

@@ -1,17 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
-import { DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
+import { DOMAIN_EVENT_TYPES, DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
 
 /** License changes that devices must learn of: each also announces `container.updated`. */
-const LICENSE_CHANGES: ReadonlySet<string> = new Set([
-  'license.created',
-  'license.changed',
-  'license.renewed',
-  'license.expired',
-  'license.suspended',
-  'license.resumed',
-  'license.revoked',
-]);
+const LICENSE_CHANGES: ReadonlySet<string> = new Set(DOMAIN_EVENT_TYPES.filter((type) => type.startsWith('license.')));
 
 /**
  * Every change of a license is a change of the container that holds it: subscribers of
