@@ -2,10 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
-import { expectError } from './testing/error-envelope';
 
 // Who may call what: vendor routes take a vendor API key, operator routes the operator token, and
 // every refusal names its reason with a stable code in the error envelope.

@@ -1,41 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
-import { configureHttpApp } from '@leasehold/http';
-import { createTestApp } from '@leasehold/testing';
+import { createTestApp, createTestAppWithEnv, expectError, expectNoInternals } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
-import { expectError, expectNoInternals } from './testing/error-envelope';
 
 // Probes for the orchestrator, and the HTTP basics every answer shares: unknown routes 404 in
 // the error envelope, and the caller's X-Request-Id is echoed so a request can be traced.
-
-/**
- * Boots license-central as createTestApp does, but with some environment variables changed.
- * `@nestjs/config` validates the environment once, when the config module is first loaded, so
- * changing process.env here would not reach the app (and loading the app's modules a second time
- * would load a second Prisma engine into this process). Instead the changed environment goes
- * through the same validation (`loadConfig`) and the app's ConfigService is replaced by one that
- * answers from the result.
- */
-async function bootWithEnv(env: Record<string, string>): Promise<INestApplication> {
-  const values = loadConfig({ ...process.env, ...env });
-  class ChangedConfigService extends ConfigService {
-    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
-      return values[key];
-    }
-  }
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(ConfigService)
-    .useValue(new ChangedConfigService(undefined as never))
-    .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureHttpApp(app, LICENSE_CENTRAL_API);
-  await app.init();
-  expect(app.get(ConfigService).get('REDIS_URL')).toBe(values.REDIS_URL);
-  return app;
-}
 
 describe('health and HTTP basics (license-central)', () => {
   let app: INestApplication;
@@ -102,7 +72,7 @@ describe('health and HTTP basics (license-central)', () => {
 
     beforeAll(async () => {
       // Port 1 is closed: connections are refused at once.
-      broken = await bootWithEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+      broken = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: 'redis://127.0.0.1:1' });
     });
     afterAll(() => broken?.close());
 

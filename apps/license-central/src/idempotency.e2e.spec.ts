@@ -3,15 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { IdempotencyService } from '@leasehold/http';
-import {
-  createTestApp,
-  createVendor,
-  TestVendor,
-  uniqueCode,
-} from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
-import { expectError } from './testing/error-envelope';
 
 describe('Idempotency-Key on vendor POST routes', () => {
   let app: INestApplication;

@@ -1,46 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
-import { configureHttpApp } from '@leasehold/http';
-import { createTestApp } from '@leasehold/testing';
+import { createTestApp, createTestAppWithEnv, expectError } from '@leasehold/testing';
 import { PORTAL_API } from './api-info';
 import { AppModule } from './app.module';
 
 // Probes for the orchestrator, and the HTTP basics every portal answer shares: unknown routes 404
 // in the error envelope, and the caller's X-Request-Id is echoed so a request can be traced.
-
-/** The shared error envelope with the given status and code, and nothing internal in it. */
-function expectError(res: request.Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code, text: res.text }).toEqual({ status, code, text: res.text });
-  expect(Object.keys(res.body).sort()).toEqual(['error', 'requestId']);
-  expect(res.body.error.message).toEqual(expect.any(String));
-  expect(res.body.requestId).toBe(res.headers['x-request-id']);
-  expect(res.text).not.toMatch(/\bstack\b|node_modules|\.(ts|js):\d+/i);
-}
-
-/**
- * Boots the portal as createTestApp does, with some environment variables changed. The environment
- * is validated once, when the config module is first loaded, so the changed variables go through
- * the same validation (`loadConfig`) and replace the app's ConfigService.
- */
-async function bootWithEnv(env: Record<string, string>): Promise<INestApplication> {
-  const values = loadConfig({ ...process.env, ...env });
-  class ChangedConfigService extends ConfigService {
-    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
-      return values[key];
-    }
-  }
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(ConfigService)
-    .useValue(new ChangedConfigService(undefined as never))
-    .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureHttpApp(app, PORTAL_API);
-  await app.init();
-  expect(app.get(ConfigService).get('REDIS_URL')).toBe(values.REDIS_URL);
-  return app;
-}
 
 describe('health and HTTP basics (portal)', () => {
   let app: INestApplication;
@@ -92,7 +57,7 @@ describe('health and HTTP basics (portal)', () => {
 
     beforeAll(async () => {
       // Port 1 is closed: connections are refused at once.
-      broken = await bootWithEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+      broken = await createTestAppWithEnv(AppModule, PORTAL_API, { REDIS_URL: 'redis://127.0.0.1:1' });
     });
     afterAll(() => broken?.close());
 

@@ -1,5 +1,6 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
 import { ApiInfo, configureHttpApp } from '@leasehold/http';
 
 /**
@@ -9,6 +10,28 @@ import { ApiInfo, configureHttpApp } from '@leasehold/http';
  */
 export async function createTestApp(appModule: Type<unknown>, info: ApiInfo): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [appModule] }).compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
+  configureHttpApp(app, info);
+  await app.init();
+  return app;
+}
+
+/**
+ * Like createTestApp, with some environment variables changed. The environment is validated once,
+ * when the config module is first loaded, so the changed values go through the same validation
+ * (`loadConfig`) and replace the app's ConfigService.
+ */
+export async function createTestAppWithEnv(appModule: Type<unknown>, info: ApiInfo, env: Record<string, string>): Promise<INestApplication> {
+  const values = loadConfig({ ...process.env, ...env });
+  class ChangedConfigService extends ConfigService {
+    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
+      return values[key];
+    }
+  }
+  const moduleRef = await Test.createTestingModule({ imports: [appModule] })
+    .overrideProvider(ConfigService)
+    .useValue(new ChangedConfigService(undefined as never))
+    .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
   configureHttpApp(app, info);
   await app.init();

@@ -2,10 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { DevicesService } from '@leasehold/domain-licensing';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('device activation (client API)', () => {

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { verifyLicenseFile } from '@leasehold/license-file';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('signed license files (GET /client/v1/license-file), verified offline with @leasehold/license-file', () => {

@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { UpdateSignal } from '@leasehold/domain-updates';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 import { createPersonalContainer, createProduct, dbOf, ProductFixture } from '../testing/licensing-fixtures';
 
 interface StreamEvent {

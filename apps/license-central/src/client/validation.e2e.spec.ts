@@ -3,10 +3,9 @@ import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { LicensingService, ValidationService } from '@leasehold/domain-licensing';
 import { openEnvelope } from '@leasehold/license-file';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('validation (client API): codes, signed answers', () => {

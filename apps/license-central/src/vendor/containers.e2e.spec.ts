@@ -2,10 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { LicensingService } from '@leasehold/domain-licensing';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, insertUser, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('containers, licenses and purchases (vendor API)', () => {

@@ -4,10 +4,9 @@ import { ConfigService } from '@leasehold/config';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { decryptPrivateKey, SigningKeysService } from '@leasehold/domain-signing';
 import { openEnvelope } from '@leasehold/license-file';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { expectError } from '../testing/error-envelope';
 
 describe('signing keys', () => {
   let app: INestApplication;
