@@ -23,7 +23,9 @@ const DEVICES = 1_000;
 const children: ChildProcess[] = [];
 
 function startApp(port: number): ChildProcess {
-  const child = spawn(process.execPath, ['dist/apps/license-central/main.js'], {
+  // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/license-central/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
