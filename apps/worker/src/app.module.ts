@@ -14,6 +14,7 @@ import { RedisModule } from '@leasehold/redis';
 import { RenewalsModule } from '@leasehold/domain-renewals';
 import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integrations';
 import { UpdatesModule } from '@leasehold/domain-updates';
+import { WorkerDrain } from './worker-drain';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
@@ -56,6 +57,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     UpdatesModule,
   ],
   providers: [
+    WorkerDrain,
     RenewalsProcessor,
     RenewalsSchedule,
     RenewalRescheduleSubscriber,

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { ConfigService } from '@leasehold/config';
 import { PrismaClient } from './generated/prisma/client';
@@ -9,7 +9,7 @@ import { PrismaClient } from './generated/prisma/client';
  * repository goes through `TenantPrisma`.
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: ConfigService) {
     super({
       adapter: new PrismaPg({
@@ -19,7 +19,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Disconnects last: in the application-shutdown phase, after HTTP has closed and the worker has
+   * drained its running jobs in the module-destroy phase (apps/worker WorkerDrain), which still
+   * need the database.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ConfigService } from '@leasehold/config';
 
@@ -7,7 +7,7 @@ import { ConfigService } from '@leasehold/config';
  * connections from the same URL (see @leasehold/queues). Losing Redis loses no license data.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
   private readonly prefix: string;
 
@@ -30,7 +30,8 @@ export class RedisService implements OnModuleDestroy {
     return this.client.duplicate();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last, like the database: running jobs may still need Redis while the worker drains. */
+  async onApplicationShutdown(): Promise<void> {
     if (this.client.status !== 'end') await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -19,7 +19,7 @@ describe('LoginThrottle (Redis)', () => {
     const config = { get: (key: string) => limits[key] ?? real.get(key as never) } as unknown as ConfigService;
     throttle = new LoginThrottle(redis, config);
   });
-  afterAll(() => redis.onModuleDestroy());
+  afterAll(() => redis.onApplicationShutdown());
 
   const refused = async (account: string, ip: string) => {
     const error = await throttle.assertAllowed(account, ip).then(() => null, (e: unknown) => e);
