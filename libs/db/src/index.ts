@@ -7,3 +7,4 @@ export * from './tenant-prisma';
 export * from './tenant-scope.extension';
 // Model types (Vendor, ApiKey, …) and enums for repositories; services use their own view types.
 export * from './generated/prisma/client';
+export * from './cursor-page';

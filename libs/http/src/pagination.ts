@@ -33,14 +33,6 @@ export function toPage<T extends { id: string }, R>(rows: T[], limit: number, ma
   return { data: slice.map(map), nextCursor: hasMore ? slice[slice.length - 1].id : null };
 }
 
-export function pageArgs(query: { limit: number; cursor?: string }) {
-  return {
-    take: query.limit + 1,
-    ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
-    orderBy: { id: 'asc' as const },
-  };
-}
-
 export class PageMetaDto {
   @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` to get the next page; null on the last page.' })
   nextCursor!: string | null;

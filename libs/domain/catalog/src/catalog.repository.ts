@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { FeatureFilter, FeatureKind, FeatureView, ProductFilter, ProductView } from './catalog.types';
 
@@ -23,10 +23,6 @@ const toFeature = (f: Feature): FeatureView => ({
   updatedAt: f.updatedAt,
 });
 
-function page(cursor?: string) {
-  return { ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } };
-}
-
 function searchWhere(search?: string) {
   return search
     ? { OR: [{ code: { contains: search, mode: 'insensitive' as const } }, { name: { contains: search, mode: 'insensitive' as const } }] }
@@ -44,7 +40,7 @@ export class CatalogRepository {
   }
 
   async listProducts(filter: ProductFilter): Promise<ProductView[]> {
-    const rows = await this.db.client.product.findMany({ where: searchWhere(filter.search), take: filter.take, ...page(filter.cursor) });
+    const rows = await this.db.client.product.findMany({ where: searchWhere(filter.search), take: filter.take, ...afterCursor(filter.cursor) });
     return rows.map(toProduct);
   }
 
@@ -91,7 +87,7 @@ export class CatalogRepository {
     const rows = await this.db.client.feature.findMany({
       where: { productId, ...(filter.kind ? { kind: filter.kind } : {}), ...searchWhere(filter.search) },
       take: filter.take,
-      ...page(filter.cursor),
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toFeature);
   }

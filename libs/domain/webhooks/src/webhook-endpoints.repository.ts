@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, TenantPrisma, TenantTransaction, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@leasehold/db';
+import { afterCursor, Prisma, TenantPrisma, TenantTransaction, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@leasehold/db';
 import {
   WebhookAttemptView,
   WebhookDeliveryDetail,
@@ -48,10 +48,6 @@ const toAttemptView = (a: WebhookAttempt): WebhookAttemptView => ({
   error: a.error,
 });
 
-function page(cursor?: string) {
-  return { ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } };
-}
-
 /** The current vendor's endpoints, deliveries and attempts (tenant-scoped): the vendor API's side. */
 @Injectable()
 export class WebhookEndpointsRepository {
@@ -62,7 +58,7 @@ export class WebhookEndpointsRepository {
   }
 
   async list(filter: { status?: WebhookEndpointStatus; take: number; cursor?: string }): Promise<WebhookEndpointView[]> {
-    const rows = await this.db.client.webhookEndpoint.findMany({ where: filter.status ? { status: filter.status } : {}, take: filter.take, ...page(filter.cursor) });
+    const rows = await this.db.client.webhookEndpoint.findMany({ where: filter.status ? { status: filter.status } : {}, take: filter.take, ...afterCursor(filter.cursor) });
     return rows.map(toEndpointView);
   }
 
@@ -102,7 +98,7 @@ export class WebhookEndpointsRepository {
     const rows = await this.db.client.webhookDelivery.findMany({
       where: { endpointId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
-      ...page(filter.cursor),
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toDeliveryView);
   }
