@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
+import { PgPool } from './pg-pool';
 import { PrismaService } from './prisma.service';
 import { TenantContext } from './tenant-context';
 import { TenantPrisma } from './tenant-prisma';
@@ -7,7 +8,7 @@ import { TenantPrisma } from './tenant-prisma';
 @Global()
 @Module({
   imports: [ClsModule.forRoot({ global: true, middleware: { mount: true } })],
-  providers: [PrismaService, TenantContext, TenantPrisma],
-  exports: [PrismaService, TenantContext, TenantPrisma],
+  providers: [PgPool, PrismaService, TenantContext, TenantPrisma],
+  exports: [PgPool, PrismaService, TenantContext, TenantPrisma],
 })
 export class DbModule {}

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { ConfigService } from '@leasehold/config';
 import { PrismaClient } from './generated/prisma/client';
+import { PgPool } from './pg-pool';
 
 /**
  * The unscoped Prisma client. Only repositories that must work across tenants use it directly
@@ -10,13 +10,9 @@ import { PrismaClient } from './generated/prisma/client';
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
-  constructor(config: ConfigService) {
-    super({
-      adapter: new PrismaPg({
-        connectionString: config.get('DATABASE_URL'),
-        max: config.get('DATABASE_POOL_SIZE'),
-      }),
-    });
+  constructor(private readonly pgPool: PgPool) {
+    // One pool for the whole process: Prisma's adapter and the hot path's plain statements share it.
+    super({ adapter: new PrismaPg(pgPool.pool) });
   }
 
   /**
@@ -26,5 +22,6 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
    */
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
+    await this.pgPool.end();
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { Prisma, PrismaService, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
 import { DOMAIN_EVENT_TYPES, DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
 
 /** License changes that devices must learn of: each also announces `container.updated`. */
@@ -35,12 +35,16 @@ export class OutboxRepository {
     private readonly prisma: PrismaService,
   ) {}
 
-  async append(tx: TenantTransaction, ...events: DomainEventInput[]): Promise<void> {
+  async append(tx: SqlExecutor, ...events: DomainEventInput[]): Promise<void> {
     if (!events.length) return;
     const vendorId = this.db.vendorId;
-    await tx.domainEvent.createMany({
-      data: withDerivedEvents(events).map((e) => ({ ...e, payload: e.payload as Prisma.InputJsonValue, vendorId })),
-    });
+    // One multi-row INSERT in raw SQL, so the same call works in a Prisma transaction and in the
+    // plain-pg transactions of the seat hot path (PgPool).
+    const rows = withDerivedEvents(events).map(
+      (e) => Prisma.sql`(${uuidV7()}::uuid, ${vendorId}::uuid, ${e.type}, ${e.aggregateType}, ${e.aggregateId}, ${JSON.stringify(e.payload)}::jsonb)`,
+    );
+    await tx.$executeRaw`
+      INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload) VALUES ${Prisma.join(rows)}`;
   }
 
   /** The oldest unpublished events, across tenants (the worker's relay). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantTransaction } from '@leasehold/db';
+import { SqlExecutor } from '@leasehold/db';
 
 export interface SweptLease {
   id: string;
@@ -28,7 +28,7 @@ export class LeaseSweepRepository {
    * slots they still hold. Slots are locked first (SKIP LOCKED: a slot a checkout is taking over
    * right now is that checkout's to finish), then the leases, matching the checkout's lock order.
    */
-  async sweep(tx: TenantTransaction, limit: number): Promise<SweptLease[]> {
+  async sweep(tx: SqlExecutor, limit: number): Promise<SweptLease[]> {
     {
       const candidates = await tx.$queryRaw<{ id: string }[]>`
         SELECT id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
@@ -96,14 +96,17 @@ const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l
 
 @Injectable()
 export class SeatLeaseRepository {
-  constructor(private readonly db: TenantPrisma) {}
+  constructor(
+    private readonly db: TenantPrisma,
+    private readonly pg: PgPool,
+  ) {}
 
   /**
    * The license a checkout is for, with its container, the device behind the fingerprint and the
    * slot count. Also takes a transaction-scoped advisory lock on (container, fingerprint), so two
    * checkouts of one device cannot both miss its existing lease and claim two seats.
    */
-  async checkoutContext(tx: TenantTransaction, containerId: string, ref: LicenseRef, fingerprint: string): Promise<CheckoutContext | null> {
+  async checkoutContext(tx: SqlExecutor, containerId: string, ref: LicenseRef, fingerprint: string): Promise<CheckoutContext | null> {
     const vendorId = this.db.vendorId;
     const match =
       'licenseId' in ref
@@ -128,7 +131,7 @@ export class SeatLeaseRepository {
   }
 
   /** The device's lease on this license that still holds an unexpired seat. */
-  async findLiveLease(tx: TenantTransaction, licenseId: string, fingerprint: string): Promise<LeaseRow | null> {
+  async findLiveLease(tx: SqlExecutor, licenseId: string, fingerprint: string): Promise<LeaseRow | null> {
     const rows = await tx.$queryRaw<LeaseRow[]>`
       SELECT ${LEASE_COLUMNS} FROM seat_leases l
         JOIN seat_slots s ON s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id
@@ -146,7 +149,7 @@ export class SeatLeaseRepository {
    * sweep commits is still found. Returns the slot and the expired lease it held before, if any.
    */
   async claimSlot(
-    tx: TenantTransaction,
+    tx: SqlExecutor,
     input: { licenseId: string; leaseId: string; term: LeaseTerm; wait: boolean },
   ): Promise<{ slot: number; previousLeaseId: string | null; expiresAt: Date } | null> {
     const vendorId = this.db.vendorId;
@@ -169,7 +172,7 @@ export class SeatLeaseRepository {
   }
 
   /** Seats in use right now and the soonest moment one of them frees itself. */
-  async occupancy(tx: TenantTransaction, licenseId: string): Promise<Occupancy> {
+  async occupancy(tx: SqlExecutor, licenseId: string): Promise<Occupancy> {
     const rows = await tx.$queryRaw<Occupancy[]>`
       SELECT count(*) FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now())::int AS "inUse",
              min(s."expiresAt") FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "soonestExpiry",
@@ -182,7 +185,7 @@ export class SeatLeaseRepository {
   }
 
   async insertLease(
-    tx: TenantTransaction,
+    tx: SqlExecutor,
     lease: {
       id: string;
       licenseId: string;
@@ -207,7 +210,7 @@ export class SeatLeaseRepository {
   }
 
   /** One more refused checkout in the license's current hour (an upsert on the hour's row). */
-  async countDenial(tx: TenantTransaction, licenseId: string): Promise<void> {
+  async countDenial(tx: SqlExecutor, licenseId: string): Promise<void> {
     await tx.$executeRaw`
       INSERT INTO license_usage_hours ("licenseId", hour, "vendorId", denials)
       VALUES (${licenseId}::uuid, date_trunc('hour', now()), ${this.db.vendorId}::uuid, 1)
@@ -219,9 +222,9 @@ export class SeatLeaseRepository {
    * borrowed) lease of this container whose license is still usable, answering the container
    * revision too. No row means "did not apply"; `leaseState` then explains why.
    */
-  async heartbeat(tx: TenantTransaction | undefined, leaseId: string, containerId: string): Promise<HeartbeatRow | null> {
+  async heartbeat(tx: SqlExecutor | undefined, leaseId: string, containerId: string): Promise<HeartbeatRow | null> {
     const vendorId = this.db.vendorId;
-    const db = tx ?? this.db.client;
+    const db = tx ?? this.pg.sql;
     const rows = await db.$queryRaw<HeartbeatRow[]>`
       WITH extended AS (
         UPDATE seat_slots s
@@ -241,8 +244,8 @@ export class SeatLeaseRepository {
   }
 
   /** A lease of the current vendor (narrowed by scope) with its license, to explain outcomes. */
-  async leaseState(tx: TenantTransaction | undefined, leaseId: string, scope: SessionScope): Promise<LeaseStateRow | null> {
-    const db = tx ?? this.db.client;
+  async leaseState(tx: SqlExecutor | undefined, leaseId: string, scope: SessionScope): Promise<LeaseStateRow | null> {
+    const db = tx ?? this.pg.sql;
     const rows = await db.$queryRaw<LeaseStateRow[]>`
       SELECT ${LEASE_COLUMNS},
              (l."endedAt" IS NULL AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = l."licenseId" AND s.slot = l.slot
@@ -261,7 +264,7 @@ export class SeatLeaseRepository {
    * Frees the seat of a live lease (slot back to empty). `onlineOnly` refuses a borrowed lease
    * inside the same statement, so an admin stop can never end a borrow however it races.
    */
-  async freeSlot(tx: TenantTransaction, leaseId: string, scope: SessionScope, options: { onlineOnly: boolean }): Promise<boolean> {
+  async freeSlot(tx: SqlExecutor, leaseId: string, scope: SessionScope, options: { onlineOnly: boolean }): Promise<boolean> {
     const online = options.onlineOnly ? Prisma.sql`AND l."borrowUntil" IS NULL` : Prisma.empty;
     const count = await tx.$executeRaw`
       UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
@@ -276,7 +279,7 @@ export class SeatLeaseRepository {
    * Ends a lease that has not ended yet. `at: 'now'` for a release, stop or removal; an expired
    * lease ends at its own expiry. Returns null when it had already ended.
    */
-  async endLease(tx: TenantTransaction, leaseId: string, reason: LeaseEndReason, at: 'now' | 'expiry'): Promise<LeaseRow | null> {
+  async endLease(tx: SqlExecutor, leaseId: string, reason: LeaseEndReason, at: 'now' | 'expiry'): Promise<LeaseRow | null> {
     const endedAt = at === 'now' ? Prisma.sql`now()` : Prisma.sql`LEAST(l."expiresAt", now())`;
     const rows = await tx.$queryRaw<LeaseRow[]>`
       UPDATE seat_leases l SET "endedAt" = ${endedAt}, "endReason" = ${reason}::"LeaseEndReason"
@@ -286,7 +289,7 @@ export class SeatLeaseRepository {
   }
 
   /** Sets (or moves) the borrow end of a live lease; the seat then counts until exactly then. */
-  async setBorrow(tx: TenantTransaction, leaseId: string, containerId: string, until: Date): Promise<LeaseRow | null> {
+  async setBorrow(tx: SqlExecutor, leaseId: string, containerId: string, until: Date): Promise<LeaseRow | null> {
     const vendorId = this.db.vendorId;
     const rows = await tx.$queryRaw<LeaseRow[]>`
       WITH seat AS (
@@ -323,7 +326,7 @@ export class SeatLeaseRepository {
    * user's PERSONAL containers), slots locked in key order. Returns the lease ids whose seats were
    * freed.
    */
-  async freeSlotsOfUser(tx: TenantTransaction, userId: string): Promise<string[]> {
+  async freeSlotsOfUser(tx: SqlExecutor, userId: string): Promise<string[]> {
     const vendorId = this.db.vendorId;
     const rows = await tx.$queryRaw<{ leaseId: string }[]>`
       WITH mine AS (
@@ -342,7 +345,7 @@ export class SeatLeaseRepository {
   }
 
   /** Leases of the user that have not ended yet (live or expired but not swept). */
-  async unendedLeaseIdsOfUser(tx: TenantTransaction, userId: string): Promise<string[]> {
+  async unendedLeaseIdsOfUser(tx: SqlExecutor, userId: string): Promise<string[]> {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT l.id FROM seat_leases l JOIN containers c ON c.id = l."containerId"
        WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { SqlExecutor, TenantPrisma } from '@leasehold/db';
 
 /**
  * The seat slots of a license: one row per seat. Raw SQL throughout, because the statements lock
@@ -15,7 +15,7 @@ export class SeatPoolRepository {
    * quantity and slot count. NO KEY UPDATE does not block checkouts, whose lease inserts only
    * take KEY SHARE on the license through the foreign key.
    */
-  async lockLicense(tx: TenantTransaction, licenseId: string): Promise<{ quantity: number; slots: number; maxSlot: number } | null> {
+  async lockLicense(tx: SqlExecutor, licenseId: string): Promise<{ quantity: number; slots: number; maxSlot: number } | null> {
     const rows = await tx.$queryRaw<{ quantity: number; slots: number; maxSlot: number }[]>`
       SELECT l.quantity,
              (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
@@ -26,7 +26,7 @@ export class SeatPoolRepository {
     return rows[0] ?? null;
   }
 
-  async addSlots(tx: TenantTransaction, licenseId: string, from: number, count: number): Promise<void> {
+  async addSlots(tx: SqlExecutor, licenseId: string, from: number, count: number): Promise<void> {
     await tx.$executeRaw`
       INSERT INTO seat_slots ("licenseId", slot, "vendorId")
       SELECT ${licenseId}::uuid, g, ${this.db.vendorId}::uuid FROM generate_series(${from}::int, ${from + count - 1}::int) AS g`;
@@ -38,7 +38,7 @@ export class SeatPoolRepository {
    * alone (it stays as an excess slot and is trimmed when next seen free). Returns the expired
    * leases the deleted slots still pointed at, so the caller can end them.
    */
-  async deleteFreeSlots(tx: TenantTransaction, licenseId: string, count: number): Promise<{ deleted: number; expiredLeaseIds: string[] }> {
+  async deleteFreeSlots(tx: SqlExecutor, licenseId: string, count: number): Promise<{ deleted: number; expiredLeaseIds: string[] }> {
     const rows = await tx.$queryRaw<{ leaseId: string | null }[]>`
       WITH doomed AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
@@ -54,7 +54,7 @@ export class SeatPoolRepository {
   }
 
   /** Ends leases whose seat passed its expiry (reason EXPIRED, at their expiry time). */
-  async endExpiredLeases(tx: TenantTransaction, leaseIds: string[]): Promise<number> {
+  async endExpiredLeases(tx: SqlExecutor, leaseIds: string[]): Promise<number> {
     if (!leaseIds.length) return 0;
     return tx.$executeRaw`
       UPDATE seat_leases SET "endedAt" = LEAST("expiresAt", now()), "endReason" = 'EXPIRED'

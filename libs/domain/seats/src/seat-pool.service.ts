@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantTransaction } from '@leasehold/db';
+import { SqlExecutor } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatPoolRepository } from './seat-pool.repository';
 
@@ -25,7 +25,7 @@ export class SeatPoolService {
    * license or changes its quantity (that transaction should already have written the new
    * quantity; the license row is locked here either way).
    */
-  async resize(tx: TenantTransaction, licenseId: string, quantity: number): Promise<PoolSize> {
+  async resize(tx: SqlExecutor, licenseId: string, quantity: number): Promise<PoolSize> {
     if (!Number.isInteger(quantity) || quantity < 0) {
       throw new DomainError('VALIDATION_FAILED', 'quantity must be a non-negative integer', {
         fields: [{ field: 'quantity', messages: ['quantity must be a non-negative integer'] }],
@@ -37,13 +37,13 @@ export class SeatPoolService {
   }
 
   /** Deletes free slots above the license's current quantity (after a shrink). */
-  async trim(tx: TenantTransaction, licenseId: string): Promise<PoolSize> {
+  async trim(tx: SqlExecutor, licenseId: string): Promise<PoolSize> {
     const license = await this.pool.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
     return this.fit(tx, licenseId, license.quantity, license.slots, license.maxSlot);
   }
 
-  private async fit(tx: TenantTransaction, licenseId: string, quantity: number, slots: number, maxSlot: number): Promise<PoolSize> {
+  private async fit(tx: SqlExecutor, licenseId: string, quantity: number, slots: number, maxSlot: number): Promise<PoolSize> {
     if (slots < quantity) {
       await this.pool.addSlots(tx, licenseId, maxSlot + 1, quantity - slots);
       return { slots: quantity, excess: 0 };

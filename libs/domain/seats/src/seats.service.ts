@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { assertBorrowAllowed, assertLicenseUsable } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
-import { SEAT_TRANSACTION } from './seat-transaction';
 import { CheckoutContext, LeaseRow, LeaseStateRow, LeaseTerm, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
-import { uuidV7 } from './uuid-v7';
+
 
 // The seat count of a license is never exceeded: a checkout holds a seat only by claiming one of
 // the license's seat_slots rows in a conditional UPDATE (free, or its lease expired), so however
@@ -23,7 +22,7 @@ const STOPPED_REASONS: readonly LeaseEndReason[] = ['STOPPED', 'USER_REMOVED'];
 @Injectable()
 export class SeatsService {
   constructor(
-    private readonly db: TenantPrisma,
+    private readonly pg: PgPool,
     private readonly leases: SeatLeaseRepository,
     private readonly pool: SeatPoolService,
     private readonly outbox: OutboxRepository,
@@ -34,7 +33,7 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.db.client.$transaction((tx) => this.checkoutIn(tx, input), SEAT_TRANSACTION);
+    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input));
     if (outcome.kind === 'lease') return outcome.lease;
     const { occupancy, license } = outcome;
     const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
@@ -48,7 +47,7 @@ export class SeatsService {
     });
   }
 
-  private async checkoutIn(tx: TenantTransaction, input: CheckoutInput): Promise<CheckoutOutcome> {
+  private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
     const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
     if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
     assertLicenseUsable(license, license.now);
@@ -108,7 +107,7 @@ export class SeatsService {
   }
 
   /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */
-  private async resume(tx: TenantTransaction, lease: LeaseRow, license: CheckoutContext, borrowUntil?: Date): Promise<LeaseView> {
+  private async resume(tx: SqlExecutor, lease: LeaseRow, license: CheckoutContext, borrowUntil?: Date): Promise<LeaseView> {
     if (borrowUntil) {
       const row = await this.leases.setBorrow(tx, lease.id, lease.containerId, borrowUntil);
       if (!row) throw new DomainError('CONFLICT', 'The lease ended while it was being borrowed; check out again');
@@ -121,7 +120,7 @@ export class SeatsService {
   }
 
   /** The expired lease whose slot a checkout just took over ends now, as EXPIRED at its expiry. */
-  private async endPrevious(tx: TenantTransaction, leaseId: string): Promise<void> {
+  private async endPrevious(tx: SqlExecutor, leaseId: string): Promise<void> {
     const ended = await this.leases.endLease(tx, leaseId, 'EXPIRED', 'expiry');
     if (ended) await this.outbox.append(tx, seatEvent('seat.expired', ended));
   }
@@ -146,7 +145,7 @@ export class SeatsService {
    * Idempotent: releasing a lease that already ended answers how it ended.
    */
   async release(containerId: string, leaseId: string): Promise<EndedLeaseView> {
-    return this.db.client.$transaction(async (tx) => {
+    return this.pg.transaction(async (tx) => {
       const state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
       const freed = await this.leases.freeSlot(tx, leaseId, { containerId }, { onlineOnly: false });
@@ -159,12 +158,12 @@ export class SeatsService {
       }
       const current = await this.leases.leaseState(tx, leaseId, { containerId });
       return toEnded(current ?? state);
-    }, SEAT_TRANSACTION);
+    });
   }
 
   /** Borrows the seat of a live lease until `until`, or moves the end of a borrow (extend while online). */
   async borrow(containerId: string, leaseId: string, until: Date): Promise<LeaseView> {
-    return this.db.client.$transaction(async (tx) => {
+    return this.pg.transaction(async (tx) => {
       const state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
       if (!state.live) throw whyNotLive(state);
@@ -175,7 +174,7 @@ export class SeatsService {
       if (!row) throw whyNotLive((await this.leases.leaseState(tx, leaseId, { containerId })) ?? state);
       await this.outbox.append(tx, seatEvent('seat.borrowed', row));
       return toLease(row, state);
-    }, SEAT_TRANSACTION);
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '@leasehold/db';
+import { PgPool, PrismaService } from '@leasehold/db';
 
 export interface CredentialRecord {
   vendorId: string;
@@ -14,14 +14,18 @@ export interface CredentialRecord {
  */
 @Injectable()
 export class ContainerCredentialsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pg: PgPool,
+  ) {}
 
+  /** Every device request asks this first: one indexed read on the plain pg pool. */
   async findByHash(credentialHash: string): Promise<CredentialRecord | null> {
-    const row = await this.prisma.container.findUnique({
-      where: { credentialHash },
-      select: { id: true, vendorId: true, credentialVersion: true, vendor: { select: { status: true } } },
-    });
-    return row ? { vendorId: row.vendorId, containerId: row.id, credentialVersion: row.credentialVersion, vendorStatus: row.vendor.status } : null;
+    const rows = await this.pg.sql.$queryRaw<CredentialRecord[]>`
+      SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus"
+        FROM containers c JOIN vendors v ON v.id = c."vendorId"
+       WHERE c."credentialHash" = ${credentialHash}`;
+    return rows[0] ?? null;
   }
 
   /** Only asked when `findByHash` missed, so the hot path never pays for it. */

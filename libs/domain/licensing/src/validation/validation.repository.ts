@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService } from '@leasehold/db';
+import { PgPool, Prisma } from '@leasehold/db';
 
 export interface ValidationRow {
   kind: 'PERSONAL' | 'ENTERPRISE';
@@ -28,15 +28,15 @@ export interface ValidationRow {
  * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license,
  * and the container revision (a sub-select summing all its licenses' revisions, on the same
  * index; not the joined rows, which the product filter may narrow).
- * Raw SQL because it is one round trip, which Prisma's relation queries are not; the vendor id is
- * passed explicitly and every join is on it.
+ * Raw SQL because it is one round trip, which Prisma's relation queries are not, run on the plain
+ * pg pool (no Prisma engine on the hot path); the vendor id is passed explicitly and every join is on it.
  */
 @Injectable()
 export class ValidationRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly pg: PgPool) {}
 
   async load(vendorId: string, containerId: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
-    return this.prisma.$queryRaw<ValidationRow[]>(Prisma.sql`
+    return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c.kind::text AS kind, c."accessRevokedAt", c."credentialVersion",
              d.id AS "deviceId",
              l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,

@@ -1,0 +1,78 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { ConfigModule } from '@leasehold/config';
+import { Prisma } from './generated/prisma/client';
+import { DbModule } from './db.module';
+import { PgPool } from './pg-pool';
+import { PrismaService } from './prisma.service';
+import { uuidV7 } from './uuid';
+
+describe('PgPool (plain pg on the pool Prisma shares)', () => {
+  let moduleRef: TestingModule;
+  let pg: PgPool;
+  let prisma: PrismaService;
+
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({ imports: [ConfigModule, DbModule] }).compile();
+    await moduleRef.init();
+    pg = moduleRef.get(PgPool);
+    prisma = moduleRef.get(PrismaService);
+  });
+
+  afterAll(() => moduleRef.close());
+
+  const slug = () => `pg-${uuidV7().slice(-12)}`;
+
+  it('binds values as parameters and maps results as node-postgres does', async () => {
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const hostile = "x'; DROP TABLE vendors; --";
+    const [row] = await pg.sql.$queryRaw<{ n: number; at: Date; tags: string[]; text: string; big: string }[]>`
+      SELECT 41 + ${1}::int AS n, ${at}::timestamptz AS at, ${['a', 'b']}::text[] AS tags, ${hostile}::text AS text, count(*) AS big
+        FROM (VALUES (1), (2)) v`;
+    expect(row).toEqual({ n: 42, at, tags: ['a', 'b'], text: hostile, big: '2' });
+  });
+
+  it('runs composed Prisma.sql fragments (joins, empty parts)', async () => {
+    const ids = [1, 2, 3].map((n) => Prisma.sql`(${n}::int)`);
+    const rows = await pg.sql.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT v.n FROM (VALUES ${Prisma.join(ids)}) v(n) ${Prisma.empty} ORDER BY n`);
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
+  });
+
+  it('commits a transaction that resolves, as Prisma sees it', async () => {
+    const s = slug();
+    const id = await pg.transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'pg pool spec', now()) RETURNING id`;
+      return row.id;
+    });
+    await expect(prisma.vendor.findUnique({ where: { id } })).resolves.toMatchObject({ slug: s });
+  });
+
+  it('rolls back every statement of a transaction that throws, and rethrows', async () => {
+    const s = slug();
+    await expect(
+      pg.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'rolled back', now())`;
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await expect(prisma.vendor.findUnique({ where: { slug: s } })).resolves.toBeNull();
+  });
+
+  it('rolls back a transaction whose statement fails, and the connection is usable again', async () => {
+    const s = slug();
+    await expect(
+      pg.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first', now())`;
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'duplicate slug', now())`;
+      }),
+    ).rejects.toThrow(/unique/i);
+    await expect(prisma.vendor.count({ where: { slug: s } })).resolves.toBe(0);
+    // Every pooled connection still works (none was returned mid-transaction).
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pg.sql.$queryRaw<{ n: number }[]>`SELECT ${i}::int AS n`));
+    expect(results.map(([r]) => r.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('reports the affected row count of $executeRaw', async () => {
+    await expect(pg.sql.$executeRaw`UPDATE vendors SET name = name WHERE false`).resolves.toBe(0);
+  });
+});
