@@ -5,7 +5,7 @@ import { ContainerCredentialsModule } from '@leasehold/domain-licensing';
 import { IdentityModule } from '@leasehold/domain-identity';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { AuthenticationGuard } from './authentication.guard';
-import { DeviceStrategy } from './device.strategy';
+import { DeviceStrategy, DeviceTokenStrategy } from './device.strategy';
 import { OperatorStrategy } from './operator.strategy';
 import { PortalJwtStrategy } from './portal-jwt.strategy';
 import { VendorKeyStrategy } from './vendor-key.strategy';
@@ -16,7 +16,7 @@ import { VendorKeyStrategy } from './vendor-key.strategy';
  */
 @Module({
   imports: [PassportModule, VendorsModule, ContainerCredentialsModule],
-  providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, DeviceTokenStrategy, { provide: APP_GUARD, useClass: AuthenticationGuard }],
 })
 export class VendorAuthModule {}
 

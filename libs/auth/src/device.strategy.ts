@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
-import { TenantContext } from '@leasehold/db';
-import { ContainerCredentialsService, DevicePrincipal } from '@leasehold/domain-licensing';
+import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
 
 /**
  * `Authorization: Bearer lhc_…`: a container's access secret, presented by the licensed program.
@@ -10,16 +9,27 @@ import { ContainerCredentialsService, DevicePrincipal } from '@leasehold/domain-
  */
 @Injectable()
 export class DeviceStrategy extends PassportStrategy(Strategy, 'device') {
-  constructor(
-    private readonly credentials: ContainerCredentialsService,
-    private readonly tenant: TenantContext,
-  ) {
+  constructor(private readonly credentials: ContainerCredentialsService) {
     super();
   }
 
   async validate(token: string): Promise<DevicePrincipal> {
-    const principal = await this.credentials.authenticate(token);
-    this.tenant.enter(principal.vendorId, { type: 'DEVICE', id: principal.containerId });
-    return principal;
+    return this.credentials.enter(await this.credentials.authenticate(token));
+  }
+}
+
+/**
+ * The same secret for the hot routes (validate, heartbeat), checked for form only here: the route
+ * looks it up in the statement that does its work and answers exactly as `device` would when the
+ * secret is unknown, reset or its vendor suspended (see `DeviceToken`).
+ */
+@Injectable()
+export class DeviceTokenStrategy extends PassportStrategy(Strategy, 'device-token') {
+  constructor(private readonly credentials: ContainerCredentialsService) {
+    super();
+  }
+
+  validate(token: string): DeviceToken {
+    return this.credentials.parse(token);
   }
 }

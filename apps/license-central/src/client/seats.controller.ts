@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
-import { DevicePrincipal } from '@leasehold/domain-licensing';
+import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
 import { EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
@@ -16,7 +16,10 @@ const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / L
 @ClientErrors({ status: 404, description: "NOT_FOUND: no such license or lease in the caller's container" })
 @Controller('client/v1/seats')
 export class SeatsController {
-  constructor(private readonly seats: SeatsService) {}
+  constructor(
+    private readonly seats: SeatsService,
+    private readonly credentials: ContainerCredentialsService,
+  ) {}
 
   @Post('checkout')
   @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
@@ -46,7 +49,13 @@ export class SeatsController {
     description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
   @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it)' }, { status: 403, description: LICENSE_CODES })
-  heartbeat(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
+  @Authenticate('device-token')
+  async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
+    // The common case is one statement that authenticates and extends; anything else takes the
+    // ordinary path, which answers with the precise code (401/403 for the secret, 404, 409, …).
+    const beat = await this.seats.heartbeatByCredential(token.credentialHash, leaseId, body.knownRevision);
+    if (beat) return beat;
+    const principal = this.credentials.enter(await this.credentials.authenticateHash(token.credentialHash));
     return this.seats.heartbeat(principal.containerId, leaseId, body.knownRevision);
   }
 

@@ -225,6 +225,34 @@ describe('seats over HTTP', () => {
     expect(list.body.data.map((s: { id: string }) => s.id)).toEqual([lease.leaseId]);
   });
 
+  it('a heartbeat authenticates in its own statement: a reset secret, an unknown or malformed one and a suspended vendor are refused as everywhere else', async () => {
+    const w = await seatWorld(app);
+    const lease = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('cred') }).expect(201)).body;
+    const beat = (device: { Authorization: string }) => http().post(`/client/v1/seats/${lease.leaseId}/heartbeat`).set(device);
+    expect((await beat(w.device)).status).toBe(200);
+
+    const unknown = generateContainerSecret().token;
+    expect((await beat({ Authorization: `Bearer ${unknown}` })).body.error.code).toBe('CREDENTIALS_INVALID');
+    expect((await beat({ Authorization: 'Bearer lhc_short' })).body.error.code).toBe('CREDENTIALS_INVALID');
+    expect((await http().post(`/client/v1/seats/${lease.leaseId}/heartbeat`)).status).toBe(401);
+
+    // A reset: the old secret stops at once, the new one keeps the same lease alive.
+    const fresh = generateContainerSecret();
+    const prisma = app.get(PrismaService);
+    await prisma.$transaction([
+      prisma.retiredCredential.create({ data: { credentialHash: (await prisma.container.findUniqueOrThrow({ where: { id: w.containerId } })).credentialHash, vendorId: w.vendor.vendor.id, containerId: w.containerId, credentialVersion: 1 } }),
+      prisma.container.update({ where: { id: w.containerId }, data: { credentialHash: fresh.hash, credentialPrefix: fresh.prefix, credentialVersion: 2 } }),
+    ]);
+    const stale = await beat(w.device);
+    expect([stale.status, stale.body.error?.code]).toEqual([401, 'CREDENTIALS_REVOKED']);
+    const renewed = await beat({ Authorization: `Bearer ${fresh.token}` });
+    expect([renewed.status, renewed.body.leaseId]).toEqual([200, lease.leaseId]);
+
+    await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'SUSPENDED' } });
+    const suspended = await beat({ Authorization: `Bearer ${fresh.token}` });
+    expect([suspended.status, suspended.body.error?.code]).toEqual([403, 'VENDOR_SUSPENDED']);
+  });
+
   it('500 parallel checkouts through two app instances on a 10-seat license: exactly 10 succeed; after release every seat is usable again', async () => {
     const w = await seatWorld(app, { quantity: 10 });
     const burst = async (prefix: string) => {

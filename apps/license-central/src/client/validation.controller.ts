@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
-import { DevicePrincipal, VALIDATION_CODES, ValidationAnswer, ValidationService } from '@leasehold/domain-licensing';
+import { DeviceToken, VALIDATION_CODES, ValidationAnswer, ValidationService } from '@leasehold/domain-licensing';
 import { ValidateDto } from './activations.dto';
 import { ClientErrors } from './client-errors';
 
@@ -40,7 +40,7 @@ class ValidationAnswerDto {
 }
 
 @ApiTags('client')
-@Authenticate('device')
+@Authenticate('device-token')
 @ClientErrors()
 @Controller('client/v1')
 export class ValidationController {
@@ -56,7 +56,7 @@ export class ValidationController {
     type: ValidationAnswerDto,
     description: 'HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md.',
   })
-  validate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: ValidateDto): Promise<ValidationAnswer> {
-    return this.validation.validate(principal, body);
+  validate(@CurrentPrincipal() token: DeviceToken, @Body() body: ValidateDto): Promise<ValidationAnswer> {
+    return this.validation.validate(token, body);
   }
 }

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { LicensingService, ValidationService } from '@leasehold/domain-licensing';
+import { LicensingService } from '@leasehold/domain-licensing';
 import { openEnvelope } from '@leasehold/license-file';
 import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
@@ -142,15 +142,25 @@ describe('validation (client API): codes, signed answers', () => {
     expect((await validate(c.device)).code).toBe('VALID');
   });
 
-  it('CREDENTIALS_REVOKED: a secret reset between authentication and the validation query is answered, signed', async () => {
+  it('resolves the secret in the validation statement itself: unknown, malformed, reset and suspended-vendor secrets are refused as by authentication', async () => {
     const c = await personalWithLicense();
-    const container = await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: c.containerId } });
-    await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
-    const answer = await app
-      .get(ValidationService)
-      .validate({ kind: 'device', vendorId: acme.vendor.id, containerId: c.containerId, credentialVersion: container.credentialVersion }, { fingerprint: FP });
-    expect(answer).toMatchObject({ code: 'CREDENTIALS_REVOKED', valid: false });
-    expect(openEnvelope(answer.envelope, 'leasehold-validation', await publicKeys(acme.vendor.id)).ok).toBe(true);
+    const unknown = `lhc_${'a'.repeat(12)}_${'b'.repeat(43)}`;
+    expectError(await http().post('/client/v1/validate').set({ Authorization: `Bearer ${unknown}` }).send({ fingerprint: FP }), 401, 'CREDENTIALS_INVALID');
+    expectError(await http().post('/client/v1/validate').set({ Authorization: 'Bearer lhc_nope' }).send({ fingerprint: FP }), 401, 'CREDENTIALS_INVALID');
+    expectError(await http().post('/client/v1/validate').send({ fingerprint: FP }), 401, 'UNAUTHENTICATED');
+
+    const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
+    expectError(await http().post('/client/v1/validate').set(c.device).send({ fingerprint: FP }), 401, 'CREDENTIALS_REVOKED');
+    expect(await validate({ Authorization: `Bearer ${reset.body.secret}` })).toMatchObject({ code: 'VALID', containerId: c.containerId });
+
+    const vendor = await createVendor(app, 'Suspended soon');
+    const p = await createProduct(http, vendor);
+    const other = await createPersonalContainer(http, dbOf(app), vendor);
+    await http().post(`/v1/containers/${other.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
+    await app.get(PrismaService).vendor.update({ where: { id: vendor.vendor.id }, data: { status: 'SUSPENDED' } });
+    expectError(await http().post('/client/v1/validate').set(other.device).send({ fingerprint: FP }), 403, 'VENDOR_SUSPENDED');
+    // Another vendor's programs are not affected.
+    expect((await validate({ Authorization: `Bearer ${reset.body.secret}` })).code).toBe('VALID');
   });
 
   it('ENTERPRISE containers validate without a device activation (seats govern concurrency)', async () => {

@@ -4,6 +4,7 @@ import { EventsModule } from '@leasehold/domain-events';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { SigningModule } from '@leasehold/domain-signing';
 import { UpdatesModule } from '@leasehold/domain-updates';
+import { ContainerCredentialsModule } from './credentials/container-credentials.module';
 import { ContainersRepository } from './containers/containers.repository';
 import { ContainersService } from './containers/containers.service';
 import { DevicesRepository } from './devices/devices.repository';
@@ -21,7 +22,7 @@ import { ValidationService } from './validation/validation.service';
  * limit, the churn limit and the purchase split; seats (checkout, leases) are the seats domain's.
  */
 @Module({
-  imports: [AuditModule, EventsModule, SigningModule, SeatsModule, UpdatesModule],
+  imports: [AuditModule, EventsModule, SigningModule, SeatsModule, UpdatesModule, ContainerCredentialsModule],
   providers: [
     ContainersRepository,
     ContainersService,
@@ -35,6 +36,6 @@ import { ValidationService } from './validation/validation.service';
     ValidationService,
     LicensingService,
   ],
-  exports: [ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService, LicensingService],
+  exports: [ContainerCredentialsModule, ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService, LicensingService],
 })
 export class LicensingModule {}

@@ -86,9 +86,21 @@ function expiryOf(term: LeaseTerm): Prisma.Sql {
  * The container revision of lease `l` (as GET /client/v1/updates: the sum of the container's
  * licenses' revisions), a sub-select on the index licenses(vendorId, containerId).
  */
-function containerRevisionOf(vendorId: string): Prisma.Sql {
-  return Prisma.sql`(SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
-                      WHERE r."vendorId" = ${vendorId}::uuid AND r."containerId" = l."containerId") AS "containerRevision"`;
+const CONTAINER_REVISION = Prisma.sql`(SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
+                      WHERE r."vendorId" = l."vendorId" AND r."containerId" = l."containerId") AS "containerRevision"`;
+
+/**
+ * Whose lease `cur` must be: the authenticated container's (vendor in context), or, on the hot
+ * path, the container whose current secret has this hash, of an active vendor (authentication in
+ * the same statement).
+ */
+export type LeaseOwner = { containerId: string } | { credentialHash: string };
+
+function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
+  return 'credentialHash' in owner
+    ? Prisma.sql`(cur."vendorId", cur."containerId") = (SELECT cc."vendorId", cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                                                          WHERE cc."credentialHash" = ${owner.credentialHash} AND v.status = 'ACTIVE')`
+    : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid`;
 }
 
 const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
@@ -219,18 +231,18 @@ export class SeatLeaseRepository {
 
   /**
    * The heartbeat, in one statement: extends the seat and the lease of a live, online (not
-   * borrowed) lease of this container whose license is still usable, answering the container
-   * revision too. No row means "did not apply"; `leaseState` then explains why.
+   * borrowed) lease of the owner's container whose license is still usable, answering the
+   * container revision too. No row means "did not apply" (or, by credential hash, "not this
+   * secret's lease"); `leaseState` then explains why.
    */
-  async heartbeat(tx: SqlExecutor | undefined, leaseId: string, containerId: string): Promise<HeartbeatRow | null> {
-    const vendorId = this.db.vendorId;
+  async heartbeat(tx: SqlExecutor | undefined, leaseId: string, owner: LeaseOwner): Promise<HeartbeatRow | null> {
     const db = tx ?? this.pg.sql;
     const rows = await db.$queryRaw<HeartbeatRow[]>`
       WITH extended AS (
         UPDATE seat_slots s
            SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
           FROM seat_leases cur, licenses lic
-         WHERE cur.id = ${leaseId}::uuid AND cur."vendorId" = ${vendorId}::uuid AND cur."containerId" = ${containerId}::uuid
+         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
            AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
            AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
            AND lic.id = cur."licenseId" AND lic.status = 'ACTIVE' AND lic."validFrom" <= now()
@@ -239,7 +251,7 @@ export class SeatLeaseRepository {
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
         FROM extended
        WHERE l.id = extended."leaseId"
-      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionOf(vendorId)}`;
+      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${CONTAINER_REVISION}`;
     return rows[0] ?? null;
   }
 
@@ -252,7 +264,7 @@ export class SeatLeaseRepository {
                                               AND s."leaseId" = l.id AND s."expiresAt" > now())) AS live,
              lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
              lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays",
-             ${containerRevisionOf(this.db.vendorId)}, now() AS now
+             ${CONTAINER_REVISION}, now() AS now
         FROM seat_leases l
         JOIN licenses lic ON lic.id = l."licenseId"
         JOIN containers c ON c.id = l."containerId"

@@ -115,7 +115,7 @@ export class SeatsService {
       return toLease(row, license);
     }
     if (lease.borrowUntil) return toLease(lease, license);
-    const row = await this.leases.heartbeat(tx, lease.id, lease.containerId);
+    const row = await this.leases.heartbeat(tx, lease.id, { containerId: lease.containerId });
     return toLease(row ?? lease, license);
   }
 
@@ -132,12 +132,23 @@ export class SeatsService {
    * `updateAvailable` says whether it differs, so the program fetches its license again.
    */
   async heartbeat(containerId: string, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
-    const row = await this.leases.heartbeat(undefined, leaseId, containerId);
+    const row = await this.leases.heartbeat(undefined, leaseId, { containerId });
     if (row) return withRevision(toLease(row, row), row.containerRevision, knownRevision);
     const state = await this.leases.leaseState(undefined, leaseId, { containerId });
     if (!state) throw DomainError.notFound('Lease', leaseId);
     if (state.live && state.borrowUntil) return withRevision(toLease(state, state), state.containerRevision, knownRevision);
     throw whyNotLive(state);
+  }
+
+  /**
+   * The hot path of `heartbeat` for a secret not yet looked up (`device-token`): one statement
+   * authenticates (current secret, active vendor) and extends. Null when it did not apply (unknown
+   * secret, another container's lease, a borrowed, expired or stopped lease): the caller then
+   * authenticates as usual and asks `heartbeat`, which explains.
+   */
+  async heartbeatByCredential(credentialHash: string, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView | null> {
+    const row = await this.leases.heartbeat(undefined, leaseId, { credentialHash });
+    return row ? withRevision(toLease(row, row), row.containerRevision, knownRevision) : null;
   }
 
   /**

@@ -39,10 +39,11 @@ function callerScope(request: Request): string {
         vendorId?: string;
         userId?: string;
         containerId?: string;
+        credentialHash?: string;
       }
     | undefined;
   if (!user?.kind) return `anonymous:${request.ip ?? ''}`;
-  return [user.kind, user.vendorId, user.userId, user.containerId]
+  return [user.kind, user.vendorId, user.userId, user.containerId, user.credentialHash]
     .filter(Boolean)
     .join(':');
 }

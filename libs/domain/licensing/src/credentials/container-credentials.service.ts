@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { hashContainerSecret, isWellFormedContainerSecret } from './container-secret';
-import { ContainerCredentialsRepository } from './container-credentials.repository';
-import { DevicePrincipal } from './device-principal';
+import { ContainerCredentialsRepository, CredentialRecord } from './container-credentials.repository';
+import { DevicePrincipal, DeviceToken } from './device-principal';
 
 // A container's access secret authenticates the licensed program. Only the current secret works:
 // a reset replaces the stored hash in the same transaction that files the old one as retired, so
@@ -10,19 +11,46 @@ import { DevicePrincipal } from './device-principal';
 
 @Injectable()
 export class ContainerCredentialsService {
-  constructor(private readonly credentials: ContainerCredentialsRepository) {}
+  constructor(
+    private readonly credentials: ContainerCredentialsRepository,
+    private readonly tenant: TenantContext,
+  ) {}
 
+  /** Looks the secret up: its container, or the error a program must see. Binds nothing. */
   async authenticate(token: string): Promise<DevicePrincipal> {
+    return this.authenticateHash(this.parse(token).credentialHash);
+  }
+
+  /** The `device-token` method: checks the secret's form only; no database access. */
+  parse(token: string): DeviceToken {
     if (!isWellFormedContainerSecret(token)) throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are malformed');
-    const hash = hashContainerSecret(token);
-    const record = await this.credentials.findByHash(hash);
-    if (!record) {
-      if (await this.credentials.isRetired(hash)) {
-        throw new DomainError('CREDENTIALS_REVOKED', 'These container credentials were reset; re-link the device with the new secret');
-      }
-      throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are not known');
-    }
+    return { kind: 'device-token', credentialHash: hashContainerSecret(token) };
+  }
+
+  /** Looks a secret's hash up; an unknown or reset one, or one of a suspended vendor, throws. */
+  async authenticateHash(credentialHash: string): Promise<DevicePrincipal> {
+    const record = await this.credentials.findByHash(credentialHash);
+    if (!record) return this.rejectUnknown(credentialHash);
+    return this.principalOf(record);
+  }
+
+  /** The principal of a credential found by a statement (a vendor that is not active is refused). */
+  principalOf(record: CredentialRecord): DevicePrincipal {
     if (record.vendorStatus !== 'ACTIVE') throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended');
     return { kind: 'device', vendorId: record.vendorId, containerId: record.containerId, credentialVersion: record.credentialVersion };
+  }
+
+  /** Binds the current request to the principal's vendor, acting as DEVICE (actor id = the container). */
+  enter(principal: DevicePrincipal): DevicePrincipal {
+    this.tenant.enter(principal.vendorId, { type: 'DEVICE', id: principal.containerId });
+    return principal;
+  }
+
+  /** The error for a hash that matches no current secret: reset (REVOKED) or never issued (INVALID). */
+  async rejectUnknown(credentialHash: string): Promise<never> {
+    if (await this.credentials.isRetired(credentialHash)) {
+      throw new DomainError('CREDENTIALS_REVOKED', 'These container credentials were reset; re-link the device with the new secret');
+    }
+    throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are not known');
   }
 }

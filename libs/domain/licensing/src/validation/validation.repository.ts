@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PgPool, Prisma } from '@leasehold/db';
+import { CredentialRecord } from '../credentials/container-credentials.repository';
 
-export interface ValidationRow {
+export interface ValidationRow extends CredentialRecord {
   kind: 'PERSONAL' | 'ENTERPRISE';
   accessRevokedAt: Date | null;
-  credentialVersion: number;
   deviceId: string | null;
   licenseId: string | null;
   productId: string | null;
@@ -22,7 +22,8 @@ export interface ValidationRow {
 }
 
 /**
- * The hot path: one SQL statement answers a validation. Container (by primary key), its active
+ * The hot path: one SQL statement answers a validation, authentication included. Container (by
+ * its credential hash, unique index, with its vendor's status), its active
  * device for the fingerprint (unique index devices(containerId, activeFingerprint)), its licenses
  * (index licenses(vendorId, containerId)) with their product codes (products primary key), and
  * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license,
@@ -35,9 +36,11 @@ export interface ValidationRow {
 export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
 
-  async load(vendorId: string, containerId: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
+  /** No rows: no container has this secret now (never issued, or reset). */
+  async load(credentialHash: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
-      SELECT c.kind::text AS kind, c."accessRevokedAt", c."credentialVersion",
+      SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
+             c.kind::text AS kind, c."accessRevokedAt",
              d.id AS "deviceId",
              l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
              l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
@@ -45,6 +48,7 @@ export class ValidationRepository {
              (SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
                WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id) AS "containerRevision"
         FROM containers c
+        JOIN vendors v ON v.id = c."vendorId"
         LEFT JOIN devices d
           ON d."containerId" = c.id AND d."activeFingerprint" = ${fingerprint}
         LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
@@ -54,7 +58,7 @@ export class ValidationRepository {
              SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
               WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
               ORDER BY s."createdAt" DESC LIMIT 1) k ON true
-       WHERE c.id = ${containerId}::uuid AND c."vendorId" = ${vendorId}::uuid
+       WHERE c."credentialHash" = ${credentialHash}
        ORDER BY l."createdAt" NULLS LAST, l.id`);
   }
 }

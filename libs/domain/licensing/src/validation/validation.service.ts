@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@leasehold/errors';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { SignedEnvelope } from '@leasehold/license-file';
-import { DevicePrincipal } from '../credentials/device-principal';
+import { ContainerCredentialsService } from '../credentials/container-credentials.service';
+import { DeviceToken } from '../credentials/device-principal';
 import { ValidationRepository, ValidationRow } from './validation.repository';
 import { VALIDATION_ENVELOPE_KIND, ValidateCommand, ValidationCode, ValidationPayload } from './validation.types';
 
@@ -36,19 +37,24 @@ export class ValidationService {
   constructor(
     private readonly validation: ValidationRepository,
     private readonly signingKeys: SigningKeysService,
+    private readonly credentials: ContainerCredentialsService,
   ) {}
 
-  async validate(principal: DevicePrincipal, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
-    const rows = await this.validation.load(principal.vendorId, principal.containerId, command.fingerprint, command.product ?? null);
+  /**
+   * One database round trip: the statement finds the container by the secret's hash. Nothing
+   * found: answered as authentication would (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED); a
+   * suspended vendor: 403 VENDOR_SUSPENDED.
+   */
+  async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
+    const rows = await this.validation.load(token.credentialHash, command.fingerprint, command.product ?? null);
     const head = rows[0];
-    // The container is gone (deleted after authentication): as if the credentials were unknown.
-    if (!head) throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are not known');
+    if (!head) return this.credentials.rejectUnknown(token.credentialHash);
+    const principal = this.credentials.enter(this.credentials.principalOf(head));
 
     const feature = command.feature ?? null;
     let code: ValidationCode;
     let chosen: ValidationRow | null = null;
-    if (head.credentialVersion !== principal.credentialVersion) code = 'CREDENTIALS_REVOKED';
-    else if (head.accessRevokedAt) code = 'USER_REMOVED';
+    if (head.accessRevokedAt) code = 'USER_REMOVED';
     else if (!head.licenseId) code = 'NO_LICENSE';
     else {
       let best = -1;

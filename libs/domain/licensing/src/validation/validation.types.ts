@@ -1,8 +1,7 @@
 /**
  * The stable answers of POST /client/v1/validate (docs/licensing.md has the table). Credential
- * problems (CREDENTIALS_INVALID, CREDENTIALS_REVOKED) are authentication failures (401) and
- * never reach validation, except CREDENTIALS_REVOKED for a reset that commits between the
- * authentication and the validation query.
+ * problems (CREDENTIALS_INVALID, CREDENTIALS_REVOKED) are authentication failures (401): the
+ * validation statement resolves the secret itself, so no reset can slip in between.
  */
 export const VALIDATION_CODES = [
   'VALID',
@@ -14,7 +13,6 @@ export const VALIDATION_CODES = [
   'REVOKED',
   'NO_LICENSE',
   'USER_REMOVED',
-  'CREDENTIALS_REVOKED',
 ] as const;
 
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
