@@ -72,6 +72,16 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     expect(results.map(([r]) => r.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('runs statements as named prepared statements, so a connection parses each text once', async () => {
+    const prepared = await pg.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await tx.$queryRaw`SELECT ${n}::int AS n, 'pg-pool-spec-prepared' AS tag`;
+      return tx.$queryRaw<{ name: string }[]>`
+        SELECT name FROM pg_prepared_statements WHERE statement LIKE '%pg-pool-spec-prepared%' AND statement NOT LIKE '%pg_prepared_statements%'`;
+    });
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0].name).toMatch(/^lh_[0-9a-f]{20}$/);
+  });
+
   it('reports the affected row count of $executeRaw', async () => {
     await expect(pg.sql.$executeRaw`UPDATE vendors SET name = name WHERE false`).resolves.toBe(0);
   });

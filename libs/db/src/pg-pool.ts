@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { ConfigService } from '@leasehold/config';
@@ -17,20 +18,38 @@ function toSql(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): Pri
   return query instanceof Prisma.Sql ? query : Prisma.sql(query, ...values);
 }
 
+/**
+ * Statement texts run as named prepared statements (parsed and planned once per connection, then
+ * only bound and executed: about half the client CPU and a much cheaper server side). The hot
+ * path has a handful of fixed texts; a text made from data (a VALUES list of varying length) would
+ * be a new statement each time, so past this many distinct texts new ones run unnamed, and no
+ * connection ever holds more prepared statements than this.
+ */
+const MAX_PREPARED = 256;
+const preparedNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  const known = preparedNames.get(text);
+  if (known || preparedNames.size >= MAX_PREPARED) return known;
+  const name = `lh_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  preparedNames.set(text, name);
+  return name;
+}
+
 /** Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). */
 class PgExecutor implements SqlExecutor {
   constructor(private readonly target: Pool | PoolClient) {}
 
   async $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
-    const sql = toSql(query, values);
-    const result = await this.target.query({ text: sql.text, values: sql.values });
-    return result.rows as T;
+    return (await this.run(toSql(query, values))).rows as T;
   }
 
   async $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number> {
-    const sql = toSql(query, values);
-    const result = await this.target.query({ text: sql.text, values: sql.values });
-    return result.rowCount ?? 0;
+    return (await this.run(toSql(query, values))).rowCount ?? 0;
+  }
+
+  private run(sql: Prisma.Sql) {
+    return this.target.query({ name: statementName(sql.text), text: sql.text, values: sql.values });
   }
 }
 
