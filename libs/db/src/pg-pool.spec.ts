@@ -2,7 +2,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
 import { Prisma } from './generated/prisma/client';
 import { DbModule } from './db.module';
-import { PgPool } from './pg-pool';
+import { advisoryLockKey, PgPool } from './pg-pool';
 import { PrismaService } from './prisma.service';
 import { uuidV7 } from './uuid';
 
@@ -80,6 +80,25 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     });
     expect(prepared).toHaveLength(1);
     expect(prepared[0].name).toMatch(/^lh_[0-9a-f]{20}$/);
+  });
+
+  it('takes an advisory lock with BEGIN: the next holder\'s first statement sees what the previous one committed', async () => {
+    const s = slug();
+    const key = advisoryLockKey(`pg-pool-spec:${s}`);
+    const first = pg.transaction(
+      async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
+        await tx.$queryRaw`SELECT pg_sleep(0.3)`;
+      },
+      { advisoryLock: key },
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const seen = await pg.transaction((tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`, { advisoryLock: key });
+    await first;
+    expect(seen[0].n).toBe(1);
+    // Keys are signed 64-bit and stable.
+    expect(advisoryLockKey('x')).toBe(advisoryLockKey('x'));
+    expect(BigInt.asIntN(64, advisoryLockKey('x'))).toBe(advisoryLockKey('x'));
   });
 
   it('reports the affected row count of $executeRaw', async () => {

@@ -53,6 +53,11 @@ class PgExecutor implements SqlExecutor {
   }
 }
 
+/** A transaction-level advisory lock key (signed 64-bit) for a text: the first 8 bytes of its SHA-256. */
+export function advisoryLockKey(text: string): bigint {
+  return createHash('sha256').update(text).digest().readBigInt64BE(0);
+}
+
 /**
  * The application's one PostgreSQL connection pool (`DATABASE_URL`, `DATABASE_POOL_SIZE`
  * connections). Prisma runs on it through its pg driver adapter; the hot path of the device API
@@ -81,13 +86,17 @@ export class PgPool {
   /**
    * Runs `fn` in one READ COMMITTED transaction on one connection: committed when it resolves,
    * rolled back when it throws (and the error rethrown). A connection whose rollback failed is
-   * discarded rather than returned to the pool.
+   * discarded rather than returned to the pool. With `advisoryLock`, the transaction-level
+   * advisory lock of that key is taken in the same round trip as BEGIN, so `fn`'s first statement
+   * already sees whatever the previous holder committed.
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
+      const lock = options.advisoryLock === undefined ? '' : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
+      await client.query(`BEGIN${lock}`);
       const result = await fn(new PgExecutor(client));
       await client.query('COMMIT');
       return result;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
@@ -25,6 +25,34 @@ export interface CheckoutContext {
   deviceId: string | null;
   slots: number;
   now: Date;
+  /** The device's lease on this license that still holds an unexpired seat, if any. */
+  liveLease: LeaseRow | null;
+}
+
+interface LiveLeaseColumns {
+  liveId: string | null;
+  liveSlot: number | null;
+  liveDeviceId: string | null;
+  liveStartedAt: Date | null;
+  liveExpiresAt: Date | null;
+  liveBorrowUntil: Date | null;
+}
+
+/** A lease about to start: everything but the slot and times, which the claim decides. */
+export interface NewLease {
+  id: string;
+  licenseId: string;
+  containerId: string;
+  deviceId: string | null;
+  fingerprint: string;
+  clientName: string | null;
+  userId: string | null;
+  borrowUntil: Date | null;
+}
+
+/** The advisory-lock key a checkout holds for (container, fingerprint), see `checkoutContext`. */
+export function checkoutLockKey(containerId: string, fingerprint: string): bigint {
+  return advisoryLockKey(`seat-checkout:${containerId}:${fingerprint}`);
 }
 
 export interface LeaseRow {
@@ -114,9 +142,11 @@ export class SeatLeaseRepository {
   ) {}
 
   /**
-   * The license a checkout is for, with its container, the device behind the fingerprint and the
-   * slot count. Also takes a transaction-scoped advisory lock on (container, fingerprint), so two
-   * checkouts of one device cannot both miss its existing lease and claim two seats.
+   * The license a checkout is for, with its container, the device behind the fingerprint, the slot
+   * count and the device's live lease on it, if any. Run it after taking the checkout's advisory
+   * lock on (container, fingerprint) (`checkoutLockKey`, with BEGIN): its snapshot is then taken
+   * after any concurrent checkout of the same device committed, so two of them cannot both miss
+   * the live lease and claim two seats.
    */
   async checkoutContext(tx: SqlExecutor, containerId: string, ref: LicenseRef, fingerprint: string): Promise<CheckoutContext | null> {
     const vendorId = this.db.vendorId;
@@ -124,7 +154,7 @@ export class SeatLeaseRepository {
       'licenseId' in ref
         ? Prisma.sql`l.id = ${ref.licenseId}::uuid`
         : Prisma.sql`l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = ${vendorId}::uuid AND p.code = ${ref.productCode})`;
-    const rows = await tx.$queryRaw<CheckoutContext[]>`
+    const rows = await tx.$queryRaw<(Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns)[]>`
       SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", l.status::text AS status,
              l.quantity, l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays",
@@ -132,55 +162,85 @@ export class SeatLeaseRepository {
                WHERE d."containerId" = c.id AND d."vendorId" = c."vendorId" AND d."activeFingerprint" = ${fingerprint}) AS "deviceId",
              (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
              now() AS now,
-             (SELECT pg_advisory_xact_lock(hashtextextended(${containerId} || ':' || ${fingerprint}, 0))) IS NULL AS locked
+             live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
+             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil"
         FROM licenses l
         JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
+        LEFT JOIN LATERAL (
+             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil" FROM seat_leases x
+               JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
+              WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
+                AND x."endedAt" IS NULL AND s."expiresAt" > now()
+              LIMIT 1) live ON true
        WHERE l."vendorId" = ${vendorId}::uuid AND l."containerId" = ${containerId}::uuid AND ${match}
        ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
                 l."expiresAt" DESC NULLS FIRST, l.id
        LIMIT 1`;
-    return rows[0] ?? null;
-  }
-
-  /** The device's lease on this license that still holds an unexpired seat. */
-  async findLiveLease(tx: SqlExecutor, licenseId: string, fingerprint: string): Promise<LeaseRow | null> {
-    const rows = await tx.$queryRaw<LeaseRow[]>`
-      SELECT ${LEASE_COLUMNS} FROM seat_leases l
-        JOIN seat_slots s ON s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id
-       WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."licenseId" = ${licenseId}::uuid AND l.fingerprint = ${fingerprint}
-         AND l."endedAt" IS NULL AND s."expiresAt" > now()
-       LIMIT 1`;
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, ...context } = row;
+    const liveLease: LeaseRow | null =
+      liveId === null
+        ? null
+        : {
+            id: liveId,
+            licenseId: context.licenseId,
+            containerId: context.containerId,
+            slot: liveSlot as number,
+            deviceId: liveDeviceId,
+            fingerprint,
+            startedAt: liveStartedAt as Date,
+            expiresAt: liveExpiresAt as Date,
+            borrowUntil: liveBorrowUntil,
+            endedAt: null,
+            endReason: null,
+          };
+    return { ...context, liveLease };
   }
 
   /**
-   * Claims one seat: the lowest slot that is free or whose lease has expired, and only while the
-   * pool has no excess slots (slots ≤ quantity, see SeatPoolService). With `wait: false` a slot
-   * locked by a concurrent transaction is skipped; with `wait: true` the statement waits for such
-   * locks and re-checks the slot afterwards, so a slot that is free once a concurrent release or
-   * sweep commits is still found. Returns the slot and the expired lease it held before, if any.
+   * Claims one seat and starts the lease on it, in one statement: the lowest slot that is free or
+   * whose lease has expired, and only while the pool has no excess slots (slots ≤ quantity, see
+   * SeatPoolService). With `wait: false` a slot locked by a concurrent transaction is skipped; with
+   * `wait: true` the statement waits for such locks and re-checks the slot afterwards, so a slot
+   * that is free once a concurrent release or sweep commits is still found. Returns the new lease
+   * and the expired lease the slot held before, if any; null when no slot was free.
    */
   async claimSlot(
     tx: SqlExecutor,
-    input: { licenseId: string; leaseId: string; term: LeaseTerm; wait: boolean },
-  ): Promise<{ slot: number; previousLeaseId: string | null; expiresAt: Date } | null> {
+    input: { lease: NewLease; term: LeaseTerm; wait: boolean },
+  ): Promise<{ lease: LeaseRow; previousLeaseId: string | null } | null> {
     const vendorId = this.db.vendorId;
+    const { lease } = input;
     const lock = input.wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
-    const rows = await tx.$queryRaw<{ slot: number; previousLeaseId: string | null; expiresAt: Date }[]>`
+    const rows = await tx.$queryRaw<(LeaseRow & { previousLeaseId: string | null })[]>`
       WITH pick AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
-         WHERE s."licenseId" = ${input.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
+         WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
            AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-           AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${input.licenseId}::uuid)
-               <= (SELECT q.quantity FROM licenses q WHERE q.id = ${input.licenseId}::uuid)
+           AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
+               <= (SELECT q.quantity FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
          ORDER BY s.slot
          LIMIT 1
-         ${lock})
-      UPDATE seat_slots t SET "leaseId" = ${input.leaseId}::uuid, "expiresAt" = ${expiryOf(input.term)}
-        FROM pick
-       WHERE t."licenseId" = ${input.licenseId}::uuid AND t.slot = pick.slot
-      RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt"`;
-    return rows[0] ?? null;
+         ${lock}),
+      claimed AS (
+        UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}
+          FROM pick
+         WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
+        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt"),
+      started AS (
+        INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
+                                      "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil")
+        SELECT ${lease.id}::uuid, ${vendorId}::uuid, ${lease.licenseId}::uuid, ${lease.containerId}::uuid, claimed.slot,
+               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, now(), now(),
+               claimed."expiresAt", ${lease.borrowUntil}::timestamptz
+          FROM claimed
+        RETURNING ${LEASE_COLUMNS})
+      SELECT started.*, claimed."previousLeaseId" FROM started, claimed`;
+    const row = rows[0];
+    if (!row) return null;
+    const { previousLeaseId, ...started } = row;
+    return { lease: started, previousLeaseId };
   }
 
   /** Seats in use right now and the soonest moment one of them frees itself. */
@@ -193,31 +253,6 @@ export class SeatLeaseRepository {
              now() AS now
         FROM seat_slots s
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid`;
-    return rows[0];
-  }
-
-  async insertLease(
-    tx: SqlExecutor,
-    lease: {
-      id: string;
-      licenseId: string;
-      containerId: string;
-      slot: number;
-      deviceId: string | null;
-      fingerprint: string;
-      clientName: string | null;
-      userId: string | null;
-      expiresAt: Date;
-      borrowUntil: Date | null;
-    },
-  ): Promise<LeaseRow> {
-    const rows = await tx.$queryRaw<LeaseRow[]>`
-      INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
-                                    "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil")
-      VALUES (${lease.id}::uuid, ${this.db.vendorId}::uuid, ${lease.licenseId}::uuid, ${lease.containerId}::uuid, ${lease.slot}::int,
-              ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, now(), now(),
-              ${lease.expiresAt}::timestamptz, ${lease.borrowUntil}::timestamptz)
-      RETURNING ${LEASE_COLUMNS}`;
     return rows[0];
   }
 

@@ -5,7 +5,7 @@ import { DomainError } from '@leasehold/errors';
 import { assertBorrowAllowed, assertLicenseUsable } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
-import { CheckoutContext, LeaseRow, LeaseStateRow, LeaseTerm, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
+import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
 
@@ -33,7 +33,7 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input));
+    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input), { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) });
     if (outcome.kind === 'lease') return outcome.lease;
     const { occupancy, license } = outcome;
     const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
@@ -59,12 +59,20 @@ export class SeatsService {
       ? { borrowUntil: input.borrowUntil }
       : { ttlSeconds: license.leaseTtlSeconds, notAfter: license.expiresAt };
 
-    const existing = await this.leases.findLiveLease(tx, license.licenseId, input.fingerprint);
-    if (existing) return { kind: 'lease', lease: await this.resume(tx, existing, license, input.borrowUntil) };
+    if (license.liveLease) return { kind: 'lease', lease: await this.resume(tx, license.liveLease, license, input.borrowUntil) };
 
     if (license.slots > license.quantity) await this.pool.trim(tx, license.licenseId);
-    const leaseId = uuidV7();
-    let claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: false });
+    const lease: NewLease = {
+      id: uuidV7(),
+      licenseId: license.licenseId,
+      containerId: license.containerId,
+      deviceId: license.deviceId,
+      fingerprint: input.fingerprint,
+      clientName: input.clientName ?? null,
+      userId: license.kind === 'PERSONAL' ? license.containerUserId : null,
+      borrowUntil: input.borrowUntil ?? null,
+    };
+    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false });
     if (!claim) {
       let occupancy = await this.leases.occupancy(tx, license.licenseId);
       if (occupancy.slots > occupancy.quantity) {
@@ -75,7 +83,7 @@ export class SeatsService {
       // transactions (a checkout that may roll back, a release or sweep about to free one): wait
       // for those locks instead of calling the license full. None free: full, no waiting.
       if (occupancy.inUse < Math.min(occupancy.slots, occupancy.quantity)) {
-        claim = await this.leases.claimSlot(tx, { licenseId: license.licenseId, leaseId, term, wait: true });
+        claim = await this.leases.claimSlot(tx, { lease, term, wait: true });
       }
       if (!claim) {
         await this.outbox.append(tx, {
@@ -90,18 +98,7 @@ export class SeatsService {
       }
     }
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
-    const row = await this.leases.insertLease(tx, {
-      id: leaseId,
-      licenseId: license.licenseId,
-      containerId: license.containerId,
-      slot: claim.slot,
-      deviceId: license.deviceId,
-      fingerprint: input.fingerprint,
-      clientName: input.clientName ?? null,
-      userId: license.kind === 'PERSONAL' ? license.containerUserId : null,
-      expiresAt: claim.expiresAt,
-      borrowUntil: input.borrowUntil ?? null,
-    });
+    const row = claim.lease;
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };
   }
