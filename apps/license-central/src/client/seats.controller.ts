@@ -12,7 +12,6 @@ const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / L
 
 /** Seats for the licensed program: check out, keep alive, release, borrow. See docs/seats.md. */
 @ApiTags('client')
-@Authenticate('device')
 @ClientErrors({ status: 404, description: "NOT_FOUND: no such license or lease in the caller's container" })
 @Controller('client/v1/seats')
 export class SeatsController {
@@ -22,6 +21,7 @@ export class SeatsController {
   ) {}
 
   @Post('checkout')
+  @Authenticate('device')
   @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
   @ClientErrors(
     { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
@@ -43,13 +43,13 @@ export class SeatsController {
   }
 
   @Post(':leaseId/heartbeat')
+  @Authenticate('device-token')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: HeartbeatAnswerDto,
     description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
   @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it)' }, { status: 403, description: LICENSE_CODES })
-  @Authenticate('device-token')
   async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
     // The common case is one statement that authenticates and extends; anything else takes the
     // ordinary path, which answers with the precise code (401/403 for the secret, 404, 409, …).
@@ -60,6 +60,7 @@ export class SeatsController {
   }
 
   @Post(':leaseId/release')
+  @Authenticate('device')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: EndedLeaseDto, description: 'The seat is free (a borrowed one is returned early). Releasing again answers how the lease ended.' })
   release(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string): Promise<EndedLeaseView> {
@@ -67,6 +68,7 @@ export class SeatsController {
   }
 
   @Post(':leaseId/borrow')
+  @Authenticate('device')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
   @ClientErrors(
