@@ -90,7 +90,7 @@ export class PgPool {
    * advisory lock of that key is taken in the same round trip as BEGIN, so `fn`'s first statement
    * already sees whatever the previous holder committed.
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
