@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, Prisma, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { AuditEntryView, AuditFilter, AuditRecordInput } from './audit.types';
 
 // Every change by a vendor key, a portal user, the operator or the system is recorded with who,
@@ -64,8 +64,7 @@ export class AuditService {
         ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
       },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map((r) => ({
       id: r.id,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Group, isUniqueViolation, Prisma, TenantPrisma, TenantTransaction, User } from '@leasehold/db';
+import { afterCursor, Group, isUniqueViolation, Prisma, TenantPrisma, TenantTransaction, User } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { GroupFilter, GroupRole, GroupView, UserFilter, UserStatus, UserView } from './customers.types';
 
@@ -23,7 +23,6 @@ export const toUserView = (u: User): UserView => ({
   updatedAt: u.updatedAt,
 });
 
-const page = (cursor?: string) => ({ ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } });
 const contains = (value: string) => ({ contains: value, mode: 'insensitive' as const });
 
 /** Translates unique violations of users/groups into the domain's conflict codes. */
@@ -52,7 +51,7 @@ export class CustomersRepository {
     const rows = await this.db.client.group.findMany({
       where: filter.search ? { OR: [{ name: contains(filter.search) }, { externalId: contains(filter.search) }] } : {},
       take: filter.take,
-      ...page(filter.cursor),
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toGroupView);
   }
@@ -131,7 +130,7 @@ export class CustomersRepository {
         ...(filter.role ? { role: filter.role } : {}),
       },
       take: filter.take,
-      ...page(filter.cursor),
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toUserView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
+import { afterCursor, Prisma, PrismaService, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
 import { DOMAIN_EVENT_TYPES, DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
 
 /** License changes that devices must learn of: each also announces `container.updated`. */
@@ -63,8 +63,7 @@ export class OutboxRepository {
     const rows = await this.db.client.domainEvent.findMany({
       where: { ...(filter.type ? { type: filter.type } : {}), ...(filter.aggregateId ? { aggregateId: filter.aggregateId } : {}) },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map((r) => ({ ...r, type: r.type as DomainEventType, payload: r.payload as Record<string, unknown> }));
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InboundEvent, Integration, Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, InboundEvent, Integration, Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { InboundEventStatus, InboundEventView, IntegrationKind, IntegrationStatus, IntegrationView } from './integrations.types';
 
 export const toIntegrationView = (i: Integration): IntegrationView => ({
@@ -36,8 +36,6 @@ export interface IntegrationSecretRow {
   encryptedSecret: string;
   secretVersion: number;
 }
-
-const page = (cursor?: string) => ({ ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } });
 
 /** Integrations and their inbound events (tenant-scoped, except the two lookups that find the tenant). */
 @Injectable()
@@ -78,7 +76,7 @@ export class IntegrationsRepository {
   }
 
   async list(filter: { take: number; cursor?: string }): Promise<IntegrationView[]> {
-    return (await this.db.client.integration.findMany({ take: filter.take, ...page(filter.cursor) })).map(toIntegrationView);
+    return (await this.db.client.integration.findMany({ take: filter.take, ...afterCursor(filter.cursor) })).map(toIntegrationView);
   }
 
   /**
@@ -128,7 +126,7 @@ export class IntegrationsRepository {
     const rows = await this.db.client.inboundEvent.findMany({
       where: { integrationId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
-      ...page(filter.cursor),
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toInboundEventView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseRenewal, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, LicenseRenewal, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { RenewalPolicy, RenewalStatus, RenewalView } from './renewals.types';
 
 const toView = (r: LicenseRenewal): RenewalView => ({
@@ -106,8 +106,7 @@ export class RenewalsRepository {
     const rows = await this.db.client.licenseRenewal.findMany({
       where: { licenseId },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { ContainerKind, ContainerView } from '../licensing.types';
 
@@ -73,8 +73,7 @@ export class ContainersRepository {
         ...(filter.groupId ? { groupId: filter.groupId } : {}),
       },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toContainerView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Device, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, Device, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DeactivatedBy, DeviceView } from '../licensing.types';
 
 export const toDeviceView = (d: Device): DeviceView => ({
@@ -56,8 +56,7 @@ export class DevicesRepository {
     const rows = await this.db.client.device.findMany({
       where: { containerId, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toDeviceView);
   }
@@ -67,8 +66,7 @@ export class DevicesRepository {
     const rows = await this.db.client.device.findMany({
       where: { container: { userId, kind: 'PERSONAL' }, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toDeviceView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { LicenseSettings, LicenseStatus, LicenseView, LicenseWithProductView } from '../licensing.types';
 
@@ -74,8 +74,7 @@ export class LicensesRepository {
     const rows = await this.db.client.license.findMany({
       where: { containerId },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return rows.map(toLicenseView);
   }

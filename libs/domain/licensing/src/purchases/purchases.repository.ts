@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isUniqueViolation, Purchase, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, isUniqueViolation, Purchase, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { PurchaseView } from '../licensing.types';
 
@@ -67,8 +67,7 @@ export class PurchasesRepository {
     const rows = await this.db.client.purchase.findMany({
       where: { ...(filter.groupId ? { groupId: filter.groupId } : {}), ...(filter.productId ? { productId: filter.productId } : {}) },
       take: filter.take,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(filter.cursor),
     });
     return this.withAllocation(rows);
   }

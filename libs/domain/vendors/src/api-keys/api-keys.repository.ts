@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, ApiKey, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { ApiKeyView } from './api-key.types';
 
 export function toApiKeyView(row: ApiKey): ApiKeyView {
@@ -46,8 +46,7 @@ export class ApiKeysRepository {
     const rows = await this.db.client.apiKey.findMany({
       where: args.includeRevoked ? {} : { revokedAt: null },
       take: args.take,
-      ...(args.cursor ? { cursor: { id: args.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(args.cursor),
     });
     return rows.map(toApiKeyView);
   }

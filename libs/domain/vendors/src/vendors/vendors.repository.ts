@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isUniqueViolation, PrismaService, Vendor } from '@leasehold/db';
+import { afterCursor, isUniqueViolation, PrismaService, Vendor } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { VendorView } from './vendor.types';
 
@@ -15,8 +15,7 @@ export class VendorsRepository {
   async list(args: { take: number; cursor?: string }): Promise<VendorView[]> {
     const rows = await this.prisma.vendor.findMany({
       take: args.take,
-      ...(args.cursor ? { cursor: { id: args.cursor }, skip: 1 } : {}),
-      orderBy: { id: 'asc' },
+      ...afterCursor(args.cursor),
     });
     return rows.map(toView);
   }
