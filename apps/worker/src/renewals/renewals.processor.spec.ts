@@ -183,6 +183,56 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     expect(await events(later.id)).toEqual([]);
   });
 
+  it('AUTO: a SUSPENDED license is not renewed by the sweep; resumed after its renewal fell due, it is renewed then, exactly once', async () => {
+    const lic = await license('AUTO', new Date(Date.now() + 5 * DAY), 30);
+    await prisma.license.update({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
+    const scheduler = app.get(RenewalScheduler);
+    // The attack: the hourly sweep finds the due renewal of the unpaid (suspended) license.
+    const sweptAt = new Date();
+    await scheduler.sweep(sweptAt);
+    const sweepJob = await queue.getJob(renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`));
+    if (sweepJob) await sweepJob.waitUntilFinished(queueEvents, 20_000);
+    // Whether or not the sweep picked it up, a check (a job that was already scheduled) renews nothing.
+    expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('suspended');
+    expect(await renewals(lic.id)).toEqual([]);
+    expect(await current(lic.id)).toMatchObject({ expiresAt: lic.expiresAt, revision: 1, status: 'SUSPENDED' });
+    expect(await events(lic.id)).toEqual([]);
+
+    // Resumed (as LicensesService.transition writes it): the relay hands license.resumed to the
+    // renewal subscriber, whose check renews the term that fell due meanwhile.
+    await prisma.$transaction([
+      prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } }),
+      prisma.domainEvent.create({ data: { vendorId, type: 'license.resumed', aggregateType: 'license', aggregateId: lic.id, payload: { licenseId: lic.id, containerId, status: 'ACTIVE', revision: 2 } } }),
+    ]);
+    const renewedTo = new Date(lic.expiresAt.getTime() + 30 * DAY);
+    for (let i = 0; i < 200 && !(await renewals(lic.id)).length; i++) await new Promise((r) => setTimeout(r, 100));
+    // The next sweeps and a duplicate check find the term done.
+    await scheduler.sweep(new Date(Date.now() + 3_600_000));
+    expect((await check(lic.id, lic.expiresAt)).outcome).toBe('already-done');
+    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ termEnd: lic.expiresAt, status: 'SUCCEEDED', newExpiresAt: renewedTo })]);
+    expect(await current(lic.id)).toMatchObject({ expiresAt: renewedTo, revision: 3, status: 'ACTIVE' });
+    expect((await events(lic.id)).filter((t) => t !== 'license.resumed')).toEqual(['license.renewed', 'renewal.succeeded']);
+  }, 60_000);
+
+  it('AUTO: a license that expired while SUSPENDED announces license.expired, and is renewed once when resumed', async () => {
+    const lic = await license('AUTO', new Date(Date.now() - 60_000), 30);
+    await prisma.license.update({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
+    expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('expired');
+    expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('suspended');
+    expect(await renewals(lic.id)).toEqual([]);
+    expect(await events(lic.id)).toEqual(['license.expired']);
+
+    await prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } });
+    const sweptAt = new Date();
+    await app.get(RenewalScheduler).sweep(sweptAt);
+    const sweepJob = await queue.getJob(renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`));
+    expect(sweepJob).toBeDefined();
+    await sweepJob!.waitUntilFinished(queueEvents, 20_000);
+    expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('already-done');
+    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ status: 'SUCCEEDED', newExpiresAt: new Date(lic.expiresAt.getTime() + 30 * DAY) })]);
+    expect(await events(lic.id)).toEqual(['license.expired', 'license.renewed', 'renewal.succeeded']);
+  }, 60_000);
+
   it('the sweep finds what no job covered (overdue renewals, unannounced expiries) and its jobs do it', async () => {
     const overdue = await license('AUTO', new Date(Date.now() + 2 * DAY), 30);
     const expired = await license('NONE', new Date(Date.now() - DAY), null);

@@ -28,11 +28,21 @@ export class RenewalScheduler {
     );
   }
 
-  /** Schedules the current vendor's license at its current expiry (after a change); nothing if it has none. */
-  async scheduleCurrentTerm(licenseId: string): Promise<boolean> {
+  /**
+   * Schedules the current vendor's license at its current expiry (after a change); nothing if it
+   * has none. With `recheckKey` (license.resumed: the event id) a renewal already due is checked
+   * now under a job id of its own, because the term's "due" job may have run while the license was
+   * suspended and a second one with that id would be dropped as a duplicate.
+   */
+  async scheduleCurrentTerm(licenseId: string, recheckKey?: string, now = new Date()): Promise<boolean> {
     const license = await this.renewals.currentExpiry(licenseId);
     if (!license?.expiresAt || license.status === 'REVOKED') return false;
-    await this.schedule(this.renewals.vendorId, licenseId, license.expiresAt);
+    const vendorId = this.renewals.vendorId;
+    if (recheckKey && renewalDueAt(license.expiresAt) <= now) {
+      await this.queue.add(RENEWAL_JOBS.check, { vendorId, licenseId, termEnd: license.expiresAt.toISOString() }, { jobId: renewalCheckJobId(licenseId, license.expiresAt, recheckKey) });
+      return true;
+    }
+    await this.schedule(vendorId, licenseId, license.expiresAt);
     return true;
   }
 

@@ -114,7 +114,8 @@ export class RenewalsRepository {
   /**
    * The sweep, across tenants (unscoped on purpose: it finds work for every vendor and each check
    * then runs inside its vendor's context). Licenses (not revoked) whose renewal is due before
-   * `dueBefore` and whose term has no renewal row yet, or whose expiry passed unannounced, and
+   * `dueBefore` and whose term has no renewal row yet (AUTO ones only while not SUSPENDED: they
+   * are renewed when resumed), or whose expiry passed unannounced, and
    * terms whose ERP renewal is still open.
    */
   async sweepCandidates(now: Date, dueBefore: Date, limit: number): Promise<{ vendorId: string; licenseId: string; termEnd: Date }[]> {
@@ -124,6 +125,7 @@ export class RenewalsRepository {
        WHERE l.status <> 'REVOKED' AND l."expiresAt" IS NOT NULL
          AND (
                (l."expiresAt" - interval '14 days' <= ${dueBefore} AND l."renewalPolicy" <> 'NONE'
+                 AND NOT (l.status = 'SUSPENDED' AND l."renewalPolicy" = 'AUTO')
                  AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."licenseId" = l.id AND r."termEnd" = l."expiresAt"))
             OR (l."expiresAt" <= ${now}
                  AND NOT EXISTS (SELECT 1 FROM license_expiries e WHERE e."licenseId" = l.id AND e."expiresAt" = l."expiresAt")

@@ -10,7 +10,8 @@ import { ERP_REMINDER_HOURS, RENEWAL_LEAD_DAYS, RenewalCheckResult, RenewalView 
 // (licenseId, termEnd) is unique and is inserted in the same transaction as the renewal's effect,
 // under a lock on the license row. So two workers, a retried job or a job re-run after a crash all
 // find the row and do nothing more. RENEWAL_LEAD_DAYS before expiry the policy acts:
-//   AUTO → extend by renewalTermDays (revision +1, license.renewed, renewal.succeeded);
+//   AUTO → extend by renewalTermDays (revision +1, license.renewed, renewal.succeeded); never
+//          while the license is SUSPENDED: then on resume, if the renewal fell due meanwhile;
 //   ERP  → renewal.due, again every ERP_REMINDER_HOURS until subscription.renewed answers,
 //          FAILED (renewal.failed) when the license expires unanswered;
 //   NONE → nothing.
@@ -52,6 +53,13 @@ export class RenewalsService {
       const dueAt = renewalDueAt(termEnd);
       if (now < dueAt) return result('not-due', dueAt);
       const expired = now >= termEnd;
+      // A suspended license (unpaid, disputed) is not renewed. Its expiry is still announced; when
+      // it is resumed, license.resumed schedules a check of the current term, which renews it then
+      // if its renewal fell due meanwhile (once: the term's renewal row is unique).
+      if (license.status === 'SUSPENDED' && license.renewalPolicy === 'AUTO') {
+        if (expired && (await this.announceExpiry(tx, license, termEnd, now))) return result('expired', null);
+        return result('suspended', expired ? null : termEnd);
+      }
 
       switch (license.renewalPolicy) {
         case 'AUTO': {
