@@ -7,6 +7,7 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { CatalogModule } from '@leasehold/domain-catalog';
 import { CustomersModule } from '@leasehold/domain-customers';
 import { EventsModule } from '@leasehold/domain-events';
+import { IdentityModule } from '@leasehold/domain-identity';
 import { LicensingModule } from '@leasehold/domain-licensing';
 import { OfflineModule } from '@leasehold/domain-offline';
 import { UpdatesModule } from '@leasehold/domain-updates';
@@ -44,7 +45,7 @@ import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
+  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, IdentityModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,

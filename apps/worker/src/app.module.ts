@@ -14,15 +14,14 @@ import { RedisModule } from '@leasehold/redis';
 import { RenewalsModule } from '@leasehold/domain-renewals';
 import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integrations';
 import { UpdatesModule } from '@leasehold/domain-updates';
+import { LicensingModule } from '@leasehold/domain-licensing';
 import { WorkerDrain } from './worker-drain';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
-import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
 import { RenewalsProcessor } from './renewals/renewals.processor';
 import { RenewalsSchedule } from './renewals/renewals.schedule';
 import { LeasesProcessor } from './leases/leases.processor';
 import { LeasesSchedule } from './leases/leases.schedule';
-import { UserRemovedLeasesSubscriber } from './leases/user-removed-leases.subscriber';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedule } from './maintenance/maintenance.schedule';
 import { OutboxRelayRepository } from './outbox/outbox-relay.repository';
@@ -53,14 +52,16 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     SeatsModule,
     IntegrationsModule,
     ErpProcessingModule,
-    // LicenseUpdateAnnouncer: the relay wakes programs waiting on a container for every license.* event.
+    // The domains whose reactions to events (`@OutboxSubscriber` classes) the outbox relay runs:
+    // renewals (RescheduleRenewalOnLicenseChange), seats (EndLeasesOfRemovedUser), licensing
+    // (RevokeAccessOfRemovedUser), updates (LicenseUpdateAnnouncer: wakes waiting programs).
     UpdatesModule,
+    LicensingModule,
   ],
   providers: [
     WorkerDrain,
     RenewalsProcessor,
     RenewalsSchedule,
-    RenewalRescheduleSubscriber,
     MaintenanceProcessor,
     MaintenanceSchedule,
     OutboxRelayRepository,
@@ -73,7 +74,6 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     WebhookDeliverySchedule,
     LeasesProcessor,
     LeasesSchedule,
-    UserRemovedLeasesSubscriber,
     ErpIntakeProcessor,
     ErpIntakeSchedule,
     { provide: APP_GUARD, useClass: AuthenticationGuard },

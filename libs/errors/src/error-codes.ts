@@ -64,6 +64,12 @@ export const ERROR_CATALOGUE = {
   DEVICE_LIMIT_REACHED: { status: 409, description: "The container already has its maximum of active devices; `details.activeDevices` names them. Deactivate one first (transfer)." },
   ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
   DEVICE_ALREADY_DEACTIVATED: { status: 409, description: 'The device was already deactivated.' },
+  CONTAINER_ACCESS_REVOKED: {
+    status: 403,
+    description:
+      "The container's user was removed from their group or disabled (`details.reason`: USER_REMOVED / USER_DISABLED): the container refuses checkout, heartbeat, borrowing, activation, license files and offline requests until the vendor assigns it to a user again (or the user is enabled again).",
+  },
+  USER_NOT_IN_GROUP: { status: 403, description: "A checkout's `userToken` names a user who is not a member of the ENTERPRISE container's group." },
 
   // seats, leases, borrowing (issue 4, seats)
   LICENSE_SUSPENDED: { status: 403, description: 'The license is suspended: no seat can be checked out or kept until the vendor resumes it.' },

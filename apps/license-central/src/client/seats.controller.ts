@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
+import { IdentityService } from '@leasehold/domain-identity';
 import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
 import { EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
@@ -18,6 +19,7 @@ export class SeatsController {
   constructor(
     private readonly seats: SeatsService,
     private readonly credentials: ContainerCredentialsService,
+    private readonly identity: IdentityService,
   ) {}
 
   @Post('checkout')
@@ -25,15 +27,25 @@ export class SeatsController {
   @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
   @ClientErrors(
     { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
-    { status: 403, description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED` },
+    {
+      status: 403,
+      description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken)`,
+    },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
-  checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
+  @ClientErrors({
+    status: 401,
+    description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)',
+  })
+  async checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
     if (Boolean(body.licenseId) === Boolean(body.product)) {
       const message = 'give exactly one of licenseId and product';
       throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'licenseId', messages: [message] }] });
     }
+    const user = body.userToken ? await this.identity.authenticate(body.userToken) : null;
+    if (user && user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
     return this.seats.checkout({
+      user: user ? { id: user.userId, groupId: user.groupId } : undefined,
       containerId: principal.containerId,
       license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
       fingerprint: body.fingerprint,
@@ -49,7 +61,10 @@ export class SeatsController {
     type: HeartbeatAnswerDto,
     description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
-  @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it)' }, { status: 403, description: LICENSE_CODES })
+  @ClientErrors(
+    { status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed)' },
+    { status: 403, description: `${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
+  )
   async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
     // The common case is one statement that authenticates and extends; anything else takes the
     // ordinary path, which answers with the precise code (401/403 for the secret, 404, 409, …).
@@ -72,7 +87,7 @@ export class SeatsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
   @ClientErrors(
-    { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES}` },
+    { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
     { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )

@@ -36,6 +36,15 @@ export class CheckoutDto {
   @Type(() => Date)
   @IsDate()
   borrowUntil?: Date;
+
+  @ApiPropertyOptional({
+    description:
+      "A user-bound credential: the portal access token of the user running the program. On an ENTERPRISE container the lease then records the user (who must be a member of the container's group), so removing or disabling the user ends the lease. A PERSONAL container's lease always records its user.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  userToken?: string;
 }
 
 export class BorrowDto {

@@ -63,9 +63,10 @@ export class UpdatesController {
   constructor(private readonly updates: UpdatesService) {}
 
   /**
-   * Long-poll: answers at once when the container's revision is above `knownRevision`, within a
-   * second of a license change or an admin's "update now", else after `wait` seconds with
-   * `updateAvailable: false`. Ask again right after each answer.
+   * Long-poll: answers at once when the container's revision differs from `knownRevision` (as
+   * validate and heartbeat say `updateAvailable`), within a second of a change or an admin's
+   * "update now", else after `wait` seconds with `updateAvailable: false`. Ask again right after
+   * each answer.
    */
   @Get()
   @ApiOkResponse({ type: UpdateAnswerDto })
@@ -83,7 +84,7 @@ export class UpdatesController {
 
   /**
    * Server-sent events: `ready` once the stream listens, then `update` (data as the long-poll's
-   * answer) at once if the revision is above `knownRevision` (or `Last-Event-ID`, on reconnect),
+   * answer) at once if the revision differs from `knownRevision` (or `Last-Event-ID`, on reconnect),
    * and within a second of each later license change or "update now". The stream stays open; a
    * comment line every 20 s keeps it alive. Hanging up drops the stream's wake-up listener.
    */

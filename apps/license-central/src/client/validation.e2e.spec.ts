@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { LicensingService } from '@leasehold/domain-licensing';
 import { openEnvelope } from '@leasehold/license-file';
 import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
@@ -133,9 +132,14 @@ describe('validation (client API): codes, signed answers', () => {
     expect(await validate(c.device, { feature: 'export-pdf' })).toMatchObject({ code: 'FEATURE_NOT_LICENSED', license: { id: second.body.id } });
   });
 
-  it('USER_REMOVED after user.removed; VALID again once reassigned', async () => {
+  // The removal itself is carried by the worker's outbox relay (apps/worker/src/access/user-access.spec.ts);
+  // here the container is put in the state the reaction leaves it in.
+  it('USER_REMOVED / USER_DISABLED for a container whose access was revoked; VALID again once reassigned', async () => {
     const c = await personalWithLicense();
-    await app.get(LicensingService).onUserRemoved(acme.vendor.id, c.userId as string);
+    const prisma = app.get(PrismaService);
+    await prisma.container.update({ where: { id: c.containerId }, data: { accessRevokedAt: new Date(), accessRevokedReason: 'USER_DISABLED' } });
+    expect(await validate(c.device)).toMatchObject({ code: 'USER_DISABLED', valid: false, license: null });
+    await prisma.container.update({ where: { id: c.containerId }, data: { accessRevokedReason: 'USER_REMOVED', groupId: null } });
     expect(await validate(c.device)).toMatchObject({ code: 'USER_REMOVED', valid: false, license: null });
     const otherUser = (await app.get(PrismaService).user.create({ data: { vendorId: acme.vendor.id, email: `u${Date.now()}@example.test`, name: 'New owner' } })).id;
     await http().patch(`/v1/containers/${c.containerId}`).set(acme.auth).send({ userId: otherUser }).expect(200);

@@ -101,8 +101,18 @@ export class ContainerDto {
   @ApiProperty() deviceLimit!: number;
   @ApiProperty({ description: 'The secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
   @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
-  @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was removed: it answers USER_REMOVED." })
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: "Set when the container's user was removed from their group or disabled: validate answers USER_REMOVED / USER_DISABLED, every other program route CONTAINER_ACCESS_REVOKED.",
+  })
   accessRevokedAt!: Date | null;
+  @ApiProperty({ nullable: true, enum: ['USER_REMOVED', 'USER_DISABLED'], description: 'Why access was revoked. Reassigning the container (userId) lifts it; USER_DISABLED also lifts when the user is enabled again.' })
+  accessRevokedReason!: 'USER_REMOVED' | 'USER_DISABLED' | null;
+  @ApiProperty({
+    description: "The container's own part of its revision, raised by every container-level change (credential reset, access revoked or restored, reassignment, \"update now\"). Devices see it plus the sum of the licenses' revisions.",
+  })
+  revision!: number;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { LicensingService } from '@leasehold/domain-licensing';
 import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -230,15 +229,15 @@ describe('containers, licenses and purchases (vendor API)', () => {
     expect((await http().get(`/v1/containers/${c.containerId}/devices`).set(acme.auth).expect(200)).body.data).toHaveLength(1);
   });
 
-  it('onUserRemoved revokes the user’s personal containers, once; reassigning lifts it', async () => {
+  // The revocation itself comes from the worker's outbox relay (apps/worker/src/access/user-access.spec.ts).
+  it('reassigning a personal container whose user was removed lifts the revocation', async () => {
     const c = await createPersonalContainer(http, dbOf(app), acme);
-    const service = app.get(LicensingService);
-    expect(await service.onUserRemoved(acme.vendor.id, c.userId as string)).toEqual([c.containerId]);
-    expect(await service.onUserRemoved(acme.vendor.id, c.userId as string)).toEqual([]);
+    await app.get(PrismaService).container.update({ where: { id: c.containerId }, data: { accessRevokedAt: new Date(), accessRevokedReason: 'USER_REMOVED' } });
     const got = await http().get(`/v1/containers/${c.containerId}`).set(acme.auth).expect(200);
-    expect(got.body.accessRevokedAt).not.toBeNull();
+    expect(got.body).toMatchObject({ accessRevokedAt: expect.any(String), accessRevokedReason: 'USER_REMOVED' });
     const newUser = await insertUser(dbOf(app), acme.vendor.id);
     const reassigned = await http().patch(`/v1/containers/${c.containerId}`).set(acme.auth).send({ userId: newUser }).expect(200);
-    expect(reassigned.body).toMatchObject({ userId: newUser, accessRevokedAt: null });
+    expect(reassigned.body).toMatchObject({ userId: newUser, accessRevokedAt: null, accessRevokedReason: null });
+    expect(reassigned.body.revision).toBeGreaterThan(got.body.revision);
   });
 });

@@ -5,10 +5,8 @@ import { Test } from '@nestjs/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { ConfigService } from '@leasehold/config';
 import { PrismaService } from '@leasehold/db';
-import type { DomainEventView } from '@leasehold/domain-events';
 import { bullConnection, LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import { AppModule } from '../app.module';
-import { UserRemovedLeasesSubscriber } from './user-removed-leases.subscriber';
 
 // The leases queue on a real BullMQ worker, Redis and Postgres: the sweep records expired leases
 // once, frees their slots, leaves live and borrowed ones alone, and is registered as a schedule.
@@ -88,15 +86,18 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     expect(await prisma.domainEvent.count({ where: { aggregateId: { in: ids } } })).toBe(2);
   });
 
-  it('ends the leases of a removed user from the user.removed event', async () => {
+  it('ends the leases of a removed user when the relay publishes the user.removed event (twice: once in effect)', async () => {
     const { vendorId, licenseId, userId, ids } = await licenseWithLeases([{ expiresIn: 600 }, { expiresIn: 86_400, borrowed: true }], 'PERSONAL');
-    const event = { id: randomUUID(), vendorId, type: 'user.removed', aggregateType: 'user', aggregateId: userId!, payload: { userId }, createdAt: new Date(), publishedAt: null } as DomainEventView;
-    const subscriber = app.get(UserRemovedLeasesSubscriber);
-    expect(subscriber.handles('user.removed')).toBe(true);
-    await subscriber.handle(event);
-    await subscriber.handle(event);
+    // Written as UsersService.removeFromGroup writes it; a second copy stands for a redelivery.
+    for (let i = 0; i < 2; i++) {
+      await prisma.domainEvent.create({ data: { vendorId, type: 'user.removed', aggregateType: 'user', aggregateId: userId!, payload: { userId, groupId: null } } });
+    }
+    const deadline = Date.now() + 15_000;
+    while ((await prisma.domainEvent.count({ where: { aggregateId: userId!, publishedAt: null } })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await prisma.domainEvent.count({ where: { aggregateId: userId!, publishedAt: null } })).toBe(0);
     const leases = await prisma.seatLease.findMany({ where: { id: { in: ids } } });
     expect(leases.map((l) => l.endReason)).toEqual(['USER_REMOVED', 'USER_REMOVED']);
     expect(await prisma.seatSlot.count({ where: { licenseId, leaseId: { not: null } } })).toBe(0);
+    expect(await prisma.domainEvent.count({ where: { aggregateId: { in: ids }, type: 'seat.stopped' } })).toBe(2);
   });
 });

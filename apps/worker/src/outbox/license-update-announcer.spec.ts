@@ -25,7 +25,7 @@ describe('license update wake-ups from the worker outbox relay', () => {
 
   it('registers LicenseUpdateAnnouncer as an outbox subscriber for license events', () => {
     const subscribers = app.get(OutboxSubscribers);
-    expect(subscribers.all.filter((s) => s instanceof LicenseUpdateAnnouncer)).toHaveLength(1);
+    expect(subscribers.all.filter((s) => s.handler instanceof LicenseUpdateAnnouncer)).toHaveLength(1);
     expect(subscribers.for('license.changed').some((s) => s instanceof LicenseUpdateAnnouncer)).toBe(true);
     expect(subscribers.for('license.renewed').some((s) => s instanceof LicenseUpdateAnnouncer)).toBe(true);
     expect(subscribers.for('seat.checked_out').some((s) => s instanceof LicenseUpdateAnnouncer)).toBe(false);

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { AuditModule } from '@leasehold/domain-audit';
-import { DomainEventView, EventsModule, OutboxRepository, OutboxSubscriber, OutboxSubscription } from '@leasehold/domain-events';
+import { DomainEventView, EventsModule, OutboxHandler, OutboxRepository, OutboxSubscriber } from '@leasehold/domain-events';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhookEndpointsService, WebhookEndpointWithSecret, WebhooksModule } from '@leasehold/domain-webhooks';
 import { createVendor, TestVendor } from '@leasehold/testing';
@@ -23,13 +23,8 @@ const handled: string[] = [];
 /** Event aggregate ids whose first handling fails. */
 const failOnce = new Set<string>();
 
-@OutboxSubscription()
-@Injectable()
-class RecordingSubscriber implements OutboxSubscriber {
-  handles(type: string): boolean {
-    return type === SUBSCRIBED_TYPE;
-  }
-
+@OutboxSubscriber(SUBSCRIBED_TYPE)
+class RecordingSubscriber implements OutboxHandler {
   async handle(event: DomainEventView): Promise<void> {
     if (failOnce.delete(event.aggregateId)) throw new Error('subscriber failed (test)');
     handled.push(event.id);

@@ -1,26 +1,35 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { OutboxSubscriber, OutboxSubscription } from '@leasehold/domain-events';
+import { DomainEventType, OutboxHandler, OutboxSubscription } from '@leasehold/domain-events';
 
-/** Every provider marked `@OutboxSubscription()` in the worker's modules, found once at start. */
+/** A registered reaction: the handler and the event types it declared with `@OutboxSubscriber`. */
+export interface RegisteredSubscriber {
+  handler: OutboxHandler;
+  types: readonly DomainEventType[];
+}
+
+/** Every provider marked `@OutboxSubscriber(…)` in the worker's modules, found once at start. */
 @Injectable()
 export class OutboxSubscribers implements OnApplicationBootstrap {
-  private subscribers: OutboxSubscriber[] = [];
+  private subscribers: RegisteredSubscriber[] = [];
 
   constructor(private readonly discovery: DiscoveryService) {}
 
   onApplicationBootstrap(): void {
-    this.subscribers = this.discovery
-      .getProviders({ metadataKey: OutboxSubscription.KEY })
-      .map((wrapper) => wrapper.instance as OutboxSubscriber | undefined)
-      .filter((instance): instance is OutboxSubscriber => Boolean(instance && typeof instance.handle === 'function'));
+    this.subscribers = this.discovery.getProviders({ metadataKey: OutboxSubscription.KEY }).flatMap((wrapper) => {
+      const handler = wrapper.instance as OutboxHandler | undefined;
+      const types = this.discovery.getMetadataByDecorator(OutboxSubscription, wrapper);
+      if (!handler || typeof handler.handle !== 'function' || !types?.length) return [];
+      return [{ handler, types }];
+    });
   }
 
-  for(type: string): OutboxSubscriber[] {
-    return this.subscribers.filter((s) => s.handles(type));
+  /** The handlers of this event type. */
+  for(type: string): OutboxHandler[] {
+    return this.subscribers.filter((s) => s.types.includes(type as DomainEventType)).map((s) => s.handler);
   }
 
-  get all(): readonly OutboxSubscriber[] {
+  get all(): readonly RegisteredSubscriber[] {
     return this.subscribers;
   }
 }

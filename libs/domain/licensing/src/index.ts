@@ -1,4 +1,5 @@
 export * from './containers/containers.service';
+export * from './containers/revoke-access-of-removed-user.subscriber';
 export * from './credentials/container-credentials.module';
 export * from './credentials/container-credentials.service';
 export * from './credentials/container-secret';
@@ -6,7 +7,6 @@ export * from './credentials/device-principal';
 export * from './devices/devices.service';
 export * from './licenses/licenses.service';
 export * from './licensing.module';
-export * from './licensing.service';
 export * from './licensing.types';
 export * from './purchases/purchases.service';
 export * from './validation/validation.service';

@@ -7,11 +7,11 @@ import { UpdatesModule } from '@leasehold/domain-updates';
 import { ContainerCredentialsModule } from './credentials/container-credentials.module';
 import { ContainersRepository } from './containers/containers.repository';
 import { ContainersService } from './containers/containers.service';
+import { RevokeAccessOfRemovedUser } from './containers/revoke-access-of-removed-user.subscriber';
 import { DevicesRepository } from './devices/devices.repository';
 import { DevicesService } from './devices/devices.service';
 import { LicensesRepository } from './licenses/licenses.repository';
 import { LicensesService } from './licenses/licenses.service';
-import { LicensingService } from './licensing.service';
 import { PurchasesRepository } from './purchases/purchases.repository';
 import { PurchasesService } from './purchases/purchases.service';
 import { ValidationRepository } from './validation/validation.repository';
@@ -34,8 +34,8 @@ import { ValidationService } from './validation/validation.service';
     DevicesService,
     ValidationRepository,
     ValidationService,
-    LicensingService,
+    RevokeAccessOfRemovedUser,
   ],
-  exports: [ContainerCredentialsModule, ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService, LicensingService],
+  exports: [ContainerCredentialsModule, ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService],
 })
 export class LicensingModule {}

@@ -6,6 +6,8 @@ export type DeactivatedBy = 'VENDOR_KEY' | 'PORTAL_USER' | 'OPERATOR' | 'DEVICE'
 /** A personal container may be active on at most this many devices (the vendor may set fewer). */
 export const PERSONAL_DEVICE_LIMIT = 3;
 
+export type AccessRevokedReason = 'USER_REMOVED' | 'USER_DISABLED';
+
 export interface ContainerView {
   id: string;
   kind: ContainerKind;
@@ -17,6 +19,10 @@ export interface ContainerView {
   credentialPrefix: string;
   credentialVersion: number;
   accessRevokedAt: Date | null;
+  /** Why access was revoked: its user was removed from their group, or disabled. */
+  accessRevokedReason: AccessRevokedReason | null;
+  /** The container's own part of its revision (container-level changes); devices see it plus the licenses' revisions. */
+  revision: number;
   externalId: string | null;
   createdAt: Date;
   updatedAt: Date;

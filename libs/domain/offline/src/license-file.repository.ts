@@ -5,6 +5,7 @@ import { Prisma, TenantPrisma } from '@leasehold/db';
 export interface LicenseFileRow {
   kind: 'PERSONAL' | 'ENTERPRISE';
   accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
   vendorName: string;
   deviceId: string | null;
   licenseId: string | null;
@@ -36,7 +37,7 @@ export class LicenseFileRepository {
   async load(containerId: string, fingerprint: string, product: string | null): Promise<LicenseFileRow[]> {
     const vendorId = this.db.vendorId;
     return this.db.client.$queryRaw<LicenseFileRow[]>(Prisma.sql`
-      SELECT c.kind::text AS kind, c."accessRevokedAt", v.name AS "vendorName",
+      SELECT c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", v.name AS "vendorName",
              d.id AS "deviceId",
              l.id AS "licenseId", p.code AS "productCode", l.features, l.quantity, l.status::text AS status,
              l."validFrom", l."expiresAt", l.revision,

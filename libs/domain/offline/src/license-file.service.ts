@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertContainerAccess } from '@leasehold/domain-seats';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { DomainError } from '@leasehold/errors';
 import { createLicenseFile, LicenseFilePayload } from '@leasehold/license-file';
@@ -42,7 +43,7 @@ export class LicenseFileService {
     const rows = await this.files.load(request.containerId, request.fingerprint, request.product ?? null);
     const head = rows[0];
     if (!head) throw DomainError.notFound('Container', request.containerId);
-    if (head.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it issues no license files", { containerId: request.containerId });
+    assertContainerAccess(head);
     const now = head.now;
     const row = this.choose(rows, request, now);
     const refreshBy = this.refreshBy(row, now);

@@ -4,6 +4,7 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
 import { QUEUES } from '@leasehold/queues';
 import { RenewalScheduler } from './renewal-scheduler';
+import { RescheduleRenewalOnLicenseChange } from './reschedule-renewal.subscriber';
 import { RenewalsRepository } from './renewals.repository';
 import { RenewalsService } from './renewals.service';
 
@@ -13,7 +14,7 @@ import { RenewalsService } from './renewals.service';
  */
 @Module({
   imports: [AuditModule, EventsModule, BullModule.registerQueue({ name: QUEUES.renewals })],
-  providers: [RenewalsRepository, RenewalsService, RenewalScheduler],
+  providers: [RenewalsRepository, RenewalsService, RenewalScheduler, RescheduleRenewalOnLicenseChange],
   exports: [RenewalsService, RenewalScheduler],
 })
 export class RenewalsModule {}

@@ -1,3 +1,5 @@
+export * from './end-leases-of-removed-user.subscriber';
+export { assertContainerAccess, ContainerAccess } from './lease-rules';
 export * from './lease-sweeper.service';
 export * from './retry-after';
 export * from './seat-pool.service';

@@ -21,6 +21,26 @@ export function assertLicenseUsable(license: LicenseTerms, now: Date): void {
   }
 }
 
+export interface ContainerAccess {
+  accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
+}
+
+/**
+ * A container whose user was removed from their group or disabled refuses everything a program
+ * does with it (checkout, heartbeat, borrow, activation, license file, offline requests); the
+ * validation answers USER_REMOVED / USER_DISABLED instead. One code for every route.
+ */
+export function assertContainerAccess(container: ContainerAccess): void {
+  if (!container.accessRevokedAt) return;
+  const reason = container.accessRevokedReason ?? 'USER_REMOVED';
+  const why = reason === 'USER_DISABLED' ? 'was disabled' : 'was removed from their group';
+  throw new DomainError('CONTAINER_ACCESS_REVOKED', `The container's user ${why}; the container no longer grants access`, {
+    reason,
+    revokedAt: container.accessRevokedAt.toISOString(),
+  });
+}
+
 export interface BorrowTerms {
   borrowAllowed: boolean;
   maxBorrowDays: number;

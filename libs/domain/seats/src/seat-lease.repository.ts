@@ -13,6 +13,10 @@ export interface CheckoutContext {
   containerId: string;
   kind: ContainerKind;
   containerUserId: string | null;
+  containerGroupId: string | null;
+  /** Set when the container's user was removed or disabled: checkout is refused. */
+  accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
   status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
   quantity: number;
   validFrom: Date;
@@ -80,8 +84,11 @@ export interface LeaseStateRow extends LeaseRow {
   heartbeatIntervalSeconds: number;
   borrowAllowed: boolean;
   maxBorrowDays: number;
-  /** The container's revision (the sum of its licenses' revisions), for the heartbeat answer. */
+  /** The container's revision (see CONTAINER_REVISION), for the heartbeat answer. */
   containerRevision: number;
+  /** The container's access was revoked (its user removed or disabled). */
+  accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
   now: Date;
 }
 
@@ -111,11 +118,13 @@ function expiryOf(term: LeaseTerm): Prisma.Sql {
 }
 
 /**
- * The container revision of lease `l` (as GET /client/v1/updates: the sum of the container's
- * licenses' revisions), a sub-select on the index licenses(vendorId, containerId).
+ * The container revision of lease `l` (as GET /client/v1/updates, see libs/domain/updates
+ * container-revision.ts: the container's own revision plus the sum of its licenses' revisions),
+ * sub-selects on the containers primary key and the index licenses(vendorId, containerId).
  */
-const CONTAINER_REVISION = Prisma.sql`(SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
-                      WHERE r."vendorId" = l."vendorId" AND r."containerId" = l."containerId") AS "containerRevision"`;
+const CONTAINER_REVISION = Prisma.sql`((SELECT cr.revision FROM containers cr WHERE cr.id = l."containerId")
+                      + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
+                          WHERE r."vendorId" = l."vendorId" AND r."containerId" = l."containerId"))::int AS "containerRevision"`;
 
 /**
  * Whose lease `cur` must be: the authenticated container's (vendor in context), or, on the hot
@@ -155,7 +164,8 @@ export class SeatLeaseRepository {
         ? Prisma.sql`l.id = ${ref.licenseId}::uuid`
         : Prisma.sql`l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = ${vendorId}::uuid AND p.code = ${ref.productCode})`;
     const rows = await tx.$queryRaw<(Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns)[]>`
-      SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", l.status::text AS status,
+      SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
+             c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
              l.quantity, l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays",
              (SELECT d.id FROM devices d
@@ -282,6 +292,8 @@ export class SeatLeaseRepository {
            AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
            AND lic.id = cur."licenseId" AND lic.status = 'ACTIVE' AND lic."validFrom" <= now()
            AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now())
+           -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
+           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
         RETURNING s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
         FROM extended
@@ -299,7 +311,7 @@ export class SeatLeaseRepository {
                                               AND s."leaseId" = l.id AND s."expiresAt" > now())) AS live,
              lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
              lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays",
-             ${CONTAINER_REVISION}, now() AS now
+             ${CONTAINER_REVISION}, c."accessRevokedAt", c."accessRevokedReason", now() AS now
         FROM seat_leases l
         JOIN licenses lic ON lic.id = l."licenseId"
         JOIN containers c ON c.id = l."containerId"

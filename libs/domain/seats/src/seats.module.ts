@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
+import { EndLeasesOfRemovedUser } from './end-leases-of-removed-user.subscriber';
 import { LeaseSweepRepository } from './lease-sweep.repository';
 import { LeaseSweeperService } from './lease-sweeper.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
@@ -24,6 +25,7 @@ import { UsageService } from './usage.service';
     LeaseSweeperService,
     UsageRepository,
     UsageService,
+    EndLeasesOfRemovedUser,
   ],
   exports: [SeatPoolService, SeatsService, SessionsService, LeaseSweeperService, UsageService],
 })

@@ -264,13 +264,13 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       await activateDevice(app, bystander, 'z');
       const z = await checkout(bystander, 'z');
 
-      expect(await sessions.onUserRemoved(f.vendorId, f.userId!)).toEqual({ ended: 2 });
+      expect(await asVendor(app, f, () => sessions.endLeasesOfUser(f.userId!))).toEqual({ ended: 2 });
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
       expect((await lease(a.leaseId)).endReason).toBe('USER_REMOVED');
       expect((await lease(b.leaseId)).endReason).toBe('USER_REMOVED');
       await expect(heartbeat(f, a.leaseId)).rejects.toMatchObject({ code: 'SESSION_STOPPED', details: { endReason: 'USER_REMOVED' } });
       expect((await lease(z.leaseId)).endedAt).toBeNull();
-      expect(await sessions.onUserRemoved(f.vendorId, f.userId!)).toEqual({ ended: 0 });
+      expect(await asVendor(app, f, () => sessions.endLeasesOfUser(f.userId!))).toEqual({ ended: 0 });
     });
   });
 

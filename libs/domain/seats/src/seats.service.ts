@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
+import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
-import { assertBorrowAllowed, assertLicenseUsable } from './lease-rules';
+import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
@@ -50,7 +51,11 @@ export class SeatsService {
   private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
     const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
     if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
+    assertContainerAccess(license);
     assertLicenseUsable(license, license.now);
+    if (input.user && license.kind === 'ENTERPRISE' && input.user.groupId !== license.containerGroupId) {
+      throw new DomainError('USER_NOT_IN_GROUP', "The user of userToken is not a member of the container's group", { userId: input.user.id });
+    }
     if (license.kind === 'PERSONAL' && !license.deviceId) {
       throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
     }
@@ -69,7 +74,8 @@ export class SeatsService {
       deviceId: license.deviceId,
       fingerprint: input.fingerprint,
       clientName: input.clientName ?? null,
-      userId: license.kind === 'PERSONAL' ? license.containerUserId : null,
+      // Who the lease belongs to, so that the user's removal or disabling ends it (docs/licensing.md).
+      userId: license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null),
       borrowUntil: input.borrowUntil ?? null,
     };
     let claim = await this.leases.claimSlot(tx, { lease, term, wait: false });
@@ -133,6 +139,7 @@ export class SeatsService {
     if (row) return withRevision(toLease(row, row), row.containerRevision, knownRevision);
     const state = await this.leases.leaseState(undefined, leaseId, { containerId });
     if (!state) throw DomainError.notFound('Lease', leaseId);
+    if (state.live) assertContainerAccess(state);
     if (state.live && state.borrowUntil) return withRevision(toLease(state, state), state.containerRevision, knownRevision);
     throw whyNotLive(state);
   }
@@ -175,6 +182,7 @@ export class SeatsService {
       const state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
       if (!state.live) throw whyNotLive(state);
+      assertContainerAccess(state);
       const license = { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt };
       assertLicenseUsable(license, state.now);
       assertBorrowAllowed({ ...state, expiresAt: state.licenseExpiresAt }, until, state.now);
@@ -216,7 +224,7 @@ function toLease(row: LeaseRow, license: { heartbeatIntervalSeconds: number; lea
 }
 
 function withRevision(lease: LeaseView, revision: number, knownRevision: number | null | undefined): HeartbeatView {
-  return { ...lease, revision, updateAvailable: knownRevision != null && knownRevision !== revision };
+  return { ...lease, revision, updateAvailable: isUpdateAvailable(knownRevision, revision) };
 }
 
 function toEnded(row: LeaseRow): EndedLeaseView {

@@ -14,6 +14,12 @@ export interface CheckoutInput {
   clientName?: string | null;
   /** Borrow (detach) the seat for offline use until this time. */
   borrowUntil?: Date;
+  /**
+   * The user running the program, when it checked out with a user-bound credential (a portal
+   * access token of the user, already authenticated): an ENTERPRISE lease records the user, who
+   * must be a member of the container's group. A PERSONAL lease always records the container's user.
+   */
+  user?: { id: string; groupId: string | null };
 }
 
 /** A lease as the program sees it. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantPrisma } from '@leasehold/db';
+import { TenantPrisma } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
@@ -17,7 +17,6 @@ import { EndedLeaseView, SessionFilter, SessionScope, SessionView } from './seat
 export class SessionsService {
   constructor(
     private readonly db: TenantPrisma,
-    private readonly tenant: TenantContext,
     private readonly leases: SeatLeaseRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
@@ -53,25 +52,24 @@ export class SessionsService {
   }
 
   /**
-   * The customers domain's "user removed": every lease of the user (and every lease on the user's
-   * PERSONAL containers) ends now with reason USER_REMOVED, borrowed ones included, and the seats
-   * are free at once. Idempotent: a second call finds nothing left to end.
+   * A user removed from their group or disabled (EndLeasesOfRemovedUser): every lease of the user
+   * (and every lease on the user's PERSONAL containers) of the current vendor ends now with reason
+   * USER_REMOVED, borrowed ones included, and the seats are free at once. Idempotent: a second
+   * call finds nothing left to end.
    */
-  async onUserRemoved(vendorId: string, userId: string): Promise<{ ended: number }> {
-    return this.tenant.run(vendorId, () =>
-      this.db.client.$transaction(async (tx) => {
-        const freed = new Set(await this.leases.freeSlotsOfUser(tx, userId));
-        let ended = 0;
-        for (const leaseId of await this.leases.unendedLeaseIdsOfUser(tx, userId)) {
-          const live = freed.has(leaseId);
-          const row = await this.leases.endLease(tx, leaseId, live ? 'USER_REMOVED' : 'EXPIRED', live ? 'now' : 'expiry');
-          if (!row) continue;
-          ended += live ? 1 : 0;
-          await this.outbox.append(tx, seatEvent(live ? 'seat.stopped' : 'seat.expired', row));
-        }
-        return { ended };
-      }, SEAT_TRANSACTION),
-    );
+  async endLeasesOfUser(userId: string): Promise<{ ended: number }> {
+    return this.db.client.$transaction(async (tx) => {
+      const freed = new Set(await this.leases.freeSlotsOfUser(tx, userId));
+      let ended = 0;
+      for (const leaseId of await this.leases.unendedLeaseIdsOfUser(tx, userId)) {
+        const live = freed.has(leaseId);
+        const row = await this.leases.endLease(tx, leaseId, live ? 'USER_REMOVED' : 'EXPIRED', live ? 'now' : 'expiry');
+        if (!row) continue;
+        ended += live ? 1 : 0;
+        await this.outbox.append(tx, seatEvent(live ? 'seat.stopped' : 'seat.expired', row));
+      }
+      return { ended };
+    }, SEAT_TRANSACTION);
   }
 
   private async assertScopeExists(scope: SessionScope): Promise<void> {

@@ -1,3 +1,4 @@
+export * from './container-revision';
 export * from './license-update.subscriber';
 export * from './update-signal.service';
 export * from './updates.module';

@@ -1,25 +1,27 @@
-import { Injectable } from '@nestjs/common';
-import { DomainEventView, OutboxSubscriber, OutboxSubscription } from '@leasehold/domain-events';
+import { DomainEventView, OutboxHandler, OutboxSubscriber } from '@leasehold/domain-events';
 import { UpdateSignal } from './update-signal.service';
 
-/** Event types after which a container's devices should fetch their license again. */
-const UPDATE_EVENTS = new Set(['license.created', 'license.changed', 'license.renewed', 'license.expired', 'license.suspended', 'license.resumed', 'license.revoked']);
-
 /**
- * The outbox relay's path for update wake-ups: every license event that committed, whoever made
- * it (vendor API, ERP intake, renewals in the worker), wakes the container's waiting programs.
- * The licensing service also announces right after its own commits, which is faster than the
- * relay's one-second cycle; a second notice for one change is harmless (waiters re-read the
- * revision). Idempotent: publishing twice wakes twice, nothing is written.
+ * The outbox relay's path for update wake-ups: every committed change of what a container's
+ * devices may do (a license event, a credential reset, a container change such as its user's
+ * removal), whoever made it (vendor API, portal, ERP intake, the worker), wakes the container's
+ * waiting programs. The API services also announce right after their own commits, which is faster
+ * than the relay's one-second cycle; a second notice for one change is harmless (waiters re-read
+ * the revision). Idempotent: publishing twice wakes twice, nothing is written.
  */
-@OutboxSubscription()
-@Injectable()
-export class LicenseUpdateAnnouncer implements OutboxSubscriber {
+@OutboxSubscriber(
+  'license.created',
+  'license.changed',
+  'license.renewed',
+  'license.expired',
+  'license.suspended',
+  'license.resumed',
+  'license.revoked',
+  'container.updated',
+  'container.credentials_reset',
+)
+export class LicenseUpdateAnnouncer implements OutboxHandler {
   constructor(private readonly signal: UpdateSignal) {}
-
-  handles(type: string): boolean {
-    return UPDATE_EVENTS.has(type);
-  }
 
   async handle(event: DomainEventView): Promise<void> {
     const containerId = event.payload['containerId'];

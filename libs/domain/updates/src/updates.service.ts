@@ -2,14 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
+import { isUpdateAvailable } from './container-revision';
 import { UpdateReason, UpdateSignal } from './update-signal.service';
 import { UpdatesRepository } from './updates.repository';
 
-// Auto-update triggers (docs/auto-update.md). A container's revision is the sum of its licenses'
-// revisions and rises with every license change. A program that knows revision N asks whether
-// there is a newer one: the answer comes at once when there is, else when a change (or an
-// admin's "update now") is announced on Redis, else at the timeout with updateAvailable false.
-// The wait subscribes before it reads Postgres, so a change that commits in between is not missed.
+// Auto-update triggers (docs/auto-update.md). A container's revision (container-revision.ts) is
+// its own revision plus the sum of its licenses' revisions; it rises with every license change and
+// every container-level change, "update now" included. A program that knows revision N asks
+// whether the current one differs: the answer comes at once when it does (isUpdateAvailable, the
+// rule validate and heartbeat use too), else when a change is announced on Redis, else at the
+// timeout with updateAvailable false. The wait subscribes before it reads Postgres, so a change
+// that commits in between is not missed.
 
 /** The longest a long-poll waits (the program asks again at once). */
 export const MAX_WAIT_SECONDS = 25;
@@ -45,18 +48,18 @@ export class UpdatesService {
   }
 
   /**
-   * "Update now" (a group admin or the vendor): wakes the container's waiting programs at once,
-   * on every replica, so they fetch their license again. Programs not waiting learn of real
-   * changes on their next validate. `groupId` scopes a group admin to their group's containers.
+   * "Update now" (a group admin or the vendor): raises the container's revision (persisted), so
+   * every channel says updateAvailable until the program fetched again, whether it was listening
+   * or not, and wakes the container's waiting programs at once, on every replica. `groupId`
+   * scopes a group admin to their group's containers.
    */
   async requestUpdate(containerId: string, scope: { groupId?: string } = {}): Promise<{ containerId: string; revision: number }> {
-    const container = await this.updates.findContainer(containerId);
-    if (!container || (scope.groupId !== undefined && container.groupId !== scope.groupId)) throw DomainError.notFound('Container', containerId);
+    if (!(await this.updates.raiseRevision(containerId, scope.groupId))) throw DomainError.notFound('Container', containerId);
     await this.signal.announce({ vendorId: this.tenant.vendorId, containerId, reason: 'UPDATE_REQUESTED' });
     return { containerId, revision: await this.revision(containerId) };
   }
 
-  /** Answers when the container's revision is above `knownRevision`, an update is requested, or after `waitSeconds`. */
+  /** Answers when the container's revision differs from `knownRevision`, an update is requested, or after `waitSeconds`. */
   async waitForUpdate(vendorId: string, containerId: string, knownRevision: number, waitSeconds: number, cancelled?: AbortSignal): Promise<UpdateAnswer> {
     const wakeUps = new WakeUps();
     const stop = await this.signal.listen(vendorId, containerId, (notice) => wakeUps.push(notice.reason));
@@ -65,7 +68,7 @@ export class UpdatesService {
     cancelled?.addEventListener('abort', onCancel);
     try {
       let revision = await this.revision(containerId);
-      while (revision <= knownRevision) {
+      while (!isUpdateAvailable(knownRevision, revision)) {
         const reason = await wakeUps.next();
         if (reason === 'TIMEOUT') return { revision, updateAvailable: false, reason };
         revision = await this.revision(containerId);
@@ -82,8 +85,8 @@ export class UpdatesService {
 
   /**
    * The stream form of `waitForUpdate`: listens (Redis wake-ups) before it reads the revision, then
-   * emits `ready`, then an `update` at once if the revision is above `knownRevision` and after each
-   * later change or "update now", until unsubscribed (the client hung up), which drops the
+   * emits `ready`, then an `update` at once if the revision differs from `knownRevision` and after
+   * each later change or "update now", until unsubscribed (the client hung up), which drops the
    * listener. Runs as `vendorId` whatever context subscribes. A container that disappears ends
    * the stream with NOT_FOUND.
    */
@@ -103,9 +106,9 @@ export class UpdatesService {
             emit({ event: 'ready', revision });
             let reason: WakeReason = 'LICENSE_CHANGED';
             for (;;) {
-              if (reason === 'UPDATE_REQUESTED' || revision > known) {
+              if (reason === 'UPDATE_REQUESTED' || isUpdateAvailable(known, revision)) {
                 emit({ event: 'update', revision, updateAvailable: true, reason: reason === 'UPDATE_REQUESTED' ? reason : 'LICENSE_CHANGED' });
-                known = Math.max(known, revision);
+                known = revision;
               }
               // 'TIMEOUT' here means the subscriber is gone (pushed by the teardown below).
               reason = await wakeUps.next();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterCursor, Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
-import { ContainerKind, ContainerView } from '../licensing.types';
+import { AccessRevokedReason, ContainerKind, ContainerView } from '../licensing.types';
 
 export const toContainerView = (c: Container): ContainerView => ({
   id: c.id,
@@ -13,6 +13,8 @@ export const toContainerView = (c: Container): ContainerView => ({
   credentialPrefix: c.credentialPrefix,
   credentialVersion: c.credentialVersion,
   accessRevokedAt: c.accessRevokedAt,
+  accessRevokedReason: c.accessRevokedReason as AccessRevokedReason | null,
+  revision: c.revision,
   externalId: c.externalId,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
@@ -25,6 +27,7 @@ export interface LockedContainer {
   groupId: string | null;
   userId: string | null;
   accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
 }
 
 function externalIdTaken(error: unknown, externalId: string | null | undefined): never {
@@ -85,20 +88,32 @@ export class ContainersRepository {
    */
   async lock(tx: TenantTransaction, id: string): Promise<LockedContainer | null> {
     const rows = await tx.$queryRaw<LockedContainer[]>`
-      SELECT id, kind::text AS kind, "deviceLimit", "groupId", "userId", "accessRevokedAt"
+      SELECT id, kind::text AS kind, "deviceLimit", "groupId", "userId", "accessRevokedAt", "accessRevokedReason"
         FROM containers
        WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid
          FOR UPDATE`;
     return rows[0] ?? null;
   }
 
+  /**
+   * Every change raises the container's own revision: what its devices may do may have changed
+   * (assignment, device limit, access), so validate, heartbeat and the update channels say so.
+   */
   async update(
     tx: TenantTransaction,
     id: string,
-    data: { name?: string; userId?: string; groupId?: string | null; deviceLimit?: number; externalId?: string | null; accessRevokedAt?: Date | null },
+    data: {
+      name?: string;
+      userId?: string;
+      groupId?: string | null;
+      deviceLimit?: number;
+      externalId?: string | null;
+      accessRevokedAt?: Date | null;
+      accessRevokedReason?: AccessRevokedReason | null;
+    },
   ): Promise<ContainerView> {
     try {
-      return toContainerView(await tx.container.update({ where: { id }, data }));
+      return toContainerView(await tx.container.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }));
     } catch (error) {
       externalIdTaken(error, data.externalId);
     }
@@ -113,7 +128,8 @@ export class ContainersRepository {
     return toContainerView(
       await tx.container.update({
         where: { id },
-        data: { credentialHash: next.hash, credentialPrefix: next.prefix, credentialVersion: { increment: 1 } },
+        // The revision too: devices learn of the reset on every channel (docs/auto-update.md).
+        data: { credentialHash: next.hash, credentialPrefix: next.prefix, credentialVersion: { increment: 1 }, revision: { increment: 1 } },
       }),
     );
   }
@@ -126,14 +142,20 @@ export class ContainersRepository {
     return (await tx.group.count({ where: { id } })) === 1;
   }
 
-  /** The personal containers of a user whose access is not yet revoked, locked. */
-  async lockPersonalOfUser(tx: TenantTransaction, userId: string): Promise<string[]> {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM containers
-       WHERE "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ${userId}::uuid
-         AND kind = 'PERSONAL' AND "accessRevokedAt" IS NULL
+  /** The personal containers of a user, locked (in id order), with their access state. */
+  async lockPersonalOfUser(
+    tx: TenantTransaction,
+    userId: string,
+  ): Promise<{ id: string; groupId: string | null; accessRevokedAt: Date | null; accessRevokedReason: AccessRevokedReason | null }[]> {
+    return tx.$queryRaw`
+      SELECT id, "groupId", "accessRevokedAt", "accessRevokedReason" FROM containers
+       WHERE "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ${userId}::uuid AND kind = 'PERSONAL'
        ORDER BY id
          FOR UPDATE`;
-    return rows.map((r) => r.id);
+  }
+
+  /** The user's current status (null when deleted), read in the caller's transaction. */
+  async userStatus(tx: TenantTransaction, userId: string): Promise<string | null> {
+    return (await tx.user.findUnique({ where: { id: userId }, select: { status: true } }))?.status ?? null;
   }
 }

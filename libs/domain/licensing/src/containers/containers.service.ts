@@ -91,7 +91,7 @@ export class ContainersService {
           command.groupId !== undefined ? command.groupId : command.userId !== undefined ? null : before.groupId,
         );
         Object.assign(data, assignment);
-        if (command.userId !== undefined) data.accessRevokedAt = null;
+        if (command.userId !== undefined) Object.assign(data, { accessRevokedAt: null, accessRevokedReason: null });
       }
       const after = await this.containers.update(tx, id, data);
       await this.record(tx, 'container.updated', after, { before, after });
@@ -117,18 +117,39 @@ export class ContainersService {
   }
 
   /**
-   * A removed user's personal containers stop validating (USER_REMOVED) until the vendor assigns
-   * them to a user again. Their devices stay activated so that a reassignment needs no new
-   * activation; the seats domain ends the user's running leases on the same event.
+   * The customers domain's "a user lost (or regained) access", for the user's PERSONAL containers
+   * (RevokeAccessOfRemovedUser, from the outbox). Removal from the group revokes access
+   * (USER_REMOVED) and takes the container away from the old group, so its admins lose every right
+   * over it; only the vendor assigning it to a user again lifts that. Disabling revokes access
+   * (USER_DISABLED) and enabling the user again lifts it. Devices stay activated, so a
+   * reassignment needs no new activation; each change raises the container revision. Reads the
+   * user's current status, so a late or repeated event changes nothing wrongly. Returns the
+   * containers it changed now (none when run again).
    */
-  async revokeAccessOfUser(userId: string, now = new Date()): Promise<string[]> {
+  async reconcileAccessOfUser(userId: string, change: 'USER_REMOVED' | 'USER_UPDATED', now = new Date()): Promise<string[]> {
     return this.containers.transaction(async (tx) => {
-      const ids = await this.containers.lockPersonalOfUser(tx, userId);
-      for (const id of ids) {
-        const container = await this.containers.update(tx, id, { accessRevokedAt: now });
-        await this.record(tx, 'container.updated', container, { after: { accessRevokedAt: now, reason: 'USER_REMOVED' } });
+      const owned = await this.containers.lockPersonalOfUser(tx, userId);
+      if (!owned.length) return [];
+      const disabled = (await this.containers.userStatus(tx, userId)) === 'DISABLED';
+      const changed: string[] = [];
+      for (const c of owned) {
+        let data: Parameters<ContainersRepository['update']>[2] | null = null;
+        if (change === 'USER_REMOVED' && (c.accessRevokedReason !== 'USER_REMOVED' || c.groupId !== null)) {
+          data = { accessRevokedAt: c.accessRevokedAt ?? now, accessRevokedReason: 'USER_REMOVED', groupId: null };
+        } else if (disabled && !c.accessRevokedAt) {
+          data = { accessRevokedAt: now, accessRevokedReason: 'USER_DISABLED' };
+        } else if (!disabled && c.accessRevokedReason === 'USER_DISABLED') {
+          data = { accessRevokedAt: null, accessRevokedReason: null };
+        }
+        if (!data) continue;
+        const container = await this.containers.update(tx, c.id, data);
+        await this.record(tx, 'container.updated', container, {
+          before: { groupId: c.groupId, accessRevokedAt: c.accessRevokedAt, accessRevokedReason: c.accessRevokedReason },
+          after: { groupId: container.groupId, accessRevokedAt: container.accessRevokedAt, accessRevokedReason: container.accessRevokedReason },
+        });
+        changed.push(c.id);
       }
-      return ids;
+      return changed;
     });
   }
 
@@ -169,7 +190,15 @@ export class ContainersService {
       type,
       aggregateType: 'container',
       aggregateId: container.id,
-      payload: { containerId: container.id, kind: container.kind, userId: container.userId, groupId: container.groupId, credentialVersion: container.credentialVersion },
+      payload: {
+        containerId: container.id,
+        kind: container.kind,
+        userId: container.userId,
+        groupId: container.groupId,
+        credentialVersion: container.credentialVersion,
+        revision: container.revision,
+        accessRevokedReason: container.accessRevokedReason,
+      },
     });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
+import { assertContainerAccess } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { fingerprintDigest } from '@leasehold/license-file';
 import { ContainersRepository, LockedContainer } from '../containers/containers.repository';
@@ -83,7 +84,7 @@ export class DevicesService {
         kind: container.kind,
       });
     }
-    if (container.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it accepts no activations", { containerId });
+    assertContainerAccess(container);
     return container;
   }
 

@@ -5,6 +5,7 @@ import { CredentialRecord } from '../credentials/container-credentials.repositor
 export interface ValidationRow extends CredentialRecord {
   kind: 'PERSONAL' | 'ENTERPRISE';
   accessRevokedAt: Date | null;
+  accessRevokedReason: string | null;
   deviceId: string | null;
   licenseId: string | null;
   productId: string | null;
@@ -17,7 +18,7 @@ export interface ValidationRow extends CredentialRecord {
   revision: number | null;
   keyId: string | null;
   encryptedPrivateKey: string | null;
-  /** The container's revision (sum of all its licenses' revisions, whatever the product filter). */
+  /** The container's revision (its own plus all its licenses' revisions, whatever the product filter; container-revision.ts). */
   containerRevision: number;
 }
 
@@ -40,13 +41,13 @@ export class ValidationRepository {
   async load(credentialHash: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
-             c.kind::text AS kind, c."accessRevokedAt",
+             c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason",
              d.id AS "deviceId",
              l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
              l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
              k."keyId", k."encryptedPrivateKey",
-             (SELECT COALESCE(SUM(r.revision), 0)::int FROM licenses r
-               WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id) AS "containerRevision"
+             (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
+               WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
         FROM containers c
         JOIN vendors v ON v.id = c."vendorId"
         LEFT JOIN devices d

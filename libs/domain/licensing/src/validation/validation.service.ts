@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@leasehold/errors';
 import { SigningKeysService } from '@leasehold/domain-signing';
+import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { SignedEnvelope } from '@leasehold/license-file';
 import { ContainerCredentialsService } from '../credentials/container-credentials.service';
 import { DeviceToken } from '../credentials/device-principal';
@@ -54,7 +55,7 @@ export class ValidationService {
     const feature = command.feature ?? null;
     let code: ValidationCode;
     let chosen: ValidationRow | null = null;
-    if (head.accessRevokedAt) code = 'USER_REMOVED';
+    if (head.accessRevokedAt) code = head.accessRevokedReason === 'USER_DISABLED' ? 'USER_DISABLED' : 'USER_REMOVED';
     else if (!head.licenseId) code = 'NO_LICENSE';
     else {
       let best = -1;
@@ -92,7 +93,7 @@ export class ValidationService {
           }
         : null,
       revision: head.containerRevision,
-      updateAvailable: command.knownRevision != null && command.knownRevision !== head.containerRevision,
+      updateAvailable: isUpdateAvailable(command.knownRevision, head.containerRevision),
       issuedAt: now.toISOString(),
     };
     const key =

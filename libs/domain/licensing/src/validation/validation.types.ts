@@ -13,6 +13,7 @@ export const VALIDATION_CODES = [
   'REVOKED',
   'NO_LICENSE',
   'USER_REMOVED',
+  'USER_DISABLED',
 ] as const;
 
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
