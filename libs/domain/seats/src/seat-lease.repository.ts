@@ -205,6 +205,12 @@ export class SeatLeaseRepository {
    * `wait: true` the statement waits for such locks and re-checks the slot afterwards, so a slot
    * that is free once a concurrent release or sweep commits is still found. Returns the new lease
    * and the expired lease the slot held before, if any; null when no slot was free.
+   *
+   * The lease starts at `clock_timestamp()` taken once the slot row is locked and updated, not at
+   * `now()` (the start of this transaction, which may be long before a concurrent release of the
+   * slot committed): every earlier lease of the slot ended (at its own transaction's `now()`, or
+   * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
+   * usage reports never show more seats than the license has (issue 10, hole 9).
    */
   async claimSlot(
     tx: SqlExecutor,
@@ -227,12 +233,12 @@ export class SeatLeaseRepository {
         UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}
           FROM pick
          WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
-        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt"),
+        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
       started AS (
         INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                       "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil")
         SELECT ${lease.id}::uuid, ${vendorId}::uuid, ${lease.licenseId}::uuid, ${lease.containerId}::uuid, claimed.slot,
-               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, now(), now(),
+               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, claimed."claimedAt", claimed."claimedAt",
                claimed."expiresAt", ${lease.borrowUntil}::timestamptz
           FROM claimed
         RETURNING ${LEASE_COLUMNS})
