@@ -86,6 +86,7 @@ export const ERROR_CATALOGUE = {
   ERP_UNKNOWN_PRODUCT: { status: 422, description: 'An ERP order names product codes the vendor has no product for (`details.productCodes`); the event is FAILED and nothing of it is applied.' },
   ERP_ORDER_EXISTS: { status: 409, description: 'order.created for an order that already has its container (another event with the same `orderId`); `details.containerId` is it.' },
   ERP_ORDER_UNKNOWN: { status: 422, description: 'An ERP event names an order (or a line of it: `details.lineIds`) that no order.created has created.' },
+  EVENT_ID_REUSED: { status: 409, description: 'An ERP/CRM event with this `id` was already received with a different body (`details.eventId`, `details.inboundEventId`): an event id names one event; send a change as a new event with a new id.' },
   INTEGRATION_DISABLED: { status: 403, description: 'The integration is disabled; events sent to it are refused until it is set ACTIVE again.' },
 
   // outbound webhooks (issue 5)
