@@ -94,10 +94,18 @@ export class InboundEventsService {
     }
   }
 
-  /** Re-enqueues RECEIVED events older than a minute whose job may be lost; returns how many. */
+  /**
+   * Re-enqueues RECEIVED events older than a minute (of active vendors) whose job may be lost or
+   * finished without applying them (deferred while the vendor was suspended); returns how many.
+   */
   async enqueueStale(now = new Date()): Promise<number> {
     const events = await this.integrations.receivedBefore(new Date(now.getTime() - 60_000), 500);
-    for (const event of events) await this.enqueue(event.vendorId, event.id);
+    for (const event of events) {
+      // A finished job keeps its id for a day and would swallow the re-enqueue: drop it first.
+      const previous = await this.queue.getJob(inboundEventJobId(event.id)).catch(() => undefined);
+      if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove().catch(() => undefined);
+      await this.enqueue(event.vendorId, event.id);
+    }
     return events.length;
   }
 

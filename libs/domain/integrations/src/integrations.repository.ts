@@ -158,6 +158,12 @@ export class IntegrationsRepository {
     return toInboundEventView(await tx.inboundEvent.findUniqueOrThrow({ where: { id } }));
   }
 
+  /** The current vendor's status, read in the processing transaction (a suspended vendor's events wait). */
+  async vendorStatus(tx: TenantTransaction): Promise<'ACTIVE' | 'SUSPENDED'> {
+    const rows = await tx.$queryRaw<{ status: 'ACTIVE' | 'SUSPENDED' }[]>`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
+    return rows[0]?.status ?? 'SUSPENDED';
+  }
+
   /** Processing of one event is one transaction of this length at most (an order has up to 100 lines). */
   processingTransaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
     return this.db.client.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
