@@ -77,6 +77,7 @@ export const ERROR_CATALOGUE = {
   BORROW_TOO_LONG: { status: 422, description: 'The requested `borrowUntil` is more than `details.maxBorrowDays` days from now.' },
   BORROW_PAST_LICENSE_EXPIRY: { status: 422, description: "The requested `borrowUntil` is after the license's `expiresAt`." },
   BORROW_UNTIL_IN_PAST: { status: 422, description: 'The requested `borrowUntil` is not in the future.' },
+  RETURN_PROOF_INVALID: { status: 403, description: "A borrowed seat (or an offline activation) is freed before its end only with the program's proof that it gave it up: the `returnKey` whose SHA-256 the borrow or activation committed to (`returnKeyHash`). Missing, wrong, or none committed to (`details.earlyReturnPossible: false`): it stays held until `details.borrowUntil` / the grant's end. Also answered for moving a borrow's end earlier, and for a renewal under another return key." },
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
 

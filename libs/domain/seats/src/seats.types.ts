@@ -14,6 +14,11 @@ export interface CheckoutInput {
   clientName?: string | null;
   /** Borrow (detach) the seat for offline use until this time. */
   borrowUntil?: Date;
+  /**
+   * With `borrowUntil`: base64url SHA-256 of the program's secret return key. Only a release that
+   * reveals the key ends the borrow before borrowUntil; without it the seat is held until then.
+   */
+  returnKeyHash?: string | null;
 }
 
 /** A lease as the program sees it. */
