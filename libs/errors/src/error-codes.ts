@@ -83,6 +83,7 @@ export const ERROR_CATALOGUE = {
   BORROW_TOO_LONG: { status: 422, description: 'The requested `borrowUntil` is more than `details.maxBorrowDays` days from now.' },
   BORROW_PAST_LICENSE_EXPIRY: { status: 422, description: "The requested `borrowUntil` is after the license's `expiresAt`." },
   BORROW_UNTIL_IN_PAST: { status: 422, description: 'The requested `borrowUntil` is not in the future.' },
+  RETURN_PROOF_INVALID: { status: 403, description: "A borrowed seat (or an offline activation) is freed before its end only with the program's proof that it gave it up: the `returnKey` whose SHA-256 the borrow or activation committed to (`returnKeyHash`). Missing, wrong, or none committed to (`details.earlyReturnPossible: false`): it stays held until `details.borrowUntil` / the grant's end. Also answered for moving a borrow's end earlier, and for a renewal under another return key." },
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
 
@@ -92,6 +93,7 @@ export const ERROR_CATALOGUE = {
   ERP_UNKNOWN_PRODUCT: { status: 422, description: 'An ERP order names product codes the vendor has no product for (`details.productCodes`); the event is FAILED and nothing of it is applied.' },
   ERP_ORDER_EXISTS: { status: 409, description: 'order.created for an order that already has its container (another event with the same `orderId`); `details.containerId` is it.' },
   ERP_ORDER_UNKNOWN: { status: 422, description: 'An ERP event names an order (or a line of it: `details.lineIds`) that no order.created has created.' },
+  EVENT_ID_REUSED: { status: 409, description: 'An ERP/CRM event with this `id` was already received with a different body (`details.eventId`, `details.inboundEventId`): an event id names one event; send a change as a new event with a new id.' },
   INTEGRATION_DISABLED: { status: 403, description: 'The integration is disabled; events sent to it are refused until it is set ACTIVE again.' },
 
   // outbound webhooks (issue 5)

@@ -5,9 +5,11 @@ import {
   createReleaseCode,
   createRequestCode,
   createResponseCode,
+  createReturnKey,
   fingerprintDigest,
   OfflineRequest,
   parseRequestCode,
+  returnKeyHashOf,
   verifyResponseCode,
 } from './offline-codes';
 
@@ -34,13 +36,47 @@ function replaceSymbol(code: string, index: number, symbol: string): string {
 describe('offline request codes', () => {
   const request = createRequestCode({ kind: 'activate', containerId, fingerprint });
 
-  it('carries kind, container, fingerprint digest and nonce in 72 symbols grouped by five', () => {
-    expect(request).toMatchObject({ kind: 'activate', containerId, fingerprintDigest: fingerprintDigest(fingerprint) });
+  // What the server reads from the code: everything but the program's secret return key.
+  const { returnKey, ...requestAsRead } = request;
+
+  it('carries kind, container, fingerprint digest, nonce and the return key hash in 124 symbols grouped by five', () => {
+    expect(request).toMatchObject({ kind: 'activate', format: 2, containerId, fingerprintDigest: fingerprintDigest(fingerprint) });
     expect(request.fingerprintDigest).toBe(createHash('sha256').update(fingerprint).digest('hex').slice(0, 32));
     expect(request.nonce).toMatch(/^[0-9a-f]{16}$/);
-    expect(request.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){13}-[0-9A-HJKMNP-TV-Z]{2}$/);
-    expect(request.code).toHaveLength(86);
-    expect(parseRequestCode(request.code)).toEqual({ ok: true, request });
+    expect(returnKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(request.returnKeyHash).toBe(createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url'));
+    expect(request.returnKeyHash).toBe(returnKeyHashOf(returnKey));
+    expect(request.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){23}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(request.code).toHaveLength(148);
+    expect(parseRequestCode(request.code)).toEqual({ ok: true, request: requestAsRead });
+    expect(request.code).not.toContain(returnKey);
+  });
+
+  it('release codes reveal the return key (format 2); without a key they are the legacy format 1, which proves nothing', () => {
+    const release = createReleaseCode({ containerId, fingerprint, returnKey });
+    const parsed = parseRequestCode(release.code);
+    expect(parsed).toMatchObject({ ok: true, request: { kind: 'deactivate', format: 2, returnKey } });
+    expect(parsed.ok && returnKeyHashOf(parsed.request.returnKey as string)).toBe(request.returnKeyHash);
+    const legacy = createReleaseCode({ containerId, fingerprint });
+    expect(legacy.code.replace(/-/g, '')).toHaveLength(72);
+    const legacyParsed = parseRequestCode(legacy.code);
+    expect(legacyParsed).toMatchObject({ ok: true, request: { kind: 'deactivate', format: 1 } });
+    expect(legacyParsed.ok && legacyParsed.request.returnKey).toBeUndefined();
+    expect(() => createReleaseCode({ containerId, fingerprint, returnKey: 'short' })).toThrow(TypeError);
+  });
+
+  it('a renewal reuses the return key, so it commits to the same hash', () => {
+    const renewal = createRequestCode({ kind: 'activate', containerId, fingerprint, returnKey });
+    expect(renewal.returnKeyHash).toBe(request.returnKeyHash);
+    expect(renewal.nonce).not.toBe(request.nonce);
+  });
+
+  it('a response binds the return key hash: one made for a request with another hash (same nonce) does not verify', () => {
+    const parsed = parseRequestCode(request.code);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const forgedRequest = { ...parsed.request, returnKeyHash: returnKeyHashOf(createReturnKey()) };
+    const response = createResponseCode({ request: forgedRequest, licenseId, validUntil: null, privateKey: vendorKey.privateKeyPem, keyId: vendorKey.keyId });
+    expect(verifyResponseCode(response, { publicKeys, request, fingerprint })).toMatchObject({ ok: false, reason: 'WRONG_REQUEST' });
   });
 
   it('gets a fresh nonce every time, so no two codes are alike', () => {
@@ -65,7 +101,7 @@ describe('offline request codes', () => {
       request.code.replace(/0/g, 'O').replace(/1/g, 'l'),
       request.code.replace(/1/g, 'I').toLowerCase(),
     ];
-    for (const variant of sloppyVariants) expect(parseRequestCode(variant)).toEqual({ ok: true, request });
+    for (const variant of sloppyVariants) expect(parseRequestCode(variant)).toEqual({ ok: true, request: requestAsRead });
   });
 
   it('detects every single mistyped character', () => {

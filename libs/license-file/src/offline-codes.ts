@@ -6,20 +6,30 @@ import { PublicKeys } from './signed-envelope';
 // Offline activation by code exchange, for machines that never reach the server. The program makes
 // a request code; an admin carries it to the portal, which answers with a response code signed by
 // the vendor key and bound to that request; the program installs it. A release code (the program
-// gave its activation up) is a request code of kind `deactivate`. Layouts: docs/license-file-format.md.
+// gave its activation up) is a request code of kind `deactivate`. Format 2 request codes commit to
+// SHA-256 of a secret return key the program keeps; its release code reveals the key, so only the
+// program itself can free its slot early (not an admin who carried the codes). Layouts:
+// docs/license-file-format.md.
 
 export type OfflineCodeKind = 'activate' | 'deactivate' | 'borrow';
 /** Kinds a response answers: a release code needs no answer, the server just frees the slot. */
 export type OfflineResponseKind = Exclude<OfflineCodeKind, 'deactivate'>;
 
 const KIND_NUMBERS: Readonly<Record<OfflineCodeKind, number>> = { activate: 1, deactivate: 2, borrow: 3 };
-const REQUEST_TYPE = 0x10; // high nibble of the first byte: 1 = request code, format 1
+const REQUEST_TYPE = 0x10; // high nibble of the first byte: 1 = request code, format 1 (no return proof)
 const RESPONSE_TYPE = 0x20; // 2 = response code, format 1
+const REQUEST_V2_TYPE = 0x30; // 3 = request code, format 2 (carries the return proof)
 
 const REQUEST_BODY_BYTES = 1 + 16 + 16 + 8; // header, containerId, fingerprint digest, nonce
 const REQUEST_CHECKSUM_BYTES = 4;
-export const REQUEST_CODE_BYTES = REQUEST_BODY_BYTES + REQUEST_CHECKSUM_BYTES; // 45
-export const REQUEST_CODE_SYMBOLS = symbolCountFor(REQUEST_CODE_BYTES); // 72 (86 with dashes)
+/** Format 1 (legacy, still read): no return proof. */
+export const REQUEST_CODE_V1_BYTES = REQUEST_BODY_BYTES + REQUEST_CHECKSUM_BYTES; // 45
+export const REQUEST_CODE_V1_SYMBOLS = symbolCountFor(REQUEST_CODE_V1_BYTES); // 72 (86 with dashes)
+/** Format 2 adds 32 bytes of return proof: SHA-256(returnKey) in activate/borrow, returnKey in a release. */
+const RETURN_PROOF_BYTES = 32;
+const REQUEST_V2_BODY_BYTES = REQUEST_BODY_BYTES + RETURN_PROOF_BYTES;
+export const REQUEST_CODE_BYTES = REQUEST_V2_BODY_BYTES + REQUEST_CHECKSUM_BYTES; // 77
+export const REQUEST_CODE_SYMBOLS = symbolCountFor(REQUEST_CODE_BYTES); // 124 (148 with dashes)
 
 const RESPONSE_BODY_BYTES = 1 + 8 + 8 + 16 + 16 + 4; // header, keyId, nonce, request digest, licenseId, validUntil
 const SIGNATURE_BYTES = 64;
@@ -37,14 +47,33 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 export interface OfflineRequest {
   kind: OfflineCodeKind;
+  /** 1: legacy code without return proof; 2: carries `returnKeyHash` (activate, borrow) or `returnKey` (release). */
+  format: 1 | 2;
   /** Lower-case UUID. */
   containerId: string;
   /** 32 hex characters: the first 16 bytes of SHA-256 over the UTF-8 fingerprint. */
   fingerprintDigest: string;
   /** 16 hex characters; the server refuses a nonce it has seen, which makes codes single-use. */
   nonce: string;
+  /**
+   * activate/borrow (format 2): base64url SHA-256 of the program's return key. The server frees the
+   * slot or seat before its end only against a release code that reveals the key.
+   */
+  returnKeyHash?: string;
+  /** deactivate (format 2): the return key itself (base64url, 32 bytes), the program's proof it gave the activation or borrow up. */
+  returnKey?: string;
   /** The canonical code: upper case, dash-separated groups of 5. */
   code: string;
+}
+
+/** What `createRequestCode` answers for activate and borrow: the code, and the secret the program keeps. */
+export interface OfflineRequestWithKey extends OfflineRequest {
+  /**
+   * The program's secret return key (32 random bytes, base64url). Keep it with the activation or
+   * borrow (and reuse it for renewals of the same one); never show it. Giving the activation or
+   * borrow up, make the release code with it: that is the only way to free the slot early.
+   */
+  returnKey: string;
 }
 
 export interface OfflineResponse {
@@ -87,21 +116,60 @@ export function fingerprintDigest(fingerprint: string): string {
   return digest16(Buffer.from(fingerprint, 'utf8')).toString('hex');
 }
 
-/** Program side: a code to show the admin. Keep the result to verify the answer against it. */
-export function createRequestCode(input: { kind: OfflineCodeKind; containerId: string; fingerprint: string }): OfflineRequest {
-  const body = Buffer.concat([
-    Buffer.of(REQUEST_TYPE | KIND_NUMBERS[input.kind]),
-    uuidToBytes(input.containerId),
-    digest16(Buffer.from(input.fingerprint, 'utf8')),
-    randomBytes(8),
-  ]);
-  const bytes = Buffer.concat([body, requestChecksum(body)]);
-  return requestFromBytes(bytes);
+/** base64url SHA-256 of the return key's 32 bytes (the key given base64url): what a request commits to. */
+export function returnKeyHashOf(returnKey: string): string {
+  return createHash('sha256').update(returnKeyBytes(returnKey)).digest('base64url');
 }
 
-/** Program side, after it removed its offline activation: the proof to carry back to the portal. */
-export function createReleaseCode(input: { containerId: string; fingerprint: string }): OfflineRequest {
-  return createRequestCode({ ...input, kind: 'deactivate' });
+/** A fresh return key: 32 random bytes, base64url. */
+export function createReturnKey(): string {
+  return randomBytes(RETURN_PROOF_BYTES).toString('base64url');
+}
+
+/**
+ * Program side: a code to show the admin (format 2). Keep the result (with its `returnKey`, which
+ * stays secret) to verify the answer against it and, later, to make the release code. Pass
+ * `returnKey` to renew an activation or borrow with the key it was granted under.
+ */
+export function createRequestCode(input: { kind: 'activate' | 'borrow'; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequestWithKey;
+export function createRequestCode(input: { kind: OfflineCodeKind; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest;
+export function createRequestCode(input: { kind: OfflineCodeKind; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest {
+  if (input.kind === 'deactivate') {
+    if (!input.returnKey) throw new TypeError('A release code needs the returnKey of the activation or borrow it gives up');
+    return createReleaseCode({ containerId: input.containerId, fingerprint: input.fingerprint, returnKey: input.returnKey });
+  }
+  const returnKey = input.returnKey ?? createReturnKey();
+  const proof = createHash('sha256').update(returnKeyBytes(returnKey)).digest();
+  return { ...requestFromBytes(requestV2Bytes(input.kind, input.containerId, input.fingerprint, proof)), returnKey };
+}
+
+/**
+ * Program side, after it removed its offline activation or returned its borrowed seat: the proof to
+ * carry back to the portal. It reveals `returnKey`, so it works once and only for the activation or
+ * borrow granted under that key. Without a key (a legacy format-1 release code) the server frees nothing early.
+ */
+export function createReleaseCode(input: { containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest {
+  if (input.returnKey === undefined) {
+    const body = Buffer.concat([
+      Buffer.of(REQUEST_TYPE | KIND_NUMBERS.deactivate),
+      uuidToBytes(input.containerId),
+      digest16(Buffer.from(input.fingerprint, 'utf8')),
+      randomBytes(8),
+    ]);
+    return requestFromBytes(Buffer.concat([body, requestChecksum(body)]));
+  }
+  return requestFromBytes(requestV2Bytes('deactivate', input.containerId, input.fingerprint, returnKeyBytes(input.returnKey)));
+}
+
+function requestV2Bytes(kind: OfflineCodeKind, containerId: string, fingerprint: string, proof: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.of(REQUEST_V2_TYPE | KIND_NUMBERS[kind]), uuidToBytes(containerId), digest16(Buffer.from(fingerprint, 'utf8')), randomBytes(8), proof]);
+  return Buffer.concat([body, requestChecksum(body)]);
+}
+
+function returnKeyBytes(returnKey: string): Buffer {
+  const bytes = /^[A-Za-z0-9_-]{43}$/.test(returnKey) ? Buffer.from(returnKey, 'base64url') : Buffer.alloc(0);
+  if (bytes.length !== RETURN_PROOF_BYTES) throw new TypeError('returnKey must be 32 bytes, base64url (43 characters)');
+  return bytes;
 }
 
 /**
@@ -113,20 +181,25 @@ export function parseRequestCode(code: string): ParseRequestCodeResult {
   if (!decoded.ok) {
     return fail('INVALID_CHARACTER', `"${decoded.invalidCharacter}" cannot appear in a request code`);
   }
-  if (decoded.symbolCount !== REQUEST_CODE_SYMBOLS) {
+  if (decoded.symbolCount !== REQUEST_CODE_SYMBOLS && decoded.symbolCount !== REQUEST_CODE_V1_SYMBOLS) {
     const hint = decoded.symbolCount === RESPONSE_CODE_SYMBOLS ? ' (this looks like a response code)' : '';
     return fail(
       'WRONG_LENGTH',
-      `A request code has ${REQUEST_CODE_SYMBOLS} characters besides dashes and spaces; this one has ${decoded.symbolCount}${hint}`,
+      `A request code has ${REQUEST_CODE_SYMBOLS} characters besides dashes and spaces (${REQUEST_CODE_V1_SYMBOLS} in the old format); this one has ${decoded.symbolCount}${hint}`,
     );
   }
-  // 45 bytes fill 72 symbols exactly, so a request code has no padding bits to check.
+  // 45 bytes fill 72 symbols exactly; 77 bytes leave 4 padding bits, which must be zero.
   const { bytes } = decoded;
-  const body = bytes.subarray(0, REQUEST_BODY_BYTES);
-  if (!requestChecksum(body).equals(bytes.subarray(REQUEST_BODY_BYTES))) {
+  const v2 = decoded.symbolCount === REQUEST_CODE_SYMBOLS;
+  if (v2 && !decoded.paddingIsZero) {
     return fail('CHECKSUM_MISMATCH', 'The code does not match its checksum: a character was mistyped, left out or swapped');
   }
-  if (!kindOfHeader(bytes[0], REQUEST_TYPE)) {
+  const bodyBytes = v2 ? REQUEST_V2_BODY_BYTES : REQUEST_BODY_BYTES;
+  const body = bytes.subarray(0, bodyBytes);
+  if (!requestChecksum(body).equals(bytes.subarray(bodyBytes))) {
+    return fail('CHECKSUM_MISMATCH', 'The code does not match its checksum: a character was mistyped, left out or swapped');
+  }
+  if (!kindOfHeader(bytes[0], v2 ? REQUEST_V2_TYPE : REQUEST_TYPE)) {
     return fail('UNSUPPORTED_CODE', 'This is not a request code of a format this version understands');
   }
   return { ok: true, request: requestFromBytes(bytes) };
@@ -227,28 +300,35 @@ function parseOwnRequest(code: string): OfflineRequest {
 }
 
 function requestFromBytes(bytes: Buffer): OfflineRequest {
-  const kind = kindOfHeader(bytes[0], REQUEST_TYPE);
+  const v2 = (bytes[0] & 0xf0) === REQUEST_V2_TYPE;
+  const kind = kindOfHeader(bytes[0], v2 ? REQUEST_V2_TYPE : REQUEST_TYPE);
   if (!kind) throw new TypeError('Not a request code header');
+  const proof = v2 ? bytes.subarray(REQUEST_BODY_BYTES, REQUEST_V2_BODY_BYTES).toString('base64url') : undefined;
   return {
     kind,
+    format: v2 ? 2 : 1,
     containerId: bytesToUuid(bytes.subarray(1, 17)),
     fingerprintDigest: bytes.subarray(17, 33).toString('hex'),
     nonce: bytes.subarray(33, 41).toString('hex'),
+    ...(proof === undefined ? {} : kind === 'deactivate' ? { returnKey: proof } : { returnKeyHash: proof }),
     code: groupSymbols(encodeCrockfordBase32(bytes)),
   };
 }
 
 /**
  * The request's identity as the response binds it: the request body (header with kind, container,
- * fingerprint digest, nonce) rebuilt from its fields, so a hand-built OfflineRequest binds the same.
+ * fingerprint digest, nonce, and in format 2 the return key hash) rebuilt from its fields, so a
+ * hand-built OfflineRequest binds the same, and a response to a request with another hash fails.
  */
 function requestDigest(request: OfflineRequest): Buffer {
+  const v2 = request.format === 2;
   return digest16(
     Buffer.concat([
-      Buffer.of(REQUEST_TYPE | KIND_NUMBERS[request.kind]),
+      Buffer.of((v2 ? REQUEST_V2_TYPE : REQUEST_TYPE) | KIND_NUMBERS[request.kind]),
       uuidToBytes(request.containerId),
       Buffer.from(request.fingerprintDigest, 'hex'),
       Buffer.from(request.nonce, 'hex'),
+      ...(v2 ? [Buffer.from(request.returnKeyHash ?? '', 'base64url')] : []),
     ]),
   );
 }

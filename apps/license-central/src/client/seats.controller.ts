@@ -7,7 +7,7 @@ import { EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leaseho
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
-import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto } from './seats.dto';
+import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, ReleaseDto } from './seats.dto';
 
 const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
@@ -29,7 +29,7 @@ export class SeatsController {
     { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
     {
       status: 403,
-      description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken)`,
+      description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken) / RETURN_PROOF_INVALID (the device holds this seat borrowed already: a borrow never moves earlier nor changes its returnKeyHash)`,
     },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
@@ -51,6 +51,7 @@ export class SeatsController {
       fingerprint: body.fingerprint,
       clientName: body.clientName,
       borrowUntil: body.borrowUntil,
+      returnKeyHash: body.returnKeyHash ?? null,
     });
   }
 
@@ -77,9 +78,16 @@ export class SeatsController {
   @Post(':leaseId/release')
   @Authenticate('device')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: EndedLeaseDto, description: 'The seat is free (a borrowed one is returned early). Releasing again answers how the lease ended.' })
-  release(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string): Promise<EndedLeaseView> {
-    return this.seats.release(principal.containerId, leaseId);
+  @ApiOkResponse({
+    type: EndedLeaseDto,
+    description: 'The seat is free. A borrowed one is returned early only with `returnKey` (the proof the borrow committed to); it counts towards the churn limit. Releasing again answers how the lease ended.',
+  })
+  @ClientErrors(
+    { status: 403, description: 'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil' },
+    { status: 429, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days' },
+  )
+  release(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
+    return this.seats.release(principal.containerId, leaseId, body?.returnKey ?? null);
   }
 
   @Post(':leaseId/borrow')
@@ -87,11 +95,11 @@ export class SeatsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
   @ClientErrors(
-    { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
+    { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED / RETURN_PROOF_INVALID (moving a borrow earlier is an early return: release with returnKey; or another returnKeyHash)` },
     { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   borrow(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: BorrowDto): Promise<LeaseView> {
-    return this.seats.borrow(principal.containerId, leaseId, body.borrowUntil);
+    return this.seats.borrow(principal.containerId, leaseId, body.borrowUntil, body.returnKeyHash ?? null);
   }
 }

@@ -6,6 +6,19 @@ import { KnownRevisionProperty } from './known-revision.property';
 // The same fingerprint rule as activations (printable ASCII, no spaces, 8–256 characters).
 const FINGERPRINT = /^[\x21-\x7e]+$/;
 const FINGERPRINT_MESSAGE = 'fingerprint must be printable ASCII without spaces';
+// 32 bytes (a return key) or a SHA-256 (its hash), base64url without padding.
+const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
+const RETURN_KEY_HASH_DESCRIPTION =
+  "With a borrow: base64url(SHA-256(returnKey)), where returnKey is 32 random bytes the program keeps secret. Only a release that presents returnKey frees the seat before borrowUntil; without a hash the seat stays borrowed until borrowUntil. Fixed once the lease is borrowed.";
+
+function ReturnKeyHashProperty(): PropertyDecorator {
+  return (target, key) => {
+    ApiPropertyOptional({ example: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg', pattern: BASE64URL_32.source, description: RETURN_KEY_HASH_DESCRIPTION })(target, key);
+    IsOptional()(target, key);
+    IsString()(target, key);
+    Matches(BASE64URL_32, { message: 'returnKeyHash must be a SHA-256 in base64url (43 characters)' })(target, key);
+  };
+}
 
 export class CheckoutDto {
   @ApiProperty({ example: 'sha256:9f86d081884c7d65', minLength: 8, maxLength: 256, description: "The device's fingerprint; the same device checking out again gets its live lease back." })
@@ -45,13 +58,31 @@ export class CheckoutDto {
   @IsString()
   @Length(1, 4096)
   userToken?: string;
+
+  @ReturnKeyHashProperty()
+  returnKeyHash?: string;
 }
 
 export class BorrowDto {
-  @ApiProperty({ format: 'date-time', description: 'The new end of the borrow (≤ maxBorrowDays from now, ≤ the license expiry).' })
+  @ApiProperty({ format: 'date-time', description: 'The new end of the borrow (≤ maxBorrowDays and ≤ offlinePeriodDays from now, ≤ the license expiry; never earlier than a current borrowUntil).' })
   @Type(() => Date)
   @IsDate()
   borrowUntil!: Date;
+
+  @ReturnKeyHashProperty()
+  returnKeyHash?: string;
+}
+
+export class ReleaseDto {
+  @ApiPropertyOptional({
+    example: 'q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA',
+    pattern: BASE64URL_32.source,
+    description: "A borrowed seat only: the program's return key (32 bytes, base64url) whose SHA-256 the borrow committed to. Required to return a borrowed seat before borrowUntil.",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(BASE64URL_32, { message: 'returnKey must be 32 bytes in base64url (43 characters)' })
+  returnKey?: string;
 }
 
 export class HeartbeatDto {

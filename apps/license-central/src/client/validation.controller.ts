@@ -24,6 +24,12 @@ class ValidationLicenseDto {
   @ApiProperty() revision!: number;
 }
 
+class ValidationAvailabilityDto {
+  @ApiProperty({ description: 'Seats of the license.' }) quantity!: number;
+  @ApiProperty({ description: 'Seats held right now.' }) inUse!: number;
+  @ApiProperty({ description: 'Seats a checkout could take now.' }) available!: number;
+}
+
 class ValidationAnswerDto {
   @ApiProperty({ enum: VALIDATION_CODES }) code!: string;
   @ApiProperty() valid!: boolean;
@@ -33,6 +39,13 @@ class ValidationAnswerDto {
   @ApiPropertyOptional({ nullable: true, type: String }) feature!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) nonce!: string | null;
   @ApiProperty({ type: ValidationLicenseDto, nullable: true }) license!: ValidationLicenseDto | null;
+  @ApiProperty({
+    type: ValidationAvailabilityDto,
+    nullable: true,
+    description:
+      'For a license whose use is counted (ENTERPRISE; PERSONAL with quantity below the active devices): VALID only while this device holds a seat, else CHECKOUT_REQUIRED with this availability. Null when not counted.',
+  })
+  availability!: ValidationAvailabilityDto | null;
   @ApiProperty({ description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates)." }) revision!: number;
   @ApiProperty({ description: 'True when `knownRevision` was given and differs from `revision`: fetch the license file again.' }) updateAvailable!: boolean;
   @ApiProperty({ format: 'date-time' }) issuedAt!: string;

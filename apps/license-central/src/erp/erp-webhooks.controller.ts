@@ -23,20 +23,22 @@ export class ErpWebhooksController {
   @HttpCode(202)
   @ApiHeader({ name: 'Leasehold-Timestamp', required: true, description: 'Unix time in seconds when the event was signed; at most 5 minutes old.' })
   @ApiHeader({ name: 'Leasehold-Signature', required: true, description: '`v1=` + hex HMAC-SHA256 of "<timestamp>.<raw body>" with the integration secret.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: "Deduplicates resends; the body's `id` is used when absent." })
   @ApiBody({ description: 'An event: `{ id, type, occurredAt?, data }`; the types and their `data` are in docs/erp-integration.md.', schema: { type: 'object' } })
-  @ApiAcceptedResponse({ type: InboundReceiptDto, description: 'Stored; processed by the worker shortly. Also answered for a resend (duplicate: true).' })
+  @ApiAcceptedResponse({
+    type: InboundReceiptDto,
+    description: "Stored; processed by the worker shortly. Also answered for a resend of the same event (the body's signed `id`, same content): duplicate: true. An Idempotency-Key header is ignored (it is not signed).",
+  })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED (the event is stored REJECTED; `details.inboundEventId`) / MALFORMED_JSON', schema: ref })
   @ApiResponse({ status: 401, description: 'INBOUND_SIGNATURE_INVALID / INBOUND_TIMESTAMP_REJECTED', schema: ref })
-  @ApiResponse({ status: 403, description: 'INTEGRATION_DISABLED', schema: ref })
+  @ApiResponse({ status: 403, description: 'INTEGRATION_DISABLED / VENDOR_SUSPENDED', schema: ref })
+  @ApiResponse({ status: 409, description: 'EVENT_ID_REUSED: this event id was already received with a different body', schema: ref })
   receive(
     @IdParam('integrationId') integrationId: string,
     @Req() request: RawBodyRequest<Request>,
     @Body() body: Record<string, unknown>,
     @Headers('leasehold-timestamp') timestamp: string | undefined,
     @Headers('leasehold-signature') signature: string | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<InboundReceipt> {
-    return this.inbound.receive({ integrationId, timestamp, signature, idempotencyKey, rawBody: request.rawBody, body });
+    return this.inbound.receive({ integrationId, timestamp, signature, rawBody: request.rawBody, body });
   }
 }

@@ -101,22 +101,68 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     expect((await storedEvents(target.id)).map((e) => e.externalEventId)).toEqual(['evt-fresh']);
   });
 
-  it('stores a resent event once, by its id or by Idempotency-Key, also when copies race', async () => {
+  it('stores a resent event once, by its signed id (whatever Idempotency-Key says), also when copies race', async () => {
     const target = await integration();
     const first = await send(target, cancelled('evt-dup')).expect(202);
     const again = await send(target, cancelled('evt-dup')).expect(202);
     expect(again.body).toEqual({ id: first.body.id, status: 'RECEIVED', duplicate: true });
 
-    const keyed = await send(target, cancelled('evt-a'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
-    const keyedAgain = await send(target, cancelled('evt-b'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
-    expect(keyedAgain.body).toMatchObject({ id: keyed.body.id, duplicate: true });
+    // The header is not signed: it neither merges two events nor splits one.
+    const a = await send(target, cancelled('evt-a'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
+    const b = await send(target, cancelled('evt-b'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
+    expect(b.body).toMatchObject({ duplicate: false });
+    expect(b.body.id).not.toBe(a.body.id);
 
     const racing = await Promise.all(Array.from({ length: 5 }, () => send(target, cancelled('evt-race'))));
     expect(racing.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
     expect(new Set(racing.map((r) => r.body.id as string)).size).toBe(1);
     expect(racing.filter((r) => r.body.duplicate === false)).toHaveLength(1);
 
-    expect((await storedEvents(target.id)).map((e) => e.dedupKey)).toEqual(['evt-dup', 'order-SO-1-cancel', 'evt-race']);
+    expect((await storedEvents(target.id)).map((e) => e.dedupKey)).toEqual(['evt-dup', 'evt-a', 'evt-b', 'evt-race']);
+  });
+
+  it('attack: a captured signed request replayed within the window with a new Idempotency-Key, or none, is not stored again', async () => {
+    const target = await integration();
+    const raw = JSON.stringify({ id: 'evt-quantity-5', type: 'order.changed', data: { orderId: 'SO-7', items: [{ lineId: '1', quantity: 5 }] } });
+    const timestamp = String(nowSeconds());
+    const signature = signInboundEvent(target.secret, timestamp, raw);
+    const replay = (headers: Record<string, string>) =>
+      http()
+        .post(`/webhooks/erp/${target.id}`)
+        .set({ 'Content-Type': 'application/json', 'Leasehold-Timestamp': timestamp, 'Leasehold-Signature': signature, ...headers })
+        .send(raw);
+    const original = await replay({ 'Idempotency-Key': 'erp-key-1' }).expect(202);
+    expect(original.body.duplicate).toBe(false);
+    const replays: Record<string, string>[] = [{ 'Idempotency-Key': 'attacker-key-2' }, { 'Idempotency-Key': 'attacker-key-3' }, {}];
+    for (const headers of replays) {
+      const replayed = await replay(headers).expect(202);
+      expect(replayed.body).toEqual({ id: original.body.id, status: 'RECEIVED', duplicate: true });
+    }
+    expect((await storedEvents(target.id)).map((e) => e.dedupKey)).toEqual(['evt-quantity-5']);
+  });
+
+  it('refuses an event id sent again with a different body with 409 EVENT_ID_REUSED, storing nothing new', async () => {
+    const target = await integration();
+    const first = await send(target, cancelled('evt-same-id', 'SO-1')).expect(202);
+    const reused = await send(target, cancelled('evt-same-id', 'SO-2')).expect(409);
+    expect(reused.body.error).toMatchObject({ code: 'EVENT_ID_REUSED', details: { eventId: 'evt-same-id', inboundEventId: first.body.id } });
+    // The same content with other whitespace and key order is the same event.
+    const reordered = '{ "type": "order.cancelled", "data": { "orderId": "SO-1" }, "id": "evt-same-id" }';
+    expect((await send(target, reordered).expect(202)).body).toMatchObject({ id: first.body.id, duplicate: true });
+    expect(await storedEvents(target.id)).toHaveLength(1);
+  });
+
+  it("refuses intake for a suspended vendor's integrations with 403 VENDOR_SUSPENDED, storing nothing", async () => {
+    const suspended = await createVendor(app, 'Suspended ERP vendor');
+    const target = await integration(suspended);
+    await prisma.vendor.update({ where: { id: suspended.vendor.id }, data: { status: 'SUSPENDED' } });
+    const res = await send(target, cancelled('evt-while-suspended')).expect(403);
+    expect(res.body.error.code).toBe('VENDOR_SUSPENDED');
+    expect(await storedEvents(target.id)).toEqual([]);
+    // a wrong signature still answers as for anyone (no oracle on the vendor's status)
+    expect((await send(target, cancelled('evt-x'), { secret: 'lhi_wrong' }).expect(401)).body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
+    await prisma.vendor.update({ where: { id: suspended.vendor.id }, data: { status: 'ACTIVE' } });
+    await send(target, cancelled('evt-after-resume')).expect(202);
   });
 
   it('answers a malformed event with 400 and field errors, and stores it REJECTED for inspection', async () => {

@@ -147,6 +147,7 @@ export class DeviceDto {
   @ApiProperty({ nullable: true, type: Date }) lastSeenAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date }) deactivatedAt!: Date | null;
   @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] }) deactivatedBy!: string | null;
+  @ApiProperty({ nullable: true, type: Date, description: 'OFFLINE devices: when the offline grant ends (the slot is free then; SYSTEM deactivates it).' }) offlineUntil!: Date | null;
 }
 
 export class DevicePageDto extends PageMetaDto {

@@ -78,6 +78,19 @@ export class CreateLicenseDto {
   @Max(365)
   maxBorrowDays?: number;
 
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description:
+      'Offline period: how many days a machine may run without contacting the server. Bounds every offline activation grant (also of a perpetual license), every borrow and every license file refreshBy.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  offlinePeriodDays?: number;
+
   @ApiPropertyOptional({ minimum: 0, maximum: 1000, default: 5, description: 'Device deactivations allowed per rolling 30 days (activation churn limit).' })
   @IsOptional()
   @IsInt()
@@ -122,6 +135,7 @@ export class LicenseDto {
   @ApiProperty() heartbeatIntervalSeconds!: number;
   @ApiProperty() borrowAllowed!: boolean;
   @ApiProperty() maxBorrowDays!: number;
+  @ApiProperty({ description: 'Days a machine may run without contacting the server (offline grants, borrows, license files).' }) offlinePeriodDays!: number;
   @ApiProperty() maxDeactivationsPer30Days!: number;
   @ApiProperty({ enum: RenewalPolicyDto }) renewalPolicy!: RenewalPolicyDto;
   @ApiProperty({ nullable: true, type: Number }) renewalTermDays!: number | null;

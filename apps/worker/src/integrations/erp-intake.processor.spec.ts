@@ -8,7 +8,7 @@ import { ConfigService } from '@leasehold/config';
 import { Prisma, PrismaService, TenantContext } from '@leasehold/db';
 import { CatalogService } from '@leasehold/domain-catalog';
 import { ProcessInboundEventUseCase, ProcessOutcome, signInboundEvent } from '@leasehold/domain-integrations';
-import { bullConnection, ERP_INTAKE_JOBS, QUEUES } from '@leasehold/queues';
+import { bullConnection, ERP_INTAKE_JOBS, inboundEventJobId, QUEUES } from '@leasehold/queues';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 // The intake is license-central's: this end-to-end test boots it beside the worker and sends
 // events over HTTP, as an ERP would. Test code only; the worker itself never imports an API app.
@@ -360,5 +360,26 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     expect(await prisma.container.count({ where: { vendorId: vendorId(), externalId: orderId } })).toBe(1);
     // younger than a minute: left to its own job
     expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: fresh } })).toMatchObject({ status: 'RECEIVED' });
+  });
+  it("processes nothing of a suspended vendor: its queued event stays RECEIVED, unapplied, and is processed once the vendor is active again", async () => {
+    const orderId = uniqueOrder();
+    const queued = await storeUnqueued('order.created', enterpriseOrder(orderId), new Date(Date.now() - 2 * 60_000));
+    await prisma.vendor.update({ where: { id: vendorId() }, data: { status: 'SUSPENDED' } });
+    try {
+      // queued as intake queues it (before the suspension), then worked on while suspended
+      const job = await queue.add(ERP_INTAKE_JOBS.process, { vendorId: vendorId(), inboundEventId: queued }, { jobId: inboundEventJobId(queued) });
+      expect(await job.waitUntilFinished(queueEvents, 20_000)).toEqual({ outcome: 'deferred', reason: 'VENDOR_SUSPENDED' });
+      const sweep = await queue.add(ERP_INTAKE_JOBS.dispatchReceived, {} as never);
+      await sweep.waitUntilFinished(queueEvents, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: queued } })).toMatchObject({ status: 'RECEIVED', processedAt: null });
+      expect(await prisma.container.count({ where: { vendorId: vendorId(), externalId: orderId } })).toBe(0);
+    } finally {
+      await prisma.vendor.update({ where: { id: vendorId() }, data: { status: 'ACTIVE' } });
+    }
+    const sweep = await queue.add(ERP_INTAKE_JOBS.dispatchReceived, {} as never);
+    await sweep.waitUntilFinished(queueEvents, 20_000);
+    expect(await settled(queued)).toMatchObject({ status: 'PROCESSED' });
+    expect(await prisma.container.count({ where: { vendorId: vendorId(), externalId: orderId } })).toBe(1);
   });
 });

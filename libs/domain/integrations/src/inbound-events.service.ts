@@ -13,8 +13,9 @@ import { InboundReceipt, InboundRequest } from './integrations.types';
 // Intake of ERP/CRM events: verify (signature, then timestamp), store, enqueue, answer fast.
 // Nothing is stored before the signature is verified (an anonymous caller cannot fill the table).
 // A verified but malformed event is stored REJECTED with its field errors for the vendor to inspect;
-// a valid one is stored RECEIVED once per (integration, Idempotency-Key or event id) and processed
-// by the worker. If the enqueue fails (Redis down), the worker's sweep finds the RECEIVED row later.
+// a valid one is stored RECEIVED once per (integration, signed event id) and processed by the
+// worker; the same id with another body is refused (EVENT_ID_REUSED). A suspended vendor's
+// integrations accept nothing (VENDOR_SUSPENDED), and the worker processes nothing of it. If the enqueue fails (Redis down), the worker's sweep finds the RECEIVED row later.
 
 const MAX_KEY_LENGTH = 200;
 
@@ -43,6 +44,7 @@ export class InboundEventsService {
     // Checked after the signature, so a timestamp cannot be moved forward without the secret.
     const stale = timestampProblem(request.timestamp, now);
     if (stale) throw this.timestampRejected(stale);
+    if (integration.vendorStatus !== 'ACTIVE') throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended; its integrations accept no events');
     if (integration.status !== 'ACTIVE') throw new DomainError('INTEGRATION_DISABLED', `Integration ${integration.id} is disabled`, { integrationId: integration.id });
 
     return this.tenant.run(integration.vendorId, () => this.store(integration.id, request), { type: 'SYSTEM', id: null });
@@ -53,12 +55,8 @@ export class InboundEventsService {
     const bodyId = typeof body === 'object' && body && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : null;
     const bodyType = typeof body === 'object' && body && typeof (body as { type?: unknown }).type === 'string' ? (body as { type: string }).type : null;
     const parsed = parseErpEvent(body);
-    const key = request.idempotencyKey?.trim();
     const fields = parsed.ok ? [] : [...parsed.fields];
-    if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-      fields.push({ field: 'Idempotency-Key', messages: [`must be 1 to ${MAX_KEY_LENGTH} characters`] });
-    }
-    if (!parsed.ok || fields.length) {
+    if (!parsed.ok) {
       const rejected = await this.integrations.insertRejected({
         integrationId,
         externalEventId: bodyId?.slice(0, MAX_KEY_LENGTH) ?? null,
@@ -68,13 +66,21 @@ export class InboundEventsService {
       });
       throw new DomainError('VALIDATION_FAILED', `Invalid event: ${fields.map((f) => f.field).join(', ')}`, { fields, inboundEventId: rejected.id });
     }
-    const { event, duplicate } = await this.integrations.insertAccepted({
+    // Deduplicated on the event id, which the signature covers; an Idempotency-Key header (not
+    // signed: anyone replaying a captured request could change it) plays no part.
+    const { event, duplicate, sameBody } = await this.integrations.insertAccepted({
       integrationId,
       externalEventId: parsed.event.id,
-      dedupKey: key ?? parsed.event.id,
+      dedupKey: parsed.event.id,
       type: parsed.event.type,
       payload: parsed.event,
     });
+    if (!sameBody) {
+      throw new DomainError('EVENT_ID_REUSED', `Event ${parsed.event.id} was already received with a different body; send a change as a new event`, {
+        eventId: parsed.event.id,
+        inboundEventId: event.id,
+      });
+    }
     if (event.status === 'RECEIVED') await this.enqueue(this.tenant.vendorId, event.id);
     return { id: event.id, status: event.status, duplicate };
   }
@@ -88,10 +94,18 @@ export class InboundEventsService {
     }
   }
 
-  /** Re-enqueues RECEIVED events older than a minute whose job may be lost; returns how many. */
+  /**
+   * Re-enqueues RECEIVED events older than a minute (of active vendors) whose job may be lost or
+   * finished without applying them (deferred while the vendor was suspended); returns how many.
+   */
   async enqueueStale(now = new Date()): Promise<number> {
     const events = await this.integrations.receivedBefore(new Date(now.getTime() - 60_000), 500);
-    for (const event of events) await this.enqueue(event.vendorId, event.id);
+    for (const event of events) {
+      // A finished job keeps its id for a day and would swallow the re-enqueue: drop it first.
+      const previous = await this.queue.getJob(inboundEventJobId(event.id)).catch(() => undefined);
+      if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove().catch(() => undefined);
+      await this.enqueue(event.vendorId, event.id);
+    }
     return events.length;
   }
 

@@ -33,6 +33,7 @@ export interface IntegrationSecretRow {
   id: string;
   vendorId: string;
   status: IntegrationStatus;
+  vendorStatus: 'ACTIVE' | 'SUSPENDED';
   encryptedSecret: string;
   secretVersion: number;
 }
@@ -84,28 +85,38 @@ export class IntegrationsRepository {
    * what names the tenant. Nothing is returned to the caller before its signature is verified.
    */
   async findForIntake(id: string): Promise<IntegrationSecretRow | null> {
-    return this.prisma.integration.findUnique({
+    const row = await this.prisma.integration.findUnique({
       where: { id },
-      select: { id: true, vendorId: true, status: true, encryptedSecret: true, secretVersion: true },
+      select: { id: true, vendorId: true, status: true, encryptedSecret: true, secretVersion: true, vendor: { select: { status: true } } },
     });
+    if (!row) return null;
+    const { vendor, ...integration } = row;
+    return { ...integration, vendorStatus: vendor.status };
   }
 
-  /** Stores an accepted event once per (integration, dedupKey); a second copy returns the first. */
+  /**
+   * Stores an accepted event once per (integration, dedupKey = the signed event id); a second copy
+   * returns the first, with `sameBody` telling whether its payload equals the stored one (as JSON
+   * values: key order and whitespace do not matter).
+   */
   async insertAccepted(data: {
     integrationId: string;
     externalEventId: string;
     dedupKey: string;
     type: string;
     payload: unknown;
-  }): Promise<{ event: InboundEventView; duplicate: boolean }> {
+  }): Promise<{ event: InboundEventView; duplicate: boolean; sameBody: boolean }> {
     // ON CONFLICT DO NOTHING: racing copies of one event never raise, exactly one row is inserted.
     const inserted = await this.db.client.inboundEvent.createManyAndReturn({
       data: [{ ...data, payload: data.payload as Prisma.InputJsonValue, status: 'RECEIVED', vendorId: this.db.vendorId }],
       skipDuplicates: true,
     });
-    if (inserted[0]) return { event: toInboundEventView(inserted[0]), duplicate: false };
+    if (inserted[0]) return { event: toInboundEventView(inserted[0]), duplicate: false, sameBody: true };
     const existing = await this.db.client.inboundEvent.findFirstOrThrow({ where: { integrationId: data.integrationId, dedupKey: data.dedupKey } });
-    return { event: toInboundEventView(existing), duplicate: true };
+    const [{ same }] = await this.db.client.$queryRaw<{ same: boolean }[]>`
+      SELECT (payload = ${JSON.stringify(data.payload)}::jsonb) AS same FROM inbound_events
+       WHERE id = ${existing.id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid`;
+    return { event: toInboundEventView(existing), duplicate: true, sameBody: same };
   }
 
   async insertRejected(data: { integrationId: string; externalEventId: string | null; type: string | null; payload: unknown; errors: unknown }): Promise<InboundEventView> {
@@ -147,6 +158,12 @@ export class IntegrationsRepository {
     return toInboundEventView(await tx.inboundEvent.findUniqueOrThrow({ where: { id } }));
   }
 
+  /** The current vendor's status, read in the processing transaction (a suspended vendor's events wait). */
+  async vendorStatus(tx: TenantTransaction): Promise<'ACTIVE' | 'SUSPENDED'> {
+    const rows = await tx.$queryRaw<{ status: 'ACTIVE' | 'SUSPENDED' }[]>`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
+    return rows[0]?.status ?? 'SUSPENDED';
+  }
+
   /** Processing of one event is one transaction of this length at most (an order has up to 100 lines). */
   processingTransaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
     return this.db.client.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
@@ -179,7 +196,8 @@ export class IntegrationsRepository {
   /** RECEIVED events older than `before`, across tenants (the sweep re-enqueues them). */
   async receivedBefore(before: Date, limit: number): Promise<{ id: string; vendorId: string }[]> {
     return this.prisma.inboundEvent.findMany({
-      where: { status: 'RECEIVED', receivedAt: { lt: before } },
+      // A suspended vendor's events wait (RECEIVED) until the vendor is active again.
+      where: { status: 'RECEIVED', receivedAt: { lt: before }, integration: { vendor: { status: 'ACTIVE' } } },
       select: { id: true, vendorId: true },
       orderBy: { receivedAt: 'asc' },
       take: limit,

@@ -50,7 +50,6 @@ export interface InboundRequest {
   integrationId: string;
   timestamp: string | undefined;
   signature: string | undefined;
-  idempotencyKey: string | undefined;
   rawBody: Buffer | undefined;
   body: unknown;
 }

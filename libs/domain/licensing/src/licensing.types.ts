@@ -69,6 +69,8 @@ export interface LicenseSettings {
   heartbeatIntervalSeconds: number;
   borrowAllowed: boolean;
   maxBorrowDays: number;
+  /** Days a machine may run without contacting the server: bounds offline grants, borrows and license files. */
+  offlinePeriodDays: number;
   maxDeactivationsPer30Days: number;
   renewalPolicy: RenewalPolicy;
   renewalTermDays: number | null;
@@ -136,6 +138,8 @@ export interface DeviceView {
   lastSeenAt: Date | null;
   deactivatedAt: Date | null;
   deactivatedBy: DeactivatedBy | null;
+  /** OFFLINE devices: when the offline grant ends; the slot is free then without any code. */
+  offlineUntil: Date | null;
 }
 
 export interface ActivateDeviceCommand {

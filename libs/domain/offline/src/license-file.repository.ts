@@ -16,7 +16,10 @@ export interface LicenseFileRow {
   validFrom: Date | null;
   expiresAt: Date | null;
   revision: number | null;
-  /** ENTERPRISE: this fingerprint's live lease on the license (its seat counts until leaseUntil). */
+  offlinePeriodDays: number | null;
+  /** The container's active devices (offline ones only while their grant runs). */
+  activeDevices: number;
+  /** This fingerprint's live lease on the license (its seat counts until leaseUntil). */
   leaseId: string | null;
   leaseUntil: Date | null;
   borrowUntil: Date | null;
@@ -40,7 +43,10 @@ export class LicenseFileRepository {
       SELECT c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", v.name AS "vendorName",
              d.id AS "deviceId",
              l.id AS "licenseId", p.code AS "productCode", l.features, l.quantity, l.status::text AS status,
-             l."validFrom", l."expiresAt", l.revision,
+             l."validFrom", l."expiresAt", l.revision, l."offlinePeriodDays",
+             (SELECT count(*)::int FROM devices a
+               WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
+                 AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
              s."leaseId", s."leaseUntil", s."borrowUntil", now() AS now
         FROM containers c
         JOIN vendors v ON v.id = c."vendorId"

@@ -7,14 +7,21 @@ import { LicenseFileRepository, LicenseFileRow } from './license-file.repository
 import { licenseRefusal } from './license-refusal';
 
 // Signed license files (docs/offline-licensing.md). A file is issued to a device that holds the
-// license right now: on a PERSONAL container an activated device, on an ENTERPRISE container a
-// device holding a live (or borrowed) seat of the license. Its `refreshBy` is when that hold may
-// end: at most 7 days away for a device, the seat's expiry for a lease (its borrowUntil for a
-// borrowed seat), never after the license expires. Signed with the vendor's current key; files
+// license right now: for a license whose use is counted (ENTERPRISE seats; a PERSONAL license with
+// fewer seats than active devices) a device holding a live (or borrowed) seat of it; otherwise
+// (PERSONAL, every active device may run) an activated device. Its `refreshBy` is when that hold
+// may end: the seat's expiry for a lease (its borrowUntil for a borrowed seat), at most 7 days and
+// at most the license's offline period away for a device, never after the license expires. Signed with the vendor's current key; files
 // signed by a rotated-out key keep verifying, because the public key list keeps retired keys.
 
 /** How long a file issued to an activated device lasts before the program must fetch a new one. */
 export const LICENSE_FILE_REFRESH_MS = 7 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** ENTERPRISE seats, and a PERSONAL license with fewer seats than active devices, are counted. */
+function isCounted(row: LicenseFileRow): boolean {
+  return row.kind === 'ENTERPRISE' || (row.quantity ?? 0) < row.activeDevices;
+}
 
 export interface LicenseFileRequest {
   /** The device principal's vendor and container. */
@@ -84,9 +91,9 @@ export class LicenseFileService {
       throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
     }
     // Of one product's licenses, the one this device holds and that is usable, else the reason.
-    const held = head.kind === 'PERSONAL' ? licensed : licensed.filter((r) => r.leaseId !== null);
+    const held = licensed.filter((r) => !isCounted(r) || r.leaseId !== null);
     if (!held.length) {
-      throw new DomainError('NO_LEASE_HELD', 'On an ENTERPRISE container a license file is issued only to a device holding a seat; check out (or borrow) first');
+      throw new DomainError('NO_LEASE_HELD', 'A license whose seats are counted issues a license file only to a device holding a seat; check out (or borrow) first');
     }
     let firstRefusal: DomainError | null = null;
     for (const row of held) {
@@ -98,8 +105,8 @@ export class LicenseFileService {
   }
 
   private refreshBy(row: LicenseFileRow, now: Date): Date {
-    let until = now.getTime() + LICENSE_FILE_REFRESH_MS;
-    if (row.kind === 'ENTERPRISE' && row.leaseUntil) until = Math.min(until, row.leaseUntil.getTime());
+    let until = now.getTime() + Math.min(LICENSE_FILE_REFRESH_MS, (row.offlinePeriodDays ?? 30) * DAY_MS);
+    if (isCounted(row) && row.leaseUntil) until = Math.min(until, row.leaseUntil.getTime());
     if (row.expiresAt) until = Math.min(until, row.expiresAt.getTime());
     return new Date(until);
   }

@@ -47,6 +47,8 @@ export interface OfflineCodeResult {
   returnedLeases: EndedLeaseView[];
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
 const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
 
 @Injectable()
@@ -78,9 +80,16 @@ export class OfflineActivationService {
     return container.kind === 'PERSONAL' ? this.deactivate(request) : this.returnBorrowed(request);
   }
 
+  /**
+   * The grant ends after the license's offline period (never later than the license's expiry, and
+   * never "no end", also for a perpetual license): the program must come back with a new request
+   * code by then, and the device's slot is free from then on.
+   */
   private async activate(request: OfflineRequest, command: SubmitOfflineCodeCommand): Promise<OfflineCodeResult> {
     const license = await this.chooseLicense(request.containerId, command);
-    const validUntil = license.expiresAt;
+    const now = Date.now();
+    const periodEnd = now + license.offlinePeriodDays * DAY_MS;
+    const validUntil = new Date(Math.floor(Math.min(periodEnd, license.expiresAt?.getTime() ?? periodEnd) / 1000) * 1000);
     const key = await this.signingKeys.activeKey();
     const device = await this.requests.transaction(async (tx) => {
       // Recorded first: a second submission of this code waits on the unique index and fails.
@@ -88,6 +97,8 @@ export class OfflineActivationService {
       const { device: activated } = await this.devices.activateOfflineIn(tx, request.containerId, {
         fingerprintDigest: request.fingerprintDigest,
         name: command.deviceName ?? `Offline device ${request.fingerprintDigest.slice(0, 8)}`,
+        offlineUntil: validUntil,
+        returnKeyHash: request.returnKeyHash ?? null,
       });
       await this.requests.attach(tx, id, { deviceId: activated.id });
       return activated;
@@ -112,6 +123,7 @@ export class OfflineActivationService {
       fingerprint: offlineFingerprint(request.fingerprintDigest),
       clientName: command.deviceName ?? `Offline device ${request.fingerprintDigest.slice(0, 8)}`,
       borrowUntil: command.borrowUntil,
+      returnKeyHash: request.returnKeyHash ?? null,
     });
     const validUntil = lease.borrowUntil ?? command.borrowUntil;
     await this.requests.record(undefined, { ...this.recordOf(request, 'BORROW'), licenseId: license.id, leaseId: lease.leaseId, validUntil });
@@ -119,25 +131,41 @@ export class OfflineActivationService {
     return { kind: 'borrow', requestCode: request.code, responseCode, licenseId: license.id, validUntil, device: null, leaseId: lease.leaseId, returnedLeases: [] };
   }
 
-  /** PERSONAL: the release code frees the device's slot (a portal user's release counts against the churn limit). */
+  /**
+   * PERSONAL: the release code frees the device's slot, for an offline device only when it reveals
+   * the program's return key (a portal user's release counts against the churn limit).
+   */
   private async deactivate(request: OfflineRequest): Promise<OfflineCodeResult> {
     const by = this.tenant.actor.type === 'PORTAL_USER' ? 'PORTAL_USER' : 'VENDOR_KEY';
     const device = await this.requests.transaction(async (tx) => {
       const id = await this.requests.record(tx, this.recordOf(request, 'DEACTIVATE'));
-      const deactivated = await this.devices.deactivateOfflineIn(tx, request.containerId, request.fingerprintDigest, by);
+      const deactivated = await this.devices.deactivateOfflineIn(tx, request.containerId, request.fingerprintDigest, by, request.returnKey ?? null);
       await this.requests.attach(tx, id, { deviceId: deactivated.id });
       return deactivated;
     });
     return { kind: 'deactivate', requestCode: request.code, responseCode: null, licenseId: null, validUntil: null, device, leaseId: null, returnedLeases: [] };
   }
 
-  /** ENTERPRISE: the release code returns the seats this device borrowed offline (release is idempotent). */
+  /**
+   * ENTERPRISE: the release code returns the seats this device borrowed offline under the return
+   * key it reveals (release is idempotent). A live borrowed seat of another key, or of none, stays
+   * held: RETURN_PROOF_INVALID, and the code is not used up.
+   */
   private async returnBorrowed(request: OfflineRequest): Promise<OfflineCodeResult> {
     await this.refuseUsed(request);
     const leaseIds = await this.requests.borrowedLeases(request.containerId, request.fingerprintDigest);
     if (!leaseIds.length) throw new DomainError('NOT_FOUND', 'This device borrowed no seat of the container offline', { entity: 'Lease' });
     const returned: EndedLeaseView[] = [];
-    for (const leaseId of leaseIds) returned.push(await this.seats.release(request.containerId, leaseId));
+    let refused: DomainError | null = null;
+    for (const leaseId of leaseIds) {
+      try {
+        returned.push(await this.seats.release(request.containerId, leaseId, request.returnKey ?? null));
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'RETURN_PROOF_INVALID')) throw error;
+        refused ??= error;
+      }
+    }
+    if (refused) throw refused;
     await this.requests.record(undefined, { ...this.recordOf(request, 'DEACTIVATE'), leaseId: leaseIds[leaseIds.length - 1] });
     return { kind: 'deactivate', requestCode: request.code, responseCode: null, licenseId: null, validUntil: null, device: null, leaseId: null, returnedLeases: returned };
   }

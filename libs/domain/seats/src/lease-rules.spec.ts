@@ -30,7 +30,7 @@ describe('assertLicenseUsable', () => {
 });
 
 describe('assertBorrowAllowed', () => {
-  const terms = { borrowAllowed: true, maxBorrowDays: 7, expiresAt: days(10) };
+  const terms = { borrowAllowed: true, maxBorrowDays: 7, offlinePeriodDays: 30, expiresAt: days(10) };
 
   it('accepts up to the maximum days and up to the license expiry', () => {
     expect(codeOf(() => assertBorrowAllowed(terms, days(7), now))).toBeNull();
@@ -42,5 +42,10 @@ describe('assertBorrowAllowed', () => {
     expect(codeOf(() => assertBorrowAllowed(terms, days(7.01), now))).toBe('BORROW_TOO_LONG');
     expect(codeOf(() => assertBorrowAllowed({ ...terms, maxBorrowDays: 30 }, days(10.5), now))).toBe('BORROW_PAST_LICENSE_EXPIRY');
     expect(codeOf(() => assertBorrowAllowed(terms, now, now))).toBe('BORROW_UNTIL_IN_PAST');
+  });
+
+  it('never lets a borrow outlast the offline period', () => {
+    expect(codeOf(() => assertBorrowAllowed({ ...terms, offlinePeriodDays: 3 }, days(3), now))).toBeNull();
+    expect(codeOf(() => assertBorrowAllowed({ ...terms, offlinePeriodDays: 3 }, days(3.01), now))).toBe('BORROW_TOO_LONG');
   });
 });

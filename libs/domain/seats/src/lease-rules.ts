@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DomainError } from '@leasehold/errors';
 
 // The license checks shared by checkout, borrow and heartbeat, and the borrow limits. Pure
@@ -44,6 +45,8 @@ export function assertContainerAccess(container: ContainerAccess): void {
 export interface BorrowTerms {
   borrowAllowed: boolean;
   maxBorrowDays: number;
+  /** The license's offline period: no offline grant, a borrow included, lasts longer. */
+  offlinePeriodDays: number;
   expiresAt: Date | null;
 }
 
@@ -55,10 +58,11 @@ export function assertBorrowAllowed(license: BorrowTerms, until: Date, now: Date
   if (until <= now) {
     throw new DomainError('BORROW_UNTIL_IN_PAST', 'borrowUntil must be in the future', { borrowUntil: until.toISOString() });
   }
-  const latest = new Date(now.getTime() + license.maxBorrowDays * DAY_MS);
+  const days = Math.min(license.maxBorrowDays, license.offlinePeriodDays);
+  const latest = new Date(now.getTime() + days * DAY_MS);
   if (until > latest) {
-    throw new DomainError('BORROW_TOO_LONG', `A seat can be borrowed for at most ${license.maxBorrowDays} days`, {
-      maxBorrowDays: license.maxBorrowDays,
+    throw new DomainError('BORROW_TOO_LONG', `A seat can be borrowed for at most ${days} days`, {
+      maxBorrowDays: days,
       latestBorrowUntil: latest.toISOString(),
     });
   }
@@ -67,4 +71,23 @@ export function assertBorrowAllowed(license: BorrowTerms, until: Date, now: Date
       licenseExpiresAt: license.expiresAt.toISOString(),
     });
   }
+}
+
+/**
+ * The program's proof that it gave a borrowed seat up: SHA-256 of its return key (32 bytes,
+ * base64url), as base64url — what the borrow committed to (`returnKeyHash`). Null for anything that
+ * is not a well-formed key, which then matches no lease.
+ */
+export function returnProofHash(returnKey: string | null | undefined): string | null {
+  if (!returnKey || !/^[A-Za-z0-9_-]{43}$/.test(returnKey)) return null;
+  const bytes = Buffer.from(returnKey, 'base64url');
+  return bytes.length === 32 ? createHash('sha256').update(bytes).digest('base64url') : null;
+}
+
+/** The refusal of an early return (or of moving a borrow's end earlier) without the program's proof. */
+export function returnProofRefused(borrowUntil: Date, hasHash: boolean): DomainError {
+  const message = hasHash
+    ? 'A borrowed seat is returned before borrowUntil only with the returnKey the borrow committed to'
+    : 'The seat was borrowed without a returnKeyHash: it stays borrowed until borrowUntil';
+  return new DomainError('RETURN_PROOF_INVALID', message, { borrowUntil: borrowUntil.toISOString(), earlyReturnPossible: hasHash });
 }

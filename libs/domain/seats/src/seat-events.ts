@@ -2,7 +2,7 @@ import { DomainEventInput } from '@leasehold/domain-events';
 import { LeaseRow } from './seat-lease.repository';
 
 /** The outbox event for a change of a lease (aggregate `seat`, id = the lease id). */
-export function seatEvent(type: DomainEventInput['type'], row: LeaseRow): DomainEventInput {
+export function seatEvent(type: DomainEventInput['type'], row: Omit<LeaseRow, 'returnKeyHash'>): DomainEventInput {
   return {
     type,
     aggregateType: 'seat',

@@ -25,6 +25,7 @@ export interface CheckoutContext {
   heartbeatIntervalSeconds: number;
   borrowAllowed: boolean;
   maxBorrowDays: number;
+  offlinePeriodDays: number;
   /** The active device of the container with the presented fingerprint, if any. */
   deviceId: string | null;
   slots: number;
@@ -40,6 +41,7 @@ interface LiveLeaseColumns {
   liveStartedAt: Date | null;
   liveExpiresAt: Date | null;
   liveBorrowUntil: Date | null;
+  liveReturnKeyHash: string | null;
 }
 
 /** A lease about to start: everything but the slot and times, which the claim decides. */
@@ -52,6 +54,7 @@ export interface NewLease {
   clientName: string | null;
   userId: string | null;
   borrowUntil: Date | null;
+  returnKeyHash: string | null;
 }
 
 /** The advisory-lock key a checkout holds for (container, fingerprint), see `checkoutContext`. */
@@ -69,6 +72,8 @@ export interface LeaseRow {
   startedAt: Date;
   expiresAt: Date;
   borrowUntil: Date | null;
+  /** Borrowed seats: what an early return must prove (SHA-256 of the program's return key). */
+  returnKeyHash: string | null;
   endedAt: Date | null;
   endReason: LeaseEndReason | null;
 }
@@ -84,6 +89,7 @@ export interface LeaseStateRow extends LeaseRow {
   heartbeatIntervalSeconds: number;
   borrowAllowed: boolean;
   maxBorrowDays: number;
+  offlinePeriodDays: number;
   /** The container's revision (see CONTAINER_REVISION), for the heartbeat answer. */
   containerRevision: number;
   /** The container's access was revoked (its user removed or disabled). */
@@ -141,7 +147,7 @@ function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
 }
 
 const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-  l."borrowUntil", l."endedAt", l."endReason"::text AS "endReason"`;
+  l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason"`;
 
 @Injectable()
 export class SeatLeaseRepository {
@@ -167,17 +173,17 @@ export class SeatLeaseRepository {
       SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
              c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
              l.quantity, l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
-             l."maxBorrowDays",
+             l."maxBorrowDays", l."offlinePeriodDays",
              (SELECT d.id FROM devices d
                WHERE d."containerId" = c.id AND d."vendorId" = c."vendorId" AND d."activeFingerprint" = ${fingerprint}) AS "deviceId",
              (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
              now() AS now,
              live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
-             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil"
+             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash"
         FROM licenses l
         JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
         LEFT JOIN LATERAL (
-             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil" FROM seat_leases x
+             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash" FROM seat_leases x
                JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
               WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
                 AND x."endedAt" IS NULL AND s."expiresAt" > now()
@@ -188,7 +194,7 @@ export class SeatLeaseRepository {
        LIMIT 1`;
     const row = rows[0];
     if (!row) return null;
-    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, ...context } = row;
+    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, liveReturnKeyHash, ...context } = row;
     const liveLease: LeaseRow | null =
       liveId === null
         ? null
@@ -202,6 +208,7 @@ export class SeatLeaseRepository {
             startedAt: liveStartedAt as Date,
             expiresAt: liveExpiresAt as Date,
             borrowUntil: liveBorrowUntil,
+            returnKeyHash: liveReturnKeyHash,
             endedAt: null,
             endReason: null,
           };
@@ -215,6 +222,12 @@ export class SeatLeaseRepository {
    * `wait: true` the statement waits for such locks and re-checks the slot afterwards, so a slot
    * that is free once a concurrent release or sweep commits is still found. Returns the new lease
    * and the expired lease the slot held before, if any; null when no slot was free.
+   *
+   * The lease starts at `clock_timestamp()` taken once the slot row is locked and updated, not at
+   * `now()` (the start of this transaction, which may be long before a concurrent release of the
+   * slot committed): every earlier lease of the slot ended (at its own transaction's `now()`, or
+   * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
+   * usage reports never show more seats than the license has (issue 10, hole 9).
    */
   async claimSlot(
     tx: SqlExecutor,
@@ -237,13 +250,13 @@ export class SeatLeaseRepository {
         UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}
           FROM pick
          WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
-        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt"),
+        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
       started AS (
         INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
-                                      "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil")
+                                      "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
         SELECT ${lease.id}::uuid, ${vendorId}::uuid, ${lease.licenseId}::uuid, ${lease.containerId}::uuid, claimed.slot,
-               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, now(), now(),
-               claimed."expiresAt", ${lease.borrowUntil}::timestamptz
+               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, claimed."claimedAt", claimed."claimedAt",
+               claimed."expiresAt", ${lease.borrowUntil}::timestamptz, ${lease.borrowUntil ? lease.returnKeyHash : null}
           FROM claimed
         RETURNING ${LEASE_COLUMNS})
       SELECT started.*, claimed."previousLeaseId" FROM started, claimed`;
@@ -310,7 +323,7 @@ export class SeatLeaseRepository {
              (l."endedAt" IS NULL AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = l."licenseId" AND s.slot = l.slot
                                               AND s."leaseId" = l.id AND s."expiresAt" > now())) AS live,
              lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
-             lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays",
+             lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", lic."offlinePeriodDays",
              ${CONTAINER_REVISION}, c."accessRevokedAt", c."accessRevokedReason", now() AS now
         FROM seat_leases l
         JOIN licenses lic ON lic.id = l."licenseId"
@@ -321,10 +334,14 @@ export class SeatLeaseRepository {
 
   /**
    * Frees the seat of a live lease (slot back to empty). `onlineOnly` refuses a borrowed lease
-   * inside the same statement, so an admin stop can never end a borrow however it races.
+   * inside the same statement, so an admin stop can never end a borrow however it races. Otherwise
+   * a borrowed lease is freed only when `returnProofHash` (SHA-256 of the return key presented)
+   * equals the hash the borrow committed to, also decided in the statement.
    */
-  async freeSlot(tx: SqlExecutor, leaseId: string, scope: SessionScope, options: { onlineOnly: boolean }): Promise<boolean> {
-    const online = options.onlineOnly ? Prisma.sql`AND l."borrowUntil" IS NULL` : Prisma.empty;
+  async freeSlot(tx: SqlExecutor, leaseId: string, scope: SessionScope, options: { onlineOnly: boolean; returnProofHash?: string | null }): Promise<boolean> {
+    const online = options.onlineOnly
+      ? Prisma.sql`AND l."borrowUntil" IS NULL`
+      : Prisma.sql`AND (l."borrowUntil" IS NULL OR (l."returnKeyHash" IS NOT NULL AND l."returnKeyHash" = ${options.returnProofHash ?? null}))`;
     const count = await tx.$executeRaw`
       UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
         FROM seat_leases l, containers c
@@ -347,8 +364,13 @@ export class SeatLeaseRepository {
     return rows[0] ?? null;
   }
 
-  /** Sets (or moves) the borrow end of a live lease; the seat then counts until exactly then. */
-  async setBorrow(tx: SqlExecutor, leaseId: string, containerId: string, until: Date): Promise<LeaseRow | null> {
+  /**
+   * Sets (or moves later) the borrow end of a live lease; the seat then counts until exactly then.
+   * The return key hash is taken when the lease becomes borrowed and never changes afterwards; a
+   * borrow's end never moves earlier here (that would be an early return without proof): both
+   * are conditions of the statement, so no race slips past them.
+   */
+  async setBorrow(tx: SqlExecutor, leaseId: string, containerId: string, until: Date, returnKeyHash: string | null = null): Promise<LeaseRow | null> {
     const vendorId = this.db.vendorId;
     const rows = await tx.$queryRaw<LeaseRow[]>`
       WITH seat AS (
@@ -356,13 +378,39 @@ export class SeatLeaseRepository {
           FROM seat_leases cur
          WHERE cur.id = ${leaseId}::uuid AND cur."vendorId" = ${vendorId}::uuid AND cur."containerId" = ${containerId}::uuid
            AND cur."endedAt" IS NULL
+           AND (cur."borrowUntil" IS NULL OR cur."borrowUntil" <= ${until}::timestamptz)
            AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
         RETURNING s."leaseId")
-      UPDATE seat_leases l SET "borrowUntil" = ${until}::timestamptz, "expiresAt" = ${until}::timestamptz, "lastHeartbeatAt" = now()
+      UPDATE seat_leases l SET "borrowUntil" = ${until}::timestamptz, "expiresAt" = ${until}::timestamptz, "lastHeartbeatAt" = now(),
+             "returnKeyHash" = CASE WHEN l."borrowUntil" IS NULL THEN ${returnKeyHash} ELSE l."returnKeyHash" END
         FROM seat
        WHERE l.id = seat."leaseId"
       RETURNING ${LEASE_COLUMNS}`;
     return rows[0] ?? null;
+  }
+
+  /**
+   * The churn limit of a container, under a lock on its row (device activations and deactivations
+   * take the same lock): the strictest `maxDeactivationsPer30Days` of its licenses that are not
+   * revoked, and the moments of its customer-side deactivations and early returns of borrowed
+   * seats in the last 30 days, oldest first.
+   */
+  async lockChurn(tx: SqlExecutor, containerId: string): Promise<{ limit: number | null; recent: Date[]; now: Date }> {
+    const vendorId = this.db.vendorId;
+    await tx.$queryRaw`SELECT id FROM containers WHERE id = ${containerId}::uuid AND "vendorId" = ${vendorId}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ limit: number | null; recent: Date[] | null; now: Date }[]>`
+      SELECT (SELECT min(l."maxDeactivationsPer30Days") FROM licenses l
+               WHERE l."vendorId" = ${vendorId}::uuid AND l."containerId" = ${containerId}::uuid AND l.status <> 'REVOKED')::int AS "limit",
+             (SELECT array_agg(t ORDER BY t) FROM (
+                SELECT d."deactivatedAt" AS t FROM devices d
+                 WHERE d."vendorId" = ${vendorId}::uuid AND d."containerId" = ${containerId}::uuid
+                   AND d."deactivatedBy" IN ('DEVICE', 'PORTAL_USER') AND d."deactivatedAt" > now() - interval '30 days'
+                UNION ALL
+                SELECT x."endedAt" FROM seat_leases x
+                 WHERE x."vendorId" = ${vendorId}::uuid AND x."containerId" = ${containerId}::uuid
+                   AND x."endReason" = 'RETURNED' AND x."endedAt" > now() - interval '30 days') r) AS recent,
+             now() AS now`;
+    return { limit: rows[0].limit, recent: rows[0].recent ?? [], now: rows[0].now };
   }
 
   /** Live sessions (leases holding an unexpired seat), oldest id first. */

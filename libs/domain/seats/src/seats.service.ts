@@ -3,7 +3,7 @@ import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
-import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable } from './lease-rules';
+import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, returnProofHash, returnProofRefused } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
@@ -64,7 +64,7 @@ export class SeatsService {
       ? { borrowUntil: input.borrowUntil }
       : { ttlSeconds: license.leaseTtlSeconds, notAfter: license.expiresAt };
 
-    if (license.liveLease) return { kind: 'lease', lease: await this.resume(tx, license.liveLease, license, input.borrowUntil) };
+    if (license.liveLease) return { kind: 'lease', lease: await this.resume(tx, license.liveLease, license, input.borrowUntil, input.returnKeyHash ?? null) };
 
     if (license.slots > license.quantity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
@@ -77,6 +77,7 @@ export class SeatsService {
       // Who the lease belongs to, so that the user's removal or disabling ends it (docs/licensing.md).
       userId: license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null),
       borrowUntil: input.borrowUntil ?? null,
+      returnKeyHash: input.borrowUntil ? (input.returnKeyHash ?? null) : null,
     };
     let claim = await this.leases.claimSlot(tx, { lease, term, wait: false });
     if (!claim) {
@@ -110,9 +111,10 @@ export class SeatsService {
   }
 
   /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */
-  private async resume(tx: SqlExecutor, lease: LeaseRow, license: CheckoutContext, borrowUntil?: Date): Promise<LeaseView> {
+  private async resume(tx: SqlExecutor, lease: LeaseRow, license: CheckoutContext, borrowUntil: Date | undefined, returnKeyHash: string | null): Promise<LeaseView> {
     if (borrowUntil) {
-      const row = await this.leases.setBorrow(tx, lease.id, lease.containerId, borrowUntil);
+      assertBorrowMove(lease, borrowUntil, returnKeyHash);
+      const row = await this.leases.setBorrow(tx, lease.id, lease.containerId, borrowUntil, returnKeyHash);
       if (!row) throw new DomainError('CONFLICT', 'The lease ended while it was being borrowed; check out again');
       await this.outbox.append(tx, seatEvent('seat.borrowed', row));
       return toLease(row, license);
@@ -156,14 +158,29 @@ export class SeatsService {
   }
 
   /**
-   * Ends the lease and frees its seat: a release, or for a borrowed seat an early return.
-   * Idempotent: releasing a lease that already ended answers how it ended.
+   * Ends the lease and frees its seat: a release, or for a borrowed seat an early return, which
+   * needs the program's proof (`returnKey`, whose SHA-256 the borrow committed to) and counts
+   * towards the container's churn limit. Idempotent: releasing a lease that already ended answers
+   * how it ended.
    */
-  async release(containerId: string, leaseId: string): Promise<EndedLeaseView> {
+  async release(containerId: string, leaseId: string, returnKey?: string | null): Promise<EndedLeaseView> {
     return this.pg.transaction(async (tx) => {
-      const state = await this.leases.leaseState(tx, leaseId, { containerId });
+      let state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
-      const freed = await this.leases.freeSlot(tx, leaseId, { containerId }, { onlineOnly: false });
+      const proof = returnProofHash(returnKey);
+      if (state.live && state.borrowUntil) {
+        if (!state.returnKeyHash || state.returnKeyHash !== proof) throw returnProofRefused(state.borrowUntil, state.returnKeyHash !== null);
+        // Early returns count towards the churn limit, under the container lock devices take too.
+        const churn = await this.leases.lockChurn(tx, containerId);
+        assertChurn(churn);
+        state = (await this.leases.leaseState(tx, leaseId, { containerId })) ?? state;
+      }
+      const freed = await this.leases.freeSlot(tx, leaseId, { containerId }, { onlineOnly: false, returnProofHash: proof });
+      if (!freed && state.live && state.borrowUntil) {
+        // Still held and borrowed (the statement refused): the proof decided, not a race.
+        const current = await this.leases.leaseState(tx, leaseId, { containerId });
+        if (current?.live && current.borrowUntil) throw returnProofRefused(current.borrowUntil, current.returnKeyHash !== null);
+      }
       const reason: LeaseEndReason = freed ? (state.borrowUntil ? 'RETURNED' : 'RELEASED') : 'EXPIRED';
       const ended = await this.leases.endLease(tx, leaseId, reason, freed ? 'now' : 'expiry');
       if (ended) {
@@ -176,8 +193,12 @@ export class SeatsService {
     });
   }
 
-  /** Borrows the seat of a live lease until `until`, or moves the end of a borrow (extend while online). */
-  async borrow(containerId: string, leaseId: string, until: Date): Promise<LeaseView> {
+  /**
+   * Borrows the seat of a live lease until `until` (committing to `returnKeyHash`, if given), or
+   * moves the end of a borrow later (extend while online; moving it earlier is an early return and
+   * needs the proof: release instead).
+   */
+  async borrow(containerId: string, leaseId: string, until: Date, returnKeyHash: string | null = null): Promise<LeaseView> {
     return this.pg.transaction(async (tx) => {
       const state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
@@ -186,12 +207,42 @@ export class SeatsService {
       const license = { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt };
       assertLicenseUsable(license, state.now);
       assertBorrowAllowed({ ...state, expiresAt: state.licenseExpiresAt }, until, state.now);
-      const row = await this.leases.setBorrow(tx, leaseId, containerId, until);
+      assertBorrowMove(state, until, returnKeyHash);
+      const row = await this.leases.setBorrow(tx, leaseId, containerId, until, returnKeyHash);
       if (!row) throw whyNotLive((await this.leases.leaseState(tx, leaseId, { containerId })) ?? state);
       await this.outbox.append(tx, seatEvent('seat.borrowed', row));
       return toLease(row, state);
     });
   }
+}
+
+/**
+ * A live lease that is already borrowed keeps its return key hash, and its end never moves earlier
+ * (that would free the seat before borrowUntil without the program's proof).
+ */
+function assertBorrowMove(lease: { borrowUntil: Date | null; returnKeyHash: string | null }, until: Date, returnKeyHash: string | null): void {
+  if (!lease.borrowUntil) return;
+  if (until < lease.borrowUntil) throw returnProofRefused(lease.borrowUntil, lease.returnKeyHash !== null);
+  if (returnKeyHash !== null && returnKeyHash !== lease.returnKeyHash) {
+    throw new DomainError('RETURN_PROOF_INVALID', 'The seat is already borrowed under another return key; extend it with the same returnKeyHash (or none)', {
+      borrowUntil: lease.borrowUntil.toISOString(),
+      earlyReturnPossible: lease.returnKeyHash !== null,
+    });
+  }
+}
+
+const CHURN_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
+/** The churn limit: deactivations by the customer and early returns, at most `limit` per rolling 30 days. */
+function assertChurn(churn: { limit: number | null; recent: Date[]; now: Date }): void {
+  const { limit, recent, now } = churn;
+  if (limit === null || recent.length < limit) return;
+  const freesAt = recent[recent.length - limit].getTime() + CHURN_WINDOW_MS;
+  throw new DomainError('ACTIVATION_CHURN_LIMIT', `At most ${limit} deactivations and early returns per 30 days on this container`, {
+    limit,
+    used: recent.length,
+    retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
+  });
 }
 
 /** The code for a lease that no longer holds its seat (or whose license no longer allows it). */

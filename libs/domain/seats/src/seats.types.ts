@@ -20,6 +20,11 @@ export interface CheckoutInput {
    * must be a member of the container's group. A PERSONAL lease always records the container's user.
    */
   user?: { id: string; groupId: string | null };
+  /**
+   * With `borrowUntil`: base64url SHA-256 of the program's secret return key. Only a release that
+   * reveals the key ends the borrow before borrowUntil; without it the seat is held until then.
+   */
+  returnKeyHash?: string | null;
 }
 
 /** A lease as the program sees it. */

@@ -33,7 +33,9 @@ export type ProcessOutcome =
   /** PROCESSED, FAILED or REJECTED before this attempt (a retried or duplicated job): nothing done. */
   | { outcome: 'skipped'; status: string }
   | { outcome: 'failed'; error: { code: string; message: string; details?: unknown } }
-  | { outcome: 'missing' };
+  | { outcome: 'missing' }
+  /** The vendor is suspended: nothing done, the event stays RECEIVED until the vendor is active again. */
+  | { outcome: 'deferred'; reason: 'VENDOR_SUSPENDED' };
 
 /** ERP ids of order lines are unique within their order; ours are unique per vendor. */
 export const lineExternalId = (orderId: string, lineId: string) => `${orderId}:${lineId}`;

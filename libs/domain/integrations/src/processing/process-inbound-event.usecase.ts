@@ -39,6 +39,8 @@ export class ProcessInboundEventUseCase {
         const event = await this.integrations.lockEvent(tx, id);
         if (!event) return { outcome: 'missing' };
         if (event.status !== 'RECEIVED') return { outcome: 'skipped', status: event.status };
+        // A suspended vendor's queued events are not applied; the sweep queues them again once it is active.
+        if ((await this.integrations.vendorStatus(tx)) !== 'ACTIVE') return { outcome: 'deferred', reason: 'VENDOR_SUSPENDED' };
         const parsed = parseErpEvent(event.payload);
         // Stored events were valid at intake; one that no longer parses (a schema change since) fails.
         if (!parsed.ok) throw new DomainError('VALIDATION_FAILED', 'The stored event no longer matches its schema', { fields: parsed.fields });

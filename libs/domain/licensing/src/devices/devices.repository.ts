@@ -14,6 +14,7 @@ export const toDeviceView = (d: Device): DeviceView => ({
   lastSeenAt: d.lastSeenAt,
   deactivatedAt: d.deactivatedAt,
   deactivatedBy: d.deactivatedBy,
+  offlineUntil: d.offlineUntil,
 });
 
 /** Devices of the current vendor's containers (tenant-scoped). Callers hold the container lock. */
@@ -33,9 +34,31 @@ export class DevicesRepository {
 
   async insert(
     tx: TenantTransaction,
-    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method?: 'ONLINE' | 'OFFLINE' },
+    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method?: 'ONLINE' | 'OFFLINE'; offlineUntil?: Date | null; returnKeyHash?: string | null },
   ): Promise<DeviceView> {
     return toDeviceView(await tx.device.create({ data: { ...data, activeFingerprint: data.fingerprint, vendorId: this.db.vendorId } }));
+  }
+
+  /**
+   * Offline devices whose grant ran out are deactivated (by SYSTEM, at the grant's end): their slot
+   * was free from then on. Returns how many. The caller holds the container lock.
+   */
+  async lapseOffline(tx: TenantTransaction, containerId: string): Promise<number> {
+    return tx.$executeRaw`
+      UPDATE devices SET "deactivatedAt" = "offlineUntil", "deactivatedBy" = 'SYSTEM', "activeFingerprint" = NULL
+       WHERE "vendorId" = ${this.db.vendorId}::uuid AND "containerId" = ${containerId}::uuid
+         AND "deactivatedAt" IS NULL AND "offlineUntil" IS NOT NULL AND "offlineUntil" <= now()`;
+  }
+
+  /** The return key hash an offline device was granted under (null: none, no early release). */
+  async returnKeyHash(tx: TenantTransaction, id: string): Promise<string | null> {
+    const row = await tx.device.findUnique({ where: { id }, select: { returnKeyHash: true } });
+    return row?.returnKeyHash ?? null;
+  }
+
+  /** A renewed offline grant: the device's slot is held until `offlineUntil`. */
+  async renewOffline(tx: TenantTransaction, id: string, offlineUntil: Date | null): Promise<DeviceView> {
+    return toDeviceView(await tx.device.update({ where: { id }, data: { offlineUntil } }));
   }
 
   /** Conditional: only an active device is deactivated; false when it already was. */
@@ -78,7 +101,11 @@ export class DevicesRepository {
       select: { deactivatedAt: true },
       orderBy: { deactivatedAt: 'asc' },
     });
-    return rows.flatMap((r) => (r.deactivatedAt ? [r.deactivatedAt] : []));
+    // Early returns of borrowed seats count towards the same limit.
+    const returns = await tx.seatLease.findMany({ where: { containerId, endReason: 'RETURNED', endedAt: { gt: since } }, select: { endedAt: true } });
+    return [...rows.flatMap((r) => (r.deactivatedAt ? [r.deactivatedAt] : [])), ...returns.flatMap((r) => (r.endedAt ? [r.endedAt] : []))].sort(
+      (a, b) => a.getTime() - b.getTime(),
+    );
   }
 
   /** The strictest churn limit among the container's licenses that are not revoked (null: none). */

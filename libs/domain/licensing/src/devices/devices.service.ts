@@ -4,7 +4,7 @@ import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { assertContainerAccess } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
-import { fingerprintDigest } from '@leasehold/license-file';
+import { fingerprintDigest, returnKeyHashOf } from '@leasehold/license-file';
 import { ContainersRepository, LockedContainer } from '../containers/containers.repository';
 import { ActivateDeviceCommand, ContainerScope, DeactivatedBy, DeviceView, isInContainerScope } from '../licensing.types';
 import { DevicesRepository } from './devices.repository';
@@ -52,25 +52,64 @@ export class DevicesService {
    * Offline activation (code exchange), in the caller's transaction so the caller can record the
    * single-use request code in it: the same container lock, device limit and idempotency as
    * `activate`. The device is known by its fingerprint digest only; a device already active
-   * online with a fingerprint of that digest is the same device, not a second one.
+   * online with a fingerprint of that digest is the same device, not a second one. The grant ends
+   * at `offlineUntil` (the slot is free then); `returnKeyHash` is what a release code must prove.
+   * A renewal (the same offline device again) moves `offlineUntil` and must come with the return
+   * key hash it was granted under, so nobody but the program can take the device over.
    */
-  async activateOfflineIn(tx: TenantTransaction, containerId: string, command: { fingerprintDigest: string; name: string }): Promise<ActivationResult> {
+  async activateOfflineIn(
+    tx: TenantTransaction,
+    containerId: string,
+    command: { fingerprintDigest: string; name: string; offlineUntil?: Date | null; returnKeyHash?: string | null },
+  ): Promise<ActivationResult> {
     const container = await this.lockForActivation(tx, containerId);
     const existing = await this.findActiveByDigest(tx, containerId, command.fingerprintDigest);
+    if (existing && existing.method === 'OFFLINE') {
+      const stored = await this.devices.returnKeyHash(tx, existing.id);
+      if (stored !== null && stored !== (command.returnKeyHash ?? null)) {
+        throw new DomainError('RETURN_PROOF_INVALID', 'This offline device was activated under another return key; renew it with the same one', {
+          deviceId: existing.id,
+          offlineUntil: existing.offlineUntil?.toISOString() ?? null,
+        });
+      }
+      return { device: await this.devices.renewOffline(tx, existing.id, command.offlineUntil ?? null), created: false };
+    }
     if (existing) return { device: existing, created: false };
     const fingerprint = offlineFingerprint(command.fingerprintDigest);
-    return this.admit(tx, container, { containerId, fingerprint, name: command.name, platform: null, method: 'OFFLINE' });
+    return this.admit(tx, container, {
+      containerId,
+      fingerprint,
+      name: command.name,
+      platform: null,
+      method: 'OFFLINE',
+      offlineUntil: command.offlineUntil ?? null,
+      returnKeyHash: command.returnKeyHash ?? null,
+    });
   }
 
   /**
-   * Offline deactivation (a release code), in the caller's transaction. By a portal user it counts
-   * against the churn limit like any deactivation by the customer; by the vendor it does not.
+   * Offline deactivation (a release code), in the caller's transaction. An offline device whose
+   * grant is running is freed only against the program's proof: the release code's `returnKey`,
+   * whose SHA-256 the activation committed to. By a portal user it counts against the churn limit
+   * like any deactivation by the customer; by the vendor it does not.
    */
-  async deactivateOfflineIn(tx: TenantTransaction, containerId: string, fingerprintDigest: string, by: 'PORTAL_USER' | 'VENDOR_KEY', now = new Date()): Promise<DeviceView> {
+  async deactivateOfflineIn(
+    tx: TenantTransaction,
+    containerId: string,
+    fingerprintDigest: string,
+    by: 'PORTAL_USER' | 'VENDOR_KEY',
+    returnKey: string | null = null,
+    now = new Date(),
+  ): Promise<DeviceView> {
     const container = await this.containers.lock(tx, containerId);
     if (!container) throw DomainError.notFound('Container', containerId);
+    await this.devices.lapseOffline(tx, containerId);
     const device = await this.findActiveByDigest(tx, containerId, fingerprintDigest);
     if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
+    if (device.method === 'OFFLINE') {
+      const stored = await this.devices.returnKeyHash(tx, device.id);
+      if (stored === null || !returnKey || safeHash(returnKey) !== stored) throw offlineHeld(device, stored !== null);
+    }
     if (by === 'PORTAL_USER') await this.checkChurn(tx, containerId, now);
     return this.deactivateLocked(tx, device, by, now, container.groupId);
   }
@@ -85,6 +124,8 @@ export class DevicesService {
       });
     }
     assertContainerAccess(container);
+    // Offline grants that ran out free their slot now (under the lock, before counting).
+    await this.devices.lapseOffline(tx, containerId);
     return container;
   }
 
@@ -92,7 +133,15 @@ export class DevicesService {
   private async admit(
     tx: TenantTransaction,
     container: LockedContainer,
-    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method: 'ONLINE' | 'OFFLINE' },
+    data: {
+      containerId: string;
+      fingerprint: string;
+      name: string;
+      platform: string | null;
+      method: 'ONLINE' | 'OFFLINE';
+      offlineUntil?: Date | null;
+      returnKeyHash?: string | null;
+    },
   ): Promise<ActivationResult> {
     const active = await this.devices.listActive(tx, data.containerId);
     if (active.length >= container.deviceLimit) {
@@ -139,8 +188,11 @@ export class DevicesService {
       const container = await this.containers.lock(tx, found.containerId);
       if (!container || !isInContainerScope(container, scope)) throw DomainError.notFound('Device', deviceId);
       // Read again under the lock: a competing deactivation may have committed since the look-up.
+      await this.devices.lapseOffline(tx, found.containerId);
       const current = await this.devices.findActive(tx, found.containerId, found.fingerprint);
       if (current?.id !== deviceId) throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${deviceId} was already deactivated`, { id: deviceId });
+      // The program runs offline on its grant: only its release code (with its key) frees the slot early.
+      if (current.method === 'OFFLINE') throw offlineHeld(current, (await this.devices.returnKeyHash(tx, current.id)) !== null);
       await this.checkChurn(tx, found.containerId, now);
       return this.deactivateLocked(tx, current, 'PORTAL_USER', now, container.groupId);
     });
@@ -201,4 +253,24 @@ export class DevicesService {
       payload: { deviceId: device.id, containerId: device.containerId, name: device.name, deactivatedBy: device.deactivatedBy },
     });
   }
+}
+
+function safeHash(returnKey: string): string | null {
+  try {
+    return returnKeyHashOf(returnKey);
+  } catch {
+    return null;
+  }
+}
+
+/** An offline device keeps its slot until its grant ends unless its program's release code proves it gave it up. */
+function offlineHeld(device: DeviceView, earlyReleasePossible: boolean): DomainError {
+  const message = earlyReleasePossible
+    ? "An offline device is freed before its grant ends only by its program's release code (carrying the program's return key)"
+    : 'This offline device was activated without a return key: its slot is free when its grant ends';
+  return new DomainError('RETURN_PROOF_INVALID', message, {
+    deviceId: device.id,
+    offlineUntil: device.offlineUntil?.toISOString() ?? null,
+    earlyReturnPossible: earlyReleasePossible,
+  });
 }

@@ -18,6 +18,7 @@ export const toLicenseView = (l: License): LicenseView => ({
   heartbeatIntervalSeconds: l.heartbeatIntervalSeconds,
   borrowAllowed: l.borrowAllowed,
   maxBorrowDays: l.maxBorrowDays,
+  offlinePeriodDays: l.offlinePeriodDays,
   maxDeactivationsPer30Days: l.maxDeactivationsPer30Days,
   renewalPolicy: l.renewalPolicy,
   renewalTermDays: l.renewalTermDays,

@@ -151,6 +151,7 @@ export class LicensesService {
       'heartbeatIntervalSeconds',
       'borrowAllowed',
       'maxBorrowDays',
+      'offlinePeriodDays',
       'maxDeactivationsPer30Days',
       'renewalPolicy',
       'renewalTermDays',

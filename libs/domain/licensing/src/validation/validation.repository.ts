@@ -16,6 +16,12 @@ export interface ValidationRow extends CredentialRecord {
   validFrom: Date | null;
   expiresAt: Date | null;
   revision: number | null;
+  /** This fingerprint holds a live lease (an unexpired seat) of the license. */
+  leaseHeld: boolean | null;
+  /** Seats of the license held right now. */
+  seatsInUse: number | null;
+  /** The container's active devices (offline ones only while their grant runs). */
+  activeDevices: number;
   keyId: string | null;
   encryptedPrivateKey: string | null;
   /** The container's revision (its own plus all its licenses' revisions, whatever the product filter; container-revision.ts). */
@@ -45,6 +51,15 @@ export class ValidationRepository {
              d.id AS "deviceId",
              l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
              l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
+             EXISTS (SELECT 1 FROM seat_leases x
+                       JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
+                      WHERE x."vendorId" = c."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
+                        AND x."endedAt" IS NULL AND s."expiresAt" > now()) AS "leaseHeld",
+             (SELECT count(*)::int FROM seat_slots s
+               WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
+             (SELECT count(*)::int FROM devices a
+               WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
+                 AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
              k."keyId", k."encryptedPrivateKey",
              (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
                WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"

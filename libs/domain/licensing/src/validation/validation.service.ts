@@ -14,6 +14,14 @@ import { VALIDATION_ENVELOPE_KIND, ValidateCommand, ValidationCode, ValidationPa
 // is not VALID. When the container has several licenses (of several products, or one product
 // twice), the best answer wins: VALID if any license gives it, else the failure closest to VALID.
 
+/**
+ * Whether the license's use is counted: ENTERPRISE seats always; a PERSONAL license when its
+ * quantity is below the container's active devices (then not every activated device may run at once).
+ */
+function isCounted(row: ValidationRow): boolean {
+  return row.kind === 'ENTERPRISE' || (row.quantity ?? 0) < row.activeDevices;
+}
+
 /** Per-license checks in order; a license's code is the first that applies. */
 function licenseCode(row: ValidationRow, feature: string | null, now: number): ValidationCode {
   if (row.status === 'REVOKED') return 'REVOKED';
@@ -22,11 +30,22 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
   if (row.expiresAt && row.expiresAt.getTime() <= now) return 'EXPIRED';
   if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
   if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
+  // A counted license is VALID only for a device holding one of its seats (issue 10, hole 2).
+  if (isCounted(row) && !row.leaseHeld) return 'CHECKOUT_REQUIRED';
   return 'VALID';
 }
 
 /** Closeness to VALID, for picking among several licenses (higher is closer). */
-const CLOSENESS: ValidationCode[] = ['REVOKED', 'SUSPENDED', 'EXPIRED', 'NOT_YET_VALID', 'DEVICE_NOT_ACTIVATED', 'FEATURE_NOT_LICENSED', 'VALID'];
+const CLOSENESS: ValidationCode[] = [
+  'REVOKED',
+  'SUSPENDED',
+  'EXPIRED',
+  'NOT_YET_VALID',
+  'DEVICE_NOT_ACTIVATED',
+  'FEATURE_NOT_LICENSED',
+  'CHECKOUT_REQUIRED',
+  'VALID',
+];
 
 export interface ValidationAnswer extends ValidationPayload {
   /** The same payload, signed (kind `leasehold-validation`): verify with the vendor's public keys. */
@@ -92,6 +111,14 @@ export class ValidationService {
             revision: chosen.revision as number,
           }
         : null,
+      availability:
+        chosen?.licenseId && isCounted(chosen)
+          ? {
+              quantity: chosen.quantity as number,
+              inUse: chosen.seatsInUse ?? 0,
+              available: Math.max(0, (chosen.quantity as number) - (chosen.seatsInUse ?? 0)),
+            }
+          : null,
       revision: head.containerRevision,
       updateAvailable: isUpdateAvailable(command.knownRevision, head.containerRevision),
       issuedAt: now.toISOString(),

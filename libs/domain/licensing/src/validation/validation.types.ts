@@ -5,6 +5,7 @@
  */
 export const VALIDATION_CODES = [
   'VALID',
+  'CHECKOUT_REQUIRED',
   'FEATURE_NOT_LICENSED',
   'DEVICE_NOT_ACTIVATED',
   'EXPIRED',
@@ -50,6 +51,12 @@ export interface ValidationPayload {
     expiresAt: string | null;
     revision: number;
   } | null;
+  /**
+   * For a license whose use is counted (ENTERPRISE seats; a PERSONAL license with fewer seats than
+   * active devices): its seats right now. VALID then means this device holds one of them;
+   * CHECKOUT_REQUIRED that it must check one out first. Null when the use is not counted.
+   */
+  availability: { quantity: number; inUse: number; available: number } | null;
   /** The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates). */
   revision: number;
   /** True when the command gave a `knownRevision` and it differs from `revision`: fetch the license again. */
