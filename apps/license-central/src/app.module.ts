@@ -45,7 +45,7 @@ import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
 
 @Module({
-  imports: [QueuesModule.register(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, IdentityModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
+  imports: [QueuesModule.forProducers(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, IdentityModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,

@@ -8,7 +8,8 @@ import { EventsModule } from '@leasehold/domain-events';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
-import { HealthModule, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import { DependencyHealthIndicators, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import { TerminusModule } from '@nestjs/terminus';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
 import { RenewalsModule } from '@leasehold/domain-renewals';
@@ -16,6 +17,8 @@ import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integ
 import { UpdatesModule } from '@leasehold/domain-updates';
 import { LicensingModule } from '@leasehold/domain-licensing';
 import { WorkerDrain } from './worker-drain';
+import { WorkerHealthController } from './health/worker-health.controller';
+import { ScheduleKeeper } from './schedules/schedule-keeper';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalsProcessor } from './renewals/renewals.processor';
@@ -33,7 +36,10 @@ import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor'
 import { WebhookDeliveryQueue } from './webhooks/webhook-delivery.queue';
 import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
 
-/** The worker: BullMQ processors, plus /health/live and /health/ready on WORKER_PORT for probes. */
+/**
+ * The worker: BullMQ processors and their periodic jobs (kept registered by ScheduleKeeper), plus
+ * /health/live and /health/ready on WORKER_PORT for probes.
+ */
 @Module({
   imports: [
     RenewalsModule,
@@ -41,7 +47,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     LoggingModule,
     DbModule,
     RedisModule,
-    HealthModule,
+    TerminusModule.forRoot({ logger: false }),
     QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery, QUEUES.leases, QUEUES.erpIntake),
     DiscoveryModule,
     VendorsModule,
@@ -58,8 +64,11 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     UpdatesModule,
     LicensingModule,
   ],
+  controllers: [WorkerHealthController],
   providers: [
     WorkerDrain,
+    DependencyHealthIndicators,
+    ScheduleKeeper,
     RenewalsProcessor,
     RenewalsSchedule,
     MaintenanceProcessor,

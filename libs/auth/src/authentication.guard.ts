@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
-import { DomainError, isDomainError } from '@leasehold/errors';
+import { databaseUnavailable, DomainError, isDatabaseUnavailable, isDomainError } from '@leasehold/errors';
 import { IS_PUBLIC } from '@leasehold/http';
 import { AUTH_METHODS, AuthMethod } from './auth.decorators';
 
@@ -32,9 +32,16 @@ export class AuthenticationGuard implements CanActivate {
       const Base: Type<IAuthGuard> = AuthGuard(methods);
       class MethodGuard extends Base {
         // Passport reports "no credentials" as a bare failure; strategies throw DomainErrors for
-        // everything else. Both become our error envelope.
+        // every verdict on the credentials. Any other error is the infrastructure failing (the
+        // database dropped the connection, Redis is away), not bad credentials: it must never
+        // become a 401/403, or a program that trusts the answer would deactivate a valid
+        // license. It answers 503 (DATABASE_UNAVAILABLE, or SERVICE_UNAVAILABLE), with Retry-After.
         override handleRequest<T>(err: unknown, user: T): T {
-          if (err) throw isDomainError(err) ? err : new DomainError('UNAUTHENTICATED', 'Authentication failed');
+          if (err) {
+            if (isDomainError(err)) throw err;
+            if (isDatabaseUnavailable(err)) throw databaseUnavailable();
+            throw new DomainError('SERVICE_UNAVAILABLE', 'Authentication could not be completed; retry after the Retry-After seconds', { retryAfter: 2 });
+          }
           if (!user) {
             throw new DomainError('UNAUTHENTICATED', `Authentication required: send "Authorization: Bearer <${methods.join(' or ')}>"`);
           }

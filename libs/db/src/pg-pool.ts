@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from './generated/prisma/client';
@@ -26,6 +26,9 @@ function toSql(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): Pri
  * connection ever holds more prepared statements than this.
  */
 const MAX_PREPARED = 256;
+
+/** How long a request waits for a pooled connection before it fails (503 DATABASE_UNAVAILABLE). */
+export const POOL_CONNECT_TIMEOUT_MS = 10_000;
 const preparedNames = new Map<string, string>();
 
 function statementName(text: string): string | undefined {
@@ -75,12 +78,35 @@ export class PgPool {
   /** Runs each statement on its own (autocommit) on a pooled connection. */
   readonly sql: SqlExecutor;
   private ended = false;
+  private readonly logger = new Logger('PgPool');
+  private lastLostLog = 0;
 
   constructor(config: ConfigService) {
-    this.pool = new Pool({ connectionString: config.get('DATABASE_URL'), max: config.get('DATABASE_POOL_SIZE') });
-    // An idle connection that dies (server restart) must not crash the process; the pool drops it.
-    this.pool.on('error', () => undefined);
+    this.pool = new Pool({
+      connectionString: config.get('DATABASE_URL'),
+      max: config.get('DATABASE_POOL_SIZE'),
+      // A request waits at most this long for a connection (all busy, or the server unreachable),
+      // then fails with "timeout exceeded when trying to connect": 503 DATABASE_UNAVAILABLE.
+      connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS,
+    });
+    // A connection the server terminates (failover, pooler restart, pg_terminate_backend) emits
+    // 'error' on its client, whether idle, checked out by a transaction (ours or Prisma's), or just
+    // handed to a waiting query; an 'error' event with no listener would end the process. Every
+    // client gets a listener for its whole life, so none is ever unhandled: the statement in flight
+    // fails (503 DATABASE_UNAVAILABLE), and the pool discards the client when it is released
+    // (pg-pool drops a client that is no longer queryable) and opens a new one for the next request.
+    this.pool.on('connect', (client) => client.on('error', (error) => this.connectionLost(error)));
+    // pg-pool re-emits an idle client's error on the pool: handled (and logged) the same way.
+    this.pool.on('error', (error) => this.connectionLost(error));
     this.sql = new PgExecutor(this.pool);
+  }
+
+  /** Logs a lost connection (at most once a second: a failover drops every connection at once). */
+  private connectionLost(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastLostLog < 1_000) return;
+    this.lastLostLog = now;
+    this.logger.warn({ err: error, code: (error as { code?: string }).code }, 'a database connection was lost; it is discarded and replaced on demand');
   }
 
   /**
@@ -93,6 +119,9 @@ export class PgPool {
   async transaction<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The connection dying mid-transaction: the client is discarded on release, never reused.
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
     try {
       // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
       const lock = options.advisoryLock === undefined ? '' : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
@@ -104,6 +133,7 @@ export class PgPool {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

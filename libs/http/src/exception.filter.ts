@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError, ErrorCode } from '@leasehold/errors';
+import { databaseUnavailable, DomainError, ErrorCode, isDatabaseUnavailable } from '@leasehold/errors';
 import { requestId as assignRequestId } from './logging.module';
 
 export interface ErrorBody {
@@ -49,6 +49,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     exception: unknown,
     request: Request,
   ): { status: number; body: Omit<ErrorBody, 'requestId'>; headers: Record<string, string> } {
+    // A lost or unreachable database (failover, pooler restart, terminated backend, pool timeout):
+    // 503 DATABASE_UNAVAILABLE with Retry-After, never a 500 (docs/operations.md).
+    if (!(exception instanceof DomainError) && !(exception instanceof HttpException) && isDatabaseUnavailable(exception)) {
+      exception = databaseUnavailable();
+    }
     if (exception instanceof DomainError) {
       const headers: Record<string, string> = {};
       const retryAfter = exception.details?.['retryAfter'];

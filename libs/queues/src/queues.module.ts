@@ -19,14 +19,29 @@ export function bullConnection(redisUrl: string) {
 /** BullMQ on the configured Redis, with the installation's prefix and the shared job defaults. */
 @Module({})
 export class QueuesModule {
+  /** Queues for the worker, which both produces and processes (BullMQ's default connection). */
   static register(...queues: QueueName[]): DynamicModule {
+    return QueuesModule.build(queues, {});
+  }
+
+  /**
+   * Queues an API only adds jobs to. Their connection has no offline queue: while Redis is away,
+   * `add` fails at once instead of waiting (in memory, for as long as the outage lasts) for Redis
+   * to return, so a request that only enqueues work already stored in Postgres answers at once
+   * and leaves the job to the worker's sweep (docs/operations.md).
+   */
+  static forProducers(...queues: QueueName[]): DynamicModule {
+    return QueuesModule.build(queues, { enableOfflineQueue: false });
+  }
+
+  private static build(queues: QueueName[], connectionOptions: { enableOfflineQueue?: boolean }): DynamicModule {
     return {
       module: QueuesModule,
       imports: [
         BullModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
-            connection: bullConnection(config.get('REDIS_URL')),
+            connection: { ...bullConnection(config.get('REDIS_URL')), ...connectionOptions },
             prefix: `${config.get('REDIS_PREFIX')}:bull`,
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),

@@ -18,6 +18,8 @@ import { InboundReceipt, InboundRequest } from './integrations.types';
 // integrations accept nothing (VENDOR_SUSPENDED), and the worker processes nothing of it. If the enqueue fails (Redis down), the worker's sweep finds the RECEIVED row later.
 
 const MAX_KEY_LENGTH = 200;
+/** The longest an intake waits for Redis to take the job. */
+export const ENQUEUE_TIMEOUT_MS = 1_000;
 
 @Injectable()
 export class InboundEventsService {
@@ -85,12 +87,24 @@ export class InboundEventsService {
     return { id: event.id, status: event.status, duplicate };
   }
 
-  /** Queues processing; a lost enqueue is not an error (the sweep re-enqueues RECEIVED events). */
+  /**
+   * Queues processing; a lost enqueue is not an error (the sweep re-enqueues RECEIVED events). The
+   * event is already stored, so the answer never waits long for Redis: at most ENQUEUE_TIMEOUT_MS
+   * (an API's queue connection also fails at once while Redis is away: QueuesModule.forProducers).
+   */
   async enqueue(vendorId: string, inboundEventId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.queue.add(ERP_INTAKE_JOBS.process, { vendorId, inboundEventId }, { jobId: inboundEventJobId(inboundEventId) });
+      const added = this.queue.add(ERP_INTAKE_JOBS.process, { vendorId, inboundEventId }, { jobId: inboundEventJobId(inboundEventId) });
+      added.catch(() => undefined); // may settle after the timeout; the sweep covers it either way
+      await Promise.race([
+        added,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS))),
+      ]);
     } catch (error) {
       this.logger.warn({ err: error, inboundEventId }, 'could not enqueue an inbound event; the sweep will pick it up');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
