@@ -10,3 +10,4 @@ export * from './id-param';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
+export * from './request-parsing';
