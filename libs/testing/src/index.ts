@@ -1,3 +1,4 @@
 export * from './factories';
 export * from './test-app';
 export * from './error-envelope';
+export * from './delaying-proxy';
