@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createTestApp, createTestAppWithEnv, expectError, expectNoInternals } from '@leasehold/testing';
+import { createTestApp, createTestAppWithEnv, DelayingProxy, expectError, expectNoInternals } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
 
@@ -93,6 +93,53 @@ describe('health and HTTP basics (license-central)', () => {
 
     it('does not affect the healthy app beside it', async () => {
       await http().get('/health/ready').expect(200);
+    });
+  });
+
+  // Issue 11, class 5: readiness flapped to 503 whenever Redis took over 1 s to answer a ping,
+  // which a busy machine does. Redis is reached here through a proxy that holds answers back.
+  describe('with a slow Redis (a busy machine)', () => {
+    let proxy: DelayingProxy;
+    let slow: INestApplication;
+    let stalled: INestApplication;
+
+    beforeAll(async () => {
+      const redis = new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+      proxy = await DelayingProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
+      const viaProxy = `redis://127.0.0.1:${proxy.port}`;
+      slow = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy });
+      stalled = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy, HEALTH_PROBE_TIMEOUT_MS: '300', HEALTH_READY_GRACE_MS: '2500' });
+    });
+    afterAll(async () => {
+      proxy.delayMs = 0;
+      await slow?.close();
+      await stalled?.close();
+      await proxy?.close();
+    });
+
+    it('stays ready (200) when Redis answers a ping in 1.5 s, also for concurrent probes', async () => {
+      proxy.delayMs = 1500;
+      const answers = await Promise.all([1, 2, 3].map(() => request(slow.getHttpServer()).get('/health/ready')));
+      for (const res of answers) {
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 200, body: { status: 'ok', info: { redis: { status: 'up' } } } });
+        expect(res.body.info.redis).not.toHaveProperty('stale');
+      }
+      proxy.delayMs = 0;
+    });
+
+    it('stays ready through a stall shorter than the grace period (marked stale), then answers 503 naming redis', async () => {
+      proxy.delayMs = 0;
+      await request(stalled.getHttpServer()).get('/health/ready').expect(200); // a good probe to remember
+      proxy.delayMs = 60_000;
+      const during = await request(stalled.getHttpServer()).get('/health/ready');
+      expect(during.status).toBe(200);
+      expect(during.body.info.redis).toMatchObject({ status: 'up', stale: true, lastOkAt: expect.any(String), message: expect.stringContaining('300 ms') });
+
+      await new Promise((resolve) => setTimeout(resolve, 2600));
+      const after = await request(stalled.getHttpServer()).get('/health/ready');
+      expectError(after, 503, 'SERVICE_UNAVAILABLE');
+      expect(after.body.error.details.error.redis).toMatchObject({ status: 'down', lastOkAt: expect.any(String) });
+      proxy.delayMs = 0;
     });
   });
 });

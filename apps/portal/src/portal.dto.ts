@@ -117,6 +117,11 @@ export class InvitedUserDto {
   @ApiProperty({ description: 'The invitation token goes to the vendor in the `user.invited` event.' }) invitationExpiresAt!: Date;
 }
 
+export class GroupInvitationDto {
+  @ApiProperty({ example: 'grace@customer.example', description: 'The invited email, normalised (trimmed, lower case).' }) email!: string;
+  @ApiProperty({ description: 'When an invitation sent now expires. The same answer whether or not the email already has an account.' }) invitationExpiresAt!: Date;
+}
+
 export class UpdateMeDto {
   @ApiProperty()
   @IsString()

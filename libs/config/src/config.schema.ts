@@ -30,6 +30,10 @@ export const configSchema = z.object({
   LICENSE_CENTRAL_PORT: port.default(3000),
   PORTAL_PORT: port.default(3001),
   WORKER_PORT: port.default(3002),
+  /** Readiness (/health/ready): how long one Postgres or Redis probe may take before it counts as failed. */
+  HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Readiness stays up this long after a dependency's last good probe, while its probes time out or fail. */
+  HEALTH_READY_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: redisUrl,

@@ -1,6 +1,7 @@
 export * from './db.module';
 export * from './migrations/migration-runner';
 export * from './prisma-errors';
+export * from './constraint-violations';
 export * from './pg-pool';
 export * from './prisma.service';
 export * from './uuid';

@@ -5,11 +5,12 @@ export const ERROR_CATALOGUE = {
   // generic request problems
   VALIDATION_FAILED: { status: 400, description: 'The request body, query or path failed validation; `details.fields` lists each field.' },
   MALFORMED_JSON: { status: 400, description: 'The request body is not valid JSON.' },
+  MALFORMED_BODY: { status: 400, description: 'The request body cannot be read: corrupt compression, a length that does not match `Content-Length`, or JSON nested deeper than allowed (`details.reason` TOO_DEEP, `details.maxDepth`).' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than allowed.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has an unsupported content type.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has an unsupported charset or `Content-Encoding` (identity, gzip, deflate and br are read).' },
   ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
   NOT_FOUND: { status: 404, description: 'The resource does not exist (or belongs to another tenant).' },
-  CONFLICT: { status: 409, description: 'The change conflicts with the current state of the resource.' },
+  CONFLICT: { status: 409, description: 'The change conflicts with the current state of the resource (also a database constraint with no more specific code; `details.reason` is IN_USE, REFERENCE_MISSING, DUPLICATE, CONSTRAINT or CONCURRENT_CHANGE).' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after `details.retryAfter` seconds.' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error; the request id identifies it in the logs.' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'A dependency (database, Redis) is not reachable.' },
@@ -31,6 +32,7 @@ export const ERROR_CATALOGUE = {
   // vendors and catalogue
   VENDOR_SLUG_TAKEN: { status: 409, description: 'Another vendor already uses this slug.' },
   PRODUCT_CODE_TAKEN: { status: 409, description: 'The vendor already has a product with this code.' },
+  PRODUCT_IN_USE: { status: 409, description: 'The product has licenses, so it cannot be deleted.' },
   FEATURE_CODE_TAKEN: { status: 409, description: 'The product already has a feature with this code.' },
   API_KEY_ALREADY_REVOKED: { status: 409, description: 'The API key was already revoked.' },
 

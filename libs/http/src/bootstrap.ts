@@ -3,6 +3,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './exception.filter';
 import { ApiInfo, buildOpenApiDocument } from './openapi';
+import { configureRequestParsing } from './request-parsing';
 import { createValidationPipe } from './validation.pipe';
 
 /**
@@ -10,11 +11,20 @@ import { createValidationPipe } from './validation.pipe';
  * `/docs` (JSON at `/docs-json`) and graceful shutdown. Tests call it too, so they see what users see.
  */
 export function configureHttpApp(app: INestApplication, info: ApiInfo): void {
+  configureProbeApp(app);
+  app.useGlobalPipes(createValidationPipe());
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, info), { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * What every HTTP server of ours has, the worker's probe server included: structured logger, the
+ * error envelope, our body parsers and input checks (see request-parsing.ts), graceful shutdown.
+ */
+export function configureProbeApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.useGlobalPipes(createValidationPipe());
+  configureRequestParsing(app);
   app.enableShutdownHooks();
   const http = app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void };
   http.disable?.('x-powered-by');
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, info), { jsonDocumentUrl: 'docs-json' });
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { domainErrorForDatabaseError } from '@leasehold/db';
 import { databaseUnavailable, DomainError, ErrorCode, isDatabaseUnavailable } from '@leasehold/errors';
 import { requestId as assignRequestId } from './logging.module';
 
@@ -64,14 +65,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers,
       };
     }
-    // body-parser errors carry `type` and `status`.
-    const parserError = exception as { type?: string; status?: number; message?: string };
-    if (parserError?.type === 'entity.parse.failed') {
-      return { status: 400, body: { error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' } }, headers: {} };
-    }
-    if (parserError?.type === 'entity.too.large') {
-      return { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' } }, headers: {} };
-    }
+    const clientError = requestReadingError(exception);
+    if (clientError) return this.toResponse(clientError, request);
+    // A violated database constraint is the caller's doing: its domain code (PRODUCT_IN_USE, …).
+    const violation = domainErrorForDatabaseError(exception);
+    if (violation) return this.toResponse(violation, request);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(exception.message)) {
@@ -94,4 +92,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } }, headers: {} };
   }
+}
+
+/**
+ * Errors raised while reading the request, before any route ran: body-parser's (http-errors with
+ * `expose: true` and a 4xx `status`: unknown charset or Content-Encoding, corrupt gzip, a length
+ * mismatch, too large, bad JSON) and the router's undecodable path. They keep their 4xx.
+ */
+function requestReadingError(exception: unknown): DomainError | undefined {
+  if (exception instanceof HttpException || exception instanceof DomainError) return undefined;
+  const error = exception as { type?: unknown; status?: unknown; expose?: unknown; name?: unknown } | null;
+  const status = typeof error?.status === 'number' ? error.status : undefined;
+  if (!status || status < 400 || status >= 500) return undefined;
+  if (error?.name === 'URIError') return new DomainError('VALIDATION_FAILED', 'The path is not valid percent-encoded UTF-8', { fields: [{ field: 'path', messages: ['malformed percent-encoding'] }] });
+  if (error?.expose !== true) return undefined;
+  if (error.type === 'entity.parse.failed') return new DomainError('MALFORMED_JSON', 'The request body is not valid JSON');
+  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (status === 415) {
+    const reason = error.type === 'charset.unsupported' ? 'UNSUPPORTED_CHARSET' : error.type === 'encoding.unsupported' ? 'UNSUPPORTED_ENCODING' : 'UNSUPPORTED_TYPE';
+    return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The request body has an unsupported charset or Content-Encoding (JSON in UTF-8; identity, gzip, deflate or br)', { reason });
+  }
+  if (status === 400) return new DomainError('MALFORMED_BODY', 'The request body cannot be read (corrupt compression or a length that does not match Content-Length)');
+  const code = STATUS_CODES[status];
+  return code ? new DomainError(code, 'The request cannot be read') : undefined;
 }

@@ -11,3 +11,4 @@ export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export { DependencyHealthIndicators } from './health/health.controller';
+export * from './request-parsing';

@@ -2,3 +2,4 @@ export * from './factories';
 export * from './test-app';
 export * from './error-envelope';
 export * from './faults';
+export * from './delaying-proxy';

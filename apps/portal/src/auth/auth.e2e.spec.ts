@@ -177,9 +177,10 @@ describe('portal authentication', () => {
     it('accepts an invitation once (not at another vendor), logging the user in', async () => {
       const group = await createGroup(app, acme);
       const admin = await createPortalUser(app, acme, { groupId: group.id, role: 'ADMIN' });
-      const invited = await http().post('/v1/group/members').set(admin.auth).send({ email: 'new@customer.example', name: 'New' }).expect(201);
-      const userId = invited.body.user.id as string;
-      expect(invited.body.user.status).toBe('INVITED');
+      await http().post('/v1/group/members').set(admin.auth).send({ email: 'new@customer.example', name: 'New' }).expect(202);
+      const listed = await http().get('/v1/group/members').query({ search: 'new@customer.example' }).set(admin.auth).expect(200);
+      const userId = listed.body.data[0].id as string;
+      expect(listed.body.data[0].status).toBe('INVITED');
       const token = await latestTokenFromOutbox(app, acme.vendor.id, userId, 'user.invited');
 
       await login(acme.vendor.slug, 'new@customer.example', 'anything-at-all').expect(401);
@@ -200,7 +201,8 @@ describe('portal authentication', () => {
     it('refuses an expired invitation, and a resent invitation replaces the old one', async () => {
       const group = await createGroup(app, acme);
       const admin = await createPortalUser(app, acme, { groupId: group.id, role: 'ADMIN' });
-      const userId = (await http().post('/v1/group/members').set(admin.auth).send({ email: 'late@customer.example', name: 'Late' }).expect(201)).body.user.id;
+      await http().post('/v1/group/members').set(admin.auth).send({ email: 'late@customer.example', name: 'Late' }).expect(202);
+      const userId = (await http().get('/v1/group/members').query({ search: 'late@customer.example' }).set(admin.auth).expect(200)).body.data[0].id as string;
       const first = await latestTokenFromOutbox(app, acme.vendor.id, userId, 'user.invited');
       await app.get(PrismaService).userToken.updateMany({ where: { userId }, data: { expiresAt: new Date(Date.now() - 1000) } });
       const expired = await http().post('/v1/auth/invitations/accept').send({ vendor: acme.vendor.slug, token: first, password: 'password-1234' }).expect(400);

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { AuditEntryView } from '@leasehold/domain-audit';
-import { GroupPortalService, GroupView, UserView } from '@leasehold/domain-customers';
+import { GroupInvitationAnswer, GroupPortalService, GroupView, UserView } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
@@ -11,6 +11,7 @@ import {
   AuditQueryDto,
   ChangeRoleDto,
   GroupDto,
+  GroupInvitationDto,
   InvitedUserDto,
   InviteMemberDto,
   MemberListQueryDto,
@@ -53,9 +54,14 @@ export class GroupController {
   }
 
   @Post('members')
-  @ApiCreatedResponse({ type: InvitedUserDto, description: 'The invitee gets an invitation token (event `user.invited`) to set a password.' })
-  @GroupAdminErrors({ status: 409, description: 'USER_EMAIL_TAKEN' })
-  invite(@CurrentPrincipal() me: PortalPrincipal, @Body() body: InviteMemberDto): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: GroupInvitationDto,
+    description:
+      'A new email becomes an INVITED member of the group (it appears in the member list) and gets an invitation token (event `user.invited`). ' +
+      'An email that already has an account at the vendor, in this group or another, is left alone: the answer is the same, so it reveals nothing about the account (the vendor sees `user.invitation_not_sent` in its audit trail).',
+  })
+  invite(@CurrentPrincipal() me: PortalPrincipal, @Body() body: InviteMemberDto): Promise<GroupInvitationAnswer> {
     return this.groups.invite(me, body);
   }
 

@@ -109,19 +109,49 @@ describe('portal group administration', () => {
     expect((await http().get('/v1/group/members/not-a-uuid').set(adminA.auth).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('invites a member; a taken email and bad input are refused', async () => {
+  it('invites a member (202); bad input is refused', async () => {
     const { groupId, users } = await groupWith(acme, ['ADMIN']);
     const [admin] = users;
-    const res = await http().post('/v1/group/members').set(admin.auth).send({ email: 'Invitee@Customer.example', name: 'Invitee', role: 'ADMIN' }).expect(201);
-    expect(res.body.user).toMatchObject({ email: 'invitee@customer.example', status: 'INVITED', groupId, role: 'ADMIN' });
+    const res = await http().post('/v1/group/members').set(admin.auth).send({ email: 'Invitee@Customer.example', name: 'Invitee', role: 'ADMIN' }).expect(202);
+    expect(Object.keys(res.body).sort()).toEqual(['email', 'invitationExpiresAt']);
+    expect(res.body.email).toBe('invitee@customer.example');
     expect(new Date(res.body.invitationExpiresAt).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
-    const events = await app.get(TenantContext).run(acme.vendor.id, () => app.get(OutboxRepository).list({ type: 'user.invited', aggregateId: res.body.user.id, take: 10 }));
-    expect(events[0].payload).toMatchObject({ userId: res.body.user.id, email: 'invitee@customer.example', groupId, invitedByUserId: admin.id });
+    const listed = await http().get('/v1/group/members').query({ search: 'invitee@customer.example' }).set(admin.auth).expect(200);
+    expect(listed.body.data).toEqual([expect.objectContaining({ email: 'invitee@customer.example', status: 'INVITED', groupId, role: 'ADMIN' })]);
+    const userId = listed.body.data[0].id as string;
+    const events = await app.get(TenantContext).run(acme.vendor.id, () => app.get(OutboxRepository).list({ type: 'user.invited', aggregateId: userId, take: 10 }));
+    expect(events[0].payload).toMatchObject({ userId, email: 'invitee@customer.example', groupId, invitedByUserId: admin.id });
 
-    const taken = await http().post('/v1/group/members').set(admin.auth).send({ email: 'invitee@customer.example', name: 'Again' }).expect(409);
-    expect(taken.body.error.code).toBe('USER_EMAIL_TAKEN');
     const bad = await http().post('/v1/group/members').set(admin.auth).send({ email: 'not-an-email', role: 'OWNER' }).expect(400);
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'name', 'role']);
+  });
+
+  // Issue 11, item 12: a 409 USER_EMAIL_TAKEN told a group admin that an email had an account at
+  // the vendor, in another group. The answer is now the same whether or not it has one.
+  it("answers an invitation of an email with an account elsewhere exactly like a new one, and changes nothing of that account", async () => {
+    const { users: [admin] } = await groupWith(acme, ['ADMIN']);
+    const { groupId: otherGroupId, users: [, elsewhere] } = await groupWith(acme, ['ADMIN', 'MEMBER']);
+    const shape = (res: request.Response) => ({ status: res.status, keys: Object.keys(res.body).sort(), email: res.body.email, expiresInDays: Math.round((new Date(res.body.invitationExpiresAt).getTime() - Date.now()) / 86_400_000) });
+
+    const fresh = await http().post('/v1/group/members').set(admin.auth).send({ email: `fresh-${Date.now()}@customer.example`, name: 'Fresh' });
+    const taken = await http().post('/v1/group/members').set(admin.auth).send({ email: elsewhere.email.toUpperCase(), name: 'Someone' });
+    expect(shape(taken)).toEqual({ ...shape(fresh), email: elsewhere.email });
+    expect(taken.status).toBe(202);
+
+    // The account elsewhere is untouched: same group, no new invitation, still logs in.
+    const after = await app.get(PrismaService).user.findUniqueOrThrow({ where: { id: elsewhere.id } });
+    expect({ groupId: after.groupId, role: after.role, status: after.status, name: after.name }).toEqual({ groupId: otherGroupId, role: 'MEMBER', status: 'ACTIVE', name: 'Test User' });
+    const invitations = await app.get(TenantContext).run(acme.vendor.id, () => app.get(OutboxRepository).list({ type: 'user.invited', aggregateId: elsewhere.id, take: 10 }));
+    expect(invitations).toHaveLength(1); // the one of their own creation
+    // The inviting group's audit trail does not mention it; the vendor's does.
+    const trail = await http().get('/v1/group/audit').set(admin.auth).expect(200);
+    expect(JSON.stringify(trail.body)).not.toContain(elsewhere.id);
+    const vendorTrail = await app.get(PrismaService).auditEntry.findMany({ where: { vendorId: acme.vendor.id, action: 'user.invitation_not_sent' } });
+    expect(vendorTrail).toEqual([expect.objectContaining({ entityId: elsewhere.id, groupId: null })]);
+
+    // An email of the admin's own group is answered the same way too.
+    const own = await http().post('/v1/group/members').set(admin.auth).send({ email: admin.email, name: 'Me' });
+    expect(shape(own)).toEqual({ ...shape(fresh), email: admin.email });
   });
 
   it('changes roles and never leaves the group without an admin', async () => {

@@ -140,6 +140,12 @@ export class CustomersRepository {
     return row ? toUserView(row) : null;
   }
 
+  /** The vendor's user with this (normalised) email. */
+  async findUserByEmail(email: string, tx: TenantTransaction = this.db.client): Promise<UserView | null> {
+    const row = await tx.user.findFirst({ where: { email } });
+    return row ? toUserView(row) : null;
+  }
+
   /** The vendor's user with this externalId (an ERP contact id). */
   async findUserByExternalId(externalId: string, tx: TenantTransaction = this.db.client): Promise<UserView | null> {
     const row = await tx.user.findFirst({ where: { externalId } });

@@ -52,3 +52,12 @@ export interface PortalActor {
   groupId: string | null;
   role: GroupRole | null;
 }
+
+/**
+ * What a group admin learns from an invitation: the same whether or not the email already has an
+ * account at the vendor (in their group, another group or none), so it reveals nothing about it.
+ */
+export interface GroupInvitationAnswer {
+  email: string;
+  invitationExpiresAt: Date;
+}

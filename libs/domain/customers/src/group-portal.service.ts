@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditEntryView, AuditFilter, AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { GroupsService } from './groups.service';
-import { GroupRole, GroupView, PortalActor, UserFilter, UserView } from './customers.types';
+import { GroupInvitationAnswer, GroupRole, GroupView, PortalActor, UserFilter, UserView } from './customers.types';
 import { UsersService } from './users.service';
 
 // What a portal user may do with their group. Only an admin of the group acts on it; members see
@@ -36,8 +36,9 @@ export class GroupPortalService {
     return user;
   }
 
-  invite(actor: PortalActor, input: { email: string; name: string; role?: GroupRole }): Promise<{ user: UserView; invitationExpiresAt: Date }> {
-    return this.users.create({ ...input, groupId: adminGroupOf(actor) }, { actingAdminId: actor.userId });
+  /** Answers the same whether or not the email has an account (see UsersService.inviteToGroup). */
+  invite(actor: PortalActor, input: { email: string; name: string; role?: GroupRole }): Promise<GroupInvitationAnswer> {
+    return this.users.inviteToGroup(adminGroupOf(actor), input, actor.userId);
   }
 
   async resendInvitation(actor: PortalActor, userId: string): Promise<{ user: UserView; invitationExpiresAt: Date }> {

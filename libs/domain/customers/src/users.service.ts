@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { DomainEventInput, OutboxRepository } from '@leasehold/domain-events';
-import { AccountTokensService } from '@leasehold/domain-identity';
+import { AccountTokensService, INVITATION_TTL_MS } from '@leasehold/domain-identity';
 import { DomainError } from '@leasehold/errors';
 import { CustomersRepository } from './customers.repository';
-import { CreateUserCommand, GroupRole, UserFilter, UserStatus, UserView } from './customers.types';
+import { CreateUserCommand, GroupInvitationAnswer, GroupRole, UserFilter, UserStatus, UserView } from './customers.types';
 
 // Users and their group membership. The rules live here:
 // - a user belongs to at most one group, as ADMIN or MEMBER;
@@ -80,6 +80,34 @@ export class UsersService {
       payload: { userId: user.id, groupId, role: user.role, status: user.status },
     });
     return { user, invitationExpiresAt: expiresAt };
+  }
+
+  /**
+   * A group admin's invitation (portal). A new email becomes an INVITED member of the group with an
+   * invitation, as `create`. An email that already has an account at the vendor is left alone and
+   * answered the same way (issue 11: a 409 USER_EMAIL_TAKEN told an admin that the person had an
+   * account in another group); the vendor sees the attempt in its audit trail, the group does not.
+   */
+  async inviteToGroup(groupId: string, command: { email: string; name: string; role?: GroupRole }, actingAdminId: string): Promise<GroupInvitationAnswer> {
+    const email = normaliseEmail(command.email);
+    try {
+      const { invitationExpiresAt } = await this.create({ ...command, email, groupId }, { actingAdminId });
+      return { email, invitationExpiresAt };
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'USER_EMAIL_TAKEN')) throw error;
+    }
+    return this.customers.transaction(async (tx) => {
+      await this.lockGroupFor(tx, groupId, { actingAdminId });
+      const existing = await this.customers.findUserByEmail(email, tx);
+      await this.audit.record(tx, {
+        action: 'user.invitation_not_sent',
+        entityType: 'user',
+        entityId: existing?.id ?? null,
+        groupId: null, // the vendor's trail only: the inviting group must not learn of the account
+        after: { email, invitedToGroupId: groupId, invitedByUserId: actingAdminId, reason: 'EMAIL_HAS_ACCOUNT' },
+      });
+      return { email, invitationExpiresAt: new Date(Date.now() + INVITATION_TTL_MS) };
+    });
   }
 
   /** Sends a fresh invitation (earlier ones stop working) to a user who has not accepted yet. */

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 // Where a webhook may point. A vendor-chosen URL is fetched from inside our network, so it must not
 // reach the cloud metadata service, link-local or (in production) private and loopback addresses.
@@ -15,6 +16,8 @@ ALWAYS_BLOCKED.addAddress('::', 'ipv6');
 ALWAYS_BLOCKED.addSubnet('fe80::', 10, 'ipv6');
 ALWAYS_BLOCKED.addSubnet('ff00::', 8, 'ipv6');
 ALWAYS_BLOCKED.addAddress('fd00:ec2::254', 'ipv6');
+// Teredo tunnels to an (obfuscated) IPv4 address of anyone's choosing.
+ALWAYS_BLOCKED.addSubnet('2001::', 32, 'ipv6');
 
 /** Allowed outside production only (local test servers): loopback, private, CGNAT, unique-local. */
 const PRIVATE = new BlockList();
@@ -26,6 +29,10 @@ PRIVATE.addSubnet('100.64.0.0', 10, 'ipv4');
 PRIVATE.addSubnet('198.18.0.0', 15, 'ipv4');
 PRIVATE.addAddress('::1', 'ipv6');
 PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+// Site-local (deprecated, but still routed inside some networks).
+PRIVATE.addSubnet('fec0::', 10, 'ipv6');
+// Local-use NAT64 (RFC 8215): translates to whatever IPv4 the local network decides.
+PRIVATE.addSubnet('64:ff9b:1::', 48, 'ipv6');
 
 const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
 const LOCAL_HOSTS = /^(localhost|.*\.localhost|.*\.local|.*\.internal)$/;
@@ -37,25 +44,33 @@ export interface WebhookUrlRules {
 
 export type WebhookUrlVerdict = { allowed: true; url: URL } | { allowed: false; reason: string };
 
-/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) as its IPv4 address. */
-function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const lower = address.toLowerCase();
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return { address: dotted[1], family: 'ipv4' };
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const n = (parseInt(hex[1], 16) << 16) | parseInt(hex[2], 16);
-    return { address: [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'), family: 'ipv4' };
-  }
-  return { address: lower, family: isIP(lower) === 4 ? 'ipv4' : 'ipv6' };
+/**
+ * The IPv4 address an IPv6 address reaches, for the forms that embed one: IPv4-mapped
+ * (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d, deprecated but still routed by some stacks), NAT64
+ * (64:ff9b::/96, the gateway connects to the embedded address) and 6to4 (2002:AABB:CCDD::/48, the
+ * relay connects to AA.BB.CC.DD). Other addresses come back as they are, normalised.
+ */
+export function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  if (isIP(address) === 4) return { address, family: 'ipv4' };
+  const parsed = ipaddr.IPv6.parse(address.replace(/%.*$/, ''));
+  const bytes = parsed.toByteArray();
+  const v4 = (from: number) => ({ address: bytes.slice(from, from + 4).join('.'), family: 'ipv4' as const });
+  const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
+  if (parsed.isIPv4MappedAddress()) return v4(12);
+  // ::a.b.c.d, but not :: (unspecified) and ::1 (loopback), which stay IPv6 and have their own rules.
+  if (zeros(0, 12) && !(zeros(12, 15) && bytes[15] <= 1)) return v4(12);
+  if (parsed.match(ipaddr.IPv6.parse('64:ff9b::'), 96)) return v4(12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);
+  return { address: parsed.toNormalizedString(), family: 'ipv6' };
 }
 
 /** Why a resolved address may not receive webhooks, or null when it may. */
 export function blockedAddressReason(address: string, rules: WebhookUrlRules): string | null {
   if (!isIP(address)) return `"${address}" is not an IP address`;
   const { address: ip, family } = unmapped(address);
-  if (ALWAYS_BLOCKED.check(ip, family)) return `${address} is a link-local, metadata, multicast or unspecified address`;
-  if (rules.production && PRIVATE.check(ip, family)) return `${address} is a private or loopback address`;
+  const embeds = ip !== address.toLowerCase() && family === 'ipv4' ? ` (it reaches ${ip})` : '';
+  if (ALWAYS_BLOCKED.check(ip, family)) return `${address} is a link-local, metadata, multicast or unspecified address${embeds}`;
+  if (rules.production && PRIVATE.check(ip, family)) return `${address} is a private or loopback address${embeds}`;
   return null;
 }
 

@@ -84,6 +84,37 @@ describe('webhook URL rules', () => {
     expect(checkWebhookUrl(url, dev).allowed).toBe(elsewhere);
   });
 
+  // Issue 11, item 10: IPv6 forms that embed an IPv4 address reach that address (through the host,
+  // a NAT64 gateway or a 6to4 relay), so they are judged as it; site-local is private.
+  it.each([
+    ['64:ff9b::7f00:1', 'NAT64 of 127.0.0.1', 'private'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 of the metadata address', 'link-local'],
+    ['64:ff9b::10.0.0.5', 'NAT64 of 10.0.0.5', 'private'],
+    ['::127.0.0.1', 'IPv4-compatible loopback', 'private'],
+    ['::a9fe:a9fe', 'IPv4-compatible metadata address', 'link-local'],
+    ['::192.168.1.1', 'IPv4-compatible private address', 'private'],
+    ['2002:7f00:1::', '6to4 of 127.0.0.1', 'private'],
+    ['2002:a9fe:a9fe::1', '6to4 of the metadata address', 'link-local'],
+    ['2002:c0a8:0101::1', '6to4 of 192.168.1.1', 'private'],
+    ['fec0::1', 'site-local', 'private'],
+    ['FEC0:0:0:1::1', 'site-local (upper case)', 'private'],
+    ['64:ff9b:1::a00:1', 'local-use NAT64', 'private'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo', 'link-local'],
+  ])('refuses %s (%s) in production', (address, _label, rule) => {
+    expect(blockedAddressReason(address, prod)).toMatch(new RegExp(rule));
+    expect(checkWebhookUrl(`https://[${address}]/hooks`, prod)).toMatchObject({ allowed: false, reason: expect.stringMatching(new RegExp(rule)) });
+  });
+
+  it('still allows public addresses behind the same forms, and keeps the link-local ones blocked outside production', () => {
+    expect(blockedAddressReason('64:ff9b::5db8:d822', prod)).toBeNull(); // NAT64 of 93.184.216.34
+    expect(blockedAddressReason('2002:5db8:d822::1', prod)).toBeNull(); // 6to4 of 93.184.216.34
+    expect(blockedAddressReason('2606:4700::6810:84e5', prod)).toBeNull();
+    expect(blockedAddressReason('64:ff9b::a9fe:a9fe', dev)).toMatch(/link-local/);
+    expect(blockedAddressReason('::ffff:169.254.169.254', dev)).toMatch(/link-local/);
+    expect(blockedAddressReason('::1', prod)).toMatch(/private or loopback/);
+    expect(blockedAddressReason('::', dev)).toMatch(/unspecified/);
+  });
+
   it('judges resolved addresses the same way', () => {
     expect(blockedAddressReason('93.184.216.34', prod)).toBeNull();
     expect(blockedAddressReason('192.168.1.10', prod)).toMatch(/private/);
