@@ -42,6 +42,8 @@ export interface LeaseholdClientOptions {
   offlineGraceSeconds?: number;
   /** How far the clock may lag a trusted server time or jump back (seconds; default 300). */
   clockToleranceSeconds?: number;
+  /** The system clock the guard checks (default Date.now; tests turn it back and forward). */
+  clock?: { now?: () => number; monotonic?: () => number };
   fetch?: FetchLike;
   timeoutMs?: number;
   /** Heartbeat jitter and first backoff of leases (tests; defaults 0.1 and 1000 ms). */
@@ -87,7 +89,7 @@ export class LeaseholdClient {
     if (Object.keys(this.publicKeys).length === 0) throw new LeaseholdError({ code: 'USAGE', message: 'Pin at least one vendor public key' });
     this.fingerprint = options.fingerprint ?? deviceFingerprint({ salt: options.product });
     this.storage = options.storage ?? new MemoryStorage();
-    this.clock = new ClockGuard({ storage: this.storage, toleranceSeconds: options.clockToleranceSeconds });
+    this.clock = new ClockGuard({ storage: this.storage, toleranceSeconds: options.clockToleranceSeconds, now: options.clock?.now, monotonic: options.clock?.monotonic });
     this.transport = new Transport({ baseUrl: options.baseUrl, token: options.secret, fetch: options.fetch, timeoutMs: options.timeoutMs });
   }
 
@@ -252,12 +254,14 @@ export class LeaseholdClient {
     const product = input.product ?? this.options.product;
     const answer = await this.transport.raw('/client/v1/license-file', { query: { fingerprint: this.fingerprint, product } });
     if (answer.status !== 200) throw errorFromAnswer(answer);
-    const verification = verifyLicenseFile(answer.text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: new Date() });
+    // Integrity first (a far-future instant makes only signature and binding matter), then record
+    // the signed issuedAt as trusted time, then check the file against the guarded clock.
+    const integrity = verifyLicenseFile(answer.text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: new Date(0) });
+    if ('license' in integrity && integrity.status !== 'WRONG_FINGERPRINT') this.clock.observe(integrity.license.issuedAt);
+    const verification = verifyLicenseFile(answer.text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: this.clock.now() });
     if (verification.status !== 'VALID') {
       throw new LeaseholdError({ code: 'LICENSE_FILE_INVALID', message: `The downloaded license file does not verify: ${verification.status}`, details: { status: verification.status } });
     }
-    this.clock.observe(verification.license.issuedAt);
-    this.clock.now();
     this.storage.set(cacheKey('license-file', product), answer.text);
     return { text: answer.text, verification, license: verification.license, fromStorage: false };
   }
