@@ -4,6 +4,8 @@
 // 2. regenerates the wire types from docs/openapi/license-central.json with openapi-typescript, so
 //    a spec change that breaks the SDK fails this build;
 // 3. compiles with tsc (CommonJS, declarations) and marks the CLI executable.
+// `--out <dir>` writes a complete package directory there instead (dist, package.json without
+// scripts, README.md): tests build their own copy, so parallel runs never share a dist.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(packageDir, '../..');
+const outIndex = process.argv.indexOf('--out');
+const outDir = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : packageDir;
 const stage = join(root, 'tmp', `client-build-${process.pid}`);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const sourceFilter = (path) => !/\.spec\.ts$/.test(path);
@@ -44,14 +48,19 @@ try {
         skipLibCheck: true,
         ignoreDeprecations: '6.0',
         rootDir: 'src',
-        outDir: join(packageDir, 'dist'),
+        outDir: join(outDir, 'dist'),
       },
       include: ['src/**/*.ts'],
     }),
   );
-  rmSync(join(packageDir, 'dist'), { recursive: true, force: true });
+  rmSync(join(outDir, 'dist'), { recursive: true, force: true });
   execFileSync(bin('tsc'), ['-p', join(stage, 'tsconfig.json')], { stdio: 'inherit' });
-  chmodSync(join(packageDir, 'dist', 'cli.js'), 0o755);
+  chmodSync(join(outDir, 'dist', 'cli.js'), 0o755);
+  if (outDir !== packageDir) {
+    const { scripts: _scripts, ...manifest } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+    writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    cpSync(join(packageDir, 'README.md'), join(outDir, 'README.md'));
+  }
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

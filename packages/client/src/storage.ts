@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -48,10 +48,6 @@ export class FileStorage implements Storage {
     renameSync(temporary, path);
   }
   delete(key: string): void {
-    try {
-      writeFileSync(this.path(key), '');
-    } catch {
-      /* nothing stored */
-    }
+    rmSync(this.path(key), { force: true });
   }
 }

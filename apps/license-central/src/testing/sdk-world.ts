@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -140,6 +142,39 @@ export function once<T extends unknown[]>(emitter: { once(event: string, listene
     emitter.once(event, (...args: T) => {
       clearTimeout(timer);
       resolve(args);
+    });
+  });
+}
+
+const ROOT = join(__dirname, '../../../..');
+
+/** Builds @leasehold/client into `dir` (a complete package directory: dist, package.json, README). */
+export async function buildClientPackage(dir: string): Promise<string> {
+  await run(process.execPath, [join(ROOT, 'packages/client/scripts/build.mjs'), '--out', dir], { cwd: ROOT });
+  return dir;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the event loop (the server under test lives in this process). */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; check?: boolean } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const result = { code, stdout, stderr };
+      if ((options.check ?? true) && code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
+      else resolve(result);
     });
   });
 }
