@@ -8,7 +8,7 @@ import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
 import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto } from './seats.dto';
 
-const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
+const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
 /** Seats for the licensed program: check out, keep alive, release, borrow. See docs/seats.md. */
 @ApiTags('client')
@@ -26,6 +26,7 @@ export class SeatsController {
   @ClientErrors(
     { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
     { status: 403, description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED` },
+    { status: 409, description: 'LICENSE_REVOKED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
@@ -49,7 +50,7 @@ export class SeatsController {
     type: HeartbeatAnswerDto,
     description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
-  @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it)' }, { status: 403, description: LICENSE_CODES })
+  @ClientErrors({ status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it) / LICENSE_REVOKED' }, { status: 403, description: LICENSE_CODES })
   async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
     // The common case is one statement that authenticates and extends; anything else takes the
     // ordinary path, which answers with the precise code (401/403 for the secret, 404, 409, …).
@@ -73,7 +74,7 @@ export class SeatsController {
   @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
   @ClientErrors(
     { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES}` },
-    { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED' },
+    { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED / LICENSE_REVOKED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   borrow(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: BorrowDto): Promise<LeaseView> {

@@ -13,7 +13,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ActivationsController_activate"];
+        /** Activate device */
+        post: operations["activateDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -29,7 +30,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ActivationsController_deactivate"];
+        /** Deactivate device */
+        post: operations["deactivateDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -46,7 +48,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["ActivationsController_remove"];
+        /** Deactivate device by fingerprint */
+        delete: operations["deactivateDeviceByFingerprint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -59,7 +62,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LicenseFileController_download"];
+        /** Download license file */
+        get: operations["downloadLicenseFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -77,7 +81,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SeatsController_checkout"];
+        /** Checkout seat */
+        post: operations["checkoutSeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -93,7 +98,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SeatsController_borrow"];
+        /** Borrow seat */
+        post: operations["borrowSeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +115,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SeatsController_heartbeat"];
+        /** Send heartbeat */
+        post: operations["sendHeartbeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,7 +132,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SeatsController_release"];
+        /** Release seat */
+        post: operations["releaseSeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -139,7 +147,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UpdatesController_poll"];
+        /** Poll updates */
+        get: operations["pollUpdates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -155,7 +164,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UpdatesController_stream"];
+        /** Stream updates */
+        get: operations["streamUpdates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -173,7 +183,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ValidationController_validate"];
+        /** Validate license */
+        post: operations["validateLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,7 +198,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PublicSigningKeysController_list"];
+        /** List public signing keys */
+        get: operations["listPublicSigningKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -204,7 +216,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process is up and serving HTTP. */
-        get: operations["HealthController_live"];
+        get: operations["getLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,7 +233,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: Postgres and Redis answer. 503 with details when either does not. */
-        get: operations["HealthController_ready"];
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -237,9 +249,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VendorsController_list"];
+        /** List vendors */
+        get: operations["listVendors"];
         put?: never;
-        post: operations["VendorsController_create"];
+        /** Create vendor */
+        post: operations["createVendor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -253,7 +267,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VendorsController_get"];
+        /** Get vendor */
+        get: operations["getVendor"];
         put?: never;
         post?: never;
         delete?: never;
@@ -275,7 +290,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["VendorsController_setStatus"];
+        /** Set vendor status */
+        patch: operations["setVendorStatus"];
         trace?: never;
     };
     "/v1/api-keys": {
@@ -285,9 +301,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ApiKeysController_list"];
+        /** List api keys */
+        get: operations["listApiKeys"];
         put?: never;
-        post: operations["ApiKeysController_create"];
+        /** Create api key */
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -301,7 +319,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ApiKeysController_get"];
+        /** Get api key */
+        get: operations["getApiKey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -319,7 +338,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ApiKeysController_revoke"];
+        /** Revoke api key */
+        post: operations["revokeApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -333,7 +353,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AuditController_list"];
+        /** List audit entries */
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -349,9 +370,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContainersController_list"];
+        /** List containers */
+        get: operations["listContainers"];
         put?: never;
-        post: operations["ContainersController_create"];
+        /** Create container */
+        post: operations["createContainer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -365,13 +388,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContainersController_get"];
+        /** Get container */
+        get: operations["getContainer"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["ContainersController_update"];
+        /** Update container */
+        patch: operations["updateContainer"];
         trace?: never;
     };
     "/v1/containers/{containerId}/credentials/reset": {
@@ -383,7 +408,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ContainersController_resetCredentials"];
+        /** Reset container credentials */
+        post: operations["resetContainerCredentials"];
         delete?: never;
         options?: never;
         head?: never;
@@ -397,7 +423,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContainersController_listDevices"];
+        /** List container devices */
+        get: operations["listContainerDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -413,9 +440,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContainersController_listLicenses"];
+        /** List container licenses */
+        get: operations["listContainerLicenses"];
         put?: never;
-        post: operations["ContainersController_createLicense"];
+        /** Create license */
+        post: operations["createLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -431,7 +460,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ContainerOfflineController_submit"];
+        /** Submit offline code */
+        post: operations["submitOfflineCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -445,7 +475,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SessionsController_listForContainer"];
+        /** List container sessions */
+        get: operations["listContainerSessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -463,7 +494,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ContainerOfflineController_updateNow"];
+        /** Request container update */
+        post: operations["requestContainerUpdate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -479,7 +511,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["DevicesController_deactivate"];
+        /** Deactivate container device */
+        post: operations["deactivateContainerDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -493,9 +526,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GroupsController_list"];
+        /** List groups */
+        get: operations["listGroups"];
         put?: never;
-        post: operations["GroupsController_create"];
+        /** Create group */
+        post: operations["createGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -509,13 +544,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GroupsController_get"];
+        /** Get group */
+        get: operations["getGroup"];
         put?: never;
         post?: never;
-        delete: operations["GroupsController_remove"];
+        /** Delete group */
+        delete: operations["deleteGroup"];
         options?: never;
         head?: never;
-        patch: operations["GroupsController_update"];
+        /** Update group */
+        patch: operations["updateGroup"];
         trace?: never;
     };
     "/v1/groups/{groupId}/members": {
@@ -525,7 +563,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GroupsController_listMembers"];
+        /** List group members */
+        get: operations["listGroupMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -542,9 +581,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put: operations["GroupsController_setMember"];
+        /** Set group member */
+        put: operations["setGroupMember"];
         post?: never;
-        delete: operations["GroupsController_removeMember"];
+        /** Remove group member */
+        delete: operations["removeGroupMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -557,9 +598,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["IntegrationsController_list"];
+        /** List integrations */
+        get: operations["listIntegrations"];
         put?: never;
-        post: operations["IntegrationsController_create"];
+        /** Create integration */
+        post: operations["createIntegration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -573,13 +616,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["IntegrationsController_get"];
+        /** Get integration */
+        get: operations["getIntegration"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["IntegrationsController_update"];
+        /** Update integration */
+        patch: operations["updateIntegration"];
         trace?: never;
     };
     "/v1/integrations/{integrationId}/events": {
@@ -589,7 +634,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["IntegrationsController_listEvents"];
+        /** List integration events */
+        get: operations["listIntegrationEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -605,7 +651,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["IntegrationsController_getEvent"];
+        /** Get integration event */
+        get: operations["getIntegrationEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -623,7 +670,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["IntegrationsController_rotateSecret"];
+        /** Rotate integration secret */
+        post: operations["rotateIntegrationSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -637,13 +685,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LicensesController_get"];
+        /** Get license */
+        get: operations["getLicense"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["LicensesController_update"];
+        /** Update license */
+        patch: operations["updateLicense"];
         trace?: never;
     };
     "/v1/licenses/{licenseId}/renewals": {
@@ -653,7 +703,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LicenseRenewalsController_list"];
+        /** List license renewals */
+        get: operations["listLicenseRenewals"];
         put?: never;
         post?: never;
         delete?: never;
@@ -671,7 +722,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["LicensesController_resume"];
+        /** Resume license */
+        post: operations["resumeLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -687,7 +739,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["LicensesController_revoke"];
+        /** Revoke license */
+        post: operations["revokeLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,7 +754,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SessionsController_listForLicense"];
+        /** List license sessions */
+        get: operations["listLicenseSessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -719,7 +773,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["LicensesController_suspend"];
+        /** Suspend license */
+        post: operations["suspendLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -733,7 +788,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsageController_history"];
+        /** Get license usage */
+        get: operations["getLicenseUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -749,9 +805,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_list"];
+        /** List products */
+        get: operations["listProducts"];
         put?: never;
-        post: operations["ProductsController_create"];
+        /** Create product */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -765,13 +823,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_get"];
+        /** Get product */
+        get: operations["getProduct"];
         put?: never;
         post?: never;
-        delete: operations["ProductsController_remove"];
+        /** Delete product */
+        delete: operations["deleteProduct"];
         options?: never;
         head?: never;
-        patch: operations["ProductsController_update"];
+        /** Update product */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/v1/products/{productId}/features": {
@@ -781,9 +842,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_listFeatures"];
+        /** List features */
+        get: operations["listFeatures"];
         put?: never;
-        post: operations["ProductsController_createFeature"];
+        /** Create feature */
+        post: operations["createFeature"];
         delete?: never;
         options?: never;
         head?: never;
@@ -797,13 +860,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_getFeature"];
+        /** Get feature */
+        get: operations["getFeature"];
         put?: never;
         post?: never;
-        delete: operations["ProductsController_removeFeature"];
+        /** Delete feature */
+        delete: operations["deleteFeature"];
         options?: never;
         head?: never;
-        patch: operations["ProductsController_updateFeature"];
+        /** Update feature */
+        patch: operations["updateFeature"];
         trace?: never;
     };
     "/v1/purchases": {
@@ -813,9 +879,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PurchasesController_list"];
+        /** List purchases */
+        get: operations["listPurchases"];
         put?: never;
-        post: operations["PurchasesController_create"];
+        /** Create purchase */
+        post: operations["createPurchase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -829,7 +897,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PurchasesController_get"];
+        /** Get purchase */
+        get: operations["getPurchase"];
         put?: never;
         post?: never;
         delete?: never;
@@ -847,7 +916,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SessionsController_stop"];
+        /** Stop session */
+        post: operations["stopSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -861,7 +931,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SigningKeysController_list"];
+        /** List signing keys */
+        get: operations["listSigningKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,7 +950,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SigningKeysController_rotate"];
+        /** Rotate signing key */
+        post: operations["rotateSigningKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -893,9 +965,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_list"];
+        /** List users */
+        get: operations["listUsers"];
         put?: never;
-        post: operations["UsersController_create"];
+        /** Create user */
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -909,13 +983,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_get"];
+        /** Get user */
+        get: operations["getUser"];
         put?: never;
         post?: never;
-        delete: operations["UsersController_remove"];
+        /** Delete user */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        patch: operations["UsersController_update"];
+        /** Update user */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/users/{userId}/invitation": {
@@ -927,7 +1004,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["UsersController_resendInvitation"];
+        /** Resend user invitation */
+        post: operations["resendUserInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -941,7 +1019,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookDeliveriesController_get"];
+        /** Get webhook delivery */
+        get: operations["getWebhookDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -959,7 +1038,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["WebhookDeliveriesController_redeliver"];
+        /** Redeliver webhook */
+        post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -973,9 +1053,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookEndpointsController_list"];
+        /** List webhook endpoints */
+        get: operations["listWebhookEndpoints"];
         put?: never;
-        post: operations["WebhookEndpointsController_create"];
+        /** Create webhook endpoint */
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -989,13 +1071,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookEndpointsController_get"];
+        /** Get webhook endpoint */
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        delete: operations["WebhookEndpointsController_remove"];
+        /** Delete webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        patch: operations["WebhookEndpointsController_update"];
+        /** Update webhook endpoint */
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/v1/webhook-endpoints/{endpointId}/deliveries": {
@@ -1005,7 +1090,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookEndpointsController_deliveries"];
+        /** List webhook deliveries */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1023,7 +1109,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["WebhookEndpointsController_ping"];
+        /** Ping webhook endpoint */
+        post: operations["pingWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1039,7 +1126,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["WebhookEndpointsController_rotateSecret"];
+        /** Rotate webhook endpoint secret */
+        post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1055,7 +1143,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ErpWebhooksController_receive"];
+        /** Receive erp event */
+        post: operations["receiveErpEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1233,7 +1322,7 @@ export interface components {
              */
             deviceLimit: number;
             /** @description The container's id in the vendor's ERP/CRM; unique per vendor. */
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /**
              * Format: uuid
              * @description ENTERPRISE: the group (required). PERSONAL: defaults to the user's group.
@@ -1258,7 +1347,7 @@ export interface components {
              * @example export-pdf
              */
             code: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @default MODULE
              * @enum {string}
@@ -1269,7 +1358,7 @@ export interface components {
         };
         CreateGroupDto: {
             /** @description The customer's id in the vendor's ERP/CRM; unique per vendor. */
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /** @example Customer Ltd */
             name: string;
         };
@@ -1287,7 +1376,7 @@ export interface components {
              * @description Never expires when absent or null.
              */
             expiresAt?: string | null;
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /**
              * @description Feature codes of the license's product.
              * @example [
@@ -1326,7 +1415,7 @@ export interface components {
              * @enum {string}
              */
             renewalPolicy: "AUTO" | "ERP" | "NONE";
-            renewalTermDays?: Record<string, never> | null;
+            renewalTermDays?: number | null;
             /**
              * Format: date-time
              * @description Defaults to now.
@@ -1339,13 +1428,13 @@ export interface components {
              * @example cargo-office
              */
             code: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /** @example Cargo Office */
             name: string;
         };
         CreatePurchaseDto: {
             /** @description The order's id in the vendor's ERP; unique per vendor. */
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /** Format: uuid */
             groupId: string;
             /** Format: uuid */
@@ -1359,12 +1448,12 @@ export interface components {
              * @example ada@customer.example
              */
             email: string;
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /**
              * Format: uuid
              * @description The group to put the user in; none for an individual buyer.
              */
-            groupId?: Record<string, never> | null;
+            groupId?: string | null;
             /** @example Ada Lovelace */
             name: string;
             /**
@@ -1389,7 +1478,7 @@ export interface components {
             slug: string;
         };
         CreateWebhookEndpointDto: {
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description Event types to receive, or ["*"] for all.
              * @example [
@@ -1549,7 +1638,9 @@ export interface components {
             /** @description Idempotency-Key header, else the event id; null for rejected events. */
             dedupKey: string | null;
             /** @description REJECTED: `{ fields }`; FAILED or retried: `{ code, message, details }` of the last attempt. */
-            errors: Record<string, never> | null;
+            errors: {
+                [key: string]: unknown;
+            } | null;
             /** @description The event's `id` from the body. */
             externalEventId: string | null;
             /** Format: uuid */
@@ -1557,13 +1648,17 @@ export interface components {
             /** Format: uuid */
             integrationId: string;
             /** @description The body as received (parsed JSON). */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             processedAt: string | null;
             /** Format: date-time */
             receivedAt: string;
             /** @description PROCESSED: what the event created or changed (ids of the group, user, container, purchases, licenses). */
-            result: Record<string, never> | null;
+            result: {
+                [key: string]: unknown;
+            } | null;
             /** @enum {string} */
             status: "RECEIVED" | "PROCESSED" | "REJECTED" | "FAILED";
             type: string | null;
@@ -1945,9 +2040,9 @@ export interface components {
         };
         UpdateContainerDto: {
             deviceLimit?: number;
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /** Format: uuid */
-            groupId?: Record<string, never> | null;
+            groupId?: string | null;
             name?: string;
             /**
              * Format: uuid
@@ -1961,7 +2056,7 @@ export interface components {
              * @example export-pdf
              */
             code?: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @default MODULE
              * @enum {string}
@@ -1972,7 +2067,7 @@ export interface components {
         };
         UpdateGroupDto: {
             /** @description The customer's id in the vendor's ERP/CRM; unique per vendor. */
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             /** @example Customer Ltd */
             name?: string;
         };
@@ -2023,7 +2118,7 @@ export interface components {
              * @enum {string}
              */
             renewalPolicy: "AUTO" | "ERP" | "NONE";
-            renewalTermDays?: Record<string, never> | null;
+            renewalTermDays?: number | null;
             /**
              * Format: date-time
              * @description Defaults to now.
@@ -2036,7 +2131,7 @@ export interface components {
              * @example cargo-office
              */
             code?: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /** @example Cargo Office */
             name?: string;
         };
@@ -2048,7 +2143,7 @@ export interface components {
         };
         UpdateUserDto: {
             email?: string;
-            externalId?: Record<string, never> | null;
+            externalId?: string | null;
             name?: string;
             /**
              * @description DISABLED ends the user’s portal sessions at once.
@@ -2057,7 +2152,7 @@ export interface components {
             status?: "ACTIVE" | "DISABLED";
         };
         UpdateWebhookEndpointDto: {
-            description?: Record<string, never> | null;
+            description?: string | null;
             eventTypes?: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
             /**
              * @description ACTIVE re-enables a disabled endpoint and clears its failure record.
@@ -2325,15 +2420,23 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description `true` when this answer is the stored answer of an earlier request with the same `Idempotency-Key`. */
+        "Idempotent-Replayed": "true";
+        /** @description Seconds to wait before trying again. */
+        "Retry-After": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    ActivationsController_activate: {
+    activateDevice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2346,6 +2449,7 @@ export interface operations {
             /** @description This fingerprint was already active: the same device, not a second one. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2355,6 +2459,7 @@ export interface operations {
             /** @description The device was activated. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,11 +2484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /**
-             * @description VENDOR_SUSPENDED
-             *
-             *     FORBIDDEN: the container's user was removed
-             */
+            /** @description VENDOR_SUSPENDED / FORBIDDEN: the container's user was removed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2403,10 +2504,13 @@ export interface operations {
             };
         };
     };
-    ActivationsController_deactivate: {
+    deactivateDevice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2419,6 +2523,7 @@ export interface operations {
             /** @description Deactivated; its slot is free (transfer = deactivate here, activate on the new device). */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2464,6 +2569,7 @@ export interface operations {
             /** @description ACTIVATION_CHURN_LIMIT (details.retryAfter seconds) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2472,10 +2578,13 @@ export interface operations {
             };
         };
     };
-    ActivationsController_remove: {
+    deactivateDeviceByFingerprint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 fingerprint: string;
             };
@@ -2486,6 +2595,7 @@ export interface operations {
             /** @description The same as POST /client/v1/activations/deactivate, with the fingerprint URL-encoded in the path. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2531,6 +2641,7 @@ export interface operations {
             /** @description ACTIVATION_CHURN_LIMIT */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2539,7 +2650,7 @@ export interface operations {
             };
         };
     };
-    LicenseFileController_download: {
+    downloadLicenseFile: {
         parameters: {
             query: {
                 /** @description This device’s fingerprint; the file is bound to it. */
@@ -2580,11 +2691,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /**
-             * @description VENDOR_SUSPENDED
-             *
-             *     DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / FORBIDDEN (user removed)
-             */
+            /** @description VENDOR_SUSPENDED / DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / FORBIDDEN (user removed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2602,12 +2709,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description LICENSE_REVOKED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
-    SeatsController_checkout: {
+    checkoutSeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2620,6 +2739,7 @@ export interface operations {
             /** @description A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2644,11 +2764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /**
-             * @description VENDOR_SUSPENDED
-             *
-             *     LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED
-             */
+            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,6 +2775,15 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such license or lease in the caller's container */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description LICENSE_REVOKED */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2678,6 +2803,7 @@ export interface operations {
             /** @description NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2686,10 +2812,13 @@ export interface operations {
             };
         };
     };
-    SeatsController_borrow: {
+    borrowSeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 leaseId: string;
             };
@@ -2704,6 +2833,7 @@ export interface operations {
             /** @description The live lease is borrowed until `borrowUntil` (or its borrow moved there). */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,11 +2858,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /**
-             * @description VENDOR_SUSPENDED
-             *
-             *     BORROW_NOT_ALLOWED / LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID
-             */
+            /** @description VENDOR_SUSPENDED / BORROW_NOT_ALLOWED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2750,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description LEASE_EXPIRED / SESSION_STOPPED */
+            /** @description LEASE_EXPIRED / SESSION_STOPPED / LICENSE_REVOKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2770,10 +2896,13 @@ export interface operations {
             };
         };
     };
-    SeatsController_heartbeat: {
+    sendHeartbeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 leaseId: string;
             };
@@ -2788,6 +2917,7 @@ export interface operations {
             /** @description Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional). */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2812,11 +2942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /**
-             * @description VENDOR_SUSPENDED
-             *
-             *     LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID
-             */
+            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +2960,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it) */
+            /** @description LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it) / LICENSE_REVOKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2845,10 +2971,13 @@ export interface operations {
             };
         };
     };
-    SeatsController_release: {
+    releaseSeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 leaseId: string;
             };
@@ -2859,6 +2988,7 @@ export interface operations {
             /** @description The seat is free (a borrowed one is returned early). Releasing again answers how the lease ended. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2903,7 +3033,7 @@ export interface operations {
             };
         };
     };
-    UpdatesController_poll: {
+    pollUpdates: {
         parameters: {
             query: {
                 /** @description The container revision the program knows (from its last answer; 0 at first). */
@@ -2954,7 +3084,7 @@ export interface operations {
             };
         };
     };
-    UpdatesController_stream: {
+    streamUpdates: {
         parameters: {
             query: {
                 /** @description The container revision the program knows (from its last answer; 0 at first). */
@@ -3005,10 +3135,13 @@ export interface operations {
             };
         };
     };
-    ValidationController_validate: {
+    validateLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3021,6 +3154,7 @@ export interface operations {
             /** @description HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3056,7 +3190,7 @@ export interface operations {
             };
         };
     };
-    PublicSigningKeysController_list: {
+    listPublicSigningKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -3086,7 +3220,7 @@ export interface operations {
             };
         };
     };
-    HealthController_live: {
+    getLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -3103,7 +3237,7 @@ export interface operations {
             };
         };
     };
-    HealthController_ready: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -3221,10 +3355,10 @@ export interface operations {
             };
         };
     };
-    VendorsController_list: {
+    listVendors: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -3271,10 +3405,13 @@ export interface operations {
             };
         };
     };
-    VendorsController_create: {
+    createVendor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3287,6 +3424,7 @@ export interface operations {
             /** @description The vendor and its first API key (the key's secret is shown only here). */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,7 +3469,7 @@ export interface operations {
             };
         };
     };
-    VendorsController_get: {
+    getVendor: {
         parameters: {
             query?: never;
             header?: never;
@@ -3379,10 +3517,13 @@ export interface operations {
             };
         };
     };
-    VendorsController_setStatus: {
+    setVendorStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 vendorId: string;
             };
@@ -3397,6 +3538,7 @@ export interface operations {
             /** @description Suspend or re-activate a vendor; a suspended vendor's keys answer VENDOR_SUSPENDED. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3432,14 +3574,14 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_list: {
+    listApiKeys: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Also list revoked keys. */
-                includeRevoked?: unknown;
+                includeRevoked?: boolean;
             };
             header?: never;
             path?: never;
@@ -3484,10 +3626,13 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_create: {
+    createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3500,6 +3645,7 @@ export interface operations {
             /** @description The secret is in this answer only. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3535,7 +3681,7 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_get: {
+    getApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -3583,10 +3729,13 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_revoke: {
+    revokeApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 apiKeyId: string;
             };
@@ -3596,6 +3745,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3640,10 +3790,10 @@ export interface operations {
             };
         };
     };
-    AuditController_list: {
+    listAuditEntries: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 actorType?: "VENDOR_KEY" | "PORTAL_USER" | "OPERATOR" | "DEVICE" | "SYSTEM";
@@ -3702,10 +3852,10 @@ export interface operations {
             };
         };
     };
-    ContainersController_list: {
+    listContainers: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 kind?: "PERSONAL" | "ENTERPRISE";
@@ -3755,10 +3905,13 @@ export interface operations {
             };
         };
     };
-    ContainersController_create: {
+    createContainer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3771,6 +3924,7 @@ export interface operations {
             /** @description The access secret is in this answer only. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3815,7 +3969,7 @@ export interface operations {
             };
         };
     };
-    ContainersController_get: {
+    getContainer: {
         parameters: {
             query?: never;
             header?: never;
@@ -3863,10 +4017,13 @@ export interface operations {
             };
         };
     };
-    ContainersController_update: {
+    updateContainer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 containerId: string;
             };
@@ -3880,6 +4037,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3924,10 +4082,13 @@ export interface operations {
             };
         };
     };
-    ContainersController_resetCredentials: {
+    resetContainerCredentials: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 containerId: string;
             };
@@ -3938,6 +4099,7 @@ export interface operations {
             /** @description A new access secret, in this answer only. The old one stops working at once; devices keep their activation and re-link with the new one. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3973,14 +4135,14 @@ export interface operations {
             };
         };
     };
-    ContainersController_listDevices: {
+    listContainerDevices: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Also list deactivated devices (history). */
-                includeInactive?: unknown;
+                includeInactive?: boolean;
             };
             header?: never;
             path: {
@@ -4027,10 +4189,10 @@ export interface operations {
             };
         };
     };
-    ContainersController_listLicenses: {
+    listContainerLicenses: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -4079,10 +4241,13 @@ export interface operations {
             };
         };
     };
-    ContainersController_createLicense: {
+    createLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 containerId: string;
             };
@@ -4096,6 +4261,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4140,10 +4306,13 @@ export interface operations {
             };
         };
     };
-    ContainerOfflineController_submit: {
+    submitOfflineCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 containerId: string;
             };
@@ -4157,6 +4326,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4228,10 +4398,10 @@ export interface operations {
             };
         };
     };
-    SessionsController_listForContainer: {
+    listContainerSessions: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -4281,10 +4451,13 @@ export interface operations {
             };
         };
     };
-    ContainerOfflineController_updateNow: {
+    requestContainerUpdate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 containerId: string;
             };
@@ -4294,6 +4467,7 @@ export interface operations {
         responses: {
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4329,10 +4503,13 @@ export interface operations {
             };
         };
     };
-    DevicesController_deactivate: {
+    deactivateContainerDevice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 deviceId: string;
             };
@@ -4343,6 +4520,7 @@ export interface operations {
             /** @description Frees the device slot. Not subject to (nor counted in) the activation churn limit. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4387,10 +4565,10 @@ export interface operations {
             };
         };
     };
-    GroupsController_list: {
+    listGroups: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Case-insensitive substring of the name or externalId. */
@@ -4439,10 +4617,13 @@ export interface operations {
             };
         };
     };
-    GroupsController_create: {
+    createGroup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4454,6 +4635,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4498,7 +4680,7 @@ export interface operations {
             };
         };
     };
-    GroupsController_get: {
+    getGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -4546,10 +4728,13 @@ export interface operations {
             };
         };
     };
-    GroupsController_remove: {
+    deleteGroup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 groupId: string;
             };
@@ -4560,6 +4745,7 @@ export interface operations {
             /** @description Only an empty group (no users, no containers) can be deleted: GROUP_NOT_EMPTY otherwise. */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4602,10 +4788,13 @@ export interface operations {
             };
         };
     };
-    GroupsController_update: {
+    updateGroup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 groupId: string;
             };
@@ -4619,6 +4808,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4663,10 +4853,10 @@ export interface operations {
             };
         };
     };
-    GroupsController_listMembers: {
+    listGroupMembers: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Case-insensitive substring of the email or name. */
@@ -4720,10 +4910,13 @@ export interface operations {
             };
         };
     };
-    GroupsController_setMember: {
+    setGroupMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 groupId: string;
                 userId: string;
@@ -4739,6 +4932,7 @@ export interface operations {
             /** @description Adds the user to the group with the role, or changes their role there. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4783,10 +4977,13 @@ export interface operations {
             };
         };
     };
-    GroupsController_removeMember: {
+    removeGroupMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 groupId: string;
                 userId: string;
@@ -4798,6 +4995,7 @@ export interface operations {
             /** @description The user leaves the group; their portal sessions end at once and `user.removed` is published. */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4840,10 +5038,10 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_list: {
+    listIntegrations: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -4890,10 +5088,13 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_create: {
+    createIntegration: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4906,6 +5107,7 @@ export interface operations {
             /** @description The secret is in this answer only. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4941,7 +5143,7 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_get: {
+    getIntegration: {
         parameters: {
             query?: never;
             header?: never;
@@ -4989,10 +5191,13 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_update: {
+    updateIntegration: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 integrationId: string;
             };
@@ -5006,6 +5211,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5041,10 +5247,10 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_listEvents: {
+    listIntegrationEvents: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 status?: "RECEIVED" | "PROCESSED" | "REJECTED" | "FAILED";
@@ -5095,7 +5301,7 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_getEvent: {
+    getIntegrationEvent: {
         parameters: {
             query?: never;
             header?: never;
@@ -5144,10 +5350,13 @@ export interface operations {
             };
         };
     };
-    IntegrationsController_rotateSecret: {
+    rotateIntegrationSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 integrationId: string;
             };
@@ -5158,6 +5367,7 @@ export interface operations {
             /** @description The new secret, in this answer only; the old one stops working at once. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5193,7 +5403,7 @@ export interface operations {
             };
         };
     };
-    LicensesController_get: {
+    getLicense: {
         parameters: {
             query?: never;
             header?: never;
@@ -5241,10 +5451,13 @@ export interface operations {
             };
         };
     };
-    LicensesController_update: {
+    updateLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 licenseId: string;
             };
@@ -5259,6 +5472,7 @@ export interface operations {
             /** @description Quantity, features, validity or settings; raises the revision. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,10 +5517,10 @@ export interface operations {
             };
         };
     };
-    LicenseRenewalsController_list: {
+    listLicenseRenewals: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -5355,10 +5569,13 @@ export interface operations {
             };
         };
     };
-    LicensesController_resume: {
+    resumeLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 licenseId: string;
             };
@@ -5368,6 +5585,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5412,10 +5630,13 @@ export interface operations {
             };
         };
     };
-    LicensesController_revoke: {
+    revokeLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 licenseId: string;
             };
@@ -5426,6 +5647,7 @@ export interface operations {
             /** @description Final: a revoked license validates as REVOKED and frees its share of a purchase. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5470,10 +5692,10 @@ export interface operations {
             };
         };
     };
-    SessionsController_listForLicense: {
+    listLicenseSessions: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
             };
@@ -5523,10 +5745,13 @@ export interface operations {
             };
         };
     };
-    LicensesController_suspend: {
+    suspendLicense: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 licenseId: string;
             };
@@ -5536,6 +5761,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5580,7 +5806,7 @@ export interface operations {
             };
         };
     };
-    UsageController_history: {
+    getLicenseUsage: {
         parameters: {
             query: {
                 /** @description Start (rounded down to the bucket, UTC). */
@@ -5635,10 +5861,10 @@ export interface operations {
             };
         };
     };
-    ProductsController_list: {
+    listProducts: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Case-insensitive substring of the code or name. */
@@ -5687,10 +5913,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_create: {
+    createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5702,6 +5931,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5746,7 +5976,7 @@ export interface operations {
             };
         };
     };
-    ProductsController_get: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5794,10 +6024,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_remove: {
+    deleteProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 productId: string;
             };
@@ -5807,6 +6040,7 @@ export interface operations {
         responses: {
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5840,10 +6074,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_update: {
+    updateProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 productId: string;
             };
@@ -5857,6 +6094,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5901,10 +6139,10 @@ export interface operations {
             };
         };
     };
-    ProductsController_listFeatures: {
+    listFeatures: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 kind?: "MODULE" | "OPTION";
@@ -5956,10 +6194,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_createFeature: {
+    createFeature: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 productId: string;
             };
@@ -5973,6 +6214,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6017,7 +6259,7 @@ export interface operations {
             };
         };
     };
-    ProductsController_getFeature: {
+    getFeature: {
         parameters: {
             query?: never;
             header?: never;
@@ -6066,10 +6308,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_removeFeature: {
+    deleteFeature: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 productId: string;
                 featureId: string;
@@ -6080,6 +6325,7 @@ export interface operations {
         responses: {
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6113,10 +6359,13 @@ export interface operations {
             };
         };
     };
-    ProductsController_updateFeature: {
+    updateFeature: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 productId: string;
                 featureId: string;
@@ -6131,6 +6380,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6175,10 +6425,10 @@ export interface operations {
             };
         };
     };
-    PurchasesController_list: {
+    listPurchases: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 groupId?: string;
@@ -6227,10 +6477,13 @@ export interface operations {
             };
         };
     };
-    PurchasesController_create: {
+    createPurchase: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6242,6 +6495,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6286,7 +6540,7 @@ export interface operations {
             };
         };
     };
-    PurchasesController_get: {
+    getPurchase: {
         parameters: {
             query?: never;
             header?: never;
@@ -6334,10 +6588,13 @@ export interface operations {
             };
         };
     };
-    SessionsController_stop: {
+    stopSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 leaseId: string;
             };
@@ -6348,6 +6605,7 @@ export interface operations {
             /** @description The seat is free now; the program's next heartbeat answers SESSION_STOPPED. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6392,7 +6650,7 @@ export interface operations {
             };
         };
     };
-    SigningKeysController_list: {
+    listSigningKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -6439,10 +6697,13 @@ export interface operations {
             };
         };
     };
-    SigningKeysController_rotate: {
+    rotateSigningKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6451,6 +6712,7 @@ export interface operations {
             /** @description The new active key. The previous one is retired (kept for verification). */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6486,10 +6748,10 @@ export interface operations {
             };
         };
     };
-    UsersController_list: {
+    listUsers: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 /** @description Case-insensitive substring of the email or name. */
@@ -6541,10 +6803,13 @@ export interface operations {
             };
         };
     };
-    UsersController_create: {
+    createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6557,6 +6822,7 @@ export interface operations {
             /** @description The user starts INVITED; the invitation token goes out in the `user.invited` event. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6601,7 +6867,7 @@ export interface operations {
             };
         };
     };
-    UsersController_get: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -6649,10 +6915,13 @@ export interface operations {
             };
         };
     };
-    UsersController_remove: {
+    deleteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -6662,6 +6931,7 @@ export interface operations {
         responses: {
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6704,10 +6974,13 @@ export interface operations {
             };
         };
     };
-    UsersController_update: {
+    updateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -6721,6 +6994,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6765,10 +7039,13 @@ export interface operations {
             };
         };
     };
-    UsersController_resendInvitation: {
+    resendUserInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -6779,6 +7056,7 @@ export interface operations {
             /** @description A fresh invitation; earlier tokens stop working. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6823,7 +7101,7 @@ export interface operations {
             };
         };
     };
-    WebhookDeliveriesController_get: {
+    getWebhookDelivery: {
         parameters: {
             query?: never;
             header?: never;
@@ -6871,10 +7149,13 @@ export interface operations {
             };
         };
     };
-    WebhookDeliveriesController_redeliver: {
+    redeliverWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 deliveryId: string;
             };
@@ -6885,6 +7166,7 @@ export interface operations {
             /** @description Due now, from the start of the retry schedule; the worker sends it within seconds. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6929,10 +7211,10 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_list: {
+    listWebhookEndpoints: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 status?: "ACTIVE" | "DISABLED";
@@ -6980,10 +7262,13 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_create: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6996,6 +7281,7 @@ export interface operations {
             /** @description The secret is shown only in this answer. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7040,7 +7326,7 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_get: {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -7088,10 +7374,13 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_remove: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 endpointId: string;
             };
@@ -7101,6 +7390,7 @@ export interface operations {
         responses: {
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7134,10 +7424,13 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_update: {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 endpointId: string;
             };
@@ -7151,6 +7444,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7195,10 +7489,10 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_deliveries: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
-                limit?: unknown;
+                limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 status?: "PENDING" | "SUCCEEDED" | "FAILED";
@@ -7248,10 +7542,13 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_ping: {
+    pingWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 endpointId: string;
             };
@@ -7262,6 +7559,7 @@ export interface operations {
             /** @description A `webhook_endpoint.ping` event is delivered to this endpoint only, within seconds. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7306,10 +7604,13 @@ export interface operations {
             };
         };
     };
-    WebhookEndpointsController_rotateSecret: {
+    rotateWebhookEndpointSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 endpointId: string;
             };
@@ -7320,6 +7621,7 @@ export interface operations {
             /** @description The new secret, shown only in this answer; it signs every attempt from now on. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7355,7 +7657,7 @@ export interface operations {
             };
         };
     };
-    ErpWebhooksController_receive: {
+    receiveErpEvent: {
         parameters: {
             query?: never;
             header: {
