@@ -24,7 +24,7 @@ const swc = [
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs,tools,bench,prisma,scripts}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,packages,tools,bench,prisma,scripts}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper,

@@ -2,14 +2,40 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CATALOGUE } from '@leasehold/errors';
 
+export interface BearerScheme {
+  description: string;
+  /** What the token looks like (OpenAPI `bearerFormat`), e.g. `lh_<prefix>_<secret>` or `JWT`. */
+  bearerFormat: string;
+}
+
 export interface ApiInfo {
   title: string;
   description: string;
-  /** The bearer schemes the app accepts, e.g. `{ 'vendor-key': 'Vendor API key (lh_...)' }`. */
-  bearerSchemes: Record<string, string>;
+  /** The bearer schemes the app accepts, e.g. `{ 'vendor-key': { description, bearerFormat: 'lh_<prefix>_<secret>' } }`. */
+  bearerSchemes: Record<string, string | BearerScheme>;
+  /** operationId by `<Controller>_<method>`: the names a generated client's methods get. */
+  operationIds?: Record<string, string>;
+  /** The app honours `Idempotency-Key` on unsafe methods (IdempotencyInterceptor is registered). */
+  idempotencyKeys?: boolean;
+  /** Base URLs (OpenAPI `servers`); the first is the development default. */
+  servers?: { url: string; description: string }[];
 }
 
 export const API_VERSION = '1.0.0';
+
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  parameters?: { name: string; in: string; [key: string]: unknown }[];
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown>; [key: string]: unknown }>;
+  [key: string]: unknown;
+};
+
+const ERROR_REF = '#/components/schemas/ErrorResponse';
+const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+/** Codes whose answer carries a `Retry-After` header (the exception filter sets it from `details.retryAfter`). */
+const RETRY_AFTER_CODES = new Set(['NO_SEAT_AVAILABLE', 'RATE_LIMITED', 'ACTIVATION_CHURN_LIMIT', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
 
 /** Builds the OpenAPI document of an app, with the shared error envelope and error-code catalogue. */
 export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): OpenAPIObject {
@@ -22,11 +48,16 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
           .map(([code, { status, description }]) => `- \`${code}\` (${status}): ${description}`)
           .join('\n'),
     )
-    .setVersion(API_VERSION);
-  for (const [name, description] of Object.entries(info.bearerSchemes)) {
-    builder.addBearerAuth({ type: 'http', scheme: 'bearer', description }, name);
+    .setVersion(API_VERSION)
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT');
+  for (const server of info.servers ?? []) builder.addServer(server.url, server.description);
+  for (const [name, scheme] of Object.entries(info.bearerSchemes)) {
+    const { description, bearerFormat } = typeof scheme === 'string' ? { description: scheme, bearerFormat: undefined } : scheme;
+    builder.addBearerAuth({ type: 'http', scheme: 'bearer', description, ...(bearerFormat ? { bearerFormat } : {}) }, name);
   }
-  const document = SwaggerModule.createDocument(app, builder.build());
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    operationIdFactory: (controllerKey, methodKey) => info.operationIds?.[`${controllerKey}_${methodKey}`] ?? `${controllerKey}_${methodKey}`,
+  });
   document.components ??= {};
   document.components.schemas = {
     ...document.components.schemas,
@@ -47,5 +78,61 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
       },
     },
   };
+  document.components.headers = {
+    ...(document.components.headers as Record<string, unknown>),
+    'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } },
+    ...(info.idempotencyKeys
+      ? { 'Idempotent-Replayed': { description: '`true` when this answer is the stored answer of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } } }
+      : {}),
+  } as never;
+  refineOperations(document, info);
   return document;
+}
+
+/**
+ * What a code generator needs besides the controllers' decorators: a summary on every operation,
+ * the error codes of each error answer (`x-error-codes`, read from the descriptions, checked
+ * against the catalogue by scripts/openapi.spec.ts), `Retry-After` where a code carries it, and
+ * the `Idempotency-Key` request header / `Idempotent-Replayed` answer header of unsafe methods.
+ */
+function refineOperations(document: OpenAPIObject, info: ApiInfo): void {
+  const codes = Object.keys(ERROR_CATALOGUE);
+  for (const [, pathItem] of Object.entries(document.paths)) {
+    for (const [method, value] of Object.entries(pathItem as Record<string, Operation>)) {
+      if (typeof value !== 'object' || value === null || !('responses' in value)) continue;
+      const operation = value;
+      operation.summary ??= summaryOf(operation);
+      // A route without a bearer scheme is public (health, public keys, portal login): say so.
+      operation['security'] ??= [];
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const isError = Number(status) >= 400 && JSON.stringify(response.content ?? {}).includes(ERROR_REF);
+        if (isError) {
+          const listed = codes.filter((code) => new RegExp(`\\b${code}\\b`).test(response.description ?? ''));
+          if (listed.length > 0) response['x-error-codes'] = listed;
+          if (listed.some((code) => RETRY_AFTER_CODES.has(code))) response.headers = { ...response.headers, 'Retry-After': { $ref: '#/components/headers/Retry-After' } };
+        }
+      }
+      if (!info.idempotencyKeys || !UNSAFE_METHODS.has(method)) continue;
+      operation.parameters ??= [];
+      if (!operation.parameters.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) {
+        operation.parameters.push({
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        });
+        for (const [status, response] of Object.entries(operation.responses ?? {})) {
+          if (Number(status) < 300) response.headers = { ...response.headers, 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
+        }
+      }
+    }
+  }
+}
+
+/** "checkoutSeat" → "Checkout seat": a readable default where a route states no summary. */
+function summaryOf(operation: Operation): string {
+  const id = operation.operationId ?? '';
+  const words = id.replace(/_/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

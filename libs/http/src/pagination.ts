@@ -7,7 +7,7 @@ import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
  * `cursor` is the `nextCursor` of the previous page.
  */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -9,7 +9,7 @@ import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
 import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, ReleaseDto } from './seats.dto';
 
-const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_REVOKED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
+const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
 /** Seats for the licensed program: check out, keep alive, release, borrow. See docs/seats.md. */
 @ApiTags('client')
@@ -31,6 +31,7 @@ export class SeatsController {
       status: 403,
       description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken) / RETURN_PROOF_INVALID (the device holds this seat borrowed already: a borrow never moves earlier nor changes its returnKeyHash)`,
     },
+    { status: 409, description: 'LICENSE_REVOKED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   @ClientErrors({
@@ -63,7 +64,7 @@ export class SeatsController {
     description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
   @ClientErrors(
-    { status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed)' },
+    { status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed) / LICENSE_REVOKED' },
     { status: 403, description: `${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
   )
   async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
@@ -96,7 +97,7 @@ export class SeatsController {
   @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
   @ClientErrors(
     { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED / RETURN_PROOF_INVALID (moving a borrow earlier is an early return: release with returnKey; or another returnKeyHash)` },
-    { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED' },
+    { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED / LICENSE_REVOKED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   borrow(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: BorrowDto): Promise<LeaseView> {

@@ -17,7 +17,7 @@ export class CreateApiKeyDto {
 }
 
 export class ApiKeyListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ default: false, description: 'Also list revoked keys.' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Also list revoked keys.' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()

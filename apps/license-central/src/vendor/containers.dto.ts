@@ -35,7 +35,7 @@ export class CreateContainerDto {
   @Max(10_000)
   deviceLimit?: number;
 
-  @ApiPropertyOptional({ nullable: true, description: "The container's id in the vendor's ERP/CRM; unique per vendor." })
+  @ApiPropertyOptional({ type: String, nullable: true, description: "The container's id in the vendor's ERP/CRM; unique per vendor." })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -54,7 +54,7 @@ export class UpdateContainerDto {
   @IsUUID()
   userId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({ format: 'uuid', type: String, nullable: true })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsUUID()
@@ -67,7 +67,7 @@ export class UpdateContainerDto {
   @Max(10_000)
   deviceLimit?: number;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsString()
@@ -128,7 +128,7 @@ export class ContainerPageDto extends PageMetaDto {
 }
 
 export class DeviceListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ default: false, description: 'Also list deactivated devices (history).' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Also list deactivated devices (history).' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()

@@ -28,7 +28,7 @@ export class CreateGroupDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ nullable: true, description: "The customer's id in the vendor's ERP/CRM; unique per vendor." })
+  @ApiPropertyOptional({ type: String, nullable: true, description: "The customer's id in the vendor's ERP/CRM; unique per vendor." })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -68,7 +68,7 @@ export class CreateUserDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The group to put the user in; none for an individual buyer.' })
+  @ApiPropertyOptional({ format: 'uuid', type: String, nullable: true, description: 'The group to put the user in; none for an individual buyer.' })
   @IsOptional()
   @IsUUID()
   groupId?: string | null;
@@ -78,7 +78,7 @@ export class CreateUserDto {
   @IsEnum(RoleDto)
   role?: RoleDto;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -98,7 +98,7 @@ export class UpdateUserDto {
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @Length(1, 200)

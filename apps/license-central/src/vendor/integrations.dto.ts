@@ -76,9 +76,9 @@ export class InboundEventDto {
   @ApiProperty({ nullable: true, type: String, description: 'Idempotency-Key header, else the event id; null for rejected events.' }) dedupKey!: string | null;
   @ApiProperty({ nullable: true, type: String }) type!: string | null;
   @ApiProperty({ enum: InboundEventStatusDto }) status!: InboundEventStatusDto;
-  @ApiProperty({ description: 'The body as received (parsed JSON).' }) payload!: unknown;
-  @ApiProperty({ nullable: true, description: 'REJECTED: `{ fields }`; FAILED or retried: `{ code, message, details }` of the last attempt.' }) errors!: unknown;
-  @ApiProperty({ nullable: true, description: 'PROCESSED: what the event created or changed (ids of the group, user, container, purchases, licenses).' }) result!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The body as received (parsed JSON).' }) payload!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'REJECTED: `{ fields }`; FAILED or retried: `{ code, message, details }` of the last attempt.' }) errors!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'PROCESSED: what the event created or changed (ids of the group, user, container, purchases, licenses).' }) result!: unknown;
   @ApiProperty() attempts!: number;
   @ApiProperty() receivedAt!: Date;
   @ApiProperty({ nullable: true, type: Date }) processedAt!: Date | null;

@@ -103,7 +103,7 @@ export class CreateLicenseDto {
   @IsEnum(RenewalPolicyDto)
   renewalPolicy?: RenewalPolicyDto;
 
-  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 3660 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 3660 })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsInt()
@@ -111,7 +111,7 @@ export class CreateLicenseDto {
   @Max(3660)
   renewalTermDays?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -163,7 +163,7 @@ export class CreatePurchaseDto {
   @Max(1_000_000)
   seats!: number;
 
-  @ApiPropertyOptional({ nullable: true, description: "The order's id in the vendor's ERP; unique per vendor." })
+  @ApiPropertyOptional({ type: String, nullable: true, description: "The order's id in the vendor's ERP; unique per vendor." })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -17,7 +17,7 @@ export class CreateProductDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -69,7 +69,7 @@ export class CreateFeatureDto {
   @IsEnum(FeatureKindDto)
   kind?: FeatureKindDto;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)

@@ -31,7 +31,7 @@ export class CreateWebhookEndpointDto {
   @IsIn(EVENT_SELECTORS, { each: true, message: 'each value in eventTypes must be "*" or an event type of the catalogue' })
   eventTypes!: (typeof EVENT_SELECTORS)[number][];
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -54,7 +54,7 @@ export class UpdateWebhookEndpointDto {
   @IsIn(EVENT_SELECTORS, { each: true, message: 'each value in eventTypes must be "*" or an event type of the catalogue' })
   eventTypes?: (typeof EVENT_SELECTORS)[number][];
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)

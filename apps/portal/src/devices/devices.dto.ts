@@ -5,7 +5,7 @@ import type { DeviceView } from '@leasehold/domain-licensing';
 import { PageMetaDto, PageQueryDto } from '@leasehold/http';
 
 export class DeviceListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ default: false, description: 'Also list deactivated devices (history).' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Also list deactivated devices (history).' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'includeInactive must be true or false' })
