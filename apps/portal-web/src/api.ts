@@ -31,6 +31,7 @@ const VENDOR_KEY = 'leasehold.portal.vendor';
 
 let accessToken: string | null = null;
 let accessExpiresAt = 0;
+let refreshMarginMs = 30_000;
 let stored: StoredSession | null = readStored();
 let state: AuthState = { vendor: stored?.vendor ?? null, user: stored?.user ?? null };
 const listeners = new Set<() => void>();
@@ -57,10 +58,12 @@ export const auth = {
   },
   snapshot: (): AuthState => state,
   lastVendor: (): string => localStorage.getItem(VENDOR_KEY) ?? '',
+  rememberVendor: (vendor: string): void => localStorage.setItem(VENDOR_KEY, vendor),
   /** Keeps the tokens of a login, an accepted invitation or a refresh. */
   start(vendor: string, tokens: SessionTokens): void {
     accessToken = tokens.accessToken;
     accessExpiresAt = Date.now() + tokens.expiresIn * 1000;
+    refreshMarginMs = Math.min(30_000, (tokens.expiresIn * 1000) / 4);
     stored = { vendor, refreshToken: tokens.refreshToken, user: tokens.user };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
     localStorage.setItem(VENDOR_KEY, vendor);
@@ -129,11 +132,11 @@ const REFRESHABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED'
 
 /** An authenticated call to the portal API. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  if (stored && (!accessToken || Date.now() > accessExpiresAt - 30_000)) await refreshSession();
+  if (stored && (!accessToken || Date.now() > accessExpiresAt - refreshMarginMs)) await refreshSession();
   let res = await send(method, path, body, accessToken);
   if (res.status === 401 && stored) {
     const copy = res.clone();
-    const code = await copy.json().then((j: { error?: { code?: string } }) => j.error?.code, () => undefined);
+    const code = await copy.json().then((j: unknown) => (j as { error?: { code?: string } }).error?.code, () => undefined);
     if (code && REFRESHABLE.has(code)) {
       await refreshSession();
       res = await send(method, path, body, accessToken);

@@ -180,6 +180,7 @@ export function PasswordResetPage() {
             onSubmit={(e) =>
               void run(e, async () => {
                 await publicApi('POST', '/v1/auth/password-reset/request', { vendor: vendor.trim(), email: email.trim() });
+                auth.rememberVendor(vendor.trim()); // the link from the email opens in this browser, most likely
                 setSent(true);
               })
             }
