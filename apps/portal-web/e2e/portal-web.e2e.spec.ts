@@ -10,7 +10,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import request from 'supertest';
-import { TenantContext } from '@leasehold/db';
+import { PrismaService, TenantContext } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DevicesService } from '@leasehold/domain-licensing';
 import { SigningKeysService } from '@leasehold/domain-signing';
@@ -110,6 +110,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const laptop = await createPersonalContainer(portal, vendor, member.id, "Bob's workstation licence");
     await createLicense(portal, vendor, laptop.id, { productId: product.id, quantity: 1, features: ['print'] });
     laptopId = laptop.id;
+    await seatHistory(seats.id);
     await activateDevice(portal, vendor, laptop.id, `bob-old-${Date.now()}`, 'Bob old laptop');
     await activateDevice(portal, vendor, laptop.id, `bob-new-${Date.now()}`, 'Bob new laptop');
 
@@ -255,7 +256,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const secret = await secretDialog.getByLabel('New access secret').inputValue();
     expect(secret).toMatch(/^lhc_/);
     await secretDialog.getByRole('button', { name: 'Copy' }).waitFor();
-    await shot(page, 'credentials-reset');
+    await page.screenshot({ path: join(SHOTS, 'credentials-reset.png') });
     await secretDialog.getByRole('button', { name: 'I have stored it' }).click();
     await secretDialog.waitFor({ state: 'hidden' });
     expect(await page.locator('main').innerText()).not.toContain(secret); // shown once
@@ -297,7 +298,8 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await chart.locator('canvas').waitFor();
     const stats = await page.locator('.stats').innerText();
     expect(stats).toMatch(/2 \/ 2\s+Peak seats \/ licensed/);
-    expect(stats).toMatch(/1\s+Refused checkouts/);
+    expect(stats).toMatch(/\b6\s+Refused checkouts/); // 5 earlier + the one refused above
+    expect(Number(/([\d.]+)\s+Seat-hours/.exec(stats)?.[1])).toBeGreaterThanOrEqual(30);
     // The canvas has drawn something (not a blank box).
     const painted = await chart.locator('canvas').evaluate((c) => {
       const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
@@ -405,6 +407,39 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await page.getByRole('heading', { name: 'Design office server' }).waitFor();
     await shot(page, 'dashboard');
   });
+
+  /**
+   * Two days of earlier use of the seat license, as the lease history and the refusal counter hold
+   * it (inserted directly, as the fixtures insert products): at most 2 seats at once, 30 seat-hours,
+   * 5 refused checkouts. The browser flow adds today's checkouts (and 1 refusal) on top.
+   */
+  async function seatHistory(licenseId: string) {
+    const prisma = portal.get(PrismaService);
+    const hour = 3_600_000;
+    const now = Math.floor(Date.now() / hour) * hour;
+    const spans = [[40, 36], [39, 33], [30, 26], [28, 27], [20, 18], [16, 10], [15, 12], [8, 5], [7, 6]];
+    await prisma.seatLease.createMany({
+      data: spans.map(([from, to], i) => ({
+        vendorId: vendor.vendor.id,
+        licenseId,
+        containerId: server.id,
+        slot: i % 2,
+        fingerprint: `history-${i}`,
+        clientName: `ws-${i}`,
+        startedAt: new Date(now - from * hour),
+        lastHeartbeatAt: new Date(now - to * hour),
+        expiresAt: new Date(now - to * hour),
+        endedAt: new Date(now - to * hour),
+        endReason: 'RELEASED' as const,
+      })),
+    });
+    await prisma.licenseUsageHour.createMany({
+      data: [
+        { vendorId: vendor.vendor.id, licenseId, hour: new Date(now - 38 * hour), denials: 2, peakSeats: 2 },
+        { vendorId: vendor.vendor.id, licenseId, hour: new Date(now - 14 * hour), denials: 3, peakSeats: 2 },
+      ],
+    });
+  }
 
   async function activeDevices() {
     return (await asVendor(portal, vendor, () => portal.get(DevicesService).listOfUser(member.id, { includeInactive: false, take: 100 }))).filter((d) => d.active);

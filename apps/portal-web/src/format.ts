@@ -24,4 +24,4 @@ export function fmtAgo(iso: string | null | undefined, now = Date.now()): string
 
 export const daysUntil = (iso: string, now = Date.now()): number => Math.ceil((new Date(iso).getTime() - now) / 86_400_000);
 
-export const fmtHours = (h: number): string => (h >= 100 ? h.toFixed(0) : h.toFixed(1));
+export const fmtHours = (h: number): string => (h >= 100 ? h.toFixed(0) : h >= 1 || h === 0 ? h.toFixed(1) : h.toFixed(2));

@@ -4,6 +4,9 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Seats and refusals are counts: whole-number ticks only. */
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
 export interface ChartPoint {
   t: number; // seconds since epoch
   peak: number;
@@ -24,12 +27,12 @@ export function UsageChart({ points, quantity, unit }: { points: ChartPoint[]; q
       scales: { x: { time: true }, seats: { range: [0, maxY] }, refusals: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.2] } },
       axes: [
         { stroke: '#445' },
-        { scale: 'seats', label: 'Seats', stroke: '#445', grid: { stroke: '#e6e8ef' } },
-        { scale: 'refusals', side: 1, label: 'Refusals', stroke: '#b42318', grid: { show: false } },
+        { scale: 'seats', label: 'Seats', stroke: '#445', grid: { stroke: '#e6e8ef' }, incrs: INTEGER_STEPS },
+        { scale: 'refusals', side: 1, label: 'Refusals', stroke: '#b42318', grid: { show: false }, incrs: INTEGER_STEPS },
       ],
       series: [
         { label: unit === 'hour' ? 'Hour' : unit === 'day' ? 'Day' : 'Week' },
-        { label: 'Peak seats in use', scale: 'seats', stroke: '#2457d6', width: 2, fill: 'rgba(36,87,214,0.12)', paths: uPlot.paths.stepped?.({ align: 1 }) },
+        { label: 'Peak seats in use', scale: 'seats', stroke: '#2457d6', width: 2, fill: 'rgba(36,87,214,0.12)', points: { show: false }, paths: uPlot.paths.stepped?.({ align: 1 }) },
         { label: 'Seats licensed', scale: 'seats', stroke: '#1b7f4b', width: 2, dash: [6, 4], points: { show: false } },
         { label: 'Refused checkouts', scale: 'refusals', stroke: '#b42318', width: 0, points: { show: true, size: 7, fill: '#b42318' }, paths: () => null },
       ],
