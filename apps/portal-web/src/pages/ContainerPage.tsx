@@ -81,7 +81,7 @@ export function ContainerPage() {
             </dl>
             {notice && <Notice>{notice}</Notice>}
             <h2>Licenses</h2>
-            {container.licenses.length ? <LicenseTable licenses={container.licenses} inUse={inUse} usageLinks /> : <p className="empty">No licenses.</p>}
+            {container.licenses.length ? <LicenseTable licenses={container.licenses} inUse={container.kind === 'ENTERPRISE' ? inUse : undefined} usageLinks /> : <p className="empty">No licenses.</p>}
             <h2>Sessions now</h2>
             {sessions.length ? (
               <SessionsTable

@@ -38,7 +38,7 @@ export function DashboardPage() {
                   <span className="badge">{c.kind === 'ENTERPRISE' ? 'Network (seats)' : 'Personal (devices)'}</span>
                   {c.accessRevokedAt && <span className="badge badge-revoked">access revoked</span>}
                 </header>
-                {c.licenses.length ? <LicenseTable licenses={c.licenses} inUse={inUse} usageLinks /> : <p className="empty">No licenses on this container.</p>}
+                {c.licenses.length ? <LicenseTable licenses={c.licenses} inUse={c.kind === 'ENTERPRISE' ? inUse : undefined} usageLinks /> : <p className="empty">No licenses on this container.</p>}
               </article>
             ))}
           </>
