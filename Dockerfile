@@ -5,7 +5,7 @@ ENV NX_NO_CLOUD=true NX_DAEMON=false PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DIS
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN bash -c "source scripts/env.sh && npx prisma generate && npx nx run-many -t build -p license-central portal worker --configuration=production"
+RUN bash -c "source scripts/env.sh && npx prisma generate && npx nx run-many -t build -p license-central portal portal-web worker --configuration=production"
 
 FROM node:20-bookworm-slim
 WORKDIR /app

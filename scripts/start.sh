@@ -15,6 +15,9 @@ HOST=${HOST:-127.0.0.1}
 npm run -s db:migrate
 seed=$(npm run -s db:seed | tail -n 1)
 
+echo "Building the customer portal web app (apps/portal-web)..."
+npx vite build --config apps/portal-web/vite.config.mts --logLevel warn
+
 echo "Building and starting license-central, portal and worker (first build takes a minute or two)..."
 # All three apps die with this script (Ctrl-C stops everything).
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null' EXIT INT TERM
@@ -35,6 +38,7 @@ wait_ready portal "$PORTAL_PORT"
 wait_ready worker "$WORKER_PORT"
 
 api_key=$(node -e 'console.log(JSON.parse(process.argv[1]).apiKey)' "$seed")
+vendor_slug=$(node -e 'console.log(JSON.parse(process.argv[1]).vendor?.slug ?? "")' "$seed")
 portal_login=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(s.portal ? `${s.portal.email} / ${s.portal.password} (vendor "${s.vendor.slug}")` : "")' "$seed")
 cat <<BANNER
 
@@ -42,13 +46,15 @@ cat <<BANNER
  Leasehold is running
    license-central  http://$HOST:$LC_PORT      (OpenAPI: http://$HOST:$LC_PORT/docs)
    portal           http://$HOST:$PORTAL_PORT      (OpenAPI: http://$HOST:$PORTAL_PORT/docs)
+   portal web app   http://$HOST:$PORTAL_PORT/login?vendor=$vendor_slug
    worker           http://$HOST:$WORKER_PORT/health/ready
 
  Demo vendor API key (new on every start; earlier demo keys are revoked):
    $api_key
  Try:
    curl -H "Authorization: Bearer $api_key" http://$HOST:$LC_PORT/v1/products
-${portal_login:+ Demo portal login (group admin): $portal_login
+${portal_login:+ Customer portal: open http://$HOST:$PORTAL_PORT/ and log in as the demo group admin:
+   $portal_login
 }
  Stop with Ctrl-C.
 ============================================================================

@@ -9,6 +9,11 @@ source scripts/env.sh
 
 echo "Type-checking..."
 npx tsc -p tsconfig.json || { echo "0 passed, 1 failed"; echo "Type check failed." >&2; exit 1; }
+npx tsc -p apps/portal-web/tsconfig.json || { echo "0 passed, 1 failed"; echo "Type check of the portal web app failed." >&2; exit 1; }
+
+# The portal web app's browser tests (apps/portal-web/e2e) drive Debian's Chromium (headless) with
+# playwright-core; they build the web app themselves.
+bash scripts/ensure-chromium.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p tmp
 echo "Linting (module boundaries, floating promises)..."

@@ -20,9 +20,10 @@ import { MeController } from './me/me.controller';
 import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
 import { GroupUsageController } from './usage/usage.controller';
+import { PortalWebModule } from './web/portal-web.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, OfflineModule, UpdatesModule, LicensingModule, SeatsModule],
+  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, OfflineModule, UpdatesModule, LicensingModule, SeatsModule, PortalWebModule],
   controllers: [
     AuthController,
     MeController,

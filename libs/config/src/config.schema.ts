@@ -58,6 +58,8 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
   /** Base URL of the customer portal front end, used in invitation and reset links. */
   PORTAL_PUBLIC_URL: z.string().url().default('http://localhost:3001'),
+  /** The built customer portal web app (`nx build portal-web`) the portal serves at `/`; relative to the working directory. */
+  PORTAL_WEB_DIR: z.string().min(1).default('dist/apps/portal-web'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,179 @@
+// The portal API client: same origin, JSON, the shared error envelope, and the session (access token
+// in memory, the single-use refresh token in localStorage so a reload keeps you logged in). A 401 for
+// an expired access token refreshes once and retries; only one refresh runs at a time, because
+// presenting a used refresh token twice ends the whole session (REFRESH_TOKEN_REUSED).
+import type { Page, SessionTokens, SessionUser } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+interface StoredSession {
+  vendor: string;
+  refreshToken: string;
+  user: SessionUser;
+}
+
+export interface AuthState {
+  vendor: string | null;
+  user: SessionUser | null;
+}
+
+const STORAGE_KEY = 'leasehold.portal.session';
+const VENDOR_KEY = 'leasehold.portal.vendor';
+
+let accessToken: string | null = null;
+let accessExpiresAt = 0;
+let refreshMarginMs = 30_000;
+let stored: StoredSession | null = readStored();
+let state: AuthState = { vendor: stored?.vendor ?? null, user: stored?.user ?? null };
+const listeners = new Set<() => void>();
+let refreshing: Promise<void> | null = null;
+
+function readStored(): StoredSession | null {
+  try {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as StoredSession) : null;
+  } catch {
+    return null;
+  }
+}
+
+function emit(): void {
+  state = { vendor: stored?.vendor ?? null, user: stored?.user ?? null };
+  for (const l of listeners) l();
+}
+
+export const auth = {
+  subscribe(listener: () => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+  snapshot: (): AuthState => state,
+  lastVendor: (): string => localStorage.getItem(VENDOR_KEY) ?? '',
+  rememberVendor: (vendor: string): void => localStorage.setItem(VENDOR_KEY, vendor),
+  /** Keeps the tokens of a login, an accepted invitation or a refresh. */
+  start(vendor: string, tokens: SessionTokens): void {
+    accessToken = tokens.accessToken;
+    accessExpiresAt = Date.now() + tokens.expiresIn * 1000;
+    refreshMarginMs = Math.min(30_000, (tokens.expiresIn * 1000) / 4);
+    stored = { vendor, refreshToken: tokens.refreshToken, user: tokens.user };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    localStorage.setItem(VENDOR_KEY, vendor);
+    emit();
+  },
+  clear(): void {
+    accessToken = null;
+    accessExpiresAt = 0;
+    stored = null;
+    localStorage.removeItem(STORAGE_KEY);
+    emit();
+  },
+  updateUser(user: Partial<SessionUser>): void {
+    if (!stored) return;
+    stored = { ...stored, user: { ...stored.user, ...user } };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    emit();
+  },
+};
+
+async function send(method: string, path: string, body: unknown, token: string | null): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers['Authorization'] = `Bearer ${token}`;
+  try {
+    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'The portal cannot be reached. Check your connection and try again.');
+  }
+}
+
+async function parse<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  if (res.ok) return json as T;
+  const error = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+  throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? `The portal answered ${res.status} ${res.statusText}`, error?.details);
+}
+
+/** Exchanges the refresh token for a new pair; one at a time. Ends the session when refused. */
+export function refreshSession(): Promise<void> {
+  refreshing ??= (async () => {
+    const current = stored;
+    if (!current) throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
+    const res = await send('POST', '/v1/auth/refresh', { refreshToken: current.refreshToken }, null);
+    try {
+      const tokens = await parse<SessionTokens>(res);
+      auth.start(current.vendor, tokens);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) auth.clear();
+      throw error;
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+const REFRESHABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED']);
+
+/** An authenticated call to the portal API. */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (stored && (!accessToken || Date.now() > accessExpiresAt - refreshMarginMs)) await refreshSession();
+  let res = await send(method, path, body, accessToken);
+  if (res.status === 401 && stored) {
+    const copy = res.clone();
+    const code = await copy.json().then((j: unknown) => (j as { error?: { code?: string } }).error?.code, () => undefined);
+    if (code && REFRESHABLE.has(code)) {
+      await refreshSession();
+      res = await send(method, path, body, accessToken);
+    } else {
+      auth.clear(); // TOKEN_REVOKED: removed, disabled or password reset elsewhere
+    }
+  }
+  return parse<T>(res);
+}
+
+/** A call that needs no session (login, invitation, password reset). */
+export async function publicApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return parse<T>(await send(method, path, body, null));
+}
+
+export async function logout(): Promise<void> {
+  const current = stored;
+  auth.clear();
+  if (current) await send('POST', '/v1/auth/logout', { refreshToken: current.refreshToken }, null).catch(() => undefined);
+}
+
+export function query(params: Record<string, string | number | boolean | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Every page of a cursor-paginated list (the lists here are a group's: small). */
+export async function all<T>(path: string, params: Record<string, string | number | boolean | undefined> = {}, max = 20): Promise<T[]> {
+  const rows: T[] = [];
+  let cursor: string | null | undefined;
+  for (let i = 0; i < max; i++) {
+    const page: Page<T> = await api('GET', path + query({ ...params, limit: 100, cursor: cursor ?? undefined }));
+    rows.push(...page.data);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return rows;
+}

@@ -1,0 +1,115 @@
+// Live sessions of the group (who holds a seat, on which device, since when) with Stop.
+import { useMemo, useState } from 'react';
+import { all, api } from '../api';
+import { Async, ConfirmButton, Notice, PageHeader, Table, useLoad } from '../components';
+import { fmtAgo, fmtDateTime, fmtDuration } from '../format';
+import type { Container, License, SeatSession, User } from '../types';
+
+export interface GroupLookup {
+  containers: Container[];
+  members: User[];
+  license: (id: string) => (License & { container: Container }) | undefined;
+  member: (id: string | null) => User | undefined;
+}
+
+export async function loadLookup(): Promise<GroupLookup> {
+  const [containers, members] = await Promise.all([all<Container>('/v1/group/containers'), all<User>('/v1/group/members')]);
+  const licenses = new Map(containers.flatMap((c) => c.licenses.map((l) => [l.id, { ...l, container: c }] as const)));
+  const users = new Map(members.map((m) => [m.id, m]));
+  return { containers, members, license: (id) => licenses.get(id), member: (id) => (id ? users.get(id) : undefined) };
+}
+
+export function who(s: SeatSession, lookup: GroupLookup): string {
+  const user = lookup.member(s.userId);
+  return [user?.name, s.clientName].filter(Boolean).join(' · ') || 'unknown';
+}
+
+export const deviceLabel = (s: SeatSession): string => s.deviceName ?? `…${s.fingerprint.slice(-8)}`;
+
+export function SessionsTable({ sessions, lookup, onStopped }: { sessions: SeatSession[]; lookup: GroupLookup; onStopped: (s: SeatSession) => void }) {
+  const now = Date.now();
+  return (
+    <Table
+      caption="Live sessions"
+      rows={sessions}
+      rowKey={(s) => s.id}
+      columns={[
+        { label: 'Who', render: (s) => <strong>{who(s, lookup)}</strong> },
+        { label: 'Device', render: (s) => <span title={s.fingerprint}>{deviceLabel(s)}</span> },
+        { label: 'License', render: (s) => lookup.license(s.licenseId)?.product.name ?? s.licenseId },
+        { label: 'Since', render: (s) => <span title={fmtDateTime(s.startedAt)}>{fmtDuration(now - new Date(s.startedAt).getTime())}</span> },
+        { label: 'Last heartbeat', render: (s) => <span title={fmtDateTime(s.lastHeartbeatAt)}>{fmtAgo(s.lastHeartbeatAt, now)}</span> },
+        { label: 'Borrowed until', render: (s) => (s.borrowed ? fmtDateTime(s.borrowUntil) : <span className="muted">—</span>) },
+        {
+          label: 'Action',
+          render: (s) =>
+            s.borrowed ? (
+              <span className="muted" title="A borrowed seat ends when it is returned or at its borrow end">
+                borrowed
+              </span>
+            ) : (
+              <ConfirmButton
+                label={<>Stop<span className="visually-hidden"> session of {who(s, lookup)} on {deviceLabel(s)}</span></>}
+                title="Stop this session?"
+                message={
+                  <p>
+                    The seat of <strong>{who(s, lookup)}</strong> on <strong>{deviceLabel(s)}</strong> is freed now. The program is told at its next heartbeat and
+                    unsaved work there may be lost.
+                  </p>
+                }
+                confirmLabel="Stop session"
+                onConfirm={async () => {
+                  await api('POST', `/v1/group/sessions/${s.id}/stop`);
+                  onStopped(s);
+                }}
+              />
+            ),
+        },
+      ]}
+    />
+  );
+}
+
+export function SessionsPage() {
+  const [filter, setFilter] = useState('');
+  const [stopped, setStopped] = useState<string | null>(null);
+  const state = useLoad(async () => {
+    const [lookup, sessions] = await Promise.all([loadLookup(), all<SeatSession>('/v1/group/sessions')]);
+    return { lookup, sessions };
+  }, [], 10_000);
+  const shown = useMemo(() => {
+    if (!state.data) return [];
+    const f = filter.trim().toLowerCase();
+    const { sessions, lookup } = state.data;
+    if (!f) return sessions;
+    return sessions.filter((s) => [who(s, lookup), deviceLabel(s), s.fingerprint, lookup.license(s.licenseId)?.product.name ?? ''].some((v) => v.toLowerCase().includes(f)));
+  }, [state.data, filter]);
+  return (
+    <section>
+      <PageHeader title="Sessions">
+        <input type="search" aria-label="Find a person, device or product" placeholder="Find a person, device or product" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <button type="button" className="secondary" onClick={state.reload}>
+          Refresh
+        </button>
+      </PageHeader>
+      <p className="muted">Seats held right now. The list refreshes every 10 seconds.</p>
+      {stopped && <Notice>{stopped}</Notice>}
+      <Async state={state} isEmpty={(d) => d.sessions.length === 0} empty="Nobody holds a seat right now.">
+        {(d) =>
+          shown.length ? (
+            <SessionsTable
+              sessions={shown}
+              lookup={d.lookup}
+              onStopped={(s) => {
+                setStopped(`Stopped the session of ${who(s, d.lookup)} on ${deviceLabel(s)}. The seat is free.`);
+                state.reload();
+              }}
+            />
+          ) : (
+            <p className="empty">No session matches “{filter}”.</p>
+          )
+        }
+      </Async>
+    </section>
+  );
+}
