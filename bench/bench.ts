@@ -15,6 +15,7 @@
 // intervals) next to the limit: oversubscription must be exactly 0. The resident memory of each
 // license-central replica is sampled while it is under load.
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { api, installSignalHandlers, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ' (wrk not found: autocannon, which shares the cores it measures, used instead)'}`);
+  const loadAtStart = loadavg();
   console.log('starting license-central and the anchors…');
   const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
   const [plain, limit, nest] = await Promise.all([startAnchor('plain-http.ts', DATABASE_URL), startAnchor('limit-server.ts', DATABASE_URL), startAnchor('bare-nest.ts', DATABASE_URL)]);
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
   const nestRps = rpsOf('nest');
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
+  out(`load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   out(`load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`);
   out('throughput at 64 connections, latency at 8 connections (separate runs of the same load)');
   out();
