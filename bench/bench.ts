@@ -54,7 +54,19 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
   const throughput = await runLoad(urls, 64, SECONDS, load);
   const latency = await runLoad(urls, 8, SECONDS, load);
   const denied = throughput.denied + latency.denied;
+  let probe = '';
+  if (load.kind === 'static' && throughput.non2xx + latency.non2xx > 0) {
+    // wrk counts answers ≥ 400 without saying which: ask the same request a few times to show them.
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${urls[0]}${load.path}`, { method: load.method, headers: load.headers, body: load.body });
+      const text = await res.text();
+      if (res.status >= 400) seen.push(`${res.status} ${text.slice(0, 160)}`);
+    }
+    probe = `answers ≥ 400 under load; 20 probes afterwards: ${seen.length ? seen.join(' | ') : 'all 2xx'}`;
+  }
   return {
+    ...(probe ? { extra: probe } : {}),
     key,
     name,
     rps: throughput.rps,
@@ -156,6 +168,13 @@ async function main(): Promise<void> {
   await run('nest', () => scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], { kind: 'static', method: 'GET', path: '/live', headers: {} }));
   await run('a', () => scenario('a', '(a) Leasehold GET /health/live', [one], { kind: 'static', method: 'GET', path: '/health/live', headers: {} }));
   await run('b', () => scenario('b', '(b) Leasehold validate', [one], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+  if (process.env['BENCH_LOG_COMPARE'] === '1') {
+    // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
+    // request written to stdout (discarded here, as a log shipper would read it).
+    const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
+    results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+    info.child.kill('SIGTERM');
+  }
   await run('c', () =>
     scenario('c', '(c) Leasehold heartbeat', [one], {
       kind: 'rotate',

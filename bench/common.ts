@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformFileSync } from '@swc/core';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 const children: ChildProcess[] = [];
 
@@ -28,33 +28,36 @@ export interface Started {
   child: ChildProcess;
 }
 
-/** Spawns a server and waits until it prints "listening" on stdout. */
+/** Spawns a server (its stdout discarded, as a log shipper would take it) and waits until its port accepts connections. */
 async function start(name: string, args: string[], env: (port: number) => NodeJS.ProcessEnv): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (i > 300) throw new Error(`${name} did not start within 60 s`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
     });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
+    if (open) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return { name, port, url: `http://127.0.0.1:${port}`, child };
 }
 
 export const OPERATOR_TOKEN = randomBytes(24).toString('hex');
 
 /** The production build of license-central (bench/run.sh builds it), LOG_LEVEL=warn. */
-export async function startLicenseCentral(databaseUrl: string, name = 'license-central'): Promise<Started> {
+export async function startLicenseCentral(databaseUrl: string, name = 'license-central', logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn'): Promise<Started> {
   // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   return start(name, [...nodeArgs, 'dist/apps/license-central/main.js'], (port) => ({
     NODE_ENV: 'production',
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+    LOG_LEVEL: logLevel,
     HOST: '127.0.0.1',
     LICENSE_CENTRAL_PORT: String(port),
     DATABASE_URL: databaseUrl,

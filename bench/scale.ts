@@ -403,10 +403,16 @@ async function main(): Promise<void> {
     out(`#### ${s.label}${seq.length ? ` — SEQUENTIAL SCAN of ${seq.join(', ')}` : ''}`);
     out();
     out('```sql');
-    out(dedent(s.text));
+    out(dedent(s.text).replace(/(VALUES \([^()]*\))(,\s*\([^()]*\))+/g, '$1, … (one row per event)'));
     out('```');
     out('```');
-    out(plan.split('\n').filter((l) => !/^\s*(Buffers|Planning):|^Planning:/.test(l)).join('\n'));
+    out(
+      plan
+        .split('\n')
+        .filter((l) => !/^\s*(Buffers|Planning):|^Planning:/.test(l))
+        .join('\n')
+        .replace(/'\{([^']{120,})\}'/g, (_m, list: string) => `'{… ${list.split(',').length} values …}'`),
+    );
     out('```');
     out();
   }
