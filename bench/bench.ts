@@ -1,121 +1,33 @@
-// The benchmark behind `npm run bench` (bench/run.sh builds and migrates first). It starts the
-// production build of license-central (one process, then a second replica on another port), seeds
-// through the public API, and runs autocannon against:
-//   (a) GET /health/live: a bare, public NestJS route of the same app and process (same
-//       middleware, guard, filters), no I/O: the framework's own cost on this machine;
-//   (b) POST /client/v1/validate; (c) POST /client/v1/seats/{id}/heartbeat;
-//   (d) checkout + release on 100 seats contended by 1,000 simulated devices; (e) (d) spread
-//       over two replicas.
-// Throughput at 64 connections, p50/p99 at 8. For (d)/(e) the most seats ever in use at once is
-// computed from the database (the lease intervals), next to the limit.
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
+// The benchmark behind `npm run bench` (bench/run.sh builds and migrates first). In one run, on
+// the same machine, database and load generator (wrk; see bench/load.ts), it measures three
+// anchors and Leasehold's routes:
+//   plain   a `node:http` route with no I/O (bench/anchors/plain-http.ts): HTTP's own ceiling;
+//   limit   `node:http` + JSON body + one prepared Postgres point read by the container secret's
+//           hash + an Ed25519 signature (bench/anchors/limit-server.ts): what a validation must do;
+//   nest    a bare NestJS 11 (express) app, one route, no middleware (bench/anchors/bare-nest.ts);
+// and the production build of license-central (one process, then a second replica):
+//   (a) GET /health/live (the app's own no-I/O route, whole middleware stack);
+//   (b) POST /client/v1/validate; (c) POST /client/v1/seats/{id}/heartbeat over 64 live leases;
+//   (d) checkout + release on 100 seats contended by 1,000 simulated devices; (e) (d) over two
+//       replicas.
+// Throughput at 64 connections, p50/p99 at 8; every ratio against the limit server and bare
+// NestJS. For (d)/(e) the most seats ever in use at once is computed from the database (lease
+// intervals) next to the limit: oversubscription must be exactly 0. The resident memory of each
+// license-central replica is sampled while it is under load.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
+import { api, installSignalHandlers, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
+import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench';
-const PORTS = [3900, 3901];
-const OPERATOR_TOKEN = randomBytes(24).toString('hex');
 const SEATS = 100;
-// BENCH_ONLY=a,b: run only these scenarios (for profiling one route); ratios need (a).
-const ONLY = (process.env['BENCH_ONLY'] ?? 'a,b,c,d,e').split(',').map((x) => x.trim());
-const want = (letter: string) => ONLY.includes(letter);
 const DEVICES = 1_000;
-
-const children: ChildProcess[] = [];
-
-function startApp(port: number): ChildProcess {
-  // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/license-central/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      LICENSE_CENTRAL_PORT: String(port),
-      DATABASE_URL,
-      REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: 'leasehold-bench',
-      OPERATOR_TOKEN,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PLATFORM_KEY: randomBytes(32).toString('base64'),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitUntilLive(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`license-central on port ${port} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/live`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`license-central on port ${port} did not start`);
-}
-
-async function api(port: number, method: string, path: string, auth: string, body?: unknown): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-interface Seeded {
-  vendorKey: string;
-  personalSecret: string;
-  personalFingerprint: string;
-  enterpriseSecret: string;
-  heartbeatLicenseId: string;
-  contendedLicenseId: string;
-}
-
-async function seed(port: number): Promise<Seeded> {
-  const tag = randomBytes(4).toString('hex');
-  const created = await api(port, 'POST', '/operator/v1/vendors', OPERATOR_TOKEN, { slug: `bench-${tag}`, name: 'Bench vendor' });
-  const vendorKey: string = created.apiKey.secret;
-  const product = await api(port, 'POST', '/v1/products', vendorKey, { code: `bench-${tag}`, name: 'Bench product' });
-  const group = await api(port, 'POST', '/v1/groups', vendorKey, { name: 'Bench customer' });
-  const user = await api(port, 'POST', '/v1/users', vendorKey, { email: `bench-${tag}@example.com`, name: 'Bench user' });
-  const personal = await api(port, 'POST', '/v1/containers', vendorKey, { kind: 'PERSONAL', name: 'Bench laptop', userId: user.user.id });
-  await api(port, 'POST', `/v1/containers/${personal.id}/licenses`, vendorKey, { productId: product.id, quantity: 1 });
-  const personalFingerprint = `bench-device-${tag}`;
-  await api(port, 'POST', '/client/v1/activations', personal.secret, { fingerprint: personalFingerprint, name: 'Bench laptop' });
-  const enterprise = await api(port, 'POST', '/v1/containers', vendorKey, { kind: 'ENTERPRISE', name: 'Bench server', groupId: group.id });
-  const heartbeat = await api(port, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: 200 });
-  const contended = await api(port, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: SEATS });
-  return { vendorKey, personalSecret: personal.secret, personalFingerprint, enterpriseSecret: enterprise.secret, heartbeatLicenseId: heartbeat.id, contendedLicenseId: contended.id };
-}
-
-interface Measured {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  extra?: string;
-}
-
-type Requests = autocannon.Request[] | undefined;
-
-function cannon(urls: string[], connections: number, requests: Requests, headers: Record<string, string>, title: string, duration = SECONDS) {
-  // One autocannon per URL (replica), connections split evenly, run at the same time.
-  return Promise.all(
-    urls.map((url) => autocannon({ url, connections: Math.max(1, Math.floor(connections / urls.length)), duration, headers, requests, title })),
-  );
-}
+// BENCH_ONLY=limit,b: run only these scenarios (for profiling one route).
+const ALL = ['plain', 'limit', 'nest', 'a', 'b', 'c', 'd', 'e'];
+const ONLY = (process.env['BENCH_ONLY'] ?? ALL.join(',')).split(',').map((x) => x.trim());
+const want = (key: string) => ONLY.includes(key);
 
 /**
  * An unmeasured second of the same load first, so each route is measured with its code optimised
@@ -124,30 +36,50 @@ function cannon(urls: string[], connections: number, requests: Requests, headers
  */
 const WARM_UP_SECONDS = 1;
 
-function merge(results: autocannon.Result[]) {
-  return {
-    rps: results.reduce((s, r) => s + r.requests.average, 0),
-    p50: Math.max(...results.map((r) => r.latency.p50)),
-    p99: Math.max(...results.map((r) => r.latency.p99)),
-    errors: results.reduce((s, r) => s + r.errors + r.timeouts, 0),
-    non2xx: results.reduce((s, r) => s + r.non2xx, 0),
-    statuses: results.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])))).join(' + '),
-  };
+interface Measured {
+  key: string;
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  /** (d)/(e): granted checkouts per second at 64 connections. */
+  grantedPerSecond?: number;
+  extra?: string;
 }
 
-async function scenario(name: string, urls: string[], makeRequests: () => Requests, headers: Record<string, string>): Promise<Measured> {
-  await cannon(urls, 64, makeRequests(), headers, name, WARM_UP_SECONDS);
-  const throughput = merge(await cannon(urls, 64, makeRequests(), headers, name));
-  const latency = merge(await cannon(urls, 8, makeRequests(), headers, name));
+async function scenario(key: string, name: string, urls: string[], load: Load, expectedNon2xx = false): Promise<Measured> {
+  await runLoad(urls, 64, WARM_UP_SECONDS, load);
+  const throughput = await runLoad(urls, 64, SECONDS, load);
+  const latency = await runLoad(urls, 8, SECONDS, load);
+  const denied = throughput.denied + latency.denied;
+  let probe = '';
+  if (load.kind === 'static' && throughput.non2xx + latency.non2xx > 0) {
+    // wrk counts answers ≥ 400 without saying which: ask the same request a few times to show them.
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${urls[0]}${load.path}`, { method: load.method, headers: load.headers, body: load.body });
+      const text = await res.text();
+      if (res.status >= 400) seen.push(`${res.status} ${text.slice(0, 160)}`);
+    }
+    probe = `answers ≥ 400 under load; 20 probes afterwards: ${seen.length ? seen.join(' | ') : 'all 2xx'}`;
+  }
   return {
+    ...(probe ? { extra: probe } : {}),
+    key,
     name,
     rps: throughput.rps,
     p50: latency.p50,
     p99: latency.p99,
     errors: throughput.errors + latency.errors,
-    non2xx: throughput.non2xx + latency.non2xx,
-    extra: `status codes at 64 conn ${throughput.statuses}, at 8 conn ${latency.statuses}`,
+    non2xx: throughput.non2xx + latency.non2xx - (expectedNon2xx ? denied : 0),
+    ...(load.kind === 'checkout' ? { grantedPerSecond: throughput.granted / throughput.seconds, extra: contendedExtra(throughput, latency) } : {}),
   };
+}
+
+function contendedExtra(at64: LoadResult, at8: LoadResult): string {
+  return `${(at64.granted / at64.seconds).toFixed(0)} checkouts/s granted at 64 conn; ${at64.denied + at8.denied} refused (429)`;
 }
 
 /** The most leases of the license that overlapped at any instant (start/end sweep over the history). */
@@ -164,35 +96,7 @@ async function maxConcurrent(db: Client, licenseId: string): Promise<number> {
   return rows[0].peak;
 }
 
-type LeaseContext = { leaseId?: string | null };
-
-function checkoutRelease(licenseId: string, counters: { granted: number; denied: number }): Requests {
-  return [
-    {
-      method: 'POST',
-      path: '/client/v1/seats/checkout',
-      setupRequest: (req, context: LeaseContext) => {
-        context.leaseId = null;
-        return { ...req, body: JSON.stringify({ licenseId, fingerprint: `bench-fp-${Math.floor(Math.random() * DEVICES).toString().padStart(4, '0')}` }) };
-      },
-      onResponse: (status, body, context: LeaseContext) => {
-        if (status === 201) {
-          counters.granted++;
-          context.leaseId = JSON.parse(body).leaseId as string;
-        } else if (status === 429) counters.denied++;
-      },
-    },
-    {
-      method: 'POST',
-      // No seat, no release: returning nothing makes autocannon start the sequence again.
-      setupRequest: (req, context: LeaseContext) => (context.leaseId ? { ...req, path: `/client/v1/seats/${context.leaseId}/release`, body: undefined } : (null as never)),
-    },
-  ];
-}
-
-async function contended(name: string, urls: string[], seeded: Seeded, db: Client): Promise<Measured> {
-  const counters = { granted: 0, denied: 0 };
-  const headers = { Authorization: `Bearer ${seeded.enterpriseSecret}`, 'Content-Type': 'application/json' };
+async function contended(key: string, name: string, urls: string[], seeded: Seeded, db: Client): Promise<Measured> {
   // Poll the live count while the load runs, too (the interval sweep afterwards is the stronger check).
   let polledMax = 0;
   let polling = true;
@@ -206,84 +110,113 @@ async function contended(name: string, urls: string[], seeded: Seeded, db: Clien
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  await cannon(urls, 64, checkoutRelease(seeded.contendedLicenseId, { granted: 0, denied: 0 }), headers, name, WARM_UP_SECONDS);
-  const started = Date.now();
-  const throughput = merge(await cannon(urls, 64, checkoutRelease(seeded.contendedLicenseId, counters), headers, name));
-  const elapsed = (Date.now() - started) / 1000;
-  const grantedAt64 = counters.granted;
-  const latency = merge(await cannon(urls, 8, checkoutRelease(seeded.contendedLicenseId, counters), headers, name));
+  const load: Load = {
+    kind: 'checkout',
+    licenseId: seeded.contendedLicenseId,
+    devices: DEVICES,
+    headers: { Authorization: `Bearer ${seeded.enterpriseSecret}`, 'Content-Type': 'application/json' },
+  };
+  const measured = await scenario(key, name, urls, load, true);
   polling = false;
   await poller;
   const peak = await maxConcurrent(db, seeded.contendedLicenseId);
-  return {
-    name,
-    rps: throughput.rps,
-    p50: latency.p50,
-    p99: latency.p99,
-    errors: throughput.errors + latency.errors,
-    non2xx: throughput.non2xx + latency.non2xx - counters.denied,
-    extra: `statuses ${throughput.statuses}; ${(grantedAt64 / elapsed).toFixed(0)} checkouts/s granted at 64 conn; ${counters.denied} refused (429); max seats in use: ${peak} from lease history, ${polledMax} polled; limit ${SEATS}; oversubscription ${Math.max(0, peak - SEATS)}`,
-  };
+  const oversubscription = Math.max(0, peak - SEATS, polledMax - SEATS);
+  measured.extra += `; max seats in use: ${peak} from lease history, ${polledMax} polled; limit ${SEATS}; oversubscription ${oversubscription}`;
+  if (oversubscription !== 0) process.exitCode = 2;
+  return measured;
 }
+
+const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
 async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
-  console.log('starting license-central…');
-  await waitUntilLive(PORTS[0], startApp(PORTS[0]));
-  const [one] = PORTS.map((p) => `http://127.0.0.1:${p}`);
-  console.log('seeding…');
-  const seeded = await seed(PORTS[0]);
+  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ' (wrk not found: autocannon, which shares the cores it measures, used instead)'}`);
+  const loadAtStart = loadavg();
+  console.log('starting license-central and the anchors…');
+  const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
+  const [plain, limit, nest] = await Promise.all([startAnchor('plain-http.ts', DATABASE_URL), startAnchor('limit-server.ts', DATABASE_URL), startAnchor('bare-nest.ts', DATABASE_URL)]);
+  const one = replicas[0].url;
+  console.log('seeding through the API…');
+  const seeded = await seed(one, SEATS);
 
   // Leases for the heartbeat scenario: 64 devices each holding a seat.
   const leaseIds: string[] = [];
   for (let i = 0; i < 64; i++) {
-    const lease = await api(PORTS[0], 'POST', '/client/v1/seats/checkout', seeded.enterpriseSecret, { licenseId: seeded.heartbeatLicenseId, fingerprint: `bench-hb-${i.toString().padStart(4, '0')}` });
+    const lease = await api(one, 'POST', '/client/v1/seats/checkout', seeded.enterpriseSecret, {
+      licenseId: seeded.heartbeatLicenseId,
+      fingerprint: `bench-hb-${i.toString().padStart(4, '0')}`,
+    });
     leaseIds.push(lease.leaseId);
   }
+  const rss = new RssSampler(() => replicas.map((r) => r.child.pid!).concat([limit.child.pid!, nest.child.pid!]));
+  rss.start();
   const json = { 'Content-Type': 'application/json' };
+  const validateBody = JSON.stringify({ fingerprint: seeded.personalFingerprint });
+  const personal = { ...json, Authorization: `Bearer ${seeded.personalSecret}` };
   const results: Measured[] = [];
-  if (want('a')) results.push(await scenario('(a) bare: GET /health/live', [one], () => [{ method: 'GET', path: '/health/live' }], {}));
-  if (want('b')) {
-    results.push(
-      await scenario('(b) validate', [one], () => [{ method: 'POST', path: '/client/v1/validate', body: JSON.stringify({ fingerprint: seeded.personalFingerprint }) }], {
-        ...json,
-        Authorization: `Bearer ${seeded.personalSecret}`,
-      }),
-    );
+  const run = async (key: string, f: () => Promise<Measured>) => {
+    if (!want(key)) return;
+    console.log(`  ${key}…`);
+    results.push(await f());
+  };
+  await run('plain', () => scenario('plain', 'plain `node:http`, no I/O', [plain.url], { kind: 'static', method: 'GET', path: '/', headers: {} }));
+  await run('limit', () =>
+    scenario('limit', 'the limit: `node:http` + JSON + 1 prepared read + Ed25519', [limit.url], { kind: 'static', method: 'POST', path: '/validate', body: validateBody, headers: personal }),
+  );
+  await run('nest', () => scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], { kind: 'static', method: 'GET', path: '/live', headers: {} }));
+  await run('a', () => scenario('a', '(a) Leasehold GET /health/live', [one], { kind: 'static', method: 'GET', path: '/health/live', headers: {} }));
+  await run('b', () => scenario('b', '(b) Leasehold validate', [one], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+  if (process.env['BENCH_LOG_COMPARE'] === '1') {
+    // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
+    // request written to stdout (discarded here, as a log shipper would read it).
+    const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
+    results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+    info.child.kill('SIGTERM');
   }
-  let n = 0;
-  if (want('c')) {
-    results.push(
-      await scenario('(c) heartbeat', [one], () => [{ method: 'POST', setupRequest: (req) => ({ ...req, path: `/client/v1/seats/${leaseIds[n++ % leaseIds.length]}/heartbeat` }) }], {
-        Authorization: `Bearer ${seeded.enterpriseSecret}`,
-      }),
-    );
-  }
-  if (want('d')) results.push(await contended(`(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db));
-  if (want('e')) {
-    await waitUntilLive(PORTS[1], startApp(PORTS[1]));
-    results.push(await contended(`(e) the same, 2 replicas`, PORTS.map((p) => `http://127.0.0.1:${p}`), seeded, db));
-  }
+  await run('c', () =>
+    scenario('c', '(c) Leasehold heartbeat', [one], {
+      kind: 'rotate',
+      method: 'POST',
+      entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
+      headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
+    }),
+  );
+  await run('d', () => contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db));
+  if (want('e')) replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+  await run('e', () => contended('e', '(e) the same, 2 replicas', replicas.map((r) => r.url), seeded, db));
+  rss.stop();
 
-  const rpsOf = (prefix: string) => results.find((r) => r.name.startsWith(prefix))?.rps;
-  const bare = rpsOf('(a)') ?? NaN;
-  console.log(`\nlicense-central production build, LOG_LEVEL=warn, ${SECONDS} s per run; throughput at 64 connections, latency at 8\n`);
-  console.log('| scenario | req/s (64 conn) | ratio to (a) | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const rpsOf = (key: string) => results.find((r) => r.key === key)?.rps ?? NaN;
+  const limitRps = rpsOf('limit');
+  const nestRps = rpsOf('nest');
+  const lines: string[] = [];
+  const out = (line = '') => lines.push(line);
+  out(`load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  out(`load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`);
+  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load)');
+  out();
+  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${(r.rps / bare).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
+    out(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`);
   }
-  console.log('');
-  for (const r of results.filter((x) => x.extra)) console.log(`${r.name}: ${r.extra}`);
-  console.log(`\nratios: b/a = ${((rpsOf('(b)') ?? NaN) / bare).toFixed(2)}, c/a = ${((rpsOf('(c)') ?? NaN) / bare).toFixed(2)}`);
+  out();
+  for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);
+  for (const r of results.filter((x) => x.grantedPerSecond !== undefined)) {
+    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt(r.grantedPerSecond! / limitRps, 2)} (target ≥ 0.25)`);
+  }
+  out(`- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`);
+  out(
+    `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid!))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid!))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid!))} MB`,
+  );
+  console.log(`\n${lines.join('\n')}`);
+  if (process.env['BENCH_OUT']) writeFileSync(process.env['BENCH_OUT'], `${lines.join('\n')}\n`);
   await db.end();
 }
 
-function stopAll(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-}
-
+installSignalHandlers();
 main()
   .catch((error: unknown) => {
     console.error(error);
@@ -291,12 +224,6 @@ main()
   })
   .finally(() => {
     stopAll();
-    // Keep-alive sockets of fetch/autocannon would hold the process open for a while.
+    // Keep-alive sockets of fetch would hold the process open for a while.
     setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(1);
-  });
-}

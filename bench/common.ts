@@ -1,0 +1,184 @@
+// What bench/bench.ts and bench/scale.ts share: the processes they start (license-central's
+// production build, the anchors), free ports, the public API, resident-memory sampling.
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { transformFileSync } from '@swc/core';
+import { connect, createServer } from 'node:net';
+
+const children: ChildProcess[] = [];
+
+/** A port nobody listens on right now (the OS picks it), so parallel benches never collide. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Started {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+}
+
+/** Spawns a server (its stdout discarded, as a log shipper would take it) and waits until its port accepts connections. */
+async function start(name: string, args: string[], env: (port: number) => NodeJS.ProcessEnv): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (i > 300) throw new Error(`${name} did not start within 60 s`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { name, port, url: `http://127.0.0.1:${port}`, child };
+}
+
+export const OPERATOR_TOKEN = randomBytes(24).toString('hex');
+
+/** The production build of license-central (bench/run.sh builds it), LOG_LEVEL=warn. */
+export async function startLicenseCentral(databaseUrl: string, name = 'license-central', logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn'): Promise<Started> {
+  // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  return start(name, [...nodeArgs, 'dist/apps/license-central/main.js'], (port) => ({
+    NODE_ENV: 'production',
+    LOG_LEVEL: logLevel,
+    HOST: '127.0.0.1',
+    LICENSE_CENTRAL_PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: 'leasehold-bench',
+    OPERATOR_TOKEN,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PLATFORM_KEY: randomBytes(32).toString('base64'),
+  }));
+}
+
+/**
+ * One of the anchors in bench/anchors, compiled ahead (swc, into dist/bench/anchors, so its
+ * imports resolve from the repository's node_modules) and run by plain node like the app's
+ * production build: no TypeScript loader in the measured process or its memory.
+ */
+export function startAnchor(file: string, databaseUrl: string): Promise<Started> {
+  const outDir = path.join('dist', 'bench', 'anchors');
+  mkdirSync(outDir, { recursive: true });
+  const { code } = transformFileSync(path.join('bench', 'anchors', file), {
+    jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  });
+  const js = path.join(outDir, file.replace(/\.ts$/, '.js'));
+  writeFileSync(js, code);
+  return start(file, [js], (port) => ({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, BENCH_PORT: String(port) }));
+}
+
+export function stopAll(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
+
+export async function api(base: string, method: string, path: string, auth: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export interface Seeded {
+  vendorId: string;
+  vendorKey: string;
+  productId: string;
+  groupId: string;
+  personalSecret: string;
+  personalFingerprint: string;
+  enterpriseId: string;
+  enterpriseSecret: string;
+  heartbeatLicenseId: string;
+  contendedLicenseId: string;
+}
+
+/** A vendor (with its signing key), a product, a PERSONAL container with an activated device, an ENTERPRISE one with two licenses: all through the public API. */
+export async function seed(base: string, seats: number): Promise<Seeded> {
+  const tag = randomBytes(4).toString('hex');
+  const created = await api(base, 'POST', '/operator/v1/vendors', OPERATOR_TOKEN, { slug: `bench-${tag}`, name: 'Bench vendor' });
+  const vendorKey: string = created.apiKey.secret;
+  const product = await api(base, 'POST', '/v1/products', vendorKey, { code: `bench-${tag}`, name: 'Bench product' });
+  const group = await api(base, 'POST', '/v1/groups', vendorKey, { name: 'Bench customer' });
+  const user = await api(base, 'POST', '/v1/users', vendorKey, { email: `bench-${tag}@example.com`, name: 'Bench user' });
+  const personal = await api(base, 'POST', '/v1/containers', vendorKey, { kind: 'PERSONAL', name: 'Bench laptop', userId: user.user.id });
+  await api(base, 'POST', `/v1/containers/${personal.id}/licenses`, vendorKey, { productId: product.id, quantity: 1 });
+  const personalFingerprint = `bench-device-${tag}`;
+  await api(base, 'POST', '/client/v1/activations', personal.secret, { fingerprint: personalFingerprint, name: 'Bench laptop' });
+  const enterprise = await api(base, 'POST', '/v1/containers', vendorKey, { kind: 'ENTERPRISE', name: 'Bench server', groupId: group.id });
+  const heartbeat = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: 200 });
+  const contended = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: seats });
+  return {
+    vendorId: created.vendor?.id ?? created.id,
+    vendorKey,
+    productId: product.id,
+    groupId: group.id,
+    personalSecret: personal.secret,
+    personalFingerprint,
+    enterpriseId: enterprise.id,
+    enterpriseSecret: enterprise.secret,
+    heartbeatLicenseId: heartbeat.id,
+    contendedLicenseId: contended.id,
+  };
+}
+
+/** Samples the resident set size (VmRSS) of processes every 250 ms; `peak()` is each one's highest, in MB. */
+export class RssSampler {
+  private readonly peaks = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly pids: () => number[]) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  sample(): void {
+    for (const pid of this.pids()) {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, kb / 1024));
+      } catch {
+        // exited
+      }
+    }
+  }
+
+  peak(pid: number): number {
+    return this.peaks.get(pid) ?? NaN;
+  }
+}
+
+export function installSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopAll();
+      process.exit(1);
+    });
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# npm run bench:scale: drops and re-creates its own database (leasehold_bench_scale, or
+# BENCH_SCALE_DATABASE_URL whose name must start with leasehold_bench_scale), migrates it, builds
+# license-central (unless BENCH_SKIP_BUILD=1) and runs bench/scale.ts: 1,000,000 licenses and
+# 100,000 live leases seeded by SQL, 60 s of heartbeats over all of them (BENCH_SCALE_SECONDS),
+# validate/checkout ratios (BENCH_SECONDS each), EXPLAIN plans of the hot statements, sweep batch
+# durations. Bounded by `timeout`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+export BENCH_SCALE_DATABASE_URL="${BENCH_SCALE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale}"
+db="${BENCH_SCALE_DATABASE_URL##*/}"
+if [[ "$db" != leasehold_bench_scale* ]]; then
+  echo "BENCH_SCALE_DATABASE_URL must name a database leasehold_bench_scale*: it is dropped and re-created" >&2
+  exit 2
+fi
+
+if ! command -v wrk >/dev/null && [[ "${BENCH_LOAD_GENERATOR:-wrk}" == "wrk" ]]; then
+  echo "wrk not found: installing Debian's package…"
+  SUDO=$([[ $(id -u) == 0 ]] && echo "" || echo "sudo -n")
+  { $SUDO apt-get install -y -qq wrk >/dev/null 2>&1 || { $SUDO apt-get update -qq >/dev/null 2>&1 && $SUDO apt-get install -y -qq wrk >/dev/null 2>&1; }; } \
+    || echo "could not install wrk: the bench falls back to autocannon"
+fi
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
+  echo "building license-central (production)…"
+  timeout 600 npx nx build license-central --configuration=production --skip-nx-cache >/dev/null
+fi
+
+echo "re-creating $db…"
+admin="${BENCH_SCALE_DATABASE_URL%/*}/postgres"
+psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+DATABASE_URL="$BENCH_SCALE_DATABASE_URL" timeout 120 node -r @swc-node/register scripts/db.ts migrate >/dev/null
+
+exec timeout 1200 node -r @swc-node/register bench/scale.ts
