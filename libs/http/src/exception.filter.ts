@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '@leasehold/errors';
-import { requestId as assignRequestId } from './logging.module';
+import { requestId as assignRequestId, redactUrl } from './logging.module';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -38,7 +38,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId = request.id ? String(request.id) : response.headersSent ? '' : assignRequestId(request, response);
     const { status, body, headers } = this.toResponse(exception, request);
     if (status >= 500) {
-      this.logger.error({ err: exception, requestId, path: request.url }, 'request failed');
+      this.logger.error({ err: exception, requestId, path: redactUrl(request.url) }, 'request failed');
     }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
