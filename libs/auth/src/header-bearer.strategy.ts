@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { Strategy as BearerStrategy, VerifyFunction } from 'passport-http-bearer';
 
 /**
  * passport-http-bearer, reading credentials ONLY from the `Authorization: Bearer …` header.
@@ -10,7 +10,7 @@ import { Strategy as BearerStrategy } from 'passport-http-bearer';
  * is accepted in the header only: a token elsewhere is ignored, and the request is answered as one
  * without credentials (401 UNAUTHENTICATED).
  */
-export class HeaderBearerStrategy extends BearerStrategy {
+export class HeaderBearerStrategy extends BearerStrategy<VerifyFunction> {
   override authenticate(req: Request, options?: unknown): void {
     // The stock strategy reads `req.headers`, `req.body.access_token` and `req.query.access_token`:
     // hand it a view of the request without the last two.
