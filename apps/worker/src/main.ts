@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, ConfigService, loadConfig } from '@leasehold/config';
-import { AllExceptionsFilter } from '@leasehold/http';
+import { AllExceptionsFilter, applyTrustProxy } from '@leasehold/http';
 import { AppModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
@@ -9,6 +9,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
+  applyTrustProxy(app);
   // On SIGTERM Nest closes HTTP, then @nestjs/bullmq closes the workers (letting running jobs
   // finish), then Prisma and Redis disconnect.
   app.enableShutdownHooks();
