@@ -4,3 +4,4 @@ export * from './authentication.guard';
 export * from './device.strategy';
 export * from './operator.strategy';
 export * from './portal-jwt.strategy';
+export * from './header-bearer.strategy';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import { HeaderBearerStrategy as Strategy } from './header-bearer.strategy';
 import { ConfigService } from '@leasehold/config';
 import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';

@@ -53,9 +53,20 @@ export const configSchema = z.object({
   /** Portal access tokens (JWT) live this long; refresh tokens rotate and live PORTAL_REFRESH_TOKEN_TTL_DAYS. */
   PORTAL_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   PORTAL_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  /** Failed portal logins allowed per vendor+email (and per client IP) before a temporary block. */
+  /**
+   * Failed portal logins allowed per vendor+email (15 minutes) and per vendor+client address (1 hour)
+   * before a temporary block. Each attempt is counted before the password is checked.
+   */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
+  /** Password-reset requests allowed per vendor+email and per client address, per hour. */
+  PASSWORD_RESET_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(3),
+  PASSWORD_RESET_MAX_PER_IP: z.coerce.number().int().min(1).default(30),
+  /**
+   * How many reverse proxies (load balancers) in front of the apps to trust for `X-Forwarded-For`
+   * (Express `trust proxy` hop count). 0: the client address is the TCP peer; the header is ignored.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** Base URL of the customer portal front end, used in invitation and reset links. */
   PORTAL_PUBLIC_URL: z.string().url().default('http://localhost:3001'),
   /** The built customer portal web app (`nx build portal-web`) the portal serves at `/`; relative to the working directory. */

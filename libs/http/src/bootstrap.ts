@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { ConfigService } from '@leasehold/config';
 import { AllExceptionsFilter } from './exception.filter';
 import { ApiInfo, buildOpenApiDocument } from './openapi';
 import { configureRequestParsing } from './request-parsing';
@@ -27,4 +28,15 @@ export function configureProbeApp(app: INestApplication): void {
   app.enableShutdownHooks();
   const http = app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void };
   http.disable?.('x-powered-by');
+  applyTrustProxy(app);
+}
+
+/**
+ * Express `trust proxy` = TRUST_PROXY hops: `req.ip` (rate limits, login throttling, logs) is the
+ * client's address as reported by that many reverse proxies in `X-Forwarded-For`; with 0 (the
+ * default) it is the TCP peer and the header, which anyone can forge, is ignored.
+ */
+export function applyTrustProxy(app: INestApplication): void {
+  const http = app.getHttpAdapter().getInstance() as { set?: (setting: string, value: unknown) => void };
+  http.set?.('trust proxy', app.get(ConfigService).get('TRUST_PROXY'));
 }

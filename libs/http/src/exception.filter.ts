@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { domainErrorForDatabaseError } from '@leasehold/db';
 import { databaseUnavailable, DomainError, ErrorCode, isDatabaseUnavailable } from '@leasehold/errors';
-import { requestId as assignRequestId } from './logging.module';
+import { requestId as assignRequestId, redactUrl } from './logging.module';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -39,7 +39,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId = request.id ? String(request.id) : response.headersSent ? '' : assignRequestId(request, response);
     const { status, body, headers } = this.toResponse(exception, request);
     if (status >= 500) {
-      this.logger.error({ err: exception, requestId, path: request.url }, 'request failed');
+      this.logger.error({ err: exception, requestId, path: redactUrl(request.url) }, 'request failed');
     }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);

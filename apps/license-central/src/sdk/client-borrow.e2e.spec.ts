@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { fetchPublicKeys, LeaseholdClient, MemoryStorage, returnKeyHash } from '@leasehold/client';
+import { fetchPublicKeys, LeaseholdClient, MemoryStorage, returnKeyHashOf } from '@leasehold/client';
 import { RunningServer, sdkWorld, SdkWorld, startLicenseCentral } from '../testing/sdk-world';
 
 // Borrow and early return through the SDK, with the return-key proof (issue 10's protocol): the
@@ -57,7 +57,7 @@ describe('@leasehold/client borrow and early return (needs the return-key protoc
     const lease = await client.checkout();
     await lease.borrow(new Date(Date.now() + 86_400_000));
     expect(lease.state).toBe('borrowed');
-    expect(returnKeyHash(client.storage.get(`return-key.${lease.id}`)!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(returnKeyHashOf(client.storage.get(`return-key.${lease.id}`)!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await lease.release()).toMatchObject({ endReason: 'RETURNED' });
     expect(await sessions(w)).toEqual([]);
   });

@@ -17,7 +17,7 @@ export class AuthController {
   @PortalErrors(
     { status: 401, description: 'INVALID_CREDENTIALS' },
     { status: 403, description: 'USER_DISABLED' },
-    { status: 429, description: 'RATE_LIMITED (too many failed logins for this account or address; `details.retryAfter`, `Retry-After`)' },
+    { status: 429, description: 'RATE_LIMITED (too many failed logins for this account, or for this vendor from this address; `details.retryAfter`, `Retry-After`)' },
   )
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<SessionTokens> {
     return this.identity.login({ vendor: body.vendor, email: body.email, password: body.password, ip });
@@ -43,12 +43,15 @@ export class AuthController {
   @HttpCode(202)
   @ApiAcceptedResponse({
     description:
-      'Always 202, whether or not the account exists. For an active account, a single-use token valid 1 hour goes to the vendor ' +
+      'Always 202, whether or not the account exists (up to PASSWORD_RESET_MAX_PER_ACCOUNT requests per account and PASSWORD_RESET_MAX_PER_IP per address an hour). For an active account, a single-use token valid 1 hour goes to the vendor ' +
       'in the `user.password_reset_requested` event (and to the log outside production).',
   })
-  @PortalErrors()
-  async requestPasswordReset(@Body() body: PasswordResetRequestDto): Promise<void> {
-    await this.identity.requestPasswordReset(body);
+  @PortalErrors({
+    status: 429,
+    description: 'RATE_LIMITED (too many reset requests for this account or from this address; `details.retryAfter`, `Retry-After`)',
+  })
+  async requestPasswordReset(@Body() body: PasswordResetRequestDto, @Ip() ip: string): Promise<void> {
+    await this.identity.requestPasswordReset({ vendor: body.vendor, email: body.email, ip });
   }
 
   @Post('password-reset/confirm')

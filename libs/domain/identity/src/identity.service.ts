@@ -48,16 +48,15 @@ export class IdentityService {
 
   async login(input: { vendor: string; email: string; password: string; ip: string }, now = new Date()): Promise<SessionTokens> {
     const email = normalise(input.email);
-    const accountKey = `${input.vendor}:${email}`;
-    await this.throttle.assertAllowed(accountKey, input.ip);
+    // Counted before the password is checked (atomically): parallel guesses cannot outrun the limit.
+    await this.throttle.consumeLogin(input.vendor, email, input.ip);
     const vendor = await this.repository.findVendorBySlug(input.vendor);
     const user = vendor ? await this.repository.findCredentialsByEmail(vendor.id, email) : null;
     const passwordOk = await this.hasher.verify(user?.passwordHash ?? null, input.password);
     if (!vendor || !user || !passwordOk || !vendor.active) {
-      await this.throttle.recordFailure(accountKey, input.ip);
       throw new DomainError('INVALID_CREDENTIALS', 'The vendor, email or password is wrong');
     }
-    await this.throttle.recordSuccess(accountKey);
+    await this.throttle.loginSucceeded(input.vendor, email, input.ip);
     if (user.status === 'DISABLED') throw new DomainError('USER_DISABLED', 'This portal account is disabled');
     return this.tenant.run(vendor.id, () => this.startSession(user, randomUUID(), now), { type: 'PORTAL_USER', id: user.id });
   }
@@ -94,10 +93,16 @@ export class IdentityService {
     await this.tenant.run(record.vendorId, () => this.repository.revokeFamily(record.familyId, now), { type: 'PORTAL_USER', id: record.userId });
   }
 
-  /** Always succeeds from the caller's view, so it does not reveal which emails have accounts. */
-  async requestPasswordReset(input: { vendor: string; email: string }, now = new Date()): Promise<void> {
+  /**
+   * Always succeeds from the caller's view (unless throttled), so it does not reveal which emails
+   * have accounts.
+   */
+  async requestPasswordReset(input: { vendor: string; email: string; ip: string }, now = new Date()): Promise<void> {
+    const email = normalise(input.email);
+    // Limited per account and per address, whether or not the account exists (reveals nothing).
+    await this.throttle.consumeResetRequest(input.vendor, email, input.ip);
     const vendor = await this.repository.findVendorBySlug(input.vendor);
-    const user = vendor?.active ? await this.repository.findCredentialsByEmail(vendor.id, normalise(input.email)) : null;
+    const user = vendor?.active ? await this.repository.findCredentialsByEmail(vendor.id, email) : null;
     if (!vendor || !user || user.status !== 'ACTIVE') return;
     await this.tenant.run(
       vendor.id,

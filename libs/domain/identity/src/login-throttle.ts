@@ -4,62 +4,85 @@ import { ConfigService } from '@leasehold/config';
 import { DomainError } from '@leasehold/errors';
 import { RedisService } from '@leasehold/redis';
 
-// Brute-force protection for portal logins, in Redis so every replica shares it: failed attempts
-// are counted per vendor+email (guessing one account's password) and per client IP (spraying many
-// accounts). Past the limit, logins are refused with RATE_LIMITED and `retryAfter` seconds until
-// the window ends, even with the right password. A success clears the account's count.
+// Brute-force protection for the portal's public auth routes, in Redis so every replica shares it.
+//
+// Logins are counted per account (vendor + email: guessing one account's password) and per vendor
+// + client address (spraying many accounts of one vendor). The count is taken BEFORE the password
+// is checked, atomically in Redis: of any number of parallel attempts, at most the limit are ever
+// evaluated; the rest are refused with RATE_LIMITED and `retryAfter` (seconds until the window
+// ends), even with the right password. A successful login clears the account's count and gives
+// its attempt back to the address, so only failures use up the limits.
+//
+// The address is per vendor: one address (or everyone behind one proxy) cannot lock the logins of
+// every vendor. Behind a load balancer, TRUST_PROXY makes `req.ip` the client's address.
+//
+// Password-reset requests are limited per account and per address (any vendor), so nobody can
+// flood an account's owner with reset tokens or probe many accounts from one address.
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
-const IP_WINDOW_SECONDS = 60 * 60;
+const ADDRESS_WINDOW_SECONDS = 60 * 60;
+const RESET_WINDOW_SECONDS = 60 * 60;
 
 @Injectable()
 export class LoginThrottle {
-  private readonly byAccount: RateLimiterRedis;
-  private readonly byIp: RateLimiterRedis;
-  private readonly maxPerAccount: number;
-  private readonly maxPerIp: number;
+  private readonly loginsByAccount: RateLimiterRedis;
+  private readonly loginsByAddress: RateLimiterRedis;
+  private readonly resetsByAccount: RateLimiterRedis;
+  private readonly resetsByAddress: RateLimiterRedis;
 
   constructor(redis: RedisService, config: ConfigService) {
-    this.maxPerAccount = config.get('LOGIN_MAX_FAILURES_PER_ACCOUNT');
-    this.maxPerIp = config.get('LOGIN_MAX_FAILURES_PER_IP');
-    this.byAccount = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: redis.key('login-failures', 'account'),
-      points: this.maxPerAccount,
-      duration: ACCOUNT_WINDOW_SECONDS,
-    });
-    this.byIp = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: redis.key('login-failures', 'ip'),
-      points: this.maxPerIp,
-      duration: IP_WINDOW_SECONDS,
-    });
+    const limiter = (name: string, points: number, duration: number) =>
+      new RateLimiterRedis({ storeClient: redis.client, keyPrefix: redis.key('auth-throttle', name), points, duration });
+    this.loginsByAccount = limiter('login-account', config.get('LOGIN_MAX_FAILURES_PER_ACCOUNT'), ACCOUNT_WINDOW_SECONDS);
+    this.loginsByAddress = limiter('login-vendor-address', config.get('LOGIN_MAX_FAILURES_PER_IP'), ADDRESS_WINDOW_SECONDS);
+    this.resetsByAccount = limiter('reset-account', config.get('PASSWORD_RESET_MAX_PER_ACCOUNT'), RESET_WINDOW_SECONDS);
+    this.resetsByAddress = limiter('reset-address', config.get('PASSWORD_RESET_MAX_PER_IP'), RESET_WINDOW_SECONDS);
   }
 
-  /** Throws RATE_LIMITED when the account or the IP has used up its failed attempts. */
-  async assertAllowed(accountKey: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.byAccount.get(accountKey), this.byIp.get(ip)]);
-    const waits = [
-      account && account.consumedPoints >= this.maxPerAccount ? account.msBeforeNext : 0,
-      address && address.consumedPoints >= this.maxPerIp ? address.msBeforeNext : 0,
-    ];
-    const waitMs = Math.max(...waits);
-    if (waitMs > 0) {
-      throw new DomainError('RATE_LIMITED', 'Too many failed logins; try again later', { retryAfter: Math.ceil(waitMs / 1000) });
-    }
+  /**
+   * Counts one login attempt before the password is verified. Throws RATE_LIMITED when the account
+   * or the vendor's address has used up its attempts (this one included).
+   */
+  async consumeLogin(vendor: string, email: string, ip: string): Promise<void> {
+    await consumeAll(
+      [
+        [this.loginsByAccount, accountKey(vendor, email)],
+        [this.loginsByAddress, `${vendor}:${ip}`],
+      ],
+      'Too many failed logins; try again later',
+    );
   }
 
-  async recordFailure(accountKey: string, ip: string): Promise<void> {
-    // `consume` rejects with a RateLimiterRes once the points are used up: that is expected here
-    // (the next attempt is refused by assertAllowed); a store error is rethrown.
-    const consume = (limiter: RateLimiterRedis, key: string) =>
-      limiter.consume(key).catch((reason: unknown) => {
-        if (!(reason instanceof RateLimiterRes)) throw reason;
-      });
-    await Promise.all([consume(this.byAccount, accountKey), consume(this.byIp, ip)]);
+  /** The attempt succeeded: the account starts afresh and the address gets its attempt back. */
+  async loginSucceeded(vendor: string, email: string, ip: string): Promise<void> {
+    await Promise.all([this.loginsByAccount.delete(accountKey(vendor, email)), this.loginsByAddress.reward(`${vendor}:${ip}`, 1)]);
   }
 
-  async recordSuccess(accountKey: string): Promise<void> {
-    await this.byAccount.delete(accountKey);
+  /** Counts one password-reset request; throws RATE_LIMITED past the account's or the address's limit. */
+  async consumeResetRequest(vendor: string, email: string, ip: string): Promise<void> {
+    await consumeAll(
+      [
+        [this.resetsByAccount, accountKey(vendor, email)],
+        [this.resetsByAddress, ip],
+      ],
+      'Too many password-reset requests; try again later',
+    );
+  }
+}
+
+const accountKey = (vendor: string, email: string) => `${vendor}:${email}`;
+
+/** Consumes a point of every limiter at once (one Redis round trip); refuses if any is used up. */
+async function consumeAll(entries: [RateLimiterRedis, string][], message: string): Promise<void> {
+  const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key)));
+  let waitMs = 0;
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue;
+    // A RateLimiterRes rejection means "used up"; anything else is a store error.
+    if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+    waitMs = Math.max(waitMs, result.reason.msBeforeNext);
+  }
+  if (results.some((r) => r.status === 'rejected')) {
+    throw new DomainError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) });
   }
 }
