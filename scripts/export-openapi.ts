@@ -1,4 +1,5 @@
-// `npm run openapi`: writes docs/openapi/license-central.json and docs/openapi/portal.json.
+// `npm run openapi`: writes docs/openapi/license-central.json and docs/openapi/portal.json (the npm
+// script then regenerates the SDK's types, packages/client/src/generated/license-central.ts).
 // scripts/openapi.spec.ts fails when they are stale.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';

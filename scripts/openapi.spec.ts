@@ -131,7 +131,7 @@ describe('OpenAPI documents are fit for generators', () => {
         execFile(path.join(__dirname, '../node_modules/.bin/openapi-typescript'), [path.join(__dirname, '../docs/openapi/license-central.json'), '-o', out], (error) => (error ? reject(error) : resolve())),
       );
       const committed = await readFile(path.join(__dirname, '../packages/client/src/generated/license-central.ts'), 'utf8');
-      // Run `npx openapi-typescript docs/openapi/license-central.json -o packages/client/src/generated/license-central.ts` when this fails.
+      // Run `npm run openapi` (it also writes packages/client/src/generated/license-central.ts) when this fails.
       expect(committed).toBe(await readFile(out, 'utf8'));
     } finally {
       await rm(dir, { recursive: true, force: true });

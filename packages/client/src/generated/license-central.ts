@@ -232,7 +232,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: Postgres and Redis answer. 503 with details when either does not. */
+        /** Readiness: Postgres and Redis answer (within HEALTH_PROBE_TIMEOUT_MS, or answered within HEALTH_READY_GRACE_MS: then `stale: true`). 503 with details when either does not. */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -1216,9 +1216,14 @@ export interface components {
         BorrowDto: {
             /**
              * Format: date-time
-             * @description The new end of the borrow (≤ maxBorrowDays from now, ≤ the license expiry).
+             * @description The new end of the borrow (≤ maxBorrowDays and ≤ offlinePeriodDays from now, ≤ the license expiry; never earlier than a current borrowUntil).
              */
             borrowUntil: string;
+            /**
+             * @description With a borrow: base64url(SHA-256(returnKey)), where returnKey is 32 random bytes the program keeps secret. Only a release that presents returnKey frees the seat before borrowUntil; without a hash the seat stays borrowed until borrowUntil. Fixed once the lease is borrowed.
+             * @example n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg
+             */
+            returnKeyHash?: string;
         };
         CheckoutDto: {
             /**
@@ -1246,13 +1251,25 @@ export interface components {
              * @example cargo-office
              */
             product?: string;
+            /**
+             * @description With a borrow: base64url(SHA-256(returnKey)), where returnKey is 32 random bytes the program keeps secret. Only a release that presents returnKey frees the seat before borrowUntil; without a hash the seat stays borrowed until borrowUntil. Fixed once the lease is borrowed.
+             * @example n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg
+             */
+            returnKeyHash?: string;
+            /** @description A user-bound credential: the portal access token of the user running the program. On an ENTERPRISE container the lease then records the user (who must be a member of the container's group), so removing or disabling the user ends the lease. A PERSONAL container's lease always records its user. */
+            userToken?: string;
         };
         ContainerDto: {
             /**
              * Format: date-time
-             * @description Set when the container's user was removed: it answers USER_REMOVED.
+             * @description Set when the container's user was removed from their group or disabled: validate answers USER_REMOVED / USER_DISABLED, every other program route CONTAINER_ACCESS_REVOKED.
              */
             accessRevokedAt: string | null;
+            /**
+             * @description Why access was revoked. Reassigning the container (userId) lifts it; USER_DISABLED also lifts when the user is enabled again.
+             * @enum {string|null}
+             */
+            accessRevokedReason: "USER_REMOVED" | "USER_DISABLED" | null;
             /** Format: date-time */
             createdAt: string;
             /** @description The secret starts with `lhc_<credentialPrefix>_`. */
@@ -1268,6 +1285,8 @@ export interface components {
             /** @enum {string} */
             kind: "PERSONAL" | "ENTERPRISE";
             name: string;
+            /** @description The container's own part of its revision, raised by every container-level change (credential reset, access revoked or restored, reassignment, "update now"). Devices see it plus the sum of the licenses' revisions. */
+            revision: number;
             /** Format: date-time */
             updatedAt: string;
             /** Format: uuid */
@@ -1281,9 +1300,14 @@ export interface components {
         ContainerWithSecretDto: {
             /**
              * Format: date-time
-             * @description Set when the container's user was removed: it answers USER_REMOVED.
+             * @description Set when the container's user was removed from their group or disabled: validate answers USER_REMOVED / USER_DISABLED, every other program route CONTAINER_ACCESS_REVOKED.
              */
             accessRevokedAt: string | null;
+            /**
+             * @description Why access was revoked. Reassigning the container (userId) lifts it; USER_DISABLED also lifts when the user is enabled again.
+             * @enum {string|null}
+             */
+            accessRevokedReason: "USER_REMOVED" | "USER_DISABLED" | null;
             /** Format: date-time */
             createdAt: string;
             /** @description The secret starts with `lhc_<credentialPrefix>_`. */
@@ -1299,6 +1323,8 @@ export interface components {
             /** @enum {string} */
             kind: "PERSONAL" | "ENTERPRISE";
             name: string;
+            /** @description The container's own part of its revision, raised by every container-level change (credential reset, access revoked or restored, reassignment, "update now"). Devices see it plus the sum of the licenses' revisions. */
+            revision: number;
             /** @description The access secret for the licensed program (`lhc_…`). Shown in this answer only; only its hash is stored. */
             secret: string;
             /** Format: date-time */
@@ -1401,6 +1427,11 @@ export interface components {
              * @default 5
              */
             maxDeactivationsPer30Days: number;
+            /**
+             * @description Offline period: how many days a machine may run without contacting the server. Bounds every offline activation grant (also of a perpetual license), every borrow and every license file refreshBy.
+             * @default 30
+             */
+            offlinePeriodDays: number;
             /** Format: uuid */
             productId: string;
             /**
@@ -1532,6 +1563,11 @@ export interface components {
             /** @enum {string} */
             method: "ONLINE" | "OFFLINE";
             name: string;
+            /**
+             * Format: date-time
+             * @description OFFLINE devices: when the offline grant ends (the slot is free then; SYSTEM deactivates it).
+             */
+            offlineUntil: string | null;
             platform: string | null;
         };
         DevicePageDto: {
@@ -1552,7 +1588,7 @@ export interface components {
         ErrorResponse: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
+                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_IN_USE" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "CONTAINER_ACCESS_REVOKED" | "USER_NOT_IN_GROUP" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "RETURN_PROOF_INVALID" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "EVENT_ID_REUSED" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
                 details?: {
                     [key: string]: unknown;
                 };
@@ -1773,6 +1809,8 @@ export interface components {
             leaseTtlSeconds: number;
             maxBorrowDays: number;
             maxDeactivationsPer30Days: number;
+            /** @description Days a machine may run without contacting the server (offline grants, borrows, license files). */
+            offlinePeriodDays: number;
             /** Format: uuid */
             productId: string;
             /** Format: uuid */
@@ -1885,6 +1923,13 @@ export interface components {
             data: components["schemas"]["PurchaseDto"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        ReleaseDto: {
+            /**
+             * @description A borrowed seat only: the program's return key (32 bytes, base64url) whose SHA-256 the borrow committed to. Required to return a borrowed seat before borrowUntil.
+             * @example q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA
+             */
+            returnKey?: string;
         };
         RenewalDto: {
             /** @description ERP: how many times renewal.due was sent. */
@@ -2111,6 +2156,11 @@ export interface components {
              * @default 5
              */
             maxDeactivationsPer30Days: number;
+            /**
+             * @description Offline period: how many days a machine may run without contacting the server. Bounds every offline activation grant (also of a perpetual license), every borrow and every license file refreshBy.
+             * @default 30
+             */
+            offlinePeriodDays: number;
             /** @description PERSONAL: devices that may run at once (≤ deviceLimit). ENTERPRISE: concurrent seats. */
             quantity?: number;
             /**
@@ -2239,8 +2289,10 @@ export interface components {
             product?: string;
         };
         ValidationAnswerDto: {
+            /** @description For a license whose use is counted (ENTERPRISE; PERSONAL with quantity below the active devices): VALID only while this device holds a seat, else CHECKOUT_REQUIRED with this availability. Null when not counted. */
+            availability: components["schemas"]["ValidationAvailabilityDto"] | null;
             /** @enum {string} */
-            code: "VALID" | "FEATURE_NOT_LICENSED" | "DEVICE_NOT_ACTIVATED" | "EXPIRED" | "NOT_YET_VALID" | "SUSPENDED" | "REVOKED" | "NO_LICENSE" | "USER_REMOVED";
+            code: "VALID" | "CHECKOUT_REQUIRED" | "FEATURE_NOT_LICENSED" | "DEVICE_NOT_ACTIVATED" | "EXPIRED" | "NOT_YET_VALID" | "SUSPENDED" | "REVOKED" | "NO_LICENSE" | "USER_REMOVED" | "USER_DISABLED";
             /** Format: uuid */
             containerId: string;
             envelope: components["schemas"]["SignedEnvelopeDto"];
@@ -2257,6 +2309,14 @@ export interface components {
             valid: boolean;
             /** Format: uuid */
             vendorId: string;
+        };
+        ValidationAvailabilityDto: {
+            /** @description Seats a checkout could take now. */
+            available: number;
+            /** @description Seats held right now. */
+            inUse: number;
+            /** @description Seats of the license. */
+            quantity: number;
         };
         ValidationLicenseDto: {
             /** Format: date-time */
@@ -2746,7 +2806,11 @@ export interface operations {
                     "application/json": components["schemas"]["LeaseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /**
+             * @description VALIDATION_FAILED / MALFORMED_JSON
+             *
+             *     VALIDATION_FAILED / MALFORMED_JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2755,7 +2819,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset) */
+            /**
+             * @description UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset) / UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)
+             *
+             *     UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset)
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2764,7 +2832,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED */
+            /**
+             * @description VENDOR_SUSPENDED
+             *
+             *     VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken) / RETURN_PROOF_INVALID (the device holds this seat borrowed already: a borrow never moves earlier nor changes its returnKeyHash)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2858,7 +2930,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED / BORROW_NOT_ALLOWED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID */
+            /** @description VENDOR_SUSPENDED / BORROW_NOT_ALLOWED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / CONTAINER_ACCESS_REVOKED / RETURN_PROOF_INVALID (moving a borrow earlier is an early return: release with returnKey; or another returnKeyHash) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2942,7 +3014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID */
+            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / CONTAINER_ACCESS_REVOKED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +3032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it) / LICENSE_REVOKED */
+            /** @description LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed) / LICENSE_REVOKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2983,9 +3055,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseDto"];
+            };
+        };
         responses: {
-            /** @description The seat is free (a borrowed one is returned early). Releasing again answers how the lease ended. */
+            /** @description The seat is free. A borrowed one is returned early only with `returnKey` (the proof the borrow committed to); it counts towards the churn limit. Releasing again answers how the lease ended. */
             200: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3013,7 +3089,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED */
+            /** @description VENDOR_SUSPENDED / RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3025,6 +3101,16 @@ export interface operations {
             /** @description NOT_FOUND: no such license or lease in the caller's container */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7661,12 +7747,12 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Deduplicates resends; the body's `id` is used when absent. */
-                "Idempotency-Key"?: string;
                 /** @description `v1=` + hex HMAC-SHA256 of "<timestamp>.<raw body>" with the integration secret. */
                 "Leasehold-Signature": string;
                 /** @description Unix time in seconds when the event was signed; at most 5 minutes old. */
                 "Leasehold-Timestamp": string;
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 integrationId: string;
@@ -7680,9 +7766,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored; processed by the worker shortly. Also answered for a resend (duplicate: true). */
+            /** @description Stored; processed by the worker shortly. Also answered for a resend of the same event (the body's signed `id`, same content): duplicate: true. An Idempotency-Key header is ignored (it is not signed). */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7707,8 +7794,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description INTEGRATION_DISABLED */
+            /** @description INTEGRATION_DISABLED / VENDOR_SUSPENDED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description EVENT_ID_REUSED: this event id was already received with a different body */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
