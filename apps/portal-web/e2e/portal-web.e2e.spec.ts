@@ -159,6 +159,15 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const after = await page.evaluate(() => localStorage.getItem('leasehold.portal.session'));
     expect(JSON.parse(after ?? '{}').refreshToken).toMatch(/^lhr_/);
     expect(JSON.parse(after ?? '{}').refreshToken).not.toBe(JSON.parse(before ?? '{}').refreshToken);
+
+    // Two more tabs of the same browser start at the same moment: each refreshes, one after the
+    // other with the newest token, so no refresh token is presented twice (which would end the session).
+    const tabs = await Promise.all([adminContext.newPage(), adminContext.newPage()]);
+    await Promise.all(tabs.map((t) => t.goto(`${base}/group/members`)));
+    for (const t of tabs) await t.getByRole('row', { name: /Bob Member/ }).waitFor();
+    await Promise.all(tabs.map((t) => t.close()));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Design office server' }).waitFor();
   });
 
   it('shows the session a device just checked out and stops it; the next heartbeat answers SESSION_STOPPED', async () => {
@@ -189,9 +198,14 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const row = page.getByRole('row', { name: /Bob old laptop/ });
     await row.waitFor();
     await shot(page, 'devices');
-    await row.getByRole('button', { name: /^Deactivate/ }).click();
-    // Cancel first: nothing happens.
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    // By keyboard: Enter opens the confirmation with Cancel focused; Escape closes it and nothing happens.
+    await row.getByRole('button', { name: /^Deactivate/ }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
     expect(await activeDevices()).toHaveLength(2);
     await row.getByRole('button', { name: /^Deactivate/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Deactivate device' }).click();
