@@ -340,10 +340,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
   it('shows the audit log with filters', async () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('cell', { name: 'user.removed' }).waitFor();
+    await expectText(page.getByRole('row', { name: /user\.invitation_sent/ }), /Ada Admin/); // actor by name
+    await shot(page, 'audit');
     await page.getByLabel('Object').selectOption('seat_lease');
     await page.getByRole('cell', { name: 'session.stopped' }).waitFor();
     expect(await page.getByRole('cell', { name: 'user.removed' }).count()).toBe(0);
-    await shot(page, 'audit');
   });
 
   it('gives a member their containers, devices (deactivate) and account, and no group pages', async () => {
