@@ -221,7 +221,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await form.getByLabel('Email').fill(email);
     await form.getByLabel('Name').fill('Grace Hopper');
     await form.getByRole('button', { name: 'Send invitation' }).click();
-    await expectText(page.getByRole('status').filter({ hasText: 'Invited' }), new RegExp(`Invited ${email}`));
+    await expectText(page.getByRole('status').filter({ hasText: 'Invitation for' }), new RegExp(`Invitation for ${email} is on its way`));
     const invitedRow = page.getByRole('row', { name: /Grace Hopper/ });
     await expectText(invitedRow, /invited/);
     await shot(page, 'members');
