@@ -146,6 +146,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await page.getByRole('heading', { name: 'Design office server' }).waitFor();
     const dashboard = await page.locator('main').innerText();
     expect(dashboard).toContain('Dashboard');
+    expect(dashboard).toContain('Northwind Traders'); // the group
     expect(dashboard).toContain('export-pdf');
     expect(dashboard).toContain('0 / 2'); // seats in use now / quantity
     expect(dashboard).toMatch(/renew within 2\d d/); // expires in 20 days

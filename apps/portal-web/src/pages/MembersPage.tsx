@@ -1,6 +1,6 @@
 // Members of the group: invite, change role, remove, re-invite.
 import { FormEvent, useId, useState } from 'react';
-import { all, api } from '../api';
+import { all, api, auth } from '../api';
 import { useAuth } from '../App';
 import { Async, ConfirmButton, ErrorBanner, Notice, PageHeader, StatusBadge, Table, useLoad } from '../components';
 import { fmtDateTime } from '../format';
@@ -71,6 +71,7 @@ export function MembersPage() {
                       const role = e.target.value as Role;
                       void act(async () => {
                         await api('PATCH', `/v1/group/members/${u.id}`, { role });
+                        if (u.id === me?.id) auth.updateUser({ role }); // an admin who made themself a member loses the group pages
                         return `${u.name} is now ${role === 'ADMIN' ? 'an admin' : 'a member'}.`;
                       });
                     }}
