@@ -109,24 +109,48 @@ async function parse<T>(res: Response): Promise<T> {
   throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? `The portal answered ${res.status} ${res.statusText}`, error?.details);
 }
 
-/** Exchanges the refresh token for a new pair; one at a time. Ends the session when refused. */
+/**
+ * Exchanges the refresh token for a new pair; one at a time, across tabs too (Web Locks), always
+ * with the newest token in localStorage: another tab may have rotated it, and presenting a used one
+ * would end the whole session. Ends the session when refused.
+ */
 export function refreshSession(): Promise<void> {
-  refreshing ??= (async () => {
-    const current = stored;
-    if (!current) throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
-    const res = await send('POST', '/v1/auth/refresh', { refreshToken: current.refreshToken }, null);
+  refreshing ??= withRefreshLock(async () => {
+    const latest = readStored();
+    if (!latest) {
+      auth.clear();
+      throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
+    }
+    const res = await send('POST', '/v1/auth/refresh', { refreshToken: latest.refreshToken }, null);
     try {
       const tokens = await parse<SessionTokens>(res);
-      auth.start(current.vendor, tokens);
+      auth.start(latest.vendor, tokens);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) auth.clear();
       throw error;
     }
-  })().finally(() => {
+  }).finally(() => {
     refreshing = null;
   });
   return refreshing;
 }
+
+function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: { request(name: string, cb: () => Promise<T>): Promise<T> } }).locks;
+  return locks ? locks.request('leasehold.portal.refresh', fn) : fn();
+}
+
+// Another tab logged in, refreshed or logged out: follow it.
+window.addEventListener('storage', (event) => {
+  if (event.key !== STORAGE_KEY) return;
+  const next = readStored();
+  if (!next || next.user.id !== stored?.user.id) {
+    accessToken = null;
+    accessExpiresAt = 0;
+  }
+  stored = next;
+  emit();
+});
 
 const REFRESHABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED']);
 

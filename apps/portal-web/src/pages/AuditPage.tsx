@@ -1,7 +1,8 @@
-// The group's audit trail with filters (who, what, when), newest first, paged.
+// The group's audit trail with filters (who, what, when), in the order it happened, 50 at a time.
 import { useEffect, useState } from 'react';
 import { api, query } from '../api';
-import { ErrorBanner, PageHeader, Table } from '../components';
+import { loadLookup } from './SessionsPage';
+import { ErrorBanner, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime } from '../format';
 import type { AuditEntry, Page } from '../types';
 
@@ -18,6 +19,10 @@ export function AuditPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
+  // Names for the ids of portal users (actors and objects); unknown ids stay short ids.
+  const lookup = useLoad(loadLookup, []);
+  const name = (id: string | null) => (id ? lookup.data?.member(id)?.name : undefined);
+  const containerName = (id: string | null) => (id ? lookup.data?.containers.find((c) => c.id === id)?.name : undefined);
   const load = async (f: Filters, after: string | null) => {
     setLoading(true);
     setError(null);
@@ -98,14 +103,23 @@ export function AuditPage() {
             columns={[
               { label: 'When', render: (r) => fmtDateTime(r.createdAt) },
               { label: 'Action', render: (r) => <code>{r.action}</code> },
-              { label: 'Actor', render: (r) => `${r.actorType.toLowerCase().replace('_', ' ')}${r.actorId ? ` …${r.actorId.slice(-6)}` : ''}` },
-              { label: 'Object', render: (r) => `${r.entityType}${r.entityId ? ` …${r.entityId.slice(-6)}` : ''}` },
+              {
+                label: 'Actor',
+                render: (r) => (r.actorType === 'PORTAL_USER' && name(r.actorId)) || `${r.actorType.toLowerCase().replace('_', ' ')}${r.actorId ? ` …${r.actorId.slice(-6)}` : ''}`,
+              },
+              {
+                label: 'Object',
+                render: (r) =>
+                  (r.entityType === 'user' && name(r.entityId) && `user ${name(r.entityId)}`) ||
+                  (r.entityType === 'container' && containerName(r.entityId) && `container ${containerName(r.entityId)}`) ||
+                  `${r.entityType.replace('_', ' ')}${r.entityId ? ` …${r.entityId.slice(-6)}` : ''}`,
+              },
               { label: 'Change', render: (r) => <Change before={r.before} after={r.after} /> },
             ]}
           />
           {cursor && (
             <button type="button" className="secondary" disabled={loading} onClick={() => void load(filters, cursor)}>
-              {loading ? 'Loading…' : 'Load older entries'}
+              {loading ? 'Loading…' : 'Load more entries'}
             </button>
           )}
         </>

@@ -1,17 +1,17 @@
 // Group admin dashboard: every container of the group with its licenses (product, modules,
 // quantity, seats in use now, expiry and renewal).
 import { Link } from 'react-router';
-import { all } from '../api';
+import { all, api } from '../api';
 import { Async, PageHeader, useLoad } from '../components';
-import type { Container, SeatSession } from '../types';
+import type { Container, Group, SeatSession } from '../types';
 import { LicenseTable } from './shared';
 
 export function DashboardPage() {
   const state = useLoad(async () => {
-    const [containers, sessions] = await Promise.all([all<Container>('/v1/group/containers'), all<SeatSession>('/v1/group/sessions')]);
+    const [group, containers, sessions] = await Promise.all([api<Group>('GET', '/v1/group'), all<Container>('/v1/group/containers'), all<SeatSession>('/v1/group/sessions')]);
     const inUse = new Map<string, number>();
     for (const s of sessions) inUse.set(s.licenseId, (inUse.get(s.licenseId) ?? 0) + 1);
-    return { containers, sessions, inUse };
+    return { group, containers, sessions, inUse };
   }, [], 30_000);
   return (
     <section>
@@ -21,8 +21,9 @@ export function DashboardPage() {
         </button>
       </PageHeader>
       <Async state={state} isEmpty={(d) => d.containers.length === 0} empty="Your group has no containers yet. Your software vendor adds them when you buy licenses.">
-        {({ containers, sessions, inUse }) => (
+        {({ group, containers, sessions, inUse }) => (
           <>
+            <p className="muted subtitle">{group.name}</p>
             <div className="stats">
               <Stat label="Containers" value={containers.length} />
               <Stat label="Licenses" value={containers.reduce((n, c) => n + c.licenses.length, 0)} />

@@ -1,6 +1,6 @@
 // Members of the group: invite, change role, remove, re-invite.
 import { FormEvent, useId, useState } from 'react';
-import { all, api } from '../api';
+import { all, api, auth } from '../api';
 import { useAuth } from '../App';
 import { Async, ConfirmButton, ErrorBanner, Notice, PageHeader, StatusBadge, Table, useLoad } from '../components';
 import { fmtDateTime } from '../format';
@@ -27,8 +27,8 @@ export function MembersPage() {
     <section>
       <PageHeader title="Members" />
       <InviteForm
-        onInvited={(u, expires) => {
-          setNotice(`Invited ${u.email}. Your vendor sends the invitation link; it works until ${fmtDateTime(expires)}.`);
+        onInvited={(invited, expires) => {
+          setNotice(`Invitation for ${invited} is on its way: your vendor sends the link (unless the address already has an account), and it works until ${fmtDateTime(expires)}.`);
           state.reload();
         }}
       />
@@ -71,6 +71,7 @@ export function MembersPage() {
                       const role = e.target.value as Role;
                       void act(async () => {
                         await api('PATCH', `/v1/group/members/${u.id}`, { role });
+                        if (u.id === me?.id) auth.updateUser({ role }); // an admin who made themself a member loses the group pages
                         return `${u.name} is now ${role === 'ADMIN' ? 'an admin' : 'a member'}.`;
                       });
                     }}
@@ -120,7 +121,7 @@ export function MembersPage() {
   );
 }
 
-function InviteForm({ onInvited }: { onInvited: (u: User, expires: string) => void }) {
+function InviteForm({ onInvited }: { onInvited: (email: string, expires: string) => void }) {
   const id = useId();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
@@ -132,11 +133,13 @@ function InviteForm({ onInvited }: { onInvited: (u: User, expires: string) => vo
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ user: User; invitationExpiresAt: string }>('POST', '/v1/group/members', { email: email.trim(), name: name.trim(), role });
+      // The answer names the invited email (older portals answered the created user instead).
+      const res = await api<{ email?: string; user?: User; invitationExpiresAt: string }>('POST', '/v1/group/members', { email: email.trim(), name: name.trim(), role });
+      const invited = res.email ?? res.user?.email ?? email.trim();
       setEmail('');
       setName('');
       setRole('MEMBER');
-      onInvited(res.user, res.invitationExpiresAt);
+      onInvited(invited, res.invitationExpiresAt);
     } catch (err) {
       setError(err);
     } finally {
