@@ -170,6 +170,14 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
       expect(said.validate.revision).toBeGreaterThan(1);
     });
 
+    it('a device deactivated by the vendor raises the revision: the container\'s other programs learn of it on every channel', async () => {
+      const c = await running();
+      const other = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'sha256:channels-other', name: 'Desktop' }).expect(201);
+      await http().post(`/v1/devices/${other.body.id}/deactivate`).set(acme.auth).expect(200);
+      const said = await channels(c.device, c.leaseId, 1);
+      expectAgree(said, true, 2);
+    });
+
     it('"update now" while no program listens is not lost: the next validate, heartbeat, long-poll and stream all say so', async () => {
       const c = await running();
       const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
