@@ -20,7 +20,7 @@ export class ActivationsController {
   @ApiOkResponse({ type: DeviceDto, description: 'This fingerprint was already active: the same device, not a second one.' })
   @ClientErrors(
     { status: 409, description: 'DEVICE_LIMIT_REACHED (details.activeDevices names them) / CONTAINER_KIND_MISMATCH (ENTERPRISE container)' },
-    { status: 403, description: "FORBIDDEN: the container's user was removed" },
+    { status: 403, description: "CONTAINER_ACCESS_REVOKED: the container's user was removed from their group or disabled" },
   )
   async activate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: ActivateDeviceDto, @Res({ passthrough: true }) res: Response): Promise<DeviceView> {
     const { device, created } = await this.devices.activate(principal.containerId, body);

@@ -45,7 +45,7 @@ export class LicenseFileController {
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: LicenseFileDto, description: 'The signed license file (a `leasehold-license/1` envelope, pretty JSON).' })
   @ClientErrors(
-    { status: 403, description: 'DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / FORBIDDEN (user removed)' },
+    { status: 403, description: 'DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled)' },
     { status: 409, description: 'LICENSE_REVOKED' },
     { status: 404, description: 'NOT_FOUND: the container holds no license (of this product)' },
   )

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { generateContainerSecret } from '@leasehold/domain-licensing';
 import { SeatPoolService } from '@leasehold/domain-seats';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { IdentityService } from '@leasehold/domain-identity';
+import { createGroup, createPortalUser, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -60,6 +61,33 @@ describe('seats over HTTP', () => {
     await app.close();
     await second.close();
   }, 60_000);
+
+  it("userToken: the lease records a member of the container's group; a bad, foreign, revoked or non-member token is refused", async () => {
+    const w = await seatWorld(app, { quantity: 3 });
+    const group = await createGroup(app, w.vendor);
+    await app.get(PrismaService).container.update({ where: { id: w.containerId }, data: { groupId: group.id } });
+    const member = await createPortalUser(app, w.vendor, { groupId: group.id, role: 'MEMBER' });
+    const checkout = (fingerprint: string, userToken: unknown) => http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint, userToken });
+
+    const lease = await checkout(fp('member'), member.accessToken).expect(201);
+    expect(await app.get(PrismaService).seatLease.findUniqueOrThrow({ where: { id: lease.body.leaseId } })).toMatchObject({ userId: member.id });
+    const anonymous = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('anon') }).expect(201);
+    expect(await app.get(PrismaService).seatLease.findUniqueOrThrow({ where: { id: anonymous.body.leaseId } })).toMatchObject({ userId: null });
+
+    expectError(await checkout(fp('x'), 'not-a-jwt'), 401, 'TOKEN_INVALID');
+    expectError(await checkout(fp('x'), 42), 400, 'VALIDATION_FAILED');
+    // A user of no group, and a user of another vendor: no seat is taken.
+    const outsider = await createPortalUser(app, w.vendor);
+    expectError(await checkout(fp('outsider'), outsider.accessToken), 403, 'USER_NOT_IN_GROUP');
+    const otherVendor = await createVendor(app);
+    const foreign = await createPortalUser(app, otherVendor, { groupId: (await createGroup(app, otherVendor)).id, role: 'MEMBER' });
+    expectError(await checkout(fp('foreign'), foreign.accessToken), 401, 'TOKEN_INVALID');
+    // Logged out: that session's token no longer checks out.
+    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('member') }).expect(201);
+    await app.get(IdentityService).logout(member.refreshToken);
+    expectError(await checkout(fp('member-2'), member.accessToken), 401, 'TOKEN_REVOKED');
+    expect(await app.get(PrismaService).seatLease.count({ where: { licenseId: w.licenseId, endedAt: null } })).toBe(2);
+  });
 
   it('checks out, heartbeats and releases; the same device gets its lease back', async () => {
     const w = await seatWorld(app);

@@ -109,6 +109,84 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     expectError(await poll(c.device, 1, 26), 400, 'VALIDATION_FAILED');
   });
 
+  describe('the three channels agree (validate/heartbeat updateAvailable, long-poll, stream)', () => {
+    const FP = 'sha256:channels-device';
+    const validate = async (device: { Authorization: string }, knownRevision: number) =>
+      (await http().post('/client/v1/validate').set(device).send({ fingerprint: FP, knownRevision }).expect(200)).body as { revision: number; updateAvailable: boolean };
+    const beat = async (device: { Authorization: string }, leaseId: string, knownRevision: number) =>
+      (await http().post(`/client/v1/seats/${leaseId}/heartbeat`).set(device).send({ knownRevision }).expect(200)).body as { revision: number; updateAvailable: boolean };
+
+    /** A container with a license, an activated device and a lease, as a running program has. */
+    async function running() {
+      const c = await containerWithLicense();
+      await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
+      const lease = await http().post('/client/v1/seats/checkout').set(c.device).send({ fingerprint: FP, licenseId: c.licenseId }).expect(201);
+      return { ...c, leaseId: lease.body.leaseId as string };
+    }
+
+    /** What each channel says to a program that knows `known`; the long-poll waits at most 1 s. */
+    async function channels(device: { Authorization: string }, leaseId: string, known: number) {
+      const started = Date.now();
+      const polled = (await poll(device, known, 1).expect(200)).body as { revision: number; updateAvailable: boolean; reason: string };
+      const pollMs = Date.now() - started;
+      const stream = openStream(app, `/client/v1/updates/stream?knownRevision=${known}`, device);
+      let streamed: boolean;
+      try {
+        await stream.next();
+        streamed = await stream.next(700).then(
+          (e) => e.type === 'update',
+          () => false,
+        );
+      } finally {
+        stream.close();
+      }
+      return { validate: await validate(device, known), heartbeat: await beat(device, leaseId, known), poll: polled, pollMs, streamed };
+    }
+
+    function expectAgree(said: Awaited<ReturnType<typeof channels>>, updateAvailable: boolean, revision: number) {
+      expect({
+        validate: said.validate.updateAvailable,
+        heartbeat: said.heartbeat.updateAvailable,
+        poll: said.poll.updateAvailable,
+        stream: said.streamed,
+        revisions: [said.validate.revision, said.heartbeat.revision, said.poll.revision],
+      }).toEqual({ validate: updateAvailable, heartbeat: updateAvailable, poll: updateAvailable, stream: updateAvailable, revisions: [revision, revision, revision] });
+      // An update is answered at once, not at the end of the wait.
+      if (updateAvailable) expect(said.pollMs).toBeLessThan(900);
+    }
+
+    it('a knownRevision above the current one: all three say updateAvailable (none waits for TIMEOUT)', async () => {
+      const c = await running();
+      expectAgree(await channels(c.device, c.leaseId, 7), true, 1);
+      expectAgree(await channels(c.device, c.leaseId, 1), false, 1);
+    });
+
+    it('a credential reset raises the revision: every channel tells a program that knew the old one', async () => {
+      const c = await running();
+      const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
+      const device = { Authorization: `Bearer ${reset.body.secret}` };
+      const said = await channels(device, c.leaseId, 1);
+      expectAgree(said, true, said.validate.revision);
+      expect(said.validate.revision).toBeGreaterThan(1);
+    });
+
+    it('a device deactivated by the vendor raises the revision: the container\'s other programs learn of it on every channel', async () => {
+      const c = await running();
+      const other = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'sha256:channels-other', name: 'Desktop' }).expect(201);
+      await http().post(`/v1/devices/${other.body.id}/deactivate`).set(acme.auth).expect(200);
+      const said = await channels(c.device, c.leaseId, 1);
+      expectAgree(said, true, 2);
+    });
+
+    it('"update now" while no program listens is not lost: the next validate, heartbeat, long-poll and stream all say so', async () => {
+      const c = await running();
+      const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
+      expect(now.body.revision).toBeGreaterThan(1);
+      expectAgree(await channels(c.device, c.leaseId, 1), true, now.body.revision as number);
+      expectAgree(await channels(c.device, c.leaseId, now.body.revision as number), false, now.body.revision as number);
+    });
+  });
+
   it('a revision bump reaches a waiting long-poll client in under a second', async () => {
     const c = await containerWithLicense();
     const waiting = poll(c.device, 1, 10).then((res) => ({ res, at: Date.now() }));
@@ -131,7 +209,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     expect((await waiting).body).toEqual({ revision: 3, updateAvailable: true, reason: 'LICENSE_CHANGED' });
   });
 
-  it('"update now" by the vendor wakes waiting programs at once even without a new revision; other containers keep waiting', async () => {
+  it('"update now" by the vendor raises the revision and wakes waiting programs at once; other containers keep waiting', async () => {
     const c = await containerWithLicense();
     const other = await containerWithLicense();
     const waiting = poll(c.device, 1, 10).then((res) => ({ res, at: Date.now() }));
@@ -143,9 +221,9 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     await new Promise((resolve) => setTimeout(resolve, 300));
     const requestedAt = Date.now();
     const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
-    expect(now.body).toEqual({ containerId: c.containerId, revision: 1 });
+    expect(now.body).toEqual({ containerId: c.containerId, revision: 2 });
     const { res, at } = await waiting;
-    expect(res.body).toEqual({ revision: 1, updateAvailable: true, reason: 'UPDATE_REQUESTED' });
+    expect(res.body).toEqual({ revision: 2, updateAvailable: true, reason: 'UPDATE_REQUESTED' });
     expect(at - requestedAt).toBeLessThan(1000);
     expect(otherAnswered).toBe(false);
     expect((await otherWaiting).body.reason).toBe('TIMEOUT');
@@ -177,7 +255,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         const requestedAt = Date.now();
         await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
         const requested = await stream.next();
-        expect(requested).toMatchObject({ type: 'update', id: '2', data: { revision: 2, updateAvailable: true, reason: 'UPDATE_REQUESTED' } });
+        expect(requested).toMatchObject({ type: 'update', id: '3', data: { revision: 3, updateAvailable: true, reason: 'UPDATE_REQUESTED' } });
         expect(requested.at - requestedAt).toBeLessThan(1000);
 
         // the worker's relay announces the same change again: the revision did not move, no event

@@ -109,6 +109,32 @@ describe('portal authentication', () => {
     expect((await http().post('/v1/auth/refresh').send({ refreshToken: 'lhr_unknown' }).expect(401)).body.error.code).toBe('REFRESH_TOKEN_INVALID');
   });
 
+  it('the attack: after refresh-token reuse, no access token of that session family works any more; other sessions do', async () => {
+    const user = await createPortalUser(app, acme);
+    const first = (await login(acme.vendor.slug, user.email, user.password).expect(200)).body;
+    const second = (await http().post('/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
+    // The thief replays the first refresh token: reuse detected.
+    expect((await http().post('/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401)).body.error.code).toBe('REFRESH_TOKEN_REUSED');
+    // Every access token of the family stops at once, not up to 15 minutes later.
+    for (const token of [first.accessToken, second.accessToken]) {
+      expect((await http().get('/v1/me').set('Authorization', `Bearer ${token}`).expect(401)).body.error.code).toBe('TOKEN_REVOKED');
+    }
+    // The session createPortalUser opened is another family: it keeps working.
+    await http().get('/v1/me').set(user.auth).expect(200);
+  });
+
+  it('the attack: after logout, the access tokens of that session stop at once; other sessions keep working', async () => {
+    const user = await createPortalUser(app, acme);
+    const session = (await login(acme.vendor.slug, user.email, user.password).expect(200)).body;
+    const rotated = (await http().post('/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(200)).body;
+    await http().get('/v1/me').set('Authorization', `Bearer ${session.accessToken}`).expect(200);
+    await http().post('/v1/auth/logout').send({ refreshToken: rotated.refreshToken }).expect(204);
+    for (const token of [session.accessToken, rotated.accessToken]) {
+      expect((await http().get('/v1/me').set('Authorization', `Bearer ${token}`).expect(401)).body.error.code).toBe('TOKEN_REVOKED');
+    }
+    await http().get('/v1/me').set(user.auth).expect(200);
+  });
+
   it('lets only one of two concurrent refreshes with one token win, and then ends the family', async () => {
     const user = await createPortalUser(app, acme);
     const results = await Promise.all([1, 2].map(() => http().post('/v1/auth/refresh').send({ refreshToken: user.refreshToken })));

@@ -49,7 +49,9 @@ export class ContainerDto {
   @ApiProperty({ description: 'Distinct active devices allowed.' }) deviceLimit!: number;
   @ApiProperty({ description: 'The access secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
   @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
-  @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was removed: it no longer validates." }) accessRevokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was disabled (a removed user's container leaves the group): it no longer works." })
+  accessRevokedAt!: Date | null;
+  @ApiProperty({ nullable: true, enum: ['USER_REMOVED', 'USER_DISABLED'], description: 'Why access was revoked.' }) accessRevokedReason!: 'USER_REMOVED' | 'USER_DISABLED' | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
   @ApiProperty({ type: [ContainerLicenseDto] }) licenses!: ContainerLicenseDto[];
@@ -90,6 +92,7 @@ export const toContainerDto = (c: ContainerView, licenses: LicenseWithProductVie
   credentialPrefix: c.credentialPrefix,
   credentialVersion: c.credentialVersion,
   accessRevokedAt: c.accessRevokedAt,
+  accessRevokedReason: c.accessRevokedReason,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
   licenses: licenses.filter((l) => l.containerId === c.id).map(toContainerLicenseDto),

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { PrismaService } from '@leasehold/db';
 import { createReleaseCode, createRequestCode, verifyResponseCode } from '@leasehold/license-file';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
@@ -78,11 +79,13 @@ describe('portal: offline activation and update now for group admins (/v1/group/
     expect([full.status, full.body.error.code]).toEqual([409, 'DEVICE_LIMIT_REACHED']);
   });
 
-  it("update now: 202 for the group's container, 404 for another group's", async () => {
+  it("update now: 202 for the group's container (its revision rises, persisted), 404 for another group's", async () => {
     const { container } = await groupContainer();
     const res = await http().post(`/v1/group/containers/${container.id}/update-now`).set(group.users[0].auth).expect(202);
-    expect(res.body).toEqual({ containerId: container.id, revision: 1 });
+    expect(res.body).toEqual({ containerId: container.id, revision: 2 });
     expect((await http().post(`/v1/group/containers/${container.id}/update-now`).set(otherGroup.users[0].auth)).status).toBe(404);
     expect((await http().post(`/v1/group/containers/${container.id}/update-now`).set(group.users[1].auth)).status).toBe(403);
+    // Neither refusal raised it.
+    expect((await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: container.id } })).revision).toBe(1);
   });
 });

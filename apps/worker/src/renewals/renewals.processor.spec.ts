@@ -194,6 +194,10 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     if (sweepJob) await sweepJob.waitUntilFinished(queueEvents, 20_000);
     // Whether or not the sweep picked it up, a check (a job that was already scheduled) renews nothing.
     expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('suspended');
+    // The term's own "due" job runs while suspended too (as when the license was created or changed).
+    await app.get(TenantContext).run(vendorId, () => scheduler.scheduleCurrentTerm(lic.id));
+    const dueJob = await queue.getJob(renewalCheckJobId(lic.id, lic.expiresAt, 'due'));
+    expect(await dueJob!.waitUntilFinished(queueEvents, 20_000)).toMatchObject({ outcome: 'suspended' });
     expect(await renewals(lic.id)).toEqual([]);
     expect(await current(lic.id)).toMatchObject({ expiresAt: lic.expiresAt, revision: 1, status: 'SUSPENDED' });
     expect(await events(lic.id)).toEqual([]);
@@ -206,6 +210,8 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     ]);
     const renewedTo = new Date(lic.expiresAt.getTime() + 30 * DAY);
     for (let i = 0; i < 200 && !(await renewals(lic.id)).length; i++) await new Promise((r) => setTimeout(r, 100));
+    // Renewed by the resume alone (no sweep ran since): the "due" job that ran while suspended did not swallow it.
+    expect(await renewals(lic.id)).toHaveLength(1);
     // The next sweeps and a duplicate check find the term done.
     await scheduler.sweep(new Date(Date.now() + 3_600_000));
     expect((await check(lic.id, lic.expiresAt)).outcome).toBe('already-done');

@@ -7,7 +7,8 @@ import { AccessTokenClaims } from './identity.types';
 const AUDIENCE = 'leasehold-portal';
 
 /**
- * Portal access tokens: HS256 JWTs carrying user id, vendor id and the user's tokenVersion, valid
+ * Portal access tokens: HS256 JWTs carrying user id, vendor id, the user's tokenVersion and the
+ * session (refresh-token family) id, valid
  * PORTAL_ACCESS_TOKEN_TTL_SECONDS. `now` is injectable so tests can issue already-expired tokens.
  */
 @Injectable()
@@ -34,9 +35,9 @@ export class AccessTokens {
       if ((error as Error).name === 'TokenExpiredError') throw new DomainError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
       throw new DomainError('TOKEN_INVALID', 'The access token is not valid');
     }
-    if (typeof payload.sub !== 'string' || typeof payload.vid !== 'string' || typeof payload.tv !== 'number') {
+    if (typeof payload.sub !== 'string' || typeof payload.vid !== 'string' || typeof payload.tv !== 'number' || typeof payload.sid !== 'string') {
       throw new DomainError('TOKEN_INVALID', 'The access token is not valid');
     }
-    return { sub: payload.sub, vid: payload.vid, tv: payload.tv };
+    return { sub: payload.sub, vid: payload.vid, tv: payload.tv, sid: payload.sid };
   }
 }

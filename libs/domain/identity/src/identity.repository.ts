@@ -87,7 +87,21 @@ export class IdentityRepository {
     return row ? toCredential(row) : null;
   }
 
-  /** The per-request load of the portal strategy: one indexed read by primary key. */
+  /**
+   * The per-request load of the portal strategy: the user by primary key, and whether the session
+   * (refresh-token family) was revoked (index refresh_tokens(vendorId, userId)). A family with a
+   * revoked token is over: reuse detection and logout revoke all of its tokens.
+   */
+  async findSession(vendorId: string, userId: string, familyId: string): Promise<(CredentialRecord & { sessionRevoked: boolean }) | null> {
+    const row = await this.prisma.user.findUnique({
+      where: { vendorId_id: { vendorId, id: userId } },
+      select: { ...credentialSelect, refreshTokens: { where: { familyId, revokedAt: { not: null } }, select: { id: true }, take: 1 } },
+    });
+    if (!row) return null;
+    const { refreshTokens, ...credentials } = row;
+    return { ...toCredential(credentials), sessionRevoked: refreshTokens.length > 0 };
+  }
+
   async findCredentials(vendorId: string, userId: string): Promise<CredentialRecord | null> {
     const row = await this.prisma.user.findUnique({ where: { vendorId_id: { vendorId, id: userId } }, select: credentialSelect });
     return row ? toCredential(row) : null;

@@ -13,10 +13,11 @@ import { PortalPrincipal, PortalRole, SessionTokens } from './identity.types';
 import { hashSecretToken, generateSecretToken } from './secret-token';
 
 // Portal identity: a user is (vendor, email); login answers a short-lived access token and a
-// rotating refresh token. Refresh tokens form a family per login; presenting a used token again
-// means it was copied, so the whole family is revoked. Access tokens carry the user's tokenVersion
-// and are checked against the database on every request, so removal, disabling and password resets
-// end access at once.
+// rotating refresh token. Refresh tokens form a family per login (the session); presenting a used
+// token again means it was copied, so the whole family is revoked. Access tokens carry the user's
+// tokenVersion and their session's family id and are checked against the database on every
+// request, so removal, disabling and password resets (every session) and reuse detection and
+// logout (that session) end access at once.
 
 const normalise = (email: string) => email.trim().toLowerCase();
 
@@ -80,7 +81,7 @@ export class IdentityService {
         });
         // Lost a race with another use of the same token (or it was revoked meanwhile): reuse.
         if (!rotated) return this.reuseDetected(record.familyId, now);
-        return this.tokens(user, next.token, refreshExpiresAt, now);
+        return this.tokens(user, record.familyId, next.token, refreshExpiresAt, now);
       },
       { type: 'PORTAL_USER', id: record.userId },
     );
@@ -166,12 +167,13 @@ export class IdentityService {
 
   /**
    * Resolves an access token to the current user. Called on every portal request: the user must
-   * still exist, be active, belong to an active vendor and have the token's tokenVersion.
+   * still exist, be active, belong to an active vendor and have the token's tokenVersion, and the
+   * token's session (refresh-token family) must not have been revoked.
    */
   async authenticate(accessToken: string): Promise<PortalPrincipal> {
     const claims = await this.accessTokens.verify(accessToken);
-    const user = await this.repository.findCredentials(claims.vid, claims.sub);
-    if (!user || user.status !== 'ACTIVE' || !user.vendorActive || user.tokenVersion !== claims.tv) {
+    const user = await this.repository.findSession(claims.vid, claims.sub, claims.sid);
+    if (!user || user.status !== 'ACTIVE' || !user.vendorActive || user.tokenVersion !== claims.tv || user.sessionRevoked) {
       throw new DomainError('TOKEN_REVOKED', 'This access token no longer applies; log in again');
     }
     return { kind: 'portal', vendorId: user.vendorId, userId: user.id, email: user.email, name: user.name, groupId: user.groupId, role: user.role };
@@ -183,11 +185,11 @@ export class IdentityService {
     await this.repository.transaction((tx) =>
       this.repository.createRefreshToken(tx, { userId: user.id, familyId, tokenHash: refresh.hash, expiresAt: refreshExpiresAt }),
     );
-    return this.tokens(user, refresh.token, refreshExpiresAt, now);
+    return this.tokens(user, familyId, refresh.token, refreshExpiresAt, now);
   }
 
-  private async tokens(user: SessionUser | CredentialRecord, refreshToken: string, refreshExpiresAt: Date, now: Date): Promise<SessionTokens> {
-    const accessToken = await this.accessTokens.sign({ sub: user.id, vid: this.tenant.vendorId, tv: user.tokenVersion }, now);
+  private async tokens(user: SessionUser | CredentialRecord, familyId: string, refreshToken: string, refreshExpiresAt: Date, now: Date): Promise<SessionTokens> {
+    const accessToken = await this.accessTokens.sign({ sub: user.id, vid: this.tenant.vendorId, tv: user.tokenVersion, sid: familyId }, now);
     return {
       tokenType: 'Bearer',
       accessToken,

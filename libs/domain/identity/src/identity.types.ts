@@ -30,6 +30,11 @@ export interface AccessTokenClaims {
   vid: string;
   /** the user's tokenVersion when the token was issued */
   tv: number;
+  /**
+   * The session: the refresh-token family the token was issued for. Revoking the family (reuse
+   * detected, logout) ends every access token of that session at once, and only of that one.
+   */
+  sid: string;
 }
 
 /** A user as identity needs them to issue an invitation or reset token. */

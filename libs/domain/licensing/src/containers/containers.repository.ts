@@ -154,6 +154,11 @@ export class ContainersRepository {
          FOR UPDATE`;
   }
 
+  /** Raises the container's own revision (a change its devices must learn of), in the caller's transaction. */
+  async raiseRevision(tx: TenantTransaction, id: string): Promise<void> {
+    await tx.container.update({ where: { id }, data: { revision: { increment: 1 } } });
+  }
+
   /** The user's current status (null when deleted), read in the caller's transaction. */
   async userStatus(tx: TenantTransaction, userId: string): Promise<string | null> {
     return (await tx.user.findUnique({ where: { id: userId }, select: { status: true } }))?.status ?? null;

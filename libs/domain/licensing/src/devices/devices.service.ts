@@ -240,6 +240,9 @@ export class DevicesService {
       throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${device.id} was already deactivated`, { id: device.id });
     }
     const after: DeviceView = { ...device, active: false, deactivatedAt: now, deactivatedBy: by };
+    // Deactivated by someone other than the program itself (an admin, the vendor): the container's
+    // devices learn of it on every update channel (docs/auto-update.md).
+    if (by !== 'DEVICE') await this.containers.raiseRevision(tx, device.containerId);
     await this.record(tx, 'device.deactivated', after, groupId);
     return after;
   }
