@@ -10,7 +10,7 @@ export const ERROR_CATALOGUE = {
   ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
   NOT_FOUND: { status: 404, description: 'The resource does not exist (or belongs to another tenant).' },
   CONFLICT: { status: 409, description: 'The change conflicts with the current state of the resource.' },
-  RATE_LIMITED: { status: 429, description: 'Too many requests; retry after `details.retryAfter` seconds.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests (per API key, container credential, address, login attempts, update streams); retry after `details.retryAfter` seconds (also the `Retry-After` header).' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error; the request id identifies it in the logs.' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'A dependency (database, Redis) is not reachable.' },
 
@@ -70,7 +70,7 @@ export const ERROR_CATALOGUE = {
   LICENSE_EXPIRED: { status: 403, description: 'The license has passed its `expiresAt`.' },
   LICENSE_NOT_YET_VALID: { status: 403, description: 'The license starts at `details.validFrom`, which is still in the future.' },
   DEVICE_NOT_ACTIVATED: { status: 403, description: 'A PERSONAL container runs only on its activated devices; this fingerprint is not one of them.' },
-  NO_SEAT_AVAILABLE: { status: 429, description: 'Every seat of the license is in use; retry after `details.retryAfter` seconds (also the `Retry-After` header). `details` has inUse, quantity and soonestExpiryAt.' },
+  NO_SEAT_AVAILABLE: { status: 409, description: 'Every seat of the license is in use; retry after `details.retryAfter` seconds. A 409, not a 429: all seats taken is not "slow down" (no `Retry-After` header). `details` has inUse, quantity and soonestExpiryAt.' },
   LEASE_EXPIRED: { status: 409, description: 'The lease is no longer held (it expired, or was released/returned); `details.endReason` says why. Check out again.' },
   SESSION_STOPPED: { status: 409, description: 'An admin stopped this session (or its user was removed); `details.endReason` says which. Check out again if allowed.' },
   BORROW_NOT_ALLOWED: { status: 403, description: 'The license does not allow borrowing (detaching) seats.' },

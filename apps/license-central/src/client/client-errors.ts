@@ -9,5 +9,10 @@ export const ClientErrors = (...extra: { status: number; description: string }[]
     ApiResponse({ status: 400, description: 'VALIDATION_FAILED / MALFORMED_JSON', schema: ref }),
     ApiResponse({ status: 401, description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset)', schema: ref }),
     ApiResponse({ status: 403, description: 'VENDOR_SUSPENDED', schema: ref }),
+    ApiResponse({
+      status: 429,
+      description: 'RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`',
+      schema: ref,
+    }),
     ...extra.map((e) => ApiResponse({ status: e.status, description: e.description, schema: ref })),
   );

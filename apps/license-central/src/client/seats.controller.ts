@@ -24,7 +24,7 @@ export class SeatsController {
   @Authenticate('device')
   @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
   @ClientErrors(
-    { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
+    { status: 409, description: 'NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
     { status: 403, description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED` },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
