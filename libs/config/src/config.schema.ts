@@ -75,6 +75,11 @@ export const configSchema = z.object({
   RATE_LIMIT_DEVICE_PER_IP: z.coerce.number().int().min(1).default(3000),
   /** Concurrent update streams (SSE and long-poll) per container (a vendor's plan may replace it). */
   RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER: z.coerce.number().int().min(1).default(100),
+  /**
+   * Days a published domain event is kept (the outbox; with it the log of its webhook deliveries)
+   * before the worker deletes it. Events not yet published or with a delivery still pending stay.
+   */
+  DOMAIN_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Base URL of the customer portal front end, used in invitation and reset links. */
   PORTAL_PUBLIC_URL: z.string().url().default('http://localhost:3001'),
 });

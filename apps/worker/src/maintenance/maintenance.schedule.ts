@@ -14,5 +14,6 @@ export class MaintenanceSchedule implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler(MAINTENANCE_JOBS.purgeEndedApiKeys, { every: 60 * 60 * 1000 }, { name: MAINTENANCE_JOBS.purgeEndedApiKeys });
     await this.queue.upsertJobScheduler(MAINTENANCE_JOBS.purgeIdempotencyRecords, { every: 15 * 60 * 1000 }, { name: MAINTENANCE_JOBS.purgeIdempotencyRecords });
+    await this.queue.upsertJobScheduler(MAINTENANCE_JOBS.purgeDeliveredEvents, { every: 60 * 60 * 1000 }, { name: MAINTENANCE_JOBS.purgeDeliveredEvents });
   }
 }
