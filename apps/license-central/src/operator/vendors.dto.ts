@@ -33,7 +33,7 @@ export class SetVendorStatusDto {
   status!: VendorStatusDto;
 }
 
-const LIMIT = { type: Number, nullable: true, minimum: 1, maximum: 1_000_000 } as const;
+const LIMIT = { type: 'integer', nullable: true, minimum: 1, maximum: 1_000_000 } as const;
 
 /** A vendor's rate-limit plan: each value replaces the installation's default (RATE_LIMIT_*); null means the default. */
 export class VendorLimitsDto {
