@@ -8,15 +8,17 @@ import { AuthenticationGuard } from './authentication.guard';
 import { DeviceStrategy, DeviceTokenStrategy } from './device.strategy';
 import { OperatorStrategy } from './operator.strategy';
 import { PortalJwtStrategy } from './portal-jwt.strategy';
+import { RequestRateLimits } from './request-rate-limits';
 import { VendorKeyStrategy } from './vendor-key.strategy';
 
 /**
  * Vendor API keys, the operator token and container credentials of licensed programs
- * (license-central). Installs the closed-by-default guard.
+ * (license-central). Installs the closed-by-default guard, with the request rate limits.
  */
 @Module({
   imports: [PassportModule, VendorsModule, ContainerCredentialsModule],
-  providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, DeviceTokenStrategy, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, DeviceTokenStrategy, RequestRateLimits, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  exports: [RequestRateLimits],
 })
 export class VendorAuthModule {}
 

@@ -1,9 +1,23 @@
-import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional, Type } from '@nestjs/common';
+import type { Request } from 'express';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
 import { databaseUnavailable, DomainError, isDatabaseUnavailable, isDomainError } from '@leasehold/errors';
 import { IS_PUBLIC } from '@leasehold/http';
 import { AUTH_METHODS, AuthMethod } from './auth.decorators';
+import { bearerToken } from './header-bearer.strategy';
+import { RateLimitedApi, RequestRateLimits } from './request-rate-limits';
+import type { VendorLimits } from '@leasehold/domain-vendors';
+
+/** The request as the guard leaves it: the vendor's plan, when the route is rate-limited. */
+export type RateLimitedRequest = Request & { vendorLimits?: VendorLimits | null };
+
+/** Which API's rate limits a route's authentication methods put it under (none: not limited here). */
+function rateLimitedApi(methods: AuthMethod[]): RateLimitedApi | null {
+  if (methods.includes('device') || methods.includes('device-token')) return 'device';
+  if (methods.includes('vendor-key')) return 'vendor';
+  return null;
+}
 
 /**
  * The global guard. Closed by default: a route must say `@Public()` or `@Authenticate(...)`; a
@@ -13,7 +27,12 @@ import { AUTH_METHODS, AuthMethod } from './auth.decorators';
 export class AuthenticationGuard implements CanActivate {
   private readonly guards = new Map<string, IAuthGuard>();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    // license-central only: the vendor API and the device API are rate-limited (the portal's
+    // public auth routes have their own throttle).
+    @Optional() private readonly rateLimits?: RequestRateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -21,6 +40,12 @@ export class AuthenticationGuard implements CanActivate {
     const methods = this.reflector.getAllAndOverride<AuthMethod[] | undefined>(AUTH_METHODS, targets);
     if (!methods?.length) {
       throw new DomainError('FORBIDDEN', 'This route declares no authentication method and is closed');
+    }
+    const api = this.rateLimits ? rateLimitedApi(methods) : null;
+    if (api && this.rateLimits) {
+      // Counted before authentication (no database access): a flood is refused cheaply, whatever it sends.
+      const request = context.switchToHttp().getRequest<RateLimitedRequest>();
+      request.vendorLimits = await this.rateLimits.admit(api, bearerToken(request.headers.authorization), request.ip ?? '');
     }
     return (await this.guardFor(methods).canActivate(context)) as boolean;
   }

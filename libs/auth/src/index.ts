@@ -5,3 +5,4 @@ export * from './device.strategy';
 export * from './operator.strategy';
 export * from './portal-jwt.strategy';
 export * from './header-bearer.strategy';
+export * from './request-rate-limits';

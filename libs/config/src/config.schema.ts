@@ -67,6 +67,23 @@ export const configSchema = z.object({
    * (Express `trust proxy` hop count). 0: the client address is the TCP peer; the header is ignored.
    */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * Request rate limits of license-central, per minute (fixed one-minute windows in Redis), answered
+   * `429 RATE_LIMITED` with `Retry-After`. Per vendor API key and per container credential (a
+   * vendor's plan may replace these two: vendors.apiRequestsPerMinute / deviceRequestsPerMinute),
+   * and per client address on each API. See docs/licensing.md, "Rate limits".
+   */
+  RATE_LIMIT_VENDOR_API_PER_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_VENDOR_API_PER_IP: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_DEVICE_PER_CREDENTIAL: z.coerce.number().int().min(1).default(120),
+  RATE_LIMIT_DEVICE_PER_IP: z.coerce.number().int().min(1).default(3000),
+  /** Concurrent update streams (SSE and long-poll) per container (a vendor's plan may replace it). */
+  RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER: z.coerce.number().int().min(1).default(100),
+  /**
+   * Days a published domain event is kept (the outbox; with it the log of its webhook deliveries)
+   * before the worker deletes it. Events not yet published or with a delivery still pending stay.
+   */
+  DOMAIN_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Base URL of the customer portal front end, used in invitation and reset links. */
   PORTAL_PUBLIC_URL: z.string().url().default('http://localhost:3001'),
   /** The built customer portal web app (`nx build portal-web`) the portal serves at `/`; relative to the working directory. */

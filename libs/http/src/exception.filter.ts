@@ -58,7 +58,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const headers: Record<string, string> = {};
       const retryAfter = exception.details?.['retryAfter'];
-      if (typeof retryAfter === 'number') headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
+      // The header means "slow down / come back later" to HTTP clients (RFC 9110 §10.2.3), so it goes
+      // only with 429 and 503; a 409 such as NO_SEAT_AVAILABLE keeps `retryAfter` in the body only.
+      if (typeof retryAfter === 'number' && (exception.status === 429 || exception.status === 503)) headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
       return {
         status: exception.status,
         body: { error: { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) } },

@@ -17,6 +17,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const MAINTENANCE_JOBS = {
   purgeEndedApiKeys: 'purge-ended-api-keys',
   purgeIdempotencyRecords: 'purge-idempotency-records',
+  /** Deletes domain events published more than DOMAIN_EVENT_RETENTION_DAYS ago (deliveries finished). */
+  purgeDeliveredEvents: 'purge-delivered-events',
 } as const;
 
 /** Periodic maintenance jobs carry no payload: each run looks at the database as it is then. */

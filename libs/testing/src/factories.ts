@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { TenantContext } from '@leasehold/db';
 import { GroupsService, GroupView, UsersService } from '@leasehold/domain-customers';
-import { OutboxRepository } from '@leasehold/domain-events';
+import { ConfigService } from '@leasehold/config';
+import { openEventPayload, OutboxRepository } from '@leasehold/domain-events';
 import { IdentityService } from '@leasehold/domain-identity';
 import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-vendors';
 
@@ -41,7 +42,7 @@ export async function createGroup(app: INestApplication, vendor: TestVendor, nam
   return app.get(TenantContext).run(vendor.vendor.id, () => app.get(GroupsService).create({ name }), { type: 'VENDOR_KEY', id: vendor.apiKey.id });
 }
 
-/** The newest one-time token of `type` for the user, read from the outbox as the vendor's webhook would receive it. */
+/** The newest one-time token of `type` for the user, read from the outbox and opened as the vendor's webhook receives it. */
 export async function latestTokenFromOutbox(
   app: INestApplication,
   vendorId: string,
@@ -49,7 +50,10 @@ export async function latestTokenFromOutbox(
   type: 'user.invited' | 'user.password_reset_requested',
 ): Promise<string> {
   const events = await app.get(TenantContext).run(vendorId, () => app.get(OutboxRepository).list({ type, aggregateId: userId, take: 100 }));
-  const token = events.at(-1)?.payload['token'];
+  const last = events.at(-1);
+  // Stored sealed; opened as the webhook delivery opens it for the vendor.
+  const platformKey = Buffer.from(app.get(ConfigService).get('PLATFORM_KEY'), 'base64');
+  const token = last ? openEventPayload(platformKey, vendorId, last.payload)['token'] : undefined;
   if (typeof token !== 'string') throw new Error(`No ${type} event for user ${userId}`);
   return token;
 }

@@ -7,6 +7,7 @@ const BASE: { status: number; description: string }[] = [
   { status: 400, description: 'VALIDATION_FAILED / MALFORMED_JSON' },
   { status: 401, description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset)' },
   { status: 403, description: 'VENDOR_SUSPENDED' },
+  { status: 429, description: 'RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`' },
 ];
 
 /**

@@ -129,7 +129,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
     expect(verified.ok && verified.response).toMatchObject({ kind: 'borrow', validUntil: borrowUntil });
 
     // The one seat is taken: an online checkout is refused.
-    expectError(await http().post('/client/v1/seats/checkout').set(c.device).send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' }), 429, 'NO_SEAT_AVAILABLE');
+    expectError(await http().post('/client/v1/seats/checkout').set(c.device).send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' }), 409, 'NO_SEAT_AVAILABLE');
 
     const returned = await submit(c.containerId, { code: createReleaseCode({ containerId: c.containerId, fingerprint }).code }).expect(201);
     expect(returned.body.returnedLeases).toEqual([expect.objectContaining({ leaseId: borrowed.body.leaseId, endReason: 'RETURNED' })]);

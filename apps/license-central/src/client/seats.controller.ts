@@ -26,12 +26,11 @@ export class SeatsController {
   @Authenticate('device')
   @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
   @ClientErrors(
-    { status: 429, description: 'NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds)' },
     {
       status: 403,
       description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken) / RETURN_PROOF_INVALID (the device holds this seat borrowed already: a borrow never moves earlier nor changes its returnKeyHash)`,
     },
-    { status: 409, description: 'LICENSE_REVOKED' },
+    { status: 409, description: 'LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   @ClientErrors({

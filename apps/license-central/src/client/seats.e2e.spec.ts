@@ -106,14 +106,15 @@ describe('seats over HTTP', () => {
     expect(late.body.error).toMatchObject({ code: 'LEASE_EXPIRED', details: { endReason: 'RELEASED' } });
   });
 
-  it('answers NO_SEAT_AVAILABLE (429) with a Retry-After header when full', async () => {
+  it('answers NO_SEAT_AVAILABLE as 409 (not 429: all seats taken is not "slow down") with retryAfter in the body only', async () => {
     const w = await seatWorld(app, { quantity: 1 });
     await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
-    const full = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(429);
+    const full = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(409);
     expect(full.body.error.code).toBe('NO_SEAT_AVAILABLE');
     expect(full.body.error.details).toMatchObject({ quantity: 1, inUse: 1 });
-    expect(Number(full.headers['retry-after'])).toBe(full.body.error.details.retryAfter);
     expect(full.body.error.details.retryAfter).toBeGreaterThanOrEqual(1);
+    // A generic HTTP client that honours Retry-After must not be told to wait (it used to be 3600 s).
+    expect(full.headers['retry-after']).toBeUndefined();
   });
 
   it('rejects bad input with VALIDATION_FAILED naming the field', async () => {
@@ -213,7 +214,7 @@ describe('seats over HTTP', () => {
   it('serves usage history ready to plot', async () => {
     const w = await seatWorld(app, { quantity: 1 });
     await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('a') }).expect(201);
-    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(429);
+    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('b') }).expect(409);
     const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const to = new Date(Date.now() + 1000).toISOString();
     const usage = await http().get(`/v1/licenses/${w.licenseId}/usage`).query({ from, to, granularity: 'hour' }).set(w.vendor.auth).expect(200);
@@ -293,10 +294,10 @@ describe('seats over HTTP', () => {
       return { statuses, leases: answers.filter((r) => r.status === 201).map((r) => r.body.leaseId as string) };
     };
     const first = await burst('one');
-    expect(first.statuses).toEqual({ 201: 10, 429: 490 });
+    expect(first.statuses).toEqual({ 201: 10, 409: 490 });
     await Promise.all(first.leases.map((id, i) => http(i % 2 ? second : app).post(`/client/v1/seats/${id}/release`).set(w.device).expect(200)));
     const again = await burst('two');
-    expect(again.statuses).toEqual({ 201: 10, 429: 490 });
+    expect(again.statuses).toEqual({ 201: 10, 409: 490 });
     const live = await app.get(PrismaService).seatSlot.count({ where: { licenseId: w.licenseId, leaseId: { not: null }, expiresAt: { gt: new Date() } } });
     expect(live).toBe(10);
   }, 180_000);

@@ -1,10 +1,10 @@
-import { Controller, Get, Headers, MessageEvent, Query, Res, Sse } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, MessageEvent, Query, Res, Sse, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { interval, map, merge, Observable } from 'rxjs';
-import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
+import { Authenticate, CurrentPrincipal, RateLimitedRequest, RequestRateLimits } from '@leasehold/auth';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
 import { MAX_WAIT_SECONDS, UpdateAnswer, UpdatesService, UpdateStreamEvent } from '@leasehold/domain-updates';
 import { ClientErrors } from './client-errors';
@@ -54,6 +54,39 @@ function toMessage(known: number, event: UpdateStreamEvent): MessageEvent {
   return { type, id: String(event.revision), data };
 }
 
+/** OpenAPI: the 429 of a container whose update-stream slots are all held. */
+const ApiTooManyStreams = () =>
+  ApiTooManyRequestsResponse({
+    schema: { $ref: '#/components/schemas/ErrorResponse' },
+    description:
+      'RATE_LIMITED: too many requests for this credential or address, or the container already has its maximum of open update streams ' +
+      '(SSE and waiting long-polls; RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER or the vendor plan). `details.retryAfter`, `Retry-After`.',
+  });
+
+/**
+ * Holds one of the container's update-stream slots (RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER or the
+ * vendor's plan) for as long as the response is open: an SSE stream, or a long-poll that waits.
+ * Taken before the handler (a full container is a plain 429 in the error envelope) and given back
+ * when the response closes, however it ends (answered, hung up, refused by validation).
+ */
+@Injectable()
+class UpdateStreamSlot implements CanActivate {
+  constructor(private readonly rateLimits: RequestRateLimits) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<RateLimitedRequest & { user?: DevicePrincipal }>();
+    const res = http.getResponse<Response>();
+    if (req.path.endsWith('/updates') && req.query['wait'] === '0') return true; // answers at once
+    const principal = req.user;
+    if (!principal) return true; // the authentication guard refuses it
+    const slot = await this.rateLimits.openStream(principal.containerId, req.vendorLimits);
+    if (res.writableFinished || res.destroyed) slot.release();
+    else res.once('close', () => slot.release());
+    return true;
+  }
+}
+
 /** Auto-update triggers for the licensed program: docs/auto-update.md. */
 @ApiTags('client')
 @Authenticate('device')
@@ -70,7 +103,13 @@ export class UpdatesController {
    */
   @Get()
   @ApiOkResponse({ type: UpdateAnswerDto })
-  async poll(@CurrentPrincipal() principal: DevicePrincipal, @Query() query: UpdatesQueryDto, @Res({ passthrough: true }) res: Response): Promise<UpdateAnswer> {
+  @ApiTooManyStreams()
+  @UseGuards(UpdateStreamSlot)
+  async poll(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @Query() query: UpdatesQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UpdateAnswer> {
     // The program hung up (the response closed before it was sent): stop waiting at once.
     const gone = new AbortController();
     const onClose = () => gone.abort();
@@ -95,6 +134,8 @@ export class UpdatesController {
     description:
       'text/event-stream. `event: ready` `id: <knownRevision>` `data: {"revision":7}`; `event: update` `id: <revision>` `data: {"revision":8,"updateAvailable":true,"reason":"LICENSE_CHANGED"|"UPDATE_REQUESTED"}`.',
   })
+  @ApiTooManyStreams()
+  @UseGuards(UpdateStreamSlot)
   stream(
     @CurrentPrincipal() principal: DevicePrincipal,
     @Query() query: UpdatesStreamQueryDto,

@@ -4,7 +4,7 @@ import { Authenticate } from '@leasehold/auth';
 import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-vendors';
 import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { CreatedVendorDto, CreateVendorDto, SetVendorStatusDto, VendorDto, VendorPageDto } from './vendors.dto';
+import { CreatedVendorDto, CreateVendorDto, SetVendorLimitsDto, SetVendorStatusDto, VendorDto, VendorPageDto } from './vendors.dto';
 
 /** The platform operator's vendor registry (`Authorization: Bearer <OPERATOR_TOKEN>`). */
 @ApiTags('operator')
@@ -37,5 +37,19 @@ export class VendorsController {
   @ApiOkResponse({ type: VendorDto, description: 'Suspend or re-activate a vendor; a suspended vendor\'s keys answer VENDOR_SUSPENDED.' })
   setStatus(@IdParam('vendorId') id: string, @Body() body: SetVendorStatusDto): Promise<VendorView> {
     return this.vendors.setStatus(id, body.status);
+  }
+
+  @Patch(':vendorId/limits')
+  @ApiOkResponse({
+    type: VendorDto,
+    description:
+      "Sets the vendor's plan: rate limits that replace the installation's defaults (null: back to the default). " +
+      'Running processes pick a change up within a minute. See docs/licensing.md, "Rate limits".',
+  })
+  setLimits(@IdParam('vendorId') id: string, @Body() body: SetVendorLimitsDto): Promise<VendorView> {
+    const limits = Object.fromEntries(
+      (['apiRequestsPerMinute', 'deviceRequestsPerMinute', 'updateStreamsPerContainer'] as const).filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
+    );
+    return this.vendors.setLimits(id, limits);
   }
 }

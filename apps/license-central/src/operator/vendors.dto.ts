@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageMetaDto } from '@leasehold/http';
 import { CreatedApiKeyDto } from '../vendor/api-keys.dto';
 
@@ -33,12 +33,49 @@ export class SetVendorStatusDto {
   status!: VendorStatusDto;
 }
 
+const LIMIT = { type: 'integer', nullable: true, minimum: 1, maximum: 1_000_000 } as const;
+
+/** A vendor's rate-limit plan: each value replaces the installation's default (RATE_LIMIT_*); null means the default. */
+export class VendorLimitsDto {
+  @ApiProperty({ ...LIMIT, description: 'Requests per minute per API key (vendor API). Default: RATE_LIMIT_VENDOR_API_PER_KEY.' })
+  apiRequestsPerMinute!: number | null;
+  @ApiProperty({ ...LIMIT, description: 'Requests per minute per container credential (device API). Default: RATE_LIMIT_DEVICE_PER_CREDENTIAL.' })
+  deviceRequestsPerMinute!: number | null;
+  @ApiProperty({ ...LIMIT, description: 'Concurrent update streams (SSE and long-poll) per container. Default: RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER.' })
+  updateStreamsPerContainer!: number | null;
+}
+
+/** Fields left out stay as they are; null puts a limit back to the installation's default. */
+export class SetVendorLimitsDto {
+  @ApiPropertyOptional({ ...LIMIT, description: 'Requests per minute per API key; null: the default.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  apiRequestsPerMinute?: number | null;
+
+  @ApiPropertyOptional({ ...LIMIT, description: 'Requests per minute per container credential; null: the default.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  deviceRequestsPerMinute?: number | null;
+
+  @ApiPropertyOptional({ ...LIMIT, description: 'Concurrent update streams per container; null: the default.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  updateStreamsPerContainer?: number | null;
+}
+
 export class VendorDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() slug!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: VendorStatusDto }) status!: VendorStatusDto;
   @ApiProperty() createdAt!: Date;
+  @ApiProperty({ type: VendorLimitsDto }) limits!: VendorLimitsDto;
 }
 
 export class CreatedVendorDto {

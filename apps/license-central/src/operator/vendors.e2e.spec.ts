@@ -38,7 +38,14 @@ describe('vendors (operator API)', () => {
   it('creates a vendor with a first API key whose secret works on the vendor API', async () => {
     const slug = uniqueCode('acme');
     const created = await createVendor({ slug, name: 'ACME Software GmbH', firstApiKeyName: 'bootstrap' });
-    expect(created.vendor).toEqual({ id: expect.any(String), slug, name: 'ACME Software GmbH', status: 'ACTIVE', createdAt: expect.any(String) });
+    expect(created.vendor).toEqual({
+      id: expect.any(String),
+      slug,
+      name: 'ACME Software GmbH',
+      status: 'ACTIVE',
+      createdAt: expect.any(String),
+      limits: { apiRequestsPerMinute: null, deviceRequestsPerMinute: null, updateStreamsPerContainer: null },
+    });
     expect(created.apiKey).toMatchObject({ name: 'bootstrap', revokedAt: null, expiresAt: null });
     expect(created.apiKey.secret.startsWith(`lh_${created.apiKey.prefix}_`)).toBe(true);
 
@@ -128,7 +135,7 @@ describe('vendors (operator API)', () => {
     expect(ids.filter((id) => made.includes(id))).toEqual(made);
     expect(byTwo.map((v) => v.id)).toEqual((await listAll(100)).map((v) => v.id));
     // Listings carry no secrets.
-    for (const vendor of byTwo) expect(Object.keys(vendor).sort()).toEqual(['createdAt', 'id', 'name', 'slug', 'status']);
+    for (const vendor of byTwo) expect(Object.keys(vendor).sort()).toEqual(['createdAt', 'id', 'limits', 'name', 'slug', 'status']);
 
     expectError(await http().get('/operator/v1/vendors').query({ limit: 101 }).set(operator), 400, 'VALIDATION_FAILED');
     expectError(await http().get('/operator/v1/vendors').query({ cursor: 'nope' }).set(operator), 400, 'VALIDATION_FAILED');

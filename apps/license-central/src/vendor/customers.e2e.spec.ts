@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
 import { PrismaService, TenantContext } from '@leasehold/db';
-import { OutboxRepository } from '@leasehold/domain-events';
+import { openEventPayload, OutboxRepository } from '@leasehold/domain-events';
 import { createTestApp, createVendor, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -68,7 +68,10 @@ describe('groups, users and audit (vendor API)', () => {
     expect(res.body.user).toMatchObject({ email: 'grace@customer.example', status: 'INVITED', groupId: group.id, role: 'ADMIN' });
     expect(res.body.invitationExpiresAt).toEqual(expect.any(String));
     const invited = await events('user.invited', res.body.user.id);
-    expect(invited[0].payload).toMatchObject({ email: 'grace@customer.example', token: expect.stringMatching(/^lhi_/) });
+    // The token is sealed at rest and opened for the vendor's webhook.
+    expect(invited[0].payload).not.toHaveProperty('token');
+    const platformKey = Buffer.from(app.get(ConfigService).get('PLATFORM_KEY'), 'base64');
+    expect(openEventPayload(platformKey, acme.vendor.id, invited[0].payload)).toMatchObject({ email: 'grace@customer.example', token: expect.stringMatching(/^lhi_/) });
 
     const taken = await http().post('/v1/users').set(acme.auth).send({ email: 'grace@CUSTOMER.example', name: 'Dup' }).expect(409);
     expect(taken.body.error.code).toBe('USER_EMAIL_TAKEN');

@@ -66,9 +66,10 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
     return row.id;
   }
 
-  it('registers both periodic jobs with the queue', async () => {
+  it('registers the periodic jobs with the queue', async () => {
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => ({ key: s.key, name: s.name, every: s.every })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: MAINTENANCE_JOBS.purgeDeliveredEvents, name: MAINTENANCE_JOBS.purgeDeliveredEvents, every: HOUR },
       { key: MAINTENANCE_JOBS.purgeEndedApiKeys, name: MAINTENANCE_JOBS.purgeEndedApiKeys, every: HOUR },
       { key: MAINTENANCE_JOBS.purgeIdempotencyRecords, name: MAINTENANCE_JOBS.purgeIdempotencyRecords, every: 15 * 60_000 },
     ]);
@@ -107,6 +108,45 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
 
     expect(await runJob(MAINTENANCE_JOBS.purgeIdempotencyRecords)).toEqual({ deleted: 0 });
     expect(await prisma.idempotencyRecord.count()).toBe(2);
+  });
+
+  it('purges domain events published longer ago than DOMAIN_EVENT_RETENTION_DAYS whose deliveries are finished, and only those', async () => {
+    const retentionDays = app.get(ConfigService).get('DOMAIN_EVENT_RETENTION_DAYS');
+    const now = Date.now();
+    const old = new Date(now - (retentionDays + 1) * DAY);
+    const event = async (tag: string, publishedAt: Date | null, createdAt = old) =>
+      (
+        await prisma.domainEvent.create({
+          data: { vendorId, type: 'user.invited', aggregateType: 'user', aggregateId: tag, payload: { tag }, publishedAt, createdAt },
+        })
+      ).id;
+    const endpoint = await prisma.webhookEndpoint.create({
+      data: { vendorId, url: 'https://hooks.example.com/x', eventTypes: ['user.invited'], encryptedSecret: 'v1.x.y.z', status: 'DISABLED' },
+    });
+    const delivery = (eventId: string, status: 'PENDING' | 'SUCCEEDED' | 'FAILED') =>
+      prisma.webhookDelivery.create({
+        data: { vendorId, endpointId: endpoint.id, eventId, eventType: 'user.invited', status, nextAttemptAt: status === 'PENDING' ? new Date(now + DAY) : null },
+      });
+
+    const oldNoDelivery = await event('old, no delivery', old);
+    const oldDelivered = await event('old, delivered', old);
+    await delivery(oldDelivered, 'SUCCEEDED');
+    const oldGivenUp = await event('old, delivery failed', old);
+    await delivery(oldGivenUp, 'FAILED');
+    const oldPending = await event('old, delivery pending', old);
+    await delivery(oldPending, 'PENDING');
+    const recent = await event('published yesterday', new Date(now - DAY));
+    const unpublished = await event('never published', null);
+
+    const first = await runJob(MAINTENANCE_JOBS.purgeDeliveredEvents);
+    expect(first.deleted).toBeGreaterThanOrEqual(3);
+    const left = new Set((await prisma.domainEvent.findMany({ where: { vendorId }, select: { id: true } })).map((e) => e.id));
+    for (const gone of [oldNoDelivery, oldDelivered, oldGivenUp]) expect(left.has(gone)).toBe(false);
+    for (const kept of [oldPending, recent, unpublished]) expect(left.has(kept)).toBe(true);
+    // The finished deliveries went with their events; the pending one stays.
+    expect(await prisma.webhookDelivery.count({ where: { endpointId: endpoint.id } })).toBe(1);
+
+    expect(await runJob(MAINTENANCE_JOBS.purgeDeliveredEvents)).toEqual({ deleted: 0 });
   });
 
   it('fails a job it does not know instead of silently completing it', async () => {

@@ -1,6 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { ConfigService } from '@leasehold/config';
+import { OutboxRepository } from '@leasehold/domain-events';
 import { ApiKeysService } from '@leasehold/domain-vendors';
 import { MAINTENANCE_JOBS, MaintenanceJobName, QUEUES } from '@leasehold/queues';
 import { IdempotencyService } from '@leasehold/http';
@@ -13,6 +15,8 @@ export class MaintenanceProcessor extends WorkerHost {
   constructor(
     private readonly apiKeys: ApiKeysService,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: OutboxRepository,
+    private readonly config: ConfigService,
   ) {
     super();
   }
@@ -25,6 +29,9 @@ export class MaintenanceProcessor extends WorkerHost {
         break;
       case MAINTENANCE_JOBS.purgeIdempotencyRecords:
         deleted = await this.idempotency.purgeExpired();
+        break;
+      case MAINTENANCE_JOBS.purgeDeliveredEvents:
+        deleted = await this.outbox.purgeDeliveredBefore(new Date(Date.now() - this.config.get('DOMAIN_EVENT_RETENTION_DAYS') * 86_400_000));
         break;
       default:
         throw new Error(`Unknown maintenance job ${String(job.name)}`);

@@ -14,6 +14,7 @@ export class MaintenanceSchedule extends PeriodicSchedule {
     super(queue, [
       { id: MAINTENANCE_JOBS.purgeEndedApiKeys, every: 60 * 60 * 1000 },
       { id: MAINTENANCE_JOBS.purgeIdempotencyRecords, every: 15 * 60 * 1000 },
+      { id: MAINTENANCE_JOBS.purgeDeliveredEvents, every: 60 * 60 * 1000 },
     ]);
   }
 }

@@ -58,6 +58,25 @@ export class OutboxRepository {
     return count;
   }
 
+  /**
+   * Deletes, across tenants, events published before `before` whose webhook deliveries are all
+   * finished (SUCCEEDED or FAILED; their delivery log goes with them). Unpublished events and events
+   * with a delivery still pending stay, whatever their age. In batches, so no statement runs long.
+   */
+  async purgeDeliveredBefore(before: Date, batchSize = 5_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.prisma.$executeRaw`
+        DELETE FROM domain_events WHERE id IN (
+          SELECT e.id FROM domain_events e
+           WHERE e."publishedAt" < ${before}
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d."eventId" = e.id AND d.status = 'PENDING')
+           LIMIT ${batchSize})`;
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+
   /** The current vendor's events, newest last. */
   async list(filter: { type?: string; aggregateId?: string; take: number; cursor?: string }): Promise<DomainEventView[]> {
     const rows = await this.db.client.domainEvent.findMany({

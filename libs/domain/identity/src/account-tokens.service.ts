@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@leasehold/config';
-import { TenantTransaction } from '@leasehold/db';
-import { OutboxRepository } from '@leasehold/domain-events';
+import { TenantContext, TenantTransaction } from '@leasehold/db';
+import { OutboxRepository, sealEventSecrets } from '@leasehold/domain-events';
 import { IdentityRepository } from './identity.repository';
 import { AccountRef } from './identity.types';
 import { generateSecretToken } from './secret-token';
@@ -13,7 +13,9 @@ export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
  * Issues invitation and password-reset tokens, and ends a user's sessions. Called inside the
  * transaction that makes the change, so a token exists (and its outbox event is written) if and
  * only if the change committed. Leasehold sends no mail: the token reaches the vendor in the
- * `user.invited` / `user.password_reset_requested` event, and is logged outside production.
+ * `user.invited` / `user.password_reset_requested` event, and is logged outside production. In the
+ * stored event the token and its link are sealed with the platform key (`sealEventSecrets`); the
+ * webhook delivery opens the seal, so the vendor's webhook receives them in plain.
  */
 @Injectable()
 export class AccountTokensService {
@@ -23,7 +25,12 @@ export class AccountTokensService {
     private readonly repository: IdentityRepository,
     private readonly outbox: OutboxRepository,
     private readonly config: ConfigService,
-  ) {}
+    private readonly tenant: TenantContext,
+  ) {
+    this.platformKey = Buffer.from(config.get('PLATFORM_KEY'), 'base64');
+  }
+
+  private readonly platformKey: Buffer;
 
   async issueInvitation(tx: TenantTransaction, user: AccountRef, invitedByUserId: string | null, now = new Date()): Promise<{ expiresAt: Date }> {
     const { token, hash } = generateSecretToken('invitation');
@@ -38,7 +45,15 @@ export class AccountTokensService {
       type: 'user.invited',
       aggregateType: 'user',
       aggregateId: user.id,
-      payload: { userId: user.id, email: user.email, name: user.name, groupId: user.groupId, invitedByUserId, token, acceptUrl, expiresAt },
+      payload: {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        groupId: user.groupId,
+        invitedByUserId,
+        expiresAt,
+        sealed: sealEventSecrets(this.platformKey, this.tenant.vendorId, { token, acceptUrl }),
+      },
     });
     this.reveal(`Invitation for ${user.email}: token ${token}`);
     return { expiresAt };
@@ -57,7 +72,7 @@ export class AccountTokensService {
       type: 'user.password_reset_requested',
       aggregateType: 'user',
       aggregateId: user.id,
-      payload: { userId: user.id, email: user.email, groupId: user.groupId, token, resetUrl, expiresAt },
+      payload: { userId: user.id, email: user.email, groupId: user.groupId, expiresAt, sealed: sealEventSecrets(this.platformKey, this.tenant.vendorId, { token, resetUrl }) },
     });
     this.reveal(`Password reset for ${user.email}: token ${token}`);
   }

@@ -70,7 +70,7 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       await checkout(f, 'b');
       await prisma.$executeRaw`UPDATE seat_slots SET "expiresAt" = now() + interval '100 seconds' WHERE "leaseId" = ${a.leaseId}::uuid`;
       const error = await checkout(f, 'c').catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'NO_SEAT_AVAILABLE', status: 429 });
+      expect(error).toMatchObject({ code: 'NO_SEAT_AVAILABLE', status: 409 });
       const details = (error as { details: Record<string, unknown> }).details;
       expect(details).toMatchObject({ quantity: 2, inUse: 2 });
       // min(soonest expiry ≈ 100 s, 3600 s / 2 in use) → about 100 s.

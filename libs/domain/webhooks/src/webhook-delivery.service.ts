@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@leasehold/config';
 import { Prisma, TenantContext, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
-import { OutboxRepository } from '@leasehold/domain-events';
+import { openEventPayload, OutboxRepository } from '@leasehold/domain-events';
 import { AttemptRecord, ClaimedDelivery, DeliveryNext, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { nextRetryDelayMs, WEBHOOK_DELIVERY_POLICY, WebhookDeliveryPolicy } from './webhook-delivery-policy';
 import { decryptWebhookSecret } from './webhook-secret-cipher';
@@ -55,6 +55,17 @@ export class WebhookDeliveryService {
     return this.deliveries.due(now, limit);
   }
 
+  private openPayload(eventId: string, vendorId: string, payload: Record<string, unknown>): Record<string, unknown> {
+    try {
+      return openEventPayload(this.platformKey, vendorId, payload);
+    } catch (error) {
+      // Sealed with another platform key: deliver what can be read, never the ciphertext.
+      this.logger.error({ err: error, eventId }, 'the sealed secrets of an event do not open; delivering it without them');
+      const { sealed: _sealed, ...rest } = payload;
+      return rest;
+    }
+  }
+
   /** Makes one attempt of a delivery if it is due and no one else is attempting it. */
   async attempt(deliveryId: string, now = new Date()): Promise<AttemptOutcome> {
     const claimed = await this.deliveries.claim(deliveryId, now, new Date(now.getTime() + this.policy.timeoutMs + LOCK_MARGIN_MS));
@@ -73,7 +84,8 @@ export class WebhookDeliveryService {
       type: event.type,
       createdAt: event.createdAt.toISOString(),
       vendorId: event.vendorId,
-      data: (event.payload ?? {}) as Record<string, unknown>,
+      // One-time tokens are sealed at rest; the vendor receives them in plain (docs/webhooks.md).
+      data: this.openPayload(event.id, event.vendorId, (event.payload ?? {}) as Record<string, unknown>),
     };
     const body = JSON.stringify(payload);
     const startedAt = new Date();

@@ -1,4 +1,6 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@leasehold/config';
 import { PrismaService } from '@leasehold/db';
 
 // A retried call (same caller, same Idempotency-Key) gets the first call's answer instead of
@@ -9,6 +11,39 @@ export const IDEMPOTENCY_RETENTION_HOURS = 24;
 /** A claim with no stored answer after this long belongs to a request whose process died: it may be taken over. */
 export const IDEMPOTENCY_CLAIM_TIMEOUT_MS = 60_000;
 
+// The stored answer is sealed with the platform key (AES-256-GCM): answers such as POST
+// /v1/api-keys or a credential reset carry a new secret, and the record lives for 24 hours, so a
+// database reader must not find it in plain text. The associated data binds a sealed answer to its
+// (scope, key): copied onto another record, it does not open. Stored as `{ "sealed": "v1.<iv>.<tag>.<ciphertext>" }`.
+const SEAL_VERSION = 'v1';
+
+function associatedData(scope: string, key: string): Buffer {
+  return Buffer.from(`leasehold-idempotency:${scope}:${key}`, 'utf8');
+}
+
+export function sealReplay(platformKey: Buffer, scope: string, key: string, body: unknown): { sealed: string } {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', platformKey, iv);
+  cipher.setAAD(associatedData(scope, key));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(body ?? null), 'utf8'), cipher.final()]);
+  return { sealed: [SEAL_VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.') };
+}
+
+/** The stored answer, opened; `undefined` when it cannot be (another record's, another platform key). */
+export function openReplay(platformKey: Buffer, scope: string, key: string, stored: unknown): unknown {
+  if (!stored || typeof stored !== 'object' || typeof (stored as { sealed?: unknown }).sealed !== 'string') return stored; // stored before sealing
+  const [version, iv, tag, ciphertext, ...rest] = (stored as { sealed: string }).sealed.split('.');
+  if (version !== SEAL_VERSION || !iv || !tag || ciphertext === undefined || rest.length) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', platformKey, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(associatedData(scope, key));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return JSON.parse(Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export type IdempotencyClaim =
   | { state: 'claimed' }
   | { state: 'replay'; statusCode: number; body: unknown }
@@ -17,7 +52,14 @@ export type IdempotencyClaim =
 
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly prisma: PrismaService) {}
+  private readonly platformKey: Buffer;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    config: ConfigService,
+  ) {
+    this.platformKey = Buffer.from(config.get('PLATFORM_KEY'), 'base64');
+  }
 
   async claim(
     scope: string,
@@ -47,11 +89,10 @@ export class IdempotencyService {
       });
       return taken === 1 ? { state: 'claimed' } : { state: 'in-progress' };
     }
-    return {
-      state: 'replay',
-      statusCode: existing.statusCode,
-      body: existing.responseBody,
-    };
+    const body = openReplay(this.platformKey, scope, key, existing.responseBody);
+    // An answer that does not open is not this request's: refuse it as a reused key.
+    if (body === undefined && existing.responseBody !== null) return { state: 'mismatch' };
+    return { state: 'replay', statusCode: existing.statusCode, body: body ?? null };
   }
 
   async complete(
@@ -64,8 +105,7 @@ export class IdempotencyService {
       where: { scope_key: { scope, key } },
       data: {
         statusCode,
-        responseBody:
-          body === undefined ? undefined : JSON.parse(JSON.stringify(body)),
+        responseBody: body === undefined ? undefined : sealReplay(this.platformKey, scope, key, body),
       },
     });
   }

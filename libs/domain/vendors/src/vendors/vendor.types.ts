@@ -4,6 +4,18 @@ export interface VendorView {
   name: string;
   status: 'ACTIVE' | 'SUSPENDED';
   createdAt: Date;
+  /** The vendor's plan: rate limits replacing the installation's defaults; null = the default. */
+  limits: VendorLimits;
+}
+
+/** A vendor's rate-limit plan. Each null field means "the installation's default" (RATE_LIMIT_*). */
+export interface VendorLimits {
+  /** Requests per minute per API key (vendor API). */
+  apiRequestsPerMinute: number | null;
+  /** Requests per minute per container credential (device API). */
+  deviceRequestsPerMinute: number | null;
+  /** Concurrent update streams (SSE and long-poll) per container. */
+  updateStreamsPerContainer: number | null;
 }
 
 export interface CreateVendorCommand {

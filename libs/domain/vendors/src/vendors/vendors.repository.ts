@@ -1,16 +1,61 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, isUniqueViolation, PrismaService, Vendor } from '@leasehold/db';
+import { afterCursor, isUniqueViolation, PgPool, PrismaService, Vendor } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
-import { VendorView } from './vendor.types';
+import { VendorLimits, VendorView } from './vendor.types';
 
 function toView(vendor: Vendor): VendorView {
-  return { id: vendor.id, slug: vendor.slug, name: vendor.name, status: vendor.status, createdAt: vendor.createdAt };
+  return {
+    id: vendor.id,
+    slug: vendor.slug,
+    name: vendor.name,
+    status: vendor.status,
+    createdAt: vendor.createdAt,
+    limits: {
+      apiRequestsPerMinute: vendor.apiRequestsPerMinute,
+      deviceRequestsPerMinute: vendor.deviceRequestsPerMinute,
+      updateStreamsPerContainer: vendor.updateStreamsPerContainer,
+    },
+  };
 }
 
 /** The vendor registry. Not tenant-scoped: only the platform operator and authentication use it. */
 @Injectable()
 export class VendorsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pg: PgPool,
+  ) {}
+
+  /**
+   * The plan of the vendor a credential belongs to: an API key's or a container credential's
+   * SHA-256 (both are stored as such). Null when the hash is neither. One indexed read on the plain
+   * pg pool; the rate limiter caches the answer.
+   */
+  async findLimitsByCredentialHash(hash: string): Promise<VendorLimits | null> {
+    const rows = await this.pg.sql.$queryRaw<VendorLimits[]>`
+      SELECT v."apiRequestsPerMinute", v."deviceRequestsPerMinute", v."updateStreamsPerContainer"
+        FROM vendors v
+       WHERE v.id = (SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}
+                     UNION ALL
+                     SELECT c."vendorId" FROM containers c WHERE c."credentialHash" = ${hash}
+                     LIMIT 1)`;
+    return rows[0] ?? null;
+  }
+
+  /** Sets the plan and runs `then` (the audit entry) in the same transaction; null when the vendor does not exist. */
+  async setLimits(
+    id: string,
+    limits: Partial<VendorLimits>,
+    then: (before: VendorView, after: VendorView, tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<void>,
+  ): Promise<VendorView | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const before = await tx.vendor.findUnique({ where: { id } });
+      if (!before) return null;
+      const after = toView(await tx.vendor.update({ where: { id }, data: limits }));
+      await then(toView(before), after, tx);
+      return after;
+    });
+  }
 
   async list(args: { take: number; cursor?: string }): Promise<VendorView[]> {
     const rows = await this.prisma.vendor.findMany({

@@ -5,7 +5,7 @@ import { DomainError } from '@leasehold/errors';
 import { generateApiKeySecret } from '../api-keys/api-key-secret';
 import { toApiKeyView } from '../api-keys/api-keys.repository';
 import { CreatedApiKey } from '../api-keys/api-key.types';
-import { CreateVendorCommand, VendorView } from './vendor.types';
+import { CreateVendorCommand, VendorLimits, VendorView } from './vendor.types';
 import { VendorsRepository } from './vendors.repository';
 
 // Vendors are the tenants. Only the platform operator creates them; a vendor is created together
@@ -40,6 +40,20 @@ export class VendorsService {
     const vendor = await this.vendors.findById(id);
     if (!vendor) throw DomainError.notFound('Vendor', id);
     return vendor;
+  }
+
+  /** Replaces the given fields of the vendor's rate-limit plan (null: back to the default). */
+  async setLimits(id: string, limits: Partial<VendorLimits>): Promise<VendorView> {
+    const vendor = await this.vendors.setLimits(id, limits, (before, after, tx) =>
+      this.audit.recordForVendor(tx, id, { action: 'vendor.limits_changed', entityType: 'vendor', entityId: id, before: before.limits, after: after.limits }),
+    );
+    if (!vendor) throw DomainError.notFound('Vendor', id);
+    return vendor;
+  }
+
+  /** The plan of the vendor an API key or container credential (by SHA-256) belongs to; null if unknown. */
+  limitsForCredential(hash: string): Promise<VendorLimits | null> {
+    return this.vendors.findLimitsByCredentialHash(hash);
   }
 
   async setStatus(id: string, status: VendorView['status']): Promise<VendorView> {

@@ -1,0 +1,154 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { ConfigService } from '@leasehold/config';
+import { isWellFormedContainerSecret } from '@leasehold/domain-licensing';
+import { isWellFormedApiKey, VendorLimits, VendorsService } from '@leasehold/domain-vendors';
+import { DomainError } from '@leasehold/errors';
+import { RedisService } from '@leasehold/redis';
+
+// Request rate limits of license-central (issue 11, item 6). Every authenticated request of the
+// vendor API counts against its API key and its client address; every request of the device API
+// against its container credential and its address. Fixed one-minute windows in Redis, shared by
+// all replicas; past a limit: 429 RATE_LIMITED with `retryAfter` (and `Retry-After`).
+//
+// Cost on the hot path: the credential is identified by the SHA-256 of the bearer token, before
+// any database access, and both counters are taken in parallel: one Redis round trip per request.
+// A key that is over its limit is then blocked in process memory until its window ends
+// (`inMemoryBlockOnConsumed`), so a flood costs no Redis (and no database) at all. Should Redis
+// fail, each process falls back to counting in memory (`insuranceLimiter`).
+//
+// The vendor's plan (vendors.*PerMinute, set by the operator) replaces the per-credential default;
+// it is looked up once per credential and kept in memory for PLAN_CACHE_MS.
+
+export type RateLimitedApi = 'vendor' | 'device';
+
+const WINDOW_SECONDS = 60;
+const PLAN_CACHE_MS = 60_000;
+const PLAN_CACHE_MAX = 50_000;
+/** An update stream's slot lives this long unless its stream renews it (every STREAM_RENEW_MS). */
+const STREAM_SLOT_TTL_MS = 90_000;
+export const STREAM_RENEW_MS = 30_000;
+
+/** Atomically: drop expired slots, refuse if `cap` are held, else take one. */
+const ACQUIRE_STREAM = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
+/** A held update-stream slot; `release` is idempotent. */
+export interface StreamSlot {
+  release(): void;
+}
+
+@Injectable()
+export class RequestRateLimits {
+  private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly plans = new Map<string, { expiresAt: number; limits: Promise<VendorLimits | null> }>();
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: ConfigService,
+    private readonly vendors: VendorsService,
+  ) {}
+
+  /**
+   * Counts one request of `api` against its credential (the bearer token, if any) and its client
+   * address. Throws RATE_LIMITED past either limit. Returns the vendor's plan (null: defaults).
+   */
+  async admit(api: RateLimitedApi, token: string | null, ip: string): Promise<VendorLimits | null> {
+    const hash = token ? createHash('sha256').update(token).digest('hex') : null;
+    // Only a token of the right form can have a plan: garbage never reaches the database.
+    const wellFormed = token !== null && (api === 'vendor' ? isWellFormedApiKey(token) : isWellFormedContainerSecret(token));
+    const limits = hash && wellFormed ? await this.limitsFor(hash) : null;
+    const counted: Promise<unknown>[] = [this.limiter(`${api}-ip`, this.ipLimit(api)).consume(ip || 'unknown')];
+    if (hash) counted.push(this.limiter(`${api}-credential`, this.credentialLimit(api, limits)).consume(hash));
+    const results = await Promise.allSettled(counted);
+    let waitMs = 0;
+    let refused = false;
+    for (const result of results) {
+      if (result.status === 'fulfilled') continue;
+      if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+      refused = true;
+      waitMs = Math.max(waitMs, result.reason.msBeforeNext);
+    }
+    if (refused) {
+      throw new DomainError('RATE_LIMITED', 'Too many requests; slow down and retry after `retryAfter` seconds', {
+        retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
+      });
+    }
+    return limits;
+  }
+
+  /**
+   * Takes one of the container's update-stream slots (SSE or long-poll), or throws RATE_LIMITED when
+   * all are held. A slot held by a process that died frees itself after STREAM_SLOT_TTL_MS.
+   */
+  async openStream(containerId: string, limits: VendorLimits | null | undefined): Promise<StreamSlot> {
+    const cap = limits?.updateStreamsPerContainer ?? this.config.get('RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER');
+    const key = this.redis.key('update-streams', containerId);
+    const member = randomUUID();
+    const now = Date.now();
+    const taken = await this.redis.client.eval(ACQUIRE_STREAM, 1, key, now, now + STREAM_SLOT_TTL_MS, member, cap, STREAM_SLOT_TTL_MS * 2);
+    if (taken !== 1) {
+      throw new DomainError('RATE_LIMITED', `This container already has ${cap} open update streams; close one, or poll less often`, {
+        retryAfter: Math.ceil(STREAM_RENEW_MS / 1000),
+        limit: cap,
+      });
+    }
+    const renew = setInterval(() => {
+      void this.redis.client.zadd(key, 'XX', Date.now() + STREAM_SLOT_TTL_MS, member).catch(() => undefined);
+    }, STREAM_RENEW_MS);
+    renew.unref();
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        clearInterval(renew);
+        void this.redis.client.zrem(key, member).catch(() => undefined);
+      },
+    };
+  }
+
+  private ipLimit(api: RateLimitedApi): number {
+    return this.config.get(api === 'vendor' ? 'RATE_LIMIT_VENDOR_API_PER_IP' : 'RATE_LIMIT_DEVICE_PER_IP');
+  }
+
+  private credentialLimit(api: RateLimitedApi, limits: VendorLimits | null): number {
+    return api === 'vendor'
+      ? (limits?.apiRequestsPerMinute ?? this.config.get('RATE_LIMIT_VENDOR_API_PER_KEY'))
+      : (limits?.deviceRequestsPerMinute ?? this.config.get('RATE_LIMIT_DEVICE_PER_CREDENTIAL'));
+  }
+
+  /** One limiter per counter and limit; counters of the same name share their Redis keys. */
+  private limiter(name: string, points: number): RateLimiterRedis {
+    const id = `${name}:${points}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis.client,
+        keyPrefix: this.redis.key('rate', name),
+        points,
+        duration: WINDOW_SECONDS,
+        inMemoryBlockOnConsumed: points,
+        insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  /** The plan of the credential's vendor, from memory, or looked up once (concurrent misses share it). */
+  private limitsFor(hash: string): Promise<VendorLimits | null> {
+    const now = Date.now();
+    const cached = this.plans.get(hash);
+    if (cached && cached.expiresAt > now) return cached.limits;
+    if (this.plans.size >= PLAN_CACHE_MAX) this.plans.clear();
+    const limits = this.vendors.limitsForCredential(hash).catch(() => null);
+    this.plans.set(hash, { expiresAt: now + PLAN_CACHE_MS, limits });
+    return limits;
+  }
+}
