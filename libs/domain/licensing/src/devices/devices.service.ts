@@ -123,8 +123,6 @@ export class DevicesService {
       });
     }
     if (container.accessRevokedAt) throw new DomainError('FORBIDDEN', "The container's user was removed; it accepts no activations", { containerId });
-    // Offline grants that ran out free their slot now (under the lock, before counting).
-    await this.devices.lapseOffline(tx, containerId);
     return container;
   }
 
@@ -142,7 +140,13 @@ export class DevicesService {
       returnKeyHash?: string | null;
     },
   ): Promise<ActivationResult> {
-    const active = await this.devices.listActive(tx, data.containerId);
+    let active = await this.devices.listActive(tx, data.containerId);
+    // Offline grants that ran out no longer hold a slot: they end now (under the lock, before counting).
+    const now = Date.now();
+    if (active.some((d) => d.offlineUntil !== null && d.offlineUntil.getTime() <= now)) {
+      await this.devices.lapseOffline(tx, data.containerId);
+      active = await this.devices.listActive(tx, data.containerId);
+    }
     if (active.length >= container.deviceLimit) {
       throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
         deviceLimit: container.deviceLimit,
