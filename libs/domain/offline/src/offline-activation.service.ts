@@ -99,6 +99,7 @@ export class OfflineActivationService {
         name: command.deviceName ?? `Offline device ${request.fingerprintDigest.slice(0, 8)}`,
         offlineUntil: validUntil,
         returnKeyHash: request.returnKeyHash ?? null,
+        seat: { licenseId: license.id, quantity: license.quantity },
       });
       await this.requests.attach(tx, id, { deviceId: activated.id });
       return activated;
