@@ -65,7 +65,7 @@ export const ERROR_CATALOGUE = {
   LICENSE_REVOKED: { status: 409, description: 'The license was revoked; it can no longer be changed, suspended or resumed.' },
   LICENSE_STATUS_CONFLICT: { status: 409, description: 'The license is not in a status that allows this transition (e.g. resume of an ACTIVE license).' },
   DEVICE_LIMIT_REACHED: { status: 409, description: "The container already has its maximum of active devices; `details.activeDevices` names them. Deactivate one first (transfer)." },
-  ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
+  ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations and early returns of borrowed seats on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
   DEVICE_ALREADY_DEACTIVATED: { status: 409, description: 'The device was already deactivated.' },
   CONTAINER_ACCESS_REVOKED: {
     status: 403,
@@ -105,7 +105,7 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_DELIVERY_IN_PROGRESS: { status: 409, description: 'The delivery is being attempted right now; try again when the attempt has finished.' },
 
   // signed license files, offline activation by code exchange (issue 5)
-  NO_LEASE_HELD: { status: 403, description: 'An ENTERPRISE container issues a license file only to a device that holds a live or borrowed seat of the license: check out (or borrow) first.' },
+  NO_LEASE_HELD: { status: 403, description: 'A license whose use is counted (ENTERPRISE; PERSONAL with fewer seats than active devices) issues a license file only to a device that holds a live or borrowed seat of it: check out (or borrow) first.' },
   OFFLINE_CODE_INVALID: { status: 400, description: 'The request or release code is mistyped or is not one: `details.reason` is INVALID_CHARACTER, WRONG_LENGTH, CHECKSUM_MISMATCH or UNSUPPORTED_CODE (the parser of @leasehold/license-file).' },
   OFFLINE_CODE_WRONG_CONTAINER: { status: 422, description: 'The request code was made for another container than the one in the path (`details.codeContainerId`).' },
   OFFLINE_CODE_ALREADY_USED: { status: 409, description: 'This request or release code was already submitted: codes are single-use. Let the program make a new one.' },

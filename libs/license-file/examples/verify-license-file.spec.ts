@@ -6,6 +6,7 @@ import {
   generateSigningKeyPair,
   LicenseFilePayload,
   parseRequestCode,
+  returnKeyHashOf,
   verifyLicenseFile,
 } from '../src/index';
 import { checkLicenseFile } from './verify-license-file';
@@ -77,10 +78,19 @@ describe('the standalone verifier in the documentation', () => {
       license: { productCode: 'CAD-PRO', revision: 4 },
     });
     const requestCode = /Example: `([0-9A-Z-]+)`/.exec(documentation)?.[1] ?? '';
+    const returnKey = /return key `([A-Za-z0-9_-]{43})`/.exec(documentation)?.[1] ?? '';
     expect(parseRequestCode(requestCode)).toMatchObject({
       ok: true,
-      request: { kind: 'activate', containerId: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a2c', fingerprintDigest: fingerprintDigest('board:XJ-42|disk:9f2c') },
+      request: {
+        kind: 'activate',
+        format: 2,
+        containerId: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a2c',
+        fingerprintDigest: fingerprintDigest('board:XJ-42|disk:9f2c'),
+        returnKeyHash: returnKeyHashOf(returnKey),
+      },
     });
+    const legacy = /The same request in format 1:\n`([0-9A-Z-]+)`/.exec(documentation)?.[1] ?? '';
+    expect(parseRequestCode(legacy)).toMatchObject({ ok: true, request: { kind: 'activate', format: 1, fingerprintDigest: fingerprintDigest('board:XJ-42|disk:9f2c') } });
   });
 
   it('is shown verbatim in docs/license-file-format.md', () => {

@@ -233,6 +233,26 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
       expect(verifyResponseCode(res.body.responseCode, { publicKeys: await publicKeys(), request: req, fingerprint: fp, now: new Date(until + 1000) })).toMatchObject({ ok: false, reason: 'EXPIRED' });
     });
 
+    it('attack: offline devices on a PERSONAL license of quantity 1 (3 devices allowed) hold its seat: no online device runs beside them, no second offline one', async () => {
+      const p = await personal({ quantity: 1 }, 3);
+      const online = machine('online');
+      await http().post('/client/v1/activations').set(p.device).send({ fingerprint: online, name: 'Online' }).expect(201);
+      const offlineFingerprint = machine('offline-1');
+      const offline = createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: offlineFingerprint });
+      await submit(p.containerId, { code: offline.code }).expect(201);
+      // the one seat runs offline: the online device cannot check out, so it never validates
+      expectError(await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }), 429, 'NO_SEAT_AVAILABLE');
+      expect(await validate(p.device, online)).toMatchObject({ code: 'CHECKOUT_REQUIRED' });
+      // nor can a second offline machine be added while the first one's grant runs
+      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-2') }).code }), 429, 'NO_SEAT_AVAILABLE');
+      // the program's release frees the seat for the online device
+      await submit(p.containerId, { code: createReleaseCode({ containerId: p.containerId, fingerprint: offlineFingerprint, returnKey: offline.returnKey }).code }).expect(201);
+      await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }).expect(201);
+      expect(await validate(p.device, online)).toMatchObject({ code: 'VALID' });
+      // and an online seat in use blocks a new offline grant in turn
+      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-3') }).code }), 429, 'NO_SEAT_AVAILABLE');
+    });
+
     it('the vendor sets the offline period per license; it bounds offline grants, borrows and license files (refreshBy)', async () => {
       const p = await personal({ quantity: 3, offlinePeriodDays: 2 });
       expect((await http().get(`/v1/licenses/${p.licenseId}`).set(acme.auth).expect(200)).body.offlinePeriodDays).toBe(2);

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { verifyLicenseFile } from '@leasehold/license-file';
+import { randomBytes } from 'node:crypto';
+import { returnKeyHashOf, verifyLicenseFile } from '@leasehold/license-file';
 import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -144,11 +145,16 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     expect(verified.license.quantity).toBe(2);
 
     const borrowUntil = new Date(Date.now() + 3 * DAY);
-    await http().post(`/client/v1/seats/${lease.body.leaseId}/borrow`).set(c.device).send({ borrowUntil: borrowUntil.toISOString() }).expect(200);
+    const returnKey = randomBytes(32).toString('base64url');
+    await http()
+      .post(`/client/v1/seats/${lease.body.leaseId}/borrow`)
+      .set(c.device)
+      .send({ borrowUntil: borrowUntil.toISOString(), returnKeyHash: returnKeyHashOf(returnKey) })
+      .expect(200);
     const borrowed = verifyLicenseFile((await download(c.device).expect(200)).text, { publicKeys: await publicKeys(), fingerprint: FP });
     expect(borrowed.status === 'VALID' && borrowed.license.refreshBy).toBe(borrowUntil.toISOString());
 
-    await http().post(`/client/v1/seats/${lease.body.leaseId}/release`).set(c.device).expect(200);
+    await http().post(`/client/v1/seats/${lease.body.leaseId}/release`).set(c.device).send({ returnKey }).expect(200);
     expectError(await download(c.device), 403, 'NO_LEASE_HELD');
   });
 });

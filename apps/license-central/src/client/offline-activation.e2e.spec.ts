@@ -61,13 +61,16 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
   it('single use: the same code again is refused (409), also when sent twice at once; a new code of the same machine is the same device', async () => {
     const c = await personalWithLicense();
     const fingerprint = machine('reuse');
-    const code = createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint }).code;
+    const { code, returnKey } = createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint });
     const racing = await Promise.all([submit(c.containerId, { code }), submit(c.containerId, { code })]);
     expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
     expectError(racing.find((r) => r.status === 409)!, 409, 'OFFLINE_CODE_ALREADY_USED');
     expectError(await submit(c.containerId, { code }), 409, 'OFFLINE_CODE_ALREADY_USED');
 
-    const again = await submit(c.containerId, { code: createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint }).code }).expect(201);
+    // A renewal by the program reuses its return key (another key is refused: nobody else can take the device over).
+    const foreign = createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint });
+    expectError(await submit(c.containerId, { code: foreign.code }), 403, 'RETURN_PROOF_INVALID');
+    const again = await submit(c.containerId, { code: createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint, returnKey }).code }).expect(201);
     expect(again.body.device.id).toBe(racing.find((r) => r.status === 201)!.body.device.id);
     const devices = await http().get(`/v1/containers/${c.containerId}/devices`).set(acme.auth).expect(200);
     expect(devices.body.data).toHaveLength(1);
@@ -95,12 +98,15 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
     const c = await personalWithLicense(2);
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-limit', name: 'Online laptop' }).expect(201);
     const first = machine('limit-1');
-    await submit(c.containerId, { code: createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint: first }).code }).expect(201);
+    const firstRequest = createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint: first });
+    await submit(c.containerId, { code: firstRequest.code }).expect(201);
     const refusedCode = createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint: machine('limit-2') }).code;
     expectError(await submit(c.containerId, { code: refusedCode }), 409, 'DEVICE_LIMIT_REACHED');
     expectError(await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-3', name: 'Third' }), 409, 'DEVICE_LIMIT_REACHED');
 
-    const release = createReleaseCode({ containerId: c.containerId, fingerprint: first }).code;
+    // A release code without the program's return key frees nothing (an admin could make that one).
+    expectError(await submit(c.containerId, { code: createReleaseCode({ containerId: c.containerId, fingerprint: first }).code }), 403, 'RETURN_PROOF_INVALID');
+    const release = createReleaseCode({ containerId: c.containerId, fingerprint: first, returnKey: firstRequest.returnKey }).code;
     const released = await submit(c.containerId, { code: release }).expect(201);
     expect(released.body).toMatchObject({ kind: 'deactivate', responseCode: null, device: { active: false, deactivatedBy: 'VENDOR_KEY' } });
     expectError(await submit(c.containerId, { code: release }), 409, 'OFFLINE_CODE_ALREADY_USED');
@@ -131,7 +137,8 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
     // The one seat is taken: an online checkout is refused.
     expectError(await http().post('/client/v1/seats/checkout').set(c.device).send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' }), 409, 'NO_SEAT_AVAILABLE');
 
-    const returned = await submit(c.containerId, { code: createReleaseCode({ containerId: c.containerId, fingerprint }).code }).expect(201);
+    expectError(await submit(c.containerId, { code: createReleaseCode({ containerId: c.containerId, fingerprint }).code }), 403, 'RETURN_PROOF_INVALID');
+    const returned = await submit(c.containerId, { code: createReleaseCode({ containerId: c.containerId, fingerprint, returnKey: borrowRequest.returnKey }).code }).expect(201);
     expect(returned.body.returnedLeases).toEqual([expect.objectContaining({ leaseId: borrowed.body.leaseId, endReason: 'RETURNED' })]);
     await http().post('/client/v1/seats/checkout').set(c.device).send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' }).expect(201);
   });

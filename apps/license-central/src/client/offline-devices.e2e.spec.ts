@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TenantContext, TenantPrisma } from '@leasehold/db';
 import { DevicesService } from '@leasehold/domain-licensing';
-import { fingerprintDigest } from '@leasehold/license-file';
+import { randomBytes } from 'node:crypto';
+import { fingerprintDigest, returnKeyHashOf } from '@leasehold/license-file';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -54,11 +55,15 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
   it('deactivation by digest frees the slot; a second one finds no active device', async () => {
     const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 1 });
     const d = digest('release');
-    await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: d, name: 'Bench' }));
+    const returnKey = randomBytes(32).toString('base64url');
+    await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: d, name: 'Bench', returnKeyHash: returnKeyHashOf(returnKey) }));
     await expect(inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('x'), name: 'Other' }))).rejects.toMatchObject({ code: 'DEVICE_LIMIT_REACHED' });
-    const released = await inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY'));
+    // Without the program's key (or with another) the slot stays held.
+    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY'))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', randomBytes(32).toString('base64url')))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+    const released = await inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey));
     expect(released).toMatchObject({ active: false, deactivatedBy: 'VENDOR_KEY' });
-    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('y'), name: 'Next' }))).resolves.toMatchObject({ created: true });
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
@@ -182,7 +182,9 @@ describe('seats over HTTP', () => {
     const w = await seatWorld(app, { quantity: 3, borrowAllowed: true });
     const online = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('desk'), clientName: 'desk' }).expect(201)).body;
     const until = new Date(Date.now() + 2 * 86_400_000).toISOString();
-    const borrowed = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('laptop'), borrowUntil: until }).expect(201)).body;
+    const returnKey = randomBytes(32).toString('base64url');
+    const returnKeyHash = createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url');
+    const borrowed = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('laptop'), borrowUntil: until, returnKeyHash }).expect(201)).body;
     expect(borrowed.borrowUntil).toBe(until);
     const tooLong = await http().post(`/client/v1/seats/${online.leaseId}/borrow`).set(w.device).send({ borrowUntil: new Date(Date.now() + 30 * 86_400_000) }).expect(422);
     expect(tooLong.body.error.code).toBe('BORROW_TOO_LONG');
@@ -206,7 +208,8 @@ describe('seats over HTTP', () => {
     const twice = await http().post(`/v1/sessions/${online.leaseId}/stop`).set(w.vendor.auth).expect(409);
     expect(twice.body.error.code).toBe('SESSION_NOT_ACTIVE');
 
-    const returned = await http().post(`/client/v1/seats/${borrowed.leaseId}/release`).set(w.device).expect(200);
+    expect((await http().post(`/client/v1/seats/${borrowed.leaseId}/release`).set(w.device).expect(403)).body.error.code).toBe('RETURN_PROOF_INVALID');
+    const returned = await http().post(`/client/v1/seats/${borrowed.leaseId}/release`).set(w.device).send({ returnKey }).expect(200);
     expect(returned.body.endReason).toBe('RETURNED');
     expect((await http().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data).toEqual([]);
   });

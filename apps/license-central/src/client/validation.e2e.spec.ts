@@ -167,10 +167,12 @@ describe('validation (client API): codes, signed answers', () => {
     expect((await validate({ Authorization: `Bearer ${reset.body.secret}` })).code).toBe('VALID');
   });
 
-  it('ENTERPRISE containers validate without a device activation (seats govern concurrency)', async () => {
+  it('ENTERPRISE containers need no device activation: a device holding a seat validates, others are told CHECKOUT_REQUIRED', async () => {
     const e = await createEnterpriseContainer(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
-    await http().post(`/v1/containers/${e.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 5 }).expect(201);
-    expect((await validate(e.device)).code).toBe('VALID');
+    const license = await http().post(`/v1/containers/${e.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 5 }).expect(201);
+    expect(await validate(e.device)).toMatchObject({ code: 'CHECKOUT_REQUIRED', valid: false, availability: { quantity: 5, inUse: 0, available: 5 } });
+    await http().post('/client/v1/seats/checkout').set(e.device).send({ licenseId: license.body.id, fingerprint: FP }).expect(201);
+    expect(await validate(e.device)).toMatchObject({ code: 'VALID', valid: true, availability: { quantity: 5, inUse: 1, available: 4 } });
   });
 
   it('signs with the new key after a rotation; the old key still verifies old answers', async () => {

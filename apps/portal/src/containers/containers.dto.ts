@@ -38,6 +38,7 @@ export class ContainerLicenseDto {
   @ApiProperty({ description: 'Rises with every change of the license.' }) revision!: number;
   @ApiProperty({ description: 'Seats may be borrowed (detached) for offline use.' }) borrowAllowed!: boolean;
   @ApiProperty() maxBorrowDays!: number;
+  @ApiProperty({ description: 'Days a machine may run without contacting the server: bounds offline activations, borrows and license files.' }) offlinePeriodDays!: number;
 }
 
 export class ContainerDto {
@@ -80,6 +81,7 @@ export const toContainerLicenseDto = (l: LicenseWithProductView): ContainerLicen
   revision: l.revision,
   borrowAllowed: l.borrowAllowed,
   maxBorrowDays: l.maxBorrowDays,
+  offlinePeriodDays: l.offlinePeriodDays,
 });
 
 export const toContainerDto = (c: ContainerView, licenses: LicenseWithProductView[]): ContainerDto => ({

@@ -65,6 +65,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
       revision: 1,
       borrowAllowed: true,
       maxBorrowDays: 7,
+      offlinePeriodDays: 30,
     });
     const laptop = res.body.data.find((c: { id: string }) => c.id === w.laptop.id);
     expect(laptop).toMatchObject({ kind: 'PERSONAL', userId: w.member.id, groupId: w.a.groupId });

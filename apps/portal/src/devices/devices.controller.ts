@@ -11,6 +11,7 @@ import { DeviceDto, DeviceListQueryDto, DevicePageDto, toDeviceDto } from './dev
 const DEACTIVATION_ERRORS = [
   { status: 409, description: 'DEVICE_ALREADY_DEACTIVATED' },
   { status: 429, description: 'ACTIVATION_CHURN_LIMIT (too many deactivations on the container in 30 days; `details.retryAfter` seconds)' },
+  { status: 403, description: "RETURN_PROOF_INVALID: an OFFLINE device holds its slot until its grant ends (`offlineUntil`); only its program's release code frees it earlier" },
 ];
 
 /** A group admin deactivates a device on one of the group's containers (frees its slot). */

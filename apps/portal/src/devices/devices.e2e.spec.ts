@@ -162,6 +162,34 @@ describe('portal devices (group admins deactivate in their group, users their ow
     }
   });
 
+  it("attack: an admin cannot free an offline device's slot server-side (403 RETURN_PROOF_INVALID); it is free once its grant ends", async () => {
+    const w = await world();
+    const prisma = app.get(PrismaService);
+    // Ann's laptop container holds 2 online devices; a third runs offline on a 30-day grant.
+    const offline = await prisma.device.create({
+      data: {
+        vendorId: acme.vendor.id,
+        containerId: w.annLaptop.id,
+        fingerprint: 'offline 00112233445566778899aabbccddeeff',
+        activeFingerprint: 'offline 00112233445566778899aabbccddeeff',
+        name: 'Test bench',
+        method: 'OFFLINE',
+        offlineUntil: new Date(Date.now() + 30 * 86_400_000),
+        returnKeyHash: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg',
+      },
+    });
+    for (const who of [w.admin, w.ann]) {
+      const path = who === w.admin ? `/v1/group/devices/${offline.id}/deactivate` : `/v1/me/devices/${offline.id}/deactivate`;
+      const res = await http().post(path).set(who.auth).expect(403);
+      expect(res.body.error).toMatchObject({ code: 'RETURN_PROOF_INVALID', details: { deviceId: offline.id, earlyReturnPossible: true } });
+    }
+    expect(await device(offline.id)).toMatchObject({ deactivatedAt: null });
+    // Once the grant ran out the slot is free: a new activation takes it, and the device is deactivated by SYSTEM.
+    await prisma.device.update({ where: { id: offline.id }, data: { offlineUntil: new Date(Date.now() - 1000) } });
+    await activateDevice(app, acme, w.annLaptop.id, 'fp-new-laptop', 'New laptop');
+    expect(await device(offline.id)).toMatchObject({ deactivatedBy: 'SYSTEM', activeFingerprint: null });
+  });
+
   it('refuses bad input with VALIDATION_FAILED', async () => {
     const w = await world();
     for (const res of [

@@ -29,7 +29,7 @@ export class SubmitOfflineCodeDto {
   @Length(1, 200)
   deviceName?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Required for a borrow code: when the borrowed seat frees itself (≤ maxBorrowDays, ≤ the license expiry).' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Required for a borrow code: when the borrowed seat frees itself (≤ maxBorrowDays, ≤ offlinePeriodDays, ≤ the license expiry).' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()

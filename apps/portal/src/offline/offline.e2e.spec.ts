@@ -58,7 +58,7 @@ describe('portal: offline activation and update now for group admins (/v1/group/
     expect(verified.ok).toBe(true);
 
     expect((await submit(group.users[0].auth, container.id, { code: requestCode.code })).body.error.code).toBe('OFFLINE_CODE_ALREADY_USED');
-    const released = await submit(group.users[0].auth, container.id, { code: createReleaseCode({ containerId: container.id, fingerprint }).code }).expect(201);
+    const released = await submit(group.users[0].auth, container.id, { code: createReleaseCode({ containerId: container.id, fingerprint, returnKey: requestCode.returnKey }).code }).expect(201);
     expect(released.body.device).toMatchObject({ active: false, deactivatedBy: 'PORTAL_USER' });
   });
 

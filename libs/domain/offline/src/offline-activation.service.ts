@@ -89,7 +89,7 @@ export class OfflineActivationService {
     const license = await this.chooseLicense(request.containerId, command);
     const now = Date.now();
     const periodEnd = now + license.offlinePeriodDays * DAY_MS;
-    const validUntil = new Date(Math.floor(Math.min(periodEnd, license.expiresAt?.getTime() ?? periodEnd) / 1000) * 1000);
+    const validUntil = new Date(Math.min(periodEnd, license.expiresAt?.getTime() ?? periodEnd));
     const key = await this.signingKeys.activeKey();
     const device = await this.requests.transaction(async (tx) => {
       // Recorded first: a second submission of this code waits on the unique index and fails.
@@ -99,6 +99,7 @@ export class OfflineActivationService {
         name: command.deviceName ?? `Offline device ${request.fingerprintDigest.slice(0, 8)}`,
         offlineUntil: validUntil,
         returnKeyHash: request.returnKeyHash ?? null,
+        seat: { licenseId: license.id, quantity: license.quantity },
       });
       await this.requests.attach(tx, id, { deviceId: activated.id });
       return activated;

@@ -266,6 +266,22 @@ export class SeatLeaseRepository {
     return { lease: started, previousLeaseId };
   }
 
+  /**
+   * PERSONAL containers: locks the container row (offline activations take the same lock, so a
+   * checkout and an offline activation of one container run one after another) and counts its
+   * offline devices whose grant still runs: each of them runs without a lease and so holds one of
+   * the license's seats for its whole grant.
+   */
+  async lockPersonalOffline(tx: SqlExecutor, containerId: string, exceptFingerprint: string): Promise<number> {
+    const vendorId = this.db.vendorId;
+    await tx.$queryRaw`SELECT id FROM containers WHERE id = ${containerId}::uuid AND "vendorId" = ${vendorId}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM devices
+       WHERE "vendorId" = ${vendorId}::uuid AND "containerId" = ${containerId}::uuid AND method = 'OFFLINE'
+         AND fingerprint <> ${exceptFingerprint} AND "deactivatedAt" IS NULL AND ("offlineUntil" IS NULL OR "offlineUntil" > now())`;
+    return rows[0].n;
+  }
+
   /** Seats in use right now and the soonest moment one of them frees itself. */
   async occupancy(tx: SqlExecutor, licenseId: string): Promise<Occupancy> {
     const rows = await tx.$queryRaw<Occupancy[]>`

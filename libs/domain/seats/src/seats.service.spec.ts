@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { LeaseSweeperService } from './lease-sweeper.service';
@@ -192,15 +193,19 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       await checkout(f, 'desk');
     });
 
-    it('extends a borrow while online and returns it early', async () => {
+    it('extends a borrow while online and returns it early with the return key it committed to', async () => {
       const f = await createLicense(app, { quantity: 1, borrowAllowed: true, maxBorrowDays: 7 });
       const online = await checkout(f, 'laptop');
-      const borrowed = await asVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(2)));
+      const returnKey = randomBytes(32).toString('base64url');
+      const hash = createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url');
+      const borrowed = await asVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(2), hash));
       expect(borrowed.leaseId).toBe(online.leaseId);
       const extended = await asVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(6)));
       expect(extended.borrowUntil!.getTime()).toBeGreaterThan(days(5.9).getTime());
       await expect(asVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(8)))).rejects.toMatchObject({ code: 'BORROW_TOO_LONG' });
-      const returned = await release(f, online.leaseId);
+      await expect(asVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(1)))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+      await expect(asVendor(app, f, () => seats.release(f.containerId, online.leaseId))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+      const returned = await asVendor(app, f, () => seats.release(f.containerId, online.leaseId, returnKey));
       expect(returned.endReason).toBe('RETURNED');
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
       expect(await events(online.leaseId)).toEqual(['seat.checked_out', 'seat.borrowed', 'seat.borrowed', 'seat.returned']);

@@ -66,6 +66,14 @@ export class SeatsService {
 
     if (license.liveLease) return { kind: 'lease', lease: await this.resume(tx, license.liveLease, license, input.borrowUntil, input.returnKeyHash ?? null) };
 
+    if (license.kind === 'PERSONAL') {
+      // Offline devices run on their grant without a lease: each holds a seat until it ends.
+      const offline = await this.leases.lockPersonalOffline(tx, license.containerId, input.fingerprint);
+      if (offline > 0) {
+        const occupancy = await this.leases.occupancy(tx, license.licenseId);
+        if (occupancy.inUse + offline >= occupancy.quantity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
+      }
+    }
     if (license.slots > license.quantity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
       id: uuidV7(),
@@ -92,22 +100,25 @@ export class SeatsService {
       if (occupancy.inUse < Math.min(occupancy.slots, occupancy.quantity)) {
         claim = await this.leases.claimSlot(tx, { lease, term, wait: true });
       }
-      if (!claim) {
-        await this.outbox.append(tx, {
-          type: 'seat.denied',
-          aggregateType: 'license',
-          aggregateId: license.licenseId,
-          payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
-        });
-        // Last statement: the hour's usage row is shared by every denial, keep its lock short.
-        await this.leases.countDenial(tx, license.licenseId);
-        return { kind: 'denied', occupancy, license };
-      }
+      if (!claim) return this.deny(tx, input, license, occupancy);
     }
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
     const row = claim.lease;
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };
+  }
+
+  /** A refused checkout: announced and counted in the license's hour. */
+  private async deny(tx: SqlExecutor, input: CheckoutInput, license: CheckoutContext, occupancy: Occupancy): Promise<CheckoutOutcome> {
+    await this.outbox.append(tx, {
+      type: 'seat.denied',
+      aggregateType: 'license',
+      aggregateId: license.licenseId,
+      payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
+    });
+    // Last statement: the hour's usage row is shared by every denial, keep its lock short.
+    await this.leases.countDenial(tx, license.licenseId);
+    return { kind: 'denied', occupancy, license };
   }
 
   /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */

@@ -50,6 +50,14 @@ export class DevicesRepository {
          AND "deactivatedAt" IS NULL AND "offlineUntil" IS NOT NULL AND "offlineUntil" <= now()`;
   }
 
+  /** Seats of the license held by a live lease right now (the caller holds the container lock). */
+  async seatsInUse(tx: TenantTransaction, licenseId: string): Promise<number> {
+    const rows = await tx.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM seat_slots
+       WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid AND "leaseId" IS NOT NULL AND "expiresAt" > now()`;
+    return rows[0].n;
+  }
+
   /** The return key hash an offline device was granted under (null: none, no early release). */
   async returnKeyHash(tx: TenantTransaction, id: string): Promise<string | null> {
     const row = await tx.device.findUnique({ where: { id }, select: { returnKeyHash: true } });

@@ -60,7 +60,14 @@ export class DevicesService {
   async activateOfflineIn(
     tx: TenantTransaction,
     containerId: string,
-    command: { fingerprintDigest: string; name: string; offlineUntil?: Date | null; returnKeyHash?: string | null },
+    command: {
+      fingerprintDigest: string;
+      name: string;
+      offlineUntil?: Date | null;
+      returnKeyHash?: string | null;
+      /** The license the grant names: a new offline device holds one of its seats for its whole grant. */
+      seat?: { licenseId: string; quantity: number };
+    },
   ): Promise<ActivationResult> {
     const container = await this.lockForActivation(tx, containerId);
     const existing = await this.findActiveByDigest(tx, containerId, command.fingerprintDigest);
@@ -76,15 +83,20 @@ export class DevicesService {
     }
     if (existing) return { device: existing, created: false };
     const fingerprint = offlineFingerprint(command.fingerprintDigest);
-    return this.admit(tx, container, {
-      containerId,
-      fingerprint,
-      name: command.name,
-      platform: null,
-      method: 'OFFLINE',
-      offlineUntil: command.offlineUntil ?? null,
-      returnKeyHash: command.returnKeyHash ?? null,
-    });
+    return this.admit(
+      tx,
+      container,
+      {
+        containerId,
+        fingerprint,
+        name: command.name,
+        platform: null,
+        method: 'OFFLINE',
+        offlineUntil: command.offlineUntil ?? null,
+        returnKeyHash: command.returnKeyHash ?? null,
+      },
+      command.seat,
+    );
   }
 
   /**
@@ -124,9 +136,27 @@ export class DevicesService {
       });
     }
     assertContainerAccess(container);
-    // Offline grants that ran out free their slot now (under the lock, before counting).
-    await this.devices.lapseOffline(tx, containerId);
     return container;
+  }
+
+  /**
+   * An offline device runs without a lease, so it holds a seat of its license for its whole grant:
+   * live leases plus running offline devices never exceed `quantity`. Personal checkouts take the
+   * same container lock and count offline devices the same way (SeatsService).
+   */
+  private async assertOfflineSeat(tx: TenantTransaction, containerId: string, seat: { licenseId: string; quantity: number }): Promise<void> {
+    const now = Date.now();
+    const offline = (await this.devices.listActive(tx, containerId)).filter((d) => d.method === 'OFFLINE' && (d.offlineUntil === null || d.offlineUntil.getTime() > now)).length;
+    const leased = await this.devices.seatsInUse(tx, seat.licenseId);
+    if (offline + leased >= seat.quantity) {
+      throw new DomainError('NO_SEAT_AVAILABLE', `All ${seat.quantity} seats of the license are in use (online leases and offline devices); release one first`, {
+        licenseId: seat.licenseId,
+        quantity: seat.quantity,
+        inUse: offline + leased,
+        soonestExpiryAt: null,
+        retryAfter: 60,
+      });
+    }
   }
 
   /** The device limit. The caller holds the container lock and found no active device for this fingerprint. */
@@ -142,14 +172,22 @@ export class DevicesService {
       offlineUntil?: Date | null;
       returnKeyHash?: string | null;
     },
+    seat?: { licenseId: string; quantity: number },
   ): Promise<ActivationResult> {
-    const active = await this.devices.listActive(tx, data.containerId);
+    let active = await this.devices.listActive(tx, data.containerId);
+    // Offline grants that ran out no longer hold a slot: they end now (under the lock, before counting).
+    const now = Date.now();
+    if (active.some((d) => d.offlineUntil !== null && d.offlineUntil.getTime() <= now)) {
+      await this.devices.lapseOffline(tx, data.containerId);
+      active = await this.devices.listActive(tx, data.containerId);
+    }
     if (active.length >= container.deviceLimit) {
       throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
         deviceLimit: container.deviceLimit,
         activeDevices: active.map((d) => ({ id: d.id, name: d.name, platform: d.platform, activatedAt: d.activatedAt })),
       });
     }
+    if (seat) await this.assertOfflineSeat(tx, data.containerId, seat);
     const device = await this.devices.insert(tx, data);
     await this.record(tx, 'device.activated', device, container.groupId);
     return { device, created: true };
