@@ -2,3 +2,4 @@ export * from './factories';
 export * from './test-app';
 export * from './error-envelope';
 export * from './delaying-proxy';
+export * from './hostile-requests';
