@@ -7,7 +7,9 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 ENV NX_NO_CLOUD=true NX_DAEMON=false PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# `npm install` honours the lock file's versions; `npm ci` refuses it (it lacks some other
+# platforms' optional packages).
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN bash -c "source scripts/env.sh && npx prisma generate && npx nx run-many -t build -p license-central portal worker --configuration=production"
 # The migration job needs no write access to the tree: run it unprivileged too.
@@ -20,7 +22,7 @@ ENV NODE_ENV=production HOST=0.0.0.0
 COPY package.json package-lock.json ./
 # --ignore-scripts: no install hook is needed at run time (argon2 ships prebuilt binaries; the Prisma
 # client is generated into the bundles with engineType "client", so no engine is downloaded).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 3001 3002

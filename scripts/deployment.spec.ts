@@ -70,7 +70,7 @@ describe('Dockerfile', () => {
 
   it('runs the apps as a non-root user with production dependencies only', () => {
     expect(runtime).toBeDefined();
-    expect(runtime).toMatch(/npm ci [^\n]*--omit=dev/);
+    expect(runtime).toMatch(/npm (ci|install) [^\n]*--omit=dev/);
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).not.toMatch(/COPY --from=build \/app \/app/); // not the build tree with its dev dependencies
     expect(runtime).toMatch(/ENV NODE_ENV=production/);
