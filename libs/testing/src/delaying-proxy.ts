@@ -8,6 +8,7 @@ export class DelayingProxy {
   delayMs = 0;
   port = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
 
   private constructor(target: { host: string; port: number }) {
@@ -29,7 +30,11 @@ export class DelayingProxy {
     upstream.on('data', (chunk: Buffer) => {
       const at = Math.max(Date.now() + this.delayMs, lastAt);
       lastAt = at;
-      setTimeout(() => client.writable && client.write(chunk), at - Date.now());
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (client.writable) client.write(chunk);
+      }, at - Date.now());
+      this.timers.add(timer);
     });
     client.on('data', (chunk: Buffer) => upstream.writable && upstream.write(chunk));
     const close = () => {
@@ -40,7 +45,10 @@ export class DelayingProxy {
     upstream.on('close', close).on('error', close);
   }
 
+  /** Drops held-back answers too: no timer of this proxy outlives the test. */
   async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
