@@ -22,7 +22,7 @@ if ! port_open "$PGHOST" "$PGPORT"; then
 PostgreSQL is not reachable on $PGHOST:$PGPORT.
 Start it one of these ways:
   pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start   # Debian/Ubuntu package
-  docker compose up -d postgres redis                                          # with Docker
+  docker compose -f docker-compose.dev.yml up -d                               # with Docker
 MSG
     exit 1
   fi
@@ -38,7 +38,7 @@ if ! port_open "$REDIS_HOST" "$REDIS_PORT"; then
 Redis is not reachable on $REDIS_HOST:$REDIS_PORT.
 Start it one of these ways:
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-  docker compose up -d postgres redis
+  docker compose -f docker-compose.dev.yml up -d
 MSG
     exit 1
   fi

@@ -107,7 +107,8 @@ describe('health and HTTP basics (license-central)', () => {
       const redis = new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
       proxy = await DelayingProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
       const viaProxy = `redis://127.0.0.1:${proxy.port}`;
-      slow = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy });
+      // No grace here: the probe itself must wait long enough.
+      slow = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy, HEALTH_READY_GRACE_MS: '0' });
       stalled = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy, HEALTH_PROBE_TIMEOUT_MS: '300', HEALTH_READY_GRACE_MS: '2500' });
     });
     afterAll(async () => {
@@ -118,6 +119,8 @@ describe('health and HTTP basics (license-central)', () => {
     });
 
     it('stays ready (200) when Redis answers a ping in 1.5 s, also for concurrent probes', async () => {
+      proxy.delayMs = 0;
+      await request(slow.getHttpServer()).get('/health/ready').expect(200); // connected (lazily) before the machine gets busy
       proxy.delayMs = 1500;
       const answers = await Promise.all([1, 2, 3].map(() => request(slow.getHttpServer()).get('/health/ready')));
       for (const res of answers) {

@@ -91,6 +91,16 @@ describe('hostile input (license-central): a clear 4xx, never a 500', () => {
       expectError(keyed, 400, 'MALFORMED_BODY');
     });
 
+    it('never nests query strings or form bodies: deep bracket keys are plain unknown names (400), not a tree', async () => {
+      const deepKey = 'a' + '[b]'.repeat(1000);
+      const query = await http().get(`/v1/products?${deepKey}=1`).set(acme.auth);
+      expectError(query, 400, 'VALIDATION_FAILED');
+      expect(query.body.error.details.fields[0].field).toBe(deepKey);
+      const form = await http().post('/v1/products').set(acme.auth).set('Content-Type', 'application/x-www-form-urlencoded').send(`code=x&name=y&${deepKey}=1`);
+      expectError(form, 400, 'VALIDATION_FAILED');
+      expect(form.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([deepKey]);
+    });
+
     it('still reads brackets inside strings and ordinary nesting', async () => {
       const code = uniqueCode('brackets');
       const res = await http().post('/v1/products').set(acme.auth).send({ code, name: '[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{{{{ "\\"[' });

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createTestApp, createTestAppWithEnv, expectError } from '@leasehold/testing';
 import { PORTAL_API } from './api-info';
@@ -16,6 +17,19 @@ describe('health and HTTP basics (portal)', () => {
   afterAll(() => app.close());
 
   const http = () => request(app.getHttpServer());
+
+  // Issue 11, classes 1-3 on the portal: the body parsers' errors keep their 4xx, deep JSON and
+  // NUL bytes are refused before any route runs (the portal's public login route here).
+  it('answers hostile bodies on login with 415, 400 MALFORMED_BODY and 400 VALIDATION_FAILED, never 500', async () => {
+    const login = () => http().post('/v1/auth/login');
+    expectError(await login().set('Content-Type', 'application/json; charset=bogus').send('{"vendor":"a"}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await login().set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{"vendor":"a"}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const corrupt = Buffer.concat([gzipSync('{"vendor":"a"}').subarray(0, 10), Buffer.from('garbage')]);
+    expectError(await login().set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((b: unknown) => b as string).send(corrupt), 400, 'MALFORMED_BODY');
+    expectError(await login().set('Content-Type', 'application/json').send('['.repeat(10_000) + ']'.repeat(10_000)), 400, 'MALFORMED_BODY');
+    expectError(await login().send({ vendor: 'acme\u0000', email: 'a@b.example', password: 'x' }), 400, 'VALIDATION_FAILED');
+    expectError(await login().set('Content-Type', 'application/json').send('{"vendor":"acme","email":"\\ud800@b.example","password":"x"}'), 400, 'VALIDATION_FAILED');
+  });
 
   it('answers /health/live with 200 and no credentials', async () => {
     const res = await http().get('/health/live').expect(200);

@@ -3,3 +3,4 @@ export * from './test-app';
 export * from './error-envelope';
 export * from './faults';
 export * from './delaying-proxy';
+export * from './hostile-requests';

@@ -55,6 +55,7 @@ export class ProductsController {
   @Delete(':productId')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @VendorErrors(409)
   remove(@IdParam('productId') productId: string): Promise<void> {
     return this.catalog.deleteProduct(productId);
   }
