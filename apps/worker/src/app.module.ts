@@ -17,7 +17,7 @@ import { ErpProcessingModule, IntegrationsModule } from '@leasehold/domain-integ
 import { UpdatesModule } from '@leasehold/domain-updates';
 import { WorkerDrain } from './worker-drain';
 import { WorkerHealthController } from './health/worker-health.controller';
-import { ScheduleKeeper } from './schedules/schedule-keeper';
+import { SCHEDULE_CHECK_EVERY_MS, SCHEDULE_CHECK_INTERVAL, ScheduleKeeper } from './schedules/schedule-keeper';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalRescheduleSubscriber } from './renewals/renewal-reschedule.subscriber';
@@ -67,6 +67,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     WorkerDrain,
     DependencyHealthIndicators,
     ScheduleKeeper,
+    { provide: SCHEDULE_CHECK_INTERVAL, useValue: SCHEDULE_CHECK_EVERY_MS },
     RenewalsProcessor,
     RenewalsSchedule,
     RenewalRescheduleSubscriber,
