@@ -20,8 +20,8 @@ describe('health (worker)', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('answers /health/ready with 200 when Postgres and Redis are up', async () => {
+  it('answers /health/ready with 200 when Postgres and Redis are up and every job scheduler is registered', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: 7 } } });
   });
 });
