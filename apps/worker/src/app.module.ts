@@ -18,7 +18,7 @@ import { UpdatesModule } from '@leasehold/domain-updates';
 import { LicensingModule } from '@leasehold/domain-licensing';
 import { WorkerDrain } from './worker-drain';
 import { WorkerHealthController } from './health/worker-health.controller';
-import { ScheduleKeeper } from './schedules/schedule-keeper';
+import { SCHEDULE_CHECK_EVERY_MS, SCHEDULE_CHECK_INTERVAL, ScheduleKeeper } from './schedules/schedule-keeper';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
 import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalsProcessor } from './renewals/renewals.processor';
@@ -69,6 +69,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     WorkerDrain,
     DependencyHealthIndicators,
     ScheduleKeeper,
+    { provide: SCHEDULE_CHECK_INTERVAL, useValue: SCHEDULE_CHECK_EVERY_MS },
     RenewalsProcessor,
     RenewalsSchedule,
     MaintenanceProcessor,

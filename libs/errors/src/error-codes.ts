@@ -14,7 +14,7 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after `details.retryAfter` seconds (also the `Retry-After` header). Per API key, container credential, address, login attempts, update streams.' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error; the request id identifies it in the logs.' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'A dependency (database, Redis) is not reachable.' },
-  DATABASE_UNAVAILABLE: { status: 503, description: 'The database dropped the connection or cannot be reached (failover, restart): nothing was changed unless the answer said so; retry after `Retry-After` seconds (also `details.retryAfter`). See docs/operations.md.' },
+  DATABASE_UNAVAILABLE: { status: 503, description: 'The database dropped the connection or cannot be reached (failover, pooler restart): retry after `Retry-After` seconds (also `details.retryAfter`); a write retried with the same Idempotency-Key is applied once. Never a verdict on the credentials. See docs/operations.md.' },
 
   // authentication and authorisation
   UNAUTHENTICATED: { status: 401, description: 'No credentials were presented, or they are not of the kind this route takes.' },

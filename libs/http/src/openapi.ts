@@ -85,6 +85,18 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
       ? { 'Idempotent-Replayed': { description: '`true` when this answer is the stored answer of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } } }
       : {}),
   } as never;
+  // Any route can meet a database failover or a Redis outage: a 503 with Retry-After, never a 401.
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation || operation.responses['503']) continue;
+      operation.responses['503'] = {
+        description: 'DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md).',
+        headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+      };
+    }
+  }
   refineOperations(document, info);
   return document;
 }

@@ -1,7 +1,33 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { Queue } from 'bullmq';
 import { ConfigService } from '@leasehold/config';
+import { redisErrorLogger } from '@leasehold/redis';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
+
+const listening = new WeakSet<Queue>();
+
+/**
+ * Every BullMQ queue of the application (this module's and those the domain modules register)
+ * gets an 'error' listener before anything runs: its connection errors while Redis is away are
+ * logged, never an unhandled 'error' event.
+ */
+@Injectable()
+class QueueErrorListeners implements OnModuleInit {
+  private readonly logger = new Logger('Queues');
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as unknown;
+      if (!(instance instanceof Queue) || listening.has(instance)) continue;
+      listening.add(instance);
+      instance.on('error', redisErrorLogger(this.logger, `queue ${instance.name}`));
+    }
+  }
+}
 
 /** Parses REDIS_URL into BullMQ's connection options. */
 export function bullConnection(redisUrl: string) {
@@ -38,6 +64,7 @@ export class QueuesModule {
     return {
       module: QueuesModule,
       imports: [
+        DiscoveryModule,
         BullModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
@@ -48,6 +75,7 @@ export class QueuesModule {
         }),
         BullModule.registerQueue(...queues.map((name) => ({ name }))),
       ],
+      providers: [QueueErrorListeners],
       exports: [BullModule],
     };
   }

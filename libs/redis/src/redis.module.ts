@@ -1,6 +1,7 @@
-import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ConfigService } from '@leasehold/config';
+import { redisErrorLogger } from './connection-errors';
 
 /**
  * The application's Redis connection (rate limits, caches, pub/sub). BullMQ opens its own
@@ -18,6 +19,8 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
     });
+    // Without a listener ioredis reports every failed reconnect as an unhandled error event.
+    this.client.on('error', redisErrorLogger(new Logger(RedisService.name), 'app client'));
   }
 
   /** A namespaced key: `<REDIS_PREFIX>:<parts...>`. */

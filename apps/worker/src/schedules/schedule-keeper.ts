@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { redisErrorLogger } from '@leasehold/redis';
 import { PeriodicSchedule } from './periodic-schedule';
 
 /** How often the keeper checks that Redis still holds every job scheduler (and repairs it). */
 export const SCHEDULE_CHECK_EVERY_MS = 5_000;
-/** Overrides SCHEDULE_CHECK_EVERY_MS (tests). */
+/** The injection token of the check interval (SCHEDULE_CHECK_EVERY_MS; tests shorten it). */
 export const SCHEDULE_CHECK_INTERVAL = Symbol('SCHEDULE_CHECK_INTERVAL');
 /** A check (or the readiness probe's look) that Redis does not answer within this is a failure. */
 const REDIS_ANSWER_MS = 2_000;
@@ -37,7 +38,7 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly indicator: HealthIndicatorService,
-    @Optional() @Inject(SCHEDULE_CHECK_INTERVAL) private readonly everyMs: number = SCHEDULE_CHECK_EVERY_MS,
+    @Inject(SCHEDULE_CHECK_INTERVAL) private readonly everyMs: number,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -45,6 +46,9 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is PeriodicSchedule => instance instanceof PeriodicSchedule);
+    // A BullMQ worker's connection errors (Redis away, its jobs gone with a replaced Redis) are
+    // logged, never an unhandled 'error' event; the worker reconnects and carries on by itself.
+    for (const host of this.workerHosts()) host.worker?.on('error', redisErrorLogger(this.logger, `worker ${host.worker.name}`));
     // The schedules register themselves in the same phase; the first check comes one period later.
     this.timer = setInterval(() => void this.check(), this.everyMs);
     this.timer.unref();
@@ -74,13 +78,17 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  private workerHosts(): WorkerHost[] {
+    return this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+  }
+
   /** Readiness: every scheduler is in Redis and every BullMQ worker is running. */
   async health() {
     const check = this.indicator.check('schedules');
-    const notRunning = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
+    const notRunning = this.workerHosts()
       .filter((host) => !host.worker?.isRunning())
       .map((host) => host.worker?.name ?? host.constructor.name);
     try {

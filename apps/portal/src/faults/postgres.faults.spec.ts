@@ -1,0 +1,42 @@
+import { INestApplication, Module } from '@nestjs/common';
+import request from 'supertest';
+import { VendorsModule } from '@leasehold/domain-vendors';
+import { createPortalUser, createTestAppWithEnv, createVendor, CuttableTcpProxy, expectError, waitFor } from '@leasehold/testing';
+import { PORTAL_API } from '../api-info';
+import { AppModule } from '../app.module';
+
+// Fault injection (docs/operations.md, "Postgres unreachable"): the portal's token check loads
+// the user on every request; a database that is gone must not log valid users out (401).
+
+@Module({ imports: [AppModule, VendorsModule] })
+class PortalTestModule {}
+
+describe('portal while Postgres is unreachable (fault injection)', () => {
+  let app: INestApplication;
+  let proxy: CuttableTcpProxy;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const target = new URL(process.env['DATABASE_URL'] as string);
+    proxy = await new CuttableTcpProxy(target.hostname, Number(target.port || 5432)).start();
+    app = await createTestAppWithEnv(PortalTestModule, PORTAL_API, { DATABASE_URL: proxy.proxied(target.toString()) });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+  }, 30_000);
+
+  it('answers a valid access token with 503 DATABASE_UNAVAILABLE (never 401), and serves again when the database returns', async () => {
+    const vendor = await createVendor(app);
+    const user = await createPortalUser(app, vendor);
+    await http().get('/v1/me').set(user.auth).expect(200);
+
+    proxy.cut();
+    const me = await http().get('/v1/me').set(user.auth);
+    expectError(me, 503, 'DATABASE_UNAVAILABLE');
+    expect(Number(me.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    proxy.restore();
+    await waitFor(async () => (await http().get('/v1/me').set(user.auth)).status === 200, 5_000, 'the portal to answer again');
+  }, 30_000);
+});
