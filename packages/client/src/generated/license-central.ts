@@ -1320,7 +1320,7 @@ export interface components {
              * @description Distinct active devices (PERSONAL: 1–3).
              * @default 3
              */
-            deviceLimit: number;
+            deviceLimit?: number;
             /** @description The container's id in the vendor's ERP/CRM; unique per vendor. */
             externalId?: string | null;
             /**
@@ -1352,7 +1352,7 @@ export interface components {
              * @default MODULE
              * @enum {string}
              */
-            kind: "MODULE" | "OPTION";
+            kind?: "MODULE" | "OPTION";
             /** @example PDF export */
             name: string;
         };
@@ -1370,7 +1370,7 @@ export interface components {
         };
         CreateLicenseDto: {
             /** @default false */
-            borrowAllowed: boolean;
+            borrowAllowed?: boolean;
             /**
              * Format: date-time
              * @description Never expires when absent or null.
@@ -1388,19 +1388,19 @@ export interface components {
              * @description Heartbeat interval hint for programs.
              * @default 300
              */
-            heartbeatIntervalSeconds: number;
+            heartbeatIntervalSeconds?: number;
             /**
              * @description Lease TTL / idle timeout of a seat.
              * @default 3600
              */
-            leaseTtlSeconds: number;
+            leaseTtlSeconds?: number;
             /** @default 7 */
-            maxBorrowDays: number;
+            maxBorrowDays?: number;
             /**
              * @description Device deactivations allowed per rolling 30 days (activation churn limit).
              * @default 5
              */
-            maxDeactivationsPer30Days: number;
+            maxDeactivationsPer30Days?: number;
             /** Format: uuid */
             productId: string;
             /**
@@ -1414,7 +1414,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            renewalPolicy: "AUTO" | "ERP" | "NONE";
+            renewalPolicy?: "AUTO" | "ERP" | "NONE";
             renewalTermDays?: number | null;
             /**
              * Format: date-time
@@ -1461,7 +1461,7 @@ export interface components {
              * @default MEMBER
              * @enum {string}
              */
-            role: "ADMIN" | "MEMBER";
+            role?: "ADMIN" | "MEMBER";
         };
         CreateVendorDto: {
             /**
@@ -2061,7 +2061,7 @@ export interface components {
              * @default MODULE
              * @enum {string}
              */
-            kind: "MODULE" | "OPTION";
+            kind?: "MODULE" | "OPTION";
             /** @example PDF export */
             name?: string;
         };
@@ -2081,7 +2081,7 @@ export interface components {
         };
         UpdateLicenseDto: {
             /** @default false */
-            borrowAllowed: boolean;
+            borrowAllowed?: boolean;
             /**
              * Format: date-time
              * @description Never expires when absent or null.
@@ -2098,26 +2098,26 @@ export interface components {
              * @description Heartbeat interval hint for programs.
              * @default 300
              */
-            heartbeatIntervalSeconds: number;
+            heartbeatIntervalSeconds?: number;
             /**
              * @description Lease TTL / idle timeout of a seat.
              * @default 3600
              */
-            leaseTtlSeconds: number;
+            leaseTtlSeconds?: number;
             /** @default 7 */
-            maxBorrowDays: number;
+            maxBorrowDays?: number;
             /**
              * @description Device deactivations allowed per rolling 30 days (activation churn limit).
              * @default 5
              */
-            maxDeactivationsPer30Days: number;
+            maxDeactivationsPer30Days?: number;
             /** @description PERSONAL: devices that may run at once (≤ deviceLimit). ENTERPRISE: concurrent seats. */
             quantity?: number;
             /**
              * @default NONE
              * @enum {string}
              */
-            renewalPolicy: "AUTO" | "ERP" | "NONE";
+            renewalPolicy?: "AUTO" | "ERP" | "NONE";
             renewalTermDays?: number | null;
             /**
              * Format: date-time
