@@ -36,6 +36,9 @@ wait_ready worker "$WORKER_PORT"
 
 api_key=$(node -e 'console.log(JSON.parse(process.argv[1]).apiKey)' "$seed")
 portal_login=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(s.portal ? `${s.portal.email} / ${s.portal.password} (vendor "${s.vendor.slug}")` : "")' "$seed")
+# The banner is what a newcomer needs (URLs, demo key, demo login): bold and set off on a terminal.
+if [ -t 1 ]; then on=$'\e[1;32m'; off=$'\e[0m'; else on=''; off=''; fi
+printf '%s' "$on"
 cat <<BANNER
 
 ============================================================================
@@ -53,4 +56,5 @@ ${portal_login:+ Demo portal login (group admin): $portal_login
  Stop with Ctrl-C.
 ============================================================================
 BANNER
+printf '%s' "$off"
 wait "$serve_pid"
