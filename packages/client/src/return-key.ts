@@ -15,7 +15,9 @@ export function createReturnKey(): ReturnKey {
   return { returnKey, returnKeyHash: returnKeyHash(returnKey) };
 }
 
-/** base64url(SHA-256(returnKey)), over the key's base64url text as sent (UTF-8). */
+/** base64url(SHA-256(the key's 32 bytes)): the server hashes the decoded key the same way. */
 export function returnKeyHash(returnKey: string): string {
-  return createHash('sha256').update(returnKey, 'utf8').digest('base64url');
+  const bytes = Buffer.from(returnKey, 'base64url');
+  if (bytes.length !== 32 || bytes.toString('base64url') !== returnKey) throw new TypeError('A return key is 32 bytes in base64url (43 characters)');
+  return createHash('sha256').update(bytes).digest('base64url');
 }
