@@ -47,7 +47,12 @@ describe('leasehold CLI (the built binary)', () => {
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
     const e = env(w);
     await pinKeys(w, e);
-    expect(Object.keys(JSON.parse(readFileSync(e['LEASEHOLD_KEYS']!, 'utf8')))).toHaveLength(1);
+    const pinned = JSON.parse(readFileSync(e['LEASEHOLD_KEYS']!, 'utf8'));
+    expect(Object.keys(pinned)).toHaveLength(1);
+    // The same keys with the vendor's API key instead of its id.
+    const byKey = await leasehold(['keys', 'fetch', '--api-key', w.vendor.apiKey.secret, '--out', join(work, 'by-key.json')], e);
+    expect(byKey.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(work, 'by-key.json'), 'utf8'))).toEqual(pinned);
 
     const activated = await leasehold(['activate', '--name', 'QA bench', '--json'], e);
     expect(activated.code).toBe(0);
