@@ -138,6 +138,27 @@ describe('leasehold CLI (the built binary)', () => {
     expect(text).toContain('stopped: SESSION_STOPPED');
   }, 120_000);
 
+  it('a lease checked out with releaseOnExit is released when the program gets SIGTERM', async () => {
+    const w = await sdkWorld(server.app, { quantity: 1 });
+    const e = env(w);
+    await pinKeys(w, e);
+    const program = join(work, 'release-on-exit.js');
+    writeFileSync(
+      program,
+      `const { LeaseholdClient, loadPublicKeys } = require(${JSON.stringify(join(work, 'package'))});
+      const client = new LeaseholdClient({ baseUrl: process.env.LEASEHOLD_URL, secret: process.env.LEASEHOLD_SECRET, publicKeys: loadPublicKeys(process.env.LEASEHOLD_KEYS), product: process.env.LEASEHOLD_PRODUCT, fingerprint: process.env.LEASEHOLD_FINGERPRINT });
+      client.checkout({ releaseOnExit: true }).then((lease) => { console.log(lease.id); setInterval(() => {}, 1000); });`,
+    );
+    const child = spawn(process.execPath, [program], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    const leaseId = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const sessions = () => w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200);
+    expect((await sessions()).body.data.map((s: { id: string }) => s.id)).toEqual([leaseId]);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect((await sessions()).body.data).toEqual([]);
+  }, 60_000);
+
   it('reports server errors with their code, retry-after and request id; usage errors exit 2', async () => {
     const w = await sdkWorld(server.app, { quantity: 1 });
     const e = env(w);
