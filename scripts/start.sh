@@ -40,6 +40,9 @@ wait_ready worker "$WORKER_PORT"
 api_key=$(node -e 'console.log(JSON.parse(process.argv[1]).apiKey)' "$seed")
 vendor_slug=$(node -e 'console.log(JSON.parse(process.argv[1]).vendor?.slug ?? "")' "$seed")
 portal_login=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(s.portal ? `${s.portal.email} / ${s.portal.password} (vendor "${s.vendor.slug}")` : "")' "$seed")
+# The banner is what a newcomer needs (URLs, demo key, demo login): bold and set off on a terminal.
+if [ -t 1 ]; then on=$'\e[1;32m'; off=$'\e[0m'; else on=''; off=''; fi
+printf '%s' "$on"
 cat <<BANNER
 
 ============================================================================
@@ -59,4 +62,5 @@ ${portal_login:+ Customer portal: open http://$HOST:$PORTAL_PORT/ and log in as 
  Stop with Ctrl-C.
 ============================================================================
 BANNER
+printf '%s' "$off"
 wait "$serve_pid"

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, Params } from 'nestjs-pino';
+import type { Options as HttpLoggerOptions } from 'pino-http';
 import { ConfigService } from '@leasehold/config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -36,19 +37,9 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, q)}?${redacted}`;
 }
 
-/** The pino-http options of the three apps (exported for the test that reads the log lines). */
-export function httpLoggerOptions(level: string) {
-  return {
-    level,
-    genReqId: requestId,
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-leasehold-signature"]'],
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-      err || res.statusCode >= 500 ? ('error' as const) : res.statusCode >= 400 ? ('warn' as const) : ('info' as const),
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  };
+/** The pino-http options of the three apps outside development (the test that reads log lines uses it). */
+export function httpLoggerOptions(level: string): HttpLoggerOptions {
+  return loggerOptions({ NODE_ENV: 'production', LOG_LEVEL: level }) as HttpLoggerOptions;
 }
 
 /** Takes a well-formed `X-Request-Id` from the caller or makes one, and echoes it back. */
@@ -60,16 +51,55 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
 }
 
 /**
- * Structured JSON logs (pino) with the request id on every line; secrets are redacted: credential
+ * Nest's start-up chatter: one line per module, controller and route (about 280 for
+ * license-central). Dropped in development, where a person reads the output; kept elsewhere.
+ */
+export const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+type LoggerSettings = { NODE_ENV: string; LOG_LEVEL: string };
+
+/**
+ * pino-http options. Production and test: structured JSON (pino) with the request id on every line.
+ * Development: the same records printed readably on one line each by pino-pretty (a development
+ * dependency, loaded only then), without Nest's route mappings. Secrets are redacted always: credential
  * headers, and the values of secret-looking query parameters in the logged URL (`redactUrl`).
  */
+export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
+  const development = settings.NODE_ENV === 'development';
+  return {
+    level: settings.LOG_LEVEL,
+    genReqId: requestId,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-leasehold-signature"]'],
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    ...(development
+      ? {
+          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, responseTime: number) => `${req.method} ${redactUrl(req.url)} ${res.statusCode} ${Math.round(responseTime)} ms`,
+          customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
+          hooks: {
+            logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+              const first = args[0] as { context?: unknown } | undefined;
+              if (typeof first?.context === 'string' && START_UP_CONTEXTS.has(first.context)) return;
+              method.apply(this, args);
+            },
+          },
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, singleLine: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,req,res,responseTime,context', messageFormat: '{if context}[{context}] {end}{msg}' },
+          },
+        }
+      : {}),
+  } as Params['pinoHttp'];
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        pinoHttp: httpLoggerOptions(config.get('LOG_LEVEL')),
-      }),
+      useFactory: (config: ConfigService) => ({ pinoHttp: loggerOptions({ NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') }) }),
     }),
   ],
 })

@@ -1,5 +1,5 @@
 // A standalone license file verifier: node:crypto only, nothing else to install. Paste it into a
-// program as it is; it does what verifyLicenseFile in @leasehold/license-file does.
+// program as it is; it does what verifyLicenseFile in @leasehold/client/license-file does.
 import { createPublicKey, verify } from 'node:crypto';
 
 export interface License {

@@ -30,7 +30,7 @@ try {
     const file = join(stage, 'src', name);
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll("'@leasehold/license-file'", "'./license-file'"));
   }
-  execFileSync(bin('openapi-typescript'), [join(root, 'docs/openapi/license-central.json'), '-o', join(stage, 'src/generated/license-central.ts')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(bin('openapi-typescript'), [join(root, 'docs/openapi/license-central.json'), '--default-non-nullable', 'false', '-o', join(stage, 'src/generated/license-central.ts')], { stdio: ['ignore', 'ignore', 'inherit'] });
   writeFileSync(
     join(stage, 'tsconfig.json'),
     JSON.stringify({

@@ -7,14 +7,15 @@ import { parseRequestCode, verifyLicenseFile } from '@leasehold/license-file';
 import { LeaseholdClient } from './client';
 import { LeaseholdError } from './errors';
 import { deviceFingerprint } from './fingerprint';
-import { fetchPublicKeys, loadPublicKeys, savePublicKeys } from './keys';
+import { fetchPublicKeys, fetchPublicKeysWithApiKey, loadPublicKeys, savePublicKeys } from './keys';
 import { Lease } from './lease';
 import { FileStorage } from './storage';
 
 const HELP = `leasehold <command> [options]
 
 Commands
-  keys fetch --vendor <id> [--out keys.json]   download the vendor's public keys once (pin them)
+  keys fetch (--vendor <id> | --api-key <lh_…>) [--out keys.json]
+                                               download the vendor's public keys once (pin them)
   fingerprint                                  this machine's device fingerprint
   activate [--name <n>] [--platform <p>]       activate this device (PERSONAL containers)
   deactivate                                   deactivate this device
@@ -111,8 +112,10 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'keys': {
-      if (rest[0] !== 'fetch') throw usage('keys fetch --vendor <id> [--out keys.json]');
-      const keys = await fetchPublicKeys(required(flags, 'url', 'LEASEHOLD_URL'), required(flags, 'vendor', 'LEASEHOLD_VENDOR_ID'));
+      if (rest[0] !== 'fetch') throw usage('keys fetch (--vendor <id> | --api-key <lh_…>) [--out keys.json]');
+      const url = required(flags, 'url', 'LEASEHOLD_URL');
+      const apiKey = option(flags, 'api-key', 'LEASEHOLD_API_KEY');
+      const keys = apiKey && !option(flags, 'vendor', 'LEASEHOLD_VENDOR_ID') ? await fetchPublicKeysWithApiKey(url, apiKey) : await fetchPublicKeys(url, required(flags, 'vendor', 'LEASEHOLD_VENDOR_ID'));
       const path = typeof flags['out'] === 'string' ? flags['out'] : keysPath(flags);
       savePublicKeys(path, keys);
       out(flags, { path, keyIds: Object.keys(keys) }, `saved ${Object.keys(keys).length} public key(s) to ${path}: ${Object.keys(keys).join(', ')}`);

@@ -24,6 +24,13 @@ export async function fetchPublicKeys(baseUrl: string, vendorId: string, options
   return toPinnedKeys(body);
 }
 
+/** The same keys through the vendor API (GET /v1/signing-keys with a vendor API key `lh_…`): no vendor id needed. */
+export async function fetchPublicKeysWithApiKey(baseUrl: string, apiKey: string, options: { fetch?: FetchLike } = {}): Promise<PinnedKeys> {
+  const transport = new Transport({ baseUrl, token: apiKey, fetch: options.fetch });
+  const { body } = await transport.json<{ data: PublicSigningKey[] }>('/v1/signing-keys');
+  return toPinnedKeys(body);
+}
+
 /** `{ data: [{ keyId, publicKeyPem }] }` (the server's answer), an array of keys, or a keyId → PEM map. */
 export function toPinnedKeys(value: unknown): PinnedKeys {
   const list = Array.isArray(value) ? value : (value as { data?: unknown })?.data;

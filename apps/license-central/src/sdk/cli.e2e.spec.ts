@@ -47,7 +47,12 @@ describe('leasehold CLI (the built binary)', () => {
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
     const e = env(w);
     await pinKeys(w, e);
-    expect(Object.keys(JSON.parse(readFileSync(e['LEASEHOLD_KEYS']!, 'utf8')))).toHaveLength(1);
+    const pinned = JSON.parse(readFileSync(e['LEASEHOLD_KEYS']!, 'utf8'));
+    expect(Object.keys(pinned)).toHaveLength(1);
+    // The same keys with the vendor's API key instead of its id.
+    const byKey = await leasehold(['keys', 'fetch', '--api-key', w.vendor.apiKey.secret, '--out', join(work, 'by-key.json')], e);
+    expect(byKey.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(work, 'by-key.json'), 'utf8'))).toEqual(pinned);
 
     const activated = await leasehold(['activate', '--name', 'QA bench', '--json'], e);
     expect(activated.code).toBe(0);
@@ -132,6 +137,27 @@ describe('leasehold CLI (the built binary)', () => {
     expect(await humanExit).toBe(4);
     expect(text).toContain('stopped: SESSION_STOPPED');
   }, 120_000);
+
+  it('a lease checked out with releaseOnExit is released when the program gets SIGTERM', async () => {
+    const w = await sdkWorld(server.app, { quantity: 1 });
+    const e = env(w);
+    await pinKeys(w, e);
+    const program = join(work, 'release-on-exit.js');
+    writeFileSync(
+      program,
+      `const { LeaseholdClient, loadPublicKeys } = require(${JSON.stringify(join(work, 'package'))});
+      const client = new LeaseholdClient({ baseUrl: process.env.LEASEHOLD_URL, secret: process.env.LEASEHOLD_SECRET, publicKeys: loadPublicKeys(process.env.LEASEHOLD_KEYS), product: process.env.LEASEHOLD_PRODUCT, fingerprint: process.env.LEASEHOLD_FINGERPRINT });
+      client.checkout({ releaseOnExit: true }).then((lease) => { console.log(lease.id); setInterval(() => {}, 1000); });`,
+    );
+    const child = spawn(process.execPath, [program], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    const leaseId = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const sessions = () => w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200);
+    expect((await sessions()).body.data.map((s: { id: string }) => s.id)).toEqual([leaseId]);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect((await sessions()).body.data).toEqual([]);
+  }, 60_000);
 
   it('reports server errors with their code, retry-after and request id; usage errors exit 2', async () => {
     const w = await sdkWorld(server.app, { quantity: 1 });

@@ -39,6 +39,8 @@ describe('@leasehold/client against license-central', () => {
       product: w.productCode,
       fingerprint: fp(),
       heartbeat: { jitter: 0, backoffMs: 200 },
+      // A request the proxy swallows counts as a network error well within a test's time.
+      timeoutMs: 8000,
       ...options,
     });
   }

@@ -277,6 +277,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/v1/vendors/{vendorId}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Vendors controller set limits */
+        patch: operations["VendorsController_setLimits"];
+        trace?: never;
+    };
     "/operator/v1/vendors/{vendorId}/status": {
         parameters: {
             query?: never;
@@ -1346,7 +1363,7 @@ export interface components {
              * @description Distinct active devices (PERSONAL: 1–3).
              * @default 3
              */
-            deviceLimit: number;
+            deviceLimit?: number;
             /** @description The container's id in the vendor's ERP/CRM; unique per vendor. */
             externalId?: string | null;
             /**
@@ -1378,7 +1395,7 @@ export interface components {
              * @default MODULE
              * @enum {string}
              */
-            kind: "MODULE" | "OPTION";
+            kind?: "MODULE" | "OPTION";
             /** @example PDF export */
             name: string;
         };
@@ -1396,7 +1413,7 @@ export interface components {
         };
         CreateLicenseDto: {
             /** @default false */
-            borrowAllowed: boolean;
+            borrowAllowed?: boolean;
             /**
              * Format: date-time
              * @description Never expires when absent or null.
@@ -1414,24 +1431,24 @@ export interface components {
              * @description Heartbeat interval hint for programs.
              * @default 300
              */
-            heartbeatIntervalSeconds: number;
+            heartbeatIntervalSeconds?: number;
             /**
              * @description Lease TTL / idle timeout of a seat.
              * @default 3600
              */
-            leaseTtlSeconds: number;
+            leaseTtlSeconds?: number;
             /** @default 7 */
-            maxBorrowDays: number;
+            maxBorrowDays?: number;
             /**
              * @description Device deactivations allowed per rolling 30 days (activation churn limit).
              * @default 5
              */
-            maxDeactivationsPer30Days: number;
+            maxDeactivationsPer30Days?: number;
             /**
              * @description Offline period: how many days a machine may run without contacting the server. Bounds every offline activation grant (also of a perpetual license), every borrow and every license file refreshBy.
              * @default 30
              */
-            offlinePeriodDays: number;
+            offlinePeriodDays?: number;
             /** Format: uuid */
             productId: string;
             /**
@@ -1445,7 +1462,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            renewalPolicy: "AUTO" | "ERP" | "NONE";
+            renewalPolicy?: "AUTO" | "ERP" | "NONE";
             renewalTermDays?: number | null;
             /**
              * Format: date-time
@@ -1492,7 +1509,7 @@ export interface components {
              * @default MEMBER
              * @enum {string}
              */
-            role: "ADMIN" | "MEMBER";
+            role?: "ADMIN" | "MEMBER";
         };
         CreateVendorDto: {
             /**
@@ -2003,6 +2020,14 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        SetVendorLimitsDto: {
+            /** @description Requests per minute per API key; null: the default. */
+            apiRequestsPerMinute?: number | null;
+            /** @description Requests per minute per container credential; null: the default. */
+            deviceRequestsPerMinute?: number | null;
+            /** @description Concurrent update streams per container; null: the default. */
+            updateStreamsPerContainer?: number | null;
+        };
         SetVendorStatusDto: {
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED";
@@ -2051,7 +2076,7 @@ export interface components {
         SubmitOfflineCodeDto: {
             /**
              * Format: date-time
-             * @description Required for a borrow code: when the borrowed seat frees itself (≤ maxBorrowDays, ≤ the license expiry).
+             * @description Required for a borrow code: when the borrowed seat frees itself (≤ maxBorrowDays, ≤ offlinePeriodDays, ≤ the license expiry).
              */
             borrowUntil?: string;
             /**
@@ -2106,7 +2131,7 @@ export interface components {
              * @default MODULE
              * @enum {string}
              */
-            kind: "MODULE" | "OPTION";
+            kind?: "MODULE" | "OPTION";
             /** @example PDF export */
             name?: string;
         };
@@ -2126,7 +2151,7 @@ export interface components {
         };
         UpdateLicenseDto: {
             /** @default false */
-            borrowAllowed: boolean;
+            borrowAllowed?: boolean;
             /**
              * Format: date-time
              * @description Never expires when absent or null.
@@ -2143,31 +2168,31 @@ export interface components {
              * @description Heartbeat interval hint for programs.
              * @default 300
              */
-            heartbeatIntervalSeconds: number;
+            heartbeatIntervalSeconds?: number;
             /**
              * @description Lease TTL / idle timeout of a seat.
              * @default 3600
              */
-            leaseTtlSeconds: number;
+            leaseTtlSeconds?: number;
             /** @default 7 */
-            maxBorrowDays: number;
+            maxBorrowDays?: number;
             /**
              * @description Device deactivations allowed per rolling 30 days (activation churn limit).
              * @default 5
              */
-            maxDeactivationsPer30Days: number;
+            maxDeactivationsPer30Days?: number;
             /**
              * @description Offline period: how many days a machine may run without contacting the server. Bounds every offline activation grant (also of a perpetual license), every borrow and every license file refreshBy.
              * @default 30
              */
-            offlinePeriodDays: number;
+            offlinePeriodDays?: number;
             /** @description PERSONAL: devices that may run at once (≤ deviceLimit). ENTERPRISE: concurrent seats. */
             quantity?: number;
             /**
              * @default NONE
              * @enum {string}
              */
-            renewalPolicy: "AUTO" | "ERP" | "NONE";
+            renewalPolicy?: "AUTO" | "ERP" | "NONE";
             renewalTermDays?: number | null;
             /**
              * Format: date-time
@@ -2340,10 +2365,19 @@ export interface components {
             createdAt: string;
             /** Format: uuid */
             id: string;
+            limits: components["schemas"]["VendorLimitsDto"];
             name: string;
             slug: string;
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED";
+        };
+        VendorLimitsDto: {
+            /** @description Requests per minute per API key (vendor API). Default: RATE_LIMIT_VENDOR_API_PER_KEY. */
+            apiRequestsPerMinute: number | null;
+            /** @description Requests per minute per container credential (device API). Default: RATE_LIMIT_DEVICE_PER_CREDENTIAL. */
+            deviceRequestsPerMinute: number | null;
+            /** @description Concurrent update streams (SSE and long-poll) per container. Default: RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER. */
+            updateStreamsPerContainer: number | null;
         };
         VendorPageDto: {
             data: components["schemas"]["VendorDto"][];
@@ -2544,7 +2578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED / FORBIDDEN: the container's user was removed */
+            /** @description VENDOR_SUSPENDED / CONTAINER_ACCESS_REVOKED: the container's user was removed from their group or disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2556,6 +2590,26 @@ export interface operations {
             /** @description DEVICE_LIMIT_REACHED (details.activeDevices names them) / CONTAINER_KIND_MISMATCH (ENTERPRISE container) */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,8 +2680,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description ACTIVATION_CHURN_LIMIT (details.retryAfter seconds) */
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT (details.retryAfter seconds) / RATE_LIMITED (too many requests for this credential or address) */
             429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
@@ -2698,8 +2762,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description ACTIVATION_CHURN_LIMIT */
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT / RATE_LIMITED (too many requests for this credential or address) */
             429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
@@ -2751,7 +2825,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description VENDOR_SUSPENDED / DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / FORBIDDEN (user removed) */
+            /** @description VENDOR_SUSPENDED / DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,6 +2846,26 @@ export interface operations {
             /** @description LICENSE_REVOKED */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2854,9 +2948,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description LICENSE_REVOKED */
+            /** @description LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) */
             409: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2872,8 +2967,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description NO_SEAT_AVAILABLE: all seats in use; `Retry-After` header and details.retryAfter (seconds) */
+            /**
+             * @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`
+             *
+             *     RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`
+             */
             429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
@@ -2966,6 +3075,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     sendHeartbeat: {
@@ -3041,6 +3170,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     releaseSeat: {
@@ -3107,8 +3256,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days */
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days */
             429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
@@ -3168,6 +3327,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this credential or address, or the container already has its maximum of open update streams (SSE and waiting long-polls; RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER or the vendor plan). `details.retryAfter`, `Retry-After`. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     streamUpdates: {
@@ -3213,6 +3392,26 @@ export interface operations {
             /** @description VENDOR_SUSPENDED */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this credential or address, or the container already has its maximum of open update streams (SSE and waiting long-polls; RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER or the vendor plan). `details.retryAfter`, `Retry-After`. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3274,6 +3473,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listPublicSigningKeys: {
@@ -3304,6 +3523,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getLiveness: {
@@ -3320,6 +3549,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -3462,7 +3701,7 @@ export interface operations {
                     "application/json": components["schemas"]["VendorPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3483,6 +3722,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3517,7 +3776,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedVendorDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3553,6 +3812,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getVendor: {
@@ -3574,7 +3853,7 @@ export interface operations {
                     "application/json": components["schemas"]["VendorDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3595,6 +3874,103 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VendorsController_setLimits: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                vendorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetVendorLimitsDto"];
+            };
+        };
+        responses: {
+            /** @description Sets the vendor's plan: rate limits that replace the installation's defaults (null: back to the default). Running processes pick a change up within a minute. See docs/licensing.md, "Rate limits". */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VendorDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3631,7 +4007,7 @@ export interface operations {
                     "application/json": components["schemas"]["VendorDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3652,6 +4028,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3683,7 +4079,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3704,6 +4100,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3738,7 +4154,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,6 +4175,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3786,7 +4222,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3807,6 +4243,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3838,7 +4294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3868,6 +4324,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3909,7 +4385,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3930,6 +4406,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3962,7 +4458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContainerPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3983,6 +4479,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4017,7 +4533,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContainerWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4053,6 +4569,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getContainer: {
@@ -4074,7 +4610,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContainerDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4095,6 +4631,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4130,7 +4686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContainerDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4166,6 +4722,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     resetContainerCredentials: {
@@ -4192,7 +4768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContainerWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4213,6 +4789,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4246,7 +4842,7 @@ export interface operations {
                     "application/json": components["schemas"]["DevicePageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4267,6 +4863,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4298,7 +4914,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicensePageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4319,6 +4935,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4354,7 +4990,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,6 +5026,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     submitOfflineCode: {
@@ -4419,7 +5075,7 @@ export interface operations {
                     "application/json": components["schemas"]["OfflineCodeResultDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4473,9 +5129,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description See the error codes in the description */
+            /**
+             * @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After`
+             *
+             *     See the error codes in the description
+             */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4508,7 +5179,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4529,6 +5200,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4560,7 +5251,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateRequestedDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4581,6 +5272,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4613,7 +5324,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4649,6 +5360,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listGroups: {
@@ -4674,7 +5405,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4695,6 +5426,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4728,7 +5479,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4764,6 +5515,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getGroup: {
@@ -4785,7 +5556,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4806,6 +5577,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4836,7 +5627,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4866,6 +5657,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4901,7 +5712,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4931,6 +5742,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4967,7 +5798,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4988,6 +5819,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5025,7 +5876,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5055,6 +5906,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5086,7 +5957,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5122,6 +5993,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listIntegrations: {
@@ -5145,7 +6036,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,6 +6057,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5200,7 +6111,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5221,6 +6132,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5248,7 +6179,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5269,6 +6200,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5304,7 +6255,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5325,6 +6276,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5358,7 +6329,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboundEventPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5379,6 +6350,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5407,7 +6398,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboundEventDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5428,6 +6419,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5460,7 +6471,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5481,6 +6492,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5508,7 +6539,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5529,6 +6560,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5565,7 +6616,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5595,6 +6646,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5626,7 +6697,7 @@ export interface operations {
                     "application/json": components["schemas"]["RenewalPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5647,6 +6718,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5678,7 +6769,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5708,6 +6799,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5740,7 +6851,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5770,6 +6881,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5802,7 +6933,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5823,6 +6954,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5854,7 +7005,7 @@ export interface operations {
                     "application/json": components["schemas"]["LicenseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5884,6 +7035,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5918,7 +7089,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageHistoryDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,6 +7110,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5970,7 +7161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5991,6 +7182,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6024,7 +7235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6060,6 +7271,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getProduct: {
@@ -6081,7 +7312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6102,6 +7333,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6131,7 +7382,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6152,6 +7403,35 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description See the error codes in the description */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6187,7 +7467,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6223,6 +7503,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listFeatures: {
@@ -6251,7 +7551,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeaturePageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6272,6 +7572,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6307,7 +7627,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6343,6 +7663,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getFeature: {
@@ -6365,7 +7705,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6386,6 +7726,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6416,7 +7776,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6437,6 +7797,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6473,7 +7853,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6509,6 +7889,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listPurchases: {
@@ -6534,7 +7934,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurchasePageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6555,6 +7955,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6588,7 +8008,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurchaseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6624,6 +8044,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getPurchase: {
@@ -6645,7 +8085,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurchaseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6666,6 +8106,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6698,7 +8158,7 @@ export interface operations {
                     "application/json": components["schemas"]["StoppedSessionDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6734,6 +8194,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listSigningKeys: {
@@ -6754,7 +8234,7 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyListDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6775,6 +8255,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6805,7 +8305,7 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6826,6 +8326,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6860,7 +8380,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6881,6 +8401,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6915,7 +8455,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitedUserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6951,6 +8491,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getUser: {
@@ -6972,7 +8532,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6993,6 +8553,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7022,7 +8602,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7052,6 +8632,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7087,7 +8687,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7117,6 +8717,26 @@ export interface operations {
             /** @description See the error codes in the description */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7149,7 +8769,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitedUserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7185,6 +8805,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getWebhookDelivery: {
@@ -7206,7 +8846,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDetailDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7227,6 +8867,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7259,7 +8919,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7295,6 +8955,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listWebhookEndpoints: {
@@ -7319,7 +8999,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7340,6 +9020,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7374,7 +9074,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7410,6 +9110,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getWebhookEndpoint: {
@@ -7431,7 +9151,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7452,6 +9172,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7481,7 +9221,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7502,6 +9242,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7537,7 +9297,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7573,6 +9333,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listWebhookDeliveries: {
@@ -7599,7 +9379,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryPageDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7620,6 +9400,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7652,7 +9452,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7688,6 +9488,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     rotateWebhookEndpointSecret: {
@@ -7714,7 +9534,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecretDto"];
                 };
             };
-            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7735,6 +9555,26 @@ export interface operations {
             /** @description NOT_FOUND (also for ids of another vendor) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7806,6 +9646,16 @@ export interface operations {
             /** @description EVENT_ID_REUSED: this event id was already received with a different body */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
