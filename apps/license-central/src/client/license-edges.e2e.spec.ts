@@ -242,7 +242,7 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
       await submit(p.containerId, { code: offline.code }).expect(201);
       // the one seat runs offline: the online device cannot check out, so it never validates
       expectError(await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }), 429, 'NO_SEAT_AVAILABLE');
-      expect(await validate(p.device, online)).toMatchObject({ code: 'CHECKOUT_REQUIRED' });
+      expect(await validate(p.device, online)).toMatchObject({ code: 'CHECKOUT_REQUIRED', availability: { quantity: 1, inUse: 1, available: 0 } });
       // nor can a second offline machine be added while the first one's grant runs
       expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-2') }).code }), 429, 'NO_SEAT_AVAILABLE');
       // the program's release frees the seat for the online device

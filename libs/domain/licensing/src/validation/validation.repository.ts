@@ -22,6 +22,8 @@ export interface ValidationRow extends CredentialRecord {
   seatsInUse: number | null;
   /** The container's active devices (offline ones only while their grant runs). */
   activeDevices: number;
+  /** Of those, the offline ones: each holds a seat of a PERSONAL license for its grant. */
+  offlineDevices: number;
   keyId: string | null;
   encryptedPrivateKey: string | null;
   /** The container's revision (its own plus all its licenses' revisions, whatever the product filter; container-revision.ts). */
@@ -60,6 +62,9 @@ export class ValidationRepository {
              (SELECT count(*)::int FROM devices a
                WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
                  AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
+             (SELECT count(*)::int FROM devices o
+               WHERE o."vendorId" = c."vendorId" AND o."containerId" = c.id AND o."deactivatedAt" IS NULL AND o.method = 'OFFLINE'
+                 AND (o."offlineUntil" IS NULL OR o."offlineUntil" > now())) AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
              (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
                WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"

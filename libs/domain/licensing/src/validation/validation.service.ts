@@ -35,6 +35,13 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
   return 'VALID';
 }
 
+/** Seats of a counted license: leases, and on a PERSONAL container its running offline devices. */
+function availabilityOf(row: ValidationRow): { quantity: number; inUse: number; available: number } {
+  const quantity = row.quantity as number;
+  const inUse = (row.seatsInUse ?? 0) + (row.kind === 'PERSONAL' ? row.offlineDevices : 0);
+  return { quantity, inUse, available: Math.max(0, quantity - inUse) };
+}
+
 /** Closeness to VALID, for picking among several licenses (higher is closer). */
 const CLOSENESS: ValidationCode[] = [
   'REVOKED',
@@ -111,14 +118,7 @@ export class ValidationService {
             revision: chosen.revision as number,
           }
         : null,
-      availability:
-        chosen?.licenseId && isCounted(chosen)
-          ? {
-              quantity: chosen.quantity as number,
-              inUse: chosen.seatsInUse ?? 0,
-              available: Math.max(0, (chosen.quantity as number) - (chosen.seatsInUse ?? 0)),
-            }
-          : null,
+      availability: chosen?.licenseId && isCounted(chosen) ? availabilityOf(chosen) : null,
       revision: head.containerRevision,
       updateAvailable: isUpdateAvailable(command.knownRevision, head.containerRevision),
       issuedAt: now.toISOString(),
