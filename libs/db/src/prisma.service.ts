@@ -12,7 +12,9 @@ import { PgPool } from './pg-pool';
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(private readonly pgPool: PgPool) {
     // One pool for the whole process: Prisma's adapter and the hot path's plain statements share it.
-    super({ adapter: new PrismaPg(pgPool.pool) });
+    // Interactive transactions wait up to 5 s for a connection and may run 10 s (Prisma's defaults,
+    // 2 s and 5 s, fail racing requests on a busy machine). A timeout rolls back and answers 503.
+    super({ adapter: new PrismaPg(pgPool.pool), transactionOptions: { maxWait: 5_000, timeout: 10_000 } });
   }
 
   /**

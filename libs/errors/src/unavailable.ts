@@ -15,7 +15,8 @@ const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1235]|53300)$/;
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 // Prisma: P1001 cannot reach, P1002 timed out, P1008 operation timed out, P1017 server closed the
 // connection, P2024 timed out fetching a connection from the pool, P2037 too many connections.
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+// P2028: an interactive transaction could not start or ran past its timeout (rolled back): busy.
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 // Kinds of @prisma/adapter-pg's DriverAdapterError for a lost or unreachable server.
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // Messages of node-postgres and pg-pool that carry no code.
