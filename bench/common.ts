@@ -50,6 +50,10 @@ async function start(name: string, args: string[], env: (port: number) => NodeJS
 }
 
 export const OPERATOR_TOKEN = randomBytes(24).toString('hex');
+// One installation: every replica of a run shares its secrets (signing keys are sealed with the
+// PLATFORM_KEY; a replica with another one could not sign).
+const JWT_SECRET = randomBytes(32).toString('hex');
+const PLATFORM_KEY = randomBytes(32).toString('base64');
 
 /** The production build of license-central (bench/run.sh builds it), LOG_LEVEL=warn. */
 export async function startLicenseCentral(databaseUrl: string, name = 'license-central', logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn'): Promise<Started> {
@@ -64,8 +68,8 @@ export async function startLicenseCentral(databaseUrl: string, name = 'license-c
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: 'leasehold-bench',
     OPERATOR_TOKEN,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PLATFORM_KEY: randomBytes(32).toString('base64'),
+    JWT_SECRET,
+    PLATFORM_KEY,
   }));
 }
 
