@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
-import { api, installSignalHandlers, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
+import { api, cpuMs, installSignalHandlers, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -40,6 +40,10 @@ interface Measured {
   key: string;
   name: string;
   rps: number;
+  /** Server CPU (user + system) per request at 64 connections, µs; the server process(es) only. */
+  cpuPerRequest: number;
+  /** Postgres backends' CPU per request (every backend on the bench database), µs. */
+  pgCpuPerRequest: number;
   p50: number;
   p99: number;
   errors: number;
@@ -49,9 +53,18 @@ interface Measured {
   extra?: string;
 }
 
+/** The server processes behind each URL (for their CPU time). */
+const pidsOf = new Map<string, number | undefined>();
+const cpuOf = (urls: string[]) => urls.reduce((sum, url) => sum + cpuMs(pidsOf.get(url)), 0);
+let benchDb: Client;
+
 async function scenario(key: string, name: string, urls: string[], load: Load, expectedNon2xx = false): Promise<Measured> {
   await runLoad(urls, 64, WARM_UP_SECONDS, load);
+  const cpuBefore = cpuOf(urls);
+  const pgBefore = await postgresCpu(benchDb);
   const throughput = await runLoad(urls, 64, SECONDS, load);
+  const cpuPerRequest = ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests;
+  const pgCpuPerRequest = (postgresCpuSince(pgBefore) * 1000) / throughput.requests;
   const latency = await runLoad(urls, 8, SECONDS, load);
   const denied = throughput.denied + latency.denied;
   let probe = '';
@@ -70,6 +83,8 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
     key,
     name,
     rps: throughput.rps,
+    cpuPerRequest,
+    pgCpuPerRequest,
     p50: latency.p50,
     p99: latency.p99,
     errors: throughput.errors + latency.errors,
@@ -149,12 +164,14 @@ const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
+  benchDb = db;
   console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ' (wrk not found: autocannon, which shares the cores it measures, used instead)'}`);
   const loadAtStart = loadavg();
   console.log('starting license-central and the anchors…');
   const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
   const [plain, limit, nest] = await Promise.all([startAnchor('plain-http.ts', DATABASE_URL), startAnchor('limit-server.ts', DATABASE_URL), startAnchor('bare-nest.ts', DATABASE_URL)]);
   const one = replicas[0].url;
+  for (const s of [replicas[0], plain, limit, nest]) pidsOf.set(s.url, s.child.pid);
   console.log('seeding through the API…');
   const seeded = await seed(one, SEATS);
 
@@ -189,6 +206,7 @@ async function main(): Promise<void> {
     // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
     // request written to stdout (discarded here, as a log shipper would read it).
     const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
+    pidsOf.set(info.url, info.child.pid);
     results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
     info.child.kill('SIGTERM');
   }
@@ -201,7 +219,10 @@ async function main(): Promise<void> {
     }),
   );
   await run('d', () => contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db));
-  if (want('e')) replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+  if (want('e')) {
+    replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+    pidsOf.set(replicas[1].url, replicas[1].child.pid);
+  }
   await run('e', () => contended('e', '(e) the same, 2 replicas', replicas.map((r) => r.url), seeded, db));
   rss.stop();
 
@@ -212,12 +233,16 @@ async function main(): Promise<void> {
   const out = (line = '') => lines.push(line);
   out(`load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   out(`load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`);
-  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load)');
+  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load); server CPU per request is the');
+  out('server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run');
   out();
-  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const cpuOfKey = (key: string) => results.find((r) => r.key === key)?.cpuPerRequest ?? NaN;
+  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    out(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`);
+    out(
+      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuOfKey('limit') / r.cpuPerRequest, 2)} | ${fmt(r.pgCpuPerRequest)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`,
+    );
   }
   out();
   for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);

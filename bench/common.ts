@@ -178,6 +178,38 @@ export class RssSampler {
   }
 }
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat. Per request it is
+ * the figure that survives a loaded machine: other processes slow a server down (fewer req/s),
+ * but barely change how much CPU it spends on each request.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time so far of every Postgres backend on the client's database but its own (pid → ms). */
+export async function postgresCpu(db: { query: (text: string) => Promise<{ rows: { pid: number }[] }> }): Promise<Map<number, number>> {
+  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
+}
+
+/** CPU the backends of `before` used since (ms). */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of before) total += cpuMs(pid) - ms;
+  return total;
+}
+
+/** USER_HZ: 100 on Linux everywhere that matters (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 export function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

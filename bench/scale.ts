@@ -18,7 +18,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { installSignalHandlers, OPERATOR_TOKEN, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, stopAll } from './common';
+import { cpuMs, installSignalHandlers, OPERATOR_TOKEN, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, stopAll } from './common';
 import { LOAD_GENERATOR, runLoad } from './load';
 
 const DATABASE_URL = process.env['BENCH_SCALE_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale';
@@ -263,10 +263,17 @@ async function main(): Promise<void> {
     headers: { Authorization: 'Bearer -' },
   };
   await runLoad([app.url], 64, 1, heartbeats); // warm-up, as in `npm run bench`
+  const appCpu0 = cpuMs(app.child.pid);
+  const pg0 = await postgresCpu(db);
   const beats = await runLoad([app.url], 64, HEARTBEAT_SECONDS, heartbeats);
+  const appCpuPerBeat = ((cpuMs(app.child.pid) - appCpu0) * 1000) / beats.requests;
+  const pgCpuPerBeat = (postgresCpuSince(pg0) * 1000) / beats.requests;
   const touched = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" > now() - make_interval(secs => $1)`, [HEARTBEAT_SECONDS + 30]);
   out(
     `- **${beats.rps.toFixed(0)} heartbeats/s** (target ≥ 1,700/s); ${beats.requests} in ${beats.seconds.toFixed(1)} s; p50 ${beats.p50.toFixed(1)} ms, p99 ${beats.p99.toFixed(1)} ms at 64 connections; errors ${beats.errors}, non-2xx ${beats.non2xx}; ${touched.rows[0].n} distinct leases heartbeated`,
+  );
+  out(
+    `- CPU per heartbeat: license-central ${appCpuPerBeat.toFixed(0)} µs, Postgres ${pgCpuPerBeat.toFixed(0)} µs: at that cost two idle cores would serve about ${(2e6 / (appCpuPerBeat + pgCpuPerBeat)).toFixed(0)}/s (less wrk's share)`,
   );
   out();
 
@@ -279,15 +286,19 @@ async function main(): Promise<void> {
     body: JSON.stringify({ fingerprint: `scale-dev-${bulkPersonal}` }),
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${personal.rows[0].token}` },
   };
-  const measure = async (url: string, load: Parameters<typeof runLoad>[3]) => {
+  const measure = async (url: string, pid: number | undefined, load: Parameters<typeof runLoad>[3]) => {
     await runLoad([url], 64, 1, load);
+    const cpu0 = cpuMs(pid);
+    const pg = await postgresCpu(db);
     const t = await runLoad([url], 64, SECONDS, load);
+    const cpu = ((cpuMs(pid) - cpu0) * 1000) / t.requests;
+    const pgCpu = (postgresCpuSince(pg) * 1000) / t.requests;
     const l = await runLoad([url], 8, SECONDS, load);
-    return { t, l };
+    return { t, l, cpu, pgCpu };
   };
-  const lim = await measure(limit.url, { ...validateLoad, path: '/validate' });
-  const val = await measure(app.url, { ...validateLoad, path: '/client/v1/validate' });
-  const co = await measure(app.url, {
+  const lim = await measure(limit.url, limit.child.pid, { ...validateLoad, path: '/validate' });
+  const val = await measure(app.url, app.child.pid, { ...validateLoad, path: '/client/v1/validate' });
+  const co = await measure(app.url, app.child.pid, {
     kind: 'checkout',
     licenseId: seeded[0].contendedLicenseId,
     devices: 1000,
@@ -296,11 +307,12 @@ async function main(): Promise<void> {
   rss.stop();
   out(`### Ratios at this size (${SECONDS} s per measurement, throughput at 64 connections, latency at 8)`);
   out();
-  out('| scenario | req/s (64 conn) | × limit | p50 ms (8 conn) | p99 ms (8 conn) | errors | non-2xx |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const row = (name: string, m: { t: { rps: number; errors: number; non2xx: number; denied: number }; l: { p50: number; p99: number; errors: number; non2xx: number; denied: number } }) =>
+  out('| scenario | req/s (64 conn) | × limit | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | non-2xx |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  type M = Awaited<ReturnType<typeof measure>>;
+  const row = (name: string, m: M) =>
     out(
-      `| ${name} | ${m.t.rps.toFixed(0)} | ${(m.t.rps / lim.t.rps).toFixed(2)} | ${m.l.p50.toFixed(2)} | ${m.l.p99.toFixed(1)} | ${m.t.errors + m.l.errors} | ${m.t.non2xx + m.l.non2xx - m.t.denied - m.l.denied} |`,
+      `| ${name} | ${m.t.rps.toFixed(0)} | ${(m.t.rps / lim.t.rps).toFixed(2)} | ${m.cpu.toFixed(0)} | ${(lim.cpu / m.cpu).toFixed(2)} | ${m.pgCpu.toFixed(0)} | ${m.l.p50.toFixed(2)} | ${m.l.p99.toFixed(1)} | ${m.t.errors + m.l.errors} | ${m.t.non2xx + m.l.non2xx - m.t.denied - m.l.denied} |`,
     );
   row('the limit (bulk PERSONAL container secret)', lim);
   row('Leasehold validate (bulk PERSONAL container)', val);
@@ -369,6 +381,15 @@ async function main(): Promise<void> {
   );
   const scheduler = ctx.get(renewals.RenewalScheduler);
   const queue = ctx.get<Queue>(getQueueToken(QUEUES.renewals));
+  const { RenewalsRepository } = await import('../libs/domain/renewals/src/renewals.repository');
+  const renewalRepo = ctx.get(RenewalsRepository);
+  const sqlTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    const now = new Date();
+    await renewalRepo.sweepCandidates(now, new Date(now.getTime() + 25 * 3_600_000), 1_000);
+    sqlTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
   const renewalTimes: { ms: number; n: number }[] = [];
   for (let i = 0; i < 3; i++) {
     const t = process.hrtime.bigint();
@@ -379,7 +400,7 @@ async function main(): Promise<void> {
     `SELECT count(*)::int AS n FROM licenses WHERE status <> 'REVOKED' AND "renewalPolicy" <> 'NONE' AND "expiresAt" - interval '14 days' <= now() + interval '25 hours'`,
   );
   out(
-    `- renewal sweep: one batch = find up to 1,000 due licenses among ${c.licenses} (${due.rows[0].n} due now) + queue their checks in BullMQ: ${renewalTimes.map((r) => `${r.ms.toFixed(0)} ms (${r.n})`).join(', ')} over three runs (target < 1 s)`,
+    `- renewal sweep: one batch = find up to 1,000 due licenses among ${c.licenses} (${due.rows[0].n} due now) + queue their checks in BullMQ: ${renewalTimes.map((r) => `${r.ms.toFixed(0)} ms (${r.n})`).join(', ')} over three runs (target < 1 s); the finding statement alone: ${sqlTimes.map((x) => `${x.toFixed(0)} ms`).join(', ')}`,
   );
   await queue.obliterate({ force: true });
   await ctx.close();
