@@ -203,7 +203,11 @@ export async function postgresCpu(db: { query: (text: string) => Promise<{ rows:
 /** CPU the backends of `before` used since (ms). */
 export function postgresCpuSince(before: Map<number, number>): number {
   let total = 0;
-  for (const [pid, ms] of before) total += cpuMs(pid) - ms;
+  // A backend that ended meanwhile (its pool closed an idle connection) lost its count: skipped.
+  for (const [pid, ms] of before) {
+    const now = cpuMs(pid);
+    if (Number.isFinite(now) && Number.isFinite(ms)) total += now - ms;
+  }
   return total;
 }
 

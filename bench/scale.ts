@@ -111,6 +111,18 @@ async function seedBulk(db: Client, seeded: Seeded[]): Promise<void> {
              now() - (h % 1000) * interval '1 hour', now() - (h % 1000) * interval '1 hour', 'RELEASED'
         FROM (SELECT h, h % ${ENTERPRISE} + 1 AS c FROM generate_series(1, ${HISTORY}) h) x`),
   );
+  // Past terms: every AUTO license renewed once a year ago (license_renewals), and as many
+  // recorded expiries, so the renewal sweep's NOT EXISTS probes run against full tables.
+  await timed('past renewals and expiries of the AUTO licenses', () =>
+    db.query(`
+      INSERT INTO license_renewals (id, "vendorId", "licenseId", "termEnd", policy, status, "newExpiresAt", "completedAt", "updatedAt")
+      SELECT ${uuid('ren', 'l.id::text')}, l."vendorId", l.id, l."expiresAt" - interval '365 days', 'AUTO', 'SUCCEEDED', l."expiresAt",
+             l."expiresAt" - interval '379 days', now()
+        FROM licenses l WHERE l."renewalPolicy" = 'AUTO' AND l."externalId" LIKE 'bulk-%';
+      INSERT INTO license_expiries ("licenseId", "expiresAt", "vendorId")
+      SELECT l.id, l."expiresAt" - interval '365 days', l."vendorId"
+        FROM licenses l WHERE l."renewalPolicy" = 'AUTO' AND l."externalId" LIKE 'bulk-%'`),
+  );
   await db.query(`SET session_replication_role = DEFAULT`);
   // As after any bulk load (autovacuum may be off, as on this machine): visibility map, hint bits
   // and statistics in place before anything is measured.
