@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   benchDb = db;
-  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ' (wrk not found: autocannon, which shares the cores it measures, used instead)'}`);
+  const why = process.env['BENCH_LOAD_GENERATOR'] === 'autocannon' ? 'BENCH_LOAD_GENERATOR=autocannon' : 'wrk not found';
+  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ` (${why}: autocannon, which takes more of the cores it measures, used instead)`}`);
   const loadAtStart = loadavg();
   console.log('starting license-central and the anchors…');
   const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
     });
     leaseIds.push(lease.leaseId);
   }
-  const rss = new RssSampler(() => replicas.map((r) => r.child.pid!).concat([limit.child.pid!, nest.child.pid!]));
+  const rss = new RssSampler(() => replicas.map((r) => r.child.pid ?? 0).concat([limit.child.pid ?? 0, nest.child.pid ?? 0]));
   rss.start();
   const json = { 'Content-Type': 'application/json' };
   const validateBody = JSON.stringify({ fingerprint: seeded.personalFingerprint });
@@ -247,11 +248,11 @@ async function main(): Promise<void> {
   out();
   for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);
   for (const r of results.filter((x) => x.grantedPerSecond !== undefined)) {
-    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt(r.grantedPerSecond! / limitRps, 2)} (target ≥ 0.25)`);
+    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt((r.grantedPerSecond ?? NaN) / limitRps, 2)} (target ≥ 0.25)`);
   }
   out(`- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`);
   out(
-    `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid!))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid!))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid!))} MB`,
+    `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid ?? 0))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid ?? 0))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid ?? 0))} MB`,
   );
   console.log(`\n${lines.join('\n')}`);
   if (process.env['BENCH_OUT']) writeFileSync(process.env['BENCH_OUT'], `${lines.join('\n')}\n`);

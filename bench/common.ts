@@ -94,6 +94,7 @@ export function stopAll(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the seeding reads many response shapes
 export async function api(base: string, method: string, path: string, auth: string, body?: unknown): Promise<any> {
   const res = await fetch(`${base}${path}`, {
     method,

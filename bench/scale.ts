@@ -141,7 +141,6 @@ const recorder: { label: string | null; statements: Recorded[] } = { label: null
 
 function installRecorder(): void {
   // Every statement of the app (its PgPool and Prisma's pg driver adapter) goes through this.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pg = require('pg') as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
@@ -169,7 +168,6 @@ async function record<T>(label: string, f: () => Promise<T>): Promise<T | undefi
 }
 
 function literal(db: Client, value: unknown): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { prepareValue } = require('pg/lib/utils') as { prepareValue: (v: unknown) => unknown };
   const prepared = prepareValue(value);
   if (prepared === null || prepared === undefined) return 'NULL';
@@ -180,7 +178,7 @@ const SCAN = /(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index
 
 function dedent(text: string): string {
   const lines = text.replace(/^\s*\n/, '').replace(/\n\s*$/, '').split('\n');
-  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }
 
@@ -368,7 +366,7 @@ async function main(): Promise<void> {
   const lease = await record('checkout (granted)', () =>
     tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: leasedLicense }, fingerprint: 'scale-explain-1' })),
   );
-  await record('release', () => tenant.run(ent.vendorId, () => seatsService.release(ent.id, lease!.leaseId)));
+  await record('release', () => tenant.run(ent.vendorId, () => seatsService.release(ent.id, lease?.leaseId ?? '')));
   await tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-2' }));
   await record('checkout (refused: no seat)', () =>
     tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-3' })),
