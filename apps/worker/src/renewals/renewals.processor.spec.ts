@@ -203,10 +203,10 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     await app.get(RenewalScheduler).sweep();
     const job = await queue.getJob(renewalCheckJobId(soon.id, soon.expiresAt, 'due'));
     expect(job).toBeDefined();
-    expect(await job!.isDelayed()).toBe(true);
-    expect(job!.data).toEqual({ vendorId, licenseId: soon.id, termEnd: soon.expiresAt.toISOString() });
-    expect(job!.opts.delay).toBeGreaterThan(2 * 3_600_000);
-    expect(job!.opts.delay).toBeLessThanOrEqual(3 * 3_600_000);
+    expect(await job?.isDelayed()).toBe(true);
+    expect(job?.data).toEqual({ vendorId, licenseId: soon.id, termEnd: soon.expiresAt.toISOString() });
+    expect(job?.opts.delay).toBeGreaterThan(2 * 3_600_000);
+    expect(job?.opts.delay).toBeLessThanOrEqual(3 * 3_600_000);
     const delayed = await queue.getDelayed();
     expect(delayed.filter((j) => j.data.licenseId === soon.id)).toHaveLength(1);
   });
