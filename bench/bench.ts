@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
-import { api, installSignalHandlers, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
+import { api, cpuMs, installSignalHandlers, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -40,6 +40,10 @@ interface Measured {
   key: string;
   name: string;
   rps: number;
+  /** Server CPU (user + system) per request at 64 connections, µs; the server process(es) only. */
+  cpuPerRequest: number;
+  /** Postgres backends' CPU per request (every backend on the bench database), µs. */
+  pgCpuPerRequest: number;
   p50: number;
   p99: number;
   errors: number;
@@ -49,9 +53,18 @@ interface Measured {
   extra?: string;
 }
 
+/** The server processes behind each URL (for their CPU time). */
+const pidsOf = new Map<string, number | undefined>();
+const cpuOf = (urls: string[]) => urls.reduce((sum, url) => sum + cpuMs(pidsOf.get(url)), 0);
+let benchDb: Client;
+
 async function scenario(key: string, name: string, urls: string[], load: Load, expectedNon2xx = false): Promise<Measured> {
   await runLoad(urls, 64, WARM_UP_SECONDS, load);
+  const cpuBefore = cpuOf(urls);
+  const pgBefore = await postgresCpu(benchDb);
   const throughput = await runLoad(urls, 64, SECONDS, load);
+  const cpuPerRequest = ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests;
+  const pgCpuPerRequest = (postgresCpuSince(pgBefore) * 1000) / throughput.requests;
   const latency = await runLoad(urls, 8, SECONDS, load);
   const denied = throughput.denied + latency.denied;
   let probe = '';
@@ -70,6 +83,8 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
     key,
     name,
     rps: throughput.rps,
+    cpuPerRequest,
+    pgCpuPerRequest,
     p50: latency.p50,
     p99: latency.p99,
     errors: throughput.errors + latency.errors,
@@ -79,21 +94,36 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
 }
 
 function contendedExtra(at64: LoadResult, at8: LoadResult): string {
-  return `${(at64.granted / at64.seconds).toFixed(0)} checkouts/s granted at 64 conn; ${at64.denied + at8.denied} refused (429)`;
+  return `${(at64.granted / at64.seconds).toFixed(0)} checkouts/s granted at 64 conn; ${at64.denied + at8.denied} refused (409 NO_SEAT_AVAILABLE)`;
 }
 
-/** The most leases of the license that overlapped at any instant (start/end sweep over the history). */
-async function maxConcurrent(db: Client, licenseId: string): Promise<number> {
-  const { rows } = await db.query<{ peak: number }>(
-    `WITH ev AS (
-       SELECT "startedAt" AS t, 1 AS d FROM seat_leases WHERE "licenseId" = $1
-       UNION ALL
-       SELECT LEAST(COALESCE("endedAt", "expiresAt"), now()), -1 FROM seat_leases WHERE "licenseId" = $1)
-     SELECT COALESCE(max(level), 0)::int AS peak
-       FROM (SELECT sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM ev) x`,
+/**
+ * The most seats of the license in use at any instant, from the lease history, two ways:
+ * `raw`: a start/end sweep over every lease's [startedAt, endedAt); `bySlot`: the same after merging,
+ * per seat slot, the intervals of leases that held that slot (a slot row holds one lease id at a
+ * time, so two leases of one slot never held it together). They differ because startedAt is the
+ * checkout transaction's now(), its start: a checkout that waited for a slot (claim with wait, e.g.
+ * behind a concurrent release) records a start before the moment it took the slot, so on a loaded
+ * machine its interval overlaps the previous holder's end in the history (seen: up to 0.5 s).
+ * `bySlot` counts the distinct slots occupied at each instant: the seat count the rule limits.
+ */
+async function maxConcurrent(db: Client, licenseId: string): Promise<{ raw: number; bySlot: number }> {
+  const { rows } = await db.query<{ raw: number; bySlot: number }>(
+    `WITH iv AS (
+       SELECT slot, "startedAt" AS s, LEAST(COALESCE("endedAt", "expiresAt"), now()) AS e FROM seat_leases WHERE "licenseId" = $1),
+     flagged AS (
+       SELECT slot, s, e,
+              CASE WHEN s <= max(e) OVER (PARTITION BY slot ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS fresh
+         FROM iv),
+     islands AS (SELECT slot, s, e, sum(fresh) OVER (PARTITION BY slot ORDER BY s, e) AS island FROM flagged),
+     merged AS (SELECT min(s) AS s, max(e) AS e FROM islands GROUP BY slot, island),
+     raw_ev AS (SELECT s AS t, 1 AS d FROM iv UNION ALL SELECT e, -1 FROM iv),
+     slot_ev AS (SELECT s AS t, 1 AS d FROM merged UNION ALL SELECT e, -1 FROM merged)
+     SELECT (SELECT COALESCE(max(level), 0) FROM (SELECT sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM raw_ev) x)::int AS raw,
+            (SELECT COALESCE(max(level), 0) FROM (SELECT sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM slot_ev) y)::int AS "bySlot"`,
     [licenseId],
   );
-  return rows[0].peak;
+  return rows[0];
 }
 
 async function contended(key: string, name: string, urls: string[], seeded: Seeded, db: Client): Promise<Measured> {
@@ -120,8 +150,10 @@ async function contended(key: string, name: string, urls: string[], seeded: Seed
   polling = false;
   await poller;
   const peak = await maxConcurrent(db, seeded.contendedLicenseId);
-  const oversubscription = Math.max(0, peak - SEATS, polledMax - SEATS);
-  measured.extra += `; max seats in use: ${peak} from lease history, ${polledMax} polled; limit ${SEATS}; oversubscription ${oversubscription}`;
+  const oversubscription = Math.max(0, peak.bySlot - SEATS, polledMax - SEATS);
+  measured.extra +=
+    `; max seats in use: ${peak.bySlot} from lease history by slot (${peak.raw} by lease timestamps alone), ${polledMax} polled every 10 ms;` +
+    ` limit ${SEATS}; oversubscription ${oversubscription}`;
   if (oversubscription !== 0) process.exitCode = 2;
   return measured;
 }
@@ -132,12 +164,15 @@ const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
-  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ' (wrk not found: autocannon, which shares the cores it measures, used instead)'}`);
+  benchDb = db;
+  const why = process.env['BENCH_LOAD_GENERATOR'] === 'autocannon' ? 'BENCH_LOAD_GENERATOR=autocannon' : 'wrk not found';
+  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ` (${why}: autocannon, which takes more of the cores it measures, used instead)`}`);
   const loadAtStart = loadavg();
   console.log('starting license-central and the anchors…');
   const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
   const [plain, limit, nest] = await Promise.all([startAnchor('plain-http.ts', DATABASE_URL), startAnchor('limit-server.ts', DATABASE_URL), startAnchor('bare-nest.ts', DATABASE_URL)]);
   const one = replicas[0].url;
+  for (const s of [replicas[0], plain, limit, nest]) pidsOf.set(s.url, s.child.pid);
   console.log('seeding through the API…');
   const seeded = await seed(one, SEATS);
 
@@ -150,7 +185,7 @@ async function main(): Promise<void> {
     });
     leaseIds.push(lease.leaseId);
   }
-  const rss = new RssSampler(() => replicas.map((r) => r.child.pid!).concat([limit.child.pid!, nest.child.pid!]));
+  const rss = new RssSampler(() => replicas.map((r) => r.child.pid ?? 0).concat([limit.child.pid ?? 0, nest.child.pid ?? 0]));
   rss.start();
   const json = { 'Content-Type': 'application/json' };
   const validateBody = JSON.stringify({ fingerprint: seeded.personalFingerprint });
@@ -172,6 +207,7 @@ async function main(): Promise<void> {
     // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
     // request written to stdout (discarded here, as a log shipper would read it).
     const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
+    pidsOf.set(info.url, info.child.pid);
     results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
     info.child.kill('SIGTERM');
   }
@@ -184,7 +220,10 @@ async function main(): Promise<void> {
     }),
   );
   await run('d', () => contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db));
-  if (want('e')) replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+  if (want('e')) {
+    replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+    pidsOf.set(replicas[1].url, replicas[1].child.pid);
+  }
   await run('e', () => contended('e', '(e) the same, 2 replicas', replicas.map((r) => r.url), seeded, db));
   rss.stop();
 
@@ -195,21 +234,25 @@ async function main(): Promise<void> {
   const out = (line = '') => lines.push(line);
   out(`load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   out(`load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`);
-  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load)');
+  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load); server CPU per request is the');
+  out('server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run');
   out();
-  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const cpuOfKey = (key: string) => results.find((r) => r.key === key)?.cpuPerRequest ?? NaN;
+  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    out(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`);
+    out(
+      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuOfKey('limit') / r.cpuPerRequest, 2)} | ${fmt(r.pgCpuPerRequest)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`,
+    );
   }
   out();
   for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);
   for (const r of results.filter((x) => x.grantedPerSecond !== undefined)) {
-    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt(r.grantedPerSecond! / limitRps, 2)} (target ≥ 0.25)`);
+    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt((r.grantedPerSecond ?? NaN) / limitRps, 2)} (target ≥ 0.25)`);
   }
   out(`- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`);
   out(
-    `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid!))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid!))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid!))} MB`,
+    `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid ?? 0))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid ?? 0))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid ?? 0))} MB`,
   );
   console.log(`\n${lines.join('\n')}`);
   if (process.env['BENCH_OUT']) writeFileSync(process.env['BENCH_OUT'], `${lines.join('\n')}\n`);

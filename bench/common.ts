@@ -50,6 +50,10 @@ async function start(name: string, args: string[], env: (port: number) => NodeJS
 }
 
 export const OPERATOR_TOKEN = randomBytes(24).toString('hex');
+// One installation: every replica of a run shares its secrets (signing keys are sealed with the
+// PLATFORM_KEY; a replica with another one could not sign).
+const JWT_SECRET = randomBytes(32).toString('hex');
+const PLATFORM_KEY = randomBytes(32).toString('base64');
 
 /** The production build of license-central (bench/run.sh builds it), LOG_LEVEL=warn. */
 export async function startLicenseCentral(databaseUrl: string, name = 'license-central', logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn'): Promise<Started> {
@@ -64,8 +68,14 @@ export async function startLicenseCentral(databaseUrl: string, name = 'license-c
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: 'leasehold-bench',
     OPERATOR_TOKEN,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PLATFORM_KEY: randomBytes(32).toString('base64'),
+    JWT_SECRET,
+    PLATFORM_KEY,
+    // One credential and one address make every request here: limits far above the load, so the
+    // limiter's cost is measured (one Redis round trip per request) but it never refuses.
+    RATE_LIMIT_VENDOR_API_PER_KEY: '100000000',
+    RATE_LIMIT_VENDOR_API_PER_IP: '100000000',
+    RATE_LIMIT_DEVICE_PER_CREDENTIAL: '100000000',
+    RATE_LIMIT_DEVICE_PER_IP: '100000000',
   }));
 }
 
@@ -90,6 +100,7 @@ export function stopAll(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the seeding reads many response shapes
 export async function api(base: string, method: string, path: string, auth: string, body?: unknown): Promise<any> {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -173,6 +184,42 @@ export class RssSampler {
     return this.peaks.get(pid) ?? NaN;
   }
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat. Per request it is
+ * the figure that survives a loaded machine: other processes slow a server down (fewer req/s),
+ * but barely change how much CPU it spends on each request.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time so far of every Postgres backend on the client's database but its own (pid → ms). */
+export async function postgresCpu(db: { query: (text: string) => Promise<{ rows: { pid: number }[] }> }): Promise<Map<number, number>> {
+  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
+}
+
+/** CPU the backends of `before` used since (ms). */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  // A backend that ended meanwhile (its pool closed an idle connection) lost its count: skipped.
+  for (const [pid, ms] of before) {
+    const now = cpuMs(pid);
+    if (Number.isFinite(now) && Number.isFinite(ms)) total += now - ms;
+  }
+  return total;
+}
+
+/** USER_HZ: 100 on Linux everywhere that matters (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
 
 export function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

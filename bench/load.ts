@@ -25,7 +25,7 @@ export interface LoadResult {
   p99: number;
   /** Socket errors and timeouts. */
   errors: number;
-  /** Answers with a status ≥ 400 (wrk counts those; 429 refusals of a checkout included). */
+  /** Answers with a status ≥ 400 (wrk counts those; 409 NO_SEAT_AVAILABLE refusals of a checkout included). */
   non2xx: number;
   granted: number;
   denied: number;
@@ -133,7 +133,7 @@ async function runAutocannon(url: string, connections: number, seconds: number, 
           if (status === 201) {
             counters.granted++;
             context.leaseId = JSON.parse(body).leaseId as string;
-          } else if (status === 429) counters.denied++;
+          } else if (status === 409) counters.denied++; // NO_SEAT_AVAILABLE
         },
       },
       {

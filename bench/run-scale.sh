@@ -29,8 +29,10 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
 fi
 
 echo "re-creating $db…"
-admin="${BENCH_SCALE_DATABASE_URL%/*}/postgres"
-psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+ADMIN_URL="${BENCH_SCALE_DATABASE_URL%/*}/postgres" DB="$db" node -e '
+  const { Client } = require("pg");
+  const c = new Client({ connectionString: process.env.ADMIN_URL });
+  c.connect().then(() => c.query(`DROP DATABASE IF EXISTS "${process.env.DB}" WITH (FORCE)`)).then(() => c.end()).catch((e) => { console.error(e.message); process.exit(1); });'
 DATABASE_URL="$BENCH_SCALE_DATABASE_URL" timeout 120 node -r @swc-node/register scripts/db.ts migrate >/dev/null
 
 exec timeout 1200 node -r @swc-node/register bench/scale.ts

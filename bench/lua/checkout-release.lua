@@ -21,7 +21,7 @@ function response(status, headers, body)
       granted = granted + 1
       pending[#pending + 1] = lease
     end
-  elseif status == 429 then
+  elseif status == 409 then -- NO_SEAT_AVAILABLE
     denied = denied + 1
   end
 end

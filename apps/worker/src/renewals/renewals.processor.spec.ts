@@ -252,4 +252,18 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     expect(await events(revoked.id)).toEqual([]);
     expect((await queue.getJobSchedulers()).map((s) => s.key)).toContain(RENEWAL_JOBS.sweep);
   });
+
+  it('the sweep queues a renewal due before the next sweep as a delayed check: the very job schedule() adds, queued once', async () => {
+    const soon = await license('AUTO', new Date(Date.now() + 14 * DAY + 3 * 3_600_000), 30);
+    await app.get(RenewalScheduler).sweep();
+    await app.get(RenewalScheduler).sweep();
+    const job = await queue.getJob(renewalCheckJobId(soon.id, soon.expiresAt, 'due'));
+    expect(job).toBeDefined();
+    expect(await job?.isDelayed()).toBe(true);
+    expect(job?.data).toEqual({ vendorId, licenseId: soon.id, termEnd: soon.expiresAt.toISOString() });
+    expect(job?.opts.delay).toBeGreaterThan(2 * 3_600_000);
+    expect(job?.opts.delay).toBeLessThanOrEqual(3 * 3_600_000);
+    const delayed = await queue.getDelayed();
+    expect(delayed.filter((j) => j.data.licenseId === soon.id)).toHaveLength(1);
+  });
 });
