@@ -23,6 +23,7 @@ export const LICENSE_CENTRAL_OPERATION_IDS: Record<string, string> = {
   VendorsController_create: 'createVendor',
   VendorsController_get: 'getVendor',
   VendorsController_setStatus: 'setVendorStatus',
+  VendorsController_setLimits: 'setVendorLimits',
   // vendor API
   ApiKeysController_list: 'listApiKeys',
   ApiKeysController_create: 'createApiKey',

@@ -290,8 +290,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Vendors controller set limits */
-        patch: operations["VendorsController_setLimits"];
+        /** Set vendor limits */
+        patch: operations["setVendorLimits"];
         trace?: never;
     };
     "/operator/v1/vendors/{vendorId}/status": {
@@ -3902,7 +3902,7 @@ export interface operations {
             };
         };
     };
-    VendorsController_setLimits: {
+    setVendorLimits: {
         parameters: {
             query?: never;
             header?: {
