@@ -174,7 +174,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
   it('shows the session a device just checked out and stops it; the next heartbeat answers SESSION_STOPPED', async () => {
     leases['ada'] = (await checkout(`ws-ada-${Date.now()}`, 'ws-ada').expect(201)).body.leaseId;
     leases['bob'] = (await checkout(`ws-bob-${Date.now()}`, 'ws-bob').expect(201)).body.leaseId;
-    const refused = await checkout(`ws-cy-${Date.now()}`, 'ws-cy').expect(429);
+    const refused = await checkout(`ws-cy-${Date.now()}`, 'ws-cy').expect(409);
     expect(refused.body.error.code).toBe('NO_SEAT_AVAILABLE');
 
     await page.getByRole('link', { name: 'Sessions' }).click();
