@@ -16,7 +16,7 @@ import { LeaseholdError } from './errors';
 import { deviceFingerprint } from './fingerprint';
 import { PinnedKeys, toPinnedKeys } from './keys';
 import { Lease } from './lease';
-import { generateReturnKey } from './return-key';
+import { createReturnKey } from './return-key';
 import { MemoryStorage, Storage } from './storage';
 import { errorFromAnswer, FetchLike, isRecord, Transport } from './transport';
 import { UpdateStream, UpdateStreamOptions } from './updates';
@@ -184,7 +184,7 @@ export class LeaseholdClient {
    * the seat early with it.
    */
   async borrow(input: LicenseRef & { until: Date; clientName?: string }): Promise<Lease> {
-    const key = generateReturnKey();
+    const key = createReturnKey();
     const body: CheckoutBody & { returnKeyHash: string } = {
       fingerprint: this.fingerprint,
       ...this.licenseRef(input),
@@ -229,7 +229,7 @@ export class LeaseholdClient {
       },
       onEnded: (leaseId) => this.storage.delete(`return-key.${leaseId}`),
       borrow: async (lease, until) => {
-        const key = generateReturnKey();
+        const key = createReturnKey();
         const { body } = await this.transport.json<LeaseAnswer>(`/client/v1/seats/${lease.id}/borrow`, {
           method: 'POST',
           body: { borrowUntil: until.toISOString(), returnKeyHash: key.returnKeyHash },

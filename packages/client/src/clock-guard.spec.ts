@@ -63,8 +63,8 @@ describe('ClockGuard', () => {
 describe('return key', () => {
   it('is 32 random bytes in base64url; its hash is base64url(SHA-256(bytes)), as the server computes it', () => {
     const { createHash } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
-    const { generateReturnKey, returnKeyHash } = jest.requireActual<typeof import('./return-key')>('./return-key');
-    const { returnKey, returnKeyHash: hash } = generateReturnKey();
+    const { createReturnKey, returnKeyHash } = jest.requireActual<typeof import('./return-key')>('./return-key');
+    const { returnKey, returnKeyHash: hash } = createReturnKey();
     expect(returnKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(hash).toBe(createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url'));
     expect(returnKeyHash(returnKey)).toBe(hash);

@@ -10,7 +10,7 @@ export interface ReturnKey {
   returnKeyHash: string;
 }
 
-export function generateReturnKey(): ReturnKey {
+export function createReturnKey(): ReturnKey {
   const returnKey = randomBytes(32).toString('base64url');
   return { returnKey, returnKeyHash: returnKeyHash(returnKey) };
 }
