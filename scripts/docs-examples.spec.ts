@@ -65,6 +65,9 @@ describe('docs examples run as written', () => {
   let demoKey: string;
 
   beforeAll(async () => {
+    // The examples use curl, jq and openssl, as a reader's shell would.
+    const missing = (await Promise.all(['curl', 'jq', 'openssl', 'bash'].map(async (tool) => ((await run('bash', ['-c', `command -v ${tool}`], { check: false })).code === 0 ? null : tool)))).filter(Boolean);
+    if (missing.length > 0) throw new Error(`The docs examples need ${missing.join(', ')}: apt-get install -y ${missing.join(' ')}`);
     work = mkdtempSync(path.join(tmpdir(), 'leasehold-docs-'));
     // The demo data of `npm start`. Before the apps: seeding boots (and closes) an app context of
     // its own, and Passport keeps the strategies of the last app created.

@@ -34,7 +34,7 @@ type Operation = {
 
 const ERROR_REF = '#/components/schemas/ErrorResponse';
 const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
-/** Codes whose answer carries a `Retry-After` header (the exception filter sets it from `details.retryAfter`). */
+/** Codes whose 429/503 answer carries a `Retry-After` header (the exception filter sets it from `details.retryAfter`). */
 const RETRY_AFTER_CODES = new Set(['NO_SEAT_AVAILABLE', 'RATE_LIMITED', 'ACTIVATION_CHURN_LIMIT', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
 
 /** Builds the OpenAPI document of an app, with the shared error envelope and error-code catalogue. */
@@ -121,7 +121,10 @@ function refineOperations(document: OpenAPIObject, info: ApiInfo): void {
         if (isError) {
           const listed = codes.filter((code) => new RegExp(`\\b${code}\\b`).test(response.description ?? ''));
           if (listed.length > 0) response['x-error-codes'] = listed;
-          if (listed.some((code) => RETRY_AFTER_CODES.has(code))) response.headers = { ...response.headers, 'Retry-After': { $ref: '#/components/headers/Retry-After' } };
+          // The exception filter sends Retry-After with 429 and 503 answers (a 409 keeps `retryAfter` in its body).
+          if ((status === '429' || status === '503') && listed.some((code) => RETRY_AFTER_CODES.has(code))) {
+            response.headers = { ...response.headers, 'Retry-After': { $ref: '#/components/headers/Retry-After' } };
+          }
         }
       }
       if (!info.idempotencyKeys || !UNSAFE_METHODS.has(method)) continue;
