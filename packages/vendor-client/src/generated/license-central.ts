@@ -2951,7 +2951,6 @@ export interface operations {
             /** @description LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) */
             409: {
                 headers: {
-                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
