@@ -26,7 +26,7 @@ describe('health (worker)', () => {
 
   it('answers /health/ready with 200 when Postgres and Redis are up and every job scheduler is registered', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: 7 } } });
+    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: 8 } } });
   });
 
   // Issue 11, class 1 on the worker's probe server: a body sent to it is read by our parsers too.

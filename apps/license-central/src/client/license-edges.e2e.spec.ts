@@ -164,7 +164,7 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
           expectError(returned, 429, 'ACTIVATION_CHURN_LIMIT');
         }
       }
-      expectError(await http().post('/client/v1/seats/checkout').set(e.device).send({ licenseId: e.licenseId, fingerprint: machine('late') }), 429, 'NO_SEAT_AVAILABLE');
+      expectError(await http().post('/client/v1/seats/checkout').set(e.device).send({ licenseId: e.licenseId, fingerprint: machine('late') }), 409, 'NO_SEAT_AVAILABLE');
       // bad input is a 400, not a 500
       expectError(await checkout(e.device, { licenseId: e.licenseId, fingerprint: machine('x'), borrowUntil, returnKeyHash: 'not-a-hash' }), 400, 'VALIDATION_FAILED');
       expectError(await http().post(`/client/v1/seats/00000000-0000-7000-8000-000000000000/release`).set(e.device).send({ returnKey: 'short' }), 400, 'VALIDATION_FAILED');
@@ -180,7 +180,7 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
         const req = createRequestCode({ kind: 'borrow', containerId: e.containerId, fingerprint: program.fingerprint });
         const res = await submit(e.containerId, { code: req.code, borrowUntil });
         if (res.status === 201 && verifyResponseCode(res.body.responseCode, { publicKeys: keys, request: req, fingerprint: program.fingerprint }).ok) served.push(program.name);
-        else expectError(res, 429, 'NO_SEAT_AVAILABLE');
+        else expectError(res, 409, 'NO_SEAT_AVAILABLE');
         // What the admin can make from what they carried: a release code without the key, or with a guessed one.
         for (const forged of [createReleaseCode({ containerId: e.containerId, fingerprint: program.fingerprint }), createReleaseCode({ containerId: e.containerId, fingerprint: program.fingerprint, returnKey: randomBytes(32).toString('base64url') })]) {
           const refused = await submit(e.containerId, { code: forged.code });
@@ -241,16 +241,16 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
       const offline = createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: offlineFingerprint });
       await submit(p.containerId, { code: offline.code }).expect(201);
       // the one seat runs offline: the online device cannot check out, so it never validates
-      expectError(await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }), 429, 'NO_SEAT_AVAILABLE');
+      expectError(await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }), 409, 'NO_SEAT_AVAILABLE');
       expect(await validate(p.device, online)).toMatchObject({ code: 'CHECKOUT_REQUIRED', availability: { quantity: 1, inUse: 1, available: 0 } });
       // nor can a second offline machine be added while the first one's grant runs
-      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-2') }).code }), 429, 'NO_SEAT_AVAILABLE');
+      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-2') }).code }), 409, 'NO_SEAT_AVAILABLE');
       // the program's release frees the seat for the online device
       await submit(p.containerId, { code: createReleaseCode({ containerId: p.containerId, fingerprint: offlineFingerprint, returnKey: offline.returnKey }).code }).expect(201);
       await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }).expect(201);
       expect(await validate(p.device, online)).toMatchObject({ code: 'VALID' });
       // and an online seat in use blocks a new offline grant in turn
-      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-3') }).code }), 429, 'NO_SEAT_AVAILABLE');
+      expectError(await submit(p.containerId, { code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-3') }).code }), 409, 'NO_SEAT_AVAILABLE');
     });
 
     it('the vendor sets the offline period per license; it bounds offline grants, borrows and license files (refreshBy)', async () => {
