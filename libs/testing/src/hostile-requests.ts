@@ -185,9 +185,9 @@ const MALFORMED_PERCENT = ['%', '%zz', '%E0%A4%A', '%ff', '%00', '%2F', '%2e%2e'
 function pathValue(param: string, ctx: WalkContext): fc.Arbitrary<string> {
   const real = ctx.realIds[param];
   return fc.oneof(
-    { arbitrary: real?.length ? fc.constantFrom(...real).map(encodeURIComponent) : fc.uuid(), weight: 4 },
+    { arbitrary: real?.length ? fc.constantFrom(...real).map(encode) : fc.uuid(), weight: 4 },
     { arbitrary: fc.uuid(), weight: 2 },
-    { arbitrary: nastyString.filter((s) => s.length > 0).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))), weight: 3 },
+    { arbitrary: nastyString.filter((s) => s.length > 0).map(encode), weight: 3 },
     { arbitrary: fc.constantFrom(...MALFORMED_PERCENT), weight: 2 },
     { arbitrary: fc.constantFrom('.', '..', 'x'.repeat(3000), '-1', '0', 'null'), weight: 1 },
   );
@@ -199,10 +199,10 @@ function queryString(operation: ApiOperation, ctx: WalkContext): fc.Arbitrary<st
       { arbitrary: fc.constant<string[]>([]), weight: 3 },
       {
         // `wait` long-polls for up to that many seconds: keep valid values at 0 so the walk stays fast.
-        arbitrary: (p.name === 'wait' ? fc.constant(0) : validValue(p.schema, p.name, ctx)).map((v) => [`${encodeURIComponent(p.name)}=${encodeURIComponent(asText(v))}`]),
+        arbitrary: (p.name === 'wait' ? fc.constant(0) : validValue(p.schema, p.name, ctx)).map((v) => [`${encode(p.name)}=${encode(asText(v))}`]),
         weight: 4,
       },
-      { arbitrary: nastyString.map((v) => [`${encodeURIComponent(p.name)}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, '\u0000'))}`]), weight: 3 },
+      { arbitrary: nastyString.map((v) => [`${encode(p.name)}=${encode(v)}`]), weight: 3 },
       { arbitrary: fc.constantFrom(...MALFORMED_PERCENT).map((v) => [`${p.name}=${v}`]), weight: 1 },
       { arbitrary: fc.constant([`${p.name}=1`, `${p.name}=2`]), weight: 1 }, // repeated: an array
       { arbitrary: fc.constant([`${p.name}[a][b]=1`]), weight: 1 },
@@ -210,6 +210,13 @@ function queryString(operation: ApiOperation, ctx: WalkContext): fc.Arbitrary<st
   );
   const unknown = fc.option(fc.constantFrom('x=1', '__proto__[a]=1', 'constructor=1', 'a[b][c][d][e][f][g]=1', '%00=%00'), { freq: 6 });
   return fc.tuple(fc.tuple(...pairs), unknown).map(([parts, extra]) => [...parts.flat(), ...(extra ? [extra] : [])].join('&'));
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Percent-encodes as UTF-8; a lone surrogate (not encodable) becomes a NUL, hostile all the same. */
+function encode(value: string): string {
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\u0000'));
 }
 
 /** Any generated value as query text (objects may have no prototype: `__proto__` keys). */
