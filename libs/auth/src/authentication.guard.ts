@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
 import { databaseUnavailable, DomainError, isDatabaseUnavailable, isDomainError } from '@leasehold/errors';
@@ -12,6 +12,7 @@ import { AUTH_METHODS, AuthMethod } from './auth.decorators';
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly guards = new Map<string, IAuthGuard>();
+  private readonly logger = new Logger('Authentication');
 
   constructor(private readonly reflector: Reflector) {}
 
@@ -30,6 +31,7 @@ export class AuthenticationGuard implements CanActivate {
     let guard = this.guards.get(key);
     if (!guard) {
       const Base: Type<IAuthGuard> = AuthGuard(methods);
+      const logger = this.logger;
       class MethodGuard extends Base {
         // Passport reports "no credentials" as a bare failure; strategies throw DomainErrors for
         // every verdict on the credentials. Any other error is the infrastructure failing (the
@@ -39,6 +41,8 @@ export class AuthenticationGuard implements CanActivate {
         override handleRequest<T>(err: unknown, user: T): T {
           if (err) {
             if (isDomainError(err)) throw err;
+            // The answer no longer carries the cause: the log does.
+            logger.warn({ err, methods }, 'authentication could not be completed (infrastructure error); answering 503');
             if (isDatabaseUnavailable(err)) throw databaseUnavailable();
             throw new DomainError('SERVICE_UNAVAILABLE', 'Authentication could not be completed; retry after the Retry-After seconds', { retryAfter: 2 });
           }
