@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Optional, Type } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger, Optional, Type } from '@nestjs/common';
 import type { Request } from 'express';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
@@ -26,6 +26,7 @@ function rateLimitedApi(methods: AuthMethod[]): RateLimitedApi | null {
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly guards = new Map<string, IAuthGuard>();
+  private readonly logger = new Logger('Authentication');
 
   constructor(
     private readonly reflector: Reflector,
@@ -55,6 +56,7 @@ export class AuthenticationGuard implements CanActivate {
     let guard = this.guards.get(key);
     if (!guard) {
       const Base: Type<IAuthGuard> = AuthGuard(methods);
+      const logger = this.logger;
       class MethodGuard extends Base {
         // Passport reports "no credentials" as a bare failure; strategies throw DomainErrors for
         // every verdict on the credentials. Any other error is the infrastructure failing (the
@@ -64,6 +66,8 @@ export class AuthenticationGuard implements CanActivate {
         override handleRequest<T>(err: unknown, user: T): T {
           if (err) {
             if (isDomainError(err)) throw err;
+            // The answer no longer carries the cause: the log does.
+            logger.warn({ err, methods }, 'authentication could not be completed (infrastructure error); answering 503');
             if (isDatabaseUnavailable(err)) throw databaseUnavailable();
             throw new DomainError('SERVICE_UNAVAILABLE', 'Authentication could not be completed; retry after the Retry-After seconds', { retryAfter: 2 });
           }

@@ -56,6 +56,45 @@ class PgExecutor implements SqlExecutor {
   }
 }
 
+type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
+
+/**
+ * Every checkout of `pool` gets a release that may be called any number of times (only the first
+ * counts), and a client whose connection is lost while checked out is released at once (with the
+ * error, so the pool discards it). Without this a dead connection can hold its pool slot forever:
+ * Prisma closes an interactive transaction by running COMMIT or ROLLBACK and only then releasing
+ * the client, and when that statement fails because the server terminated the connection it never
+ * releases it; a few failovers would leave the pool with no connection to give.
+ */
+function releaseLostCheckouts(pool: Pool): void {
+  const connect = pool.connect.bind(pool) as unknown as (callback: ConnectCallback) => void;
+  const guard = (client: PoolClient): PoolClient => {
+    const release = client.release.bind(client);
+    let released = false;
+    const lost = (error: Error) => setImmediate(() => client.release(error));
+    client.release = (error?: Error | boolean) => {
+      if (released) return;
+      released = true;
+      client.removeListener('error', lost);
+      release(error);
+    };
+    client.on('error', lost);
+    return client;
+  };
+  const guardedConnect = (callback?: ConnectCallback): Promise<PoolClient> | undefined => {
+    if (callback) {
+      connect((error, client, done) => {
+        if (!client) return callback(error, client, done);
+        const guarded = guard(client);
+        callback(error, guarded, (release) => guarded.release(release));
+      });
+      return undefined;
+    }
+    return new Promise<PoolClient>((resolve, reject) => connect((error, client) => (error || !client ? reject(error ?? new Error('no client')) : resolve(guard(client)))));
+  };
+  pool.connect = guardedConnect as unknown as Pool['connect'];
+}
+
 /** A transaction-level advisory lock key (signed 64-bit) for a text: the first 8 bytes of its SHA-256. */
 export function advisoryLockKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);
@@ -98,6 +137,7 @@ export class PgPool {
     this.pool.on('connect', (client) => client.on('error', (error) => this.connectionLost(error)));
     // pg-pool re-emits an idle client's error on the pool: handled (and logged) the same way.
     this.pool.on('error', (error) => this.connectionLost(error));
+    releaseLostCheckouts(this.pool);
     this.sql = new PgExecutor(this.pool);
   }
 
