@@ -4,7 +4,7 @@ import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { generateContainerSecret } from '@leasehold/domain-licensing';
 import { SeatPoolService } from '@leasehold/domain-seats';
-import { createTestApp, createTestAppWithEnv, createVendor, CuttableTcpProxy, expectError, terminateBackends, TestVendor, waitFor } from '@leasehold/testing';
+import { appBehindCuttableDatabase, createTestApp, createVendor, CuttableTcpProxy, expectError, terminateBackends, TestVendor, waitFor } from '@leasehold/testing';
 import { ADMIN_URL, workerDatabase } from '../../../../tools/jest/test-env';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -126,16 +126,14 @@ describe('license-central when Postgres terminates its connections (fault inject
 describe('license-central while Postgres is unreachable (fault injection)', () => {
   let app: INestApplication;
   let proxy: CuttableTcpProxy;
+  let close: (() => Promise<void>) | undefined;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    const target = new URL(process.env['DATABASE_URL'] as string);
-    proxy = await new CuttableTcpProxy(target.hostname, Number(target.port || 5432)).start();
-    app = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { DATABASE_URL: proxy.proxied(target.toString()) });
+    ({ app, proxy, close } = await appBehindCuttableDatabase(AppModule, LICENSE_CENTRAL_API));
   });
   afterAll(async () => {
-    await app?.close();
-    await proxy?.close();
+    await close?.();
   }, 30_000);
 
   it('answers valid credentials with 503 DATABASE_UNAVAILABLE, never 401/403, and serves again when the database returns', async () => {

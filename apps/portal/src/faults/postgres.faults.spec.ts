@@ -1,7 +1,7 @@
 import { INestApplication, Module } from '@nestjs/common';
 import request from 'supertest';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import { createPortalUser, createTestAppWithEnv, createVendor, CuttableTcpProxy, expectError, waitFor } from '@leasehold/testing';
+import { appBehindCuttableDatabase, createPortalUser, createVendor, CuttableTcpProxy, expectError, waitFor } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -14,16 +14,14 @@ class PortalTestModule {}
 describe('portal while Postgres is unreachable (fault injection)', () => {
   let app: INestApplication;
   let proxy: CuttableTcpProxy;
+  let close: (() => Promise<void>) | undefined;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    const target = new URL(process.env['DATABASE_URL'] as string);
-    proxy = await new CuttableTcpProxy(target.hostname, Number(target.port || 5432)).start();
-    app = await createTestAppWithEnv(PortalTestModule, PORTAL_API, { DATABASE_URL: proxy.proxied(target.toString()) });
+    ({ app, proxy, close } = await appBehindCuttableDatabase(PortalTestModule, PORTAL_API));
   });
   afterAll(async () => {
-    await app?.close();
-    await proxy?.close();
+    await close?.();
   }, 30_000);
 
   it('answers a valid access token with 503 DATABASE_UNAVAILABLE (never 401), and serves again when the database returns', async () => {
