@@ -39,9 +39,16 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). */
+/**
+ * Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). With
+ * `prepare` false every statement runs unnamed (parse, bind and execute in one round trip, nothing
+ * left on the server connection): what a transaction-mode pooler needs.
+ */
 class PgExecutor implements SqlExecutor {
-  constructor(private readonly target: Pool | PoolClient) {}
+  constructor(
+    private readonly target: Pool | PoolClient,
+    private readonly prepare: boolean,
+  ) {}
 
   async $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
     return (await this.run(toSql(query, values))).rows as T;
@@ -52,7 +59,8 @@ class PgExecutor implements SqlExecutor {
   }
 
   private run(sql: Prisma.Sql) {
-    return this.target.query({ name: statementName(sql.text), text: sql.text, values: sql.values });
+    const name = this.prepare ? statementName(sql.text) : undefined;
+    return this.target.query({ name, text: sql.text, values: sql.values });
   }
 }
 
@@ -80,8 +88,11 @@ export class PgPool {
   private ended = false;
   private readonly logger = new Logger('PgPool');
   private lastLostLog = 0;
+  /** Named prepared statements on the hot path: off behind a transaction-mode pooler (`DATABASE_POOLER=transaction`). */
+  readonly preparedStatements: boolean;
 
   constructor(config: ConfigService) {
+    this.preparedStatements = config.get('DATABASE_POOLER') !== 'transaction';
     this.pool = new Pool({
       connectionString: config.get('DATABASE_URL'),
       max: config.get('DATABASE_POOL_SIZE'),
@@ -98,7 +109,7 @@ export class PgPool {
     this.pool.on('connect', (client) => client.on('error', (error) => this.connectionLost(error)));
     // pg-pool re-emits an idle client's error on the pool: handled (and logged) the same way.
     this.pool.on('error', (error) => this.connectionLost(error));
-    this.sql = new PgExecutor(this.pool);
+    this.sql = new PgExecutor(this.pool, this.preparedStatements);
   }
 
   /** Logs a lost connection (at most once a second: a failover drops every connection at once). */
@@ -126,7 +137,7 @@ export class PgPool {
       // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
       const lock = options.advisoryLock === undefined ? '' : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
       await client.query(`BEGIN${lock}`);
-      const result = await fn(new PgExecutor(client));
+      const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');
       return result;
     } catch (error) {
