@@ -109,7 +109,9 @@ export class TestPgBouncer {
     if (!this.exited && this.child.pid) {
       const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       this.child.kill('SIGINT'); // SIGINT: PgBouncer's immediate shutdown
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+      clearTimeout(timer);
       if (!this.exited) this.child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
