@@ -23,7 +23,9 @@ function toSql(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): Pri
  * only bound and executed: about half the client CPU and a much cheaper server side). The hot
  * path has a handful of fixed texts; a text made from data (a VALUES list of varying length) would
  * be a new statement each time, so past this many distinct texts new ones run unnamed, and no
- * connection ever holds more prepared statements than this.
+ * connection ever holds more prepared statements than this. Behind a transaction-mode pooler
+ * (`DATABASE_POOLER=transaction`) nothing is named: the pooler may send the next transaction to a
+ * server connection that never saw the statement (docs/scaling.md).
  */
 const MAX_PREPARED = 256;
 
