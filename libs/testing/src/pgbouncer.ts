@@ -11,7 +11,7 @@ import { freePort, waitFor } from './faults';
 export const PGBOUNCER_PATH = process.env['PGBOUNCER_PATH'] ?? '/usr/sbin/pgbouncer';
 
 export interface PgBouncerOptions {
-  /** The database (on 127.0.0.1:5432) the pooler serves, under the same name. */
+  /** The database (on 127.0.0.1:5432) the pooler serves, under the same name; `*`: any database. */
   database: string;
   /** `transaction` (the mode docs/scaling.md is about) or `session`. */
   poolMode?: 'transaction' | 'session';
@@ -32,9 +32,13 @@ export class TestPgBouncer {
     child.once('exit', () => (this.exited = true));
   }
 
-  /** The URL the apps use instead of Postgres's own. */
+  /** The URL the apps use instead of Postgres's own (for `*`: the URL of database `name`). */
   get url(): string {
-    return `postgresql://postgres@127.0.0.1:${this.port}/${this.database}`;
+    return this.urlOf(this.database === '*' ? 'postgres' : this.database);
+  }
+
+  urlOf(database: string): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
   /** PgBouncer's own log (for a failing test's message). */
@@ -54,7 +58,7 @@ export class TestPgBouncer {
     const port = await freePort();
     const ini = [
       '[databases]',
-      `${options.database} = host=127.0.0.1 port=5432 dbname=${options.database}`,
+      options.database === '*' ? '* = host=127.0.0.1 port=5432' : `${options.database} = host=127.0.0.1 port=5432 dbname=${options.database}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
