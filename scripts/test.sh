@@ -14,6 +14,9 @@ npx tsc -p apps/portal-web/tsconfig.json || { echo "0 passed, 1 failed"; echo "T
 # The portal web app's browser tests (apps/portal-web/e2e) drive Debian's Chromium (headless) with
 # playwright-core; they build the web app themselves.
 bash scripts/ensure-chromium.sh || { echo "0 passed, 1 failed"; exit 1; }
+# The transaction-pooler tests (apps/license-central/src/client/pooler.e2e.spec.ts) start their own
+# PgBouncer (Debian's package) in transaction mode in front of the test database: docs/scaling.md.
+bash scripts/ensure-pgbouncer.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p tmp
 echo "Linting (module boundaries, floating promises)..."

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { readMigrations, runMigrations } from '../../libs/db/src/migrations/migration-runner';
+import { TestPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { ADMIN_URL, databaseUrl, TEST_REDIS_URL, withAdmin } from './test-env';
 
 const MIGRATIONS = path.join(__dirname, '../../prisma/migrations');
@@ -46,5 +47,13 @@ export default async function globalSetup(): Promise<void> {
       throw new Error(`Postgres is not reachable at ${ADMIN_URL}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
     }
     throw error;
+  }
+  // LEASEHOLD_TEST_POOLER=transaction (npm run test:pooler-suites): the apps of every test file
+  // reach Postgres through one PgBouncer in transaction mode (any database), with
+  // DATABASE_POOLER=transaction (tools/jest/worker-env.ts). Fixtures and per-file cleanup stay direct.
+  if (process.env['LEASEHOLD_TEST_POOLER'] === 'transaction') {
+    const bouncer = await TestPgBouncer.start({ database: '*', poolMode: 'transaction', poolSize: 8, maxClientConn: 400 });
+    (globalThis as { leaseholdTestPgBouncer?: TestPgBouncer }).leaseholdTestPgBouncer = bouncer;
+    process.env['LEASEHOLD_TEST_PGBOUNCER_PORT'] = String(bouncer.port);
   }
 }

@@ -4,6 +4,12 @@ import { databaseUrl, TEST_REDIS_URL, workerDatabase, workerRedisPrefix } from '
 process.env['NODE_ENV'] = 'test';
 process.env['LOG_LEVEL'] ??= 'silent';
 process.env['DATABASE_URL'] = databaseUrl(workerDatabase());
+// Through the run's PgBouncer in transaction mode (LEASEHOLD_TEST_POOLER=transaction, see global-setup).
+const pgbouncerPort = process.env['LEASEHOLD_TEST_PGBOUNCER_PORT'];
+if (pgbouncerPort) {
+  process.env['DATABASE_URL'] = `postgresql://postgres@127.0.0.1:${pgbouncerPort}/${workerDatabase()}`;
+  process.env['DATABASE_POOLER'] = 'transaction';
+}
 process.env['DATABASE_POOL_SIZE'] ??= '5';
 // Cheap password hashes: the suite logs in hundreds of times (production keeps 64 MiB).
 process.env['PASSWORD_HASH_MEMORY_KIB'] ??= '1024';

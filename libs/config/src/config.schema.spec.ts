@@ -56,6 +56,12 @@ describe('configuration', () => {
     expect(Object.keys(problems).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LICENSE_CENTRAL_PORT', 'REDIS_URL']);
   });
 
+  it('DATABASE_POOLER: none by default, transaction behind a transaction-mode pooler, anything else refused by name', () => {
+    expect(loadConfig(productionEnv()).DATABASE_POOLER).toBe('none');
+    expect(loadConfig(productionEnv({ DATABASE_POOLER: 'transaction' })).DATABASE_POOLER).toBe('transaction');
+    expect(Object.keys(problemsOf(productionEnv({ DATABASE_POOLER: 'pgbouncer' })))).toEqual(['DATABASE_POOLER']);
+  });
+
   it('refuses a PLATFORM_KEY that is not 32 bytes', () => {
     for (const key of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64')]) {
       expect(problemsOf(productionEnv({ PLATFORM_KEY: key }))).toEqual({ PLATFORM_KEY: 'must be 32 bytes, base64-encoded' });

@@ -36,6 +36,14 @@ export const configSchema = z.object({
   HEALTH_READY_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * What sits between the apps and Postgres. `none`: Postgres itself (or a session-mode pooler); the
+   * hot path runs named prepared statements. `transaction`: a transaction-mode pooler (PgBouncer
+   * < 1.21, a cloud pooler) that may hand each transaction to a different server connection, so no
+   * statement is prepared by name (a named statement would be missing, or already exist, on the
+   * next server connection). See docs/scaling.md.
+   */
+  DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
   REDIS_URL: redisUrl,
   /** Prefix of every Redis key and BullMQ queue, so several installations (or test runs) can share one Redis. */
   REDIS_PREFIX: z

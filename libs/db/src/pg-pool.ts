@@ -23,7 +23,9 @@ function toSql(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): Pri
  * only bound and executed: about half the client CPU and a much cheaper server side). The hot
  * path has a handful of fixed texts; a text made from data (a VALUES list of varying length) would
  * be a new statement each time, so past this many distinct texts new ones run unnamed, and no
- * connection ever holds more prepared statements than this.
+ * connection ever holds more prepared statements than this. Behind a transaction-mode pooler
+ * (`DATABASE_POOLER=transaction`) nothing is named: the pooler may send the next transaction to a
+ * server connection that never saw the statement (docs/scaling.md).
  */
 const MAX_PREPARED = 256;
 
@@ -39,9 +41,16 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). */
+/**
+ * Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). With
+ * `prepare` false every statement runs unnamed (parse, bind and execute in one round trip, nothing
+ * left on the server connection): what a transaction-mode pooler needs.
+ */
 class PgExecutor implements SqlExecutor {
-  constructor(private readonly target: Pool | PoolClient) {}
+  constructor(
+    private readonly target: Pool | PoolClient,
+    private readonly prepare: boolean,
+  ) {}
 
   async $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
     return (await this.run(toSql(query, values))).rows as T;
@@ -52,7 +61,8 @@ class PgExecutor implements SqlExecutor {
   }
 
   private run(sql: Prisma.Sql) {
-    return this.target.query({ name: statementName(sql.text), text: sql.text, values: sql.values });
+    const name = this.prepare ? statementName(sql.text) : undefined;
+    return this.target.query({ name, text: sql.text, values: sql.values });
   }
 }
 
@@ -119,8 +129,11 @@ export class PgPool {
   private ended = false;
   private readonly logger = new Logger('PgPool');
   private lastLostLog = 0;
+  /** Named prepared statements on the hot path: off behind a transaction-mode pooler (`DATABASE_POOLER=transaction`). */
+  readonly preparedStatements: boolean;
 
   constructor(config: ConfigService) {
+    this.preparedStatements = config.get('DATABASE_POOLER') !== 'transaction';
     this.pool = new Pool({
       connectionString: config.get('DATABASE_URL'),
       max: config.get('DATABASE_POOL_SIZE'),
@@ -138,7 +151,7 @@ export class PgPool {
     // pg-pool re-emits an idle client's error on the pool: handled (and logged) the same way.
     this.pool.on('error', (error) => this.connectionLost(error));
     releaseLostCheckouts(this.pool);
-    this.sql = new PgExecutor(this.pool);
+    this.sql = new PgExecutor(this.pool, this.preparedStatements);
   }
 
   /** Logs a lost connection (at most once a second: a failover drops every connection at once). */
@@ -166,7 +179,7 @@ export class PgPool {
       // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
       const lock = options.advisoryLock === undefined ? '' : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
       await client.query(`BEGIN${lock}`);
-      const result = await fn(new PgExecutor(client));
+      const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');
       return result;
     } catch (error) {

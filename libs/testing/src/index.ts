@@ -4,3 +4,4 @@ export * from './error-envelope';
 export * from './faults';
 export * from './delaying-proxy';
 export * from './hostile-requests';
+export * from './pgbouncer';

@@ -9,10 +9,12 @@ import { Client } from 'pg';
  * SHA-256 checksum of the file). We run them ourselves because `prisma migrate deploy` does not
  * work through the WASM engine these machines must use.
  *
- * - One session-level advisory lock: two replicas starting together apply each migration once;
- *   the second waits, then finds nothing to do.
- * - One transaction per migration: a failing migration leaves no trace (Postgres DDL is
- *   transactional), and the ones before it stay applied.
+ * - One transaction per migration, which first takes a transaction-level advisory lock and then
+ *   checks the history: two replicas starting together apply each migration once; the second
+ *   waits, then finds it applied. No session state (no session lock), so it also runs through a
+ *   transaction-mode pooler (docs/scaling.md).
+ * - A failing migration leaves no trace (Postgres DDL is transactional), and the ones before it
+ *   stay applied.
  * - A migration whose file changed after it was applied is an error, never re-applied.
  */
 
@@ -77,18 +79,23 @@ export async function runMigrations(options: MigrationRunOptions): Promise<Migra
   const log = options.log ?? (() => undefined);
   const migrations = await readMigrations(options.migrationsDir);
   const client = new Client({ connectionString: options.connectionString });
+  // A connection lost mid-run fails the statement in flight; without a listener the 'error' event
+  // would end the whole process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    try {
-      await client.query(CREATE_HISTORY_TABLE);
-      const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-        'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-      );
-      const applied = new Map(rows.map((r) => [r.migration_name, r.checksum]));
-      const result: MigrationRunResult = { applied: [], alreadyApplied: [] };
-      for (const migration of migrations) {
-        const checksum = applied.get(migration.name);
+    // Each step is one transaction that first takes the transaction-level lock, so the runner keeps
+    // no session state and works through a transaction-mode pooler too (docs/scaling.md).
+    await inLockedTransaction(client, () => client.query(CREATE_HISTORY_TABLE));
+    const result: MigrationRunResult = { applied: [], alreadyApplied: [] };
+    for (const migration of migrations) {
+      const applied = await inLockedTransaction(client, async () => {
+        // Read under the lock: a runner that waited finds what the previous holder committed.
+        const { rows } = await client.query<{ checksum: string }>(
+          'SELECT checksum FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL',
+          [migration.name],
+        );
+        const checksum = rows[0]?.checksum;
         if (checksum !== undefined) {
           if (checksum !== migration.checksum) {
             throw new MigrationError(
@@ -96,24 +103,40 @@ export async function runMigrations(options: MigrationRunOptions): Promise<Migra
               migration.name,
             );
           }
-          result.alreadyApplied.push(migration.name);
-          continue;
+          return false;
         }
         await applyOne(client, migration);
+        return true;
+      });
+      if (applied) {
         log(`applied migration ${migration.name}`);
         result.applied.push(migration.name);
+      } else {
+        result.alreadyApplied.push(migration.name);
       }
-      return result;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
     }
+    return result;
   } finally {
     await client.end();
   }
 }
 
-async function applyOne(client: Client, migration: MigrationFile): Promise<void> {
+/** Runs `fn` in one transaction holding the migration lock (released by COMMIT or ROLLBACK). */
+async function inLockedTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+async function applyOne(client: Client, migration: MigrationFile): Promise<void> {
+  // Inside the caller's locked transaction, which rolls it back on failure.
   try {
     await client.query(migration.sql);
     await client.query(
@@ -121,9 +144,7 @@ async function applyOne(client: Client, migration: MigrationFile): Promise<void>
        VALUES ($1, $2, now(), $3, NULL, now(), 1)`,
       [randomUUID(), migration.checksum, migration.name],
     );
-    await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK');
     const reason = error instanceof Error ? error.message : String(error);
     throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${reason}`, migration.name, error);
   }
