@@ -6,10 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication, Type } from '@nestjs/common';
 import { Client } from 'pg';
-import type { ApiInfo } from '@leasehold/http';
-import { createTestAppWithEnv } from './test-app';
 
 /** A TCP port nothing listens on right now (the kernel's choice). */
 export function freePort(): Promise<number> {
@@ -182,23 +179,3 @@ export class CuttableTcpProxy {
   }
 }
 
-/**
- * An app whose database connection goes through a `CuttableTcpProxy` to the test's database, so a
- * test can cut Postgres away from it (`proxy.cut()`) and bring it back. `close()` closes both.
- */
-export async function appBehindCuttableDatabase(
-  appModule: Type<unknown>,
-  info: ApiInfo,
-): Promise<{ app: INestApplication; proxy: CuttableTcpProxy; close: () => Promise<void> }> {
-  const target = new URL(process.env['DATABASE_URL'] as string);
-  const proxy = await new CuttableTcpProxy(target.hostname, Number(target.port || 5432)).start();
-  const app = await createTestAppWithEnv(appModule, info, { DATABASE_URL: proxy.proxied(target.toString()) });
-  return {
-    app,
-    proxy,
-    close: async () => {
-      await app.close();
-      await proxy.close();
-    },
-  };
-}

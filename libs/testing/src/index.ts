@@ -5,3 +5,4 @@ export * from './faults';
 export * from './delaying-proxy';
 export * from './hostile-requests';
 export * from './pgbouncer';
+export * from './cuttable-database';
