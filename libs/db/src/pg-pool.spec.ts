@@ -47,6 +47,32 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     await expect(prisma.vendor.findUnique({ where: { id } })).resolves.toMatchObject({ slug: s });
   });
 
+  it('retries a transaction the database chose as a deadlock victim: two opposite lock orders both commit', async () => {
+    const [a, b] = [slug(), slug()];
+    const ids: string[] = [];
+    for (const s of [a, b]) {
+      const [row] = await pg.sql.$queryRaw<{ id: string }[]>`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'deadlock', now()) RETURNING id`;
+      ids.push(row.id);
+    }
+    // Each transaction locks its first row, waits until the other has locked its own, then asks for
+    // the other's: a deadlock (40P01) on the first attempt, which PgPool retries.
+    let locked = 0;
+    const bothLocked = () => new Promise<void>((resolve) => { const poll = () => (locked >= 2 ? resolve() : setTimeout(poll, 10)); poll(); });
+    let attempts = 0;
+    const swap = (first: string, second: string) =>
+      pg.transaction(async (tx) => {
+        attempts += 1;
+        await tx.$executeRaw`UPDATE vendors SET name = name || '+' WHERE id = ${first}::uuid`;
+        locked += 1;
+        await bothLocked();
+        await tx.$executeRaw`UPDATE vendors SET name = name || '+' WHERE id = ${second}::uuid`;
+      });
+    await Promise.all([swap(ids[0], ids[1]), swap(ids[1], ids[0])]);
+    expect(attempts).toBe(3);
+    const names = await prisma.vendor.findMany({ where: { id: { in: ids } }, select: { name: true } });
+    expect(names.map((v) => v.name)).toEqual(['deadlock++', 'deadlock++']);
+  });
+
   it('rolls back every statement of a transaction that throws, and rethrows', async () => {
     const s = slug();
     await expect(

@@ -110,6 +110,9 @@ export function advisoryLockKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);
 }
 
+/** Attempts of a transaction that Postgres rolled back as a deadlock victim or serialization failure. */
+const TRANSIENT_ATTEMPTS = 3;
+
 /**
  * The application's one PostgreSQL connection pool (`DATABASE_URL`, `DATABASE_POOL_SIZE`
  * connections). Prisma runs on it through its pg driver adapter; the hot path of the device API
@@ -168,8 +171,25 @@ export class PgPool {
    * discarded rather than returned to the pool. With `advisoryLock`, the transaction-level
    * advisory lock of that key is taken in the same round trip as BEGIN, so `fn`'s first statement
    * already sees whatever the previous holder committed.
+   *
+   * A transaction Postgres rolled back as a deadlock victim (40P01) or for a serialization
+   * failure (40001) changed nothing: it runs again, up to `TRANSIENT_ATTEMPTS` times in all, after
+   * a short random pause. `fn` must therefore do nothing but database work on `tx` (every caller's
+   * does: the seat transactions under racing checkouts and releases can meet in a deadlock).
    */
   async transaction<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(fn, options);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= TRANSIENT_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  private async transactionOnce<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint }): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // The connection dying mid-transaction: the client is discarded on release, never reused.
