@@ -29,6 +29,8 @@ Commands
   request-code --container <id> [--kind activate|borrow|deactivate]
                                                an offline request code for a never-online machine
   apply-response <code>                        check and install the admin's response code
+  release-code --container <id>                give the offline activation back: the release code
+                                               (reveals the stored return key; submit it like a request code)
 
 Options (or environment)
   --url <url>            LEASEHOLD_URL          license-central, e.g. https://licensing.example.com
@@ -190,6 +192,11 @@ async function main(argv: string[]): Promise<number> {
       if (!['activate', 'borrow', 'deactivate'].includes(kind)) throw usage('--kind is activate, borrow or deactivate');
       const request = client(flags).createRequestCode({ containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID'), kind: kind as 'activate' });
       out(flags, request, `${request.code}\n(give this code to your administrator; then: leasehold apply-response <response code>)`);
+      return 0;
+    }
+    case 'release-code': {
+      const release = client(flags).createReleaseCode({ containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID') });
+      out(flags, release, `${release.code}\n(the offline activation is removed from this machine; give this code to your administrator to free its slot)`);
       return 0;
     }
     case 'apply-response': {

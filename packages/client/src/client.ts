@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, platform, arch } from 'node:os';
 import {
+  createReleaseCode,
   createRequestCode,
   LicenseFilePayload,
   LicenseFileVerification,
@@ -305,11 +306,37 @@ export class LeaseholdClient {
 
   // ---- offline codes (never-online machines) ----
 
-  /** A request code to show the admin (portal) or vendor; the request is kept to check the answer. */
+  /**
+   * A request code to show the admin (portal) or vendor; the request is kept to check the answer.
+   * An `activate` or `borrow` request commits to a secret return key: the SDK draws it once per
+   * container, keeps it in `storage` (`offline-return-key.<containerId>`) and reuses it, so a later
+   * request is a renewal of the same activation or borrow. `kind: 'deactivate'` is `createReleaseCode`.
+   */
   createRequestCode(input: { containerId: string; kind?: OfflineCodeKind }): OfflineRequest {
-    const request = createRequestCode({ kind: input.kind ?? 'activate', containerId: input.containerId, fingerprint: this.fingerprint });
+    const kind = input.kind ?? 'activate';
+    if (kind === 'deactivate') return this.createReleaseCode({ containerId: input.containerId });
+    const keyName = `offline-return-key.${input.containerId}`;
+    const { returnKey, ...request } = createRequestCode({ kind, containerId: input.containerId, fingerprint: this.fingerprint, returnKey: this.storage.get(keyName) });
+    this.storage.set(keyName, returnKey);
     this.storage.set('offline-request.json', JSON.stringify(request));
     return request;
+  }
+
+  /**
+   * The release code that gives this machine's offline activation (or offline borrow) of the
+   * container back: it reveals the stored return key, so only this program can make it. The
+   * activation is removed from `storage` first (response, request and key): once the code is shown,
+   * this machine no longer runs on it. `RETURN_KEY_MISSING` when no key is stored for the container.
+   */
+  createReleaseCode(input: { containerId: string }): OfflineRequest {
+    const keyName = `offline-return-key.${input.containerId}`;
+    const returnKey = this.storage.get(keyName);
+    if (!returnKey) throw new LeaseholdError({ code: 'RETURN_KEY_MISSING', message: `No offline return key is stored for container ${input.containerId}` });
+    const release = createReleaseCode({ containerId: input.containerId, fingerprint: this.fingerprint, returnKey });
+    this.storage.delete('offline-response.txt');
+    this.storage.delete('offline-request.json');
+    this.storage.delete(keyName);
+    return release;
   }
 
   /** Verifies the admin's response code against the kept request and this device, and stores it. */

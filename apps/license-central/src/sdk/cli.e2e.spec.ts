@@ -191,5 +191,15 @@ describe('leasehold CLI (the built binary)', () => {
     expect((await leasehold(['request-code', '--container', w.containerId], otherEnv)).code).toBe(0);
     const other = await leasehold(['apply-response', answer.body.responseCode], otherEnv);
     expect([other.code, other.stderr]).toEqual([1, expect.stringMatching(/^error OFFLINE_CODE_INVALID: /)]);
+    // A renewal reuses the stored return key: the server accepts it for the same offline device.
+    const renewal = JSON.parse((await leasehold(['request-code', '--container', w.containerId, '--json'], e)).stdout) as { code: string };
+    await w.vendorApi().post(`/v1/containers/${w.containerId}/offline-activations`).set(w.vendor.auth).send({ code: renewal.code }).expect(201);
+    // release-code reveals the key: submitted, it frees the offline device's slot; then no key is left.
+    const released = await leasehold(['release-code', '--container', w.containerId, '--json'], e);
+    expect(released.code).toBe(0);
+    const freed = await w.vendorApi().post(`/v1/containers/${w.containerId}/offline-activations`).set(w.vendor.auth).send({ code: (JSON.parse(released.stdout) as { code: string }).code }).expect(201);
+    expect([freed.body.kind, freed.body.device.active]).toEqual(['deactivate', false]);
+    const again = await leasehold(['release-code', '--container', w.containerId], e);
+    expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/^error RETURN_KEY_MISSING: /)]);
   }, 60_000);
 });

@@ -77,6 +77,35 @@ describe('@leasehold/client against license-central', () => {
     await expect(client.deactivate()).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
   });
 
+  it('offline codes: the return key is kept in storage, a renewal reuses it, the release code reveals it and frees the slot', async () => {
+    const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
+    const storage = new MemoryStorage();
+    const client = await clientFor(w, { storage });
+    const submit = async (code: string) => (await w.vendorApi().post(`/v1/containers/${w.containerId}/offline-activations`).set(w.vendor.auth).send({ code }).expect(201)).body;
+    expect(() => client.createReleaseCode({ containerId: w.containerId })).toThrow(expect.objectContaining({ code: 'RETURN_KEY_MISSING' }));
+
+    const request = client.createRequestCode({ containerId: w.containerId });
+    expect(request).not.toHaveProperty('returnKey');
+    const returnKey = storage.get(`offline-return-key.${w.containerId}`);
+    expect(returnKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(client.applyResponseCode((await submit(request.code)).responseCode)).toMatchObject({ licenseId: w.licenseId });
+    // The renewal commits to the same key (the server refuses another one: RETURN_PROOF_INVALID).
+    const renewal = client.createRequestCode({ containerId: w.containerId });
+    expect(storage.get(`offline-return-key.${w.containerId}`)).toBe(returnKey);
+    client.applyResponseCode((await submit(renewal.code)).responseCode);
+    expect(client.offlineActivation().licenseId).toBe(w.licenseId);
+
+    // The release code: the activation leaves this machine, the key is revealed once, the slot is free.
+    const release = client.createReleaseCode({ containerId: w.containerId });
+    expect(() => client.offlineActivation()).toThrow(expect.objectContaining({ code: 'LICENSE_FILE_INVALID' }));
+    expect(storage.get(`offline-return-key.${w.containerId}`)).toBeUndefined();
+    const freed = await submit(release.code);
+    expect([freed.kind, freed.device.active]).toEqual(['deactivate', false]);
+    // The slot is free: another machine activates offline on the 1-device container.
+    const other = await clientFor(w);
+    await submit(other.createRequestCode({ containerId: w.containerId }).code);
+  }, 60_000);
+
   it('refuses a validation answer that is replayed, for another device, or signed by another key', async () => {
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
     const client = await clientFor(w);
