@@ -309,7 +309,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await expectText(page.getByRole('alert'), /OFFLINE_CODE_ALREADY_USED/);
   });
 
-  it('plots usage (peak seats against the quantity, refusals, seat-hours) and exports who uses which seat as CSV', async () => {
+  it('plots usage (peak seats against the quantity, refusals, seat-hours) and exports who uses which seat, and the seat history of the range, as CSV', async () => {
     await page.goto(`${base}/group/usage/${seatLicenseId}`);
     const chart = page.getByTestId('usage-chart');
     await chart.locator('canvas').waitFor();
@@ -338,6 +338,18 @@ describe('customer portal web app in headless Chromium (portal + license-central
     expect(csv.split('\r\n')[0]).toBe('who,device,fingerprint,license,started_at,minutes_so_far,last_heartbeat_at,borrowed_until');
     expect(csv).toContain('ws-bob');
     expect(csv).not.toContain('ws-ada'); // stopped
+
+    // The seat history of the range: ended sessions too, with how they ended and for how long.
+    const historyTable = page.getByRole('table', { name: /Who used which seat/ });
+    await expectText(historyTable.getByRole('row', { name: /ws-4\b/ }), /released[\s\S]*2 h/);
+    await expectText(historyTable.getByRole('row', { name: /ws-ada/ }), /stopped[\s\S]*under a minute/);
+    await expectText(historyTable.getByRole('row', { name: /ws-bob/ }), /in use/);
+    const [historyDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export history (CSV)' }).click()]);
+    const historyCsv = readFileSync(await historyDownload.path(), 'utf8').split('\r\n');
+    expect(historyCsv[0]).toBe('who,email,device,fingerprint,client_name,license,started_at,ended_at,end_reason,duration_minutes');
+    expect(historyCsv.find((l) => l.includes(',history-4,'))).toMatch(/,RELEASED,120$/);
+    expect(historyCsv.find((l) => l.startsWith('ws-ada,'))).toMatch(/,STOPPED,0$/);
+    expect(historyCsv.find((l) => l.startsWith('ws-bob,'))).toMatch(/,,LIVE,\d+$/);
   });
 
   it('shows the audit log with filters', async () => {
