@@ -327,6 +327,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     });
     expect(painted).toBeGreaterThan(500);
     await expectText(page.getByRole('row', { name: /ws-bob/ }), /ws-bob/);
+    await page.getByRole('table', { name: /Who used which seat/ }).getByRole('row', { name: /ws-ada/ }).waitFor();
     await shot(page, 'usage');
     for (const range of ['Days', 'Weeks']) {
       await page.getByRole('button', { name: range }).click();
