@@ -234,12 +234,12 @@ describe('customer portal web app in headless Chromium (portal + license-central
 
     // The invitee opens the link from the user.invited event in a browser of their own.
     const link = (await outboxPayload(graceId, 'user.invited'))['acceptUrl'];
-    expect(String(link)).toMatch(/\/invitations\/accept\?token=lhi_/);
+    expect(String(link)).toMatch(new RegExp(`/invitations/accept\\?token=lhi_[^&]+&vendor=${vendor.vendor.slug}$`));
     const invitee = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const p = await invitee.newPage();
     await p.goto(onPortal(link));
     await p.getByRole('heading', { name: 'Accept invitation' }).waitFor();
-    await p.getByLabel('Vendor').fill(vendor.vendor.slug);
+    expect(await p.getByLabel('Vendor').inputValue()).toBe(vendor.vendor.slug); // from the link: a new browser remembers nothing
     await p.getByLabel('New password').fill('grace-password-1906');
     await p.getByLabel('Repeat the password').fill('grace-password-1906');
     await shot(p, 'accept-invitation-390');
@@ -309,7 +309,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await expectText(page.getByRole('alert'), /OFFLINE_CODE_ALREADY_USED/);
   });
 
-  it('plots usage (peak seats against the quantity, refusals, seat-hours) and exports who uses which seat as CSV', async () => {
+  it('plots usage (peak seats against the quantity, refusals, seat-hours) and exports who uses which seat, and the seat history of the range, as CSV', async () => {
     await page.goto(`${base}/group/usage/${seatLicenseId}`);
     const chart = page.getByTestId('usage-chart');
     await chart.locator('canvas').waitFor();
@@ -327,6 +327,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     });
     expect(painted).toBeGreaterThan(500);
     await expectText(page.getByRole('row', { name: /ws-bob/ }), /ws-bob/);
+    await page.getByRole('table', { name: /Who used which seat/ }).getByRole('row', { name: /ws-ada/ }).waitFor();
     await shot(page, 'usage');
     for (const range of ['Days', 'Weeks']) {
       await page.getByRole('button', { name: range }).click();
@@ -338,6 +339,18 @@ describe('customer portal web app in headless Chromium (portal + license-central
     expect(csv.split('\r\n')[0]).toBe('who,device,fingerprint,license,started_at,minutes_so_far,last_heartbeat_at,borrowed_until');
     expect(csv).toContain('ws-bob');
     expect(csv).not.toContain('ws-ada'); // stopped
+
+    // The seat history of the range: ended sessions too, with how they ended and for how long.
+    const historyTable = page.getByRole('table', { name: /Who used which seat/ });
+    await expectText(historyTable.getByRole('row', { name: /ws-4\b/ }), /released[\s\S]*2 h/);
+    await expectText(historyTable.getByRole('row', { name: /ws-ada/ }), /stopped[\s\S]*under a minute/);
+    await expectText(historyTable.getByRole('row', { name: /ws-bob/ }), /in use/);
+    const [historyDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export history (CSV)' }).click()]);
+    const historyCsv = readFileSync(await historyDownload.path(), 'utf8').split('\r\n');
+    expect(historyCsv[0]).toBe('who,email,device,fingerprint,client_name,license,started_at,ended_at,end_reason,duration_minutes');
+    expect(historyCsv.find((l) => l.includes(',history-4,'))).toMatch(/,RELEASED,120$/);
+    expect(historyCsv.find((l) => l.startsWith('ws-ada,'))).toMatch(/,STOPPED,0$/);
+    expect(historyCsv.find((l) => l.startsWith('ws-bob,'))).toMatch(/,,LIVE,\d+$/);
   });
 
   it('shows the audit log with filters', async () => {
@@ -387,7 +400,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await p.getByRole('button', { name: 'Send me a reset link' }).click();
     await expectText(p.getByRole('status'), /reset link is on its way/);
     const link = (await outboxPayload(member.id, 'user.password_reset_requested'))['resetUrl'];
-    expect(String(link)).toMatch(/\/password-reset\?token=lhp_/);
+    expect(String(link)).toMatch(new RegExp(`/password-reset\\?token=lhp_[^&]+&vendor=${vendor.vendor.slug}$`));
     await p.goto(onPortal(link));
     await p.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     expect(await p.getByLabel('Vendor').inputValue()).toBe(vendor.vendor.slug); // remembered on this browser

@@ -135,3 +135,22 @@ export interface OfflineResult {
   leaseId: string | null;
   returnedLeases: { leaseId: string }[];
 }
+
+/** A live or ended seat lease of a license (GET /v1/group/licenses/:id/leases). */
+export interface LeaseHistoryEntry {
+  id: string;
+  licenseId: string;
+  containerId: string;
+  userId: string | null;
+  userName: string | null;
+  userEmail: string | null;
+  deviceId: string | null;
+  deviceName: string | null;
+  fingerprint: string;
+  clientName: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+  live: boolean;
+  durationSeconds: number;
+}

@@ -26,6 +26,7 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   GroupOfflineController_updateNow: 'requestGroupContainerUpdate',
   GroupDevicesController_deactivate: 'deactivateGroupDevice',
   GroupUsageController_history: 'getGroupLicenseUsage',
+  GroupUsageController_leases: 'listGroupLicenseLeases',
   GroupSessionsController_list: 'listGroupSessions',
   GroupSessionsController_stop: 'stopGroupSession',
   MeController_get: 'getMe',

@@ -1,12 +1,12 @@
 // Usage of one license: peak concurrent seats over time against the licensed quantity (hour, day or
-// week buckets), seat-hours and refused checkouts (NO_SEAT_AVAILABLE); and who holds its seats now,
-// with CSV export.
+// week buckets), seat-hours and refused checkouts (NO_SEAT_AVAILABLE); who holds its seats now; and
+// the seat history of the range (live and ended leases), each with CSV export.
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { all, api, query } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
-import type { SeatSession, UsageHistory } from '../types';
+import type { LeaseHistoryEntry, SeatSession, UsageHistory } from '../types';
 import { deviceLabel, loadLookup, who } from './SessionsPage';
 import { SeatMeter } from './shared';
 import { ChartPoint, UsageChart } from './UsageChart';
@@ -85,6 +85,22 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
     const now = Date.now();
     return api<UsageHistory>('GET', `/v1/group/licenses/${licenseId}/usage` + query({ from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString(), granularity: RANGES[range].granularity }));
   }, [licenseId, range]);
+  const leases = useLoad(() => {
+    const now = Date.now();
+    return all<LeaseHistoryEntry>(`/v1/group/licenses/${licenseId}/leases`, { from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString() }, 100);
+  }, [licenseId, range]);
+  const historyRows = useMemo(
+    () => (leases.data ?? []).map((l) => ({ l, who: [l.userName ?? l.userEmail, l.clientName].filter(Boolean).join(' · ') || 'unknown', device: l.deviceName ?? `…${l.fingerprint.slice(-8)}` })),
+    [leases.data],
+  );
+  const exportHistory = () =>
+    download(
+      `seat-history-${license?.product.code ?? licenseId}-${range}.csv`,
+      csv([
+        ['who', 'email', 'device', 'fingerprint', 'client_name', 'license', 'started_at', 'ended_at', 'end_reason', 'duration_minutes'],
+        ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.l.durationSeconds / 60)]),
+      ]),
+    );
   const sessions = useLoad(() => all<SeatSession>('/v1/group/sessions', { licenseId }), [licenseId], 15_000);
   const rows = useMemo(() => {
     const now = Date.now();
@@ -154,6 +170,29 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
               { label: 'Since', render: (r) => fmtDateTime(r.s.startedAt) },
               { label: 'For', render: (r) => fmtDuration(r.ms) },
               { label: 'Borrowed until', render: (r) => (r.s.borrowed ? fmtDateTime(r.s.borrowUntil) : '—') },
+            ]}
+          />
+        )}
+      </Async>
+      <div className="section-head">
+        <h2>Seat history</h2>
+        <button type="button" className="secondary small" onClick={exportHistory} disabled={!historyRows.length}>
+          Export history (CSV)
+        </button>
+      </div>
+      <Async state={leases} empty="No seat of this license was used in this period.">
+        {() => (
+          <Table
+            caption="Who used which seat, on which device, for how long"
+            rows={historyRows}
+            rowKey={(r) => r.l.id}
+            columns={[
+              { label: 'Who', render: (r) => <strong>{r.who}</strong> },
+              { label: 'Device', render: (r) => <span title={r.l.fingerprint}>{r.device}</span> },
+              { label: 'Started', render: (r) => fmtDateTime(r.l.startedAt) },
+              { label: 'Ended', render: (r) => (r.l.live ? 'in use' : fmtDateTime(r.l.endedAt)) },
+              { label: 'How', render: (r) => (r.l.live ? '—' : (r.l.endReason ?? '—').toLowerCase().replace('_', ' ')) },
+              { label: 'For', render: (r) => fmtDuration(r.l.durationSeconds * 1000) },
             ]}
           />
         )}

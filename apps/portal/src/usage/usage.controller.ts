@@ -3,10 +3,10 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { UsageHistory, UsageService } from '@leasehold/domain-seats';
-import { IdParam } from '@leasehold/http';
+import { SessionsService, UsageHistory, UsageService } from '@leasehold/domain-seats';
+import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
-import { UsageHistoryDto, UsageQueryDto } from './usage.dto';
+import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryQueryDto, toLeaseHistoryDto, UsageHistoryDto, UsageQueryDto } from './usage.dto';
 
 /** Usage of a license on one of the group's containers. */
 @ApiTags('group usage')
@@ -14,11 +14,21 @@ import { UsageHistoryDto, UsageQueryDto } from './usage.dto';
 @GroupAdminErrors()
 @Controller('v1/group/licenses')
 export class GroupUsageController {
-  constructor(private readonly usage: UsageService) {}
+  constructor(
+    private readonly usage: UsageService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Get(':licenseId/usage')
   @ApiOkResponse({ type: UsageHistoryDto, description: 'Peak concurrent seats, seat-hours and refused checkouts per hour or day, gap-free and ready to plot.' })
   history(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: UsageQueryDto): Promise<UsageHistory> {
     return this.usage.history({ licenseId, from: query.from, to: query.to, granularity: query.granularity }, { groupId: adminGroupOf(me) });
+  }
+
+  @Get(':licenseId/leases')
+  @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Who used which seat on which device and for how long: live and ended leases of the license overlapping the range, oldest first.' })
+  async leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryQueryDto): Promise<Page<LeaseHistoryDto>> {
+    const rows = await this.sessions.history({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, toLeaseHistoryDto);
   }
 }

@@ -109,4 +109,91 @@ describe('portal usage (group admins query a license of their group)', () => {
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
   });
+
+  describe('lease history (GET /v1/group/licenses/:licenseId/leases)', () => {
+    /** The world's three ended leases, plus one by the admin that expired unswept and one live now. */
+    async function historyWorld() {
+      const w = await world();
+      const prisma = app.get(PrismaService);
+      const base = { vendorId: acme.vendor.id, licenseId: w.license.id, containerId: (await prisma.license.findUniqueOrThrow({ where: { id: w.license.id } })).containerId };
+      await prisma.seatLease.create({ data: { ...base, slot: 0, fingerprint: 'fp-unswept', clientName: 'ws-7', userId: w.admin.id, startedAt: h(3), expiresAt: h(4) } });
+      const live = await prisma.seatLease.create({
+        data: { ...base, slot: 1, fingerprint: 'fp-live', startedAt: new Date(Date.now() - 600_000), expiresAt: new Date(Date.now() + 600_000) },
+      });
+      return { ...w, live };
+    }
+    const url = (licenseId: string) => `/v1/group/licenses/${licenseId}/leases`;
+
+    it('lists live and ended leases with who, device, end reason and duration, page by page', async () => {
+      const w = await historyWorld();
+      const first = await http().get(url(w.license.id)).query({ limit: 3 }).set(w.admin.auth).expect(200);
+      expect(first.body.data).toHaveLength(3);
+      expect(first.body.nextCursor).toBe(first.body.data[2].id);
+      const second = await http().get(url(w.license.id)).query({ limit: 3, cursor: first.body.nextCursor }).set(w.admin.auth).expect(200);
+      expect(second.body.nextCursor).toBeNull();
+      const all = [...first.body.data, ...second.body.data];
+      expect(all.map((l: { fingerprint: string; endReason: string | null; durationSeconds: number }) => [l.fingerprint, l.endReason])).toEqual([
+        ['x', 'RELEASED'],
+        ['x', 'EXPIRED'],
+        ['x', 'STOPPED'],
+        ['fp-unswept', 'EXPIRED'],
+        ['fp-live', null],
+      ]);
+      expect(all.slice(0, 4).map((l: { durationSeconds: number }) => l.durationSeconds)).toEqual([7200, 3600, 1800, 3600]);
+      expect(all[3]).toMatchObject({
+        userId: w.admin.id,
+        userEmail: w.admin.email,
+        clientName: 'ws-7',
+        startedAt: h(3).toISOString(),
+        endedAt: h(4).toISOString(),
+        live: false,
+      });
+      expect(typeof all[3].userName).toBe('string');
+      expect(all[4]).toMatchObject({ id: w.live.id, endedAt: null, live: true, userId: null });
+      expect(all[4].durationSeconds).toBeGreaterThanOrEqual(590);
+    });
+
+    it('filters by time range: leases overlapping [from, to)', async () => {
+      const w = await historyWorld();
+      const res = await http()
+        .get(url(w.license.id))
+        .query({ from: h(1.6).toISOString(), to: h(3).toISOString() })
+        .set(w.admin.auth)
+        .expect(200);
+      expect(res.body.data.map((l: { endReason: string }) => l.endReason)).toEqual(['RELEASED', 'STOPPED']);
+      const recent = await http().get(url(w.license.id)).query({ from: new Date(Date.now() - 60_000).toISOString() }).set(w.admin.auth).expect(200);
+      expect(recent.body.data.map((l: { id: string }) => l.id)).toEqual([w.live.id]);
+    });
+
+    it('refuses a bad range, date or cursor with VALIDATION_FAILED naming the field', async () => {
+      const w = await historyWorld();
+      const fields = async (query: Record<string, string>) => {
+        const res = await http().get(url(w.license.id)).query(query).set(w.admin.auth);
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('VALIDATION_FAILED');
+        return res.body.error.details.fields.map((f: { field: string }) => f.field).sort();
+      };
+      expect(await fields({ from: h(3).toISOString(), to: h(1).toISOString() })).toEqual(['to']);
+      expect(await fields({ from: h(3).toISOString(), to: h(3).toISOString() })).toEqual(['to']);
+      expect(await fields({ from: 'yesterday' })).toEqual(['from']);
+      expect(await fields({ cursor: 'not-a-cursor' })).toEqual(['cursor']);
+      expect(await fields({ limit: '0' })).toEqual(['limit']);
+    });
+
+    it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
+      const w = await historyWorld();
+      const o = await groupWith(app, other, ['ADMIN']);
+      const member = await http().get(url(w.license.id)).set(w.member.auth).expect(403);
+      expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+      for (const [auth, licenseId] of [
+        [w.b.users[0].auth, w.license.id],
+        [o.users[0].auth, w.license.id],
+        [w.admin.auth, w.bLicense.id],
+      ] as const) {
+        const res = await http().get(url(licenseId)).set(auth);
+        expect(res.status).toBe(404);
+        expect(res.body.error.code).toBe('NOT_FOUND');
+      }
+    });
+  });
 });

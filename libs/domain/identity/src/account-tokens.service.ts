@@ -15,7 +15,8 @@ export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
  * only if the change committed. Leasehold sends no mail: the token reaches the vendor in the
  * `user.invited` / `user.password_reset_requested` event, and is logged outside production. In the
  * stored event the token and its link are sealed with the platform key (`sealEventSecrets`); the
- * webhook delivery opens the seal, so the vendor's webhook receives them in plain.
+ * webhook delivery opens the seal, so the vendor's webhook receives them in plain. The links name
+ * the vendor by its slug (`&vendor=`), so the portal's pages need not ask for it.
  */
 @Injectable()
 export class AccountTokensService {
@@ -40,7 +41,7 @@ export class AccountTokensService {
       { userId: user.id, purpose: 'INVITATION', tokenHash: hash, expiresAt, createdByUserId: invitedByUserId },
       now,
     );
-    const acceptUrl = `${this.config.get('PORTAL_PUBLIC_URL')}/invitations/accept?token=${token}`;
+    const acceptUrl = `${this.config.get('PORTAL_PUBLIC_URL')}/invitations/accept?token=${token}&vendor=${encodeURIComponent(await this.repository.vendorSlug(this.tenant.vendorId))}`;
     await this.outbox.append(tx, {
       type: 'user.invited',
       aggregateType: 'user',
@@ -67,7 +68,7 @@ export class AccountTokensService {
       { userId: user.id, purpose: 'PASSWORD_RESET', tokenHash: hash, expiresAt, createdByUserId: null },
       now,
     );
-    const resetUrl = `${this.config.get('PORTAL_PUBLIC_URL')}/password-reset?token=${token}`;
+    const resetUrl = `${this.config.get('PORTAL_PUBLIC_URL')}/password-reset?token=${token}&vendor=${encodeURIComponent(await this.repository.vendorSlug(this.tenant.vendorId))}`;
     await this.outbox.append(tx, {
       type: 'user.password_reset_requested',
       aggregateType: 'user',

@@ -82,6 +82,12 @@ export class IdentityRepository {
     return row ? { id: row.id, active: row.status === 'ACTIVE' } : null;
   }
 
+  /** The vendor's slug, for links that name the vendor (the portal's login pages need it). */
+  async vendorSlug(vendorId: string): Promise<string> {
+    const row = await this.prisma.vendor.findUniqueOrThrow({ where: { id: vendorId }, select: { slug: true } });
+    return row.slug;
+  }
+
   async findCredentialsByEmail(vendorId: string, email: string): Promise<CredentialRecord | null> {
     const row = await this.prisma.user.findUnique({ where: { vendorId_email: { vendorId, email } }, select: credentialSelect });
     return row ? toCredential(row) : null;

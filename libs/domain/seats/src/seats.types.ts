@@ -90,6 +90,37 @@ export interface SessionFilter extends SessionScope {
   cursor?: string;
 }
 
+/** A lease as the usage history shows it: live, or ended (by the sweeper or not yet swept). */
+export interface LeaseHistoryView {
+  id: string;
+  licenseId: string;
+  containerId: string;
+  userId: string | null;
+  userName: string | null;
+  userEmail: string | null;
+  deviceId: string | null;
+  deviceName: string | null;
+  fingerprint: string;
+  clientName: string | null;
+  startedAt: Date;
+  /** Null while the lease holds its seat; for an expired lease the sweeper has not ended yet, its expiry. */
+  endedAt: Date | null;
+  endReason: string | null;
+  live: boolean;
+  /** Whole seconds from start to end (to now while live). */
+  durationSeconds: number;
+}
+
+/** Leases of a license that overlap [from, to) (either end open), oldest id first after the cursor. */
+export interface LeaseHistoryFilter {
+  licenseId: string;
+  groupId?: string;
+  from?: Date;
+  to?: Date;
+  take: number;
+  cursor?: string;
+}
+
 export type UsageGranularity = 'hour' | 'day';
 
 export interface UsageQuery {
