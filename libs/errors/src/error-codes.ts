@@ -65,7 +65,7 @@ export const ERROR_CATALOGUE = {
   LICENSE_REVOKED: { status: 409, description: 'The license was revoked; it can no longer be changed, suspended or resumed.' },
   LICENSE_STATUS_CONFLICT: { status: 409, description: 'The license is not in a status that allows this transition (e.g. resume of an ACTIVE license).' },
   DEVICE_LIMIT_REACHED: { status: 409, description: "The container already has its maximum of active devices; `details.activeDevices` names them. Deactivate one first (transfer)." },
-  ACTIVATION_CHURN_LIMIT: { status: 429, description: 'Too many device deactivations and early returns of borrowed seats on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`).' },
+  ACTIVATION_CHURN_LIMIT: { status: 409, description: 'Too many device deactivations and early returns of borrowed seats on this container in the last 30 days (the license limit `maxDeactivationsPer30Days`); allowed again after `details.retryAfter` seconds. A 409, not a 429: not "slow down" but "not allowed now" (no `Retry-After` header).' },
   DEVICE_ALREADY_DEACTIVATED: { status: 409, description: 'The device was already deactivated.' },
   CONTAINER_ACCESS_REVOKED: {
     status: 403,

@@ -59,7 +59,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const headers: Record<string, string> = {};
       const retryAfter = exception.details?.['retryAfter'];
       // The header means "slow down / come back later" to HTTP clients (RFC 9110 §10.2.3), so it goes
-      // only with 429 and 503; a 409 such as NO_SEAT_AVAILABLE keeps `retryAfter` in the body only.
+      // only with 429 and 503; a 409 such as NO_SEAT_AVAILABLE or ACTIVATION_CHURN_LIMIT keeps `retryAfter` in the body only.
       if (typeof retryAfter === 'number' && (exception.status === 429 || exception.status === 503)) headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
       return {
         status: exception.status,

@@ -35,7 +35,7 @@ type Operation = {
 const ERROR_REF = '#/components/schemas/ErrorResponse';
 const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 /** Codes whose 429/503 answer carries a `Retry-After` header (the exception filter sets it from `details.retryAfter`). */
-const RETRY_AFTER_CODES = new Set(['NO_SEAT_AVAILABLE', 'RATE_LIMITED', 'ACTIVATION_CHURN_LIMIT', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
+const RETRY_AFTER_CODES = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
 
 /** Builds the OpenAPI document of an app, with the shared error envelope and error-code catalogue. */
 export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): OpenAPIObject {

@@ -31,7 +31,7 @@ export class ActivationsController {
   @Post('deactivate')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: DeviceDto, description: 'Deactivated; its slot is free (transfer = deactivate here, activate on the new device).' })
-  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 429, description: 'ACTIVATION_CHURN_LIMIT (details.retryAfter seconds) / RATE_LIMITED (too many requests for this credential or address)' })
+  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' })
   deactivate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: FingerprintDto): Promise<DeviceView> {
     return this.devices.deactivateByFingerprint(principal.containerId, body.fingerprint, 'DEVICE');
   }
@@ -39,7 +39,7 @@ export class ActivationsController {
   @Delete(':fingerprint')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: DeviceDto, description: 'The same as POST /client/v1/activations/deactivate, with the fingerprint URL-encoded in the path.' })
-  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 429, description: 'ACTIVATION_CHURN_LIMIT / RATE_LIMITED (too many requests for this credential or address)' })
+  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header)' })
   remove(@CurrentPrincipal() principal: DevicePrincipal, @Param('fingerprint') fingerprint: string): Promise<DeviceView> {
     if (fingerprint.length < 8 || fingerprint.length > 256 || !FINGERPRINT.test(fingerprint)) {
       const message = 'fingerprint must be 8–256 printable ASCII characters without spaces';

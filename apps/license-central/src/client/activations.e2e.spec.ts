@@ -83,7 +83,7 @@ describe('device activation (client API)', () => {
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: old, name: 'Old PC again' }).expect(201);
   });
 
-  it('churn limit: the program may deactivate at most maxDeactivationsPer30Days times; the vendor is not limited', async () => {
+  it('churn limit: the program may deactivate at most maxDeactivationsPer30Days times (409, retryAfter in the body, no Retry-After header); the vendor is not limited', async () => {
     const c = await createPersonalContainer(http, dbOf(app), acme);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, maxDeactivationsPer30Days: 2 }).expect(201);
     for (let i = 0; i < 2; i++) {
@@ -94,9 +94,11 @@ describe('device activation (client API)', () => {
     const f = fp('churn-last');
     const dev = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: f, name: 'PC' }).expect(201);
     const refused = await http().post('/client/v1/activations/deactivate').set(c.device).send({ fingerprint: f });
-    expectError(refused, 429, 'ACTIVATION_CHURN_LIMIT');
+    // 409, not 429: "not allowed now", not "slow down"; a client that honours Retry-After must not wait 30 days.
+    expectError(refused, 409, 'ACTIVATION_CHURN_LIMIT');
     expect(refused.body.error.details).toMatchObject({ limit: 2, used: 2, retryAfter: expect.any(Number) });
     expect(refused.body.error.details.retryAfter).toBeGreaterThan(29 * 24 * 3600);
+    expect(refused.headers['retry-after']).toBeUndefined();
     await http().post(`/v1/devices/${dev.body.id}/deactivate`).set(acme.auth).expect(200);
   });
 

@@ -161,7 +161,9 @@ describe('issue 10: no license multiplied at its edges (validate, borrow returns
           expect(returned.status).toBe(200);
           expect(returned.body).toMatchObject({ leaseId: lease.body.leaseId, endReason: 'RETURNED' });
         } else {
-          expectError(returned, 429, 'ACTIVATION_CHURN_LIMIT');
+          expectError(returned, 409, 'ACTIVATION_CHURN_LIMIT');
+          expect(returned.body.error.details.retryAfter).toBeGreaterThanOrEqual(1);
+          expect(returned.headers['retry-after']).toBeUndefined();
         }
       }
       expectError(await http().post('/client/v1/seats/checkout').set(e.device).send({ licenseId: e.licenseId, fingerprint: machine('late') }), 409, 'NO_SEAT_AVAILABLE');

@@ -84,7 +84,7 @@ export class SeatsController {
   })
   @ClientErrors(
     { status: 403, description: 'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil' },
-    { status: 429, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days' },
+    { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
   )
   release(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
     return this.seats.release(principal.containerId, leaseId, body?.returnKey ?? null);

@@ -23,9 +23,9 @@ export class ContainerOfflineController {
    * release code (deactivate), which frees the slot. Each code works once.
    * Errors: OFFLINE_CODE_INVALID (400, details.reason), OFFLINE_CODE_ALREADY_USED (409),
    * OFFLINE_CODE_WRONG_CONTAINER (422), DEVICE_LIMIT_REACHED (409), CONTAINER_KIND_MISMATCH (409),
-   * NO_SEAT_AVAILABLE (429), BORROW_* (403/422), LICENSE_* (403/409), RETURN_PROOF_INVALID (403: a
+   * NO_SEAT_AVAILABLE (409), BORROW_* (403/422), LICENSE_* (403/409), RETURN_PROOF_INVALID (403: a
    * release code without the program's return key for an offline device or a borrowed seat, or a
-   * renewal under another return key), ACTIVATION_CHURN_LIMIT (429).
+   * renewal under another return key), ACTIVATION_CHURN_LIMIT (409, details.retryAfter).
    */
   @Post(':containerId/offline-activations')
   @ApiCreatedResponse({ type: OfflineCodeResultDto })

@@ -9,8 +9,7 @@ import { AuthenticatedErrors, GroupAdminErrors } from '../error-responses';
 import { DeviceDto, DeviceListQueryDto, DevicePageDto, toDeviceDto } from './devices.dto';
 
 const DEACTIVATION_ERRORS = [
-  { status: 409, description: 'DEVICE_ALREADY_DEACTIVATED' },
-  { status: 429, description: 'ACTIVATION_CHURN_LIMIT (too many deactivations on the container in 30 days; `details.retryAfter` seconds)' },
+  { status: 409, description: 'DEVICE_ALREADY_DEACTIVATED / ACTIVATION_CHURN_LIMIT (too many deactivations on the container in 30 days; allowed again after `details.retryAfter` seconds; no `Retry-After` header)' },
   { status: 403, description: "RETURN_PROOF_INVALID: an OFFLINE device holds its slot until its grant ends (`offlineUntil`); only its program's release code frees it earlier" },
 ];
 

@@ -138,11 +138,12 @@ describe('portal devices (group admins deactivate in their group, users their ow
     expect((await http().get(`/v1/group/containers/${server.id}/devices`).set(w.admin.auth).expect(200)).body.data).toEqual([]);
   });
 
-  it('applies the churn limit of the license to portal deactivations (429 with retryAfter)', async () => {
+  it('applies the churn limit of the license to portal deactivations (409 with retryAfter in the body, no Retry-After header)', async () => {
     const w = await world({ churn: 1 });
     await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(200);
-    const limited = await http().post(`/v1/group/devices/${w.annOffice.id}/deactivate`).set(w.admin.auth).expect(429);
+    const limited = await http().post(`/v1/group/devices/${w.annOffice.id}/deactivate`).set(w.admin.auth).expect(409);
     expect(limited.body.error.code).toBe('ACTIVATION_CHURN_LIMIT');
+    expect(limited.headers['retry-after']).toBeUndefined();
     expect(limited.body.error.details).toMatchObject({ limit: 1, used: 1 });
     expect(limited.body.error.details.retryAfter).toBeGreaterThan(29 * 86_400);
     expect((await device(w.annOffice.id)).deactivatedAt).toBeNull();

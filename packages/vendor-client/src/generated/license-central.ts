@@ -2680,7 +2680,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT (details.retryAfter seconds) / RATE_LIMITED (too many requests for this credential or address) */
+            /** @description ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2762,7 +2771,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT / RATE_LIMITED (too many requests for this credential or address) */
+            /** @description ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3255,7 +3273,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` / ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days */
+            /** @description ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
