@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Controller, Get, Module } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty } from '@nestjs/swagger';
 import { buildDocument, OPENAPI_FILES, serialise } from './openapi-documents';
 
 describe('exported OpenAPI documents', () => {
@@ -13,6 +15,72 @@ describe('exported OpenAPI documents', () => {
     const document = await buildDocument(OPENAPI_FILES[0].module, OPENAPI_FILES[0].info);
     expect(document.components?.schemas?.['ErrorResponse']).toBeDefined();
     expect(document.info.description).toContain('NOT_FOUND');
+  });
+});
+
+// Issue 17: two classes with one name (two `SessionDto`s) made @nestjs/swagger describe one route
+// with the other's shape, silently. The export now refuses it.
+describe('one schema name, one class', () => {
+  const twoClassesNamedThingDto = () => {
+    const first = (() => {
+      class ThingDto {
+        @ApiProperty() id!: string;
+      }
+      return ThingDto;
+    })();
+    const second = (() => {
+      class ThingDto {
+        @ApiProperty() id!: string;
+        @ApiProperty() seats!: number;
+      }
+      return ThingDto;
+    })();
+    return { first, second };
+  };
+  /** A module with one GET route per given answer type. */
+  const moduleAnswering = (...types: unknown[]) => {
+    const controllers = types.map((type, i) => {
+      @Controller(`r${i}`)
+      class RouteController {
+        @Get()
+        @ApiOkResponse({ type: type as never })
+        get(): string {
+          return 'ok';
+        }
+      }
+      Object.defineProperty(RouteController, 'name', { value: `Route${i}Controller` });
+      return RouteController;
+    });
+    @Module({ controllers })
+    class TinyModule {}
+    return TinyModule;
+  };
+  const info = { title: 't', description: 'd', bearerSchemes: {} };
+
+  it('fails the export when two different classes produce the same schema name', async () => {
+    const { first, second } = twoClassesNamedThingDto();
+    await expect(buildDocument(moduleAnswering(first, second), info)).rejects.toThrow(/same schema name.*ThingDto \(2 classes\)/);
+  });
+
+  it('lets one class used by several routes through', async () => {
+    const { first } = twoClassesNamedThingDto();
+    const document = await buildDocument(moduleAnswering(first, first), info);
+    expect(Object.keys(document.components?.schemas ?? {})).toContain('ThingDto');
+  });
+
+  it.each(OPENAPI_FILES)('$file passes the check', async ({ module, info: appInfo }) => {
+    await expect(buildDocument(module, appInfo)).resolves.toBeDefined();
+  });
+
+  it('portal: GET /v1/group/sessions is a page of seat sessions, login answers a token pair', async () => {
+    const document = await buildDocument(OPENAPI_FILES[1].module, OPENAPI_FILES[1].info);
+    const schemas = document.components?.schemas as Record<string, { properties: Record<string, unknown> }>;
+    const page = JSON.stringify(document.paths['/v1/group/sessions'].get?.responses['200']);
+    expect(page).toContain('SessionPageDto');
+    expect(schemas['SessionPageDto'].properties['data']).toMatchObject({ items: { $ref: '#/components/schemas/SessionDto' } });
+    expect(Object.keys(schemas['SessionDto'].properties)).toEqual(expect.arrayContaining(['licenseId', 'containerId', 'expiresAt', 'borrowed']));
+    expect(schemas['SessionDto'].properties).not.toHaveProperty('accessToken');
+    expect(JSON.stringify(document.paths['/v1/auth/login'].post?.responses)).toContain('TokenPairDto');
   });
 });
 

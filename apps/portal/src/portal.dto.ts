@@ -79,7 +79,7 @@ export class AcceptInvitationDto extends NewPasswordDto {
   name?: string;
 }
 
-export class SessionUserDto {
+export class TokenUserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() email!: string;
   @ApiProperty() name!: string;
@@ -87,13 +87,13 @@ export class SessionUserDto {
   @ApiProperty({ enum: RoleDto, nullable: true }) role!: RoleDto | null;
 }
 
-export class SessionDto {
+export class TokenPairDto {
   @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
   @ApiProperty({ description: 'Send as `Authorization: Bearer <accessToken>`.' }) accessToken!: string;
   @ApiProperty({ description: 'Seconds until the access token expires.' }) expiresIn!: number;
-  @ApiProperty({ description: 'Single use: each refresh answers a new one. Presenting a used one ends the session.' }) refreshToken!: string;
+  @ApiProperty({ description: 'Single use: each refresh answers a new one. Presenting a used one ends the login.' }) refreshToken!: string;
   @ApiProperty() refreshExpiresAt!: Date;
-  @ApiProperty({ type: SessionUserDto }) user!: SessionUserDto;
+  @ApiProperty({ type: TokenUserDto }) user!: TokenUserDto;
 }
 
 export class UserDto {

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import path from 'node:path';
 import { ERROR_CATALOGUE } from '@leasehold/errors';
 
 export interface BearerScheme {
@@ -55,9 +56,11 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
     const { description, bearerFormat } = typeof scheme === 'string' ? { description: scheme, bearerFormat: undefined } : scheme;
     builder.addBearerAuth({ type: 'http', scheme: 'bearer', description, ...(bearerFormat ? { bearerFormat } : {}) }, name);
   }
-  const document = SwaggerModule.createDocument(app, builder.build(), {
-    operationIdFactory: (controllerKey, methodKey) => info.operationIds?.[`${controllerKey}_${methodKey}`] ?? `${controllerKey}_${methodKey}`,
-  });
+  const document = withUniqueSchemaNames(() =>
+    SwaggerModule.createDocument(app, builder.build(), {
+      operationIdFactory: (controllerKey, methodKey) => info.operationIds?.[`${controllerKey}_${methodKey}`] ?? `${controllerKey}_${methodKey}`,
+    }),
+  );
   document.components ??= {};
   document.components.schemas = {
     ...document.components.schemas,
@@ -99,6 +102,47 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
   }
   refineOperations(document, info);
   return document;
+}
+
+/**
+ * Runs `build` (a synchronous `SwaggerModule.createDocument`) while recording which class each
+ * component schema comes from, and throws when two different classes share a schema name.
+ * @nestjs/swagger keys schemas by class name and lets the last class win (at most a warning, and
+ * none when the shapes happen to be equal), so two `SessionDto`s silently describe one route with
+ * the other's shape.
+ */
+export function withUniqueSchemaNames<T>(build: () => T): T {
+  const prototype = schemaObjectFactory().prototype;
+  const original = prototype.getSchemaMetadata;
+  const classes = new Map<string, Set<unknown>>();
+  // Every model's name is read here: when a schema is built, and when a property refers to one
+  // (where swagger skips building it again if the name is already taken, so a second class would
+  // never reach the schema builder at all).
+  prototype.getSchemaMetadata = function (this: unknown, type: unknown) {
+    const metadata = original.call(this, type);
+    classes.set(metadata.schemaName, (classes.get(metadata.schemaName) ?? new Set()).add(type));
+    return metadata;
+  };
+  try {
+    const result = build();
+    const clashes = [...classes].filter(([, models]) => models.size > 1).map(([name, models]) => `${name} (${models.size} classes)`);
+    if (clashes.length > 0) throw new Error(`OpenAPI: two different classes produce the same schema name, so one would silently replace the other: ${clashes.join(', ')}. Rename one of them.`);
+    return result;
+  } finally {
+    prototype.getSchemaMetadata = original;
+  }
+}
+
+/**
+ * The class @nestjs/swagger builds component schemas with. Its package exports only the entry
+ * point, so the file is required by path beside it (the same module instance swagger uses).
+ */
+function schemaObjectFactory(): { prototype: { getSchemaMetadata: (this: unknown, type: unknown) => { schemaName: string } } } {
+  const file = path.join(path.dirname(require.resolve('@nestjs/swagger')), 'services', 'schema-object-factory.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const factory = (require(file) as { SchemaObjectFactory?: { prototype: { getSchemaMetadata?: unknown } } }).SchemaObjectFactory;
+  if (typeof factory?.prototype.getSchemaMetadata !== 'function') throw new Error(`OpenAPI: @nestjs/swagger no longer has SchemaObjectFactory.getSchemaMetadata (${file}); update withUniqueSchemaNames`);
+  return factory as never;
 }
 
 /**

@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } fro
 import { IdentityService, SessionTokens } from '@leasehold/domain-identity';
 import { Public } from '@leasehold/http';
 import { PortalErrors } from '../error-responses';
-import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, SessionDto } from '../portal.dto';
+import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, TokenPairDto } from '../portal.dto';
 
 @ApiTags('auth')
 @Public()
@@ -13,7 +13,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: SessionDto })
+  @ApiOkResponse({ type: TokenPairDto })
   @PortalErrors(
     { status: 401, description: 'INVALID_CREDENTIALS' },
     { status: 403, description: 'USER_DISABLED' },
@@ -25,7 +25,7 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  @ApiOkResponse({ type: SessionDto, description: 'A new access token and a new refresh token; the one sent is used up.' })
+  @ApiOkResponse({ type: TokenPairDto, description: 'A new access token and a new refresh token; the one sent is used up.' })
   @PortalErrors({ status: 401, description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole session is revoked)' })
   refresh(@Body() body: RefreshDto): Promise<SessionTokens> {
     return this.identity.refresh(body.refreshToken);
@@ -68,7 +68,7 @@ export class AuthController {
 
   @Post('invitations/accept')
   @HttpCode(200)
-  @ApiOkResponse({ type: SessionDto, description: 'The password is set, the account is active, and the user is logged in.' })
+  @ApiOkResponse({ type: TokenPairDto, description: 'The password is set, the account is active, and the user is logged in.' })
   @PortalErrors(
     { status: 400, description: 'ONE_TIME_TOKEN_INVALID / ONE_TIME_TOKEN_EXPIRED' },
     { status: 403, description: 'USER_DISABLED' },
