@@ -115,8 +115,9 @@ export async function terminateBackends(adminUrl: string, database: string): Pro
 }
 
 /**
- * A TCP proxy in front of Postgres that the test can cut: `cut()` destroys every proxied
- * connection and refuses new ones (a database that is gone), `restore()` lets them through again.
+ * A TCP proxy in front of a server (Postgres, license-central) that the test can cut: `cut()`
+ * destroys every proxied connection and refuses new ones (a server or network that is gone),
+ * `restore()` lets them through again, `drop()` only cuts the connections open now.
  */
 export class CuttableTcpProxy {
   private readonly server = net.createServer((socket) => this.accept(socket));
@@ -151,6 +152,12 @@ export class CuttableTcpProxy {
 
   restore(): void {
     this.open = true;
+  }
+
+  /** Cuts the connections open now, but lets new ones through (a blip). */
+  drop(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 
   async close(): Promise<void> {

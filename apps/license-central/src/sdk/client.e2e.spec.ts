@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchPublicKeys, FileStorage, isLeaseholdError, Lease, LeaseholdClient, LeaseholdClientOptions, LeaseholdError, MemoryStorage, PinnedKeys } from '@leasehold/client';
-import { FlakyProxy, once, RunningServer, sdkWorld, SdkWorld, startLicenseCentral } from '../testing/sdk-world';
+import { CuttableTcpProxy } from '@leasehold/testing';
+import { once, RunningServer, sdkWorld, SdkWorld, startLicenseCentral } from '../testing/sdk-world';
 
 // @leasehold/client against a real license-central (Postgres, Redis) listening on a port: every
 // SDK method, the heartbeat loop (stopped, expired, network loss and recovery, updated), the clock
@@ -11,7 +12,7 @@ import { FlakyProxy, once, RunningServer, sdkWorld, SdkWorld, startLicenseCentra
 
 describe('@leasehold/client against license-central', () => {
   let server: RunningServer;
-  const proxies: FlakyProxy[] = [];
+  const proxies: CuttableTcpProxy[] = [];
   const leases: Lease[] = [];
   const dirs: string[] = [];
 
@@ -44,10 +45,12 @@ describe('@leasehold/client against license-central', () => {
       ...options,
     });
   }
-  async function proxy(): Promise<FlakyProxy> {
-    const p = await new FlakyProxy(server.url).start();
+  /** The server behind a proxy the test can cut (the network gone) and restore; `url` is the base URL through it. */
+  async function proxy(): Promise<CuttableTcpProxy & { url: string }> {
+    const target = new URL(server.url);
+    const p = await new CuttableTcpProxy(target.hostname, Number(target.port)).start();
     proxies.push(p);
-    return p;
+    return Object.assign(p, { url: `http://127.0.0.1:${p.port}` });
   }
   const track = (lease: Lease) => (leases.push(lease), lease);
   const sessionsOf = async (w: SdkWorld) => (await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data as { id: string }[];
@@ -140,7 +143,7 @@ describe('@leasehold/client against license-central', () => {
     const online = await client.validate();
     expect(online.fromCache).toBe(false);
 
-    p.down();
+    p.cut();
     const cached = await client.validate();
     expect(cached).toMatchObject({ code: 'VALID', fromCache: true, issuedAt: online.issuedAt });
     now += 3601_000; // past the grace period
@@ -149,7 +152,7 @@ describe('@leasehold/client against license-central', () => {
     // Without a grace period the network error comes through at once.
     const strict = await clientFor(w, { baseUrl: p.url, fingerprint: client.fingerprint });
     await expect(strict.validate()).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
-    p.up();
+    p.restore();
   });
 
   it('checkout returns a lease that heartbeats by itself and releases; the session is gone', async () => {
@@ -202,12 +205,12 @@ describe('@leasehold/client against license-central', () => {
     const lease = track(await client.checkout());
     await once(lease, 'heartbeat');
 
-    p.down();
+    p.cut();
     const [error, retryIn] = await once<[LeaseholdError, number]>(lease, 'networkError');
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', retryable: true });
     expect(retryIn).toBeLessThanOrEqual(1000);
     await once(lease, 'networkError'); // it keeps trying
-    p.up();
+    p.restore();
     await once(lease, 'heartbeat');
     expect(lease.state).toBe('active');
     expect((await sessionsOf(w)).map((s) => s.id)).toEqual([lease.id]);
@@ -215,13 +218,13 @@ describe('@leasehold/client against license-central', () => {
     // A short lease and a network that stays down: 'expired' at expiresAt, never a beat past it.
     const w2 = await sdkWorld(server.app, { heartbeatIntervalSeconds: 1, leaseTtlSeconds: 3 });
     const short = track(await (await clientFor(w2, { baseUrl: p.url })).checkout());
-    p.down();
+    p.cut();
     const [expired] = await once<[LeaseholdError]>(short, 'expired', 20_000);
     expect(expired.code).toBe('LEASE_EXPIRED');
     expect(Date.now()).toBeGreaterThanOrEqual(short.expiresAt.getTime() - 300);
     expect(short.state).toBe('expired');
     expect(short.live).toBe(false);
-    p.up();
+    p.restore();
   });
 
   it("a lease the server already ended (LEASE_EXPIRED) emits 'expired'", async () => {
@@ -299,9 +302,9 @@ describe('@leasehold/client against license-central', () => {
     // Turned back a day: offline verification and the cached answer are refused.
     now -= 86_400_000;
     expect(() => client.verifyOffline()).toThrow(expect.objectContaining({ code: 'CLOCK_TAMPERED', details: expect.objectContaining({ reason: 'JUMPED_BACKWARDS' }) }));
-    p.down();
+    p.cut();
     await expect(client.validate()).rejects.toMatchObject({ code: 'CLOCK_TAMPERED' });
-    p.up();
+    p.restore();
     // A fresh process with the clock already wrong: the persisted mark still refuses it, and a signed
     // answer from the server does too.
     const restarted = await clientFor(w, { baseUrl: p.url, storage, fingerprint: client.fingerprint, clock: { now: () => now } });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
@@ -81,58 +80,6 @@ export async function sdkWorld(
     secret: container.body.secret,
     vendorApi: http,
   };
-}
-
-/**
- * A TCP proxy in front of the server: `down()` cuts every connection and refuses new ones (the
- * network is gone), `up()` lets them through again.
- */
-export class FlakyProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  private open = true;
-  url = '';
-
-  constructor(private readonly target: string) {}
-
-  async start(): Promise<this> {
-    const { hostname, port } = new URL(this.target);
-    this.server = createServer((client) => {
-      if (!this.open) return client.destroy();
-      const upstream = new Socket();
-      upstream.connect(Number(port), hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  down(): void {
-    this.open = false;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  /** Cuts the connections open now, but lets new ones through. */
-  drop(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  up(): void {
-    this.open = true;
-  }
-
-  async close(): Promise<void> {
-    this.down();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 }
 
 /** Resolves with the first emission of `event` (its arguments), or rejects after `timeoutMs`. */
