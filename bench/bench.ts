@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
-import { api, cpuMs, installSignalHandlers, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, stopAll } from './common';
+import { api, cpuMs, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, runBench } from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -259,14 +259,4 @@ async function main(): Promise<void> {
   await db.end();
 }
 
-installSignalHandlers();
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stopAll();
-    // Keep-alive sockets of fetch would hold the process open for a while.
-    setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
-  });
+runBench(main);

@@ -229,3 +229,21 @@ export function installSignalHandlers(): void {
     });
   }
 }
+
+/**
+ * Runs a bench's `main`: the processes it started are stopped on Ctrl-C and when it ends, however
+ * it ends; a failure is printed and makes the exit status 1.
+ */
+export function runBench(main: () => Promise<void>): void {
+  installSignalHandlers();
+  main()
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      stopAll();
+      // Keep-alive sockets of fetch would hold the process open for a while.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+    });
+}

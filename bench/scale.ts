@@ -18,7 +18,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { cpuMs, installSignalHandlers, OPERATOR_TOKEN, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, stopAll } from './common';
+import { cpuMs, OPERATOR_TOKEN, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, runBench } from './common';
 import { LOAD_GENERATOR, runLoad } from './load';
 
 const DATABASE_URL = process.env['BENCH_SCALE_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale';
@@ -472,13 +472,4 @@ async function main(): Promise<void> {
   await db.end();
 }
 
-installSignalHandlers();
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stopAll();
-    setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
-  });
+runBench(main);

@@ -7,7 +7,7 @@ CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 if [ -x "$CHROMIUM" ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Chromium is missing at $CHROMIUM: installing Debian's chromium for the browser tests (a few minutes)..."
-  if ! { apt-get install -y chromium >/tmp/leasehold-chromium-install.log 2>&1 || { apt-get update >>/tmp/leasehold-chromium-install.log 2>&1 && apt-get install -y chromium >>/tmp/leasehold-chromium-install.log 2>&1; }; }; then
+  if ! bash "$(dirname "$0")/apt-install.sh" chromium /tmp/leasehold-chromium-install.log; then
     echo "Installing chromium failed; see /tmp/leasehold-chromium-install.log." >&2
     exit 1
   fi

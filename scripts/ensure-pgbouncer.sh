@@ -10,7 +10,7 @@ if [ -x "$PGBOUNCER" ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "PgBouncer is missing at $PGBOUNCER: installing Debian's pgbouncer for the pooler tests..."
   log=/tmp/leasehold-pgbouncer-install.log
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y pgbouncer >"$log" 2>&1 || { apt-get update >>"$log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y pgbouncer >>"$log" 2>&1; }; }; then
+  if ! bash "$(dirname "$0")/apt-install.sh" pgbouncer "$log"; then
     echo "Installing pgbouncer failed; see $log." >&2
     exit 1
   fi
