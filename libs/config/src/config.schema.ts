@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisNodes, parseRedisTarget } from './redis-target';
 
 // Development defaults let `npm start` work on a fresh clone; in production every secret must be
 // given explicitly (see `loadConfig`).
@@ -17,10 +18,7 @@ const postgresUrl = z
   .string()
   .url()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
-const redisUrl = z
-  .string()
-  .url()
-  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+const redisUrl = z.string().refine((v) => parseRedisTarget(v) !== null, 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL');
 const port = z.coerce.number().int().min(0).max(65535);
 
 export const configSchema = z.object({
@@ -44,11 +42,27 @@ export const configSchema = z.object({
    * next server connection). See docs/scaling.md.
    */
   DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
+  /**
+   * One Redis (`redis://`, `rediss://`) or a Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port…]`
+   * (`rediss+cluster://` with TLS). See docs/scaling.md, "Redis Cluster".
+   */
   REDIS_URL: redisUrl,
-  /** Prefix of every Redis key and BullMQ queue, so several installations (or test runs) can share one Redis. */
+  /**
+   * Startup nodes of a Redis Cluster, `host:port,host:port,…`: shorthand for
+   * `REDIS_URL=redis+cluster://host:port,…` (use that form for a password or TLS); not with REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine((v) => parseRedisNodes(v) !== null, 'must be host:port[,host:port…]')
+    .optional(),
+  /**
+   * Prefix of every Redis key and BullMQ queue, so several installations (or test runs) can share one
+   * Redis. It may hold one Redis Cluster hash tag (`{leasehold}`): then every key is in that one slot.
+   */
   REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    .regex(/^[A-Za-z0-9:_-]*(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_", "-" and at most one {hash tag} only')
+    .refine((v) => v.length > 0, 'must not be empty')
     .default('leasehold'),
   OPERATOR_TOKEN: z.string().min(24, 'must be at least 24 characters'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
@@ -120,6 +134,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const input: Record<string, string | undefined> = { ...env };
   // Empty strings count as "not set".
   for (const [k, v] of Object.entries(input)) if (v === '') delete input[k];
+  // REDIS_CLUSTER_NODES is shorthand for a cluster REDIS_URL; both at once would be ambiguous.
+  const clusterNodes = input['REDIS_CLUSTER_NODES'];
+  if (clusterNodes !== undefined && parseRedisNodes(clusterNodes)) {
+    if (input['REDIS_URL'] !== undefined) {
+      throw new ConfigError([{ variable: 'REDIS_CLUSTER_NODES', message: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both' }]);
+    }
+    input['REDIS_URL'] = `redis+cluster://${clusterNodes}`;
+  }
   if (nodeEnv !== 'production') {
     for (const [k, v] of Object.entries(DEV_DEFAULTS)) input[k] ??= v;
   }

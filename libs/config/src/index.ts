@@ -1,2 +1,3 @@
 export * from './config.module';
 export * from './config.schema';
+export * from './redis-target';

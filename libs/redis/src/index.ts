@@ -1,2 +1,3 @@
 export * from './redis.module';
 export * from './connection-errors';
+export * from './redis-client';

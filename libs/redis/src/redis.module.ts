@@ -1,20 +1,22 @@
 import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
-import { ConfigService } from '@leasehold/config';
+import { Cluster } from 'ioredis';
+import { ConfigService, redisTarget } from '@leasehold/config';
 import { redisErrorLogger } from './connection-errors';
+import { createRedisClient, RedisClient } from './redis-client';
 
 /**
- * The application's Redis connection (rate limits, caches, pub/sub). BullMQ opens its own
- * connections from the same URL (see @leasehold/queues). Losing Redis loses no license data.
+ * The application's Redis connection (rate limits, caches, pub/sub): one server or a Redis
+ * Cluster (REDIS_URL). BullMQ opens its own connections to the same Redis (see @leasehold/queues).
+ * Losing Redis loses no license data.
  */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
-  readonly client: Redis;
+  readonly client: RedisClient;
   private readonly prefix: string;
 
   constructor(config: ConfigService) {
     this.prefix = config.get('REDIS_PREFIX');
-    this.client = new Redis(config.get('REDIS_URL'), {
+    this.client = createRedisClient(redisTarget(config.get('REDIS_URL')), {
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
@@ -23,14 +25,17 @@ export class RedisService implements OnApplicationShutdown {
     this.client.on('error', redisErrorLogger(new Logger(RedisService.name), 'app client'));
   }
 
-  /** A namespaced key: `<REDIS_PREFIX>:<parts...>`. */
+  /**
+   * A namespaced key: `<REDIS_PREFIX>:<parts...>`. On a cluster each key hashes on its own (unless
+   * REDIS_PREFIX holds a hash tag), so a command or script must touch one such key only.
+   */
   key(...parts: string[]): string {
     return [this.prefix, ...parts].join(':');
   }
 
   /** A second connection for blocking or subscriber use. */
-  duplicate(): Redis {
-    return this.client.duplicate();
+  duplicate(): RedisClient {
+    return this.client instanceof Cluster ? this.client.duplicate() : this.client.duplicate();
   }
 
   /** Last, like the database: running jobs may still need Redis while the worker drains. */

@@ -6,3 +6,4 @@ export * from './delaying-proxy';
 export * from './hostile-requests';
 export * from './pgbouncer';
 export * from './cuttable-database';
+export * from './redis-cluster';

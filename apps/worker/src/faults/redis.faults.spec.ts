@@ -1,15 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
-import type { INestApplication, Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import request from 'supertest';
-import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { signInboundEvent } from '@leasehold/domain-integrations';
 import { WebhookEndpointsService } from '@leasehold/domain-webhooks';
-import { AllExceptionsFilter } from '@leasehold/http';
 import { OUTBOX_JOBS, QUEUES } from '@leasehold/queues';
 import { createTestAppWithEnv, createVendor, TestRedisServer, TestVendor, waitFor } from '@leasehold/testing';
 // The intake is license-central's: this test boots it beside the worker, as the ERP test does.
@@ -17,8 +14,7 @@ import { createTestAppWithEnv, createVendor, TestRedisServer, TestVendor, waitFo
 import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
-import { AppModule } from '../app.module';
-import { SCHEDULE_CHECK_INTERVAL } from '../schedules/schedule-keeper';
+import { createWorker } from '../testing/create-worker';
 import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Fault injection (docs/operations.md, "Redis restarted or replaced empty" and "Redis away"): the
@@ -27,26 +23,6 @@ import { WebhookTestServer } from '../testing/webhook-test-server';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The worker as main.ts builds it, on the given environment (this test's Redis). */
-async function createWorker(env: Record<string, string>, checkEveryMs: number): Promise<INestApplication> {
-  const values = loadConfig({ ...process.env, ...env });
-  class ChangedConfigService extends ConfigService {
-    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
-      return values[key];
-    }
-  }
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule as Type<unknown>] })
-    .overrideProvider(ConfigService)
-    .useValue(new ChangedConfigService(undefined as never))
-    .overrideProvider(SCHEDULE_CHECK_INTERVAL)
-    .useValue(checkEveryMs)
-    .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  app.useGlobalFilters(new AllExceptionsFilter());
-  await app.init();
-  return app;
-}
 
 describe('the worker when Redis is restarted empty (fault injection)', () => {
   let redis: TestRedisServer;

@@ -1,7 +1,6 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
-import { QUEUES } from '@leasehold/queues';
+import { QUEUES, registerQueues } from '@leasehold/queues';
 import { InboundEventsService } from './inbound-events.service';
 import { IntegrationsRepository } from './integrations.repository';
 import { IntegrationsService } from './integrations.service';
@@ -12,7 +11,7 @@ import { IntegrationsService } from './integrations.service';
  * The app provides BullMQ's root connection (QueuesModule.register).
  */
 @Module({
-  imports: [AuditModule, BullModule.registerQueue({ name: QUEUES.erpIntake })],
+  imports: [AuditModule, registerQueues(QUEUES.erpIntake)],
   providers: [IntegrationsRepository, IntegrationsService, InboundEventsService],
   exports: [IntegrationsService, InboundEventsService],
 })

@@ -1,8 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
-import { QUEUES } from '@leasehold/queues';
+import { QUEUES, registerQueues } from '@leasehold/queues';
 import { RenewalScheduler } from './renewal-scheduler';
 import { RescheduleRenewalOnLicenseChange } from './reschedule-renewal.subscriber';
 import { RenewalsRepository } from './renewals.repository';
@@ -13,7 +12,7 @@ import { RenewalsService } from './renewals.service';
  * transaction of the extension). The app provides BullMQ's root connection (QueuesModule.register).
  */
 @Module({
-  imports: [AuditModule, EventsModule, BullModule.registerQueue({ name: QUEUES.renewals })],
+  imports: [AuditModule, EventsModule, registerQueues(QUEUES.renewals)],
   providers: [RenewalsRepository, RenewalsService, RenewalScheduler, RescheduleRenewalOnLicenseChange],
   exports: [RenewalsService, RenewalScheduler],
 })

@@ -1,13 +1,14 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { TenantContext } from '@leasehold/db';
-import { RedisService } from '@leasehold/redis';
+import { RedisClient, RedisService } from '@leasehold/redis';
 
 // Wake-ups for programs waiting on GET /client/v1/updates. One Redis channel carries every
 // notice; each API process holds one subscriber connection and hands a notice to the requests of
 // that process waiting on the container. A notice carries no license data: a woken request reads
 // the revision from Postgres, so a lost, late or repeated notice never gives a wrong answer (a
 // lost one only delays it to the waiter's timeout).
+// On a Redis Cluster the channel works the same: a PUBLISH on any node reaches the subscribers of
+// every node (over the cluster bus); the subscriber connection is to one node of the cluster.
 
 export type UpdateReason = 'LICENSE_CHANGED' | 'UPDATE_REQUESTED';
 
@@ -23,7 +24,7 @@ type Listener = (notice: UpdateNotice) => void;
 export class UpdateSignal implements OnModuleDestroy {
   private readonly logger = new Logger(UpdateSignal.name);
   private readonly listeners = new Map<string, Set<Listener>>();
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
   private subscribed: Promise<void> | null = null;
 
   constructor(

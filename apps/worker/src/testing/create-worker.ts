@@ -1,0 +1,30 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
+import { AllExceptionsFilter } from '@leasehold/http';
+import { AppModule } from '../app.module';
+import { SCHEDULE_CHECK_INTERVAL } from '../schedules/schedule-keeper';
+
+/**
+ * The worker as main.ts builds it, on the test's environment with some variables changed (a Redis
+ * of the test's own, a Redis Cluster), validated by loadConfig, and the schedule keeper checking
+ * every `checkEveryMs`.
+ */
+export async function createWorker(env: Record<string, string>, checkEveryMs: number): Promise<INestApplication> {
+  const values = loadConfig({ ...process.env, ...env });
+  class ChangedConfigService extends ConfigService {
+    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
+      return values[key];
+    }
+  }
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule as Type<unknown>] })
+    .overrideProvider(ConfigService)
+    .useValue(new ChangedConfigService(undefined as never))
+    .overrideProvider(SCHEDULE_CHECK_INTERVAL)
+    .useValue(checkEveryMs)
+    .compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  await app.init();
+  return app;
+}
