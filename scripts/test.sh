@@ -17,6 +17,9 @@ bash scripts/ensure-chromium.sh || { echo "0 passed, 1 failed"; exit 1; }
 # The transaction-pooler tests (apps/license-central/src/client/pooler.e2e.spec.ts) start their own
 # PgBouncer (Debian's package) in transaction mode in front of the test database: docs/scaling.md.
 bash scripts/ensure-pgbouncer.sh || { echo "0 passed, 1 failed"; exit 1; }
+# The Redis Cluster tests (apps/worker/src/cluster/redis-cluster.e2e.spec.ts) start their own
+# 3-master cluster with Debian's redis-server and redis-cli: docs/scaling.md.
+bash scripts/ensure-redis-cluster.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p tmp
 echo "Linting (module boundaries, floating promises)..."

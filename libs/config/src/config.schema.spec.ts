@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, SECRET_VARIABLES } from './config.schema';
+import { hashTagOf, redisTarget } from './redis-target';
 
 /** A complete, valid production environment; each test breaks one thing. */
 function productionEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -47,8 +48,46 @@ describe('configuration', () => {
   it('names a malformed DATABASE_URL or REDIS_URL', () => {
     expect(Object.keys(problemsOf(productionEnv({ DATABASE_URL: 'not a url' })))).toEqual(['DATABASE_URL']);
     expect(problemsOf(productionEnv({ DATABASE_URL: 'mysql://db.internal/leasehold' }))).toEqual({ DATABASE_URL: 'must be a postgresql:// URL' });
-    expect(problemsOf(productionEnv({ REDIS_URL: 'http://cache.internal:6379' }))).toEqual({ REDIS_URL: 'must be a redis:// or rediss:// URL' });
+    expect(problemsOf(productionEnv({ REDIS_URL: 'http://cache.internal:6379' }))).toEqual({ REDIS_URL: 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL' });
     expect(loadConfig(productionEnv({ REDIS_URL: 'rediss://cache.internal:6380' })).REDIS_URL).toBe('rediss://cache.internal:6380');
+  });
+
+  describe('a Redis Cluster (docs/scaling.md)', () => {
+    it('REDIS_URL=redis+cluster://[user:password@]host:port,… names the startup nodes, credentials and TLS', () => {
+      const url = 'rediss+cluster://app:s%40cret@r1.internal:6379,r2.internal:6380,10.0.0.3:6379';
+      expect(redisTarget(loadConfig(productionEnv({ REDIS_URL: url })).REDIS_URL)).toEqual({
+        kind: 'cluster',
+        nodes: [
+          { host: 'r1.internal', port: 6379 },
+          { host: 'r2.internal', port: 6380 },
+          { host: '10.0.0.3', port: 6379 },
+        ],
+        username: 'app',
+        password: 's@cret',
+        tls: true,
+      });
+      expect(redisTarget('redis://cache.internal:6379')).toEqual({ kind: 'single', url: 'redis://cache.internal:6379' });
+      for (const bad of ['redis+cluster://', 'redis+cluster://r1:6379,', 'redis+cluster://r1', 'redis+cluster://r1:70000', 'redis+sentinel://r1:6379']) {
+        expect(problemsOf(productionEnv({ REDIS_URL: bad }))).toHaveProperty('REDIS_URL');
+      }
+    });
+
+    it('REDIS_CLUSTER_NODES is shorthand for a cluster REDIS_URL (REDIS_URL then not required), not to be combined with it', () => {
+      const config = loadConfig(productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1:6379,r2:6379,r3:6379' }));
+      expect(config.REDIS_URL).toBe('redis+cluster://r1:6379,r2:6379,r3:6379');
+      expect(problemsOf(productionEnv({ REDIS_CLUSTER_NODES: 'r1:6379' }))).toEqual({ REDIS_CLUSTER_NODES: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both' });
+      expect(problemsOf(productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1' }))).toEqual({ REDIS_URL: 'is required', REDIS_CLUSTER_NODES: 'must be host:port[,host:port…]' });
+    });
+
+    it('REDIS_PREFIX may hold one hash tag, which puts every key in one slot', () => {
+      expect(loadConfig(productionEnv({ REDIS_PREFIX: '{leasehold}' })).REDIS_PREFIX).toBe('{leasehold}');
+      expect(loadConfig(productionEnv({ REDIS_PREFIX: 'acme:{leasehold}:prod' })).REDIS_PREFIX).toBe('acme:{leasehold}:prod');
+      for (const bad of ['{a}{b}', '{}', 'a{b', 'a}b', 'with space']) expect(problemsOf(productionEnv({ REDIS_PREFIX: bad }))).toHaveProperty('REDIS_PREFIX');
+      expect(hashTagOf('{leasehold}:bull:renewals:wait')).toBe('leasehold');
+      expect(hashTagOf('leasehold:bull:{renewals}:wait')).toBe('renewals');
+      expect(hashTagOf('leasehold:{}:x{y}')).toBeNull(); // an empty first tag: the whole key is hashed
+      expect(hashTagOf('leasehold:rate:device-ip:1.2.3.4')).toBeNull();
+    });
   });
 
   it('reports every bad variable at once', () => {
