@@ -6,7 +6,6 @@ import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
 import { PrismaService } from '@leasehold/db';
 import { LoginThrottle } from '@leasehold/domain-identity';
-import { signInboundEvent } from '@leasehold/domain-integrations';
 import { UpdateSignal } from '@leasehold/domain-updates';
 import { queuePrefix, QUEUES } from '@leasehold/queues';
 import { RedisService } from '@leasehold/redis';
@@ -19,6 +18,7 @@ import { AppModule as LicenseCentralModule } from '../../../license-central/src/
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { createPersonalContainer, createProduct, dbOf, ProductFixture } from '../../../license-central/src/testing/licensing-fixtures';
 import { createWorker } from '../testing/create-worker';
+import { postInboundEvent } from '../testing/erp-inbound';
 import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Issue 18, item 1: the apps on a real 3-master Redis Cluster (redis-server --cluster-enabled yes,
@@ -115,7 +115,7 @@ describe('the apps on a 3-master Redis Cluster', () => {
     const created = await httpA().post('/v1/integrations').set(acme.auth).send({ name: 'SAP', kind: 'ERP' }).expect(201);
     const integration = { id: created.body.id as string, secret: created.body.secret as string };
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
-    const raw = JSON.stringify({
+    const res = await postInboundEvent(centralB, integration, {
       id: `evt-${randomUUID()}`,
       type: 'order.created',
       data: {
@@ -124,15 +124,7 @@ describe('the apps on a 3-master Redis Cluster', () => {
         user: { externalId: `CONT-${randomUUID().slice(0, 8)}`, email: `it-${randomUUID().slice(0, 8)}@acme.example`, name: 'Ida Admin' },
         items: [{ lineId: '10', productCode: product.code, quantity: 3 }],
       },
-    });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const res = await httpB()
-      .post(`/webhooks/erp/${integration.id}`)
-      .set('Content-Type', 'application/json')
-      .set('Leasehold-Timestamp', timestamp)
-      .set('Leasehold-Signature', signInboundEvent(integration.secret, timestamp, raw))
-      .send(raw)
-      .expect(202);
+    }).expect(202);
     // Processed by the job the intake queued (the sweep would only take it after a minute).
     const processed = await waitFor(
       async () => {

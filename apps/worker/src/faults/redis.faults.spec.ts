@@ -5,7 +5,6 @@ import type { Queue } from 'bullmq';
 import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
-import { signInboundEvent } from '@leasehold/domain-integrations';
 import { WebhookEndpointsService } from '@leasehold/domain-webhooks';
 import { OUTBOX_JOBS, QUEUES } from '@leasehold/queues';
 import { createTestAppWithEnv, createVendor, TestRedisServer, TestVendor, waitFor } from '@leasehold/testing';
@@ -15,6 +14,7 @@ import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
 import { createWorker } from '../testing/create-worker';
+import { postInboundEvent } from '../testing/erp-inbound';
 import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Fault injection (docs/operations.md, "Redis restarted or replaced empty" and "Redis away"): the
@@ -163,16 +163,7 @@ describe('an ERP post while Redis is away (fault injection)', () => {
     await redis?.dispose();
   }, 30_000);
 
-  function post(body: unknown) {
-    const raw = JSON.stringify(body);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    return request(central.getHttpServer())
-      .post(`/webhooks/erp/${integration.id}`)
-      .set('Content-Type', 'application/json')
-      .set('Leasehold-Timestamp', timestamp)
-      .set('Leasehold-Signature', signInboundEvent(integration.secret, timestamp, raw))
-      .send(raw);
-  }
+  const post = (body: unknown) => postInboundEvent(central, integration, body);
 
   it('answers 202 at once (the event is stored), and the worker processes it once Redis is back', async () => {
     const vendorId = vendor.vendor.id;

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
 import { Prisma, PrismaService, TenantContext } from '@leasehold/db';
 import { CatalogService } from '@leasehold/domain-catalog';
-import { ProcessInboundEventUseCase, ProcessOutcome, signInboundEvent } from '@leasehold/domain-integrations';
+import { ProcessInboundEventUseCase, ProcessOutcome } from '@leasehold/domain-integrations';
 import { bullConnection, ERP_INTAKE_JOBS, inboundEventJobId, QUEUES } from '@leasehold/queues';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 // The intake is license-central's: this end-to-end test boots it beside the worker and sends
@@ -17,6 +17,7 @@ import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
 import { AppModule } from '../app.module';
+import { postInboundEvent } from '../testing/erp-inbound';
 
 const DAY = 86_400_000;
 
@@ -69,15 +70,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
 
   /** Signed exactly as docs/erp-integration.md tells an ERP to; answers the stored event's id. */
   async function send(type: string, data: unknown): Promise<string> {
-    const raw = JSON.stringify({ id: eventId(), type, data });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const res = await http()
-      .post(`/webhooks/erp/${integration.id}`)
-      .set('Content-Type', 'application/json')
-      .set('Leasehold-Timestamp', timestamp)
-      .set('Leasehold-Signature', signInboundEvent(integration.secret, timestamp, raw))
-      .send(raw)
-      .expect(202);
+    const res = await postInboundEvent(central, integration, { id: eventId(), type, data }).expect(202);
     expect(res.body).toMatchObject({ status: 'RECEIVED', duplicate: false });
     return res.body.id as string;
   }
