@@ -7,7 +7,8 @@
 // /proc/<pid>/stat ÷ requests), of Postgres's, and of req/s; ratios against the limit anchor of
 // the same rounds.
 //
-//   BENCH_AB_VARIANTS   name=path/to/main.js,… (default base=dist/ab/base/main.js,new=dist/apps/license-central/main.js)
+//   BENCH_AB_VARIANTS   name=path/to/main.js[@KEY=value…],… (default base=dist/ab/base/main.js,new=dist/apps/license-central/main.js);
+//                       e.g. unix=dist/apps/license-central/main.js@DATABASE_URL=postgresql://postgres@/leasehold_bench?host=/var/run/postgresql
 //   BENCH_AB_ROUNDS     rounds (default 5); BENCH_SECONDS seconds per burst (default 2)
 //   BENCH_AB_CONNECTIONS connections per burst (default 16); BENCH_ONLY scenarios (limit a b c d)
 import { cpus, loadavg } from 'node:os';
@@ -21,8 +22,12 @@ const ROUNDS = Number(process.env['BENCH_AB_ROUNDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_AB_CONNECTIONS'] ?? 16);
 const VARIANTS = (process.env['BENCH_AB_VARIANTS'] ?? 'base=dist/ab/base/main.js,new=dist/apps/license-central/main.js')
   .split(',')
-  .map((pair) => pair.split('='))
-  .map(([name, main]) => ({ name, main }));
+  .map((spec) => {
+    // name=main.js, optionally followed by @KEY=value settings of that replica (e.g. another DATABASE_URL)
+    const [head, ...settings] = spec.split('@');
+    const [name, main] = head.split('=');
+    return { name, main, env: Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
+  });
 const ONLY = (process.env['BENCH_ONLY'] ?? 'limit,a,b,c,d').split(',').map((x) => x.trim());
 
 interface Sample {
@@ -42,14 +47,14 @@ async function main(): Promise<void> {
   await db.connect();
   const loadAtStart = loadavg();
   const servers: { name: string; started: Started }[] = [];
-  for (const v of VARIANTS) servers.push({ name: v.name, started: await startLicenseCentral(DATABASE_URL, v.name, undefined, v.main) });
+  for (const v of VARIANTS) servers.push({ name: v.name, started: await startLicenseCentral(DATABASE_URL, v.name, undefined, v.main, v.env) });
   const limit = await startAnchor('limit-server.ts', DATABASE_URL);
   const seeded = await seed(servers[0].started.url, 100);
   const leases: string[] = [];
   for (let i = 0; i < 64; i++) {
     const lease = await api(servers[0].started.url, 'POST', '/client/v1/seats/checkout', seeded.enterpriseSecret, {
       licenseId: seeded.heartbeatLicenseId,
-      fingerprint: `ab-hb-${i}`,
+      fingerprint: `ab-hb-${i.toString().padStart(4, "0")}`,
     });
     leases.push(lease.leaseId);
   }

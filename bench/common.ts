@@ -66,7 +66,6 @@ export async function startLicenseCentral(
   // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   return start(name, [...nodeArgs, main], (port) => ({
-    ...extraEnv,
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
     HOST: '127.0.0.1',
@@ -83,6 +82,7 @@ export async function startLicenseCentral(
     RATE_LIMIT_VENDOR_API_PER_IP: '100000000',
     RATE_LIMIT_DEVICE_PER_CREDENTIAL: '100000000',
     RATE_LIMIT_DEVICE_PER_IP: '100000000',
+    ...extraEnv,
   }));
 }
 
