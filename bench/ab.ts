@@ -8,7 +8,7 @@
 // the same rounds.
 //
 //   BENCH_AB_VARIANTS   name=path/to/main.js[@KEY=value…],… (default base=dist/ab/base/main.js,new=dist/apps/license-central/main.js);
-//                       e.g. unix=dist/apps/license-central/main.js@DATABASE_URL=postgresql://postgres@/leasehold_bench?host=/var/run/postgresql
+//                       e.g. unix=dist/apps/license-central/main.js@DATABASE_URL=postgresql://postgres@localhost/leasehold_bench?host=/var/run/postgresql
 //   BENCH_AB_ROUNDS     rounds (default 5); BENCH_SECONDS seconds per burst (default 2)
 //   BENCH_AB_CONNECTIONS connections per burst (default 16); BENCH_ONLY scenarios (limit a b c d)
 import { cpus, loadavg } from 'node:os';
@@ -24,7 +24,8 @@ const VARIANTS = (process.env['BENCH_AB_VARIANTS'] ?? 'base=dist/ab/base/main.js
   .split(',')
   .map((spec) => {
     // name=main.js, optionally followed by @KEY=value settings of that replica (e.g. another DATABASE_URL)
-    const [head, ...settings] = spec.split('@');
+    // (split only before KEY=: a connection URL has an @ of its own)
+    const [head, ...settings] = spec.split(/@(?=[A-Z][A-Z0-9_]*=)/);
     const [name, main] = head.split('=');
     return { name, main, env: Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
   });
