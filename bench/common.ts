@@ -56,10 +56,16 @@ const JWT_SECRET = randomBytes(32).toString('hex');
 const PLATFORM_KEY = randomBytes(32).toString('base64');
 
 /** The production build of license-central (bench/run.sh builds it), LOG_LEVEL=warn. */
-export async function startLicenseCentral(databaseUrl: string, name = 'license-central', logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn'): Promise<Started> {
+export async function startLicenseCentral(
+  databaseUrl: string,
+  name = 'license-central',
+  logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+  main = 'dist/apps/license-central/main.js',
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Started> {
   // BENCH_APP_NODE_ARGS: extra node flags for the app processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env['BENCH_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  return start(name, [...nodeArgs, 'dist/apps/license-central/main.js'], (port) => ({
+  return start(name, [...nodeArgs, main], (port) => ({
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
     HOST: '127.0.0.1',
@@ -76,6 +82,7 @@ export async function startLicenseCentral(databaseUrl: string, name = 'license-c
     RATE_LIMIT_VENDOR_API_PER_IP: '100000000',
     RATE_LIMIT_DEVICE_PER_CREDENTIAL: '100000000',
     RATE_LIMIT_DEVICE_PER_IP: '100000000',
+    ...extraEnv,
   }));
 }
 

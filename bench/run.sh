@@ -16,4 +16,5 @@ source bench/prepare.sh   # wrk where missing, the production build
 echo "migrating ${BENCH_DATABASE_URL##*/}…"
 DATABASE_URL="$BENCH_DATABASE_URL" timeout 120 node -r @swc-node/register scripts/db.ts migrate >/dev/null
 
-exec timeout 900 node -r @swc-node/register bench/bench.ts
+# BENCH_SCRIPT=ab: bench/ab.ts (npm run bench:ab), builds side by side; default bench/bench.ts.
+exec timeout 900 node -r @swc-node/register "bench/${BENCH_SCRIPT:-bench}.ts"

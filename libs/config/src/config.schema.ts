@@ -26,6 +26,11 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   LICENSE_CENTRAL_PORT: port.default(3000),
+  /**
+   * license-central processes on this host sharing its port (`node:cluster`): one per core the
+   * host gives it. Each is a replica like any other (own pools, same database and Redis).
+   */
+  LICENSE_CENTRAL_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   PORTAL_PORT: port.default(3001),
   WORKER_PORT: port.default(3002),
   /** Readiness (/health/ready): how long one Postgres or Redis probe may take before it counts as failed. */

@@ -59,6 +59,21 @@ export const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'R
 type LoggerSettings = { NODE_ENV: string; LOG_LEVEL: string };
 
 /**
+ * The device API's successful answers (validate, heartbeat, checkout, …: most of all traffic) are
+ * logged one in DEVICE_SUCCESS_SAMPLE, not each: at the default `info` level a line per
+ * heartbeat costs the process more than the heartbeat (docs/benchmarks.md). Its errors (4xx, 5xx)
+ * are always logged, as are all answers of every other route.
+ */
+export const DEVICE_SUCCESS_SAMPLE = 100;
+let deviceSuccesses = 0;
+
+function isSampledOut(url: string | undefined): boolean {
+  if (!url?.startsWith('/client/v1/')) return false;
+  deviceSuccesses = (deviceSuccesses + 1) % DEVICE_SUCCESS_SAMPLE;
+  return deviceSuccesses !== 0;
+}
+
+/**
  * pino-http options. Production and test: structured JSON (pino) with the request id on every line.
  * Development: the same records printed readably on one line each by pino-pretty (a development
  * dependency, loaded only then), without Nest's route mappings. Secrets are redacted always: credential
@@ -70,7 +85,14 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
     level: settings.LOG_LEVEL,
     genReqId: requestId,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-leasehold-signature"]'],
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : isSampledOut(req.url) ? 'silent' : 'info',
+    // Per request only a child logger bound to the request id (a cheap child: no serializer or
+    // redaction runs until a line is written); the request itself goes into the completion line.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: Record<string, unknown>) => ({ req, ...value }),
+    customErrorObject: (req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => ({ req, ...value }),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -76,7 +76,7 @@ export class SeatsController {
   }
 
   @Post(':leaseId/release')
-  @Authenticate('device')
+  @Authenticate('device-token')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: EndedLeaseDto,
@@ -86,7 +86,12 @@ export class SeatsController {
     { status: 403, description: 'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil' },
     { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
   )
-  release(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
+  async release(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
+    // As heartbeat: the common case (a live online lease) is one statement that authenticates,
+    // frees and ends; anything else takes the ordinary path, which answers with the precise code.
+    const released = await this.seats.releaseByCredential(token.credentialHash, leaseId);
+    if (released) return released;
+    const principal = this.credentials.enter(await this.credentials.authenticateHash(token.credentialHash));
     return this.seats.release(principal.containerId, leaseId, body?.returnKey ?? null);
   }
 

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { generateContainerSecret } from '@leasehold/domain-licensing';
-import { SeatPoolService } from '@leasehold/domain-seats';
+import { SeatPoolService, seatEvent } from '@leasehold/domain-seats';
 import { IdentityService } from '@leasehold/domain-identity';
 import { createGroup, createPortalUser, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
@@ -283,6 +283,40 @@ describe('seats over HTTP', () => {
     await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'SUSPENDED' } });
     const suspended = await beat({ Authorization: `Bearer ${fresh.token}` });
     expect([suspended.status, suspended.body.error?.code]).toEqual([403, 'VENDOR_SUSPENDED']);
+  });
+
+  it('a release authenticates in its own statement: refused secrets change nothing, and its seat.released event is the one the general path writes', async () => {
+    const w = await seatWorld(app);
+    const prisma = app.get(PrismaService);
+    const lease = (await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: fp('rel') }).expect(201)).body;
+    const release = (device: { Authorization: string }) => http().post(`/client/v1/seats/${lease.leaseId}/release`).set(device);
+    const live = async () => (await prisma.seatLease.findUniqueOrThrow({ where: { id: lease.leaseId } })).endedAt === null;
+
+    expect((await release({ Authorization: `Bearer ${generateContainerSecret().token}` })).body.error.code).toBe('CREDENTIALS_INVALID');
+    expect((await release({ Authorization: 'Bearer lhc_short' })).body.error.code).toBe('CREDENTIALS_INVALID');
+    expect((await http().post(`/client/v1/seats/${lease.leaseId}/release`)).status).toBe(401);
+    await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'SUSPENDED' } });
+    const suspended = await release(w.device);
+    expect([suspended.status, suspended.body.error?.code]).toEqual([403, 'VENDOR_SUSPENDED']);
+    expect(await live()).toBe(true);
+    await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'ACTIVE' } });
+
+    const released = await release(w.device).expect(200);
+    const row = await prisma.seatLease.findUniqueOrThrow({ where: { id: lease.leaseId } });
+    expect(released.body).toEqual({ leaseId: lease.leaseId, licenseId: w.licenseId, endedAt: row.endedAt!.toISOString(), endReason: 'RELEASED' });
+    const slot = await prisma.seatSlot.findFirstOrThrow({ where: { licenseId: w.licenseId, slot: row.slot } });
+    expect(slot.leaseId).toBeNull();
+    const events = await prisma.domainEvent.findMany({ where: { aggregateId: lease.leaseId }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => [e.type, e.vendorId, e.aggregateType])).toEqual([
+      ['seat.checked_out', w.vendor.vendor.id, 'seat'],
+      ['seat.released', w.vendor.vendor.id, 'seat'],
+    ]);
+    // The payload the general path builds in JavaScript, from the same lease row.
+    expect(events[1].payload).toEqual(seatEvent('seat.released', row).payload);
+    expect(events[1].payload).toMatchObject({ borrowUntil: null, endReason: 'RELEASED', endedAt: row.endedAt!.toISOString() });
+    // Again: already ended, answered by the general path, no second event.
+    expect((await release(w.device).expect(200)).body).toEqual(released.body);
+    expect(await prisma.domainEvent.count({ where: { aggregateId: lease.leaseId } })).toBe(2);
   });
 
   it('500 parallel checkouts through two app instances on a 10-seat license: exactly 10 succeed; after release every seat is usable again', async () => {

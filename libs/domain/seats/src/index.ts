@@ -2,6 +2,7 @@ export * from './end-leases-of-removed-user.subscriber';
 export { assertContainerAccess, ContainerAccess } from './lease-rules';
 export * from './lease-sweeper.service';
 export * from './retry-after';
+export { seatEvent } from './seat-events';
 export * from './seat-pool.service';
 export * from './seats.module';
 export * from './seats.service';

@@ -381,6 +381,42 @@ export class SeatLeaseRepository {
   }
 
   /**
+   * The hot path of a release, in one autocommitted statement: for the container whose current
+   * secret has `credentialHash` (of an active vendor), frees the seat of its live online (not
+   * borrowed) lease, ends the lease as RELEASED now and appends its `seat.released` event (id
+   * `eventId`, the payload `seatEvent` builds), all or nothing. Slot first, then lease, as every
+   * seat statement. Null when it did not apply (unknown secret, another container's lease, a
+   * borrowed, expired or already ended lease): the general `release` then decides and explains.
+   */
+  async releaseOnlineByCredential(credentialHash: string, leaseId: string, eventId: string): Promise<LeaseRow | null> {
+    const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const rows = await this.pg.sql.$queryRaw<LeaseRow[]>`
+      WITH freed AS (
+        UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
+          FROM seat_leases cur
+         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ credentialHash }, () => this.db.vendorId)}
+           AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
+           AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+        RETURNING cur.id),
+      ended AS (
+        UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
+          FROM freed
+         WHERE l.id = freed.id AND l."endedAt" IS NULL
+        RETURNING ${LEASE_COLUMNS}, l."vendorId"),
+      event AS (
+        INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
+        SELECT ${eventId}::uuid, e."vendorId", 'seat.released', 'seat', e.id::text,
+               jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
+                                  'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', ${iso(Prisma.sql`e."expiresAt"`)},
+                                  'borrowUntil', NULL, 'endedAt', ${iso(Prisma.sql`e."endedAt"`)}, 'endReason', e."endReason")
+          FROM ended e)
+      SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
+             "endedAt", "endReason"
+        FROM ended`;
+    return rows[0] ?? null;
+  }
+
+  /**
    * Sets (or moves later) the borrow end of a live lease; the seat then counts until exactly then.
    * The return key hash is taken when the lease becomes borrowed and never changes afterwards; a
    * borrow's end never moves earlier here (that would be an early return without proof): both

@@ -205,6 +205,17 @@ export class SeatsService {
   }
 
   /**
+   * The hot path of `release` for a secret not yet looked up (`device-token`): one statement
+   * authenticates, frees the seat of a live online lease, ends it and appends `seat.released`.
+   * Null when it did not apply (unknown secret, another container's lease, a borrowed, expired or
+   * ended lease): the caller then authenticates as usual and asks `release`, which explains.
+   */
+  async releaseByCredential(credentialHash: string, leaseId: string): Promise<EndedLeaseView | null> {
+    const row = await this.leases.releaseOnlineByCredential(credentialHash, leaseId, uuidV7());
+    return row ? toEnded(row) : null;
+  }
+
+  /**
    * Borrows the seat of a live lease until `until` (committing to `returnKeyHash`, if given), or
    * moves the end of a borrow later (extend while online; moving it earlier is an early return and
    * needs the proof: release instead).
