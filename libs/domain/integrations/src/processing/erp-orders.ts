@@ -85,12 +85,17 @@ export class ErpOrders {
     for (const item of order.items) {
       const license = byLine.get(item.lineId);
       if (!license) continue; // orderLines checked every named line
-      let changed = false;
-      if (item.quantity !== undefined && license.purchaseId) changed = await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity);
+      const expiresAtOf = item.expiresAt !== undefined ? new Date(item.expiresAt) : undefined;
+      const resized =
+        item.quantity !== undefined && license.purchaseId
+          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, { features: item.features, expiresAt: expiresAtOf })
+          : [];
+      let changed = resized.length > 0;
       for (const each of await this.purchaseLicenses(tx, license)) {
+        if (resized.includes(each.id)) continue;
         const resize = !license.purchaseId && item.quantity !== undefined && item.quantity !== each.quantity ? item.quantity : undefined;
         const features = item.features !== undefined && !sameSet(item.features, each.features) ? item.features : undefined;
-        const expiresAt = item.expiresAt !== undefined && new Date(item.expiresAt).getTime() !== each.expiresAt?.getTime() ? new Date(item.expiresAt) : undefined;
+        const expiresAt = expiresAtOf !== undefined && expiresAtOf.getTime() !== each.expiresAt?.getTime() ? expiresAtOf : undefined;
         if (resize === undefined && features === undefined && expiresAt === undefined) continue;
         await this.licenses.updateIn(tx, each.id, { quantity: resize, features, expiresAt });
         changed = true;

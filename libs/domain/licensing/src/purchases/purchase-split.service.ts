@@ -4,7 +4,7 @@ import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
-import { LicenseView } from '../licensing.types';
+import { LicenseView, UpdateLicenseCommand } from '../licensing.types';
 import { LicensesService } from '../licenses/licenses.service';
 import { PurchaseSplitRepository } from './purchase-split.repository';
 import { PurchasesService } from './purchases.service';
@@ -132,29 +132,34 @@ export class PurchaseSplitService {
    * The vendor (ERP order line) sets the seats bought. Growth goes to the home license (the one the
    * order created). A shrink first gives up seats no license holds, then takes them from the home
    * license, then from the licenses seats were moved to (newest first), through the vendor's
-   * shrink (running sessions end never; leases above a quantity run on as excess). Returns whether
-   * anything changed.
+   * shrink (running sessions end never; leases above a quantity run on as excess). `change`
+   * (features, expiry of the same ERP line) goes with each quantity change, so one event is one
+   * revision. Returns the licenses it changed (none when the total is the same).
    */
-  async setTotalIn(tx: TenantTransaction, purchaseId: string, homeLicenseId: string, seats: number): Promise<boolean> {
+  async setTotalIn(tx: TenantTransaction, purchaseId: string, homeLicenseId: string, seats: number, change: Omit<UpdateLicenseCommand, 'quantity'> = {}): Promise<string[]> {
     const purchase = await this.split.lockPurchase(tx, purchaseId);
     if (!purchase) throw DomainError.notFound('Purchase', purchaseId);
-    if (seats === purchase.seats) return false;
+    if (seats === purchase.seats) return [];
     const licenses = await this.split.licensesOfPurchase(tx, purchaseId);
     const home = licenses.find((l) => l.id === homeLicenseId);
     if (!home) throw new DomainError('LICENSE_REVOKED', `License ${homeLicenseId} was revoked and can no longer change`, { id: homeLicenseId });
     if (seats > purchase.seats) {
       await this.purchases.setSeatsIn(tx, purchaseId, seats);
-      await this.licenses.updateIn(tx, home.id, { quantity: home.quantity + seats - purchase.seats });
-      return true;
+      await this.licenses.updateIn(tx, home.id, { ...change, quantity: home.quantity + seats - purchase.seats });
+      return [home.id];
     }
+    const changed: string[] = [];
     let excess = licenses.reduce((sum, l) => sum + l.quantity, 0) - seats;
     for (const license of [home, ...licenses.filter((l) => l.id !== home.id).reverse()]) {
       if (excess <= 0) break;
       const take = Math.min(excess, license.quantity);
-      if (take > 0) await this.licenses.updateIn(tx, license.id, { quantity: license.quantity - take });
+      if (take > 0) {
+        await this.licenses.updateIn(tx, license.id, { ...change, quantity: license.quantity - take });
+        changed.push(license.id);
+      }
       excess -= take;
     }
     await this.purchases.setSeatsIn(tx, purchaseId, seats);
-    return true;
+    return changed;
   }
 }
