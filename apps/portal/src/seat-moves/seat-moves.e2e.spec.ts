@@ -12,7 +12,6 @@ import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold
 import { PORTAL_API } from '../api-info';
 import {
   asVendor,
-  checkout,
   createEnterpriseContainer,
   createLicense,
   createPersonalContainer,

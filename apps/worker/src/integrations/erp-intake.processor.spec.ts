@@ -254,7 +254,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       data: { vendorId: vendorId(), containerId: branch.id, productId: officeId, purchaseId: license.purchaseId, quantity: 10, features: ['export-pdf'], expiresAt },
     });
     const quantities = async () => [(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).quantity, (await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).quantity];
-    const seats = async () => (await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId! } })).seats;
+    const seats = async () => (await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId ?? '' } })).seats;
 
     // growth goes to the order's own license
     expect((await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 30 }] })).status).toBe('PROCESSED');
