@@ -279,6 +279,18 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ status: 'REVOKED' });
   });
 
+  it('the ERP sets the offline period per line (default 30) and changes it on every license of the purchase', async () => {
+    const orderId = uniqueOrder();
+    const order = enterpriseOrder(orderId);
+    await sendAndSettle('order.created', { ...order, items: [{ ...order.items[0], offlinePeriodDays: 7 }, order.items[1]] });
+    const office = await prisma.license.findFirstOrThrow({ where: { vendorId: vendorId(), externalId: `${orderId}:10` } });
+    const viewer = await prisma.license.findFirstOrThrow({ where: { vendorId: vendorId(), externalId: `${orderId}:20` } });
+    expect([office.offlinePeriodDays, viewer.offlinePeriodDays]).toEqual([7, 30]);
+    const changed = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', offlinePeriodDays: 3 }] });
+    expect(changed).toMatchObject({ status: 'PROCESSED', result: { lines: [{ lineId: '10', changed: true }] } });
+    expect(await prisma.license.findUniqueOrThrow({ where: { id: office.id } })).toMatchObject({ offlinePeriodDays: 3, revision: office.revision + 1 });
+  });
+
   it('order.cancelled revokes the order’s licenses; a resent cancellation changes nothing', async () => {
     const orderId = uniqueOrder();
     await sendAndSettle('order.created', enterpriseOrder(orderId));

@@ -58,6 +58,7 @@ export class ErpOrders {
         expiresAt,
         renewalPolicy: item.renewalPolicy ?? (expiresAt ? 'ERP' : 'NONE'),
         renewalTermDays: item.renewalTermDays ?? null,
+        ...(item.offlinePeriodDays !== undefined ? { offlinePeriodDays: item.offlinePeriodDays } : {}),
         externalId,
       });
       lines.push({ lineId: item.lineId, licenseId: license.id, purchaseId: purchase?.id ?? null });
@@ -88,7 +89,7 @@ export class ErpOrders {
       const expiresAtOf = item.expiresAt !== undefined ? new Date(item.expiresAt) : undefined;
       const resized =
         item.quantity !== undefined && license.purchaseId
-          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, { features: item.features, expiresAt: expiresAtOf })
+          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, { features: item.features, expiresAt: expiresAtOf, offlinePeriodDays: item.offlinePeriodDays })
           : [];
       let changed = resized.length > 0;
       for (const each of await this.purchaseLicenses(tx, license)) {
@@ -96,8 +97,9 @@ export class ErpOrders {
         const resize = !license.purchaseId && item.quantity !== undefined && item.quantity !== each.quantity ? item.quantity : undefined;
         const features = item.features !== undefined && !sameSet(item.features, each.features) ? item.features : undefined;
         const expiresAt = expiresAtOf !== undefined && expiresAtOf.getTime() !== each.expiresAt?.getTime() ? expiresAtOf : undefined;
-        if (resize === undefined && features === undefined && expiresAt === undefined) continue;
-        await this.licenses.updateIn(tx, each.id, { quantity: resize, features, expiresAt });
+        const offlinePeriodDays = item.offlinePeriodDays !== undefined && item.offlinePeriodDays !== each.offlinePeriodDays ? item.offlinePeriodDays : undefined;
+        if (resize === undefined && features === undefined && expiresAt === undefined && offlinePeriodDays === undefined) continue;
+        await this.licenses.updateIn(tx, each.id, { quantity: resize, features, expiresAt, offlinePeriodDays });
         changed = true;
       }
       lines.push({ lineId: item.lineId, licenseId: license.id, changed });
