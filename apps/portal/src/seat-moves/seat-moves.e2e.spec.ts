@@ -69,6 +69,12 @@ describe('portal seat moves and the borrowing switch', () => {
   const move = (auth: { Authorization: string }, body: Record<string, unknown>, on: INestApplication = app) => http(on).post('/v1/group/seat-moves').set(auth).send(body);
   const take = (containerId: string, licenseId: string, fingerprint: string, on: INestApplication = app, borrowUntil?: Date) =>
     asVendor(on, acme, () => on.get(SeatsService).checkout({ containerId, license: { licenseId }, fingerprint, ...(borrowUntil ? { borrowUntil } : {}) }));
+  /** A world whose source license has `inUse` seats checked out. */
+  async function busyWorld(inUse: number) {
+    const w = await world();
+    for (let i = 0; i < inUse; i++) await take(w.head.id, w.license.id, `busy-${i}`);
+    return w;
+  }
   const quantities = async (purchaseId: string) =>
     (await prisma.license.findMany({ where: { purchaseId }, orderBy: { createdAt: 'asc' } })).map((l) => ({ id: l.id, containerId: l.containerId, quantity: l.quantity }));
   const slots = (licenseId: string) => prisma.seatSlot.count({ where: { licenseId } });
@@ -124,8 +130,7 @@ describe('portal seat moves and the borrowing switch', () => {
   });
 
   it('attack: moving more than the free seats of the source is refused and changes nothing', async () => {
-    const w = await world();
-    for (let i = 0; i < 8; i++) await take(w.head.id, w.license.id, `ws-${i}`);
+    const w = await busyWorld(8);
     const refused = await move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 3 });
     expectError(refused, 409, 'SEATS_IN_USE');
     expect(refused.body.error.details).toEqual({ licenseId: w.license.id, seats: 3, movable: 2 });
@@ -185,8 +190,7 @@ describe('portal seat moves and the borrowing switch', () => {
 
   it('race: two moves on two instances that together exceed the free seats of the source: one moves, the other is refused', async () => {
     for (let round = 0; round < 3; round++) {
-      const w = await world();
-      for (let i = 0; i < 6; i++) await take(w.head.id, w.license.id, `busy-${i}`);
+      const w = await busyWorld(6);
       const results = await Promise.all([
         move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 3 }, app),
         move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.lab.id, seats: 3 }, replica),
@@ -202,8 +206,7 @@ describe('portal seat moves and the borrowing switch', () => {
 
   it('race: a move racing with checkouts on the source on two instances: never a lease without a seat, never the total changed', async () => {
     for (let round = 0; round < 3; round++) {
-      const w = await world();
-      for (let i = 0; i < 5; i++) await take(w.head.id, w.license.id, `early-${i}`);
+      const w = await busyWorld(5);
       const racing = await Promise.allSettled([
         move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 4 }, replica),
         ...Array.from({ length: 12 }, (_, i) => take(w.head.id, w.license.id, `late-${i}`, i % 2 ? app : replica)),
