@@ -18,6 +18,7 @@ import { GroupDevicesController, MyDevicesController } from './devices/devices.c
 import { GroupController } from './group/group.controller';
 import { MeController } from './me/me.controller';
 import { GroupOfflineController } from './offline/offline.controller';
+import { GroupSeatsController } from './seat-moves/seat-moves.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
 import { GroupUsageController } from './usage/usage.controller';
 import { PortalWebModule } from './web/portal-web.module';
@@ -34,6 +35,7 @@ import { PortalWebModule } from './web/portal-web.module';
     GroupDevicesController,
     MyDevicesController,
     GroupSessionsController,
+    GroupSeatsController,
     GroupUsageController,
   ],
 })

@@ -89,6 +89,11 @@ export const ERROR_CATALOGUE = {
   RETURN_PROOF_INVALID: { status: 403, description: "A borrowed seat (or an offline activation) is freed before its end only with the program's proof that it gave it up: the `returnKey` whose SHA-256 the borrow or activation committed to (`returnKeyHash`). Missing, wrong, or none committed to (`details.earlyReturnPossible: false`): it stays held until `details.borrowUntil` / the grant's end. Also answered for moving a borrow's end earlier, and for a renewal under another return key." },
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
+  BORROW_DISABLED_BY_ADMIN: { status: 403, description: "The group's admin switched borrowing off for the group's containers (portal: `borrowingAllowed: false`); online and offline borrows are refused, borrows already made run to their end." },
+
+  // customer-side seat moves (issue 16)
+  SEATS_IN_USE: { status: 409, description: 'Moving these seats would leave the source license fewer seats than it has in use: only `details.movable` of the `details.seats` requested are free now. Nothing was moved.' },
+  LICENSE_NOT_FROM_PURCHASE: { status: 409, description: "Only seats of a group purchase can be moved between the group's containers; this license draws on no purchase (the vendor sold it as a license of this container)." },
 
   // ERP/CRM inbound webhooks (issue 5)
   INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },

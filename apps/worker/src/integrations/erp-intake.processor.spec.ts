@@ -235,17 +235,53 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     expect(unknownLine).toMatchObject({ status: 'FAILED', errors: { code: 'ERP_ORDER_UNKNOWN', details: { orderId, lineIds: ['99'] } } });
   });
 
-  it('order.changed cannot shrink a purchase below what the vendor split off it: FAILED, the license unchanged', async () => {
+  it('after the group admin moved seats to another installation, the line quantity stays the purchase total; features, expiry, renewal and cancellation reach the moved seats', async () => {
     const orderId = uniqueOrder();
     await sendAndSettle('order.created', enterpriseOrder(orderId));
     const license = await prisma.license.findFirstOrThrow({ where: { vendorId: vendorId(), externalId: `${orderId}:10` } });
-    // the vendor moved 10 of the 25 seats to a second license drawing on the same purchase
+    const home = await prisma.container.findUniqueOrThrow({ where: { id: license.containerId } });
+    // the group admin moved 10 of the 25 seats to a second installation (as PurchaseSplitService.move leaves it)
+    const branch = await prisma.container.create({ data: { vendorId: vendorId(), kind: 'ENTERPRISE', name: 'Branch', groupId: home.groupId, credentialHash: randomUUID(), credentialPrefix: 'x' } });
     await prisma.license.update({ where: { id: license.id }, data: { quantity: 15 } });
-    await prisma.license.create({ data: { vendorId: vendorId(), containerId: license.containerId, productId: officeId, purchaseId: license.purchaseId, quantity: 10 } });
-    const event = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 5 }] });
-    expect(event).toMatchObject({ status: 'FAILED', errors: { code: 'PURCHASE_SEATS_EXCEEDED', details: { seats: 5, allocated: 15 } } });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).toMatchObject({ quantity: 15, revision: 1 });
-    expect(await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId! } })).toMatchObject({ seats: 25 });
+    const moved = await prisma.license.create({
+      data: { vendorId: vendorId(), containerId: branch.id, productId: officeId, purchaseId: license.purchaseId, quantity: 10, features: ['export-pdf'], expiresAt },
+    });
+    const quantities = async () => [(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).quantity, (await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).quantity];
+    const seats = async () => (await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId ?? '' } })).seats;
+
+    // growth goes to the order's own license
+    expect((await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 30 }] })).status).toBe('PROCESSED');
+    expect([await quantities(), await seats()]).toEqual([[20, 10], 30]);
+    // a shrink takes the order's own license first, then the installations seats were moved to
+    expect((await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 25 }] })).status).toBe('PROCESSED');
+    expect([await quantities(), await seats()]).toEqual([[15, 10], 25]);
+    expect((await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 5 }] })).status).toBe('PROCESSED');
+    expect([await quantities(), await seats()]).toEqual([[0, 5], 5]);
+    expect(await prisma.seatSlot.count({ where: { licenseId: moved.id } })).toBe(5);
+    // the same total again changes nothing
+    const same = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 5 }] });
+    expect(same.result).toMatchObject({ lines: [{ lineId: '10', changed: false }] });
+
+    const later = new Date(expiresAt.getTime() + 30 * DAY);
+    await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', features: ['export-pdf', 'cloud-sync'], expiresAt: later.toISOString() }] });
+    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ features: ['export-pdf', 'cloud-sync'], expiresAt: later });
+    const renewedTo = new Date(later.getTime() + 365 * DAY);
+    await sendAndSettle('subscription.renewed', { orderId, lineIds: ['10'], expiresAt: renewedTo.toISOString() });
+    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ expiresAt: renewedTo });
+    await sendAndSettle('order.cancelled', { orderId });
+    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ status: 'REVOKED' });
+  });
+
+  it('the ERP sets the offline period per line (default 30) and changes it on every license of the purchase', async () => {
+    const orderId = uniqueOrder();
+    const order = enterpriseOrder(orderId);
+    await sendAndSettle('order.created', { ...order, items: [{ ...order.items[0], offlinePeriodDays: 7 }, order.items[1]] });
+    const office = await prisma.license.findFirstOrThrow({ where: { vendorId: vendorId(), externalId: `${orderId}:10` } });
+    const viewer = await prisma.license.findFirstOrThrow({ where: { vendorId: vendorId(), externalId: `${orderId}:20` } });
+    expect([office.offlinePeriodDays, viewer.offlinePeriodDays]).toEqual([7, 30]);
+    const changed = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', offlinePeriodDays: 3 }] });
+    expect(changed).toMatchObject({ status: 'PROCESSED', result: { lines: [{ lineId: '10', changed: true }] } });
+    expect(await prisma.license.findUniqueOrThrow({ where: { id: office.id } })).toMatchObject({ offlinePeriodDays: 3, revision: office.revision + 1 });
   });
 
   it('order.cancelled revokes the order’s licenses; a resent cancellation changes nothing', async () => {

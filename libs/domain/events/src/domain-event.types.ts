@@ -23,6 +23,8 @@ export const DOMAIN_EVENT_TYPES = [
   'license.suspended',
   'license.resumed',
   'license.revoked',
+  // A group admin moved seats of a purchase from one license to another (both also announce license.changed/created).
+  'license.seats_moved',
   'device.activated',
   'device.deactivated',
   'seat.checked_out',

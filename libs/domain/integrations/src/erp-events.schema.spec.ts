@@ -32,6 +32,18 @@ describe('ERP event payloads', () => {
     expect(parseErpEvent('just text').ok).toBe(false);
   });
 
+  it('takes the offline period per line (1–365 days) on order.created and order.changed', () => {
+    const line = (offlinePeriodDays: unknown) => ({ lineId: '10', productCode: 'office', quantity: 5, offlinePeriodDays });
+    const group = { externalId: 'C-1', name: 'Acme' };
+    expect(parseErpEvent(orderCreated({ orderId: 'SO-1', group, items: [line(7)] })).ok).toBe(true);
+    for (const bad of [0, 366, 1.5, '7']) {
+      const result = parseErpEvent(orderCreated({ orderId: 'SO-1', group, items: [line(bad)] }));
+      expect(result.ok ? [] : result.fields.map((f) => f.field)).toEqual(['data.items.0.offlinePeriodDays']);
+    }
+    expect(parseErpEvent({ id: 'a', type: 'order.changed', data: { orderId: 'SO', items: [{ lineId: '1', offlinePeriodDays: 3 }] } }).ok).toBe(true);
+    expect(parseErpEvent({ id: 'a', type: 'order.changed', data: { orderId: 'SO', items: [{ lineId: '1', offlinePeriodDays: 0 }] } }).ok).toBe(false);
+  });
+
   it('accepts the other event types', () => {
     expect(parseErpEvent({ id: 'a', type: 'order.changed', data: { orderId: 'SO', items: [{ lineId: '1', quantity: 3 }] } }).ok).toBe(true);
     expect(parseErpEvent({ id: 'b', type: 'order.cancelled', data: { orderId: 'SO', reason: 'refund' } }).ok).toBe(true);

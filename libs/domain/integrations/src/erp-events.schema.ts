@@ -24,6 +24,8 @@ const orderLine = z.strictObject({
   /** Default: ERP when the line expires (the ERP renews its subscriptions), else NONE. */
   renewalPolicy: z.enum(['AUTO', 'ERP', 'NONE']).optional(),
   renewalTermDays: z.int().min(1).max(3660).optional(),
+  /** Days a machine may run offline (offline grants, borrows, license files' refreshBy); default 30. */
+  offlinePeriodDays: z.int().min(1).max(365).optional(),
 });
 
 const uniqueLines = (lines: { lineId: string }[]) => new Set(lines.map((l) => l.lineId)).size === lines.length;
@@ -44,8 +46,17 @@ export const orderChangedData = z.strictObject({
   items: z
     .array(
       z
-        .strictObject({ lineId: externalId, quantity: z.int().min(1).max(100_000).optional(), features: features.optional(), expiresAt: instant.optional() })
-        .refine((l) => l.quantity !== undefined || l.features !== undefined || l.expiresAt !== undefined, 'A changed line names quantity, features or expiresAt'),
+        .strictObject({
+          lineId: externalId,
+          quantity: z.int().min(1).max(100_000).optional(),
+          features: features.optional(),
+          expiresAt: instant.optional(),
+          offlinePeriodDays: z.int().min(1).max(365).optional(),
+        })
+        .refine(
+          (l) => l.quantity !== undefined || l.features !== undefined || l.expiresAt !== undefined || l.offlinePeriodDays !== undefined,
+          'A changed line names quantity, features, expiresAt or offlinePeriodDays',
+        ),
     )
     .min(1)
     .max(100)

@@ -1,4 +1,5 @@
 export * from './containers/containers.service';
+export * from './containers/group-borrowing.service';
 export * from './containers/revoke-access-of-removed-user.subscriber';
 export * from './credentials/container-credentials.module';
 export * from './credentials/container-credentials.service';
@@ -8,6 +9,7 @@ export * from './devices/devices.service';
 export * from './licenses/licenses.service';
 export * from './licensing.module';
 export * from './licensing.types';
+export * from './purchases/purchase-split.service';
 export * from './purchases/purchases.service';
 export * from './validation/validation.service';
 export * from './validation/validation.types';

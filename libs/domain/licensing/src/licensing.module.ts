@@ -7,11 +7,15 @@ import { UpdatesModule } from '@leasehold/domain-updates';
 import { ContainerCredentialsModule } from './credentials/container-credentials.module';
 import { ContainersRepository } from './containers/containers.repository';
 import { ContainersService } from './containers/containers.service';
+import { GroupBorrowingRepository } from './containers/group-borrowing.repository';
+import { GroupBorrowingService } from './containers/group-borrowing.service';
 import { RevokeAccessOfRemovedUser } from './containers/revoke-access-of-removed-user.subscriber';
 import { DevicesRepository } from './devices/devices.repository';
 import { DevicesService } from './devices/devices.service';
 import { LicensesRepository } from './licenses/licenses.repository';
 import { LicensesService } from './licenses/licenses.service';
+import { PurchaseSplitRepository } from './purchases/purchase-split.repository';
+import { PurchaseSplitService } from './purchases/purchase-split.service';
 import { PurchasesRepository } from './purchases/purchases.repository';
 import { PurchasesService } from './purchases/purchases.service';
 import { ValidationRepository } from './validation/validation.repository';
@@ -30,12 +34,16 @@ import { ValidationService } from './validation/validation.service';
     LicensesService,
     PurchasesRepository,
     PurchasesService,
+    PurchaseSplitRepository,
+    PurchaseSplitService,
+    GroupBorrowingRepository,
+    GroupBorrowingService,
     DevicesRepository,
     DevicesService,
     ValidationRepository,
     ValidationService,
     RevokeAccessOfRemovedUser,
   ],
-  exports: [ContainerCredentialsModule, ContainersService, LicensesService, PurchasesService, DevicesService, ValidationService],
+  exports: [ContainerCredentialsModule, ContainersService, GroupBorrowingService, LicensesService, PurchasesService, PurchaseSplitService, DevicesService, ValidationService],
 })
 export class LicensingModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
 import { EndLeasesOfRemovedUser } from './end-leases-of-removed-user.subscriber';
+import { GroupBorrowingPolicy } from './group-borrowing.policy';
 import { LeaseSweepRepository } from './lease-sweep.repository';
 import { LeaseSweeperService } from './lease-sweeper.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
@@ -20,6 +21,7 @@ import { UsageService } from './usage.service';
     SeatPoolService,
     SeatLeaseRepository,
     SeatsService,
+    GroupBorrowingPolicy,
     SessionsService,
     LeaseSweepRepository,
     LeaseSweeperService,

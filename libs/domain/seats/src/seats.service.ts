@@ -3,6 +3,7 @@ import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
+import { GroupBorrowingPolicy } from './group-borrowing.policy';
 import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, returnProofHash, returnProofRefused } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
@@ -27,6 +28,7 @@ export class SeatsService {
     private readonly leases: SeatLeaseRepository,
     private readonly pool: SeatPoolService,
     private readonly outbox: OutboxRepository,
+    private readonly groupBorrowing: GroupBorrowingPolicy,
   ) {}
 
   /**
@@ -59,7 +61,10 @@ export class SeatsService {
     if (license.kind === 'PERSONAL' && !license.deviceId) {
       throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
     }
-    if (input.borrowUntil) assertBorrowAllowed(license, input.borrowUntil, license.now);
+    if (input.borrowUntil) {
+      assertBorrowAllowed(license, input.borrowUntil, license.now);
+      await this.groupBorrowing.assertAllowed(tx, license.containerId);
+    }
     const term: LeaseTerm = input.borrowUntil
       ? { borrowUntil: input.borrowUntil }
       : { ttlSeconds: license.leaseTtlSeconds, notAfter: license.expiresAt };
@@ -229,6 +234,7 @@ export class SeatsService {
       const license = { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt };
       assertLicenseUsable(license, state.now);
       assertBorrowAllowed({ ...state, expiresAt: state.licenseExpiresAt }, until, state.now);
+      await this.groupBorrowing.assertAllowed(tx, containerId);
       assertBorrowMove(state, until, returnKeyHash);
       const row = await this.leases.setBorrow(tx, leaseId, containerId, until, returnKeyHash);
       if (!row) throw whyNotLive((await this.leases.leaseState(tx, leaseId, { containerId })) ?? state);

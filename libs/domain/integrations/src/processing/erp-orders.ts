@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantTransaction } from '@leasehold/db';
 import { CatalogService } from '@leasehold/domain-catalog';
-import { ContainersService, ContainerView, LicensesService, LicenseView, PurchasesService } from '@leasehold/domain-licensing';
+import { ContainersService, ContainerView, LicensesService, LicenseView, PurchaseSplitService, PurchasesService } from '@leasehold/domain-licensing';
 import { RenewalsService } from '@leasehold/domain-renewals';
 import { DomainError } from '@leasehold/errors';
 import { OrderCancelled, OrderChanged, OrderCreated, SubscriptionRenewed } from '../erp-events.schema';
@@ -11,7 +11,10 @@ import { lineExternalId, OrderCreatedResult, OrderLinesResult } from './erp-proc
 // ERP orders as our records: an order is one container (externalId = orderId): ENTERPRISE for a
 // group's order, PERSONAL for a single buyer. Each order line is one license (externalId =
 // "<orderId>:<lineId>"); in an ENTERPRISE container it draws on a purchase of the line's seats
-// (same externalId). Every rule (device limit, purchase split, features of the product, renewal
+// (same externalId). A group admin may move seats of that purchase to licenses in the group's other
+// containers (docs/seats.md): the line's quantity stays the purchase's total (PurchaseSplitService
+// applies it), and features, expiry, renewal and cancellation reach every license of the purchase.
+// Every rule (device limit, purchase split, features of the product, renewal
 // once per term) stays in its domain service; this maps events to calls in the caller's transaction.
 
 const sameSet = (a: string[], b: string[]) => new Set(a).size === new Set(b).size && a.every((x) => b.includes(x));
@@ -24,6 +27,7 @@ export class ErpOrders {
     private readonly containers: ContainersService,
     private readonly licenses: LicensesService,
     private readonly purchases: PurchasesService,
+    private readonly split: PurchaseSplitService,
     private readonly renewals: RenewalsService,
   ) {}
 
@@ -54,6 +58,7 @@ export class ErpOrders {
         expiresAt,
         renewalPolicy: item.renewalPolicy ?? (expiresAt ? 'ERP' : 'NONE'),
         renewalTermDays: item.renewalTermDays ?? null,
+        ...(item.offlinePeriodDays !== undefined ? { offlinePeriodDays: item.offlinePeriodDays } : {}),
         externalId,
       });
       lines.push({ lineId: item.lineId, licenseId: license.id, purchaseId: purchase?.id ?? null });
@@ -70,8 +75,10 @@ export class ErpOrders {
   }
 
   /**
-   * Quantity, features, expiry of the named lines. A line's purchase follows its quantity: grown
-   * before the license grows, shrunk after it shrinks, so the split rule holds at every step.
+   * Quantity, features, expiry of the named lines. A line with a purchase: its quantity is the
+   * purchase's total (PurchaseSplitService.setTotalIn decides which licenses grow or shrink), and
+   * features and expiry change on every license of the purchase. Without one (a personal order):
+   * the line's license.
    */
   async change(tx: TenantTransaction, order: OrderChanged): Promise<OrderLinesResult> {
     const { container, byLine } = await this.orderLines(tx, order.orderId, order.items.map((item) => item.lineId));
@@ -79,26 +86,39 @@ export class ErpOrders {
     for (const item of order.items) {
       const license = byLine.get(item.lineId);
       if (!license) continue; // orderLines checked every named line
-      const resize = item.quantity !== undefined && item.quantity !== license.quantity ? item.quantity : undefined;
-      const features = item.features !== undefined && !sameSet(item.features, license.features) ? item.features : undefined;
-      const expiresAt = item.expiresAt !== undefined && new Date(item.expiresAt).getTime() !== license.expiresAt?.getTime() ? new Date(item.expiresAt) : undefined;
-      const changed = resize !== undefined || features !== undefined || expiresAt !== undefined;
-      if (resize !== undefined && license.purchaseId && resize > license.quantity) await this.purchases.setSeatsIn(tx, license.purchaseId, resize);
-      if (changed) await this.licenses.updateIn(tx, license.id, { quantity: resize, features, expiresAt });
-      if (resize !== undefined && license.purchaseId && resize < license.quantity) await this.purchases.setSeatsIn(tx, license.purchaseId, resize);
+      const expiresAtOf = item.expiresAt !== undefined ? new Date(item.expiresAt) : undefined;
+      const resized =
+        item.quantity !== undefined && license.purchaseId
+          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, { features: item.features, expiresAt: expiresAtOf, offlinePeriodDays: item.offlinePeriodDays })
+          : [];
+      let changed = resized.length > 0;
+      for (const each of await this.purchaseLicenses(tx, license)) {
+        if (resized.includes(each.id)) continue;
+        const resize = !license.purchaseId && item.quantity !== undefined && item.quantity !== each.quantity ? item.quantity : undefined;
+        const features = item.features !== undefined && !sameSet(item.features, each.features) ? item.features : undefined;
+        const expiresAt = expiresAtOf !== undefined && expiresAtOf.getTime() !== each.expiresAt?.getTime() ? expiresAtOf : undefined;
+        const offlinePeriodDays = item.offlinePeriodDays !== undefined && item.offlinePeriodDays !== each.offlinePeriodDays ? item.offlinePeriodDays : undefined;
+        if (resize === undefined && features === undefined && expiresAt === undefined && offlinePeriodDays === undefined) continue;
+        await this.licenses.updateIn(tx, each.id, { quantity: resize, features, expiresAt, offlinePeriodDays });
+        changed = true;
+      }
       lines.push({ lineId: item.lineId, licenseId: license.id, changed });
     }
     return { orderId: order.orderId, containerId: container.id, lines };
   }
 
-  /** Revokes every license of the order that is not revoked yet (a resend finds them revoked). */
+  /** Revokes every license of the order not revoked yet, and those its purchases' seats were moved to. */
   async cancel(tx: TenantTransaction, order: OrderCancelled): Promise<OrderLinesResult> {
     const { container, byLine } = await this.orderLines(tx, order.orderId);
     const lines: OrderLinesResult['lines'] = [];
     for (const [lineId, license] of byLine) {
-      const revoke = license.status !== 'REVOKED';
-      if (revoke) await this.licenses.transitionIn(tx, license.id, 'revoke');
-      lines.push({ lineId, licenseId: license.id, changed: revoke });
+      let changed = false;
+      for (const each of await this.purchaseLicenses(tx, license)) {
+        if (each.status === 'REVOKED') continue;
+        await this.licenses.transitionIn(tx, each.id, 'revoke');
+        changed = true;
+      }
+      lines.push({ lineId, licenseId: license.id, changed });
     }
     return { orderId: order.orderId, containerId: container.id, lines };
   }
@@ -114,9 +134,21 @@ export class ErpOrders {
     for (const [lineId, license] of byLine) {
       if (!renewal.lineIds && license.status === 'REVOKED') continue;
       if (renewal.lineIds && !renewal.lineIds.includes(lineId)) continue;
-      lines.push({ lineId, licenseId: license.id, changed: await this.renewals.renewFromErp(tx, license.id, expiresAt) });
+      let changed = false;
+      for (const each of await this.purchaseLicenses(tx, license)) {
+        if (each.id !== license.id && each.status === 'REVOKED') continue;
+        changed = (await this.renewals.renewFromErp(tx, each.id, expiresAt)) || changed;
+      }
+      lines.push({ lineId, licenseId: license.id, changed });
     }
     return { orderId: renewal.orderId, containerId: container.id, lines };
+  }
+
+  /** The line's license first, then the other licenses of its purchase (seats moved there), not revoked. */
+  private async purchaseLicenses(tx: TenantTransaction, license: LicenseView): Promise<LicenseView[]> {
+    if (!license.purchaseId) return [license];
+    const others = await this.split.licensesOfPurchaseIn(tx, license.purchaseId);
+    return [license, ...others.filter((l) => l.id !== license.id)];
   }
 
   /** Product ids by code; every unknown code is named in one error. */

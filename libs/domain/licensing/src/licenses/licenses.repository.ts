@@ -106,6 +106,11 @@ export class LicensesRepository {
     return toLicenseView(await tx.license.findUniqueOrThrow({ where: { id } }));
   }
 
+  /** The purchase a license draws on (fixed when it is created), without locking. */
+  async purchaseIdOf(tx: TenantTransaction, id: string): Promise<string | null> {
+    return (await tx.license.findUnique({ where: { id }, select: { purchaseId: true } }))?.purchaseId ?? null;
+  }
+
   /** Every change raises the revision by one, in the same statement. */
   async update(tx: TenantTransaction, id: string, data: LicenseChange): Promise<LicenseView> {
     return toLicenseView(await tx.license.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }));

@@ -91,8 +91,17 @@ export class LicensesService {
     return this.announced(changed);
   }
 
-  /** update in the caller's transaction (see createIn). */
-  async updateIn(tx: TenantTransaction, id: string, command: UpdateLicenseCommand): Promise<LicenseView> {
+  /**
+   * update in the caller's transaction (see createIn). With `keepSeatsInUse`, a smaller quantity
+   * must not leave seats in use above it (a seat move: SEATS_IN_USE, nothing changes); without it,
+   * leases above a shrunk quantity run on as excess (the vendor's shrink).
+   */
+  async updateIn(tx: TenantTransaction, id: string, command: UpdateLicenseCommand, options: { keepSeatsInUse?: boolean } = {}): Promise<LicenseView> {
+    if (command.quantity !== undefined) {
+      // Lock order for quantity changes: the purchase row first, then the license (as seat moves do).
+      const purchaseId = await this.licenses.purchaseIdOf(tx, id);
+      if (purchaseId) await this.licenses.lockPurchase(tx, purchaseId, id);
+    }
     const before = await this.licenses.lock(tx, id);
     if (!before) throw DomainError.notFound('License', id);
     if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
@@ -112,7 +121,17 @@ export class LicensesService {
       change.quantity = command.quantity;
     }
     const after = await this.licenses.update(tx, id, change);
-    if (change.quantity !== undefined) await this.seatPool.resize(tx, id, after.quantity);
+    if (change.quantity !== undefined) {
+      const pool = await this.seatPool.resize(tx, id, after.quantity);
+      if (options.keepSeatsInUse && pool.excess > 0) {
+        const seats = before.quantity - after.quantity;
+        throw new DomainError('SEATS_IN_USE', `Only ${Math.max(0, seats - pool.excess)} of the ${seats} seats of license ${id} are free to move now`, {
+          licenseId: id,
+          seats,
+          movable: Math.max(0, seats - pool.excess),
+        });
+      }
+    }
     await this.record(tx, 'license.changed', after, { before, after });
     return after;
   }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "groups" ADD COLUMN     "borrowingAllowed" BOOLEAN NOT NULL DEFAULT true;
