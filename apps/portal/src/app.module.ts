@@ -20,6 +20,7 @@ import { MeController } from './me/me.controller';
 import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
 import { GroupUsageController } from './usage/usage.controller';
+import { GroupLeaseHistoryController } from './usage/lease-history.controller';
 import { PortalWebModule } from './web/portal-web.module';
 
 @Module({
@@ -35,6 +36,7 @@ import { PortalWebModule } from './web/portal-web.module';
     MyDevicesController,
     GroupSessionsController,
     GroupUsageController,
+    GroupLeaseHistoryController,
   ],
 })
 export class AppModule {}

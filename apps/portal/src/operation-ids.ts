@@ -27,6 +27,8 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   GroupDevicesController_deactivate: 'deactivateGroupDevice',
   GroupUsageController_history: 'getGroupLicenseUsage',
   GroupUsageController_leases: 'listGroupLicenseLeases',
+  GroupLeaseHistoryController_list: 'listGroupLeaseHistory',
+  GroupLeaseHistoryController_export: 'exportGroupLeaseHistoryCsv',
   GroupSessionsController_list: 'listGroupSessions',
   GroupSessionsController_stop: 'stopGroupSession',
   MeController_get: 'getMe',

@@ -55,12 +55,13 @@ describe('portal usage (group admins query a license of their group)', () => {
       granularity: 'hour',
       from: h(0).toISOString(),
       to: h(3).toISOString(),
+      aggregatedUntil: null,
       series: [
-        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, denials: 0 },
-        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, denials: 4 },
-        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, denials: 0 },
+        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, sessionsStarted: 2, distinctUsers: 0, distinctDevices: 1, denials: 0 },
+        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, sessionsStarted: 1, distinctUsers: 0, distinctDevices: 1, denials: 4 },
+        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
       ],
-      totals: { peakSeats: 3, seatHours: 3.5, denials: 4 },
+      totals: { peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 },
     });
     // from/to are rounded to whole buckets.
     const daily = await http()
@@ -71,8 +72,8 @@ describe('portal usage (group admins query a license of their group)', () => {
     expect(daily.body.from).toBe(h(0).toISOString());
     expect(daily.body.to).toBe(h(48).toISOString());
     expect(daily.body.series).toEqual([
-      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, denials: 4 },
-      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, denials: 0 },
+      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 },
+      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
     ]);
   });
 
