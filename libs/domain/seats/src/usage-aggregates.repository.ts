@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Prisma, SqlExecutor } from '@leasehold/db';
 import { usageBucketsSql } from './usage-buckets.sql';
 
+/** An upsert's update: every lease aggregate replaced by the recomputed one (denials left alone). */
+const SET_LEASE_AGGREGATES = Prisma.sql`
+  "peakSeats" = EXCLUDED."peakSeats", "seatMinutes" = EXCLUDED."seatMinutes", "sessionsStarted" = EXCLUDED."sessionsStarted",
+  "distinctUsers" = EXCLUDED."distinctUsers", "distinctDevices" = EXCLUDED."distinctDevices", "aggregatedAt" = EXCLUDED."aggregatedAt"`;
+
 export interface AggregationWindow {
   /** Every hour before this is aggregated. */
   aggregatedUntil: Date;
@@ -46,9 +51,7 @@ export class UsageAggregatesRepository {
       INSERT INTO license_usage_hours ("vendorId", "licenseId", hour, "peakSeats", "seatMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
       SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'hour')}) a
-      ON CONFLICT ("licenseId", hour) DO UPDATE
-         SET "peakSeats" = EXCLUDED."peakSeats", "seatMinutes" = EXCLUDED."seatMinutes", "sessionsStarted" = EXCLUDED."sessionsStarted",
-             "distinctUsers" = EXCLUDED."distinctUsers", "distinctDevices" = EXCLUDED."distinctDevices", "aggregatedAt" = EXCLUDED."aggregatedAt"`;
+      ON CONFLICT ("licenseId", hour) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
   }
 
   /**
@@ -61,9 +64,7 @@ export class UsageAggregatesRepository {
       INSERT INTO license_usage_days ("vendorId", "licenseId", day, "peakSeats", "seatMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
       SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'day')}) a
-      ON CONFLICT ("licenseId", day) DO UPDATE
-         SET "peakSeats" = EXCLUDED."peakSeats", "seatMinutes" = EXCLUDED."seatMinutes", "sessionsStarted" = EXCLUDED."sessionsStarted",
-             "distinctUsers" = EXCLUDED."distinctUsers", "distinctDevices" = EXCLUDED."distinctDevices", "aggregatedAt" = EXCLUDED."aggregatedAt"`;
+      ON CONFLICT ("licenseId", day) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
     await tx.$executeRaw`
       INSERT INTO license_usage_days ("vendorId", "licenseId", day, denials)
       SELECT h."vendorId", h."licenseId", date_trunc('day', h.hour, 'UTC'), sum(h.denials)::int
