@@ -30,8 +30,11 @@ function toPoints(history: UsageHistory, range: Range): ChartPoint[] {
   return weeks;
 }
 
+/** A text cell a spreadsheet would run as a formula gets a leading quote (as the server's CSV export, docs/usage.md). */
+const formulaSafe = (v: string | number): string => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v));
+
 export function csv(rows: (string | number)[][]): string {
-  return rows.map((r) => r.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',')).join('\r\n') + '\r\n';
+  return rows.map((r) => r.map((v) => formulaSafe(v)).map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n') + '\r\n';
 }
 
 function download(filename: string, text: string) {
