@@ -3,7 +3,7 @@
 // the seat history of the range (live and ended leases), each with CSV export.
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { all, api, query } from '../api';
+import { all, api, apiDownload, query } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
 import type { LeaseHistoryEntry, SeatSession, UsageHistory } from '../types';
@@ -181,6 +181,17 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
         <h2>Seat history</h2>
         <button type="button" className="secondary small" onClick={exportHistory} disabled={!historyRows.length}>
           Export history (CSV)
+        </button>
+        <button
+          type="button"
+          className="secondary small"
+          title="The whole lease history of this license in the period, as the server exports it (all rows, formula-safe)"
+          onClick={() => {
+            const now = Date.now();
+            void apiDownload(`/v1/group/lease-history/csv` + query({ licenseId, from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString() }), 'lease-history.csv');
+          }}
+        >
+          Export full history (CSV)
         </button>
       </div>
       <Async state={leases} empty="No seat of this license was used in this period.">
