@@ -166,11 +166,15 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export async function apiDownload(path: string, fallbackName: string): Promise<void> {
   const res = await authenticated('GET', path, undefined);
   if (!res.ok) return parse<void>(res);
-  const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await res.blob());
+  saveFile(/filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName, await res.blob());
+}
+
+/** Hands a file to the browser's download (a CSV built here or streamed by the API). */
+export function saveFile(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = name;
+  a.download = filename;
   document.body.appendChild(a);
   a.click();
   a.remove();

@@ -3,7 +3,7 @@
 // the seat history of the range (live and ended leases), each with CSV export.
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { all, api, apiDownload, query } from '../api';
+import { all, api, apiDownload, query, saveFile } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
 import type { LeaseHistoryEntry, SeatSession, UsageHistory } from '../types';
@@ -38,14 +38,7 @@ export function csv(rows: (string | number)[][]): string {
 }
 
 function download(filename: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(filename, new Blob([text], { type: 'text/csv;charset=utf-8' }));
 }
 
 export function UsagePage() {
