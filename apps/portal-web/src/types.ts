@@ -159,5 +159,6 @@ export interface LeaseHistoryEntry {
   endReason: string | null;
   live: boolean;
   borrowed: boolean;
-  durationSeconds: number;
+  /** Null while live. */
+  durationSeconds: number | null;
 }

@@ -86,7 +86,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
     return all<LeaseHistoryEntry>(`/v1/group/licenses/${licenseId}/leases`, { from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString() }, 100);
   }, [licenseId, range]);
   const historyRows = useMemo(
-    () => (leases.data ?? []).map((l) => ({ l, who: [l.userName ?? l.userEmail, l.clientName].filter(Boolean).join(' · ') || 'unknown', device: l.deviceName ?? `…${l.fingerprint.slice(-8)}` })),
+    () => (leases.data ?? []).map((l) => ({ l, ms: l.durationSeconds !== null ? l.durationSeconds * 1000 : Date.now() - new Date(l.startedAt).getTime(), who: [l.userName ?? l.userEmail, l.clientName].filter(Boolean).join(' · ') || 'unknown', device: l.deviceName ?? `…${l.fingerprint.slice(-8)}` })),
     [leases.data],
   );
   const exportHistory = () =>
@@ -94,7 +94,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
       `seat-history-${license?.product.code ?? licenseId}-${range}.csv`,
       csv([
         ['who', 'email', 'device', 'fingerprint', 'client_name', 'license', 'started_at', 'ended_at', 'end_reason', 'duration_minutes'],
-        ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.l.durationSeconds / 60)]),
+        ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.ms / 60_000)]),
       ]),
     );
   const sessions = useLoad(() => all<SeatSession>('/v1/group/sessions', { licenseId }), [licenseId], 15_000);
@@ -199,7 +199,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
               { label: 'Started', render: (r) => fmtDateTime(r.l.startedAt) },
               { label: 'Ended', render: (r) => (r.l.live ? 'in use' : fmtDateTime(r.l.endedAt)) },
               { label: 'How', render: (r) => (r.l.live ? '—' : (r.l.endReason ?? '—').toLowerCase().replace('_', ' ')) },
-              { label: 'For', render: (r) => fmtDuration(r.l.durationSeconds * 1000) },
+              { label: 'For', render: (r) => fmtDuration(r.ms) },
             ]}
           />
         )}

@@ -113,8 +113,8 @@ export interface LeaseHistoryView {
   endReason: string | null;
   live: boolean;
   borrowed: boolean;
-  /** Whole seconds from start to end (to now while live). */
-  durationSeconds: number;
+  /** Whole seconds from start to end; null while live (an answer that does not change by itself). */
+  durationSeconds: number | null;
 }
 
 /**

@@ -64,7 +64,7 @@ export class LeaseHistoryDto {
   @ApiProperty({ nullable: true, type: String, enum: ['RELEASED', 'EXPIRED', 'STOPPED', 'RETURNED', 'USER_REMOVED', 'LICENSE_CHANGED'] }) endReason!: string | null;
   @ApiProperty({ description: 'The lease holds its seat now.' }) live!: boolean;
   @ApiProperty({ description: 'A borrowed (detached) seat.' }) borrowed!: boolean;
-  @ApiProperty({ type: 'integer', description: 'Whole seconds from start to end (to now while live).' }) durationSeconds!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Whole seconds from start to end; null while live (see startedAt).' }) durationSeconds!: number | null;
 }
 
 export class LeaseHistoryPageDto extends PageMetaDto {

@@ -58,7 +58,7 @@ export class UsageHistoryRepository {
         endReason: l.endReason ?? (expired ? 'EXPIRED' : null),
         live: endedAt === null,
         borrowed: l.borrowUntil !== null,
-        durationSeconds: Math.max(0, Math.floor(((endedAt ?? now).getTime() - l.startedAt.getTime()) / 1000)),
+        durationSeconds: endedAt ? Math.max(0, Math.floor((endedAt.getTime() - l.startedAt.getTime()) / 1000)) : null,
       };
     });
   }

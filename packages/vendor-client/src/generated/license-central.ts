@@ -1855,8 +1855,8 @@ export interface components {
             deviceId: string | null;
             /** @description The activated device (PERSONAL containers). */
             deviceName: string | null;
-            /** @description Whole seconds from start to end (to now while live). */
-            durationSeconds: number;
+            /** @description Whole seconds from start to end; null while live (see startedAt). */
+            durationSeconds: number | null;
             /** @enum {string|null} */
             endReason: "RELEASED" | "EXPIRED" | "STOPPED" | "RETURNED" | "USER_REMOVED" | "LICENSE_CHANGED" | null;
             /**
