@@ -36,6 +36,7 @@ const PAGES = [
   'docs/customer-portal.md',
   'docs/auto-update.md',
   'docs/seats.md',
+  'docs/usage.md',
   'docs/offline-licensing.md',
   'docs/license-file-format.md',
 ];

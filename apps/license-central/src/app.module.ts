@@ -41,6 +41,7 @@ import { SessionsController } from './vendor/sessions.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
 import { UsageController } from './vendor/usage.controller';
+import { UsageHistoryController } from './vendor/usage-history.controller';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
 
@@ -70,6 +71,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     SeatsController,
     SessionsController,
     UsageController,
+    UsageHistoryController,
     WebhookEndpointsController,
     WebhookDeliveriesController,
   ],

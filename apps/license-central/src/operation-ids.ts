@@ -66,6 +66,8 @@ export const LICENSE_CENTRAL_OPERATION_IDS: Record<string, string> = {
   LicensesController_revoke: 'revokeLicense',
   LicenseRenewalsController_list: 'listLicenseRenewals',
   UsageController_history: 'getLicenseUsage',
+  UsageHistoryController_list: 'listLeaseHistory',
+  UsageHistoryController_export: 'exportLeaseHistoryCsv',
   ProductsController_list: 'listProducts',
   ProductsController_create: 'createProduct',
   ProductsController_remove: 'deleteProduct',

@@ -6,8 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Queue } from 'bullmq';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
@@ -16,6 +18,7 @@ import { OutboxRepository, openEventPayload } from '@leasehold/domain-events';
 import { DevicesService } from '@leasehold/domain-licensing';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { createRequestCode, verifyResponseCode } from '@leasehold/license-file';
+import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import { createGroup, createPortalUser, createTestApp, createTestAppWithEnv, createVendor, TestPortalUser, TestVendor } from '@leasehold/testing';
 // Test code only: this end-to-end test boots the three apps side by side, as production runs them.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -351,6 +354,13 @@ describe('customer portal web app in headless Chromium (portal + license-central
     expect(historyCsv.find((l) => l.includes(',history-4,'))).toMatch(/,RELEASED,120$/);
     expect(historyCsv.find((l) => l.startsWith('ws-ada,'))).toMatch(/,STOPPED,0$/);
     expect(historyCsv.find((l) => l.startsWith('ws-bob,'))).toMatch(/,,LIVE,\d+$/);
+    // The server's export of the same range: every row, the columns of docs/usage.md.
+    const [fullDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export full history (CSV)' }).click()]);
+    expect(fullDownload.suggestedFilename()).toMatch(/^lease-history-[0-9T-]+Z\.csv$/);
+    const fullCsv = readFileSync(await fullDownload.path(), 'utf8').split('\r\n');
+    expect(fullCsv[0]).toBe('leaseId,licenseId,productCode,containerId,userId,userEmail,userName,deviceId,deviceName,fingerprint,clientName,startedAt,endedAt,endReason,live,borrowed,durationSeconds');
+    expect(fullCsv.find((l) => l.includes('ws-ada') && l.includes(',STOPPED,'))).toMatch(/,STOPPED,false,false,\d+$/);
+    expect(fullCsv.find((l) => l.includes('ws-bob'))).toMatch(/,,,true,false,$/); // live: no duration yet
   });
 
   it('shows the audit log with filters', async () => {
@@ -444,7 +454,9 @@ describe('customer portal web app in headless Chromium (portal + license-central
   /**
    * Two days of earlier use of the seat license, as the lease history and the refusal counter hold
    * it (inserted directly, as the fixtures insert products): at most 2 seats at once, 30 seat-hours,
-   * 5 refused checkouts. The browser flow adds today's checkouts (and 1 refusal) on top.
+   * 5 refused checkouts. The browser flow adds today's checkouts (and 1 refusal) on top. Past
+   * hours are charted from the worker's aggregates, so, as after importing history, the worker
+   * recomputes those hours (an `aggregate-usage` job with a range, docs/usage.md).
    */
   async function seatHistory(licenseId: string) {
     const prisma = portal.get(PrismaService);
@@ -472,6 +484,12 @@ describe('customer portal web app in headless Chromium (portal + license-central
         { vendorId: vendor.vendor.id, licenseId, hour: new Date(now - 14 * hour), denials: 3, peakSeats: 2 },
       ],
     });
+    const job = await worker.get<Queue>(getQueueToken(QUEUES.leases)).add(LEASE_JOBS.aggregateUsage, { from: new Date(now - 41 * hour).toISOString(), to: new Date(now).toISOString() });
+    const deadline = Date.now() + 20_000;
+    while (!(await job.isCompleted())) {
+      if ((await job.isFailed()) || Date.now() > deadline) throw new Error(`usage aggregation job ${job.id} did not complete`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async function activeDevices() {

@@ -156,6 +156,33 @@ const REFRESHABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED'
 
 /** An authenticated call to the portal API. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return parse<T>(await authenticated(method, path, body));
+}
+
+/**
+ * Downloads a file the API streams (the lease history as CSV) under the name its
+ * Content-Disposition gives; an error answer (JSON) is thrown as an ApiError, as by `api`.
+ */
+export async function apiDownload(path: string, fallbackName: string): Promise<void> {
+  const res = await authenticated('GET', path, undefined);
+  if (!res.ok) return parse<void>(res);
+  saveFile(/filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName, await res.blob());
+}
+
+/** Hands a file to the browser's download (a CSV built here or streamed by the API). */
+export function saveFile(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Sends with the access token, refreshing it first when due, and once more after a refreshable 401. */
+async function authenticated(method: string, path: string, body: unknown): Promise<Response> {
   if (stored && (!accessToken || Date.now() > accessExpiresAt - refreshMarginMs)) await refreshSession();
   let res = await send(method, path, body, accessToken);
   if (res.status === 401 && stored) {
@@ -168,7 +195,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       auth.clear(); // TOKEN_REVOKED: removed, disabled or password reset elsewhere
     }
   }
-  return parse<T>(res);
+  return res;
 }
 
 /** A call that needs no session (login, invitation, password reset). */

@@ -112,6 +112,9 @@ export interface UsagePoint {
   start: string;
   peakSeats: number;
   seatHours: number;
+  sessionsStarted: number;
+  distinctUsers: number;
+  distinctDevices: number;
   denials: number;
 }
 
@@ -122,7 +125,9 @@ export interface UsageHistory {
   from: string;
   to: string;
   series: UsagePoint[];
-  totals: { peakSeats: number; seatHours: number; denials: number };
+  /** Whole buckets before this come from the worker's aggregates (docs/usage.md). */
+  aggregatedUntil: string | null;
+  totals: { peakSeats: number; seatHours: number; sessionsStarted: number; denials: number };
 }
 
 export interface OfflineResult {
@@ -140,6 +145,7 @@ export interface OfflineResult {
 export interface LeaseHistoryEntry {
   id: string;
   licenseId: string;
+  productCode: string;
   containerId: string;
   userId: string | null;
   userName: string | null;
@@ -152,5 +158,7 @@ export interface LeaseHistoryEntry {
   endedAt: string | null;
   endReason: string | null;
   live: boolean;
-  durationSeconds: number;
+  borrowed: boolean;
+  /** Null while live. */
+  durationSeconds: number | null;
 }

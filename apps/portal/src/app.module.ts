@@ -21,6 +21,7 @@ import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSeatsController } from './seat-moves/seat-moves.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
 import { GroupUsageController } from './usage/usage.controller';
+import { GroupLeaseHistoryController } from './usage/lease-history.controller';
 import { PortalWebModule } from './web/portal-web.module';
 
 @Module({
@@ -37,6 +38,7 @@ import { PortalWebModule } from './web/portal-web.module';
     GroupSessionsController,
     GroupSeatsController,
     GroupUsageController,
+    GroupLeaseHistoryController,
   ],
 })
 export class AppModule {}

@@ -30,6 +30,8 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   GroupSeatsController_move: 'moveGroupSeats',
   GroupSeatsController_getBorrowing: 'getGroupBorrowing',
   GroupSeatsController_setBorrowing: 'setGroupBorrowing',
+  GroupLeaseHistoryController_list: 'listGroupLeaseHistory',
+  GroupLeaseHistoryController_export: 'exportGroupLeaseHistoryCsv',
   GroupSessionsController_list: 'listGroupSessions',
   GroupSessionsController_stop: 'stopGroupSession',
   MeController_get: 'getMe',

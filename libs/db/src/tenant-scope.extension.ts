@@ -22,6 +22,7 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'Device',
   'SeatLease',
   'LicenseUsageHour',
+  'LicenseUsageDay',
   'RetiredCredential',
   'WebhookEndpoint',
   'WebhookDelivery',

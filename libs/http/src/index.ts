@@ -12,3 +12,4 @@ export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export { DependencyHealthIndicators } from './health/health.controller';
 export * from './request-parsing';
+export * from './csv';

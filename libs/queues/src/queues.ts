@@ -102,7 +102,18 @@ export function webhookDeliveryJobId(deliveryId: string, dueAt: Date): string {
 export const LEASE_JOBS = {
   /** Periodic: records the end of expired leases (EXPIRED) and empties their seat slots; no payload. */
   sweepExpired: 'sweep-expired',
+  /**
+   * Periodic: writes the per-license hourly and daily usage aggregates of the hours closed since
+   * the last run (docs/usage.md). Payload optional: `{ from, to }` (ISO) recomputes those hours.
+   */
+  aggregateUsage: 'aggregate-usage',
 } as const;
+
+/** `aggregate-usage` with a range: recompute exactly these hours (an operator's repair). */
+export interface AggregateUsageJobData {
+  from?: string;
+  to?: string;
+}
 
 export type LeaseJobName = (typeof LEASE_JOBS)[keyof typeof LEASE_JOBS];
 

@@ -1,10 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { UsageHistory, UsageService } from '@leasehold/domain-seats';
+import { UsageHistory, UsageHistoryDto, UsageQueryDto, UsageService } from '@leasehold/domain-seats';
 import { IdParam } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { UsageHistoryDto, UsageQueryDto } from './usage.dto';
 
 @ApiTags('usage')
 @Authenticate('vendor-key')

@@ -3,7 +3,7 @@
 // the seat history of the range (live and ended leases), each with CSV export.
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { all, api, query } from '../api';
+import { all, api, apiDownload, query, saveFile } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
 import type { LeaseHistoryEntry, SeatSession, UsageHistory } from '../types';
@@ -30,19 +30,15 @@ function toPoints(history: UsageHistory, range: Range): ChartPoint[] {
   return weeks;
 }
 
+/** A text cell a spreadsheet would run as a formula gets a leading quote (as the server's CSV export, docs/usage.md). */
+const formulaSafe = (v: string | number): string => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v));
+
 export function csv(rows: (string | number)[][]): string {
-  return rows.map((r) => r.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',')).join('\r\n') + '\r\n';
+  return rows.map((r) => r.map((v) => formulaSafe(v)).map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n') + '\r\n';
 }
 
 function download(filename: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(filename, new Blob([text], { type: 'text/csv;charset=utf-8' }));
 }
 
 export function UsagePage() {
@@ -90,7 +86,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
     return all<LeaseHistoryEntry>(`/v1/group/licenses/${licenseId}/leases`, { from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString() }, 100);
   }, [licenseId, range]);
   const historyRows = useMemo(
-    () => (leases.data ?? []).map((l) => ({ l, who: [l.userName ?? l.userEmail, l.clientName].filter(Boolean).join(' · ') || 'unknown', device: l.deviceName ?? `…${l.fingerprint.slice(-8)}` })),
+    () => (leases.data ?? []).map((l) => ({ l, ms: l.durationSeconds !== null ? l.durationSeconds * 1000 : Date.now() - new Date(l.startedAt).getTime(), who: [l.userName ?? l.userEmail, l.clientName].filter(Boolean).join(' · ') || 'unknown', device: l.deviceName ?? `…${l.fingerprint.slice(-8)}` })),
     [leases.data],
   );
   const exportHistory = () =>
@@ -98,7 +94,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
       `seat-history-${license?.product.code ?? licenseId}-${range}.csv`,
       csv([
         ['who', 'email', 'device', 'fingerprint', 'client_name', 'license', 'started_at', 'ended_at', 'end_reason', 'duration_minutes'],
-        ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.l.durationSeconds / 60)]),
+        ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.ms / 60_000)]),
       ]),
     );
   const sessions = useLoad(() => all<SeatSession>('/v1/group/sessions', { licenseId }), [licenseId], 15_000);
@@ -179,6 +175,17 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
         <button type="button" className="secondary small" onClick={exportHistory} disabled={!historyRows.length}>
           Export history (CSV)
         </button>
+        <button
+          type="button"
+          className="secondary small"
+          title="The whole lease history of this license in the period, as the server exports it (all rows, formula-safe)"
+          onClick={() => {
+            const now = Date.now();
+            void apiDownload(`/v1/group/lease-history/csv` + query({ licenseId, from: new Date(now - RANGES[range].spanMs).toISOString(), to: new Date(now).toISOString() }), 'lease-history.csv');
+          }}
+        >
+          Export full history (CSV)
+        </button>
       </div>
       <Async state={leases} empty="No seat of this license was used in this period.">
         {() => (
@@ -192,7 +199,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
               { label: 'Started', render: (r) => fmtDateTime(r.l.startedAt) },
               { label: 'Ended', render: (r) => (r.l.live ? 'in use' : fmtDateTime(r.l.endedAt)) },
               { label: 'How', render: (r) => (r.l.live ? '—' : (r.l.endReason ?? '—').toLowerCase().replace('_', ' ')) },
-              { label: 'For', render: (r) => fmtDuration(r.l.durationSeconds * 1000) },
+              { label: 'For', render: (r) => fmtDuration(r.ms) },
             ]}
           />
         )}

@@ -3,10 +3,9 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { SessionsService, UsageHistory, UsageService } from '@leasehold/domain-seats';
+import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryRangePageQueryDto, UsageHistory, UsageHistoryDto, UsageHistoryService, UsageQueryDto, UsageService } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
-import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryQueryDto, toLeaseHistoryDto, UsageHistoryDto, UsageQueryDto } from './usage.dto';
 
 /** Usage of a license on one of the group's containers. */
 @ApiTags('group usage')
@@ -16,7 +15,7 @@ import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryQueryDto, toLeaseHist
 export class GroupUsageController {
   constructor(
     private readonly usage: UsageService,
-    private readonly sessions: SessionsService,
+    private readonly leaseHistory: UsageHistoryService,
   ) {}
 
   @Get(':licenseId/usage')
@@ -27,8 +26,8 @@ export class GroupUsageController {
 
   @Get(':licenseId/leases')
   @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Who used which seat on which device and for how long: live and ended leases of the license overlapping the range, oldest first.' })
-  async leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryQueryDto): Promise<Page<LeaseHistoryDto>> {
-    const rows = await this.sessions.history({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, toLeaseHistoryDto);
+  async leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryRangePageQueryDto): Promise<Page<LeaseHistoryDto>> {
+    const rows = await this.leaseHistory.page({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, (l) => l);
   }
 }

@@ -4,12 +4,14 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { ConfigService } from '@leasehold/config';
-import { PrismaService } from '@leasehold/db';
-import { bullConnection, LEASE_JOBS, QUEUES } from '@leasehold/queues';
+import { PrismaService, TenantContext } from '@leasehold/db';
+import { AggregationRun, UsageService } from '@leasehold/domain-seats';
+import { AggregateUsageJobData, bullConnection, LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import { AppModule } from '../app.module';
 
 // The leases queue on a real BullMQ worker, Redis and Postgres: the sweep records expired leases
-// once, frees their slots, leaves live and borrowed ones alone, and is registered as a schedule.
+// once, frees their slots, leaves live and borrowed ones alone, and is registered as a schedule;
+// the usage aggregation writes hourly and daily aggregates exactly once in effect.
 
 describe('leases jobs (worker on real Redis and Postgres)', () => {
   let app: INestApplication;
@@ -60,9 +62,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     return (await job.waitUntilFinished(queueEvents, 20_000)) as { ended: number };
   }
 
-  it('registers the periodic sweep', async () => {
+  it('registers the periodic sweep and usage aggregation', async () => {
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toContain(LEASE_JOBS.sweepExpired);
+    expect(schedulers.map((s) => s.key)).toEqual(expect.arrayContaining([LEASE_JOBS.sweepExpired, LEASE_JOBS.aggregateUsage]));
   });
 
   it('ends expired leases once (EXPIRED at their expiry), frees their slots and keeps live and borrowed ones', async () => {
@@ -99,5 +101,119 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     expect(leases.map((l) => l.endReason)).toEqual(['USER_REMOVED', 'USER_REMOVED']);
     expect(await prisma.seatSlot.count({ where: { licenseId, leaseId: { not: null } } })).toBe(0);
     expect(await prisma.domainEvent.count({ where: { aggregateId: { in: ids }, type: 'seat.stopped' } })).toBe(2);
+  });
+
+  // Usage aggregation (docs/usage.md): per-license hourly and daily aggregates of the closed hours,
+  // the checkout's denials kept, re-runs to the same rows; the usage API reads the aggregates up to
+  // the watermark and the lease history after it.
+
+  const HOUR = 3_600_000;
+  const MIN = 60_000;
+
+  async function runAggregation(data: AggregateUsageJobData = {}): Promise<AggregationRun> {
+    const job = await queue.add(LEASE_JOBS.aggregateUsage, data);
+    const run = (await job.waitUntilFinished(queueEvents, 30_000)) as AggregationRun | string;
+    return typeof run === 'string' ? (JSON.parse(run) as AggregationRun) : run;
+  }
+
+  /** The start of the database's current hour (the open one, never aggregated). */
+  async function currentHour(): Promise<number> {
+    const rows = await prisma.$queryRaw<{ h: Date }[]>`SELECT date_trunc('hour', now(), 'UTC') AS h`;
+    return rows[0].h.getTime();
+  }
+
+  /**
+   * A 3-seat ENTERPRISE license used in the three hours before `now`'s hour H:
+   *   A (u1, ws-1) H-3:00 → H-2:30   B (u2, ws-2) H-3:30 → H-3:45   C (u1, ws-3) H-2:10 → H-1:20
+   *   D (no user, ws-4) from H-1:40, live;   4 refused checkouts counted in H-2.
+   */
+  async function usedLicense(H: number) {
+    const tag = randomUUID().slice(0, 8);
+    const vendor = await prisma.vendor.create({ data: { slug: `usage-${tag}`, name: 'Usage vendor' } });
+    const vendorId = vendor.id;
+    const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
+    const container = await prisma.container.create({
+      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+    });
+    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 3 } });
+    const [u1, u2] = await Promise.all(['u1', 'u2'].map((n) => prisma.user.create({ data: { vendorId, email: `${n}-${tag}@example.com`, name: n } })));
+    const at = (hour: number, minute: number) => new Date(H + hour * HOUR + minute * MIN);
+    const base = { vendorId, licenseId: license.id, containerId: container.id };
+    await prisma.seatLease.createMany({
+      data: [
+        { ...base, slot: 0, fingerprint: 'ws-1', userId: u1.id, startedAt: at(-3, 0), expiresAt: at(-2, 30), endedAt: at(-2, 30), endReason: 'RELEASED' },
+        { ...base, slot: 1, fingerprint: 'ws-2', userId: u2.id, startedAt: at(-3, 30), expiresAt: at(-3, 45), endedAt: at(-3, 45), endReason: 'EXPIRED' },
+        { ...base, slot: 1, fingerprint: 'ws-3', userId: u1.id, startedAt: at(-2, 10), expiresAt: at(-1, 20), endedAt: at(-1, 20), endReason: 'STOPPED' },
+        { ...base, slot: 2, fingerprint: 'ws-4', startedAt: at(-1, 40), expiresAt: new Date(Date.now() + 30 * MIN) },
+      ],
+    });
+    await prisma.licenseUsageHour.create({ data: { vendorId, licenseId: license.id, hour: at(-2, 0), denials: 4 } });
+    return { vendorId, licenseId: license.id };
+  }
+
+  const hourRows = (licenseId: string) =>
+    prisma.licenseUsageHour.findMany({
+      where: { licenseId },
+      orderBy: { hour: 'asc' },
+      select: { hour: true, peakSeats: true, seatMinutes: true, sessionsStarted: true, distinctUsers: true, distinctDevices: true, denials: true },
+    });
+
+  it('writes hourly and daily aggregates of the closed hours once, keeps denials, and re-runs to the same rows', async () => {
+    const H = await currentHour();
+    const { vendorId, licenseId } = await usedLicense(H);
+    // As on the first deployment: no watermark yet, so the job starts at the oldest lease.
+    await prisma.$executeRaw`DELETE FROM usage_aggregation_state`;
+    const first = await runAggregation();
+    if ((await currentHour()) !== H) return; // the hour turned during the test: the expectations below name H
+    expect(new Date(first.aggregatedUntil).getTime()).toBe(H);
+
+    const expected = [
+      { hour: new Date(H - 3 * HOUR), peakSeats: 2, seatMinutes: 75, sessionsStarted: 2, distinctUsers: 2, distinctDevices: 2, denials: 0 },
+      { hour: new Date(H - 2 * HOUR), peakSeats: 2, seatMinutes: 80, sessionsStarted: 1, distinctUsers: 1, distinctDevices: 2, denials: 4 },
+      { hour: new Date(H - 1 * HOUR), peakSeats: 1, seatMinutes: 40, sessionsStarted: 1, distinctUsers: 1, distinctDevices: 2, denials: 0 },
+    ];
+    expect(await hourRows(licenseId)).toEqual(expected);
+    expect((await prisma.usageAggregationState.findUniqueOrThrow({ where: { name: 'usage' } })).aggregatedUntil.getTime()).toBe(H);
+
+    const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({ where: { licenseId_day: { licenseId, day: new Date(day) } } });
+    if (H - HOUR < day + 24 * HOUR && H - HOUR >= day) {
+      // All three hours in one UTC day: the day's distinct users and workstations are the day's, not sums.
+      expect(dayRow).toMatchObject({ peakSeats: 2, sessionsStarted: 4, distinctUsers: 2, distinctDevices: 4, denials: 4 });
+      expect(dayRow.seatMinutes).toBeGreaterThanOrEqual(195);
+    }
+
+    // Again, twice at once: no hour closed since, nothing written, the rows unchanged.
+    const again = await Promise.all([runAggregation(), runAggregation()]);
+    expect(again.map((r) => r.from)).toEqual([null, null]);
+    expect(await hourRows(licenseId)).toEqual(expected);
+
+    // A repair run over the same hours (twice at once, and the open hour is never written):
+    // the same values, not doubled, and the denials kept.
+    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId, hour: new Date(H - 2 * HOUR) } }, data: { peakSeats: 99, seatMinutes: 1 } });
+    const range = { from: new Date(H - 3 * HOUR).toISOString(), to: new Date(H + HOUR).toISOString() };
+    const repairs = await Promise.all([runAggregation(range), runAggregation(range)]);
+    expect(repairs.map((r) => new Date(r.to as Date).getTime())).toEqual([H, H]);
+    expect(await hourRows(licenseId)).toEqual(expected);
+    expect(await prisma.licenseUsageHour.count({ where: { licenseId, hour: { gte: new Date(H) } } })).toBe(0);
+
+    // Charts read the aggregates for closed hours (a value only the stored row has shows through)
+    // and compute the open hour from the lease history (the live lease D).
+    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId, hour: new Date(H - 3 * HOUR) } }, data: { peakSeats: 3 } });
+    const usage = await app.get(TenantContext).run(vendorId, () =>
+      app.get(UsageService).history({ licenseId, from: new Date(H - 3 * HOUR), to: new Date(H + HOUR), granularity: 'hour' }),
+    );
+    expect(usage.aggregatedUntil?.getTime()).toBe(H);
+    expect(usage.series.map((p) => [p.start.getTime(), p.peakSeats, p.sessionsStarted, p.denials])).toEqual([
+      [H - 3 * HOUR, 3, 2, 0],
+      [H - 2 * HOUR, 2, 1, 4],
+      [H - 1 * HOUR, 1, 1, 0],
+      [H, 1, 0, 0],
+    ]);
+  });
+
+  it('refuses a range job whose end is not after its start (the job fails, nothing is written)', async () => {
+    const job = await queue.add(LEASE_JOBS.aggregateUsage, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { attempts: 1 });
+    await expect(job.waitUntilFinished(queueEvents, 30_000)).rejects.toThrow(/bad range/);
   });
 });

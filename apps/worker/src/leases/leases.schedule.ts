@@ -4,12 +4,19 @@ import type { Queue } from 'bullmq';
 import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import { PeriodicSchedule } from '../schedules/periodic-schedule';
 
-/** Sweeps expired leases every 30 seconds (one scheduler, however many worker replicas start). */
+/**
+ * Sweeps expired leases every 30 seconds and aggregates usage every minute (one scheduler each,
+ * however many worker replicas start; an aggregation run with no newly closed hour does nothing).
+ */
 @Injectable()
 export class LeasesSchedule extends PeriodicSchedule {
   static readonly EVERY_MS = 30_000;
+  static readonly AGGREGATE_EVERY_MS = 60_000;
 
   constructor(@InjectQueue(QUEUES.leases) queue: Queue) {
-    super(queue, [{ id: LEASE_JOBS.sweepExpired, every: LeasesSchedule.EVERY_MS }]);
+    super(queue, [
+      { id: LEASE_JOBS.sweepExpired, every: LeasesSchedule.EVERY_MS },
+      { id: LEASE_JOBS.aggregateUsage, every: LeasesSchedule.AGGREGATE_EVERY_MS },
+    ]);
   }
 }

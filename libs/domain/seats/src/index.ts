@@ -9,3 +9,7 @@ export * from './seats.service';
 export * from './seats.types';
 export * from './sessions.service';
 export * from './usage.service';
+export * from './usage-aggregates.service';
+export * from './usage-history.service';
+export * from './usage-history.dto';
+export * from './usage.dto';

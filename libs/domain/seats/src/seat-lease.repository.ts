@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
-import { ContainerKind, LeaseEndReason, LeaseHistoryFilter, LeaseHistoryView, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
+import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
 // conditional updates whose WHERE clause is the rule ("the slot is free or its lease expired",
@@ -477,34 +477,6 @@ export class SeatLeaseRepository {
         LEFT JOIN devices d ON d.id = l."deviceId"
        WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL ${scopeSql(filter)} ${cursor}
        ORDER BY l.id
-       LIMIT ${filter.take}::int`;
-  }
-
-  /**
-   * Leases of a license, live and ended, that overlap the range, oldest id first. A lease that
-   * expired but is not swept yet counts as ended at its expiry (reason EXPIRED); who is the
-   * lease's user, else the owner of its PERSONAL container.
-   */
-  async listLeaseHistory(filter: LeaseHistoryFilter): Promise<LeaseHistoryView[]> {
-    const cursor = filter.cursor ? Prisma.sql`AND h.id > ${filter.cursor}::uuid` : Prisma.empty;
-    const from = filter.from ? Prisma.sql`AND (h."endedAt" IS NULL OR h."endedAt" > ${filter.from}::timestamptz)` : Prisma.empty;
-    const to = filter.to ? Prisma.sql`AND h."startedAt" < ${filter.to}::timestamptz` : Prisma.empty;
-    const group = filter.groupId ? Prisma.sql`AND c."groupId" = ${filter.groupId}::uuid` : Prisma.empty;
-    return this.db.client.$queryRaw<LeaseHistoryView[]>`
-      SELECT h.*, (extract(epoch FROM COALESCE(h."endedAt", now()) - h."startedAt"))::int AS "durationSeconds"
-        FROM (
-          SELECT l.id, l."licenseId", l."containerId", u.id AS "userId", u.name AS "userName", u.email AS "userEmail",
-                 l."deviceId", d.name AS "deviceName", l.fingerprint, l."clientName", l."startedAt",
-                 COALESCE(l."endedAt", CASE WHEN l."expiresAt" <= now() THEN l."expiresAt" END) AS "endedAt",
-                 COALESCE(l."endReason"::text, CASE WHEN l."expiresAt" <= now() THEN 'EXPIRED' END) AS "endReason",
-                 (l."endedAt" IS NULL AND l."expiresAt" > now()) AS live
-            FROM seat_leases l
-            JOIN containers c ON c.id = l."containerId"
-            LEFT JOIN devices d ON d.id = l."deviceId"
-            LEFT JOIN users u ON u.id = COALESCE(l."userId", c."userId")
-           WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."licenseId" = ${filter.licenseId}::uuid ${group}) h
-       WHERE true ${from} ${to} ${cursor}
-       ORDER BY h.id
        LIMIT ${filter.take}::int`;
   }
 

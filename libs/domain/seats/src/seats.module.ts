@@ -10,10 +10,14 @@ import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
+import { UsageAggregatesRepository } from './usage-aggregates.repository';
+import { UsageAggregatesService } from './usage-aggregates.service';
+import { UsageHistoryRepository } from './usage-history.repository';
+import { UsageHistoryService } from './usage-history.service';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), sessions, usage, expiry sweep. */
+/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), sessions, usage (history, aggregates), expiry sweep. */
 @Module({
   imports: [AuditModule, EventsModule],
   providers: [
@@ -27,8 +31,12 @@ import { UsageService } from './usage.service';
     LeaseSweeperService,
     UsageRepository,
     UsageService,
+    UsageHistoryRepository,
+    UsageHistoryService,
+    UsageAggregatesRepository,
+    UsageAggregatesService,
     EndLeasesOfRemovedUser,
   ],
-  exports: [SeatPoolService, SeatsService, SessionsService, LeaseSweeperService, UsageService],
+  exports: [SeatPoolService, SeatsService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService],
 })
 export class SeatsModule {}

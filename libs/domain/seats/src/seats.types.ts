@@ -94,12 +94,17 @@ export interface SessionFilter extends SessionScope {
 export interface LeaseHistoryView {
   id: string;
   licenseId: string;
+  /** The licensed product's code. */
+  productCode: string;
   containerId: string;
+  /** The lease's user (a PERSONAL lease: the container's user; ENTERPRISE: the user who checked out with a user token). */
   userId: string | null;
   userName: string | null;
   userEmail: string | null;
+  /** The activated device (PERSONAL containers). */
   deviceId: string | null;
   deviceName: string | null;
+  /** The workstation's fingerprint. */
   fingerprint: string;
   clientName: string | null;
   startedAt: Date;
@@ -107,13 +112,21 @@ export interface LeaseHistoryView {
   endedAt: Date | null;
   endReason: string | null;
   live: boolean;
-  /** Whole seconds from start to end (to now while live). */
-  durationSeconds: number;
+  borrowed: boolean;
+  /** Whole seconds from start to end; null while live (an answer that does not change by itself). */
+  durationSeconds: number | null;
 }
 
-/** Leases of a license that overlap [from, to) (either end open), oldest id first after the cursor. */
+/**
+ * Which leases: those overlapping [from, to) (either end open), narrowed by license, user, device
+ * (activated device id) or workstation fingerprint; the portal also names the admin's group.
+ * Oldest id first after the cursor.
+ */
 export interface LeaseHistoryFilter {
-  licenseId: string;
+  licenseId?: string;
+  userId?: string;
+  deviceId?: string;
+  fingerprint?: string;
   groupId?: string;
   from?: Date;
   to?: Date;
@@ -137,6 +150,12 @@ export interface UsagePoint {
   peakSeats: number;
   /** Seat time within the bucket, in hours. */
   seatHours: number;
+  /** Leases that started within the bucket. */
+  sessionsStarted: number;
+  /** Distinct users among the leases of the bucket (leases without a user not counted). */
+  distinctUsers: number;
+  /** Distinct workstations (fingerprints) among the leases of the bucket. */
+  distinctDevices: number;
   /** Refused checkouts (NO_SEAT_AVAILABLE). */
   denials: number;
 }
@@ -147,6 +166,8 @@ export interface UsageHistory {
   granularity: UsageGranularity;
   from: Date;
   to: Date;
+  /** Buckets before this (whole ones) come from the worker's aggregates; null: none written yet. */
+  aggregatedUntil: Date | null;
   series: UsagePoint[];
-  totals: { peakSeats: number; seatHours: number; denials: number };
+  totals: { peakSeats: number; seatHours: number; sessionsStarted: number; denials: number };
 }

@@ -6,7 +6,7 @@ import { DomainError } from '@leasehold/errors';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
 import { SEAT_TRANSACTION } from './seat-transaction';
-import { EndedLeaseView, LeaseHistoryFilter, LeaseHistoryView, SessionFilter, SessionScope, SessionView } from './seats.types';
+import { EndedLeaseView, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Running sessions as admins see them, and the admin's ways to end them. The same methods serve
 // vendors (scope: a license or container of theirs) and group admins in the portal (scope also
@@ -26,15 +26,6 @@ export class SessionsService {
   async list(filter: SessionFilter): Promise<SessionView[]> {
     await this.assertScopeExists(filter);
     return this.leases.listSessions(filter);
-  }
-
-  /** Live and ended leases of a license overlapping [from, to) (404 when it is not the caller's). */
-  async history(filter: LeaseHistoryFilter): Promise<LeaseHistoryView[]> {
-    if (filter.from && filter.to && filter.to <= filter.from) {
-      throw new DomainError('VALIDATION_FAILED', 'to must be after from', { fields: [{ field: 'to', messages: ['to must be after from'] }] });
-    }
-    await this.assertScopeExists({ licenseId: filter.licenseId, groupId: filter.groupId });
-    return this.leases.listLeaseHistory(filter);
   }
 
   /** Ends a live, online session now; the program's next heartbeat answers SESSION_STOPPED. */

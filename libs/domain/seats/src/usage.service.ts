@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { UsageRepository } from './usage.repository';
-import { UsageHistory, UsageQuery } from './seats.types';
+import { UsageHistory, UsagePoint, UsageQuery } from './seats.types';
 
-// Usage per license: peak concurrent seats, seat-hours and refused checkouts per hour or day, as
-// a gap-free series (every bucket present, zeros included) that a chart can plot as it is.
+// Usage per license: peak concurrent seats, seat-hours, sessions, distinct users and workstations
+// and refused checkouts per hour or day, as a gap-free series (every bucket present, zeros
+// included) that a chart can plot as it is. Read from the worker's aggregates up to their
+// watermark, computed from the lease history after it (docs/usage.md, "Aggregates").
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 const MAX_BUCKETS = { hour: 24 * 93, day: 3 * 366 } as const;
 
 @Injectable()
@@ -24,28 +27,44 @@ export class UsageService {
       select: { id: true, quantity: true },
     });
     if (!license) throw DomainError.notFound('License', query.licenseId);
-    const bucketMs = query.granularity === 'hour' ? HOUR_MS : 24 * HOUR_MS;
+    const bucketMs = query.granularity === 'hour' ? HOUR_MS : DAY_MS;
     const from = new Date(Math.floor(query.from.getTime() / bucketMs) * bucketMs);
     const to = new Date(Math.ceil(query.to.getTime() / bucketMs) * bucketMs);
     if (to <= from) throw invalid('to', 'to must be after from');
     if ((to.getTime() - from.getTime()) / bucketMs > MAX_BUCKETS[query.granularity]) {
       throw invalid('to', `at most ${MAX_BUCKETS[query.granularity]} ${query.granularity} buckets per request`);
     }
-    const series = await this.usage.series(license.id, from, to, query.granularity);
+    // Whole buckets before the watermark come from the aggregates (a day only once all its hours
+    // are aggregated); the rest is computed from the lease history.
+    const aggregatedUntil = await this.usage.aggregatedUntil();
+    const split = aggregatedUntil ? new Date(Math.min(Math.max(Math.floor(aggregatedUntil.getTime() / bucketMs) * bucketMs, from.getTime()), to.getTime())) : from;
+    const [stored, computed] = await Promise.all([
+      split > from ? this.usage.aggregated(license.id, from, split, query.granularity) : [],
+      split < to ? this.usage.computed(license.id, split, to, query.granularity) : [],
+    ]);
+    const byStart = new Map([...stored, ...computed].map((p) => [p.start.getTime(), p]));
+    const series: UsagePoint[] = [];
+    for (let t = from.getTime(); t < to.getTime(); t += bucketMs) series.push(byStart.get(t) ?? emptyPoint(new Date(t)));
     return {
       licenseId: license.id,
       quantity: license.quantity,
       granularity: query.granularity,
       from,
       to,
+      aggregatedUntil,
       series,
       totals: {
         peakSeats: series.reduce((max, p) => Math.max(max, p.peakSeats), 0),
         seatHours: series.reduce((sum, p) => sum + p.seatHours, 0),
+        sessionsStarted: series.reduce((sum, p) => sum + p.sessionsStarted, 0),
         denials: series.reduce((sum, p) => sum + p.denials, 0),
       },
     };
   }
+}
+
+function emptyPoint(start: Date): UsagePoint {
+  return { start, peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 };
 }
 
 function invalid(field: string, message: string): DomainError {

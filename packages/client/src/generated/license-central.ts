@@ -695,6 +695,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lease-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List lease history */
+        get: operations["listLeaseHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lease-history/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export lease history csv */
+        get: operations["exportLeaseHistoryCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/licenses/{licenseId}": {
         parameters: {
             query?: never;
@@ -1810,6 +1844,54 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
         };
+        LeaseHistoryDto: {
+            /** @description A borrowed (detached) seat. */
+            borrowed: boolean;
+            /** @description The host or user name the program reported. */
+            clientName: string | null;
+            /** Format: uuid */
+            containerId: string;
+            /** Format: uuid */
+            deviceId: string | null;
+            /** @description The activated device (PERSONAL containers). */
+            deviceName: string | null;
+            /** @description Whole seconds from start to end; null while live (see startedAt). */
+            durationSeconds: number | null;
+            /** @enum {string|null} */
+            endReason: "RELEASED" | "EXPIRED" | "STOPPED" | "RETURNED" | "USER_REMOVED" | "LICENSE_CHANGED" | null;
+            /**
+             * Format: date-time
+             * @description Null while the seat is held; an expired lease not yet swept ends at its expiry.
+             */
+            endedAt: string | null;
+            /** @description The workstation's fingerprint. */
+            fingerprint: string;
+            /**
+             * Format: uuid
+             * @description The lease id.
+             */
+            id: string;
+            /** Format: uuid */
+            licenseId: string;
+            /** @description The lease holds its seat now. */
+            live: boolean;
+            /** @description The licensed product's code. */
+            productCode: string;
+            /** Format: date-time */
+            startedAt: string;
+            userEmail: string | null;
+            /**
+             * Format: uuid
+             * @description Who: the user of the lease (PERSONAL: the container's user; ENTERPRISE: the user who checked out with a user token), when known.
+             */
+            userId: string | null;
+            userName: string | null;
+        };
+        LeaseHistoryPageDto: {
+            data: components["schemas"]["LeaseHistoryDto"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         LicenseDto: {
             borrowAllowed: boolean;
             /** Format: uuid */
@@ -2238,6 +2320,11 @@ export interface components {
             url?: string;
         };
         UsageHistoryDto: {
+            /**
+             * Format: date-time
+             * @description Whole buckets before this come from the worker's aggregates, later ones are computed from the lease history (null: no aggregate written yet). See docs/usage.md.
+             */
+            aggregatedUntil: string | null;
             /** Format: date-time */
             from: string;
             /** @enum {string} */
@@ -2246,7 +2333,7 @@ export interface components {
             licenseId: string;
             /** @description Seats bought (current quantity), to draw as the limit line. */
             quantity: number;
-            /** @description Every bucket from `from` to `to`, zeros included. */
+            /** @description Every bucket from `from` to `to` in order, zeros included: plot it as it is. */
             series: components["schemas"]["UsagePointDto"][];
             /** Format: date-time */
             to: string;
@@ -2255,13 +2342,19 @@ export interface components {
         UsagePointDto: {
             /** @description Refused checkouts (NO_SEAT_AVAILABLE). */
             denials: number;
+            /** @description Distinct workstations (fingerprints) among the leases of the bucket. */
+            distinctDevices: number;
+            /** @description Distinct users among the leases of the bucket. */
+            distinctUsers: number;
             /** @description Most seats in use at the same time within the bucket. */
             peakSeats: number;
             /** @description Seat time within the bucket, in hours. */
             seatHours: number;
+            /** @description Leases that started within the bucket. */
+            sessionsStarted: number;
             /**
              * Format: date-time
-             * @description Start of the hour or day (UTC).
+             * @description Start of the hour or day (UTC): the x value.
              */
             start: string;
         };
@@ -2269,6 +2362,7 @@ export interface components {
             denials: number;
             peakSeats: number;
             seatHours: number;
+            sessionsStarted: number;
         };
         UserDto: {
             /** Format: date-time */
@@ -6495,6 +6589,169 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IntegrationWithSecretDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listLeaseHistory: {
+        parameters: {
+            query?: {
+                /** @description Only leases still running at or after this time (ended after it, or live). */
+                from?: string;
+                /** @description Only leases started before this time (exclusive); must be after `from`. */
+                to?: string;
+                /** @description Only leases of this license. */
+                licenseId?: string;
+                /** @description Only leases of this user. */
+                userId?: string;
+                /** @description Only leases of this activated device (PERSONAL containers). */
+                deviceId?: string;
+                /** @description Only leases of this workstation (the fingerprint the program sent). */
+                fingerprint?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live and ended leases overlapping [from, to), filtered by license, user, device or workstation, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseHistoryPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    exportLeaseHistoryCsv: {
+        parameters: {
+            query?: {
+                /** @description Only leases still running at or after this time (ended after it, or live). */
+                from?: string;
+                /** @description Only leases started before this time (exclusive); must be after `from`. */
+                to?: string;
+                /** @description Only leases of this license. */
+                licenseId?: string;
+                /** @description Only leases of this user. */
+                userId?: string;
+                /** @description Only leases of this activated device (PERSONAL containers). */
+                deviceId?: string;
+                /** @description Only leases of this workstation (the fingerprint the program sent). */
+                fingerprint?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole filtered history as CSV (streamed; columns in docs/usage.md). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
