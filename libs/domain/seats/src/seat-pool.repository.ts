@@ -43,7 +43,7 @@ export class SeatPoolRepository {
       WITH doomed AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid
-           AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
+           AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND ${SLOT_NOT_HELD}
          ORDER BY s.slot DESC
          LIMIT ${count}::int
            FOR UPDATE SKIP LOCKED)
