@@ -89,6 +89,9 @@ export const ERROR_CATALOGUE = {
   RETURN_PROOF_INVALID: { status: 403, description: "A borrowed seat (or an offline activation) is freed before its end only with the program's proof that it gave it up: the `returnKey` whose SHA-256 the borrow or activation committed to (`returnKeyHash`). Missing, wrong, or none committed to (`details.earlyReturnPossible: false`): it stays held until `details.borrowUntil` / the grant's end. Also answered for moving a borrow's end earlier, and for a renewal under another return key." },
   SESSION_BORROWED: { status: 409, description: 'The session is a borrowed (detached) seat: it cannot be stopped by an admin; it ends when returned or at `borrowUntil`.' },
   SESSION_NOT_ACTIVE: { status: 409, description: 'The session has already ended (released, expired, stopped or returned).' },
+  QUEUE_TICKET_WAITING: { status: 409, description: 'A checkout with a wait-queue ticket for which no seat is held yet; `details.position`. Wait on GET /client/v1/seat-queue/{ticketId}.' },
+  QUEUE_TICKET_ENDED: { status: 409, description: 'The wait-queue ticket is out of the queue (`details.status`: LAPSED — not renewed, or the held seat not claimed in its window —, CANCELLED or CLAIMED); check out or join the queue again.' },
+  QUEUE_SEAT_HELD: { status: 409, description: 'Joining the wait queue from a device that already holds a seat of the license (`details.leaseId`).' },
 
   // ERP/CRM inbound webhooks (issue 5)
   INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { SLOT_NOT_HELD } from './seat-queue.predicates';
 
 /**
  * The seat slots of a license: one row per seat. Raw SQL throughout, because the statements lock

@@ -1,20 +1,24 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { EndLeasesOfRemovedUser } from './end-leases-of-removed-user.subscriber';
 import { LeaseSweepRepository } from './lease-sweep.repository';
 import { LeaseSweeperService } from './lease-sweeper.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
+import { SeatQueueRepository } from './seat-queue.repository';
+import { SeatQueueService } from './seat-queue.service';
+import { AnnounceSeatQueueChange, ServeSeatQueue } from './seat-queue.subscribers';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), sessions, usage, expiry sweep. */
+/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), the wait queue, sessions, usage, expiry sweep. */
 @Module({
-  imports: [AuditModule, EventsModule],
+  imports: [AuditModule, EventsModule, UpdatesModule],
   providers: [
     SeatPoolRepository,
     SeatPoolService,
@@ -26,7 +30,11 @@ import { UsageService } from './usage.service';
     UsageRepository,
     UsageService,
     EndLeasesOfRemovedUser,
+    SeatQueueRepository,
+    SeatQueueService,
+    ServeSeatQueue,
+    AnnounceSeatQueueChange,
   ],
-  exports: [SeatPoolService, SeatsService, SessionsService, LeaseSweeperService, UsageService],
+  exports: [SeatPoolService, SeatsService, SeatQueueService, SessionsService, LeaseSweeperService, UsageService],
 })
 export class SeatsModule {}

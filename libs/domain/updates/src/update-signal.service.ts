@@ -9,7 +9,8 @@ import { RedisService } from '@leasehold/redis';
 // the revision from Postgres, so a lost, late or repeated notice never gives a wrong answer (a
 // lost one only delays it to the waiter's timeout).
 
-export type UpdateReason = 'LICENSE_CHANGED' | 'UPDATE_REQUESTED';
+/** SEAT_QUEUE: a wait-queue ticket of the container changed (libs/domain/seats); revision waiters ignore it. */
+export type UpdateReason = 'LICENSE_CHANGED' | 'UPDATE_REQUESTED' | 'SEAT_QUEUE';
 
 export interface UpdateNotice {
   vendorId: string;
