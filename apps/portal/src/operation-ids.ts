@@ -29,6 +29,7 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   GroupUsageController_leases: 'listGroupLicenseLeases',
   GroupSessionsController_list: 'listGroupSessions',
   GroupSessionsController_stop: 'stopGroupSession',
+  GroupSessionsController_listQueue: 'listGroupSeatQueue',
   MeController_get: 'getMe',
   MeController_update: 'updateMe',
   MyContainersController_list: 'listMyContainers',

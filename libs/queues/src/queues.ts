@@ -102,6 +102,8 @@ export function webhookDeliveryJobId(deliveryId: string, dueAt: Date): string {
 export const LEASE_JOBS = {
   /** Periodic: records the end of expired leases (EXPIRED) and empties their seat slots; no payload. */
   sweepExpired: 'sweep-expired',
+  /** Periodic: lapses wait-queue tickets not renewed or not claimed in time, serves queues beside free seats; no payload. */
+  sweepSeatQueues: 'sweep-seat-queues',
 } as const;
 
 export type LeaseJobName = (typeof LEASE_JOBS)[keyof typeof LEASE_JOBS];

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { EndedLeaseView, SessionsService, SessionView } from '@leasehold/domain-seats';
+import { EndedLeaseView, QueueTicketView, SeatQueueService, SessionsService, SessionView } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
+import { SeatQueueEntryDto, SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
 
 /** Running sessions (live leases) of a license or container, and stopping one. */
 @ApiTags('sessions')
@@ -12,13 +12,23 @@ import { SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessio
 @VendorErrors()
 @Controller('v1')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly queue: SeatQueueService,
+  ) {}
 
   @Get('licenses/:licenseId/sessions')
   @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions: leases holding an unexpired seat (stopped and expired ones never appear).' })
   async listForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
     const rows = await this.sessions.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
     return toPage(rows, query.limit, (s) => s);
+  }
+
+  @Get('licenses/:licenseId/seat-queue')
+  @ApiOkResponse({ type: SeatQueuePageDto, description: 'Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served.' })
+  async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SeatQueueEntryDto>> {
+    const rows = await this.queue.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, toQueueEntry);
   }
 
   @Get('containers/:containerId/sessions')
@@ -35,4 +45,10 @@ export class SessionsController {
   stop(@IdParam('leaseId') leaseId: string): Promise<EndedLeaseView> {
     return this.sessions.stop(leaseId);
   }
+}
+
+/** A ticket still in the queue as an admin sees it (the renewal hint is the program's). */
+export function toQueueEntry(t: QueueTicketView & { id: string }): SeatQueueEntryDto {
+  const { ticketId: _ticketId, leaseId: _leaseId, renewIntervalSeconds: _renew, ...entry } = t;
+  return entry;
 }
