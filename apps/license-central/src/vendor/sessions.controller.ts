@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { EndedLeaseView, QueueTicketView, SeatQueueService, SessionsService, SessionView } from '@leasehold/domain-seats';
+import { EndedLeaseView, QueueTicketView, SessionsService, SessionView } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
 import { SeatQueueEntryDto, SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
@@ -12,10 +12,7 @@ import { SeatQueueEntryDto, SeatQueuePageDto, SessionListQueryDto, SessionPageDt
 @VendorErrors()
 @Controller('v1')
 export class SessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly queue: SeatQueueService,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get('licenses/:licenseId/sessions')
   @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions: leases holding an unexpired seat (stopped and expired ones never appear).' })
@@ -27,7 +24,7 @@ export class SessionsController {
   @Get('licenses/:licenseId/seat-queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: 'Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served.' })
   async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SeatQueueEntryDto>> {
-    const rows = await this.queue.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
+    const rows = await this.sessions.queue({ licenseId, take: query.limit + 1, cursor: query.cursor });
     return toPage(rows, query.limit, toQueueEntry);
   }
 

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { SeatQueueService, SessionsService } from '@leasehold/domain-seats';
+import { SessionsService } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
 import {
@@ -25,10 +25,7 @@ import {
 @GroupAdminErrors()
 @Controller('v1/group/sessions')
 export class GroupSessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly queue: SeatQueueService,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get()
   @ApiOkResponse({ type: SessionPageDto, description: "Live sessions (leases holding an unexpired seat) on the group's licenses; stopped and expired ones never appear." })
@@ -46,7 +43,7 @@ export class GroupSessionsController {
   @Get('queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: "Programs waiting for a seat of the group's licenses (WAITING) and those a freed seat is held for (HELD), in the order they get seats." })
   async listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<SeatQueueEntryDto>> {
-    const rows = await this.queue.list({
+    const rows = await this.sessions.queue({
       groupId: adminGroupOf(me),
       licenseId: query.licenseId,
       containerId: query.containerId,

@@ -1,7 +1,13 @@
 import { DomainError } from '@leasehold/errors';
+import { QUEUE_TICKET_TTL_SECONDS } from './seat-queue.predicates';
 import type { TicketRow } from './seat-queue.repository';
+import type { QueueTicketView } from './seat-queue.types';
 
-// Why a checkout with a wait-queue ticket did not get the held seat: one code per outcome.
+// Why a checkout with a wait-queue ticket did not get the held seat (one code per outcome), and
+// how a ticket reads to the program.
+
+/** Renew a waiting ticket at least this often (well inside its TTL). */
+const RENEW_INTERVAL_SECONDS = Math.floor(QUEUE_TICKET_TTL_SECONDS / 3);
 
 /**
  * The refusal for a ticket the claim could not use: unknown to this container, license and
@@ -22,4 +28,22 @@ export function ticketRefusal(ticket: TicketRow | null, ticketId: string, finger
     status: ticket.status,
     leaseId: ticket.leaseId,
   });
+}
+
+export function toTicketView(row: TicketRow): QueueTicketView {
+  return {
+    ticketId: row.id,
+    licenseId: row.licenseId,
+    containerId: row.containerId,
+    fingerprint: row.fingerprint,
+    clientName: row.clientName,
+    userId: row.userId,
+    status: row.status,
+    position: row.position,
+    queuedAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    grantedAt: row.grantedAt,
+    leaseId: row.leaseId,
+    renewIntervalSeconds: RENEW_INTERVAL_SECONDS,
+  };
 }

@@ -5,9 +5,9 @@ import { MAX_WAIT_SECONDS, UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { assertMayTakeSeat } from './lease-rules';
 import { checkoutLockKey, SeatLeaseRepository } from './seat-lease.repository';
-import { QUEUE_TICKET_TTL_SECONDS } from './seat-queue.predicates';
 import { ChangedTicket, SeatQueueRepository, TicketRow } from './seat-queue.repository';
-import { EnqueueInput, QueueFilter, QueueTicketView } from './seat-queue.types';
+import { toTicketView } from './seat-queue.rules';
+import { EnqueueInput, QueueTicketView } from './seat-queue.types';
 
 // The wait queue for a seat (docs/seats.md, "Waiting for a seat"). A program that found no seat
 // takes a ticket; tickets of a license are served first in, first out: whenever a seat frees, the
@@ -15,9 +15,6 @@ import { EnqueueInput, QueueFilter, QueueTicketView } from './seat-queue.types';
 // the claim window, and the program, waiting on its ticket, is woken over the update channel. A
 // held seat is nobody else's (seat-queue.predicates.ts, in the claim's own SQL); a ticket nobody
 // renews, or a hold not claimed in its window, lapses and the seat passes on.
-
-/** Renew a waiting ticket at least this often (well inside its TTL). */
-const RENEW_INTERVAL_SECONDS = Math.floor(QUEUE_TICKET_TTL_SECONDS / 3);
 
 @Injectable()
 export class SeatQueueService {
@@ -48,7 +45,7 @@ export class SeatQueueService {
         const existing = await this.queue.liveTicketOf(tx, license.licenseId, input.fingerprint);
         if (existing) {
           await this.queue.renew(existing.id, license.containerId);
-          return toView((await this.queue.find(tx, existing.id, {})) ?? existing);
+          return toTicketView((await this.queue.find(tx, existing.id, {})) ?? existing);
         }
         const id = uuidV7();
         await this.queue.insert(tx, {
@@ -62,7 +59,7 @@ export class SeatQueueService {
         const ticket = await this.requireTicket(tx, id);
         await this.outbox.append(tx, ticketEvent('seat.queued', ticket));
         await this.grantIn(tx, license.licenseId);
-        return toView(await this.requireTicket(tx, id));
+        return toTicketView(await this.requireTicket(tx, id));
       },
       { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
     );
@@ -101,7 +98,7 @@ export class SeatQueueService {
         woken = false;
         ticket = (await this.queue.find(undefined, ticketId, { containerId })) ?? ticket;
       }
-      return toView(ticket);
+      return toTicketView(ticket);
     } finally {
       stop();
     }
@@ -114,14 +111,8 @@ export class SeatQueueService {
       if (changed) await this.outbox.append(tx, ticketEvent('seat.queue_cancelled', changed));
       const ticket = await this.queue.find(tx, ticketId, { containerId });
       if (!ticket) throw DomainError.notFound('Seat queue ticket', ticketId);
-      return toView(ticket);
+      return toTicketView(ticket);
     });
-  }
-
-  /** Tickets in the queue (waiting or holding a seat), in the order they are served. */
-  async list(filter: QueueFilter): Promise<(QueueTicketView & { id: string })[]> {
-    const rows = await this.queue.listLive(filter);
-    return rows.map((r) => ({ id: r.id, ...toView(r) }));
   }
 
   /**
@@ -188,20 +179,3 @@ function ticketEvent(type: DomainEventInput['type'], ticket: ChangedTicket): Dom
   };
 }
 
-function toView(row: TicketRow): QueueTicketView {
-  return {
-    ticketId: row.id,
-    licenseId: row.licenseId,
-    containerId: row.containerId,
-    fingerprint: row.fingerprint,
-    clientName: row.clientName,
-    userId: row.userId,
-    status: row.status,
-    position: row.position,
-    queuedAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    grantedAt: row.grantedAt,
-    leaseId: row.leaseId,
-    renewIntervalSeconds: RENEW_INTERVAL_SECONDS,
-  };
-}

@@ -5,6 +5,9 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
+import { SeatQueueRepository } from './seat-queue.repository';
+import { toTicketView } from './seat-queue.rules';
+import { QueueFilter, QueueTicketView } from './seat-queue.types';
 import { SEAT_TRANSACTION } from './seat-transaction';
 import { EndedLeaseView, LeaseHistoryFilter, LeaseHistoryView, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -20,12 +23,20 @@ export class SessionsService {
     private readonly leases: SeatLeaseRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
+    private readonly tickets: SeatQueueRepository,
   ) {}
 
   /** Live sessions of a license or container (404 when it is not the caller's). */
   async list(filter: SessionFilter): Promise<SessionView[]> {
     await this.assertScopeExists(filter);
     return this.leases.listSessions(filter);
+  }
+
+  /** Tickets of the wait queue in the scope (404 when it is not the caller's), in the order they are served. */
+  async queue(filter: QueueFilter): Promise<(QueueTicketView & { id: string })[]> {
+    await this.assertScopeExists(filter);
+    const rows = await this.tickets.listLive(filter);
+    return rows.map((r) => ({ id: r.id, ...toTicketView(r) }));
   }
 
   /** Live and ended leases of a license overlapping [from, to) (404 when it is not the caller's). */
