@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { EndedLeaseView, QueueTicketView, SessionsService, SessionView } from '@leasehold/domain-seats';
+import { EndedLeaseView, QueueEntryView, SessionsService, SessionView } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { SeatQueueEntryDto, SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
+import { SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
 
 /** Running sessions (live leases) of a license or container, and stopping one. */
 @ApiTags('sessions')
@@ -23,9 +23,9 @@ export class SessionsController {
 
   @Get('licenses/:licenseId/seat-queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: 'Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served.' })
-  async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SeatQueueEntryDto>> {
+  async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<QueueEntryView>> {
     const rows = await this.sessions.queue({ licenseId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, toQueueEntry);
+    return toPage(rows, query.limit, (t) => t);
   }
 
   @Get('containers/:containerId/sessions')
@@ -42,10 +42,4 @@ export class SessionsController {
   stop(@IdParam('leaseId') leaseId: string): Promise<EndedLeaseView> {
     return this.sessions.stop(leaseId);
   }
-}
-
-/** A ticket still in the queue as an admin sees it (the renewal hint is the program's). */
-export function toQueueEntry(t: QueueTicketView & { id: string }): SeatQueueEntryDto {
-  const { ticketId: _ticketId, leaseId: _leaseId, renewIntervalSeconds: _renew, ...entry } = t;
-  return entry;
 }

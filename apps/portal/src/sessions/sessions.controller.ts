@@ -3,18 +3,16 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { SessionsService } from '@leasehold/domain-seats';
+import { QueueEntryView, SessionsService } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
 import {
-  SeatQueueEntryDto,
   SeatQueuePageDto,
   SeatQueueQueryDto,
   SessionDto,
   SessionListQueryDto,
   SessionPageDto,
   StoppedSessionDto,
-  toSeatQueueEntryDto,
   toSessionDto,
   toStoppedSessionDto,
 } from './sessions.dto';
@@ -42,7 +40,7 @@ export class GroupSessionsController {
 
   @Get('queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: "Programs waiting for a seat of the group's licenses (WAITING) and those a freed seat is held for (HELD), in the order they get seats." })
-  async listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<SeatQueueEntryDto>> {
+  async listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<QueueEntryView>> {
     const rows = await this.sessions.queue({
       groupId: adminGroupOf(me),
       licenseId: query.licenseId,
@@ -50,7 +48,7 @@ export class GroupSessionsController {
       take: query.limit + 1,
       cursor: query.cursor,
     });
-    return toPage(rows, query.limit, toSeatQueueEntryDto);
+    return toPage(rows, query.limit, (t) => t);
   }
 
   @Post(':leaseId/stop')

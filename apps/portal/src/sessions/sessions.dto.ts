@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
-import type { EndedLeaseView, QueueTicketView, SessionView } from '@leasehold/domain-seats';
+import type { EndedLeaseView, SessionView } from '@leasehold/domain-seats';
 import { PageMetaDto, PageQueryDto } from '@leasehold/http';
 
 export class SessionListQueryDto extends PageQueryDto {
@@ -79,17 +79,3 @@ export class SeatQueueEntryDto {
 export class SeatQueuePageDto extends PageMetaDto {
   @ApiProperty({ type: [SeatQueueEntryDto], description: 'In the order they get seats.' }) data!: SeatQueueEntryDto[];
 }
-
-export const toSeatQueueEntryDto = (t: QueueTicketView & { id: string }): SeatQueueEntryDto => ({
-  id: t.id,
-  licenseId: t.licenseId,
-  containerId: t.containerId,
-  fingerprint: t.fingerprint,
-  clientName: t.clientName,
-  userId: t.userId,
-  status: t.status,
-  position: t.position,
-  queuedAt: t.queuedAt,
-  expiresAt: t.expiresAt,
-  grantedAt: t.grantedAt,
-});

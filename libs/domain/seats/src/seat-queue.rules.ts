@@ -1,7 +1,7 @@
 import { DomainError } from '@leasehold/errors';
 import { QUEUE_TICKET_TTL_SECONDS } from './seat-queue.predicates';
 import type { TicketRow } from './seat-queue.repository';
-import type { QueueTicketView } from './seat-queue.types';
+import type { QueueEntryView, QueueTicketView } from './seat-queue.types';
 
 // Why a checkout with a wait-queue ticket did not get the held seat (one code per outcome), and
 // how a ticket reads to the program.
@@ -45,5 +45,21 @@ export function toTicketView(row: TicketRow): QueueTicketView {
     grantedAt: row.grantedAt,
     leaseId: row.leaseId,
     renewIntervalSeconds: RENEW_INTERVAL_SECONDS,
+  };
+}
+
+export function toQueueEntryView(row: TicketRow): QueueEntryView {
+  return {
+    id: row.id,
+    licenseId: row.licenseId,
+    containerId: row.containerId,
+    fingerprint: row.fingerprint,
+    clientName: row.clientName,
+    userId: row.userId,
+    status: row.status,
+    position: row.position,
+    queuedAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    grantedAt: row.grantedAt,
   };
 }

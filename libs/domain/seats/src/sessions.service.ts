@@ -6,8 +6,8 @@ import { DomainError } from '@leasehold/errors';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
 import { SeatQueueRepository } from './seat-queue.repository';
-import { toTicketView } from './seat-queue.rules';
-import { QueueFilter, QueueTicketView } from './seat-queue.types';
+import { toQueueEntryView } from './seat-queue.rules';
+import { QueueEntryView, QueueFilter } from './seat-queue.types';
 import { SEAT_TRANSACTION } from './seat-transaction';
 import { EndedLeaseView, LeaseHistoryFilter, LeaseHistoryView, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -33,10 +33,9 @@ export class SessionsService {
   }
 
   /** Tickets of the wait queue in the scope (404 when it is not the caller's), in the order they are served. */
-  async queue(filter: QueueFilter): Promise<(QueueTicketView & { id: string })[]> {
+  async queue(filter: QueueFilter): Promise<QueueEntryView[]> {
     await this.assertScopeExists(filter);
-    const rows = await this.tickets.listLive(filter);
-    return rows.map((r) => ({ id: r.id, ...toTicketView(r) }));
+    return (await this.tickets.listLive(filter)).map(toQueueEntryView);
   }
 
   /** Live and ended leases of a license overlapping [from, to) (404 when it is not the caller's). */
