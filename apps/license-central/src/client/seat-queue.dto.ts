@@ -1,21 +1,12 @@
-import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_WAIT_SECONDS } from '@leasehold/domain-updates';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { CheckoutDto } from './seats.dto';
+import { UpdatesQueryDto } from './updates.controller';
 
 /** Join the wait queue: the license (by id or product code) and the device, as for a checkout. */
 export class JoinSeatQueueDto extends PickType(CheckoutDto, ['fingerprint', 'licenseId', 'product', 'clientName', 'userToken'] as const) {}
 
-export class AwaitSeatQueueQueryDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: MAX_WAIT_SECONDS, description: 'Longest wait in seconds for a waiting ticket to change (0: answer at once).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_WAIT_SECONDS)
-  wait: number = MAX_WAIT_SECONDS;
-}
+/** `wait`: the longest wait in seconds for a waiting ticket to change (0–25, default 25; 0: answer at once), as the updates long-poll's. */
+export class AwaitSeatQueueQueryDto extends PickType(UpdatesQueryDto, ['wait'] as const) {}
 
 export class SeatQueueTicketDto {
   @ApiProperty({ format: 'uuid', description: 'Claim the held seat with `ticketId` in a checkout.' }) ticketId!: string;

@@ -31,21 +31,8 @@ export function ticketRefusal(ticket: TicketRow | null, ticketId: string, finger
 }
 
 export function toTicketView(row: TicketRow): QueueTicketView {
-  return {
-    ticketId: row.id,
-    licenseId: row.licenseId,
-    containerId: row.containerId,
-    fingerprint: row.fingerprint,
-    clientName: row.clientName,
-    userId: row.userId,
-    status: row.status,
-    position: row.position,
-    queuedAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    grantedAt: row.grantedAt,
-    leaseId: row.leaseId,
-    renewIntervalSeconds: RENEW_INTERVAL_SECONDS,
-  };
+  const { id, ...entry } = toQueueEntryView(row);
+  return { ticketId: id, ...entry, leaseId: row.leaseId, renewIntervalSeconds: RENEW_INTERVAL_SECONDS };
 }
 
 export function toQueueEntryView(row: TicketRow): QueueEntryView {
