@@ -3145,7 +3145,7 @@ export interface operations {
     awaitSeatQueueTicket: {
         parameters: {
             query?: {
-                /** @description Longest wait in seconds for a waiting ticket to change (0: answer at once). */
+                /** @description Longest wait in seconds (0: answer at once). */
                 wait?: number;
             };
             header?: never;
