@@ -28,6 +28,7 @@ import { UpdatesController } from './client/updates.controller';
 import { ContainerOfflineController } from './vendor/offline.controller';
 import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
+import { SeatQueueController } from './client/seat-queue.controller';
 import { SeatsController } from './client/seats.controller';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
@@ -69,6 +70,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     UpdatesController,
     ContainerOfflineController,
     SeatsController,
+    SeatQueueController,
     SessionsController,
     UsageController,
     UsageHistoryController,

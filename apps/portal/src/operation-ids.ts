@@ -34,6 +34,7 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   GroupLeaseHistoryController_export: 'exportGroupLeaseHistoryCsv',
   GroupSessionsController_list: 'listGroupSessions',
   GroupSessionsController_stop: 'stopGroupSession',
+  GroupSessionsController_listQueue: 'listGroupSeatQueue',
   MeController_get: 'getMe',
   MeController_update: 'updateMe',
   MyContainersController_list: 'listMyContainers',

@@ -21,6 +21,7 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'SeatSlot',
   'Device',
   'SeatLease',
+  'SeatQueueTicket',
   'LicenseUsageHour',
   'LicenseUsageDay',
   'RetiredCredential',

@@ -94,6 +94,9 @@ export const ERROR_CATALOGUE = {
   // customer-side seat moves (issue 16)
   SEATS_IN_USE: { status: 409, description: 'Moving these seats would leave the source license fewer seats than it has in use: only `details.movable` of the `details.seats` requested are free now. Nothing was moved.' },
   LICENSE_NOT_FROM_PURCHASE: { status: 409, description: "Only seats of a group purchase can be moved between the group's containers; this license draws on no purchase (the vendor sold it as a license of this container)." },
+  QUEUE_TICKET_WAITING: { status: 409, description: 'A checkout with a wait-queue ticket for which no seat is held yet; `details.position`. Wait on GET /client/v1/seat-queue/{ticketId}.' },
+  QUEUE_TICKET_ENDED: { status: 409, description: 'The wait-queue ticket is out of the queue (`details.status`: LAPSED — not renewed, or the held seat not claimed in its window —, CANCELLED or CLAIMED); check out or join the queue again.' },
+  QUEUE_SEAT_HELD: { status: 409, description: 'Joining the wait queue from a device that already holds a seat of the license (`details.leaseId`).' },
 
   // ERP/CRM inbound webhooks (issue 5)
   INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },

@@ -107,6 +107,8 @@ export const LEASE_JOBS = {
    * the last run (docs/usage.md). Payload optional: `{ from, to }` (ISO) recomputes those hours.
    */
   aggregateUsage: 'aggregate-usage',
+  /** Periodic: lapses wait-queue tickets not renewed or not claimed in time, serves queues beside free seats; no payload. */
+  sweepSeatQueues: 'sweep-seat-queues',
 } as const;
 
 /** `aggregate-usage` with a range: recompute exactly these hours (an operator's repair). */

@@ -21,7 +21,7 @@ import { newReturnKey } from './return-key';
 import { MemoryStorage, Storage } from './storage';
 import { errorFromAnswer, FetchLike, isRecord, Transport } from './transport';
 import { UpdateStream, UpdateStreamOptions } from './updates';
-import type { ActivateBody, CheckoutBody, Device, LeaseAnswer, ValidateBody, ValidationAnswer } from './wire';
+import type { ActivateBody, CheckoutBody, Device, JoinSeatQueueBody, LeaseAnswer, SeatQueueTicket, ValidateBody, ValidationAnswer } from './wire';
 
 export interface LeaseholdClientOptions {
   /** license-central's base URL, e.g. https://licensing.example.com */
@@ -173,6 +173,42 @@ export class LeaseholdClient {
    */
   async checkout(input: LicenseRef & { clientName?: string; releaseOnExit?: boolean } = {}): Promise<Lease> {
     const body: CheckoutBody = { fingerprint: this.fingerprint, ...this.licenseRef(input), ...(input.clientName ? { clientName: input.clientName } : {}) };
+    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', { method: 'POST', body });
+    const lease = this.lease(answer);
+    if (input.releaseOnExit) lease.releaseOnExit();
+    return lease;
+  }
+
+  /**
+   * Checks a seat out, waiting in the license's queue if none is free (docs/seats.md, "Waiting for
+   * a seat"): on `NO_SEAT_AVAILABLE` it joins the queue, waits on its ticket (long-poll, which also
+   * keeps the ticket alive) until a seat is held for it, and claims it. `timeoutMs` (default: no
+   * limit) leaves the queue and throws `SEAT_WAIT_TIMEOUT`; `onQueued` reports the ticket (position).
+   */
+  async waitForSeat(
+    input: LicenseRef & { clientName?: string; releaseOnExit?: boolean; timeoutMs?: number; onQueued?: (ticket: SeatQueueTicket) => void } = {},
+  ): Promise<Lease> {
+    try {
+      return await this.checkout(input);
+    } catch (error) {
+      if (!(error instanceof LeaseholdError) || error.code !== 'NO_SEAT_AVAILABLE') throw error;
+    }
+    const join: JoinSeatQueueBody = { fingerprint: this.fingerprint, ...this.licenseRef(input), ...(input.clientName ? { clientName: input.clientName } : {}) };
+    let ticket = (await this.transport.json<SeatQueueTicket>('/client/v1/seat-queue', { method: 'POST', body: join })).body;
+    input.onQueued?.(ticket);
+    const deadline = input.timeoutMs === undefined ? Infinity : Date.now() + input.timeoutMs;
+    while (ticket.status === 'WAITING') {
+      const wait = Math.max(0, Math.min(25, Math.floor((deadline - Date.now()) / 1000)));
+      if (wait === 0 && Date.now() >= deadline) {
+        await this.transport.json<SeatQueueTicket>(`/client/v1/seat-queue/${ticket.ticketId}`, { method: 'DELETE' });
+        throw new LeaseholdError({ code: 'SEAT_WAIT_TIMEOUT', message: 'No seat was held for this program in time; it left the queue', details: { ticketId: ticket.ticketId } });
+      }
+      ticket = (await this.transport.json<SeatQueueTicket>(`/client/v1/seat-queue/${ticket.ticketId}?wait=${wait}`, { method: 'GET' })).body;
+    }
+    if (ticket.status !== 'HELD') {
+      throw new LeaseholdError({ code: 'QUEUE_TICKET_ENDED', message: `The wait for a seat ended: the ticket is ${ticket.status}`, details: { ticketId: ticket.ticketId, status: ticket.status } });
+    }
+    const body: CheckoutBody = { ...join, ticketId: ticket.ticketId };
     const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', { method: 'POST', body });
     const lease = this.lease(answer);
     if (input.releaseOnExit) lease.releaseOnExit();

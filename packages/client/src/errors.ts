@@ -16,6 +16,8 @@ export type SdkErrorCode =
   | 'LICENSE_FILE_INVALID'
   /** Borrow/return: the return key of this lease is not in the storage. */
   | 'RETURN_KEY_MISSING'
+  /** waitForSeat: no seat was held for the program within its timeout (it left the queue). */
+  | 'SEAT_WAIT_TIMEOUT'
   /** The SDK was used wrongly (a missing option, a released lease). */
   | 'USAGE';
 

@@ -20,6 +20,8 @@ export type ActivateBody = Schemas['ActivateDeviceDto'];
 export type ValidateBody = Schemas['ValidateDto'];
 export type CheckoutBody = Schemas['CheckoutDto'];
 export type BorrowBody = Schemas['BorrowDto'];
+export type SeatQueueTicket = Schemas['SeatQueueTicketDto'];
+export type JoinSeatQueueBody = Schemas['JoinSeatQueueDto'];
 
 /** The request body of each client route the SDK calls, as the spec states it. */
 export type ClientPaths = Pick<
@@ -31,6 +33,8 @@ export type ClientPaths = Pick<
   | '/client/v1/seats/{leaseId}/heartbeat'
   | '/client/v1/seats/{leaseId}/release'
   | '/client/v1/seats/{leaseId}/borrow'
+  | '/client/v1/seat-queue'
+  | '/client/v1/seat-queue/{ticketId}'
   | '/client/v1/license-file'
   | '/client/v1/updates'
   | '/client/v1/updates/stream'

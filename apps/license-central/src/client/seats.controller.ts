@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { IdentityService } from '@leasehold/domain-identity';
 import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
-import { EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
+import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
@@ -11,9 +11,30 @@ import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto
 
 const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
+/** Who asks for a seat of which license, from a checkout or a request to wait for one (exactly one of licenseId and product). */
+export async function seatRequest(
+  identity: IdentityService,
+  principal: DevicePrincipal,
+  body: Pick<CheckoutDto, 'licenseId' | 'product' | 'userToken' | 'fingerprint' | 'clientName'>,
+): Promise<Pick<CheckoutInput, 'user' | 'containerId' | 'license' | 'fingerprint' | 'clientName'>> {
+  if (Boolean(body.licenseId) === Boolean(body.product)) {
+    const message = 'give exactly one of licenseId and product';
+    throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'licenseId', messages: [message] }] });
+  }
+  const user = body.userToken ? await identity.authenticate(body.userToken) : null;
+  if (user && user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
+  return {
+    user: user ? { id: user.userId, groupId: user.groupId } : undefined,
+    containerId: principal.containerId,
+    license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
+    fingerprint: body.fingerprint,
+    clientName: body.clientName,
+  };
+}
+
 /** Seats for the licensed program: check out, keep alive, release, borrow. See docs/seats.md. */
 @ApiTags('client')
-@ClientErrors({ status: 404, description: "NOT_FOUND: no such license or lease in the caller's container" })
+@ClientErrors({ status: 404, description: "NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container" })
 @Controller('client/v1/seats')
 export class SeatsController {
   constructor(
@@ -30,7 +51,11 @@ export class SeatsController {
       status: 403,
       description: `${LICENSE_CODES} / DEVICE_NOT_ACTIVATED (PERSONAL container) / BORROW_NOT_ALLOWED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled) / USER_NOT_IN_GROUP (userToken) / RETURN_PROOF_INVALID (the device holds this seat borrowed already: a borrow never moves earlier nor changes its returnKeyHash)`,
     },
-    { status: 409, description: 'LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
+    {
+      status: 409,
+      description:
+        'LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use (or programs wait for them: join the queue, POST /client/v1/seat-queue); retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) / QUEUE_TICKET_WAITING (`ticketId` given, no seat held for it yet) / QUEUE_TICKET_ENDED (the ticket lapsed, was cancelled or used)',
+    },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
   @ClientErrors({
@@ -38,20 +63,11 @@ export class SeatsController {
     description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)',
   })
   async checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
-    if (Boolean(body.licenseId) === Boolean(body.product)) {
-      const message = 'give exactly one of licenseId and product';
-      throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'licenseId', messages: [message] }] });
-    }
-    const user = body.userToken ? await this.identity.authenticate(body.userToken) : null;
-    if (user && user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
     return this.seats.checkout({
-      user: user ? { id: user.userId, groupId: user.groupId } : undefined,
-      containerId: principal.containerId,
-      license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
-      fingerprint: body.fingerprint,
-      clientName: body.clientName,
+      ...(await seatRequest(this.identity, principal, body)),
       borrowUntil: body.borrowUntil,
       returnKeyHash: body.returnKeyHash ?? null,
+      ticketId: body.ticketId ?? null,
     });
   }
 

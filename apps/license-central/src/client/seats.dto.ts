@@ -61,6 +61,14 @@ export class CheckoutDto {
 
   @ReturnKeyHashProperty()
   returnKeyHash?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Claim the seat held for this wait-queue ticket of the device (status HELD, within its claim window). docs/seats.md, "Waiting for a seat".',
+  })
+  @IsOptional()
+  @IsUUID()
+  ticketId?: string;
 }
 
 export class BorrowDto {

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { EndedLeaseView, SessionsService, SessionView } from '@leasehold/domain-seats';
+import { EndedLeaseView, QueueEntryView, SessionsService, SessionView } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
+import { SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
 
 /** Running sessions (live leases) of a license or container, and stopping one. */
 @ApiTags('sessions')
@@ -19,6 +19,13 @@ export class SessionsController {
   async listForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
     const rows = await this.sessions.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
     return toPage(rows, query.limit, (s) => s);
+  }
+
+  @Get('licenses/:licenseId/seat-queue')
+  @ApiOkResponse({ type: SeatQueuePageDto, description: 'Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served.' })
+  async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<QueueEntryView>> {
+    const rows = await this.sessions.queue({ licenseId, take: query.limit + 1, cursor: query.cursor });
+    return toPage(rows, query.limit, (t) => t);
   }
 
   @Get('containers/:containerId/sessions')

@@ -3,10 +3,19 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { SessionsService } from '@leasehold/domain-seats';
+import { QueueEntryView, SessionsService } from '@leasehold/domain-seats';
 import { IdParam, Page, toPage } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
-import { SessionDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto, toSessionDto, toStoppedSessionDto } from './sessions.dto';
+import {
+  SeatQueuePageDto,
+  SeatQueueQueryDto,
+  SessionDto,
+  SessionListQueryDto,
+  SessionPageDto,
+  StoppedSessionDto,
+  toSessionDto,
+  toStoppedSessionDto,
+} from './sessions.dto';
 
 /** Live sessions on the group's containers, and the admin's "Stop session" button. */
 @ApiTags('group sessions')
@@ -27,6 +36,19 @@ export class GroupSessionsController {
       cursor: query.cursor,
     });
     return toPage(rows, query.limit, toSessionDto);
+  }
+
+  @Get('queue')
+  @ApiOkResponse({ type: SeatQueuePageDto, description: "Programs waiting for a seat of the group's licenses (WAITING) and those a freed seat is held for (HELD), in the order they get seats." })
+  async listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<QueueEntryView>> {
+    const rows = await this.sessions.queue({
+      groupId: adminGroupOf(me),
+      licenseId: query.licenseId,
+      containerId: query.containerId,
+      take: query.limit + 1,
+      cursor: query.cursor,
+    });
+    return toPage(rows, query.limit, (t) => t);
   }
 
   @Post(':leaseId/stop')

@@ -1,10 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
+import { SeatQueueService } from '@leasehold/domain-seats';
 import { createPortalUser, createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
 import {
   activateDevice,
+  asVendor,
   checkout,
   createEnterpriseContainer,
   createLicense,
@@ -177,5 +179,32 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
     expect((await http().post(`/v1/group/sessions/${w.online.leaseId}/stop`).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("shows the group's seat wait queue in order (WAITING with position); members 403, other groups' licenses 404, bad input 400", async () => {
+    const w = await world();
+    // Fill the 5-seat license (2 in use), then three programs wait.
+    for (const fp of ['ws-02', 'ws-03', 'ws-04']) await checkout(app, acme, { containerId: w.server.id, licenseId: w.seats.id, fingerprint: fp });
+    const queue = app.get(SeatQueueService);
+    const tickets = [];
+    for (const fp of ['wait-1', 'wait-2', 'wait-3']) {
+      tickets.push(await asVendor(app, acme, () => queue.enqueue({ containerId: w.server.id, license: { licenseId: w.seats.id }, fingerprint: fp, clientName: `${fp}@host` })));
+    }
+    const res = await http().get('/v1/group/sessions/queue').set(w.admin.auth).expect(200);
+    expect(res.body.data.map((t: { id: string; status: string; position: number }) => [t.id, t.status, t.position])).toEqual(
+      tickets.map((t, i) => [t.ticketId, 'WAITING', i + 1]),
+    );
+    expect(res.body.data[0]).toMatchObject({ licenseId: w.seats.id, containerId: w.server.id, fingerprint: 'wait-1', clientName: 'wait-1@host', grantedAt: null });
+    const byLicense = await http().get(`/v1/group/sessions/queue?licenseId=${w.seats.id}&limit=2`).set(w.admin.auth).expect(200);
+    expect(byLicense.body.data).toHaveLength(2);
+    expect(byLicense.body.nextCursor).toBe(tickets[1].ticketId);
+
+    // Group B's admin sees none of it, and A's license is not theirs.
+    const bAdmin = w.b.users[0];
+    expect((await http().get('/v1/group/sessions/queue').set(bAdmin.auth).expect(200)).body.data).toEqual([]);
+    expect((await http().get(`/v1/group/sessions/queue?licenseId=${w.seats.id}`).set(bAdmin.auth).expect(404)).body.error.code).toBe('NOT_FOUND');
+    expect((await http().get('/v1/group/sessions/queue').set(w.member.auth).expect(403)).body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+    expect((await http().get('/v1/group/sessions/queue?licenseId=nope').set(w.admin.auth).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await http().get('/v1/group/sessions/queue').expect(401)).body.error.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,16 +1,18 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { AggregationRun, LeaseSweeperService, UsageAggregatesService } from '@leasehold/domain-seats';
+import { AggregationRun, LeaseSweeperService, SeatQueueService, UsageAggregatesService } from '@leasehold/domain-seats';
 import { AggregateUsageJobData, LEASE_JOBS, LeaseJobName, QUEUES } from '@leasehold/queues';
 
-type LeaseJobResult = { ended: number } | AggregationRun;
+type LeaseJobResult = { ended: number } | { lapsed: number; granted: number } | AggregationRun;
 
 /**
  * Lease bookkeeping. The expiry sweep: an expired lease already stopped counting when its seat's
- * expiry passed; the sweep records its end and empties the slot. Usage aggregation: the hourly
- * and daily aggregates of the hours closed since the last run. Both idempotent (a lease ends
- * once; an aggregate is an upsert of recomputed values), so overlapping runs are harmless.
+ * expiry passed; the sweep records its end and empties the slot. The seat wait queues' sweep
+ * (SeatQueueService.sweep): lapses tickets not renewed or not claimed in time, serves queues beside
+ * free seats. Usage aggregation: the hourly and daily aggregates of the hours closed since the last
+ * run. All idempotent (a lease ends once; a ticket lapses once; an aggregate is an upsert of
+ * recomputed values), so overlapping runs are harmless.
  */
 @Processor(QUEUES.leases)
 export class LeasesProcessor extends WorkerHost {
@@ -19,6 +21,7 @@ export class LeasesProcessor extends WorkerHost {
   constructor(
     private readonly sweeper: LeaseSweeperService,
     private readonly aggregates: UsageAggregatesService,
+    private readonly seatQueue: SeatQueueService,
   ) {
     super();
   }
@@ -29,6 +32,11 @@ export class LeasesProcessor extends WorkerHost {
         const ended = await this.sweeper.sweepExpired();
         if (ended) this.logger.log({ job: job.name, ended }, 'expired leases recorded');
         return { ended };
+      }
+      case LEASE_JOBS.sweepSeatQueues: {
+        const swept = await this.seatQueue.sweep();
+        if (swept.lapsed || swept.granted) this.logger.log({ job: job.name, ...swept }, 'seat queues swept');
+        return swept;
       }
       case LEASE_JOBS.aggregateUsage: {
         const range = job.data?.from && job.data.to ? { from: new Date(job.data.from), to: new Date(job.data.to) } : undefined;

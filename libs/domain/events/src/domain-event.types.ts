@@ -34,6 +34,12 @@ export const DOMAIN_EVENT_TYPES = [
   'seat.stopped',
   'seat.borrowed',
   'seat.returned',
+  // The wait queue for a seat (aggregate seat_queue_ticket): joined, a freed seat held for the
+  // ticket (claim window until payload.expiresAt), not renewed or not claimed in time, left.
+  'seat.queued',
+  'seat.queue_granted',
+  'seat.queue_lapsed',
+  'seat.queue_cancelled',
   'renewal.due',
   'renewal.succeeded',
   'renewal.failed',

@@ -42,6 +42,26 @@ export function assertContainerAccess(container: ContainerAccess): void {
   });
 }
 
+/** What a checkout (or a wait for a seat) needs to know of the license, its container and the device. */
+export interface SeatTaker extends LicenseTerms, ContainerAccess {
+  kind: 'PERSONAL' | 'ENTERPRISE';
+  containerGroupId: string | null;
+  deviceId: string | null;
+  now: Date;
+}
+
+/** Throws the code that says why this device may not take (or wait for) a seat of the license. */
+export function assertMayTakeSeat(license: SeatTaker, user: { id: string; groupId: string | null } | undefined): void {
+  assertContainerAccess(license);
+  assertLicenseUsable(license, license.now);
+  if (user && license.kind === 'ENTERPRISE' && user.groupId !== license.containerGroupId) {
+    throw new DomainError('USER_NOT_IN_GROUP', "The user of userToken is not a member of the container's group", { userId: user.id });
+  }
+  if (license.kind === 'PERSONAL' && !license.deviceId) {
+    throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
+  }
+}
+
 export interface BorrowTerms {
   borrowAllowed: boolean;
   maxBorrowDays: number;

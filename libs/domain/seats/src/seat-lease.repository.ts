@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
@@ -228,14 +229,18 @@ export class SeatLeaseRepository {
    * slot committed): every earlier lease of the slot ended (at its own transaction's `now()`, or
    * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
    * usage reports never show more seats than the license has (issue 10, hole 9).
+   *
+   * Wait queue (seat-queue.predicates.ts): with `ticketId` only the slot held for that ticket (of
+   * this fingerprint) is taken; without, no held slot is, and none while tickets wait.
    */
   async claimSlot(
     tx: SqlExecutor,
-    input: { lease: NewLease; term: LeaseTerm; wait: boolean },
+    input: { lease: NewLease; term: LeaseTerm; wait: boolean; ticketId?: string | null },
   ): Promise<{ lease: LeaseRow; previousLeaseId: string | null } | null> {
     const vendorId = this.db.vendorId;
     const { lease } = input;
     const lock = input.wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
+    const queue = input.ticketId ? slotHeldFor(input.ticketId, lease.fingerprint) : SLOT_OPEN_TO_CHECKOUT;
     const rows = await tx.$queryRaw<(LeaseRow & { previousLeaseId: string | null })[]>`
       WITH pick AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
@@ -243,11 +248,12 @@ export class SeatLeaseRepository {
            AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
            AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
                <= (SELECT q.quantity FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
+           AND ${queue}
          ORDER BY s.slot
          LIMIT 1
          ${lock}),
       claimed AS (
-        UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}
+        UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}, "heldTicketId" = NULL, "heldUntil" = NULL
           FROM pick
          WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
         RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),

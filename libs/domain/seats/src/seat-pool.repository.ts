@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { SLOT_NOT_HELD } from './seat-queue.predicates';
 
 /**
  * The seat slots of a license: one row per seat. Raw SQL throughout, because the statements lock
@@ -43,7 +44,7 @@ export class SeatPoolRepository {
       WITH doomed AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid
-           AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
+           AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND ${SLOT_NOT_HELD}
          ORDER BY s.slot DESC
          LIMIT ${count}::int
            FOR UPDATE SKIP LOCKED)

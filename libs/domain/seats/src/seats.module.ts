@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@leasehold/domain-audit';
 import { EventsModule } from '@leasehold/domain-events';
+import { UpdatesModule } from '@leasehold/domain-updates';
 import { EndLeasesOfRemovedUser } from './end-leases-of-removed-user.subscriber';
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
 import { LeaseSweepRepository } from './lease-sweep.repository';
@@ -8,6 +9,9 @@ import { LeaseSweeperService } from './lease-sweeper.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
+import { SeatQueueRepository } from './seat-queue.repository';
+import { SeatQueueService } from './seat-queue.service';
+import { AnnounceSeatQueueChange, ServeSeatQueue } from './seat-queue.subscribers';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import { UsageAggregatesRepository } from './usage-aggregates.repository';
@@ -17,9 +21,9 @@ import { UsageHistoryService } from './usage-history.service';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), sessions, usage (history, aggregates), expiry sweep. */
+/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), the wait queue, sessions, usage (history, aggregates), expiry sweep. */
 @Module({
-  imports: [AuditModule, EventsModule],
+  imports: [AuditModule, EventsModule, UpdatesModule],
   providers: [
     SeatPoolRepository,
     SeatPoolService,
@@ -36,7 +40,11 @@ import { UsageService } from './usage.service';
     UsageAggregatesRepository,
     UsageAggregatesService,
     EndLeasesOfRemovedUser,
+    SeatQueueRepository,
+    SeatQueueService,
+    ServeSeatQueue,
+    AnnounceSeatQueueChange,
   ],
-  exports: [SeatPoolService, SeatsService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService],
+  exports: [SeatPoolService, SeatsService, SeatQueueService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService],
 })
 export class SeatsModule {}

@@ -4,11 +4,13 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
-import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, returnProofHash, returnProofRefused } from './lease-rules';
+import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, assertMayTakeSeat, returnProofHash, returnProofRefused } from './lease-rules';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
+import { SeatQueueRepository } from './seat-queue.repository';
+import { ticketRefusal } from './seat-queue.rules';
 import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
 
 
@@ -29,6 +31,7 @@ export class SeatsService {
     private readonly pool: SeatPoolService,
     private readonly outbox: OutboxRepository,
     private readonly groupBorrowing: GroupBorrowingPolicy,
+    private readonly queue: SeatQueueRepository,
   ) {}
 
   /**
@@ -53,14 +56,7 @@ export class SeatsService {
   private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
     const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
     if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
-    assertContainerAccess(license);
-    assertLicenseUsable(license, license.now);
-    if (input.user && license.kind === 'ENTERPRISE' && input.user.groupId !== license.containerGroupId) {
-      throw new DomainError('USER_NOT_IN_GROUP', "The user of userToken is not a member of the container's group", { userId: input.user.id });
-    }
-    if (license.kind === 'PERSONAL' && !license.deviceId) {
-      throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
-    }
+    assertMayTakeSeat(license, input.user);
     if (input.borrowUntil) {
       assertBorrowAllowed(license, input.borrowUntil, license.now);
       await this.groupBorrowing.assertAllowed(tx, license.containerId);
@@ -92,7 +88,12 @@ export class SeatsService {
       borrowUntil: input.borrowUntil ?? null,
       returnKeyHash: input.borrowUntil ? (input.returnKeyHash ?? null) : null,
     };
-    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false });
+    const ticketId = input.ticketId ?? null;
+    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false, ticketId });
+    if (!claim && ticketId) {
+      const refusal = ticketRefusal(await this.queue.find(tx, ticketId, { containerId: license.containerId, licenseId: license.licenseId }), ticketId, input.fingerprint);
+      if (refusal) throw refusal;
+    }
     if (!claim) {
       let occupancy = await this.leases.occupancy(tx, license.licenseId);
       if (occupancy.slots > occupancy.quantity) {
@@ -103,11 +104,12 @@ export class SeatsService {
       // transactions (a checkout that may roll back, a release or sweep about to free one): wait
       // for those locks instead of calling the license full. None free: full, no waiting.
       if (occupancy.inUse < Math.min(occupancy.slots, occupancy.quantity)) {
-        claim = await this.leases.claimSlot(tx, { lease, term, wait: true });
+        claim = await this.leases.claimSlot(tx, { lease, term, wait: true, ticketId });
       }
       if (!claim) return this.deny(tx, input, license, occupancy);
     }
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
+    if (ticketId) await this.queue.markClaimed(tx, ticketId, claim.lease.id);
     const row = claim.lease;
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };

@@ -25,6 +25,8 @@ export interface CheckoutInput {
    * reveals the key ends the borrow before borrowUntil; without it the seat is held until then.
    */
   returnKeyHash?: string | null;
+  /** Claim the seat held for this wait-queue ticket of the device (docs/seats.md, "Waiting for a seat"). */
+  ticketId?: string | null;
 }
 
 /** A lease as the program sees it. */

@@ -5,6 +5,9 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
+import { SeatQueueRepository } from './seat-queue.repository';
+import { toQueueEntryView } from './seat-queue.rules';
+import { QueueEntryView, QueueFilter } from './seat-queue.types';
 import { SEAT_TRANSACTION } from './seat-transaction';
 import { EndedLeaseView, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -20,12 +23,19 @@ export class SessionsService {
     private readonly leases: SeatLeaseRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
+    private readonly tickets: SeatQueueRepository,
   ) {}
 
   /** Live sessions of a license or container (404 when it is not the caller's). */
   async list(filter: SessionFilter): Promise<SessionView[]> {
     await this.assertScopeExists(filter);
     return this.leases.listSessions(filter);
+  }
+
+  /** Tickets of the wait queue in the scope (404 when it is not the caller's), in the order they are served. */
+  async queue(filter: QueueFilter): Promise<QueueEntryView[]> {
+    await this.assertScopeExists(filter);
+    return (await this.tickets.listLive(filter)).map(toQueueEntryView);
   }
 
   /** Ends a live, online session now; the program's next heartbeat answers SESSION_STOPPED. */

@@ -10,7 +10,8 @@ import { RedisClient, RedisService } from '@leasehold/redis';
 // On a Redis Cluster the channel works the same: a PUBLISH on any node reaches the subscribers of
 // every node (over the cluster bus); the subscriber connection is to one node of the cluster.
 
-export type UpdateReason = 'LICENSE_CHANGED' | 'UPDATE_REQUESTED';
+/** SEAT_QUEUE: a wait-queue ticket of the container changed (libs/domain/seats); revision waiters ignore it. */
+export type UpdateReason = 'LICENSE_CHANGED' | 'UPDATE_REQUESTED' | 'SEAT_QUEUE';
 
 export interface UpdateNotice {
   vendorId: string;

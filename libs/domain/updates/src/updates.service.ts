@@ -128,7 +128,7 @@ export class UpdatesService {
 }
 
 type WakeReason = UpdateReason | 'TIMEOUT';
-const STRENGTH: Record<WakeReason, number> = { LICENSE_CHANGED: 0, UPDATE_REQUESTED: 1, TIMEOUT: 2 };
+const STRENGTH: Record<WakeReason, number> = { SEAT_QUEUE: 0, LICENSE_CHANGED: 0, UPDATE_REQUESTED: 1, TIMEOUT: 2 };
 
 /** Wake-ups not yet taken, collapsed to the strongest (several notices while reading count once). */
 class WakeUps {

@@ -1,0 +1,28 @@
+import { Prisma } from '@leasehold/db';
+
+// The wait queue's conditions on a seat slot `s`, shared by every statement that takes a slot
+// (checkout claim, queue grant, pool trim), so "a seat held for a ticket is nobody else's" is
+// written once. A hold lasts until heldUntil; after that the slot is ordinary again.
+
+/** How long a freed seat is held for the first waiting ticket (the claim window), in seconds. */
+export const QUEUE_CLAIM_WINDOW_SECONDS = 60;
+/** A waiting ticket lapses this long after its last renewal (each long-poll renews it), in seconds. */
+export const QUEUE_TICKET_TTL_SECONDS = 60;
+
+/** The slot is not held for any ticket (never held, or the hold ran out). */
+export const SLOT_NOT_HELD = Prisma.sql`(s."heldTicketId" IS NULL OR s."heldUntil" <= now())`;
+
+/**
+ * A plain checkout (no ticket) may take slot `s` only when it is not held and nobody is waiting
+ * for the license: while tickets wait, freed seats are theirs, in order.
+ */
+export const SLOT_OPEN_TO_CHECKOUT = Prisma.sql`${SLOT_NOT_HELD}
+           AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q
+                            WHERE q."licenseId" = s."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())`;
+
+/** The slot is held, in its claim window, for this ticket of this device (fingerprint). */
+export function slotHeldFor(ticketId: string, fingerprint: string): Prisma.Sql {
+  return Prisma.sql`s."heldTicketId" = ${ticketId}::uuid AND s."heldUntil" > now()
+           AND EXISTS (SELECT 1 FROM seat_queue_tickets q
+                        WHERE q.id = ${ticketId}::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = ${fingerprint} AND q.status = 'HELD')`;
+}
