@@ -9,6 +9,8 @@ export interface RedisClientOptions {
   /** null: retry a command until it is answered (BullMQ's blocking connections need this). */
   maxRetriesPerRequest?: number | null;
   enableOfflineQueue?: boolean;
+  /** Commands issued in the same tick go out in one write (ioredis auto-pipelining; on a cluster, per node). */
+  enableAutoPipelining?: boolean;
 }
 
 /**
@@ -19,8 +21,9 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(target: RedisTarget, options: RedisClientOptions): RedisClient {
   if (target.kind === 'single') return new Redis(target.url, options);
-  const { enableOfflineQueue, lazyConnect, maxRetriesPerRequest } = options;
+  const { enableAutoPipelining, enableOfflineQueue, lazyConnect, maxRetriesPerRequest } = options;
   return new Cluster(target.nodes, {
+    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
     redisOptions: {

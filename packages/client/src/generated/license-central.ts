@@ -72,6 +72,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/client/v1/seat-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join seat queue */
+        post: operations["joinSeatQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/client/v1/seat-queue/{ticketId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Await seat queue ticket */
+        get: operations["awaitSeatQueueTicket"];
+        put?: never;
+        post?: never;
+        /** Leave seat queue */
+        delete: operations["leaveSeatQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/client/v1/seats/checkout": {
         parameters: {
             query?: never;
@@ -798,6 +833,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/licenses/{licenseId}/seat-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List license seat queue */
+        get: operations["listLicenseSeatQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/licenses/{licenseId}/sessions": {
         parameters: {
             query?: never;
@@ -1307,6 +1359,11 @@ export interface components {
              * @example n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg
              */
             returnKeyHash?: string;
+            /**
+             * Format: uuid
+             * @description Claim the seat held for this wait-queue ticket of the device (status HELD, within its claim window). docs/seats.md, "Waiting for a seat".
+             */
+            ticketId?: string;
             /** @description A user-bound credential: the portal access token of the user running the program. On an ENTERPRISE container the lease then records the user (who must be a member of the container's group), so removing or disabling the user ends the lease. A PERSONAL container's lease always records its user. */
             userToken?: string;
         };
@@ -1568,7 +1625,7 @@ export interface components {
              *       "license.changed"
              *     ]
              */
-            eventTypes: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
+            eventTypes: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
             /**
              * @description https in production; no private, loopback, link-local or metadata addresses.
              * @example https://erp.example.com/leasehold/webhooks
@@ -1639,7 +1696,7 @@ export interface components {
         ErrorResponse: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_IN_USE" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "CONTAINER_ACCESS_REVOKED" | "USER_NOT_IN_GROUP" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "RETURN_PROOF_INVALID" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "BORROW_DISABLED_BY_ADMIN" | "SEATS_IN_USE" | "LICENSE_NOT_FROM_PURCHASE" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "EVENT_ID_REUSED" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
+                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_IN_USE" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "CONTAINER_ACCESS_REVOKED" | "USER_NOT_IN_GROUP" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "RETURN_PROOF_INVALID" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "BORROW_DISABLED_BY_ADMIN" | "SEATS_IN_USE" | "LICENSE_NOT_FROM_PURCHASE" | "QUEUE_TICKET_WAITING" | "QUEUE_TICKET_ENDED" | "QUEUE_SEAT_HELD" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "EVENT_ID_REUSED" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
                 details?: {
                     [key: string]: unknown;
                 };
@@ -1820,6 +1877,30 @@ export interface components {
              */
             invitationExpiresAt: string;
             user: components["schemas"]["UserDto"];
+        };
+        JoinSeatQueueDto: {
+            /**
+             * @description Host or user name, shown to admins in the session list.
+             * @example WS-0142 / jdoe
+             */
+            clientName?: string;
+            /**
+             * @description The device's fingerprint; the same device checking out again gets its live lease back.
+             * @example sha256:9f86d081884c7d65
+             */
+            fingerprint: string;
+            /**
+             * Format: uuid
+             * @description The license to use. Give this or `product`.
+             */
+            licenseId?: string;
+            /**
+             * @description The product's code: the container's current license of that product. Give this or `licenseId`.
+             * @example cargo-office
+             */
+            product?: string;
+            /** @description A user-bound credential: the portal access token of the user running the program. On an ENTERPRISE container the lease then records the user (who must be a member of the container's group), so removing or disabling the user ends the lease. A PERSONAL container's lease always records its user. */
+            userToken?: string;
         };
         LeaseDto: {
             /** Format: date-time */
@@ -2062,6 +2143,82 @@ export interface components {
             data: components["schemas"]["RenewalDto"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        SeatQueueEntryDto: {
+            /** @description Host or user name the program reported. */
+            clientName: string | null;
+            /** Format: uuid */
+            containerId: string;
+            /**
+             * Format: date-time
+             * @description WAITING: lapses then unless the program renews it; HELD: the end of the claim window.
+             */
+            expiresAt: string;
+            fingerprint: string;
+            /** Format: date-time */
+            grantedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The ticket id.
+             */
+            id: string;
+            /** Format: uuid */
+            licenseId: string;
+            /** @description WAITING: 1 = served next. */
+            position: number | null;
+            /**
+             * Format: date-time
+             * @description Since when it waits.
+             */
+            queuedAt: string;
+            /**
+             * @description HELD: a freed seat is held for the ticket until `expiresAt`.
+             * @enum {string}
+             */
+            status: "WAITING" | "HELD";
+            /** Format: uuid */
+            userId: string | null;
+        };
+        SeatQueuePageDto: {
+            /** @description In the order they are served. */
+            data: components["schemas"]["SeatQueueEntryDto"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        SeatQueueTicketDto: {
+            clientName: string | null;
+            /** Format: uuid */
+            containerId: string;
+            /**
+             * Format: date-time
+             * @description WAITING: lapses then unless renewed (GET the ticket); HELD: the end of the claim window.
+             */
+            expiresAt: string;
+            fingerprint: string;
+            /** Format: date-time */
+            grantedAt: string | null;
+            /** Format: uuid */
+            leaseId: string | null;
+            /** Format: uuid */
+            licenseId: string;
+            /** @description WAITING: 1 = served next. */
+            position: number | null;
+            /** Format: date-time */
+            queuedAt: string;
+            /** @description Renew a waiting ticket (GET it) at least this often. */
+            renewIntervalSeconds: number;
+            /**
+             * @description WAITING in the queue; HELD: a seat is held for it until `expiresAt` (check out with `ticketId`); CLAIMED (`leaseId`); LAPSED (not renewed, or not claimed in time); CANCELLED.
+             * @enum {string}
+             */
+            status: "WAITING" | "HELD" | "CLAIMED" | "LAPSED" | "CANCELLED";
+            /**
+             * Format: uuid
+             * @description Claim the held seat with `ticketId` in a checkout.
+             */
+            ticketId: string;
+            /** Format: uuid */
+            userId: string | null;
         };
         SessionDto: {
             /** Format: date-time */
@@ -2310,7 +2467,7 @@ export interface components {
         };
         UpdateWebhookEndpointDto: {
             description?: string | null;
-            eventTypes?: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
+            eventTypes?: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
             /**
              * @description ACTIVE re-enables a disabled endpoint and clears its failure record.
              * @enum {string}
@@ -2986,6 +3143,262 @@ export interface operations {
             };
         };
     };
+    joinSeatQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinSeatQueueDto"];
+            };
+        };
+        responses: {
+            /** @description In the queue (WAITING, with `position`), or a free seat is already held for it (HELD). */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatQueueTicketDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset) / UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description VENDOR_SUSPENDED / LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED / CONTAINER_ACCESS_REVOKED / USER_NOT_IN_GROUP */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: no such license or ticket in the caller's container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description LICENSE_REVOKED / QUEUE_SEAT_HELD: the device holds a seat of the license already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    awaitSeatQueueTicket: {
+        parameters: {
+            query?: {
+                /** @description Longest wait in seconds (0: answer at once). */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket now: HELD means check out with `ticketId` before `expiresAt`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatQueueTicketDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description VENDOR_SUSPENDED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: no such license or ticket in the caller's container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    leaveSeatQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Out of the queue (CANCELLED; a held seat passes to the next ticket). A ticket already out answers as it is. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatQueueTicketDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description VENDOR_SUSPENDED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: no such license or ticket in the caller's container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     checkoutSeat: {
         parameters: {
             query?: never;
@@ -3051,7 +3464,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description NOT_FOUND: no such license or lease in the caller's container */
+            /** @description NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use; retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) */
+            /** @description LICENSE_REVOKED / NO_SEAT_AVAILABLE: all seats in use (or programs wait for them: join the queue, POST /client/v1/seat-queue); retry after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit) / QUEUE_TICKET_WAITING (`ticketId` given, no seat held for it yet) / QUEUE_TICKET_ENDED (the ticket lapsed, was cancelled or used) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3159,7 +3572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description NOT_FOUND: no such license or lease in the caller's container */
+            /** @description NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description NOT_FOUND: no such license or lease in the caller's container */
+            /** @description NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description NOT_FOUND: no such license or lease in the caller's container */
+            /** @description NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7163,6 +7576,79 @@ export interface operations {
             };
             /** @description See the error codes in the description */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listLicenseSeatQueue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatQueuePageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
