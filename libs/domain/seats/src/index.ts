@@ -8,3 +8,6 @@ export * from './seats.service';
 export * from './seats.types';
 export * from './sessions.service';
 export * from './usage.service';
+export { OverageAllowanceService, OverageAllowanceView } from './overage-allowance.service';
+export { ReservationInput, ReservationScope, ReservationsService, ReservationView } from './reservations.service';
+export { OverageAllowance } from './seat-capacity';

@@ -1,6 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { TenantPrisma } from '@leasehold/db';
+import { Prisma, TenantPrisma } from '@leasehold/db';
 import { UsageGranularity, UsagePoint } from './seats.types';
+
+/**
+ * CTEs `leases` (s, e: each lease of the license overlapping [from, to), from its start to its
+ * end, its expiry if never ended, never beyond now), `events` and `run` (t, level: seats in use
+ * after each start/end in the range, ends sorted before starts at the same instant). Shared by the
+ * usage series and the overage figures (OverageRepository.usage).
+ */
+export function leaseLevelsSql(vendorId: string, licenseId: string, from: Date, to: Date): Prisma.Sql {
+  return Prisma.sql`leases AS (
+        SELECT l."startedAt" AS s, LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) AS e
+          FROM seat_leases l
+         WHERE l."vendorId" = ${vendorId}::uuid AND l."licenseId" = ${licenseId}::uuid
+           AND l."startedAt" < ${to}::timestamptz
+           AND LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) > ${from}::timestamptz
+      ),
+      events AS (
+        SELECT GREATEST(s, ${from}::timestamptz) AS t, 1 AS d FROM leases WHERE e > s
+        UNION ALL
+        SELECT e AS t, -1 AS d FROM leases WHERE e > s AND e < ${to}::timestamptz
+      ),
+      run AS (
+        SELECT t, d, sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM events
+      )`;
+}
 
 /**
  * Usage history computed from the lease history itself (every lease keeps startedAt and its end),
@@ -19,21 +43,7 @@ export class UsageRepository {
     // use after each start/end event in the range, ends sorted before starts at the same instant;
     // a bucket's peak is the larger of the seats in use at its start and the highest `run` inside.
     const rows = await this.db.client.$queryRaw<{ start: Date; peakSeats: number; seatHours: number; denials: number }[]>`
-      WITH leases AS (
-        SELECT l."startedAt" AS s, LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) AS e
-          FROM seat_leases l
-         WHERE l."vendorId" = ${vendorId}::uuid AND l."licenseId" = ${licenseId}::uuid
-           AND l."startedAt" < ${to}::timestamptz
-           AND LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) > ${from}::timestamptz
-      ),
-      events AS (
-        SELECT GREATEST(s, ${from}::timestamptz) AS t, 1 AS d FROM leases WHERE e > s
-        UNION ALL
-        SELECT e AS t, -1 AS d FROM leases WHERE e > s AND e < ${to}::timestamptz
-      ),
-      run AS (
-        SELECT t, sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM events
-      ),
+      WITH ${leaseLevelsSql(vendorId, licenseId, from, to)},
       buckets AS (
         SELECT b AS start, b + ${step}::interval AS stop
           FROM generate_series(${from}::timestamptz, ${to}::timestamptz - ${step}::interval, ${step}::interval) AS b
