@@ -40,6 +40,7 @@ import { ProductsController } from './vendor/products.controller';
 import { SessionsController } from './vendor/sessions.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
+import { LicenseSeatRulesController } from './vendor/reservations.controller';
 import { UsageController } from './vendor/usage.controller';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
@@ -70,6 +71,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     SeatsController,
     SessionsController,
     UsageController,
+    LicenseSeatRulesController,
     WebhookEndpointsController,
     WebhookDeliveriesController,
   ],

@@ -19,6 +19,7 @@ import { GroupController } from './group/group.controller';
 import { MeController } from './me/me.controller';
 import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
+import { GroupReservationsController } from './reservations/reservations.controller';
 import { GroupUsageController } from './usage/usage.controller';
 import { PortalWebModule } from './web/portal-web.module';
 
@@ -35,6 +36,7 @@ import { PortalWebModule } from './web/portal-web.module';
     MyDevicesController,
     GroupSessionsController,
     GroupUsageController,
+    GroupReservationsController,
   ],
 })
 export class AppModule {}

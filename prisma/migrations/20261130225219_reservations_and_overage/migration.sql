@@ -92,7 +92,8 @@ CREATE UNIQUE INDEX "license_overage_episodes_open_key" ON "license_overage_epis
 -- (with a clear RESERVATIONS_EXCEED_QUANTITY); this trigger is the backstop for every writer.
 -- It locks the license row (as the service and SeatPoolService.resize do) before summing, so two
 -- concurrent reservations, or a reservation and a quantity change, are checked one after another;
--- each statement of a volatile plpgsql function sees what committed before it.
+-- each statement of a volatile plpgsql function sees what committed before it. On licenses it runs
+-- at commit (deferred), so SeatPoolService.resize answers RESERVATIONS_EXCEED_QUANTITY first.
 CREATE FUNCTION seat_reservations_within_quantity() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   lic uuid;
@@ -115,5 +116,5 @@ END $$;
 
 CREATE CONSTRAINT TRIGGER "seat_reservations_within_quantity" AFTER INSERT OR UPDATE OF seats ON "seat_reservations"
   FOR EACH ROW EXECUTE FUNCTION seat_reservations_within_quantity();
-CREATE CONSTRAINT TRIGGER "licenses_quantity_covers_reservations" AFTER UPDATE OF quantity ON "licenses"
+CREATE CONSTRAINT TRIGGER "licenses_quantity_covers_reservations" AFTER UPDATE OF quantity ON "licenses" DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW WHEN (NEW.quantity < OLD.quantity) EXECUTE FUNCTION seat_reservations_within_quantity();

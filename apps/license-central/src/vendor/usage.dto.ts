@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum } from 'class-validator';
+import { UsageOverageDto, UsageReservationsDto } from '@leasehold/domain-seats';
 
 export enum UsageGranularityDto {
   hour = 'hour',
@@ -44,4 +45,6 @@ export class UsageHistoryDto {
   @ApiProperty() to!: Date;
   @ApiProperty({ type: [UsagePointDto], description: 'Every bucket from `from` to `to`, zeros included.' }) series!: UsagePointDto[];
   @ApiProperty({ type: UsageTotalsDto }) totals!: UsageTotalsDto;
+  @ApiProperty({ type: UsageOverageDto, description: 'Time above the quantity (minutes, peak, episodes); docs/seats.md "Overage".' }) overage!: UsageOverageDto;
+  @ApiProperty({ type: UsageReservationsDto, description: 'Seat reservations of the license now.' }) reservations!: UsageReservationsDto;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional } from 'class-validator';
-import type { LeaseHistoryView } from '@leasehold/domain-seats';
+import { type LeaseHistoryView, UsageOverageDto, UsageReservationsDto } from '@leasehold/domain-seats';
 import { PageMetaDto, PageQueryDto } from '@leasehold/http';
 
 export enum UsageGranularityDto {
@@ -46,6 +46,8 @@ export class UsageHistoryDto {
   @ApiProperty() to!: Date;
   @ApiProperty({ type: [UsagePointDto], description: 'Every bucket from `from` to `to` in order, zeros included: plot it as it is.' }) series!: UsagePointDto[];
   @ApiProperty({ type: UsageTotalsDto }) totals!: UsageTotalsDto;
+  @ApiProperty({ type: UsageOverageDto, description: 'Time above the quantity (minutes, peak, episodes); docs/seats.md "Overage".' }) overage!: UsageOverageDto;
+  @ApiProperty({ type: UsageReservationsDto, description: 'Seat reservations of the license now.' }) reservations!: UsageReservationsDto;
 }
 
 export class LeaseHistoryQueryDto extends PageQueryDto {

@@ -8,6 +8,7 @@ export * from './seats.service';
 export * from './seats.types';
 export * from './sessions.service';
 export * from './usage.service';
-export { OverageAllowanceService, OverageAllowanceView } from './overage-allowance.service';
+export { allowanceFromBody, OverageAllowanceService, OverageAllowanceView } from './overage-allowance.service';
 export { ReservationInput, ReservationScope, ReservationsService, ReservationView } from './reservations.service';
 export { OverageAllowance } from './seat-capacity';
+export * from './reservations.dto';

@@ -61,6 +61,14 @@ export class OverageAllowanceService {
   }
 }
 
+/** The allowance of a request body: exactly one of factor and extraSeats. */
+export function allowanceFromBody(body: { factor?: number; extraSeats?: number }): Exclude<OverageAllowance, null> {
+  if ((body.factor === undefined) === (body.extraSeats === undefined)) {
+    throw invalid('factor', 'give exactly one of factor and extraSeats');
+  }
+  return body.factor !== undefined ? { factor: body.factor } : { extraSeats: body.extraSeats as number };
+}
+
 /** A factor 1.01 … 10 with at most two decimals (stored as the extra percent), or 1 … 100000 extra seats. */
 export function toColumns(allowance: OverageAllowance): OverageColumns {
   if (allowance === null) return { overagePercent: null, overageExtraSeats: null };

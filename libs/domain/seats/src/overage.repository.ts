@@ -50,7 +50,7 @@ export class OverageRepository {
 
   async lock(tx: SqlExecutor, licenseId: string): Promise<void> {
     const key = advisoryLockKey(`seat-overage:${licenseId}`);
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)`;
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)::text AS locked`;
   }
 
   /** Run after `lock`: a new statement, so it sees every seat change committed before the lock. */

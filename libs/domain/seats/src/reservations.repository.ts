@@ -66,7 +66,7 @@ export class ReservationsRepository {
   /** Serialises the checkouts of one license with reservations (taken before its slot claim). */
   async lockForCheckout(tx: SqlExecutor, licenseId: string): Promise<void> {
     const key = advisoryLockKey(`seat-reservations:${licenseId}`);
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)`;
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)::text AS locked`;
   }
 
   /** Unused reserved seats, and whether `userId` may still use a seat of their own reservation. */
