@@ -89,7 +89,15 @@ export class SeatsService {
     // Reservations (issue 16): checkouts of the license run one after another, and the claim
     // admits this user only if the seats still held for reservations stay free (or are theirs).
     const admission = license.hasReservations ? reservationAdmits(license.licenseId, userId) : undefined;
-    if (license.hasReservations) await this.reservations.lockForCheckout(tx, license.licenseId);
+    if (license.hasReservations) {
+      // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
+      // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.
+      const seen = await this.leases.occupancy(tx, license.licenseId);
+      const standing = await this.reservations.standing(tx, license.licenseId, userId);
+      const needed = standing.ownUnused ? 1 : 1 + standing.reservedUnused;
+      if (seen.inUse + needed > Math.min(seen.slots, seen.capacity)) return this.deny(tx, input, license, seen);
+      await this.reservations.lockForCheckout(tx, license.licenseId);
+    }
     const lease: NewLease = {
       id: uuidV7(),
       licenseId: license.licenseId,
