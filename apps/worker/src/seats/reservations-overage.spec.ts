@@ -1,29 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createPortalUser, createTestApp, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
-// The routes are license-central's and the portal's: this end-to-end test boots both beside the
-// worker, whose outbox relay turns the reservation and overage events into webhook deliveries.
-// Test code only; the worker itself never imports an API app.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { PORTAL_API } from '../../../portal/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as PortalModule } from '../../../portal/src/app.module';
-import { AppModule } from '../app.module';
+import { createPortalUser, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
 import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
+import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
 // Issue 16, items 2 and 3 through the public routes: seat reservations (vendor API and group
 // admins in the portal) and the overage allowance (vendor API), each with its bad input,
 // authorisation and other tenants' ids, and their events arriving as webhooks through the worker.
 
 describe('seat reservations and overage (license-central + portal + worker relay and webhooks)', () => {
-  let worker: INestApplication;
+  let apps: WorkerWithApis;
   let central: INestApplication;
   let portal: INestApplication;
   let prisma: PrismaService;
@@ -34,12 +22,9 @@ describe('seat reservations and overage (license-central + portal + worker relay
 
   beforeAll(async () => {
     server = await new WebhookTestServer().start();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    worker = moduleRef.createNestApplication({ bufferLogs: true });
-    await worker.init();
-    central = await createTestApp(LicenseCentralModule, LICENSE_CENTRAL_API);
-    portal = await createTestApp(PortalModule, PORTAL_API);
-    prisma = worker.get(PrismaService);
+    apps = await startWorkerWithApis();
+    ({ central, portal } = apps);
+    prisma = central.get(PrismaService);
     vendor = await createVendor(central, 'Seat Rules Vendor');
     stranger = await createVendor(central, 'Other Vendor');
     productId = (await prisma.product.create({ data: { vendorId: vendor.vendor.id, code: `cad-${randomUUID().slice(0, 8)}`, name: 'CAD' } })).id;
@@ -50,9 +35,7 @@ describe('seat reservations and overage (license-central + portal + worker relay
       .expect(201);
   }, 60_000);
   afterAll(async () => {
-    await portal?.close();
-    await central?.close();
-    await worker?.close();
+    await apps?.close();
     await server?.stop();
   });
 
