@@ -84,7 +84,6 @@ export class SeatsService {
         if (occupancy.inUse + offline >= occupancy.capacity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
       }
     }
-    if (license.slots > license.capacity) await this.pool.trim(tx, license.licenseId);
     const userId = license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null);
     // Reservations (issue 16): checkouts of the license run one after another, and the claim
     // admits this user only if the seats still held for reservations stay free (or are theirs).
@@ -98,6 +97,8 @@ export class SeatsService {
       if (seen.inUse + needed > Math.min(seen.slots, seen.capacity)) return this.deny(tx, input, license, seen);
       await this.reservations.lockForCheckout(tx, license.licenseId);
     }
+    // After the reservation lock: a checkout's lock order is reservation lock → license row (trim) → slot → lease → overage.
+    if (license.slots > license.capacity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
       id: uuidV7(),
       licenseId: license.licenseId,
