@@ -147,6 +147,8 @@ describe('seat reservations and overage (license-central + portal + worker relay
     expect((await http().get(route).set(vendor.auth).expect(200)).body.overageSince).not.toBeNull();
     const sessions = await http().get(`/v1/licenses/${c.licenseId}/sessions`).set(vendor.auth).expect(200);
     expect(sessions.body.data.filter((s: { overage: boolean }) => s.overage)).toHaveLength(1);
+    // a little time in overage, so the usage answer's minutes (0.01 precision) cannot round to 0
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     await http().post(`/client/v1/seats/${held[0].leaseId}/release`).set(c.device).expect(200);
 
     const [started] = await eventually(() => (webhooks('license.overage_started', c.licenseId).length ? webhooks('license.overage_started', c.licenseId) : null), 20_000, 'overage started');
