@@ -41,6 +41,7 @@ import { ProductsController } from './vendor/products.controller';
 import { SessionsController } from './vendor/sessions.controller';
 import { PurchasesController } from './vendor/purchases.controller';
 import { SigningKeysController } from './vendor/signing-keys.controller';
+import { LicenseSeatRulesController } from './vendor/reservations.controller';
 import { UsageController } from './vendor/usage.controller';
 import { UsageHistoryController } from './vendor/usage-history.controller';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
@@ -74,6 +75,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     SessionsController,
     UsageController,
     UsageHistoryController,
+    LicenseSeatRulesController,
     WebhookEndpointsController,
     WebhookDeliveriesController,
   ],

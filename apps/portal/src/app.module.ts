@@ -20,6 +20,7 @@ import { MeController } from './me/me.controller';
 import { GroupOfflineController } from './offline/offline.controller';
 import { GroupSeatsController } from './seat-moves/seat-moves.controller';
 import { GroupSessionsController } from './sessions/sessions.controller';
+import { GroupReservationsController } from './reservations/reservations.controller';
 import { GroupUsageController } from './usage/usage.controller';
 import { GroupLeaseHistoryController } from './usage/lease-history.controller';
 import { PortalWebModule } from './web/portal-web.module';
@@ -39,6 +40,7 @@ import { PortalWebModule } from './web/portal-web.module';
     GroupSeatsController,
     GroupUsageController,
     GroupLeaseHistoryController,
+    GroupReservationsController,
   ],
 })
 export class AppModule {}

@@ -108,6 +108,7 @@ export class LeaseDto {
   @ApiProperty({ description: 'Send a heartbeat about this often.' }) heartbeatIntervalSeconds!: number;
   @ApiProperty({ description: 'How far each heartbeat extends the lease.' }) leaseTtlSeconds!: number;
   @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
+  @ApiProperty({ description: "Taken above the license's quantity, within the vendor's overage allowance (docs/seats.md \"Overage\")." }) overage!: boolean;
 }
 
 export class HeartbeatAnswerDto extends LeaseDto {

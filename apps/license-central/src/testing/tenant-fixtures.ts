@@ -145,6 +145,16 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     return lease.body.leaseId as string;
   },
 
+  // A seat reservation (issue 16) on the license, for a member of the license's group.
+  reservationId: async (ctx) => {
+    const member = await ctx.http().post('/v1/users').set(ctx.auth).send({ email: `${uniqueCode('night')}@customer.example`, name: 'Night shift', groupId: await ctx.id('groupId') });
+    if (member.status !== 201 || typeof member.body?.user?.id !== 'string') throw new Error(`tenant fixture "reservationId (its user)" could not be created: ${member.status} ${member.text}`);
+    return created(
+      await ctx.http().post(`/v1/licenses/${await ctx.id('licenseId')}/reservations`).set(ctx.auth).send({ name: uniqueCode('shift'), seats: 1, userIds: [member.body.user.id as string] }),
+      'reservationId',
+    );
+  },
+
   endpointId: async (ctx) =>
     created(await ctx.http().post('/v1/webhook-endpoints').set(ctx.auth).send({ url: 'https://hooks.example.com/isolated', eventTypes: ['*'] }), 'endpointId'),
 
@@ -189,6 +199,9 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/purchases': async (ctx) => ({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 3 }),
   'POST /v1/devices/{deviceId}/deactivate': NO_BODY,
   'POST /v1/sessions/{leaseId}/stop': NO_BODY,
+  'POST /v1/licenses/{licenseId}/reservations': async (ctx) => ({ name: uniqueCode('shift'), seats: 1, userIds: [await ctx.id('userId')] }),
+  'PUT /v1/licenses/{licenseId}/reservations/{reservationId}': async (ctx) => ({ name: uniqueCode('shift'), seats: 1, userIds: [await ctx.id('userId')] }),
+  'PUT /v1/licenses/{licenseId}/overage': () => ({ factor: 1.5 }),
   'POST /v1/webhook-endpoints': () => ({ url: 'https://hooks.example.com/leasehold', eventTypes: ['*'] }),
   'PATCH /v1/webhook-endpoints/{endpointId}': () => ({ description: 'changed by another vendor', status: 'DISABLED', eventTypes: ['license.created'] }),
   'POST /v1/webhook-endpoints/{endpointId}/rotate-secret': NO_BODY,

@@ -18,6 +18,7 @@ export class SessionDto {
   @ApiProperty() expiresAt!: Date;
   @ApiProperty({ description: 'A borrowed seat cannot be stopped.' }) borrowed!: boolean;
   @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
+  @ApiProperty({ description: 'Checked out above the quantity (overage).' }) overage!: boolean;
 }
 
 export class SessionPageDto extends PageMetaDto {

@@ -29,6 +29,7 @@ export class SessionDto {
   @ApiProperty({ description: 'The seat is free at this time unless a heartbeat extends it.' }) expiresAt!: Date;
   @ApiProperty({ description: 'A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`.' }) borrowed!: boolean;
   @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
+  @ApiProperty({ description: 'Checked out above the quantity (overage).' }) overage!: boolean;
 }
 
 export class SessionPageDto extends PageMetaDto {
@@ -56,6 +57,7 @@ export const toSessionDto = (s: SessionView): SessionDto => ({
   expiresAt: s.expiresAt,
   borrowed: s.borrowed,
   borrowUntil: s.borrowUntil,
+  overage: s.overage,
 });
 
 export const toStoppedSessionDto = (e: EndedLeaseView): StoppedSessionDto => ({ leaseId: e.leaseId, licenseId: e.licenseId, endedAt: e.endedAt, endReason: e.endReason });

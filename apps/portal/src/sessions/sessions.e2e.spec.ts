@@ -76,6 +76,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       expiresAt: w.online.expiresAt.toISOString(),
       borrowed: false,
       borrowUntil: null,
+      overage: false,
     });
     expect(res.body.data.find((s: { id: string }) => s.id === w.borrowed.leaseId)).toMatchObject({ borrowed: true, clientName: 'bob@nb-07', borrowUntil: w.borrowed.borrowUntil!.toISOString() });
     expect(res.body.data.find((s: { id: string }) => s.id === w.personal.leaseId)).toMatchObject({

@@ -62,6 +62,8 @@ describe('portal usage (group admins query a license of their group)', () => {
         { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
       ],
       totals: { peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 },
+      overage: { allowance: null, capacity: 3, minutes: 0, peakSeats: 0, leases: 0, episodes: [] },
+      reservations: { reservedSeats: 0, items: [] },
     });
     // from/to are rounded to whole buckets.
     const daily = await http()

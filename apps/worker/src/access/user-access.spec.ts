@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { createRequestCode } from '@leasehold/license-file';
-import { createPortalUser, createTestApp, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
-// The routes are license-central's and the portal's: this end-to-end test boots both beside the
-// worker, whose outbox relay carries the removal to the licensing and seats domains. Test code
-// only; the worker itself never imports an API app.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { PORTAL_API } from '../../../portal/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as PortalModule } from '../../../portal/src/app.module';
-import { AppModule } from '../app.module';
+import { createPortalUser, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
 import { eventually } from '../testing/webhook-test-server';
+import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
 // Issue 10, hole 1, as the attack: a member removed from their group (or disabled) keeps using
 // their personal container, their floating seat on the group's enterprise container, and the old
@@ -29,7 +17,7 @@ const FP = 'sha256:removed-user-device-1';
 const REACTION_BOUND_MS = 15_000;
 
 describe('a removed or disabled user loses access everywhere (license-central + portal + worker relay)', () => {
-  let worker: INestApplication;
+  let apps: WorkerWithApis;
   let central: INestApplication;
   let portal: INestApplication;
   let prisma: PrismaService;
@@ -38,20 +26,15 @@ describe('a removed or disabled user loses access everywhere (license-central + 
   let productCode: string;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    worker = moduleRef.createNestApplication({ bufferLogs: true });
-    await worker.init();
-    central = await createTestApp(LicenseCentralModule, LICENSE_CENTRAL_API);
-    portal = await createTestApp(PortalModule, PORTAL_API);
-    prisma = worker.get(PrismaService);
+    apps = await startWorkerWithApis();
+    ({ central, portal } = apps);
+    prisma = apps.worker.get(PrismaService);
     vendor = await createVendor(central, 'Access Vendor');
     productCode = `office-${randomUUID().slice(0, 8)}`;
     productId = (await prisma.product.create({ data: { vendorId: vendor.vendor.id, code: productCode, name: 'Office' } })).id;
   }, 60_000);
   afterAll(async () => {
-    await portal?.close();
-    await central?.close();
-    await worker?.close();
+    await apps?.close();
   });
 
   const http = () => request(central.getHttpServer());

@@ -34,14 +34,15 @@ async function sqlOfSchema(): Promise<string> {
 }
 
 /**
- * What schema.prisma cannot express (Prisma 6 has no CHECK, EXCLUDE or partial index) may be
- * written by hand into a migration — e.g. a CHECK that seats are never negative — and is then
- * no disagreement with the schema.
+ * What schema.prisma cannot express (Prisma 6 has no CHECK, EXCLUDE, constraint trigger or partial
+ * index) may be written by hand into a migration — e.g. a CHECK that seats are never negative, or
+ * the trigger that keeps seat reservations within the quantity — and is then no disagreement with
+ * the schema.
  */
 function withoutHandWrittenSql(fingerprint: SchemaFingerprint): SchemaFingerprint {
   return {
     ...fingerprint,
-    constraints: fingerprint.constraints.filter((line) => !/ \[[cx]\]: /.test(line)),
+    constraints: fingerprint.constraints.filter((line) => !/ \[[cxt]\]: /.test(line)),
     indexes: fingerprint.indexes.filter((line) => !/ WHERE /.test(line)),
   };
 }

@@ -17,3 +17,7 @@ export * from './usage-aggregates.service';
 export * from './usage-history.service';
 export * from './usage-history.dto';
 export * from './usage.dto';
+export { allowanceFromBody, OverageAllowanceService, OverageAllowanceView } from './overage-allowance.service';
+export { ReservationInput, ReservationScope, ReservationsService, ReservationView } from './reservations.service';
+export { OverageAllowance } from './seat-capacity';
+export * from './reservations.dto';

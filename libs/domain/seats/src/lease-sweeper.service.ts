@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext, TenantPrisma } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { LeaseSweepRepository, SweptLease } from './lease-sweep.repository';
+import { OverageService } from './overage.service';
 import { seatEvent } from './seat-events';
 
 /**
@@ -16,6 +17,7 @@ export class LeaseSweeperService {
     private readonly tenant: TenantContext,
     private readonly sweeps: LeaseSweepRepository,
     private readonly outbox: OutboxRepository,
+    private readonly overage: OverageService,
   ) {}
 
   /** Sweeps until nothing expired is left or `maxBatches` batches ran; returns how many ended. */
@@ -27,9 +29,11 @@ export class LeaseSweeperService {
         const byVendor = new Map<string, SweptLease[]>();
         for (const row of rows) byVendor.set(row.vendorId, [...(byVendor.get(row.vendorId) ?? []), row]);
         for (const [vendorId, leases] of byVendor) {
-          await this.tenant.run(vendorId, () =>
-            this.outbox.append(tx, ...leases.map((l) => seatEvent('seat.expired', { ...l, endReason: 'EXPIRED' }))),
-          );
+          await this.tenant.run(vendorId, async () => {
+            await this.outbox.append(tx, ...leases.map((l) => seatEvent('seat.expired', { ...l, endReason: 'EXPIRED', overage: false })));
+            // An overage episode ends when expiries bring the seats in use back to the quantity.
+            for (const licenseId of [...new Set(leases.map((l) => l.licenseId))].sort()) await this.overage.settleIfTracked(tx, licenseId);
+          });
         }
         return rows.length;
       });

@@ -2,7 +2,7 @@ import { DomainEventInput } from '@leasehold/domain-events';
 import { LeaseRow } from './seat-lease.repository';
 
 /** The outbox event for a change of a lease (aggregate `seat`, id = the lease id). */
-export function seatEvent(type: DomainEventInput['type'], row: Omit<LeaseRow, 'returnKeyHash'>): DomainEventInput {
+export function seatEvent(type: DomainEventInput['type'], row: Omit<LeaseRow, 'returnKeyHash' | 'overage'> & { overage?: boolean }): DomainEventInput {
   return {
     type,
     aggregateType: 'seat',
@@ -16,6 +16,7 @@ export function seatEvent(type: DomainEventInput['type'], row: Omit<LeaseRow, 'r
       fingerprint: row.fingerprint,
       expiresAt: row.expiresAt.toISOString(),
       borrowUntil: row.borrowUntil?.toISOString() ?? null,
+      ...(row.overage ? { overage: true } : {}),
       ...(row.endedAt ? { endedAt: row.endedAt.toISOString(), endReason: row.endReason } : {}),
     },
   };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { capacitySql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -20,6 +21,12 @@ export interface CheckoutContext {
   accessRevokedReason: string | null;
   status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
   quantity: number;
+  /** quantity + the overage allowance: the seats the pool may hand out (see seat-capacity.ts). */
+  capacity: number;
+  /** The license has seat reservations: checkouts pass `reservationAdmits` under a license lock. */
+  hasReservations: boolean;
+  /** The license has an overage allowance or an open overage episode: checkouts settle it. */
+  overageTracked: boolean;
   validFrom: Date;
   expiresAt: Date | null;
   leaseTtlSeconds: number;
@@ -43,6 +50,7 @@ interface LiveLeaseColumns {
   liveExpiresAt: Date | null;
   liveBorrowUntil: Date | null;
   liveReturnKeyHash: string | null;
+  liveOverage: boolean | null;
 }
 
 /** A lease about to start: everything but the slot and times, which the claim decides. */
@@ -77,6 +85,8 @@ export interface LeaseRow {
   returnKeyHash: string | null;
   endedAt: Date | null;
   endReason: LeaseEndReason | null;
+  /** Checked out above the license's quantity (within its overage allowance). */
+  overage: boolean;
 }
 
 /** A lease with the facts needed to explain why an operation on it did not apply. */
@@ -112,6 +122,8 @@ export interface Occupancy {
   soonestExpiry: Date | null;
   slots: number;
   quantity: number;
+  /** quantity + overage allowance. */
+  capacity: number;
   now: Date;
 }
 
@@ -148,7 +160,7 @@ function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
 }
 
 const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-  l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason"`;
+  l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage`;
 
 @Injectable()
 export class SeatLeaseRepository {
@@ -173,18 +185,23 @@ export class SeatLeaseRepository {
     const rows = await tx.$queryRaw<(Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns)[]>`
       SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
              c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
-             l.quantity, l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
+             l.quantity, ${capacitySql('l')}::int AS capacity,
+             EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
+             (${capacitySql('l')} > l.quantity
+              OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = l.id AND oe."endedAt" IS NULL)) AS "overageTracked",
+             l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays", l."offlinePeriodDays",
              (SELECT d.id FROM devices d
                WHERE d."containerId" = c.id AND d."vendorId" = c."vendorId" AND d."activeFingerprint" = ${fingerprint}) AS "deviceId",
              (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
              now() AS now,
              live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
-             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash"
+             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
+             live.overage AS "liveOverage"
         FROM licenses l
         JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
         LEFT JOIN LATERAL (
-             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash" FROM seat_leases x
+             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage FROM seat_leases x
                JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
               WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
                 AND x."endedAt" IS NULL AND s."expiresAt" > now()
@@ -195,7 +212,7 @@ export class SeatLeaseRepository {
        LIMIT 1`;
     const row = rows[0];
     if (!row) return null;
-    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, liveReturnKeyHash, ...context } = row;
+    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, liveReturnKeyHash, liveOverage, ...context } = row;
     const liveLease: LeaseRow | null =
       liveId === null
         ? null
@@ -212,6 +229,7 @@ export class SeatLeaseRepository {
             returnKeyHash: liveReturnKeyHash,
             endedAt: null,
             endReason: null,
+            overage: liveOverage ?? false,
           };
     return { ...context, liveLease };
   }
@@ -232,10 +250,12 @@ export class SeatLeaseRepository {
    *
    * Wait queue (seat-queue.predicates.ts): with `ticketId` only the slot held for that ticket (of
    * this fingerprint) is taken; without, no held slot is, and none while tickets wait.
+   * `admission` is an extra condition the claim must meet (`reservationAdmits`, the seats held for
+   * reservations); the pool holds quantity + overage allowance slots (capacity).
    */
   async claimSlot(
     tx: SqlExecutor,
-    input: { lease: NewLease; term: LeaseTerm; wait: boolean; ticketId?: string | null },
+    input: { lease: NewLease; term: LeaseTerm; wait: boolean; ticketId?: string | null; admission?: Prisma.Sql },
   ): Promise<{ lease: LeaseRow; previousLeaseId: string | null } | null> {
     const vendorId = this.db.vendorId;
     const { lease } = input;
@@ -247,8 +267,9 @@ export class SeatLeaseRepository {
          WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
            AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
            AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
-               <= (SELECT q.quantity FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
+               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
            AND ${queue}
+           AND ${input.admission ?? Prisma.sql`true`}
          ORDER BY s.slot
          LIMIT 1
          ${lock}),
@@ -295,6 +316,7 @@ export class SeatLeaseRepository {
              min(s."expiresAt") FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "soonestExpiry",
              count(*)::int AS slots,
              (SELECT q.quantity FROM licenses q WHERE q.id = ${licenseId}::uuid) AS quantity,
+             (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid)::int AS capacity,
              now() AS now
         FROM seat_slots s
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid`;
@@ -476,7 +498,7 @@ export class SeatLeaseRepository {
     const cursor = filter.cursor ? Prisma.sql`AND l.id > ${filter.cursor}::uuid` : Prisma.empty;
     return this.db.client.$queryRaw<SessionView[]>`
       SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", d.name AS "deviceName", l.fingerprint, l."clientName",
-             l."userId", l."startedAt", l."lastHeartbeatAt", s."expiresAt", (l."borrowUntil" IS NOT NULL) AS borrowed, l."borrowUntil"
+             l."userId", l."startedAt", l."lastHeartbeatAt", s."expiresAt", (l."borrowUntil" IS NOT NULL) AS borrowed, l."borrowUntil", l.overage
         FROM seat_leases l
         JOIN seat_slots s ON s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()
         JOIN containers c ON c.id = l."containerId"

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { SLOT_NOT_HELD } from './seat-queue.predicates';
+import { OverageColumns } from './seat-capacity';
+
+export interface LockedPool extends OverageColumns {
+  quantity: number;
+  slots: number;
+  maxSlot: number;
+  /** Seats held by the license's reservations (their sum never exceeds the quantity). */
+  reservedSeats: number;
+}
 
 /**
  * The seat slots of a license: one row per seat. Raw SQL throughout, because the statements lock
@@ -16,15 +25,22 @@ export class SeatPoolRepository {
    * quantity and slot count. NO KEY UPDATE does not block checkouts, whose lease inserts only
    * take KEY SHARE on the license through the foreign key.
    */
-  async lockLicense(tx: SqlExecutor, licenseId: string): Promise<{ quantity: number; slots: number; maxSlot: number } | null> {
-    const rows = await tx.$queryRaw<{ quantity: number; slots: number; maxSlot: number }[]>`
-      SELECT l.quantity,
+  async lockLicense(tx: SqlExecutor, licenseId: string): Promise<LockedPool | null> {
+    const rows = await tx.$queryRaw<LockedPool[]>`
+      SELECT l.quantity, l."overagePercent", l."overageExtraSeats",
+             (SELECT COALESCE(sum(r.seats), 0)::int FROM seat_reservations r WHERE r."licenseId" = l.id) AS "reservedSeats",
              (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
              (SELECT COALESCE(max(s.slot), -1)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS "maxSlot"
         FROM licenses l
        WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid
          FOR NO KEY UPDATE OF l`;
     return rows[0] ?? null;
+  }
+
+  async setOverageColumns(tx: SqlExecutor, licenseId: string, columns: OverageColumns): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE licenses SET "overagePercent" = ${columns.overagePercent}::int, "overageExtraSeats" = ${columns.overageExtraSeats}::int, "updatedAt" = now()
+       WHERE id = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid`;
   }
 
   async addSlots(tx: SqlExecutor, licenseId: string, from: number, count: number): Promise<void> {

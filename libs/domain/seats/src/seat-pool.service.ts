@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
-import { SeatPoolRepository } from './seat-pool.repository';
+import { seatCapacity } from './seat-capacity';
+import { LockedPool, SeatPoolRepository } from './seat-pool.repository';
 
 // A license's seats are rows of seat_slots, as many as its quantity. This service keeps that count
 // in step with the quantity. Shrinking below the seats in use never ends a running session: the
 // slots still held stay as "excess" slots and are deleted as soon as they are free (checkout trims
 // them before it claims, and refuses to claim while excess slots exist), so no new seat is handed
-// out until the number in use is below the new quantity.
+// out until the number in use is below the new quantity. With an overage allowance (issue 16)
+// the pool holds quantity + allowance slots (its capacity), and the quantity never goes below the
+// seats reserved (RESERVATIONS_EXCEED_QUANTITY).
 
 export interface PoolSize {
   /** Slot rows after the change. */
@@ -33,16 +36,35 @@ export class SeatPoolService {
     }
     const license = await this.pool.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
-    return this.fit(tx, licenseId, quantity, license.slots, license.maxSlot);
+    if (license.reservedSeats > quantity) {
+      throw new DomainError('RESERVATIONS_EXCEED_QUANTITY', `${license.reservedSeats} seats of the license are reserved; remove reservations before lowering the quantity below that`, {
+        quantity,
+        reserved: license.reservedSeats,
+      });
+    }
+    return this.fit(tx, licenseId, seatCapacity(quantity, license), license.slots, license.maxSlot);
   }
 
   /** Deletes free slots above the license's current quantity (after a shrink). */
   async trim(tx: SqlExecutor, licenseId: string): Promise<PoolSize> {
     const license = await this.pool.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
-    return this.fit(tx, licenseId, license.quantity, license.slots, license.maxSlot);
+    return this.fit(tx, licenseId, seatCapacity(license.quantity, license), license.slots, license.maxSlot);
   }
 
+  /**
+   * Sets (or with null removes) the license's overage allowance and fits the pool to the new
+   * capacity, under the same license lock as resize. Lowering it never ends a running session.
+   */
+  async setOverage(tx: SqlExecutor, licenseId: string, columns: { overagePercent: number | null; overageExtraSeats: number | null }): Promise<LockedPool & PoolSize> {
+    const license = await this.pool.lockLicense(tx, licenseId);
+    if (!license) throw DomainError.notFound('License', licenseId);
+    await this.pool.setOverageColumns(tx, licenseId, columns);
+    const size = await this.fit(tx, licenseId, seatCapacity(license.quantity, columns), license.slots, license.maxSlot);
+    return { ...license, ...columns, ...size };
+  }
+
+  /** Makes the pool `quantity` slots (the license's capacity: quantity + overage allowance). */
   private async fit(tx: SqlExecutor, licenseId: string, quantity: number, slots: number, maxSlot: number): Promise<PoolSize> {
     if (slots < quantity) {
       await this.pool.addSlots(tx, licenseId, maxSlot + 1, quantity - slots);

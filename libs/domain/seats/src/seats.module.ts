@@ -6,6 +6,11 @@ import { EndLeasesOfRemovedUser } from './end-leases-of-removed-user.subscriber'
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
 import { LeaseSweepRepository } from './lease-sweep.repository';
 import { LeaseSweeperService } from './lease-sweeper.service';
+import { OverageAllowanceService } from './overage-allowance.service';
+import { OverageRepository } from './overage.repository';
+import { OverageService } from './overage.service';
+import { ReservationsRepository } from './reservations.repository';
+import { ReservationsService } from './reservations.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
@@ -21,7 +26,7 @@ import { UsageHistoryService } from './usage-history.service';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), the wait queue, sessions, usage (history, aggregates), expiry sweep. */
+/** Seats of licenses: the pool (slots), leases (checkout, heartbeat, release, borrow), the wait queue, sessions, usage (history, aggregates), expiry sweep, reservations, overage. */
 @Module({
   imports: [AuditModule, EventsModule, UpdatesModule],
   providers: [
@@ -44,7 +49,12 @@ import { UsageService } from './usage.service';
     SeatQueueService,
     ServeSeatQueue,
     AnnounceSeatQueueChange,
+    ReservationsRepository,
+    ReservationsService,
+    OverageRepository,
+    OverageService,
+    OverageAllowanceService,
   ],
-  exports: [SeatPoolService, SeatsService, SeatQueueService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService],
+  exports: [SeatPoolService, SeatsService, SeatQueueService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService, ReservationsService, OverageAllowanceService],
 })
 export class SeatsModule {}

@@ -5,6 +5,8 @@ import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
 import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, assertMayTakeSeat, returnProofHash, returnProofRefused } from './lease-rules';
+import { OverageService } from './overage.service';
+import { reservationAdmits, ReservationsRepository } from './reservations.repository';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
@@ -19,7 +21,7 @@ import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView
 // many checkouts race on however many replicas, at most `quantity` leases hold a slot. A lease
 // stops counting the moment its slot's expiresAt passes; nothing needs to sweep it first.
 
-type CheckoutOutcome = { kind: 'lease'; lease: LeaseView } | { kind: 'denied'; occupancy: Occupancy; license: CheckoutContext };
+type CheckoutOutcome = { kind: 'lease'; lease: LeaseView } | { kind: 'denied'; occupancy: Occupancy; license: CheckoutContext; reservedUnused: number };
 
 const STOPPED_REASONS: readonly LeaseEndReason[] = ['STOPPED', 'USER_REMOVED'];
 
@@ -32,6 +34,8 @@ export class SeatsService {
     private readonly outbox: OutboxRepository,
     private readonly groupBorrowing: GroupBorrowingPolicy,
     private readonly queue: SeatQueueRepository,
+    private readonly reservations: ReservationsRepository,
+    private readonly overage: OverageService,
   ) {}
 
   /**
@@ -41,15 +45,21 @@ export class SeatsService {
   async checkout(input: CheckoutInput): Promise<LeaseView> {
     const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input), { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) });
     if (outcome.kind === 'lease') return outcome.lease;
-    const { occupancy, license } = outcome;
+    const { occupancy, license, reservedUnused } = outcome;
     const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
     const retryAfter = retryAfterSeconds({ inUse: occupancy.inUse, soonestExpiryInSeconds: soonest, leaseTtlSeconds: license.leaseTtlSeconds });
-    throw new DomainError('NO_SEAT_AVAILABLE', `All ${occupancy.quantity} seats of the license are in use; try again later`, {
+    const message =
+      occupancy.inUse < occupancy.capacity
+        ? `The free seats of the license are reserved for other users (${reservedUnused} reserved); try again later`
+        : `All ${occupancy.capacity} seats of the license are in use; try again later`;
+    throw new DomainError('NO_SEAT_AVAILABLE', message, {
       licenseId: license.licenseId,
       quantity: occupancy.quantity,
       inUse: occupancy.inUse,
       soonestExpiryAt: occupancy.soonestExpiry?.toISOString() ?? null,
       retryAfter,
+      ...(license.hasReservations ? { reservedSeats: reservedUnused } : {}),
+      ...(occupancy.capacity > occupancy.quantity ? { capacity: occupancy.capacity } : {}),
     });
   }
 
@@ -72,10 +82,24 @@ export class SeatsService {
       const offline = await this.leases.lockPersonalOffline(tx, license.containerId, input.fingerprint);
       if (offline > 0) {
         const occupancy = await this.leases.occupancy(tx, license.licenseId);
-        if (occupancy.inUse + offline >= occupancy.quantity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
+        if (occupancy.inUse + offline >= occupancy.capacity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
       }
     }
-    if (license.slots > license.quantity) await this.pool.trim(tx, license.licenseId);
+    const userId = license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null);
+    // Reservations (issue 16): checkouts of the license run one after another, and the claim
+    // admits this user only if the seats still held for reservations stay free (or are theirs).
+    const admission = license.hasReservations ? reservationAdmits(license.licenseId, userId) : undefined;
+    if (license.hasReservations) {
+      // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
+      // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.
+      const seen = await this.leases.occupancy(tx, license.licenseId);
+      const standing = await this.reservations.standing(tx, license.licenseId, userId);
+      const needed = standing.ownUnused ? 1 : 1 + standing.reservedUnused;
+      if (seen.inUse + needed > Math.min(seen.slots, seen.capacity)) return this.deny(tx, input, license, seen);
+      await this.reservations.lockForCheckout(tx, license.licenseId);
+    }
+    // After the reservation lock: a checkout's lock order is reservation lock → license row (trim) → slot → lease → overage.
+    if (license.slots > license.capacity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
       id: uuidV7(),
       licenseId: license.licenseId,
@@ -84,33 +108,35 @@ export class SeatsService {
       fingerprint: input.fingerprint,
       clientName: input.clientName ?? null,
       // Who the lease belongs to, so that the user's removal or disabling ends it (docs/licensing.md).
-      userId: license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null),
+      userId,
       borrowUntil: input.borrowUntil ?? null,
       returnKeyHash: input.borrowUntil ? (input.returnKeyHash ?? null) : null,
     };
     const ticketId = input.ticketId ?? null;
-    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false, ticketId });
+    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false, ticketId, admission });
     if (!claim && ticketId) {
       const refusal = ticketRefusal(await this.queue.find(tx, ticketId, { containerId: license.containerId, licenseId: license.licenseId }), ticketId, input.fingerprint);
       if (refusal) throw refusal;
     }
     if (!claim) {
       let occupancy = await this.leases.occupancy(tx, license.licenseId);
-      if (occupancy.slots > occupancy.quantity) {
+      if (occupancy.slots > occupancy.capacity) {
         await this.pool.trim(tx, license.licenseId);
         occupancy = await this.leases.occupancy(tx, license.licenseId);
       }
       // Slots that look free in this snapshot but were skipped are locked by concurrent
       // transactions (a checkout that may roll back, a release or sweep about to free one): wait
       // for those locks instead of calling the license full. None free: full, no waiting.
-      if (occupancy.inUse < Math.min(occupancy.slots, occupancy.quantity)) {
-        claim = await this.leases.claimSlot(tx, { lease, term, wait: true, ticketId });
+      if (occupancy.inUse < Math.min(occupancy.slots, occupancy.capacity)) {
+        claim = await this.leases.claimSlot(tx, { lease, term, wait: true, ticketId, admission });
       }
       if (!claim) return this.deny(tx, input, license, occupancy);
     }
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
     if (ticketId) await this.queue.markClaimed(tx, ticketId, claim.lease.id);
     const row = claim.lease;
+    // Overage (issue 16): marks the lease and starts the license's episode when it went above the quantity.
+    if (license.overageTracked) row.overage = await this.overage.settle(tx, license.licenseId, row.id);
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };
   }
@@ -125,7 +151,8 @@ export class SeatsService {
     });
     // Last statement: the hour's usage row is shared by every denial, keep its lock short.
     await this.leases.countDenial(tx, license.licenseId);
-    return { kind: 'denied', occupancy, license };
+    const reservedUnused = license.hasReservations ? (await this.reservations.standing(tx, license.licenseId, null)).reservedUnused : 0;
+    return { kind: 'denied', occupancy, license, reservedUnused };
   }
 
   /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */
@@ -204,6 +231,7 @@ export class SeatsService {
       if (ended) {
         const type = reason === 'RETURNED' ? 'seat.returned' : reason === 'RELEASED' ? 'seat.released' : 'seat.expired';
         await this.outbox.append(tx, seatEvent(type, ended));
+        await this.overage.settleIfTracked(tx, ended.licenseId);
         return toEnded(ended);
       }
       const current = await this.leases.leaseState(tx, leaseId, { containerId });
@@ -301,6 +329,7 @@ function toLease(row: LeaseRow, license: { heartbeatIntervalSeconds: number; lea
     heartbeatIntervalSeconds: license.heartbeatIntervalSeconds,
     leaseTtlSeconds: license.leaseTtlSeconds,
     borrowUntil: row.borrowUntil,
+    overage: row.overage,
   };
 }
 

@@ -41,6 +41,8 @@ export interface LeaseView {
   heartbeatIntervalSeconds: number;
   leaseTtlSeconds: number;
   borrowUntil: Date | null;
+  /** The seat was taken above the license's quantity, within its overage allowance (docs/seats.md "Overage"). */
+  overage: boolean;
 }
 
 /** A heartbeat's answer: the lease, and whether the program should fetch its license again. */
@@ -75,6 +77,8 @@ export interface SessionView {
   expiresAt: Date;
   borrowed: boolean;
   borrowUntil: Date | null;
+  /** Checked out above the quantity (overage). */
+  overage: boolean;
 }
 
 /**
@@ -172,4 +176,23 @@ export interface UsageHistory {
   aggregatedUntil: Date | null;
   series: UsagePoint[];
   totals: { peakSeats: number; seatHours: number; sessionsStarted: number; denials: number };
+  /** Time above the quantity (overage) in the range, from the lease history, and its episodes. */
+  overage: UsageOverage;
+  /** Seat reservations of the license now. */
+  reservations: { reservedSeats: number; items: { id: string; name: string; seats: number; userIds: string[]; inUse: number }[] };
+}
+
+export interface UsageOverage {
+  /** The vendor's allowance now: a factor or a number of extra seats (null: none). */
+  allowance: { factor: number } | { extraSeats: number } | null;
+  /** quantity + allowance now. */
+  capacity: number;
+  /** Minutes in the range with more seats in use than the quantity (now). */
+  minutes: number;
+  /** Most seats in use at once while above the quantity (0 if never). */
+  peakSeats: number;
+  /** Leases checked out in the range that were marked overage. */
+  leases: number;
+  /** Overage episodes overlapping the range (license.overage_started … license.overage_ended). */
+  episodes: { startedAt: Date; endedAt: Date | null; peakSeats: number }[];
 }

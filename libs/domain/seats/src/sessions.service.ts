@@ -3,6 +3,7 @@ import { TenantPrisma } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
+import { OverageService } from './overage.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { seatEvent } from './seat-events';
 import { SeatQueueRepository } from './seat-queue.repository';
@@ -24,6 +25,7 @@ export class SessionsService {
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
     private readonly tickets: SeatQueueRepository,
+    private readonly overage: OverageService,
   ) {}
 
   /** Live sessions of a license or container (404 when it is not the caller's). */
@@ -56,6 +58,7 @@ export class SessionsService {
       const ended = await this.leases.endLease(tx, leaseId, 'STOPPED', 'now');
       if (!ended) throw new Error(`lease ${leaseId} held its seat but had already ended`);
       await this.outbox.append(tx, seatEvent('seat.stopped', ended));
+      await this.overage.settleIfTracked(tx, ended.licenseId);
       await this.audit.record(tx, { action: 'session.stopped', entityType: 'seat_lease', entityId: leaseId, groupId: scope.groupId ?? null, before: { fingerprint: state.fingerprint, startedAt: state.startedAt } });
       return { leaseId: ended.id, licenseId: ended.licenseId, endedAt: ended.endedAt ?? ended.expiresAt, endReason: 'STOPPED' };
     }, SEAT_TRANSACTION);
@@ -71,13 +74,16 @@ export class SessionsService {
     return this.db.client.$transaction(async (tx) => {
       const freed = new Set(await this.leases.freeSlotsOfUser(tx, userId));
       let ended = 0;
+      const licenses = new Set<string>();
       for (const leaseId of await this.leases.unendedLeaseIdsOfUser(tx, userId)) {
         const live = freed.has(leaseId);
         const row = await this.leases.endLease(tx, leaseId, live ? 'USER_REMOVED' : 'EXPIRED', live ? 'now' : 'expiry');
         if (!row) continue;
         ended += live ? 1 : 0;
+        licenses.add(row.licenseId);
         await this.outbox.append(tx, seatEvent(live ? 'seat.stopped' : 'seat.expired', row));
       }
+      for (const licenseId of [...licenses].sort()) await this.overage.settleIfTracked(tx, licenseId);
       return { ended };
     }, SEAT_TRANSACTION);
   }

@@ -2,6 +2,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum } from 'class-validator';
+import { UsageOverageDto, UsageReservationsDto } from '@leasehold/domain-seats';
 
 export enum UsageGranularityDto {
   hour = 'hour',
@@ -50,4 +51,6 @@ export class UsageHistoryDto {
   @ApiProperty({ nullable: true, type: Date, description: "Whole buckets before this come from the worker's aggregates, later ones are computed from the lease history (null: no aggregate written yet). See docs/usage.md." }) aggregatedUntil!: Date | null;
   @ApiProperty({ type: [UsagePointDto], description: 'Every bucket from `from` to `to` in order, zeros included: plot it as it is.' }) series!: UsagePointDto[];
   @ApiProperty({ type: UsageTotalsDto }) totals!: UsageTotalsDto;
+  @ApiProperty({ type: UsageOverageDto, description: 'Time above the quantity (minutes, peak, episodes); docs/seats.md "Overage".' }) overage!: UsageOverageDto;
+  @ApiProperty({ type: UsageReservationsDto, description: 'Seat reservations of the license now.' }) reservations!: UsageReservationsDto;
 }

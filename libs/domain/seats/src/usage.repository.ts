@@ -4,6 +4,30 @@ import { BUCKET_INTERVAL, usageBucketsSql } from './usage-buckets.sql';
 import { UsageGranularity, UsagePoint } from './seats.types';
 
 /**
+ * CTEs `leases` (s, e: each lease of the license overlapping [from, to), from its start to its
+ * end, its expiry if never ended, never beyond now), `events` and `run` (t, level: seats in use
+ * after each start/end in the range, ends sorted before starts at the same instant), for the
+ * overage figures (OverageRepository.usage); the usage series use usage-buckets.sql.ts.
+ */
+export function leaseLevelsSql(vendorId: string, licenseId: string, from: Date, to: Date): Prisma.Sql {
+  return Prisma.sql`leases AS (
+        SELECT l."startedAt" AS s, LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) AS e
+          FROM seat_leases l
+         WHERE l."vendorId" = ${vendorId}::uuid AND l."licenseId" = ${licenseId}::uuid
+           AND l."startedAt" < ${to}::timestamptz
+           AND LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) > ${from}::timestamptz
+      ),
+      events AS (
+        SELECT GREATEST(s, ${from}::timestamptz) AS t, 1 AS d FROM leases WHERE e > s
+        UNION ALL
+        SELECT e AS t, -1 AS d FROM leases WHERE e > s AND e < ${to}::timestamptz
+      ),
+      run AS (
+        SELECT t, d, sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM events
+      )`;
+}
+
+/**
  * Usage of one license per hour or day, for charts. Buckets the worker has aggregated are read
  * from license_usage_hours / license_usage_days; the rest (the current hour, or everything while
  * the worker is behind) is computed from the lease history with the same statement the worker

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
+import { OverageRepository } from './overage.repository';
+import { ReservationsRepository } from './reservations.repository';
+import { allowanceOf, seatCapacity } from './seat-capacity';
 import { UsageRepository } from './usage.repository';
 import { UsageHistory, UsagePoint, UsageQuery } from './seats.types';
 
@@ -18,13 +21,15 @@ export class UsageService {
   constructor(
     private readonly db: TenantPrisma,
     private readonly usage: UsageRepository,
+    private readonly overage: OverageRepository,
+    private readonly reservations: ReservationsRepository,
   ) {}
 
   /** `from` is rounded down and `to` up to whole buckets (UTC). Scope by group for the portal. */
   async history(query: UsageQuery, scope: { groupId?: string } = {}): Promise<UsageHistory> {
     const license = await this.db.client.license.findFirst({
       where: { id: query.licenseId, ...(scope.groupId ? { container: { groupId: scope.groupId } } : {}) },
-      select: { id: true, quantity: true },
+      select: { id: true, quantity: true, overagePercent: true, overageExtraSeats: true },
     });
     if (!license) throw DomainError.notFound('License', query.licenseId);
     const bucketMs = query.granularity === 'hour' ? HOUR_MS : DAY_MS;
@@ -45,6 +50,9 @@ export class UsageService {
     const byStart = new Map([...stored, ...computed].map((p) => [p.start.getTime(), p]));
     const series: UsagePoint[] = [];
     for (let t = from.getTime(); t < to.getTime(); t += bucketMs) series.push(byStart.get(t) ?? emptyPoint(new Date(t)));
+    const overage = await this.overage.usage(license.id, license.quantity, from, to);
+    const episodes = await this.overage.episodes(license.id, from, to);
+    const reservations = await this.reservations.list(this.db.client, license.id);
     return {
       licenseId: license.id,
       quantity: license.quantity,
@@ -58,6 +66,16 @@ export class UsageService {
         seatHours: series.reduce((sum, p) => sum + p.seatHours, 0),
         sessionsStarted: series.reduce((sum, p) => sum + p.sessionsStarted, 0),
         denials: series.reduce((sum, p) => sum + p.denials, 0),
+      },
+      overage: {
+        allowance: allowanceOf(license),
+        capacity: seatCapacity(license.quantity, license),
+        ...overage,
+        episodes: episodes.map((e) => ({ startedAt: e.startedAt, endedAt: e.endedAt, peakSeats: e.peakSeats })),
+      },
+      reservations: {
+        reservedSeats: reservations.reduce((sum, r) => sum + r.seats, 0),
+        items: reservations.map((r) => ({ id: r.id, name: r.name, seats: r.seats, userIds: r.userIds, inUse: r.inUse })),
       },
     };
   }

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { capacitySql } from './seat-capacity';
+
+// Seat reservations in SQL. The rule a checkout must pass (`reservationAdmits`) is one predicate
+// of the slot claim (SeatLeaseRepository.claimSlot): a user of a reservation with seats of it
+// unused may take any free seat; anyone else only while the seats still held for reservations stay
+// free (seats in use + 1 + unused reserved seats ≤ the license's capacity). Checkouts of a license
+// with reservations run one after another under `lockForCheckout`, so the counts the predicate
+// reads are exact (releases and expiries only ever free seats).
+
+/** Per reservation of license `licenseId`: its seats and how many of its users' leases hold a seat now. */
+function reservationUse(licenseId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT r.id, r.seats,
+            (SELECT count(*) FROM seat_leases x
+               JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+               JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+              WHERE x."licenseId" = r."licenseId" AND x."endedAt" IS NULL)::int AS used
+       FROM seat_reservations r WHERE r."licenseId" = ${licenseId}::uuid)`;
+}
+
+/** Unused reserved seats of the license: Σ max(0, seats − used) over its reservations. */
+function reservedUnusedSql(licenseId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(licenseId)} u)`;
+}
+
+/**
+ * The claim predicate: may this user (null: a checkout without a user) take a seat of the license
+ * now? Reads the reservations and the seats in use in the claim's own statement.
+ */
+export function reservationAdmits(licenseId: string, userId: string | null): Prisma.Sql {
+  const own = userId
+    ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(licenseId)} u
+                           JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid
+                          WHERE u.used < u.seats) OR`
+    : Prisma.empty;
+  return Prisma.sql`(${own}
+      (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId}::uuid AND x."leaseId" IS NOT NULL AND x."expiresAt" > now())
+        + 1 + ${reservedUnusedSql(licenseId)}
+        <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid))`;
+}
+
+export interface ReservationRow {
+  id: string;
+  licenseId: string;
+  name: string;
+  seats: number;
+  userIds: string[];
+  /** Seats of the license that the reservation's users hold now. */
+  inUse: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LockedLicense {
+  licenseId: string;
+  quantity: number;
+  kind: 'PERSONAL' | 'ENTERPRISE';
+  groupId: string | null;
+}
+
+@Injectable()
+export class ReservationsRepository {
+  constructor(private readonly db: TenantPrisma) {}
+
+  /** Serialises the checkouts of one license with reservations (taken before its slot claim). */
+  async lockForCheckout(tx: SqlExecutor, licenseId: string): Promise<void> {
+    const key = advisoryLockKey(`seat-reservations:${licenseId}`);
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)::text AS locked`;
+  }
+
+  /** Unused reserved seats, and whether `userId` may still use a seat of their own reservation. */
+  async standing(tx: SqlExecutor, licenseId: string, userId: string | null): Promise<{ reservedUnused: number; ownUnused: boolean }> {
+    const own = userId
+      ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(licenseId)} u
+                            JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid WHERE u.used < u.seats)`
+      : Prisma.sql`false`;
+    const rows = await tx.$queryRaw<{ reservedUnused: number; ownUnused: boolean }[]>`
+      SELECT ${reservedUnusedSql(licenseId)}::int AS "reservedUnused", ${own} AS "ownUnused"`;
+    return rows[0];
+  }
+
+  /**
+   * Locks the license row (FOR NO KEY UPDATE, as SeatPoolService.resize does), so reservation
+   * changes and quantity changes of one license run one after another. Narrowed to a group for
+   * group admins; null when not found.
+   */
+  async lockLicense(tx: SqlExecutor, licenseId: string, groupId?: string): Promise<LockedLicense | null> {
+    const group = groupId ? Prisma.sql`AND c."groupId" = ${groupId}::uuid` : Prisma.empty;
+    const rows = await tx.$queryRaw<LockedLicense[]>`
+      SELECT l.id AS "licenseId", l.quantity, c.kind::text AS kind, c."groupId"
+        FROM licenses l JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
+       WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${group}
+         FOR NO KEY UPDATE OF l`;
+    return rows[0] ?? null;
+  }
+
+  /** The given users that are members of the group (other vendors' users never are). */
+  async membersOf(tx: SqlExecutor, groupId: string, userIds: string[]): Promise<string[]> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM users WHERE "vendorId" = ${this.db.vendorId}::uuid AND "groupId" = ${groupId}::uuid AND id = ANY(${userIds}::uuid[])`;
+    return rows.map((r) => r.id);
+  }
+
+  /** Seats reserved on the license, leaving one reservation out (the one being changed). */
+  async reservedSeats(tx: SqlExecutor, licenseId: string, except: string | null = null): Promise<number> {
+    const rows = await tx.$queryRaw<{ n: number }[]>`
+      SELECT COALESCE(sum(seats), 0)::int AS n FROM seat_reservations
+       WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid AND id IS DISTINCT FROM ${except}::uuid`;
+    return rows[0].n;
+  }
+
+  /** Users of the list already in another reservation of the license. */
+  async usersReservedElsewhere(tx: SqlExecutor, licenseId: string, userIds: string[], except: string | null): Promise<string[]> {
+    const rows = await tx.$queryRaw<{ userId: string }[]>`
+      SELECT "userId" FROM seat_reservation_users
+       WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ANY(${userIds}::uuid[])
+         AND "reservationId" IS DISTINCT FROM ${except}::uuid`;
+    return rows.map((r) => r.userId);
+  }
+
+  async nameTaken(tx: SqlExecutor, licenseId: string, name: string, except: string | null): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ taken: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM seat_reservations WHERE "licenseId" = ${licenseId}::uuid AND name = ${name}
+                        AND id IS DISTINCT FROM ${except}::uuid) AS taken`;
+    return rows[0].taken;
+  }
+
+  /** Writes the reservation (insert, or replace name, seats and users of an existing one). */
+  async save(tx: SqlExecutor, input: { id: string; licenseId: string; name: string; seats: number; userIds: string[] }, isNew: boolean): Promise<boolean> {
+    const vendorId = this.db.vendorId;
+    if (isNew) {
+      await tx.$executeRaw`
+        INSERT INTO seat_reservations (id, "vendorId", "licenseId", name, seats, "updatedAt")
+        VALUES (${input.id}::uuid, ${vendorId}::uuid, ${input.licenseId}::uuid, ${input.name}, ${input.seats}::int, now())`;
+    } else {
+      const n = await tx.$executeRaw`
+        UPDATE seat_reservations SET name = ${input.name}, seats = ${input.seats}::int, "updatedAt" = now()
+         WHERE id = ${input.id}::uuid AND "licenseId" = ${input.licenseId}::uuid AND "vendorId" = ${vendorId}::uuid`;
+      if (n === 0) return false;
+      await tx.$executeRaw`DELETE FROM seat_reservation_users WHERE "reservationId" = ${input.id}::uuid AND "vendorId" = ${vendorId}::uuid`;
+    }
+    await tx.$executeRaw`
+      INSERT INTO seat_reservation_users ("vendorId", "licenseId", "reservationId", "userId")
+      SELECT ${vendorId}::uuid, ${input.licenseId}::uuid, ${input.id}::uuid, u FROM unnest(${input.userIds}::uuid[]) AS u`;
+    return true;
+  }
+
+  async delete(tx: SqlExecutor, licenseId: string, reservationId: string): Promise<ReservationRow | null> {
+    const [row] = await this.list(tx, licenseId, reservationId);
+    if (!row) return null;
+    await tx.$executeRaw`
+      DELETE FROM seat_reservations WHERE id = ${reservationId}::uuid AND "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid`;
+    return row;
+  }
+
+  /** The license's reservations (or one of them), oldest first, with their users and seats in use. */
+  async list(tx: SqlExecutor, licenseId: string, reservationId?: string): Promise<ReservationRow[]> {
+    const one = reservationId ? Prisma.sql`AND r.id = ${reservationId}::uuid` : Prisma.empty;
+    return tx.$queryRaw<ReservationRow[]>`
+      SELECT r.id, r."licenseId", r.name, r.seats, r."createdAt", r."updatedAt",
+             COALESCE((SELECT array_agg(ru."userId" ORDER BY ru."userId") FROM seat_reservation_users ru WHERE ru."reservationId" = r.id), '{}') AS "userIds",
+             u.used AS "inUse"
+        FROM seat_reservations r JOIN ${reservationUse(licenseId)} u ON u.id = r.id
+       WHERE r."licenseId" = ${licenseId}::uuid AND r."vendorId" = ${this.db.vendorId}::uuid ${one}
+       ORDER BY r.id`;
+  }
+}

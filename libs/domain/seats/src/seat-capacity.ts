@@ -1,0 +1,33 @@
+import { Prisma } from '@leasehold/db';
+
+// How many seats a license may hand out at once: its quantity, plus its overage allowance if the
+// vendor set one (a factor, stored as the extra percent, or a fixed number of extra seats). The
+// seat pool has this many slots, so the slot claim itself never goes above it.
+
+/** The vendor's overage allowance of a license, as the API speaks it (null: none). */
+export type OverageAllowance = { factor: number } | { extraSeats: number } | null;
+
+/** The stored columns of an allowance (`licenses.overagePercent`, `licenses.overageExtraSeats`). */
+export interface OverageColumns {
+  overagePercent: number | null;
+  overageExtraSeats: number | null;
+}
+
+/** quantity + allowance, rounded down (1.25 × 10 = 12.5 → 12 seats). */
+export function seatCapacity(quantity: number, columns: OverageColumns): number {
+  if (columns.overageExtraSeats !== null) return quantity + columns.overageExtraSeats;
+  if (columns.overagePercent !== null) return quantity + Math.floor((quantity * columns.overagePercent) / 100);
+  return quantity;
+}
+
+export function allowanceOf(columns: OverageColumns): OverageAllowance {
+  if (columns.overageExtraSeats !== null) return { extraSeats: columns.overageExtraSeats };
+  if (columns.overagePercent !== null) return { factor: 1 + columns.overagePercent / 100 };
+  return null;
+}
+
+/** The same as `seatCapacity`, in SQL over the license row aliased `alias` (integer division rounds down). */
+export function capacitySql(alias: string): Prisma.Sql {
+  const l = Prisma.raw(alias);
+  return Prisma.sql`(${l}.quantity + COALESCE(${l}."overageExtraSeats", ${l}.quantity * COALESCE(${l}."overagePercent", 0) / 100))`;
+}
