@@ -782,6 +782,25 @@ export interface paths {
         patch: operations["updateLicense"];
         trace?: never;
     };
+    "/v1/licenses/{licenseId}/overage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get overage allowance */
+        get: operations["getOverageAllowance"];
+        /** Set overage allowance */
+        put: operations["setOverageAllowance"];
+        post?: never;
+        /** Remove overage allowance */
+        delete: operations["removeOverageAllowance"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/licenses/{licenseId}/renewals": {
         parameters: {
             query?: never;
@@ -794,6 +813,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licenses/{licenseId}/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List seat reservations */
+        get: operations["listSeatReservations"];
+        put?: never;
+        /** Create seat reservation */
+        post: operations["createSeatReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licenses/{licenseId}/reservations/{reservationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update seat reservation */
+        put: operations["updateSeatReservation"];
+        post?: never;
+        /** Delete seat reservation */
+        delete: operations["deleteSeatReservation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1625,7 +1680,7 @@ export interface components {
              *       "license.changed"
              *     ]
              */
-            eventTypes: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
+            eventTypes: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "license.reservation_changed" | "license.overage_started" | "license.overage_ended" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
             /**
              * @description https in production; no private, loopback, link-local or metadata addresses.
              * @example https://erp.example.com/leasehold/webhooks
@@ -1696,7 +1751,7 @@ export interface components {
         ErrorResponse: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_IN_USE" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "CONTAINER_ACCESS_REVOKED" | "USER_NOT_IN_GROUP" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "RETURN_PROOF_INVALID" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "BORROW_DISABLED_BY_ADMIN" | "SEATS_IN_USE" | "LICENSE_NOT_FROM_PURCHASE" | "QUEUE_TICKET_WAITING" | "QUEUE_TICKET_ENDED" | "QUEUE_SEAT_HELD" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "EVENT_ID_REUSED" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
+                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_BODY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "UNAUTHENTICATED" | "API_KEY_INVALID" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "VENDOR_SUSPENDED" | "OPERATOR_TOKEN_INVALID" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "VENDOR_SLUG_TAKEN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_IN_USE" | "FEATURE_CODE_TAKEN" | "API_KEY_ALREADY_REVOKED" | "INVALID_CREDENTIALS" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ONE_TIME_TOKEN_INVALID" | "ONE_TIME_TOKEN_EXPIRED" | "ONE_TIME_TOKEN_USED" | "USER_DISABLED" | "GROUP_ADMIN_REQUIRED" | "USER_EMAIL_TAKEN" | "EXTERNAL_ID_TAKEN" | "USER_IN_ANOTHER_GROUP" | "LAST_GROUP_ADMIN" | "GROUP_NOT_EMPTY" | "USER_HAS_CONTAINERS" | "USER_NOT_INVITED" | "CREDENTIALS_INVALID" | "CREDENTIALS_REVOKED" | "CONTAINER_KIND_MISMATCH" | "FEATURE_NOT_IN_PRODUCT" | "PURCHASE_SEATS_EXCEEDED" | "LICENSE_REVOKED" | "LICENSE_STATUS_CONFLICT" | "DEVICE_LIMIT_REACHED" | "ACTIVATION_CHURN_LIMIT" | "DEVICE_ALREADY_DEACTIVATED" | "CONTAINER_ACCESS_REVOKED" | "USER_NOT_IN_GROUP" | "LICENSE_SUSPENDED" | "LICENSE_EXPIRED" | "LICENSE_NOT_YET_VALID" | "DEVICE_NOT_ACTIVATED" | "NO_SEAT_AVAILABLE" | "RESERVATIONS_EXCEED_QUANTITY" | "RESERVATION_USER_NOT_IN_GROUP" | "RESERVATION_USER_TAKEN" | "RESERVATION_NAME_TAKEN" | "LEASE_EXPIRED" | "SESSION_STOPPED" | "BORROW_NOT_ALLOWED" | "BORROW_TOO_LONG" | "BORROW_PAST_LICENSE_EXPIRY" | "BORROW_UNTIL_IN_PAST" | "RETURN_PROOF_INVALID" | "SESSION_BORROWED" | "SESSION_NOT_ACTIVE" | "BORROW_DISABLED_BY_ADMIN" | "SEATS_IN_USE" | "LICENSE_NOT_FROM_PURCHASE" | "QUEUE_TICKET_WAITING" | "QUEUE_TICKET_ENDED" | "QUEUE_SEAT_HELD" | "INBOUND_SIGNATURE_INVALID" | "INBOUND_TIMESTAMP_REJECTED" | "ERP_UNKNOWN_PRODUCT" | "ERP_ORDER_EXISTS" | "ERP_ORDER_UNKNOWN" | "EVENT_ID_REUSED" | "INTEGRATION_DISABLED" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_DISABLED" | "WEBHOOK_DELIVERY_IN_PROGRESS" | "NO_LEASE_HELD" | "OFFLINE_CODE_INVALID" | "OFFLINE_CODE_WRONG_CONTAINER" | "OFFLINE_CODE_ALREADY_USED";
                 details?: {
                     [key: string]: unknown;
                 };
@@ -1761,6 +1816,8 @@ export interface components {
             leaseTtlSeconds: number;
             /** Format: uuid */
             licenseId: string;
+            /** @description Taken above the license's quantity, within the vendor's overage allowance (docs/seats.md "Overage"). */
+            overage: boolean;
             /** @description The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates). */
             revision: number;
             /** @description The seat number within the license. */
@@ -1920,6 +1977,8 @@ export interface components {
             leaseTtlSeconds: number;
             /** Format: uuid */
             licenseId: string;
+            /** @description Taken above the license's quantity, within the vendor's overage allowance (docs/seats.md "Overage"). */
+            overage: boolean;
             /** @description The seat number within the license. */
             slot: number;
             /** Format: date-time */
@@ -2067,6 +2126,39 @@ export interface components {
             method: "ONLINE" | "OFFLINE";
             name: string;
         };
+        OverageAllowanceDto: {
+            /** @example 5 */
+            extraSeats?: number;
+            /** @example 1.5 */
+            factor?: number;
+        };
+        OverageBodyDto: {
+            /**
+             * @description Up to quantity + extraSeats seats.
+             * @example 5
+             */
+            extraSeats?: number;
+            /**
+             * @description Up to factor × quantity seats (1.01 … 10, two decimals at most; rounded down). Exactly one of factor and extraSeats.
+             * @example 1.5
+             */
+            factor?: number;
+        };
+        OverageDto: {
+            /** @description null: no overage (checkouts stop at the quantity). */
+            allowance: components["schemas"]["OverageAllowanceDto"] | null;
+            /** @description quantity + allowance: the most seats in use at once. */
+            capacity: number;
+            inUse: number;
+            /** Format: uuid */
+            licenseId: string;
+            /**
+             * Format: date-time
+             * @description Start of the running overage episode (seats in use above the quantity), else null.
+             */
+            overageSince: string | null;
+            quantity: number;
+        };
         ProductDto: {
             code: string;
             /** Format: date-time */
@@ -2143,6 +2235,38 @@ export interface components {
             data: components["schemas"]["RenewalDto"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        ReservationBodyDto: {
+            /**
+             * @description Unique per license.
+             * @example Night shift
+             */
+            name: string;
+            /**
+             * @description Seats held for the users; all reservations of a license together at most its quantity.
+             * @example 2
+             */
+            seats: number;
+            /** @description Members of the container's group (at most one reservation per user and license). */
+            userIds: string[];
+        };
+        ReservationDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Seats of the license the reservation's users hold now. */
+            inUse: number;
+            /** Format: uuid */
+            licenseId: string;
+            name: string;
+            seats: number;
+            /** Format: date-time */
+            updatedAt: string;
+            userIds: string[];
+        };
+        ReservationListDto: {
+            data: components["schemas"]["ReservationDto"][];
         };
         SeatQueueEntryDto: {
             /** @description Host or user name the program reported. */
@@ -2245,6 +2369,8 @@ export interface components {
             lastHeartbeatAt: string;
             /** Format: uuid */
             licenseId: string;
+            /** @description Checked out above the quantity (overage). */
+            overage: boolean;
             slot: number;
             /**
              * Format: date-time
@@ -2467,7 +2593,7 @@ export interface components {
         };
         UpdateWebhookEndpointDto: {
             description?: string | null;
-            eventTypes?: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
+            eventTypes?: ("*" | "user.created" | "user.updated" | "user.removed" | "user.deleted" | "user.invited" | "user.password_reset_requested" | "group.created" | "group.updated" | "group.deleted" | "container.created" | "container.updated" | "container.credentials_reset" | "license.created" | "license.changed" | "license.renewed" | "license.expired" | "license.suspended" | "license.resumed" | "license.revoked" | "license.seats_moved" | "license.reservation_changed" | "license.overage_started" | "license.overage_ended" | "device.activated" | "device.deactivated" | "seat.checked_out" | "seat.denied" | "seat.released" | "seat.expired" | "seat.stopped" | "seat.borrowed" | "seat.returned" | "seat.queued" | "seat.queue_granted" | "seat.queue_lapsed" | "seat.queue_cancelled" | "renewal.due" | "renewal.succeeded" | "renewal.failed" | "webhook_endpoint.disabled" | "webhook_endpoint.ping")[];
             /**
              * @description ACTIVE re-enables a disabled endpoint and clears its failure record.
              * @enum {string}
@@ -2488,8 +2614,12 @@ export interface components {
             granularity: "hour" | "day";
             /** Format: uuid */
             licenseId: string;
+            /** @description Time above the quantity (minutes, peak, episodes); docs/seats.md "Overage". */
+            overage: Record<string, never>;
             /** @description Seats bought (current quantity), to draw as the limit line. */
             quantity: number;
+            /** @description Seat reservations of the license now. */
+            reservations: Record<string, never>;
             /** @description Every bucket from `from` to `to` in order, zeros included: plot it as it is. */
             series: components["schemas"]["UsagePointDto"][];
             /** Format: date-time */
@@ -7370,6 +7500,224 @@ export interface operations {
             };
         };
     };
+    getOverageAllowance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setOverageAllowance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverageBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Checkouts above the quantity succeed up to the capacity, marked overage: true. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    removeOverageAllowance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No overage any more; running sessions keep their seats. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listLicenseRenewals: {
         parameters: {
             query?: {
@@ -7391,6 +7739,339 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RenewalPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listSeatReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationListDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createSeatReservation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                licenseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReservationBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Seats held for these users; others cannot take them while the users may. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description See the error codes in the description */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description See the error codes in the description */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateSeatReservation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                licenseId: string;
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReservationBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Replaces name, seats and users. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND (also for ids of another vendor) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description See the error codes in the description */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description See the error codes in the description */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteSeatReservation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                licenseId: string;
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reservation as it was; its seats are free for everyone. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
