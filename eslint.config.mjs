@@ -12,18 +12,22 @@ export default [
     files: ['**/*.ts'],
     rules: {
       // Module boundaries: apps use libs, libs never use apps; the two APIs never import each
-      // other; domain code never depends on HTTP features; the license-file lib stands alone.
+      // other. Layers, top down: feature (the HTTP shell: libs/http, libs/auth) -> domain ->
+      // data-access (libs/db, libs/db-migrations, libs/idempotency, libs/redis, libs/queues) -> util
+      // (config, errors): each depends only on its own layer and the ones below, so domain code
+      // never depends on HTTP features and a utility on nothing but utilities. The license-file lib
+      // and the packages stand alone (scope:client).
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/tools/jest/test-env$'],
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/tools/jest/(test-env|scratch-database)$'],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:data-access', 'type:util', 'type:testing'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:data-access', 'type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:data-access'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:data-access', 'type:util'] },
             { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:client'] },
             { sourceTag: 'scope:license-central', onlyDependOnLibsWithTags: ['scope:shared', 'scope:client', 'scope:license-central'] },

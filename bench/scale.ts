@@ -59,8 +59,9 @@ async function seedBulk(db: Client, seeded: Seeded[]): Promise<void> {
   const total = Date.now();
   await timed(`${ENTERPRISE + PERSONAL} containers`, () =>
     db.query(`
-      INSERT INTO containers (id, "vendorId", kind, name, "credentialHash", "credentialPrefix", "updatedAt")
+      INSERT INTO containers (id, "vendorId", kind, "deviceLimit", name, "credentialHash", "credentialPrefix", "updatedAt")
       SELECT ${uuid('c', 'i')}, ${vendor('i')}, CASE WHEN i <= ${ENTERPRISE} THEN 'ENTERPRISE' ELSE 'PERSONAL' END::"ContainerKind",
+             CASE WHEN i <= ${ENTERPRISE} THEN NULL ELSE 3 END, -- PERSONAL_DEVICE_LIMIT; ENTERPRISE has none
              'bulk ' || i, encode(sha256(convert_to(${token('i')}, 'UTF8')), 'hex'), lpad(i::text, 12, '0'), now()
         FROM generate_series(1, ${ENTERPRISE + PERSONAL}) i`),
   );

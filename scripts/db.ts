@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { Command } from 'commander';
 import { loadConfig } from '@leasehold/config';
-import { runMigrations } from '@leasehold/db';
+import { runMigrations } from '@leasehold/db-migrations';
 import { seedDemo } from './seed-demo';
 
 const MIGRATIONS = path.join(__dirname, '..', 'prisma', 'migrations');

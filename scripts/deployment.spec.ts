@@ -3,7 +3,7 @@ import path from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
 import { loadConfig, redisTarget } from '@leasehold/config';
 
-// Issue 11, items 11 and 13: the Docker deployment is safe by default. Docker does not run on the
+// The Docker deployment is safe by default. Docker does not run on the
 // project's CI machines, so these read the files and apply Compose's own interpolation rules
 // (`${VAR:?message}` refuses, `${VAR:-default}` falls back) to what an operator would start.
 

@@ -13,7 +13,7 @@ import { PORTAL_API } from '../apps/portal/src/api-info';
 import { AppModule as PortalModule } from '../apps/portal/src/app.module';
 import { seedDemo } from './seed-demo';
 
-// The examples in the docs run as written (issue 13): every fenced bash and TypeScript block of a
+// The examples in the docs run as written: every fenced bash and TypeScript block of a
 // page runs, in order, in one shell (variables carry from block to block), against real
 // license-central and portal apps with the demo data `npm start` seeds. `curl` fails on an HTTP
 // error (--fail-with-body) and the shell stops at the first failing command, so a doc change that

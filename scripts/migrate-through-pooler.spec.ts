@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runMigrations } from '@leasehold/db';
+import { runMigrations } from '@leasehold/db-migrations';
 import { TestPgBouncer } from '@leasehold/testing';
-import { createScratchDatabase, ScratchDatabase } from '../libs/db/src/migrations/scratch-database.testing';
+import { createScratchDatabase, ScratchDatabase } from '../tools/jest/scratch-database';
 
-// Issue 18, item 2: `npm run db:migrate` keeps no session state, so it also works when DATABASE_URL
+// `npm run db:migrate` keeps no session state, so it also works when DATABASE_URL
 // points at a transaction-mode pooler (PgBouncer 1.18 here). A session-level advisory lock taken
 // through it stays on whichever server connection ran it: the unlock may run on another one, and
 // the lock is left held on a pooled server connection, so the next deploy's migrations wait forever.

@@ -3,7 +3,7 @@
 # change between the schema the migrations already describe (prisma/migrations/schema.snapshot.prisma)
 # and prisma/schema.prisma, then updates the snapshot. Uses `prisma migrate diff` between two
 # datamodels, which works offline through the WASM engine (`--from-migrations` does not).
-# The drift test (libs/db/src/migrations/schema-drift.spec.ts) checks the result against the schema.
+# The drift test (libs/db-migrations/src/schema-drift.spec.ts) checks the result against the schema.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -34,3 +34,10 @@ export function serialise(document: OpenAPIObject): string {
         : value;
   return JSON.stringify(sort(document), null, 2) + '\n';
 }
+
+/** TypeScript types generated (openapi-typescript) from an exported document, for its callers. */
+export const GENERATED_TYPES = [
+  { document: 'docs/openapi/license-central.json', out: 'packages/client/src/generated/license-central.ts' },
+  { document: 'docs/openapi/license-central.json', out: 'packages/vendor-client/src/generated/license-central.ts' },
+  { document: 'docs/openapi/portal.json', out: 'apps/portal-web/src/generated/portal.ts' },
+];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { readMigrations, runMigrations } from '../../libs/db/src/migrations/migration-runner';
+import { readMigrations, runMigrations } from '../../libs/db-migrations/src/migration-runner';
 import { TestPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { ADMIN_URL, databaseUrl, TEST_REDIS_URL, withAdmin } from './test-env';
 

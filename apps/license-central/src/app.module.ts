@@ -20,7 +20,7 @@ import { IntegrationsModule } from '@leasehold/domain-integrations';
 import { RenewalsModule } from '@leasehold/domain-renewals';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { ErpWebhooksController } from './erp/erp-webhooks.controller';
-import { LicenseRenewalsController } from './vendor/integrations-renewals.controller';
+import { LicenseRenewalsController } from './vendor/license-renewals.controller';
 import { IntegrationsController } from './vendor/integrations.controller';
 import { ActivationsController } from './client/activations.controller';
 import { LicenseFileController } from './client/license-file.controller';

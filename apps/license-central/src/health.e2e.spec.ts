@@ -96,7 +96,7 @@ describe('health and HTTP basics (license-central)', () => {
     });
   });
 
-  // Issue 11, class 5: readiness flapped to 503 whenever Redis took over 1 s to answer a ping,
+  // Readiness flapped to 503 whenever Redis took over 1 s to answer a ping,
   // which a busy machine does. Redis is reached here through a proxy that holds answers back.
   describe('with a slow Redis (a busy machine)', () => {
     let proxy: DelayingProxy;

@@ -6,7 +6,7 @@ import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
 import { ContainerFixture, createPersonalContainer, createProduct, dbOf, ProductFixture } from './testing/licensing-fixtures';
 
-// Issue 11, classes 1–4: requests a careless or hostile client sends, each of which answered 500.
+// Requests a careless or hostile client sends, each of which answered 500.
 // Every answer here is a 4xx with a stable code in the error envelope, on vendor and device routes.
 
 describe('hostile input (license-central): a clear 4xx, never a 500', () => {

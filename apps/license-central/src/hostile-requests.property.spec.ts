@@ -6,7 +6,7 @@ import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
 import { FixtureContext, RESOURCE_FACTORIES } from './testing/tenant-fixtures';
 
-// Issue 11: every operation of docs/openapi/license-central.json, called with generated hostile
+// Every operation of docs/openapi/license-central.json, called with generated hostile
 // requests (libs/testing/src/hostile-requests.ts), answers a success or a 4xx in the error
 // envelope — never a 5xx. Fixed seed; LEASEHOLD_FUZZ_RUNS / LEASEHOLD_FUZZ_SEED for larger runs.
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { IdempotencyService } from '@leasehold/http';
+import { IdempotencyStore } from '@leasehold/idempotency';
 import { createTestApp, createVendor, expectError, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
@@ -229,7 +229,7 @@ describe('Idempotency-Key on vendor POST routes', () => {
 
   it('lets a retry take over a claim abandoned by a crashed request, exactly once', async () => {
     const prisma = app.get(PrismaService);
-    const service = app.get(IdempotencyService);
+    const service = app.get(IdempotencyStore);
     const scope = `vendor:${acme.vendor.id}`;
     // A claim with no answer, made two minutes ago: the process that made it died before answering.
     await prisma.idempotencyRecord.create({

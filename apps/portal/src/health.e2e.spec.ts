@@ -18,7 +18,7 @@ describe('health and HTTP basics (portal)', () => {
 
   const http = () => request(app.getHttpServer());
 
-  // Issue 11, classes 1-3 on the portal: the body parsers' errors keep their 4xx, deep JSON and
+  // On the portal too: the body parsers' errors keep their 4xx, deep JSON and
   // NUL bytes are refused before any route runs (the portal's public login route here).
   it('answers hostile bodies on login with 415, 400 MALFORMED_BODY and 400 VALIDATION_FAILED, never 500', async () => {
     const login = () => http().post('/v1/auth/login');

@@ -12,7 +12,7 @@ import {
   PortalLicensingTestModule,
 } from './testing/portal-licensing-fixtures';
 
-// Issue 11: every operation of docs/openapi/portal.json, called with generated hostile requests
+// Every operation of docs/openapi/portal.json, called with generated hostile requests
 // (libs/testing/src/hostile-requests.ts), answers a success or a 4xx in the error envelope —
 // never a 5xx. Fixed seed; LEASEHOLD_FUZZ_RUNS / LEASEHOLD_FUZZ_SEED for larger runs.
 

@@ -8,7 +8,8 @@ import { EventsModule } from '@leasehold/domain-events';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhooksModule } from '@leasehold/domain-webhooks';
-import { DependencyHealthIndicators, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import { DependencyHealthIndicators, LoggingModule } from '@leasehold/http';
+import { IdempotencyStoreModule } from '@leasehold/idempotency';
 import { TerminusModule } from '@nestjs/terminus';
 import { QUEUES, QueuesModule } from '@leasehold/queues';
 import { RedisModule } from '@leasehold/redis';
@@ -19,22 +20,17 @@ import { LicensingModule } from '@leasehold/domain-licensing';
 import { WorkerDrain } from './worker-drain';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { SCHEDULE_CHECK_EVERY_MS, SCHEDULE_CHECK_INTERVAL, ScheduleKeeper } from './schedules/schedule-keeper';
+import { scheduleProviders } from './schedules/schedules';
 import { ErpIntakeProcessor } from './integrations/erp-intake.processor';
-import { ErpIntakeSchedule } from './integrations/erp-intake.schedule';
 import { RenewalsProcessor } from './renewals/renewals.processor';
-import { RenewalsSchedule } from './renewals/renewals.schedule';
 import { LeasesProcessor } from './leases/leases.processor';
-import { LeasesSchedule } from './leases/leases.schedule';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
-import { MaintenanceSchedule } from './maintenance/maintenance.schedule';
 import { OutboxRelayRepository } from './outbox/outbox-relay.repository';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxSubscribers } from './outbox/outbox-subscribers';
 import { OutboxProcessor } from './outbox/outbox.processor';
-import { OutboxSchedule } from './outbox/outbox.schedule';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
 import { WebhookDeliveryQueue } from './webhooks/webhook-delivery.queue';
-import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
 
 /**
  * The worker: BullMQ processors and their periodic jobs (kept registered by ScheduleKeeper), plus
@@ -51,7 +47,7 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     QueuesModule.register(QUEUES.maintenance, QUEUES.renewals, QUEUES.outbox, QUEUES.webhookDelivery, QUEUES.leases, QUEUES.erpIntake),
     DiscoveryModule,
     VendorsModule,
-    IdempotencyModule,
+    IdempotencyStoreModule,
     AuditModule,
     EventsModule,
     WebhooksModule,
@@ -70,22 +66,17 @@ import { WebhookDeliverySchedule } from './webhooks/webhook-delivery.schedule';
     DependencyHealthIndicators,
     ScheduleKeeper,
     { provide: SCHEDULE_CHECK_INTERVAL, useValue: SCHEDULE_CHECK_EVERY_MS },
+    ...scheduleProviders(),
     RenewalsProcessor,
-    RenewalsSchedule,
     MaintenanceProcessor,
-    MaintenanceSchedule,
     OutboxRelayRepository,
     OutboxSubscribers,
     OutboxRelayService,
     OutboxProcessor,
-    OutboxSchedule,
     WebhookDeliveryQueue,
     WebhookDeliveryProcessor,
-    WebhookDeliverySchedule,
     LeasesProcessor,
-    LeasesSchedule,
     ErpIntakeProcessor,
-    ErpIntakeSchedule,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
 })

@@ -29,7 +29,7 @@ describe('health (worker)', () => {
     expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: 8 } } });
   });
 
-  // Issue 11, class 1 on the worker's probe server: a body sent to it is read by our parsers too.
+  // On the worker's probe server too, a body sent to it is read by our parsers.
   it('answers hostile bodies with 415 or 400 in the error envelope, never 500', async () => {
     const post = () => request(app.getHttpServer()).post('/health/live');
     expectError(await post().set('Content-Type', 'application/json; charset=bogus').send('{}'), 415, 'UNSUPPORTED_MEDIA_TYPE');

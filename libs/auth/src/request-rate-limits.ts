@@ -7,7 +7,7 @@ import { isWellFormedApiKey, VendorLimits, VendorsService } from '@leasehold/dom
 import { DomainError } from '@leasehold/errors';
 import { RedisService } from '@leasehold/redis';
 
-// Request rate limits of license-central (issue 11, item 6). Every authenticated request of the
+// Request rate limits of license-central. Every authenticated request of the
 // vendor API counts against its API key and its client address; every request of the device API
 // against its container credential and its address. Fixed one-minute windows in Redis, shared by
 // all replicas; past a limit: 429 RATE_LIMITED with `retryAfter` (and `Retry-After`).

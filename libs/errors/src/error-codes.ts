@@ -36,7 +36,7 @@ export const ERROR_CATALOGUE = {
   FEATURE_CODE_TAKEN: { status: 409, description: 'The product already has a feature with this code.' },
   API_KEY_ALREADY_REVOKED: { status: 409, description: 'The API key was already revoked.' },
 
-  // customers and portal identity (issue 3)
+  // customers and portal identity
   INVALID_CREDENTIALS: { status: 401, description: 'Portal login: the vendor, email or password is wrong (never says which).' },
   TOKEN_INVALID: { status: 401, description: 'The portal access token is malformed or its signature is wrong.' },
   TOKEN_EXPIRED: { status: 401, description: 'The portal access token has expired; refresh it.' },
@@ -56,7 +56,7 @@ export const ERROR_CATALOGUE = {
   USER_HAS_CONTAINERS: { status: 409, description: 'The user still has containers; delete or reassign them first.' },
   USER_NOT_INVITED: { status: 409, description: 'The user has already accepted their invitation.' },
 
-  // containers, licenses, devices (issue 4)
+  // containers, licenses, devices
   CREDENTIALS_INVALID: { status: 401, description: 'The container credentials (`lhc_…`) are malformed or unknown.' },
   CREDENTIALS_REVOKED: { status: 401, description: 'The container credentials were reset; the program must be re-linked with the new secret (its device keeps its activation).' },
   CONTAINER_KIND_MISMATCH: { status: 409, description: 'The operation does not fit the container kind (e.g. a device activation on an ENTERPRISE container, a group purchase on a container of another group).' },
@@ -74,7 +74,7 @@ export const ERROR_CATALOGUE = {
   },
   USER_NOT_IN_GROUP: { status: 403, description: "A checkout's `userToken` names a user who is not a member of the ENTERPRISE container's group." },
 
-  // seats, leases, borrowing (issue 4, seats)
+  // seats, leases, borrowing
   LICENSE_SUSPENDED: { status: 403, description: 'The license is suspended: no seat can be checked out or kept until the vendor resumes it.' },
   LICENSE_EXPIRED: { status: 403, description: 'The license has passed its `expiresAt`.' },
   LICENSE_NOT_YET_VALID: { status: 403, description: 'The license starts at `details.validFrom`, which is still in the future.' },
@@ -102,7 +102,7 @@ export const ERROR_CATALOGUE = {
   QUEUE_TICKET_ENDED: { status: 409, description: 'The wait-queue ticket is out of the queue (`details.status`: LAPSED — not renewed, or the held seat not claimed in its window —, CANCELLED or CLAIMED); check out or join the queue again.' },
   QUEUE_SEAT_HELD: { status: 409, description: 'Joining the wait queue from a device that already holds a seat of the license (`details.leaseId`).' },
 
-  // ERP/CRM inbound webhooks (issue 5)
+  // ERP/CRM inbound webhooks
   INBOUND_SIGNATURE_INVALID: { status: 401, description: 'The `Leasehold-Signature` header is missing or malformed, or is not `v1=` + the hex HMAC-SHA256 of "<timestamp>.<raw body>" under the integration secret (also answered for an unknown integration id).' },
   INBOUND_TIMESTAMP_REJECTED: { status: 401, description: 'The `Leasehold-Timestamp` header is missing or not unix seconds, older than 5 minutes, or more than 60 seconds in the future: a replay or a wrong clock.' },
   ERP_UNKNOWN_PRODUCT: { status: 422, description: 'An ERP order names product codes the vendor has no product for (`details.productCodes`); the event is FAILED and nothing of it is applied.' },
@@ -111,12 +111,12 @@ export const ERROR_CATALOGUE = {
   EVENT_ID_REUSED: { status: 409, description: 'An ERP/CRM event with this `id` was already received with a different body (`details.eventId`, `details.inboundEventId`): an event id names one event; send a change as a new event with a new id.' },
   INTEGRATION_DISABLED: { status: 403, description: 'The integration is disabled; events sent to it are refused until it is set ACTIVE again.' },
 
-  // outbound webhooks (issue 5)
+  // outbound webhooks
   WEBHOOK_URL_NOT_ALLOWED: { status: 422, description: 'The webhook URL is not allowed: https is required in production, and it may not point at a private, loopback, link-local or metadata address; `details.reason` says which rule.' },
   WEBHOOK_ENDPOINT_DISABLED: { status: 409, description: 'The webhook endpoint is disabled; re-enable it (PATCH status ACTIVE) first.' },
   WEBHOOK_DELIVERY_IN_PROGRESS: { status: 409, description: 'The delivery is being attempted right now; try again when the attempt has finished.' },
 
-  // signed license files, offline activation by code exchange (issue 5)
+  // signed license files, offline activation by code exchange
   NO_LEASE_HELD: { status: 403, description: 'A license whose use is counted (ENTERPRISE; PERSONAL with fewer seats than active devices) issues a license file only to a device that holds a live or borrowed seat of it: check out (or borrow) first.' },
   OFFLINE_CODE_INVALID: { status: 400, description: 'The request or release code is mistyped or is not one: `details.reason` is INVALID_CHARACTER, WRONG_LENGTH, CHECKSUM_MISMATCH or UNSUPPORTED_CODE (the parser of @leasehold/license-file).' },
   OFFLINE_CODE_WRONG_CONTAINER: { status: 422, description: 'The request code was made for another container than the one in the path (`details.codeContainerId`).' },

@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions, loggerOptions, redactUrl } from './logging.module';
 import pino from 'pino';
 
-// Issue 11, item 8: a client that puts a secret in the URL must not get it written to the logs.
+// A client that puts a secret in the URL must not get it written to the logs.
 // The apps' own pino-http options, on a real HTTP request, writing to a captured stream.
 describe('request logs', () => {
   it('strip the values of secret query parameters from the logged URL, and keep the rest', async () => {

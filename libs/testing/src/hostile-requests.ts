@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { INestApplication } from '@nestjs/common';
 import { ERROR_CATALOGUE } from '@leasehold/errors';
 
-// The property-based walk of issue 11: every operation of an exported OpenAPI document
+// The property-based walk: every operation of an exported OpenAPI document
 // (docs/openapi/*.json) is called on the running app with generated hostile requests — malformed
 // or mistyped bodies, bad encodings, deep nesting, NUL bytes and lone surrogates, odd headers,
 // queries and path values, with and without valid credentials — and every answer must be a

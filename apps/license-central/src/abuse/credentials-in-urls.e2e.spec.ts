@@ -6,7 +6,7 @@ import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
-// Issue 11, item 8, as the abuse: credentials sent in the URL (`?access_token=`, a passport-http-bearer
+// As the abuse: credentials sent in the URL (`?access_token=`, a passport-http-bearer
 // default) or in the body end up in proxy logs and browser history. Every credential is accepted
 // in the Authorization header only.
 describe('credentials only in the Authorization header (license-central)', () => {

@@ -8,7 +8,7 @@ import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
-// Issue 11, item 6, written as the abuse: a burst of validates on one container secret, a burst of
+// Written as the abuse: a burst of validates on one container secret, a burst of
 // vendor API calls on one key or from one address, 150 concurrent update streams on one secret.
 // The device limits are the installation's defaults (as in production); the per-address limit of
 // the vendor API is small so the attack stays quick.

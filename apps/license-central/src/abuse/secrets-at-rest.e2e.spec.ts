@@ -7,7 +7,7 @@ import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
-// Issue 11, item 9, as the abuse: whoever reads the database (a backup, a read replica, a support
+// As the abuse: whoever reads the database (a backup, a read replica, a support
 // query) must not find usable secrets in the idempotency records, which keep the replayed answers
 // of secret-bearing requests for 24 hours.
 describe('idempotency records keep no plain secrets', () => {

@@ -5,7 +5,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { DevicePrincipal, DevicesService, DeviceView } from '@leasehold/domain-licensing';
 import { DomainError } from '@leasehold/errors';
 import { DeviceDto } from '../vendor/containers.dto';
-import { ActivateDeviceDto, FINGERPRINT, FingerprintDto } from './activations.dto';
+import { ActivateDeviceDto, FingerprintDto } from './activations.dto';
+import { FINGERPRINT_RULE, isFingerprint } from './fingerprint.property';
 import { ClientErrors } from './client-errors';
 
 @ApiTags('client')
@@ -41,9 +42,8 @@ export class ActivationsController {
   @ApiOkResponse({ type: DeviceDto, description: 'The same as POST /client/v1/activations/deactivate, with the fingerprint URL-encoded in the path.' })
   @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header)' })
   remove(@CurrentPrincipal() principal: DevicePrincipal, @Param('fingerprint') fingerprint: string): Promise<DeviceView> {
-    if (fingerprint.length < 8 || fingerprint.length > 256 || !FINGERPRINT.test(fingerprint)) {
-      const message = 'fingerprint must be 8–256 printable ASCII characters without spaces';
-      throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'fingerprint', messages: [message] }] });
+    if (!isFingerprint(fingerprint)) {
+      throw new DomainError('VALIDATION_FAILED', FINGERPRINT_RULE, { fields: [{ field: 'fingerprint', messages: [FINGERPRINT_RULE] }] });
     }
     return this.devices.deactivateByFingerprint(principal.containerId, fingerprint, 'DEVICE');
   }

@@ -1,17 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { FingerprintProperty } from './fingerprint.property';
 import { KnownRevisionProperty } from './known-revision.property';
 
-// A fingerprint is whatever stable id the program derives from the machine (e.g. a hash of
-// hardware ids); printable ASCII without spaces so it survives a URL path.
-const FINGERPRINT = /^[\x21-\x7e]+$/;
-const FINGERPRINT_MESSAGE = 'fingerprint must be printable ASCII without spaces';
-
 export class FingerprintDto {
-  @ApiProperty({ example: 'sha256:9f86d081884c7d65', minLength: 8, maxLength: 256 })
-  @IsString()
-  @Length(8, 256)
-  @Matches(FINGERPRINT, { message: FINGERPRINT_MESSAGE })
+  @FingerprintProperty()
   fingerprint!: string;
 }
 
@@ -51,4 +44,3 @@ export class ValidateDto extends FingerprintDto {
   knownRevision?: number | null;
 }
 
-export { FINGERPRINT, FINGERPRINT_MESSAGE };

@@ -1,4 +1,4 @@
-// Issue 10: a license cannot be multiplied at its edges. Each block replays an exploit as a
+// A license cannot be multiplied at its edges. Each block replays an exploit as a
 // customer would run it against the built app (container secret, group admin carrying codes) and
 // checks that it no longer yields more running machines than the license has.
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,7 +33,7 @@ function legacyRequestCode(kind: 'activate' | 'borrow', containerId: string, fin
   return symbols.match(/.{1,5}/g)!.join('-');
 }
 
-describe('issue 10: no license multiplied at its edges (validate, borrow returns, offline grants)', () => {
+describe('no license multiplied at its edges (validate, borrow returns, offline grants)', () => {
   let app: INestApplication;
   let acme: TestVendor;
   let product: ProductFixture;

@@ -1,32 +1,10 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
 import { LicenseFileService } from '@leasehold/domain-offline';
-import { FINGERPRINT, FINGERPRINT_MESSAGE } from './activations.dto';
 import { ClientErrors } from './client-errors';
-
-export class LicenseFileQueryDto {
-  @ApiProperty({ example: 'sha256:9f86d081884c7d65', minLength: 8, maxLength: 256, description: 'This device’s fingerprint; the file is bound to it.' })
-  @IsString()
-  @Length(8, 256)
-  @Matches(FINGERPRINT, { message: FINGERPRINT_MESSAGE })
-  fingerprint!: string;
-
-  @ApiPropertyOptional({ example: 'cargo-office', description: 'Product code, when the container holds licenses of several products.' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  product?: string;
-}
-
-class LicenseFileDto {
-  @ApiProperty({ example: 'leasehold-license/1' }) format!: string;
-  @ApiProperty({ description: 'Which of the vendor’s public keys (GET /client/v1/vendors/{vendorId}/signing-keys) verifies it.' }) keyId!: string;
-  @ApiProperty({ description: 'base64url of the UTF-8 JSON license payload (docs/license-file-format.md).' }) payload!: string;
-  @ApiProperty({ description: 'base64url Ed25519 signature over the ASCII bytes of `format + "." + payload`.' }) signature!: string;
-}
+import { LicenseFileQueryDto, LicenseFileDto } from './license-file.dto';
 
 /** Signed license files for offline use; docs/offline-licensing.md and docs/license-file-format.md. */
 @ApiTags('client')

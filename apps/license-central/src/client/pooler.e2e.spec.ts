@@ -8,7 +8,7 @@ import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
-// Issue 18, item 2: the hot path behind a transaction-mode pooler. A real PgBouncer (Debian's
+// The hot path behind a transaction-mode pooler. A real PgBouncer (Debian's
 // 1.18, which drops named prepared statements between transactions) started by this file, in
 // front of this worker's database; two app instances with DATABASE_POOLER=transaction and
 // DATABASE_URL pointing at it. Fewer server connections (4) than the apps' client connections

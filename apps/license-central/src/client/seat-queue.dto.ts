@@ -1,6 +1,6 @@
 import { ApiProperty, PickType } from '@nestjs/swagger';
 import { CheckoutDto } from './seats.dto';
-import { UpdatesQueryDto } from './updates.controller';
+import { UpdatesQueryDto } from './updates.dto';
 
 /** Join the wait queue: the license (by id or product code) and the device, as for a checkout. */
 export class JoinSeatQueueDto extends PickType(CheckoutDto, ['fingerprint', 'licenseId', 'product', 'clientName', 'userToken'] as const) {}

@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { FingerprintProperty } from './fingerprint.property';
 import { KnownRevisionProperty } from './known-revision.property';
+import { LeaseEndReason } from '@leasehold/db';
 
-// The same fingerprint rule as activations (printable ASCII, no spaces, 8–256 characters).
-const FINGERPRINT = /^[\x21-\x7e]+$/;
-const FINGERPRINT_MESSAGE = 'fingerprint must be printable ASCII without spaces';
 // 32 bytes (a return key) or a SHA-256 (its hash), base64url without padding.
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
 const RETURN_KEY_HASH_DESCRIPTION =
@@ -21,10 +20,7 @@ function ReturnKeyHashProperty(): PropertyDecorator {
 }
 
 export class CheckoutDto {
-  @ApiProperty({ example: 'sha256:9f86d081884c7d65', minLength: 8, maxLength: 256, description: "The device's fingerprint; the same device checking out again gets its live lease back." })
-  @IsString()
-  @Length(8, 256)
-  @Matches(FINGERPRINT, { message: FINGERPRINT_MESSAGE })
+  @FingerprintProperty("The device's fingerprint; the same device checking out again gets its live lease back.")
   fingerprint!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The license to use. Give this or `product`.' })
@@ -120,5 +116,5 @@ export class EndedLeaseDto {
   @ApiProperty({ format: 'uuid' }) leaseId!: string;
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
   @ApiProperty() endedAt!: Date;
-  @ApiProperty({ enum: ['RELEASED', 'EXPIRED', 'STOPPED', 'RETURNED', 'USER_REMOVED', 'LICENSE_CHANGED'] }) endReason!: string;
+  @ApiProperty({ enum: LeaseEndReason }) endReason!: string;
 }

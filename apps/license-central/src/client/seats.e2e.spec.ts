@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
-import { generateContainerSecret } from '@leasehold/domain-licensing';
+import { generateContainerSecret, PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
 import { SeatPoolService, seatEvent } from '@leasehold/domain-seats';
 import { IdentityService } from '@leasehold/domain-identity';
 import { createGroup, createPortalUser, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
@@ -33,7 +33,7 @@ async function seatWorld(
   const secret = generateContainerSecret();
   const product = await prisma.product.create({ data: { vendorId, code: `seat-${tag}`, name: 'Seat product' } });
   const container = await prisma.container.create({
-    data: { vendorId, kind: options.kind ?? 'ENTERPRISE', name: `C ${tag}`, credentialHash: secret.hash, credentialPrefix: secret.prefix },
+    data: { vendorId, kind: options.kind ?? 'ENTERPRISE', name: `C ${tag}`, deviceLimit: options.kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null, credentialHash: secret.hash, credentialPrefix: secret.prefix },
   });
   const licenseId = await app.get(TenantContext).run(vendorId, () =>
     app.get(TenantPrisma).client.$transaction(async (tx) => {

@@ -1,44 +1,15 @@
 import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, MessageEvent, Query, Res, Sse, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { interval, map, merge, Observable } from 'rxjs';
 import { Authenticate, CurrentPrincipal, RateLimitedRequest, RequestRateLimits } from '@leasehold/auth';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
-import { MAX_WAIT_SECONDS, UpdateAnswer, UpdatesService, UpdateStreamEvent } from '@leasehold/domain-updates';
+import { UpdateAnswer, UpdatesService, UpdateStreamEvent } from '@leasehold/domain-updates';
 import { ClientErrors } from './client-errors';
-
-/** Revisions are Postgres integers. */
-const MAX_REVISION = 2_147_483_647;
+import { MAX_REVISION, UpdatesStreamQueryDto, UpdatesQueryDto, UpdateAnswerDto } from './updates.dto';
 
 /** How often a quiet stream sends a comment line, so proxies and NATs keep the connection open. */
 export const STREAM_KEEPALIVE_MS = 20_000;
-
-export class UpdatesStreamQueryDto {
-  @ApiProperty({ minimum: 0, description: 'The container revision the program knows (from its last answer; 0 at first).' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_REVISION)
-  knownRevision!: number;
-}
-
-export class UpdatesQueryDto extends UpdatesStreamQueryDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: MAX_WAIT_SECONDS, description: 'Longest wait in seconds (0: answer at once).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_WAIT_SECONDS)
-  wait: number = MAX_WAIT_SECONDS;
-}
-
-class UpdateAnswerDto {
-  @ApiProperty({ description: "The container's revision now (the sum of its licenses' revisions)." }) revision!: number;
-  @ApiProperty({ description: 'True: fetch the license again (validate, GET /client/v1/license-file).' }) updateAvailable!: boolean;
-  @ApiProperty({ enum: ['LICENSE_CHANGED', 'UPDATE_REQUESTED', 'TIMEOUT'] }) reason!: string;
-}
 
 /** An EventSource-style `Last-Event-ID` (the revision of the last event the program acted on), if it is one. */
 function lastEventRevision(header: string | undefined): number | null {

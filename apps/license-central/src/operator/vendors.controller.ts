@@ -2,7 +2,8 @@ import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-vendors';
-import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { CreatedVendorDto, CreateVendorDto, SetVendorLimitsDto, SetVendorStatusDto, VendorDto, VendorPageDto } from './vendors.dto';
 
@@ -24,7 +25,7 @@ export class VendorsController {
   @Get()
   @ApiOkResponse({ type: VendorPageDto })
   async list(@Query() query: PageQueryDto): Promise<Page<VendorView>> {
-    return toPage(await this.vendors.list({ take: query.limit + 1, cursor: query.cursor }), query.limit, (v) => v);
+    return paginate(query, (window) => this.vendors.list(window));
   }
 
   @Get(':vendorId')

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { PageMetaDto } from '@leasehold/http';
+import { PageMetaDto, VendorStatus } from '@leasehold/db';
 import { CreatedApiKeyDto } from '../vendor/api-keys.dto';
 
 export class CreateVendorDto {
@@ -22,15 +22,10 @@ export class CreateVendorDto {
   firstApiKeyName?: string;
 }
 
-export enum VendorStatusDto {
-  ACTIVE = 'ACTIVE',
-  SUSPENDED = 'SUSPENDED',
-}
-
 export class SetVendorStatusDto {
-  @ApiProperty({ enum: VendorStatusDto })
-  @IsEnum(VendorStatusDto)
-  status!: VendorStatusDto;
+  @ApiProperty({ enum: VendorStatus })
+  @IsEnum(VendorStatus)
+  status!: VendorStatus;
 }
 
 const LIMIT = { type: 'integer', nullable: true, minimum: 1, maximum: 1_000_000 } as const;
@@ -73,7 +68,7 @@ export class VendorDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() slug!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: VendorStatusDto }) status!: VendorStatusDto;
+  @ApiProperty({ enum: VendorStatus }) status!: VendorStatus;
   @ApiProperty() createdAt!: Date;
   @ApiProperty({ type: VendorLimitsDto }) limits!: VendorLimitsDto;
 }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { fetchPublicKeys, LeaseholdClient, MemoryStorage, returnKeyHashOf } from '@leasehold/client';
 import { RunningServer, sdkWorld, SdkWorld, startLicenseCentral } from '../testing/sdk-world';
 
-// Borrow and early return through the SDK, with the return-key proof (issue 10's protocol): the
+// Borrow and early return through the SDK, with the return-key proof: the
 // borrow carries returnKeyHash = base64url(SHA-256(returnKey)), an early return carries returnKey.
 // These tests need the server side of that protocol (branch h10b); before it merges the server
 // refuses the unknown `returnKeyHash` field with 400 VALIDATION_FAILED.

@@ -6,7 +6,7 @@ import { PrismaClient, PrismaService } from '@leasehold/db';
 import { TestVendor, uniqueCode } from '@leasehold/testing';
 
 // Fixtures for containers, licenses and devices. Groups and users have no vendor route in
-// license-central yet, so they are inserted directly; everything of issue 4 goes through the API.
+// license-central yet, so they are inserted directly; containers, licenses and devices go through the API.
 
 type Db = Pick<PrismaClient, 'group' | 'user'>;
 

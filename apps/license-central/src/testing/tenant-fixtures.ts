@@ -86,7 +86,7 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     return res.body.id as string;
   },
 
-  // Customers (issue 3).
+  // Customers.
   groupId: async (ctx) => created(await ctx.http().post('/v1/groups').set(ctx.auth).send({ name: 'Isolated group' }), 'groupId'),
 
   userId: async (ctx) => {
@@ -95,7 +95,7 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     return res.body.user.id as string;
   },
 
-  // Containers, licenses, purchases and devices (issue 4). Groups and users come from their own factories.
+  // Containers, licenses, purchases and devices. Groups and users come from their own factories.
   containerId: async (ctx) =>
     created(
       await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'ENTERPRISE', name: 'Isolated container', groupId: await ctx.id('groupId') }),
@@ -187,7 +187,7 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'PATCH /v1/containers/{containerId}': () => ({ name: 'Renamed by another vendor', externalId: uniqueCode('ext') }),
   'POST /v1/containers/{containerId}/credentials/reset': NO_BODY,
   'POST /v1/containers/{containerId}/licenses': async (ctx) => ({ productId: await ctx.id('productId'), quantity: 1 }),
-  // Offline activation and update-now (issue 5): a well-formed request code for the caller's own container.
+  // Offline activation and update-now: a well-formed request code for the caller's own container.
   'POST /v1/containers/{containerId}/offline-activations': async (ctx) => ({
     code: createRequestCode({ kind: 'activate', containerId: await ctx.id('containerId'), fingerprint: uniqueCode('offline-fingerprint') }).code,
   }),

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestj
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from '@leasehold/domain-vendors';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { ApiKeyDto, ApiKeyListQueryDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 
@@ -22,8 +23,7 @@ export class ApiKeysController {
   @Get()
   @ApiOkResponse({ type: ApiKeyPageDto })
   async list(@Query() query: ApiKeyListQueryDto): Promise<Page<ApiKeyView>> {
-    const rows = await this.apiKeys.list({ take: query.limit + 1, cursor: query.cursor, includeRevoked: query.includeRevoked });
-    return toPage(rows, query.limit, (k) => k);
+    return paginate(query, (window) => this.apiKeys.list({ ...window, includeRevoked: query.includeRevoked }));
   }
 
   @Get(':apiKeyId')

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsOptional, IsString, Length } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ERP integration' })

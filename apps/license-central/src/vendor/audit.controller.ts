@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { AuditEntryView, AuditService } from '@leasehold/domain-audit';
-import { Page, toPage } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { AuditPageDto, AuditQueryDto } from './customers.dto';
 
@@ -16,7 +16,6 @@ export class AuditController {
   @Get()
   @ApiOkResponse({ type: AuditPageDto, description: "The vendor's audit trail, oldest first: who (actor) changed what (entity), when, before/after." })
   async list(@Query() query: AuditQueryDto): Promise<Page<AuditEntryView>> {
-    const rows = await this.audit.list({ ...query, take: query.limit + 1 });
-    return toPage(rows, query.limit, (e) => e);
+    return paginate(query, (window) => this.audit.list({ ...query, ...window }));
   }
 }

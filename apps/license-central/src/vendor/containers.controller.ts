@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Query } from 
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { ContainersService, ContainerView, ContainerWithSecret, DevicesService, DeviceView, LicensesService, LicenseView } from '@leasehold/domain-licensing';
-import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
   ContainerDto,
@@ -37,8 +38,7 @@ export class ContainersController {
   @Get()
   @ApiOkResponse({ type: ContainerPageDto })
   async list(@Query() query: ContainerListQueryDto): Promise<Page<ContainerView>> {
-    const rows = await this.containers.list({ kind: query.kind, userId: query.userId, groupId: query.groupId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (c) => c);
+    return paginate(query, (window) => this.containers.list({ kind: query.kind, userId: query.userId, groupId: query.groupId, ...window }));
   }
 
   @Get(':containerId')
@@ -75,14 +75,12 @@ export class ContainersController {
   @ApiOkResponse({ type: LicensePageDto })
   async listLicenses(@IdParam('containerId') containerId: string, @Query() query: PageQueryDto): Promise<Page<LicenseView>> {
     await this.containers.get(containerId);
-    const rows = await this.licenses.listByContainer(containerId, { take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (l) => l);
+    return paginate(query, (window) => this.licenses.listByContainer(containerId, window));
   }
 
   @Get(':containerId/devices')
   @ApiOkResponse({ type: DevicePageDto })
   async listDevices(@IdParam('containerId') containerId: string, @Query() query: DeviceListQueryDto): Promise<Page<DeviceView>> {
-    const rows = await this.devices.list(containerId, { includeInactive: query.includeInactive, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (d) => d);
+    return paginate(query, (window) => this.devices.list(containerId, { includeInactive: query.includeInactive, ...window }));
   }
 }

@@ -1,17 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
-
-export enum ContainerKindDto {
-  PERSONAL = 'PERSONAL',
-  ENTERPRISE = 'ENTERPRISE',
-}
+import { ContainerKind, PageMetaDto, PageQueryDto } from '@leasehold/db';
+import { PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
 
 export class CreateContainerDto {
-  @ApiProperty({ enum: ContainerKindDto, description: 'PERSONAL: one user, up to 3 devices. ENTERPRISE: a group, concurrent seats.' })
-  @IsEnum(ContainerKindDto)
-  kind!: ContainerKindDto;
+  @ApiProperty({ enum: ContainerKind, description: `PERSONAL: one user, up to ${PERSONAL_DEVICE_LIMIT} devices. ENTERPRISE: a group, concurrent seats.` })
+  @IsEnum(ContainerKind)
+  kind!: ContainerKind;
 
   @ApiProperty({ example: "Jane's Cargo Office" })
   @IsString()
@@ -28,7 +24,7 @@ export class CreateContainerDto {
   @IsUUID()
   groupId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 3, default: 3, description: 'Distinct active devices (PERSONAL: 1–3).' })
+  @ApiPropertyOptional({ minimum: 1, maximum: PERSONAL_DEVICE_LIMIT, default: PERSONAL_DEVICE_LIMIT, description: `PERSONAL only: distinct active devices (1–${PERSONAL_DEVICE_LIMIT}). An ENTERPRISE container has none (it hands out seats); giving one is 400 VALIDATION_FAILED.` })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -60,7 +56,7 @@ export class UpdateContainerDto {
   @IsUUID()
   groupId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: PERSONAL_DEVICE_LIMIT, description: `PERSONAL only (1–${PERSONAL_DEVICE_LIMIT}).` })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -76,10 +72,10 @@ export class UpdateContainerDto {
 }
 
 export class ContainerListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ContainerKindDto })
+  @ApiPropertyOptional({ enum: ContainerKind })
   @IsOptional()
-  @IsEnum(ContainerKindDto)
-  kind?: ContainerKindDto;
+  @IsEnum(ContainerKind)
+  kind?: ContainerKind;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -94,11 +90,11 @@ export class ContainerListQueryDto extends PageQueryDto {
 
 export class ContainerDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ContainerKindDto }) kind!: ContainerKindDto;
+  @ApiProperty({ enum: ContainerKind }) kind!: ContainerKind;
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
-  @ApiProperty() deviceLimit!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots).' }) deviceLimit!: number | null;
   @ApiProperty({ description: 'The secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
   @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
   @ApiProperty({

@@ -67,6 +67,20 @@ describe('containers, licenses and purchases (vendor API)', () => {
     expectError(await http().get('/v1/containers').query({ kind: 'x' }).set(acme.auth), 400, 'VALIDATION_FAILED');
   });
 
+  it('an ENTERPRISE container has no device limit: null in every answer, and setting one is refused', async () => {
+    const groupId = await insertGroup(dbOf(app), acme.vendor.id);
+    const created = await http().post('/v1/containers').set(acme.auth).send({ kind: 'ENTERPRISE', name: 'Office', groupId }).expect(201);
+    expect(created.body.deviceLimit).toBeNull();
+    expect((await http().get(`/v1/containers/${created.body.id}`).set(acme.auth).expect(200)).body.deviceLimit).toBeNull();
+    const refused = await http().post('/v1/containers').set(acme.auth).send({ kind: 'ENTERPRISE', name: 'x', groupId, deviceLimit: 3 });
+    expectError(refused, 400, 'VALIDATION_FAILED');
+    expect(refused.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['deviceLimit']);
+    expectError(await http().patch(`/v1/containers/${created.body.id}`).set(acme.auth).send({ deviceLimit: 2 }), 400, 'VALIDATION_FAILED');
+    expect((await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: created.body.id } })).deviceLimit).toBeNull();
+    // The database holds the rule too: a PERSONAL container always has a limit, an ENTERPRISE one never.
+    await expect(app.get(PrismaService).container.update({ where: { id: created.body.id }, data: { deviceLimit: 3 } })).rejects.toThrow();
+  });
+
   it('resets credentials: new secret once, version raised, audited and announced', async () => {
     const c = await createPersonalContainer(http, dbOf(app), acme);
     const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);

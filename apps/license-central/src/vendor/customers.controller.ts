@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { GroupsService, GroupView, UsersService, UserView } from '@leasehold/domain-customers';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
   CreateGroupDto,
@@ -32,8 +33,7 @@ export class GroupsController {
   @Get()
   @ApiOkResponse({ type: GroupPageDto })
   async list(@Query() query: GroupListQueryDto): Promise<Page<GroupView>> {
-    const rows = await this.groups.list({ search: query.search, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (g) => g);
+    return paginate(query, (window) => this.groups.list({ search: query.search, ...window }));
   }
 
   @Post()
@@ -68,8 +68,7 @@ export class GroupsController {
   @ApiOkResponse({ type: UserPageDto })
   async listMembers(@IdParam('groupId') groupId: string, @Query() query: UserListQueryDto): Promise<Page<UserView>> {
     await this.groups.get(groupId);
-    const rows = await this.users.list({ ...query, groupId, take: query.limit + 1 });
-    return toPage(rows, query.limit, (u) => u);
+    return paginate(query, (window) => this.users.list({ ...query, groupId, ...window }));
   }
 
   @Put(':groupId/members/:userId')
@@ -98,8 +97,7 @@ export class UsersController {
   @Get()
   @ApiOkResponse({ type: UserPageDto })
   async list(@Query() query: UserListQueryDto): Promise<Page<UserView>> {
-    const rows = await this.users.list({ ...query, take: query.limit + 1 });
-    return toPage(rows, query.limit, (u) => u);
+    return paginate(query, (window) => this.users.list({ ...query, ...window }));
   }
 
   @Post()

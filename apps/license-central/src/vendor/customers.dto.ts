@@ -1,26 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEmail, IsEnum, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
-
-export enum RoleDto {
-  ADMIN = 'ADMIN',
-  MEMBER = 'MEMBER',
-}
-
-export enum UserStatusDto {
-  INVITED = 'INVITED',
-  ACTIVE = 'ACTIVE',
-  DISABLED = 'DISABLED',
-}
-
-export enum ActorTypeDto {
-  VENDOR_KEY = 'VENDOR_KEY',
-  PORTAL_USER = 'PORTAL_USER',
-  OPERATOR = 'OPERATOR',
-  DEVICE = 'DEVICE',
-  SYSTEM = 'SYSTEM',
-}
+import { ActorType, GroupRole, PageMetaDto, PageQueryDto, UserStatus } from '@leasehold/db';
 
 export class CreateGroupDto {
   @ApiProperty({ example: 'Customer Ltd' })
@@ -73,10 +54,10 @@ export class CreateUserDto {
   @IsUUID()
   groupId?: string | null;
 
-  @ApiPropertyOptional({ enum: RoleDto, default: RoleDto.MEMBER, description: 'Role in the group (ignored without a group).' })
+  @ApiPropertyOptional({ enum: GroupRole, default: GroupRole.MEMBER, description: 'Role in the group (ignored without a group).' })
   @IsOptional()
-  @IsEnum(RoleDto)
-  role?: RoleDto;
+  @IsEnum(GroupRole)
+  role?: GroupRole;
 
   @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
@@ -122,30 +103,30 @@ export class UserListQueryDto extends PageQueryDto {
   @IsUUID()
   groupId?: string;
 
-  @ApiPropertyOptional({ enum: UserStatusDto })
+  @ApiPropertyOptional({ enum: UserStatus })
   @IsOptional()
-  @IsEnum(UserStatusDto)
-  status?: UserStatusDto;
+  @IsEnum(UserStatus)
+  status?: UserStatus;
 
-  @ApiPropertyOptional({ enum: RoleDto })
+  @ApiPropertyOptional({ enum: GroupRole })
   @IsOptional()
-  @IsEnum(RoleDto)
-  role?: RoleDto;
+  @IsEnum(GroupRole)
+  role?: GroupRole;
 }
 
 export class MembershipDto {
-  @ApiProperty({ enum: RoleDto })
-  @IsEnum(RoleDto)
-  role!: RoleDto;
+  @ApiProperty({ enum: GroupRole })
+  @IsEnum(GroupRole)
+  role!: GroupRole;
 }
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() email!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: UserStatusDto }) status!: UserStatusDto;
+  @ApiProperty({ enum: UserStatus }) status!: UserStatus;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
-  @ApiProperty({ enum: RoleDto, nullable: true }) role!: RoleDto | null;
+  @ApiProperty({ enum: GroupRole, nullable: true }) role!: GroupRole | null;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
@@ -162,10 +143,10 @@ export class InvitedUserDto {
 }
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ActorTypeDto })
+  @ApiPropertyOptional({ enum: ActorType })
   @IsOptional()
-  @IsEnum(ActorTypeDto)
-  actorType?: ActorTypeDto;
+  @IsEnum(ActorType)
+  actorType?: ActorType;
 
   @ApiPropertyOptional({ description: 'The actor id (API key id or portal user id).' })
   @IsOptional()
@@ -205,7 +186,7 @@ export class AuditQueryDto extends PageQueryDto {
 
 export class AuditEntryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ActorTypeDto }) actorType!: ActorTypeDto;
+  @ApiProperty({ enum: ActorType }) actorType!: ActorType;
   @ApiProperty({ nullable: true, type: String }) actorId!: string | null;
   @ApiProperty({ example: 'user.removed' }) action!: string;
   @ApiProperty({ example: 'user' }) entityType!: string;

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { InboundEventView, IntegrationsService, IntegrationView, IntegrationWithSecret } from '@leasehold/domain-integrations';
-import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
   CreateIntegrationDto,
@@ -31,7 +32,7 @@ export class IntegrationsController {
   @Get()
   @ApiOkResponse({ type: IntegrationPageDto })
   async list(@Query() query: PageQueryDto): Promise<Page<IntegrationView>> {
-    return toPage(await this.integrations.list({ take: query.limit + 1, cursor: query.cursor }), query.limit, (i) => i);
+    return paginate(query, (window) => this.integrations.list(window));
   }
 
   @Get(':integrationId')
@@ -56,8 +57,7 @@ export class IntegrationsController {
   @Get(':integrationId/events')
   @ApiOkResponse({ type: InboundEventPageDto, description: 'Received events, oldest first, rejected ones included.' })
   async listEvents(@IdParam('integrationId') integrationId: string, @Query() query: InboundEventListQueryDto): Promise<Page<InboundEventView>> {
-    const rows = await this.integrations.listEvents(integrationId, { status: query.status, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (e) => e);
+    return paginate(query, (window) => this.integrations.listEvents(integrationId, { status: query.status, ...window }));
   }
 
   @Get(':integrationId/events/:eventId')

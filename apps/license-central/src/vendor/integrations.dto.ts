@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional, IsString, Length } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export enum IntegrationKindDto {
   ERP = 'ERP',

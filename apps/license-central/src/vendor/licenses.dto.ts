@@ -1,19 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsEnum, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
-
-export enum LicenseStatusDto {
-  ACTIVE = 'ACTIVE',
-  SUSPENDED = 'SUSPENDED',
-  REVOKED = 'REVOKED',
-}
-
-export enum RenewalPolicyDto {
-  AUTO = 'AUTO',
-  ERP = 'ERP',
-  NONE = 'NONE',
-}
+import { LicenseStatus, PageMetaDto, PageQueryDto, RenewalPolicy } from '@leasehold/db';
 
 export class CreateLicenseDto {
   @ApiProperty({ format: 'uuid' })
@@ -98,10 +86,10 @@ export class CreateLicenseDto {
   @Max(1000)
   maxDeactivationsPer30Days?: number;
 
-  @ApiPropertyOptional({ enum: RenewalPolicyDto, default: RenewalPolicyDto.NONE })
+  @ApiPropertyOptional({ enum: RenewalPolicy, default: RenewalPolicy.NONE })
   @IsOptional()
-  @IsEnum(RenewalPolicyDto)
-  renewalPolicy?: RenewalPolicyDto;
+  @IsEnum(RenewalPolicy)
+  renewalPolicy?: RenewalPolicy;
 
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 3660 })
   @IsOptional()
@@ -129,7 +117,7 @@ export class LicenseDto {
   @ApiProperty() quantity!: number;
   @ApiProperty() validFrom!: Date;
   @ApiProperty({ nullable: true, type: Date }) expiresAt!: Date | null;
-  @ApiProperty({ enum: LicenseStatusDto }) status!: LicenseStatusDto;
+  @ApiProperty({ enum: LicenseStatus }) status!: LicenseStatus;
   @ApiProperty({ description: 'Rises with every change; programs compare it to learn of updates.' }) revision!: number;
   @ApiProperty() leaseTtlSeconds!: number;
   @ApiProperty() heartbeatIntervalSeconds!: number;
@@ -137,7 +125,7 @@ export class LicenseDto {
   @ApiProperty() maxBorrowDays!: number;
   @ApiProperty({ description: 'Days a machine may run without contacting the server (offline grants, borrows, license files).' }) offlinePeriodDays!: number;
   @ApiProperty() maxDeactivationsPer30Days!: number;
-  @ApiProperty({ enum: RenewalPolicyDto }) renewalPolicy!: RenewalPolicyDto;
+  @ApiProperty({ enum: RenewalPolicy }) renewalPolicy!: RenewalPolicy;
   @ApiProperty({ nullable: true, type: Number }) renewalTermDays!: number | null;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
   @ApiProperty() createdAt!: Date;

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { CatalogService, FeatureView, ProductView } from '@leasehold/domain-catalog';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
   CreateFeatureDto,
@@ -28,8 +29,7 @@ export class ProductsController {
   @Get()
   @ApiOkResponse({ type: ProductPageDto })
   async list(@Query() query: ProductListQueryDto): Promise<Page<ProductView>> {
-    const rows = await this.catalog.listProducts({ search: query.search, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (p) => p);
+    return paginate(query, (window) => this.catalog.listProducts({ search: query.search, ...window }));
   }
 
   @Post()
@@ -63,13 +63,11 @@ export class ProductsController {
   @Get(':productId/features')
   @ApiOkResponse({ type: FeaturePageDto })
   async listFeatures(@IdParam('productId') productId: string, @Query() query: FeatureListQueryDto): Promise<Page<FeatureView>> {
-    const rows = await this.catalog.listFeatures(productId, {
+    return paginate(query, (window) => this.catalog.listFeatures(productId, {
       kind: query.kind,
       search: query.search,
-      take: query.limit + 1,
-      cursor: query.cursor,
-    });
-    return toPage(rows, query.limit, (f) => f);
+      ...window,
+    }));
   }
 
   @Post(':productId/features')

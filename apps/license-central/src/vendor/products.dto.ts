@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CODE_MESSAGE = 'code may contain letters, digits, ".", "_" and "-", starting with a letter or digit';

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { PurchasesService, PurchaseView } from '@leasehold/domain-licensing';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { CreatePurchaseDto, PurchaseDto, PurchaseListQueryDto, PurchasePageDto } from './licenses.dto';
 
@@ -23,8 +24,7 @@ export class PurchasesController {
   @Get()
   @ApiOkResponse({ type: PurchasePageDto })
   async list(@Query() query: PurchaseListQueryDto): Promise<Page<PurchaseView>> {
-    const rows = await this.purchases.list({ groupId: query.groupId, productId: query.productId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (p) => p);
+    return paginate(query, (window) => this.purchases.list({ groupId: query.groupId, productId: query.productId, ...window }));
   }
 
   @Get(':purchaseId')

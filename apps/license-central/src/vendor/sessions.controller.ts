@@ -2,7 +2,8 @@ import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/comm
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { EndedLeaseView, QueueEntryView, SessionsService, SessionView } from '@leasehold/domain-seats';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { SeatQueuePageDto, SessionListQueryDto, SessionPageDto, StoppedSessionDto } from './sessions.dto';
 
@@ -17,22 +18,19 @@ export class SessionsController {
   @Get('licenses/:licenseId/sessions')
   @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions: leases holding an unexpired seat (stopped and expired ones never appear).' })
   async listForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
-    const rows = await this.sessions.list({ licenseId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (s) => s);
+    return paginate(query, (window) => this.sessions.list({ licenseId, ...window }));
   }
 
   @Get('licenses/:licenseId/seat-queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: 'Programs waiting for a seat of the license (WAITING) and those a freed seat is held for (HELD), in the order they are served.' })
   async listQueueForLicense(@IdParam('licenseId') licenseId: string, @Query() query: SessionListQueryDto): Promise<Page<QueueEntryView>> {
-    const rows = await this.sessions.queue({ licenseId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (t) => t);
+    return paginate(query, (window) => this.sessions.queue({ licenseId, ...window }));
   }
 
   @Get('containers/:containerId/sessions')
   @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions on every license of the container.' })
   async listForContainer(@IdParam('containerId') containerId: string, @Query() query: SessionListQueryDto): Promise<Page<SessionView>> {
-    const rows = await this.sessions.list({ containerId, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (s) => s);
+    return paginate(query, (window) => this.sessions.list({ containerId, ...window }));
   }
 
   @Post('sessions/:leaseId/stop')

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export class SessionListQueryDto extends PageQueryDto {}
 

@@ -11,7 +11,8 @@ import {
   LeaseHistoryPageQueryDto,
   UsageHistoryService,
 } from '@leasehold/domain-seats';
-import { csvDownload, Page, toPage } from '@leasehold/http';
+import { csvDownload } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 
 /** The lease history of the vendor's licenses: who used which license on which workstation, and how long. */
@@ -24,9 +25,8 @@ export class UsageHistoryController {
 
   @Get()
   @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Live and ended leases overlapping [from, to), filtered by license, user, device or workstation, oldest first.' })
-  async list(@Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
-    const rows = await this.history.page({ ...leaseHistoryFilterOf(query), take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (l) => l);
+  list(@Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
+    return paginate(query, (window) => this.history.page({ ...leaseHistoryFilterOf(query), ...window }));
   }
 
   @Get('csv')

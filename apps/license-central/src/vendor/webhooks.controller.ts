@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { WebhookDeliveryDetail, WebhookDeliveryView, WebhookEndpointsService, WebhookEndpointView, WebhookEndpointWithSecret } from '@leasehold/domain-webhooks';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
   CreateWebhookEndpointDto,
@@ -34,8 +35,7 @@ export class WebhookEndpointsController {
   @Get()
   @ApiOkResponse({ type: WebhookEndpointPageDto })
   async list(@Query() query: WebhookEndpointListQueryDto): Promise<Page<WebhookEndpointView>> {
-    const rows = await this.webhooks.list({ status: query.status, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (e) => e);
+    return paginate(query, (window) => this.webhooks.list({ status: query.status, ...window }));
   }
 
   @Get(':endpointId')
@@ -76,8 +76,7 @@ export class WebhookEndpointsController {
   @Get(':endpointId/deliveries')
   @ApiOkResponse({ type: WebhookDeliveryPageDto })
   async deliveries(@IdParam('endpointId') endpointId: string, @Query() query: WebhookDeliveryListQueryDto): Promise<Page<WebhookDeliveryView>> {
-    const rows = await this.webhooks.listDeliveries(endpointId, { status: query.status, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (d) => d);
+    return paginate(query, (window) => this.webhooks.listDeliveries(endpointId, { status: query.status, ...window }));
   }
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { DOMAIN_EVENT_TYPES } from '@leasehold/domain-events';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 const EVENT_SELECTORS = ['*', ...DOMAIN_EVENT_TYPES] as const;
 const URL_OPTIONS = { protocols: ['https', 'http'], require_protocol: true, require_tld: false, require_host: true };

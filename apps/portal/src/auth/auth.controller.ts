@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } fro
 import { IdentityService, SessionTokens } from '@leasehold/domain-identity';
 import { Public } from '@leasehold/http';
 import { PortalErrors } from '../error-responses';
-import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, TokenPairDto } from '../portal.dto';
+import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, TokenPairDto } from './auth.dto';
 
 @ApiTags('auth')
 @Public()

@@ -10,7 +10,7 @@ import { AppModule } from '../app.module';
 @Module({ imports: [AppModule, VendorsModule] })
 class PortalTestModule {}
 
-// Issue 11, items 7 and 8, written as the abuse. Small limits so the attacks stay quick:
+// Written as the abuse. Small limits so the attacks stay quick:
 // 3 failed logins per account, 5 per (vendor, address); 2 reset requests per account, 4 per address.
 const LIMITS = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',

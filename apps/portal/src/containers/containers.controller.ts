@@ -4,7 +4,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { ContainersService, ContainerView, DevicesService, LicensesService } from '@leasehold/domain-licensing';
-import { IdParam, Page, PageQueryDto, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { DeviceListQueryDto, DevicePageDto, DeviceDto, toDeviceDto } from '../devices/devices.dto';
 import { AuthenticatedErrors, GroupAdminErrors } from '../error-responses';
 import { ContainerDto, ContainerListQueryDto, ContainerPageDto, ResetCredentialsDto, toContainerDto, toResetCredentialsDto } from './containers.dto';
@@ -33,8 +34,7 @@ export class GroupContainersController {
   @Get()
   @ApiOkResponse({ type: ContainerPageDto, description: "The group's containers, each with its licenses (product, features, quantity, validity, status, revision)." })
   async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: ContainerListQueryDto): Promise<Page<ContainerDto>> {
-    const rows = await this.containers.list({ groupId: adminGroupOf(me), kind: query.kind, take: query.limit + 1, cursor: query.cursor });
-    const page = toPage(rows, query.limit, (c) => c);
+    const page = await paginate(query, (window) => this.containers.list({ groupId: adminGroupOf(me), kind: query.kind, ...window }));
     return { data: await withLicenses(this.licenses, page.data), nextCursor: page.nextCursor };
   }
 
@@ -60,8 +60,7 @@ export class GroupContainersController {
   @Get(':containerId/devices')
   @ApiOkResponse({ type: DevicePageDto, description: 'Devices activated on the container (PERSONAL containers; ENTERPRISE ones hand out seats instead).' })
   async listDevices(@CurrentPrincipal() me: PortalPrincipal, @IdParam('containerId') containerId: string, @Query() query: DeviceListQueryDto): Promise<Page<DeviceDto>> {
-    const rows = await this.devices.list(containerId, { includeInactive: query.includeInactive, take: query.limit + 1, cursor: query.cursor }, { groupId: adminGroupOf(me) });
-    return toPage(rows, query.limit, toDeviceDto);
+    return paginate(query, (window) => this.devices.list(containerId, { includeInactive: query.includeInactive, ...window }, { groupId: adminGroupOf(me) }), toDeviceDto);
   }
 }
 
@@ -79,8 +78,7 @@ export class MyContainersController {
   @Get()
   @ApiOkResponse({ type: ContainerPageDto, description: 'Your PERSONAL containers, each with its licenses.' })
   async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: PageQueryDto): Promise<Page<ContainerDto>> {
-    const rows = await this.containers.list({ userId: me.userId, kind: 'PERSONAL', take: query.limit + 1, cursor: query.cursor });
-    const page = toPage(rows, query.limit, (c) => c);
+    const page = await paginate(query, (window) => this.containers.list({ userId: me.userId, kind: 'PERSONAL', ...window }));
     return { data: await withLicenses(this.licenses, page.data), nextCursor: page.nextCursor };
   }
 }

@@ -1,24 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional } from 'class-validator';
-import type { ContainerView, ContainerWithSecret, LicenseWithProductView } from '@leasehold/domain-licensing';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
-
-export enum ContainerKindDto {
-  PERSONAL = 'PERSONAL',
-  ENTERPRISE = 'ENTERPRISE',
-}
-
-export enum LicenseStatusDto {
-  ACTIVE = 'ACTIVE',
-  SUSPENDED = 'SUSPENDED',
-  REVOKED = 'REVOKED',
-}
+import { PERSONAL_DEVICE_LIMIT, type ContainerView, type ContainerWithSecret, type LicenseWithProductView } from '@leasehold/domain-licensing';
+import { ContainerKind, LicenseStatus, PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export class ContainerListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ContainerKindDto })
+  @ApiPropertyOptional({ enum: ContainerKind })
   @IsOptional()
-  @IsEnum(ContainerKindDto)
-  kind?: ContainerKindDto;
+  @IsEnum(ContainerKind)
+  kind?: ContainerKind;
 }
 
 export class ProductRefDto {
@@ -34,7 +23,7 @@ export class ContainerLicenseDto {
   @ApiProperty({ description: 'PERSONAL: devices that may run at once. ENTERPRISE: concurrent seats.' }) quantity!: number;
   @ApiProperty() validFrom!: Date;
   @ApiProperty({ nullable: true, type: Date, description: 'End of validity; null: no end.' }) expiresAt!: Date | null;
-  @ApiProperty({ enum: LicenseStatusDto }) status!: LicenseStatusDto;
+  @ApiProperty({ enum: LicenseStatus }) status!: LicenseStatus;
   @ApiProperty({ description: 'Rises with every change of the license.' }) revision!: number;
   @ApiProperty({ description: 'Seats may be borrowed (detached) for offline use.' }) borrowAllowed!: boolean;
   @ApiProperty() maxBorrowDays!: number;
@@ -43,11 +32,11 @@ export class ContainerLicenseDto {
 
 export class ContainerDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ContainerKindDto, description: 'PERSONAL: one user, up to 3 devices. ENTERPRISE: the group, concurrent seats.' }) kind!: ContainerKindDto;
+  @ApiProperty({ enum: ContainerKind, description: `PERSONAL: one user, up to ${PERSONAL_DEVICE_LIMIT} devices. ENTERPRISE: the group, concurrent seats.` }) kind!: ContainerKind;
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'PERSONAL: the user it is assigned to.' }) userId!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
-  @ApiProperty({ description: 'Distinct active devices allowed.' }) deviceLimit!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots).' }) deviceLimit!: number | null;
   @ApiProperty({ description: 'The access secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
   @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
   @ApiProperty({ nullable: true, type: Date, description: "Set when the container's user was disabled (a removed user's container leaves the group): it no longer works." })
@@ -77,7 +66,7 @@ export const toContainerLicenseDto = (l: LicenseWithProductView): ContainerLicen
   quantity: l.quantity,
   validFrom: l.validFrom,
   expiresAt: l.expiresAt,
-  status: l.status as LicenseStatusDto,
+  status: l.status,
   revision: l.revision,
   borrowAllowed: l.borrowAllowed,
   maxBorrowDays: l.maxBorrowDays,
@@ -86,7 +75,7 @@ export const toContainerLicenseDto = (l: LicenseWithProductView): ContainerLicen
 
 export const toContainerDto = (c: ContainerView, licenses: LicenseWithProductView[]): ContainerDto => ({
   id: c.id,
-  kind: c.kind as ContainerKindDto,
+  kind: c.kind,
   name: c.name,
   userId: c.userId,
   groupId: c.groupId,

@@ -4,7 +4,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { DevicesService } from '@leasehold/domain-licensing';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { AuthenticatedErrors, GroupAdminErrors } from '../error-responses';
 import { DeviceDto, DeviceListQueryDto, DevicePageDto, toDeviceDto } from './devices.dto';
 
@@ -41,8 +42,7 @@ export class MyDevicesController {
   @Get()
   @ApiOkResponse({ type: DevicePageDto, description: 'Devices activated on your PERSONAL containers.' })
   async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: DeviceListQueryDto): Promise<Page<DeviceDto>> {
-    const rows = await this.devices.listOfUser(me.userId, { includeInactive: query.includeInactive, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, toDeviceDto);
+    return paginate(query, (window) => this.devices.listOfUser(me.userId, { includeInactive: query.includeInactive, ...window }), toDeviceDto);
   }
 
   @Post(':deviceId/deactivate')

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import type { DeviceView } from '@leasehold/domain-licensing';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export class DeviceListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: Boolean, default: false, description: 'Also list deactivated devices (history).' })

@@ -4,7 +4,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { AuditEntryView } from '@leasehold/domain-audit';
 import { GroupInvitationAnswer, GroupPortalService, GroupView, UserView } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
 import {
   AuditPageDto,
@@ -16,9 +17,9 @@ import {
   InviteMemberDto,
   MemberListQueryDto,
   UpdateGroupDto,
-  UserDto,
   UserPageDto,
-} from '../portal.dto';
+} from './group.dto';
+import { UserDto } from '../me/me.dto';
 
 /** The caller's own group, for its admins. Members get GROUP_ADMIN_REQUIRED; other groups do not exist here. */
 @ApiTags('group')
@@ -43,14 +44,12 @@ export class GroupController {
   @Get('members')
   @ApiOkResponse({ type: UserPageDto })
   async listMembers(@CurrentPrincipal() me: PortalPrincipal, @Query() query: MemberListQueryDto): Promise<Page<UserView>> {
-    const rows = await this.groups.listMembers(me, {
+    return paginate(query, (window) => this.groups.listMembers(me, {
       search: query.search,
       status: query.status,
       role: query.role,
-      take: query.limit + 1,
-      cursor: query.cursor,
-    });
-    return toPage(rows, query.limit, (u) => u);
+      ...window,
+    }));
   }
 
   @Post('members')
@@ -96,16 +95,14 @@ export class GroupController {
   @Get('audit')
   @ApiOkResponse({ type: AuditPageDto, description: "The group's audit trail (changes to the group and its members)." })
   async audit(@CurrentPrincipal() me: PortalPrincipal, @Query() query: AuditQueryDto): Promise<Page<AuditEntryView>> {
-    const rows = await this.groups.listAudit(me, {
+    return paginate(query, (window) => this.groups.listAudit(me, {
       actorType: query.actorType,
       actorId: query.actorId,
       entityType: query.entityType,
       entityId: query.entityId,
       from: query.from,
       to: query.to,
-      take: query.limit + 1,
-      cursor: query.cursor,
-    });
-    return toPage(rows, query.limit, (e) => e);
+      ...window,
+    }));
   }
 }

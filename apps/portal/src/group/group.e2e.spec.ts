@@ -126,7 +126,7 @@ describe('portal group administration', () => {
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'name', 'role']);
   });
 
-  // Issue 11, item 12: a 409 USER_EMAIL_TAKEN told a group admin that an email had an account at
+  // A 409 USER_EMAIL_TAKEN told a group admin that an email had an account at
   // the vendor, in another group. The answer is now the same whether or not it has one.
   it("answers an invitation of an email with an account elsewhere exactly like a new one, and changes nothing of that account", async () => {
     const { users: [admin] } = await groupWith(acme, ['ADMIN']);

@@ -4,7 +4,7 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { UsersService, UserView } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { AuthenticatedErrors } from '../error-responses';
-import { UpdateMeDto, UserDto } from '../portal.dto';
+import { UpdateMeDto, UserDto } from './me.dto';
 
 /** Every portal user (member or admin): their own account. */
 @ApiTags('me')

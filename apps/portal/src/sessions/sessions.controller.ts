@@ -4,7 +4,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { QueueEntryView, SessionsService } from '@leasehold/domain-seats';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
 import {
   SeatQueuePageDto,
@@ -28,27 +29,18 @@ export class GroupSessionsController {
   @Get()
   @ApiOkResponse({ type: SessionPageDto, description: "Live sessions (leases holding an unexpired seat) on the group's licenses; stopped and expired ones never appear." })
   async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SessionListQueryDto): Promise<Page<SessionDto>> {
-    const rows = await this.sessions.list({
+    return paginate(query, (window) => this.sessions.list({
       groupId: adminGroupOf(me),
       licenseId: query.licenseId,
       containerId: query.containerId,
-      take: query.limit + 1,
-      cursor: query.cursor,
-    });
-    return toPage(rows, query.limit, toSessionDto);
+      ...window,
+    }), toSessionDto);
   }
 
   @Get('queue')
   @ApiOkResponse({ type: SeatQueuePageDto, description: "Programs waiting for a seat of the group's licenses (WAITING) and those a freed seat is held for (HELD), in the order they get seats." })
-  async listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<QueueEntryView>> {
-    const rows = await this.sessions.queue({
-      groupId: adminGroupOf(me),
-      licenseId: query.licenseId,
-      containerId: query.containerId,
-      take: query.limit + 1,
-      cursor: query.cursor,
-    });
-    return toPage(rows, query.limit, (t) => t);
+  listQueue(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SeatQueueQueryDto): Promise<Page<QueueEntryView>> {
+    return paginate(query, (window) => this.sessions.queue({ groupId: adminGroupOf(me), licenseId: query.licenseId, containerId: query.containerId, ...window }));
   }
 
   @Post(':leaseId/stop')

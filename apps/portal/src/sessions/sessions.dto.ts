@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import type { EndedLeaseView, SessionView } from '@leasehold/domain-seats';
-import { PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
 export class SessionListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Only sessions of this license (of your group).' })

@@ -13,7 +13,8 @@ import {
   LeaseHistoryPageQueryDto,
   UsageHistoryService,
 } from '@leasehold/domain-seats';
-import { csvDownload, Page, toPage } from '@leasehold/http';
+import { csvDownload } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
 
 /** The lease history of the group's containers (group admins): which workstation used which license, how long. */
@@ -26,9 +27,8 @@ export class GroupLeaseHistoryController {
 
   @Get()
   @ApiOkResponse({ type: LeaseHistoryPageDto, description: "Live and ended leases on the group's containers overlapping [from, to), filtered by license, user, device or workstation, oldest first." })
-  async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
-    const rows = await this.history.page({ ...leaseHistoryFilterOf(query), groupId: adminGroupOf(me), take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (l) => l);
+  list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
+    return paginate(query, (window) => this.history.page({ ...leaseHistoryFilterOf(query), groupId: adminGroupOf(me), ...window }));
   }
 
   @Get('csv')

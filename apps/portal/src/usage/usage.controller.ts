@@ -4,7 +4,8 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
 import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryRangePageQueryDto, UsageHistory, UsageHistoryDto, UsageHistoryService, UsageQueryDto, UsageService } from '@leasehold/domain-seats';
-import { IdParam, Page, toPage } from '@leasehold/http';
+import { IdParam } from '@leasehold/http';
+import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
 
 /** Usage of a license on one of the group's containers. */
@@ -26,8 +27,7 @@ export class GroupUsageController {
 
   @Get(':licenseId/leases')
   @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Who used which seat on which device and for how long: live and ended leases of the license overlapping the range, oldest first.' })
-  async leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryRangePageQueryDto): Promise<Page<LeaseHistoryDto>> {
-    const rows = await this.leaseHistory.page({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, take: query.limit + 1, cursor: query.cursor });
-    return toPage(rows, query.limit, (l) => l);
+  leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryRangePageQueryDto): Promise<Page<LeaseHistoryDto>> {
+    return paginate(query, (window) => this.leaseHistory.page({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, ...window }));
   }
 }

@@ -7,7 +7,7 @@ import { createPortalUser, createVendor, expectError, TestPortalUser, TestVendor
 import { eventually } from '../testing/webhook-test-server';
 import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
-// Issue 10, hole 1, as the attack: a member removed from their group (or disabled) keeps using
+// As the attack: a member removed from their group (or disabled) keeps using
 // their personal container, their floating seat on the group's enterprise container, and the old
 // group's admin keeps rights over the container. The removal goes through the vendor API; the
 // reaction runs in the worker's outbox relay (OUTBOX_RELAY_EVERY_MS, one second), so the test

@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { ConfigService } from '@leasehold/config';
 import { PrismaService, TenantContext } from '@leasehold/db';
+import { PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
 import { AggregationRun, SeatQueueService, SeatsService, UsageService } from '@leasehold/domain-seats';
 import { AggregateUsageJobData, bullConnection, LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import { AppModule } from '../app.module';
@@ -43,7 +44,7 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
     const user = kind === 'PERSONAL' ? await prisma.user.create({ data: { vendorId, email: `${tag}@example.com`, name: 'U' } }) : null;
     const container = await prisma.container.create({
-      data: { vendorId, kind, name: 'C', userId: user?.id ?? null, credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+      data: { vendorId, kind, name: 'C', userId: user?.id ?? null, deviceLimit: kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null, credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
     });
     const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: leases.length, borrowAllowed: true } });
     const ids: string[] = [];

@@ -5,7 +5,7 @@ import { ConfigService } from '@leasehold/config';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { ApiKeysService } from '@leasehold/domain-vendors';
 import { MAINTENANCE_JOBS, MaintenanceJobName, QUEUES } from '@leasehold/queues';
-import { IdempotencyService } from '@leasehold/http';
+import { IdempotencyStore } from '@leasehold/idempotency';
 
 /** Periodic clean-up. Each job is idempotent: it deletes what is past its retention, whenever it runs. */
 @Processor(QUEUES.maintenance)
@@ -14,7 +14,7 @@ export class MaintenanceProcessor extends WorkerHost {
 
   constructor(
     private readonly apiKeys: ApiKeysService,
-    private readonly idempotency: IdempotencyService,
+    private readonly idempotency: IdempotencyStore,
     private readonly outbox: OutboxRepository,
     private readonly config: ConfigService,
   ) {

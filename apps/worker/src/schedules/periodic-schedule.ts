@@ -15,8 +15,8 @@ export interface PeriodicJob {
  * re-registered by the ScheduleKeeper whenever Redis has lost them (a Redis restarted or replaced
  * empty): a scheduler lives only in Redis, and without it nothing would run again.
  */
-export abstract class PeriodicSchedule implements OnApplicationBootstrap {
-  protected constructor(
+export class PeriodicSchedule implements OnApplicationBootstrap {
+  constructor(
     readonly queue: Queue,
     readonly jobs: readonly PeriodicJob[],
   ) {}

@@ -8,7 +8,7 @@ import { createVendor, TestVendor } from '@leasehold/testing';
 import { AppModule } from '../app.module';
 import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
 
-// Issue 11, item 9, as the abuse: a password-reset token read from domain_events resets the
+// As the abuse: a password-reset token read from domain_events resets the
 // password. The token (and its link) is sealed at rest; the running worker's relay and webhook
 // delivery open the seal, so the vendor's endpoint still receives it, and it still works.
 

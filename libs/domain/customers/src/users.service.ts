@@ -85,7 +85,7 @@ export class UsersService {
   /**
    * A group admin's invitation (portal). A new email becomes an INVITED member of the group with an
    * invitation, as `create`. An email that already has an account at the vendor is left alone and
-   * answered the same way (issue 11: a 409 USER_EMAIL_TAKEN told an admin that the person had an
+   * answered the same way (a 409 USER_EMAIL_TAKEN told an admin that the person had an
    * account in another group); the vendor sees the attempt in its audit trail, the group does not.
    */
   async inviteToGroup(groupId: string, command: { email: string; name: string; role?: GroupRole }, actingAdminId: string): Promise<GroupInvitationAnswer> {

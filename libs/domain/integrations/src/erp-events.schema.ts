@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RenewalPolicy } from '@leasehold/db';
 
 // The events an ERP/CRM sends to `POST /webhooks/erp/{integrationId}` (documented in
 // docs/erp-integration.md). Every id here is the vendor's own (ERP order, line, customer ids):
@@ -22,7 +23,7 @@ const orderLine = z.strictObject({
   validFrom: instant.optional(),
   expiresAt: instant.optional(),
   /** Default: ERP when the line expires (the ERP renews its subscriptions), else NONE. */
-  renewalPolicy: z.enum(['AUTO', 'ERP', 'NONE']).optional(),
+  renewalPolicy: z.nativeEnum(RenewalPolicy).optional(),
   renewalTermDays: z.int().min(1).max(3660).optional(),
   /** Days a machine may run offline (offline grants, borrows, license files' refreshBy); default 30. */
   offlinePeriodDays: z.int().min(1).max(365).optional(),

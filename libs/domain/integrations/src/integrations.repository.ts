@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, InboundEvent, Integration, Prisma, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, InboundEvent, Integration, Prisma, PrismaService, TenantPrisma, TenantTransaction, VendorStatus } from '@leasehold/db';
 import { InboundEventStatus, InboundEventView, IntegrationKind, IntegrationStatus, IntegrationView } from './integrations.types';
 
 export const toIntegrationView = (i: Integration): IntegrationView => ({
@@ -33,7 +33,7 @@ export interface IntegrationSecretRow {
   id: string;
   vendorId: string;
   status: IntegrationStatus;
-  vendorStatus: 'ACTIVE' | 'SUSPENDED';
+  vendorStatus: VendorStatus;
   encryptedSecret: string;
   secretVersion: number;
 }
@@ -159,8 +159,8 @@ export class IntegrationsRepository {
   }
 
   /** The current vendor's status, read in the processing transaction (a suspended vendor's events wait). */
-  async vendorStatus(tx: TenantTransaction): Promise<'ACTIVE' | 'SUSPENDED'> {
-    const rows = await tx.$queryRaw<{ status: 'ACTIVE' | 'SUSPENDED' }[]>`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
+  async vendorStatus(tx: TenantTransaction): Promise<VendorStatus> {
+    const rows = await tx.$queryRaw<{ status: VendorStatus }[]>`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
     return rows[0]?.status ?? 'SUSPENDED';
   }
 

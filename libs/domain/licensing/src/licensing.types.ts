@@ -1,9 +1,10 @@
-export type ContainerKind = 'PERSONAL' | 'ENTERPRISE';
-export type LicenseStatus = 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
-export type RenewalPolicy = 'AUTO' | 'ERP' | 'NONE';
+import type { ContainerKind, LicenseStatus, RenewalPolicy } from '@leasehold/db';
+
+// The schema's enums (prisma/schema.prisma) are the one definition of these words.
+export type { ContainerKind, LicenseStatus, RenewalPolicy };
 export type DeactivatedBy = 'VENDOR_KEY' | 'PORTAL_USER' | 'OPERATOR' | 'DEVICE' | 'SYSTEM';
 
-/** A personal container may be active on at most this many devices (the vendor may set fewer). */
+/** A personal container may be active on at most this many devices (the vendor may set fewer); its default. */
 export const PERSONAL_DEVICE_LIMIT = 3;
 
 export type AccessRevokedReason = 'USER_REMOVED' | 'USER_DISABLED';
@@ -14,7 +15,8 @@ export interface ContainerView {
   name: string;
   userId: string | null;
   groupId: string | null;
-  deviceLimit: number;
+  /** PERSONAL: distinct active devices allowed; ENTERPRISE: null (it hands out seats, not device slots). */
+  deviceLimit: number | null;
   /** Public part of the access secret: it starts with `lhc_<credentialPrefix>_`. */
   credentialPrefix: string;
   credentialVersion: number;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, TenantPrisma } from '@leasehold/db';
+import { LicenseStatus, Prisma, TenantPrisma } from '@leasehold/db';
 
 /** One license of the container, with what the file needs and this device's hold on it. */
 export interface LicenseFileRow {
@@ -12,7 +12,7 @@ export interface LicenseFileRow {
   productCode: string | null;
   features: string[] | null;
   quantity: number | null;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED' | null;
+  status: LicenseStatus | null;
   validFrom: Date | null;
   expiresAt: Date | null;
   revision: number | null;

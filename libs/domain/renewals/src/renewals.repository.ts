@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, LicenseRenewal, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
-import { RenewalPolicy, RenewalStatus, RenewalView } from './renewals.types';
+import { afterCursor, LicenseRenewal, LicenseStatus, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { RENEWAL_LEAD_DAYS, RenewalPolicy, RenewalStatus, RenewalView } from './renewals.types';
 
 const toView = (r: LicenseRenewal): RenewalView => ({
   id: r.id,
@@ -21,7 +21,7 @@ export interface LockedLicense {
   id: string;
   containerId: string;
   productId: string;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+  status: LicenseStatus;
   expiresAt: Date | null;
   renewalPolicy: RenewalPolicy;
   renewalTermDays: number | null;
@@ -124,7 +124,7 @@ export class RenewalsRepository {
         FROM licenses l
        WHERE l.status <> 'REVOKED' AND l."expiresAt" IS NOT NULL
          AND (
-               (l."expiresAt" - interval '14 days' <= ${dueBefore} AND l."renewalPolicy" <> 'NONE'
+               (l."expiresAt" - make_interval(days => ${RENEWAL_LEAD_DAYS}::int) <= ${dueBefore} AND l."renewalPolicy" <> 'NONE'
                  AND NOT (l.status = 'SUSPENDED' AND l."renewalPolicy" = 'AUTO')
                  AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."licenseId" = l.id AND r."termEnd" = l."expiresAt"))
             OR (l."expiresAt" <= ${now}

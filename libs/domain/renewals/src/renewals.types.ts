@@ -1,5 +1,7 @@
-export type RenewalPolicy = 'AUTO' | 'ERP' | 'NONE';
-export type RenewalStatus = 'DUE' | 'REQUESTED' | 'SUCCEEDED' | 'FAILED';
+import type { RenewalPolicy, RenewalStatus } from '@leasehold/db';
+
+// The schema's enums (prisma/schema.prisma) are the one definition of these words.
+export type { RenewalPolicy, RenewalStatus };
 
 /** Renewals start this long before a license expires. */
 export const RENEWAL_LEAD_DAYS = 14;

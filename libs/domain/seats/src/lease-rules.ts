@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '@leasehold/errors';
+import type { LicenseStatus } from '@leasehold/db';
 
 // The license checks shared by checkout, borrow and heartbeat, and the borrow limits. Pure
 // functions of the license row and the database clock, so they read the same on every replica.
 
 export interface LicenseTerms {
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+  status: LicenseStatus;
   validFrom: Date;
   expiresAt: Date | null;
 }

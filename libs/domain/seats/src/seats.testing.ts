@@ -56,6 +56,7 @@ export async function createLicense(app: INestApplicationContext, options: Licen
       name: `Container ${tag}`,
       userId: user?.id ?? null,
       groupId: group.id,
+      deviceLimit: kind === 'PERSONAL' ? 3 : null, // PERSONAL_DEVICE_LIMIT; ENTERPRISE has none
       credentialHash: createHash('sha256').update(tag + randomUUID()).digest('hex'),
       credentialPrefix: tag,
     },

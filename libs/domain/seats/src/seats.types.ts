@@ -1,5 +1,7 @@
-export type ContainerKind = 'PERSONAL' | 'ENTERPRISE';
-export type LeaseEndReason = 'RELEASED' | 'EXPIRED' | 'STOPPED' | 'RETURNED' | 'USER_REMOVED' | 'LICENSE_CHANGED';
+import type { ContainerKind, LeaseEndReason } from '@leasehold/db';
+
+// The schema's enums (prisma/schema.prisma) are the one definition of these words.
+export type { ContainerKind, LeaseEndReason };
 
 /** Which license of the caller's container a checkout is for: by id, or by the product's code. */
 export type LicenseRef = { licenseId: string } | { productCode: string };

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { CsvColumn, PageMetaDto, PageQueryDto } from '@leasehold/http';
+import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 import type { LeaseHistoryFilter, LeaseHistoryView } from './seats.types';
 
 // The lease history's HTTP shapes, shared by the vendor API and the portal (one definition, so
@@ -77,7 +77,13 @@ export function leaseHistoryFilterOf(q: LeaseHistoryFilterDto): Omit<LeaseHistor
 }
 
 /** The CSV export's columns, in order (docs/usage.md, "CSV export"). */
-export const LEASE_HISTORY_CSV_COLUMNS: readonly CsvColumn<LeaseHistoryView>[] = [
+/** One CSV column: its header and how to read it from a row (the shape `csvDownload` of @leasehold/http takes). */
+export interface LeaseHistoryCsvColumn {
+  header: string;
+  value: (row: LeaseHistoryView) => string | number | boolean | Date | null;
+}
+
+export const LEASE_HISTORY_CSV_COLUMNS: readonly LeaseHistoryCsvColumn[] = [
   { header: 'leaseId', value: (l) => l.id },
   { header: 'licenseId', value: (l) => l.licenseId },
   { header: 'productCode', value: (l) => l.productCode },

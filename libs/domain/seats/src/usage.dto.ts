@@ -2,7 +2,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum } from 'class-validator';
-import { UsageOverageDto, UsageReservationsDto } from '@leasehold/domain-seats';
+import { UsageOverageDto, UsageReservationsDto } from './reservations.dto';
 
 export enum UsageGranularityDto {
   hour = 'hour',

@@ -84,7 +84,7 @@ describe('webhook URL rules', () => {
     expect(checkWebhookUrl(url, dev).allowed).toBe(elsewhere);
   });
 
-  // Issue 11, item 10: IPv6 forms that embed an IPv4 address reach that address (through the host,
+  // IPv6 forms that embed an IPv4 address reach that address (through the host,
   // a NAT64 gateway or a 6to4 relay), so they are judged as it; site-local is private.
   it.each([
     ['64:ff9b::7f00:1', 'NAT64 of 127.0.0.1', 'private'],

@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import { DomainError } from '@leasehold/errors';
-import { IdempotencyService } from './idempotency.service';
+import { IdempotencyStore } from '@leasehold/idempotency';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -64,7 +64,7 @@ export const HandlesOwnIdempotency = () => SetMetadata(OWN_IDEMPOTENCY, true);
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly idempotency: IdempotencyService,
+    private readonly idempotency: IdempotencyStore,
     private readonly reflector: Reflector,
   ) {}
 

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { IdempotencyStoreModule } from '@leasehold/idempotency';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IdempotencyService } from './idempotency.service';
 
 @Global()
 @Module({
-  providers: [IdempotencyService, IdempotencyInterceptor],
-  exports: [IdempotencyService, IdempotencyInterceptor],
+  imports: [IdempotencyStoreModule],
+  providers: [IdempotencyInterceptor],
+  exports: [IdempotencyInterceptor],
 })
 export class IdempotencyModule {}

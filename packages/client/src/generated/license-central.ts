@@ -1439,7 +1439,8 @@ export interface components {
             credentialPrefix: string;
             /** @description Raised by every credential reset. */
             credentialVersion: number;
-            deviceLimit: number;
+            /** @description PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots). */
+            deviceLimit: number | null;
             externalId: string | null;
             /** Format: uuid */
             groupId: string | null;
@@ -1477,7 +1478,8 @@ export interface components {
             credentialPrefix: string;
             /** @description Raised by every credential reset. */
             credentialVersion: number;
-            deviceLimit: number;
+            /** @description PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots). */
+            deviceLimit: number | null;
             externalId: string | null;
             /** Format: uuid */
             groupId: string | null;
@@ -1506,7 +1508,7 @@ export interface components {
         };
         CreateContainerDto: {
             /**
-             * @description Distinct active devices (PERSONAL: 1–3).
+             * @description PERSONAL only: distinct active devices (1–3). An ENTERPRISE container has none (it hands out seats); giving one is 400 VALIDATION_FAILED.
              * @default 3
              */
             deviceLimit?: number;
@@ -2474,6 +2476,7 @@ export interface components {
             updateAvailable: boolean;
         };
         UpdateContainerDto: {
+            /** @description PERSONAL only (1–3). */
             deviceLimit?: number;
             externalId?: string | null;
             /** Format: uuid */
@@ -2615,16 +2618,37 @@ export interface components {
             /** Format: uuid */
             licenseId: string;
             /** @description Time above the quantity (minutes, peak, episodes); docs/seats.md "Overage". */
-            overage: Record<string, never>;
+            overage: components["schemas"]["UsageOverageDto"];
             /** @description Seats bought (current quantity), to draw as the limit line. */
             quantity: number;
             /** @description Seat reservations of the license now. */
-            reservations: Record<string, never>;
+            reservations: components["schemas"]["UsageReservationsDto"];
             /** @description Every bucket from `from` to `to` in order, zeros included: plot it as it is. */
             series: components["schemas"]["UsagePointDto"][];
             /** Format: date-time */
             to: string;
             totals: components["schemas"]["UsageTotalsDto"];
+        };
+        UsageOverageDto: {
+            allowance: components["schemas"]["OverageAllowanceDto"] | null;
+            capacity: number;
+            episodes: components["schemas"]["UsageOverageEpisodeDto"][];
+            /** @description Leases started in the range above the quantity (overage: true). */
+            leases: number;
+            /** @description Minutes in the range with more seats in use than the quantity. */
+            minutes: number;
+            /** @description Most seats in use at once while above the quantity (0: never). */
+            peakSeats: number;
+        };
+        UsageOverageEpisodeDto: {
+            /**
+             * Format: date-time
+             * @description null while it runs.
+             */
+            endedAt: string | null;
+            peakSeats: number;
+            /** Format: date-time */
+            startedAt: string;
         };
         UsagePointDto: {
             /** @description Refused checkouts (NO_SEAT_AVAILABLE). */
@@ -2644,6 +2668,19 @@ export interface components {
              * @description Start of the hour or day (UTC): the x value.
              */
             start: string;
+        };
+        UsageReservationDto: {
+            /** Format: uuid */
+            id: string;
+            inUse: number;
+            name: string;
+            seats: number;
+            userIds: string[];
+        };
+        UsageReservationsDto: {
+            items: components["schemas"]["UsageReservationDto"][];
+            /** @description Seats held by reservations now. */
+            reservedSeats: number;
         };
         UsageTotalsDto: {
             denials: number;

@@ -23,7 +23,7 @@ export const toContainerView = (c: Container): ContainerView => ({
 export interface LockedContainer {
   id: string;
   kind: ContainerKind;
-  deviceLimit: number;
+  deviceLimit: number | null;
   groupId: string | null;
   userId: string | null;
   accessRevokedAt: Date | null;
@@ -48,7 +48,7 @@ export class ContainersRepository {
 
   async create(
     tx: TenantTransaction,
-    data: { kind: ContainerKind; name: string; userId: string | null; groupId: string | null; deviceLimit: number; externalId: string | null; credentialHash: string; credentialPrefix: string },
+    data: { kind: ContainerKind; name: string; userId: string | null; groupId: string | null; deviceLimit: number | null; externalId: string | null; credentialHash: string; credentialPrefix: string },
   ): Promise<ContainerView> {
     try {
       return toContainerView(await tx.container.create({ data: { ...data, vendorId: this.db.vendorId } }));
@@ -106,7 +106,7 @@ export class ContainersRepository {
       name?: string;
       userId?: string;
       groupId?: string | null;
-      deviceLimit?: number;
+      deviceLimit?: number | null;
       externalId?: string | null;
       accessRevokedAt?: Date | null;
       accessRevokedReason?: AccessRevokedReason | null;

@@ -153,8 +153,12 @@ export class ContainersService {
     });
   }
 
-  private deviceLimit(kind: ContainerKind, requested: number | undefined): number {
-    if (kind === 'ENTERPRISE') return requested ?? PERSONAL_DEVICE_LIMIT;
+  /** PERSONAL: 1 to PERSONAL_DEVICE_LIMIT (that by default); ENTERPRISE: none, and none may be set. */
+  private deviceLimit(kind: ContainerKind, requested: number | undefined): number | null {
+    if (kind === 'ENTERPRISE') {
+      if (requested !== undefined) throw invalid('deviceLimit', 'An ENTERPRISE container has no device limit: it hands out seats (the license quantity)');
+      return null;
+    }
     const limit = requested ?? PERSONAL_DEVICE_LIMIT;
     if (limit < 1 || limit > PERSONAL_DEVICE_LIMIT) {
       throw invalid('deviceLimit', `deviceLimit of a PERSONAL container must be between 1 and ${PERSONAL_DEVICE_LIMIT}`);

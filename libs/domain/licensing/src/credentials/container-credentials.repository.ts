@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, PrismaService } from '@leasehold/db';
+import { PgPool, PrismaService, VendorStatus } from '@leasehold/db';
 
 export interface CredentialRecord {
   vendorId: string;
   containerId: string;
   credentialVersion: number;
-  vendorStatus: 'ACTIVE' | 'SUSPENDED';
+  vendorStatus: VendorStatus;
 }
 
 /**

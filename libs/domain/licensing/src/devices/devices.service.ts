@@ -9,6 +9,8 @@ import { ContainersRepository, LockedContainer } from '../containers/containers.
 import { ActivateDeviceCommand, ContainerScope, DeactivatedBy, DeviceView, isInContainerScope } from '../licensing.types';
 import { DevicesRepository } from './devices.repository';
 
+type PersonalContainer = LockedContainer & { deviceLimit: number };
+
 // The device limit of personal containers and the activation churn limit live here. Both are
 // enforced under a lock on the container row (SELECT … FOR UPDATE): activations and
 // deactivations of one container run one after another, on any number of replicas, so "count the
@@ -126,17 +128,18 @@ export class DevicesService {
     return this.deactivateLocked(tx, device, by, now, container.groupId);
   }
 
-  private async lockForActivation(tx: TenantTransaction, containerId: string): Promise<LockedContainer> {
+  /** Locks a PERSONAL container (the only kind with a device limit) for an activation. */
+  private async lockForActivation(tx: TenantTransaction, containerId: string): Promise<PersonalContainer> {
     const container = await this.containers.lock(tx, containerId);
     if (!container) throw DomainError.notFound('Container', containerId);
-    if (container.kind !== 'PERSONAL') {
+    if (container.kind !== 'PERSONAL' || container.deviceLimit === null) {
       throw new DomainError('CONTAINER_KIND_MISMATCH', 'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)', {
         containerId,
         kind: container.kind,
       });
     }
     assertContainerAccess(container);
-    return container;
+    return { ...container, deviceLimit: container.deviceLimit };
   }
 
   /**
@@ -162,7 +165,7 @@ export class DevicesService {
   /** The device limit. The caller holds the container lock and found no active device for this fingerprint. */
   private async admit(
     tx: TenantTransaction,
-    container: LockedContainer,
+    container: PersonalContainer,
     data: {
       containerId: string;
       fingerprint: string;

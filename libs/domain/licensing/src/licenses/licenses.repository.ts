@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterCursor, isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
-import { LicenseSettings, LicenseStatus, LicenseView, LicenseWithProductView } from '../licensing.types';
+import { ContainerKind, LicenseSettings, LicenseStatus, LicenseView, LicenseWithProductView } from '../licensing.types';
 
 export const toLicenseView = (l: License): LicenseView => ({
   id: l.id,
@@ -125,7 +125,7 @@ export class LicensesRepository {
     return product ? product.features.map((f) => f.code) : null;
   }
 
-  async containerFacts(tx: TenantTransaction, containerId: string): Promise<{ kind: 'PERSONAL' | 'ENTERPRISE'; groupId: string | null; deviceLimit: number } | null> {
+  async containerFacts(tx: TenantTransaction, containerId: string): Promise<{ kind: ContainerKind; groupId: string | null; deviceLimit: number | null } | null> {
     return tx.container.findUnique({ where: { id: containerId }, select: { kind: true, groupId: true, deviceLimit: true } });
   }
 

@@ -200,8 +200,8 @@ export class LicensesService {
     if (expiresAt && expiresAt.getTime() <= validFrom.getTime()) throw invalid('expiresAt', 'expiresAt must be after validFrom');
   }
 
-  private checkQuantity(container: { kind: 'PERSONAL' | 'ENTERPRISE'; deviceLimit: number }, quantity: number): void {
-    if (container.kind === 'PERSONAL' && quantity > container.deviceLimit) {
+  private checkQuantity(container: { deviceLimit: number | null }, quantity: number): void {
+    if (container.deviceLimit !== null && quantity > container.deviceLimit) {
       throw invalid('quantity', `quantity of a license in a PERSONAL container cannot exceed its device limit (${container.deviceLimit})`);
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, Prisma } from '@leasehold/db';
+import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
 
 export interface ValidationRow extends CredentialRecord {
@@ -12,7 +12,7 @@ export interface ValidationRow extends CredentialRecord {
   productCode: string | null;
   features: string[] | null;
   quantity: number | null;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED' | null;
+  status: LicenseStatus | null;
   validFrom: Date | null;
   expiresAt: Date | null;
   revision: number | null;

@@ -7,6 +7,7 @@ import { ContainerCredentialsService } from '../credentials/container-credential
 import { DeviceToken } from '../credentials/device-principal';
 import { ValidationRepository, ValidationRow } from './validation.repository';
 import { VALIDATION_ENVELOPE_KIND, ValidateCommand, ValidationCode, ValidationPayload } from './validation.types';
+import type { LicenseStatus } from '@leasehold/db';
 
 // Validation answers, for a container (from its credentials) and a device fingerprint, one stable
 // code and the license it is about, signed with the vendor's key so the program can keep it. A
@@ -30,7 +31,7 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
   if (row.expiresAt && row.expiresAt.getTime() <= now) return 'EXPIRED';
   if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
   if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
-  // A counted license is VALID only for a device holding one of its seats (issue 10, hole 2).
+  // A counted license is VALID only for a device holding one of its seats.
   if (isCounted(row) && !row.leaseHeld) return 'CHECKOUT_REQUIRED';
   return 'VALID';
 }
@@ -112,7 +113,7 @@ export class ValidationService {
             product: chosen.productCode as string,
             features: chosen.features ?? [],
             quantity: chosen.quantity as number,
-            status: chosen.status as 'ACTIVE' | 'SUSPENDED' | 'REVOKED',
+            status: chosen.status as LicenseStatus,
             validFrom: (chosen.validFrom as Date).toISOString(),
             expiresAt: chosen.expiresAt ? chosen.expiresAt.toISOString() : null,
             revision: chosen.revision as number,

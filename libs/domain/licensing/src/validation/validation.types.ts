@@ -1,3 +1,5 @@
+import type { LicenseStatus } from '@leasehold/db';
+
 /**
  * The stable answers of POST /client/v1/validate (docs/licensing.md has the table). Credential
  * problems (CREDENTIALS_INVALID, CREDENTIALS_REVOKED) are authentication failures (401): the
@@ -46,7 +48,7 @@ export interface ValidationPayload {
     product: string;
     features: string[];
     quantity: number;
-    status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+    status: LicenseStatus;
     validFrom: string;
     expiresAt: string | null;
     revision: number;

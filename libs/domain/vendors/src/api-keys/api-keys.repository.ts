@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, ApiKey, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterCursor, ApiKey, PrismaService, TenantPrisma, TenantTransaction, VendorStatus } from '@leasehold/db';
 import { ApiKeyView } from './api-key.types';
 
 export function toApiKeyView(row: ApiKey): ApiKeyView {
@@ -20,7 +20,7 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
-  vendorStatus: 'ACTIVE' | 'SUSPENDED';
+  vendorStatus: VendorStatus;
 }
 
 @Injectable()

@@ -1,8 +1,10 @@
+import type { VendorStatus } from '@leasehold/db';
+
 export interface VendorView {
   id: string;
   slug: string;
   name: string;
-  status: 'ACTIVE' | 'SUSPENDED';
+  status: VendorStatus;
   createdAt: Date;
   /** The vendor's plan: rate limits replacing the installation's defaults; null = the default. */
   limits: VendorLimits;

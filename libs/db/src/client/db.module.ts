@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { PgPool } from '../pool/pg-pool';
+import { PrismaService } from './prisma.service';
+import { TenantContext } from '../tenancy/tenant-context';
+import { TenantPrisma } from '../tenancy/tenant-prisma';
+
+@Global()
+@Module({
+  imports: [ClsModule.forRoot({ global: true, middleware: { mount: true } })],
+  providers: [PgPool, PrismaService, TenantContext, TenantPrisma],
+  exports: [PgPool, PrismaService, TenantContext, TenantPrisma],
+})
+export class DbModule {}

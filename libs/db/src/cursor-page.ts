@@ -1,7 +1,0 @@
-/**
- * Prisma arguments for one page of a cursor-paginated list over UUIDv7 ids (which sort by
- * creation time): the rows after `cursor`, oldest first. Callers add `take` (limit + 1).
- */
-export function afterCursor(cursor?: string) {
-  return { ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}), orderBy: { id: 'asc' as const } };
-}

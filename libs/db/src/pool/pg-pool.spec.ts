@@ -1,0 +1,133 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { ConfigModule } from '@leasehold/config';
+import { Prisma } from '../generated/prisma/client';
+import { DbModule } from '../client/db.module';
+import { advisoryLockKey, PgPool } from './pg-pool';
+import { PrismaService } from '../client/prisma.service';
+import { uuidV7 } from '../client/uuid';
+
+describe('PgPool (plain pg on the pool Prisma shares)', () => {
+  let moduleRef: TestingModule;
+  let pg: PgPool;
+  let prisma: PrismaService;
+
+  beforeAll(async () => {
+    moduleRef = await Test.createTestingModule({ imports: [ConfigModule, DbModule] }).compile();
+    await moduleRef.init();
+    pg = moduleRef.get(PgPool);
+    prisma = moduleRef.get(PrismaService);
+  });
+
+  afterAll(() => moduleRef.close());
+
+  const slug = () => `pg-${uuidV7().slice(-12)}`;
+
+  it('binds values as parameters and maps results as node-postgres does', async () => {
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const hostile = "x'; DROP TABLE vendors; --";
+    const [row] = await pg.sql.$queryRaw<{ n: number; at: Date; tags: string[]; text: string; big: string }[]>`
+      SELECT 41 + ${1}::int AS n, ${at}::timestamptz AS at, ${['a', 'b']}::text[] AS tags, ${hostile}::text AS text, count(*) AS big
+        FROM (VALUES (1), (2)) v`;
+    expect(row).toEqual({ n: 42, at, tags: ['a', 'b'], text: hostile, big: '2' });
+  });
+
+  it('runs composed Prisma.sql fragments (joins, empty parts)', async () => {
+    const ids = [1, 2, 3].map((n) => Prisma.sql`(${n}::int)`);
+    const rows = await pg.sql.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT v.n FROM (VALUES ${Prisma.join(ids)}) v(n) ${Prisma.empty} ORDER BY n`);
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
+  });
+
+  it('commits a transaction that resolves, as Prisma sees it', async () => {
+    const s = slug();
+    const id = await pg.transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'pg pool spec', now()) RETURNING id`;
+      return row.id;
+    });
+    await expect(prisma.vendor.findUnique({ where: { id } })).resolves.toMatchObject({ slug: s });
+  });
+
+  it('retries a transaction the database chose as a deadlock victim: two opposite lock orders both commit', async () => {
+    const [a, b] = [slug(), slug()];
+    const ids: string[] = [];
+    for (const s of [a, b]) {
+      const [row] = await pg.sql.$queryRaw<{ id: string }[]>`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'deadlock', now()) RETURNING id`;
+      ids.push(row.id);
+    }
+    // Each transaction locks its first row, waits until the other has locked its own, then asks for
+    // the other's: a deadlock (40P01) on the first attempt, which PgPool retries.
+    let locked = 0;
+    const bothLocked = () => new Promise<void>((resolve) => { const poll = () => (locked >= 2 ? resolve() : setTimeout(poll, 10)); poll(); });
+    let attempts = 0;
+    const swap = (first: string, second: string) =>
+      pg.transaction(async (tx) => {
+        attempts += 1;
+        await tx.$executeRaw`UPDATE vendors SET name = name || '+' WHERE id = ${first}::uuid`;
+        locked += 1;
+        await bothLocked();
+        await tx.$executeRaw`UPDATE vendors SET name = name || '+' WHERE id = ${second}::uuid`;
+      });
+    await Promise.all([swap(ids[0], ids[1]), swap(ids[1], ids[0])]);
+    expect(attempts).toBe(3);
+    const names = await prisma.vendor.findMany({ where: { id: { in: ids } }, select: { name: true } });
+    expect(names.map((v) => v.name)).toEqual(['deadlock++', 'deadlock++']);
+  });
+
+  it('rolls back every statement of a transaction that throws, and rethrows', async () => {
+    const s = slug();
+    await expect(
+      pg.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'rolled back', now())`;
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await expect(prisma.vendor.findUnique({ where: { slug: s } })).resolves.toBeNull();
+  });
+
+  it('rolls back a transaction whose statement fails, and the connection is usable again', async () => {
+    const s = slug();
+    await expect(
+      pg.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first', now())`;
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'duplicate slug', now())`;
+      }),
+    ).rejects.toThrow(/unique/i);
+    await expect(prisma.vendor.count({ where: { slug: s } })).resolves.toBe(0);
+    // Every pooled connection still works (none was returned mid-transaction).
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pg.sql.$queryRaw<{ n: number }[]>`SELECT ${i}::int AS n`));
+    expect(results.map(([r]) => r.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('runs statements as named prepared statements, so a connection parses each text once', async () => {
+    const prepared = await pg.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await tx.$queryRaw`SELECT ${n}::int AS n, 'pg-pool-spec-prepared' AS tag`;
+      return tx.$queryRaw<{ name: string }[]>`
+        SELECT name FROM pg_prepared_statements WHERE statement LIKE '%pg-pool-spec-prepared%' AND statement NOT LIKE '%pg_prepared_statements%'`;
+    });
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0].name).toMatch(/^lh_[0-9a-f]{20}$/);
+  });
+
+  it('takes an advisory lock with BEGIN: the next holder\'s first statement sees what the previous one committed', async () => {
+    const s = slug();
+    const key = advisoryLockKey(`pg-pool-spec:${s}`);
+    const first = pg.transaction(
+      async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
+        await tx.$queryRaw`SELECT pg_sleep(0.3)`;
+      },
+      { advisoryLock: key },
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const seen = await pg.transaction((tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`, { advisoryLock: key });
+    await first;
+    expect(seen[0].n).toBe(1);
+    // Keys are signed 64-bit and stable.
+    expect(advisoryLockKey('x')).toBe(advisoryLockKey('x'));
+    expect(BigInt.asIntN(64, advisoryLockKey('x'))).toBe(advisoryLockKey('x'));
+  });
+
+  it('reports the affected row count of $executeRaw', async () => {
+    await expect(pg.sql.$executeRaw`UPDATE vendors SET name = name WHERE false`).resolves.toBe(0);
+  });
+});

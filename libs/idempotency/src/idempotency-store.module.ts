@@ -1,0 +1,9 @@
+import { Global, Module } from '@nestjs/common';
+import { IdempotencyStore } from './idempotency.store';
+
+@Global()
+@Module({
+  providers: [IdempotencyStore],
+  exports: [IdempotencyStore],
+})
+export class IdempotencyStoreModule {}
