@@ -31,3 +31,13 @@ export function capacitySql(alias: string): Prisma.Sql {
   const l = Prisma.raw(alias);
   return Prisma.sql`(${l}.quantity + COALESCE(${l}."overageExtraSeats", ${l}.quantity * COALESCE(${l}."overagePercent", 0) / 100))`;
 }
+
+/**
+ * Whether changes of the seats in use of the license row aliased `alias` must settle its overage
+ * episode (OverageService): it has an allowance, or an episode is still open.
+ */
+export function overageTrackedSql(alias: string): Prisma.Sql {
+  const l = Prisma.raw(alias);
+  return Prisma.sql`(${capacitySql(alias)} > ${l}.quantity
+          OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = ${l}.id AND e."endedAt" IS NULL))`;
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
-import { capacitySql } from './seat-capacity';
+import { capacitySql, overageTrackedSql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -414,7 +414,8 @@ export class SeatLeaseRepository {
    * borrowed) lease, ends the lease as RELEASED now and appends its `seat.released` event (id
    * `eventId`, the payload `seatEvent` builds), all or nothing. Slot first, then lease, as every
    * seat statement. Null when it did not apply (unknown secret, another container's lease, a
-   * borrowed, expired or already ended lease): the general `release` then decides and explains.
+   * borrowed, expired or already ended lease, a license with an overage allowance or open overage
+   * episode): the general `release` then decides, settles and explains.
    */
   async releaseOnlineByCredential(credentialHash: string, leaseId: string, eventId: string): Promise<LeaseRow | null> {
     const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -425,6 +426,8 @@ export class SeatLeaseRepository {
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ credentialHash }, () => this.db.vendorId)}
            AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
            AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+           -- a license whose overage episode must settle takes the general path (OverageService)
+           AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q.id = cur."licenseId" AND ${overageTrackedSql('q')})
         RETURNING cur.id),
       ended AS (
         UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'

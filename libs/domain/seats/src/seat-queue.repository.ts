@@ -121,7 +121,9 @@ export class SeatQueueRepository {
    * held (and only while the pool has no excess slots and the license is usable) is held for the
    * next waiting ticket in order, for the claim window. Free slots a concurrent transaction holds
    * locked are skipped (that transaction's own commit triggers the next pass). Never more holds
-   * than free slots, so never more seats than the quantity.
+   * than free slots, so never more seats than the quantity. `grantedAt` is the clock when the pass
+   * ran (clock_timestamp(), after the queue lock), not the transaction's start: a pass that waited
+   * for the lock grants later than the one it waited for.
    */
   async grant(tx: SqlExecutor, licenseId: string): Promise<ChangedTicket[]> {
     const vendorId = this.db.vendorId;
@@ -151,7 +153,7 @@ export class SeatQueueRepository {
           FROM pairs
          WHERE s."licenseId" = ${licenseId}::uuid AND s.slot = pairs.slot
         RETURNING s.slot, s."heldTicketId", s."heldUntil")
-      UPDATE seat_queue_tickets t SET status = 'HELD', "heldSlot" = held.slot, "grantedAt" = now(), "expiresAt" = held."heldUntil"
+      UPDATE seat_queue_tickets t SET status = 'HELD', "heldSlot" = held.slot, "grantedAt" = clock_timestamp(), "expiresAt" = held."heldUntil"
         FROM held
        WHERE t.id = held."heldTicketId"
       RETURNING ${CHANGED_COLUMNS}`;
