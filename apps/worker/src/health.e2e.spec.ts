@@ -5,6 +5,7 @@ import request from 'supertest';
 import { configureProbeApp } from '@leasehold/http';
 import { expectError } from '@leasehold/testing';
 import { AppModule } from './app.module';
+import { SCHEDULES } from './schedules/schedules';
 
 // The worker serves only probes over HTTP; they must answer while its BullMQ processors run.
 
@@ -26,7 +27,8 @@ describe('health (worker)', () => {
 
   it('answers /health/ready with 200 when Postgres and Redis are up and every job scheduler is registered', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: 8 } } });
+    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: Object.values(SCHEDULES).flat().length } } });
+    expect(Object.values(SCHEDULES).flat().length).toBe(10);
   });
 
   // On the worker's probe server too, a body sent to it is read by our parsers.
