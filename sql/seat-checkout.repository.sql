@@ -27,33 +27,6 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
           l."expiresAt" DESC NULLS FIRST, l.id
  LIMIT 1;
 
--- SeatCheckoutRepository.checkoutContext (by product code)
-SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
-       c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
-       l.quantity, (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
-       EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
-       ((l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)) > l.quantity
-        OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = l.id AND oe."endedAt" IS NULL)) AS "overageTracked",
-       l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
-       l."maxBorrowDays", l."offlinePeriodDays",
-       (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
-       (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
-       now() AS now,
-       live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
-       live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
-       live.overage AS "liveOverage"
-  FROM licenses l
-  JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
-  LEFT JOIN LATERAL (
-       SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage
-         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $2
-        LIMIT 1) live ON true
- WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = $5::uuid AND p.code = $6)
- ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
-          l."expiresAt" DESC NULLS FIRST, l.id
- LIMIT 1;
-
 -- SeatCheckoutRepository.claimSlot (online, SKIP LOCKED, no ticket)
 WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
@@ -84,7 +57,7 @@ started AS (
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
 SELECT started.*, claimed."previousLeaseId" FROM started, claimed;
 
--- SeatCheckoutRepository.claimSlot (borrowed, waiting for locks, with a queue ticket)
+-- SeatCheckoutRepository.claimSlot (borrowed, waiting for locks, with a queue ticket, on a license with reservations)
 WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
@@ -94,66 +67,36 @@ WITH pick AS (
      AND s."heldTicketId" = $5::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q
                   WHERE q.id = $6::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $7 AND q.status = 'HELD')
-     AND true
-   ORDER BY s.slot
-   LIMIT 1
-   FOR UPDATE),
-claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $8::uuid, "expiresAt" = $9::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
-    FROM pick
-   WHERE t."licenseId" = $10::uuid AND t.slot = pick.slot
-  RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
-started AS (
-  INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
-                                "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $11::uuid, $12::uuid, $13::uuid, $14::uuid, claimed.slot,
-         $15::uuid, $16, $17, $18::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $19::timestamptz, $20
-    FROM claimed
-  RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
-SELECT started.*, claimed."previousLeaseId" FROM started, claimed;
-
--- SeatCheckoutRepository.claimSlot (license with reservations: reservationAdmits)
-WITH pick AS (
-  SELECT s.slot, s."leaseId" FROM seat_slots s
-   WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
-     AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
-     AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q
-                      WHERE q."licenseId" = s."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
      AND (EXISTS (SELECT 1 FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $5::uuid) u
-                     JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $6::uuid
+ FROM seat_reservations r WHERE r."licenseId" = $8::uuid) u
+                     JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $9::uuid
                     WHERE u.used < u.seats) OR
-(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $7::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now())
+(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $10::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now())
   + 1 + (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $8::uuid) u)
-  <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $9::uuid))
+ FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u)
+  <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $12::uuid))
    ORDER BY s.slot
    LIMIT 1
-   FOR UPDATE SKIP LOCKED),
+   FOR UPDATE),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $10::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $11::int), COALESCE($12::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $13::uuid, "expiresAt" = $14::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $13::uuid AND t.slot = pick.slot
+   WHERE t."licenseId" = $15::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $14::uuid, $15::uuid, $16::uuid, $17::uuid, claimed.slot,
-         $18::uuid, $19, $20, $21::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $22::timestamptz, $23
+  SELECT $16::uuid, $17::uuid, $18::uuid, $19::uuid, claimed.slot,
+         $20::uuid, $21, $22, $23::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $24::timestamptz, $25
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)

@@ -47,18 +47,6 @@ l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReas
   JOIN containers c ON c.id = l."containerId"
  WHERE l.id = $1::uuid AND l."vendorId" = $2::uuid AND l."containerId" = $3::uuid;
 
--- SeatLeaseRepository.leaseState (group admin: group scope)
-SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage,
-       EXISTS (SELECT 1 FROM seat_slots s WHERE l."endedAt" IS NULL AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()) AS live,
-       lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
-       lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", lic."offlinePeriodDays",
-       (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision", c."accessRevokedAt", c."accessRevokedReason", now() AS now
-  FROM seat_leases l
-  JOIN licenses lic ON lic.id = l."licenseId"
-  JOIN containers c ON c.id = l."containerId"
- WHERE l.id = $1::uuid AND l."vendorId" = $2::uuid AND c."groupId" = $3::uuid;
-
 -- SeatLeaseRepository.freeSlot (release: a borrow only with the return proof)
 UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
   FROM seat_leases l, containers c
@@ -75,12 +63,6 @@ UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
 
 -- SeatLeaseRepository.endLease (now)
 UPDATE seat_leases l SET "endedAt" = now(), "endReason" = $1::"LeaseEndReason"
- WHERE l.id = $2::uuid AND l."vendorId" = $3::uuid AND l."endedAt" IS NULL
-RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage;
-
--- SeatLeaseRepository.endLease (at its expiry)
-UPDATE seat_leases l SET "endedAt" = LEAST(l."expiresAt", now()), "endReason" = $1::"LeaseEndReason"
  WHERE l.id = $2::uuid AND l."vendorId" = $3::uuid AND l."endedAt" IS NULL
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage;
