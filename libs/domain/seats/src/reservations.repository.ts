@@ -4,7 +4,7 @@ import { capacitySql } from './seat-capacity';
 import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 
 // Seat reservations in SQL. The rule a checkout must pass (`reservationAdmits`) is one predicate
-// of the slot claim (SeatLeaseRepository.claimSlot): a user of a reservation with seats of it
+// of the slot claim (SeatCheckoutRepository.claimSlot): a user of a reservation with seats of it
 // unused may take any free seat; anyone else only while the seats still held for reservations stay
 // free (seats in use + 1 + unused reserved seats ≤ the license's capacity). Checkouts of a license
 // with reservations run one after another under `lockForCheckout`, so the counts the predicate

@@ -3,7 +3,7 @@ import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/d
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
-import { deviceActive, deviceOfFingerprint, licenseUsable, liveLeasesOfDevice, seatClaimable, seatInUse } from './seat-rules.sql';
+import { deviceActive, deviceOfFingerprint, licenseUsable, liveLeasesOfDevice, onlineSeatUntil, seatClaimable, seatInUse } from './seat-rules.sql';
 import { ContainerKind, LicenseRef } from './seats.types';
 
 // The statements of a checkout (SeatsService.checkout, and SeatQueueService's join, which reads
@@ -93,7 +93,7 @@ export type LeaseTerm = { borrowUntil: Date } | { ttlSeconds: number; notAfter: 
 function expiryOf(term: LeaseTerm): Prisma.Sql {
   return 'borrowUntil' in term
     ? Prisma.sql`${term.borrowUntil}::timestamptz`
-    : Prisma.sql`LEAST(now() + make_interval(secs => ${term.ttlSeconds}::int), COALESCE(${term.notAfter}::timestamptz, 'infinity'::timestamptz))`;
+    : onlineSeatUntil(Prisma.sql`${term.ttlSeconds}::int`, Prisma.sql`${term.notAfter}::timestamptz`);
 }
 
 @Injectable()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
-import { leaseHoldsSeat, licenseUsable } from './seat-rules.sql';
+import { leaseHoldsSeat, licenseUsable, onlineSeatUntil } from './seat-rules.sql';
 import { LeaseEndReason, SessionScope } from './seats.types';
 
 // The statements on one lease once it exists (SeatsService: heartbeat, release, borrow, and the
@@ -74,7 +74,7 @@ export class SeatLeaseRepository {
     const rows = await db.$queryRaw<HeartbeatRow[]>`
       WITH extended AS (
         UPDATE seat_slots s
-           SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
+           SET "expiresAt" = ${onlineSeatUntil(Prisma.sql`lic."leaseTtlSeconds"`, Prisma.sql`lic."expiresAt"`)}
           FROM seat_leases cur, licenses lic
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}

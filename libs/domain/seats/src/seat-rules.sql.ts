@@ -32,6 +32,11 @@ export function liveLeasesOfDevice(l: string, fingerprint: string): Prisma.Sql {
               WHERE x."vendorId" = ${L}."vendorId" AND x."licenseId" = ${L}.id AND x.fingerprint = ${fingerprint}`;
 }
 
+/** Until when an online seat counts from now: one lease TTL (seconds), never past the license's expiry (null: none). Checkout and heartbeat. */
+export function onlineSeatUntil(ttlSeconds: Prisma.Sql, licenseExpiresAt: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`LEAST(now() + make_interval(secs => ${ttlSeconds}), COALESCE(${licenseExpiresAt}, 'infinity'::timestamptz))`;
+}
+
 /** Slot `s` is in use: a lease holds it and its seat has not expired. */
 export function seatInUse(s: string): Prisma.Sql {
   const S = id(s);
