@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { IdentityService } from '@leasehold/domain-identity';
-import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
+import { DevicePrincipal, DeviceSeatsService, DeviceToken } from '@leasehold/domain-licensing';
 import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
@@ -39,7 +39,7 @@ export async function seatRequest(
 export class SeatsController {
   constructor(
     private readonly seats: SeatsService,
-    private readonly credentials: ContainerCredentialsService,
+    private readonly deviceSeats: DeviceSeatsService,
     private readonly identity: IdentityService,
   ) {}
 
@@ -82,13 +82,8 @@ export class SeatsController {
     { status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed) / LICENSE_REVOKED' },
     { status: 403, description: `${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
   )
-  async heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
-    // The common case is one statement that authenticates and extends; anything else takes the
-    // ordinary path, which answers with the precise code (401/403 for the secret, 404, 409, …).
-    const beat = await this.seats.heartbeatByCredential(token.credentialHash, leaseId, body.knownRevision);
-    if (beat) return beat;
-    const principal = this.credentials.enter(await this.credentials.authenticateHash(token.credentialHash));
-    return this.seats.heartbeat(principal.containerId, leaseId, body.knownRevision);
+  heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
+    return this.deviceSeats.heartbeat(token, leaseId, body.knownRevision);
   }
 
   @Post(':leaseId/release')
@@ -102,13 +97,8 @@ export class SeatsController {
     { status: 403, description: 'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil' },
     { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
   )
-  async release(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
-    // As heartbeat: the common case (a live online lease) is one statement that authenticates,
-    // frees and ends; anything else takes the ordinary path, which answers with the precise code.
-    const released = await this.seats.releaseByCredential(token.credentialHash, leaseId);
-    if (released) return released;
-    const principal = this.credentials.enter(await this.credentials.authenticateHash(token.credentialHash));
-    return this.seats.release(principal.containerId, leaseId, body?.returnKey ?? null);
+  release(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
+    return this.deviceSeats.release(token, leaseId, body?.returnKey ?? null);
   }
 
   @Post(':leaseId/borrow')

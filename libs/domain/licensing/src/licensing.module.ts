@@ -10,6 +10,7 @@ import { ContainersService } from './containers/containers.service';
 import { GroupBorrowingRepository } from './containers/group-borrowing.repository';
 import { GroupBorrowingService } from './containers/group-borrowing.service';
 import { RevokeAccessOfRemovedUser } from './containers/revoke-access-of-removed-user.subscriber';
+import { DeviceSeatsService } from './device-seats/device-seats.service';
 import { DevicesRepository } from './devices/devices.repository';
 import { DevicesService } from './devices/devices.service';
 import { LicensesRepository } from './licenses/licenses.repository';
@@ -42,8 +43,9 @@ import { ValidationService } from './validation/validation.service';
     DevicesService,
     ValidationRepository,
     ValidationService,
+    DeviceSeatsService,
     RevokeAccessOfRemovedUser,
   ],
-  exports: [ContainerCredentialsModule, ContainersService, GroupBorrowingService, LicensesService, PurchasesService, PurchaseSplitService, DevicesService, ValidationService],
+  exports: [ContainerCredentialsModule, ContainersService, GroupBorrowingService, LicensesService, PurchasesService, PurchaseSplitService, DevicesService, ValidationService, DeviceSeatsService],
 })
 export class LicensingModule {}

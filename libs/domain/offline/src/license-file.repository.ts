@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, Prisma, TenantPrisma } from '@leasehold/db';
+import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from '@leasehold/domain-licensing';
+import { liveLeasesOfDevice } from '@leasehold/domain-seats';
 
 /** One license of the container, with what the file needs and this device's hold on it. */
 export interface LicenseFileRow {
@@ -32,6 +34,7 @@ export interface LicenseFileRow {
  * licenses with their product codes, and per license the fingerprint's live lease (a lease holds
  * its seat while its slot's expiresAt is in the future). Raw SQL for the lateral join; the vendor
  * id is passed explicitly (the tenant extension does not scope raw SQL) and every join is on it.
+ * The container-license shape is the validation's (`containerLicensesFrom`, libs/domain/licensing).
  */
 @Injectable()
 export class LicenseFileRepository {
@@ -40,29 +43,14 @@ export class LicenseFileRepository {
   async load(containerId: string, fingerprint: string, product: string | null): Promise<LicenseFileRow[]> {
     const vendorId = this.db.vendorId;
     return this.db.client.$queryRaw<LicenseFileRow[]>(Prisma.sql`
-      SELECT c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", v.name AS "vendorName",
-             d.id AS "deviceId",
-             l.id AS "licenseId", p.code AS "productCode", l.features, l.quantity, l.status::text AS status,
-             l."validFrom", l."expiresAt", l.revision, l."offlinePeriodDays",
-             (SELECT count(*)::int FROM devices a
-               WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
-                 AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
-             s."leaseId", s."leaseUntil", s."borrowUntil", now() AS now
-        FROM containers c
-        JOIN vendors v ON v.id = c."vendorId"
-        LEFT JOIN devices d
-          ON d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = ${fingerprint}
-        LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
-          ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
-         ${product === null ? Prisma.empty : Prisma.sql`AND p.code = ${product}`}
+      SELECT ${CONTAINER_LICENSE_COLUMNS}, v.name AS "vendorName", l."offlinePeriodDays",
+             lease."leaseId", lease."leaseUntil", lease."borrowUntil", now() AS now
+        FROM ${containerLicensesFrom(fingerprint, product)}
         LEFT JOIN LATERAL (
-             SELECT sl.id AS "leaseId", ss."expiresAt" AS "leaseUntil", sl."borrowUntil"
-               FROM seat_leases sl
-               JOIN seat_slots ss ON ss."licenseId" = sl."licenseId" AND ss.slot = sl.slot AND ss."leaseId" = sl.id
-              WHERE sl."vendorId" = c."vendorId" AND sl."licenseId" = l.id AND sl.fingerprint = ${fingerprint}
-                AND sl."endedAt" IS NULL AND ss."expiresAt" > now()
-              ORDER BY ss."expiresAt" DESC LIMIT 1) s ON true
+             SELECT x.id AS "leaseId", s."expiresAt" AS "leaseUntil", x."borrowUntil"
+               FROM ${liveLeasesOfDevice('l', fingerprint)}
+              ORDER BY s."expiresAt" DESC LIMIT 1) lease ON true
        WHERE c.id = ${containerId}::uuid AND c."vendorId" = ${vendorId}::uuid
-       ORDER BY l."createdAt" NULLS LAST, l.id`);
+       ${CONTAINER_LICENSE_ORDER}`);
   }
 }

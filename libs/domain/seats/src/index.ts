@@ -1,5 +1,5 @@
 export * from './end-leases-of-removed-user.subscriber';
-export { assertContainerAccess, ContainerAccess } from './lease-rules';
+export { assertContainerAccess, ContainerAccess, licenseUnusable, LicenseUnusable } from './lease-rules';
 export * from './lease-sweeper.service';
 export * from './retry-after';
 export { seatEvent } from './seat-events';
@@ -21,3 +21,4 @@ export { allowanceFromBody, OverageAllowanceService, OverageAllowanceView } from
 export { ReservationInput, ReservationScope, ReservationsService, ReservationView } from './reservations.service';
 export { OverageAllowance } from './seat-capacity';
 export * from './reservations.dto';
+export * from './seat-rules.sql';

@@ -11,15 +11,28 @@ export interface LicenseTerms {
   expiresAt: Date | null;
 }
 
+/** Why no seat of the license may be used at `now`, or null when it may (`licenseUsable` in seat-rules.sql.ts says the same in SQL). */
+export type LicenseUnusable = 'REVOKED' | 'SUSPENDED' | 'NOT_YET_VALID' | 'EXPIRED';
+
+export function licenseUnusable(license: LicenseTerms, now: Date): LicenseUnusable | null {
+  if (license.status === 'REVOKED') return 'REVOKED';
+  if (license.status === 'SUSPENDED') return 'SUSPENDED';
+  if (license.validFrom > now) return 'NOT_YET_VALID';
+  if (license.expiresAt && license.expiresAt <= now) return 'EXPIRED';
+  return null;
+}
+
 /** Throws the code that says why no seat of this license may be used now. */
 export function assertLicenseUsable(license: LicenseTerms, now: Date): void {
-  if (license.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', 'The license was revoked');
-  if (license.status === 'SUSPENDED') throw new DomainError('LICENSE_SUSPENDED', 'The license is suspended');
-  if (license.validFrom > now) {
-    throw new DomainError('LICENSE_NOT_YET_VALID', 'The license is not valid yet', { validFrom: license.validFrom.toISOString() });
-  }
-  if (license.expiresAt && license.expiresAt <= now) {
-    throw new DomainError('LICENSE_EXPIRED', 'The license has expired', { expiresAt: license.expiresAt.toISOString() });
+  switch (licenseUnusable(license, now)) {
+    case 'REVOKED':
+      throw new DomainError('LICENSE_REVOKED', 'The license was revoked');
+    case 'SUSPENDED':
+      throw new DomainError('LICENSE_SUSPENDED', 'The license is suspended');
+    case 'NOT_YET_VALID':
+      throw new DomainError('LICENSE_NOT_YET_VALID', 'The license is not valid yet', { validFrom: license.validFrom.toISOString() });
+    case 'EXPIRED':
+      throw new DomainError('LICENSE_EXPIRED', 'The license has expired', { expiresAt: license.expiresAt?.toISOString() });
   }
 }
 

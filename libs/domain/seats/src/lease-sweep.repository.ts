@@ -1,17 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor } from '@leasehold/db';
+import { LeaseRow } from './lease-row';
 
-export interface SweptLease {
-  id: string;
+/** A lease the sweep ended (as EXPIRED, at its expiry), with its vendor: the sweep runs across vendors. */
+export interface SweptLease extends Omit<LeaseRow, 'returnKeyHash' | 'endedAt' | 'endReason' | 'overage'> {
   vendorId: string;
-  licenseId: string;
-  containerId: string;
-  slot: number;
-  deviceId: string | null;
-  fingerprint: string;
-  startedAt: Date;
-  expiresAt: Date;
-  borrowUntil: Date | null;
   endedAt: Date;
 }
 

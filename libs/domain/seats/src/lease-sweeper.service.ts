@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantPrisma } from '@leasehold/db';
+import { PgPool, TenantContext } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { LeaseSweepRepository, SweptLease } from './lease-sweep.repository';
 import { OverageService } from './overage.service';
@@ -8,12 +8,13 @@ import { seatEvent } from './seat-events';
 /**
  * Records the end of expired leases (reason EXPIRED) and empties their slots, a batch at a time,
  * with one seat.expired event each in the same transaction. Idempotent: a lease already ended is
- * not touched again, so overlapping or repeated runs end each lease once.
+ * not touched again, so overlapping or repeated runs end each lease once. A PgPool transaction, as
+ * every seat transaction.
  */
 @Injectable()
 export class LeaseSweeperService {
   constructor(
-    private readonly db: TenantPrisma,
+    private readonly pg: PgPool,
     private readonly tenant: TenantContext,
     private readonly sweeps: LeaseSweepRepository,
     private readonly outbox: OutboxRepository,
@@ -24,7 +25,7 @@ export class LeaseSweeperService {
   async sweepExpired(batchSize = 500, maxBatches = 20): Promise<number> {
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const ended = await this.db.client.$transaction(async (tx) => {
+      const ended = await this.pg.transaction(async (tx) => {
         const rows = await this.sweeps.sweep(tx, batchSize);
         const byVendor = new Map<string, SweptLease[]>();
         for (const row of rows) byVendor.set(row.vendorId, [...(byVendor.get(row.vendorId) ?? []), row]);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql, OverageColumns, overageTrackedSql } from './seat-capacity';
+import { seatsInUseOf } from './seat-rules.sql';
 import { leaseLevelsSql } from './usage.repository';
 
 export interface OverageState {
@@ -56,8 +57,7 @@ export class OverageRepository {
   async state(tx: SqlExecutor, licenseId: string): Promise<OverageState | null> {
     const rows = await tx.$queryRaw<OverageState[]>`
       SELECT l.quantity, ${capacitySql('l')}::int AS capacity,
-             (SELECT count(*)::int FROM seat_slots s
-               WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "inUse",
+             ${seatsInUseOf(Prisma.sql`l.id`)} AS "inUse",
              e.id AS "openEpisodeId", e."startedAt" AS "openStartedAt", e."peakSeats" AS "openPeakSeats", now() AS now
         FROM licenses l
         LEFT JOIN license_overage_episodes e ON e."licenseId" = l.id AND e."endedAt" IS NULL

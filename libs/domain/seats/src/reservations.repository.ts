@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql } from './seat-capacity';
+import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 
 // Seat reservations in SQL. The rule a checkout must pass (`reservationAdmits`) is one predicate
-// of the slot claim (SeatLeaseRepository.claimSlot): a user of a reservation with seats of it
+// of the slot claim (SeatCheckoutRepository.claimSlot): a user of a reservation with seats of it
 // unused may take any free seat; anyone else only while the seats still held for reservations stay
 // free (seats in use + 1 + unused reserved seats ≤ the license's capacity). Checkouts of a license
 // with reservations run one after another under `lockForCheckout`, so the counts the predicate
@@ -13,9 +14,9 @@ import { capacitySql } from './seat-capacity';
 function reservationUse(licenseId: string): Prisma.Sql {
   return Prisma.sql`(SELECT r.id, r.seats,
             (SELECT count(*) FROM seat_leases x
-               JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+               JOIN seat_slots s ON ${leaseHoldsSeat('x', 's')}
                JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-              WHERE x."licenseId" = r."licenseId" AND x."endedAt" IS NULL)::int AS used
+              WHERE x."licenseId" = r."licenseId")::int AS used
        FROM seat_reservations r WHERE r."licenseId" = ${licenseId}::uuid)`;
 }
 
@@ -35,7 +36,7 @@ export function reservationAdmits(licenseId: string, userId: string | null): Pri
                           WHERE u.used < u.seats) OR`
     : Prisma.empty;
   return Prisma.sql`(${own}
-      (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId}::uuid AND x."leaseId" IS NOT NULL AND x."expiresAt" > now())
+      ${seatsInUseOf(Prisma.sql`${licenseId}::uuid`)}
         + 1 + ${reservedUnusedSql(licenseId)}
         <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid))`;
 }

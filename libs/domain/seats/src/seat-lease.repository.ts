@@ -1,93 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
-import { capacitySql, overageTrackedSql } from './seat-capacity';
-import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
-import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
+import { PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { containerRevisionSql } from '@leasehold/domain-updates';
+import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
+import { overageTrackedSql } from './seat-capacity';
+import { leaseHoldsSeat, licenseUsable, onlineSeatUntil } from './seat-rules.sql';
+import { LeaseEndReason, SessionScope } from './seats.types';
 
+// The statements on one lease once it exists (SeatsService: heartbeat, release, borrow, and the
+// lease a checkout resumes; SessionsService: an admin's stop): extend, explain, free, end, borrow.
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
 // conditional updates whose WHERE clause is the rule ("the slot is free or its lease expired",
 // "the lease is live and not borrowed"). The tenant extension does not scope raw SQL, so each
 // statement names the vendor explicitly. Lock order is always seat slot first, then lease, so
-// two of these statements never wait on each other in a cycle.
-
-export interface CheckoutContext {
-  licenseId: string;
-  containerId: string;
-  kind: ContainerKind;
-  containerUserId: string | null;
-  containerGroupId: string | null;
-  /** Set when the container's user was removed or disabled: checkout is refused. */
-  accessRevokedAt: Date | null;
-  accessRevokedReason: string | null;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
-  quantity: number;
-  /** quantity + the overage allowance: the seats the pool may hand out (see seat-capacity.ts). */
-  capacity: number;
-  /** The license has seat reservations: checkouts pass `reservationAdmits` under a license lock. */
-  hasReservations: boolean;
-  /** The license has an overage allowance or an open overage episode: checkouts settle it. */
-  overageTracked: boolean;
-  validFrom: Date;
-  expiresAt: Date | null;
-  leaseTtlSeconds: number;
-  heartbeatIntervalSeconds: number;
-  borrowAllowed: boolean;
-  maxBorrowDays: number;
-  offlinePeriodDays: number;
-  /** The active device of the container with the presented fingerprint, if any. */
-  deviceId: string | null;
-  slots: number;
-  now: Date;
-  /** The device's lease on this license that still holds an unexpired seat, if any. */
-  liveLease: LeaseRow | null;
-}
-
-interface LiveLeaseColumns {
-  liveId: string | null;
-  liveSlot: number | null;
-  liveDeviceId: string | null;
-  liveStartedAt: Date | null;
-  liveExpiresAt: Date | null;
-  liveBorrowUntil: Date | null;
-  liveReturnKeyHash: string | null;
-  liveOverage: boolean | null;
-}
-
-/** A lease about to start: everything but the slot and times, which the claim decides. */
-export interface NewLease {
-  id: string;
-  licenseId: string;
-  containerId: string;
-  deviceId: string | null;
-  fingerprint: string;
-  clientName: string | null;
-  userId: string | null;
-  borrowUntil: Date | null;
-  returnKeyHash: string | null;
-}
-
-/** The advisory-lock key a checkout holds for (container, fingerprint), see `checkoutContext`. */
-export function checkoutLockKey(containerId: string, fingerprint: string): bigint {
-  return advisoryLockKey(`seat-checkout:${containerId}:${fingerprint}`);
-}
-
-export interface LeaseRow {
-  id: string;
-  licenseId: string;
-  containerId: string;
-  slot: number;
-  deviceId: string | null;
-  fingerprint: string;
-  startedAt: Date;
-  expiresAt: Date;
-  borrowUntil: Date | null;
-  /** Borrowed seats: what an early return must prove (SHA-256 of the program's return key). */
-  returnKeyHash: string | null;
-  endedAt: Date | null;
-  endReason: LeaseEndReason | null;
-  /** Checked out above the license's quantity (within its overage allowance). */
-  overage: boolean;
-}
+// two of these statements never wait on each other in a cycle. The rules themselves are
+// fragments of seat-rules.sql.ts; the rendered statements are in sql/ (`npm run sql:snapshot`).
 
 /** A lease with the facts needed to explain why an operation on it did not apply. */
 export interface LeaseStateRow extends LeaseRow {
@@ -101,7 +27,7 @@ export interface LeaseStateRow extends LeaseRow {
   borrowAllowed: boolean;
   maxBorrowDays: number;
   offlinePeriodDays: number;
-  /** The container's revision (see CONTAINER_REVISION), for the heartbeat answer. */
+  /** The container's revision (`containerRevisionSql`, libs/domain/updates), for the heartbeat answer. */
   containerRevision: number;
   /** The container's access was revoked (its user removed or disabled). */
   accessRevokedAt: Date | null;
@@ -117,34 +43,6 @@ export interface HeartbeatRow extends LeaseRow {
   containerRevision: number;
 }
 
-export interface Occupancy {
-  inUse: number;
-  soonestExpiry: Date | null;
-  slots: number;
-  quantity: number;
-  /** quantity + overage allowance. */
-  capacity: number;
-  now: Date;
-}
-
-/** How long a claimed seat counts: online (TTL, capped at the license expiry) or borrowed. */
-export type LeaseTerm = { borrowUntil: Date } | { ttlSeconds: number; notAfter: Date | null };
-
-function expiryOf(term: LeaseTerm): Prisma.Sql {
-  return 'borrowUntil' in term
-    ? Prisma.sql`${term.borrowUntil}::timestamptz`
-    : Prisma.sql`LEAST(now() + make_interval(secs => ${term.ttlSeconds}::int), COALESCE(${term.notAfter}::timestamptz, 'infinity'::timestamptz))`;
-}
-
-/**
- * The container revision of lease `l` (as GET /client/v1/updates, see libs/domain/updates
- * container-revision.ts: the container's own revision plus the sum of its licenses' revisions),
- * sub-selects on the containers primary key and the index licenses(vendorId, containerId).
- */
-const CONTAINER_REVISION = Prisma.sql`((SELECT cr.revision FROM containers cr WHERE cr.id = l."containerId")
-                      + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
-                          WHERE r."vendorId" = l."vendorId" AND r."containerId" = l."containerId"))::int AS "containerRevision"`;
-
 /**
  * Whose lease `cur` must be: the authenticated container's (vendor in context), or, on the hot
  * path, the container whose current secret has this hash, of an active vendor (authentication in
@@ -159,177 +57,12 @@ function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
     : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid`;
 }
 
-const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-  l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage`;
-
 @Injectable()
 export class SeatLeaseRepository {
   constructor(
     private readonly db: TenantPrisma,
     private readonly pg: PgPool,
   ) {}
-
-  /**
-   * The license a checkout is for, with its container, the device behind the fingerprint, the slot
-   * count and the device's live lease on it, if any. Run it after taking the checkout's advisory
-   * lock on (container, fingerprint) (`checkoutLockKey`, with BEGIN): its snapshot is then taken
-   * after any concurrent checkout of the same device committed, so two of them cannot both miss
-   * the live lease and claim two seats.
-   */
-  async checkoutContext(tx: SqlExecutor, containerId: string, ref: LicenseRef, fingerprint: string): Promise<CheckoutContext | null> {
-    const vendorId = this.db.vendorId;
-    const match =
-      'licenseId' in ref
-        ? Prisma.sql`l.id = ${ref.licenseId}::uuid`
-        : Prisma.sql`l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = ${vendorId}::uuid AND p.code = ${ref.productCode})`;
-    const rows = await tx.$queryRaw<(Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns)[]>`
-      SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
-             c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
-             l.quantity, ${capacitySql('l')}::int AS capacity,
-             EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
-             (${capacitySql('l')} > l.quantity
-              OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = l.id AND oe."endedAt" IS NULL)) AS "overageTracked",
-             l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
-             l."maxBorrowDays", l."offlinePeriodDays",
-             (SELECT d.id FROM devices d
-               WHERE d."containerId" = c.id AND d."vendorId" = c."vendorId" AND d."activeFingerprint" = ${fingerprint}) AS "deviceId",
-             (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
-             now() AS now,
-             live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
-             live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
-             live.overage AS "liveOverage"
-        FROM licenses l
-        JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
-        LEFT JOIN LATERAL (
-             SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage FROM seat_leases x
-               JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
-              WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
-                AND x."endedAt" IS NULL AND s."expiresAt" > now()
-              LIMIT 1) live ON true
-       WHERE l."vendorId" = ${vendorId}::uuid AND l."containerId" = ${containerId}::uuid AND ${match}
-       ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
-                l."expiresAt" DESC NULLS FIRST, l.id
-       LIMIT 1`;
-    const row = rows[0];
-    if (!row) return null;
-    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, liveReturnKeyHash, liveOverage, ...context } = row;
-    const liveLease: LeaseRow | null =
-      liveId === null
-        ? null
-        : {
-            id: liveId,
-            licenseId: context.licenseId,
-            containerId: context.containerId,
-            slot: liveSlot as number,
-            deviceId: liveDeviceId,
-            fingerprint,
-            startedAt: liveStartedAt as Date,
-            expiresAt: liveExpiresAt as Date,
-            borrowUntil: liveBorrowUntil,
-            returnKeyHash: liveReturnKeyHash,
-            endedAt: null,
-            endReason: null,
-            overage: liveOverage ?? false,
-          };
-    return { ...context, liveLease };
-  }
-
-  /**
-   * Claims one seat and starts the lease on it, in one statement: the lowest slot that is free or
-   * whose lease has expired, and only while the pool has no excess slots (slots ≤ quantity, see
-   * SeatPoolService). With `wait: false` a slot locked by a concurrent transaction is skipped; with
-   * `wait: true` the statement waits for such locks and re-checks the slot afterwards, so a slot
-   * that is free once a concurrent release or sweep commits is still found. Returns the new lease
-   * and the expired lease the slot held before, if any; null when no slot was free.
-   *
-   * The lease starts at `clock_timestamp()` taken once the slot row is locked and updated, not at
-   * `now()` (the start of this transaction, which may be long before a concurrent release of the
-   * slot committed): every earlier lease of the slot ended (at its own transaction's `now()`, or
-   * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
-   * usage reports never show more seats than the license has (issue 10, hole 9).
-   *
-   * Wait queue (seat-queue.predicates.ts): with `ticketId` only the slot held for that ticket (of
-   * this fingerprint) is taken; without, no held slot is, and none while tickets wait.
-   * `admission` is an extra condition the claim must meet (`reservationAdmits`, the seats held for
-   * reservations); the pool holds quantity + overage allowance slots (capacity).
-   */
-  async claimSlot(
-    tx: SqlExecutor,
-    input: { lease: NewLease; term: LeaseTerm; wait: boolean; ticketId?: string | null; admission?: Prisma.Sql },
-  ): Promise<{ lease: LeaseRow; previousLeaseId: string | null } | null> {
-    const vendorId = this.db.vendorId;
-    const { lease } = input;
-    const lock = input.wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
-    const queue = input.ticketId ? slotHeldFor(input.ticketId, lease.fingerprint) : SLOT_OPEN_TO_CHECKOUT;
-    const rows = await tx.$queryRaw<(LeaseRow & { previousLeaseId: string | null })[]>`
-      WITH pick AS (
-        SELECT s.slot, s."leaseId" FROM seat_slots s
-         WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
-           AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-           AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
-               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
-           AND ${queue}
-           AND ${input.admission ?? Prisma.sql`true`}
-         ORDER BY s.slot
-         LIMIT 1
-         ${lock}),
-      claimed AS (
-        UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}, "heldTicketId" = NULL, "heldUntil" = NULL
-          FROM pick
-         WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
-        RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
-      started AS (
-        INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
-                                      "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-        SELECT ${lease.id}::uuid, ${vendorId}::uuid, ${lease.licenseId}::uuid, ${lease.containerId}::uuid, claimed.slot,
-               ${lease.deviceId}::uuid, ${lease.fingerprint}, ${lease.clientName}, ${lease.userId}::uuid, claimed."claimedAt", claimed."claimedAt",
-               claimed."expiresAt", ${lease.borrowUntil}::timestamptz, ${lease.borrowUntil ? lease.returnKeyHash : null}
-          FROM claimed
-        RETURNING ${LEASE_COLUMNS})
-      SELECT started.*, claimed."previousLeaseId" FROM started, claimed`;
-    const row = rows[0];
-    if (!row) return null;
-    const { previousLeaseId, ...started } = row;
-    return { lease: started, previousLeaseId };
-  }
-
-  /**
-   * PERSONAL containers: locks the container row (offline activations take the same lock, so a
-   * checkout and an offline activation of one container run one after another) and counts its
-   * offline devices whose grant still runs: each of them runs without a lease and so holds one of
-   * the license's seats for its whole grant.
-   */
-  async lockPersonalOffline(tx: SqlExecutor, containerId: string, exceptFingerprint: string): Promise<number> {
-    const vendorId = this.db.vendorId;
-    await tx.$queryRaw`SELECT id FROM containers WHERE id = ${containerId}::uuid AND "vendorId" = ${vendorId}::uuid FOR UPDATE`;
-    const rows = await tx.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM devices
-       WHERE "vendorId" = ${vendorId}::uuid AND "containerId" = ${containerId}::uuid AND method = 'OFFLINE'
-         AND fingerprint <> ${exceptFingerprint} AND "deactivatedAt" IS NULL AND ("offlineUntil" IS NULL OR "offlineUntil" > now())`;
-    return rows[0].n;
-  }
-
-  /** Seats in use right now and the soonest moment one of them frees itself. */
-  async occupancy(tx: SqlExecutor, licenseId: string): Promise<Occupancy> {
-    const rows = await tx.$queryRaw<Occupancy[]>`
-      SELECT count(*) FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now())::int AS "inUse",
-             min(s."expiresAt") FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "soonestExpiry",
-             count(*)::int AS slots,
-             (SELECT q.quantity FROM licenses q WHERE q.id = ${licenseId}::uuid) AS quantity,
-             (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid)::int AS capacity,
-             now() AS now
-        FROM seat_slots s
-       WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid`;
-    return rows[0];
-  }
-
-  /** One more refused checkout in the license's current hour (an upsert on the hour's row). */
-  async countDenial(tx: SqlExecutor, licenseId: string): Promise<void> {
-    await tx.$executeRaw`
-      INSERT INTO license_usage_hours ("licenseId", hour, "vendorId", denials)
-      VALUES (${licenseId}::uuid, date_trunc('hour', now()), ${this.db.vendorId}::uuid, 1)
-      ON CONFLICT ("licenseId", hour) DO UPDATE SET denials = license_usage_hours.denials + 1`;
-  }
 
   /**
    * The heartbeat, in one statement: extends the seat and the lease of a live, online (not
@@ -342,20 +75,18 @@ export class SeatLeaseRepository {
     const rows = await db.$queryRaw<HeartbeatRow[]>`
       WITH extended AS (
         UPDATE seat_slots s
-           SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
+           SET "expiresAt" = ${onlineSeatUntil(Prisma.sql`lic."leaseTtlSeconds"`, Prisma.sql`lic."expiresAt"`)}
           FROM seat_leases cur, licenses lic
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
-           AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
-           AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
-           AND lic.id = cur."licenseId" AND lic.status = 'ACTIVE' AND lic."validFrom" <= now()
-           AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now())
+           AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
+           AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
            -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
            AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
         RETURNING s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
-        FROM extended
-       WHERE l.id = extended."leaseId"
-      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${CONTAINER_REVISION}`;
+        FROM extended, containers c
+       WHERE l.id = extended."leaseId" AND c.id = l."containerId"
+      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionSql('c')} AS "containerRevision"`;
     return rows[0] ?? null;
   }
 
@@ -364,15 +95,14 @@ export class SeatLeaseRepository {
     const db = tx ?? this.pg.sql;
     const rows = await db.$queryRaw<LeaseStateRow[]>`
       SELECT ${LEASE_COLUMNS},
-             (l."endedAt" IS NULL AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = l."licenseId" AND s.slot = l.slot
-                                              AND s."leaseId" = l.id AND s."expiresAt" > now())) AS live,
+             EXISTS (SELECT 1 FROM seat_slots s WHERE ${leaseHoldsSeat('l', 's')}) AS live,
              lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
              lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", lic."offlinePeriodDays",
-             ${CONTAINER_REVISION}, c."accessRevokedAt", c."accessRevokedReason", now() AS now
+             ${containerRevisionSql('c')} AS "containerRevision", c."accessRevokedAt", c."accessRevokedReason", now() AS now
         FROM seat_leases l
         JOIN licenses lic ON lic.id = l."licenseId"
         JOIN containers c ON c.id = l."containerId"
-       WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${scopeSql(scope)}`;
+       WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${leaseScopeSql(scope)}`;
     return rows[0] ?? null;
   }
 
@@ -389,9 +119,9 @@ export class SeatLeaseRepository {
     const count = await tx.$executeRaw`
       UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
         FROM seat_leases l, containers c
-       WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL ${online}
-         AND c.id = l."containerId" ${scopeSql(scope)}
-         AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()`;
+       WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${online}
+         AND c.id = l."containerId" ${leaseScopeSql(scope)}
+         AND ${leaseHoldsSeat('l', 's')}`;
     return count === 1;
   }
 
@@ -424,8 +154,7 @@ export class SeatLeaseRepository {
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
           FROM seat_leases cur
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ credentialHash }, () => this.db.vendorId)}
-           AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
-           AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+           AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            -- a license whose overage episode must settle takes the general path (OverageService)
            AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q.id = cur."licenseId" AND ${overageTrackedSql('q')})
         RETURNING cur.id),
@@ -460,9 +189,8 @@ export class SeatLeaseRepository {
         UPDATE seat_slots s SET "expiresAt" = ${until}::timestamptz
           FROM seat_leases cur
          WHERE cur.id = ${leaseId}::uuid AND cur."vendorId" = ${vendorId}::uuid AND cur."containerId" = ${containerId}::uuid
-           AND cur."endedAt" IS NULL
            AND (cur."borrowUntil" IS NULL OR cur."borrowUntil" <= ${until}::timestamptz)
-           AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+           AND ${leaseHoldsSeat('cur', 's')}
         RETURNING s."leaseId")
       UPDATE seat_leases l SET "borrowUntil" = ${until}::timestamptz, "expiresAt" = ${until}::timestamptz, "lastHeartbeatAt" = now(),
              "returnKeyHash" = CASE WHEN l."borrowUntil" IS NULL THEN ${returnKeyHash} ELSE l."returnKeyHash" END
@@ -495,60 +223,4 @@ export class SeatLeaseRepository {
              now() AS now`;
     return { limit: rows[0].limit, recent: rows[0].recent ?? [], now: rows[0].now };
   }
-
-  /** Live sessions (leases holding an unexpired seat), oldest id first. */
-  async listSessions(filter: SessionFilter): Promise<SessionView[]> {
-    const cursor = filter.cursor ? Prisma.sql`AND l.id > ${filter.cursor}::uuid` : Prisma.empty;
-    return this.db.client.$queryRaw<SessionView[]>`
-      SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", d.name AS "deviceName", l.fingerprint, l."clientName",
-             l."userId", l."startedAt", l."lastHeartbeatAt", s."expiresAt", (l."borrowUntil" IS NOT NULL) AS borrowed, l."borrowUntil", l.overage
-        FROM seat_leases l
-        JOIN seat_slots s ON s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()
-        JOIN containers c ON c.id = l."containerId"
-        LEFT JOIN devices d ON d.id = l."deviceId"
-       WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL ${scopeSql(filter)} ${cursor}
-       ORDER BY l.id
-       LIMIT ${filter.take}::int`;
-  }
-
-  /**
-   * Frees the seats of every live lease of a user (leases that name the user, and leases on the
-   * user's PERSONAL containers), slots locked in key order. Returns the lease ids whose seats were
-   * freed.
-   */
-  async freeSlotsOfUser(tx: SqlExecutor, userId: string): Promise<string[]> {
-    const vendorId = this.db.vendorId;
-    const rows = await tx.$queryRaw<{ leaseId: string }[]>`
-      WITH mine AS (
-        SELECT s."licenseId", s.slot, s."leaseId" FROM seat_slots s
-          JOIN seat_leases l ON l.id = s."leaseId"
-          JOIN containers c ON c.id = l."containerId"
-         WHERE s."vendorId" = ${vendorId}::uuid AND l."vendorId" = ${vendorId}::uuid AND l."endedAt" IS NULL
-           AND (l."userId" = ${userId}::uuid OR c."userId" = ${userId}::uuid)
-         ORDER BY s."licenseId", s.slot
-           FOR UPDATE OF s)
-      UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-        FROM mine
-       WHERE s."licenseId" = mine."licenseId" AND s.slot = mine.slot AND s."leaseId" = mine."leaseId"
-      RETURNING mine."leaseId"`;
-    return rows.map((r) => r.leaseId);
-  }
-
-  /** Leases of the user that have not ended yet (live or expired but not swept). */
-  async unendedLeaseIdsOfUser(tx: SqlExecutor, userId: string): Promise<string[]> {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT l.id FROM seat_leases l JOIN containers c ON c.id = l."containerId"
-       WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL
-         AND (l."userId" = ${userId}::uuid OR c."userId" = ${userId}::uuid)`;
-    return rows.map((r) => r.id);
-  }
-}
-
-/** Conditions narrowing a query on lease `l` joined with its container `c`. */
-function scopeSql(scope: SessionScope): Prisma.Sql {
-  const parts: Prisma.Sql[] = [];
-  if (scope.licenseId) parts.push(Prisma.sql`AND l."licenseId" = ${scope.licenseId}::uuid`);
-  if (scope.containerId) parts.push(Prisma.sql`AND l."containerId" = ${scope.containerId}::uuid`);
-  if (scope.groupId) parts.push(Prisma.sql`AND c."groupId" = ${scope.groupId}::uuid`);
-  return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }

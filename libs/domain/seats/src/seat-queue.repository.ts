@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { QUEUE_CLAIM_WINDOW_SECONDS, QUEUE_TICKET_TTL_SECONDS, SLOT_NOT_HELD } from './seat-queue.predicates';
 import { QueueTicketStatus } from './seat-queue.types';
+import { licenseUsable } from './seat-rules.sql';
 
 // The wait queue's SQL. Raw on purpose, like the seat claim: a grant locks free slots FOR UPDATE
 // SKIP LOCKED and pairs them with the oldest waiting tickets, under a per-license advisory lock so
@@ -132,8 +133,7 @@ export class SeatQueueRepository {
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD}
          AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId}::uuid)
              <= (SELECT q.quantity FROM licenses q WHERE q.id = ${licenseId}::uuid)
-         AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = ${licenseId}::uuid AND q.status = 'ACTIVE' AND q."validFrom" <= now()
-                       AND (q."expiresAt" IS NULL OR q."expiresAt" > now()))
+         AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = ${licenseId}::uuid AND ${licenseUsable('q')})
        ORDER BY s.slot
          FOR UPDATE SKIP LOCKED`;
     if (!free.length) return [];

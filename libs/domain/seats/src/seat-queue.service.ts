@@ -4,7 +4,7 @@ import { DomainEventInput, OutboxRepository } from '@leasehold/domain-events';
 import { MAX_WAIT_SECONDS, UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { assertMayTakeSeat } from './lease-rules';
-import { checkoutLockKey, SeatLeaseRepository } from './seat-lease.repository';
+import { checkoutLockKey, SeatCheckoutRepository } from './seat-checkout.repository';
 import { ChangedTicket, SeatQueueRepository, TicketRow } from './seat-queue.repository';
 import { toTicketView } from './seat-queue.rules';
 import { EnqueueInput, QueueTicketView } from './seat-queue.types';
@@ -21,7 +21,7 @@ export class SeatQueueService {
   constructor(
     private readonly pg: PgPool,
     private readonly tenant: TenantContext,
-    private readonly leases: SeatLeaseRepository,
+    private readonly checkouts: SeatCheckoutRepository,
     private readonly queue: SeatQueueRepository,
     private readonly outbox: OutboxRepository,
     private readonly signal: UpdateSignal,
@@ -35,7 +35,7 @@ export class SeatQueueService {
   async enqueue(input: EnqueueInput): Promise<QueueTicketView> {
     return this.pg.transaction(
       async (tx) => {
-        const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+        const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
         if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
         assertMayTakeSeat(license, input.user);
         if (license.liveLease) {

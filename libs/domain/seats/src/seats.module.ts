@@ -11,6 +11,7 @@ import { OverageRepository } from './overage.repository';
 import { OverageService } from './overage.service';
 import { ReservationsRepository } from './reservations.repository';
 import { ReservationsService } from './reservations.service';
+import { SeatCheckoutRepository } from './seat-checkout.repository';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
@@ -18,6 +19,7 @@ import { SeatQueueRepository } from './seat-queue.repository';
 import { SeatQueueService } from './seat-queue.service';
 import { AnnounceSeatQueueChange, ServeSeatQueue } from './seat-queue.subscribers';
 import { SeatsService } from './seats.service';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { UsageAggregatesRepository } from './usage-aggregates.repository';
 import { UsageAggregatesService } from './usage-aggregates.service';
@@ -32,7 +34,9 @@ import { UsageService } from './usage.service';
   providers: [
     SeatPoolRepository,
     SeatPoolService,
+    SeatCheckoutRepository,
     SeatLeaseRepository,
+    SessionsRepository,
     SeatsService,
     GroupBorrowingPolicy,
     SessionsService,

@@ -9,7 +9,9 @@ import { OverageService } from './overage.service';
 import { reservationAdmits, ReservationsRepository } from './reservations.repository';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
-import { CheckoutContext, checkoutLockKey, LeaseRow, LeaseStateRow, LeaseTerm, NewLease, Occupancy, SeatLeaseRepository } from './seat-lease.repository';
+import { LeaseRow } from './lease-row';
+import { CheckoutContext, checkoutLockKey, LeaseTerm, NewLease, Occupancy, SeatCheckoutRepository } from './seat-checkout.repository';
+import { LeaseStateRow, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatQueueRepository } from './seat-queue.repository';
 import { ticketRefusal } from './seat-queue.rules';
@@ -29,6 +31,7 @@ const STOPPED_REASONS: readonly LeaseEndReason[] = ['STOPPED', 'USER_REMOVED'];
 export class SeatsService {
   constructor(
     private readonly pg: PgPool,
+    private readonly checkouts: SeatCheckoutRepository,
     private readonly leases: SeatLeaseRepository,
     private readonly pool: SeatPoolService,
     private readonly outbox: OutboxRepository,
@@ -64,7 +67,7 @@ export class SeatsService {
   }
 
   private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
-    const license = await this.leases.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+    const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
     if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
     assertMayTakeSeat(license, input.user);
     if (input.borrowUntil) {
@@ -79,9 +82,9 @@ export class SeatsService {
 
     if (license.kind === 'PERSONAL') {
       // Offline devices run on their grant without a lease: each holds a seat until it ends.
-      const offline = await this.leases.lockPersonalOffline(tx, license.containerId, input.fingerprint);
+      const offline = await this.checkouts.lockPersonalOffline(tx, license.containerId, input.fingerprint);
       if (offline > 0) {
-        const occupancy = await this.leases.occupancy(tx, license.licenseId);
+        const occupancy = await this.checkouts.occupancy(tx, license.licenseId);
         if (occupancy.inUse + offline >= occupancy.capacity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
       }
     }
@@ -92,7 +95,7 @@ export class SeatsService {
     if (license.hasReservations) {
       // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
       // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.
-      const seen = await this.leases.occupancy(tx, license.licenseId);
+      const seen = await this.checkouts.occupancy(tx, license.licenseId);
       const standing = await this.reservations.standing(tx, license.licenseId, userId);
       const needed = standing.ownUnused ? 1 : 1 + standing.reservedUnused;
       if (seen.inUse + needed > Math.min(seen.slots, seen.capacity)) return this.deny(tx, input, license, seen);
@@ -113,22 +116,22 @@ export class SeatsService {
       returnKeyHash: input.borrowUntil ? (input.returnKeyHash ?? null) : null,
     };
     const ticketId = input.ticketId ?? null;
-    let claim = await this.leases.claimSlot(tx, { lease, term, wait: false, ticketId, admission });
+    let claim = await this.checkouts.claimSlot(tx, { lease, term, wait: false, ticketId, admission });
     if (!claim && ticketId) {
       const refusal = ticketRefusal(await this.queue.find(tx, ticketId, { containerId: license.containerId, licenseId: license.licenseId }), ticketId, input.fingerprint);
       if (refusal) throw refusal;
     }
     if (!claim) {
-      let occupancy = await this.leases.occupancy(tx, license.licenseId);
+      let occupancy = await this.checkouts.occupancy(tx, license.licenseId);
       if (occupancy.slots > occupancy.capacity) {
         await this.pool.trim(tx, license.licenseId);
-        occupancy = await this.leases.occupancy(tx, license.licenseId);
+        occupancy = await this.checkouts.occupancy(tx, license.licenseId);
       }
       // Slots that look free in this snapshot but were skipped are locked by concurrent
       // transactions (a checkout that may roll back, a release or sweep about to free one): wait
       // for those locks instead of calling the license full. None free: full, no waiting.
       if (occupancy.inUse < Math.min(occupancy.slots, occupancy.capacity)) {
-        claim = await this.leases.claimSlot(tx, { lease, term, wait: true, ticketId, admission });
+        claim = await this.checkouts.claimSlot(tx, { lease, term, wait: true, ticketId, admission });
       }
       if (!claim) return this.deny(tx, input, license, occupancy);
     }
@@ -150,7 +153,7 @@ export class SeatsService {
       payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
     });
     // Last statement: the hour's usage row is shared by every denial, keep its lock short.
-    await this.leases.countDenial(tx, license.licenseId);
+    await this.checkouts.countDenial(tx, license.licenseId);
     const reservedUnused = license.hasReservations ? (await this.reservations.standing(tx, license.licenseId, null)).reservedUnused : 0;
     return { kind: 'denied', occupancy, license, reservedUnused };
   }

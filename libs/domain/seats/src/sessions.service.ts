@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantPrisma } from '@leasehold/db';
+import { PgPool, TenantPrisma } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
@@ -9,19 +9,23 @@ import { seatEvent } from './seat-events';
 import { SeatQueueRepository } from './seat-queue.repository';
 import { toQueueEntryView } from './seat-queue.rules';
 import { QueueEntryView, QueueFilter } from './seat-queue.types';
-import { SEAT_TRANSACTION } from './seat-transaction';
 import { EndedLeaseView, SessionFilter, SessionScope, SessionView } from './seats.types';
+import { SessionsRepository } from './sessions.repository';
 
 // Running sessions as admins see them, and the admin's ways to end them. The same methods serve
 // vendors (scope: a license or container of theirs) and group admins in the portal (scope also
 // names their group, so another group's session is "not found"). A borrowed seat is not an
-// admin's to stop: it ends when returned or at borrowUntil.
+// admin's to stop: it ends when returned or at borrowUntil. Its seat transactions run on PgPool, as
+// every seat transaction (SeatsService, SeatQueueService, the sweeper): one engine, READ COMMITTED,
+// a deadlock or serialization failure retried, unnamed statements behind a transaction pooler.
 
 @Injectable()
 export class SessionsService {
   constructor(
     private readonly db: TenantPrisma,
+    private readonly pg: PgPool,
     private readonly leases: SeatLeaseRepository,
+    private readonly sessions: SessionsRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
     private readonly tickets: SeatQueueRepository,
@@ -31,7 +35,7 @@ export class SessionsService {
   /** Live sessions of a license or container (404 when it is not the caller's). */
   async list(filter: SessionFilter): Promise<SessionView[]> {
     await this.assertScopeExists(filter);
-    return this.leases.listSessions(filter);
+    return this.sessions.listSessions(filter);
   }
 
   /** Tickets of the wait queue in the scope (404 when it is not the caller's), in the order they are served. */
@@ -42,7 +46,7 @@ export class SessionsService {
 
   /** Ends a live, online session now; the program's next heartbeat answers SESSION_STOPPED. */
   async stop(leaseId: string, scope: SessionScope = {}): Promise<EndedLeaseView> {
-    return this.db.client.$transaction(async (tx) => {
+    return this.pg.transaction(async (tx) => {
       const state = await this.leases.leaseState(tx, leaseId, scope);
       if (!state) throw DomainError.notFound('Session', leaseId);
       const freed = await this.leases.freeSlot(tx, leaseId, scope, { onlineOnly: true });
@@ -61,7 +65,7 @@ export class SessionsService {
       await this.overage.settleIfTracked(tx, ended.licenseId);
       await this.audit.record(tx, { action: 'session.stopped', entityType: 'seat_lease', entityId: leaseId, groupId: scope.groupId ?? null, before: { fingerprint: state.fingerprint, startedAt: state.startedAt } });
       return { leaseId: ended.id, licenseId: ended.licenseId, endedAt: ended.endedAt ?? ended.expiresAt, endReason: 'STOPPED' };
-    }, SEAT_TRANSACTION);
+    });
   }
 
   /**
@@ -71,11 +75,11 @@ export class SessionsService {
    * call finds nothing left to end.
    */
   async endLeasesOfUser(userId: string): Promise<{ ended: number }> {
-    return this.db.client.$transaction(async (tx) => {
-      const freed = new Set(await this.leases.freeSlotsOfUser(tx, userId));
+    return this.pg.transaction(async (tx) => {
+      const freed = new Set(await this.sessions.freeSlotsOfUser(tx, userId));
       let ended = 0;
       const licenses = new Set<string>();
-      for (const leaseId of await this.leases.unendedLeaseIdsOfUser(tx, userId)) {
+      for (const leaseId of await this.sessions.unendedLeaseIdsOfUser(tx, userId)) {
         const live = freed.has(leaseId);
         const row = await this.leases.endLease(tx, leaseId, live ? 'USER_REMOVED' : 'EXPIRED', live ? 'now' : 'expiry');
         if (!row) continue;
@@ -85,7 +89,7 @@ export class SessionsService {
       }
       for (const licenseId of [...licenses].sort()) await this.overage.settleIfTracked(tx, licenseId);
       return { ended };
-    }, SEAT_TRANSACTION);
+    });
   }
 
   private async assertScopeExists(scope: SessionScope): Promise<void> {

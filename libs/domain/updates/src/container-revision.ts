@@ -1,3 +1,5 @@
+import { Prisma } from '@leasehold/db';
+
 // A container's revision, and when a program should fetch its license again: one rule for the
 // three channels (validate and heartbeat answers, the long-poll GET /client/v1/updates, and the
 // stream GET /client/v1/updates/stream), so they never disagree (docs/auto-update.md).
@@ -14,4 +16,14 @@
  */
 export function isUpdateAvailable(knownRevision: number | null | undefined, revision: number): boolean {
   return knownRevision != null && knownRevision !== revision;
+}
+
+/**
+ * The revision of container `c` (its alias in the statement) in SQL, as an int: its own revision
+ * plus the sum of its licenses' revisions (a sub-select on the index licenses(vendorId, containerId)).
+ * Every statement that answers a revision (validation, heartbeat, lease state) uses this.
+ */
+export function containerRevisionSql(c: string): Prisma.Sql {
+  const C = Prisma.raw(c);
+  return Prisma.sql`(${C}.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = ${C}."vendorId" AND r."containerId" = ${C}.id))::int`;
 }

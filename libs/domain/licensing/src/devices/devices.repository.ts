@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { afterCursor, Device, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { seatInUse } from '@leasehold/domain-seats';
 import { DeactivatedBy, DeviceView } from '../licensing.types';
 
 export const toDeviceView = (d: Device): DeviceView => ({
@@ -53,8 +54,8 @@ export class DevicesRepository {
   /** Seats of the license held by a live lease right now (the caller holds the container lock). */
   async seatsInUse(tx: TenantTransaction, licenseId: string): Promise<number> {
     const rows = await tx.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM seat_slots
-       WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid AND "leaseId" IS NOT NULL AND "expiresAt" > now()`;
+      SELECT count(*)::int AS n FROM seat_slots s
+       WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid AND ${seatInUse('s')}`;
     return rows[0].n;
   }
 

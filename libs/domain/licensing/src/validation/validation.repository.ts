@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
+import { activeDevicesOf, liveLeasesOfDevice, seatsInUseOf } from '@leasehold/domain-seats';
+import { containerRevisionSql } from '@leasehold/domain-updates';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
+import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from './container-licenses.sql';
 
 export interface ValidationRow extends CredentialRecord {
   kind: 'PERSONAL' | 'ENTERPRISE';
@@ -49,37 +52,18 @@ export class ValidationRepository {
   async load(credentialHash: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
-             c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason",
-             d.id AS "deviceId",
-             l.id AS "licenseId", l."productId", p.code AS "productCode", l.features, l.quantity,
-             l.status::text AS status, l."validFrom", l."expiresAt", l.revision,
-             EXISTS (SELECT 1 FROM seat_leases x
-                       JOIN seat_slots s ON s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id
-                      WHERE x."vendorId" = c."vendorId" AND x."licenseId" = l.id AND x.fingerprint = ${fingerprint}
-                        AND x."endedAt" IS NULL AND s."expiresAt" > now()) AS "leaseHeld",
-             (SELECT count(*)::int FROM seat_slots s
-               WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
-             (SELECT count(*)::int FROM devices a
-               WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
-                 AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
-             (SELECT count(*)::int FROM devices o
-               WHERE o."vendorId" = c."vendorId" AND o."containerId" = c.id AND o."deactivatedAt" IS NULL AND o.method = 'OFFLINE'
-                 AND (o."offlineUntil" IS NULL OR o."offlineUntil" > now())) AS "offlineDevices",
+             ${CONTAINER_LICENSE_COLUMNS}, l."productId",
+             EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
+             ${seatsInUseOf(Prisma.sql`l.id`)} AS "seatsInUse",
+             ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
-             (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r
-               WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
-        FROM containers c
-        JOIN vendors v ON v.id = c."vendorId"
-        LEFT JOIN devices d
-          ON d."containerId" = c.id AND d."activeFingerprint" = ${fingerprint}
-        LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
-          ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
-         ${product === null ? Prisma.empty : Prisma.sql`AND p.code = ${product}`}
+             ${containerRevisionSql('c')} AS "containerRevision"
+        FROM ${containerLicensesFrom(fingerprint, product)}
         LEFT JOIN LATERAL (
              SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
               WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
               ORDER BY s."createdAt" DESC LIMIT 1) k ON true
        WHERE c."credentialHash" = ${credentialHash}
-       ORDER BY l."createdAt" NULLS LAST, l.id`);
+       ${CONTAINER_LICENSE_ORDER}`);
   }
 }

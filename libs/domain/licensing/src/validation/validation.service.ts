@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@leasehold/errors';
 import { SigningKeysService } from '@leasehold/domain-signing';
+import { licenseUnusable } from '@leasehold/domain-seats';
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { SignedEnvelope } from '@leasehold/license-file';
 import { ContainerCredentialsService } from '../credentials/container-credentials.service';
@@ -23,12 +24,10 @@ function isCounted(row: ValidationRow): boolean {
   return row.kind === 'ENTERPRISE' || (row.quantity ?? 0) < row.activeDevices;
 }
 
-/** Per-license checks in order; a license's code is the first that applies. */
+/** Per-license checks in order; a license's code is the first that applies (its usability: `licenseUnusable`, libs/domain/seats lease-rules.ts). */
 function licenseCode(row: ValidationRow, feature: string | null, now: number): ValidationCode {
-  if (row.status === 'REVOKED') return 'REVOKED';
-  if (row.status === 'SUSPENDED') return 'SUSPENDED';
-  if (row.validFrom && row.validFrom.getTime() > now) return 'NOT_YET_VALID';
-  if (row.expiresAt && row.expiresAt.getTime() <= now) return 'EXPIRED';
+  const unusable = licenseUnusable({ status: row.status as LicenseStatus, validFrom: row.validFrom as Date, expiresAt: row.expiresAt }, new Date(now));
+  if (unusable) return unusable;
   if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
   if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
   // A counted license is VALID only for a device holding one of its seats.

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { EndedLeaseView, HeartbeatView, SeatsService } from '@leasehold/domain-seats';
+import { ContainerCredentialsService } from '../credentials/container-credentials.service';
+import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
+
+/**
+ * The device API's heartbeat and release for a secret not yet looked up (`device-token`), with
+ * their authentication fallback here as validate's is in ValidationService: the common case is
+ * one statement that authenticates and acts (SeatsService's `…ByCredential`); anything else
+ * authenticates as usual (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED, 403 VENDOR_SUSPENDED) and
+ * takes the general path, which answers with the precise code (404, 409, …). Here and not in the
+ * seats domain because credentials are licensing's, which depends on seats.
+ */
+@Injectable()
+export class DeviceSeatsService {
+  constructor(
+    private readonly seats: SeatsService,
+    private readonly credentials: ContainerCredentialsService,
+  ) {}
+
+  async heartbeat(token: DeviceToken, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
+    const beat = await this.seats.heartbeatByCredential(token.credentialHash, leaseId, knownRevision);
+    if (beat) return beat;
+    return this.seats.heartbeat((await this.authenticate(token)).containerId, leaseId, knownRevision);
+  }
+
+  async release(token: DeviceToken, leaseId: string, returnKey: string | null): Promise<EndedLeaseView> {
+    const released = await this.seats.releaseByCredential(token.credentialHash, leaseId);
+    if (released) return released;
+    return this.seats.release((await this.authenticate(token)).containerId, leaseId, returnKey);
+  }
+
+  private async authenticate(token: DeviceToken): Promise<DevicePrincipal> {
+    return this.credentials.enter(await this.credentials.authenticateHash(token.credentialHash));
+  }
+}
