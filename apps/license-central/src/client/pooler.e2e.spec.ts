@@ -126,15 +126,19 @@ describe('why the setting matters: named prepared statements through PgBouncer 1
     const pid = () => pool.sql.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`.then((rows) => rows[0].pid);
     const first = await pid();
     const holders = [poolWith('transaction'), poolWith('transaction')];
+    // releases[i] ends holder i's transaction (indexed by holder, not by which got there first).
     const releases: (() => void)[] = [];
+    const committed: Promise<unknown>[] = [];
     const held = holders.map(
-      (holder) =>
+      (holder, i) =>
         new Promise<number>((resolveHeld, rejectHeld) => {
-          holder
+          committed[i] = holder
             .transaction(async (tx) => {
               const [{ pid: serverPid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-              resolveHeld(serverPid);
-              await new Promise<void>((release) => releases.push(release));
+              await new Promise<void>((release) => {
+                releases[i] = release;
+                resolveHeld(serverPid);
+              });
             })
             .catch(rejectHeld);
         }),
@@ -146,6 +150,7 @@ describe('why the setting matters: named prepared statements through PgBouncer 1
     const other = serverPids.findIndex((p) => p !== first);
     releases[other]();
     try {
+      await committed[other]; // its server connection is back in PgBouncer's pool
       await new Promise((r) => setTimeout(r, 100));
       const second = await pid();
       return { first, second };
