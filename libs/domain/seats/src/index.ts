@@ -21,3 +21,5 @@ export { allowanceFromBody, OverageAllowanceService, OverageAllowanceView } from
 export { ReservationInput, ReservationScope, ReservationsService, ReservationView } from './reservations.service';
 export { OverageAllowance } from './seat-capacity';
 export * from './reservations.dto';
+export { seatsOpenToCheckoutSql } from './seat-availability.sql';
+export { capacitySql } from './seat-capacity';

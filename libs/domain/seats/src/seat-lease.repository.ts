@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { SLOT_FREE } from './seat-availability.sql';
 import { capacitySql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
@@ -265,7 +266,7 @@ export class SeatLeaseRepository {
       WITH pick AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
-           AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
+           AND ${SLOT_FREE}
            AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
                <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
            AND ${queue}

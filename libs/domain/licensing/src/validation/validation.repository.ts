@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
+import { capacitySql, seatsOpenToCheckoutSql } from '@leasehold/domain-seats';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
 
 export interface ValidationRow extends CredentialRecord {
@@ -20,6 +21,10 @@ export interface ValidationRow extends CredentialRecord {
   leaseHeld: boolean | null;
   /** Seats of the license held right now. */
   seatsInUse: number | null;
+  /** quantity + the overage allowance. */
+  capacity: number | null;
+  /** Seats a plain checkout of the user could take now (the checkout's rule, `seatsOpenToCheckoutSql`). */
+  seatsOpen: number | null;
   /** The container's active devices (offline ones only while their grant runs). */
   activeDevices: number;
   /** Of those, the offline ones: each holds a seat of a PERSONAL license for its grant. */
@@ -46,7 +51,9 @@ export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
 
   /** No rows: no container has this secret now (never issued, or reset). */
-  async load(credentialHash: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
+  async load(credentialHash: string, fingerprint: string, product: string | null, userId: string | null = null): Promise<ValidationRow[]> {
+    // Whose checkout the availability is for: a PERSONAL container's user, else the program's (userToken).
+    const user = Prisma.sql`(CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE ${userId}::uuid END)`;
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
              c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason",
@@ -59,6 +66,8 @@ export class ValidationRepository {
                         AND x."endedAt" IS NULL AND s."expiresAt" > now()) AS "leaseHeld",
              (SELECT count(*)::int FROM seat_slots s
                WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
+             ${capacitySql('l')}::int AS capacity,
+             ${seatsOpenToCheckoutSql(Prisma.sql`l.id`, user)} AS "seatsOpen",
              (SELECT count(*)::int FROM devices a
                WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL
                  AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices",
