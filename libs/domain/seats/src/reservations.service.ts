@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
+import { AuditService } from '@leasehold/domain-audit';
+import { SqlExecutor, TenantPrisma, TenantTransaction, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { LockedLicense, ReservationRow, ReservationsRepository } from './reservations.repository';
+import { SEAT_TRANSACTION } from './seat-transaction';
 
 // Seat reservations (issue 16): k seats of an ENTERPRISE license held for a named set of users of
 // the container's group ("2 seats always for the night shift"). The sum of a license's
 // reservations never exceeds its quantity: every change runs under the license row lock that
 // quantity changes take too (and a trigger re-checks it). How checkouts honour them:
-// ReservationsRepository / SeatsService.checkout.
+// ReservationsRepository / SeatsService.checkout. Every change is audited (who, before/after, the
+// license's group, so its admins see it) in its own transaction, a Prisma one as the audit needs.
 
 export interface ReservationInput {
   name: string;
@@ -27,13 +30,18 @@ export type ReservationView = ReservationRow;
 @Injectable()
 export class ReservationsService {
   constructor(
-    private readonly pg: PgPool,
+    private readonly db: TenantPrisma,
     private readonly reservations: ReservationsRepository,
     private readonly outbox: OutboxRepository,
+    private readonly audit: AuditService,
   ) {}
 
+  private transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.db.client.$transaction(fn, SEAT_TRANSACTION);
+  }
+
   async list(licenseId: string, scope: ReservationScope = {}): Promise<ReservationView[]> {
-    return this.pg.transaction(async (tx) => {
+    return this.transaction(async (tx) => {
       await this.license(tx, licenseId, scope);
       return this.reservations.list(tx, licenseId);
     });
@@ -49,22 +57,24 @@ export class ReservationsService {
   }
 
   async remove(licenseId: string, reservationId: string, scope: ReservationScope = {}): Promise<ReservationView> {
-    return this.pg.transaction(async (tx) => {
-      await this.license(tx, licenseId, scope);
+    return this.transaction(async (tx) => {
+      const license = await this.license(tx, licenseId, scope);
       const removed = await this.reservations.delete(tx, licenseId, reservationId);
       if (!removed) throw DomainError.notFound('Reservation', reservationId);
       await this.announce(tx, removed, 'deleted');
+      await this.record(tx, license, 'deleted', removed, null);
       return removed;
     });
   }
 
   private async write(licenseId: string, reservationId: string | null, input: ReservationInput, scope: ReservationScope): Promise<ReservationView> {
-    return this.pg.transaction(async (tx) => {
+    return this.transaction(async (tx) => {
       const license = await this.license(tx, licenseId, scope);
       if (license.kind !== 'ENTERPRISE' || !license.groupId) {
         throw new DomainError('CONTAINER_KIND_MISMATCH', 'Seats can be reserved only on licenses of ENTERPRISE containers of a group');
       }
-      if (reservationId && !(await this.reservations.list(tx, licenseId, reservationId)).length) throw DomainError.notFound('Reservation', reservationId);
+      const [before] = reservationId ? await this.reservations.list(tx, licenseId, reservationId) : [];
+      if (reservationId && !before) throw DomainError.notFound('Reservation', reservationId);
       const userIds = [...new Set(input.userIds)];
       const members = new Set(await this.reservations.membersOf(tx, license.groupId, userIds));
       const outsiders = userIds.filter((id) => !members.has(id));
@@ -90,6 +100,7 @@ export class ReservationsService {
       await this.reservations.save(tx, { id, licenseId, name: input.name, seats: input.seats, userIds }, reservationId === null);
       const [row] = await this.reservations.list(tx, licenseId, id);
       await this.announce(tx, row, reservationId ? 'updated' : 'created');
+      await this.record(tx, license, reservationId ? 'updated' : 'created', before ?? null, row);
       return row;
     });
   }
@@ -98,6 +109,19 @@ export class ReservationsService {
     const license = await this.reservations.lockLicense(tx, licenseId, scope.groupId);
     if (!license) throw DomainError.notFound('License', licenseId);
     return license;
+  }
+
+  /** The audit entry of a change: the reservation as it was and as it is (name, seats, users). */
+  private async record(tx: TenantTransaction, license: LockedLicense, change: 'created' | 'updated' | 'deleted', before: ReservationRow | null, after: ReservationRow | null): Promise<void> {
+    const state = (row: ReservationRow | null) => (row ? { licenseId: row.licenseId, name: row.name, seats: row.seats, userIds: row.userIds } : null);
+    await this.audit.record(tx, {
+      action: `reservation.${change}`,
+      entityType: 'seat_reservation',
+      entityId: after?.id ?? before?.id ?? null,
+      groupId: license.groupId,
+      before: state(before),
+      after: state(after),
+    });
   }
 
   private async announce(tx: SqlExecutor, row: ReservationRow, change: 'created' | 'updated' | 'deleted'): Promise<void> {
