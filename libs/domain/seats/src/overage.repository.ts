@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, SqlExecutor, TenantPrisma } from '@leasehold/db';
-import { capacitySql, OverageColumns } from './seat-capacity';
+import { capacitySql, OverageColumns, overageTrackedSql } from './seat-capacity';
 import { leaseLevelsSql } from './usage.repository';
 
 export interface OverageState {
@@ -36,8 +36,7 @@ export class OverageRepository {
   /** Cheap check without locks: does this license have an allowance or an open episode to settle? */
   async tracked(tx: SqlExecutor, licenseId: string): Promise<boolean> {
     const rows = await tx.$queryRaw<{ tracked: boolean }[]>`
-      SELECT (${capacitySql('l')} > l.quantity
-              OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = l.id AND e."endedAt" IS NULL)) AS tracked
+      SELECT ${overageTrackedSql('l')} AS tracked
         FROM licenses l WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid`;
     return rows[0]?.tracked ?? false;
   }

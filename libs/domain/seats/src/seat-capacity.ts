@@ -31,3 +31,13 @@ export function capacitySql(alias: string): Prisma.Sql {
   const l = Prisma.raw(alias);
   return Prisma.sql`(${l}.quantity + COALESCE(${l}."overageExtraSeats", ${l}.quantity * COALESCE(${l}."overagePercent", 0) / 100))`;
 }
+
+/**
+ * The license row aliased `alias` has an overage allowance or an open overage episode: its seat
+ * changes must settle the episode (OverageService.settle), so the one-statement hot paths leave it alone.
+ */
+export function overageTrackedSql(alias: string): Prisma.Sql {
+  const l = Prisma.raw(alias);
+  return Prisma.sql`(${capacitySql(alias)} > ${l}.quantity
+              OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = ${l}.id AND oe."endedAt" IS NULL))`;
+}

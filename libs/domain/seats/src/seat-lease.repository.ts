@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { SLOT_FREE } from './seat-availability.sql';
-import { capacitySql } from './seat-capacity';
+import { capacitySql, overageTrackedSql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import { ContainerKind, LeaseEndReason, LicenseRef, SessionFilter, SessionScope, SessionView } from './seats.types';
 
@@ -415,7 +415,8 @@ export class SeatLeaseRepository {
    * borrowed) lease, ends the lease as RELEASED now and appends its `seat.released` event (id
    * `eventId`, the payload `seatEvent` builds), all or nothing. Slot first, then lease, as every
    * seat statement. Null when it did not apply (unknown secret, another container's lease, a
-   * borrowed, expired or already ended lease): the general `release` then decides and explains.
+   * borrowed, expired or already ended lease, or a license with overage to settle): the general
+   * `release` then decides and explains.
    */
   async releaseOnlineByCredential(credentialHash: string, leaseId: string, eventId: string): Promise<LeaseRow | null> {
     const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -426,6 +427,8 @@ export class SeatLeaseRepository {
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ credentialHash }, () => this.db.vendorId)}
            AND cur."endedAt" IS NULL AND cur."borrowUntil" IS NULL
            AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+           -- an overage episode to settle: left to SeatsService.release (one transaction with the settle)
+           AND NOT EXISTS (SELECT 1 FROM licenses lq WHERE lq.id = cur."licenseId" AND ${overageTrackedSql('lq')})
         RETURNING cur.id),
       ended AS (
         UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
