@@ -67,22 +67,22 @@ WITH pick AS (
      AND s."heldTicketId" = $5::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q
                   WHERE q.id = $6::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $7 AND q.status = 'HELD')
-     AND (EXISTS (SELECT 1 FROM (SELECT r.id, r.seats,
+     AND ((SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
+SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $8::uuid)
+                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $9::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()), 0) AS free,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $8::uuid) u
-                     JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $9::uuid
-                    WHERE u.used < u.seats) OR
-(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $10::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now())
-  + 1 + (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
+ FROM seat_reservations r WHERE r."licenseId" = $10::uuid) u) AS reserved,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u)
-  <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $12::uuid))
+ FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u
+          JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $12::uuid) AS own) t) >= 1)
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE),

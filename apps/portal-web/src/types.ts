@@ -23,3 +23,12 @@ export type UsageHistory = Schemas['UsageHistoryDto'];
 export type OfflineResult = Schemas['OfflineCodeResultDto'];
 /** A live or ended seat lease of a license (GET /v1/group/licenses/:id/leases). */
 export type LeaseHistoryEntry = Schemas['LeaseHistoryDto'];
+/** A program waiting for a seat (WAITING) or one a freed seat is held for (HELD): GET /v1/group/sessions/queue. */
+export type SeatQueueEntry = Schemas['SeatQueueEntryDto'];
+/** Seats of an ENTERPRISE license reserved for a set of members (/v1/group/licenses/:id/reservations). */
+export type Reservation = Schemas['ReservationDto'];
+export type ReservationBody = Schemas['ReservationBodyDto'];
+/** The answer of POST /v1/group/seat-moves. */
+export type SeatMove = Schemas['SeatMoveDto'];
+/** The group's borrowing switch (GET/PUT /v1/group/borrowing). */
+export type GroupBorrowing = Schemas['GroupBorrowingDto'];

@@ -42,5 +42,14 @@ export class ValidateDto extends FingerprintDto {
 
   @KnownRevisionProperty()
   knownRevision?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      "The portal access token of the user running the program, as at checkout: `availability` then counts the seats this user's checkout could take (a reserved user sees their reservation's unused seats). Without it, availability is that of a checkout without a user. One more lookup per validation.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  userToken?: string;
 }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
+import { IdentityService } from '@leasehold/domain-identity';
 import { DeviceToken, ValidationAnswer, ValidationService } from '@leasehold/domain-licensing';
 import { ValidateDto } from './activations.dto';
 import { ClientErrors } from './client-errors';
@@ -11,7 +12,10 @@ import { ValidationAnswerDto } from './validation.dto';
 @ClientErrors()
 @Controller('client/v1')
 export class ValidationController {
-  constructor(private readonly validation: ValidationService) {}
+  constructor(
+    private readonly validation: ValidationService,
+    private readonly identity: IdentityService,
+  ) {}
 
   /**
    * Always 200 once the credentials are accepted: the answer's `code` says whether the program may
@@ -23,7 +27,11 @@ export class ValidationController {
     type: ValidationAnswerDto,
     description: 'HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md.',
   })
-  validate(@CurrentPrincipal() token: DeviceToken, @Body() body: ValidateDto): Promise<ValidationAnswer> {
-    return this.validation.validate(token, body);
+  async validate(@CurrentPrincipal() token: DeviceToken, @Body() body: ValidateDto): Promise<ValidationAnswer> {
+    const { userToken, ...command } = body;
+    if (!userToken) return this.validation.validate(token, command);
+    // As at checkout (seatRequest): the user's own token; the service refuses another vendor's user.
+    const user = await this.identity.authenticate(userToken);
+    return this.validation.validate(token, { ...command, user: { id: user.userId, vendorId: user.vendorId } });
   }
 }

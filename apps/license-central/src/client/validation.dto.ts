@@ -23,8 +23,13 @@ export class ValidationLicenseDto {
 
 export class ValidationAvailabilityDto {
   @ApiProperty({ description: 'Seats of the license.' }) quantity!: number;
+  @ApiProperty({ description: 'Seats the license may hand out at once: its quantity plus the overage allowance, if the vendor set one (docs/seats.md).' }) capacity!: number;
   @ApiProperty({ description: 'Seats held right now.' }) inUse!: number;
-  @ApiProperty({ description: 'Seats a checkout could take now.' }) available!: number;
+  @ApiProperty({
+    description:
+      "Seats a checkout (no queue ticket) by this program's user could take now, by the checkout's own rule: up to the capacity, none held for a wait-queue ticket or while tickets wait, and none of the seats reserved for other users (a reserved user, identified by `userToken`, sees their reservation's unused seats).",
+  })
+  available!: number;
 }
 
 export class ValidationAnswerDto {

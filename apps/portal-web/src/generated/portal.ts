@@ -1258,6 +1258,8 @@ export interface components {
             distinctDevices: number;
             /** @description Distinct users among the leases of the bucket. */
             distinctUsers: number;
+            /** @description Time within the bucket with more seats in use than the license's quantity (overage), in minutes. */
+            overageMinutes: number;
             /** @description Most seats in use at the same time within the bucket. */
             peakSeats: number;
             /** @description Seat time within the bucket, in hours. */

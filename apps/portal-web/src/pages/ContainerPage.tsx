@@ -1,5 +1,6 @@
 // One container: its licenses, who uses it now, its devices, and the admin's tools: update now,
-// credentials reset (the new secret is shown once) and offline activation by code exchange.
+// credentials reset (the new secret is shown once), reserved seats and seat moves (network
+// containers) and offline activation by code exchange.
 import { FormEvent, useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { all, api } from '../api';
@@ -7,6 +8,7 @@ import { Async, ConfirmButton, CopyField, ErrorBanner, Notice, PageHeader, Secre
 import { fmtDateTime } from '../format';
 import type { Container, Device, OfflineResult, SeatSession } from '../types';
 import { DevicesTable } from './DevicesPage';
+import { ReservationsSection, SeatMoveForm } from './SeatAdmin';
 import { loadLookup, SessionsTable } from './SessionsPage';
 import { LicenseTable } from './shared';
 
@@ -110,6 +112,12 @@ export function ContainerPage() {
                 ) : (
                   <p className="empty">No devices are activated.</p>
                 )}
+              </>
+            )}
+            {container.kind === 'ENTERPRISE' && container.licenses.length > 0 && (
+              <>
+                <ReservationsSection container={container} lookup={lookup} />
+                <SeatMoveForm container={container} containers={lookup.containers} onMoved={state.reload} />
               </>
             )}
             <OfflineActivation container={container} onDone={state.reload} />

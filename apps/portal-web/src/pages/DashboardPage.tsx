@@ -1,9 +1,10 @@
 // Group admin dashboard: every container of the group with its licenses (product, modules,
-// quantity, seats in use now, expiry and renewal).
+// quantity, seats in use now, expiry and renewal), and the group's borrowing switch.
 import { Link } from 'react-router';
 import { all, api } from '../api';
 import { Async, PageHeader, useLoad } from '../components';
 import type { Container, Group, SeatSession } from '../types';
+import { BorrowingSwitch } from './SeatAdmin';
 import { LicenseTable } from './shared';
 
 export function DashboardPage() {
@@ -42,6 +43,7 @@ export function DashboardPage() {
                 {c.licenses.length ? <LicenseTable licenses={c.licenses} inUse={c.kind === 'ENTERPRISE' ? inUse : undefined} usageLinks /> : <p className="empty">No licenses on this container.</p>}
               </article>
             ))}
+            <BorrowingSwitch />
           </>
         )}
       </Async>

@@ -1,9 +1,11 @@
-// Live sessions of the group (who holds a seat, on which device, since when) with Stop.
+// Live sessions of the group (who holds a seat, on which device, since when) with Stop, and the
+// programs waiting for a seat (the wait queue).
 import { useMemo, useState } from 'react';
 import { all, api } from '../api';
 import { Async, ConfirmButton, Notice, PageHeader, Table, useLoad } from '../components';
 import { fmtAgo, fmtDateTime, fmtDuration } from '../format';
-import type { Container, License, SeatSession, User } from '../types';
+import type { Container, License, SeatQueueEntry, SeatSession, User } from '../types';
+import { SeatQueueTable } from './SeatAdmin';
 
 export interface GroupLookup {
   containers: Container[];
@@ -74,8 +76,8 @@ export function SessionsPage() {
   const [filter, setFilter] = useState('');
   const [stopped, setStopped] = useState<string | null>(null);
   const state = useLoad(async () => {
-    const [lookup, sessions] = await Promise.all([loadLookup(), all<SeatSession>('/v1/group/sessions')]);
-    return { lookup, sessions };
+    const [lookup, sessions, queue] = await Promise.all([loadLookup(), all<SeatSession>('/v1/group/sessions'), all<SeatQueueEntry>('/v1/group/sessions/queue')]);
+    return { lookup, sessions, queue };
   }, [], 10_000);
   const shown = useMemo(() => {
     if (!state.data) return [];
@@ -94,21 +96,34 @@ export function SessionsPage() {
       </PageHeader>
       <p className="muted">Seats held right now. The list refreshes every 10 seconds.</p>
       {stopped && <Notice>{stopped}</Notice>}
-      <Async state={state} isEmpty={(d) => d.sessions.length === 0} empty="Nobody holds a seat right now.">
-        {(d) =>
-          shown.length ? (
-            <SessionsTable
-              sessions={shown}
-              lookup={d.lookup}
-              onStopped={(s) => {
-                setStopped(`Stopped the session of ${who(s, d.lookup)} on ${deviceLabel(s)}. The seat is free.`);
-                state.reload();
-              }}
-            />
-          ) : (
-            <p className="empty">No session matches “{filter}”.</p>
-          )
-        }
+      <Async state={state}>
+        {(d) => (
+          <>
+            {shown.length ? (
+              <SessionsTable
+                sessions={shown}
+                lookup={d.lookup}
+                onStopped={(s) => {
+                  setStopped(`Stopped the session of ${who(s, d.lookup)} on ${deviceLabel(s)}. The seat is free.`);
+                  state.reload();
+                }}
+              />
+            ) : d.sessions.length ? (
+              <p className="empty">No session matches “{filter}”.</p>
+            ) : (
+              <p className="empty">Nobody holds a seat right now.</p>
+            )}
+            <h2>Waiting for a seat</h2>
+            {d.queue.length ? (
+              <>
+                <p className="muted">In the order they get a seat: a freed seat is held for the first for a minute, then passes on.</p>
+                <SeatQueueTable entries={d.queue} lookup={d.lookup} />
+              </>
+            ) : (
+              <p className="empty">No program is waiting for a seat.</p>
+            )}
+          </>
+        )}
       </Async>
     </section>
   );

@@ -57,9 +57,9 @@ describe('portal usage (group admins query a license of their group)', () => {
       to: h(3).toISOString(),
       aggregatedUntil: null,
       series: [
-        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, sessionsStarted: 2, distinctUsers: 0, distinctDevices: 1, denials: 0 },
-        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, sessionsStarted: 1, distinctUsers: 0, distinctDevices: 1, denials: 4 },
-        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
+        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, overageMinutes: 0, sessionsStarted: 2, distinctUsers: 0, distinctDevices: 1, denials: 0 },
+        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, overageMinutes: 0, sessionsStarted: 1, distinctUsers: 0, distinctDevices: 1, denials: 4 },
+        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
       ],
       totals: { peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 },
       overage: { allowance: null, capacity: 3, minutes: 0, peakSeats: 0, leases: 0, episodes: [] },
@@ -74,8 +74,8 @@ describe('portal usage (group admins query a license of their group)', () => {
     expect(daily.body.from).toBe(h(0).toISOString());
     expect(daily.body.to).toBe(h(48).toISOString());
     expect(daily.body.series).toEqual([
-      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 },
-      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
+      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, overageMinutes: 0, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 },
+      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
     ]);
   });
 

@@ -214,6 +214,50 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     ]);
   });
 
+  it('writes the minutes in overage (more seats in use than the quantity) per hour and day; the usage answer sums them from the aggregates', async () => {
+    const H = await currentHour();
+    const tag = randomUUID().slice(0, 8);
+    const vendorId = (await prisma.vendor.create({ data: { slug: `overage-${tag}`, name: 'Overage vendor' } })).id;
+    const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
+    const container = await prisma.container.create({
+      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+    });
+    // 1 seat, 1 extra: A H-3:00 → H-1:30; B H-3:20 → H-3:50 (30 min at 2); C H-2:45 → H-1:10 (15 + 10 min at 2).
+    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 1, overageExtraSeats: 1 } });
+    const at = (hour: number, minute: number) => new Date(H + hour * HOUR + minute * MIN);
+    const base = { vendorId, licenseId: license.id, containerId: container.id };
+    await prisma.seatLease.createMany({
+      data: [
+        { ...base, slot: 0, fingerprint: 'ws-a', startedAt: at(-3, 0), expiresAt: at(-1, 30), endedAt: at(-1, 30), endReason: 'RELEASED' },
+        { ...base, slot: 1, fingerprint: 'ws-b', startedAt: at(-3, 20), expiresAt: at(-3, 50), endedAt: at(-3, 50), endReason: 'RELEASED', overage: true },
+        { ...base, slot: 1, fingerprint: 'ws-c', startedAt: at(-2, 45), expiresAt: at(-1, 10), endedAt: at(-1, 10), endReason: 'RELEASED', overage: true },
+      ],
+    });
+    const range = { from: new Date(H - 3 * HOUR).toISOString(), to: new Date(H).toISOString() };
+    await runAggregation(range);
+    if ((await currentHour()) !== H) return; // the hour turned during the test
+    const rows = await prisma.licenseUsageHour.findMany({ where: { licenseId: license.id }, orderBy: { hour: 'asc' }, select: { hour: true, peakSeats: true, overageMinutes: true } });
+    expect(rows.map((r) => [r.hour.getTime(), r.peakSeats, Math.round(r.overageMinutes * 1000) / 1000])).toEqual([
+      [H - 3 * HOUR, 2, 30],
+      [H - 2 * HOUR, 2, 15],
+      [H - 1 * HOUR, 2, 10],
+    ]);
+    const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    if (H - HOUR < day + 24 * HOUR) {
+      const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({ where: { licenseId_day: { licenseId: license.id, day: new Date(day) } } });
+      expect(Math.round(dayRow.overageMinutes * 1000) / 1000).toBe(55);
+    }
+
+    // The usage answer reads the stored minutes (a value only the stored row has shows through).
+    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId: license.id, hour: new Date(H - 3 * HOUR) } }, data: { overageMinutes: 31 } });
+    await prisma.$executeRaw`UPDATE usage_aggregation_state SET "aggregatedUntil" = GREATEST("aggregatedUntil", ${new Date(H)}::timestamptz) WHERE name = 'usage'`;
+    const usage = await app.get(TenantContext).run(vendorId, () =>
+      app.get(UsageService).history({ licenseId: license.id, from: new Date(H - 3 * HOUR), to: new Date(H + HOUR), granularity: 'hour' }),
+    );
+    expect(usage.series.map((p) => Math.round(p.overageMinutes * 1000) / 1000)).toEqual([31, 15, 10, 0]);
+    expect(usage.overage).toMatchObject({ minutes: 56, peakSeats: 2, leases: 2, capacity: 2 });
+  });
+
   it('refuses a range job whose end is not after its start (the job fails, nothing is written)', async () => {
     const job = await queue.add(LEASE_JOBS.aggregateUsage, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { attempts: 1 });
     await expect(job.waitUntilFinished(queueEvents, 30_000)).rejects.toThrow(/bad range/);

@@ -124,6 +124,48 @@ describe('seat reservations and overage (license-central + portal + worker relay
     expect(changes.map((e) => e.data['change']).sort()).toEqual(['created', 'deleted', 'updated']);
   }, 120_000);
 
+  it('every reservation change is audited (who, before/after, the group), in the vendor trail and the group admin\'s; a refused change leaves none', async () => {
+    const c = await customer();
+    const [night, day] = c.members;
+    const base = `/v1/group/licenses/${c.licenseId}/reservations`;
+    const created = await portalHttp().post(base).set(c.admin.auth).send({ name: 'Night shift', seats: 2, userIds: [night.id] }).expect(201);
+    const rid = created.body.id as string;
+    expectError(await portalHttp().post(base).set(c.admin.auth).send({ name: 'Too big', seats: 2, userIds: [day.id] }), 409, 'RESERVATIONS_EXCEED_QUANTITY');
+    await http().put(`/v1/licenses/${c.licenseId}/reservations/${rid}`).set(vendor.auth).send({ name: 'Nights', seats: 1, userIds: [night.id, day.id] }).expect(200);
+    await portalHttp().delete(`${base}/${rid}`).set(c.admin.auth).expect(200);
+
+    const trail = await http().get(`/v1/audit?entityType=seat_reservation&entityId=${rid}`).set(vendor.auth).expect(200);
+    expect(trail.body.data).toEqual([
+      expect.objectContaining({
+        action: 'reservation.created',
+        actorType: 'PORTAL_USER',
+        actorId: c.admin.id,
+        groupId: c.groupId,
+        before: null,
+        after: expect.objectContaining({ licenseId: c.licenseId, name: 'Night shift', seats: 2, userIds: [night.id] }),
+      }),
+      expect.objectContaining({
+        action: 'reservation.updated',
+        actorType: 'VENDOR_KEY',
+        groupId: c.groupId,
+        before: expect.objectContaining({ name: 'Night shift', seats: 2, userIds: [night.id] }),
+        after: expect.objectContaining({ name: 'Nights', seats: 1, userIds: [night.id, day.id].sort() }),
+      }),
+      expect.objectContaining({ action: 'reservation.deleted', actorType: 'PORTAL_USER', actorId: c.admin.id, before: expect.objectContaining({ name: 'Nights' }), after: null }),
+    ]);
+    // The refused reservation wrote nothing.
+    const all = await http().get(`/v1/audit?entityType=seat_reservation&groupId=${c.groupId}`).set(vendor.auth).expect(200);
+    expect(all.body.data.map((e: { action: string }) => e.action)).toEqual(['reservation.created', 'reservation.updated', 'reservation.deleted']);
+    // The group admin sees the same entries in the group's trail; another vendor sees none.
+    const group = await portalHttp().get('/v1/group/audit?entityType=seat_reservation').set(c.admin.auth).expect(200);
+    expect(group.body.data.map((e: { action: string; entityId: string }) => [e.action, e.entityId])).toEqual([
+      ['reservation.created', rid],
+      ['reservation.updated', rid],
+      ['reservation.deleted', rid],
+    ]);
+    expect((await http().get(`/v1/audit?entityId=${rid}`).set(stranger.auth).expect(200)).body.data).toEqual([]);
+  }, 60_000);
+
   it('overage: above the quantity within the allowance, marked overage, started/ended webhooks once; bad input and other vendors refused', async () => {
     const c = await customer();
     const route = `/v1/licenses/${c.licenseId}/overage`;

@@ -22,3 +22,5 @@ export { ReservationInput, ReservationScope, ReservationsService, ReservationVie
 export { OverageAllowance } from './seat-capacity';
 export * from './reservations.dto';
 export * from './seat-rules.sql';
+export { seatsOpenToCheckoutSql } from './seat-availability.sql';
+export { capacitySql } from './seat-capacity';

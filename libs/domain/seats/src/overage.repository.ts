@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql, OverageColumns, overageTrackedSql } from './seat-capacity';
 import { seatsInUseOf } from './seat-rules.sql';
-import { leaseLevelsSql } from './usage.repository';
 
 export interface OverageState {
   quantity: number;
@@ -92,23 +91,13 @@ export class OverageRepository {
     await tx.$executeRaw`UPDATE seat_leases SET overage = true WHERE id = ${leaseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid`;
   }
 
-  /**
-   * From the lease history: minutes in [from, to) with more seats in use than `quantity`, the most
-   * seats in use then, and the leases started in the range that were marked overage.
-   */
-  async usage(licenseId: string, quantity: number, from: Date, to: Date): Promise<{ minutes: number; peakSeats: number; leases: number }> {
-    const vendorId = this.db.vendorId;
-    const rows = await this.db.client.$queryRaw<{ minutes: number; peakSeats: number; leases: number }[]>`
-      WITH ${leaseLevelsSql(vendorId, licenseId, from, to)},
-      spans AS (
-        SELECT level, t, COALESCE(lead(t) OVER (ORDER BY t, d), LEAST(${to}::timestamptz, now())) AS next FROM run
-      )
-      SELECT COALESCE((SELECT sum(EXTRACT(EPOCH FROM GREATEST(next - t, interval '0'))) FROM spans WHERE level > ${quantity}::int), 0)::float8 / 60 AS minutes,
-             COALESCE((SELECT max(level) FROM spans WHERE level > ${quantity}::int), 0)::int AS "peakSeats",
-             (SELECT count(*)::int FROM seat_leases x WHERE x."vendorId" = ${vendorId}::uuid AND x."licenseId" = ${licenseId}::uuid AND x.overage
-                 AND x."startedAt" >= ${from}::timestamptz AND x."startedAt" < ${to}::timestamptz) AS leases`;
-    const row = rows[0];
-    return { minutes: Math.round(Number(row.minutes) * 100) / 100, peakSeats: row.peakSeats, leases: row.leases };
+  /** Leases started in [from, to) that were marked overage (took the seats in use above the quantity). */
+  async overageLeases(licenseId: string, from: Date, to: Date): Promise<number> {
+    const rows = await this.db.client.$queryRaw<{ leases: number }[]>`
+      SELECT count(*)::int AS leases FROM seat_leases x
+       WHERE x."vendorId" = ${this.db.vendorId}::uuid AND x."licenseId" = ${licenseId}::uuid AND x.overage
+         AND x."startedAt" >= ${from}::timestamptz AND x."startedAt" < ${to}::timestamptz`;
+    return rows[0].leases;
   }
 
   /** Episodes overlapping [from, to), oldest first (an open one runs to now). */

@@ -10,35 +10,47 @@ import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 // with reservations run one after another under `lockForCheckout`, so the counts the predicate
 // reads are exact (releases and expiries only ever free seats).
 
-/** Per reservation of license `licenseId`: its seats and how many of its users' leases hold a seat now. */
-function reservationUse(licenseId: string): Prisma.Sql {
+/** Per reservation of license `license` (a uuid SQL expression): its seats and how many of its users' leases hold a seat now. */
+function reservationUse(license: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(SELECT r.id, r.seats,
             (SELECT count(*) FROM seat_leases x
                JOIN seat_slots s ON ${leaseHoldsSeat('x', 's')}
                JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
               WHERE x."licenseId" = r."licenseId")::int AS used
-       FROM seat_reservations r WHERE r."licenseId" = ${licenseId}::uuid)`;
+       FROM seat_reservations r WHERE r."licenseId" = ${license})`;
 }
 
 /** Unused reserved seats of the license: Σ max(0, seats − used) over its reservations. */
-function reservedUnusedSql(licenseId: string): Prisma.Sql {
-  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(licenseId)} u)`;
+function reservedUnusedSql(license: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u)`;
+}
+
+/**
+ * The reservation rule as a count: how many seats of the license (a uuid SQL expression) `user`
+ * (a uuid SQL expression, NULL for a checkout without a user) may take now. With `free` = capacity
+ * − seats in use: anyone may take the free seats beyond the unused reserved ones, and a user of a
+ * reservation also the unused seats of their own (a user is in at most one reservation of a
+ * license): max(free − reserved unused, 0) + min(own unused, free). Without reservations it is
+ * `free`. The slot claim admits a checkout when this is ≥ 1 (`reservationAdmits`); validation
+ * answers it as the seats available (seat-availability.sql.ts), so both read one rule.
+ */
+export function reservationSeatsOpenTo(license: Prisma.Sql, user: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
+      SELECT GREATEST((SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${license})
+                      - ${seatsInUseOf(license)}, 0) AS free,
+             ${reservedUnusedSql(license)} AS reserved,
+             (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u
+                JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${user}) AS own) t)`;
 }
 
 /**
  * The claim predicate: may this user (null: a checkout without a user) take a seat of the license
- * now? Reads the reservations and the seats in use in the claim's own statement.
+ * now? Reads the reservations and the seats in use in the claim's own statement. (The claim has a
+ * free slot within the capacity, so free ≥ 1 there: this is "own unused seats, or seats in use + 1
+ * + unused reserved seats ≤ capacity".)
  */
 export function reservationAdmits(licenseId: string, userId: string | null): Prisma.Sql {
-  const own = userId
-    ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(licenseId)} u
-                           JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid
-                          WHERE u.used < u.seats) OR`
-    : Prisma.empty;
-  return Prisma.sql`(${own}
-      ${seatsInUseOf(Prisma.sql`${licenseId}::uuid`)}
-        + 1 + ${reservedUnusedSql(licenseId)}
-        <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid))`;
+  return Prisma.sql`(${reservationSeatsOpenTo(Prisma.sql`${licenseId}::uuid`, Prisma.sql`${userId}::uuid`)} >= 1)`;
 }
 
 export interface ReservationRow {
@@ -73,11 +85,11 @@ export class ReservationsRepository {
   /** Unused reserved seats, and whether `userId` may still use a seat of their own reservation. */
   async standing(tx: SqlExecutor, licenseId: string, userId: string | null): Promise<{ reservedUnused: number; ownUnused: boolean }> {
     const own = userId
-      ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(licenseId)} u
+      ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(Prisma.sql`${licenseId}::uuid`)} u
                             JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid WHERE u.used < u.seats)`
       : Prisma.sql`false`;
     const rows = await tx.$queryRaw<{ reservedUnused: number; ownUnused: boolean }[]>`
-      SELECT ${reservedUnusedSql(licenseId)}::int AS "reservedUnused", ${own} AS "ownUnused"`;
+      SELECT ${reservedUnusedSql(Prisma.sql`${licenseId}::uuid`)}::int AS "reservedUnused", ${own} AS "ownUnused"`;
     return rows[0];
   }
 
@@ -162,7 +174,7 @@ export class ReservationsRepository {
       SELECT r.id, r."licenseId", r.name, r.seats, r."createdAt", r."updatedAt",
              COALESCE((SELECT array_agg(ru."userId" ORDER BY ru."userId") FROM seat_reservation_users ru WHERE ru."reservationId" = r.id), '{}') AS "userIds",
              u.used AS "inUse"
-        FROM seat_reservations r JOIN ${reservationUse(licenseId)} u ON u.id = r.id
+        FROM seat_reservations r JOIN ${reservationUse(Prisma.sql`${licenseId}::uuid`)} u ON u.id = r.id
        WHERE r."licenseId" = ${licenseId}::uuid AND r."vendorId" = ${this.db.vendorId}::uuid ${one}
        ORDER BY r.id`;
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '@leasehold/domain-audit';
 import { PgPool, SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
@@ -8,7 +9,9 @@ import { LockedLicense, ReservationRow, ReservationsRepository } from './reserva
 // the container's group ("2 seats always for the night shift"). The sum of a license's
 // reservations never exceeds its quantity: every change runs under the license row lock that
 // quantity changes take too (and a trigger re-checks it). How checkouts honour them:
-// ReservationsRepository / SeatsService.checkout.
+// ReservationsRepository / SeatsService.checkout. Every change is audited (who, before/after, the
+// license's group, so its admins see it) in the change's own transaction, on PgPool as every seat
+// transaction (SessionsService says why one engine).
 
 export interface ReservationInput {
   name: string;
@@ -30,6 +33,7 @@ export class ReservationsService {
     private readonly pg: PgPool,
     private readonly reservations: ReservationsRepository,
     private readonly outbox: OutboxRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async list(licenseId: string, scope: ReservationScope = {}): Promise<ReservationView[]> {
@@ -50,10 +54,11 @@ export class ReservationsService {
 
   async remove(licenseId: string, reservationId: string, scope: ReservationScope = {}): Promise<ReservationView> {
     return this.pg.transaction(async (tx) => {
-      await this.license(tx, licenseId, scope);
+      const license = await this.license(tx, licenseId, scope);
       const removed = await this.reservations.delete(tx, licenseId, reservationId);
       if (!removed) throw DomainError.notFound('Reservation', reservationId);
       await this.announce(tx, removed, 'deleted');
+      await this.record(tx, license, 'deleted', removed, null);
       return removed;
     });
   }
@@ -64,7 +69,8 @@ export class ReservationsService {
       if (license.kind !== 'ENTERPRISE' || !license.groupId) {
         throw new DomainError('CONTAINER_KIND_MISMATCH', 'Seats can be reserved only on licenses of ENTERPRISE containers of a group');
       }
-      if (reservationId && !(await this.reservations.list(tx, licenseId, reservationId)).length) throw DomainError.notFound('Reservation', reservationId);
+      const [before] = reservationId ? await this.reservations.list(tx, licenseId, reservationId) : [];
+      if (reservationId && !before) throw DomainError.notFound('Reservation', reservationId);
       const userIds = [...new Set(input.userIds)];
       const members = new Set(await this.reservations.membersOf(tx, license.groupId, userIds));
       const outsiders = userIds.filter((id) => !members.has(id));
@@ -90,6 +96,7 @@ export class ReservationsService {
       await this.reservations.save(tx, { id, licenseId, name: input.name, seats: input.seats, userIds }, reservationId === null);
       const [row] = await this.reservations.list(tx, licenseId, id);
       await this.announce(tx, row, reservationId ? 'updated' : 'created');
+      await this.record(tx, license, reservationId ? 'updated' : 'created', before ?? null, row);
       return row;
     });
   }
@@ -98,6 +105,19 @@ export class ReservationsService {
     const license = await this.reservations.lockLicense(tx, licenseId, scope.groupId);
     if (!license) throw DomainError.notFound('License', licenseId);
     return license;
+  }
+
+  /** The audit entry of a change: the reservation as it was and as it is (name, seats, users). */
+  private async record(tx: SqlExecutor, license: LockedLicense, change: 'created' | 'updated' | 'deleted', before: ReservationRow | null, after: ReservationRow | null): Promise<void> {
+    const state = (row: ReservationRow | null) => (row ? { licenseId: row.licenseId, name: row.name, seats: row.seats, userIds: row.userIds } : null);
+    await this.audit.record(tx, {
+      action: `reservation.${change}`,
+      entityType: 'seat_reservation',
+      entityId: after?.id ?? before?.id ?? null,
+      groupId: license.groupId,
+      before: state(before),
+      after: state(after),
+    });
   }
 
   private async announce(tx: SqlExecutor, row: ReservationRow, change: 'created' | 'updated' | 'deleted'): Promise<void> {

@@ -33,8 +33,8 @@ export function capacitySql(alias: string): Prisma.Sql {
 }
 
 /**
- * Whether changes of the seats in use of the license row aliased `alias` must settle its overage
- * episode (OverageService): it has an allowance, or an episode is still open.
+ * The license row aliased `alias` has an overage allowance or an open overage episode: its seat
+ * changes must settle the episode (OverageService.settle), so the one-statement hot paths leave it alone.
  */
 export function overageTrackedSql(alias: string): Prisma.Sql {
   const l = Prisma.raw(alias);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { SLOT_NOT_HELD } from './seat-queue.predicates';
 import { OverageColumns } from './seat-capacity';
+import { seatClaimable } from './seat-rules.sql';
 
 export interface LockedPool extends OverageColumns {
   quantity: number;
@@ -60,7 +61,7 @@ export class SeatPoolRepository {
       WITH doomed AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid
-           AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND ${SLOT_NOT_HELD}
+           AND ${seatClaimable('s')} AND ${SLOT_NOT_HELD}
          ORDER BY s.slot DESC
          LIMIT ${count}::int
            FOR UPDATE SKIP LOCKED)

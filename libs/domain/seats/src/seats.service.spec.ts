@@ -325,7 +325,7 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       ]);
       expect(hourly.totals).toEqual({ peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 });
       const daily = await asVendor(app, f, () => usage.history({ licenseId: f.licenseId, from: h(0), to: h(1), granularity: 'day' }));
-      expect(daily.series).toEqual([{ start: h(0), peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 }]);
+      expect(daily.series).toEqual([{ start: h(0), peakSeats: 3, seatHours: 3.5, overageMinutes: 0, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 }]);
       await expect(asVendor(app, f, () => usage.history({ licenseId: f.licenseId, from: h(3), to: h(0), granularity: 'hour' }))).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
       });

@@ -158,6 +158,8 @@ export interface UsagePoint {
   peakSeats: number;
   /** Seat time within the bucket, in hours. */
   seatHours: number;
+  /** Time within the bucket with more seats in use than the quantity (overage), in minutes. */
+  overageMinutes: number;
   /** Leases that started within the bucket. */
   sessionsStarted: number;
   /** Distinct users among the leases of the bucket (leases without a user not counted). */
@@ -178,7 +180,7 @@ export interface UsageHistory {
   aggregatedUntil: Date | null;
   series: UsagePoint[];
   totals: { peakSeats: number; seatHours: number; sessionsStarted: number; denials: number };
-  /** Time above the quantity (overage) in the range, from the lease history, and its episodes. */
+  /** Time above the quantity (overage) in the range, summed from the series (aggregates, then the lease history), and its episodes. */
   overage: UsageOverage;
   /** Seat reservations of the license now. */
   reservations: { reservedSeats: number; items: { id: string; name: string; seats: number; userIds: string[]; inUse: number }[] };
@@ -189,7 +191,7 @@ export interface UsageOverage {
   allowance: { factor: number } | { extraSeats: number } | null;
   /** quantity + allowance now. */
   capacity: number;
-  /** Minutes in the range with more seats in use than the quantity (now). */
+  /** Minutes in the range with more seats in use than the quantity: the sum of the series' `overageMinutes`. */
   minutes: number;
   /** Most seats in use at once while above the quantity (0 if never). */
   peakSeats: number;

@@ -4,7 +4,7 @@ import { usageBucketsSql } from './usage-buckets.sql';
 
 /** An upsert's update: every lease aggregate replaced by the recomputed one (denials left alone). */
 const SET_LEASE_AGGREGATES = Prisma.sql`
-  "peakSeats" = EXCLUDED."peakSeats", "seatMinutes" = EXCLUDED."seatMinutes", "sessionsStarted" = EXCLUDED."sessionsStarted",
+  "peakSeats" = EXCLUDED."peakSeats", "seatMinutes" = EXCLUDED."seatMinutes", "overageMinutes" = EXCLUDED."overageMinutes", "sessionsStarted" = EXCLUDED."sessionsStarted",
   "distinctUsers" = EXCLUDED."distinctUsers", "distinctDevices" = EXCLUDED."distinctDevices", "aggregatedAt" = EXCLUDED."aggregatedAt"`;
 
 export interface AggregationWindow {
@@ -48,8 +48,8 @@ export class UsageAggregatesRepository {
   /** Writes the lease aggregates of every license for the hours in [from, to); returns the rows written. */
   async writeHours(tx: SqlExecutor, from: Date, to: Date): Promise<number> {
     return tx.$executeRaw`
-      INSERT INTO license_usage_hours ("vendorId", "licenseId", hour, "peakSeats", "seatMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
-      SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
+      INSERT INTO license_usage_hours ("vendorId", "licenseId", hour, "peakSeats", "seatMinutes", "overageMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
+      SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."overageMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'hour')}) a
       ON CONFLICT ("licenseId", hour) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
   }
@@ -61,8 +61,8 @@ export class UsageAggregatesRepository {
    */
   async writeDays(tx: SqlExecutor, from: Date, to: Date): Promise<number> {
     const used = await tx.$executeRaw`
-      INSERT INTO license_usage_days ("vendorId", "licenseId", day, "peakSeats", "seatMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
-      SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
+      INSERT INTO license_usage_days ("vendorId", "licenseId", day, "peakSeats", "seatMinutes", "overageMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
+      SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."overageMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'day')}) a
       ON CONFLICT ("licenseId", day) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
     await tx.$executeRaw`

@@ -15,12 +15,13 @@ export type BucketSize = keyof typeof BUCKET_INTERVAL;
  * events inside it, ends before starts at the same instant. Leases are found through the
  * (endedAt, expiresAt) index (unended, or ended after `from`) or the startedAt index.
  *
- * Overage (issue 16 item 3): add `l.overage AS o` to `leases` and
- * `sum(…) FILTER (WHERE c.o) / 60 AS "overageMinutes"` to the final select; the aggregates'
- * upserts copy columns by name (usage-aggregates.repository.ts).
+ * Overage minutes (issue 16 item 3) come from the same running level: the time within the
+ * bucket during which it is above the license's quantity (the quantity when the statement runs,
+ * as the usage answer's overage figures); each level lasts until the next event, the last one
+ * until the bucket's end (every lease ends by now, so an open bucket ends at level 0).
  *
- * Columns: vendorId, licenseId, start, peakSeats, seatMinutes, sessionsStarted, distinctUsers,
- * distinctDevices (workstations: distinct fingerprints).
+ * Columns: vendorId, licenseId, start, peakSeats, seatMinutes, overageMinutes, sessionsStarted,
+ * distinctUsers, distinctDevices (workstations: distinct fingerprints).
  */
 export function usageBucketsSql(leaseFilter: Prisma.Sql, from: Date, to: Date, size: BucketSize): Prisma.Sql {
   const step = BUCKET_INTERVAL[size];
@@ -45,18 +46,26 @@ export function usageBucketsSql(leaseFilter: Prisma.Sql, from: Date, to: Date, s
       UNION ALL
       SELECT "licenseId", b, e AS t, -1 AS d FROM cover WHERE e < stop
     ),
+    levels AS (
+      SELECT "licenseId", b, t, sum(d) OVER w AS level, COALESCE(lead(t) OVER w, b + ${step}::interval) AS next
+        FROM events
+      WINDOW w AS (PARTITION BY "licenseId", b ORDER BY t, d ROWS UNBOUNDED PRECEDING)
+    ),
     peaks AS (
-      SELECT "licenseId", b, max(level) AS peak
-        FROM (SELECT "licenseId", b, sum(d) OVER (PARTITION BY "licenseId", b ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM events) r
-       GROUP BY "licenseId", b
+      SELECT v."licenseId", v.b, max(v.level) AS peak,
+             COALESCE(sum(extract(epoch FROM v.next - v.t)) FILTER (WHERE v.level > q.quantity), 0) / 60 AS over
+        FROM levels v
+        JOIN licenses q ON q.id = v."licenseId"
+       GROUP BY v."licenseId", v.b
     )
     SELECT c."vendorId", c."licenseId", c.b AS start,
            p.peak::int AS "peakSeats",
            (sum(extract(epoch FROM LEAST(c.e, c.stop) - GREATEST(c.s, c.b))) / 60)::float8 AS "seatMinutes",
+           p.over::float8 AS "overageMinutes",
            (count(*) FILTER (WHERE c.s >= c.b))::int AS "sessionsStarted",
            (count(DISTINCT c.u))::int AS "distinctUsers",
            (count(DISTINCT c.f))::int AS "distinctDevices"
       FROM cover c
       JOIN peaks p ON p."licenseId" = c."licenseId" AND p.b = c.b
-     GROUP BY c."vendorId", c."licenseId", c.b, p.peak`;
+     GROUP BY c."vendorId", c."licenseId", c.b, p.peak, p.over`;
 }

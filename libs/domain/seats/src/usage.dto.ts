@@ -29,6 +29,7 @@ export class UsagePointDto {
   @ApiProperty({ description: 'Start of the hour or day (UTC): the x value.' }) start!: Date;
   @ApiProperty({ description: 'Most seats in use at the same time within the bucket.' }) peakSeats!: number;
   @ApiProperty({ description: 'Seat time within the bucket, in hours.' }) seatHours!: number;
+  @ApiProperty({ description: "Time within the bucket with more seats in use than the license's quantity (overage), in minutes." }) overageMinutes!: number;
   @ApiProperty({ type: 'integer', description: 'Leases that started within the bucket.' }) sessionsStarted!: number;
   @ApiProperty({ type: 'integer', description: 'Distinct users among the leases of the bucket.' }) distinctUsers!: number;
   @ApiProperty({ type: 'integer', description: 'Distinct workstations (fingerprints) among the leases of the bucket.' }) distinctDevices!: number;

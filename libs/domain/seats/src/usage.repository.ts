@@ -4,30 +4,6 @@ import { BUCKET_INTERVAL, usageBucketsSql } from './usage-buckets.sql';
 import { UsageGranularity, UsagePoint } from './seats.types';
 
 /**
- * CTEs `leases` (s, e: each lease of the license overlapping [from, to), from its start to its
- * end, its expiry if never ended, never beyond now), `events` and `run` (t, level: seats in use
- * after each start/end in the range, ends sorted before starts at the same instant), for the
- * overage figures (OverageRepository.usage); the usage series use usage-buckets.sql.ts.
- */
-export function leaseLevelsSql(vendorId: string, licenseId: string, from: Date, to: Date): Prisma.Sql {
-  return Prisma.sql`leases AS (
-        SELECT l."startedAt" AS s, LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) AS e
-          FROM seat_leases l
-         WHERE l."vendorId" = ${vendorId}::uuid AND l."licenseId" = ${licenseId}::uuid
-           AND l."startedAt" < ${to}::timestamptz
-           AND LEAST(COALESCE(l."endedAt", l."expiresAt"), now()) > ${from}::timestamptz
-      ),
-      events AS (
-        SELECT GREATEST(s, ${from}::timestamptz) AS t, 1 AS d FROM leases WHERE e > s
-        UNION ALL
-        SELECT e AS t, -1 AS d FROM leases WHERE e > s AND e < ${to}::timestamptz
-      ),
-      run AS (
-        SELECT t, d, sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS level FROM events
-      )`;
-}
-
-/**
  * Usage of one license per hour or day, for charts. Buckets the worker has aggregated are read
  * from license_usage_hours / license_usage_days; the rest (the current hour, or everything while
  * the worker is behind) is computed from the lease history with the same statement the worker
@@ -51,7 +27,7 @@ export class UsageRepository {
     const table = granularity === 'hour' ? Prisma.sql`license_usage_hours` : Prisma.sql`license_usage_days`;
     const column = granularity === 'hour' ? Prisma.sql`hour` : Prisma.sql`day`;
     const rows = await this.db.client.$queryRaw<UsageRow[]>`
-      SELECT ${column} AS start, "peakSeats", "seatMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", denials
+      SELECT ${column} AS start, "peakSeats", "seatMinutes", "overageMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", denials
         FROM ${table}
        WHERE "vendorId" = ${vendorId}::uuid AND "licenseId" = ${licenseId}::uuid
          AND ${column} >= ${from}::timestamptz AND ${column} < ${to}::timestamptz
@@ -74,7 +50,8 @@ export class UsageRepository {
          GROUP BY k.b
       )
       SELECT COALESCE(used.start, refused.start) AS start, COALESCE(used."peakSeats", 0) AS "peakSeats",
-             COALESCE(used."seatMinutes", 0) AS "seatMinutes", COALESCE(used."sessionsStarted", 0) AS "sessionsStarted",
+             COALESCE(used."seatMinutes", 0) AS "seatMinutes", COALESCE(used."overageMinutes", 0) AS "overageMinutes",
+             COALESCE(used."sessionsStarted", 0) AS "sessionsStarted",
              COALESCE(used."distinctUsers", 0) AS "distinctUsers", COALESCE(used."distinctDevices", 0) AS "distinctDevices",
              COALESCE(refused.denials, 0) AS denials
         FROM used FULL JOIN refused ON refused.start = used.start
@@ -87,6 +64,7 @@ interface UsageRow {
   start: Date;
   peakSeats: number;
   seatMinutes: number;
+  overageMinutes: number;
   sessionsStarted: number;
   distinctUsers: number;
   distinctDevices: number;
@@ -98,6 +76,7 @@ function toPoint(r: UsageRow): UsagePoint {
     start: r.start,
     peakSeats: r.peakSeats,
     seatHours: Number(r.seatMinutes) / 60,
+    overageMinutes: Number(r.overageMinutes),
     sessionsStarted: r.sessionsStarted,
     distinctUsers: r.distinctUsers,
     distinctDevices: r.distinctDevices,

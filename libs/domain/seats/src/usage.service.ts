@@ -50,7 +50,14 @@ export class UsageService {
     const byStart = new Map([...stored, ...computed].map((p) => [p.start.getTime(), p]));
     const series: UsagePoint[] = [];
     for (let t = from.getTime(); t < to.getTime(); t += bucketMs) series.push(byStart.get(t) ?? emptyPoint(new Date(t)));
-    const overage = await this.overage.usage(license.id, license.quantity, from, to);
+    // Overage minutes and peak come from the series (aggregates, then the lease history), as the chart does.
+    const peakSeats = series.reduce((max, p) => Math.max(max, p.peakSeats), 0);
+    const overageMinutes = series.reduce((sum, p) => sum + p.overageMinutes, 0);
+    const overage = {
+      minutes: Math.round(overageMinutes * 100) / 100,
+      peakSeats: peakSeats > license.quantity ? peakSeats : 0,
+      leases: await this.overage.overageLeases(license.id, from, to),
+    };
     const episodes = await this.overage.episodes(license.id, from, to);
     const reservations = await this.reservations.list(this.db.client, license.id);
     return {
@@ -62,7 +69,7 @@ export class UsageService {
       aggregatedUntil,
       series,
       totals: {
-        peakSeats: series.reduce((max, p) => Math.max(max, p.peakSeats), 0),
+        peakSeats,
         seatHours: series.reduce((sum, p) => sum + p.seatHours, 0),
         sessionsStarted: series.reduce((sum, p) => sum + p.sessionsStarted, 0),
         denials: series.reduce((sum, p) => sum + p.denials, 0),
@@ -82,7 +89,7 @@ export class UsageService {
 }
 
 function emptyPoint(start: Date): UsagePoint {
-  return { start, peakSeats: 0, seatHours: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 };
+  return { start, peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 };
 }
 
 function invalid(field: string, message: string): DomainError {

@@ -2657,6 +2657,8 @@ export interface components {
             distinctDevices: number;
             /** @description Distinct users among the leases of the bucket. */
             distinctUsers: number;
+            /** @description Time within the bucket with more seats in use than the license's quantity (overage), in minutes. */
+            overageMinutes: number;
             /** @description Most seats in use at the same time within the bucket. */
             peakSeats: number;
             /** @description Seat time within the bucket, in hours. */
@@ -2730,6 +2732,8 @@ export interface components {
              * @example cargo-office
              */
             product?: string;
+            /** @description The portal access token of the user running the program, as at checkout: `availability` then counts the seats this user's checkout could take (a reserved user sees their reservation's unused seats). Without it, availability is that of a checkout without a user. One more lookup per validation. */
+            userToken?: string;
         };
         ValidationAnswerDto: {
             /** @description For a license whose use is counted (ENTERPRISE; PERSONAL with quantity below the active devices): VALID only while this device holds a seat, else CHECKOUT_REQUIRED with this availability. Null when not counted. */
@@ -2754,8 +2758,10 @@ export interface components {
             vendorId: string;
         };
         ValidationAvailabilityDto: {
-            /** @description Seats a checkout could take now. */
+            /** @description Seats a checkout (no queue ticket) by this program's user could take now, by the checkout's own rule: up to the capacity, none held for a wait-queue ticket or while tickets wait, and none of the seats reserved for other users (a reserved user, identified by `userToken`, sees their reservation's unused seats). */
             available: number;
+            /** @description Seats the license may hand out at once: its quantity plus the overage allowance, if the vendor set one (docs/seats.md). */
+            capacity: number;
             /** @description Seats held right now. */
             inUse: number;
             /** @description Seats of the license. */

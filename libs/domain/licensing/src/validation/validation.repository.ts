@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
-import { activeDevicesOf, liveLeasesOfDevice, seatsInUseOf } from '@leasehold/domain-seats';
+import { activeDevicesOf, capacitySql, liveLeasesOfDevice, seatsInUseOf, seatsOpenToCheckoutSql } from '@leasehold/domain-seats';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
 import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from './container-licenses.sql';
@@ -23,6 +23,10 @@ export interface ValidationRow extends CredentialRecord {
   leaseHeld: boolean | null;
   /** Seats of the license held right now. */
   seatsInUse: number | null;
+  /** quantity + the overage allowance. */
+  capacity: number | null;
+  /** Seats a plain checkout of the user could take now (the checkout's rule, `seatsOpenToCheckoutSql`). */
+  seatsOpen: number | null;
   /** The container's active devices (offline ones only while their grant runs). */
   activeDevices: number;
   /** Of those, the offline ones: each holds a seat of a PERSONAL license for its grant. */
@@ -49,12 +53,16 @@ export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
 
   /** No rows: no container has this secret now (never issued, or reset). */
-  async load(credentialHash: string, fingerprint: string, product: string | null): Promise<ValidationRow[]> {
+  async load(credentialHash: string, fingerprint: string, product: string | null, userId: string | null = null): Promise<ValidationRow[]> {
+    // Whose checkout the availability is for: a PERSONAL container's user, else the program's (userToken).
+    const user = Prisma.sql`(CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE ${userId}::uuid END)`;
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
              ${CONTAINER_LICENSE_COLUMNS}, l."productId",
              EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
              ${seatsInUseOf(Prisma.sql`l.id`)} AS "seatsInUse",
+             ${capacitySql('l')}::int AS capacity,
+             ${seatsOpenToCheckoutSql(Prisma.sql`l.id`, user)} AS "seatsOpen",
              ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
              ${containerRevisionSql('c')} AS "containerRevision"

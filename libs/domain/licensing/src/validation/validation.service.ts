@@ -35,11 +35,15 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
   return 'VALID';
 }
 
-/** Seats of a counted license: leases, and on a PERSONAL container its running offline devices. */
-function availabilityOf(row: ValidationRow): { quantity: number; inUse: number; available: number } {
-  const quantity = row.quantity as number;
-  const inUse = (row.seatsInUse ?? 0) + (row.kind === 'PERSONAL' ? row.offlineDevices : 0);
-  return { quantity, inUse, available: Math.max(0, quantity - inUse) };
+/**
+ * Seats of a counted license: leases, and on a PERSONAL container its running offline devices
+ * (each holds a seat for its grant, as checkout counts them); `available` is what the validation
+ * statement counted by the checkout's rule, less those offline seats.
+ */
+function availabilityOf(row: ValidationRow): ValidationPayload['availability'] {
+  const offline = row.kind === 'PERSONAL' ? row.offlineDevices : 0;
+  const inUse = (row.seatsInUse ?? 0) + offline;
+  return { quantity: row.quantity as number, capacity: row.capacity as number, inUse, available: Math.max(0, (row.seatsOpen ?? 0) - offline) };
 }
 
 /** Closeness to VALID, for picking among several licenses (higher is closer). */
@@ -73,10 +77,11 @@ export class ValidationService {
    * suspended vendor: 403 VENDOR_SUSPENDED.
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
-    const rows = await this.validation.load(token.credentialHash, command.fingerprint, command.product ?? null);
+    const rows = await this.validation.load(token.credentialHash, command.fingerprint, command.product ?? null, command.user?.id ?? null);
     const head = rows[0];
     if (!head) return this.credentials.rejectUnknown(token.credentialHash);
     const principal = this.credentials.enter(this.credentials.principalOf(head));
+    if (command.user && command.user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
 
     const feature = command.feature ?? null;
     let code: ValidationCode;

@@ -31,6 +31,11 @@ export interface ValidateCommand {
   nonce?: string;
   /** The container revision the program knows (from its last answer): sets `updateAvailable`. Null: not known. */
   knownRevision?: number | null;
+  /**
+   * The user running the program (from its portal access token, as at checkout), for the seats
+   * their checkout could take; a user of another vendor than the container's is refused (TOKEN_INVALID).
+   */
+  user?: { id: string; vendorId: string } | null;
 }
 
 /** What is signed (kind `leasehold-validation`) and also returned in clear. */
@@ -56,9 +61,12 @@ export interface ValidationPayload {
   /**
    * For a license whose use is counted (ENTERPRISE seats; a PERSONAL license with fewer seats than
    * active devices): its seats right now. VALID then means this device holds one of them;
-   * CHECKOUT_REQUIRED that it must check one out first. Null when the use is not counted.
+   * CHECKOUT_REQUIRED that it must check one out first. `capacity` is the quantity plus the
+   * overage allowance; `available` the seats a checkout of this user (no queue ticket) could take
+   * now, by the checkout's own rule (libs/domain/seats seat-availability.sql.ts). Null when the
+   * use is not counted.
    */
-  availability: { quantity: number; inUse: number; available: number } | null;
+  availability: { quantity: number; capacity: number; inUse: number; available: number } | null;
   /** The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates). */
   revision: number;
   /** True when the command gave a `knownRevision` and it differs from `revision`: fetch the license again. */
