@@ -59,6 +59,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       deviceId: null,
       deviceName: null,
       fingerprint: 'ws-01',
+      slot: expect.any(Number),
       startedAt: w.online.startedAt.toISOString(),
       lastHeartbeatAt: expect.any(String),
       expiresAt: w.online.expiresAt.toISOString(),
