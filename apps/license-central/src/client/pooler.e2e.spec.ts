@@ -127,13 +127,13 @@ describe('why the setting matters: named prepared statements through PgBouncer 1
     const holders = [poolWith('transaction'), poolWith('transaction')];
     const releases: (() => void)[] = [];
     const held = holders.map(
-      (holder) =>
+      (holder, i) =>
         new Promise<number>((resolveHeld, rejectHeld) => {
           holder
             .transaction(async (tx) => {
               const [{ pid: serverPid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
               resolveHeld(serverPid);
-              await new Promise<void>((release) => releases.push(release));
+              await new Promise<void>((release) => (releases[i] = release)); // by holder: the callbacks may start in either order
             })
             .catch(rejectHeld);
         }),
