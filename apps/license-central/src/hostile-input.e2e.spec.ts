@@ -1,10 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createTestApp, createVendor, expectError, TestVendor, uniqueCode } from '@leasehold/testing';
+import { ApiContainer, ApiProduct, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
-import { ContainerFixture, createPersonalContainer, createProduct, dbOf, ProductFixture } from './testing/licensing-fixtures';
 
 // Requests a careless or hostile client sends, each of which answered 500.
 // Every answer here is a 4xx with a stable code in the error envelope, on vendor and device routes.
@@ -12,15 +11,15 @@ import { ContainerFixture, createPersonalContainer, createProduct, dbOf, Product
 describe('hostile input (license-central): a clear 4xx, never a 500', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
-  let device: ContainerFixture;
+  let product: ApiProduct;
+  let device: ApiContainer;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
-    device = await createPersonalContainer(http, dbOf(app), acme);
+    product = await createProductViaApi(http, acme);
+    device = await createPersonalContainerViaApi(http, dbOf(app), acme);
   });
   afterAll(() => app.close());
 
@@ -155,8 +154,8 @@ describe('hostile input (license-central): a clear 4xx, never a 500', () => {
 
   describe('class 4: constraint violations are domain errors', () => {
     it('answers 409 PRODUCT_IN_USE when a product with licenses is deleted, and keeps it', async () => {
-      const used = await createProduct(http, acme);
-      const container = await createPersonalContainer(http, dbOf(app), acme);
+      const used = await createProductViaApi(http, acme);
+      const container = await createPersonalContainerViaApi(http, dbOf(app), acme);
       await http().post(`/v1/containers/${container.containerId}/licenses`).set(acme.auth).send({ productId: used.productId, quantity: 1 }).expect(201);
 
       const res = await http().delete(`/v1/products/${used.productId}`).set(acme.auth);
@@ -165,7 +164,7 @@ describe('hostile input (license-central): a clear 4xx, never a 500', () => {
       await http().get(`/v1/products/${used.productId}`).set(acme.auth).expect(200);
 
       // An unused product still deletes.
-      const unused = await createProduct(http, acme, []);
+      const unused = await createProductViaApi(http, acme, []);
       await http().delete(`/v1/products/${unused.productId}`).set(acme.auth).expect(204);
     });
   });

@@ -8,29 +8,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { ConfigService } from '@leasehold/config';
 import { OutboxRepository, openEventPayload } from '@leasehold/domain-events';
-import { DevicesService } from '@leasehold/domain-licensing';
+import { ContainerCredentialsModule, DevicesService } from '@leasehold/domain-licensing';
 import { SigningKeysService } from '@leasehold/domain-signing';
+import { VendorsModule } from '@leasehold/domain-vendors';
 import { createRequestCode, verifyResponseCode } from '@leasehold/license-file';
 import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
-import { createGroup, createPortalUser, createTestApp, createTestAppWithEnv, createVendor, TestPortalUser, TestVendor } from '@leasehold/testing';
-// Test code only: this end-to-end test boots the three apps side by side, as production runs them.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../license-central/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { PORTAL_API } from '../../portal/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { activateDevice, asVendor, createEnterpriseContainer, createLicense, createPersonalContainer, createProduct, PortalLicensingTestModule } from '../../portal/src/testing/portal-licensing-fixtures';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as WorkerModule } from '../../worker/src/app.module';
+import { activateDevice, asVendor, createEnterpriseContainer, createGroup, createLicense, createPersonalContainer, createPortalUser, createVendor, dbOf, insertProduct, startApiApp, startWorkerApp, TestPortalUser, TestVendor } from '@leasehold/testing';
+// This end-to-end test boots the three apps side by side, as production runs them; they are booted
+// by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
 
 const ROOT = resolve(__dirname, '../../..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -94,17 +85,16 @@ describe('customer portal web app in headless Chromium (portal + license-central
       stdio: 'inherit',
     });
 
-    portal = await createTestAppWithEnv(PortalLicensingTestModule, PORTAL_API, { PORTAL_WEB_DIR: webDir });
+    // The portal has no vendor routes: the vendor registry and the credential look-up make the test's world.
+    portal = await startApiApp('portal', { env: { PORTAL_WEB_DIR: webDir }, imports: [VendorsModule, ContainerCredentialsModule] });
     await portal.listen(0, '127.0.0.1');
     base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    central = await createTestApp(LicenseCentralModule, LICENSE_CENTRAL_API);
+    central = await startApiApp('license-central');
     await central.listen(0, '127.0.0.1');
-    const moduleRef = await Test.createTestingModule({ imports: [WorkerModule] }).compile();
-    worker = moduleRef.createNestApplication({ bufferLogs: true });
-    await worker.init();
+    worker = await startWorkerApp();
 
     vendor = await createVendor(portal, 'Cargo Software');
-    const product = await createProduct(portal, vendor, ['export-pdf', 'print', 'cloud-sync']);
+    const product = await insertProduct(dbOf(portal), vendor, ['export-pdf', 'print', 'cloud-sync']);
     const group = await createGroup(portal, vendor, 'Northwind Traders');
     admin = await createPortalUser(portal, vendor, { groupId: group.id, role: 'ADMIN', name: 'Ada Admin', email: `ada-${Date.now()}@northwind.example` });
     member = await createPortalUser(portal, vendor, { groupId: group.id, role: 'MEMBER', name: 'Bob Member', email: `bob-${Date.now()}@northwind.example` });

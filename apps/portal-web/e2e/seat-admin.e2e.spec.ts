@@ -11,17 +11,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Browser, chromium, Page } from 'playwright-core';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { PurchasesService } from '@leasehold/domain-licensing';
-import { createGroup, createPortalUser, createTestApp, createTestAppWithEnv, createVendor, TestPortalUser, TestVendor } from '@leasehold/testing';
-// Test code only: this end-to-end test boots the apps side by side, as production runs them.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../license-central/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { PORTAL_API } from '../../portal/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { asVendor, createEnterpriseContainer, createLicense, createProduct, PortalLicensingTestModule } from '../../portal/src/testing/portal-licensing-fixtures';
+import { ContainerCredentialsModule, PurchasesService } from '@leasehold/domain-licensing';
+import { VendorsModule } from '@leasehold/domain-vendors';
+import { asVendor, createEnterpriseContainer, createGroup, createLicense, createPortalUser, createVendor, dbOf, insertProduct, startApiApp, TestPortalUser, TestVendor } from '@leasehold/testing';
+// The apps are booted by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
 
 const ROOT = resolve(__dirname, '../../..');
 const SHOTS = join(ROOT, 'docs/portal');
@@ -62,13 +55,13 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
       cwd: ROOT,
       stdio: 'inherit',
     });
-    portal = await createTestAppWithEnv(PortalLicensingTestModule, PORTAL_API, { PORTAL_WEB_DIR: webDir });
+    portal = await startApiApp('portal', { env: { PORTAL_WEB_DIR: webDir }, imports: [VendorsModule, ContainerCredentialsModule] });
     await portal.listen(0, '127.0.0.1');
     base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    central = await createTestApp(LicenseCentralModule, LICENSE_CENTRAL_API);
+    central = await startApiApp('license-central');
 
     vendor = await createVendor(portal, 'Cargo Software');
-    const product = await createProduct(portal, vendor, ['print']);
+    const product = await insertProduct(dbOf(portal), vendor, ['print']);
     const group = await createGroup(portal, vendor, 'Northwind Traders');
     admin = await createPortalUser(portal, vendor, { groupId: group.id, role: 'ADMIN', name: 'Ada Admin' });
     night = await createPortalUser(portal, vendor, { groupId: group.id, role: 'MEMBER', name: 'Nina Night' });

@@ -1,8 +1,8 @@
-// The portal API client: same origin, JSON, the shared error envelope, and the session (access token
+// The portal API client: same origin, JSON, the shared error envelope, and the login (access token
 // in memory, the single-use refresh token in localStorage so a reload keeps you logged in). A 401 for
 // an expired access token refreshes once and retries; only one refresh runs at a time, because
-// presenting a used refresh token twice ends the whole session (REFRESH_TOKEN_REUSED).
-import type { Page, SessionTokens, SessionUser } from './types';
+// presenting a used refresh token twice ends the whole login (REFRESH_TOKEN_REUSED).
+import type { Page, LoginTokens, LoginUser } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -15,32 +15,33 @@ export class ApiError extends Error {
   }
 }
 
-interface StoredSession {
+interface StoredLogin {
   vendor: string;
   refreshToken: string;
-  user: SessionUser;
+  user: LoginUser;
 }
 
 export interface AuthState {
   vendor: string | null;
-  user: SessionUser | null;
+  user: LoginUser | null;
 }
 
+// The key keeps its first name so that a deployed portal keeps its users logged in.
 const STORAGE_KEY = 'leasehold.portal.session';
 const VENDOR_KEY = 'leasehold.portal.vendor';
 
 let accessToken: string | null = null;
 let accessExpiresAt = 0;
 let refreshMarginMs = 30_000;
-let stored: StoredSession | null = readStored();
+let stored: StoredLogin | null = readStored();
 let state: AuthState = { vendor: stored?.vendor ?? null, user: stored?.user ?? null };
 const listeners = new Set<() => void>();
 let refreshing: Promise<void> | null = null;
 
-function readStored(): StoredSession | null {
+function readStored(): StoredLogin | null {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as StoredSession) : null;
+    return raw ? (JSON.parse(raw) as StoredLogin) : null;
   } catch {
     return null;
   }
@@ -60,7 +61,7 @@ export const auth = {
   lastVendor: (): string => localStorage.getItem(VENDOR_KEY) ?? '',
   rememberVendor: (vendor: string): void => localStorage.setItem(VENDOR_KEY, vendor),
   /** Keeps the tokens of a login, an accepted invitation or a refresh. */
-  start(vendor: string, tokens: SessionTokens): void {
+  start(vendor: string, tokens: LoginTokens): void {
     accessToken = tokens.accessToken;
     accessExpiresAt = Date.now() + tokens.expiresIn * 1000;
     refreshMarginMs = Math.min(30_000, (tokens.expiresIn * 1000) / 4);
@@ -76,7 +77,7 @@ export const auth = {
     localStorage.removeItem(STORAGE_KEY);
     emit();
   },
-  updateUser(user: Partial<SessionUser>): void {
+  updateUser(user: Partial<LoginUser>): void {
     if (!stored) return;
     stored = { ...stored, user: { ...stored.user, ...user } };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
@@ -112,9 +113,9 @@ async function parse<T>(res: Response): Promise<T> {
 /**
  * Exchanges the refresh token for a new pair; one at a time, across tabs too (Web Locks), always
  * with the newest token in localStorage: another tab may have rotated it, and presenting a used one
- * would end the whole session. Ends the session when refused.
+ * would end the whole login. Ends the login when refused.
  */
-export function refreshSession(): Promise<void> {
+export function refreshLogin(): Promise<void> {
   refreshing ??= withRefreshLock(async () => {
     const latest = readStored();
     if (!latest) {
@@ -123,7 +124,7 @@ export function refreshSession(): Promise<void> {
     }
     const res = await send('POST', '/v1/auth/refresh', { refreshToken: latest.refreshToken }, null);
     try {
-      const tokens = await parse<SessionTokens>(res);
+      const tokens = await parse<LoginTokens>(res);
       auth.start(latest.vendor, tokens);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) auth.clear();
@@ -183,13 +184,13 @@ export function saveFile(filename: string, blob: Blob): void {
 
 /** Sends with the access token, refreshing it first when due, and once more after a refreshable 401. */
 async function authenticated(method: string, path: string, body: unknown): Promise<Response> {
-  if (stored && (!accessToken || Date.now() > accessExpiresAt - refreshMarginMs)) await refreshSession();
+  if (stored && (!accessToken || Date.now() > accessExpiresAt - refreshMarginMs)) await refreshLogin();
   let res = await send(method, path, body, accessToken);
   if (res.status === 401 && stored) {
     const copy = res.clone();
     const code = await copy.json().then((j: unknown) => (j as { error?: { code?: string } }).error?.code, () => undefined);
     if (code && REFRESHABLE.has(code)) {
-      await refreshSession();
+      await refreshLogin();
       res = await send(method, path, body, accessToken);
     } else {
       auth.clear(); // TOKEN_REVOKED: removed, disabled or password reset elsewhere
@@ -198,7 +199,7 @@ async function authenticated(method: string, path: string, body: unknown): Promi
   return res;
 }
 
-/** A call that needs no session (login, invitation, password reset). */
+/** A call that needs no login (login, invitation, password reset). */
 export async function publicApi<T>(method: string, path: string, body?: unknown): Promise<T> {
   return parse<T>(await send(method, path, body, null));
 }

@@ -5,8 +5,9 @@ import type { components } from './generated/portal';
 type Schemas = components['schemas'];
 
 export type Role = NonNullable<Schemas['UserDto']['role']>;
-export type SessionUser = Schemas['TokenUserDto'];
-export type SessionTokens = Schemas['TokenPairDto'];
+/** A login: the signed-in user and the token pair (never called a session: that word is a live lease's, in paths). */
+export type LoginUser = Schemas['TokenUserDto'];
+export type LoginTokens = Schemas['TokenPairDto'];
 
 /** One page of a list: its rows and the cursor of the next page (every *PageDto has this shape). */
 export type Page<T> = Omit<Schemas['UserPageDto'], 'data'> & { data: T[] };
@@ -16,7 +17,8 @@ export type Group = Schemas['GroupDto'];
 export type License = Schemas['ContainerLicenseDto'];
 export type Container = Schemas['ContainerDto'];
 export type Device = Schemas['DeviceDto'];
-export type SeatSession = Schemas['SessionDto'];
+/** A live lease: a program holding a seat (GET /v1/group/sessions). */
+export type LiveLease = Schemas['LiveLeaseDto'];
 export type AuditEntry = Schemas['AuditEntryDto'];
 export type UsagePoint = Schemas['UsagePointDto'];
 export type UsageHistory = Schemas['UsageHistoryDto'];

@@ -1,16 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { createPortalUser, createTestApp, createVendor, FUZZ_RUNS, FUZZ_SEED, listenLocally, readOperations, walkOperation, WalkContext } from '@leasehold/testing';
+import { activateDevice, checkout, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createPortalUser, createTestApp, createVendor, dbOf, FUZZ_RUNS, FUZZ_SEED, insertProduct, listenLocally, readOperations, WalkContext, walkOperation } from '@leasehold/testing';
+import { PortalLicensingTestModule } from './testing/portal-test-module';
 import { PORTAL_API } from './api-info';
-import {
-  activateDevice,
-  checkout,
-  createEnterpriseContainer,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  PortalLicensingTestModule,
-} from './testing/portal-licensing-fixtures';
 
 // Every operation of docs/openapi/portal.json, called with generated hostile requests
 // (libs/testing/src/hostile-requests.ts), answers a success or a 4xx in the error envelope —
@@ -29,12 +20,12 @@ describe(`hostile requests on every portal operation (${FUZZ_RUNS} per operation
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     baseUrl = await listenLocally(app);
     const vendor = await createVendor(app, 'Fuzzed');
-    const { groupId, users } = await groupWith(app, vendor, ['ADMIN', 'MEMBER']);
+    const { groupId, users } = await createGroupWithMembers(app, vendor, ['ADMIN', 'MEMBER']);
     const [admin, member] = users;
     const outsider = await createPortalUser(app, vendor, { groupId: null });
 
     // Real ids in the admin's group, so hostile requests reach the services and the database.
-    const product = await createProduct(app, vendor);
+    const product = await insertProduct(dbOf(app), vendor);
     const enterprise = await createEnterpriseContainer(app, vendor, groupId);
     const license = await createLicense(app, vendor, enterprise.id, { productId: product.id, quantity: 3 });
     const lease = await checkout(app, vendor, { containerId: enterprise.id, licenseId: license.id, fingerprint: 'fuzz-fp-1' });

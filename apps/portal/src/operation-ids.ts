@@ -8,7 +8,7 @@ export const PORTAL_OPERATION_IDS: Record<string, string> = {
   AuthController_logout: 'logout',
   AuthController_confirmPasswordReset: 'confirmPasswordReset',
   AuthController_requestPasswordReset: 'requestPasswordReset',
-  AuthController_refresh: 'refreshSession',
+  AuthController_refresh: 'refreshLogin',
   GroupController_get: 'getMyGroup',
   GroupController_update: 'updateMyGroup',
   GroupController_audit: 'listGroupAuditEntries',

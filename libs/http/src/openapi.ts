@@ -108,7 +108,7 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
  * Runs `build` (a synchronous `SwaggerModule.createDocument`) while recording which class each
  * component schema comes from, and throws when two different classes share a schema name.
  * @nestjs/swagger keys schemas by class name and lets the last class win (at most a warning, and
- * none when the shapes happen to be equal), so two `SessionDto`s silently describe one route with
+ * none when the shapes happen to be equal), so two `SessionDto`s (a login and a live lease, once) silently describe one route with
  * the other's shape.
  */
 export function withUniqueSchemaNames<T>(build: () => T): T {

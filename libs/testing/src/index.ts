@@ -7,3 +7,6 @@ export * from './hostile-requests';
 export * from './pgbouncer';
 export * from './cuttable-database';
 export * from './redis-cluster';
+export * from './fixtures';
+export * from './apps-under-test';
+export * from './webhook-test-server';

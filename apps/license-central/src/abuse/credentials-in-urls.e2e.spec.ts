@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
 // As the abuse: credentials sent in the URL (`?access_token=`, a passport-http-bearer
 // default) or in the body end up in proxy logs and browser history. Every credential is accepted
@@ -19,8 +18,8 @@ describe('credentials only in the Authorization header (license-central)', () =>
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    await createProduct(http, acme, []);
-    device = await createPersonalContainer(http, dbOf(app), acme);
+    await createProductViaApi(http, acme, []);
+    device = await createPersonalContainerViaApi(http, dbOf(app), acme);
     operatorToken = app.get(ConfigService).get('OPERATOR_TOKEN');
   });
   afterAll(() => app.close());

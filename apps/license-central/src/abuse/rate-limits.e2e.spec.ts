@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService, configSchema } from '@leasehold/config';
-import { createTestAppWithEnv, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { createPersonalContainerViaApi, createProductViaApi, createTestAppWithEnv, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
 // Written as the abuse: a burst of validates on one container secret, a burst of
 // vendor API calls on one key or from one address, 150 concurrent update streams on one secret.
@@ -46,13 +45,13 @@ describe('request rate limits (license-central)', () => {
     port = (app.getHttpServer() as { address(): AddressInfo }).address().port;
     acme = await createVendor(app, 'Acme');
     operator = { Authorization: `Bearer ${app.get(ConfigService).get('OPERATOR_TOKEN')}` };
-    await createProduct(http, acme, []);
+    await createProductViaApi(http, acme, []);
   });
   afterAll(() => app.close());
 
   describe('device API', () => {
     it('a burst of 300 validates on one container secret: the first 120 answered, the rest 429 RATE_LIMITED with Retry-After', async () => {
-      const c = await createPersonalContainer(http, dbOf(app), acme);
+      const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
       const ip = address();
       const answers = await Promise.all(
         Array.from({ length: 300 }, () => http().post('/client/v1/validate').set(c.device).set('X-Forwarded-For', ip).send({ fingerprint: 'burst-fingerprint' })),
@@ -66,15 +65,15 @@ describe('request rate limits (license-central)', () => {
       expect(Number(refused.headers['retry-after'])).toBe(refused.body.error.details.retryAfter);
 
       // Another container of the same vendor, from the same address, is not affected.
-      const neighbour = await createPersonalContainer(http, dbOf(app), acme);
+      const neighbour = await createPersonalContainerViaApi(http, dbOf(app), acme);
       await http().post('/client/v1/validate').set(neighbour.device).set('X-Forwarded-For', ip).send({ fingerprint: 'burst-fingerprint' }).expect(200);
     });
 
     it("the vendor's plan replaces the per-credential default", async () => {
       const small = await createVendor(app, 'Small plan');
       await http().patch(`/operator/v1/vendors/${small.vendor.id}/limits`).set(operator).send({ deviceRequestsPerMinute: 7 }).expect(200);
-      await createProduct(http, small, []);
-      const c = await createPersonalContainer(http, dbOf(app), small);
+      await createProductViaApi(http, small, []);
+      const c = await createPersonalContainerViaApi(http, dbOf(app), small);
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
         statuses.push((await http().post('/client/v1/validate').set(c.device).set('X-Forwarded-For', address()).send({ fingerprint: 'plan-fingerprint' })).status);
@@ -86,8 +85,8 @@ describe('request rate limits (license-central)', () => {
       // A plan with room for the requests themselves (150 > 120 a minute), and the default stream cap.
       const busy = await createVendor(app, 'Busy');
       await http().patch(`/operator/v1/vendors/${busy.vendor.id}/limits`).set(operator).send({ deviceRequestsPerMinute: 10_000 }).expect(200);
-      await createProduct(http, busy, []);
-      const c = await createPersonalContainer(http, dbOf(app), busy);
+      await createProductViaApi(http, busy, []);
+      const c = await createPersonalContainerViaApi(http, dbOf(app), busy);
       const cap = Number(DEFAULT('RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER'));
       const opened: { res: IncomingMessage; close: () => void }[] = [];
       const open = () =>
@@ -134,8 +133,8 @@ describe('request rate limits (license-central)', () => {
     it("a vendor plan's stream cap counts SSE streams and waiting long-polls together", async () => {
       const small = await createVendor(app, 'Few streams');
       await http().patch(`/operator/v1/vendors/${small.vendor.id}/limits`).set(operator).send({ updateStreamsPerContainer: 2 }).expect(200);
-      await createProduct(http, small, []);
-      const c = await createPersonalContainer(http, dbOf(app), small);
+      await createProductViaApi(http, small, []);
+      const c = await createPersonalContainerViaApi(http, dbOf(app), small);
       const first = http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()).then((r) => r);
       const second = http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()).then((r) => r);
       await new Promise((r) => setTimeout(r, 700));

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createPersonalContainer, createProduct, dbOf } from '../testing/licensing-fixtures';
 
 // As the abuse: whoever reads the database (a backup, a read replica, a support
 // query) must not find usable secrets in the idempotency records, which keep the replayed answers
@@ -18,7 +17,7 @@ describe('idempotency records keep no plain secrets', () => {
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    await createProduct(http, acme, []);
+    await createProductViaApi(http, acme, []);
   });
   afterAll(() => app.close());
 
@@ -44,7 +43,7 @@ describe('idempotency records keep no plain secrets', () => {
   });
 
   it('POST /v1/containers/{id}/credentials/reset: the record holds no lhc_ secret, and the replay still answers it', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const key = `key-${randomUUID()}`;
     const first = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).set('Idempotency-Key', key).expect(200);
     const secret = first.body.secret as string;

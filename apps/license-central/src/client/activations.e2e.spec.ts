@@ -2,29 +2,28 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { DevicesService } from '@leasehold/domain-licensing';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('device activation (client API)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
   const fp = (n: number | string) => `fingerprint-${n}-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
   const activeCount = (containerId: string) => app.get(PrismaService).device.count({ where: { containerId, deactivatedAt: null } });
 
   it('50 parallel activations of distinct fingerprints through HTTP: exactly 3 succeed, the rest DEVICE_LIMIT_REACHED', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => http().post('/client/v1/activations').set(c.device).send({ fingerprint: fp(i), name: `Device ${i}` })),
     );
@@ -38,7 +37,7 @@ describe('device activation (client API)', () => {
   });
 
   it('50 parallel activations through the service: exactly the device limit (2) succeed', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 2 });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 2 });
     const service = app.get(DevicesService);
     const tenant = app.get(TenantContext);
     const results = await Promise.allSettled(
@@ -51,7 +50,7 @@ describe('device activation (client API)', () => {
   });
 
   it('the same fingerprint repeated (also in parallel) is one device: 201 once, then 200 with the same id', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const fingerprint = fp('same');
     const results = await Promise.all(Array.from({ length: 10 }, () => http().post('/client/v1/activations').set(c.device).send({ fingerprint, name: 'Laptop' })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
@@ -62,7 +61,7 @@ describe('device activation (client API)', () => {
   });
 
   it('transfer: deactivate the old device (by the program), then the new one fits; vendor lists and deactivates', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 1 });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
     const old = fp('old');
     const dev = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: old, name: 'Old PC', platform: 'windows-x64' }).expect(201);
     expectError(await http().post('/client/v1/activations').set(c.device).send({ fingerprint: fp('new'), name: 'New PC' }), 409, 'DEVICE_LIMIT_REACHED');
@@ -84,7 +83,7 @@ describe('device activation (client API)', () => {
   });
 
   it('churn limit: the program may deactivate at most maxDeactivationsPer30Days times (409, retryAfter in the body, no Retry-After header); the vendor is not limited', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, maxDeactivationsPer30Days: 2 }).expect(201);
     for (let i = 0; i < 2; i++) {
       const f = fp(`churn${i}`);
@@ -103,7 +102,7 @@ describe('device activation (client API)', () => {
   });
 
   it('credential reset: the old secret is refused at once (CREDENTIALS_REVOKED); the device re-links with the new one and keeps its activation', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const f = fp('relink');
     const dev = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: f, name: 'Laptop' }).expect(201);
     const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
@@ -120,25 +119,25 @@ describe('device activation (client API)', () => {
     const unknown = `lhc_abcdefghijkl_${'A'.repeat(43)}`;
     expectError(await http().post('/client/v1/activations').set({ Authorization: `Bearer ${unknown}` }).send({ fingerprint: fp(1), name: 'x' }), 401, 'CREDENTIALS_INVALID');
     expectError(await http().post('/client/v1/activations').set(acme.auth).send({ fingerprint: fp(1), name: 'x' }), 401, 'CREDENTIALS_INVALID');
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     expectError(await http().get('/v1/containers').set(c.device), 401, 'API_KEY_INVALID');
   });
 
   it('validation errors on the client routes, and ENTERPRISE containers take no activations', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const bad = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'has space in it', extra: true });
     expectError(bad, 400, 'VALIDATION_FAILED');
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['extra', 'fingerprint', 'name']);
     expectError(await http().post('/client/v1/activations/deactivate').set(c.device).send({}), 400, 'VALIDATION_FAILED');
     expectError(await http().delete('/client/v1/activations/short').set(c.device), 400, 'VALIDATION_FAILED');
     expectError(await http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'x', feature: '' }), 400, 'VALIDATION_FAILED');
-    const enterprise = await createEnterpriseContainer(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
+    const enterprise = await createEnterpriseContainerViaApi(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
     expectError(await http().post('/client/v1/activations').set(enterprise.device).send({ fingerprint: fp(1), name: 'x' }), 409, 'CONTAINER_KIND_MISMATCH');
   });
 
   it('a suspended vendor’s programs are refused', async () => {
     const vendor = await createVendor(app);
-    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
     await app.get(PrismaService).vendor.update({ where: { id: vendor.vendor.id }, data: { status: 'SUSPENDED' } });
     expectError(await http().post('/client/v1/activations').set(c.device).send({ fingerprint: fp(1), name: 'x' }), 403, 'VENDOR_SUSPENDED');
   });

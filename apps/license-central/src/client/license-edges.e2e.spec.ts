@@ -6,10 +6,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { createReleaseCode, createRequestCode, parseRequestCode, returnKeyHashOf, verifyLicenseFile, verifyResponseCode } from '@leasehold/license-file';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 const DAY = 24 * 3600 * 1000;
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -36,7 +35,7 @@ function legacyRequestCode(kind: 'activate' | 'borrow', containerId: string, fin
 describe('no license multiplied at its edges (validate, borrow returns, offline grants)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   let prisma: PrismaService;
   const http = () => request(app.getHttpServer());
   const machine = (n: string) => `machine-${n}-${Math.random().toString(36).slice(2, 10)}`;
@@ -45,7 +44,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     prisma = app.get(PrismaService);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
@@ -55,7 +54,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
   }
 
   async function enterprise(license: Record<string, unknown> = {}) {
-    const c = await createEnterpriseContainer(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
+    const c = await createEnterpriseContainerViaApi(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
     const created = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)
@@ -65,7 +64,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
   }
 
   async function personal(license: Record<string, unknown> = {}, deviceLimit = 3) {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit });
     const created = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, ...license }).expect(201);
     return { ...c, licenseId: created.body.id as string };
   }

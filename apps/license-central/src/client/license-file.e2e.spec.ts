@@ -2,15 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
 import { returnKeyHashOf, verifyLicenseFile } from '@leasehold/license-file';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('signed license files (GET /client/v1/license-file), verified offline with @leasehold/license-file', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
   const FP = 'fingerprint-license-file-1';
   const DAY = 24 * 3600 * 1000;
@@ -18,7 +17,7 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
@@ -29,7 +28,7 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
   }
 
   async function personalWithLicense(license: Record<string, unknown> = {}) {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const created = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)
@@ -95,8 +94,8 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
 
   it('after a key rotation new files use the new key and files signed before keep verifying with the listed (retired) key', async () => {
     const vendor = await createVendor(app, 'Rotating Vendor');
-    const own = await createProduct(http, vendor);
-    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    const own = await createProductViaApi(http, vendor);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: own.productId, quantity: 1 }).expect(201);
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
 
@@ -122,14 +121,14 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     await http().post(`/v1/licenses/${c.licenseId}/suspend`).set(acme.auth).expect(200);
     expectError(await download(c.device), 403, 'LICENSE_SUSPENDED');
 
-    const empty = await createPersonalContainer(http, dbOf(app), acme);
+    const empty = await createPersonalContainerViaApi(http, dbOf(app), acme);
     expectError(await download(empty.device), 404, 'NOT_FOUND');
     expectError(await download(c.device, { fingerprint: 'short' }), 400, 'VALIDATION_FAILED');
   });
 
   it('ENTERPRISE: only to a device holding a seat; refreshBy is when the seat stops counting', async () => {
     const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-    const c = await createEnterpriseContainer(http, acme, groupId);
+    const c = await createEnterpriseContainerViaApi(http, acme, groupId);
     const license = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)

@@ -1,15 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createReleaseCode, createRequestCode, verifyResponseCode } from '@leasehold/license-file';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('offline activation by code exchange (vendor: POST /v1/containers/{containerId}/offline-activations)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
   const DAY = 24 * 3600 * 1000;
   const machine = (n: number | string) => `never-online-machine-${n}-${Math.random().toString(36).slice(2, 8)}`;
@@ -17,7 +16,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
@@ -27,7 +26,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
   }
 
   async function personalWithLicense(deviceLimit = 3, license: Record<string, unknown> = {}) {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit });
     const created = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, ...license }).expect(201);
     return { ...c, licenseId: created.body.id as string };
   }
@@ -116,7 +115,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
 
   it('refuses activation codes on an ENTERPRISE container; borrow codes take a seat until borrowUntil and a release code returns it', async () => {
     const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-    const c = await createEnterpriseContainer(http, acme, groupId);
+    const c = await createEnterpriseContainerViaApi(http, acme, groupId);
     const license = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)

@@ -4,10 +4,9 @@ import { TenantContext, TenantPrisma } from '@leasehold/db';
 import { DevicesService } from '@leasehold/domain-licensing';
 import { randomBytes } from 'node:crypto';
 import { fingerprintDigest, returnKeyHashOf } from '@leasehold/license-file';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createPersonalContainerViaApi, createTestApp, createVendor, dbOf, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createPersonalContainer, dbOf } from '../testing/licensing-fixtures';
 
 // DevicesService's offline entry points: the same device limit, lock and idempotency as online
 // activation, for devices known only by their fingerprint digest.
@@ -27,7 +26,7 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
     app.get(TenantContext).run(acme.vendor.id, () => app.get(TenantPrisma).client.$transaction((tx) => fn(app.get(DevicesService), tx)));
 
   it('online and offline devices share the device limit; 20 racing offline activations admit exactly the free slots', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 3 });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 3 });
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-1', name: 'Online' }).expect(201);
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) => inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest(i), name: `Bench ${i}` }))),
@@ -40,20 +39,20 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
   });
 
   it('the same digest again is the same device, and so is an online device whose fingerprint has that digest', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 1 });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
     const online = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-2', name: 'Online' }).expect(201);
     const same = await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: fingerprintDigest('online-fingerprint-2'), name: 'x' }));
     expect(same).toMatchObject({ created: false, device: { id: online.body.id } });
 
     const d = digest('again');
-    const other = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 1 });
+    const other = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
     const first = await inTransaction((s, tx) => s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }));
     const again = await inTransaction((s, tx) => s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }));
     expect(again).toEqual({ device: first.device, created: false });
   });
 
   it('deactivation by digest frees the slot; a second one finds no active device', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme, { deviceLimit: 1 });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
     const d = digest('release');
     const returnKey = randomBytes(32).toString('base64url');
     await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: d, name: 'Bench', returnKeyHash: returnKeyHashOf(returnKey) }));

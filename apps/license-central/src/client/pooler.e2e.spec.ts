@@ -3,10 +3,9 @@ import request from 'supertest';
 import type { AppConfig, ConfigService } from '@leasehold/config';
 import { loadConfig } from '@leasehold/config';
 import { PgPool, PrismaService } from '@leasehold/db';
-import { createTestAppWithEnv, createVendor, TestPgBouncer, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestAppWithEnv, createVendor, dbOf, insertGroup, TestPgBouncer, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 // The hot path behind a transaction-mode pooler. A real PgBouncer (Debian's
 // 1.18, which drops named prepared statements between transactions) started by this file, in
@@ -21,7 +20,7 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
   let app: INestApplication;
   let second: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = (a: INestApplication = app) => request(a.getHttpServer());
 
   beforeAll(async () => {
@@ -30,7 +29,7 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
     app = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, env);
     second = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, env);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(() => http(), acme);
+    product = await createProductViaApi(() => http(), acme);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -49,7 +48,7 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
   });
 
   it('activation and validation: VALID, signed, on either app instance', async () => {
-    const c = await createPersonalContainer(() => http(), dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(() => http(), dbOf(app), acme);
     const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, features: ['export-pdf'] }).expect(201);
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'fp-pooler-1', name: 'Laptop' }).expect(201);
     for (const target of [app, second, app, second]) {
@@ -62,7 +61,7 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
   });
 
   async function seatLicense(quantity: number) {
-    const c = await createEnterpriseContainer(() => http(), acme, await insertGroup(dbOf(app), acme.vendor.id));
+    const c = await createEnterpriseContainerViaApi(() => http(), acme, await insertGroup(dbOf(app), acme.vendor.id));
     const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity }).expect(201);
     return { device: c.device, licenseId: license.body.id as string };
   }

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createGroup, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiContainer, createEnterpriseContainerViaApi, createGroup, createProductViaApi, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { ContainerFixture, createEnterpriseContainer, createProduct } from '../testing/licensing-fixtures';
 
 // The seat wait queue through HTTP on two instances: join, wait (long-poll), claim with the
 // ticket, leave; the vendor's view of the queue. Each attack on a held seat is a test here. The
@@ -25,7 +24,7 @@ describe('seat wait queue over HTTP', () => {
     await second.close();
   }, 60_000);
 
-  interface QueueWorld extends ContainerFixture {
+  interface QueueWorld extends ApiContainer {
     vendor: TestVendor;
     licenseId: string;
     productCode: string;
@@ -34,8 +33,8 @@ describe('seat wait queue over HTTP', () => {
   async function queueWorld(quantity: number, vendor?: TestVendor): Promise<QueueWorld> {
     const v = vendor ?? (await createVendor(app));
     const group = await createGroup(app, v);
-    const product = await createProduct(() => http(), v, []);
-    const container = await createEnterpriseContainer(() => http(), v, group.id);
+    const product = await createProductViaApi(() => http(), v, []);
+    const container = await createEnterpriseContainerViaApi(() => http(), v, group.id);
     const license = await http().post(`/v1/containers/${container.containerId}/licenses`).set(v.auth).send({ productId: product.productId, quantity }).expect(201);
     return { ...container, vendor: v, licenseId: license.body.id, productCode: product.code };
   }

@@ -3,11 +3,11 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { IdentityService } from '@leasehold/domain-identity';
 import { DevicePrincipal, DeviceSeatsService, DeviceToken } from '@leasehold/domain-licensing';
-import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
+import { CheckoutInput, EndedLeaseDto, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
-import { BorrowDto, CheckoutDto, EndedLeaseDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, ReleaseDto } from './seats.dto';
+import { BorrowDto, CheckoutDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, ReleaseDto } from './seats.dto';
 
 const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 

@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { FingerprintProperty } from './fingerprint.property';
 import { KnownRevisionProperty } from './known-revision.property';
-import { LeaseEndReason } from '@leasehold/db';
 
 // 32 bytes (a return key) or a SHA-256 (its hash), base64url without padding.
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -110,11 +109,4 @@ export class LeaseDto {
 export class HeartbeatAnswerDto extends LeaseDto {
   @ApiProperty({ description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates)." }) revision!: number;
   @ApiProperty({ description: 'True when `knownRevision` was given and differs from `revision`: fetch the license again.' }) updateAvailable!: boolean;
-}
-
-export class EndedLeaseDto {
-  @ApiProperty({ format: 'uuid' }) leaseId!: string;
-  @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty() endedAt!: Date;
-  @ApiProperty({ enum: LeaseEndReason }) endReason!: string;
 }

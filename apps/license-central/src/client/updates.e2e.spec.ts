@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { UpdateSignal } from '@leasehold/domain-updates';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createPersonalContainer, createProduct, dbOf, ProductFixture } from '../testing/licensing-fixtures';
 
 interface StreamEvent {
   type: string;
@@ -79,19 +78,19 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<void
 describe('auto-update triggers (GET /client/v1/updates long-poll, woken through Redis pub/sub)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     await app.listen(0);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
   async function containerWithLicense() {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1 }).expect(201);
     return { ...c, licenseId: license.body.id as string };
   }

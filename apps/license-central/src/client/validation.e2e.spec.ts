@@ -2,27 +2,26 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { openEnvelope } from '@leasehold/license-file';
-import { createPortalUser, createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createPortalUser, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('validation (client API): codes, signed answers', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
   const FP = 'fingerprint-validation-1';
 
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
   async function personalWithLicense(license: Record<string, unknown> = {}, activate = true) {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const created = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)
@@ -82,7 +81,7 @@ describe('validation (client API): codes, signed answers', () => {
     expect(await validate(c.device, { knownRevision: 2 })).toMatchObject({ revision: 2, updateAvailable: false });
 
     // the container revision is the sum over all its licenses, as GET /client/v1/updates answers
-    const other = await createProduct(http, acme);
+    const other = await createProductViaApi(http, acme);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: other.productId, quantity: 1 }).expect(201);
     expect(await validate(c.device, { knownRevision: 2, product: product.code })).toMatchObject({ license: { id: c.licenseId, revision: 2 }, revision: 3, updateAvailable: true });
     expect((await http().get('/client/v1/updates').query({ knownRevision: 0, wait: 0 }).set(c.device).expect(200)).body.revision).toBe(3);
@@ -121,7 +120,7 @@ describe('validation (client API): codes, signed answers', () => {
   });
 
   it('NO_LICENSE (none in the container, or none of the asked product); several licenses: the best answer wins', async () => {
-    const empty = await createPersonalContainer(http, dbOf(app), acme);
+    const empty = await createPersonalContainerViaApi(http, dbOf(app), acme);
     await http().post('/client/v1/activations').set(empty.device).send({ fingerprint: FP, name: 'x' }).expect(201);
     expect(await validate(empty.device)).toMatchObject({ code: 'NO_LICENSE', license: null });
 
@@ -158,8 +157,8 @@ describe('validation (client API): codes, signed answers', () => {
     expect(await validate({ Authorization: `Bearer ${reset.body.secret}` })).toMatchObject({ code: 'VALID', containerId: c.containerId });
 
     const vendor = await createVendor(app, 'Suspended soon');
-    const p = await createProduct(http, vendor);
-    const other = await createPersonalContainer(http, dbOf(app), vendor);
+    const p = await createProductViaApi(http, vendor);
+    const other = await createPersonalContainerViaApi(http, dbOf(app), vendor);
     await http().post(`/v1/containers/${other.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
     await app.get(PrismaService).vendor.update({ where: { id: vendor.vendor.id }, data: { status: 'SUSPENDED' } });
     expectError(await http().post('/client/v1/validate').set(other.device).send({ fingerprint: FP }), 403, 'VENDOR_SUSPENDED');
@@ -168,7 +167,7 @@ describe('validation (client API): codes, signed answers', () => {
   });
 
   it('ENTERPRISE containers need no device activation: a device holding a seat validates, others are told CHECKOUT_REQUIRED', async () => {
-    const e = await createEnterpriseContainer(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
+    const e = await createEnterpriseContainerViaApi(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
     const license = await http().post(`/v1/containers/${e.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 5 }).expect(201);
     expect(await validate(e.device)).toMatchObject({ code: 'CHECKOUT_REQUIRED', valid: false, availability: { quantity: 5, capacity: 5, inUse: 0, available: 5 } });
     await http().post('/client/v1/seats/checkout').set(e.device).send({ licenseId: license.body.id, fingerprint: FP }).expect(201);
@@ -178,7 +177,7 @@ describe('validation (client API): codes, signed answers', () => {
   describe('availability says what a checkout of the same user would get (the checkout rule, one SQL)', () => {
     async function enterprise(quantity: number) {
       const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-      const e = await createEnterpriseContainer(http, acme, groupId);
+      const e = await createEnterpriseContainerViaApi(http, acme, groupId);
       const license = await http().post(`/v1/containers/${e.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity }).expect(201);
       return { ...e, groupId, licenseId: license.body.id as string };
     }
@@ -237,8 +236,8 @@ describe('validation (client API): codes, signed answers', () => {
 
   it('signs with the new key after a rotation; the old key still verifies old answers', async () => {
     const vendor = await createVendor(app);
-    const p = await createProduct(http, vendor);
-    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    const p = await createProductViaApi(http, vendor);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
     const before = await validate(c.device);
     const rotated = (await http().post('/v1/signing-keys/rotate').set(vendor.auth).expect(200)).body;
@@ -252,8 +251,8 @@ describe('validation (client API): codes, signed answers', () => {
 
   it('a vendor whose key is missing still gets a signed answer (key made on first use)', async () => {
     const vendor = await createVendor(app);
-    const p = await createProduct(http, vendor);
-    const c = await createPersonalContainer(http, dbOf(app), vendor);
+    const p = await createProductViaApi(http, vendor);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
     await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: p.productId, quantity: 1 }).expect(201);
     await app.get(PrismaService).signingKey.deleteMany({ where: { vendorId: vendor.vendor.id } });
     const answer = await validate(c.device);

@@ -4,10 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, TestVendor, uniqueCode } from '@leasehold/testing';
+import { createTestApp, createVendor, insertGroup, insertUser, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { insertGroup, insertUser } from './licensing-fixtures';
 
 // A real license-central listening on 127.0.0.1 (port 0) for the SDK, the CLI and the packed
 // package, plus a vendor world made through the vendor API. Heartbeat interval and lease TTL are

@@ -1,21 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, insertUser, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, insertUser, ProductFixture } from '../testing/licensing-fixtures';
 
 describe('containers, licenses and purchases (vendor API)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(http, acme);
+    product = await createProductViaApi(http, acme);
   });
   afterAll(() => app.close());
 
@@ -82,7 +81,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
   });
 
   it('resets credentials: new secret once, version raised, audited and announced', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
     expect(reset.body.secret).not.toBe(c.secret);
     expect(reset.body.credentialVersion).toBe(2);
@@ -90,7 +89,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
   });
 
   it('creates licenses with features of the product; every change raises the revision, audited and announced', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const created = await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(acme.auth)
@@ -100,7 +99,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
     const id = created.body.id as string;
     expect(await app.get(PrismaService).seatSlot.count({ where: { licenseId: id } })).toBe(1);
 
-    const other = await createProduct(http, acme, ['alien']);
+    const other = await createProductViaApi(http, acme, ['alien']);
     const wrong = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, features: ['alien', 'print'], quantity: 1 });
     expectError(wrong, 400, 'FEATURE_NOT_IN_PRODUCT');
     expect(wrong.body.error.details.unknown).toEqual(['alien']);
@@ -146,9 +145,9 @@ describe('containers, licenses and purchases (vendor API)', () => {
     });
 
     it('splits 8 + 1 + 1 and refuses the 11th seat; revoking frees its share; quantity changes are checked too', async () => {
-      const central = await createEnterpriseContainer(http, acme, groupId);
-      const laptop1 = await createPersonalContainer(http, dbOf(app), acme, { groupId });
-      const laptop2 = await createPersonalContainer(http, dbOf(app), acme, { groupId });
+      const central = await createEnterpriseContainerViaApi(http, acme, groupId);
+      const laptop1 = await createPersonalContainerViaApi(http, dbOf(app), acme, { groupId });
+      const laptop2 = await createPersonalContainerViaApi(http, dbOf(app), acme, { groupId });
       const license = (containerId: string, quantity: number) =>
         http().post(`/v1/containers/${containerId}/licenses`).set(acme.auth).send({ productId: product.productId, purchaseId, quantity });
       const eight = (await license(central.containerId, 8).expect(201)).body;
@@ -170,7 +169,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
 
     it('never exceeds the purchase under concurrent splits', async () => {
       const fresh = (await http().post('/v1/purchases').set(acme.auth).send({ groupId, productId: product.productId, seats: 5 }).expect(201)).body.id;
-      const containers = await Promise.all(Array.from({ length: 4 }, () => createEnterpriseContainer(http, acme, groupId)));
+      const containers = await Promise.all(Array.from({ length: 4 }, () => createEnterpriseContainerViaApi(http, acme, groupId)));
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           http().post(`/v1/containers/${containers[i % 4].containerId}/licenses`).set(acme.auth).send({ productId: product.productId, purchaseId: fresh, quantity: 1 }),
@@ -185,7 +184,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
 
     it('refuses a purchase of another group or product, and bad input', async () => {
       const otherGroup = await insertGroup(dbOf(app), acme.vendor.id);
-      const elsewhere = await createEnterpriseContainer(http, acme, otherGroup);
+      const elsewhere = await createEnterpriseContainerViaApi(http, acme, otherGroup);
       expectError(
         await http().post(`/v1/containers/${elsewhere.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, purchaseId, quantity: 1 }),
         409,
@@ -205,11 +204,11 @@ describe('containers, licenses and purchases (vendor API)', () => {
   it("answers 404 on every container/license/purchase/device route for another vendor's ids, and changes nothing", async () => {
     const other = await createVendor(app, 'Other');
     const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-    const c = await createPersonalContainer(http, dbOf(app), acme, { groupId });
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { groupId });
     const purchase = (await http().post('/v1/purchases').set(acme.auth).send({ groupId, productId: product.productId, seats: 3 }).expect(201)).body;
     const license = (await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, purchaseId: purchase.id, quantity: 1 }).expect(201)).body;
     const device = (await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'fingerprint-isolated', name: 'Mine' }).expect(201)).body;
-    const otherProduct = await createProduct(http, other);
+    const otherProduct = await createProductViaApi(http, other);
     const calls = [
       () => http().get(`/v1/containers/${c.containerId}`),
       () => http().patch(`/v1/containers/${c.containerId}`).send({ name: 'stolen' }),
@@ -230,7 +229,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
     expectError(await http().post('/v1/containers').set(other.auth).send({ kind: 'ENTERPRISE', name: 'x', groupId }), 404, 'NOT_FOUND');
     expectError(await http().post('/v1/containers').set(other.auth).send({ kind: 'PERSONAL', name: 'x', userId: c.userId }), 404, 'NOT_FOUND');
     expectError(await http().post('/v1/purchases').set(other.auth).send({ groupId, productId: otherProduct.productId, seats: 1 }), 404, 'NOT_FOUND');
-    const own = await createPersonalContainer(http, dbOf(app), other);
+    const own = await createPersonalContainerViaApi(http, dbOf(app), other);
     expectError(await http().post(`/v1/containers/${own.containerId}/licenses`).set(other.auth).send({ productId: product.productId, quantity: 1 }), 404, 'NOT_FOUND');
     expectError(await http().post(`/v1/containers/${own.containerId}/licenses`).set(other.auth).send({ productId: otherProduct.productId, purchaseId: purchase.id, quantity: 1 }), 404, 'NOT_FOUND');
     expectError(await http().patch(`/v1/containers/${own.containerId}`).set(other.auth).send({ userId: c.userId }), 404, 'NOT_FOUND');
@@ -245,7 +244,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
 
   // The revocation itself comes from the worker's outbox relay (apps/worker/src/access/user-access.spec.ts).
   it('reassigning a personal container whose user was removed lifts the revocation', async () => {
-    const c = await createPersonalContainer(http, dbOf(app), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     await app.get(PrismaService).container.update({ where: { id: c.containerId }, data: { accessRevokedAt: new Date(), accessRevokedReason: 'USER_REMOVED' } });
     const got = await http().get(`/v1/containers/${c.containerId}`).set(acme.auth).expect(200);
     expect(got.body).toMatchObject({ accessRevokedAt: expect.any(String), accessRevokedReason: 'USER_REMOVED' });

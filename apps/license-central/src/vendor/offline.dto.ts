@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { EndedLeaseDto } from '../client/seats.dto';
+import { EndedLeaseDto } from '@leasehold/domain-seats';
 
 export class SubmitOfflineCodeDto {
   @ApiProperty({

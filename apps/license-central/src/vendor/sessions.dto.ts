@@ -1,36 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
-export class SessionListQueryDto extends PageQueryDto {}
-
-export class SessionDto {
-  @ApiProperty({ format: 'uuid', description: 'The lease id.' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty({ format: 'uuid' }) containerId!: string;
-  @ApiProperty() slot!: number;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) deviceId!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'The activated device (PERSONAL containers).' }) deviceName!: string | null;
-  @ApiProperty() fingerprint!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Host or user name the program reported.' }) clientName!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId!: string | null;
-  @ApiProperty({ description: 'Since when.' }) startedAt!: Date;
-  @ApiProperty() lastHeartbeatAt!: Date;
-  @ApiProperty() expiresAt!: Date;
-  @ApiProperty({ description: 'A borrowed seat cannot be stopped.' }) borrowed!: boolean;
-  @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
-  @ApiProperty({ description: 'Checked out above the quantity (overage).' }) overage!: boolean;
-}
-
-export class SessionPageDto extends PageMetaDto {
-  @ApiProperty({ type: [SessionDto] }) data!: SessionDto[];
-}
-
-export class StoppedSessionDto {
-  @ApiProperty({ format: 'uuid' }) leaseId!: string;
-  @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty() endedAt!: Date;
-  @ApiProperty({ enum: ['STOPPED'] }) endReason!: string;
-}
+/** The vendor lists live leases page by page (routes `…/sessions`: in paths, a session is a live lease). */
+export class LiveLeaseQueryDto extends PageQueryDto {}
 
 export class SeatQueueEntryDto {
   @ApiProperty({ format: 'uuid', description: 'The ticket id.' }) id!: string;

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, insertGroup, insertUser, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { createEnterpriseContainer, createPersonalContainer, createProduct, dbOf, insertGroup, insertUser } from '../testing/licensing-fixtures';
 
 // GET /v1/lease-history and /v1/lease-history/csv: every lease of the vendor's licenses, with
 // who, which workstation, start, end and why, filtered and paged; the CSV is RFC 4180 and
@@ -29,11 +28,11 @@ describe('lease history (vendor API)', () => {
    */
   async function world(vendor?: TestVendor) {
     const v = vendor ?? (await createVendor(app, 'Acme'));
-    const product = await createProduct(http, v, []);
+    const product = await createProductViaApi(http, v, []);
     const groupId = await insertGroup(dbOf(app), v.vendor.id);
-    const server = await createEnterpriseContainer(http, v, groupId);
+    const server = await createEnterpriseContainerViaApi(http, v, groupId);
     const floating = (await http().post(`/v1/containers/${server.containerId}/licenses`).set(v.auth).send({ productId: product.productId, quantity: 2 }).expect(201)).body.id as string;
-    const personal = await createPersonalContainer(http, dbOf(app), v);
+    const personal = await createPersonalContainerViaApi(http, dbOf(app), v);
     const single = (await http().post(`/v1/containers/${personal.containerId}/licenses`).set(v.auth).send({ productId: product.productId, quantity: 1 }).expect(201)).body.id as string;
     const worker = await insertUser(dbOf(app), v.vendor.id, groupId);
     const device = await prisma.device.create({ data: { vendorId: v.vendor.id, containerId: personal.containerId, fingerprint: 'laptop-fp', activeFingerprint: 'laptop-fp', name: 'Jane laptop' } });

@@ -132,8 +132,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh session */
-        post: operations["refreshSession"];
+        /** Refresh login */
+        post: operations["refreshLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -755,7 +755,8 @@ export interface components {
             nextCursor: string | null;
         };
         EndedLeaseDto: {
-            endReason: string;
+            /** @enum {string} */
+            endReason: "RELEASED" | "EXPIRED" | "STOPPED" | "RETURNED" | "USER_REMOVED" | "LICENSE_CHANGED";
             /** Format: date-time */
             endedAt: string;
             /** Format: uuid */
@@ -866,6 +867,55 @@ export interface components {
         };
         LeaseHistoryPageDto: {
             data: components["schemas"]["LeaseHistoryDto"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        LiveLeaseDto: {
+            /** Format: date-time */
+            borrowUntil: string | null;
+            /** @description A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`. */
+            borrowed: boolean;
+            /** @description Who: the host or user name the program reported. */
+            clientName: string | null;
+            /** Format: uuid */
+            containerId: string;
+            /** Format: uuid */
+            deviceId: string | null;
+            /** @description The activated device (PERSONAL containers). */
+            deviceName: string | null;
+            /**
+             * Format: date-time
+             * @description The seat is free at this time unless a heartbeat extends it.
+             */
+            expiresAt: string;
+            /** @description The device's fingerprint. */
+            fingerprint: string;
+            /**
+             * Format: uuid
+             * @description The lease id: stop the lease with it.
+             */
+            id: string;
+            /** Format: date-time */
+            lastHeartbeatAt: string;
+            /** Format: uuid */
+            licenseId: string;
+            /** @description Checked out above the quantity (overage). */
+            overage: boolean;
+            /** @description The seat number within the license. */
+            slot: number;
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
+            startedAt: string;
+            /**
+             * Format: uuid
+             * @description Who: the user of a PERSONAL container, when known.
+             */
+            userId: string | null;
+        };
+        LiveLeasePageDto: {
+            data: components["schemas"]["LiveLeaseDto"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
@@ -1082,58 +1132,11 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
-        SessionDto: {
-            /** Format: date-time */
-            borrowUntil: string | null;
-            /** @description A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`. */
-            borrowed: boolean;
-            /** @description Who: the host or user name the program reported. */
-            clientName: string | null;
-            /** Format: uuid */
-            containerId: string;
-            /** Format: uuid */
-            deviceId: string | null;
-            /** @description The activated device (PERSONAL containers). */
-            deviceName: string | null;
-            /**
-             * Format: date-time
-             * @description The seat is free at this time unless a heartbeat extends it.
-             */
-            expiresAt: string;
-            /** @description The device's fingerprint. */
-            fingerprint: string;
-            /**
-             * Format: uuid
-             * @description The lease id: stop the session with it.
-             */
-            id: string;
-            /** Format: date-time */
-            lastHeartbeatAt: string;
-            /** Format: uuid */
-            licenseId: string;
-            /** @description Checked out above the quantity (overage). */
-            overage: boolean;
-            /**
-             * Format: date-time
-             * @description Since when.
-             */
-            startedAt: string;
-            /**
-             * Format: uuid
-             * @description Who: the user of a PERSONAL container, when known.
-             */
-            userId: string | null;
-        };
-        SessionPageDto: {
-            data: components["schemas"]["SessionDto"][];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor: string | null;
-        };
         SetGroupBorrowingDto: {
             /** @example false */
             borrowingAllowed: boolean;
         };
-        StoppedSessionDto: {
+        StoppedLeaseDto: {
             /** @enum {string} */
             endReason: "STOPPED";
             /** Format: date-time */
@@ -1618,7 +1621,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Ends the refresh token's session. Access tokens already issued expire on their own (≤ 15 min). */
+            /** @description Ends the refresh token's login. Access tokens already issued expire on their own (≤ 15 min). */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1659,7 +1662,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The password is set; every session of the user ends. */
+            /** @description The password is set; every login of the user ends. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,7 +1763,7 @@ export interface operations {
             };
         };
     };
-    refreshSession: {
+    refreshLogin: {
         parameters: {
             query?: never;
             header?: never;
@@ -1791,7 +1794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole session is revoked) */
+            /** @description REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,9 +3849,9 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
-                /** @description Only sessions of this license (of your group). */
+                /** @description Only live leases of this license (of your group). */
                 licenseId?: string;
-                /** @description Only sessions on this container (of your group). */
+                /** @description Only live leases on this container (of your group). */
                 containerId?: string;
             };
             header?: never;
@@ -3857,13 +3860,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Live sessions (leases holding an unexpired seat) on the group's licenses; stopped and expired ones never appear. */
+            /** @description Live leases (holding an unexpired seat) on the group's licenses; stopped and expired ones never appear. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPageDto"];
+                    "application/json": components["schemas"]["LiveLeasePageDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON */
@@ -3920,9 +3923,9 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
-                /** @description Only sessions of this license (of your group). */
+                /** @description Only live leases of this license (of your group). */
                 licenseId?: string;
-                /** @description Only sessions on this container (of your group). */
+                /** @description Only live leases on this container (of your group). */
                 containerId?: string;
             };
             header?: never;
@@ -4005,7 +4008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoppedSessionDto"];
+                    "application/json": components["schemas"]["StoppedLeaseDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON */

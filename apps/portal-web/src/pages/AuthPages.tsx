@@ -5,7 +5,7 @@ import { FormEvent, InputHTMLAttributes, ReactNode, useId, useState } from 'reac
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { auth, publicApi } from '../api';
 import { ErrorBanner, Notice } from '../components';
-import type { SessionTokens } from '../types';
+import type { LoginTokens } from '../types';
 
 function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
   document.title = `${title} · Leasehold portal`;
@@ -60,7 +60,7 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const tokens = await publicApi<SessionTokens>('POST', '/v1/auth/login', { vendor: vendor.trim(), email: email.trim(), password });
+      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/login', { vendor: vendor.trim(), email: email.trim(), password });
       auth.start(vendor.trim(), tokens);
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
@@ -122,7 +122,7 @@ export function AcceptInvitationPage() {
     setBusy(true);
     setError(null);
     try {
-      const tokens = await publicApi<SessionTokens>('POST', '/v1/auth/invitations/accept', { vendor: vendor.trim(), token, password, ...(name.trim() ? { name: name.trim() } : {}) });
+      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/invitations/accept', { vendor: vendor.trim(), token, password, ...(name.trim() ? { name: name.trim() } : {}) });
       auth.start(vendor.trim(), tokens);
       navigate('/', { replace: true });
     } catch (err) {
@@ -201,7 +201,7 @@ export function PasswordResetPage() {
   }
   return (
     <AuthFrame title="Choose a new password">
-      <p>Every session of your account ends when the new password is set.</p>
+      <p>Every login of your account ends when the new password is set.</p>
       <form
         onSubmit={(e) =>
           void run(e, async () => {

@@ -6,7 +6,7 @@ import { Link, useParams } from 'react-router';
 import { all, api } from '../api';
 import { Async, ConfirmButton, CopyField, ErrorBanner, Notice, PageHeader, SecretDialog, useLoad } from '../components';
 import { fmtDateTime } from '../format';
-import type { Container, Device, OfflineResult, SeatSession } from '../types';
+import type { Container, Device, OfflineResult, LiveLease } from '../types';
 import { DevicesTable } from './DevicesPage';
 import { ReservationsSection, SeatMoveForm } from './SeatAdmin';
 import { loadLookup, SessionsTable } from './SessionsPage';
@@ -20,7 +20,7 @@ export function ContainerPage() {
     const [container, lookup, sessions, devices] = await Promise.all([
       api<Container>('GET', `/v1/group/containers/${containerId}`),
       loadLookup(),
-      all<SeatSession>('/v1/group/sessions', { containerId }),
+      all<LiveLease>('/v1/group/sessions', { containerId }),
       all<Device>(`/v1/group/containers/${containerId}/devices`),
     ]);
     const inUse = new Map<string, number>();

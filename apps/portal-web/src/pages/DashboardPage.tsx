@@ -3,13 +3,13 @@
 import { Link } from 'react-router';
 import { all, api } from '../api';
 import { Async, PageHeader, useLoad } from '../components';
-import type { Container, Group, SeatSession } from '../types';
+import type { Container, Group, LiveLease } from '../types';
 import { BorrowingSwitch } from './SeatAdmin';
 import { LicenseTable } from './shared';
 
 export function DashboardPage() {
   const state = useLoad(async () => {
-    const [group, containers, sessions] = await Promise.all([api<Group>('GET', '/v1/group'), all<Container>('/v1/group/containers'), all<SeatSession>('/v1/group/sessions')]);
+    const [group, containers, sessions] = await Promise.all([api<Group>('GET', '/v1/group'), all<Container>('/v1/group/containers'), all<LiveLease>('/v1/group/sessions')]);
     const inUse = new Map<string, number>();
     for (const s of sessions) inUse.set(s.licenseId, (inUse.get(s.licenseId) ?? 0) + 1);
     return { group, containers, sessions, inUse };

@@ -92,7 +92,7 @@ export function MyAccountPage() {
             <NameForm me={me} onSaved={state.reload} />
             <div className="card">
               <h2>Password</h2>
-              <p>To change your password, we send you a reset link. Every session of your account ends when it is set.</p>
+              <p>To change your password, we send you a reset link. Every login of your account ends when it is set.</p>
               <button
                 type="button"
                 className="secondary"

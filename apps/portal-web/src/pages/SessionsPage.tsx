@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { all, api } from '../api';
 import { Async, ConfirmButton, Notice, PageHeader, Table, useLoad } from '../components';
 import { fmtAgo, fmtDateTime, fmtDuration } from '../format';
-import type { Container, License, SeatQueueEntry, SeatSession, User } from '../types';
+import type { Container, License, LiveLease, SeatQueueEntry, User } from '../types';
 import { SeatQueueTable } from './SeatAdmin';
 
 export interface GroupLookup {
@@ -21,14 +21,14 @@ export async function loadLookup(): Promise<GroupLookup> {
   return { containers, members, license: (id) => licenses.get(id), member: (id) => (id ? users.get(id) : undefined) };
 }
 
-export function who(s: SeatSession, lookup: GroupLookup): string {
+export function who(s: LiveLease, lookup: GroupLookup): string {
   const user = lookup.member(s.userId);
   return [user?.name, s.clientName].filter(Boolean).join(' · ') || 'unknown';
 }
 
-export const deviceLabel = (s: SeatSession): string => s.deviceName ?? `…${s.fingerprint.slice(-8)}`;
+export const deviceLabel = (s: LiveLease): string => s.deviceName ?? `…${s.fingerprint.slice(-8)}`;
 
-export function SessionsTable({ sessions, lookup, onStopped }: { sessions: SeatSession[]; lookup: GroupLookup; onStopped: (s: SeatSession) => void }) {
+export function SessionsTable({ sessions, lookup, onStopped }: { sessions: LiveLease[]; lookup: GroupLookup; onStopped: (s: LiveLease) => void }) {
   const now = Date.now();
   return (
     <Table
@@ -76,7 +76,7 @@ export function SessionsPage() {
   const [filter, setFilter] = useState('');
   const [stopped, setStopped] = useState<string | null>(null);
   const state = useLoad(async () => {
-    const [lookup, sessions, queue] = await Promise.all([loadLookup(), all<SeatSession>('/v1/group/sessions'), all<SeatQueueEntry>('/v1/group/sessions/queue')]);
+    const [lookup, sessions, queue] = await Promise.all([loadLookup(), all<LiveLease>('/v1/group/sessions'), all<SeatQueueEntry>('/v1/group/sessions/queue')]);
     return { lookup, sessions, queue };
   }, [], 10_000);
   const shown = useMemo(() => {

@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { all, api, apiDownload, query, saveFile } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
-import type { LeaseHistoryEntry, SeatSession, UsageHistory } from '../types';
+import type { LeaseHistoryEntry, LiveLease, UsageHistory } from '../types';
 import { deviceLabel, loadLookup, who } from './SessionsPage';
 import { SeatMeter } from './shared';
 import { ChartPoint, UsageChart } from './UsageChart';
@@ -97,7 +97,7 @@ function LicenseUsage({ licenseId, range, lookup }: { licenseId: string; range: 
         ...historyRows.map((r) => [r.who, r.l.userEmail ?? '', r.device, r.l.fingerprint, r.l.clientName ?? '', license?.product.name ?? licenseId, r.l.startedAt, r.l.endedAt ?? '', r.l.endReason ?? (r.l.live ? 'LIVE' : ''), Math.round(r.ms / 60_000)]),
       ]),
     );
-  const sessions = useLoad(() => all<SeatSession>('/v1/group/sessions', { licenseId }), [licenseId], 15_000);
+  const sessions = useLoad(() => all<LiveLease>('/v1/group/sessions', { licenseId }), [licenseId], 15_000);
   const rows = useMemo(() => {
     const now = Date.now();
     return (sessions.data ?? []).map((s) => ({ s, who: who(s, lookup), device: deviceLabel(s), ms: now - new Date(s.startedAt).getTime() }));

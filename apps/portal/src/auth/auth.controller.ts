@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { IdentityService, SessionTokens } from '@leasehold/domain-identity';
+import { IdentityService, LoginTokens } from '@leasehold/domain-identity';
 import { Public } from '@leasehold/http';
 import { PortalErrors } from '../error-responses';
 import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, TokenPairDto } from './auth.dto';
@@ -19,21 +19,21 @@ export class AuthController {
     { status: 403, description: 'USER_DISABLED' },
     { status: 429, description: 'RATE_LIMITED (too many failed logins for this account, or for this vendor from this address; `details.retryAfter`, `Retry-After`)' },
   )
-  login(@Body() body: LoginDto, @Ip() ip: string): Promise<SessionTokens> {
+  login(@Body() body: LoginDto, @Ip() ip: string): Promise<LoginTokens> {
     return this.identity.login({ vendor: body.vendor, email: body.email, password: body.password, ip });
   }
 
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPairDto, description: 'A new access token and a new refresh token; the one sent is used up.' })
-  @PortalErrors({ status: 401, description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole session is revoked)' })
-  refresh(@Body() body: RefreshDto): Promise<SessionTokens> {
+  @PortalErrors({ status: 401, description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked)' })
+  refresh(@Body() body: RefreshDto): Promise<LoginTokens> {
     return this.identity.refresh(body.refreshToken);
   }
 
   @Post('logout')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: "Ends the refresh token's session. Access tokens already issued expire on their own (≤ 15 min)." })
+  @ApiNoContentResponse({ description: "Ends the refresh token's login. Access tokens already issued expire on their own (≤ 15 min)." })
   @PortalErrors()
   logout(@Body() body: RefreshDto): Promise<void> {
     return this.identity.logout(body.refreshToken);
@@ -56,7 +56,7 @@ export class AuthController {
 
   @Post('password-reset/confirm')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The password is set; every session of the user ends.' })
+  @ApiNoContentResponse({ description: 'The password is set; every login of the user ends.' })
   @PortalErrors(
     { status: 400, description: 'ONE_TIME_TOKEN_INVALID / ONE_TIME_TOKEN_EXPIRED' },
     { status: 403, description: 'USER_DISABLED' },
@@ -74,7 +74,7 @@ export class AuthController {
     { status: 403, description: 'USER_DISABLED' },
     { status: 409, description: 'ONE_TIME_TOKEN_USED' },
   )
-  acceptInvitation(@Body() body: AcceptInvitationDto): Promise<SessionTokens> {
+  acceptInvitation(@Body() body: AcceptInvitationDto): Promise<LoginTokens> {
     return this.identity.acceptInvitation(body);
   }
 }

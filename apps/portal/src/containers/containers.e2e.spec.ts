@@ -2,24 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { ContainerCredentialsService } from '@leasehold/domain-licensing';
-import { createPortalUser, createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { activateDevice, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createPortalUser, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import {
-  activateDevice,
-  createEnterpriseContainer,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  PortalLicensingTestModule,
-  TestProduct,
-} from '../testing/portal-licensing-fixtures';
 
 describe('portal containers (group admins, and each user for their own)', () => {
   let app: INestApplication;
   let acme: TestVendor;
   let other: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   const http = () => request(app.getHttpServer());
   const expires = new Date('2031-03-31T00:00:00.000Z');
 
@@ -27,14 +18,14 @@ describe('portal containers (group admins, and each user for their own)', () => 
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
-    product = await createProduct(app, acme);
+    product = await insertProduct(dbOf(app), acme);
   });
   afterAll(() => app.close());
 
   /** Group A (admin, member) with a server (two licenses) and the member's laptop; group B of the same vendor with its own server. */
   async function world() {
-    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
-    const b = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
+    const b = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
     const [admin, member] = a.users;
     const server = await createEnterpriseContainer(app, acme, a.groupId);
     const seats = await createLicense(app, acme, server.id, { productId: product.id, quantity: 8, features: ['export-pdf'], expiresAt: expires, borrowAllowed: true });
@@ -122,7 +113,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
 
   it('refuses members the group routes and hides other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await groupWith(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN']);
     const oServer = await createEnterpriseContainer(app, other, o.groupId);
     for (const attempt of [
       () => http().get('/v1/group/containers'),

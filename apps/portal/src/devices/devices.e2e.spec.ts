@@ -1,37 +1,28 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { activateDevice, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import {
-  activateDevice,
-  createEnterpriseContainer,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  PortalLicensingTestModule,
-  TestProduct,
-} from '../testing/portal-licensing-fixtures';
 
 describe('portal devices (group admins deactivate in their group, users their own)', () => {
   let app: INestApplication;
   let acme: TestVendor;
   let other: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
-    product = await createProduct(app, acme);
+    product = await insertProduct(dbOf(app), acme);
   });
   afterAll(() => app.close());
 
   /** Group A: an admin and two members with a laptop container each (two devices on the first). */
   async function world(options: { churn?: number } = {}) {
-    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER', 'MEMBER']);
+    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER', 'MEMBER']);
     const [admin, ann, ben] = a.users;
     const annLaptop = await createPersonalContainer(app, acme, ann.id);
     await createLicense(app, acme, annLaptop.id, { productId: product.id, quantity: 1, maxDeactivationsPer30Days: options.churn ?? 5 });
@@ -83,7 +74,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
   it("keeps users to their own devices: another member's, the group's or another vendor's device is not found", async () => {
     const w = await world();
-    const o = await groupWith(app, other, ['ADMIN', 'MEMBER']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN', 'MEMBER']);
     const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
     const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
     expect((await http().get('/v1/me/devices').set(w.ben.auth).expect(200)).body.data.map((d: { id: string }) => d.id)).toEqual([w.benDevice.id]);
@@ -108,10 +99,10 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
   it("lets a group admin deactivate any device of the group's containers, and only those", async () => {
     const w = await world();
-    const b = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const b = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
     const bLaptop = await createPersonalContainer(app, acme, b.users[1].id);
     const bDevice = await activateDevice(app, acme, bLaptop.id, 'fp-b');
-    const o = await groupWith(app, other, ['ADMIN', 'MEMBER']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN', 'MEMBER']);
     const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
     const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
 

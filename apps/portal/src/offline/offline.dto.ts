@@ -2,6 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { EndedLeaseDto } from '@leasehold/domain-seats';
 
 export class SubmitOfflineCodeDto {
   @ApiProperty({
@@ -45,13 +46,6 @@ class OfflineDeviceDto {
   @ApiProperty() active!: boolean;
   @ApiProperty({ format: 'date-time' }) activatedAt!: Date;
   @ApiProperty({ format: 'date-time', nullable: true, type: Date }) deactivatedAt!: Date | null;
-}
-
-class EndedLeaseDto {
-  @ApiProperty({ format: 'uuid' }) leaseId!: string;
-  @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty({ format: 'date-time' }) endedAt!: Date;
-  @ApiProperty() endReason!: string;
 }
 
 export class OfflineCodeResultDto {

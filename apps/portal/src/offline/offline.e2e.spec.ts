@@ -3,24 +3,14 @@ import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { createReleaseCode, createRequestCode, verifyResponseCode } from '@leasehold/license-file';
 import { SigningKeysService } from '@leasehold/domain-signing';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { activateDevice, asVendor, createGroupWithMembers, createLicense, createPersonalContainer, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestGroup, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import {
-  activateDevice,
-  asVendor,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  PortalLicensingTestModule,
-  TestGroup,
-  TestProduct,
-} from '../testing/portal-licensing-fixtures';
 
 describe('portal: offline activation and update now for group admins (/v1/group/containers/{containerId}/…)', () => {
   let app: INestApplication;
   let acme: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   let group: TestGroup;
   let otherGroup: TestGroup;
   const http = () => request(app.getHttpServer());
@@ -29,9 +19,9 @@ describe('portal: offline activation and update now for group admins (/v1/group/
   beforeAll(async () => {
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
-    product = await createProduct(app, acme);
-    group = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
-    otherGroup = await groupWith(app, acme, ['ADMIN']);
+    product = await insertProduct(dbOf(app), acme);
+    group = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
+    otherGroup = await createGroupWithMembers(app, acme, ['ADMIN']);
   });
   afterAll(() => app.close());
 

@@ -8,25 +8,16 @@ import { PrismaService } from '@leasehold/db';
 import { PurchasesService } from '@leasehold/domain-licensing';
 import { SeatsService } from '@leasehold/domain-seats';
 import { createRequestCode } from '@leasehold/license-file';
-import { createTestApp, createVendor, expectError, TestVendor } from '@leasehold/testing';
+import { asVendor, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createTestApp, createVendor, dbOf, expectError, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import {
-  asVendor,
-  createEnterpriseContainer,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  PortalLicensingTestModule,
-  TestProduct,
-} from '../testing/portal-licensing-fixtures';
 
 describe('portal seat moves and the borrowing switch', () => {
   let app: INestApplication;
   let replica: INestApplication;
   let acme: TestVendor;
   let other: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   let prisma: PrismaService;
   const http = (on: INestApplication = app) => request(on.getHttpServer());
   const days = (n: number) => new Date(Date.now() + n * 86_400_000);
@@ -36,14 +27,14 @@ describe('portal seat moves and the borrowing switch', () => {
     replica = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
-    product = await createProduct(app, acme);
+    product = await insertProduct(dbOf(app), acme);
     prisma = app.get(PrismaService);
   });
   afterAll(() => Promise.all([app.close(), replica.close()]));
 
   /** Group A bought 10 seats, all in the "Head office" server; two more servers of A; group B with its own server. */
   async function world(seats = 10) {
-    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
     const [admin, member] = a.users;
     const head = await createEnterpriseContainer(app, acme, a.groupId, 'Head office');
     const branch = await createEnterpriseContainer(app, acme, a.groupId, 'Branch');
@@ -61,7 +52,7 @@ describe('portal seat moves and the borrowing switch', () => {
       leaseTtlSeconds: 1200,
       heartbeatIntervalSeconds: 120,
     });
-    const b = await groupWith(app, acme, ['ADMIN']);
+    const b = await createGroupWithMembers(app, acme, ['ADMIN']);
     const bServer = await createEnterpriseContainer(app, acme, b.groupId, 'B server');
     return { a, admin, member, head, branch, lab, purchase, license, b, bServer };
   }
@@ -152,7 +143,7 @@ describe('portal seat moves and the borrowing switch', () => {
     expectError(await move(w.b.users[0].auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 1 }), 404, 'NOT_FOUND');
     expectError(await move(w.member.auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 1 }), 403, 'GROUP_ADMIN_REQUIRED');
     // another vendor's admin with acme's ids
-    const o = await groupWith(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN']);
     const oServer = await createEnterpriseContainer(app, other, o.groupId);
     expectError(await move(o.users[0].auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 1 }), 404, 'NOT_FOUND');
     expectError(await move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: oServer.id, seats: 1 }), 404, 'NOT_FOUND');

@@ -3,22 +3,13 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { QueueEntryView, SessionsService } from '@leasehold/domain-seats';
+import { LiveLeaseDto, LiveLeasePageDto, QueueEntryView, SessionsService, StoppedLeaseDto, toEndedLeaseDto, toLiveLeaseDto } from '@leasehold/domain-seats';
 import { IdParam } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
-import {
-  SeatQueuePageDto,
-  SeatQueueQueryDto,
-  SessionDto,
-  SessionListQueryDto,
-  SessionPageDto,
-  StoppedSessionDto,
-  toSessionDto,
-  toStoppedSessionDto,
-} from './sessions.dto';
+import { LiveLeaseQueryDto, SeatQueuePageDto, SeatQueueQueryDto } from './sessions.dto';
 
-/** Live sessions on the group's containers, and the admin's "Stop session" button. */
+/** Live leases on the group's containers ("sessions" in the paths), and the admin's "Stop session" button. */
 @ApiTags('group sessions')
 @Authenticate('portal-jwt')
 @GroupAdminErrors()
@@ -27,14 +18,14 @@ export class GroupSessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
-  @ApiOkResponse({ type: SessionPageDto, description: "Live sessions (leases holding an unexpired seat) on the group's licenses; stopped and expired ones never appear." })
-  async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: SessionListQueryDto): Promise<Page<SessionDto>> {
+  @ApiOkResponse({ type: LiveLeasePageDto, description: "Live leases (holding an unexpired seat) on the group's licenses; stopped and expired ones never appear." })
+  async list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: LiveLeaseQueryDto): Promise<Page<LiveLeaseDto>> {
     return paginate(query, (window) => this.sessions.list({
       groupId: adminGroupOf(me),
       licenseId: query.licenseId,
       containerId: query.containerId,
       ...window,
-    }), toSessionDto);
+    }), toLiveLeaseDto);
   }
 
   @Get('queue')
@@ -45,11 +36,11 @@ export class GroupSessionsController {
 
   @Post(':leaseId/stop')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: StoppedSessionDto, description: "The seat is free now; the program's next heartbeat answers SESSION_STOPPED." })
+  @ApiOkResponse({ type: StoppedLeaseDto, description: "The seat is free now; the program's next heartbeat answers SESSION_STOPPED." })
   @GroupAdminErrors(
     { status: 409, description: 'SESSION_BORROWED (a borrowed seat ends when returned or at borrowUntil) / SESSION_NOT_ACTIVE (already ended, e.g. stopped by another admin)' },
   )
-  async stop(@CurrentPrincipal() me: PortalPrincipal, @IdParam('leaseId') leaseId: string): Promise<StoppedSessionDto> {
-    return toStoppedSessionDto(await this.sessions.stop(leaseId, { groupId: adminGroupOf(me) }));
+  async stop(@CurrentPrincipal() me: PortalPrincipal, @IdParam('leaseId') leaseId: string): Promise<StoppedLeaseDto> {
+    return toEndedLeaseDto(await this.sessions.stop(leaseId, { groupId: adminGroupOf(me) }));
   }
 }

@@ -2,27 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { SeatQueueService } from '@leasehold/domain-seats';
-import { createPortalUser, createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { activateDevice, asVendor, checkout, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createPortalUser, createTestApp, createVendor, dbOf, heartbeat, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import {
-  activateDevice,
-  asVendor,
-  checkout,
-  createEnterpriseContainer,
-  createLicense,
-  createPersonalContainer,
-  createProduct,
-  groupWith,
-  heartbeat,
-  PortalLicensingTestModule,
-  TestProduct,
-} from '../testing/portal-licensing-fixtures';
 
 describe('portal sessions (group admins list live sessions and stop one)', () => {
   let app: INestApplication;
   let acme: TestVendor;
   let other: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   const http = () => request(app.getHttpServer());
   const days = (n: number) => new Date(Date.now() + n * 86_400_000);
 
@@ -30,13 +18,13 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
-    product = await createProduct(app, acme);
+    product = await insertProduct(dbOf(app), acme);
   });
   afterAll(() => app.close());
 
   /** Group A: a 5-seat server license with two sessions (one borrowed) and a member's laptop running; group B: one session. */
   async function world() {
-    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
     const [admin, member] = a.users;
     const server = await createEnterpriseContainer(app, acme, a.groupId);
     const seats = await createLicense(app, acme, server.id, { productId: product.id, quantity: 5, borrowAllowed: true, maxBorrowDays: 7 });
@@ -47,7 +35,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
     const laptopDevice = await activateDevice(app, acme, laptop.id, 'fp-laptop', 'Member laptop');
     const personal = await checkout(app, acme, { containerId: laptop.id, licenseId: laptopLicense.id, fingerprint: 'fp-laptop' });
 
-    const b = await groupWith(app, acme, ['ADMIN']);
+    const b = await createGroupWithMembers(app, acme, ['ADMIN']);
     const bServer = await createEnterpriseContainer(app, acme, b.groupId);
     const bSeats = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 2 });
     const bSession = await checkout(app, acme, { containerId: bServer.id, licenseId: bSeats.id, fingerprint: 'b-01' });
@@ -71,6 +59,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       deviceId: null,
       deviceName: null,
       fingerprint: 'ws-01',
+      slot: expect.any(Number),
       startedAt: w.online.startedAt.toISOString(),
       lastHeartbeatAt: expect.any(String),
       expiresAt: w.online.expiresAt.toISOString(),
@@ -144,7 +133,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
 
   it('refuses members (403) and hides other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await groupWith(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN']);
     for (const attempt of [() => http().get('/v1/group/sessions'), () => http().post(`/v1/group/sessions/${w.personal.leaseId}/stop`)]) {
       const res = await attempt().set(w.member.auth);
       expect(res.status).toBe(403);

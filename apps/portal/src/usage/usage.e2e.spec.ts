@@ -1,15 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
+import { createEnterpriseContainer, createGroupWithMembers, createLicense, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
-import { createEnterpriseContainer, createLicense, createProduct, groupWith, PortalLicensingTestModule, TestProduct } from '../testing/portal-licensing-fixtures';
 
 describe('portal usage (group admins query a license of their group)', () => {
   let app: INestApplication;
   let acme: TestVendor;
   let other: TestVendor;
-  let product: TestProduct;
+  let product: InsertedProduct;
   const http = () => request(app.getHttpServer());
   const h = (hours: number) => new Date(Date.UTC(2026, 0, 10, 0, 0) + hours * 3_600_000);
 
@@ -17,13 +17,13 @@ describe('portal usage (group admins query a license of their group)', () => {
     app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
-    product = await createProduct(app, acme);
+    product = await insertProduct(dbOf(app), acme);
   });
   afterAll(() => app.close());
 
   /** Group A's 3-seat license with a known lease history on 10 January 2026; group B with a license of its own. */
   async function world() {
-    const a = await groupWith(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
     const server = await createEnterpriseContainer(app, acme, a.groupId);
     const license = await createLicense(app, acme, server.id, { productId: product.id, quantity: 3 });
     const base = { vendorId: acme.vendor.id, licenseId: license.id, containerId: server.id, fingerprint: 'x' };
@@ -36,7 +36,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       ],
     });
     await app.get(PrismaService).licenseUsageHour.create({ data: { vendorId: acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 } });
-    const b = await groupWith(app, acme, ['ADMIN']);
+    const b = await createGroupWithMembers(app, acme, ['ADMIN']);
     const bServer = await createEnterpriseContainer(app, acme, b.groupId);
     const bLicense = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 1 });
     return { a, admin: a.users[0], member: a.users[1], license, b, bLicense };
@@ -98,7 +98,7 @@ describe('portal usage (group admins query a license of their group)', () => {
 
   it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await groupWith(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(app, other, ['ADMIN']);
     const query = { from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' };
     const member = await http().get(`/v1/group/licenses/${w.license.id}/usage`).query(query).set(w.member.auth).expect(403);
     expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
@@ -185,7 +185,7 @@ describe('portal usage (group admins query a license of their group)', () => {
 
     it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
       const w = await historyWorld();
-      const o = await groupWith(app, other, ['ADMIN']);
+      const o = await createGroupWithMembers(app, other, ['ADMIN']);
       const member = await http().get(url(w.license.id)).set(w.member.auth).expect(403);
       expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
       for (const [auth, licenseId] of [
@@ -250,7 +250,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       const range = await http().get('/v1/group/lease-history/csv').query({ from: h(2).toISOString(), to: h(1).toISOString() }).set(w.admin.auth).expect(400);
       expect(range.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['to']);
       expect((await http().get('/v1/group/lease-history').set(w.member.auth).expect(403)).body.error.code).toBe('GROUP_ADMIN_REQUIRED');
-      const o = await groupWith(app, other, ['ADMIN']);
+      const o = await createGroupWithMembers(app, other, ['ADMIN']);
       for (const path of ['/v1/group/lease-history', '/v1/group/lease-history/csv']) {
         for (const [auth, query] of [
           [w.admin.auth, { licenseId: w.bLicense.id }],

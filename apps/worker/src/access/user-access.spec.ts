@@ -3,8 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { createRequestCode } from '@leasehold/license-file';
-import { createPortalUser, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
-import { eventually } from '../testing/webhook-test-server';
+import { createPortalUser, createVendor, eventually, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
 import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
 // As the attack: a member removed from their group (or disabled) keeps using

@@ -9,17 +9,9 @@ import { LoginThrottle } from '@leasehold/domain-identity';
 import { UpdateSignal } from '@leasehold/domain-updates';
 import { queuePrefix, QUEUES } from '@leasehold/queues';
 import { RedisService } from '@leasehold/redis';
-import { createTestAppWithEnv, createVendor, expectError, TestRedisCluster, TestVendor, waitFor } from '@leasehold/testing';
-// The producers are license-central's: this test boots two of its instances beside the worker.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { createPersonalContainer, createProduct, dbOf, ProductFixture } from '../../../license-central/src/testing/licensing-fixtures';
+import { ApiProduct, createPersonalContainerViaApi, createProductViaApi, createVendor, dbOf, expectError, postInboundEvent, startApiApp, TestRedisCluster, TestVendor, waitFor, WebhookTestServer } from '@leasehold/testing';
+// The producers are license-central's: this test boots two of its instances by name beside the worker (startApiApp).
 import { createWorker } from '../testing/create-worker';
-import { postInboundEvent } from '../testing/erp-inbound';
-import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Issue 18, item 1: the apps on a real 3-master Redis Cluster (redis-server --cluster-enabled yes,
 // created with redis-cli --cluster create; TestRedisCluster), configured as operators would
@@ -40,7 +32,7 @@ describe('the apps on a 3-master Redis Cluster', () => {
   let receiver: WebhookTestServer;
   let prisma: PrismaService;
   let acme: TestVendor;
-  let product: ProductFixture;
+  let product: ApiProduct;
   const httpA = () => request(centralA.getHttpServer());
   const httpB = () => request(centralB.getHttpServer());
   const operator = () => ({ Authorization: `Bearer ${centralA.get(ConfigService).get('OPERATOR_TOKEN')}` });
@@ -51,12 +43,12 @@ describe('the apps on a 3-master Redis Cluster', () => {
     receiver = await new WebhookTestServer().start();
     const env = { REDIS_URL: cluster.url, RATE_LIMIT_DEVICE_PER_CREDENTIAL: String(DEVICE_LIMIT) };
     worker = await createWorker(env, 2_000);
-    centralA = await createTestAppWithEnv(LicenseCentralModule, LICENSE_CENTRAL_API, env);
-    centralB = await createTestAppWithEnv(LicenseCentralModule, LICENSE_CENTRAL_API, env);
+    centralA = await startApiApp('license-central', { env });
+    centralB = await startApiApp('license-central', { env });
     await centralA.listen(0, '127.0.0.1');
     prisma = worker.get(PrismaService);
     acme = await createVendor(centralA, 'Acme');
-    product = await createProduct(httpA, acme, []);
+    product = await createProductViaApi(httpA, acme, []);
   }, 90_000);
   afterAll(async () => {
     await centralA?.close();
@@ -75,7 +67,7 @@ describe('the apps on a 3-master Redis Cluster', () => {
   }
 
   async function licensed(http: () => ReturnType<typeof request>, body: Record<string, unknown> = {}) {
-    const c = await createPersonalContainer(http, dbOf(centralA), acme);
+    const c = await createPersonalContainerViaApi(http, dbOf(centralA), acme);
     const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, ...body }).expect(201);
     return { ...c, licenseId: license.body.id as string, expiresAt: license.body.expiresAt as string | null };
   }
@@ -189,8 +181,8 @@ describe('the apps on a 3-master Redis Cluster', () => {
     it("the update-stream cap (a Lua script) holds across instances: the plan's 1 stream, the second refused", async () => {
       const few = await createVendor(centralA, 'Few streams');
       await httpA().patch(`/operator/v1/vendors/${few.vendor.id}/limits`).set(operator()).send({ updateStreamsPerContainer: 1 }).expect(200);
-      const fewProduct = await createProduct(httpA, few, []);
-      const c = await createPersonalContainer(httpA, dbOf(centralA), few);
+      const fewProduct = await createProductViaApi(httpA, few, []);
+      const c = await createPersonalContainerViaApi(httpA, dbOf(centralA), few);
       await httpA().post(`/v1/containers/${c.containerId}/licenses`).set(few.auth).send({ productId: fewProduct.productId, quantity: 1 }).expect(201);
       const first = httpA().get('/client/v1/updates').query({ knownRevision: 1, wait: 3 }).set(c.device).then((r) => r);
       await waitFor(() => centralA.get(UpdateSignal).listenerCount(few.vendor.id, c.containerId) === 1, 5_000, 'the first long-poll to wait');

@@ -6,10 +6,9 @@ import { PgPool, PrismaService, TenantContext, TenantPrisma } from '@leasehold/d
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { WebhookEndpointsService } from '@leasehold/domain-webhooks';
 import { AllExceptionsFilter } from '@leasehold/http';
-import { createVendor, terminateBackends, TestVendor, waitFor } from '@leasehold/testing';
+import { createVendor, terminateBackends, TestVendor, waitFor, WebhookTestServer } from '@leasehold/testing';
 import { ADMIN_URL, workerDatabase } from '../../../../tools/jest/test-env';
 import { AppModule } from '../app.module';
-import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Fault injection (docs/operations.md, "Postgres connections terminated"): the real worker relays
 // and delivers while every backend of this test's own database (pg_stat_activity filtered by its

@@ -7,15 +7,9 @@ import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { WebhookEndpointsService } from '@leasehold/domain-webhooks';
 import { OUTBOX_JOBS, QUEUES } from '@leasehold/queues';
-import { createTestAppWithEnv, createVendor, TestRedisServer, TestVendor, waitFor } from '@leasehold/testing';
-// The intake is license-central's: this test boots it beside the worker, as the ERP test does.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
+import { createVendor, postInboundEvent, startApiApp, TestRedisServer, TestVendor, waitFor, WebhookTestServer } from '@leasehold/testing';
+// The intake is license-central's: this test boots it by name beside the worker (startApiApp), as the ERP test does.
 import { createWorker } from '../testing/create-worker';
-import { postInboundEvent } from '../testing/erp-inbound';
-import { WebhookTestServer } from '../testing/webhook-test-server';
 
 // Fault injection (docs/operations.md, "Redis restarted or replaced empty" and "Redis away"): the
 // real worker (and license-central) on real Postgres and on a redis-server this test starts on a
@@ -151,7 +145,7 @@ describe('an ERP post while Redis is away (fault injection)', () => {
   beforeAll(async () => {
     redis = await new TestRedisServer().start();
     worker = await createWorker({ REDIS_URL: redis.url }, 2_000);
-    central = await createTestAppWithEnv(LicenseCentralModule, LICENSE_CENTRAL_API, { REDIS_URL: redis.url });
+    central = await startApiApp('license-central', { env: { REDIS_URL: redis.url } });
     prisma = worker.get(PrismaService);
     vendor = await createVendor(central);
     const created = await request(central.getHttpServer()).post('/v1/integrations').set(vendor.auth).send({ name: 'SAP', kind: 'ERP' }).expect(201);

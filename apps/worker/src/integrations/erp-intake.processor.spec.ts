@@ -9,15 +9,10 @@ import { Prisma, PrismaService, TenantContext } from '@leasehold/db';
 import { CatalogService } from '@leasehold/domain-catalog';
 import { ProcessInboundEventUseCase, ProcessOutcome } from '@leasehold/domain-integrations';
 import { bullConnection, ERP_INTAKE_JOBS, inboundEventJobId, QUEUES } from '@leasehold/queues';
-import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
-// The intake is license-central's: this end-to-end test boots it beside the worker and sends
-// events over HTTP, as an ERP would. Test code only; the worker itself never imports an API app.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { LICENSE_CENTRAL_API } from '../../../license-central/src/api-info';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as LicenseCentralModule } from '../../../license-central/src/app.module';
+import { createVendor, postInboundEvent, startApiApp, TestVendor } from '@leasehold/testing';
+// The intake is license-central's: this end-to-end test boots it by name beside the worker
+// (startApiApp) and sends events over HTTP, as an ERP would. The worker never imports an API app.
 import { AppModule } from '../app.module';
-import { postInboundEvent } from '../testing/erp-inbound';
 
 const DAY = 86_400_000;
 
@@ -35,7 +30,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     worker = moduleRef.createNestApplication({ bufferLogs: true });
     await worker.init();
-    central = await createTestApp(LicenseCentralModule, LICENSE_CENTRAL_API);
+    central = await startApiApp('license-central');
     prisma = worker.get(PrismaService);
     queue = worker.get<Queue>(getQueueToken(QUEUES.erpIntake));
     const config = worker.get(ConfigService);

@@ -7,9 +7,8 @@ import { AuditModule } from '@leasehold/domain-audit';
 import { DomainEventView, EventsModule, OutboxHandler, OutboxRepository, OutboxSubscriber } from '@leasehold/domain-events';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhookEndpointsService, WebhookEndpointWithSecret, WebhooksModule } from '@leasehold/domain-webhooks';
-import { createVendor, TestVendor } from '@leasehold/testing';
+import { createVendor, eventually, TestVendor, WebhookTestServer } from '@leasehold/testing';
 import { AppModule } from '../app.module';
-import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
 import { OutboxRelayService } from './outbox-relay.service';
 
 // The outbox relay: nothing committed is lost while the worker (and with it every Redis

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createPortalUser, createVendor, expectError, TestPortalUser, TestVendor } from '@leasehold/testing';
-import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
+import { createPortalUser, createVendor, eventually, expectError, TestPortalUser, TestVendor, WebhookTestServer } from '@leasehold/testing';
 import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
 // Issue 16, items 2 and 3 through the public routes: seat reservations (vendor API and group

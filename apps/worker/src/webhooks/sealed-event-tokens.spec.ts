@@ -4,9 +4,8 @@ import { Test } from '@nestjs/testing';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { IdentityModule, IdentityService } from '@leasehold/domain-identity';
 import { DEFAULT_WEBHOOK_DELIVERY_POLICY, WEBHOOK_DELIVERY_POLICY, WebhookEndpointsService, WebhookEndpointWithSecret } from '@leasehold/domain-webhooks';
-import { createVendor, TestVendor } from '@leasehold/testing';
+import { createVendor, eventually, TestVendor, WebhookTestServer } from '@leasehold/testing';
 import { AppModule } from '../app.module';
-import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
 
 // As the abuse: a password-reset token read from domain_events resets the
 // password. The token (and its link) is sealed at rest; the running worker's relay and webhook

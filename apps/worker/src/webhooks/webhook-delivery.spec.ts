@@ -12,9 +12,8 @@ import {
   WebhookEndpointWithSecret,
   WebhookEventSelector,
 } from '@leasehold/domain-webhooks';
-import { createVendor, TestVendor } from '@leasehold/testing';
+import { createVendor, eventually, TestVendor, WebhookTestServer } from '@leasehold/testing';
 import { AppModule } from '../app.module';
-import { eventually, WebhookTestServer } from '../testing/webhook-test-server';
 
 // Event types here are ones no in-process subscriber of the worker handles, so the test's made-up
 // payloads cannot trip a colleague's subscriber (which would rightly hold the event back).

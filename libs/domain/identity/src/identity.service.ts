@@ -9,7 +9,7 @@ import { AccountTokensService } from './account-tokens.service';
 import { CredentialRecord, IdentityRepository, OneTimeTokenRecord } from './identity.repository';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
-import { PortalPrincipal, PortalRole, SessionTokens } from './identity.types';
+import { PortalPrincipal, PortalRole, LoginTokens } from './identity.types';
 import { hashSecretToken, generateSecretToken } from './secret-token';
 
 // Portal identity: a user is (vendor, email); login answers a short-lived access token and a
@@ -47,7 +47,7 @@ export class IdentityService {
     this.refreshTtlMs = config.get('PORTAL_REFRESH_TOKEN_TTL_DAYS') * 86_400_000;
   }
 
-  async login(input: { vendor: string; email: string; password: string; ip: string }, now = new Date()): Promise<SessionTokens> {
+  async login(input: { vendor: string; email: string; password: string; ip: string }, now = new Date()): Promise<LoginTokens> {
     const email = normalise(input.email);
     // Counted before the password is checked (atomically): parallel guesses cannot outrun the limit.
     await this.throttle.consumeLogin(input.vendor, email, input.ip);
@@ -62,7 +62,7 @@ export class IdentityService {
     return this.tenant.run(vendor.id, () => this.startSession(user, randomUUID(), now), { type: 'PORTAL_USER', id: user.id });
   }
 
-  async refresh(refreshToken: string, now = new Date()): Promise<SessionTokens> {
+  async refresh(refreshToken: string, now = new Date()): Promise<LoginTokens> {
     const record = await this.repository.findRefreshToken(hashSecretToken(refreshToken));
     if (!record || record.revokedAt) throw refreshInvalid();
     return this.tenant.run(
@@ -133,7 +133,7 @@ export class IdentityService {
   }
 
   /** The invitee sets a password (and optionally their name) and is logged in. */
-  async acceptInvitation(input: { vendor: string; token: string; password: string; name?: string }, now = new Date()): Promise<SessionTokens> {
+  async acceptInvitation(input: { vendor: string; token: string; password: string; name?: string }, now = new Date()): Promise<LoginTokens> {
     const token = await this.findOneTimeToken(input.vendor, input.token, 'INVITATION', now);
     const passwordHash = await this.hasher.hash(input.password);
     return this.tenant.run(
@@ -179,7 +179,7 @@ export class IdentityService {
     return { kind: 'portal', vendorId: user.vendorId, userId: user.id, email: user.email, name: user.name, groupId: user.groupId, role: user.role };
   }
 
-  private async startSession(user: SessionUser, familyId: string, now: Date): Promise<SessionTokens> {
+  private async startSession(user: SessionUser, familyId: string, now: Date): Promise<LoginTokens> {
     const refresh = generateSecretToken('refresh');
     const refreshExpiresAt = new Date(now.getTime() + this.refreshTtlMs);
     await this.repository.transaction((tx) =>
@@ -188,7 +188,7 @@ export class IdentityService {
     return this.tokens(user, familyId, refresh.token, refreshExpiresAt, now);
   }
 
-  private async tokens(user: SessionUser | CredentialRecord, familyId: string, refreshToken: string, refreshExpiresAt: Date, now: Date): Promise<SessionTokens> {
+  private async tokens(user: SessionUser | CredentialRecord, familyId: string, refreshToken: string, refreshExpiresAt: Date, now: Date): Promise<LoginTokens> {
     const accessToken = await this.accessTokens.sign({ sub: user.id, vid: this.tenant.vendorId, tv: user.tokenVersion, sid: familyId }, now);
     return {
       tokenType: 'Bearer',

@@ -13,7 +13,7 @@ export interface PortalPrincipal {
 }
 
 /** What a successful login, refresh or invitation acceptance returns. */
-export interface SessionTokens {
+export interface LoginTokens {
   tokenType: 'Bearer';
   accessToken: string;
   /** Seconds until the access token expires. */
@@ -31,8 +31,8 @@ export interface AccessTokenClaims {
   /** the user's tokenVersion when the token was issued */
   tv: number;
   /**
-   * The session: the refresh-token family the token was issued for. Revoking the family (reuse
-   * detected, logout) ends every access token of that session at once, and only of that one.
+   * The login: the refresh-token family the token was issued for. Revoking the family (reuse
+   * detected, logout) ends every access token of that login at once, and only of that one.
    */
   sid: string;
 }

@@ -15,6 +15,7 @@ export * from './sessions.service';
 export * from './usage.service';
 export * from './usage-aggregates.service';
 export * from './usage-history.service';
+export * from './lease.dto';
 export * from './usage-history.dto';
 export * from './usage.dto';
 export { allowanceFromBody, OverageAllowanceService, OverageAllowanceView } from './overage-allowance.service';

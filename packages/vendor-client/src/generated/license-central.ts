@@ -2084,6 +2084,55 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        LiveLeaseDto: {
+            /** Format: date-time */
+            borrowUntil: string | null;
+            /** @description A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`. */
+            borrowed: boolean;
+            /** @description Who: the host or user name the program reported. */
+            clientName: string | null;
+            /** Format: uuid */
+            containerId: string;
+            /** Format: uuid */
+            deviceId: string | null;
+            /** @description The activated device (PERSONAL containers). */
+            deviceName: string | null;
+            /**
+             * Format: date-time
+             * @description The seat is free at this time unless a heartbeat extends it.
+             */
+            expiresAt: string;
+            /** @description The device's fingerprint. */
+            fingerprint: string;
+            /**
+             * Format: uuid
+             * @description The lease id: stop the lease with it.
+             */
+            id: string;
+            /** Format: date-time */
+            lastHeartbeatAt: string;
+            /** Format: uuid */
+            licenseId: string;
+            /** @description Checked out above the quantity (overage). */
+            overage: boolean;
+            /** @description The seat number within the license. */
+            slot: number;
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
+            startedAt: string;
+            /**
+             * Format: uuid
+             * @description Who: the user of a PERSONAL container, when known.
+             */
+            userId: string | null;
+        };
+        LiveLeasePageDto: {
+            data: components["schemas"]["LiveLeaseDto"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         MembershipDto: {
             /** @enum {string} */
             role: "ADMIN" | "MEMBER";
@@ -2346,47 +2395,6 @@ export interface components {
             /** Format: uuid */
             userId: string | null;
         };
-        SessionDto: {
-            /** Format: date-time */
-            borrowUntil: string | null;
-            /** @description A borrowed seat cannot be stopped. */
-            borrowed: boolean;
-            /** @description Host or user name the program reported. */
-            clientName: string | null;
-            /** Format: uuid */
-            containerId: string;
-            /** Format: uuid */
-            deviceId: string | null;
-            /** @description The activated device (PERSONAL containers). */
-            deviceName: string | null;
-            /** Format: date-time */
-            expiresAt: string;
-            fingerprint: string;
-            /**
-             * Format: uuid
-             * @description The lease id.
-             */
-            id: string;
-            /** Format: date-time */
-            lastHeartbeatAt: string;
-            /** Format: uuid */
-            licenseId: string;
-            /** @description Checked out above the quantity (overage). */
-            overage: boolean;
-            slot: number;
-            /**
-             * Format: date-time
-             * @description Since when.
-             */
-            startedAt: string;
-            /** Format: uuid */
-            userId: string | null;
-        };
-        SessionPageDto: {
-            data: components["schemas"]["SessionDto"][];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor: string | null;
-        };
         SetVendorLimitsDto: {
             /** @description Requests per minute per API key; null: the default. */
             apiRequestsPerMinute?: number | null;
@@ -2430,7 +2438,7 @@ export interface components {
         SigningKeyListDto: {
             data: components["schemas"]["SigningKeyDto"][];
         };
-        StoppedSessionDto: {
+        StoppedLeaseDto: {
             /** @enum {string} */
             endReason: "STOPPED";
             /** Format: date-time */
@@ -5876,13 +5884,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Live sessions on every license of the container. */
+            /** @description Live leases on every license of the container. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPageDto"];
+                    "application/json": components["schemas"]["LiveLeasePageDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
@@ -8417,13 +8425,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Live sessions: leases holding an unexpired seat (stopped and expired ones never appear). */
+            /** @description Live leases: leases holding an unexpired seat (stopped and expired ones never appear). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPageDto"];
+                    "application/json": components["schemas"]["LiveLeasePageDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
@@ -9648,7 +9656,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoppedSessionDto"];
+                    "application/json": components["schemas"]["StoppedLeaseDto"];
                 };
             };
             /** @description VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY */
