@@ -1,7 +1,6 @@
-import { useSyncExternalStore } from 'react';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
-import { auth } from './api';
 import { Layout } from './Layout';
+import { useAuth } from './use-auth';
 import { AcceptInvitationPage, LoginPage, PasswordResetPage } from './pages/AuthPages';
 import { AuditPage } from './pages/AuditPage';
 import { ContainerPage } from './pages/ContainerPage';
@@ -11,10 +10,6 @@ import { MembersPage } from './pages/MembersPage';
 import { MyAccountPage, MyContainersPage, MyDevicesPage } from './pages/MePages';
 import { SessionsPage } from './pages/SessionsPage';
 import { UsagePage } from './pages/UsagePage';
-
-export function useAuth() {
-  return useSyncExternalStore(auth.subscribe, auth.snapshot);
-}
 
 function RequireLogin() {
   const { user } = useAuth();

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { logout } from './api';
-import { useAuth } from './App';
+import { useAuth } from './use-auth';
 
 export function Layout() {
   const { user, vendor } = useAuth();

@@ -2,7 +2,7 @@
 import { FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { all, api, auth, logout } from '../api';
-import { useAuth } from '../App';
+import { useAuth } from '../use-auth';
 import { Async, ErrorBanner, Notice, PageHeader, useLoad } from '../components';
 import { fmtDateTime } from '../format';
 import type { Container, Device, User } from '../types';

@@ -1,7 +1,7 @@
 // Members of the group: invite, change role, remove, re-invite.
 import { FormEvent, useId, useState } from 'react';
 import { all, api, auth } from '../api';
-import { useAuth } from '../App';
+import { useAuth } from '../use-auth';
 import { Async, ConfirmButton, ErrorBanner, Notice, PageHeader, StatusBadge, Table, useLoad } from '../components';
 import { fmtDateTime } from '../format';
 import type { Role, User } from '../types';

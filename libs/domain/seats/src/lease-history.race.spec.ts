@@ -8,7 +8,7 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatsService } from './seats.service';
 import { UsageService } from './usage.service';
-import { asVendor, createLicense, createSeatsContext, SeatFixture } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture } from './seats.testing';
 
 describe('lease history under racing checkouts and releases (two instances)', () => {
   let replicas: INestApplicationContext[];
@@ -22,9 +22,9 @@ describe('lease history under racing checkouts and releases (two instances)', ()
     let held = 0;
     for (let i = 0; i < rounds; i++) {
       try {
-        const lease = await asVendor(app, f, () => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }));
+        const lease = await asSeatVendor(app, f, () => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }));
         held++;
-        await asVendor(app, f, () => app.get(SeatsService).release(f.containerId, lease.leaseId));
+        await asSeatVendor(app, f, () => app.get(SeatsService).release(f.containerId, lease.leaseId));
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'NO_SEAT_AVAILABLE')) throw error;
       }
@@ -34,7 +34,7 @@ describe('lease history under racing checkouts and releases (two instances)', ()
 
   it.each([3, 5])('quantity %i: no two leases of one slot overlap, and the peak of the history is at most the quantity', async (quantity) => {
     const app = replicas[0];
-    const f = await createLicense(app, { quantity });
+    const f = await insertSeatLicense(app, { quantity });
     const from = new Date(Date.now() - 60_000);
     const held = await Promise.all(Array.from({ length: 24 }, (_, i) => device(f, replicas[i % 2], `dev-${i}`, 20)));
     expect(held.reduce((a, b) => a + b, 0)).toBeGreaterThan(quantity * 5); // the seats really changed hands
@@ -61,7 +61,7 @@ describe('lease history under racing checkouts and releases (two instances)', ()
     for (const e of events) peak = Math.max(peak, (level += e.d));
     expect(peak).toBeLessThanOrEqual(quantity);
 
-    const usage = await asVendor(app, f, () =>
+    const usage = await asSeatVendor(app, f, () =>
       app.get(UsageService).history({ licenseId: f.licenseId, from, to: new Date(Date.now() + 60_000), granularity: 'hour' }),
     );
     expect(usage.totals.peakSeats).toBeLessThanOrEqual(quantity);

@@ -8,7 +8,7 @@ import { DomainError } from '@leasehold/errors';
 import { ReservationsService } from './reservations.service';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatsService } from './seats.service';
-import { asVendor, createLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
 
 describe('seat reservations (two instances, one database)', () => {
   let replicas: INestApplicationContext[];
@@ -27,7 +27,7 @@ describe('seat reservations (two instances, one database)', () => {
   }
 
   const checkout = (r: INestApplicationContext, f: SeatFixture, fingerprint: string, userId?: string) =>
-    asVendor(r, f, () =>
+    asSeatVendor(r, f, () =>
       r.get(SeatsService).checkout({
         containerId: f.containerId,
         license: { licenseId: f.licenseId },
@@ -38,10 +38,10 @@ describe('seat reservations (two instances, one database)', () => {
   const code = (e: unknown) => (e instanceof DomainError ? e.code : String(e));
 
   it('attack: an unreserved user cannot take a reserved seat; the reserved user can, also when the rest is full', async () => {
-    const f = await createLicense(replicas[0], { quantity: 3 });
+    const f = await insertSeatLicense(replicas[0], { quantity: 3 });
     const [night] = await members(f, 1, 'night');
     const [day] = await members(f, 1, 'day');
-    await asVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 2, userIds: [night] }));
+    await asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 2, userIds: [night] }));
     await checkout(replicas[0], f, 'anon-1');
     const refused = await checkout(replicas[1], f, 'anon-2').catch((e: unknown) => e);
     expect(code(refused)).toBe('NO_SEAT_AVAILABLE');
@@ -54,9 +54,9 @@ describe('seat reservations (two instances, one database)', () => {
   });
 
   it('many users racing for reserved and unreserved seats: the reserved seats go only to their users, exactly the quantity in use', async () => {
-    const f = await createLicense(replicas[0], { quantity: 10 });
+    const f = await insertSeatLicense(replicas[0], { quantity: 10 });
     const night = await members(f, 6, 'night');
-    await asVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 4, userIds: night }));
+    await asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 4, userIds: night }));
     const attempts = [
       ...Array.from({ length: 120 }, (_, i) => ({ fp: `anon-${i}`, user: undefined as string | undefined })),
       ...night.flatMap((u, i) => [0, 1].map((k) => ({ fp: `night-${i}-${k}`, user: u }))),
@@ -74,10 +74,10 @@ describe('seat reservations (two instances, one database)', () => {
 
   it('two reservations racing for more than the quantity: exactly one is made', async () => {
     for (let round = 0; round < 5; round++) {
-      const f = await createLicense(replicas[0], { quantity: 10 });
+      const f = await insertSeatLicense(replicas[0], { quantity: 10 });
       const [a, b] = await members(f, 2, `r${round}`);
       const results = await Promise.allSettled(
-        [a, b].map((u, i) => asVendor(replicas[i], f, () => replicas[i].get(ReservationsService).create(f.licenseId, { name: `R${i}`, seats: 6, userIds: [u] }))),
+        [a, b].map((u, i) => asSeatVendor(replicas[i], f, () => replicas[i].get(ReservationsService).create(f.licenseId, { name: `R${i}`, seats: 6, userIds: [u] }))),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.flatMap((r) => (r.status === 'rejected' ? [code(r.reason)] : []))).toEqual(['RESERVATIONS_EXCEED_QUANTITY']);
@@ -87,15 +87,15 @@ describe('seat reservations (two instances, one database)', () => {
 
   it('a reservation racing a quantity cut: never more reserved than the quantity', async () => {
     for (let round = 0; round < 5; round++) {
-      const f = await createLicense(replicas[0], { quantity: 10 });
+      const f = await insertSeatLicense(replicas[0], { quantity: 10 });
       const [u] = await members(f, 1, `cut${round}`);
-      const cut = asVendor(replicas[1], f, () =>
+      const cut = asSeatVendor(replicas[1], f, () =>
         replicas[1].get(TenantPrisma).client.$transaction(async (tx) => {
           await tx.license.update({ where: { id: f.licenseId }, data: { quantity: 4 } });
           await replicas[1].get(SeatPoolService).resize(tx, f.licenseId, 4);
         }),
       );
-      const reserve = asVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Big', seats: 6, userIds: [u] }));
+      const reserve = asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Big', seats: 6, userIds: [u] }));
       const [c, r] = await Promise.allSettled([cut, reserve]);
       expect([c.status, r.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
       const license = await replicas[0].get(PrismaService).license.findUniqueOrThrow({ where: { id: f.licenseId }, select: { quantity: true } });
@@ -107,7 +107,7 @@ describe('seat reservations (two instances, one database)', () => {
   });
 
   it('the database refuses reservations above the quantity even from a writer that skips the service', async () => {
-    const f = await createLicense(replicas[0], { quantity: 2 });
+    const f = await insertSeatLicense(replicas[0], { quantity: 2 });
     const prisma = replicas[0].get(PrismaService);
     await expect(prisma.seatReservation.create({ data: { vendorId: f.vendorId, licenseId: f.licenseId, name: 'Too big', seats: 3 } })).rejects.toThrow(/exceed the quantity/);
   });

@@ -3,7 +3,7 @@ import { PrismaService, TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatsService } from './seats.service';
-import { asVendor, createLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
 
 describe('SeatPoolService.resize', () => {
   let app: INestApplicationContext;
@@ -15,17 +15,17 @@ describe('SeatPoolService.resize', () => {
   const slots = async (licenseId: string) =>
     (await app.get(PrismaService).seatSlot.findMany({ where: { licenseId }, orderBy: { slot: 'asc' } })).map((s) => s.slot);
   const resize = (f: SeatFixture, quantity: number) =>
-    asVendor(app, f, () =>
+    asSeatVendor(app, f, () =>
       app.get(TenantPrisma).client.$transaction(async (tx) => {
         await tx.license.update({ where: { id: f.licenseId }, data: { quantity } });
         return app.get(SeatPoolService).resize(tx, f.licenseId, quantity);
       }),
     );
   const checkout = (f: SeatFixture, fingerprint: string) =>
-    asVendor(app, f, () => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }));
+    asSeatVendor(app, f, () => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }));
 
   it('creates one slot per seat and grows and shrinks a free pool exactly', async () => {
-    const f = await createLicense(app, { quantity: 3 });
+    const f = await insertSeatLicense(app, { quantity: 3 });
     expect(await slots(f.licenseId)).toEqual([0, 1, 2]);
     expect(await resize(f, 5)).toEqual({ slots: 5, excess: 0 });
     expect(await slots(f.licenseId)).toEqual([0, 1, 2, 3, 4]);
@@ -35,7 +35,7 @@ describe('SeatPoolService.resize', () => {
   });
 
   it('never ends a running session when shrinking below the seats in use; excess slots go once freed', async () => {
-    const f = await createLicense(app, { quantity: 4 });
+    const f = await insertSeatLicense(app, { quantity: 4 });
     const leases: { leaseId: string }[] = [];
     for (const fp of ['a', 'b', 'c']) leases.push(await checkout(f, fp));
     // 3 in use, shrink to 1: the free slot goes, the three held ones stay as 2 excess.
@@ -44,9 +44,9 @@ describe('SeatPoolService.resize', () => {
     await expect(checkout(f, 'd')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
 
     // One release: still 2 in use ≥ 1, so still no seat for anyone else.
-    await asVendor(app, f, () => app.get(SeatsService).release(f.containerId, leases[0].leaseId));
+    await asSeatVendor(app, f, () => app.get(SeatsService).release(f.containerId, leases[0].leaseId));
     await expect(checkout(f, 'd')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
-    await asVendor(app, f, () => app.get(SeatsService).release(f.containerId, leases[1].leaseId));
+    await asSeatVendor(app, f, () => app.get(SeatsService).release(f.containerId, leases[1].leaseId));
     await expireLease(app, leases[2].leaseId);
     // All three freed (one only by expiry): the next checkout trims to 1 slot and takes it.
     const d = await checkout(f, 'd');
@@ -59,13 +59,13 @@ describe('SeatPoolService.resize', () => {
   });
 
   it('refuses a negative quantity and an unknown license', async () => {
-    const f = await createLicense(app, { quantity: 1 });
+    const f = await insertSeatLicense(app, { quantity: 1 });
     await expect(
-      asVendor(app, f, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, -1))),
+      asSeatVendor(app, f, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, -1))),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    const other = await createLicense(app, { quantity: 1 });
+    const other = await insertSeatLicense(app, { quantity: 1 });
     await expect(
-      asVendor(app, other, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, 2))),
+      asSeatVendor(app, other, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, 2))),
     ).rejects.toBeInstanceOf(DomainError);
   });
 });

@@ -7,7 +7,7 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatQueueService } from './seat-queue.service';
 import { SeatsService } from './seats.service';
-import { asVendor, createLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
 
 describe('seat wait queue races (two instances, one database)', () => {
   let replicas: INestApplicationContext[];
@@ -16,7 +16,7 @@ describe('seat wait queue races (two instances, one database)', () => {
   });
   afterAll(() => Promise.all(replicas.map((r) => r.close())));
 
-  const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) => asVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));
+  const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) => asSeatVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));
   const checkout = (i: number, f: SeatFixture, fingerprint: string, ticketId?: string) =>
     on(i, f, (app) => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ticketId }));
 
@@ -29,7 +29,7 @@ describe('seat wait queue races (two instances, one database)', () => {
 
   it('30 waiters on a full 5-seat license, racing releases, grant passes, plain checkouts and claims: never more than 5, no seat stolen, FIFO', async () => {
     const quantity = 5;
-    const f = await createLicense(replicas[0], { quantity });
+    const f = await insertSeatLicense(replicas[0], { quantity });
     const prisma = replicas[0].get(PrismaService);
     let leases = await Promise.all(Array.from({ length: quantity }, (_, i) => checkout(i, f, `holder-${i}`)));
 
@@ -90,7 +90,7 @@ describe('seat wait queue races (two instances, one database)', () => {
 
   it('many waiters joining while seats free on both instances: exactly the quantity held or used, each ticket at most one seat', async () => {
     const quantity = 4;
-    const f = await createLicense(replicas[0], { quantity });
+    const f = await insertSeatLicense(replicas[0], { quantity });
     const leases = await Promise.all(Array.from({ length: quantity }, (_, i) => checkout(i, f, `busy-${i}`)));
     await Promise.allSettled([
       ...Array.from({ length: 40 }, (_, i) =>

@@ -5,7 +5,7 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
-import { activateDevice, asVendor, createLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
+import { insertDevice, asSeatVendor, insertSeatLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
 
 describe('seat races (two instances, one database)', () => {
   let replicas: INestApplicationContext[];
@@ -19,7 +19,7 @@ describe('seat races (two instances, one database)', () => {
     const results = await Promise.allSettled(
       Array.from({ length: n }, (_, i) => {
         const app = replicas[i % 2];
-        return asVendor(app, f, () =>
+        return asSeatVendor(app, f, () =>
           app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `${prefix}-${i}` }),
         );
       }),
@@ -31,7 +31,7 @@ describe('seat races (two instances, one database)', () => {
 
   it('500 parallel checkouts on a 10-seat license: exactly 10 succeed, again after release and after expiry', async () => {
     const app = replicas[0];
-    const f = await createLicense(app, { quantity: 10 });
+    const f = await insertSeatLicense(app, { quantity: 10 });
 
     const first = await wave(f, 500, 'first');
     expect(first.granted).toHaveLength(10);
@@ -42,7 +42,7 @@ describe('seat races (two instances, one database)', () => {
     expect(denials._sum.denials).toBe(490);
 
     // Releases (half through each instance): every seat is usable again, and still only 10.
-    await Promise.all(first.granted.map((l, i) => asVendor(replicas[i % 2], f, () => replicas[i % 2].get(SeatsService).release(f.containerId, l.leaseId))));
+    await Promise.all(first.granted.map((l, i) => asSeatVendor(replicas[i % 2], f, () => replicas[i % 2].get(SeatsService).release(f.containerId, l.leaseId))));
     expect(await seatsInUse(app, f.licenseId)).toBe(0);
     const second = await wave(f, 500, 'second');
     expect(second.granted).toHaveLength(10);
@@ -59,15 +59,15 @@ describe('seat races (two instances, one database)', () => {
 
   it('3 activated devices racing for a quantity-1 personal license: exactly 1 runs, round after round', async () => {
     const app = replicas[0];
-    const f = await createLicense(app, { kind: 'PERSONAL', quantity: 1 });
+    const f = await insertSeatLicense(app, { kind: 'PERSONAL', quantity: 1 });
     const devices = ['laptop', 'desktop', 'tablet'];
-    for (const fp of devices) await activateDevice(app, f, fp);
+    for (const fp of devices) await insertDevice(app, f, fp);
     for (let round = 0; round < 5; round++) {
       const results = await Promise.allSettled(
         devices.flatMap((fp, i) =>
           [0, 1].map((k) => {
             const r = replicas[(i + k) % 2];
-            return asVendor(r, f, () => r.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: fp }));
+            return asSeatVendor(r, f, () => r.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: fp }));
           }),
         ),
       );
@@ -75,17 +75,17 @@ describe('seat races (two instances, one database)', () => {
       // The winner's second request gets the same lease back; nobody else runs.
       expect(new Set(granted.map((l) => l.leaseId)).size).toBe(1);
       expect(await seatsInUse(app, f.licenseId)).toBe(1);
-      await asVendor(app, f, () => app.get(SeatsService).release(f.containerId, granted[0].leaseId));
+      await asSeatVendor(app, f, () => app.get(SeatsService).release(f.containerId, granted[0].leaseId));
     }
   });
 
   it('stopped sessions and expired leases are never counted while checkouts race with stops', async () => {
     const app = replicas[0];
-    const f = await createLicense(app, { quantity: 5 });
+    const f = await insertSeatLicense(app, { quantity: 5 });
     const held = (await wave(f, 5, 'held')).granted;
     expect(held).toHaveLength(5);
     await expireLease(app, held[0].leaseId);
-    const stops = held.slice(1, 3).map((l) => asVendor(replicas[1], f, () => replicas[1].get(SessionsService).stop(l.leaseId)));
+    const stops = held.slice(1, 3).map((l) => asSeatVendor(replicas[1], f, () => replicas[1].get(SessionsService).stop(l.leaseId)));
     const [racing] = await Promise.all([wave(f, 100, 'racer'), ...stops]);
     // One seat from the expiry plus up to two from the stops (a stop may land after the wave).
     expect(racing.granted.length).toBeGreaterThanOrEqual(1);
@@ -93,7 +93,7 @@ describe('seat races (two instances, one database)', () => {
     const inUse = await seatsInUse(app, f.licenseId);
     expect(inUse).toBe(2 + racing.granted.length);
     expect(inUse).toBeLessThanOrEqual(5);
-    const listed = await asVendor(app, f, () => app.get(SessionsService).list({ licenseId: f.licenseId, take: 100 }));
+    const listed = await asSeatVendor(app, f, () => app.get(SessionsService).list({ licenseId: f.licenseId, take: 100 }));
     expect(listed).toHaveLength(inUse);
     const ids = new Set(listed.map((s) => s.id));
     for (const gone of held.slice(0, 3)) expect(ids.has(gone.leaseId)).toBe(false);

@@ -40,8 +40,8 @@ export interface LicenseOptions {
   vendorId?: string;
 }
 
-/** A vendor (unless given), a product, a container with a user or group, and one license with its seats. */
-export async function createLicense(app: INestApplicationContext, options: LicenseOptions = {}): Promise<SeatFixture> {
+/** Inserts a vendor (unless given), a product, a container with a user or group, and one license with its seats (rows, not the API: insert* as in @leasehold/testing). */
+export async function insertSeatLicense(app: INestApplicationContext, options: LicenseOptions = {}): Promise<SeatFixture> {
   const prisma = app.get(PrismaService);
   const tag = randomUUID().slice(0, 8);
   const vendorId = options.vendorId ?? (await prisma.vendor.create({ data: { slug: `seats-${tag}`, name: 'Seats vendor' } })).id;
@@ -86,7 +86,7 @@ export async function createLicense(app: INestApplicationContext, options: Licen
 }
 
 /** Activates a device with this fingerprint on the container (as the licensing domain would). */
-export async function activateDevice(app: INestApplicationContext, fixture: SeatFixture, fingerprint: string): Promise<string> {
+export async function insertDevice(app: INestApplicationContext, fixture: SeatFixture, fingerprint: string): Promise<string> {
   const device = await app.get(PrismaService).device.create({
     data: { vendorId: fixture.vendorId, containerId: fixture.containerId, fingerprint, activeFingerprint: fingerprint, name: `Device ${fingerprint}` },
   });
@@ -94,7 +94,7 @@ export async function activateDevice(app: INestApplicationContext, fixture: Seat
 }
 
 /** Runs `fn` as the fixture's vendor. */
-export function asVendor<T>(app: INestApplicationContext, fixture: { vendorId: string }, fn: () => PromiseLike<T>): Promise<T> {
+export function asSeatVendor<T>(app: INestApplicationContext, fixture: { vendorId: string }, fn: () => PromiseLike<T>): Promise<T> {
   return app.get(TenantContext).run(fixture.vendorId, fn);
 }
 
