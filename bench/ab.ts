@@ -13,7 +13,18 @@
 //   BENCH_AB_CONNECTIONS connections per burst (default 16); BENCH_ONLY scenarios (limit a b c d)
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
-import { api, cpuMs, postgresCpu, postgresCpuSince, RssSampler, runBench, seed, startAnchor, startLicenseCentral, Started } from './common';
+import {
+  api,
+  cpuMs,
+  postgresCpu,
+  postgresCpuSince,
+  RssSampler,
+  runBench,
+  seed,
+  startAnchor,
+  startLicenseCentral,
+  Started,
+} from './common';
 import { Load, LOAD_GENERATOR, runLoad } from './load';
 
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench';
@@ -27,7 +38,11 @@ const VARIANTS = (process.env['BENCH_AB_VARIANTS'] ?? 'base=dist/ab/base/main.js
     // (split only before KEY=: a connection URL has an @ of its own)
     const [head, ...settings] = spec.split(/@(?=[A-Z][A-Z0-9_]*=)/);
     const [name, main] = head.split('=');
-    return { name, main, env: Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
+    return {
+      name,
+      main,
+      env: Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    };
   });
 const ONLY = (process.env['BENCH_ONLY'] ?? 'limit,a,b,c,d').split(',').map((x) => x.trim());
 
@@ -48,20 +63,27 @@ async function main(): Promise<void> {
   await db.connect();
   const loadAtStart = loadavg();
   const servers: { name: string; started: Started }[] = [];
-  for (const v of VARIANTS) servers.push({ name: v.name, started: await startLicenseCentral(DATABASE_URL, v.name, undefined, v.main, v.env) });
+  for (const v of VARIANTS)
+    servers.push({ name: v.name, started: await startLicenseCentral(DATABASE_URL, v.name, undefined, v.main, v.env) });
   const limit = await startAnchor('limit-server.ts', DATABASE_URL);
   const seeded = await seed(servers[0].started.url, 100);
   const leases: string[] = [];
   for (let i = 0; i < 64; i++) {
     const lease = await api(servers[0].started.url, 'POST', '/client/v1/seats/checkout', seeded.enterpriseSecret, {
       licenseId: seeded.heartbeatLicenseId,
-      fingerprint: `ab-hb-${i.toString().padStart(4, "0")}`,
+      fingerprint: `ab-hb-${i.toString().padStart(4, '0')}`,
     });
     leases.push(lease.leaseId);
   }
   const json = { 'Content-Type': 'application/json' };
   const personal = { ...json, Authorization: `Bearer ${seeded.personalSecret}` };
-  const validate: Load = { kind: 'static', method: 'POST', path: '/client/v1/validate', body: JSON.stringify({ fingerprint: seeded.personalFingerprint }), headers: personal };
+  const validate: Load = {
+    kind: 'static',
+    method: 'POST',
+    path: '/client/v1/validate',
+    body: JSON.stringify({ fingerprint: seeded.personalFingerprint }),
+    headers: personal,
+  };
   const loads: Record<string, Load> = {
     limit: validate,
     a: { kind: 'static', method: 'GET', path: '/health/live', headers: {} },
@@ -73,12 +95,19 @@ async function main(): Promise<void> {
       body: '{}',
       headers: { ...json, Authorization: `Bearer ${seeded.enterpriseSecret}` },
     },
-    d: { kind: 'checkout', licenseId: seeded.contendedLicenseId, devices: 1_000, headers: { ...json, Authorization: `Bearer ${seeded.enterpriseSecret}` } },
+    d: {
+      kind: 'checkout',
+      licenseId: seeded.contendedLicenseId,
+      devices: 1_000,
+      headers: { ...json, Authorization: `Bearer ${seeded.enterpriseSecret}` },
+    },
   };
   const targets: { name: string; scenario: string; url: string; pid: number }[] = [];
   for (const scenario of ONLY) {
     if (scenario === 'limit') targets.push({ name: 'limit', scenario, url: limit.url, pid: limit.child.pid ?? 0 });
-    else for (const s of servers) targets.push({ name: s.name, scenario, url: s.started.url, pid: s.started.child.pid ?? 0 });
+    else
+      for (const s of servers)
+        targets.push({ name: s.name, scenario, url: s.started.url, pid: s.started.child.pid ?? 0 });
   }
   const rss = new RssSampler(() => servers.map((s) => s.started.child.pid ?? 0));
   rss.start();
@@ -103,7 +132,8 @@ async function main(): Promise<void> {
         granted: result.granted / result.seconds,
       });
       samples.set(key, list);
-      if (result.errors > 0 || (t.scenario !== 'd' && result.non2xx > 0)) console.log(`  ${key}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+      if (result.errors > 0 || (t.scenario !== 'd' && result.non2xx > 0))
+        console.log(`  ${key}: ${result.errors} errors, ${result.non2xx} non-2xx`);
     }
     console.log(`  round ${round} done`);
   }
@@ -117,7 +147,9 @@ async function main(): Promise<void> {
       `load average ${loadAtStart.map((x) => x.toFixed(1)).join(' ')} at the start, ${end.map((x) => x.toFixed(1)).join(' ')} at the end on ${cpus().length} CPUs`,
   );
   console.log('');
-  console.log('| scenario | variant | server CPU µs/req (median) | × limit (CPU) | Postgres CPU µs/req | req/s (median) | × limit (req/s) | granted/s |');
+  console.log(
+    '| scenario | variant | server CPU µs/req (median) | × limit (CPU) | Postgres CPU µs/req | req/s (median) | × limit (req/s) | granted/s |',
+  );
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const t of targets) {
     const list = samples.get(`${t.scenario}|${t.name}`) ?? [];
@@ -129,7 +161,9 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
-  console.log(`peak resident memory: ${servers.map((s) => `${s.name} ${rss.peak(s.started.child.pid ?? 0).toFixed(0)} MB`).join(', ')}`);
+  console.log(
+    `peak resident memory: ${servers.map((s) => `${s.name} ${rss.peak(s.started.child.pid ?? 0).toFixed(0)} MB`).join(', ')}`,
+  );
   await db.end();
 }
 

@@ -17,7 +17,19 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
-import { api, cpuMs, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, Started, runBench } from './common';
+import {
+  api,
+  cpuMs,
+  postgresCpu,
+  postgresCpuSince,
+  RssSampler,
+  seed,
+  Seeded,
+  startAnchor,
+  startLicenseCentral,
+  Started,
+  runBench,
+} from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -58,7 +70,13 @@ const pidsOf = new Map<string, number | undefined>();
 const cpuOf = (urls: string[]) => urls.reduce((sum, url) => sum + cpuMs(pidsOf.get(url)), 0);
 let benchDb: Client;
 
-async function scenario(key: string, name: string, urls: string[], load: Load, expectedNon2xx = false): Promise<Measured> {
+async function scenario(
+  key: string,
+  name: string,
+  urls: string[],
+  load: Load,
+  expectedNon2xx = false,
+): Promise<Measured> {
   await runLoad(urls, 64, WARM_UP_SECONDS, load);
   const cpuBefore = cpuOf(urls);
   const pgBefore = await postgresCpu(benchDb);
@@ -72,7 +90,11 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
     // wrk counts answers ≥ 400 without saying which: ask the same request a few times to show them.
     const seen: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const res = await fetch(`${urls[0]}${load.path}`, { method: load.method, headers: load.headers, body: load.body });
+      const res = await fetch(`${urls[0]}${load.path}`, {
+        method: load.method,
+        headers: load.headers,
+        body: load.body,
+      });
       const text = await res.text();
       if (res.status >= 400) seen.push(`${res.status} ${text.slice(0, 160)}`);
     }
@@ -89,7 +111,9 @@ async function scenario(key: string, name: string, urls: string[], load: Load, e
     p99: latency.p99,
     errors: throughput.errors + latency.errors,
     non2xx: throughput.non2xx + latency.non2xx - (expectedNon2xx ? denied : 0),
-    ...(load.kind === 'checkout' ? { grantedPerSecond: throughput.granted / throughput.seconds, extra: contendedExtra(throughput, latency) } : {}),
+    ...(load.kind === 'checkout'
+      ? { grantedPerSecond: throughput.granted / throughput.seconds, extra: contendedExtra(throughput, latency) }
+      : {}),
   };
 }
 
@@ -165,12 +189,19 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   benchDb = db;
-  const why = process.env['BENCH_LOAD_GENERATOR'] === 'autocannon' ? 'BENCH_LOAD_GENERATOR=autocannon' : 'wrk not found';
-  console.log(`load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ` (${why}: autocannon, which takes more of the cores it measures, used instead)`}`);
+  const why =
+    process.env['BENCH_LOAD_GENERATOR'] === 'autocannon' ? 'BENCH_LOAD_GENERATOR=autocannon' : 'wrk not found';
+  console.log(
+    `load generator: ${LOAD_GENERATOR}${LOAD_GENERATOR === 'wrk' ? '' : ` (${why}: autocannon, which takes more of the cores it measures, used instead)`}`,
+  );
   const loadAtStart = loadavg();
   console.log('starting license-central and the anchors…');
   const replicas: Started[] = [await startLicenseCentral(DATABASE_URL, 'license-central #1')];
-  const [plain, limit, nest] = await Promise.all([startAnchor('plain-http.ts', DATABASE_URL), startAnchor('limit-server.ts', DATABASE_URL), startAnchor('bare-nest.ts', DATABASE_URL)]);
+  const [plain, limit, nest] = await Promise.all([
+    startAnchor('plain-http.ts', DATABASE_URL),
+    startAnchor('limit-server.ts', DATABASE_URL),
+    startAnchor('bare-nest.ts', DATABASE_URL),
+  ]);
   const one = replicas[0].url;
   for (const s of [replicas[0], plain, limit, nest]) pidsOf.set(s.url, s.child.pid);
   console.log('seeding through the API…');
@@ -185,7 +216,9 @@ async function main(): Promise<void> {
     });
     leaseIds.push(lease.leaseId);
   }
-  const rss = new RssSampler(() => replicas.map((r) => r.child.pid ?? 0).concat([limit.child.pid ?? 0, nest.child.pid ?? 0]));
+  const rss = new RssSampler(() =>
+    replicas.map((r) => r.child.pid ?? 0).concat([limit.child.pid ?? 0, nest.child.pid ?? 0]),
+  );
   rss.start();
   const json = { 'Content-Type': 'application/json' };
   const validateBody = JSON.stringify({ fingerprint: seeded.personalFingerprint });
@@ -196,19 +229,62 @@ async function main(): Promise<void> {
     console.log(`  ${key}…`);
     results.push(await f());
   };
-  await run('plain', () => scenario('plain', 'plain `node:http`, no I/O', [plain.url], { kind: 'static', method: 'GET', path: '/', headers: {} }));
-  await run('limit', () =>
-    scenario('limit', 'the limit: `node:http` + JSON + 1 prepared read + Ed25519', [limit.url], { kind: 'static', method: 'POST', path: '/validate', body: validateBody, headers: personal }),
+  await run('plain', () =>
+    scenario('plain', 'plain `node:http`, no I/O', [plain.url], {
+      kind: 'static',
+      method: 'GET',
+      path: '/',
+      headers: {},
+    }),
   );
-  await run('nest', () => scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], { kind: 'static', method: 'GET', path: '/live', headers: {} }));
-  await run('a', () => scenario('a', '(a) Leasehold GET /health/live', [one], { kind: 'static', method: 'GET', path: '/health/live', headers: {} }));
-  await run('b', () => scenario('b', '(b) Leasehold validate', [one], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+  await run('limit', () =>
+    scenario('limit', 'the limit: `node:http` + JSON + 1 prepared read + Ed25519', [limit.url], {
+      kind: 'static',
+      method: 'POST',
+      path: '/validate',
+      body: validateBody,
+      headers: personal,
+    }),
+  );
+  await run('nest', () =>
+    scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], {
+      kind: 'static',
+      method: 'GET',
+      path: '/live',
+      headers: {},
+    }),
+  );
+  await run('a', () =>
+    scenario('a', '(a) Leasehold GET /health/live', [one], {
+      kind: 'static',
+      method: 'GET',
+      path: '/health/live',
+      headers: {},
+    }),
+  );
+  await run('b', () =>
+    scenario('b', '(b) Leasehold validate', [one], {
+      kind: 'static',
+      method: 'POST',
+      path: '/client/v1/validate',
+      body: validateBody,
+      headers: personal,
+    }),
+  );
   if (process.env['BENCH_LOG_COMPARE'] === '1') {
     // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
     // request written to stdout (discarded here, as a log shipper would read it).
     const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
     pidsOf.set(info.url, info.child.pid);
-    results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal }));
+    results.push(
+      await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], {
+        kind: 'static',
+        method: 'POST',
+        path: '/client/v1/validate',
+        body: validateBody,
+        headers: personal,
+      }),
+    );
     info.child.kill('SIGTERM');
   }
   await run('c', () =>
@@ -219,12 +295,22 @@ async function main(): Promise<void> {
       headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
     }),
   );
-  await run('d', () => contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db));
+  await run('d', () =>
+    contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db),
+  );
   if (want('e')) {
     replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
     pidsOf.set(replicas[1].url, replicas[1].child.pid);
   }
-  await run('e', () => contended('e', '(e) the same, 2 replicas', replicas.map((r) => r.url), seeded, db));
+  await run('e', () =>
+    contended(
+      'e',
+      '(e) the same, 2 replicas',
+      replicas.map((r) => r.url),
+      seeded,
+      db,
+    ),
+  );
   rss.stop();
 
   const rpsOf = (key: string) => results.find((r) => r.key === key)?.rps ?? NaN;
@@ -232,13 +318,25 @@ async function main(): Promise<void> {
   const nestRps = rpsOf('nest');
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
-  out(`load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
-  out(`load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`);
-  out('throughput at 64 connections, latency at 8 connections (separate runs of the same load); server CPU per request is the');
-  out('server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run');
+  out(
+    `load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs`,
+  );
+  out(
+    `load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`,
+  );
+  out(
+    'throughput at 64 connections, latency at 8 connections (separate runs of the same load); server CPU per request is the',
+  );
+  out(
+    'server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run',
+  );
   out();
   const cpuOfKey = (key: string) => results.find((r) => r.key === key)?.cpuPerRequest ?? NaN;
-  out('| scenario | req/s (64 conn) | × limit | × bare NestJS | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |');
+  out(
+    '| scenario | req/s (64 conn) | × limit | × bare NestJS | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |',
+  );
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     out(
@@ -248,9 +346,13 @@ async function main(): Promise<void> {
   out();
   for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);
   for (const r of results.filter((x) => x.grantedPerSecond !== undefined)) {
-    out(`- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt((r.grantedPerSecond ?? NaN) / limitRps, 2)} (target ≥ 0.25)`);
+    out(
+      `- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt((r.grantedPerSecond ?? NaN) / limitRps, 2)} (target ≥ 0.25)`,
+    );
   }
-  out(`- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`);
+  out(
+    `- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`,
+  );
   out(
     `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid ?? 0))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid ?? 0))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid ?? 0))} MB`,
   );

@@ -31,7 +31,10 @@ export interface Started {
 /** Spawns a server (its stdout discarded, as a log shipper would take it) and waits until its port accepts connections. */
 async function start(name: string, args: string[], env: (port: number) => NodeJS.ProcessEnv): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
@@ -95,7 +98,11 @@ export function startAnchor(file: string, databaseUrl: string): Promise<Started>
   const outDir = path.join('dist', 'bench', 'anchors');
   mkdirSync(outDir, { recursive: true });
   const { code } = transformFileSync(path.join('bench', 'anchors', file), {
-    jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
     module: { type: 'commonjs' },
   });
   const js = path.join(outDir, file.replace(/\.ts$/, '.js'));
@@ -135,18 +142,41 @@ export interface Seeded {
 /** A vendor (with its signing key), a product, a PERSONAL container with an activated device, an ENTERPRISE one with two licenses: all through the public API. */
 export async function seed(base: string, seats: number): Promise<Seeded> {
   const tag = randomBytes(4).toString('hex');
-  const created = await api(base, 'POST', '/operator/v1/vendors', OPERATOR_TOKEN, { slug: `bench-${tag}`, name: 'Bench vendor' });
+  const created = await api(base, 'POST', '/operator/v1/vendors', OPERATOR_TOKEN, {
+    slug: `bench-${tag}`,
+    name: 'Bench vendor',
+  });
   const vendorKey: string = created.apiKey.secret;
   const product = await api(base, 'POST', '/v1/products', vendorKey, { code: `bench-${tag}`, name: 'Bench product' });
   const group = await api(base, 'POST', '/v1/groups', vendorKey, { name: 'Bench customer' });
-  const user = await api(base, 'POST', '/v1/users', vendorKey, { email: `bench-${tag}@example.com`, name: 'Bench user' });
-  const personal = await api(base, 'POST', '/v1/containers', vendorKey, { kind: 'PERSONAL', name: 'Bench laptop', userId: user.user.id });
+  const user = await api(base, 'POST', '/v1/users', vendorKey, {
+    email: `bench-${tag}@example.com`,
+    name: 'Bench user',
+  });
+  const personal = await api(base, 'POST', '/v1/containers', vendorKey, {
+    kind: 'PERSONAL',
+    name: 'Bench laptop',
+    userId: user.user.id,
+  });
   await api(base, 'POST', `/v1/containers/${personal.id}/licenses`, vendorKey, { productId: product.id, quantity: 1 });
   const personalFingerprint = `bench-device-${tag}`;
-  await api(base, 'POST', '/client/v1/activations', personal.secret, { fingerprint: personalFingerprint, name: 'Bench laptop' });
-  const enterprise = await api(base, 'POST', '/v1/containers', vendorKey, { kind: 'ENTERPRISE', name: 'Bench server', groupId: group.id });
-  const heartbeat = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: 200 });
-  const contended = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, { productId: product.id, quantity: seats });
+  await api(base, 'POST', '/client/v1/activations', personal.secret, {
+    fingerprint: personalFingerprint,
+    name: 'Bench laptop',
+  });
+  const enterprise = await api(base, 'POST', '/v1/containers', vendorKey, {
+    kind: 'ENTERPRISE',
+    name: 'Bench server',
+    groupId: group.id,
+  });
+  const heartbeat = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, {
+    productId: product.id,
+    quantity: 200,
+  });
+  const contended = await api(base, 'POST', `/v1/containers/${enterprise.id}/licenses`, vendorKey, {
+    productId: product.id,
+    quantity: seats,
+  });
   return {
     vendorId: created.vendor?.id ?? created.id,
     vendorKey,
@@ -209,8 +239,12 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 /** CPU time so far of every Postgres backend on the client's database but its own (pid → ms). */
-export async function postgresCpu(db: { query: (text: string) => Promise<{ rows: { pid: number }[] }> }): Promise<Map<number, number>> {
-  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+export async function postgresCpu(db: {
+  query: (text: string) => Promise<{ rows: { pid: number }[] }>;
+}): Promise<Map<number, number>> {
+  const { rows } = await db.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
   return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
 }
 

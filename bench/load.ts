@@ -12,7 +12,13 @@ export type Load =
   /** One fixed request. */
   | { kind: 'static'; method: 'GET' | 'POST'; path: string; body?: string; headers: Record<string, string> }
   /** Requests over a list (each with its own bearer secret, or '' for the headers'), in order. */
-  | { kind: 'rotate'; method: 'POST'; entries: { auth: string; path: string }[]; body?: string; headers: Record<string, string> }
+  | {
+      kind: 'rotate';
+      method: 'POST';
+      entries: { auth: string; path: string }[];
+      body?: string;
+      headers: Record<string, string>;
+    }
   /** Checkout with a random one of `devices` fingerprints; every granted lease released next. */
   | { kind: 'checkout'; licenseId: string; devices: number; headers: Record<string, string> };
 
@@ -52,18 +58,30 @@ function scriptFor(load: Load, threads: number): string {
   const constants: string[] = [`THREADS = ${threads}`];
   let body: string;
   if (load.kind === 'static') {
-    constants.push(`METHOD = ${lua(load.method)}`, `PATH = ${lua(load.path)}`, `BODY = ${load.body === undefined ? 'nil' : lua(load.body)}`);
+    constants.push(
+      `METHOD = ${lua(load.method)}`,
+      `PATH = ${lua(load.path)}`,
+      `BODY = ${load.body === undefined ? 'nil' : lua(load.body)}`,
+    );
     body = 'static.lua';
   } else if (load.kind === 'rotate') {
     const file = path.join(dir, `entries-${load.entries.length}-${Date.now()}.tsv`);
     writeFileSync(file, load.entries.map((e) => `${e.auth}\t${e.path}`).join('\n') + '\n');
-    constants.push(`METHOD = ${lua(load.method)}`, `ENTRIES_FILE = ${lua(file)}`, `BODY = ${load.body === undefined ? 'nil' : lua(load.body)}`);
+    constants.push(
+      `METHOD = ${lua(load.method)}`,
+      `ENTRIES_FILE = ${lua(file)}`,
+      `BODY = ${load.body === undefined ? 'nil' : lua(load.body)}`,
+    );
     body = 'rotate.lua';
   } else {
     constants.push(`LICENSE_ID = ${lua(load.licenseId)}`, `DEVICES = ${lua(load.devices)}`);
     body = 'checkout-release.lua';
   }
-  const text = [constants.join('\n'), readFileSync(path.join(LUA, 'common.lua'), 'utf8'), readFileSync(path.join(LUA, body), 'utf8')].join('\n');
+  const text = [
+    constants.join('\n'),
+    readFileSync(path.join(LUA, 'common.lua'), 'utf8'),
+    readFileSync(path.join(LUA, body), 'utf8'),
+  ].join('\n');
   const file = path.join(dir, `${load.kind}-${process.hrtime.bigint()}.lua`);
   writeFileSync(file, text);
   return file;
@@ -72,7 +90,20 @@ function scriptFor(load: Load, threads: number): string {
 function runWrk(url: string, connections: number, threads: number, seconds: number, load: Load): Promise<LoadResult> {
   const script = scriptFor(load, threads);
   const headers = Object.entries(load.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', script, ...headers, url];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    ...headers,
+    url,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -114,7 +145,11 @@ async function runAutocannon(url: string, connections: number, seconds: number, 
         body: load.body,
         setupRequest: (req) => {
           const e = entries[n++ % entries.length];
-          return { ...req, path: e.path, headers: e.auth ? { ...req.headers, authorization: `Bearer ${e.auth}` } : req.headers };
+          return {
+            ...req,
+            path: e.path,
+            headers: e.auth ? { ...req.headers, authorization: `Bearer ${e.auth}` } : req.headers,
+          };
         },
       },
     ];
@@ -126,7 +161,9 @@ async function runAutocannon(url: string, connections: number, seconds: number, 
         path: '/client/v1/seats/checkout',
         setupRequest: (req, context: LeaseContext) => {
           context.leaseId = null;
-          const fingerprint = `bench-fp-${Math.floor(Math.random() * devices).toString().padStart(4, '0')}`;
+          const fingerprint = `bench-fp-${Math.floor(Math.random() * devices)
+            .toString()
+            .padStart(4, '0')}`;
           return { ...req, body: JSON.stringify({ licenseId, fingerprint }) };
         },
         onResponse: (status, body, context: LeaseContext) => {
@@ -139,7 +176,10 @@ async function runAutocannon(url: string, connections: number, seconds: number, 
       {
         method: 'POST',
         // No seat, no release: returning nothing makes autocannon start the sequence again.
-        setupRequest: (req, context: LeaseContext) => (context.leaseId ? { ...req, path: `/client/v1/seats/${context.leaseId}/release`, body: undefined } : (null as never)),
+        setupRequest: (req, context: LeaseContext) =>
+          context.leaseId
+            ? { ...req, path: `/client/v1/seats/${context.leaseId}/release`, body: undefined }
+            : (null as never),
       },
     ];
   }
@@ -161,7 +201,11 @@ export async function runLoad(urls: string[], connections: number, seconds: numb
   const perUrl = Math.max(1, Math.floor(connections / urls.length));
   const threads = Math.max(1, Math.min(perUrl, Math.floor(WRK_THREADS / urls.length)));
   const results = await Promise.all(
-    urls.map((url) => (LOAD_GENERATOR === 'wrk' ? runWrk(url, perUrl, threads, seconds, load) : runAutocannon(url, perUrl, seconds, load))),
+    urls.map((url) =>
+      LOAD_GENERATOR === 'wrk'
+        ? runWrk(url, perUrl, threads, seconds, load)
+        : runAutocannon(url, perUrl, seconds, load),
+    ),
   );
   const sum = (f: (r: LoadResult) => number) => results.reduce((s, r) => s + f(r), 0);
   return {

@@ -18,10 +18,22 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { cpuMs, OPERATOR_TOKEN, postgresCpu, postgresCpuSince, RssSampler, seed, Seeded, startAnchor, startLicenseCentral, runBench } from './common';
+import {
+  cpuMs,
+  OPERATOR_TOKEN,
+  postgresCpu,
+  postgresCpuSince,
+  RssSampler,
+  seed,
+  Seeded,
+  startAnchor,
+  startLicenseCentral,
+  runBench,
+} from './common';
 import { LOAD_GENERATOR, runLoad } from './load';
 
-const DATABASE_URL = process.env['BENCH_SCALE_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale';
+const DATABASE_URL =
+  process.env['BENCH_SCALE_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale';
 const REDIS_PREFIX = 'leasehold-bench-scale';
 const HEARTBEAT_SECONDS = Number(process.env['BENCH_SCALE_SECONDS'] ?? 60);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -35,7 +47,8 @@ const LIVE_PER_ENTERPRISE = 10;
 const HISTORY = Number(process.env['BENCH_SCALE_HISTORY'] ?? 200_000);
 
 /** The container secret of bulk container i (same expression in every statement that needs it). */
-const token = (i: string) => `('lhc_' || lpad((${i})::text, 12, '0') || '_' || substr(md5('s' || (${i})) || md5('t' || (${i})), 1, 43))`;
+const token = (i: string) =>
+  `('lhc_' || lpad((${i})::text, 12, '0') || '_' || substr(md5('s' || (${i})) || md5('t' || (${i})), 1, 43))`;
 const uuid = (tag: string, expr: string) => `md5('${tag}-' || ${expr})::uuid`;
 
 const report: string[] = [];
@@ -52,8 +65,10 @@ async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
 }
 
 async function seedBulk(db: Client, seeded: Seeded[]): Promise<void> {
-  const vendor = (i: string) => `(ARRAY[${seeded.map((s) => `'${s.vendorId}'::uuid`).join(',')}])[(${i}) % ${VENDORS} + 1]`;
-  const product = (i: string) => `(ARRAY[${seeded.map((s) => `'${s.productId}'::uuid`).join(',')}])[(${i}) % ${VENDORS} + 1]`;
+  const vendor = (i: string) =>
+    `(ARRAY[${seeded.map((s) => `'${s.vendorId}'::uuid`).join(',')}])[(${i}) % ${VENDORS} + 1]`;
+  const product = (i: string) =>
+    `(ARRAY[${seeded.map((s) => `'${s.productId}'::uuid`).join(',')}])[(${i}) % ${VENDORS} + 1]`;
   // Consistent by construction; foreign-key triggers off for this session only (a bulk load).
   await db.query(`SET session_replication_role = replica`);
   const total = Date.now();
@@ -90,7 +105,7 @@ async function seedBulk(db: Client, seeded: Seeded[]): Promise<void> {
     db.query(`
       INSERT INTO seat_slots ("licenseId", slot, "vendorId", "leaseId", "expiresAt")
       SELECT l.id, g, l."vendorId",
-             CASE WHEN l.quantity = 20 AND g <= ${LIVE_PER_ENTERPRISE} THEN ${uuid('lease', "substr(l.\"externalId\", 6) || '-' || g")} END,
+             CASE WHEN l.quantity = 20 AND g <= ${LIVE_PER_ENTERPRISE} THEN ${uuid('lease', 'substr(l."externalId", 6) || \'-\' || g')} END,
              CASE WHEN l.quantity = 20 AND g < ${LIVE_PER_ENTERPRISE} THEN now() + interval '1 hour'
                   WHEN l.quantity = 20 AND g = ${LIVE_PER_ENTERPRISE} THEN now() - interval '1 minute' END
         FROM licenses l CROSS JOIN LATERAL generate_series(0, l.quantity - 1) g
@@ -149,7 +164,8 @@ function installRecorder(): void {
     if (recorder.label) {
       const text = typeof config === 'string' ? config : config.text;
       const vals = typeof config === 'string' ? (Array.isArray(values) ? values : []) : (config.values ?? []);
-      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SELECT 1\b)/i.test(text)) recorder.statements.push({ label: recorder.label, text, values: vals });
+      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SELECT 1\b)/i.test(text))
+        recorder.statements.push({ label: recorder.label, text, values: vals });
     }
     return original.apply(this, args);
   };
@@ -178,7 +194,10 @@ function literal(db: Client, value: unknown): string {
 const SCAN = /(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)(?: using (\S+))? on (\S+)/g;
 
 function dedent(text: string): string {
-  const lines = text.replace(/^\s*\n/, '').replace(/\n\s*$/, '').split('\n');
+  const lines = text
+    .replace(/^\s*\n/, '')
+    .replace(/\n\s*$/, '')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }
@@ -197,12 +216,19 @@ const LARGE = 10_000;
  * force_generic_plan), printed too when its scans differ. `seq` lists sequential scans of large
  * tables (a scan of a table of a few rows, e.g. vendors, is what the planner should do).
  */
-async function explain(db: Client, s: Recorded, n: number, rows: Map<string, number>): Promise<{ plan: string; seq: string[] }> {
+async function explain(
+  db: Client,
+  s: Recorded,
+  n: number,
+  rows: Map<string, number>,
+): Promise<{ plan: string; seq: string[] }> {
   const text = (r: { rows: Record<string, string>[] }) => r.rows.map((x) => x['QUERY PLAN']).join('\n');
   let customPlan: string;
   await db.query('BEGIN');
   try {
-    customPlan = text(await db.query({ text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) ${s.text}`, values: s.values }));
+    customPlan = text(
+      await db.query({ text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) ${s.text}`, values: s.values }),
+    );
   } catch {
     await db.query('ROLLBACK');
     await db.query('BEGIN');
@@ -217,8 +243,12 @@ async function explain(db: Client, s: Recorded, n: number, rows: Map<string, num
     const args = s.values.length ? `(${s.values.map((v) => literal(db, v)).join(', ')})` : '';
     const genericPlan = text(await db.query(`EXPLAIN (COSTS OFF) EXECUTE bench_plan_${n}${args}`));
     const same = scans(customPlan).join('|') === scans(genericPlan).join('|');
-    const plan = same ? customPlan : `${customPlan}\n-- generic plan (prepared statement), scans differ:\n${genericPlan}`;
-    const seq = [...`${customPlan}\n${genericPlan}`.matchAll(/Seq Scan on (\S+)/g)].map((m) => m[1]).filter((t) => (rows.get(t) ?? 0) >= LARGE);
+    const plan = same
+      ? customPlan
+      : `${customPlan}\n-- generic plan (prepared statement), scans differ:\n${genericPlan}`;
+    const seq = [...`${customPlan}\n${genericPlan}`.matchAll(/Seq Scan on (\S+)/g)]
+      .map((m) => m[1])
+      .filter((t) => (rows.get(t) ?? 0) >= LARGE);
     return { plan, seq: [...new Set(seq)] };
   } finally {
     await db.query('ROLLBACK');
@@ -239,7 +269,11 @@ async function main(): Promise<void> {
   installRecorder();
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
-  out(`load generator: ${LOAD_GENERATOR}; database ${DATABASE_URL.replace(/^.*\//, '')}; load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  out(
+    `load generator: ${LOAD_GENERATOR}; database ${DATABASE_URL.replace(/^.*\//, '')}; load average at start ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   out();
   const app = await startLicenseCentral(DATABASE_URL, 'license-central');
   const limit = await startAnchor('limit-server.ts', DATABASE_URL);
@@ -255,7 +289,9 @@ async function main(): Promise<void> {
             pg_size_pretty(pg_database_size(current_database())) AS size`,
   );
   const c = counts.rows[0];
-  out(`- in the database: ${c.licenses} licenses, ${c.containers} containers, ${c.slots} seat slots, ${c.leases} leases of which ${c.live} live; ${c.size}`);
+  out(
+    `- in the database: ${c.licenses} licenses, ${c.containers} containers, ${c.slots} seat slots, ${c.leases} leases of which ${c.live} live; ${c.size}`,
+  );
   out();
 
   // 1. Heartbeats over every live lease, each with its own container's secret.
@@ -279,7 +315,10 @@ async function main(): Promise<void> {
   const beats = await runLoad([app.url], 64, HEARTBEAT_SECONDS, heartbeats);
   const appCpuPerBeat = ((cpuMs(app.child.pid) - appCpu0) * 1000) / beats.requests;
   const pgCpuPerBeat = (postgresCpuSince(pg0) * 1000) / beats.requests;
-  const touched = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" > now() - make_interval(secs => $1)`, [HEARTBEAT_SECONDS + 30]);
+  const touched = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" > now() - make_interval(secs => $1)`,
+    [HEARTBEAT_SECONDS + 30],
+  );
   out(
     `- **${beats.rps.toFixed(0)} heartbeats/s** (target ≥ 1,700/s); ${beats.requests} in ${beats.seconds.toFixed(1)} s; p50 ${beats.p50.toFixed(1)} ms, p99 ${beats.p99.toFixed(1)} ms at 64 connections; errors ${beats.errors}, non-2xx ${beats.non2xx}; ${touched.rows[0].n} distinct leases heartbeated`,
   );
@@ -318,7 +357,9 @@ async function main(): Promise<void> {
   rss.stop();
   out(`### Ratios at this size (${SECONDS} s per measurement, throughput at 64 connections, latency at 8)`);
   out();
-  out('| scenario | req/s (64 conn) | × limit | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | non-2xx |');
+  out(
+    '| scenario | req/s (64 conn) | × limit | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | non-2xx |',
+  );
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   type M = Awaited<ReturnType<typeof measure>>;
   const row = (name: string, m: M) =>
@@ -332,7 +373,9 @@ async function main(): Promise<void> {
   out(
     `- checkout+release: ${(co.t.granted / co.t.seconds).toFixed(0)} granted checkouts/s = ${(co.t.granted / co.t.seconds / lim.t.rps).toFixed(2)} × the limit's req/s (target ≥ 0.25); ${co.t.denied + co.l.denied} refused (409 NO_SEAT_AVAILABLE)`,
   );
-  out(`- peak resident memory of license-central during the heartbeat and ratio runs: ${rss.peak(app.child.pid ?? 0).toFixed(0)} MB (target ≤ 250 MB)`);
+  out(
+    `- peak resident memory of license-central during the heartbeat and ratio runs: ${rss.peak(app.child.pid ?? 0).toFixed(0)} MB (target ≤ 250 MB)`,
+  );
   out();
 
   // 3 + 4. The real services in this process, on the same database (no HTTP), statements recorded.
@@ -344,33 +387,66 @@ async function main(): Promise<void> {
   const licensing = await import('@leasehold/domain-licensing');
   const { ValidationRepository } = await import('../libs/domain/licensing/src/validation/validation.repository');
   @Module({
-    imports: [ConfigModule, DbModule, QueuesModule.register(QUEUES.renewals), seats.SeatsModule, renewals.RenewalsModule, licensing.LicensingModule],
+    imports: [
+      ConfigModule,
+      DbModule,
+      QueuesModule.register(QUEUES.renewals),
+      seats.SeatsModule,
+      renewals.RenewalsModule,
+      licensing.LicensingModule,
+    ],
   })
   class ScaleModule {}
   const ctx = await Test.createTestingModule({ imports: [ScaleModule] }).compile();
   await ctx.init();
   const tenant = ctx.get(TenantContext);
   const seatsService = ctx.get(seats.SeatsService);
-  const hash = (await db.query<{ h: string }>(`SELECT encode(sha256(convert_to(${token(String(bulkPersonal))}, 'UTF8')), 'hex') AS h`)).rows[0].h;
+  const hash = (
+    await db.query<{ h: string }>(
+      `SELECT encode(sha256(convert_to(${token(String(bulkPersonal))}, 'UTF8')), 'hex') AS h`,
+    )
+  ).rows[0].h;
   const enterprise = 4321;
-  const entHash = (await db.query<{ h: string }>(`SELECT encode(sha256(convert_to(${token(String(enterprise))}, 'UTF8')), 'hex') AS h`)).rows[0].h;
-  const ent = (await db.query<{ vendorId: string; id: string }>(`SELECT "vendorId", id FROM containers WHERE "credentialHash" = $1`, [entHash])).rows[0];
-  const leaseId = (await db.query<{ id: string }>(`SELECT ${uuid('lease', `'${(enterprise - 1) * 20}-3'`)} AS id`)).rows[0].id;
-  const leasedLicense = (await db.query<{ id: string }>(`SELECT ${uuid('l', String((enterprise - 1) * 20))} AS id`)).rows[0].id;
-  const oneSeat = (await db.query<{ id: string }>(`SELECT ${uuid('l', String((enterprise - 1) * 20 + 1))} AS id`)).rows[0].id;
+  const entHash = (
+    await db.query<{ h: string }>(`SELECT encode(sha256(convert_to(${token(String(enterprise))}, 'UTF8')), 'hex') AS h`)
+  ).rows[0].h;
+  const ent = (
+    await db.query<{ vendorId: string; id: string }>(
+      `SELECT "vendorId", id FROM containers WHERE "credentialHash" = $1`,
+      [entHash],
+    )
+  ).rows[0];
+  const leaseId = (await db.query<{ id: string }>(`SELECT ${uuid('lease', `'${(enterprise - 1) * 20}-3'`)} AS id`))
+    .rows[0].id;
+  const leasedLicense = (await db.query<{ id: string }>(`SELECT ${uuid('l', String((enterprise - 1) * 20))} AS id`))
+    .rows[0].id;
+  const oneSeat = (await db.query<{ id: string }>(`SELECT ${uuid('l', String((enterprise - 1) * 20 + 1))} AS id`))
+    .rows[0].id;
 
-  await record('device authentication (credential hash)', () => ctx.get(licensing.ContainerCredentialsService).authenticateHash(hash));
+  await record('device authentication (credential hash)', () =>
+    ctx.get(licensing.ContainerCredentialsService).authenticateHash(hash),
+  );
   // The repository, not ValidationService: the vendor's signing key is sealed with the app's
   // PLATFORM_KEY, which this process does not have (the statement is the same).
   await record('validate', () => ctx.get(ValidationRepository).load(hash, `scale-dev-${bulkPersonal}`, null));
   await record('heartbeat', () => seatsService.heartbeatByCredential(entHash, leaseId));
   const lease = await record('checkout (granted)', () =>
-    tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: leasedLicense }, fingerprint: 'scale-explain-1' })),
+    tenant.run(ent.vendorId, () =>
+      seatsService.checkout({
+        containerId: ent.id,
+        license: { licenseId: leasedLicense },
+        fingerprint: 'scale-explain-1',
+      }),
+    ),
   );
   await record('release', () => tenant.run(ent.vendorId, () => seatsService.release(ent.id, lease?.leaseId ?? '')));
-  await tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-2' }));
+  await tenant.run(ent.vendorId, () =>
+    seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-2' }),
+  );
   await record('checkout (refused: no seat)', () =>
-    tenant.run(ent.vendorId, () => seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-3' })),
+    tenant.run(ent.vendorId, () =>
+      seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-3' }),
+    ),
   );
 
   // The sweeps at this size: each batch timed (the lease sweep's batches are its default 500).
@@ -410,7 +486,12 @@ async function main(): Promise<void> {
     for (const c of candidates) {
       const due = renewals.renewalDueAt(c.termEnd);
       if (due > now) await scheduler.schedule(c.vendorId, c.licenseId, c.termEnd, due, now);
-      else await queue.add('check', { vendorId: c.vendorId, licenseId: c.licenseId, termEnd: c.termEnd.toISOString() }, { jobId: `renewal-${c.licenseId}-${c.termEnd.getTime()}-${slot}` });
+      else
+        await queue.add(
+          'check',
+          { vendorId: c.vendorId, licenseId: c.licenseId, termEnd: c.termEnd.toISOString() },
+          { jobId: `renewal-${c.licenseId}-${c.termEnd.getTime()}-${slot}` },
+        );
     }
     return candidates.length;
   };
@@ -439,7 +520,9 @@ async function main(): Promise<void> {
   // 3. The plans.
   out('### Plans of the hot statements at this size');
   out();
-  const sizes = await db.query<{ relname: string; n: number }>(`SELECT relname, reltuples::bigint::int AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`);
+  const sizes = await db.query<{ relname: string; n: number }>(
+    `SELECT relname, reltuples::bigint::int AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
+  );
   const rows = new Map(sizes.rows.map((r) => [r.relname, r.n]));
   const seen = new Set<string>();
   let n = 0;
@@ -467,8 +550,14 @@ async function main(): Promise<void> {
     out('```');
     out();
   }
-  out(`${seen.size} distinct statements; ${seqScans} with a sequential scan of a table of ≥ ${LARGE.toLocaleString('en')} rows (scans of small tables such as vendors and signing_keys are the planner's right choice).`);
-  out(`\nload average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  out(
+    `${seen.size} distinct statements; ${seqScans} with a sequential scan of a table of ≥ ${LARGE.toLocaleString('en')} rows (scans of small tables such as vendors and signing_keys are the planner's right choice).`,
+  );
+  out(
+    `\nload average at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   if (process.env['BENCH_OUT']) writeFileSync(process.env['BENCH_OUT'], `${report.join('\n')}\n`);
   await db.end();
 }

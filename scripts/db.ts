@@ -46,7 +46,9 @@ async function reset(force: boolean): Promise<void> {
   const config = loadConfig();
   const { adminUrl, database } = splitUrl(config.DATABASE_URL);
   if (config.NODE_ENV === 'production' || (!/test/.test(database) && !force)) {
-    throw new Error(`Refusing to drop "${database}": db:reset is for test databases (name containing "test"); pass --force to override outside production.`);
+    throw new Error(
+      `Refusing to drop "${database}": db:reset is for test databases (name containing "test"); pass --force to override outside production.`,
+    );
   }
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

@@ -12,16 +12,24 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /** Compose variable interpolation; throws like `docker compose` does for `${VAR:?message}`. */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (_, name: string, op: string | undefined, arg: string) => {
-    const value = env[name];
-    const unset = op?.startsWith(':') ? !value : value === undefined;
-    if (op?.endsWith('?') && unset) throw new Error(`required variable ${name} is missing a value: ${arg}`);
-    if (op?.endsWith('-') && unset) return arg;
-    return value ?? '';
-  });
+  return text.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g,
+    (_, name: string, op: string | undefined, arg: string) => {
+      const value = env[name];
+      const unset = op?.startsWith(':') ? !value : value === undefined;
+      if (op?.endsWith('?') && unset) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+      if (op?.endsWith('-') && unset) return arg;
+      return value ?? '';
+    },
+  );
 }
 
-const SECRETS = { POSTGRES_PASSWORD: 'pg-secret-0123456789', OPERATOR_TOKEN: 'op-token-0123456789abcdefghij', JWT_SECRET: 'j'.repeat(40), PLATFORM_KEY: Buffer.alloc(32, 7).toString('base64') };
+const SECRETS = {
+  POSTGRES_PASSWORD: 'pg-secret-0123456789',
+  OPERATOR_TOKEN: 'op-token-0123456789abcdefghij',
+  JWT_SECRET: 'j'.repeat(40),
+  PLATFORM_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
 
 describe('docker-compose.yml is production-safe', () => {
   const compose = read('docker-compose.yml');
@@ -44,7 +52,8 @@ describe('docker-compose.yml is production-safe', () => {
   });
 
   it('publishes ports on 127.0.0.1 unless BIND_ADDRESS says otherwise, and never Postgres or Redis', () => {
-    const published = (text: string) => [...text.matchAll(/ports: \[(.*)\]/g)].flatMap((m) => m[1].split(',').map((p) => p.trim().replace(/"/g, '')));
+    const published = (text: string) =>
+      [...text.matchAll(/ports: \[(.*)\]/g)].flatMap((m) => m[1].split(',').map((p) => p.trim().replace(/"/g, '')));
     const byDefault = published(interpolate(compose, SECRETS));
     expect(byDefault).toEqual(['127.0.0.1:3000:3000', '127.0.0.1:3001:3001', '127.0.0.1:3002:3002']);
     const exposed = published(interpolate(compose, { ...SECRETS, BIND_ADDRESS: '0.0.0.0' }));
@@ -53,7 +62,10 @@ describe('docker-compose.yml is production-safe', () => {
 
   it('keeps the development services (for npm start) in their own file, on 127.0.0.1', () => {
     const dev = read('docker-compose.dev.yml');
-    expect([...dev.matchAll(/ports: \["(.*)"\]/g)].map((m) => m[1])).toEqual(['127.0.0.1:5432:5432', '127.0.0.1:6379:6379']);
+    expect([...dev.matchAll(/ports: \["(.*)"\]/g)].map((m) => m[1])).toEqual([
+      '127.0.0.1:5432:5432',
+      '127.0.0.1:6379:6379',
+    ]);
     expect(dev).not.toMatch(/license-central|portal|worker/);
     expect(read('scripts/ensure-services.sh')).toContain('docker compose -f docker-compose.dev.yml up -d');
   });
@@ -74,12 +86,17 @@ interface ComposeService {
 function composeServices(file: string, env: Record<string, string>): Record<string, ComposeService> {
   const text = read(file);
   load(text, { schema: YAML11_SCHEMA }); // valid YAML before interpolation too (Compose parses first)
-  return (load(interpolate(text, env), { schema: YAML11_SCHEMA }) as { services: Record<string, ComposeService> }).services;
+  return (load(interpolate(text, env), { schema: YAML11_SCHEMA }) as { services: Record<string, ComposeService> })
+    .services;
 }
 
 /** The environment a container gets (`KEY:` with nothing after it is set, empty). */
-const stringEnv = (service: ComposeService) => Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
-const dependsOn = (service: ComposeService) => (Array.isArray(service.depends_on) ? Object.fromEntries(service.depends_on.map((name) => [name, { condition: 'service_started' }])) : (service.depends_on ?? {}));
+const stringEnv = (service: ComposeService) =>
+  Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+const dependsOn = (service: ComposeService) =>
+  Array.isArray(service.depends_on)
+    ? Object.fromEntries(service.depends_on.map((name) => [name, { condition: 'service_started' }]))
+    : (service.depends_on ?? {});
 
 // Issue 18, item 4: the middle size of docs/scaling.md with Docker. No Docker here, so this reads
 // the file as Compose would and checks that the services are wired as the docs say.
@@ -93,26 +110,46 @@ describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => 
     for (const name of Object.keys(SECRETS)) {
       const without = { ...SECRETS } as Record<string, string>;
       delete without[name];
-      expect(() => interpolate(read('docker-compose.scale.yml'), without)).toThrow(new RegExp(`required variable ${name}`));
+      expect(() => interpolate(read('docker-compose.scale.yml'), without)).toThrow(
+        new RegExp(`required variable ${name}`),
+      );
     }
   });
 
   it('has two license-central replicas behind the load balancer, PgBouncer, a 3-node Redis Cluster with its init job, the worker and the portal', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['license-central-1', 'license-central-2', 'load-balancer', 'migrate', 'pgbouncer', 'portal', 'postgres', 'redis-1', 'redis-2', 'redis-3', 'redis-cluster-init', 'worker'].sort(),
+      [
+        'license-central-1',
+        'license-central-2',
+        'load-balancer',
+        'migrate',
+        'pgbouncer',
+        'portal',
+        'postgres',
+        'redis-1',
+        'redis-2',
+        'redis-3',
+        'redis-cluster-init',
+        'worker',
+      ].sort(),
     );
     expect(services['license-central-1'].command).toEqual(['node', 'dist/apps/license-central/main.js']);
     expect(services['license-central-2'].command).toEqual(services['license-central-1'].command);
     expect(services['worker'].command).toEqual(['node', 'dist/apps/worker/main.js']);
     expect(services['portal'].command).toEqual(['node', 'dist/apps/portal/main.js']);
-    for (const name of apps) expect(services[name]).toMatchObject({ image: 'leasehold:local', build: { context: '.', target: 'runtime' } });
+    for (const name of apps)
+      expect(services[name]).toMatchObject({ image: 'leasehold:local', build: { context: '.', target: 'runtime' } });
   });
 
   it('every app starts with a configuration loadConfig accepts: production, through PgBouncer in transaction mode, on the Redis Cluster', () => {
     for (const name of apps) {
       const env = stringEnv(services[name]);
       const config = loadConfig(env);
-      expect({ name, NODE_ENV: config.NODE_ENV, DATABASE_POOLER: config.DATABASE_POOLER }).toEqual({ name, NODE_ENV: 'production', DATABASE_POOLER: 'transaction' });
+      expect({ name, NODE_ENV: config.NODE_ENV, DATABASE_POOLER: config.DATABASE_POOLER }).toEqual({
+        name,
+        NODE_ENV: 'production',
+        DATABASE_POOLER: 'transaction',
+      });
       expect(new URL(config.DATABASE_URL).host).toBe('pgbouncer:6432');
       const target = redisTarget(config.REDIS_URL);
       expect(target.kind === 'cluster' ? target.nodes.map((n) => n.host).sort() : target).toEqual(redisNodes);
@@ -123,14 +160,23 @@ describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => 
       });
     }
     // Behind the one load balancer the replicas trust one proxy hop for the client address.
-    for (const name of ['license-central-1', 'license-central-2']) expect(loadConfig(stringEnv(services[name])).TRUST_PROXY).toBe(1);
+    for (const name of ['license-central-1', 'license-central-2'])
+      expect(loadConfig(stringEnv(services[name])).TRUST_PROXY).toBe(1);
     // Migrations go straight to Postgres, not through the pooler.
     expect(new URL(loadConfig(stringEnv(services['migrate'])).DATABASE_URL).host).toBe('postgres:5432');
   });
 
   it('publishes only the load balancer and the portal (127.0.0.1 by default) and the worker probe on 127.0.0.1', () => {
-    const published = Object.fromEntries(Object.entries(services).filter(([, s]) => s.ports).map(([name, s]) => [name, s.ports]));
-    expect(published).toEqual({ 'load-balancer': ['127.0.0.1:3000:3000'], portal: ['127.0.0.1:3001:3001'], worker: ['127.0.0.1:3002:3002'] });
+    const published = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, s]) => s.ports)
+        .map(([name, s]) => [name, s.ports]),
+    );
+    expect(published).toEqual({
+      'load-balancer': ['127.0.0.1:3000:3000'],
+      portal: ['127.0.0.1:3001:3001'],
+      worker: ['127.0.0.1:3002:3002'],
+    });
   });
 
   it('load balancer: nginx with the committed config, round robin over both replicas, setting X-Forwarded-For itself', () => {
@@ -139,20 +185,32 @@ describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => 
     expect(lb.volumes).toEqual(['./deploy/scale/nginx.conf:/etc/nginx/nginx.conf:ro']);
     const nginx = read('deploy/scale/nginx.conf');
     const upstream = /upstream license_central \{([^}]*)\}/.exec(nginx)?.[1] ?? '';
-    expect([...upstream.matchAll(/server (\S+)/g)].map((m) => m[1])).toEqual(['license-central-1:3000', 'license-central-2:3000']);
+    expect([...upstream.matchAll(/server (\S+)/g)].map((m) => m[1])).toEqual([
+      'license-central-1:3000',
+      'license-central-2:3000',
+    ]);
     expect(nginx).toMatch(/listen 3000;/);
     expect(nginx).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/); // not appended to what the client sent
     expect(nginx).not.toMatch(/proxy_add_x_forwarded_for/);
     expect(nginx).toMatch(/location \/client\/v1\/updates\/stream \{[^}]*proxy_buffering off;/);
   });
 
-  it('PgBouncer: transaction mode in front of Postgres, its pool as large as the apps\' pools together, not as root', () => {
+  it("PgBouncer: transaction mode in front of Postgres, its pool as large as the apps' pools together, not as root", () => {
     const bouncer = services['pgbouncer'];
     expect(bouncer.user).toBe('postgres');
     expect(bouncer.volumes).toEqual(['./deploy/scale/pgbouncer.ini:/etc/leasehold/pgbouncer.ini:ro']);
-    expect(bouncer.build?.dockerfile_inline).toMatch(/FROM debian:bookworm-slim[\s\S]*apt-get install -y --no-install-recommends pgbouncer/);
-    const ini = Object.fromEntries([...read('deploy/scale/pgbouncer.ini').matchAll(/^(\w+) = (.*)$/gm)].map((m) => [m[1], m[2].trim()]));
-    expect(ini).toMatchObject({ leasehold: 'host=postgres port=5432 dbname=leasehold', listen_port: '6432', pool_mode: 'transaction', auth_file: '/tmp/pgbouncer/userlist.txt' });
+    expect(bouncer.build?.dockerfile_inline).toMatch(
+      /FROM debian:bookworm-slim[\s\S]*apt-get install -y --no-install-recommends pgbouncer/,
+    );
+    const ini = Object.fromEntries(
+      [...read('deploy/scale/pgbouncer.ini').matchAll(/^(\w+) = (.*)$/gm)].map((m) => [m[1], m[2].trim()]),
+    );
+    expect(ini).toMatchObject({
+      leasehold: 'host=postgres port=5432 dbname=leasehold',
+      listen_port: '6432',
+      pool_mode: 'transaction',
+      auth_file: '/tmp/pgbouncer/userlist.txt',
+    });
     // docs/scaling.md: app pool x replicas <= pooler pool, and max_client_conn above all client connections.
     const clients = apps.reduce((sum, name) => sum + loadConfig(stringEnv(services[name])).DATABASE_POOL_SIZE, 0);
     expect(Number(ini['default_pool_size'])).toBeGreaterThanOrEqual(clients);
@@ -174,7 +232,8 @@ describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => 
   });
 
   it('the configuration files it mounts are committed', () => {
-    for (const file of ['deploy/scale/nginx.conf', 'deploy/scale/pgbouncer.ini']) expect(existsSync(path.join(root, file))).toBe(true);
+    for (const file of ['deploy/scale/nginx.conf', 'deploy/scale/pgbouncer.ini'])
+      expect(existsSync(path.join(root, file))).toBe(true);
   });
 });
 

@@ -62,7 +62,9 @@ export function extractBlocks(markdown: string): Block[] {
 
 describe('docs pages with examples', () => {
   it('every page of docs/ with a shell or TypeScript block is run (pages without any, like licensing.md and renewals.md, show JSON only)', () => {
-    const pages = readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+    const pages = readdirSync(path.join(ROOT, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`);
     const withExamples = pages.filter((page) => extractBlocks(readFileSync(path.join(ROOT, page), 'utf8')).length > 0);
     expect(withExamples.filter((page) => !PAGES.includes(page))).toEqual([]);
   });
@@ -77,8 +79,15 @@ describe('docs examples run as written', () => {
 
   beforeAll(async () => {
     // The examples use curl, jq and openssl, as a reader's shell would.
-    const missing = (await Promise.all(['curl', 'jq', 'openssl', 'bash'].map(async (tool) => ((await run('bash', ['-c', `command -v ${tool}`], { check: false })).code === 0 ? null : tool)))).filter(Boolean);
-    if (missing.length > 0) throw new Error(`The docs examples need ${missing.join(', ')}: apt-get install -y ${missing.join(' ')}`);
+    const missing = (
+      await Promise.all(
+        ['curl', 'jq', 'openssl', 'bash'].map(async (tool) =>
+          (await run('bash', ['-c', `command -v ${tool}`], { check: false })).code === 0 ? null : tool,
+        ),
+      )
+    ).filter(Boolean);
+    if (missing.length > 0)
+      throw new Error(`The docs examples need ${missing.join(', ')}: apt-get install -y ${missing.join(' ')}`);
     work = mkdtempSync(path.join(tmpdir(), 'leasehold-docs-'));
     // The demo data of `npm start`. Before the apps: seeding boots (and closes) an app context of
     // its own, and Passport keeps the strategies of the last app created.
@@ -98,14 +107,22 @@ describe('docs examples run as written', () => {
     const port = (app: INestApplication) => (app.getHttpServer().address() as AddressInfo).port;
     urls = { lc: `http://127.0.0.1:${port(licenseCentral)}`, portal: `http://127.0.0.1:${port(portal)}` };
 
-
     // The packages as published, where the pages' TypeScript imports them from.
     const modules = path.join(work, 'node_modules');
     await buildClientPackage(path.join(modules, '@leasehold/client'));
-    await run(process.execPath, [path.join(ROOT, 'packages/vendor-client/scripts/build.mjs'), '--out', path.join(modules, '@leasehold/vendor-client')]);
-    for (const dependency of ['openapi-fetch', 'openapi-typescript-helpers']) cpSync(path.join(ROOT, 'node_modules', dependency), path.join(modules, dependency), { recursive: true });
+    await run(process.execPath, [
+      path.join(ROOT, 'packages/vendor-client/scripts/build.mjs'),
+      '--out',
+      path.join(modules, '@leasehold/vendor-client'),
+    ]);
+    for (const dependency of ['openapi-fetch', 'openapi-typescript-helpers'])
+      cpSync(path.join(ROOT, 'node_modules', dependency), path.join(modules, dependency), { recursive: true });
     mkdirSync(path.join(modules, '.bin'), { recursive: true });
-    writeFileSync(path.join(modules, '.bin', 'leasehold'), `#!/bin/sh\nexec node "${path.join(modules, '@leasehold/client/dist/cli.js')}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(modules, '.bin', 'leasehold'),
+      `#!/bin/sh\nexec node "${path.join(modules, '@leasehold/client/dist/cli.js')}" "$@"\n`,
+      { mode: 0o755 },
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -114,28 +131,48 @@ describe('docs examples run as written', () => {
     await portal?.close();
   }, 60_000);
 
-  it.each(PAGES)('%s', async (page) => {
-    const dir = path.join(work, page.replace(/[^\w.-]/g, '_'));
-    mkdirSync(dir, { recursive: true });
-    const blocks = extractBlocks(readFileSync(path.join(ROOT, page), 'utf8'));
-    expect(blocks.length).toBeGreaterThan(0);
-    const script = ['set -xeuo pipefail', 'curl() { local out rc; out=$(mktemp); command curl --fail-with-body "$@" > "$out" && rc=0 || rc=$?; if [ $rc -ne 0 ]; then echo "curl failed (exit $rc): $(cat "$out")" >&2; fi; cat "$out"; rm -f "$out"; return $rc; }', `export PATH="${path.join(work, 'node_modules/.bin')}:$PATH"`];
-    blocks.forEach((block, index) => {
-      const code = localise(block.code, urls, { KEY: demoKey, LEASEHOLD_API_KEY: demoKey, VENDOR_KEY: demoKey });
-      script.push(`echo "--- ${page}:${block.line}" >&2`);
-      if (block.lang === 'shell') {
-        script.push(code);
-      } else {
-        const file = `block-${index}.mjs`;
-        const { code: js } = transformSync(code, { filename: `block-${index}.ts`, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } });
-        writeFileSync(path.join(dir, file), js);
-        script.push(`node ${file}`);
-      }
-    });
-    writeFileSync(path.join(dir, 'page.sh'), `${script.join('\n')}\n`);
-    const result = await run('bash', ['page.sh'], { cwd: dir, check: false, timeoutMs: 150_000, env: { PATH: process.env['PATH'], HOME: dir, KEY: demoKey, npm_config_update_notifier: 'false' } });
-    if (result.code !== 0) throw new Error(`${page}: exit ${result.code}\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`);
-  }, 180_000);
+  it.each(PAGES)(
+    '%s',
+    async (page) => {
+      const dir = path.join(work, page.replace(/[^\w.-]/g, '_'));
+      mkdirSync(dir, { recursive: true });
+      const blocks = extractBlocks(readFileSync(path.join(ROOT, page), 'utf8'));
+      expect(blocks.length).toBeGreaterThan(0);
+      const script = [
+        'set -xeuo pipefail',
+        'curl() { local out rc; out=$(mktemp); command curl --fail-with-body "$@" > "$out" && rc=0 || rc=$?; if [ $rc -ne 0 ]; then echo "curl failed (exit $rc): $(cat "$out")" >&2; fi; cat "$out"; rm -f "$out"; return $rc; }',
+        `export PATH="${path.join(work, 'node_modules/.bin')}:$PATH"`,
+      ];
+      blocks.forEach((block, index) => {
+        const code = localise(block.code, urls, { KEY: demoKey, LEASEHOLD_API_KEY: demoKey, VENDOR_KEY: demoKey });
+        script.push(`echo "--- ${page}:${block.line}" >&2`);
+        if (block.lang === 'shell') {
+          script.push(code);
+        } else {
+          const file = `block-${index}.mjs`;
+          const { code: js } = transformSync(code, {
+            filename: `block-${index}.ts`,
+            jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+            module: { type: 'es6' },
+          });
+          writeFileSync(path.join(dir, file), js);
+          script.push(`node ${file}`);
+        }
+      });
+      writeFileSync(path.join(dir, 'page.sh'), `${script.join('\n')}\n`);
+      const result = await run('bash', ['page.sh'], {
+        cwd: dir,
+        check: false,
+        timeoutMs: 150_000,
+        env: { PATH: process.env['PATH'], HOME: dir, KEY: demoKey, npm_config_update_notifier: 'false' },
+      });
+      if (result.code !== 0)
+        throw new Error(
+          `${page}: exit ${result.code}\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`,
+        );
+    },
+    180_000,
+  );
 });
 
 /** Points the documented URLs at the test's apps and fills placeholder assignments (`KEY=lh_...`). */

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   // The SDK's and the vendor client's wire types come from the license-central document, the
   // portal web app's from the portal document.
   for (const { document, out } of GENERATED_TYPES) {
-    execFileSync(path.join(root, 'node_modules/.bin/openapi-typescript'), [path.join(root, document), '--default-non-nullable', 'false', '-o', path.join(root, out)], { stdio: 'ignore' });
+    execFileSync(
+      path.join(root, 'node_modules/.bin/openapi-typescript'),
+      [path.join(root, document), '--default-non-nullable', 'false', '-o', path.join(root, out)],
+      { stdio: 'ignore' },
+    );
     console.log(`wrote ${out}`);
   }
 }

@@ -34,20 +34,42 @@ describe('migrations through PgBouncer in transaction mode', () => {
   }
 
   const advisoryLocksHeld = () =>
-    db.query(async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows[0].n);
+    db.query(
+      async (c) =>
+        (
+          await c.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+          )
+        ).rows[0].n,
+    );
 
   it('three runners at once apply each migration exactly once, leave no advisory lock held, and a later run finds nothing to do', async () => {
-    await writeMigration('20260101000000_accounts', 'SELECT pg_sleep(0.2); CREATE TABLE accounts (id int PRIMARY KEY);');
+    await writeMigration(
+      '20260101000000_accounts',
+      'SELECT pg_sleep(0.2); CREATE TABLE accounts (id int PRIMARY KEY);',
+    );
     await writeMigration('20260102000000_orders', 'SELECT pg_sleep(0.2); CREATE TABLE orders (id int PRIMARY KEY);');
     await writeMigration('20260103000000_counters', 'CREATE TABLE counters (n int); INSERT INTO counters VALUES (1);');
     const run = () => runMigrations({ connectionString: bouncer.url, migrationsDir: dir });
 
     const results = await Promise.all([run(), run(), run()]);
 
-    expect(results.flatMap((r) => r.applied).sort()).toEqual(['20260101000000_accounts', '20260102000000_orders', '20260103000000_counters']);
+    expect(results.flatMap((r) => r.applied).sort()).toEqual([
+      '20260101000000_accounts',
+      '20260102000000_orders',
+      '20260103000000_counters',
+    ]);
     expect(await db.query(async (c) => (await c.query('SELECT count(*)::int AS n FROM counters')).rows[0].n)).toBe(1);
     expect(await advisoryLocksHeld()).toBe(0);
-    const again = await Promise.race([run(), new Promise((_, reject) => setTimeout(() => reject(new Error('a later run waited for a lock nobody releases')), 10_000).unref())]);
-    expect(again).toEqual({ applied: [], alreadyApplied: ['20260101000000_accounts', '20260102000000_orders', '20260103000000_counters'] });
+    const again = await Promise.race([
+      run(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('a later run waited for a lock nobody releases')), 10_000).unref(),
+      ),
+    ]);
+    expect(again).toEqual({
+      applied: [],
+      alreadyApplied: ['20260101000000_accounts', '20260102000000_orders', '20260103000000_counters'],
+    });
   }, 40_000);
 });

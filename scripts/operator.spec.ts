@@ -33,9 +33,13 @@ describe('operator command line', () => {
     const created = JSON.parse(stdout) as { vendor: { id: string; slug: string }; apiKey: string };
     expect(created.vendor.slug).toBe('cli-acme');
     expect(created.apiKey).toMatch(/^lh_[a-z0-9]{12}_/);
-    const keys = await query<{ vendorId: string }>('SELECT "vendorId" FROM api_keys WHERE "vendorId" = $1', [created.vendor.id]);
+    const keys = await query<{ vendorId: string }>('SELECT "vendorId" FROM api_keys WHERE "vendorId" = $1', [
+      created.vendor.id,
+    ]);
     expect(keys).toHaveLength(1);
-    const audit = await query<{ actorType: string }>('SELECT "actorType" FROM audit_entries WHERE "entityId" = $1', [created.vendor.id]);
+    const audit = await query<{ actorType: string }>('SELECT "actorType" FROM audit_entries WHERE "entityId" = $1', [
+      created.vendor.id,
+    ]);
     expect(audit.map((a) => a.actorType)).toContain('OPERATOR');
 
     await expect(operator('create-vendor', '--slug', 'cli-acme', '--name', 'Again')).rejects.toMatchObject({

@@ -28,8 +28,11 @@ program
   .requiredOption('--name <name>', 'display name')
   .option('--key-name <name>', 'name of the first API key', 'default')
   .action(async (options: { slug: string; name: string; keyName: string }) => {
-    if (!/^[a-z0-9][a-z0-9-]{1,63}$/.test(options.slug)) throw new Error('--slug may contain lower-case letters, digits and "-" (2 to 64 characters)');
-    const created = await withVendors((vendors) => vendors.create({ slug: options.slug, name: options.name, firstApiKeyName: options.keyName }));
+    if (!/^[a-z0-9][a-z0-9-]{1,63}$/.test(options.slug))
+      throw new Error('--slug may contain lower-case letters, digits and "-" (2 to 64 characters)');
+    const created = await withVendors((vendors) =>
+      vendors.create({ slug: options.slug, name: options.name, firstApiKeyName: options.keyName }),
+    );
     console.log(JSON.stringify({ vendor: created.vendor, apiKey: created.apiKey.secret }, null, 2));
   });
 program
@@ -48,6 +51,8 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(isDomainError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : error);
+  console.error(
+    isDomainError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : error,
+  );
   process.exit(1);
 });

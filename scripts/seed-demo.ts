@@ -25,7 +25,9 @@ export async function seedDemo(): Promise<void> {
     const tenant = app.get(TenantContext);
     let vendor = await prisma.vendor.findUnique({ where: { slug: DEMO_VENDOR_SLUG } });
     if (!vendor) {
-      const created = await app.get(VendorsService).create({ slug: DEMO_VENDOR_SLUG, name: 'Demo Software Ltd', firstApiKeyName: 'initial' });
+      const created = await app
+        .get(VendorsService)
+        .create({ slug: DEMO_VENDOR_SLUG, name: 'Demo Software Ltd', firstApiKeyName: 'initial' });
       vendor = await prisma.vendor.findUniqueOrThrow({ where: { id: created.vendor.id } });
     }
     const vendorId = vendor.id;
@@ -38,13 +40,21 @@ export async function seedDemo(): Promise<void> {
         await catalog.createFeature(product.id, { code: 'dark-mode', name: 'Dark mode', kind: 'OPTION' });
       }
       if (!(await prisma.group.findFirst({ where: { vendorId, externalId: DEMO_GROUP_EXTERNAL_ID } }))) {
-        const group = await app.get(GroupsService).create({ name: 'Demo Customer Inc', externalId: DEMO_GROUP_EXTERNAL_ID });
-        const { user } = await app.get(UsersService).create({ email: DEMO_PORTAL_ADMIN.email, name: 'Demo Admin', groupId: group.id, role: 'ADMIN' });
+        const group = await app
+          .get(GroupsService)
+          .create({ name: 'Demo Customer Inc', externalId: DEMO_GROUP_EXTERNAL_ID });
+        const { user } = await app
+          .get(UsersService)
+          .create({ email: DEMO_PORTAL_ADMIN.email, name: 'Demo Admin', groupId: group.id, role: 'ADMIN' });
         // The demo admin skips the invitation step: it gets its password directly.
         const passwordHash = await app.get(PasswordHasher).hash(DEMO_PORTAL_ADMIN.password);
         await prisma.user.update({ where: { id: user.id }, data: { passwordHash, status: 'ACTIVE' } });
-        const container = await app.get(ContainersService).create({ kind: 'ENTERPRISE', name: 'Demo floating seats', groupId: group.id });
-        await app.get(LicensesService).create(container.id, { productId: product.id, features: ['pdf-export'], quantity: 5 });
+        const container = await app
+          .get(ContainersService)
+          .create({ kind: 'ENTERPRISE', name: 'Demo floating seats', groupId: group.id });
+        await app
+          .get(LicensesService)
+          .create(container.id, { productId: product.id, features: ['pdf-export'], quantity: 5 });
       }
       const keys = app.get(ApiKeysService);
       for (const key of await keys.list({ take: 100, includeRevoked: false })) {
@@ -52,7 +62,13 @@ export async function seedDemo(): Promise<void> {
       }
       return keys.create({ name: DEMO_KEY_NAME });
     });
-    console.log(JSON.stringify({ vendor: { id: vendorId, slug: vendor.slug, name: vendor.name }, apiKey: apiKey.secret, portal: DEMO_PORTAL_ADMIN }));
+    console.log(
+      JSON.stringify({
+        vendor: { id: vendorId, slug: vendor.slug, name: vendor.name },
+        apiKey: apiKey.secret,
+        portal: DEMO_PORTAL_ADMIN,
+      }),
+    );
   } finally {
     await app.close();
   }

@@ -22,6 +22,11 @@ bash scripts/ensure-pgbouncer.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-redis-cluster.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p tmp
+echo "Checking formatting (Prettier; \`npm run format\` fixes it)..."
+if ! npx prettier --check "{apps,libs,packages,scripts,tools,bench}/**/*.{ts,tsx}" > tmp/format.log 2>&1; then
+  grep -E "\[warn\]" tmp/format.log | head -20
+  echo "0 passed, 1 failed"; echo "Formatting check failed: run npm run format (see tmp/format.log)." >&2; exit 1
+fi
 echo "Linting (module boundaries, floating promises)..."
 if ! npx nx run-many -t lint --output-style=static > tmp/lint.log 2>&1; then
   grep -E "error|✖" tmp/lint.log | head -40

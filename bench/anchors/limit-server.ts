@@ -9,7 +9,10 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 
-const pool = new Pool({ connectionString: process.env['DATABASE_URL'], max: Number(process.env['DATABASE_POOL_SIZE'] ?? 10) });
+const pool = new Pool({
+  connectionString: process.env['DATABASE_URL'],
+  max: Number(process.env['DATABASE_POOL_SIZE'] ?? 10),
+});
 pool.on('error', () => undefined);
 const { privateKey } = generateKeyPairSync('ed25519');
 
@@ -22,7 +25,10 @@ const LOOKUP = {
 
 function send(res: ServerResponse, status: number, payload: unknown): void {
   const body = JSON.stringify(payload);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -39,7 +45,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const hash = createHash('sha256').update(token).digest('hex');
   const { rows } = await pool.query({ ...LOOKUP, values: [hash] });
   if (!rows[0]) return send(res, 401, { error: { code: 'CREDENTIALS_INVALID' } });
-  const payload = JSON.stringify({ ...rows[0], fingerprint: String(input.fingerprint ?? ''), status: 'VALID', issuedAt: new Date().toISOString() });
+  const payload = JSON.stringify({
+    ...rows[0],
+    fingerprint: String(input.fingerprint ?? ''),
+    status: 'VALID',
+    issuedAt: new Date().toISOString(),
+  });
   send(res, 200, { payload, signature: sign(null, Buffer.from(payload), privateKey).toString('base64url') });
 }
 

@@ -19,12 +19,17 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch {
-    throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}. Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`);
+    throw new Error(
+      `Redis is not reachable at ${TEST_REDIS_URL}. Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
+    );
   } finally {
     redis.disconnect();
   }
   const migrations = await readMigrations(MIGRATIONS);
-  const hash = createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
   const template = `leasehold_test_template_${hash}`;
   process.env['LEASEHOLD_TEST_TEMPLATE'] = template;
   try {
@@ -44,7 +49,9 @@ export default async function globalSetup(): Promise<void> {
     });
   } catch (error) {
     if ((error as { code?: string }).code === 'ECONNREFUSED') {
-      throw new Error(`Postgres is not reachable at ${ADMIN_URL}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
+      throw new Error(
+        `Postgres is not reachable at ${ADMIN_URL}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
+      );
     }
     throw error;
   }
@@ -52,7 +59,12 @@ export default async function globalSetup(): Promise<void> {
   // reach Postgres through one PgBouncer in transaction mode (any database), with
   // DATABASE_POOLER=transaction (tools/jest/worker-env.ts). Fixtures and per-file cleanup stay direct.
   if (process.env['LEASEHOLD_TEST_POOLER'] === 'transaction') {
-    const bouncer = await TestPgBouncer.start({ database: '*', poolMode: 'transaction', poolSize: 8, maxClientConn: 400 });
+    const bouncer = await TestPgBouncer.start({
+      database: '*',
+      poolMode: 'transaction',
+      poolSize: 8,
+      maxClientConn: 400,
+    });
     (globalThis as { leaseholdTestPgBouncer?: TestPgBouncer }).leaseholdTestPgBouncer = bouncer;
     process.env['LEASEHOLD_TEST_PGBOUNCER_PORT'] = String(bouncer.port);
   }

@@ -17,7 +17,12 @@ process.env['REDIS_URL'] = TEST_REDIS_URL;
 process.env['REDIS_PREFIX'] = workerRedisPrefix();
 // The suite makes bursts of requests from one address with one credential (races, seat contention):
 // rate limits far above them. The abuse tests (apps/license-central/src/abuse) set real ones.
-for (const name of ['RATE_LIMIT_VENDOR_API_PER_KEY', 'RATE_LIMIT_VENDOR_API_PER_IP', 'RATE_LIMIT_DEVICE_PER_CREDENTIAL', 'RATE_LIMIT_DEVICE_PER_IP']) {
+for (const name of [
+  'RATE_LIMIT_VENDOR_API_PER_KEY',
+  'RATE_LIMIT_VENDOR_API_PER_IP',
+  'RATE_LIMIT_DEVICE_PER_CREDENTIAL',
+  'RATE_LIMIT_DEVICE_PER_IP',
+]) {
   process.env[name] ??= '1000000';
 }
 process.env['RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER'] ??= '100000';

@@ -48,7 +48,30 @@ import { WebhooksModule } from '@leasehold/domain-webhooks';
 import { WebhookDeliveriesController, WebhookEndpointsController } from './vendor/webhooks.controller';
 
 @Module({
-  imports: [QueuesModule.forProducers(QUEUES.erpIntake, QUEUES.renewals), IntegrationsModule, RenewalsModule, ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, IdempotencyModule, VendorAuthModule, VendorsModule, CatalogModule, AuditModule, EventsModule, IdentityModule, CustomersModule, SigningModule, LicensingModule, OfflineModule, UpdatesModule, SeatsModule, WebhooksModule],
+  imports: [
+    QueuesModule.forProducers(QUEUES.erpIntake, QUEUES.renewals),
+    IntegrationsModule,
+    RenewalsModule,
+    ConfigModule,
+    LoggingModule,
+    DbModule,
+    RedisModule,
+    HealthModule,
+    IdempotencyModule,
+    VendorAuthModule,
+    VendorsModule,
+    CatalogModule,
+    AuditModule,
+    EventsModule,
+    IdentityModule,
+    CustomersModule,
+    SigningModule,
+    LicensingModule,
+    OfflineModule,
+    UpdatesModule,
+    SeatsModule,
+    WebhooksModule,
+  ],
   controllers: [
     IntegrationsController,
     ErpWebhooksController,

@@ -43,13 +43,23 @@ describe('authentication (license-central)', () => {
     });
 
     it('answers 401 UNAUTHENTICATED for a scheme other than Bearer', async () => {
-      expectError(await http().get(VENDOR_ROUTE).set('Authorization', `Basic ${acme.apiKey.secret}`), 401, 'UNAUTHENTICATED');
+      expectError(
+        await http().get(VENDOR_ROUTE).set('Authorization', `Basic ${acme.apiKey.secret}`),
+        401,
+        'UNAUTHENTICATED',
+      );
     });
 
     it('answers 401 API_KEY_INVALID for a malformed key', async () => {
       expectError(await http().get(VENDOR_ROUTE).set(bearer('garbage')), 401, 'API_KEY_INVALID');
       // The right shape with one character too many is still malformed.
-      expectError(await http().get(VENDOR_ROUTE).set(bearer(`${acme.apiKey.secret}x`)), 401, 'API_KEY_INVALID');
+      expectError(
+        await http()
+          .get(VENDOR_ROUTE)
+          .set(bearer(`${acme.apiKey.secret}x`)),
+        401,
+        'API_KEY_INVALID',
+      );
     });
 
     it('answers 401 API_KEY_INVALID for a well-formed key nobody issued', async () => {
@@ -70,23 +80,36 @@ describe('authentication (license-central)', () => {
     });
 
     it('answers 401 API_KEY_EXPIRED once the expiry has passed', async () => {
-      const key = await newKey(acme, { name: 'short-lived', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      const key = await newKey(acme, {
+        name: 'short-lived',
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      });
       await http().get(VENDOR_ROUTE).set(bearer(key.secret)).expect(200);
-      await app.get(PrismaService).apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await app
+        .get(PrismaService)
+        .apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
       expectError(await http().get(VENDOR_ROUTE).set(bearer(key.secret)), 401, 'API_KEY_EXPIRED');
     });
 
     it("answers 403 VENDOR_SUSPENDED for a suspended vendor's keys, and lets them in again after re-activation", async () => {
       const vendor = await createVendor(app, 'Suspendable');
       const second = await newKey(vendor);
-      await http().patch(`${OPERATOR_ROUTE}/${vendor.vendor.id}/status`).set(operator).send({ status: 'SUSPENDED' }).expect(200);
+      await http()
+        .patch(`${OPERATOR_ROUTE}/${vendor.vendor.id}/status`)
+        .set(operator)
+        .send({ status: 'SUSPENDED' })
+        .expect(200);
       expectError(await http().get(VENDOR_ROUTE).set(vendor.auth), 403, 'VENDOR_SUSPENDED');
       expectError(await http().get(VENDOR_ROUTE).set(bearer(second.secret)), 403, 'VENDOR_SUSPENDED');
       expectError(await http().post('/v1/api-keys').set(vendor.auth).send({ name: 'sneaky' }), 403, 'VENDOR_SUSPENDED');
       // Other vendors are not affected.
       await http().get(VENDOR_ROUTE).set(acme.auth).expect(200);
 
-      await http().patch(`${OPERATOR_ROUTE}/${vendor.vendor.id}/status`).set(operator).send({ status: 'ACTIVE' }).expect(200);
+      await http()
+        .patch(`${OPERATOR_ROUTE}/${vendor.vendor.id}/status`)
+        .set(operator)
+        .send({ status: 'ACTIVE' })
+        .expect(200);
       await http().get(VENDOR_ROUTE).set(vendor.auth).expect(200);
       await http().get(VENDOR_ROUTE).set(bearer(second.secret)).expect(200);
     });
@@ -121,9 +144,19 @@ describe('authentication (license-central)', () => {
 
     it('answers 401 OPERATOR_TOKEN_INVALID for a wrong token', async () => {
       const token = app.get(ConfigService).get('OPERATOR_TOKEN');
-      expectError(await http().get(OPERATOR_ROUTE).set(bearer('wrong-operator-token-0123456789')), 401, 'OPERATOR_TOKEN_INVALID');
+      expectError(
+        await http().get(OPERATOR_ROUTE).set(bearer('wrong-operator-token-0123456789')),
+        401,
+        'OPERATOR_TOKEN_INVALID',
+      );
       // Same length, last character different.
-      expectError(await http().get(OPERATOR_ROUTE).set(bearer(`${token.slice(0, -1)}#`)), 401, 'OPERATOR_TOKEN_INVALID');
+      expectError(
+        await http()
+          .get(OPERATOR_ROUTE)
+          .set(bearer(`${token.slice(0, -1)}#`)),
+        401,
+        'OPERATOR_TOKEN_INVALID',
+      );
     });
 
     it("refuses a vendor's API key on an operator route", async () => {

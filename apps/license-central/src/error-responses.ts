@@ -7,12 +7,19 @@ const ref = { $ref: '#/components/schemas/ErrorResponse' };
 export const VendorErrors = (...extra: number[]) =>
   applyDecorators(
     ApiResponse({ status: 400, description: 'VALIDATION_FAILED / MALFORMED_JSON / MALFORMED_BODY', schema: ref }),
-    ApiResponse({ status: 401, description: 'UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED', schema: ref }),
+    ApiResponse({
+      status: 401,
+      description: 'UNAUTHENTICATED / API_KEY_INVALID / API_KEY_REVOKED / API_KEY_EXPIRED',
+      schema: ref,
+    }),
     ApiResponse({ status: 404, description: 'NOT_FOUND (also for ids of another vendor)', schema: ref }),
     ApiResponse({
       status: 429,
-      description: 'RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After`',
+      description:
+        'RATE_LIMITED: too many requests for this API key or from this address (per minute); `details.retryAfter`, `Retry-After`',
       schema: ref,
     }),
-    ...extra.map((status) => ApiResponse({ status, description: 'See the error codes in the description', schema: ref })),
+    ...extra.map((status) =>
+      ApiResponse({ status, description: 'See the error codes in the description', schema: ref }),
+    ),
   );

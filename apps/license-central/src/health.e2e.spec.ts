@@ -48,7 +48,11 @@ describe('health and HTTP basics (license-central)', () => {
     expect(unauthenticated.body.requestId).toBe('trace-auth');
 
     // Refused before any route runs (by the body parser): still the caller's id.
-    const malformed = await http().post('/v1/products').set('X-Request-Id', 'trace-json').set('Content-Type', 'application/json').send('{"code":');
+    const malformed = await http()
+      .post('/v1/products')
+      .set('X-Request-Id', 'trace-json')
+      .set('Content-Type', 'application/json')
+      .send('{"code":');
     expectError(malformed, 400, 'MALFORMED_JSON');
     expect(malformed.body.requestId).toBe('trace-json');
   });
@@ -108,8 +112,15 @@ describe('health and HTTP basics (license-central)', () => {
       proxy = await DelayingProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
       const viaProxy = `redis://127.0.0.1:${proxy.port}`;
       // No grace here: the probe itself must wait long enough.
-      slow = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy, HEALTH_READY_GRACE_MS: '0' });
-      stalled = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, { REDIS_URL: viaProxy, HEALTH_PROBE_TIMEOUT_MS: '300', HEALTH_READY_GRACE_MS: '2500' });
+      slow = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, {
+        REDIS_URL: viaProxy,
+        HEALTH_READY_GRACE_MS: '0',
+      });
+      stalled = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, {
+        REDIS_URL: viaProxy,
+        HEALTH_PROBE_TIMEOUT_MS: '300',
+        HEALTH_READY_GRACE_MS: '2500',
+      });
     });
     afterAll(async () => {
       proxy.delayMs = 0;
@@ -124,7 +135,10 @@ describe('health and HTTP basics (license-central)', () => {
       proxy.delayMs = 1500;
       const answers = await Promise.all([1, 2, 3].map(() => request(slow.getHttpServer()).get('/health/ready')));
       for (const res of answers) {
-        expect({ status: res.status, body: res.body }).toMatchObject({ status: 200, body: { status: 'ok', info: { redis: { status: 'up' } } } });
+        expect({ status: res.status, body: res.body }).toMatchObject({
+          status: 200,
+          body: { status: 'ok', info: { redis: { status: 'up' } } },
+        });
         expect(res.body.info.redis).not.toHaveProperty('stale');
       }
       proxy.delayMs = 0;
@@ -136,7 +150,12 @@ describe('health and HTTP basics (license-central)', () => {
       proxy.delayMs = 60_000;
       const during = await request(stalled.getHttpServer()).get('/health/ready');
       expect(during.status).toBe(200);
-      expect(during.body.info.redis).toMatchObject({ status: 'up', stale: true, lastOkAt: expect.any(String), message: expect.stringContaining('300 ms') });
+      expect(during.body.info.redis).toMatchObject({
+        status: 'up',
+        stale: true,
+        lastOkAt: expect.any(String),
+        message: expect.stringContaining('300 ms'),
+      });
 
       await new Promise((resolve) => setTimeout(resolve, 2600));
       const after = await request(stalled.getHttpServer()).get('/health/ready');

@@ -1,7 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
-import { createTestApp, createVendor, FUZZ_RUNS, FUZZ_SEED, listenLocally, readOperations, TestVendor, uniqueCode, walkOperation, WalkContext } from '@leasehold/testing';
+import {
+  createTestApp,
+  createVendor,
+  FUZZ_RUNS,
+  FUZZ_SEED,
+  listenLocally,
+  readOperations,
+  TestVendor,
+  uniqueCode,
+  walkOperation,
+  WalkContext,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
 import { FixtureContext, RESOURCE_FACTORIES } from './testing/tenant-fixtures';
@@ -42,17 +53,36 @@ describe(`hostile requests on every license-central operation (${FUZZ_RUNS} per 
     for (const param of Object.keys(RESOURCE_FACTORIES)) realIds[param] = [await fixtures.id(param)];
 
     // The licensed program: an enterprise container with a license, a seat held by one device.
-    const container = await http().post('/v1/containers').set(vendor.auth).send({ kind: 'ENTERPRISE', name: 'Fuzzed seats', groupId: await fixtures.id('groupId') }).expect(201);
-    const license = await http().post(`/v1/containers/${container.body.id}/licenses`).set(vendor.auth).send({ productId: await fixtures.id('productId'), quantity: 5 }).expect(201);
+    const container = await http()
+      .post('/v1/containers')
+      .set(vendor.auth)
+      .send({ kind: 'ENTERPRISE', name: 'Fuzzed seats', groupId: await fixtures.id('groupId') })
+      .expect(201);
+    const license = await http()
+      .post(`/v1/containers/${container.body.id}/licenses`)
+      .set(vendor.auth)
+      .send({ productId: await fixtures.id('productId'), quantity: 5 })
+      .expect(201);
     const device = { Authorization: `Bearer ${container.body.secret as string}` };
     const fingerprint = uniqueCode('fp');
-    const lease = await http().post('/client/v1/seats/checkout').set(device).send({ licenseId: license.body.id, fingerprint }).expect(201);
+    const lease = await http()
+      .post('/client/v1/seats/checkout')
+      .set(device)
+      .send({ licenseId: license.body.id, fingerprint })
+      .expect(201);
     realIds['leaseId'].push(lease.body.leaseId);
     realIds['licenseId'].push(license.body.id);
     realIds['containerId'].push(container.body.id);
     realIds['fingerprint'] = [fingerprint];
     realIds['vendorId'] = [victim.vendor.id];
-    realIds['product'] = [(await http().get(`/v1/products/${await fixtures.id('productId')}`).set(vendor.auth).expect(200)).body.code];
+    realIds['product'] = [
+      (
+        await http()
+          .get(`/v1/products/${await fixtures.id('productId')}`)
+          .set(vendor.auth)
+          .expect(200)
+      ).body.code,
+    ];
 
     ctx = {
       credentials: {

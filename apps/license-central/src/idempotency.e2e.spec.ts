@@ -22,24 +22,11 @@ describe('Idempotency-Key on vendor POST routes', () => {
   const http = () => request(app.getHttpServer());
   const newKey = () => `key-${randomUUID()}`;
   const createProduct = (vendor: TestVendor, key: string, body: object) =>
-    http()
-      .post('/v1/products')
-      .set(vendor.auth)
-      .set('Idempotency-Key', key)
-      .send(body);
+    http().post('/v1/products').set(vendor.auth).set('Idempotency-Key', key).send(body);
 
-  async function productsWithCode(
-    vendor: TestVendor,
-    code: string,
-  ): Promise<{ id: string; code: string }[]> {
-    const res = await http()
-      .get('/v1/products')
-      .query({ search: code, limit: 100 })
-      .set(vendor.auth)
-      .expect(200);
-    return (res.body.data as { id: string; code: string }[]).filter(
-      (p) => p.code === code,
-    );
+  async function productsWithCode(vendor: TestVendor, code: string): Promise<{ id: string; code: string }[]> {
+    const res = await http().get('/v1/products').query({ search: code, limit: 100 }).set(vendor.auth).expect(200);
+    return (res.body.data as { id: string; code: string }[]).filter((p) => p.code === code);
   }
 
   it('answers a retried request with the first answer instead of creating a second product', async () => {
@@ -53,9 +40,7 @@ describe('Idempotency-Key on vendor POST routes', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body).toEqual(first.body);
-    expect(await productsWithCode(acme, body.code)).toEqual([
-      expect.objectContaining({ id: first.body.id }),
-    ]);
+    expect(await productsWithCode(acme, body.code)).toEqual([expect.objectContaining({ id: first.body.id })]);
   });
 
   it('refuses the same key with a different body or on a different route', async () => {
@@ -63,11 +48,7 @@ describe('Idempotency-Key on vendor POST routes', () => {
     const code = uniqueCode('cad');
     await createProduct(acme, key, { code, name: 'CAD' }).expect(201);
 
-    expectError(
-      await createProduct(acme, key, { code, name: 'CAD Pro' }),
-      422,
-      'IDEMPOTENCY_KEY_REUSED',
-    );
+    expectError(await createProduct(acme, key, { code, name: 'CAD Pro' }), 422, 'IDEMPOTENCY_KEY_REUSED');
     expectError(
       await createProduct(acme, key, { code: uniqueCode('cad'), name: 'CAD' }),
       422,
@@ -113,16 +94,10 @@ describe('Idempotency-Key on vendor POST routes', () => {
     const key = newKey();
     const body = { code: uniqueCode('race'), name: 'Race' };
 
-    const answers = await Promise.all(
-      [1, 2, 3, 4, 5].map(() => createProduct(acme, key, body)),
-    );
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => createProduct(acme, key, body)));
 
-    const created = answers.filter(
-      (r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined,
-    );
-    const replayed = answers.filter(
-      (r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true',
-    );
+    const created = answers.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
+    const replayed = answers.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true');
     const inProgress = answers.filter((r) => r.status === 409);
     expect(created).toHaveLength(1);
     expect(replayed.length + inProgress.length).toBe(4);
@@ -131,9 +106,7 @@ describe('Idempotency-Key on vendor POST routes', () => {
       expectError(r, 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
       expect(r.body.error.details).toEqual({ retryAfter: 1 });
     }
-    expect(await productsWithCode(acme, body.code)).toEqual([
-      expect.objectContaining({ id: created[0].body.id }),
-    ]);
+    expect(await productsWithCode(acme, body.code)).toEqual([expect.objectContaining({ id: created[0].body.id })]);
 
     // Once the first has finished, a late copy gets its answer.
     const late = await createProduct(acme, key, body).expect(201);
@@ -143,43 +116,26 @@ describe('Idempotency-Key on vendor POST routes', () => {
 
   it('does not keep a failed answer: the same request retried runs again', async () => {
     const code = uniqueCode('taken');
-    const blocker = await http()
-      .post('/v1/products')
-      .set(acme.auth)
-      .send({ code, name: 'Blocker' })
-      .expect(201);
+    const blocker = await http().post('/v1/products').set(acme.auth).send({ code, name: 'Blocker' }).expect(201);
     const key = newKey();
     const body = { code, name: 'Wanted' };
 
-    expectError(
-      await createProduct(acme, key, body),
-      409,
-      'PRODUCT_CODE_TAKEN',
-    );
+    expectError(await createProduct(acme, key, body), 409, 'PRODUCT_CODE_TAKEN');
     const stillTaken = await createProduct(acme, key, body);
     expectError(stillTaken, 409, 'PRODUCT_CODE_TAKEN');
     expect(stillTaken.headers['idempotent-replayed']).toBeUndefined();
 
-    await http()
-      .delete(`/v1/products/${blocker.body.id}`)
-      .set(acme.auth)
-      .expect(204);
+    await http().delete(`/v1/products/${blocker.body.id}`).set(acme.auth).expect(204);
     const retried = await createProduct(acme, key, body).expect(201);
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.body).toMatchObject({ code, name: 'Wanted' });
-    expect(await productsWithCode(acme, code)).toEqual([
-      expect.objectContaining({ id: retried.body.id }),
-    ]);
+    expect(await productsWithCode(acme, code)).toEqual([expect.objectContaining({ id: retried.body.id })]);
   });
 
   it('does not keep a validation failure either', async () => {
     const key = newKey();
     const invalid = { code: 'has space' };
-    expectError(
-      await createProduct(acme, key, invalid),
-      400,
-      'VALIDATION_FAILED',
-    );
+    expectError(await createProduct(acme, key, invalid), 400, 'VALIDATION_FAILED');
     const again = await createProduct(acme, key, invalid);
     expectError(again, 400, 'VALIDATION_FAILED');
     expect(again.headers['idempotent-replayed']).toBeUndefined();
@@ -189,22 +145,13 @@ describe('Idempotency-Key on vendor POST routes', () => {
     ['longer than 255 characters', 'k'.repeat(300)],
     ['empty', ''],
     ['not visible ASCII', 'schlüssel'],
-  ])(
-    'refuses a key that is %s with VALIDATION_FAILED naming the header',
-    async (_what, key) => {
-      const code = uniqueCode('badkey');
-      const res = await http()
-        .post('/v1/products')
-        .set(acme.auth)
-        .set('Idempotency-Key', key)
-        .send({ code, name: 'x' });
-      expectError(res, 400, 'VALIDATION_FAILED');
-      expect(
-        res.body.error.details.fields.map((f: { field: string }) => f.field),
-      ).toEqual(['Idempotency-Key']);
-      expect(await productsWithCode(acme, code)).toHaveLength(0);
-    },
-  );
+  ])('refuses a key that is %s with VALIDATION_FAILED naming the header', async (_what, key) => {
+    const code = uniqueCode('badkey');
+    const res = await http().post('/v1/products').set(acme.auth).set('Idempotency-Key', key).send({ code, name: 'x' });
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['Idempotency-Key']);
+    expect(await productsWithCode(acme, code)).toHaveLength(0);
+  });
 
   it('treats the same body with its keys in another order as the same request', async () => {
     const key = newKey();
@@ -240,20 +187,12 @@ describe('Idempotency-Key on vendor POST routes', () => {
         createdAt: new Date(Date.now() - 120_000),
       },
     });
-    const claims = await Promise.all([
-      service.claim(scope, 'stale', 'h'),
-      service.claim(scope, 'stale', 'h'),
-    ]);
-    expect(claims.map((c) => c.state).sort()).toEqual([
-      'claimed',
-      'in-progress',
-    ]);
+    const claims = await Promise.all([service.claim(scope, 'stale', 'h'), service.claim(scope, 'stale', 'h')]);
+    expect(claims.map((c) => c.state).sort()).toEqual(['claimed', 'in-progress']);
     // A recent unanswered claim is still in progress.
     await prisma.idempotencyRecord.create({
       data: { scope, key: 'fresh', requestHash: 'h' },
     });
-    expect((await service.claim(scope, 'fresh', 'h')).state).toBe(
-      'in-progress',
-    );
+    expect((await service.claim(scope, 'fresh', 'h')).state).toBe('in-progress');
   });
 });

@@ -21,11 +21,12 @@ async function bootstrap(): Promise<void> {
  */
 function supervise(processes: number): void {
   let stopping = false;
-  const fork = () => cluster.fork().on('exit', (code, signal) => {
-    if (stopping) return;
-    console.error(`license-central process exited (${signal ?? code}); starting another`);
-    setTimeout(fork, 1_000);
-  });
+  const fork = () =>
+    cluster.fork().on('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`license-central process exited (${signal ?? code}); starting another`);
+      setTimeout(fork, 1_000);
+    });
   for (let i = 0; i < processes; i++) fork();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {

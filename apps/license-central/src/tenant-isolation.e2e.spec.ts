@@ -5,7 +5,13 @@ import { buildOpenApiDocument } from '@leasehold/http';
 import { createTestApp, createVendor, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
 import { AppModule } from './app.module';
-import { FixtureContext, NO_BODY, REQUEST_BODIES, REQUEST_QUERIES, RESOURCE_FACTORIES } from './testing/tenant-fixtures';
+import {
+  FixtureContext,
+  NO_BODY,
+  REQUEST_BODIES,
+  REQUEST_QUERIES,
+  RESOURCE_FACTORIES,
+} from './testing/tenant-fixtures';
 
 // Zero cross-tenant reads or writes: every vendor route, found in the app's own OpenAPI document,
 // is called by vendor B with vendor A's ids and must answer 404 NOT_FOUND and change nothing of
@@ -67,7 +73,8 @@ class TenantWorld {
     let id = this.made.get(param);
     if (!id) {
       const factory = RESOURCE_FACTORIES[param];
-      if (!factory) throw new Error(`no factory for path parameter {${param}}: add one to RESOURCE_FACTORIES in ${REGISTRY}`);
+      if (!factory)
+        throw new Error(`no factory for path parameter {${param}}: add one to RESOURCE_FACTORIES in ${REGISTRY}`);
       id = factory(this.ctx);
       this.made.set(param, id);
     }
@@ -83,7 +90,8 @@ class TenantWorld {
 
 async function fillPath(path: string, idOf: (param: string) => Promise<string>): Promise<string> {
   let filled = path;
-  for (const [placeholder, param] of path.matchAll(/\{([^}]+)\}/g)) filled = filled.replace(placeholder, await idOf(param));
+  for (const [placeholder, param] of path.matchAll(/\{([^}]+)\}/g))
+    filled = filled.replace(placeholder, await idOf(param));
   return filled;
 }
 
@@ -99,7 +107,7 @@ async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) =
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
-describe('tenant isolation: every vendor route with another vendor\'s ids', () => {
+describe("tenant isolation: every vendor route with another vendor's ids", () => {
   let app: INestApplication;
   let operations: VendorOperation[];
 
@@ -115,7 +123,10 @@ describe('tenant isolation: every vendor route with another vendor\'s ids', () =
   async function call(operation: VendorOperation, path: string, caller: TenantWorld): Promise<request.Response> {
     let req = http()[operation.method](path).set(caller.ctx.auth);
     // Ask for big pages, so that a leaked row could not hide on a later page.
-    const query = { ...(operation.queryParams.includes('limit') ? { limit: 100 } : {}), ...REQUEST_QUERIES[operation.key] };
+    const query = {
+      ...(operation.queryParams.includes('limit') ? { limit: 100 } : {}),
+      ...REQUEST_QUERIES[operation.key],
+    };
     if (Object.keys(query).length) req = req.query(query);
     const sample = REQUEST_BODIES[operation.key];
     if (typeof sample === 'function') req = req.send((await sample(caller.ctx)) as object);
@@ -146,18 +157,25 @@ describe('tenant isolation: every vendor route with another vendor\'s ids', () =
     const keys = new Set(operations.map((o) => o.key));
     for (const operation of operations) {
       for (const param of operation.params) {
-        if (!RESOURCE_FACTORIES[param]) problems.push(`${operation.key}: no factory for path parameter {${param}} in RESOURCE_FACTORIES`);
+        if (!RESOURCE_FACTORIES[param])
+          problems.push(`${operation.key}: no factory for path parameter {${param}} in RESOURCE_FACTORIES`);
       }
       const sample = REQUEST_BODIES[operation.key];
       if (BODY_METHODS.has(operation.method) && sample === undefined) {
-        problems.push(`${operation.key}: no entry in REQUEST_BODIES (a valid body, or NO_BODY for a route that takes none)`);
+        problems.push(
+          `${operation.key}: no entry in REQUEST_BODIES (a valid body, or NO_BODY for a route that takes none)`,
+        );
       }
-      if (sample === NO_BODY && operation.documentsBody) problems.push(`${operation.key}: registered as NO_BODY, but the route documents a request body`);
+      if (sample === NO_BODY && operation.documentsBody)
+        problems.push(`${operation.key}: registered as NO_BODY, but the route documents a request body`);
       if (typeof sample === 'function' && !operation.documentsBody) {
-        problems.push(`${operation.key}: has a body sample, but the route documents no request body (register NO_BODY, or document the body)`);
+        problems.push(
+          `${operation.key}: has a body sample, but the route documents no request body (register NO_BODY, or document the body)`,
+        );
       }
       for (const name of operation.requiredQueryParams) {
-        if (REQUEST_QUERIES[operation.key]?.[name] === undefined) problems.push(`${operation.key}: required query parameter "${name}" has no value in REQUEST_QUERIES`);
+        if (REQUEST_QUERIES[operation.key]?.[name] === undefined)
+          problems.push(`${operation.key}: required query parameter "${name}" has no value in REQUEST_QUERIES`);
       }
     }
     for (const key of [...Object.keys(REQUEST_BODIES), ...Object.keys(REQUEST_QUERIES)]) {
@@ -177,22 +195,32 @@ describe('tenant isolation: every vendor route with another vendor\'s ids', () =
         for (const param of operation.params) await alice.id(param);
         const before = await snapshot(alice);
         for (const [path, { status, body }] of before) {
-          if (status !== 200) failures.push(`${operation.key}: vendor A cannot read its own ${path} (${status} ${JSON.stringify(body)}); check the fixtures`);
+          if (status !== 200)
+            failures.push(
+              `${operation.key}: vendor A cannot read its own ${path} (${status} ${JSON.stringify(body)}); check the fixtures`,
+            );
         }
 
         // All of A's ids; then, for nested routes, B's own ids with one of A's in each position
         // (a handler that checks only the parent must not let A's child through).
-        const variants: { label: string; idOf: (param: string) => Promise<string> }[] = [{ label: "all of A's ids", idOf: (p) => alice.id(p) }];
+        const variants: { label: string; idOf: (param: string) => Promise<string> }[] = [
+          { label: "all of A's ids", idOf: (p) => alice.id(p) },
+        ];
         if (operation.params.length > 1) {
           for (const foreign of operation.params) {
-            variants.push({ label: `B's ids with A's {${foreign}}`, idOf: (p) => (p === foreign ? alice.id(p) : bob.id(p)) });
+            variants.push({
+              label: `B's ids with A's {${foreign}}`,
+              idOf: (p) => (p === foreign ? alice.id(p) : bob.id(p)),
+            });
           }
         }
         for (const variant of variants) {
           const path = await fillPath(operation.path, variant.idOf);
           const res = await call(operation, path, bob);
           if (res.status !== 404 || res.body?.error?.code !== 'NOT_FOUND' || typeof res.body?.requestId !== 'string') {
-            failures.push(`${operation.key} as vendor B with ${variant.label} (${path}): expected 404 NOT_FOUND, got ${res.status} ${res.text}`);
+            failures.push(
+              `${operation.key} as vendor B with ${variant.label} (${path}): expected 404 NOT_FOUND, got ${res.status} ${res.text}`,
+            );
           }
         }
 
@@ -200,7 +228,9 @@ describe('tenant isolation: every vendor route with another vendor\'s ids', () =
         for (const [path, seen] of before) {
           const now = after.get(path);
           if (JSON.stringify(now) !== JSON.stringify(seen)) {
-            failures.push(`${operation.key}: vendor A's ${path} changed after vendor B's call: ${JSON.stringify(seen)} → ${JSON.stringify(now)}`);
+            failures.push(
+              `${operation.key}: vendor A's ${path} changed after vendor B's call: ${JSON.stringify(seen)} → ${JSON.stringify(now)}`,
+            );
           }
         }
         // A's own key still works (the snapshot read with it) and so does the key made for the walk.
@@ -226,9 +256,11 @@ describe('tenant isolation: every vendor route with another vendor\'s ids', () =
     for (const operation of unparameterised) {
       try {
         const res = await call(operation, operation.path, bob);
-        if (res.status >= 400) failures.push(`${operation.key} as vendor B: expected success, got ${res.status} ${res.text}`);
+        if (res.status >= 400)
+          failures.push(`${operation.key} as vendor B: expected success, got ${res.status} ${res.text}`);
         const leaked = aliceIds.filter((id) => res.text.includes(id));
-        if (leaked.length) failures.push(`${operation.key} as vendor B shows vendor A's ids ${leaked.join(', ')}: ${res.text}`);
+        if (leaked.length)
+          failures.push(`${operation.key} as vendor B shows vendor A's ids ${leaked.join(', ')}: ${res.text}`);
         if (operation.method === 'get') {
           const own = await call(operation, operation.path, alice);
           aliceSeesHerOwn ||= aliceIds.some((id) => own.text.includes(id));

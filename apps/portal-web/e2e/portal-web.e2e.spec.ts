@@ -19,7 +19,22 @@ import { SigningKeysService } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { createRequestCode, verifyResponseCode } from '@leasehold/license-file';
 import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
-import { activateDevice, asVendor, createEnterpriseContainer, createGroup, createLicense, createPersonalContainer, createPortalUser, createVendor, dbOf, insertProduct, startApiApp, startWorkerApp, TestPortalUser, TestVendor } from '@leasehold/testing';
+import {
+  activateDevice,
+  asVendor,
+  createEnterpriseContainer,
+  createGroup,
+  createLicense,
+  createPersonalContainer,
+  createPortalUser,
+  createVendor,
+  dbOf,
+  insertProduct,
+  startApiApp,
+  startWorkerApp,
+  TestPortalUser,
+  TestVendor,
+} from '@leasehold/testing';
 // This end-to-end test boots the three apps side by side, as production runs them; they are booted
 // by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
 
@@ -50,12 +65,21 @@ describe('customer portal web app in headless Chromium (portal + license-central
   const lc = () => request(central.getHttpServer());
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-  async function outboxPayload(userId: string, type: 'user.invited' | 'user.password_reset_requested'): Promise<Record<string, unknown>> {
-    const events = await portal.get(TenantContext).run(vendor.vendor.id, () => portal.get(OutboxRepository).list({ type, aggregateId: userId, take: 100 }));
+  async function outboxPayload(
+    userId: string,
+    type: 'user.invited' | 'user.password_reset_requested',
+  ): Promise<Record<string, unknown>> {
+    const events = await portal
+      .get(TenantContext)
+      .run(vendor.vendor.id, () => portal.get(OutboxRepository).list({ type, aggregateId: userId, take: 100 }));
     const payload = events.at(-1)?.payload;
     if (!payload) throw new Error(`no ${type} event for ${userId}`);
     // Stored sealed (tokens encrypted at rest); opened as the webhook delivery opens it.
-    return openEventPayload(Buffer.from(portal.get(ConfigService).get('PLATFORM_KEY'), 'base64'), vendor.vendor.id, payload);
+    return openEventPayload(
+      Buffer.from(portal.get(ConfigService).get('PLATFORM_KEY'), 'base64'),
+      vendor.vendor.id,
+      payload,
+    );
   }
   /** The emailed link, opened on this test's portal (PORTAL_PUBLIC_URL is the default host). */
   const onPortal = (link: unknown) => {
@@ -72,21 +96,43 @@ describe('customer portal web app in headless Chromium (portal + license-central
   }
 
   const checkout = (fingerprint: string, clientName: string) =>
-    lc().post('/client/v1/seats/checkout').set('Authorization', `Bearer ${server.secret}`).send({ licenseId: seatLicenseId, fingerprint, clientName });
+    lc()
+      .post('/client/v1/seats/checkout')
+      .set('Authorization', `Bearer ${server.secret}`)
+      .send({ licenseId: seatLicenseId, fingerprint, clientName });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`);
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`,
+      );
     }
     mkdirSync(SHOTS, { recursive: true });
     webDir = mkdtempSync(join(tmpdir(), 'portal-web-build-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'apps/portal-web/vite.config.mts'), '--outDir', webDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        join(ROOT, 'apps/portal-web/vite.config.mts'),
+        '--outDir',
+        webDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
 
     // The portal has no vendor routes: the vendor registry and the credential look-up make the test's world.
-    portal = await startApiApp('portal', { env: { PORTAL_WEB_DIR: webDir }, imports: [VendorsModule, ContainerCredentialsModule] });
+    portal = await startApiApp('portal', {
+      env: { PORTAL_WEB_DIR: webDir },
+      imports: [VendorsModule, ContainerCredentialsModule],
+    });
     await portal.listen(0, '127.0.0.1');
     base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
     central = await startApiApp('license-central');
@@ -96,12 +142,32 @@ describe('customer portal web app in headless Chromium (portal + license-central
     vendor = await createVendor(portal, 'Cargo Software');
     const product = await insertProduct(dbOf(portal), vendor, ['export-pdf', 'print', 'cloud-sync']);
     const group = await createGroup(portal, vendor, 'Northwind Traders');
-    admin = await createPortalUser(portal, vendor, { groupId: group.id, role: 'ADMIN', name: 'Ada Admin', email: `ada-${Date.now()}@northwind.example` });
-    member = await createPortalUser(portal, vendor, { groupId: group.id, role: 'MEMBER', name: 'Bob Member', email: `bob-${Date.now()}@northwind.example` });
+    admin = await createPortalUser(portal, vendor, {
+      groupId: group.id,
+      role: 'ADMIN',
+      name: 'Ada Admin',
+      email: `ada-${Date.now()}@northwind.example`,
+    });
+    member = await createPortalUser(portal, vendor, {
+      groupId: group.id,
+      role: 'MEMBER',
+      name: 'Bob Member',
+      email: `bob-${Date.now()}@northwind.example`,
+    });
     server = await createEnterpriseContainer(portal, vendor, group.id, 'Design office server');
-    const seats = await createLicense(portal, vendor, server.id, { productId: product.id, quantity: 2, features: ['export-pdf', 'print'], expiresAt: new Date(Date.now() + 20 * 86_400_000) });
+    const seats = await createLicense(portal, vendor, server.id, {
+      productId: product.id,
+      quantity: 2,
+      features: ['export-pdf', 'print'],
+      expiresAt: new Date(Date.now() + 20 * 86_400_000),
+    });
     seatLicenseId = seats.id;
-    await createLicense(portal, vendor, server.id, { productId: product.id, quantity: 5, features: ['cloud-sync'], expiresAt: new Date(Date.now() + 400 * 86_400_000) });
+    await createLicense(portal, vendor, server.id, {
+      productId: product.id,
+      quantity: 5,
+      features: ['cloud-sync'],
+      expiresAt: new Date(Date.now() + 400 * 86_400_000),
+    });
     const laptop = await createPersonalContainer(portal, vendor, member.id, "Bob's workstation licence");
     await createLicense(portal, vendor, laptop.id, { productId: product.id, quantity: 1, features: ['print'] });
     laptopId = laptop.id;
@@ -112,7 +178,16 @@ describe('customer portal web app in headless Chromium (portal + license-central
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await adminContext.newPage();
@@ -184,9 +259,15 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await expectText(page.getByRole('status').filter({ hasText: 'Stopped the session' }), /ws-ada/);
     await row.waitFor({ state: 'detached' });
 
-    const beat = await lc().post(`/client/v1/seats/${leases['ada']}/heartbeat`).set('Authorization', `Bearer ${server.secret}`).expect(409);
+    const beat = await lc()
+      .post(`/client/v1/seats/${leases['ada']}/heartbeat`)
+      .set('Authorization', `Bearer ${server.secret}`)
+      .expect(409);
     expect(beat.body.error.code).toBe('SESSION_STOPPED');
-    await lc().post(`/client/v1/seats/${leases['bob']}/heartbeat`).set('Authorization', `Bearer ${server.secret}`).expect(200);
+    await lc()
+      .post(`/client/v1/seats/${leases['bob']}/heartbeat`)
+      .set('Authorization', `Bearer ${server.secret}`)
+      .expect(200);
   });
 
   it('deactivates a device after confirmation', async () => {
@@ -199,7 +280,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).waitFor();
-    expect(await dialog.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    expect(
+      await dialog
+        .getByRole('button', { name: 'Cancel' })
+        .evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement),
+    ).toBe(true);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     expect(await activeDevices()).toHaveLength(2);
@@ -217,7 +302,10 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await form.getByLabel('Email').fill(email);
     await form.getByLabel('Name').fill('Grace Hopper');
     await form.getByRole('button', { name: 'Send invitation' }).click();
-    await expectText(page.getByRole('status').filter({ hasText: 'Invitation for' }), new RegExp(`Invitation for ${email} is on its way`));
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Invitation for' }),
+      new RegExp(`Invitation for ${email} is on its way`),
+    );
     const invitedRow = page.getByRole('row', { name: /Grace Hopper/ });
     await expectText(invitedRow, /invited/);
     await shot(page, 'members');
@@ -271,7 +359,10 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await secretDialog.waitFor({ state: 'hidden' });
     expect(await page.locator('main').innerText()).not.toContain(secret); // shown once
 
-    const old = await lc().post('/client/v1/seats/checkout').set('Authorization', `Bearer ${server.secret}`).send({ licenseId: seatLicenseId, fingerprint: 'after-reset' });
+    const old = await lc()
+      .post('/client/v1/seats/checkout')
+      .set('Authorization', `Bearer ${server.secret}`)
+      .send({ licenseId: seatLicenseId, fingerprint: 'after-reset' });
     expect(old.status).toBe(401);
     expect(old.body.error.code).toBe('CREDENTIALS_REVOKED');
     server = { ...server, secret };
@@ -294,7 +385,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const code = await response.inputValue();
     await shot(page, 'offline-activation');
     const keys = await asVendor(portal, vendor, () => portal.get(SigningKeysService).listOwn());
-    const verified = verifyResponseCode(code, { publicKeys: Object.fromEntries(keys.map((k) => [k.keyId, k.publicKeyPem])), request: requestCode, fingerprint });
+    const verified = verifyResponseCode(code, {
+      publicKeys: Object.fromEntries(keys.map((k) => [k.keyId, k.publicKeyPem])),
+      request: requestCode,
+      fingerprint,
+    });
     expect(verified.ok).toBe(true);
     expect((await activeDevices()).map((d) => d.name).sort()).toEqual(['Bob new laptop', 'Lab PC (offline)']);
     // The same code again: the API's message is shown.
@@ -312,7 +407,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
     expect(Number(/([\d.]+)\s+Seat-hours/.exec(stats)?.[1])).toBeGreaterThanOrEqual(30);
     // The canvas has drawn something (not a blank box).
     const painted = await chart.locator('canvas').evaluate((c) => {
-      const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const canvas = c as unknown as {
+        width: number;
+        height: number;
+        getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      };
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let coloured = 0;
       for (let i = 3; i < data.length; i += 4) if (data[i] > 0) coloured++;
@@ -320,16 +419,24 @@ describe('customer portal web app in headless Chromium (portal + license-central
     });
     expect(painted).toBeGreaterThan(500);
     await expectText(page.getByRole('row', { name: /ws-bob/ }), /ws-bob/);
-    await page.getByRole('table', { name: /Who used which seat/ }).getByRole('row', { name: /ws-ada/ }).waitFor();
+    await page
+      .getByRole('table', { name: /Who used which seat/ })
+      .getByRole('row', { name: /ws-ada/ })
+      .waitFor();
     await shot(page, 'usage');
     for (const range of ['Days', 'Weeks']) {
       await page.getByRole('button', { name: range }).click();
       await chart.locator('canvas').waitFor();
       await expectText(page.locator('.stats'), /2 \/ 2/);
     }
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     const csv = readFileSync(await download.path(), 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('who,device,fingerprint,license,started_at,minutes_so_far,last_heartbeat_at,borrowed_until');
+    expect(csv.split('\r\n')[0]).toBe(
+      'who,device,fingerprint,license,started_at,minutes_so_far,last_heartbeat_at,borrowed_until',
+    );
     expect(csv).toContain('ws-bob');
     expect(csv).not.toContain('ws-ada'); // stopped
 
@@ -338,17 +445,27 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await expectText(historyTable.getByRole('row', { name: /ws-4\b/ }), /released[\s\S]*2 h/);
     await expectText(historyTable.getByRole('row', { name: /ws-ada/ }), /stopped[\s\S]*under a minute/);
     await expectText(historyTable.getByRole('row', { name: /ws-bob/ }), /in use/);
-    const [historyDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export history (CSV)' }).click()]);
+    const [historyDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export history (CSV)' }).click(),
+    ]);
     const historyCsv = readFileSync(await historyDownload.path(), 'utf8').split('\r\n');
-    expect(historyCsv[0]).toBe('who,email,device,fingerprint,client_name,license,started_at,ended_at,end_reason,duration_minutes');
+    expect(historyCsv[0]).toBe(
+      'who,email,device,fingerprint,client_name,license,started_at,ended_at,end_reason,duration_minutes',
+    );
     expect(historyCsv.find((l) => l.includes(',history-4,'))).toMatch(/,RELEASED,120$/);
     expect(historyCsv.find((l) => l.startsWith('ws-ada,'))).toMatch(/,STOPPED,0$/);
     expect(historyCsv.find((l) => l.startsWith('ws-bob,'))).toMatch(/,,LIVE,\d+$/);
     // The server's export of the same range: every row, the columns of docs/usage.md.
-    const [fullDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export full history (CSV)' }).click()]);
+    const [fullDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export full history (CSV)' }).click(),
+    ]);
     expect(fullDownload.suggestedFilename()).toMatch(/^lease-history-[0-9T-]+Z\.csv$/);
     const fullCsv = readFileSync(await fullDownload.path(), 'utf8').split('\r\n');
-    expect(fullCsv[0]).toBe('leaseId,licenseId,productCode,containerId,userId,userEmail,userName,deviceId,deviceName,fingerprint,clientName,startedAt,endedAt,endReason,live,borrowed,durationSeconds');
+    expect(fullCsv[0]).toBe(
+      'leaseId,licenseId,productCode,containerId,userId,userEmail,userName,deviceId,deviceName,fingerprint,clientName,startedAt,endedAt,endReason,live,borrowed,durationSeconds',
+    );
     expect(fullCsv.find((l) => l.includes('ws-ada') && l.includes(',STOPPED,'))).toMatch(/,STOPPED,false,false,\d+$/);
     expect(fullCsv.find((l) => l.includes('ws-bob'))).toMatch(/,,,true,false,$/); // live: no duration yet
   });
@@ -427,7 +544,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const p = await ctx.newPage();
     await login(p, admin);
     await p.getByRole('heading', { name: 'Design office server' }).waitFor();
-    const overflow = await p.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+    const overflow = await p.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement
+          .scrollWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(390);
     await shot(p, 'dashboard-390');
     await p.getByRole('button', { name: 'Menu' }).click();
@@ -452,7 +573,17 @@ describe('customer portal web app in headless Chromium (portal + license-central
     const prisma = portal.get(PrismaService);
     const hour = 3_600_000;
     const now = Math.floor(Date.now() / hour) * hour;
-    const spans = [[40, 36], [39, 33], [30, 26], [28, 27], [20, 18], [16, 10], [15, 12], [8, 5], [7, 6]];
+    const spans = [
+      [40, 36],
+      [39, 33],
+      [30, 26],
+      [28, 27],
+      [20, 18],
+      [16, 10],
+      [15, 12],
+      [8, 5],
+      [7, 6],
+    ];
     await prisma.seatLease.createMany({
       data: spans.map(([from, to], i) => ({
         vendorId: vendor.vendor.id,
@@ -474,20 +605,32 @@ describe('customer portal web app in headless Chromium (portal + license-central
         { vendorId: vendor.vendor.id, licenseId, hour: new Date(now - 14 * hour), denials: 3, peakSeats: 2 },
       ],
     });
-    const job = await worker.get<Queue>(getQueueToken(QUEUES.leases)).add(LEASE_JOBS.aggregateUsage, { from: new Date(now - 41 * hour).toISOString(), to: new Date(now).toISOString() });
+    const job = await worker.get<Queue>(getQueueToken(QUEUES.leases)).add(LEASE_JOBS.aggregateUsage, {
+      from: new Date(now - 41 * hour).toISOString(),
+      to: new Date(now).toISOString(),
+    });
     const deadline = Date.now() + 20_000;
     while (!(await job.isCompleted())) {
-      if ((await job.isFailed()) || Date.now() > deadline) throw new Error(`usage aggregation job ${job.id} did not complete`);
+      if ((await job.isFailed()) || Date.now() > deadline)
+        throw new Error(`usage aggregation job ${job.id} did not complete`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   async function activeDevices() {
-    return (await asVendor(portal, vendor, () => portal.get(DevicesService).listOfUser(member.id, { includeInactive: false, take: 100 }))).filter((d) => d.active);
+    return (
+      await asVendor(portal, vendor, () =>
+        portal.get(DevicesService).listOfUser(member.id, { includeInactive: false, take: 100 }),
+      )
+    ).filter((d) => d.active);
   }
 
   async function memberId(email: string): Promise<string> {
-    const res = await request(portal.getHttpServer()).get('/v1/group/members').query({ search: email }).set(admin.auth).expect(200);
+    const res = await request(portal.getHttpServer())
+      .get('/v1/group/members')
+      .query({ search: email })
+      .set(admin.auth)
+      .expect(200);
     return res.body.data[0].id;
   }
 });

@@ -13,7 +13,19 @@ import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { ContainerCredentialsModule, PurchasesService } from '@leasehold/domain-licensing';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import { asVendor, createEnterpriseContainer, createGroup, createLicense, createPortalUser, createVendor, dbOf, insertProduct, startApiApp, TestPortalUser, TestVendor } from '@leasehold/testing';
+import {
+  asVendor,
+  createEnterpriseContainer,
+  createGroup,
+  createLicense,
+  createPortalUser,
+  createVendor,
+  dbOf,
+  insertProduct,
+  startApiApp,
+  TestPortalUser,
+  TestVendor,
+} from '@leasehold/testing';
 // The apps are booted by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
 
 const ROOT = resolve(__dirname, '../../..');
@@ -40,22 +52,50 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
 
   const lc = () => request(central.getHttpServer());
   const device = (c: { secret: string }) => ({ Authorization: `Bearer ${c.secret}` });
-  const checkout = (c: { secret: string }, licenseId: string, fingerprint: string, extra: Record<string, unknown> = {}) =>
-    lc().post('/client/v1/seats/checkout').set(device(c)).send({ licenseId, fingerprint, clientName: fingerprint, ...extra });
+  const checkout = (
+    c: { secret: string },
+    licenseId: string,
+    fingerprint: string,
+    extra: Record<string, unknown> = {},
+  ) =>
+    lc()
+      .post('/client/v1/seats/checkout')
+      .set(device(c))
+      .send({ licenseId, fingerprint, clientName: fingerprint, ...extra });
   /** Another admin demotes this one: the API refuses the next admin call with 403 GROUP_ADMIN_REQUIRED. */
-  const setRole = (role: 'ADMIN' | 'MEMBER') => portal.get(PrismaService).user.update({ where: { id: admin.id }, data: { role } });
+  const setRole = (role: 'ADMIN' | 'MEMBER') =>
+    portal.get(PrismaService).user.update({ where: { id: admin.id }, data: { role } });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`);
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`,
+      );
     }
     mkdirSync(SHOTS, { recursive: true });
     webDir = mkdtempSync(join(tmpdir(), 'portal-web-build-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'apps/portal-web/vite.config.mts'), '--outDir', webDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: ROOT,
-      stdio: 'inherit',
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        join(ROOT, 'apps/portal-web/vite.config.mts'),
+        '--outDir',
+        webDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+    portal = await startApiApp('portal', {
+      env: { PORTAL_WEB_DIR: webDir },
+      imports: [VendorsModule, ContainerCredentialsModule],
     });
-    portal = await startApiApp('portal', { env: { PORTAL_WEB_DIR: webDir }, imports: [VendorsModule, ContainerCredentialsModule] });
     await portal.listen(0, '127.0.0.1');
     base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
     central = await startApiApp('license-central');
@@ -69,14 +109,35 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     head = await createEnterpriseContainer(portal, vendor, group.id, 'Head office');
     branch = await createEnterpriseContainer(portal, vendor, group.id, 'Branch');
     lab = await createEnterpriseContainer(portal, vendor, group.id, 'Lab');
-    const purchase = await asVendor(portal, vendor, () => portal.get(PurchasesService).create({ groupId: group.id, productId: product.id, seats: 4 }));
-    headLicenseId = (await createLicense(portal, vendor, head.id, { productId: product.id, purchaseId: purchase.id, quantity: 4, features: ['print'], borrowAllowed: true, maxBorrowDays: 5 })).id;
-    labLicenseId = (await createLicense(portal, vendor, lab.id, { productId: product.id, quantity: 1, features: [] })).id;
+    const purchase = await asVendor(portal, vendor, () =>
+      portal.get(PurchasesService).create({ groupId: group.id, productId: product.id, seats: 4 }),
+    );
+    headLicenseId = (
+      await createLicense(portal, vendor, head.id, {
+        productId: product.id,
+        purchaseId: purchase.id,
+        quantity: 4,
+        features: ['print'],
+        borrowAllowed: true,
+        maxBorrowDays: 5,
+      })
+    ).id;
+    labLicenseId = (await createLicense(portal, vendor, lab.id, { productId: product.id, quantity: 1, features: [] }))
+      .id;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`${base}/login`);
@@ -99,7 +160,11 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
   it('Sessions shows the programs waiting for a seat, in order; a refused reload (no longer admin) is shown', async () => {
     await checkout(lab, labLicenseId, 'lab-holder-0001').expect(201);
     for (const fp of ['lab-waiter-0001', 'lab-waiter-0002']) {
-      const ticket = await lc().post('/client/v1/seat-queue').set(device(lab)).send({ licenseId: labLicenseId, fingerprint: fp, clientName: fp }).expect(201);
+      const ticket = await lc()
+        .post('/client/v1/seat-queue')
+        .set(device(lab))
+        .send({ licenseId: labLicenseId, fingerprint: fp, clientName: fp })
+        .expect(201);
       expect(ticket.body.status).toBe('WAITING');
     }
     await page.goto(`${base}/group/sessions`);
@@ -131,7 +196,10 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     const table = page.getByRole('table', { name: 'Reservations' });
     await expect(table.innerText()).resolves.toMatch(/Night shift[\s\S]*0 of 2 in use[\s\S]*Nina Night/);
     await page.screenshot({ path: join(SHOTS, 'reservations.png'), fullPage: true });
-    const listed = await request(portal.getHttpServer()).get(`/v1/group/licenses/${headLicenseId}/reservations`).set(admin.auth).expect(200);
+    const listed = await request(portal.getHttpServer())
+      .get(`/v1/group/licenses/${headLicenseId}/reservations`)
+      .set(admin.auth)
+      .expect(200);
     expect(listed.body.data).toEqual([expect.objectContaining({ name: 'Night shift', seats: 2, userIds: [night.id] })]);
 
     // Refusal: 2 of 4 seats are reserved already; 3 more do not fit.
@@ -147,11 +215,19 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     await page.getByRole('dialog').getByRole('button', { name: 'Delete reservation' }).click();
     await page.getByText('Deleted the reservation Night shift.').waitFor();
     await page.getByText('No seats are reserved.').waitFor();
-    expect((await request(portal.getHttpServer()).get(`/v1/group/licenses/${headLicenseId}/reservations`).set(admin.auth).expect(200)).body.data).toEqual([]);
+    expect(
+      (
+        await request(portal.getHttpServer())
+          .get(`/v1/group/licenses/${headLicenseId}/reservations`)
+          .set(admin.auth)
+          .expect(200)
+      ).body.data,
+    ).toEqual([]);
   });
 
   it('moves seats of a purchase to another network container; more than the free seats is refused with how many may move', async () => {
-    for (const fp of ['head-ws-00001', 'head-ws-00002', 'head-ws-00003']) await checkout(head, headLicenseId, fp).expect(201);
+    for (const fp of ['head-ws-00001', 'head-ws-00002', 'head-ws-00003'])
+      await checkout(head, headLicenseId, fp).expect(201);
     await page.goto(`${base}/group/containers/${head.id}`);
     await page.getByRole('heading', { name: 'Move seats' }).waitFor();
     await page.getByLabel('To container').selectOption({ label: 'Branch' });
@@ -169,8 +245,14 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     await page.getByLabel('Seats to move').fill('1');
     await page.getByRole('button', { name: 'Move seats' }).click();
     await page.getByText('Moved 1 seat(s) to Branch: Head office now has 3, Branch has 1.').waitFor();
-    const licenses = await portal.get(PrismaService).license.findMany({ where: { containerId: { in: [head.id, branch.id] } }, select: { containerId: true, quantity: true } });
-    expect(Object.fromEntries(licenses.map((l) => [l.containerId, l.quantity]))).toEqual({ [head.id]: 3, [branch.id]: 1 });
+    const licenses = await portal.get(PrismaService).license.findMany({
+      where: { containerId: { in: [head.id, branch.id] } },
+      select: { containerId: true, quantity: true },
+    });
+    expect(Object.fromEntries(licenses.map((l) => [l.containerId, l.quantity]))).toEqual({
+      [head.id]: 3,
+      [branch.id]: 1,
+    });
   });
 
   it("switches the group's borrowing off (programs' borrows are then refused); a refused switch is shown and changes nothing", async () => {
@@ -189,13 +271,21 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     const alert = page.getByRole('alert');
     await alert.waitFor();
     await expect(alert.innerText()).resolves.toContain('GROUP_ADMIN_REQUIRED');
-    expect((await portal.get(PrismaService).group.findMany({ where: { users: { some: { id: admin.id } } }, select: { borrowingAllowed: true } }))[0].borrowingAllowed).toBe(false);
+    expect(
+      (
+        await portal
+          .get(PrismaService)
+          .group.findMany({ where: { users: { some: { id: admin.id } } }, select: { borrowingAllowed: true } })
+      )[0].borrowingAllowed,
+    ).toBe(false);
 
     await setRole('ADMIN');
     await page.getByRole('button', { name: 'Allow borrowing' }).click();
     await page.getByText('Programs of your group may borrow a seat').waitFor();
     // Head office's 3 seats are in use; the Branch's moved seat (the purchase's terms) may be borrowed again.
-    const branchLicense = await portal.get(PrismaService).license.findFirstOrThrow({ where: { containerId: branch.id } });
+    const branchLicense = await portal
+      .get(PrismaService)
+      .license.findFirstOrThrow({ where: { containerId: branch.id } });
     const borrowed = await checkout(branch, branchLicense.id, 'branch-borrow-1', { borrowUntil }).expect(201);
     expect(borrowed.body.borrowUntil).toBe(borrowUntil);
   });

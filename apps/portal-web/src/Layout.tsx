@@ -21,7 +21,13 @@ export function Layout() {
           </span>{' '}
           Leasehold <span className="muted">portal · {vendor}</span>
         </div>
-        <button type="button" className="menu-toggle secondary small" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen((o) => !o)}>
+        <button
+          type="button"
+          className="menu-toggle secondary small"
+          aria-expanded={menuOpen}
+          aria-controls="nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
           Menu
         </button>
         <div className="who">

@@ -106,8 +106,14 @@ async function parse<T>(res: Response): Promise<T> {
     /* not JSON */
   }
   if (res.ok) return json as T;
-  const error = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
-  throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? `The portal answered ${res.status} ${res.statusText}`, error?.details);
+  const error = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)
+    ?.error;
+  throw new ApiError(
+    res.status,
+    error?.code ?? `HTTP_${res.status}`,
+    error?.message ?? `The portal answered ${res.status} ${res.statusText}`,
+    error?.details,
+  );
 }
 
 /**
@@ -137,7 +143,8 @@ export function refreshLogin(): Promise<void> {
 }
 
 function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
-  const locks = (navigator as Navigator & { locks?: { request(name: string, cb: () => Promise<T>): Promise<T> } }).locks;
+  const locks = (navigator as Navigator & { locks?: { request(name: string, cb: () => Promise<T>): Promise<T> } })
+    .locks;
   return locks ? locks.request('leasehold.portal.refresh', fn) : fn();
 }
 
@@ -167,7 +174,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export async function apiDownload(path: string, fallbackName: string): Promise<void> {
   const res = await authenticated('GET', path, undefined);
   if (!res.ok) return parse<void>(res);
-  saveFile(/filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName, await res.blob());
+  saveFile(
+    /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName,
+    await res.blob(),
+  );
 }
 
 /** Hands a file to the browser's download (a CSV built here or streamed by the API). */
@@ -188,7 +198,10 @@ async function authenticated(method: string, path: string, body: unknown): Promi
   let res = await send(method, path, body, accessToken);
   if (res.status === 401 && stored) {
     const copy = res.clone();
-    const code = await copy.json().then((j: unknown) => (j as { error?: { code?: string } }).error?.code, () => undefined);
+    const code = await copy.json().then(
+      (j: unknown) => (j as { error?: { code?: string } }).error?.code,
+      () => undefined,
+    );
     if (code && REFRESHABLE.has(code)) {
       await refreshLogin();
       res = await send(method, path, body, accessToken);
@@ -207,7 +220,8 @@ export async function publicApi<T>(method: string, path: string, body?: unknown)
 export async function logout(): Promise<void> {
   const current = stored;
   auth.clear();
-  if (current) await send('POST', '/v1/auth/logout', { refreshToken: current.refreshToken }, null).catch(() => undefined);
+  if (current)
+    await send('POST', '/v1/auth/logout', { refreshToken: current.refreshToken }, null).catch(() => undefined);
 }
 
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
@@ -218,7 +232,11 @@ export function query(params: Record<string, string | number | boolean | undefin
 }
 
 /** Every page of a cursor-paginated list (the lists here are a group's: small). */
-export async function all<T>(path: string, params: Record<string, string | number | boolean | undefined> = {}, max = 20): Promise<T[]> {
+export async function all<T>(
+  path: string,
+  params: Record<string, string | number | boolean | undefined> = {},
+  max = 20,
+): Promise<T[]> {
   const rows: T[] = [];
   let cursor: string | null | undefined;
   for (let i = 0; i < max; i++) {

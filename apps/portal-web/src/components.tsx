@@ -77,7 +77,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], refreshMs?: 
 }
 
 /** Shows the loading state, the error (with retry), the empty state, or the content. */
-export function Async<T>({ state, empty, isEmpty, children }: { state: Loaded<T>; empty?: ReactNode; isEmpty?: (d: T) => boolean; children: (d: T) => ReactNode }) {
+export function Async<T>({
+  state,
+  empty,
+  isEmpty,
+  children,
+}: {
+  state: Loaded<T>;
+  empty?: ReactNode;
+  isEmpty?: (d: T) => boolean;
+  children: (d: T) => ReactNode;
+}) {
   if (state.data === undefined) {
     if (state.error) return <ErrorBanner error={state.error} onRetry={state.reload} />;
     return (
@@ -102,7 +112,17 @@ export interface Column<T> {
 }
 
 /** A table; below 640 px each row becomes a card with the column names as labels. */
-export function Table<T>({ rows, columns, rowKey, caption }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string; caption?: string }) {
+export function Table<T>({
+  rows,
+  columns,
+  rowKey,
+  caption,
+}: {
+  rows: T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  caption?: string;
+}) {
   return (
     <div className="table-wrap">
       <table className="stack">
@@ -182,7 +202,12 @@ export function ConfirmButton({
   };
   return (
     <>
-      <button type="button" className={className ?? (danger ? 'danger small' : 'secondary small')} disabled={disabled} onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className={className ?? (danger ? 'danger small' : 'secondary small')}
+        disabled={disabled}
+        onClick={() => setOpen(true)}
+      >
         {label}
       </button>
       <dialog ref={ref} aria-labelledby={titleId} onClose={() => setOpen(false)}>
@@ -207,7 +232,17 @@ export function ConfirmButton({
 }
 
 /** Shows a secret once: it is not stored anywhere and cannot be shown again after closing. */
-export function SecretDialog({ title, secret, onClose, children }: { title: string; secret: string | null; onClose: () => void; children?: ReactNode }) {
+export function SecretDialog({
+  title,
+  secret,
+  onClose,
+  children,
+}: {
+  title: string;
+  secret: string | null;
+  onClose: () => void;
+  children?: ReactNode;
+}) {
   const ref = useDialog(secret !== null);
   const titleId = useId();
   return (
@@ -236,7 +271,14 @@ export function CopyField({ value, label, multiline }: { value: string; label: s
       <label htmlFor={id}>{label}</label>
       <div className="copy-row">
         {multiline ? (
-          <textarea id={id} readOnly value={value} rows={4} className="mono" onFocus={(e) => e.currentTarget.select()} />
+          <textarea
+            id={id}
+            readOnly
+            value={value}
+            rows={4}
+            className="mono"
+            onFocus={(e) => e.currentTarget.select()}
+          />
         ) : (
           <input id={id} readOnly value={value} className="mono" onFocus={(e) => e.currentTarget.select()} />
         )}

@@ -12,7 +12,9 @@ export function fmtDuration(ms: number): string {
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
-  return [days ? `${days} d` : '', hours ? `${hours} h` : '', mins && !days ? `${mins} min` : ''].filter(Boolean).join(' ');
+  return [days ? `${days} d` : '', hours ? `${hours} h` : '', mins && !days ? `${mins} min` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
@@ -22,6 +24,8 @@ export function fmtAgo(iso: string | null | undefined, now = Date.now()): string
   return `${fmtDuration(ms)} ago`;
 }
 
-export const daysUntil = (iso: string, now = Date.now()): number => Math.ceil((new Date(iso).getTime() - now) / 86_400_000);
+export const daysUntil = (iso: string, now = Date.now()): number =>
+  Math.ceil((new Date(iso).getTime() - now) / 86_400_000);
 
-export const fmtHours = (h: number): string => (h >= 100 ? h.toFixed(0) : h >= 1 || h === 0 ? h.toFixed(1) : h.toFixed(2));
+export const fmtHours = (h: number): string =>
+  h >= 100 ? h.toFixed(0) : h >= 1 || h === 0 ? h.toFixed(1) : h.toFixed(2);

@@ -26,7 +26,23 @@ import { GroupLeaseHistoryController } from './usage/lease-history.controller';
 import { PortalWebModule } from './web/portal-web.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DbModule, RedisModule, HealthModule, AuditModule, EventsModule, PortalAuthModule, IdentityModule, CustomersModule, OfflineModule, UpdatesModule, LicensingModule, SeatsModule, PortalWebModule],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DbModule,
+    RedisModule,
+    HealthModule,
+    AuditModule,
+    EventsModule,
+    PortalAuthModule,
+    IdentityModule,
+    CustomersModule,
+    OfflineModule,
+    UpdatesModule,
+    LicensingModule,
+    SeatsModule,
+    PortalWebModule,
+  ],
   controllers: [
     AuthController,
     MeController,

@@ -22,13 +22,45 @@ describe('health and HTTP basics (portal)', () => {
   // NUL bytes are refused before any route runs (the portal's public login route here).
   it('answers hostile bodies on login with 415, 400 MALFORMED_BODY and 400 VALIDATION_FAILED, never 500', async () => {
     const login = () => http().post('/v1/auth/login');
-    expectError(await login().set('Content-Type', 'application/json; charset=bogus').send('{"vendor":"a"}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await login().set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{"vendor":"a"}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await login().set('Content-Type', 'application/json; charset=bogus').send('{"vendor":"a"}'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await login().set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{"vendor":"a"}'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     const corrupt = Buffer.concat([gzipSync('{"vendor":"a"}').subarray(0, 10), Buffer.from('garbage')]);
-    expectError(await login().set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((b: unknown) => b as string).send(corrupt), 400, 'MALFORMED_BODY');
-    expectError(await login().set('Content-Type', 'application/json').send('['.repeat(10_000) + ']'.repeat(10_000)), 400, 'MALFORMED_BODY');
-    expectError(await login().send({ vendor: 'acme\u0000', email: 'a@b.example', password: 'x' }), 400, 'VALIDATION_FAILED');
-    expectError(await login().set('Content-Type', 'application/json').send('{"vendor":"acme","email":"\\ud800@b.example","password":"x"}'), 400, 'VALIDATION_FAILED');
+    expectError(
+      await login()
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize((b: unknown) => b as string)
+        .send(corrupt),
+      400,
+      'MALFORMED_BODY',
+    );
+    expectError(
+      await login()
+        .set('Content-Type', 'application/json')
+        .send('['.repeat(10_000) + ']'.repeat(10_000)),
+      400,
+      'MALFORMED_BODY',
+    );
+    expectError(
+      await login().send({ vendor: 'acme\u0000', email: 'a@b.example', password: 'x' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(
+      await login()
+        .set('Content-Type', 'application/json')
+        .send('{"vendor":"acme","email":"\\ud800@b.example","password":"x"}'),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('answers /health/live with 200 and no credentials', async () => {
@@ -57,7 +89,11 @@ describe('health and HTTP basics (portal)', () => {
     expectError(notFound, 404, 'ROUTE_NOT_FOUND');
     expect(notFound.body.requestId).toBe('portal-trace-2');
 
-    const malformed = await http().post('/nowhere').set('X-Request-Id', 'portal-json').set('Content-Type', 'application/json').send('{');
+    const malformed = await http()
+      .post('/nowhere')
+      .set('X-Request-Id', 'portal-json')
+      .set('Content-Type', 'application/json')
+      .send('{');
     expectError(malformed, 400, 'MALFORMED_JSON');
     expect(malformed.body.requestId).toBe('portal-json');
 

@@ -1,5 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
-import { activateDevice, checkout, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createPortalUser, createTestApp, createVendor, dbOf, FUZZ_RUNS, FUZZ_SEED, insertProduct, listenLocally, readOperations, WalkContext, walkOperation } from '@leasehold/testing';
+import {
+  activateDevice,
+  checkout,
+  createEnterpriseContainer,
+  createGroupWithMembers,
+  createLicense,
+  createPersonalContainer,
+  createPortalUser,
+  createTestApp,
+  createVendor,
+  dbOf,
+  FUZZ_RUNS,
+  FUZZ_SEED,
+  insertProduct,
+  listenLocally,
+  readOperations,
+  WalkContext,
+  walkOperation,
+} from '@leasehold/testing';
 import { PortalLicensingTestModule } from './testing/portal-test-module';
 import { PORTAL_API } from './api-info';
 
@@ -28,12 +46,20 @@ describe(`hostile requests on every portal operation (${FUZZ_RUNS} per operation
     const product = await insertProduct(dbOf(app), vendor);
     const enterprise = await createEnterpriseContainer(app, vendor, groupId);
     const license = await createLicense(app, vendor, enterprise.id, { productId: product.id, quantity: 3 });
-    const lease = await checkout(app, vendor, { containerId: enterprise.id, licenseId: license.id, fingerprint: 'fuzz-fp-1' });
+    const lease = await checkout(app, vendor, {
+      containerId: enterprise.id,
+      licenseId: license.id,
+      fingerprint: 'fuzz-fp-1',
+    });
     const personal = await createPersonalContainer(app, vendor, member.id);
     const device = await activateDevice(app, vendor, personal.id, 'fuzz-fp-2');
 
     ctx = {
-      credentials: { 'portal-jwt': admin.auth.Authorization, member: member.auth.Authorization, outsider: outsider.auth.Authorization },
+      credentials: {
+        'portal-jwt': admin.auth.Authorization,
+        member: member.auth.Authorization,
+        outsider: outsider.auth.Authorization,
+      },
       realIds: {
         userId: [member.id, outsider.id],
         containerId: [enterprise.id, personal.id],

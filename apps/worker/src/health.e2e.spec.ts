@@ -27,18 +27,47 @@ describe('health (worker)', () => {
 
   it('answers /health/ready with 200 when Postgres and Redis are up and every job scheduler is registered', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, schedules: { status: 'up', schedulers: Object.values(SCHEDULES).flat().length } } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      info: {
+        postgres: { status: 'up' },
+        redis: { status: 'up' },
+        schedules: { status: 'up', schedulers: Object.values(SCHEDULES).flat().length },
+      },
+    });
     expect(Object.values(SCHEDULES).flat().length).toBe(10);
   });
 
   // On the worker's probe server too, a body sent to it is read by our parsers.
   it('answers hostile bodies with 415 or 400 in the error envelope, never 500', async () => {
     const post = () => request(app.getHttpServer()).post('/health/live');
-    expectError(await post().set('Content-Type', 'application/json; charset=bogus').send('{}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await post().set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await post().set('Content-Type', 'application/json; charset=bogus').send('{}'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await post().set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{}'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     const corrupt = Buffer.concat([gzipSync('{}').subarray(0, 10), Buffer.from('garbage')]);
-    expectError(await post().set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((b: unknown) => b as string).send(corrupt), 400, 'MALFORMED_BODY');
-    expectError(await post().set('Content-Type', 'application/json').send('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)), 400, 'MALFORMED_BODY');
+    expectError(
+      await post()
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize((b: unknown) => b as string)
+        .send(corrupt),
+      400,
+      'MALFORMED_BODY',
+    );
+    expectError(
+      await post()
+        .set('Content-Type', 'application/json')
+        .send('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)),
+      400,
+      'MALFORMED_BODY',
+    );
     expectError(await post().send({ ok: true }), 404, 'ROUTE_NOT_FOUND');
   });
 });

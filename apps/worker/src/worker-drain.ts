@@ -34,7 +34,10 @@ export class WorkerDrain implements OnModuleDestroy {
         ]);
         clearTimeout(timer);
         if (!drained) {
-          this.logger.warn({ queue: worker.name }, 'jobs still running after the drain timeout; closing the worker without waiting');
+          this.logger.warn(
+            { queue: worker.name },
+            'jobs still running after the drain timeout; closing the worker without waiting',
+          );
           await worker.close(true);
         }
       }),

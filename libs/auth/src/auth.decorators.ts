@@ -11,7 +11,10 @@ export type AuthMethod = 'vendor-key' | 'operator' | 'device' | 'device-token' |
  * is the `device` secret resolved by the route itself, so OpenAPI documents it as `device`.
  */
 export const Authenticate = (...methods: AuthMethod[]) =>
-  applyDecorators(SetMetadata(AUTH_METHODS, methods), ...methods.map((m) => ApiBearerAuth(m === 'device-token' ? 'device' : m)));
+  applyDecorators(
+    SetMetadata(AUTH_METHODS, methods),
+    ...methods.map((m) => ApiBearerAuth(m === 'device-token' ? 'device' : m)),
+  );
 
 /** The authenticated caller, as returned by the strategy's `validate`. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {

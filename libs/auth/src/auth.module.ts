@@ -17,7 +17,14 @@ import { VendorKeyStrategy } from './vendor-key.strategy';
  */
 @Module({
   imports: [PassportModule, VendorsModule, ContainerCredentialsModule],
-  providers: [VendorKeyStrategy, OperatorStrategy, DeviceStrategy, DeviceTokenStrategy, RequestRateLimits, { provide: APP_GUARD, useClass: AuthenticationGuard }],
+  providers: [
+    VendorKeyStrategy,
+    OperatorStrategy,
+    DeviceStrategy,
+    DeviceTokenStrategy,
+    RequestRateLimits,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+  ],
   exports: [RequestRateLimits],
 })
 export class VendorAuthModule {}

@@ -46,7 +46,11 @@ export class AuthenticationGuard implements CanActivate {
     if (api && this.rateLimits) {
       // Counted before authentication (no database access): a flood is refused cheaply, whatever it sends.
       const request = context.switchToHttp().getRequest<RateLimitedRequest>();
-      request.vendorLimits = await this.rateLimits.admit(api, bearerToken(request.headers.authorization), request.ip ?? '');
+      request.vendorLimits = await this.rateLimits.admit(
+        api,
+        bearerToken(request.headers.authorization),
+        request.ip ?? '',
+      );
     }
     return (await this.guardFor(methods).canActivate(context)) as boolean;
   }
@@ -67,12 +71,22 @@ export class AuthenticationGuard implements CanActivate {
           if (err) {
             if (isDomainError(err)) throw err;
             // The answer no longer carries the cause: the log does.
-            logger.warn({ err, methods }, 'authentication could not be completed (infrastructure error); answering 503');
+            logger.warn(
+              { err, methods },
+              'authentication could not be completed (infrastructure error); answering 503',
+            );
             if (isDatabaseUnavailable(err)) throw databaseUnavailable();
-            throw new DomainError('SERVICE_UNAVAILABLE', 'Authentication could not be completed; retry after the Retry-After seconds', { retryAfter: 2 });
+            throw new DomainError(
+              'SERVICE_UNAVAILABLE',
+              'Authentication could not be completed; retry after the Retry-After seconds',
+              { retryAfter: 2 },
+            );
           }
           if (!user) {
-            throw new DomainError('UNAUTHENTICATED', `Authentication required: send "Authorization: Bearer <${methods.join(' or ')}>"`);
+            throw new DomainError(
+              'UNAUTHENTICATED',
+              `Authentication required: send "Authorization: Bearer <${methods.join(' or ')}>"`,
+            );
           }
           return user;
         }

@@ -61,7 +61,8 @@ export class RequestRateLimits {
   async admit(api: RateLimitedApi, token: string | null, ip: string): Promise<VendorLimits | null> {
     const hash = token ? createHash('sha256').update(token).digest('hex') : null;
     // Only a token of the right form can have a plan: garbage never reaches the database.
-    const wellFormed = token !== null && (api === 'vendor' ? isWellFormedApiKey(token) : isWellFormedContainerSecret(token));
+    const wellFormed =
+      token !== null && (api === 'vendor' ? isWellFormedApiKey(token) : isWellFormedContainerSecret(token));
     const limits = hash && wellFormed ? await this.limitsFor(hash) : null;
     const counted: Promise<unknown>[] = [this.limiter(`${api}-ip`, this.ipLimit(api)).consume(ip || 'unknown')];
     if (hash) counted.push(this.limiter(`${api}-credential`, this.credentialLimit(api, limits)).consume(hash));
@@ -91,12 +92,25 @@ export class RequestRateLimits {
     const key = this.redis.key('update-streams', containerId);
     const member = randomUUID();
     const now = Date.now();
-    const taken = await this.redis.client.eval(ACQUIRE_STREAM, 1, key, now, now + STREAM_SLOT_TTL_MS, member, cap, STREAM_SLOT_TTL_MS * 2);
+    const taken = await this.redis.client.eval(
+      ACQUIRE_STREAM,
+      1,
+      key,
+      now,
+      now + STREAM_SLOT_TTL_MS,
+      member,
+      cap,
+      STREAM_SLOT_TTL_MS * 2,
+    );
     if (taken !== 1) {
-      throw new DomainError('RATE_LIMITED', `This container already has ${cap} open update streams; close one, or poll less often`, {
-        retryAfter: Math.ceil(STREAM_RENEW_MS / 1000),
-        limit: cap,
-      });
+      throw new DomainError(
+        'RATE_LIMITED',
+        `This container already has ${cap} open update streams; close one, or poll less often`,
+        {
+          retryAfter: Math.ceil(STREAM_RENEW_MS / 1000),
+          limit: cap,
+        },
+      );
     }
     const renew = setInterval(() => {
       void this.redis.client.zadd(key, 'XX', Date.now() + STREAM_SLOT_TTL_MS, member).catch(() => undefined);

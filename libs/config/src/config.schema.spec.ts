@@ -32,24 +32,41 @@ describe('configuration', () => {
   it('accepts a complete production environment', () => {
     const env = productionEnv({ LICENSE_CENTRAL_PORT: '8080' });
     const config = loadConfig(env);
-    expect(config).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: env['DATABASE_URL'], REDIS_URL: env['REDIS_URL'], LICENSE_CENTRAL_PORT: 8080 });
+    expect(config).toMatchObject({
+      NODE_ENV: 'production',
+      DATABASE_URL: env['DATABASE_URL'],
+      REDIS_URL: env['REDIS_URL'],
+      LICENSE_CENTRAL_PORT: 8080,
+    });
   });
 
-  it.each(['DATABASE_URL', 'REDIS_URL', ...SECRET_VARIABLES])('refuses to start in production without %s, naming it', (variable) => {
-    const env = productionEnv({ [variable]: undefined });
-    expect(problemsOf(env)).toEqual({ [variable]: 'is required' });
-    expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}: is required`));
-  });
+  it.each(['DATABASE_URL', 'REDIS_URL', ...SECRET_VARIABLES])(
+    'refuses to start in production without %s, naming it',
+    (variable) => {
+      const env = productionEnv({ [variable]: undefined });
+      expect(problemsOf(env)).toEqual({ [variable]: 'is required' });
+      expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}: is required`));
+    },
+  );
 
   it('counts an empty string as not set', () => {
-    expect(problemsOf(productionEnv({ DATABASE_URL: '', REDIS_URL: '' }))).toEqual({ DATABASE_URL: 'is required', REDIS_URL: 'is required' });
+    expect(problemsOf(productionEnv({ DATABASE_URL: '', REDIS_URL: '' }))).toEqual({
+      DATABASE_URL: 'is required',
+      REDIS_URL: 'is required',
+    });
   });
 
   it('names a malformed DATABASE_URL or REDIS_URL', () => {
     expect(Object.keys(problemsOf(productionEnv({ DATABASE_URL: 'not a url' })))).toEqual(['DATABASE_URL']);
-    expect(problemsOf(productionEnv({ DATABASE_URL: 'mysql://db.internal/leasehold' }))).toEqual({ DATABASE_URL: 'must be a postgresql:// URL' });
-    expect(problemsOf(productionEnv({ REDIS_URL: 'http://cache.internal:6379' }))).toEqual({ REDIS_URL: 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL' });
-    expect(loadConfig(productionEnv({ REDIS_URL: 'rediss://cache.internal:6380' })).REDIS_URL).toBe('rediss://cache.internal:6380');
+    expect(problemsOf(productionEnv({ DATABASE_URL: 'mysql://db.internal/leasehold' }))).toEqual({
+      DATABASE_URL: 'must be a postgresql:// URL',
+    });
+    expect(problemsOf(productionEnv({ REDIS_URL: 'http://cache.internal:6379' }))).toEqual({
+      REDIS_URL: 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL',
+    });
+    expect(loadConfig(productionEnv({ REDIS_URL: 'rediss://cache.internal:6380' })).REDIS_URL).toBe(
+      'rediss://cache.internal:6380',
+    );
   });
 
   describe('a Redis Cluster (docs/scaling.md)', () => {
@@ -66,23 +83,42 @@ describe('configuration', () => {
         password: 's@cret',
         tls: true,
       });
-      expect(redisTarget('redis://cache.internal:6379')).toEqual({ kind: 'single', url: 'redis://cache.internal:6379' });
-      for (const bad of ['redis+cluster://', 'redis+cluster://r1:6379,', 'redis+cluster://r1', 'redis+cluster://r1:70000', 'redis+sentinel://r1:6379']) {
+      expect(redisTarget('redis://cache.internal:6379')).toEqual({
+        kind: 'single',
+        url: 'redis://cache.internal:6379',
+      });
+      for (const bad of [
+        'redis+cluster://',
+        'redis+cluster://r1:6379,',
+        'redis+cluster://r1',
+        'redis+cluster://r1:70000',
+        'redis+sentinel://r1:6379',
+      ]) {
         expect(problemsOf(productionEnv({ REDIS_URL: bad }))).toHaveProperty('REDIS_URL');
       }
     });
 
     it('REDIS_CLUSTER_NODES is shorthand for a cluster REDIS_URL (REDIS_URL then not required), not to be combined with it', () => {
-      const config = loadConfig(productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1:6379,r2:6379,r3:6379' }));
+      const config = loadConfig(
+        productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1:6379,r2:6379,r3:6379' }),
+      );
       expect(config.REDIS_URL).toBe('redis+cluster://r1:6379,r2:6379,r3:6379');
-      expect(problemsOf(productionEnv({ REDIS_CLUSTER_NODES: 'r1:6379' }))).toEqual({ REDIS_CLUSTER_NODES: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both' });
-      expect(problemsOf(productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1' }))).toEqual({ REDIS_URL: 'is required', REDIS_CLUSTER_NODES: 'must be host:port[,host:port…]' });
+      expect(problemsOf(productionEnv({ REDIS_CLUSTER_NODES: 'r1:6379' }))).toEqual({
+        REDIS_CLUSTER_NODES: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both',
+      });
+      expect(problemsOf(productionEnv({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'r1' }))).toEqual({
+        REDIS_URL: 'is required',
+        REDIS_CLUSTER_NODES: 'must be host:port[,host:port…]',
+      });
     });
 
     it('REDIS_PREFIX may hold one hash tag, which puts every key in one slot', () => {
       expect(loadConfig(productionEnv({ REDIS_PREFIX: '{leasehold}' })).REDIS_PREFIX).toBe('{leasehold}');
-      expect(loadConfig(productionEnv({ REDIS_PREFIX: 'acme:{leasehold}:prod' })).REDIS_PREFIX).toBe('acme:{leasehold}:prod');
-      for (const bad of ['{a}{b}', '{}', 'a{b', 'a}b', 'with space']) expect(problemsOf(productionEnv({ REDIS_PREFIX: bad }))).toHaveProperty('REDIS_PREFIX');
+      expect(loadConfig(productionEnv({ REDIS_PREFIX: 'acme:{leasehold}:prod' })).REDIS_PREFIX).toBe(
+        'acme:{leasehold}:prod',
+      );
+      for (const bad of ['{a}{b}', '{}', 'a{b', 'a}b', 'with space'])
+        expect(problemsOf(productionEnv({ REDIS_PREFIX: bad }))).toHaveProperty('REDIS_PREFIX');
       expect(hashTagOf('{leasehold}:bull:renewals:wait')).toBe('leasehold');
       expect(hashTagOf('leasehold:bull:{renewals}:wait')).toBe('renewals');
       expect(hashTagOf('leasehold:{}:x{y}')).toBeNull(); // an empty first tag: the whole key is hashed
@@ -91,7 +127,9 @@ describe('configuration', () => {
   });
 
   it('reports every bad variable at once', () => {
-    const problems = problemsOf(productionEnv({ DATABASE_URL: undefined, REDIS_URL: 'nope', JWT_SECRET: 'short', LICENSE_CENTRAL_PORT: '70000' }));
+    const problems = problemsOf(
+      productionEnv({ DATABASE_URL: undefined, REDIS_URL: 'nope', JWT_SECRET: 'short', LICENSE_CENTRAL_PORT: '70000' }),
+    );
     expect(Object.keys(problems).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LICENSE_CENTRAL_PORT', 'REDIS_URL']);
   });
 
@@ -103,7 +141,9 @@ describe('configuration', () => {
 
   it('refuses a PLATFORM_KEY that is not 32 bytes', () => {
     for (const key of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64')]) {
-      expect(problemsOf(productionEnv({ PLATFORM_KEY: key }))).toEqual({ PLATFORM_KEY: 'must be 32 bytes, base64-encoded' });
+      expect(problemsOf(productionEnv({ PLATFORM_KEY: key }))).toEqual({
+        PLATFORM_KEY: 'must be 32 bytes, base64-encoded',
+      });
     }
   });
 
@@ -112,19 +152,28 @@ describe('configuration', () => {
     expect(config.NODE_ENV).toBe('development');
     expect(config.DATABASE_URL).toMatch(/^postgresql:\/\/.*127\.0\.0\.1:5432\//);
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(config).toMatchObject({ LICENSE_CENTRAL_PORT: 3000, PORTAL_PORT: 3001, WORKER_PORT: 3002, REDIS_PREFIX: 'leasehold' });
+    expect(config).toMatchObject({
+      LICENSE_CENTRAL_PORT: 3000,
+      PORTAL_PORT: 3001,
+      WORKER_PORT: 3002,
+      REDIS_PREFIX: 'leasehold',
+    });
     for (const secret of SECRET_VARIABLES) expect(config[secret]).toEqual(expect.any(String));
     // An empty string is "not set" here too: the default applies.
     expect(loadConfig({ NODE_ENV: 'development', DATABASE_URL: '' }).DATABASE_URL).toBe(config.DATABASE_URL);
   });
 
   it('still validates what is given in development', () => {
-    expect(problemsOf({ NODE_ENV: 'development', DATABASE_URL: 'mysql://localhost/x' })).toEqual({ DATABASE_URL: 'must be a postgresql:// URL' });
+    expect(problemsOf({ NODE_ENV: 'development', DATABASE_URL: 'mysql://localhost/x' })).toEqual({
+      DATABASE_URL: 'must be a postgresql:// URL',
+    });
   });
 
   it.each(SECRET_VARIABLES)('refuses the development default of %s in production', (secret) => {
     const developmentValue = loadConfig({})[secret];
-    expect(problemsOf(productionEnv({ [secret]: developmentValue }))).toEqual({ [secret]: 'must not be the development default in production' });
+    expect(problemsOf(productionEnv({ [secret]: developmentValue }))).toEqual({
+      [secret]: 'must not be the development default in production',
+    });
   });
 });
 

@@ -18,7 +18,12 @@ const postgresUrl = z
   .string()
   .url()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
-const redisUrl = z.string().refine((v) => parseRedisTarget(v) !== null, 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL');
+const redisUrl = z
+  .string()
+  .refine(
+    (v) => parseRedisTarget(v) !== null,
+    'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL',
+  );
 const port = z.coerce.number().int().min(0).max(65535);
 
 export const configSchema = z.object({
@@ -66,14 +71,20 @@ export const configSchema = z.object({
    */
   REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]*(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_", "-" and at most one {hash tag} only')
+    .regex(
+      /^[A-Za-z0-9:_-]*(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/,
+      'letters, digits, ":", "_", "-" and at most one {hash tag} only',
+    )
     .refine((v) => v.length > 0, 'must not be empty')
     .default('leasehold'),
   OPERATOR_TOKEN: z.string().min(24, 'must be at least 24 characters'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   PLATFORM_KEY: z
     .string()
-    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+    .refine(
+      (v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32,
+      'must be 32 bytes, base64-encoded',
+    ),
   PUBLIC_BASE_URL: z.string().url().optional(),
   /** argon2id memory cost of portal password hashes, in KiB. */
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
@@ -143,7 +154,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const clusterNodes = input['REDIS_CLUSTER_NODES'];
   if (clusterNodes !== undefined && parseRedisNodes(clusterNodes)) {
     if (input['REDIS_URL'] !== undefined) {
-      throw new ConfigError([{ variable: 'REDIS_CLUSTER_NODES', message: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both' }]);
+      throw new ConfigError([
+        { variable: 'REDIS_CLUSTER_NODES', message: 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both' },
+      ]);
     }
     input['REDIS_URL'] = `redis+cluster://${clusterNodes}`;
   }
@@ -155,14 +168,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? '(root)'),
-        message: issue.code === 'invalid_type' && input[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+        message:
+          issue.code === 'invalid_type' && input[String(issue.path[0])] === undefined ? 'is required' : issue.message,
       })),
     );
   }
   if (parsed.data.NODE_ENV === 'production') {
     const reused = SECRET_VARIABLES.filter((k) => parsed.data[k] === DEV_DEFAULTS[k]);
     if (reused.length) {
-      throw new ConfigError(reused.map((variable) => ({ variable, message: 'must not be the development default in production' })));
+      throw new ConfigError(
+        reused.map((variable) => ({ variable, message: 'must not be the development default in production' })),
+      );
     }
   }
   return parsed.data;

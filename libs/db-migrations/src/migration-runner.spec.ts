@@ -35,15 +35,24 @@ describe('migration runner', () => {
   }
 
   const history = () =>
-    db.query(async (c) => (await c.query<HistoryRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name')).rows);
+    db.query(
+      async (c) => (await c.query<HistoryRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name')).rows,
+    );
 
   const tableExists = (table: string) =>
-    db.query(async (c) => (await c.query("SELECT to_regclass($1) IS NOT NULL AS present", [`public.${table}`])).rows[0].present as boolean);
+    db.query(
+      async (c) =>
+        (await c.query('SELECT to_regclass($1) IS NOT NULL AS present', [`public.${table}`])).rows[0]
+          .present as boolean,
+    );
 
   it('applies every migration of a fresh database and records it with its SHA-256 checksum', async () => {
     db = await createScratchDatabase('fresh');
     const accountsSum = await writeMigration('20260101000000_accounts', 'CREATE TABLE accounts (id int PRIMARY KEY);');
-    const ordersSum = await writeMigration('20260102000000_orders', 'CREATE TABLE orders (id int PRIMARY KEY, account int REFERENCES accounts);');
+    const ordersSum = await writeMigration(
+      '20260102000000_orders',
+      'CREATE TABLE orders (id int PRIMARY KEY, account int REFERENCES accounts);',
+    );
 
     const result = await runMigrations({ connectionString: db.url, migrationsDir: dir });
 
@@ -52,21 +61,35 @@ describe('migration runner', () => {
     expect(await tableExists('orders')).toBe(true);
     const rows = await history();
     expect(rows).toEqual([
-      expect.objectContaining({ migration_name: '20260101000000_accounts', checksum: accountsSum, rolled_back_at: null, applied_steps_count: 1 }),
-      expect.objectContaining({ migration_name: '20260102000000_orders', checksum: ordersSum, rolled_back_at: null, applied_steps_count: 1 }),
+      expect.objectContaining({
+        migration_name: '20260101000000_accounts',
+        checksum: accountsSum,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+      }),
+      expect.objectContaining({
+        migration_name: '20260102000000_orders',
+        checksum: ordersSum,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+      }),
     ]);
     for (const row of rows) expect(row.finished_at).toBeInstanceOf(Date);
   });
 
   it("applies the project's own migrations to an empty database", async () => {
     db = await createScratchDatabase('real');
-    const names = (await readdir(REAL_MIGRATIONS, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const names = (await readdir(REAL_MIGRATIONS, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
 
     const result = await runMigrations({ connectionString: db.url, migrationsDir: REAL_MIGRATIONS });
 
     expect(result.applied).toEqual(names);
     expect((await history()).map((r) => r.migration_name)).toEqual(names);
-    for (const table of ['vendors', 'api_keys', 'products', 'features', 'idempotency_records']) expect(await tableExists(table)).toBe(true);
+    for (const table of ['vendors', 'api_keys', 'products', 'features', 'idempotency_records'])
+      expect(await tableExists(table)).toBe(true);
   });
 
   it('does nothing when run again', async () => {
@@ -98,11 +121,16 @@ describe('migration runner', () => {
     db = await createScratchDatabase('race');
     // The sleeps keep the first runner inside its migrations while the others arrive; without the
     // advisory lock a second runner would try CREATE TABLE again and fail.
-    await writeMigration('20260101000000_accounts', 'SELECT pg_sleep(0.3); CREATE TABLE accounts (id int PRIMARY KEY);');
+    await writeMigration(
+      '20260101000000_accounts',
+      'SELECT pg_sleep(0.3); CREATE TABLE accounts (id int PRIMARY KEY);',
+    );
     await writeMigration('20260102000000_orders', 'SELECT pg_sleep(0.3); CREATE TABLE orders (id int PRIMARY KEY);');
     await writeMigration('20260103000000_counters', 'CREATE TABLE counters (n int); INSERT INTO counters VALUES (1);');
 
-    const results = await Promise.all([1, 2, 3].map(() => runMigrations({ connectionString: db.url, migrationsDir: dir })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => runMigrations({ connectionString: db.url, migrationsDir: dir })),
+    );
 
     const applied = results.flatMap((r) => r.applied).sort();
     expect(applied).toEqual(['20260101000000_accounts', '20260102000000_orders', '20260103000000_counters']);
@@ -113,7 +141,9 @@ describe('migration runner', () => {
   it("applies the project's migrations exactly once when two runners start together", async () => {
     db = await createScratchDatabase('racereal');
 
-    const [first, second] = await Promise.all([1, 2].map(() => runMigrations({ connectionString: db.url, migrationsDir: REAL_MIGRATIONS })));
+    const [first, second] = await Promise.all(
+      [1, 2].map(() => runMigrations({ connectionString: db.url, migrationsDir: REAL_MIGRATIONS })),
+    );
 
     const names = (await history()).map((r) => r.migration_name);
     expect([...first.applied, ...second.applied].sort()).toEqual(names);
@@ -123,7 +153,10 @@ describe('migration runner', () => {
   it('rolls a failing migration back completely, keeps the earlier ones, and names the failing one', async () => {
     db = await createScratchDatabase('fail');
     await writeMigration('20260101000000_accounts', 'CREATE TABLE accounts (id int PRIMARY KEY);');
-    await writeMigration('20260102000000_orders', 'CREATE TABLE orders (id int PRIMARY KEY);\nCREATE TABLE broken (id no_such_type);');
+    await writeMigration(
+      '20260102000000_orders',
+      'CREATE TABLE orders (id int PRIMARY KEY);\nCREATE TABLE broken (id no_such_type);',
+    );
     await writeMigration('20260103000000_invoices', 'CREATE TABLE invoices (id int PRIMARY KEY);');
 
     const failure = await runMigrations({ connectionString: db.url, migrationsDir: dir }).catch((e: unknown) => e);

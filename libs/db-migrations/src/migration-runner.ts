@@ -146,6 +146,10 @@ async function applyOne(client: Client, migration: MigrationFile): Promise<void>
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${reason}`, migration.name, error);
+    throw new MigrationError(
+      `Migration ${migration.name} failed and was rolled back: ${reason}`,
+      migration.name,
+      error,
+    );
   }
 }

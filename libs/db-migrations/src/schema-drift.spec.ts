@@ -14,19 +14,23 @@ const HOW_TO_FIX = 'schema.prisma and the migrations disagree: run npm run db:mi
 
 /** The SQL that creates schema.prisma from nothing, as Prisma itself writes it. */
 async function sqlOfSchema(): Promise<string> {
-  const { stdout } = await promisify(execFile)(path.join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMA, '--script'], {
-    cwd: ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-    env: {
-      ...process.env,
-      // As in scripts/env.sh: the CLI wants an engine file it never loads, and its driver adapter
-      // connects to some database even for a diff from a datamodel.
-      PRISMA_QUERY_ENGINE_LIBRARY: path.join(ROOT, 'tools/prisma/placeholder-query-engine.node'),
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      CHECKPOINT_DISABLE: '1',
-      DATABASE_URL: ADMIN_URL,
+  const { stdout } = await promisify(execFile)(
+    path.join(ROOT, 'node_modules/.bin/prisma'),
+    ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMA, '--script'],
+    {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+      env: {
+        ...process.env,
+        // As in scripts/env.sh: the CLI wants an engine file it never loads, and its driver adapter
+        // connects to some database even for a diff from a datamodel.
+        PRISMA_QUERY_ENGINE_LIBRARY: path.join(ROOT, 'tools/prisma/placeholder-query-engine.node'),
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1',
+        DATABASE_URL: ADMIN_URL,
+      },
     },
-  });
+  );
   return stdout
     .split('\n')
     .filter((line) => !line.startsWith('Loaded Prisma config'))
@@ -56,7 +60,11 @@ describe('schema drift', () => {
   });
 
   it('the migrations build exactly the database that schema.prisma describes', async () => {
-    const [schemaSql, a, b] = await Promise.all([sqlOfSchema(), createScratchDatabase('drift_m'), createScratchDatabase('drift_s')]);
+    const [schemaSql, a, b] = await Promise.all([
+      sqlOfSchema(),
+      createScratchDatabase('drift_m'),
+      createScratchDatabase('drift_s'),
+    ]);
     fromMigrations = a;
     fromSchema = b;
     expect(schemaSql).toContain('CREATE TABLE');
@@ -81,7 +89,10 @@ describe('schema drift', () => {
   }, 120_000);
 
   it('the snapshot that `npm run db:migration` diffs against is the current schema.prisma', async () => {
-    const [schema, snapshot] = await Promise.all([readFile(SCHEMA, 'utf8'), readFile(path.join(MIGRATIONS, 'schema.snapshot.prisma'), 'utf8')]);
+    const [schema, snapshot] = await Promise.all([
+      readFile(SCHEMA, 'utf8'),
+      readFile(path.join(MIGRATIONS, 'schema.snapshot.prisma'), 'utf8'),
+    ]);
     if (schema !== snapshot) {
       throw new Error(`${HOW_TO_FIX} (prisma/migrations/schema.snapshot.prisma is not prisma/schema.prisma)`);
     }

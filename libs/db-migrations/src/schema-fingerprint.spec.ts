@@ -62,7 +62,11 @@ describe('schema fingerprint', () => {
     ['a type', 'ALTER TABLE "accounts" ALTER COLUMN "seats" TYPE BIGINT', 'columns'],
     ['a default', 'ALTER TABLE "accounts" ALTER COLUMN "seats" SET DEFAULT 1', 'columns'],
     ['an index', 'CREATE INDEX "accounts_seats_idx" ON "accounts"("seats")', 'indexes'],
-    ['a foreign key', 'ALTER TABLE "accounts" ADD CONSTRAINT "self_fkey" FOREIGN KEY ("id") REFERENCES "accounts"("id")', 'constraints'],
+    [
+      'a foreign key',
+      'ALTER TABLE "accounts" ADD CONSTRAINT "self_fkey" FOREIGN KEY ("id") REFERENCES "accounts"("id")',
+      'constraints',
+    ],
     ['an enum label', `ALTER TYPE "Plan" ADD VALUE 'TEAM' BEFORE 'PRO'`, 'enums'],
   ])('sees %s that differs', async (_what, change, part) => {
     const [base, changed] = [await fingerprintOf(BASE), await fingerprintOf(`${BASE}; ${change};`)];

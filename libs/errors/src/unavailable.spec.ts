@@ -13,15 +13,40 @@ describe('isDatabaseUnavailable', () => {
     ['cannot connect now (57P03)', pgError('57P03', 'the database system is starting up')],
     ['connection exception class 08', pgError('08006')],
     ['too many connections', pgError('53300')],
-    ['refused socket', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 })],
+    [
+      'refused socket',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+        syscall: 'connect',
+        errno: -111,
+      }),
+    ],
     ['connection lost', new Error('Connection terminated unexpectedly')],
     ['dead client', new Error('Client has encountered a connection error and is not queryable')],
     ['pool timeout', new Error('timeout exceeded when trying to connect')],
-    ['Prisma P1001', Object.assign(new Error("Can't reach database server"), { name: 'PrismaClientKnownRequestError', code: 'P1001' })],
-    ['Prisma P2024', Object.assign(new Error('Timed out fetching a new connection'), { name: 'PrismaClientKnownRequestError', code: 'P2024' })],
+    [
+      'Prisma P1001',
+      Object.assign(new Error("Can't reach database server"), { name: 'PrismaClientKnownRequestError', code: 'P1001' }),
+    ],
+    [
+      'Prisma P2024',
+      Object.assign(new Error('Timed out fetching a new connection'), {
+        name: 'PrismaClientKnownRequestError',
+        code: 'P2024',
+      }),
+    ],
     ['Prisma initialisation', Object.assign(new Error('x'), { name: 'PrismaClientInitializationError' })],
-    ['adapter error (ConnectionClosed)', Object.assign(new Error('x'), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } })],
-    ['adapter error (postgres 57P01) in meta', Object.assign(new Error('x'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'postgres', originalCode: '57P01' } } } })],
+    [
+      'adapter error (ConnectionClosed)',
+      Object.assign(new Error('x'), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } }),
+    ],
+    [
+      'adapter error (postgres 57P01) in meta',
+      Object.assign(new Error('x'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'postgres', originalCode: '57P01' } } },
+      }),
+    ],
     ['wrapped in a cause', new Error('outer', { cause: new Error('Connection terminated unexpectedly') })],
   ])('%s: yes', (_, error) => expect(isDatabaseUnavailable(error)).toBe(true));
 
@@ -37,6 +62,10 @@ describe('isDatabaseUnavailable', () => {
 
   it('answers 503 DATABASE_UNAVAILABLE with a retry-after', () => {
     const error = databaseUnavailable();
-    expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, details: { retryAfter: expect.any(Number) } });
+    expect(error).toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+      status: 503,
+      details: { retryAfter: expect.any(Number) },
+    });
   });
 });

@@ -12,7 +12,16 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
 // session timeout, 53300 too many connections.
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1235]|53300)$/;
 // Socket errors of the pg driver (Node's errno codes).
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 // Prisma: P1001 cannot reach, P1002 timed out, P1008 operation timed out, P1017 server closed the
 // connection, P2024 timed out fetching a connection from the pool, P2037 too many connections.
 // P2028: an interactive transaction could not start or ran past its timeout (rolled back): busy.
@@ -54,7 +63,11 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 
 /** The DomainError answered for an unavailable database: 503 with `Retry-After`. */
 export function databaseUnavailable(): DomainError {
-  return new DomainError('DATABASE_UNAVAILABLE', 'The database is unavailable for a moment; retry after the Retry-After seconds', {
-    retryAfter: DATABASE_RETRY_AFTER_SECONDS,
-  });
+  return new DomainError(
+    'DATABASE_UNAVAILABLE',
+    'The database is unavailable for a moment; retry after the Retry-After seconds',
+    {
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+    },
+  );
 }

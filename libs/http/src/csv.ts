@@ -24,13 +24,22 @@ export function csvSafeCell(value: string | number | boolean | Date | null): str
  * row) with formula-safe cells, as a download named `filename`. Rows are pulled as the client
  * reads, so an export of millions of rows never sits in memory.
  */
-export function csvDownload<T>(rows: AsyncIterable<T>, columns: readonly CsvColumn<T>[], filename: string): StreamableFile {
+export function csvDownload<T>(
+  rows: AsyncIterable<T>,
+  columns: readonly CsvColumn<T>[],
+  filename: string,
+): StreamableFile {
   const records = Readable.from(
     (async function* () {
       for await (const row of rows) yield columns.map((c) => csvSafeCell(c.value(row)));
     })(),
   );
-  const csv = records.pipe(stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: 'windows' }));
+  const csv = records.pipe(
+    stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: 'windows' }),
+  );
   records.on('error', (error) => csv.destroy(error));
-  return new StreamableFile(csv, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${filename}"` });
+  return new StreamableFile(csv, {
+    type: 'text/csv; charset=utf-8',
+    disposition: `attachment; filename="${filename}"`,
+  });
 }

@@ -52,7 +52,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   ): { status: number; body: Omit<ErrorBody, 'requestId'>; headers: Record<string, string> } {
     // A lost or unreachable database (failover, pooler restart, terminated backend, pool timeout):
     // 503 DATABASE_UNAVAILABLE with Retry-After, never a 500 (docs/operations.md).
-    if (!(exception instanceof DomainError) && !(exception instanceof HttpException) && isDatabaseUnavailable(exception)) {
+    if (
+      !(exception instanceof DomainError) &&
+      !(exception instanceof HttpException) &&
+      isDatabaseUnavailable(exception)
+    ) {
       exception = databaseUnavailable();
     }
     if (exception instanceof DomainError) {
@@ -60,10 +64,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const retryAfter = exception.details?.['retryAfter'];
       // The header means "slow down / come back later" to HTTP clients (RFC 9110 §10.2.3), so it goes
       // only with 429 and 503; a 409 such as NO_SEAT_AVAILABLE or ACTIVATION_CHURN_LIMIT keeps `retryAfter` in the body only.
-      if (typeof retryAfter === 'number' && (exception.status === 429 || exception.status === 503)) headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
+      if (typeof retryAfter === 'number' && (exception.status === 429 || exception.status === 503))
+        headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)));
       return {
         status: exception.status,
-        body: { error: { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) } },
+        body: {
+          error: {
+            code: exception.code,
+            message: exception.message,
+            ...(exception.details ? { details: exception.details } : {}),
+          },
+        },
         headers,
       };
     }
@@ -83,7 +94,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
       // Nest turns body-parser's SyntaxError into a bare 400; our own validation errors are DomainErrors.
       if (status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message)) {
-        return { status, body: { error: { code: 'MALFORMED_JSON', message: `The request body is not valid JSON: ${exception.message}` } }, headers: {} };
+        return {
+          status,
+          body: {
+            error: { code: 'MALFORMED_JSON', message: `The request body is not valid JSON: ${exception.message}` },
+          },
+          headers: {},
+        };
       }
       const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'CONFLICT');
       const message = status >= 500 && status !== 503 ? 'Internal server error' : exception.message;
@@ -106,15 +123,32 @@ function requestReadingError(exception: unknown): DomainError | undefined {
   const error = exception as { type?: unknown; status?: unknown; expose?: unknown; name?: unknown } | null;
   const status = typeof error?.status === 'number' ? error.status : undefined;
   if (!status || status < 400 || status >= 500) return undefined;
-  if (error?.name === 'URIError') return new DomainError('VALIDATION_FAILED', 'The path is not valid percent-encoded UTF-8', { fields: [{ field: 'path', messages: ['malformed percent-encoding'] }] });
+  if (error?.name === 'URIError')
+    return new DomainError('VALIDATION_FAILED', 'The path is not valid percent-encoded UTF-8', {
+      fields: [{ field: 'path', messages: ['malformed percent-encoding'] }],
+    });
   if (error?.expose !== true) return undefined;
-  if (error.type === 'entity.parse.failed') return new DomainError('MALFORMED_JSON', 'The request body is not valid JSON');
+  if (error.type === 'entity.parse.failed')
+    return new DomainError('MALFORMED_JSON', 'The request body is not valid JSON');
   if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large');
   if (status === 415) {
-    const reason = error.type === 'charset.unsupported' ? 'UNSUPPORTED_CHARSET' : error.type === 'encoding.unsupported' ? 'UNSUPPORTED_ENCODING' : 'UNSUPPORTED_TYPE';
-    return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The request body has an unsupported charset or Content-Encoding (JSON in UTF-8; identity, gzip, deflate or br)', { reason });
+    const reason =
+      error.type === 'charset.unsupported'
+        ? 'UNSUPPORTED_CHARSET'
+        : error.type === 'encoding.unsupported'
+          ? 'UNSUPPORTED_ENCODING'
+          : 'UNSUPPORTED_TYPE';
+    return new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The request body has an unsupported charset or Content-Encoding (JSON in UTF-8; identity, gzip, deflate or br)',
+      { reason },
+    );
   }
-  if (status === 400) return new DomainError('MALFORMED_BODY', 'The request body cannot be read (corrupt compression or a length that does not match Content-Length)');
+  if (status === 400)
+    return new DomainError(
+      'MALFORMED_BODY',
+      'The request body cannot be read (corrupt compression or a length that does not match Content-Length)',
+    );
   const code = STATUS_CODES[status];
   return code ? new DomainError(code, 'The request cannot be read') : undefined;
 }

@@ -12,7 +12,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * a careless client still sends), one-time tokens, signatures. Matched case-insensitively, also as
  * a suffix (`access_token`, `refresh_token`, `x-api-key`, `clientSecret`).
  */
-const SECRET_QUERY_NAME = /^(key|sig|signature|auth|authorization|credentials?|password|passwd)$|(token|secret|password|api[_-]?key)$/i;
+const SECRET_QUERY_NAME =
+  /^(key|sig|signature|auth|authorization|credentials?|password|passwd)$|(token|secret|password|api[_-]?key)$/i;
 
 /** The URL with the value of every secret-looking query parameter replaced by `[REDACTED]`. */
 export function redactUrl(url: string | undefined): string | undefined {
@@ -86,21 +87,39 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
     genReqId: requestId,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-leasehold-signature"]'],
     customLogLevel: (req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : isSampledOut(req.url) ? 'silent' : 'info',
+      err || res.statusCode >= 500
+        ? 'error'
+        : res.statusCode >= 400
+          ? 'warn'
+          : isSampledOut(req.url)
+            ? 'silent'
+            : 'info',
     // Per request only a child logger bound to the request id (a cheap child: no serializer or
     // redaction runs until a line is written); the request itself goes into the completion line.
     quietReqLogger: true,
     quietResLogger: true,
-    customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: Record<string, unknown>) => ({ req, ...value }),
-    customErrorObject: (req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => ({ req, ...value }),
+    customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: Record<string, unknown>) => ({
+      req,
+      ...value,
+    }),
+    customErrorObject: (req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => ({
+      req,
+      ...value,
+    }),
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     ...(development
       ? {
-          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, responseTime: number) => `${req.method} ${redactUrl(req.url)} ${res.statusCode} ${Math.round(responseTime)} ms`,
-          customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
+          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, responseTime: number) =>
+            `${req.method} ${redactUrl(req.url)} ${res.statusCode} ${Math.round(responseTime)} ms`,
+          customErrorMessage: (req: IncomingMessage, res: ServerResponse) =>
+            `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
           hooks: {
             logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
               const first = args[0] as { context?: unknown } | undefined;
@@ -110,7 +129,13 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
           },
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, singleLine: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,req,res,responseTime,context', messageFormat: '{if context}[{context}] {end}{msg}' },
+            options: {
+              colorize: true,
+              singleLine: true,
+              translateTime: 'HH:MM:ss',
+              ignore: 'pid,hostname,req,res,responseTime,context',
+              messageFormat: '{if context}[{context}] {end}{msg}',
+            },
           },
         }
       : {}),
@@ -121,7 +146,9 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ pinoHttp: loggerOptions({ NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') }) }),
+      useFactory: (config: ConfigService) => ({
+        pinoHttp: loggerOptions({ NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') }),
+      }),
     }),
   ],
 })

@@ -25,7 +25,13 @@ describe('request logs', () => {
     await once(server, 'listening');
     try {
       const { port } = server.address() as AddressInfo;
-      const secrets = ['lh_abcdefghijkl_SECRETSECRET', 'lhc_DEVICESECRET', 'eyJhbGciOi.jwt.PORTAL', 'reset_TOKENTOKEN', 'OPERATOR-TOKEN-0123'];
+      const secrets = [
+        'lh_abcdefghijkl_SECRETSECRET',
+        'lhc_DEVICESECRET',
+        'eyJhbGciOi.jwt.PORTAL',
+        'reset_TOKENTOKEN',
+        'OPERATOR-TOKEN-0123',
+      ];
       const url =
         `/v1/products?search=widgets&access_token=${secrets[0]}&secret=${secrets[1]}&Token=${secrets[2]}` +
         `&refresh_token=${secrets[3]}&api_key=${secrets[4]}&take=5`;
@@ -51,14 +57,24 @@ describe('request logs', () => {
 // Development logs are for people: pino-pretty, no route-mapping chatter. Production stays JSON.
 function capture(settings: { NODE_ENV: string; LOG_LEVEL: string }) {
   const lines: string[] = [];
-  const { transport: _transport, genReqId: _g, customLogLevel: _c, serializers: _s, customSuccessMessage: _m, customErrorMessage: _e, ...options } = loggerOptions(settings) as Record<string, unknown>;
+  const {
+    transport: _transport,
+    genReqId: _g,
+    customLogLevel: _c,
+    serializers: _s,
+    customSuccessMessage: _m,
+    customErrorMessage: _e,
+    ...options
+  } = loggerOptions(settings) as Record<string, unknown>;
   const stream = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
   return { logger: pino(options as pino.LoggerOptions, stream), lines };
 }
 
 describe('logger options', () => {
   it('development: pino-pretty on one line, and Nest start-up lines (route mappings, module loading) are dropped', () => {
-    const options = loggerOptions({ NODE_ENV: 'development', LOG_LEVEL: 'info' }) as { transport?: { target: string; options: { singleLine: boolean } } };
+    const options = loggerOptions({ NODE_ENV: 'development', LOG_LEVEL: 'info' }) as {
+      transport?: { target: string; options: { singleLine: boolean } };
+    };
     expect(options.transport).toMatchObject({ target: 'pino-pretty', options: { singleLine: true } });
     const { logger, lines } = capture({ NODE_ENV: 'development', LOG_LEVEL: 'info' });
     logger.info({ context: 'RouterExplorer' }, 'Mapped {/v1/products, GET} route');

@@ -29,7 +29,15 @@ type Operation = {
   summary?: string;
   description?: string;
   parameters?: { name: string; in: string; [key: string]: unknown }[];
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown>; [key: string]: unknown }>;
+  responses?: Record<
+    string,
+    {
+      description?: string;
+      content?: Record<string, { schema?: unknown }>;
+      headers?: Record<string, unknown>;
+      [key: string]: unknown;
+    }
+  >;
   [key: string]: unknown;
 };
 
@@ -53,12 +61,17 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
     .setLicense('MIT', 'https://opensource.org/licenses/MIT');
   for (const server of info.servers ?? []) builder.addServer(server.url, server.description);
   for (const [name, scheme] of Object.entries(info.bearerSchemes)) {
-    const { description, bearerFormat } = typeof scheme === 'string' ? { description: scheme, bearerFormat: undefined } : scheme;
-    builder.addBearerAuth({ type: 'http', scheme: 'bearer', description, ...(bearerFormat ? { bearerFormat } : {}) }, name);
+    const { description, bearerFormat } =
+      typeof scheme === 'string' ? { description: scheme, bearerFormat: undefined } : scheme;
+    builder.addBearerAuth(
+      { type: 'http', scheme: 'bearer', description, ...(bearerFormat ? { bearerFormat } : {}) },
+      name,
+    );
   }
   const document = withUniqueSchemaNames(() =>
     SwaggerModule.createDocument(app, builder.build(), {
-      operationIdFactory: (controllerKey, methodKey) => info.operationIds?.[`${controllerKey}_${methodKey}`] ?? `${controllerKey}_${methodKey}`,
+      operationIdFactory: (controllerKey, methodKey) =>
+        info.operationIds?.[`${controllerKey}_${methodKey}`] ?? `${controllerKey}_${methodKey}`,
     }),
   );
   document.components ??= {};
@@ -85,7 +98,13 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
     ...(document.components.headers as Record<string, unknown>),
     'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } },
     ...(info.idempotencyKeys
-      ? { 'Idempotent-Replayed': { description: '`true` when this answer is the stored answer of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } } }
+      ? {
+          'Idempotent-Replayed': {
+            description:
+              '`true` when this answer is the stored answer of an earlier request with the same `Idempotency-Key`.',
+            schema: { type: 'string', enum: ['true'] },
+          },
+        }
       : {}),
   } as never;
   // Any route can meet a database failover or a Redis outage: a 503 with Retry-After, never a 401.
@@ -94,7 +113,8 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiInfo): Open
       const operation = item[method];
       if (!operation || operation.responses['503']) continue;
       operation.responses['503'] = {
-        description: 'DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md).',
+        description:
+          'DATABASE_UNAVAILABLE / SERVICE_UNAVAILABLE: a dependency is down for a moment (failover, restart). Retry after `Retry-After` seconds; a write retried with the same Idempotency-Key is applied once (docs/operations.md).',
         headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
         content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
       };
@@ -125,8 +145,13 @@ export function withUniqueSchemaNames<T>(build: () => T): T {
   };
   try {
     const result = build();
-    const clashes = [...classes].filter(([, models]) => models.size > 1).map(([name, models]) => `${name} (${models.size} classes)`);
-    if (clashes.length > 0) throw new Error(`OpenAPI: two different classes produce the same schema name, so one would silently replace the other: ${clashes.join(', ')}. Rename one of them.`);
+    const clashes = [...classes]
+      .filter(([, models]) => models.size > 1)
+      .map(([name, models]) => `${name} (${models.size} classes)`);
+    if (clashes.length > 0)
+      throw new Error(
+        `OpenAPI: two different classes produce the same schema name, so one would silently replace the other: ${clashes.join(', ')}. Rename one of them.`,
+      );
     return result;
   } finally {
     prototype.getSchemaMetadata = original;
@@ -137,11 +162,17 @@ export function withUniqueSchemaNames<T>(build: () => T): T {
  * The class @nestjs/swagger builds component schemas with. Its package exports only the entry
  * point, so the file is required by path beside it (the same module instance swagger uses).
  */
-function schemaObjectFactory(): { prototype: { getSchemaMetadata: (this: unknown, type: unknown) => { schemaName: string } } } {
+function schemaObjectFactory(): {
+  prototype: { getSchemaMetadata: (this: unknown, type: unknown) => { schemaName: string } };
+} {
   const file = path.join(path.dirname(require.resolve('@nestjs/swagger')), 'services', 'schema-object-factory.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const factory = (require(file) as { SchemaObjectFactory?: { prototype: { getSchemaMetadata?: unknown } } }).SchemaObjectFactory;
-  if (typeof factory?.prototype.getSchemaMetadata !== 'function') throw new Error(`OpenAPI: @nestjs/swagger no longer has SchemaObjectFactory.getSchemaMetadata (${file}); update withUniqueSchemaNames`);
+  const factory = (require(file) as { SchemaObjectFactory?: { prototype: { getSchemaMetadata?: unknown } } })
+    .SchemaObjectFactory;
+  if (typeof factory?.prototype.getSchemaMetadata !== 'function')
+    throw new Error(
+      `OpenAPI: @nestjs/swagger no longer has SchemaObjectFactory.getSchemaMetadata (${file}); update withUniqueSchemaNames`,
+    );
   return factory as never;
 }
 
@@ -178,11 +209,16 @@ function refineOperations(document: OpenAPIObject, info: ApiInfo): void {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: 'Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED.',
+          description:
+            'Makes a retry safe: the same key with the same body within 24 hours answers the first answer again (header `Idempotent-Replayed: true`); with a different body, 422 IDEMPOTENCY_KEY_REUSED.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
         });
         for (const [status, response] of Object.entries(operation.responses ?? {})) {
-          if (Number(status) < 300) response.headers = { ...response.headers, 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
+          if (Number(status) < 300)
+            response.headers = {
+              ...response.headers,
+              'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' },
+            };
         }
       }
     }
@@ -192,6 +228,9 @@ function refineOperations(document: OpenAPIObject, info: ApiInfo): void {
 /** "checkoutSeat" → "Checkout seat": a readable default where a route states no summary. */
 function summaryOf(operation: Operation): string {
   const id = operation.operationId ?? '';
-  const words = id.replace(/_/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = id
+    .replace(/_/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -34,7 +34,10 @@ export function assertJsonDepth(raw: Buffer | string, maxDepth = MAX_JSON_DEPTH)
       inString = true;
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
       if (++depth > maxDepth) {
-        throw new DomainError('MALFORMED_BODY', `The request body is nested deeper than ${maxDepth} levels`, { reason: 'TOO_DEEP', maxDepth });
+        throw new DomainError('MALFORMED_BODY', `The request body is nested deeper than ${maxDepth} levels`, {
+          reason: 'TOO_DEEP',
+          maxDepth,
+        });
       }
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       depth--;
@@ -100,7 +103,11 @@ export function rejectUnsafeStrings(req: Request, _res: Response, next: NextFunc
     if (reason) problems.push({ field: 'path', messages: [`a path segment ${reason}`] });
   }
   if (problems.length) {
-    next(new DomainError('VALIDATION_FAILED', `Invalid request: ${problems.map((p) => p.field).join(', ')}`, { fields: problems }));
+    next(
+      new DomainError('VALIDATION_FAILED', `Invalid request: ${problems.map((p) => p.field).join(', ')}`, {
+        fields: problems,
+      }),
+    );
     return;
   }
   next();

@@ -23,11 +23,9 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     exceptionFactory: (errors) => {
       const fields = flatten(errors);
-      return new DomainError(
-        'VALIDATION_FAILED',
-        `Invalid request: ${fields.map((f) => f.field).join(', ')}`,
-        { fields },
-      );
+      return new DomainError('VALIDATION_FAILED', `Invalid request: ${fields.map((f) => f.field).join(', ')}`, {
+        fields,
+      });
     },
   });
 }

@@ -26,19 +26,29 @@ export function sealReplay(platformKey: Buffer, scope: string, key: string, body
   const cipher = createCipheriv('aes-256-gcm', platformKey, iv);
   cipher.setAAD(associatedData(scope, key));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(body ?? null), 'utf8'), cipher.final()]);
-  return { sealed: [SEAL_VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.') };
+  return {
+    sealed: [
+      SEAL_VERSION,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.'),
+  };
 }
 
 /** The stored answer, opened; `undefined` when it cannot be (another record's, another platform key). */
 export function openReplay(platformKey: Buffer, scope: string, key: string, stored: unknown): unknown {
-  if (!stored || typeof stored !== 'object' || typeof (stored as { sealed?: unknown }).sealed !== 'string') return stored; // stored before sealing
+  if (!stored || typeof stored !== 'object' || typeof (stored as { sealed?: unknown }).sealed !== 'string')
+    return stored; // stored before sealing
   const [version, iv, tag, ciphertext, ...rest] = (stored as { sealed: string }).sealed.split('.');
   if (version !== SEAL_VERSION || !iv || !tag || ciphertext === undefined || rest.length) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', platformKey, Buffer.from(iv, 'base64url'));
     decipher.setAAD(associatedData(scope, key));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return JSON.parse(Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')) as unknown;
+    return JSON.parse(
+      Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8'),
+    ) as unknown;
   } catch {
     return undefined;
   }
@@ -61,11 +71,7 @@ export class IdempotencyStore {
     this.platformKey = Buffer.from(config.get('PLATFORM_KEY'), 'base64');
   }
 
-  async claim(
-    scope: string,
-    key: string,
-    requestHash: string,
-  ): Promise<IdempotencyClaim> {
+  async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
     const { count } = await this.prisma.idempotencyRecord.createMany({
       data: [{ scope, key, requestHash }],
       skipDuplicates: true,
@@ -77,11 +83,7 @@ export class IdempotencyStore {
     if (!existing) return this.claim(scope, key, requestHash); // purged in between: try again
     if (existing.requestHash !== requestHash) return { state: 'mismatch' };
     if (existing.statusCode === null) {
-      if (
-        Date.now() - existing.createdAt.getTime() <
-        IDEMPOTENCY_CLAIM_TIMEOUT_MS
-      )
-        return { state: 'in-progress' };
+      if (Date.now() - existing.createdAt.getTime() < IDEMPOTENCY_CLAIM_TIMEOUT_MS) return { state: 'in-progress' };
       // Take over an abandoned claim; the conditional update lets only one of several retries win.
       const { count: taken } = await this.prisma.idempotencyRecord.updateMany({
         where: { scope, key, statusCode: null, createdAt: existing.createdAt },
@@ -95,12 +97,7 @@ export class IdempotencyStore {
     return { state: 'replay', statusCode: existing.statusCode, body: body ?? null };
   }
 
-  async complete(
-    scope: string,
-    key: string,
-    statusCode: number,
-    body: unknown,
-  ): Promise<void> {
+  async complete(scope: string, key: string, statusCode: number, body: unknown): Promise<void> {
     await this.prisma.idempotencyRecord.update({
       where: { scope_key: { scope, key } },
       data: {

@@ -48,8 +48,18 @@ describe('the standalone verifier in the documentation', () => {
     { text: oldFile, fingerprint, now: '2025-03-15T00:00:00Z', expected: 'VALID' },
     { text: newFile, fingerprint, now: '2025-03-15T00:00:00Z', expected: 'VALID' },
     { text: tamperedSignature(oldFile), fingerprint, now: '2025-03-15T00:00:00Z', expected: 'BAD_SIGNATURE' },
-    { text: createLicenseFile(license, stranger.privateKeyPem, stranger.keyId), fingerprint, now: '2025-03-15T00:00:00Z', expected: 'UNKNOWN_KEY' },
-    { text: oldFile.replace('leasehold-license/1', 'leasehold-validation/1'), fingerprint, now: '2025-03-15T00:00:00Z', expected: 'MALFORMED' },
+    {
+      text: createLicenseFile(license, stranger.privateKeyPem, stranger.keyId),
+      fingerprint,
+      now: '2025-03-15T00:00:00Z',
+      expected: 'UNKNOWN_KEY',
+    },
+    {
+      text: oldFile.replace('leasehold-license/1', 'leasehold-validation/1'),
+      fingerprint,
+      now: '2025-03-15T00:00:00Z',
+      expected: 'MALFORMED',
+    },
     { text: '{"format":', fingerprint, now: '2025-03-15T00:00:00Z', expected: 'MALFORMED' },
     { text: 'null', fingerprint, now: '2025-03-15T00:00:00Z', expected: 'MALFORMED' },
     { text: oldFile, fingerprint: 'another-device', now: '2025-03-15T00:00:00Z', expected: 'WRONG_FINGERPRINT' },
@@ -90,7 +100,10 @@ describe('the standalone verifier in the documentation', () => {
       },
     });
     const legacy = /The same request in format 1:\n`([0-9A-Z-]+)`/.exec(documentation)?.[1] ?? '';
-    expect(parseRequestCode(legacy)).toMatchObject({ ok: true, request: { kind: 'activate', format: 1, fingerprintDigest: fingerprintDigest('board:XJ-42|disk:9f2c') } });
+    expect(parseRequestCode(legacy)).toMatchObject({
+      ok: true,
+      request: { kind: 'activate', format: 1, fingerprintDigest: fingerprintDigest('board:XJ-42|disk:9f2c') },
+    });
   });
 
   it('is shown verbatim in docs/license-file-format.md', () => {

@@ -19,8 +19,14 @@ export interface License {
 }
 
 export type LicenseStatus =
-  | 'VALID' | 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE'
-  | 'WRONG_FINGERPRINT' | 'NOT_YET_VALID' | 'EXPIRED' | 'REFRESH_REQUIRED';
+  | 'VALID'
+  | 'MALFORMED'
+  | 'UNKNOWN_KEY'
+  | 'BAD_SIGNATURE'
+  | 'WRONG_FINGERPRINT'
+  | 'NOT_YET_VALID'
+  | 'EXPIRED'
+  | 'REFRESH_REQUIRED';
 
 /** publicKeys: the vendor's public keys (PEM) by keyId, retired ones included. */
 export function checkLicenseFile(
@@ -54,8 +60,10 @@ export function checkLicenseFile(
   }
   const instant = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : NaN);
   if (
-    typeof license?.fingerprint !== 'string' || !Array.isArray(license.features) ||
-    Number.isNaN(instant(license.validFrom)) || Number.isNaN(instant(license.refreshBy)) ||
+    typeof license?.fingerprint !== 'string' ||
+    !Array.isArray(license.features) ||
+    Number.isNaN(instant(license.validFrom)) ||
+    Number.isNaN(instant(license.refreshBy)) ||
     (license.expiresAt !== null && Number.isNaN(instant(license.expiresAt)))
   ) {
     return { status: 'MALFORMED' };

@@ -32,7 +32,9 @@ describe('Crockford base32', () => {
   it('reads lower case, spaces, line breaks, dashes and O/I/L as 0/1/1', () => {
     const bytes = randomBytes(20);
     const symbols = encodeCrockfordBase32(bytes);
-    const sloppy = ` ${groupSymbols(symbols).toLowerCase().replace(/-/g, ' -\n')} `.replace(/0/g, 'o').replace(/1/g, 'l');
+    const sloppy = ` ${groupSymbols(symbols).toLowerCase().replace(/-/g, ' -\n')} `
+      .replace(/0/g, 'o')
+      .replace(/1/g, 'l');
     const decoded = decodeCrockfordBase32(sloppy);
     expect(decoded.ok && decoded.bytes.equals(bytes)).toBe(true);
     expect(decodeCrockfordBase32('I')).toEqual(decodeCrockfordBase32('1'));

@@ -23,7 +23,10 @@ const license: LicenseFilePayload = {
 };
 const duringTerm = new Date('2025-03-15T00:00:00.000Z');
 
-function verify(text: string, overrides: { fingerprint?: string; now?: Date; publicKeys?: Record<string, string> } = {}) {
+function verify(
+  text: string,
+  overrides: { fingerprint?: string; now?: Date; publicKeys?: Record<string, string> } = {},
+) {
   return verifyLicenseFile(text, { publicKeys, fingerprint, now: duringTerm, ...overrides });
 }
 
@@ -55,23 +58,45 @@ describe('license files', () => {
 
   it('is BAD_SIGNATURE when a field is rewritten, say a later expiry or more seats', () => {
     const envelope = envelopeOf(file);
-    for (const change of [{ expiresAt: '2099-01-01T00:00:00.000Z' }, { quantity: 100 }, { fingerprint: 'another-device' }]) {
+    for (const change of [
+      { expiresAt: '2099-01-01T00:00:00.000Z' },
+      { quantity: 100 },
+      { fingerprint: 'another-device' },
+    ]) {
       const payload = Buffer.from(JSON.stringify({ ...license, ...change })).toString('base64url');
-      expect(verify(JSON.stringify({ ...envelope, payload }), { fingerprint: 'another-device' }).status).toBe('BAD_SIGNATURE');
+      expect(verify(JSON.stringify({ ...envelope, payload }), { fingerprint: 'another-device' }).status).toBe(
+        'BAD_SIGNATURE',
+      );
     }
   });
 
   it('is WRONG_FINGERPRINT on another device, and still shows the license', () => {
-    expect(verify(file, { fingerprint: 'another-device' })).toEqual({ status: 'WRONG_FINGERPRINT', license, keyId: vendorKey.keyId });
+    expect(verify(file, { fingerprint: 'another-device' })).toEqual({
+      status: 'WRONG_FINGERPRINT',
+      license,
+      keyId: vendorKey.keyId,
+    });
   });
 
   it('applies the validity window: validFrom inclusive, expiresAt exclusive', () => {
     expect(verify(file, { now: new Date('2024-12-31T23:59:59.999Z') }).status).toBe('NOT_YET_VALID');
-    const atStart = createLicenseFile({ ...license, refreshBy: '2025-01-02T00:00:00.000Z' }, vendorKey.privateKeyPem, vendorKey.keyId);
+    const atStart = createLicenseFile(
+      { ...license, refreshBy: '2025-01-02T00:00:00.000Z' },
+      vendorKey.privateKeyPem,
+      vendorKey.keyId,
+    );
     expect(verify(atStart, { now: new Date(license.validFrom) }).status).toBe('VALID');
-    const nearEnd = createLicenseFile({ ...license, refreshBy: '2027-01-01T00:00:00.000Z' }, vendorKey.privateKeyPem, vendorKey.keyId);
+    const nearEnd = createLicenseFile(
+      { ...license, refreshBy: '2027-01-01T00:00:00.000Z' },
+      vendorKey.privateKeyPem,
+      vendorKey.keyId,
+    );
     expect(verify(nearEnd, { now: new Date('2025-12-31T23:59:59.999Z') }).status).toBe('VALID');
-    expect(verify(nearEnd, { now: new Date('2026-01-01T00:00:00.000Z') })).toEqual({ status: 'EXPIRED', license: { ...license, refreshBy: '2027-01-01T00:00:00.000Z' }, keyId: vendorKey.keyId });
+    expect(verify(nearEnd, { now: new Date('2026-01-01T00:00:00.000Z') })).toEqual({
+      status: 'EXPIRED',
+      license: { ...license, refreshBy: '2027-01-01T00:00:00.000Z' },
+      keyId: vendorKey.keyId,
+    });
   });
 
   it('is REFRESH_REQUIRED from refreshBy on, even for a license that never expires', () => {
@@ -83,18 +108,29 @@ describe('license files', () => {
 
   it('checks in the documented order: integrity, fingerprint, validity window, refreshBy', () => {
     const afterEverything = new Date('2030-01-01T00:00:00.000Z');
-    const { signature } = envelopeOf(createLicenseFile({ ...license, revision: 5 }, vendorKey.privateKeyPem, vendorKey.keyId));
+    const { signature } = envelopeOf(
+      createLicenseFile({ ...license, revision: 5 }, vendorKey.privateKeyPem, vendorKey.keyId),
+    );
     const tampered = JSON.stringify({ ...envelopeOf(file), signature });
     expect(verify(tampered, { fingerprint: 'another-device', now: afterEverything }).status).toBe('BAD_SIGNATURE');
     expect(verify(file, { fingerprint: 'another-device', now: afterEverything }).status).toBe('WRONG_FINGERPRINT');
     expect(verify(file, { now: afterEverything }).status).toBe('EXPIRED');
-    const late = createLicenseFile({ ...license, validFrom: '2031-01-01T00:00:00.000Z', expiresAt: null }, vendorKey.privateKeyPem, vendorKey.keyId);
+    const late = createLicenseFile(
+      { ...license, validFrom: '2031-01-01T00:00:00.000Z', expiresAt: null },
+      vendorKey.privateKeyPem,
+      vendorKey.keyId,
+    );
     expect(verify(late, { now: afterEverything }).status).toBe('NOT_YET_VALID');
   });
 
   it('uses the current time when no clock is injected', () => {
     const current = createLicenseFile(
-      { ...license, validFrom: new Date(Date.now() - 60_000).toISOString(), refreshBy: new Date(Date.now() + 60_000).toISOString(), expiresAt: null },
+      {
+        ...license,
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+        refreshBy: new Date(Date.now() + 60_000).toISOString(),
+        expiresAt: null,
+      },
       vendorKey.privateKeyPem,
       vendorKey.keyId,
     );
@@ -121,20 +157,44 @@ describe('license files', () => {
     const validationAnswer = signEnvelope('leasehold-validation', license, vendorKey.privateKeyPem, vendorKey.keyId);
     const incomplete = Object.fromEntries(Object.entries(license).filter(([field]) => field !== 'fingerprint'));
     const signedIncomplete = signEnvelope('leasehold-license', incomplete, vendorKey.privateKeyPem, vendorKey.keyId);
-    const signedBadDate = signEnvelope('leasehold-license', { ...license, refreshBy: 'next week' }, vendorKey.privateKeyPem, vendorKey.keyId);
-    for (const text of ['', 'not json', '[]', JSON.stringify(validationAnswer), JSON.stringify(signedIncomplete), JSON.stringify(signedBadDate)]) {
+    const signedBadDate = signEnvelope(
+      'leasehold-license',
+      { ...license, refreshBy: 'next week' },
+      vendorKey.privateKeyPem,
+      vendorKey.keyId,
+    );
+    for (const text of [
+      '',
+      'not json',
+      '[]',
+      JSON.stringify(validationAnswer),
+      JSON.stringify(signedIncomplete),
+      JSON.stringify(signedBadDate),
+    ]) {
       expect(verify(text)).toEqual({ status: 'MALFORMED' });
     }
   });
 
   it('ignores fields it does not know, so the format can grow without a new version', () => {
-    const grown = signEnvelope('leasehold-license', { ...license, maxBorrowDays: 14 }, vendorKey.privateKeyPem, vendorKey.keyId);
+    const grown = signEnvelope(
+      'leasehold-license',
+      { ...license, maxBorrowDays: 14 },
+      vendorKey.privateKeyPem,
+      vendorKey.keyId,
+    );
     expect(verify(JSON.stringify(grown))).toEqual({ status: 'VALID', license, keyId: vendorKey.keyId });
   });
 
   it('refuses to sign a payload that verifiers would call MALFORMED', () => {
-    for (const broken of [{ ...license, expiresAt: 'soon' }, { ...license, quantity: -1 }, { ...license, features: [1] }, { ...license, fingerprint: '' }]) {
-      expect(() => createLicenseFile(broken as LicenseFilePayload, vendorKey.privateKeyPem, vendorKey.keyId)).toThrow(TypeError);
+    for (const broken of [
+      { ...license, expiresAt: 'soon' },
+      { ...license, quantity: -1 },
+      { ...license, features: [1] },
+      { ...license, fingerprint: '' },
+    ]) {
+      expect(() => createLicenseFile(broken as LicenseFilePayload, vendorKey.privateKeyPem, vendorKey.keyId)).toThrow(
+        TypeError,
+      );
     }
   });
 });

@@ -43,7 +43,11 @@ export type LicenseFileStatus =
 export type LicenseFileVerification =
   | { status: 'VALID'; license: LicenseFilePayload; keyId: string }
   | { status: 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' }
-  | { status: 'WRONG_FINGERPRINT' | 'NOT_YET_VALID' | 'EXPIRED' | 'REFRESH_REQUIRED'; license: LicenseFilePayload; keyId: string };
+  | {
+      status: 'WRONG_FINGERPRINT' | 'NOT_YET_VALID' | 'EXPIRED' | 'REFRESH_REQUIRED';
+      license: LicenseFilePayload;
+      keyId: string;
+    };
 
 export interface VerifyLicenseFileOptions {
   /** Trusted vendor public keys by keyId; keep retired keys here until the files they signed expire. */

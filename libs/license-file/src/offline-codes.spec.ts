@@ -26,7 +26,13 @@ const beforeEnd = new Date('2025-06-01T00:00:00.000Z');
 function answer(requestCode: string, signer = vendorKey, until: Date | null = validUntil): string {
   const parsed = parseRequestCode(requestCode);
   if (!parsed.ok) throw new Error(parsed.message);
-  return createResponseCode({ request: parsed.request, licenseId, validUntil: until, privateKey: signer.privateKeyPem, keyId: signer.keyId });
+  return createResponseCode({
+    request: parsed.request,
+    licenseId,
+    validUntil: until,
+    privateKey: signer.privateKeyPem,
+    keyId: signer.keyId,
+  });
 }
 
 function replaceSymbol(code: string, index: number, symbol: string): string {
@@ -40,11 +46,18 @@ describe('offline request codes', () => {
   const { returnKey, ...requestAsRead } = request;
 
   it('carries kind, container, fingerprint digest, nonce and the return key hash in 124 symbols grouped by five', () => {
-    expect(request).toMatchObject({ kind: 'activate', format: 2, containerId, fingerprintDigest: fingerprintDigest(fingerprint) });
+    expect(request).toMatchObject({
+      kind: 'activate',
+      format: 2,
+      containerId,
+      fingerprintDigest: fingerprintDigest(fingerprint),
+    });
     expect(request.fingerprintDigest).toBe(createHash('sha256').update(fingerprint).digest('hex').slice(0, 32));
     expect(request.nonce).toMatch(/^[0-9a-f]{16}$/);
     expect(returnKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(request.returnKeyHash).toBe(createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url'));
+    expect(request.returnKeyHash).toBe(
+      createHash('sha256').update(Buffer.from(returnKey, 'base64url')).digest('base64url'),
+    );
     expect(request.returnKeyHash).toBe(returnKeyHashOf(returnKey));
     expect(request.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){23}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(request.code).toHaveLength(148);
@@ -75,8 +88,17 @@ describe('offline request codes', () => {
     const parsed = parseRequestCode(request.code);
     if (!parsed.ok) throw new Error(parsed.message);
     const forgedRequest = { ...parsed.request, returnKeyHash: returnKeyHashOf(createReturnKey()) };
-    const response = createResponseCode({ request: forgedRequest, licenseId, validUntil: null, privateKey: vendorKey.privateKeyPem, keyId: vendorKey.keyId });
-    expect(verifyResponseCode(response, { publicKeys, request, fingerprint })).toMatchObject({ ok: false, reason: 'WRONG_REQUEST' });
+    const response = createResponseCode({
+      request: forgedRequest,
+      licenseId,
+      validUntil: null,
+      privateKey: vendorKey.privateKeyPem,
+      keyId: vendorKey.keyId,
+    });
+    expect(verifyResponseCode(response, { publicKeys, request, fingerprint })).toMatchObject({
+      ok: false,
+      reason: 'WRONG_REQUEST',
+    });
   });
 
   it('gets a fresh nonce every time, so no two codes are alike', () => {
@@ -101,7 +123,8 @@ describe('offline request codes', () => {
       request.code.replace(/0/g, 'O').replace(/1/g, 'l'),
       request.code.replace(/1/g, 'I').toLowerCase(),
     ];
-    for (const variant of sloppyVariants) expect(parseRequestCode(variant)).toEqual({ ok: true, request: requestAsRead });
+    for (const variant of sloppyVariants)
+      expect(parseRequestCode(variant)).toEqual({ ok: true, request: requestAsRead });
   });
 
   it('detects every single mistyped character', () => {
@@ -109,7 +132,10 @@ describe('offline request codes', () => {
     for (let index = 0; index < symbols.length; index += 1) {
       for (const symbol of ALPHABET) {
         if (symbol === symbols[index]) continue;
-        expect(parseRequestCode(replaceSymbol(symbols, index, symbol))).toMatchObject({ ok: false, reason: 'CHECKSUM_MISMATCH' });
+        expect(parseRequestCode(replaceSymbol(symbols, index, symbol))).toMatchObject({
+          ok: false,
+          reason: 'CHECKSUM_MISMATCH',
+        });
       }
     }
   });
@@ -159,13 +185,22 @@ describe('offline response codes', () => {
     expect(response).toHaveLength(225);
     expect(verifyResponseCode(response, { publicKeys, request, fingerprint, now: beforeEnd })).toEqual({
       ok: true,
-      response: { kind: 'activate', keyId: vendorKey.keyId, nonce: request.nonce, licenseId, validUntil, code: response },
+      response: {
+        kind: 'activate',
+        keyId: vendorKey.keyId,
+        nonce: request.nonce,
+        licenseId,
+        validUntil,
+        code: response,
+      },
     });
   });
 
   it('accepts the stored request as its code, and a response typed sloppily', () => {
     const sloppy = response.toLowerCase().replace(/-/g, ' ').replace(/0/g, 'o');
-    expect(verifyResponseCode(sloppy, { publicKeys, request: request.code, now: beforeEnd })).toMatchObject({ ok: true });
+    expect(verifyResponseCode(sloppy, { publicKeys, request: request.code, now: beforeEnd })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('refuses a response to another request: other nonce, container, fingerprint or kind', () => {
@@ -180,20 +215,30 @@ describe('offline response codes', () => {
       { ...request, kind: 'borrow' },
     ];
     for (const other of forgedRequests) {
-      expect(verifyResponseCode(response, { publicKeys, request: other, now: beforeEnd })).toMatchObject({ ok: false, reason: 'WRONG_REQUEST' });
+      expect(verifyResponseCode(response, { publicKeys, request: other, now: beforeEnd })).toMatchObject({
+        ok: false,
+        reason: 'WRONG_REQUEST',
+      });
     }
   });
 
   it('refuses to install on a machine other than the one that made the request', () => {
-    expect(verifyResponseCode(response, { publicKeys, request, fingerprint: 'another machine', now: beforeEnd })).toMatchObject({
+    expect(
+      verifyResponseCode(response, { publicKeys, request, fingerprint: 'another machine', now: beforeEnd }),
+    ).toMatchObject({
       ok: false,
       reason: 'WRONG_FINGERPRINT',
     });
   });
 
   it('ends at validUntil (to the second), and never when the server gave no end', () => {
-    expect(verifyResponseCode(response, { publicKeys, request, now: new Date(validUntil.getTime() - 1) })).toMatchObject({ ok: true });
-    expect(verifyResponseCode(response, { publicKeys, request, now: validUntil })).toMatchObject({ ok: false, reason: 'EXPIRED' });
+    expect(
+      verifyResponseCode(response, { publicKeys, request, now: new Date(validUntil.getTime() - 1) }),
+    ).toMatchObject({ ok: true });
+    expect(verifyResponseCode(response, { publicKeys, request, now: validUntil })).toMatchObject({
+      ok: false,
+      reason: 'EXPIRED',
+    });
     const lateRequest = createRequestCode({ kind: 'borrow', containerId, fingerprint });
     const roundedDown = verifyResponseCode(answer(lateRequest.code, vendorKey, new Date('2025-06-30T00:00:00.999Z')), {
       publicKeys,
@@ -202,10 +247,12 @@ describe('offline response codes', () => {
     });
     expect(roundedDown).toMatchObject({ ok: true, response: { kind: 'borrow', validUntil } });
     const perpetual = answer(request.code, vendorKey, null);
-    expect(verifyResponseCode(perpetual, { publicKeys, request, now: new Date('2100-01-01T00:00:00Z') })).toMatchObject({
-      ok: true,
-      response: { validUntil: null },
-    });
+    expect(verifyResponseCode(perpetual, { publicKeys, request, now: new Date('2100-01-01T00:00:00Z') })).toMatchObject(
+      {
+        ok: true,
+        response: { validUntil: null },
+      },
+    );
   });
 
   it('fails when any character is changed, whether by a typo or on purpose', () => {
@@ -222,9 +269,14 @@ describe('offline response codes', () => {
   it('is UNKNOWN_KEY for a key the program does not trust, and verifies across a key rotation', () => {
     const newKey = generateSigningKeyPair();
     const fromNewKey = answer(request.code, newKey);
-    expect(verifyResponseCode(fromNewKey, { publicKeys, request, now: beforeEnd })).toMatchObject({ ok: false, reason: 'UNKNOWN_KEY' });
+    expect(verifyResponseCode(fromNewKey, { publicKeys, request, now: beforeEnd })).toMatchObject({
+      ok: false,
+      reason: 'UNKNOWN_KEY',
+    });
     const rotatedKeys = { ...publicKeys, [newKey.keyId]: newKey.publicKeyPem };
-    expect(verifyResponseCode(response, { publicKeys: rotatedKeys, request, now: beforeEnd })).toMatchObject({ ok: true });
+    expect(verifyResponseCode(response, { publicKeys: rotatedKeys, request, now: beforeEnd })).toMatchObject({
+      ok: true,
+    });
     expect(verifyResponseCode(fromNewKey, { publicKeys: rotatedKeys, request, now: beforeEnd })).toMatchObject({
       ok: true,
       response: { keyId: newKey.keyId },
@@ -234,18 +286,26 @@ describe('offline response codes', () => {
   it('refuses a response signed by a trusted key id with another key', () => {
     const impostor = generateSigningKeyPair();
     const forged = answer(request.code, { ...impostor, keyId: vendorKey.keyId });
-    expect(verifyResponseCode(forged, { publicKeys, request, now: beforeEnd })).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    expect(verifyResponseCode(forged, { publicKeys, request, now: beforeEnd })).toMatchObject({
+      ok: false,
+      reason: 'BAD_SIGNATURE',
+    });
   });
 
   it('calls codes of the wrong length or alphabet MALFORMED', () => {
     for (const code of ['', request.code, `${response}-0`, replaceSymbol(response, 0, 'U')]) {
-      expect(verifyResponseCode(code, { publicKeys, request, now: beforeEnd })).toMatchObject({ ok: false, reason: 'MALFORMED' });
+      expect(verifyResponseCode(code, { publicKeys, request, now: beforeEnd })).toMatchObject({
+        ok: false,
+        reason: 'MALFORMED',
+      });
     }
   });
 
   it('does not answer release codes, and throws on a stored request that is not a request code', () => {
     const release = createReleaseCode({ containerId, fingerprint });
     expect(() => answer(release.code)).toThrow(TypeError);
-    expect(() => verifyResponseCode(response, { publicKeys, request: 'not-a-code', now: beforeEnd })).toThrow(TypeError);
+    expect(() => verifyResponseCode(response, { publicKeys, request: 'not-a-code', now: beforeEnd })).toThrow(
+      TypeError,
+    );
   });
 });

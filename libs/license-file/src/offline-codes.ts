@@ -131,12 +131,32 @@ export function createReturnKey(): string {
  * stays secret) to verify the answer against it and, later, to make the release code. Pass
  * `returnKey` to renew an activation or borrow with the key it was granted under.
  */
-export function createRequestCode(input: { kind: 'activate' | 'borrow'; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequestWithKey;
-export function createRequestCode(input: { kind: OfflineCodeKind; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest;
-export function createRequestCode(input: { kind: OfflineCodeKind; containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest {
+export function createRequestCode(input: {
+  kind: 'activate' | 'borrow';
+  containerId: string;
+  fingerprint: string;
+  returnKey?: string;
+}): OfflineRequestWithKey;
+export function createRequestCode(input: {
+  kind: OfflineCodeKind;
+  containerId: string;
+  fingerprint: string;
+  returnKey?: string;
+}): OfflineRequest;
+export function createRequestCode(input: {
+  kind: OfflineCodeKind;
+  containerId: string;
+  fingerprint: string;
+  returnKey?: string;
+}): OfflineRequest {
   if (input.kind === 'deactivate') {
-    if (!input.returnKey) throw new TypeError('A release code needs the returnKey of the activation or borrow it gives up');
-    return createReleaseCode({ containerId: input.containerId, fingerprint: input.fingerprint, returnKey: input.returnKey });
+    if (!input.returnKey)
+      throw new TypeError('A release code needs the returnKey of the activation or borrow it gives up');
+    return createReleaseCode({
+      containerId: input.containerId,
+      fingerprint: input.fingerprint,
+      returnKey: input.returnKey,
+    });
   }
   const returnKey = input.returnKey ?? createReturnKey();
   const proof = createHash('sha256').update(returnKeyBytes(returnKey)).digest();
@@ -148,7 +168,11 @@ export function createRequestCode(input: { kind: OfflineCodeKind; containerId: s
  * carry back to the portal. It reveals `returnKey`, so it works once and only for the activation or
  * borrow granted under that key. Without a key (a legacy format-1 release code) the server frees nothing early.
  */
-export function createReleaseCode(input: { containerId: string; fingerprint: string; returnKey?: string }): OfflineRequest {
+export function createReleaseCode(input: {
+  containerId: string;
+  fingerprint: string;
+  returnKey?: string;
+}): OfflineRequest {
   if (input.returnKey === undefined) {
     const body = Buffer.concat([
       Buffer.of(REQUEST_TYPE | KIND_NUMBERS.deactivate),
@@ -158,11 +182,19 @@ export function createReleaseCode(input: { containerId: string; fingerprint: str
     ]);
     return requestFromBytes(Buffer.concat([body, requestChecksum(body)]));
   }
-  return requestFromBytes(requestV2Bytes('deactivate', input.containerId, input.fingerprint, returnKeyBytes(input.returnKey)));
+  return requestFromBytes(
+    requestV2Bytes('deactivate', input.containerId, input.fingerprint, returnKeyBytes(input.returnKey)),
+  );
 }
 
 function requestV2Bytes(kind: OfflineCodeKind, containerId: string, fingerprint: string, proof: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.of(REQUEST_V2_TYPE | KIND_NUMBERS[kind]), uuidToBytes(containerId), digest16(Buffer.from(fingerprint, 'utf8')), randomBytes(8), proof]);
+  const body = Buffer.concat([
+    Buffer.of(REQUEST_V2_TYPE | KIND_NUMBERS[kind]),
+    uuidToBytes(containerId),
+    digest16(Buffer.from(fingerprint, 'utf8')),
+    randomBytes(8),
+    proof,
+  ]);
   return Buffer.concat([body, requestChecksum(body)]);
 }
 
@@ -192,12 +224,18 @@ export function parseRequestCode(code: string): ParseRequestCodeResult {
   const { bytes } = decoded;
   const v2 = decoded.symbolCount === REQUEST_CODE_SYMBOLS;
   if (v2 && !decoded.paddingIsZero) {
-    return fail('CHECKSUM_MISMATCH', 'The code does not match its checksum: a character was mistyped, left out or swapped');
+    return fail(
+      'CHECKSUM_MISMATCH',
+      'The code does not match its checksum: a character was mistyped, left out or swapped',
+    );
   }
   const bodyBytes = v2 ? REQUEST_V2_BODY_BYTES : REQUEST_BODY_BYTES;
   const body = bytes.subarray(0, bodyBytes);
   if (!requestChecksum(body).equals(bytes.subarray(bodyBytes))) {
-    return fail('CHECKSUM_MISMATCH', 'The code does not match its checksum: a character was mistyped, left out or swapped');
+    return fail(
+      'CHECKSUM_MISMATCH',
+      'The code does not match its checksum: a character was mistyped, left out or swapped',
+    );
   }
   if (!kindOfHeader(bytes[0], v2 ? REQUEST_V2_TYPE : REQUEST_TYPE)) {
     return fail('UNSUPPORTED_CODE', 'This is not a request code of a format this version understands');
@@ -221,7 +259,8 @@ export function createResponseCode(input: {
   keyId: string;
 }): string {
   const { request } = input;
-  if (request.kind === 'deactivate') throw new TypeError('A release (deactivate) code is not answered with a response code');
+  if (request.kind === 'deactivate')
+    throw new TypeError('A release (deactivate) code is not answered with a response code');
   if (!KEY_ID_PATTERN.test(input.keyId)) throw new TypeError('keyId must be 16 hex characters');
   if (!/^[0-9a-f]{16}$/.test(request.nonce) || !/^[0-9a-f]{32}$/.test(request.fingerprintDigest)) {
     throw new TypeError('The request has no valid nonce or fingerprint digest: pass what parseRequestCode returned');
@@ -248,11 +287,15 @@ export function verifyResponseCode(code: string, options: VerifyResponseCodeOpti
   const request = typeof options.request === 'string' ? parseOwnRequest(options.request) : options.request;
   const decoded = decodeCrockfordBase32(code);
   if (!decoded.ok || decoded.symbolCount !== RESPONSE_CODE_SYMBOLS || !decoded.paddingIsZero) {
-    return fail('MALFORMED', `A response code has ${RESPONSE_CODE_SYMBOLS} characters from 0-9 and A-Z besides dashes and spaces`);
+    return fail(
+      'MALFORMED',
+      `A response code has ${RESPONSE_CODE_SYMBOLS} characters from 0-9 and A-Z besides dashes and spaces`,
+    );
   }
   const { bytes } = decoded;
   const kind = kindOfHeader(bytes[0], RESPONSE_TYPE);
-  if (!kind || kind === 'deactivate') return fail('MALFORMED', 'This is not a response code of a format this version understands');
+  if (!kind || kind === 'deactivate')
+    return fail('MALFORMED', 'This is not a response code of a format this version understands');
 
   const keyId = bytes.subarray(1, 9).toString('hex');
   if (!Object.prototype.hasOwnProperty.call(options.publicKeys, keyId)) {
@@ -355,7 +398,8 @@ function encodeValidUntil(validUntil: Date | null): Buffer {
   }
   // Rounded down: the program never believes in a second the server did not grant.
   const seconds = Math.floor(validUntil.getTime() / 1000);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds >= NO_END) throw new RangeError('validUntil is out of range');
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds >= NO_END)
+    throw new RangeError('validUntil is out of range');
   bytes.writeUInt32BE(seconds);
   return bytes;
 }

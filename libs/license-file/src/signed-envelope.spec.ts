@@ -22,7 +22,11 @@ describe('signed envelope', () => {
     expect(envelope.format).toBe('leasehold-validation/1');
     expect(envelope.keyId).toBe(vendorKey.keyId);
     expect(JSON.parse(Buffer.from(envelope.payload, 'base64url').toString('utf8'))).toEqual(answer);
-    expect(openEnvelope(envelope, 'leasehold-validation', publicKeys)).toEqual({ ok: true, payload: answer, keyId: vendorKey.keyId });
+    expect(openEnvelope(envelope, 'leasehold-validation', publicKeys)).toEqual({
+      ok: true,
+      payload: answer,
+      keyId: vendorKey.keyId,
+    });
   });
 
   it('signs the ASCII bytes of "<format>.<payload>", as the documentation tells verifiers', () => {
@@ -36,7 +40,11 @@ describe('signed envelope', () => {
   it('still verifies after the envelope was re-serialised with other whitespace and key order', () => {
     const envelope = signedAnswer();
     const reordered = JSON.parse(
-      JSON.stringify({ signature: envelope.signature, payload: envelope.payload, keyId: envelope.keyId, format: envelope.format }, null, 4),
+      JSON.stringify(
+        { signature: envelope.signature, payload: envelope.payload, keyId: envelope.keyId, format: envelope.format },
+        null,
+        4,
+      ),
     );
     expect(openEnvelope(reordered, 'leasehold-validation', publicKeys)).toMatchObject({ ok: true });
   });
@@ -61,7 +69,10 @@ describe('signed envelope', () => {
       const altered = Buffer.from(json);
       altered[index] ^= 0x01;
       const tampered = { ...envelope, payload: altered.toString('base64url') };
-      expect(openEnvelope(tampered, 'leasehold-validation', publicKeys)).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
+      expect(openEnvelope(tampered, 'leasehold-validation', publicKeys)).toEqual({
+        ok: false,
+        reason: 'BAD_SIGNATURE',
+      });
     }
   });
 
@@ -70,10 +81,12 @@ describe('signed envelope', () => {
     expect(openEnvelope(envelope, 'leasehold-license', publicKeys)).toEqual({ ok: false, reason: 'WRONG_FORMAT' });
     const relabelled = { ...envelope, format: 'leasehold-license/1' };
     expect(openEnvelope(relabelled, 'leasehold-license', publicKeys)).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
-    expect(openEnvelope({ ...envelope, format: 'leasehold-validation/2' }, 'leasehold-validation', publicKeys)).toEqual({
-      ok: false,
-      reason: 'WRONG_FORMAT',
-    });
+    expect(openEnvelope({ ...envelope, format: 'leasehold-validation/2' }, 'leasehold-validation', publicKeys)).toEqual(
+      {
+        ok: false,
+        reason: 'WRONG_FORMAT',
+      },
+    );
   });
 
   it('refuses keys it does not trust, including names inherited from Object.prototype', () => {
@@ -84,7 +97,10 @@ describe('signed envelope', () => {
       reason: 'UNKNOWN_KEY',
     });
     for (const keyId of ['constructor', '__proto__', 'toString']) {
-      expect(openEnvelope({ ...envelope, keyId }, 'leasehold-validation', publicKeys)).toEqual({ ok: false, reason: 'UNKNOWN_KEY' });
+      expect(openEnvelope({ ...envelope, keyId }, 'leasehold-validation', publicKeys)).toEqual({
+        ok: false,
+        reason: 'UNKNOWN_KEY',
+      });
     }
     // The keyId is a hint, not trust: pointing it at another trusted key fails the signature.
     const bothKeys = { ...publicKeys, [otherKey.keyId]: otherKey.publicKeyPem };

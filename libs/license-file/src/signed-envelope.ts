@@ -26,9 +26,7 @@ export type EnvelopeFailure = 'MALFORMED' | 'WRONG_FORMAT' | 'UNKNOWN_KEY' | 'BA
  * `payload` is whatever JSON the key's holder signed: the signature proves who wrote it, not its
  * shape, so callers narrow it (as `verifyLicenseFile` does).
  */
-export type OpenEnvelopeResult =
-  | { ok: true; payload: unknown; keyId: string }
-  | { ok: false; reason: EnvelopeFailure };
+export type OpenEnvelopeResult = { ok: true; payload: unknown; keyId: string } | { ok: false; reason: EnvelopeFailure };
 
 /** Public keys a verifier trusts, by keyId. Several entries let files signed before a rotation verify. */
 export type PublicKeys = Readonly<Record<string, KeyInput>>;

@@ -61,7 +61,11 @@ export function queuePrefix(config: ConfigService, queue: string): string {
  */
 export function registerQueues(...queues: QueueName[]): DynamicModule {
   return BullModule.registerQueueAsync(
-    ...queues.map((name) => ({ name, inject: [ConfigService], useFactory: (config: ConfigService) => ({ prefix: queuePrefix(config, name) }) })),
+    ...queues.map((name) => ({
+      name,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({ prefix: queuePrefix(config, name) }),
+    })),
   );
 }
 

@@ -38,7 +38,10 @@ function withImports(module: Type<unknown>, imports: Type<unknown>[]): Type<unkn
 }
 
 /** Boots another app's HTTP API as its own tests do (createTestApp / createTestAppWithEnv when `env` changes variables). */
-export function startApiApp(name: Exclude<AppName, 'worker'>, options: { env?: Record<string, string>; imports?: Type<unknown>[] } = {}): Promise<INestApplication> {
+export function startApiApp(
+  name: Exclude<AppName, 'worker'>,
+  options: { env?: Record<string, string>; imports?: Type<unknown>[] } = {},
+): Promise<INestApplication> {
   const { module, info } = appUnderTest(name);
   if (!info) throw new Error(`${name} is not an HTTP API`);
   const root = withImports(module, options.imports ?? []);

@@ -38,8 +38,14 @@ export interface TestPortalUser {
 }
 
 /** A group of the vendor, made through the real domain service (as the vendor's key would). */
-export async function createGroup(app: INestApplication, vendor: TestVendor, name = 'Customer Ltd'): Promise<GroupView> {
-  return app.get(TenantContext).run(vendor.vendor.id, () => app.get(GroupsService).create({ name }), { type: 'VENDOR_KEY', id: vendor.apiKey.id });
+export async function createGroup(
+  app: INestApplication,
+  vendor: TestVendor,
+  name = 'Customer Ltd',
+): Promise<GroupView> {
+  return app
+    .get(TenantContext)
+    .run(vendor.vendor.id, () => app.get(GroupsService).create({ name }), { type: 'VENDOR_KEY', id: vendor.apiKey.id });
 }
 
 /** The newest one-time token of `type` for the user, read from the outbox and opened as the vendor's webhook receives it. */
@@ -49,7 +55,9 @@ export async function latestTokenFromOutbox(
   userId: string,
   type: 'user.invited' | 'user.password_reset_requested',
 ): Promise<string> {
-  const events = await app.get(TenantContext).run(vendorId, () => app.get(OutboxRepository).list({ type, aggregateId: userId, take: 100 }));
+  const events = await app
+    .get(TenantContext)
+    .run(vendorId, () => app.get(OutboxRepository).list({ type, aggregateId: userId, take: 100 }));
   const last = events.at(-1);
   // Stored sealed; opened as the webhook delivery opens it for the vendor.
   const platformKey = Buffer.from(app.get(ConfigService).get('PLATFORM_KEY'), 'base64');
@@ -65,7 +73,13 @@ export async function latestTokenFromOutbox(
 export async function createPortalUser(
   app: INestApplication,
   vendor: TestVendor,
-  options: { groupId?: string | null; role?: 'ADMIN' | 'MEMBER'; email?: string; name?: string; password?: string } = {},
+  options: {
+    groupId?: string | null;
+    role?: 'ADMIN' | 'MEMBER';
+    email?: string;
+    name?: string;
+    password?: string;
+  } = {},
 ): Promise<TestPortalUser> {
   const email = options.email ?? `${uniqueCode('user')}@customer.example`;
   const password = options.password ?? `pw-${randomUUID()}`;
@@ -73,7 +87,10 @@ export async function createPortalUser(
     .get(TenantContext)
     .run(
       vendor.vendor.id,
-      () => app.get(UsersService).create({ email, name: options.name ?? 'Test User', groupId: options.groupId ?? null, role: options.role }),
+      () =>
+        app
+          .get(UsersService)
+          .create({ email, name: options.name ?? 'Test User', groupId: options.groupId ?? null, role: options.role }),
       { type: 'VENDOR_KEY', id: vendor.apiKey.id },
     );
   const token = await latestTokenFromOutbox(app, vendor.vendor.id, user.id, 'user.invited');

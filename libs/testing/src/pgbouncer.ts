@@ -49,7 +49,9 @@ export class TestPgBouncer {
 
   static async start(options: PgBouncerOptions): Promise<TestPgBouncer> {
     if (!existsSync(PGBOUNCER_PATH)) {
-      throw new Error(`PgBouncer is missing at ${PGBOUNCER_PATH}: run scripts/ensure-pgbouncer.sh (or: sudo apt-get install -y pgbouncer)`);
+      throw new Error(
+        `PgBouncer is missing at ${PGBOUNCER_PATH}: run scripts/ensure-pgbouncer.sh (or: sudo apt-get install -y pgbouncer)`,
+      );
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'leasehold-pgbouncer-'));
     // PgBouncer refuses to run as root: as root it switches to the postgres user (-u), which must
@@ -58,7 +60,9 @@ export class TestPgBouncer {
     const port = await freePort();
     const ini = [
       '[databases]',
-      options.database === '*' ? '* = host=127.0.0.1 port=5432' : `${options.database} = host=127.0.0.1 port=5432 dbname=${options.database}`,
+      options.database === '*'
+        ? '* = host=127.0.0.1 port=5432'
+        : `${options.database} = host=127.0.0.1 port=5432 dbname=${options.database}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -80,7 +84,9 @@ export class TestPgBouncer {
     writeFileSync(path.join(dir, 'pgbouncer.ini'), ini, { mode: 0o644 });
     writeFileSync(path.join(dir, 'userlist.txt'), '"postgres" ""\n', { mode: 0o644 });
     const asRoot = process.getuid?.() === 0;
-    const child = spawn(PGBOUNCER_PATH, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(PGBOUNCER_PATH, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const bouncer = new TestPgBouncer(child, dir, port, options.database);

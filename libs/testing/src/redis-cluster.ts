@@ -30,7 +30,9 @@ function canListen(port: number): Promise<boolean> {
 function requirePrograms(): void {
   for (const program of ['redis-server', 'redis-cli']) {
     if (spawnSync(program, ['--version'], { encoding: 'utf8' }).status !== 0) {
-      throw new Error(`${program} is missing: the Redis Cluster tests start their own cluster. Install it: sudo apt-get install -y redis-server (Debian/Ubuntu)`);
+      throw new Error(
+        `${program} is missing: the Redis Cluster tests start their own cluster. Install it: sudo apt-get install -y redis-server (Debian/Ubuntu)`,
+      );
     }
   }
 }
@@ -98,10 +100,20 @@ export class TestRedisCluster {
           if (attempt === 3) throw error;
         }
       }
-      const created = redisCli(['--cluster', 'create', ...cluster.nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+      const created = redisCli([
+        '--cluster',
+        'create',
+        ...cluster.nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ]);
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.output}`);
       await waitFor(
-        () => cluster.nodes.every((n) => /cluster_state:ok/.test(redisCli(['-p', String(n.port), 'cluster', 'info']).output)),
+        () =>
+          cluster.nodes.every((n) =>
+            /cluster_state:ok/.test(redisCli(['-p', String(n.port), 'cluster', 'info']).output),
+          ),
         20_000,
         'cluster_state:ok on every node',
         200,
@@ -119,7 +131,26 @@ export class TestRedisCluster {
       const nodeDir = mkdtempSync(path.join(this.dir, `node-${node.port}-`));
       const child = spawn(
         'redis-server',
-        ['--port', String(node.port), '--cluster-port', String(node.busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--dir', nodeDir],
+        [
+          '--port',
+          String(node.port),
+          '--cluster-port',
+          String(node.busPort),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          '5000',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          nodeDir,
+        ],
         { stdio: 'ignore' },
       );
       this.processes.push(child);
@@ -128,7 +159,8 @@ export class TestRedisCluster {
       this.nodes.map((n, i) =>
         waitFor(
           () => {
-            if (this.processes[i].exitCode !== null) throw new Error(`redis-server on port ${n.port} exited (${this.processes[i].exitCode})`);
+            if (this.processes[i].exitCode !== null)
+              throw new Error(`redis-server on port ${n.port} exited (${this.processes[i].exitCode})`);
             return redisCli(['-p', String(n.port), 'ping']).output.includes('PONG');
           },
           10_000,

@@ -21,7 +21,11 @@ export async function createTestApp(appModule: Type<unknown>, info: ApiInfo): Pr
  * when the config module is first loaded, so the changed values go through the same validation
  * (`loadConfig`) and replace the app's ConfigService.
  */
-export async function createTestAppWithEnv(appModule: Type<unknown>, info: ApiInfo, env: Record<string, string>): Promise<INestApplication> {
+export async function createTestAppWithEnv(
+  appModule: Type<unknown>,
+  info: ApiInfo,
+  env: Record<string, string>,
+): Promise<INestApplication> {
   const values = loadConfig({ ...process.env, ...env });
   class ChangedConfigService extends ConfigService {
     override get<K extends keyof AppConfig>(key: K): AppConfig[K] {

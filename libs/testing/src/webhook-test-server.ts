@@ -14,7 +14,10 @@ export interface ReceivedWebhook {
 export class WebhookTestServer {
   readonly received: ReceivedWebhook[] = [];
   /** Status (and body) per request; default 200. Gets the requests to this path so far (this one included). */
-  respond: (path: string, countForPath: number) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' });
+  respond: (path: string, countForPath: number) => { status: number; body?: string } = () => ({
+    status: 200,
+    body: 'ok',
+  });
   private server?: Server;
 
   async start(): Promise<this> {
@@ -23,7 +26,12 @@ export class WebhookTestServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = req.url ?? '/';
-        this.received.push({ path, headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.received.push({
+          path,
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
         const { status, body } = this.respond(path, this.forPath(path).length);
         res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body ?? '');
       });
@@ -46,7 +54,11 @@ export class WebhookTestServer {
 }
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -85,7 +85,9 @@ function client(flags: Flags): LeaseholdClient {
   try {
     publicKeys = loadPublicKeys(keysPath(flags));
   } catch (error) {
-    throw usage(`cannot read the pinned keys ${keysPath(flags)} (${(error as Error).message}); run "leasehold keys fetch" once`);
+    throw usage(
+      `cannot read the pinned keys ${keysPath(flags)} (${(error as Error).message}); run "leasehold keys fetch" once`,
+    );
   }
   return new LeaseholdClient({
     baseUrl: required(flags, 'url', 'LEASEHOLD_URL'),
@@ -117,21 +119,37 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'fetch') throw usage('keys fetch (--vendor <id> | --api-key <lh_…>) [--out keys.json]');
       const url = required(flags, 'url', 'LEASEHOLD_URL');
       const apiKey = option(flags, 'api-key', 'LEASEHOLD_API_KEY');
-      const keys = apiKey && !option(flags, 'vendor', 'LEASEHOLD_VENDOR_ID') ? await fetchPublicKeysWithApiKey(url, apiKey) : await fetchPublicKeys(url, required(flags, 'vendor', 'LEASEHOLD_VENDOR_ID'));
+      const keys =
+        apiKey && !option(flags, 'vendor', 'LEASEHOLD_VENDOR_ID')
+          ? await fetchPublicKeysWithApiKey(url, apiKey)
+          : await fetchPublicKeys(url, required(flags, 'vendor', 'LEASEHOLD_VENDOR_ID'));
       const path = typeof flags['out'] === 'string' ? flags['out'] : keysPath(flags);
       savePublicKeys(path, keys);
-      out(flags, { path, keyIds: Object.keys(keys) }, `saved ${Object.keys(keys).length} public key(s) to ${path}: ${Object.keys(keys).join(', ')}`);
+      out(
+        flags,
+        { path, keyIds: Object.keys(keys) },
+        `saved ${Object.keys(keys).length} public key(s) to ${path}: ${Object.keys(keys).join(', ')}`,
+      );
       return 0;
     }
     case 'fingerprint': {
-      const fingerprint = option(flags, 'fingerprint', 'LEASEHOLD_FINGERPRINT') ?? deviceFingerprint({ salt: option(flags, 'product', 'LEASEHOLD_PRODUCT') });
+      const fingerprint =
+        option(flags, 'fingerprint', 'LEASEHOLD_FINGERPRINT') ??
+        deviceFingerprint({ salt: option(flags, 'product', 'LEASEHOLD_PRODUCT') });
       out(flags, { fingerprint }, fingerprint);
       return 0;
     }
     case 'activate': {
       const c = client(flags);
-      const { device, created } = await c.activate({ name: flags['name'] as string | undefined, platform: flags['platform'] as string | undefined });
-      out(flags, { ...device, created }, `${created ? 'activated' : 'already active'}: device ${device.id} "${device.name}" (${device.fingerprint})`);
+      const { device, created } = await c.activate({
+        name: flags['name'] as string | undefined,
+        platform: flags['platform'] as string | undefined,
+      });
+      out(
+        flags,
+        { ...device, created },
+        `${created ? 'activated' : 'already active'}: device ${device.id} "${device.name}" (${device.fingerprint})`,
+      );
       return 0;
     }
     case 'deactivate': {
@@ -142,13 +160,22 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const result = await client(flags).validate({ feature: flags['feature'] as string | undefined });
       const { envelope: _envelope, ...shown } = result;
-      const license = result.license ? `${result.license.product} (license ${result.license.id}, ${result.license.features.join(', ') || 'no features'}, expires ${result.license.expiresAt ?? 'never'})` : 'no license';
-      out(flags, shown, `${result.code}: ${license}; revision ${result.revision}${result.fromCache ? ' (cached answer, server unreachable)' : ''}`);
+      const license = result.license
+        ? `${result.license.product} (license ${result.license.id}, ${result.license.features.join(', ') || 'no features'}, expires ${result.license.expiresAt ?? 'never'})`
+        : 'no license';
+      out(
+        flags,
+        shown,
+        `${result.code}: ${license}; revision ${result.revision}${result.fromCache ? ' (cached answer, server unreachable)' : ''}`,
+      );
       return result.valid ? 0 : 3;
     }
     case 'checkout': {
       const c = client(flags);
-      const lease = await c.checkout({ licenseId: flags['license'] as string | undefined, clientName: flags['client-name'] as string | undefined });
+      const lease = await c.checkout({
+        licenseId: flags['license'] as string | undefined,
+        clientName: flags['client-name'] as string | undefined,
+      });
       if (!flags['hold']) {
         out(flags, lease.answer, leaseLine(lease));
         lease.stop();
@@ -164,9 +191,18 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'borrow': {
       const days = flags['days'] !== undefined ? Number(flags['days']) : undefined;
-      const until = typeof flags['until'] === 'string' ? new Date(flags['until']) : days !== undefined ? new Date(Date.now() + days * 86_400_000) : undefined;
+      const until =
+        typeof flags['until'] === 'string'
+          ? new Date(flags['until'])
+          : days !== undefined
+            ? new Date(Date.now() + days * 86_400_000)
+            : undefined;
       if (!until || Number.isNaN(until.getTime())) throw usage('borrow needs --until <ISO date> or --days <n>');
-      const lease = await client(flags).borrow({ until, licenseId: flags['license'] as string | undefined, clientName: flags['client-name'] as string | undefined });
+      const lease = await client(flags).borrow({
+        until,
+        licenseId: flags['license'] as string | undefined,
+        clientName: flags['client-name'] as string | undefined,
+      });
       lease.stop();
       out(flags, lease.answer, `${leaseLine(lease)}; return it early with: leasehold release ${lease.id}`);
       return 0;
@@ -176,35 +212,65 @@ async function main(argv: string[]): Promise<number> {
       const path = typeof flags['out'] === 'string' ? flags['out'] : undefined;
       if (path) writeFileSync(path, result.text);
       const l = result.license!;
-      out(flags, { status: result.verification.status, path, license: l }, `${result.verification.status}: ${l.productCode} for ${l.fingerprint}, refresh by ${l.refreshBy}${path ? `, saved to ${path}` : ''}`);
+      out(
+        flags,
+        { status: result.verification.status, path, license: l },
+        `${result.verification.status}: ${l.productCode} for ${l.fingerprint}, refresh by ${l.refreshBy}${path ? `, saved to ${path}` : ''}`,
+      );
       return 0;
     }
     case 'verify-file': {
       if (!rest[0]) throw usage('verify-file <file>');
-      const fingerprint = option(flags, 'fingerprint', 'LEASEHOLD_FINGERPRINT') ?? deviceFingerprint({ salt: option(flags, 'product', 'LEASEHOLD_PRODUCT') });
-      const verification = verifyLicenseFile(readFileSync(rest[0], 'utf8'), { publicKeys: loadPublicKeys(keysPath(flags)), fingerprint });
-      const detail = 'license' in verification ? `: ${verification.license.productCode}, expires ${verification.license.expiresAt ?? 'never'}, refresh by ${verification.license.refreshBy}` : '';
+      const fingerprint =
+        option(flags, 'fingerprint', 'LEASEHOLD_FINGERPRINT') ??
+        deviceFingerprint({ salt: option(flags, 'product', 'LEASEHOLD_PRODUCT') });
+      const verification = verifyLicenseFile(readFileSync(rest[0], 'utf8'), {
+        publicKeys: loadPublicKeys(keysPath(flags)),
+        fingerprint,
+      });
+      const detail =
+        'license' in verification
+          ? `: ${verification.license.productCode}, expires ${verification.license.expiresAt ?? 'never'}, refresh by ${verification.license.refreshBy}`
+          : '';
       out(flags, verification, `${verification.status}${detail}`);
       return verification.status === 'VALID' ? 0 : 3;
     }
     case 'request-code': {
       const kind = (flags['kind'] as string | undefined) ?? 'activate';
       if (!['activate', 'borrow', 'deactivate'].includes(kind)) throw usage('--kind is activate, borrow or deactivate');
-      const request = client(flags).createRequestCode({ containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID'), kind: kind as 'activate' });
-      out(flags, request, `${request.code}\n(give this code to your administrator; then: leasehold apply-response <response code>)`);
+      const request = client(flags).createRequestCode({
+        containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID'),
+        kind: kind as 'activate',
+      });
+      out(
+        flags,
+        request,
+        `${request.code}\n(give this code to your administrator; then: leasehold apply-response <response code>)`,
+      );
       return 0;
     }
     case 'release-code': {
-      const release = client(flags).createReleaseCode({ containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID') });
-      out(flags, release, `${release.code}\n(the offline activation is removed from this machine; give this code to your administrator to free its slot)`);
+      const release = client(flags).createReleaseCode({
+        containerId: required(flags, 'container', 'LEASEHOLD_CONTAINER_ID'),
+      });
+      out(
+        flags,
+        release,
+        `${release.code}\n(the offline activation is removed from this machine; give this code to your administrator to free its slot)`,
+      );
       return 0;
     }
     case 'apply-response': {
       const code = rest.join('');
       if (!code) throw usage('apply-response <response code>');
-      if (parseRequestCode(code).ok) throw usage('this is a request code; apply the response code the administrator got for it');
+      if (parseRequestCode(code).ok)
+        throw usage('this is a request code; apply the response code the administrator got for it');
       const response = client(flags).applyResponseCode(code);
-      out(flags, response, `installed: license ${response.licenseId}, valid until ${response.validUntil?.toISOString() ?? 'no end'}`);
+      out(
+        flags,
+        response,
+        `installed: license ${response.licenseId}, valid until ${response.validUntil?.toISOString() ?? 'no end'}`,
+      );
       return 0;
     }
     default:
@@ -238,11 +304,15 @@ function hold(flags: Flags, lease: Lease): Promise<number> {
     lease.on('heartbeat', (answer) => {
       beats += 1;
       event('heartbeat', { expiresAt: answer.expiresAt, revision: answer.revision });
-      status(`holding lease ${lease.id}: ${beats} heartbeat(s), last ${new Date().toISOString()}, held until ${answer.expiresAt}; Ctrl-C releases`);
+      status(
+        `holding lease ${lease.id}: ${beats} heartbeat(s), last ${new Date().toISOString()}, held until ${answer.expiresAt}; Ctrl-C releases`,
+      );
     });
     lease.on('networkError', (error, retryInMs) => {
       event('network-error', { code: error.code, message: error.message, retryInMs });
-      status(`server unreachable (${error.code}); retrying in ${Math.round(retryInMs / 1000)} s; lease held until ${lease.expiresAt.toISOString()}`);
+      status(
+        `server unreachable (${error.code}); retrying in ${Math.round(retryInMs / 1000)} s; lease held until ${lease.expiresAt.toISOString()}`,
+      );
     });
     lease.on('updated', (update) => {
       event('updated', update);
@@ -278,10 +348,21 @@ function hold(flags: Flags, lease: Lease): Promise<number> {
 
 function report(flags: Flags, error: unknown): void {
   if (error instanceof LeaseholdError) {
-    const body = { error: { code: error.code, message: error.message, status: error.status, details: error.details, retryAfter: error.retryAfter, requestId: error.requestId } };
+    const body = {
+      error: {
+        code: error.code,
+        message: error.message,
+        status: error.status,
+        details: error.details,
+        retryAfter: error.retryAfter,
+        requestId: error.requestId,
+      },
+    };
     if (flags['json']) process.stdout.write(`${JSON.stringify(body)}\n`);
     const retry = error.retryAfter !== undefined ? ` (retry after ${error.retryAfter} s)` : '';
-    process.stderr.write(`error ${error.code}${error.status ? ` (HTTP ${error.status})` : ''}: ${error.message}${retry}${error.requestId ? ` [request ${error.requestId}]` : ''}\n`);
+    process.stderr.write(
+      `error ${error.code}${error.status ? ` (HTTP ${error.status})` : ''}: ${error.message}${retry}${error.requestId ? ` [request ${error.requestId}]` : ''}\n`,
+    );
   } else {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   }

@@ -21,7 +21,16 @@ import { newReturnKey } from './return-key';
 import { MemoryStorage, Storage } from './storage';
 import { errorFromAnswer, FetchLike, isRecord, Transport } from './transport';
 import { UpdateStream, UpdateStreamOptions } from './updates';
-import type { ActivateBody, CheckoutBody, Device, JoinSeatQueueBody, LeaseAnswer, SeatQueueTicket, ValidateBody, ValidationAnswer } from './wire';
+import type {
+  ActivateBody,
+  CheckoutBody,
+  Device,
+  JoinSeatQueueBody,
+  LeaseAnswer,
+  SeatQueueTicket,
+  ValidateBody,
+  ValidationAnswer,
+} from './wire';
 
 export interface LeaseholdClientOptions {
   /** license-central's base URL, e.g. https://licensing.example.com */
@@ -85,27 +94,51 @@ export class LeaseholdClient {
   private knownRevision?: number;
 
   constructor(private readonly options: LeaseholdClientOptions) {
-    if (!options.baseUrl || !options.secret) throw new LeaseholdError({ code: 'USAGE', message: 'baseUrl and secret are required' });
+    if (!options.baseUrl || !options.secret)
+      throw new LeaseholdError({ code: 'USAGE', message: 'baseUrl and secret are required' });
     this.publicKeys = toPinnedKeys(options.publicKeys);
-    if (Object.keys(this.publicKeys).length === 0) throw new LeaseholdError({ code: 'USAGE', message: 'Pin at least one vendor public key' });
+    if (Object.keys(this.publicKeys).length === 0)
+      throw new LeaseholdError({ code: 'USAGE', message: 'Pin at least one vendor public key' });
     this.fingerprint = options.fingerprint ?? deviceFingerprint({ salt: options.product });
     this.storage = options.storage ?? new MemoryStorage();
-    this.clock = new ClockGuard({ storage: this.storage, toleranceSeconds: options.clockToleranceSeconds, now: options.clock?.now, monotonic: options.clock?.monotonic });
-    this.transport = new Transport({ baseUrl: options.baseUrl, token: options.secret, fetch: options.fetch, timeoutMs: options.timeoutMs });
+    this.clock = new ClockGuard({
+      storage: this.storage,
+      toleranceSeconds: options.clockToleranceSeconds,
+      now: options.clock?.now,
+      monotonic: options.clock?.monotonic,
+    });
+    this.transport = new Transport({
+      baseUrl: options.baseUrl,
+      token: options.secret,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+    });
   }
 
   // ---- devices (PERSONAL containers) ----
 
   /** Activates this device. `created: false` when it already was (the same device, not a second one). */
   async activate(input: { name?: string; platform?: string } = {}): Promise<{ device: Device; created: boolean }> {
-    const body: ActivateBody = { fingerprint: this.fingerprint, name: input.name ?? hostname(), platform: input.platform ?? `${platform()}-${arch()}` };
-    const { body: device, status } = await this.transport.json<Device>('/client/v1/activations', { method: 'POST', body });
+    const body: ActivateBody = {
+      fingerprint: this.fingerprint,
+      name: input.name ?? hostname(),
+      platform: input.platform ?? `${platform()}-${arch()}`,
+    };
+    const { body: device, status } = await this.transport.json<Device>('/client/v1/activations', {
+      method: 'POST',
+      body,
+    });
     return { device, created: status === 201 };
   }
 
   /** Deactivates this device (counts against the container's churn limit). */
   async deactivate(): Promise<Device> {
-    return (await this.transport.json<Device>('/client/v1/activations/deactivate', { method: 'POST', body: { fingerprint: this.fingerprint } })).body;
+    return (
+      await this.transport.json<Device>('/client/v1/activations/deactivate', {
+        method: 'POST',
+        body: { fingerprint: this.fingerprint },
+      })
+    ).body;
   }
 
   // ---- validation ----
@@ -130,23 +163,41 @@ export class LeaseholdClient {
     try {
       answer = (await this.transport.json<ValidationAnswer>('/client/v1/validate', { method: 'POST', body })).body;
     } catch (error) {
-      if (error instanceof LeaseholdError && error.retryable && error.code !== 'NO_SEAT_AVAILABLE') return this.cachedValidation(cacheKey('validation', product, input.feature), error);
+      if (error instanceof LeaseholdError && error.retryable && error.code !== 'NO_SEAT_AVAILABLE')
+        return this.cachedValidation(cacheKey('validation', product, input.feature), error);
       throw error;
     }
     const payload = this.openValidation(answer, nonce);
     this.clock.observe(payload.issuedAt);
     this.clock.now();
     this.knownRevision = payload.revision;
-    if (payload.valid) this.storage.set(cacheKey('validation', product, input.feature), JSON.stringify({ payload, envelope: answer.envelope }));
+    if (payload.valid)
+      this.storage.set(
+        cacheKey('validation', product, input.feature),
+        JSON.stringify({ payload, envelope: answer.envelope }),
+      );
     return { ...payload, envelope: answer.envelope, fromCache: false };
   }
 
   private openValidation(answer: ValidationAnswer, nonce: string): ValidationPayload {
     const opened = openEnvelope(answer?.envelope, 'leasehold-validation', this.publicKeys);
-    if (!opened.ok) throw new LeaseholdError({ code: 'SIGNATURE_INVALID', message: `The validation answer does not verify with the pinned keys (${opened.reason})`, details: { reason: opened.reason } });
+    if (!opened.ok)
+      throw new LeaseholdError({
+        code: 'SIGNATURE_INVALID',
+        message: `The validation answer does not verify with the pinned keys (${opened.reason})`,
+        details: { reason: opened.reason },
+      });
     const payload = opened.payload as ValidationPayload;
-    if (!isRecord(payload) || payload.nonce !== nonce || payload.fingerprint !== this.fingerprint || typeof payload.issuedAt !== 'string') {
-      throw new LeaseholdError({ code: 'SIGNATURE_INVALID', message: 'The signed validation answer is not the answer to this request (nonce or fingerprint differ)' });
+    if (
+      !isRecord(payload) ||
+      payload.nonce !== nonce ||
+      payload.fingerprint !== this.fingerprint ||
+      typeof payload.issuedAt !== 'string'
+    ) {
+      throw new LeaseholdError({
+        code: 'SIGNATURE_INVALID',
+        message: 'The signed validation answer is not the answer to this request (nonce or fingerprint differ)',
+      });
     }
     return payload;
   }
@@ -172,8 +223,15 @@ export class LeaseholdClient {
    * LeaseholdError with `retryAfter` (seconds).
    */
   async checkout(input: LicenseRef & { clientName?: string; releaseOnExit?: boolean } = {}): Promise<Lease> {
-    const body: CheckoutBody = { fingerprint: this.fingerprint, ...this.licenseRef(input), ...(input.clientName ? { clientName: input.clientName } : {}) };
-    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', { method: 'POST', body });
+    const body: CheckoutBody = {
+      fingerprint: this.fingerprint,
+      ...this.licenseRef(input),
+      ...(input.clientName ? { clientName: input.clientName } : {}),
+    };
+    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', {
+      method: 'POST',
+      body,
+    });
     const lease = this.lease(answer);
     if (input.releaseOnExit) lease.releaseOnExit();
     return lease;
@@ -186,30 +244,55 @@ export class LeaseholdClient {
    * limit) leaves the queue and throws `SEAT_WAIT_TIMEOUT`; `onQueued` reports the ticket (position).
    */
   async waitForSeat(
-    input: LicenseRef & { clientName?: string; releaseOnExit?: boolean; timeoutMs?: number; onQueued?: (ticket: SeatQueueTicket) => void } = {},
+    input: LicenseRef & {
+      clientName?: string;
+      releaseOnExit?: boolean;
+      timeoutMs?: number;
+      onQueued?: (ticket: SeatQueueTicket) => void;
+    } = {},
   ): Promise<Lease> {
     try {
       return await this.checkout(input);
     } catch (error) {
       if (!(error instanceof LeaseholdError) || error.code !== 'NO_SEAT_AVAILABLE') throw error;
     }
-    const join: JoinSeatQueueBody = { fingerprint: this.fingerprint, ...this.licenseRef(input), ...(input.clientName ? { clientName: input.clientName } : {}) };
-    let ticket = (await this.transport.json<SeatQueueTicket>('/client/v1/seat-queue', { method: 'POST', body: join })).body;
+    const join: JoinSeatQueueBody = {
+      fingerprint: this.fingerprint,
+      ...this.licenseRef(input),
+      ...(input.clientName ? { clientName: input.clientName } : {}),
+    };
+    let ticket = (await this.transport.json<SeatQueueTicket>('/client/v1/seat-queue', { method: 'POST', body: join }))
+      .body;
     input.onQueued?.(ticket);
     const deadline = input.timeoutMs === undefined ? Infinity : Date.now() + input.timeoutMs;
     while (ticket.status === 'WAITING') {
       const wait = Math.max(0, Math.min(25, Math.floor((deadline - Date.now()) / 1000)));
       if (wait === 0 && Date.now() >= deadline) {
         await this.transport.json<SeatQueueTicket>(`/client/v1/seat-queue/${ticket.ticketId}`, { method: 'DELETE' });
-        throw new LeaseholdError({ code: 'SEAT_WAIT_TIMEOUT', message: 'No seat was held for this program in time; it left the queue', details: { ticketId: ticket.ticketId } });
+        throw new LeaseholdError({
+          code: 'SEAT_WAIT_TIMEOUT',
+          message: 'No seat was held for this program in time; it left the queue',
+          details: { ticketId: ticket.ticketId },
+        });
       }
-      ticket = (await this.transport.json<SeatQueueTicket>(`/client/v1/seat-queue/${ticket.ticketId}?wait=${wait}`, { method: 'GET' })).body;
+      ticket = (
+        await this.transport.json<SeatQueueTicket>(`/client/v1/seat-queue/${ticket.ticketId}?wait=${wait}`, {
+          method: 'GET',
+        })
+      ).body;
     }
     if (ticket.status !== 'HELD') {
-      throw new LeaseholdError({ code: 'QUEUE_TICKET_ENDED', message: `The wait for a seat ended: the ticket is ${ticket.status}`, details: { ticketId: ticket.ticketId, status: ticket.status } });
+      throw new LeaseholdError({
+        code: 'QUEUE_TICKET_ENDED',
+        message: `The wait for a seat ended: the ticket is ${ticket.status}`,
+        details: { ticketId: ticket.ticketId, status: ticket.status },
+      });
     }
     const body: CheckoutBody = { ...join, ticketId: ticket.ticketId };
-    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', { method: 'POST', body });
+    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', {
+      method: 'POST',
+      body,
+    });
     const lease = this.lease(answer);
     if (input.releaseOnExit) lease.releaseOnExit();
     return lease;
@@ -229,7 +312,10 @@ export class LeaseholdClient {
       borrowUntil: input.until.toISOString(),
       returnKeyHash: key.returnKeyHash,
     };
-    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', { method: 'POST', body });
+    const { body: answer } = await this.transport.json<LeaseAnswer>('/client/v1/seats/checkout', {
+      method: 'POST',
+      body,
+    });
     this.storage.set(`return-key.${answer.leaseId}`, key.returnKey);
     return this.lease(answer);
   }
@@ -237,8 +323,12 @@ export class LeaseholdClient {
   /** Returns a borrowed seat early by its lease id (e.g. after a restart), with the stored return key. */
   async returnBorrowed(leaseId: string): Promise<{ leaseId: string; endReason: string; endedAt: string }> {
     const returnKey = this.storage.get(`return-key.${leaseId}`);
-    if (!returnKey) throw new LeaseholdError({ code: 'RETURN_KEY_MISSING', message: `No return key is stored for lease ${leaseId}` });
-    const { body } = await this.transport.json<{ leaseId: string; endReason: string; endedAt: string }>(`/client/v1/seats/${leaseId}/release`, { method: 'POST', body: { returnKey } });
+    if (!returnKey)
+      throw new LeaseholdError({ code: 'RETURN_KEY_MISSING', message: `No return key is stored for lease ${leaseId}` });
+    const { body } = await this.transport.json<{ leaseId: string; endReason: string; endedAt: string }>(
+      `/client/v1/seats/${leaseId}/release`,
+      { method: 'POST', body: { returnKey } },
+    );
     this.storage.delete(`return-key.${leaseId}`);
     return body;
   }
@@ -246,10 +336,13 @@ export class LeaseholdClient {
   /** Releases a lease by id (a lease object from another process, or after a restart). */
   async release(leaseId: string): Promise<{ leaseId: string; endReason: string; endedAt: string }> {
     const returnKey = this.storage.get(`return-key.${leaseId}`);
-    const { body } = await this.transport.json<{ leaseId: string; endReason: string; endedAt: string }>(`/client/v1/seats/${leaseId}/release`, {
-      method: 'POST',
-      ...(returnKey ? { body: { returnKey } } : {}),
-    });
+    const { body } = await this.transport.json<{ leaseId: string; endReason: string; endedAt: string }>(
+      `/client/v1/seats/${leaseId}/release`,
+      {
+        method: 'POST',
+        ...(returnKey ? { body: { returnKey } } : {}),
+      },
+    );
     if (returnKey) this.storage.delete(`return-key.${leaseId}`);
     return body;
   }
@@ -280,7 +373,11 @@ export class LeaseholdClient {
   private licenseRef(input: LicenseRef): { licenseId: string } | { product: string } {
     if (input.licenseId) return { licenseId: input.licenseId };
     const product = input.product ?? this.options.product;
-    if (!product) throw new LeaseholdError({ code: 'USAGE', message: 'Name the license: product (or licenseId), here or in the client options' });
+    if (!product)
+      throw new LeaseholdError({
+        code: 'USAGE',
+        message: 'Name the license: product (or licenseId), here or in the client options',
+      });
     return { product };
   }
 
@@ -289,15 +386,30 @@ export class LeaseholdClient {
   /** Downloads this device's signed license file, verifies it with the pinned keys and stores it. */
   async downloadLicenseFile(input: { product?: string } = {}): Promise<LicenseFileResult> {
     const product = input.product ?? this.options.product;
-    const answer = await this.transport.raw('/client/v1/license-file', { query: { fingerprint: this.fingerprint, product } });
+    const answer = await this.transport.raw('/client/v1/license-file', {
+      query: { fingerprint: this.fingerprint, product },
+    });
     if (answer.status !== 200) throw errorFromAnswer(answer);
     // Integrity first (a far-future instant makes only signature and binding matter), then record
     // the signed issuedAt as trusted time, then check the file against the guarded clock.
-    const integrity = verifyLicenseFile(answer.text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: new Date(0) });
-    if ('license' in integrity && integrity.status !== 'WRONG_FINGERPRINT') this.clock.observe(integrity.license.issuedAt);
-    const verification = verifyLicenseFile(answer.text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: this.clock.now() });
+    const integrity = verifyLicenseFile(answer.text, {
+      publicKeys: this.publicKeys,
+      fingerprint: this.fingerprint,
+      now: new Date(0),
+    });
+    if ('license' in integrity && integrity.status !== 'WRONG_FINGERPRINT')
+      this.clock.observe(integrity.license.issuedAt);
+    const verification = verifyLicenseFile(answer.text, {
+      publicKeys: this.publicKeys,
+      fingerprint: this.fingerprint,
+      now: this.clock.now(),
+    });
     if (verification.status !== 'VALID') {
-      throw new LeaseholdError({ code: 'LICENSE_FILE_INVALID', message: `The downloaded license file does not verify: ${verification.status}`, details: { status: verification.status } });
+      throw new LeaseholdError({
+        code: 'LICENSE_FILE_INVALID',
+        message: `The downloaded license file does not verify: ${verification.status}`,
+        details: { status: verification.status },
+      });
     }
     this.storage.set(cacheKey('license-file', product), answer.text);
     return { text: answer.text, verification, license: verification.license, fromStorage: false };
@@ -309,9 +421,23 @@ export class LeaseholdClient {
    */
   verifyOffline(input: { product?: string } = {}): LicenseFileResult {
     const text = this.storage.get(cacheKey('license-file', input.product ?? this.options.product));
-    if (!text) throw new LeaseholdError({ code: 'LICENSE_FILE_INVALID', message: 'No license file is stored; download one while online', details: { status: 'MISSING' } });
-    const verification = verifyLicenseFile(text, { publicKeys: this.publicKeys, fingerprint: this.fingerprint, now: this.clock.now() });
-    return { text, verification, license: 'license' in verification ? verification.license : undefined, fromStorage: true };
+    if (!text)
+      throw new LeaseholdError({
+        code: 'LICENSE_FILE_INVALID',
+        message: 'No license file is stored; download one while online',
+        details: { status: 'MISSING' },
+      });
+    const verification = verifyLicenseFile(text, {
+      publicKeys: this.publicKeys,
+      fingerprint: this.fingerprint,
+      now: this.clock.now(),
+    });
+    return {
+      text,
+      verification,
+      license: 'license' in verification ? verification.license : undefined,
+      fromStorage: true,
+    };
   }
 
   /**
@@ -319,7 +445,9 @@ export class LeaseholdClient {
    * (default: a fifth of its refresh window) before `refreshBy`, else a fresh download; when the
    * download fails for a retryable reason, the stored one as long as it still verifies.
    */
-  async licenseFile(input: { product?: string; refreshMarginSeconds?: number; force?: boolean } = {}): Promise<LicenseFileResult> {
+  async licenseFile(
+    input: { product?: string; refreshMarginSeconds?: number; force?: boolean } = {},
+  ): Promise<LicenseFileResult> {
     let stored: LicenseFileResult | undefined;
     try {
       stored = this.verifyOffline(input);
@@ -329,7 +457,8 @@ export class LeaseholdClient {
     if (!input.force && stored?.verification.status === 'VALID' && stored.license) {
       const issued = Date.parse(stored.license.issuedAt);
       const refreshBy = Date.parse(stored.license.refreshBy);
-      const margin = input.refreshMarginSeconds !== undefined ? input.refreshMarginSeconds * 1000 : (refreshBy - issued) / 5;
+      const margin =
+        input.refreshMarginSeconds !== undefined ? input.refreshMarginSeconds * 1000 : (refreshBy - issued) / 5;
       if (this.clock.now().getTime() < refreshBy - margin) return stored;
     }
     try {
@@ -352,7 +481,12 @@ export class LeaseholdClient {
     const kind = input.kind ?? 'activate';
     if (kind === 'deactivate') return this.createReleaseCode({ containerId: input.containerId });
     const keyName = `offline-return-key.${input.containerId}`;
-    const { returnKey, ...request } = createRequestCode({ kind, containerId: input.containerId, fingerprint: this.fingerprint, returnKey: this.storage.get(keyName) });
+    const { returnKey, ...request } = createRequestCode({
+      kind,
+      containerId: input.containerId,
+      fingerprint: this.fingerprint,
+      returnKey: this.storage.get(keyName),
+    });
     this.storage.set(keyName, returnKey);
     this.storage.set('offline-request.json', JSON.stringify(request));
     return request;
@@ -367,7 +501,11 @@ export class LeaseholdClient {
   createReleaseCode(input: { containerId: string }): OfflineRequest {
     const keyName = `offline-return-key.${input.containerId}`;
     const returnKey = this.storage.get(keyName);
-    if (!returnKey) throw new LeaseholdError({ code: 'RETURN_KEY_MISSING', message: `No offline return key is stored for container ${input.containerId}` });
+    if (!returnKey)
+      throw new LeaseholdError({
+        code: 'RETURN_KEY_MISSING',
+        message: `No offline return key is stored for container ${input.containerId}`,
+      });
     const release = createReleaseCode({ containerId: input.containerId, fingerprint: this.fingerprint, returnKey });
     this.storage.delete('offline-response.txt');
     this.storage.delete('offline-request.json');
@@ -378,10 +516,24 @@ export class LeaseholdClient {
   /** Verifies the admin's response code against the kept request and this device, and stores it. */
   applyResponseCode(code: string): OfflineResponse {
     const requestText = this.storage.get('offline-request.json');
-    if (!requestText) throw new LeaseholdError({ code: 'USAGE', message: 'No request code was made on this machine (createRequestCode first)' });
+    if (!requestText)
+      throw new LeaseholdError({
+        code: 'USAGE',
+        message: 'No request code was made on this machine (createRequestCode first)',
+      });
     const request = JSON.parse(requestText) as OfflineRequest;
-    const result = verifyResponseCode(code, { publicKeys: this.publicKeys, request, fingerprint: this.fingerprint, now: this.clock.now() });
-    if (!result.ok) throw new LeaseholdError({ code: 'OFFLINE_CODE_INVALID', message: result.message, details: { reason: result.reason } });
+    const result = verifyResponseCode(code, {
+      publicKeys: this.publicKeys,
+      request,
+      fingerprint: this.fingerprint,
+      now: this.clock.now(),
+    });
+    if (!result.ok)
+      throw new LeaseholdError({
+        code: 'OFFLINE_CODE_INVALID',
+        message: result.message,
+        details: { reason: result.reason },
+      });
     this.storage.set('offline-response.txt', result.response.code);
     return result.response;
   }
@@ -390,9 +542,24 @@ export class LeaseholdClient {
   offlineActivation(): OfflineResponse {
     const code = this.storage.get('offline-response.txt');
     const requestText = this.storage.get('offline-request.json');
-    if (!code || !requestText) throw new LeaseholdError({ code: 'LICENSE_FILE_INVALID', message: 'This machine holds no offline activation', details: { status: 'MISSING' } });
-    const result = verifyResponseCode(code, { publicKeys: this.publicKeys, request: JSON.parse(requestText) as OfflineRequest, fingerprint: this.fingerprint, now: this.clock.now() });
-    if (!result.ok) throw new LeaseholdError({ code: 'OFFLINE_CODE_INVALID', message: result.message, details: { reason: result.reason } });
+    if (!code || !requestText)
+      throw new LeaseholdError({
+        code: 'LICENSE_FILE_INVALID',
+        message: 'This machine holds no offline activation',
+        details: { status: 'MISSING' },
+      });
+    const result = verifyResponseCode(code, {
+      publicKeys: this.publicKeys,
+      request: JSON.parse(requestText) as OfflineRequest,
+      fingerprint: this.fingerprint,
+      now: this.clock.now(),
+    });
+    if (!result.ok)
+      throw new LeaseholdError({
+        code: 'OFFLINE_CODE_INVALID',
+        message: result.message,
+        details: { reason: result.reason },
+      });
     return result.response;
   }
 
@@ -400,11 +567,17 @@ export class LeaseholdClient {
 
   /** Server-sent update notifications with reconnect and Last-Event-ID. Call `close()` when done. */
   watchUpdates(options: UpdateStreamOptions = {}): UpdateStream {
-    return new UpdateStream(this.transport, { knownRevision: options.knownRevision ?? this.knownRevision ?? 0, ...options });
+    return new UpdateStream(this.transport, {
+      knownRevision: options.knownRevision ?? this.knownRevision ?? 0,
+      ...options,
+    });
   }
 }
 
 function cacheKey(kind: string, ...parts: (string | undefined)[]): string {
-  const suffix = createHash('sha256').update(JSON.stringify(parts.map((p) => p ?? null))).digest('hex').slice(0, 16);
+  const suffix = createHash('sha256')
+    .update(JSON.stringify(parts.map((p) => p ?? null)))
+    .digest('hex')
+    .slice(0, 16);
   return `${kind}.${suffix}.json`;
 }

@@ -65,7 +65,11 @@ export class ClockGuard {
         throw new LeaseholdError({
           code: 'CLOCK_TAMPERED',
           message: `The system clock jumped backwards by ${Math.round((expected - wall) / 1000)} s`,
-          details: { reason: 'JUMPED_BACKWARDS', clock: new Date(wall).toISOString(), expected: new Date(expected).toISOString() },
+          details: {
+            reason: 'JUMPED_BACKWARDS',
+            clock: new Date(wall).toISOString(),
+            expected: new Date(expected).toISOString(),
+          },
         });
       }
     }
@@ -76,7 +80,11 @@ export class ClockGuard {
       throw new LeaseholdError({
         code: 'CLOCK_TAMPERED',
         message: `The system clock (${new Date(wall).toISOString()}) is earlier than a time the server vouched for (${new Date(trusted).toISOString()})`,
-        details: { reason: 'BEHIND_TRUSTED_TIME', clock: new Date(wall).toISOString(), trustedTime: new Date(trusted).toISOString() },
+        details: {
+          reason: 'BEHIND_TRUSTED_TIME',
+          clock: new Date(wall).toISOString(),
+          trustedTime: new Date(trusted).toISOString(),
+        },
       });
     }
     return new Date(Math.max(wall, trusted ?? 0));

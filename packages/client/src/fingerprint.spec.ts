@@ -8,7 +8,9 @@ describe('deviceFingerprint', () => {
     expect(deviceFingerprint({ salt: 'cargo-office' })).toBe(a);
     expect(deviceFingerprint({ salt: 'other-product' })).not.toBe(a);
     expect(deviceFingerprint({ salt: 'cargo-office', machineId: 'override-1' })).not.toBe(a);
-    expect(deviceFingerprint({ salt: 'cargo-office', machineId: 'override-1' })).toBe(deviceFingerprint({ salt: 'cargo-office', machineId: 'override-1' }));
+    expect(deviceFingerprint({ salt: 'cargo-office', machineId: 'override-1' })).toBe(
+      deviceFingerprint({ salt: 'cargo-office', machineId: 'override-1' }),
+    );
     expect(a).not.toContain(osMachineId().slice(0, 8));
   });
 

@@ -20,7 +20,9 @@ export interface FingerprintOptions {
  */
 export function deviceFingerprint(options: FingerprintOptions = {}): string {
   const machineId = options.machineId ?? osMachineId();
-  const digest = createHash('sha256').update(`leasehold-fingerprint/1\n${options.salt ?? ''}\n${machineId}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`leasehold-fingerprint/1\n${options.salt ?? ''}\n${machineId}`)
+    .digest('hex');
   return `sha256:${digest.slice(0, 32)}`;
 }
 
@@ -34,13 +36,19 @@ export function osMachineId(): string {
         }
         break;
       case 'darwin': {
-        const out = execFileSync('ioreg', ['-rd1', '-c', 'IOPlatformExpertDevice'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const out = execFileSync('ioreg', ['-rd1', '-c', 'IOPlatformExpertDevice'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
         const match = /"IOPlatformUUID" = "([^"]+)"/.exec(out);
         if (match) return match[1];
         break;
       }
       case 'win32': {
-        const out = execFileSync('reg', ['query', 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', '/v', 'MachineGuid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const out = execFileSync('reg', ['query', 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', '/v', 'MachineGuid'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
         const match = /MachineGuid\s+REG_SZ\s+(\S+)/.exec(out);
         if (match) return match[1];
         break;

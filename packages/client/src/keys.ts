@@ -18,14 +18,25 @@ export interface PublicSigningKey {
  * credentials). Do this at build time or first start and save them (`savePublicKeys`): the SDK
  * verifies with the pinned copy, never with keys fetched at run time.
  */
-export async function fetchPublicKeys(baseUrl: string, vendorId: string, options: { fetch?: FetchLike } = {}): Promise<PinnedKeys> {
+export async function fetchPublicKeys(
+  baseUrl: string,
+  vendorId: string,
+  options: { fetch?: FetchLike } = {},
+): Promise<PinnedKeys> {
   const transport = new Transport({ baseUrl, fetch: options.fetch });
-  const { body } = await transport.json<{ data: PublicSigningKey[] }>(`/client/v1/vendors/${encodeURIComponent(vendorId)}/signing-keys`, { anonymous: true });
+  const { body } = await transport.json<{ data: PublicSigningKey[] }>(
+    `/client/v1/vendors/${encodeURIComponent(vendorId)}/signing-keys`,
+    { anonymous: true },
+  );
   return toPinnedKeys(body);
 }
 
 /** The same keys through the vendor API (GET /v1/signing-keys with a vendor API key `lh_…`): no vendor id needed. */
-export async function fetchPublicKeysWithApiKey(baseUrl: string, apiKey: string, options: { fetch?: FetchLike } = {}): Promise<PinnedKeys> {
+export async function fetchPublicKeysWithApiKey(
+  baseUrl: string,
+  apiKey: string,
+  options: { fetch?: FetchLike } = {},
+): Promise<PinnedKeys> {
   const transport = new Transport({ baseUrl, token: apiKey, fetch: options.fetch });
   const { body } = await transport.json<{ data: PublicSigningKey[] }>('/v1/signing-keys');
   return toPinnedKeys(body);
@@ -42,7 +53,8 @@ export function toPinnedKeys(value: unknown): PinnedKeys {
     }
     return keys;
   }
-  if (typeof value === 'object' && value !== null && Object.values(value).every((pem) => typeof pem === 'string')) return { ...(value as PinnedKeys) };
+  if (typeof value === 'object' && value !== null && Object.values(value).every((pem) => typeof pem === 'string'))
+    return { ...(value as PinnedKeys) };
   throw badKeys();
 }
 
@@ -55,5 +67,8 @@ export function loadPublicKeys(path: string): PinnedKeys {
 }
 
 function badKeys(): LeaseholdError {
-  return new LeaseholdError({ code: 'USAGE', message: 'Public keys must be { keyId: PEM } or the signing-keys answer { data: [{ keyId, publicKeyPem }] }' });
+  return new LeaseholdError({
+    code: 'USAGE',
+    message: 'Public keys must be { keyId: PEM } or the signing-keys answer { data: [{ keyId, publicKeyPem }] }',
+  });
 }

@@ -51,7 +51,10 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private inFlight?: Promise<void>;
   state: LeaseState;
 
-  constructor(answer: LeaseAnswer, private readonly internals: LeaseInternals) {
+  constructor(
+    answer: LeaseAnswer,
+    private readonly internals: LeaseInternals,
+  ) {
     super();
     this.current = answer;
     this.revision = internals.knownRevision;
@@ -92,7 +95,10 @@ export class Lease extends EventEmitter<LeaseEvents> {
   async heartbeat(): Promise<HeartbeatAnswer | undefined> {
     if (this.state !== 'active' && this.state !== 'borrowed') return undefined;
     const body = this.revision === undefined ? {} : { knownRevision: this.revision };
-    const { body: answer } = await this.internals.transport.json<HeartbeatAnswer>(`/client/v1/seats/${this.id}/heartbeat`, { method: 'POST', body });
+    const { body: answer } = await this.internals.transport.json<HeartbeatAnswer>(
+      `/client/v1/seats/${this.id}/heartbeat`,
+      { method: 'POST', body },
+    );
     if (this.state !== 'active' && this.state !== 'borrowed') return answer;
     this.current = { ...this.current, ...pickLease(answer) };
     this.failures = 0;
@@ -100,7 +106,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
     const previous = this.revision;
     this.revision = answer.revision;
     this.emit('heartbeat', answer);
-    if (answer.updateAvailable || (previous !== undefined && previous !== answer.revision)) this.emit('updated', { revision: answer.revision, previous });
+    if (answer.updateAvailable || (previous !== undefined && previous !== answer.revision))
+      this.emit('updated', { revision: answer.revision, previous });
     return answer;
   }
 
@@ -148,7 +155,11 @@ export class Lease extends EventEmitter<LeaseEvents> {
   releaseOnExit(options: { timeoutMs?: number } = {}): this {
     if (this.exitHandlers.length > 0) return this;
     const timeoutMs = options.timeoutMs ?? 5000;
-    const releaseBounded = () => Promise.race([this.release().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    const releaseBounded = () =>
+      Promise.race([
+        this.release().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = () => {
         void releaseBounded().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -186,14 +197,20 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   private onHeartbeatError(error: unknown): void {
     if (this.state !== 'active') return;
-    const failure = error instanceof LeaseholdError ? error : new LeaseholdError({ code: 'NETWORK_ERROR', message: String(error), cause: error });
+    const failure =
+      error instanceof LeaseholdError
+        ? error
+        : new LeaseholdError({ code: 'NETWORK_ERROR', message: String(error), cause: error });
     if (failure.code === 'LEASE_EXPIRED') return this.end('expired', failure);
     if (!failure.retryable || failure.code === 'NO_SEAT_AVAILABLE') return this.end('stopped', failure);
     // Network loss, 5xx, rate limit: retry sooner than the interval, never past the expiry.
     this.failures += 1;
     const base = this.internals.backoffMs ?? 1000;
     const backoff = Math.min(base * 2 ** (this.failures - 1), this.intervalMs());
-    const wanted = Math.max(failure.retryAfter !== undefined ? failure.retryAfter * 1000 : 0, backoff * (0.5 + Math.random() / 2));
+    const wanted = Math.max(
+      failure.retryAfter !== undefined ? failure.retryAfter * 1000 : 0,
+      backoff * (0.5 + Math.random() / 2),
+    );
     const untilExpiry = this.expiresAt.getTime() - this.now();
     if (untilExpiry <= 0) return this.end('expired', expiredError(this, failure));
     const delay = Math.min(wanted, Math.max(untilExpiry - 250, 0));
@@ -228,10 +245,13 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
     const delay = this.expiresAt.getTime() - this.now();
-    this.expiryTimer = setTimeout(() => {
-      if (this.now() >= this.expiresAt.getTime()) this.end('expired', expiredError(this));
-      else this.armExpiry();
-    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    this.expiryTimer = setTimeout(
+      () => {
+        if (this.now() >= this.expiresAt.getTime()) this.end('expired', expiredError(this));
+        else this.armExpiry();
+      },
+      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+    );
     this.expiryTimer.unref();
   }
 
@@ -246,7 +266,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
   }
 
   private assertOpen(): void {
-    if (this.state !== 'active' && this.state !== 'borrowed') throw new LeaseholdError({ code: 'USAGE', message: `The lease is ${this.state}` });
+    if (this.state !== 'active' && this.state !== 'borrowed')
+      throw new LeaseholdError({ code: 'USAGE', message: `The lease is ${this.state}` });
   }
 
   private now(): number {

@@ -19,6 +19,7 @@ export function newReturnKey(): ReturnKey {
 /** base64url(SHA-256(the key's 32 bytes)): the server hashes the decoded key the same way. */
 export function returnKeyHash(returnKey: string): string {
   const bytes = Buffer.from(returnKey, 'base64url');
-  if (bytes.length !== 32 || bytes.toString('base64url') !== returnKey) throw new TypeError('A return key is 32 bytes in base64url (43 characters)');
+  if (bytes.length !== 32 || bytes.toString('base64url') !== returnKey)
+    throw new TypeError('A return key is 32 bytes in base64url (43 characters)');
   return createHash('sha256').update(bytes).digest('base64url');
 }

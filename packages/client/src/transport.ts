@@ -72,18 +72,35 @@ export class Transport {
       return { status: response.status, headers: response.headers, text: await response.text() };
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new LeaseholdError({ code: 'NETWORK_ERROR', message: `Cannot reach ${this.baseUrl}: ${describe(error)}`, cause: error });
+      throw new LeaseholdError({
+        code: 'NETWORK_ERROR',
+        message: `Cannot reach ${this.baseUrl}: ${describe(error)}`,
+        cause: error,
+      });
     }
   }
 
   /** Parsed JSON of a 2xx answer; anything else throws the server's error as a LeaseholdError. */
-  async json<T>(path: string, options: RequestOptions = {}): Promise<{ body: T; status: number; headers: Headers; text: string }> {
+  async json<T>(
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ body: T; status: number; headers: Headers; text: string }> {
     const answer = await this.raw(path, options);
     if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(answer);
     try {
-      return { body: (answer.text === '' ? undefined : JSON.parse(answer.text)) as T, status: answer.status, headers: answer.headers, text: answer.text };
+      return {
+        body: (answer.text === '' ? undefined : JSON.parse(answer.text)) as T,
+        status: answer.status,
+        headers: answer.headers,
+        text: answer.text,
+      };
     } catch (cause) {
-      throw new LeaseholdError({ code: 'BAD_RESPONSE', status: answer.status, message: 'The server answered something that is not JSON', cause });
+      throw new LeaseholdError({
+        code: 'BAD_RESPONSE',
+        status: answer.status,
+        message: 'The server answered something that is not JSON',
+        cause,
+      });
     }
   }
 }
@@ -96,11 +113,16 @@ export function errorFromAnswer(answer: RawAnswer): LeaseholdError {
   } catch {
     parsed = undefined;
   }
-  const envelope = (parsed ?? {}) as { error?: { code?: unknown; message?: unknown; details?: unknown; retryAfter?: unknown }; requestId?: unknown };
+  const envelope = (parsed ?? {}) as {
+    error?: { code?: unknown; message?: unknown; details?: unknown; retryAfter?: unknown };
+    requestId?: unknown;
+  };
   const error = envelope.error;
   const details = isRecord(error?.details) ? error.details : {};
-  const requestId = typeof envelope.requestId === 'string' ? envelope.requestId : (answer.headers.get('x-request-id') ?? undefined);
-  const retryAfter = seconds(error?.retryAfter) ?? seconds(details['retryAfter']) ?? retryAfterHeader(answer.headers.get('retry-after'));
+  const requestId =
+    typeof envelope.requestId === 'string' ? envelope.requestId : (answer.headers.get('x-request-id') ?? undefined);
+  const retryAfter =
+    seconds(error?.retryAfter) ?? seconds(details['retryAfter']) ?? retryAfterHeader(answer.headers.get('retry-after'));
   if (!error || typeof error.code !== 'string') {
     return new LeaseholdError({
       code: answer.status >= 500 ? 'NETWORK_ERROR' : 'BAD_RESPONSE',

@@ -32,7 +32,10 @@ export class UpdateStream extends EventEmitter<UpdateStreamEvents> {
   private reconnectTimer?: NodeJS.Timeout;
   closed = false;
 
-  constructor(private readonly transport: Transport, private readonly options: UpdateStreamOptions = {}) {
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: UpdateStreamOptions = {},
+  ) {
     super();
     setImmediate(() => void this.connect());
   }
@@ -52,13 +55,24 @@ export class UpdateStream extends EventEmitter<UpdateStreamEvents> {
     if (this.closed) return;
     let response: Response;
     try {
-      const headers = this.transport.headers({ headers: { Accept: 'text/event-stream', ...(this.lastEventId ? { 'Last-Event-ID': this.lastEventId } : {}) } });
-      response = await fetch(this.transport.url('/client/v1/updates/stream', { knownRevision: this.options.knownRevision ?? 0 }), { headers, signal: this.abort.signal });
+      const headers = this.transport.headers({
+        headers: { Accept: 'text/event-stream', ...(this.lastEventId ? { 'Last-Event-ID': this.lastEventId } : {}) },
+      });
+      response = await fetch(
+        this.transport.url('/client/v1/updates/stream', { knownRevision: this.options.knownRevision ?? 0 }),
+        { headers, signal: this.abort.signal },
+      );
     } catch (error) {
-      return this.retry(new LeaseholdError({ code: 'NETWORK_ERROR', message: `Update stream: ${String(error)}`, cause: error }));
+      return this.retry(
+        new LeaseholdError({ code: 'NETWORK_ERROR', message: `Update stream: ${String(error)}`, cause: error }),
+      );
     }
     if (!response.ok || !response.body) {
-      const error = errorFromAnswer({ status: response.status, headers: response.headers, text: await response.text().catch(() => '') });
+      const error = errorFromAnswer({
+        status: response.status,
+        headers: response.headers,
+        text: await response.text().catch(() => ''),
+      });
       if (error.retryable) return this.retry(error);
       this.closed = true;
       this.emit('failed', error);
@@ -68,7 +82,9 @@ export class UpdateStream extends EventEmitter<UpdateStreamEvents> {
       await this.read(response.body);
       this.retry(new LeaseholdError({ code: 'NETWORK_ERROR', message: 'The update stream ended' }));
     } catch (error) {
-      this.retry(new LeaseholdError({ code: 'NETWORK_ERROR', message: `Update stream: ${String(error)}`, cause: error }));
+      this.retry(
+        new LeaseholdError({ code: 'NETWORK_ERROR', message: `Update stream: ${String(error)}`, cause: error }),
+      );
     }
   }
 
@@ -114,7 +130,8 @@ export class UpdateStream extends EventEmitter<UpdateStreamEvents> {
     if (this.closed) return;
     this.failures += 1;
     const base = this.options.backoffMs ?? 1000;
-    const delay = Math.min(base * 2 ** (this.failures - 1), this.options.maxBackoffMs ?? 30_000) * (0.75 + Math.random() / 4);
+    const delay =
+      Math.min(base * 2 ** (this.failures - 1), this.options.maxBackoffMs ?? 30_000) * (0.75 + Math.random() / 4);
     this.emit('disconnected', error, delay);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
     this.reconnectTimer.unref();

@@ -24,7 +24,11 @@ export interface VendorClientOptions extends Omit<ClientOptions, 'baseUrl' | 'he
 
 export function createVendorClient(options: VendorClientOptions): LeaseholdVendorClient {
   const { apiKey, headers, baseUrl, ...rest } = options;
-  return createClient<paths>({ ...rest, baseUrl: baseUrl.replace(/\/+$/, ''), headers: { Authorization: `Bearer ${apiKey}`, ...headers } });
+  return createClient<paths>({
+    ...rest,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    headers: { Authorization: `Bearer ${apiKey}`, ...headers },
+  });
 }
 
 /** A fresh key for `Idempotency-Key` (send the same one when you retry the same call). */

@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService, configSchema } from '@leasehold/config';
-import { createPersonalContainerViaApi, createProductViaApi, createTestAppWithEnv, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
+import {
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestAppWithEnv,
+  createVendor,
+  dbOf,
+  expectError,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -12,8 +20,13 @@ import { AppModule } from '../app.module';
 // The device limits are the installation's defaults (as in production); the per-address limit of
 // the vendor API is small so the attack stays quick.
 
-const DEFAULT = (name: 'RATE_LIMIT_DEVICE_PER_CREDENTIAL' | 'RATE_LIMIT_DEVICE_PER_IP' | 'RATE_LIMIT_VENDOR_API_PER_KEY' | 'RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER') =>
-  String(configSchema.shape[name].parse(undefined));
+const DEFAULT = (
+  name:
+    | 'RATE_LIMIT_DEVICE_PER_CREDENTIAL'
+    | 'RATE_LIMIT_DEVICE_PER_IP'
+    | 'RATE_LIMIT_VENDOR_API_PER_KEY'
+    | 'RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER',
+) => String(configSchema.shape[name].parse(undefined));
 const VENDOR_API_PER_IP = 60;
 
 function tally(statuses: number[]): Record<number, number> {
@@ -54,7 +67,13 @@ describe('request rate limits (license-central)', () => {
       const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
       const ip = address();
       const answers = await Promise.all(
-        Array.from({ length: 300 }, () => http().post('/client/v1/validate').set(c.device).set('X-Forwarded-For', ip).send({ fingerprint: 'burst-fingerprint' })),
+        Array.from({ length: 300 }, () =>
+          http()
+            .post('/client/v1/validate')
+            .set(c.device)
+            .set('X-Forwarded-For', ip)
+            .send({ fingerprint: 'burst-fingerprint' }),
+        ),
       );
       const limit = Number(DEFAULT('RATE_LIMIT_DEVICE_PER_CREDENTIAL'));
       expect(tally(answers.map((a) => a.status))).toEqual({ 200: limit, 429: 300 - limit });
@@ -66,17 +85,34 @@ describe('request rate limits (license-central)', () => {
 
       // Another container of the same vendor, from the same address, is not affected.
       const neighbour = await createPersonalContainerViaApi(http, dbOf(app), acme);
-      await http().post('/client/v1/validate').set(neighbour.device).set('X-Forwarded-For', ip).send({ fingerprint: 'burst-fingerprint' }).expect(200);
+      await http()
+        .post('/client/v1/validate')
+        .set(neighbour.device)
+        .set('X-Forwarded-For', ip)
+        .send({ fingerprint: 'burst-fingerprint' })
+        .expect(200);
     });
 
     it("the vendor's plan replaces the per-credential default", async () => {
       const small = await createVendor(app, 'Small plan');
-      await http().patch(`/operator/v1/vendors/${small.vendor.id}/limits`).set(operator).send({ deviceRequestsPerMinute: 7 }).expect(200);
+      await http()
+        .patch(`/operator/v1/vendors/${small.vendor.id}/limits`)
+        .set(operator)
+        .send({ deviceRequestsPerMinute: 7 })
+        .expect(200);
       await createProductViaApi(http, small, []);
       const c = await createPersonalContainerViaApi(http, dbOf(app), small);
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
-        statuses.push((await http().post('/client/v1/validate').set(c.device).set('X-Forwarded-For', address()).send({ fingerprint: 'plan-fingerprint' })).status);
+        statuses.push(
+          (
+            await http()
+              .post('/client/v1/validate')
+              .set(c.device)
+              .set('X-Forwarded-For', address())
+              .send({ fingerprint: 'plan-fingerprint' })
+          ).status,
+        );
       }
       expect(tally(statuses)).toEqual({ 200: 7, 429: 3 });
     });
@@ -84,7 +120,11 @@ describe('request rate limits (license-central)', () => {
     it('150 concurrent update streams on one container secret: at most the cap are open, the rest are refused; closing frees slots', async () => {
       // A plan with room for the requests themselves (150 > 120 a minute), and the default stream cap.
       const busy = await createVendor(app, 'Busy');
-      await http().patch(`/operator/v1/vendors/${busy.vendor.id}/limits`).set(operator).send({ deviceRequestsPerMinute: 10_000 }).expect(200);
+      await http()
+        .patch(`/operator/v1/vendors/${busy.vendor.id}/limits`)
+        .set(operator)
+        .send({ deviceRequestsPerMinute: 10_000 })
+        .expect(200);
       await createProductViaApi(http, busy, []);
       const c = await createPersonalContainerViaApi(http, dbOf(app), busy);
       const cap = Number(DEFAULT('RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER'));
@@ -112,11 +152,17 @@ describe('request rate limits (license-central)', () => {
         });
         expect(JSON.parse(body)).toMatchObject({ error: { code: 'RATE_LIMITED', details: { limit: cap } } });
         // A waiting long-poll needs a slot too.
-        const poll = await http().get('/client/v1/updates?knownRevision=0&wait=5').set(c.device).set('X-Forwarded-For', address());
+        const poll = await http()
+          .get('/client/v1/updates?knownRevision=0&wait=5')
+          .set(c.device)
+          .set('X-Forwarded-For', address());
         expectError(poll, 429, 'RATE_LIMITED');
 
         // Hang up 10 streams: 10 slots come free (give the server a moment to notice).
-        opened.filter((o) => o.res.statusCode === 200).slice(0, 10).forEach((o) => o.close());
+        opened
+          .filter((o) => o.res.statusCode === 200)
+          .slice(0, 10)
+          .forEach((o) => o.close());
         let again: { res: IncomingMessage; close: () => void } | undefined;
         for (let attempt = 0; attempt < 50; attempt++) {
           again = await open();
@@ -132,29 +178,58 @@ describe('request rate limits (license-central)', () => {
 
     it("a vendor plan's stream cap counts SSE streams and waiting long-polls together", async () => {
       const small = await createVendor(app, 'Few streams');
-      await http().patch(`/operator/v1/vendors/${small.vendor.id}/limits`).set(operator).send({ updateStreamsPerContainer: 2 }).expect(200);
+      await http()
+        .patch(`/operator/v1/vendors/${small.vendor.id}/limits`)
+        .set(operator)
+        .send({ updateStreamsPerContainer: 2 })
+        .expect(200);
       await createProductViaApi(http, small, []);
       const c = await createPersonalContainerViaApi(http, dbOf(app), small);
-      const first = http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()).then((r) => r);
-      const second = http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()).then((r) => r);
+      const first = http()
+        .get('/client/v1/updates?knownRevision=0&wait=3')
+        .set(c.device)
+        .set('X-Forwarded-For', address())
+        .then((r) => r);
+      const second = http()
+        .get('/client/v1/updates?knownRevision=0&wait=3')
+        .set(c.device)
+        .set('X-Forwarded-For', address())
+        .then((r) => r);
       await new Promise((r) => setTimeout(r, 700));
-      expectError(await http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()), 429, 'RATE_LIMITED');
+      expectError(
+        await http().get('/client/v1/updates?knownRevision=0&wait=3').set(c.device).set('X-Forwarded-For', address()),
+        429,
+        'RATE_LIMITED',
+      );
       // wait=0 answers at once and holds no slot.
-      await http().get('/client/v1/updates?knownRevision=0&wait=0').set(c.device).set('X-Forwarded-For', address()).expect(200);
+      await http()
+        .get('/client/v1/updates?knownRevision=0&wait=0')
+        .set(c.device)
+        .set('X-Forwarded-For', address())
+        .expect(200);
       expect((await first).status).toBe(200);
       expect((await second).status).toBe(200);
       // Both answered: their slots are free again.
       await http().get('/client/v1/updates?knownRevision=0&wait=0').set(c.device).expect(200);
-      await http().get('/client/v1/updates?knownRevision=0&wait=1').set(c.device).set('X-Forwarded-For', address()).expect(200);
+      await http()
+        .get('/client/v1/updates?knownRevision=0&wait=1')
+        .set(c.device)
+        .set('X-Forwarded-For', address())
+        .expect(200);
     });
   });
 
   describe('vendor API', () => {
     it('per API key: the plan limit, then 429; another key of another vendor is not affected', async () => {
       const limited = await createVendor(app, 'Limited');
-      await http().patch(`/operator/v1/vendors/${limited.vendor.id}/limits`).set(operator).send({ apiRequestsPerMinute: 20 }).expect(200);
+      await http()
+        .patch(`/operator/v1/vendors/${limited.vendor.id}/limits`)
+        .set(operator)
+        .send({ apiRequestsPerMinute: 20 })
+        .expect(200);
       const statuses: number[] = [];
-      for (let i = 0; i < 25; i++) statuses.push((await http().get('/v1/products').set(limited.auth).set('X-Forwarded-For', address())).status);
+      for (let i = 0; i < 25; i++)
+        statuses.push((await http().get('/v1/products').set(limited.auth).set('X-Forwarded-For', address())).status);
       expect(tally(statuses)).toEqual({ 200: 20, 429: 5 });
       await http().get('/v1/products').set(acme.auth).set('X-Forwarded-For', address()).expect(200);
     });
@@ -179,16 +254,52 @@ describe('request rate limits (license-central)', () => {
   describe('operator: PATCH /operator/v1/vendors/{vendorId}/limits', () => {
     it('sets and resets the plan, validates it, and answers 404 for an unknown vendor', async () => {
       const v = await createVendor(app, 'Plan');
-      const set = await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(operator).send({ apiRequestsPerMinute: 5000 }).expect(200);
-      expect(set.body.limits).toEqual({ apiRequestsPerMinute: 5000, deviceRequestsPerMinute: null, updateStreamsPerContainer: null });
-      const reset = await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(operator).send({ apiRequestsPerMinute: null, updateStreamsPerContainer: 4 }).expect(200);
-      expect(reset.body.limits).toEqual({ apiRequestsPerMinute: null, deviceRequestsPerMinute: null, updateStreamsPerContainer: 4 });
-      for (const bad of [{ apiRequestsPerMinute: 0 }, { deviceRequestsPerMinute: 1.5 }, { updateStreamsPerContainer: 'many' }, { apiRequestsPerMinute: 10_000_000 }]) {
-        expectError(await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(operator).send(bad), 400, 'VALIDATION_FAILED');
+      const set = await http()
+        .patch(`/operator/v1/vendors/${v.vendor.id}/limits`)
+        .set(operator)
+        .send({ apiRequestsPerMinute: 5000 })
+        .expect(200);
+      expect(set.body.limits).toEqual({
+        apiRequestsPerMinute: 5000,
+        deviceRequestsPerMinute: null,
+        updateStreamsPerContainer: null,
+      });
+      const reset = await http()
+        .patch(`/operator/v1/vendors/${v.vendor.id}/limits`)
+        .set(operator)
+        .send({ apiRequestsPerMinute: null, updateStreamsPerContainer: 4 })
+        .expect(200);
+      expect(reset.body.limits).toEqual({
+        apiRequestsPerMinute: null,
+        deviceRequestsPerMinute: null,
+        updateStreamsPerContainer: 4,
+      });
+      for (const bad of [
+        { apiRequestsPerMinute: 0 },
+        { deviceRequestsPerMinute: 1.5 },
+        { updateStreamsPerContainer: 'many' },
+        { apiRequestsPerMinute: 10_000_000 },
+      ]) {
+        expectError(
+          await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(operator).send(bad),
+          400,
+          'VALIDATION_FAILED',
+        );
       }
-      expectError(await http().patch('/operator/v1/vendors/018f0000-0000-7000-8000-000000000000/limits').set(operator).send({ apiRequestsPerMinute: 5 }), 404, 'NOT_FOUND');
+      expectError(
+        await http()
+          .patch('/operator/v1/vendors/018f0000-0000-7000-8000-000000000000/limits')
+          .set(operator)
+          .send({ apiRequestsPerMinute: 5 }),
+        404,
+        'NOT_FOUND',
+      );
       // A vendor key is not the operator.
-      expectError(await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(v.auth).send({ apiRequestsPerMinute: 5 }), 401, 'OPERATOR_TOKEN_INVALID');
+      expectError(
+        await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(v.auth).send({ apiRequestsPerMinute: 5 }),
+        401,
+        'OPERATOR_TOKEN_INVALID',
+      );
     });
   });
 });

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
+import {
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestApp,
+  createVendor,
+  dbOf,
+  expectError,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -30,26 +38,47 @@ describe('idempotency records keep no plain secrets', () => {
 
   it('POST /v1/api-keys: the record holds no lh_ secret, and the replay still answers it', async () => {
     const key = `key-${randomUUID()}`;
-    const first = await http().post('/v1/api-keys').set(acme.auth).set('Idempotency-Key', key).send({ name: 'ci' }).expect(201);
+    const first = await http()
+      .post('/v1/api-keys')
+      .set(acme.auth)
+      .set('Idempotency-Key', key)
+      .send({ name: 'ci' })
+      .expect(201);
     const secret = first.body.secret as string;
     expect(secret).toMatch(/^lh_/);
     const stored = await storedText(key);
     expect(stored).not.toContain(secret);
     expect(stored).not.toContain(secret.split('_').at(-1));
     // The retry gets the same answer, secret included, and the key works.
-    const replay = await http().post('/v1/api-keys').set(acme.auth).set('Idempotency-Key', key).send({ name: 'ci' }).expect(201);
+    const replay = await http()
+      .post('/v1/api-keys')
+      .set(acme.auth)
+      .set('Idempotency-Key', key)
+      .send({ name: 'ci' })
+      .expect(201);
     expect(replay.body).toEqual(first.body);
-    await http().get('/v1/products').set({ Authorization: `Bearer ${secret}` }).expect(200);
+    await http()
+      .get('/v1/products')
+      .set({ Authorization: `Bearer ${secret}` })
+      .expect(200);
   });
 
   it('POST /v1/containers/{id}/credentials/reset: the record holds no lhc_ secret, and the replay still answers it', async () => {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
     const key = `key-${randomUUID()}`;
-    const first = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).set('Idempotency-Key', key).expect(200);
+    const first = await http()
+      .post(`/v1/containers/${c.containerId}/credentials/reset`)
+      .set(acme.auth)
+      .set('Idempotency-Key', key)
+      .expect(200);
     const secret = first.body.secret as string;
     expect(secret).toMatch(/^lhc_/);
     expect(await storedText(key)).not.toContain(secret);
-    const replay = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).set('Idempotency-Key', key).expect(200);
+    const replay = await http()
+      .post(`/v1/containers/${c.containerId}/credentials/reset`)
+      .set(acme.auth)
+      .set('Idempotency-Key', key)
+      .expect(200);
     expect(replay.body.secret).toBe(secret);
   });
 
@@ -60,9 +89,19 @@ describe('idempotency records keep no plain secrets', () => {
     const original = await prisma.idempotencyRecord.findFirstOrThrow({ where: { key } });
     const otherKey = `key-${randomUUID()}`;
     await prisma.idempotencyRecord.create({
-      data: { scope: original.scope, key: otherKey, requestHash: original.requestHash, statusCode: original.statusCode, responseBody: original.responseBody ?? undefined },
+      data: {
+        scope: original.scope,
+        key: otherKey,
+        requestHash: original.requestHash,
+        statusCode: original.statusCode,
+        responseBody: original.responseBody ?? undefined,
+      },
     });
-    const replay = await http().post('/v1/api-keys').set(acme.auth).set('Idempotency-Key', otherKey).send({ name: 'copied' });
+    const replay = await http()
+      .post('/v1/api-keys')
+      .set(acme.auth)
+      .set('Idempotency-Key', otherKey)
+      .send({ name: 'copied' });
     // Bound to its own (scope, key): unusable elsewhere, answered as a key used for something else.
     expectError(replay, 422, 'IDEMPOTENCY_KEY_REUSED');
     expect(JSON.stringify(replay.body)).not.toMatch(/lh_/);

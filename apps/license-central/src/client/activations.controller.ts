@@ -18,12 +18,26 @@ export class ActivationsController {
 
   @Post()
   @ApiCreatedResponse({ type: DeviceDto, description: 'The device was activated.' })
-  @ApiOkResponse({ type: DeviceDto, description: 'This fingerprint was already active: the same device, not a second one.' })
+  @ApiOkResponse({
+    type: DeviceDto,
+    description: 'This fingerprint was already active: the same device, not a second one.',
+  })
   @ClientErrors(
-    { status: 409, description: 'DEVICE_LIMIT_REACHED (details.activeDevices names them) / CONTAINER_KIND_MISMATCH (ENTERPRISE container)' },
-    { status: 403, description: "CONTAINER_ACCESS_REVOKED: the container's user was removed from their group or disabled" },
+    {
+      status: 409,
+      description:
+        'DEVICE_LIMIT_REACHED (details.activeDevices names them) / CONTAINER_KIND_MISMATCH (ENTERPRISE container)',
+    },
+    {
+      status: 403,
+      description: "CONTAINER_ACCESS_REVOKED: the container's user was removed from their group or disabled",
+    },
   )
-  async activate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: ActivateDeviceDto, @Res({ passthrough: true }) res: Response): Promise<DeviceView> {
+  async activate(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @Body() body: ActivateDeviceDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeviceView> {
     const { device, created } = await this.devices.activate(principal.containerId, body);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return device;
@@ -31,19 +45,44 @@ export class ActivationsController {
 
   @Post('deactivate')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: DeviceDto, description: 'Deactivated; its slot is free (transfer = deactivate here, activate on the new device).' })
-  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' })
+  @ApiOkResponse({
+    type: DeviceDto,
+    description: 'Deactivated; its slot is free (transfer = deactivate here, activate on the new device).',
+  })
+  @ClientErrors(
+    { status: 404, description: 'NOT_FOUND: no active device with this fingerprint' },
+    {
+      status: 409,
+      description:
+        'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)',
+    },
+  )
   deactivate(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: FingerprintDto): Promise<DeviceView> {
     return this.devices.deactivateByFingerprint(principal.containerId, body.fingerprint, 'DEVICE');
   }
 
   @Delete(':fingerprint')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: DeviceDto, description: 'The same as POST /client/v1/activations/deactivate, with the fingerprint URL-encoded in the path.' })
-  @ClientErrors({ status: 404, description: 'NOT_FOUND: no active device with this fingerprint' }, { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header)' })
-  remove(@CurrentPrincipal() principal: DevicePrincipal, @Param('fingerprint') fingerprint: string): Promise<DeviceView> {
+  @ApiOkResponse({
+    type: DeviceDto,
+    description: 'The same as POST /client/v1/activations/deactivate, with the fingerprint URL-encoded in the path.',
+  })
+  @ClientErrors(
+    { status: 404, description: 'NOT_FOUND: no active device with this fingerprint' },
+    {
+      status: 409,
+      description:
+        'ACTIVATION_CHURN_LIMIT: too many deactivations on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header)',
+    },
+  )
+  remove(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @Param('fingerprint') fingerprint: string,
+  ): Promise<DeviceView> {
     if (!isFingerprint(fingerprint)) {
-      throw new DomainError('VALIDATION_FAILED', FINGERPRINT_RULE, { fields: [{ field: 'fingerprint', messages: [FINGERPRINT_RULE] }] });
+      throw new DomainError('VALIDATION_FAILED', FINGERPRINT_RULE, {
+        fields: [{ field: 'fingerprint', messages: [FINGERPRINT_RULE] }],
+      });
     }
     return this.devices.deactivateByFingerprint(principal.containerId, fingerprint, 'DEVICE');
   }

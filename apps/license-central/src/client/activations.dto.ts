@@ -22,19 +22,27 @@ export class ActivateDeviceDto extends FingerprintDto {
 }
 
 export class ValidateDto extends FingerprintDto {
-  @ApiPropertyOptional({ example: 'export-pdf', description: 'A feature code the program is about to use: FEATURE_NOT_LICENSED if the license lacks it.' })
+  @ApiPropertyOptional({
+    example: 'export-pdf',
+    description: 'A feature code the program is about to use: FEATURE_NOT_LICENSED if the license lacks it.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
   feature?: string;
 
-  @ApiPropertyOptional({ example: 'cargo-office', description: 'Product code, when the container holds licenses of several products.' })
+  @ApiPropertyOptional({
+    example: 'cargo-office',
+    description: 'Product code, when the container holds licenses of several products.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
   product?: string;
 
-  @ApiPropertyOptional({ description: 'Echoed inside the signed answer, so the program can tell a fresh answer from a replayed one.' })
+  @ApiPropertyOptional({
+    description: 'Echoed inside the signed answer, so the program can tell a fresh answer from a replayed one.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -52,4 +60,3 @@ export class ValidateDto extends FingerprintDto {
   @Length(1, 4096)
   userToken?: string;
 }
-

@@ -5,9 +5,16 @@ const ref = { $ref: '#/components/schemas/ErrorResponse' };
 
 const BASE: { status: number; description: string }[] = [
   { status: 400, description: 'VALIDATION_FAILED / MALFORMED_JSON' },
-  { status: 401, description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset)' },
+  {
+    status: 401,
+    description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED (secret replaced by a reset)',
+  },
   { status: 403, description: 'VENDOR_SUSPENDED' },
-  { status: 429, description: 'RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`' },
+  {
+    status: 429,
+    description:
+      'RATE_LIMITED: too many requests for this container credential or from this address (per minute); `details.retryAfter`, `Retry-After`',
+  },
 ];
 
 /**
@@ -18,6 +25,11 @@ const BASE: { status: number; description: string }[] = [
  */
 export const ClientErrors = (...extra: { status: number; description: string }[]) => {
   const byStatus = new Map<number, string[]>();
-  for (const { status, description } of [...BASE, ...extra]) byStatus.set(status, [...(byStatus.get(status) ?? []), description]);
-  return applyDecorators(...[...byStatus].map(([status, descriptions]) => ApiResponse({ status, description: descriptions.join(' / '), schema: ref })));
+  for (const { status, description } of [...BASE, ...extra])
+    byStatus.set(status, [...(byStatus.get(status) ?? []), description]);
+  return applyDecorators(
+    ...[...byStatus].map(([status, descriptions]) =>
+      ApiResponse({ status, description: descriptions.join(' / '), schema: ref }),
+    ),
+  );
 };

@@ -18,7 +18,12 @@ export function isFingerprint(value: string): boolean {
 /** The `fingerprint` of every client DTO: the one rule, validated and described in OpenAPI. */
 export const FingerprintProperty = (description?: string) =>
   applyDecorators(
-    ApiProperty({ example: 'sha256:9f86d081884c7d65', minLength: MIN_LENGTH, maxLength: MAX_LENGTH, ...(description ? { description } : {}) }),
+    ApiProperty({
+      example: 'sha256:9f86d081884c7d65',
+      minLength: MIN_LENGTH,
+      maxLength: MAX_LENGTH,
+      ...(description ? { description } : {}),
+    }),
     IsString(),
     Length(MIN_LENGTH, MAX_LENGTH),
     Matches(CHARACTERS, { message: 'fingerprint must be printable ASCII without spaces' }),

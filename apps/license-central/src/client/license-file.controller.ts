@@ -21,14 +21,26 @@ export class LicenseFileController {
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ type: LicenseFileDto, description: 'The signed license file (a `leasehold-license/1` envelope, pretty JSON).' })
+  @ApiOkResponse({
+    type: LicenseFileDto,
+    description: 'The signed license file (a `leasehold-license/1` envelope, pretty JSON).',
+  })
   @ClientErrors(
-    { status: 403, description: 'DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled)' },
+    {
+      status: 403,
+      description:
+        'DEVICE_NOT_ACTIVATED (PERSONAL) / NO_LEASE_HELD (ENTERPRISE: check out or borrow first) / LICENSE_SUSPENDED / LICENSE_EXPIRED / CONTAINER_ACCESS_REVOKED (its user was removed or disabled)',
+    },
     { status: 409, description: 'LICENSE_REVOKED' },
     { status: 404, description: 'NOT_FOUND: the container holds no license (of this product)' },
   )
   async download(@CurrentPrincipal() principal: DevicePrincipal, @Query() query: LicenseFileQueryDto): Promise<string> {
-    const issued = await this.files.issue({ vendorId: principal.vendorId, containerId: principal.containerId, fingerprint: query.fingerprint, product: query.product });
+    const issued = await this.files.issue({
+      vendorId: principal.vendorId,
+      containerId: principal.containerId,
+      fingerprint: query.fingerprint,
+      product: query.product,
+    });
     return issued.file;
   }
 }

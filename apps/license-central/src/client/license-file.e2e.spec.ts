@@ -2,7 +2,18 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
 import { returnKeyHashOf, verifyLicenseFile } from '@leasehold/license-file';
-import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, insertGroup, TestVendor } from '@leasehold/testing';
+import {
+  ApiProduct,
+  createEnterpriseContainerViaApi,
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestApp,
+  createVendor,
+  dbOf,
+  expectError,
+  insertGroup,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -24,7 +35,9 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
   /** The vendor's public keys as a program downloads them (retired ones included), by keyId. */
   async function publicKeys(vendor = acme): Promise<Record<string, string>> {
     const res = await http().get(`/client/v1/vendors/${vendor.vendor.id}/signing-keys`).expect(200);
-    return Object.fromEntries((res.body.data as { keyId: string; publicKeyPem: string }[]).map((k) => [k.keyId, k.publicKeyPem]));
+    return Object.fromEntries(
+      (res.body.data as { keyId: string; publicKeyPem: string }[]).map((k) => [k.keyId, k.publicKeyPem]),
+    );
   }
 
   async function personalWithLicense(license: Record<string, unknown> = {}) {
@@ -38,7 +51,11 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     return { ...c, licenseId: created.body.id as string };
   }
 
-  const download = (device: { Authorization: string }, query: Record<string, string> = {}) => http().get('/client/v1/license-file').query({ fingerprint: FP, ...query }).set(device);
+  const download = (device: { Authorization: string }, query: Record<string, string> = {}) =>
+    http()
+      .get('/client/v1/license-file')
+      .query({ fingerprint: FP, ...query })
+      .set(device);
 
   it('issues a file to an activated device that verifies offline; tampering, another fingerprint and a time after refreshBy fail', async () => {
     const c = await personalWithLicense();
@@ -71,32 +88,58 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     const envelope = JSON.parse(file) as { payload: string };
     const payload = JSON.parse(Buffer.from(envelope.payload, 'base64url').toString('utf8')) as { features: string[] };
     payload.features.push('print');
-    const tampered = JSON.stringify({ ...envelope, payload: Buffer.from(JSON.stringify(payload)).toString('base64url') });
+    const tampered = JSON.stringify({
+      ...envelope,
+      payload: Buffer.from(JSON.stringify(payload)).toString('base64url'),
+    });
     expect(verifyLicenseFile(tampered, { publicKeys: keys, fingerprint: FP }).status).toBe('BAD_SIGNATURE');
 
-    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: 'fingerprint-of-another-machine' }).status).toBe('WRONG_FINGERPRINT');
-    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: FP, now: new Date(refreshBy) }).status).toBe('REFRESH_REQUIRED');
-    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: FP, now: new Date(refreshBy - 1000) }).status).toBe('VALID');
+    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: 'fingerprint-of-another-machine' }).status).toBe(
+      'WRONG_FINGERPRINT',
+    );
+    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: FP, now: new Date(refreshBy) }).status).toBe(
+      'REFRESH_REQUIRED',
+    );
+    expect(verifyLicenseFile(file, { publicKeys: keys, fingerprint: FP, now: new Date(refreshBy - 1000) }).status).toBe(
+      'VALID',
+    );
   });
 
   it('refreshBy is never after the license expiry, and the file carries the current revision', async () => {
     const expiresAt = new Date(Date.now() + 2 * DAY);
     const c = await personalWithLicense({ expiresAt: expiresAt.toISOString() });
-    await http().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ features: ['export-pdf', 'print'] }).expect(200);
-    const verified = verifyLicenseFile((await download(c.device).expect(200)).text, { publicKeys: await publicKeys(), fingerprint: FP });
+    await http()
+      .patch(`/v1/licenses/${c.licenseId}`)
+      .set(acme.auth)
+      .send({ features: ['export-pdf', 'print'] })
+      .expect(200);
+    const verified = verifyLicenseFile((await download(c.device).expect(200)).text, {
+      publicKeys: await publicKeys(),
+      fingerprint: FP,
+    });
     expect(verified.status).toBe('VALID');
     if (verified.status !== 'VALID') return;
     expect(verified.license.refreshBy).toBe(expiresAt.toISOString());
     expect(verified.license.revision).toBe(2);
     expect(verified.license.features).toEqual(['export-pdf', 'print']);
-    expect(verifyLicenseFile((await download(c.device).expect(200)).text, { publicKeys: await publicKeys(), fingerprint: FP, now: expiresAt }).status).toBe('EXPIRED');
+    expect(
+      verifyLicenseFile((await download(c.device).expect(200)).text, {
+        publicKeys: await publicKeys(),
+        fingerprint: FP,
+        now: expiresAt,
+      }).status,
+    ).toBe('EXPIRED');
   });
 
   it('after a key rotation new files use the new key and files signed before keep verifying with the listed (retired) key', async () => {
     const vendor = await createVendor(app, 'Rotating Vendor');
     const own = await createProductViaApi(http, vendor);
     const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
-    await http().post(`/v1/containers/${c.containerId}/licenses`).set(vendor.auth).send({ productId: own.productId, quantity: 1 }).expect(201);
+    await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(vendor.auth)
+      .send({ productId: own.productId, quantity: 1 })
+      .expect(201);
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
 
     const oldFile = (await download(c.device).expect(200)).text;
@@ -112,7 +155,9 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     expect(newCheck.keyId).toBe(rotated.body.keyId);
     expect(oldCheck.keyId).not.toBe(rotated.body.keyId);
     // A program that trusts only the new key refuses the old file: the listed retired key is what keeps it valid.
-    expect(verifyLicenseFile(oldFile, { publicKeys: { [newCheck.keyId]: keys[newCheck.keyId] }, fingerprint: FP }).status).toBe('UNKNOWN_KEY');
+    expect(
+      verifyLicenseFile(oldFile, { publicKeys: { [newCheck.keyId]: keys[newCheck.keyId] }, fingerprint: FP }).status,
+    ).toBe('UNKNOWN_KEY');
   });
 
   it('refuses a device that is not activated, a suspended license, and a container without a license', async () => {
@@ -136,8 +181,15 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
       .expect(201);
     expectError(await download(c.device), 403, 'NO_LEASE_HELD');
 
-    const lease = await http().post('/client/v1/seats/checkout').set(c.device).send({ licenseId: license.body.id, fingerprint: FP }).expect(201);
-    const verified = verifyLicenseFile((await download(c.device).expect(200)).text, { publicKeys: await publicKeys(), fingerprint: FP });
+    const lease = await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .send({ licenseId: license.body.id, fingerprint: FP })
+      .expect(201);
+    const verified = verifyLicenseFile((await download(c.device).expect(200)).text, {
+      publicKeys: await publicKeys(),
+      fingerprint: FP,
+    });
     expect(verified.status).toBe('VALID');
     if (verified.status !== 'VALID') return;
     expect(verified.license.refreshBy).toBe(lease.body.expiresAt);
@@ -150,7 +202,10 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
       .set(c.device)
       .send({ borrowUntil: borrowUntil.toISOString(), returnKeyHash: returnKeyHashOf(returnKey) })
       .expect(200);
-    const borrowed = verifyLicenseFile((await download(c.device).expect(200)).text, { publicKeys: await publicKeys(), fingerprint: FP });
+    const borrowed = verifyLicenseFile((await download(c.device).expect(200)).text, {
+      publicKeys: await publicKeys(),
+      fingerprint: FP,
+    });
     expect(borrowed.status === 'VALID' && borrowed.license.refreshBy).toBe(borrowUntil.toISOString());
 
     await http().post(`/client/v1/seats/${lease.body.leaseId}/release`).set(c.device).send({ returnKey }).expect(200);

@@ -22,32 +22,64 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
   });
   afterAll(() => app.close());
 
-  const inTransaction = <T>(fn: (service: DevicesService, tx: Parameters<Parameters<TenantPrisma['client']['$transaction']>[0]>[0]) => Promise<T>) =>
-    app.get(TenantContext).run(acme.vendor.id, () => app.get(TenantPrisma).client.$transaction((tx) => fn(app.get(DevicesService), tx)));
+  const inTransaction = <T>(
+    fn: (
+      service: DevicesService,
+      tx: Parameters<Parameters<TenantPrisma['client']['$transaction']>[0]>[0],
+    ) => Promise<T>,
+  ) =>
+    app
+      .get(TenantContext)
+      .run(acme.vendor.id, () => app.get(TenantPrisma).client.$transaction((tx) => fn(app.get(DevicesService), tx)));
 
   it('online and offline devices share the device limit; 20 racing offline activations admit exactly the free slots', async () => {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 3 });
-    await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-1', name: 'Online' }).expect(201);
+    await http()
+      .post('/client/v1/activations')
+      .set(c.device)
+      .send({ fingerprint: 'online-fingerprint-1', name: 'Online' })
+      .expect(201);
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest(i), name: `Bench ${i}` }))),
+      Array.from({ length: 20 }, (_, i) =>
+        inTransaction((s, tx) =>
+          s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest(i), name: `Bench ${i}` }),
+        ),
+      ),
     );
     const admitted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(admitted).toHaveLength(2);
-    expect(admitted.every((r) => r.created && r.device.method === 'OFFLINE' && r.device.fingerprint.startsWith('offline '))).toBe(true);
-    const reasons = new Set(results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : [])));
+    expect(
+      admitted.every((r) => r.created && r.device.method === 'OFFLINE' && r.device.fingerprint.startsWith('offline ')),
+    ).toBe(true);
+    const reasons = new Set(
+      results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : [])),
+    );
     expect(reasons).toEqual(new Set(['DEVICE_LIMIT_REACHED']));
   });
 
   it('the same digest again is the same device, and so is an online device whose fingerprint has that digest', async () => {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
-    const online = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'online-fingerprint-2', name: 'Online' }).expect(201);
-    const same = await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: fingerprintDigest('online-fingerprint-2'), name: 'x' }));
+    const online = await http()
+      .post('/client/v1/activations')
+      .set(c.device)
+      .send({ fingerprint: 'online-fingerprint-2', name: 'Online' })
+      .expect(201);
+    const same = await inTransaction((s, tx) =>
+      s.activateOfflineIn(tx, c.containerId, {
+        fingerprintDigest: fingerprintDigest('online-fingerprint-2'),
+        name: 'x',
+      }),
+    );
     expect(same).toMatchObject({ created: false, device: { id: online.body.id } });
 
     const d = digest('again');
     const other = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
-    const first = await inTransaction((s, tx) => s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }));
-    const again = await inTransaction((s, tx) => s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }));
+    const first = await inTransaction((s, tx) =>
+      s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }),
+    );
+    const again = await inTransaction((s, tx) =>
+      s.activateOfflineIn(tx, other.containerId, { fingerprintDigest: d, name: 'Bench' }),
+    );
     expect(again).toEqual({ device: first.device, created: false });
   });
 
@@ -55,14 +87,38 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
     const d = digest('release');
     const returnKey = randomBytes(32).toString('base64url');
-    await inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: d, name: 'Bench', returnKeyHash: returnKeyHashOf(returnKey) }));
-    await expect(inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('x'), name: 'Other' }))).rejects.toMatchObject({ code: 'DEVICE_LIMIT_REACHED' });
+    await inTransaction((s, tx) =>
+      s.activateOfflineIn(tx, c.containerId, {
+        fingerprintDigest: d,
+        name: 'Bench',
+        returnKeyHash: returnKeyHashOf(returnKey),
+      }),
+    );
+    await expect(
+      inTransaction((s, tx) =>
+        s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('x'), name: 'Other' }),
+      ),
+    ).rejects.toMatchObject({ code: 'DEVICE_LIMIT_REACHED' });
     // Without the program's key (or with another) the slot stays held.
-    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY'))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
-    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', randomBytes(32).toString('base64url')))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
-    const released = await inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey));
+    await expect(
+      inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY')),
+    ).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+    await expect(
+      inTransaction((s, tx) =>
+        s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', randomBytes(32).toString('base64url')),
+      ),
+    ).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+    const released = await inTransaction((s, tx) =>
+      s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey),
+    );
     expect(released).toMatchObject({ active: false, deactivatedBy: 'VENDOR_KEY' });
-    await expect(inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(inTransaction((s, tx) => s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('y'), name: 'Next' }))).resolves.toMatchObject({ created: true });
+    await expect(
+      inTransaction((s, tx) => s.deactivateOfflineIn(tx, c.containerId, d, 'VENDOR_KEY', returnKey)),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      inTransaction((s, tx) =>
+        s.activateOfflineIn(tx, c.containerId, { fingerprintDigest: digest('y'), name: 'Next' }),
+      ),
+    ).resolves.toMatchObject({ created: true });
   });
 });

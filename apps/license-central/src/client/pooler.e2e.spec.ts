@@ -3,7 +3,18 @@ import request from 'supertest';
 import type { AppConfig, ConfigService } from '@leasehold/config';
 import { loadConfig } from '@leasehold/config';
 import { PgPool, PrismaService } from '@leasehold/db';
-import { ApiProduct, createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestAppWithEnv, createVendor, dbOf, insertGroup, TestPgBouncer, TestVendor } from '@leasehold/testing';
+import {
+  ApiProduct,
+  createEnterpriseContainerViaApi,
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestAppWithEnv,
+  createVendor,
+  dbOf,
+  insertGroup,
+  TestPgBouncer,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -24,7 +35,11 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
   const http = (a: INestApplication = app) => request(a.getHttpServer());
 
   beforeAll(async () => {
-    bouncer = await TestPgBouncer.start({ database: databaseOf(process.env['DATABASE_URL'] ?? ''), poolMode: 'transaction', poolSize: 4 });
+    bouncer = await TestPgBouncer.start({
+      database: databaseOf(process.env['DATABASE_URL'] ?? ''),
+      poolMode: 'transaction',
+      poolSize: 4,
+    });
     const env = { DATABASE_URL: bouncer.url, DATABASE_POOLER: 'transaction', DATABASE_POOL_SIZE: '5' };
     app = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, env);
     second = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, env);
@@ -49,33 +64,72 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
 
   it('activation and validation: VALID, signed, on either app instance', async () => {
     const c = await createPersonalContainerViaApi(() => http(), dbOf(app), acme);
-    const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, features: ['export-pdf'] }).expect(201);
-    await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'fp-pooler-1', name: 'Laptop' }).expect(201);
+    const license = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity: 1, features: ['export-pdf'] })
+      .expect(201);
+    await http()
+      .post('/client/v1/activations')
+      .set(c.device)
+      .send({ fingerprint: 'fp-pooler-1', name: 'Laptop' })
+      .expect(201);
     for (const target of [app, second, app, second]) {
-      const answer = await http(target).post('/client/v1/validate').set(c.device).send({ fingerprint: 'fp-pooler-1', feature: 'export-pdf', nonce: 'n-1' }).expect(200);
-      expect(answer.body).toMatchObject({ code: 'VALID', valid: true, nonce: 'n-1', license: { id: license.body.id, features: ['export-pdf'] } });
+      const answer = await http(target)
+        .post('/client/v1/validate')
+        .set(c.device)
+        .send({ fingerprint: 'fp-pooler-1', feature: 'export-pdf', nonce: 'n-1' })
+        .expect(200);
+      expect(answer.body).toMatchObject({
+        code: 'VALID',
+        valid: true,
+        nonce: 'n-1',
+        license: { id: license.body.id, features: ['export-pdf'] },
+      });
       expect(answer.body.envelope.format).toBe('leasehold-validation/1');
     }
-    const missing = await http(second).post('/client/v1/validate').set(c.device).send({ fingerprint: 'fp-not-activated', feature: 'export-pdf' }).expect(200);
+    const missing = await http(second)
+      .post('/client/v1/validate')
+      .set(c.device)
+      .send({ fingerprint: 'fp-not-activated', feature: 'export-pdf' })
+      .expect(200);
     expect(missing.body.valid).toBe(false);
   });
 
   async function seatLicense(quantity: number) {
     const c = await createEnterpriseContainerViaApi(() => http(), acme, await insertGroup(dbOf(app), acme.vendor.id));
-    const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity }).expect(201);
+    const license = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity })
+      .expect(201);
     return { device: c.device, licenseId: license.body.id as string };
   }
 
   it('seat checkout, heartbeat and release, alternating app instances', async () => {
     const w = await seatLicense(2);
-    const lease = await http(app).post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-seat-a' }).expect(201);
-    const again = await http(second).post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-seat-a' }).expect(201);
+    const lease = await http(app)
+      .post('/client/v1/seats/checkout')
+      .set(w.device)
+      .send({ licenseId: w.licenseId, fingerprint: 'fp-seat-a' })
+      .expect(201);
+    const again = await http(second)
+      .post('/client/v1/seats/checkout')
+      .set(w.device)
+      .send({ licenseId: w.licenseId, fingerprint: 'fp-seat-a' })
+      .expect(201);
     expect(again.body.leaseId).toBe(lease.body.leaseId);
     for (const target of [second, app]) {
-      const beat = await http(target).post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`).set(w.device).expect(200);
+      const beat = await http(target)
+        .post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`)
+        .set(w.device)
+        .expect(200);
       expect(beat.body.leaseId).toBe(lease.body.leaseId);
     }
-    const released = await http(second).post(`/client/v1/seats/${lease.body.leaseId}/release`).set(w.device).expect(200);
+    const released = await http(second)
+      .post(`/client/v1/seats/${lease.body.leaseId}/release`)
+      .set(w.device)
+      .expect(200);
     expect(released.body).toMatchObject({ leaseId: lease.body.leaseId, endReason: 'RELEASED' });
     const late = await http(app).post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`).set(w.device).expect(409);
     expect(late.body.error.code).toBe('LEASE_EXPIRED');
@@ -86,19 +140,36 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
     const burst = async (prefix: string) => {
       const answers = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          http(i % 2 ? second : app).post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: `fp-${prefix}-${i}-0000` }),
+          http(i % 2 ? second : app)
+            .post('/client/v1/seats/checkout')
+            .set(w.device)
+            .send({ licenseId: w.licenseId, fingerprint: `fp-${prefix}-${i}-0000` }),
         ),
       );
-      const statuses = answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      const statuses = answers.reduce<Record<number, number>>(
+        (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+        {},
+      );
       return { statuses, leases: answers.filter((r) => r.status === 201).map((r) => r.body.leaseId as string) };
     };
     const first = await burst('one');
     expect(first.statuses).toEqual({ 201: 10, 409: 190 });
-    await Promise.all(first.leases.map((id, i) => http(i % 2 ? second : app).post(`/client/v1/seats/${id}/release`).set(w.device).expect(200)));
+    await Promise.all(
+      first.leases.map((id, i) =>
+        http(i % 2 ? second : app)
+          .post(`/client/v1/seats/${id}/release`)
+          .set(w.device)
+          .expect(200),
+      ),
+    );
     const again = await burst('two');
     expect(again.statuses).toEqual({ 201: 10, 409: 190 });
     const prisma = app.get(PrismaService);
-    expect(await prisma.seatSlot.count({ where: { licenseId: w.licenseId, leaseId: { not: null }, expiresAt: { gt: new Date() } } })).toBe(10);
+    expect(
+      await prisma.seatSlot.count({
+        where: { licenseId: w.licenseId, leaseId: { not: null }, expiresAt: { gt: new Date() } },
+      }),
+    ).toBe(10);
     expect(await prisma.seatLease.count({ where: { licenseId: w.licenseId, endedAt: null } })).toBe(10);
   }, 60_000);
 });
@@ -107,12 +178,21 @@ describe('why the setting matters: named prepared statements through PgBouncer 1
   let bouncer: TestPgBouncer;
   beforeAll(async () => {
     // Two server connections, so a client's next transaction can be sent to the other one.
-    bouncer = await TestPgBouncer.start({ database: databaseOf(process.env['DATABASE_URL'] ?? ''), poolMode: 'transaction', poolSize: 2 });
+    bouncer = await TestPgBouncer.start({
+      database: databaseOf(process.env['DATABASE_URL'] ?? ''),
+      poolMode: 'transaction',
+      poolSize: 2,
+    });
   }, 30_000);
   afterAll(() => bouncer?.stop());
 
   function poolWith(pooler: 'none' | 'transaction'): PgPool {
-    const values: AppConfig = loadConfig({ ...process.env, DATABASE_URL: bouncer.url, DATABASE_POOLER: pooler, DATABASE_POOL_SIZE: '1' });
+    const values: AppConfig = loadConfig({
+      ...process.env,
+      DATABASE_URL: bouncer.url,
+      DATABASE_POOLER: pooler,
+      DATABASE_POOL_SIZE: '1',
+    });
     return new PgPool({ get: (key: keyof AppConfig) => values[key] } as unknown as ConfigService);
   }
 
@@ -164,7 +244,10 @@ describe('why the setting matters: named prepared statements through PgBouncer 1
     const pool = poolWith('none');
     try {
       expect(pool.preparedStatements).toBe(true);
-      await expect(sameStatementOnAnotherServerConnection(pool)).rejects.toMatchObject({ code: '26000', message: expect.stringMatching(/prepared statement "lh_[0-9a-f]+" does not exist/) });
+      await expect(sameStatementOnAnotherServerConnection(pool)).rejects.toMatchObject({
+        code: '26000',
+        message: expect.stringMatching(/prepared statement "lh_[0-9a-f]+" does not exist/),
+      });
     } finally {
       await pool.end();
     }

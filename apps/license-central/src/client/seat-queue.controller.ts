@@ -22,11 +22,22 @@ export class SeatQueueController {
   ) {}
 
   @Post()
-  @ApiCreatedResponse({ type: SeatQueueTicketDto, description: 'In the queue (WAITING, with `position`), or a free seat is already held for it (HELD).' })
+  @ApiCreatedResponse({
+    type: SeatQueueTicketDto,
+    description: 'In the queue (WAITING, with `position`), or a free seat is already held for it (HELD).',
+  })
   @ClientErrors(
-    { status: 403, description: 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED / CONTAINER_ACCESS_REVOKED / USER_NOT_IN_GROUP' },
+    {
+      status: 403,
+      description:
+        'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID / DEVICE_NOT_ACTIVATED / CONTAINER_ACCESS_REVOKED / USER_NOT_IN_GROUP',
+    },
     { status: 409, description: 'LICENSE_REVOKED / QUEUE_SEAT_HELD: the device holds a seat of the license already' },
-    { status: 401, description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED' },
+    {
+      status: 401,
+      description:
+        'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED',
+    },
   )
   async join(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: JoinSeatQueueDto): Promise<QueueTicketView> {
     return this.queue.enqueue(await seatRequest(this.identity, principal, body));
@@ -37,7 +48,10 @@ export class SeatQueueController {
    * second or so of a seat being held for it (or it lapsing), else after `wait` seconds.
    */
   @Get(':ticketId')
-  @ApiOkResponse({ type: SeatQueueTicketDto, description: 'The ticket now: HELD means check out with `ticketId` before `expiresAt`.' })
+  @ApiOkResponse({
+    type: SeatQueueTicketDto,
+    description: 'The ticket now: HELD means check out with `ticketId` before `expiresAt`.',
+  })
   async await(
     @CurrentPrincipal() principal: DevicePrincipal,
     @IdParam('ticketId') ticketId: string,
@@ -56,8 +70,15 @@ export class SeatQueueController {
   }
 
   @Delete(':ticketId')
-  @ApiOkResponse({ type: SeatQueueTicketDto, description: 'Out of the queue (CANCELLED; a held seat passes to the next ticket). A ticket already out answers as it is.' })
-  leave(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('ticketId') ticketId: string): Promise<QueueTicketView> {
+  @ApiOkResponse({
+    type: SeatQueueTicketDto,
+    description:
+      'Out of the queue (CANCELLED; a held seat passes to the next ticket). A ticket already out answers as it is.',
+  })
+  leave(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @IdParam('ticketId') ticketId: string,
+  ): Promise<QueueTicketView> {
     return this.queue.cancel(principal.containerId, ticketId);
   }
 }

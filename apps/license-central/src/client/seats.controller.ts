@@ -3,7 +3,14 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { IdentityService } from '@leasehold/domain-identity';
 import { DevicePrincipal, DeviceSeatsService, DeviceToken } from '@leasehold/domain-licensing';
-import { CheckoutInput, EndedLeaseDto, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
+import {
+  CheckoutInput,
+  EndedLeaseDto,
+  EndedLeaseView,
+  HeartbeatView,
+  LeaseView,
+  SeatsService,
+} from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { IdParam } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
@@ -22,7 +29,8 @@ export async function seatRequest(
     throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'licenseId', messages: [message] }] });
   }
   const user = body.userToken ? await identity.authenticate(body.userToken) : null;
-  if (user && user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
+  if (user && user.vendorId !== principal.vendorId)
+    throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
   return {
     user: user ? { id: user.userId, groupId: user.groupId } : undefined,
     containerId: principal.containerId,
@@ -34,7 +42,10 @@ export async function seatRequest(
 
 /** Seats for the licensed program: check out, keep alive, release, borrow. See docs/seats.md. */
 @ApiTags('client')
-@ClientErrors({ status: 404, description: "NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container" })
+@ClientErrors({
+  status: 404,
+  description: "NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container",
+})
 @Controller('client/v1/seats')
 export class SeatsController {
   constructor(
@@ -45,7 +56,10 @@ export class SeatsController {
 
   @Post('checkout')
   @Authenticate('device')
-  @ApiCreatedResponse({ type: LeaseDto, description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.' })
+  @ApiCreatedResponse({
+    type: LeaseDto,
+    description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.',
+  })
   @ClientErrors(
     {
       status: 403,
@@ -60,7 +74,8 @@ export class SeatsController {
   )
   @ClientErrors({
     status: 401,
-    description: 'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)',
+    description:
+      'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)',
   })
   async checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
     return this.seats.checkout({
@@ -76,13 +91,22 @@ export class SeatsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: HeartbeatAnswerDto,
-    description: 'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
+    description:
+      'Extended by one lease TTL (a borrowed lease answers unchanged), with the container `revision` and `updateAvailable` (body `knownRevision`, optional).',
   })
   @ClientErrors(
-    { status: 409, description: 'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed) / LICENSE_REVOKED' },
+    {
+      status: 409,
+      description:
+        'LEASE_EXPIRED (check out again) / SESSION_STOPPED (an admin stopped it, or its user was removed) / LICENSE_REVOKED',
+    },
     { status: 403, description: `${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED` },
   )
-  heartbeat(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: HeartbeatDto): Promise<HeartbeatView> {
+  heartbeat(
+    @CurrentPrincipal() token: DeviceToken,
+    @IdParam('leaseId') leaseId: string,
+    @Body() body: HeartbeatDto,
+  ): Promise<HeartbeatView> {
     return this.deviceSeats.heartbeat(token, leaseId, body.knownRevision);
   }
 
@@ -91,26 +115,49 @@ export class SeatsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: EndedLeaseDto,
-    description: 'The seat is free. A borrowed one is returned early only with `returnKey` (the proof the borrow committed to); it counts towards the churn limit. Releasing again answers how the lease ended.',
+    description:
+      'The seat is free. A borrowed one is returned early only with `returnKey` (the proof the borrow committed to); it counts towards the churn limit. Releasing again answers how the lease ended.',
   })
   @ClientErrors(
-    { status: 403, description: 'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil' },
-    { status: 409, description: 'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)' },
+    {
+      status: 403,
+      description:
+        'RETURN_PROOF_INVALID: a borrowed seat without (the right) returnKey, or borrowed without returnKeyHash: held until borrowUntil',
+    },
+    {
+      status: 409,
+      description:
+        'ACTIVATION_CHURN_LIMIT: too many deactivations and early returns on this container in 30 days; allowed again after details.retryAfter seconds (no `Retry-After` header: this is not a rate limit)',
+    },
   )
-  release(@CurrentPrincipal() token: DeviceToken, @IdParam('leaseId') leaseId: string, @Body() body: ReleaseDto): Promise<EndedLeaseView> {
+  release(
+    @CurrentPrincipal() token: DeviceToken,
+    @IdParam('leaseId') leaseId: string,
+    @Body() body: ReleaseDto,
+  ): Promise<EndedLeaseView> {
     return this.deviceSeats.release(token, leaseId, body?.returnKey ?? null);
   }
 
   @Post(':leaseId/borrow')
   @Authenticate('device')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LeaseDto, description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).' })
+  @ApiOkResponse({
+    type: LeaseDto,
+    description: 'The live lease is borrowed until `borrowUntil` (or its borrow moved there).',
+  })
   @ClientErrors(
-    { status: 403, description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED / RETURN_PROOF_INVALID (moving a borrow earlier is an early return: release with returnKey; or another returnKeyHash)` },
+    {
+      status: 403,
+      description: `BORROW_NOT_ALLOWED / ${LICENSE_CODES} / CONTAINER_ACCESS_REVOKED / RETURN_PROOF_INVALID (moving a borrow earlier is an early return: release with returnKey; or another returnKeyHash)`,
+    },
     { status: 409, description: 'LEASE_EXPIRED / SESSION_STOPPED / LICENSE_REVOKED' },
     { status: 422, description: 'BORROW_TOO_LONG / BORROW_PAST_LICENSE_EXPIRY / BORROW_UNTIL_IN_PAST' },
   )
-  borrow(@CurrentPrincipal() principal: DevicePrincipal, @IdParam('leaseId') leaseId: string, @Body() body: BorrowDto): Promise<LeaseView> {
+  borrow(
+    @CurrentPrincipal() principal: DevicePrincipal,
+    @IdParam('leaseId') leaseId: string,
+    @Body() body: BorrowDto,
+  ): Promise<LeaseView> {
     return this.seats.borrow(principal.containerId, leaseId, body.borrowUntil, body.returnKeyHash ?? null);
   }
 }

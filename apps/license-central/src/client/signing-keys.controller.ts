@@ -13,7 +13,10 @@ export class PublicSigningKeysController {
 
   @Get(':vendorId/signing-keys')
   @ApiOkResponse({ type: SigningKeyListDto })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such vendor', schema: { $ref: '#/components/schemas/ErrorResponse' } })
+  @ApiNotFoundResponse({
+    description: 'NOT_FOUND: no such vendor',
+    schema: { $ref: '#/components/schemas/ErrorResponse' },
+  })
   async list(@IdParam('vendorId') vendorId: string): Promise<{ data: PublicSigningKeyView[] }> {
     return { data: await this.signingKeys.listPublic(vendorId) };
   }

@@ -1,4 +1,16 @@
-import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, MessageEvent, Query, Res, Sse, UseGuards } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Headers,
+  Injectable,
+  MessageEvent,
+  Query,
+  Res,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { interval, map, merge, Observable } from 'rxjs';
@@ -86,7 +98,13 @@ export class UpdatesController {
     const onClose = () => gone.abort();
     res.on('close', onClose);
     try {
-      return await this.updates.waitForUpdate(principal.vendorId, principal.containerId, query.knownRevision, query.wait, gone.signal);
+      return await this.updates.waitForUpdate(
+        principal.vendorId,
+        principal.containerId,
+        query.knownRevision,
+        query.wait,
+        gone.signal,
+      );
     } finally {
       res.off('close', onClose);
     }
@@ -100,7 +118,11 @@ export class UpdatesController {
    */
   @Sse('stream')
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The `id` (revision) of the last event received: takes the place of `knownRevision` on reconnect.' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The `id` (revision) of the last event received: takes the place of `knownRevision` on reconnect.',
+  })
   @ApiOkResponse({
     description:
       'text/event-stream. `event: ready` `id: <knownRevision>` `data: {"revision":7}`; `event: update` `id: <revision>` `data: {"revision":8,"updateAvailable":true,"reason":"LICENSE_CHANGED"|"UPDATE_REQUESTED"}`.',
@@ -113,7 +135,9 @@ export class UpdatesController {
     @Headers('last-event-id') lastEventId: string | undefined,
   ): Observable<MessageEvent> {
     const known = lastEventRevision(lastEventId) ?? query.knownRevision;
-    const events = this.updates.watch(principal.vendorId, principal.containerId, known).pipe(map((event) => toMessage(known, event)));
+    const events = this.updates
+      .watch(principal.vendorId, principal.containerId, known)
+      .pipe(map((event) => toMessage(known, event)));
     const keepAlive = interval(STREAM_KEEPALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keepalive' })));
     return merge(events, keepAlive);
   }

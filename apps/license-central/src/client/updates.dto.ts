@@ -7,7 +7,10 @@ import { MAX_WAIT_SECONDS } from '@leasehold/domain-updates';
 export const MAX_REVISION = 2_147_483_647;
 
 export class UpdatesStreamQueryDto {
-  @ApiProperty({ minimum: 0, description: 'The container revision the program knows (from its last answer; 0 at first).' })
+  @ApiProperty({
+    minimum: 0,
+    description: 'The container revision the program knows (from its last answer; 0 at first).',
+  })
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -16,7 +19,12 @@ export class UpdatesStreamQueryDto {
 }
 
 export class UpdatesQueryDto extends UpdatesStreamQueryDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: MAX_WAIT_SECONDS, description: 'Longest wait in seconds (0: answer at once).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_WAIT_SECONDS,
+    default: MAX_WAIT_SECONDS,
+    description: 'Longest wait in seconds (0: answer at once).',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -27,6 +35,7 @@ export class UpdatesQueryDto extends UpdatesStreamQueryDto {
 
 export class UpdateAnswerDto {
   @ApiProperty({ description: "The container's revision now (the sum of its licenses' revisions)." }) revision!: number;
-  @ApiProperty({ description: 'True: fetch the license again (validate, GET /client/v1/license-file).' }) updateAvailable!: boolean;
+  @ApiProperty({ description: 'True: fetch the license again (validate, GET /client/v1/license-file).' })
+  updateAvailable!: boolean;
   @ApiProperty({ enum: ['LICENSE_CHANGED', 'UPDATE_REQUESTED', 'TIMEOUT'] }) reason!: string;
 }

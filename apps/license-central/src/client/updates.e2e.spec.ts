@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { UpdateSignal } from '@leasehold/domain-updates';
-import { ApiProduct, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, expectError, TestVendor } from '@leasehold/testing';
+import {
+  ApiProduct,
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestApp,
+  createVendor,
+  dbOf,
+  expectError,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -91,7 +100,11 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
   async function containerWithLicense() {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1 }).expect(201);
+    const license = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity: 1 })
+      .expect(201);
     return { ...c, licenseId: license.body.id as string };
   }
 
@@ -100,9 +113,17 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
   it('answers at once when the container revision is above the known one, else after the wait with updateAvailable false', async () => {
     const c = await containerWithLicense();
-    expect((await poll(c.device, 0, 25).expect(200)).body).toEqual({ revision: 1, updateAvailable: true, reason: 'LICENSE_CHANGED' });
+    expect((await poll(c.device, 0, 25).expect(200)).body).toEqual({
+      revision: 1,
+      updateAvailable: true,
+      reason: 'LICENSE_CHANGED',
+    });
     const started = Date.now();
-    expect((await poll(c.device, 1, 1).expect(200)).body).toEqual({ revision: 1, updateAvailable: false, reason: 'TIMEOUT' });
+    expect((await poll(c.device, 1, 1).expect(200)).body).toEqual({
+      revision: 1,
+      updateAvailable: false,
+      reason: 'TIMEOUT',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expectError(await poll(c.device, -1, 1), 400, 'VALIDATION_FAILED');
     expectError(await poll(c.device, 1, 26), 400, 'VALIDATION_FAILED');
@@ -111,22 +132,32 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
   describe('the three channels agree (validate/heartbeat updateAvailable, long-poll, stream)', () => {
     const FP = 'sha256:channels-device';
     const validate = async (device: { Authorization: string }, knownRevision: number) =>
-      (await http().post('/client/v1/validate').set(device).send({ fingerprint: FP, knownRevision }).expect(200)).body as { revision: number; updateAvailable: boolean };
+      (await http().post('/client/v1/validate').set(device).send({ fingerprint: FP, knownRevision }).expect(200))
+        .body as { revision: number; updateAvailable: boolean };
     const beat = async (device: { Authorization: string }, leaseId: string, knownRevision: number) =>
-      (await http().post(`/client/v1/seats/${leaseId}/heartbeat`).set(device).send({ knownRevision }).expect(200)).body as { revision: number; updateAvailable: boolean };
+      (await http().post(`/client/v1/seats/${leaseId}/heartbeat`).set(device).send({ knownRevision }).expect(200))
+        .body as { revision: number; updateAvailable: boolean };
 
     /** A container with a license, an activated device and a lease, as a running program has. */
     async function running() {
       const c = await containerWithLicense();
       await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
-      const lease = await http().post('/client/v1/seats/checkout').set(c.device).send({ fingerprint: FP, licenseId: c.licenseId }).expect(201);
+      const lease = await http()
+        .post('/client/v1/seats/checkout')
+        .set(c.device)
+        .send({ fingerprint: FP, licenseId: c.licenseId })
+        .expect(201);
       return { ...c, leaseId: lease.body.leaseId as string };
     }
 
     /** What each channel says to a program that knows `known`; the long-poll waits at most 1 s. */
     async function channels(device: { Authorization: string }, leaseId: string, known: number) {
       const started = Date.now();
-      const polled = (await poll(device, known, 1).expect(200)).body as { revision: number; updateAvailable: boolean; reason: string };
+      const polled = (await poll(device, known, 1).expect(200)).body as {
+        revision: number;
+        updateAvailable: boolean;
+        reason: string;
+      };
       const pollMs = Date.now() - started;
       const stream = openStream(app, `/client/v1/updates/stream?knownRevision=${known}`, device);
       let streamed: boolean;
@@ -139,7 +170,13 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
       } finally {
         stream.close();
       }
-      return { validate: await validate(device, known), heartbeat: await beat(device, leaseId, known), poll: polled, pollMs, streamed };
+      return {
+        validate: await validate(device, known),
+        heartbeat: await beat(device, leaseId, known),
+        poll: polled,
+        pollMs,
+        streamed,
+      };
     }
 
     function expectAgree(said: Awaited<ReturnType<typeof channels>>, updateAvailable: boolean, revision: number) {
@@ -149,7 +186,13 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         poll: said.poll.updateAvailable,
         stream: said.streamed,
         revisions: [said.validate.revision, said.heartbeat.revision, said.poll.revision],
-      }).toEqual({ validate: updateAvailable, heartbeat: updateAvailable, poll: updateAvailable, stream: updateAvailable, revisions: [revision, revision, revision] });
+      }).toEqual({
+        validate: updateAvailable,
+        heartbeat: updateAvailable,
+        poll: updateAvailable,
+        stream: updateAvailable,
+        revisions: [revision, revision, revision],
+      });
       // An update is answered at once, not at the end of the wait.
       if (updateAvailable) expect(said.pollMs).toBeLessThan(900);
     }
@@ -169,9 +212,13 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
       expect(said.validate.revision).toBeGreaterThan(1);
     });
 
-    it('a device deactivated by the vendor raises the revision: the container\'s other programs learn of it on every channel', async () => {
+    it("a device deactivated by the vendor raises the revision: the container's other programs learn of it on every channel", async () => {
       const c = await running();
-      const other = await http().post('/client/v1/activations').set(c.device).send({ fingerprint: 'sha256:channels-other', name: 'Desktop' }).expect(201);
+      const other = await http()
+        .post('/client/v1/activations')
+        .set(c.device)
+        .send({ fingerprint: 'sha256:channels-other', name: 'Desktop' })
+        .expect(201);
       await http().post(`/v1/devices/${other.body.id}/deactivate`).set(acme.auth).expect(200);
       const said = await channels(c.device, c.leaseId, 1);
       expectAgree(said, true, 2);
@@ -191,7 +238,11 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     const waiting = poll(c.device, 1, 10).then((res) => ({ res, at: Date.now() }));
     await new Promise((resolve) => setTimeout(resolve, 300)); // the request is now waiting
     const changedAt = Date.now();
-    await http().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ features: ['print'] }).expect(200);
+    await http()
+      .patch(`/v1/licenses/${c.licenseId}`)
+      .set(acme.auth)
+      .send({ features: ['print'] })
+      .expect(200);
     const { res, at } = await waiting;
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revision: 2, updateAvailable: true, reason: 'LICENSE_CHANGED' });
@@ -200,7 +251,11 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
   it('a change to another license of the container counts too (the container revision is the sum), and suspend/resume raise it', async () => {
     const c = await containerWithLicense();
-    const second = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1 }).expect(201);
+    const second = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity: 1 })
+      .expect(201);
     expect((await poll(c.device, 1, 0).expect(200)).body.revision).toBe(2);
     const waiting = poll(c.device, 2, 10);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -246,15 +301,27 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         expect(signal.listenerCount(acme.vendor.id, c.containerId)).toBe(1);
 
         const changedAt = Date.now();
-        await http().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ features: ['print'] }).expect(200);
+        await http()
+          .patch(`/v1/licenses/${c.licenseId}`)
+          .set(acme.auth)
+          .send({ features: ['print'] })
+          .expect(200);
         const changed = await stream.next();
-        expect(changed).toMatchObject({ type: 'update', id: '2', data: { revision: 2, updateAvailable: true, reason: 'LICENSE_CHANGED' } });
+        expect(changed).toMatchObject({
+          type: 'update',
+          id: '2',
+          data: { revision: 2, updateAvailable: true, reason: 'LICENSE_CHANGED' },
+        });
         expect(changed.at - changedAt).toBeLessThan(1000);
 
         const requestedAt = Date.now();
         await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
         const requested = await stream.next();
-        expect(requested).toMatchObject({ type: 'update', id: '3', data: { revision: 3, updateAvailable: true, reason: 'UPDATE_REQUESTED' } });
+        expect(requested).toMatchObject({
+          type: 'update',
+          id: '3',
+          data: { revision: 3, updateAvailable: true, reason: 'UPDATE_REQUESTED' },
+        });
         expect(requested.at - requestedAt).toBeLessThan(1000);
 
         // the worker's relay announces the same change again: the revision did not move, no event
@@ -272,7 +339,11 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
       const behind = openStream(app, streamPath(0), c.device);
       try {
         expect(await behind.next()).toMatchObject({ type: 'ready', id: '0', data: { revision: 1 } });
-        expect(await behind.next()).toMatchObject({ type: 'update', id: '1', data: { revision: 1, updateAvailable: true, reason: 'LICENSE_CHANGED' } });
+        expect(await behind.next()).toMatchObject({
+          type: 'update',
+          id: '1',
+          data: { revision: 1, updateAvailable: true, reason: 'LICENSE_CHANGED' },
+        });
       } finally {
         behind.close();
       }

@@ -25,7 +25,8 @@ export class ValidationController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: ValidationAnswerDto,
-    description: 'HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md.',
+    description:
+      'HTTP 200 for every validation code (VALID or not); the answer is also signed in `envelope`. See docs/licensing.md.',
   })
   async validate(@CurrentPrincipal() token: DeviceToken, @Body() body: ValidateDto): Promise<ValidationAnswer> {
     const { userToken, ...command } = body;

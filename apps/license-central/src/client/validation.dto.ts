@@ -4,9 +4,14 @@ import { LicenseStatus } from '@leasehold/db';
 
 export class SignedEnvelopeDto {
   @ApiProperty({ example: 'leasehold-validation/1' }) format!: string;
-  @ApiProperty({ description: 'Which of the vendor’s public keys (GET /client/v1/vendors/{vendorId}/signing-keys) verifies it.' }) keyId!: string;
-  @ApiProperty({ description: 'base64url of the UTF-8 JSON payload (the answer without `envelope`).' }) payload!: string;
-  @ApiProperty({ description: 'base64url Ed25519 signature over the ASCII bytes of `format + "." + payload`.' }) signature!: string;
+  @ApiProperty({
+    description: 'Which of the vendor’s public keys (GET /client/v1/vendors/{vendorId}/signing-keys) verifies it.',
+  })
+  keyId!: string;
+  @ApiProperty({ description: 'base64url of the UTF-8 JSON payload (the answer without `envelope`).' })
+  payload!: string;
+  @ApiProperty({ description: 'base64url Ed25519 signature over the ASCII bytes of `format + "." + payload`.' })
+  signature!: string;
 }
 
 export class ValidationLicenseDto {
@@ -23,7 +28,11 @@ export class ValidationLicenseDto {
 
 export class ValidationAvailabilityDto {
   @ApiProperty({ description: 'Seats of the license.' }) quantity!: number;
-  @ApiProperty({ description: 'Seats the license may hand out at once: its quantity plus the overage allowance, if the vendor set one (docs/seats.md).' }) capacity!: number;
+  @ApiProperty({
+    description:
+      'Seats the license may hand out at once: its quantity plus the overage allowance, if the vendor set one (docs/seats.md).',
+  })
+  capacity!: number;
   @ApiProperty({ description: 'Seats held right now.' }) inUse!: number;
   @ApiProperty({
     description:
@@ -48,8 +57,14 @@ export class ValidationAnswerDto {
       'For a license whose use is counted (ENTERPRISE; PERSONAL with quantity below the active devices): VALID only while this device holds a seat, else CHECKOUT_REQUIRED with this availability. Null when not counted.',
   })
   availability!: ValidationAvailabilityDto | null;
-  @ApiProperty({ description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates)." }) revision!: number;
-  @ApiProperty({ description: 'True when `knownRevision` was given and differs from `revision`: fetch the license file again.' }) updateAvailable!: boolean;
+  @ApiProperty({
+    description: "The container's revision: the sum of its licenses' revisions (as GET /client/v1/updates).",
+  })
+  revision!: number;
+  @ApiProperty({
+    description: 'True when `knownRevision` was given and differs from `revision`: fetch the license file again.',
+  })
+  updateAvailable!: boolean;
   @ApiProperty({ format: 'date-time' }) issuedAt!: string;
   @ApiProperty({ type: SignedEnvelopeDto }) envelope!: SignedEnvelopeDto;
 }

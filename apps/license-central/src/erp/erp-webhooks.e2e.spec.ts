@@ -29,7 +29,11 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
   }
 
   /** Sends `body` exactly as the documentation tells an ERP to: signed over the raw bytes. */
-  function send(target: { id: string; secret: string }, body: unknown, options: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {}) {
+  function send(
+    target: { id: string; secret: string },
+    body: unknown,
+    options: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {},
+  ) {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     const timestamp = String(options.timestamp ?? nowSeconds());
     return http()
@@ -42,11 +46,22 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
   }
 
   const cancelled = (id: string, orderId = 'SO-1') => ({ id, type: 'order.cancelled', data: { orderId } });
-  const storedEvents = (integrationId: string) => prisma.inboundEvent.findMany({ where: { integrationId }, orderBy: { id: 'asc' } });
+  const storedEvents = (integrationId: string) =>
+    prisma.inboundEvent.findMany({ where: { integrationId }, orderBy: { id: 'asc' } });
 
   it('creates an integration with a secret shown once, reads, lists and renames it', async () => {
-    const created = await http().post('/v1/integrations').set(acme.auth).send({ name: 'Dynamics', kind: 'CRM' }).expect(201);
-    expect(created.body).toMatchObject({ name: 'Dynamics', kind: 'CRM', status: 'ACTIVE', secretVersion: 1, webhookPath: `/webhooks/erp/${created.body.id}` });
+    const created = await http()
+      .post('/v1/integrations')
+      .set(acme.auth)
+      .send({ name: 'Dynamics', kind: 'CRM' })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      name: 'Dynamics',
+      kind: 'CRM',
+      status: 'ACTIVE',
+      secretVersion: 1,
+      webhookPath: `/webhooks/erp/${created.body.id}`,
+    });
     expect(created.body.secret).toMatch(/^lhi_/);
     const stored = await prisma.integration.findUniqueOrThrow({ where: { id: created.body.id } });
     expect(stored.encryptedSecret).not.toContain(created.body.secret);
@@ -55,7 +70,11 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     expect(got.body.secret).toBeUndefined();
     const list = await http().get('/v1/integrations').set(acme.auth).expect(200);
     expect(list.body.data.map((i: { id: string }) => i.id)).toContain(created.body.id);
-    const renamed = await http().patch(`/v1/integrations/${created.body.id}`).set(acme.auth).send({ name: 'Dynamics 365' }).expect(200);
+    const renamed = await http()
+      .patch(`/v1/integrations/${created.body.id}`)
+      .set(acme.auth)
+      .send({ name: 'Dynamics 365' })
+      .expect(200);
     expect(renamed.body.name).toBe('Dynamics 365');
   });
 
@@ -64,9 +83,17 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     const res = await send(target, cancelled('evt-accepted')).expect(202);
     expect(res.body).toEqual({ id: expect.any(String), status: 'RECEIVED', duplicate: false });
     const [stored] = await storedEvents(target.id);
-    expect(stored).toMatchObject({ id: res.body.id, status: 'RECEIVED', externalEventId: 'evt-accepted', dedupKey: 'evt-accepted', type: 'order.cancelled' });
+    expect(stored).toMatchObject({
+      id: res.body.id,
+      status: 'RECEIVED',
+      externalEventId: 'evt-accepted',
+      dedupKey: 'evt-accepted',
+      type: 'order.cancelled',
+    });
     const listed = await http().get(`/v1/integrations/${target.id}/events`).set(acme.auth).expect(200);
-    expect(listed.body.data).toEqual([expect.objectContaining({ id: res.body.id, status: 'RECEIVED', payload: cancelled('evt-accepted') })]);
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({ id: res.body.id, status: 'RECEIVED', payload: cancelled('evt-accepted') }),
+    ]);
   });
 
   it('refuses a wrong signature, an unknown integration and a missing signature with 401, storing nothing', async () => {
@@ -82,9 +109,16 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
       .send(JSON.stringify(cancelled('evt-x', 'SO-OTHER')))
       .expect(401);
     expect(tampered.body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
-    const unsigned = await http().post(`/webhooks/erp/${target.id}`).set('Leasehold-Timestamp', timestamp).send(cancelled('evt-x')).expect(401);
+    const unsigned = await http()
+      .post(`/webhooks/erp/${target.id}`)
+      .set('Leasehold-Timestamp', timestamp)
+      .send(cancelled('evt-x'))
+      .expect(401);
     expect(unsigned.body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
-    const unknown = await send({ id: '0193a1b2-0000-7000-8000-000000000000', secret: target.secret }, cancelled('evt-x')).expect(401);
+    const unknown = await send(
+      { id: '0193a1b2-0000-7000-8000-000000000000', secret: target.secret },
+      cancelled('evt-x'),
+    ).expect(401);
     expect(unknown.body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
     expect(await storedEvents(target.id)).toEqual([]);
   });
@@ -95,7 +129,11 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     expect(stale.body.error.code).toBe('INBOUND_TIMESTAMP_REJECTED');
     const future = await send(target, cancelled('evt-future'), { timestamp: nowSeconds() + 10 * 60 }).expect(401);
     expect(future.body.error.code).toBe('INBOUND_TIMESTAMP_REJECTED');
-    const missing = await http().post(`/webhooks/erp/${target.id}`).set('Leasehold-Signature', 'v1=00').send(cancelled('evt-none')).expect(401);
+    const missing = await http()
+      .post(`/webhooks/erp/${target.id}`)
+      .set('Leasehold-Signature', 'v1=00')
+      .send(cancelled('evt-none'))
+      .expect(401);
     expect(missing.body.error.code).toBe('INBOUND_TIMESTAMP_REJECTED');
     await send(target, cancelled('evt-fresh'), { timestamp: nowSeconds() - 4 * 60 }).expect(202);
     expect((await storedEvents(target.id)).map((e) => e.externalEventId)).toEqual(['evt-fresh']);
@@ -108,8 +146,12 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     expect(again.body).toEqual({ id: first.body.id, status: 'RECEIVED', duplicate: true });
 
     // The header is not signed: it neither merges two events nor splits one.
-    const a = await send(target, cancelled('evt-a'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
-    const b = await send(target, cancelled('evt-b'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(202);
+    const a = await send(target, cancelled('evt-a'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(
+      202,
+    );
+    const b = await send(target, cancelled('evt-b'), { headers: { 'Idempotency-Key': 'order-SO-1-cancel' } }).expect(
+      202,
+    );
     expect(b.body).toMatchObject({ duplicate: false });
     expect(b.body.id).not.toBe(a.body.id);
 
@@ -123,17 +165,30 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
 
   it('attack: a captured signed request replayed within the window with a new Idempotency-Key, or none, is not stored again', async () => {
     const target = await integration();
-    const raw = JSON.stringify({ id: 'evt-quantity-5', type: 'order.changed', data: { orderId: 'SO-7', items: [{ lineId: '1', quantity: 5 }] } });
+    const raw = JSON.stringify({
+      id: 'evt-quantity-5',
+      type: 'order.changed',
+      data: { orderId: 'SO-7', items: [{ lineId: '1', quantity: 5 }] },
+    });
     const timestamp = String(nowSeconds());
     const signature = signInboundEvent(target.secret, timestamp, raw);
     const replay = (headers: Record<string, string>) =>
       http()
         .post(`/webhooks/erp/${target.id}`)
-        .set({ 'Content-Type': 'application/json', 'Leasehold-Timestamp': timestamp, 'Leasehold-Signature': signature, ...headers })
+        .set({
+          'Content-Type': 'application/json',
+          'Leasehold-Timestamp': timestamp,
+          'Leasehold-Signature': signature,
+          ...headers,
+        })
         .send(raw);
     const original = await replay({ 'Idempotency-Key': 'erp-key-1' }).expect(202);
     expect(original.body.duplicate).toBe(false);
-    const replays: Record<string, string>[] = [{ 'Idempotency-Key': 'attacker-key-2' }, { 'Idempotency-Key': 'attacker-key-3' }, {}];
+    const replays: Record<string, string>[] = [
+      { 'Idempotency-Key': 'attacker-key-2' },
+      { 'Idempotency-Key': 'attacker-key-3' },
+      {},
+    ];
     for (const headers of replays) {
       const replayed = await replay(headers).expect(202);
       expect(replayed.body).toEqual({ id: original.body.id, status: 'RECEIVED', duplicate: true });
@@ -145,7 +200,10 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     const target = await integration();
     const first = await send(target, cancelled('evt-same-id', 'SO-1')).expect(202);
     const reused = await send(target, cancelled('evt-same-id', 'SO-2')).expect(409);
-    expect(reused.body.error).toMatchObject({ code: 'EVENT_ID_REUSED', details: { eventId: 'evt-same-id', inboundEventId: first.body.id } });
+    expect(reused.body.error).toMatchObject({
+      code: 'EVENT_ID_REUSED',
+      details: { eventId: 'evt-same-id', inboundEventId: first.body.id },
+    });
     // The same content with other whitespace and key order is the same event.
     const reordered = '{ "type": "order.cancelled", "data": { "orderId": "SO-1" }, "id": "evt-same-id" }';
     expect((await send(target, reordered).expect(202)).body).toMatchObject({ id: first.body.id, duplicate: true });
@@ -160,22 +218,45 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     expect(res.body.error.code).toBe('VENDOR_SUSPENDED');
     expect(await storedEvents(target.id)).toEqual([]);
     // a wrong signature still answers as for anyone (no oracle on the vendor's status)
-    expect((await send(target, cancelled('evt-x'), { secret: 'lhi_wrong' }).expect(401)).body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
+    expect((await send(target, cancelled('evt-x'), { secret: 'lhi_wrong' }).expect(401)).body.error.code).toBe(
+      'INBOUND_SIGNATURE_INVALID',
+    );
     await prisma.vendor.update({ where: { id: suspended.vendor.id }, data: { status: 'ACTIVE' } });
     await send(target, cancelled('evt-after-resume')).expect(202);
   });
 
   it('answers a malformed event with 400 and field errors, and stores it REJECTED for inspection', async () => {
     const target = await integration();
-    const body = { id: 'evt-bad', type: 'order.created', data: { orderId: 'SO-9', items: [{ lineId: '1', productCode: 'office', quantity: 0 }] } };
+    const body = {
+      id: 'evt-bad',
+      type: 'order.created',
+      data: { orderId: 'SO-9', items: [{ lineId: '1', productCode: 'office', quantity: 0 }] },
+    };
     const res = await send(target, body).expect(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
-    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['data.group', 'data.items.0.quantity']);
-    const rejected = await http().get(`/v1/integrations/${target.id}/events`).query({ status: 'REJECTED' }).set(acme.auth).expect(200);
-    expect(rejected.body.data).toEqual([
-      expect.objectContaining({ id: res.body.error.details.inboundEventId, status: 'REJECTED', externalEventId: 'evt-bad', dedupKey: null, payload: body, errors: { fields: res.body.error.details.fields } }),
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'data.group',
+      'data.items.0.quantity',
     ]);
-    const one = await http().get(`/v1/integrations/${target.id}/events/${res.body.error.details.inboundEventId}`).set(acme.auth).expect(200);
+    const rejected = await http()
+      .get(`/v1/integrations/${target.id}/events`)
+      .query({ status: 'REJECTED' })
+      .set(acme.auth)
+      .expect(200);
+    expect(rejected.body.data).toEqual([
+      expect.objectContaining({
+        id: res.body.error.details.inboundEventId,
+        status: 'REJECTED',
+        externalEventId: 'evt-bad',
+        dedupKey: null,
+        payload: body,
+        errors: { fields: res.body.error.details.fields },
+      }),
+    ]);
+    const one = await http()
+      .get(`/v1/integrations/${target.id}/events/${res.body.error.details.inboundEventId}`)
+      .set(acme.auth)
+      .expect(200);
     expect(one.body.status).toBe('REJECTED');
 
     // the corrected event, resent with the same id, is accepted
@@ -189,7 +270,9 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     const rotated = await http().post(`/v1/integrations/${target.id}/rotate-secret`).set(acme.auth).expect(200);
     expect(rotated.body).toMatchObject({ id: target.id, secretVersion: 2 });
     expect(rotated.body.secret).not.toBe(target.secret);
-    expect((await send(target, cancelled('evt-old-secret')).expect(401)).body.error.code).toBe('INBOUND_SIGNATURE_INVALID');
+    expect((await send(target, cancelled('evt-old-secret')).expect(401)).body.error.code).toBe(
+      'INBOUND_SIGNATURE_INVALID',
+    );
     await send({ id: target.id, secret: rotated.body.secret }, cancelled('evt-new-secret')).expect(202);
 
     await http().patch(`/v1/integrations/${target.id}`).set(acme.auth).send({ status: 'DISABLED' }).expect(200);
@@ -205,10 +288,20 @@ describe('ERP/CRM integrations and the signed inbound webhook', () => {
     await http().get(`/v1/integrations/${target.id}/events/${event.body.id}`).set(other.auth).expect(404);
     await http().patch(`/v1/integrations/${target.id}`).set(other.auth).send({ name: 'mine' }).expect(404);
     await http().post(`/v1/integrations/${target.id}/rotate-secret`).set(other.auth).expect(404);
-    expect((await http().get('/v1/integrations').set(other.auth).expect(200)).body.data.map((i: { id: string }) => i.id)).not.toContain(target.id);
+    expect(
+      (await http().get('/v1/integrations').set(other.auth).expect(200)).body.data.map((i: { id: string }) => i.id),
+    ).not.toContain(target.id);
 
-    const bad = await http().post('/v1/integrations').set(acme.auth).send({ name: '', kind: 'FAX', secret: 'mine' }).expect(400);
-    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['kind', 'name', 'secret']);
+    const bad = await http()
+      .post('/v1/integrations')
+      .set(acme.auth)
+      .send({ name: '', kind: 'FAX', secret: 'mine' })
+      .expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'kind',
+      'name',
+      'secret',
+    ]);
     await http().get('/v1/integrations/not-a-uuid').set(acme.auth).expect(400);
     await http().patch(`/v1/integrations/${target.id}`).set(acme.auth).send({ status: 'PAUSED' }).expect(400);
     await http().get('/v1/integrations').expect(401);

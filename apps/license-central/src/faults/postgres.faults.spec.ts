@@ -4,7 +4,16 @@ import request from 'supertest';
 import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { generateContainerSecret } from '@leasehold/domain-licensing';
 import { SeatPoolService } from '@leasehold/domain-seats';
-import { appBehindCuttableDatabase, createTestApp, createVendor, CuttableTcpProxy, expectError, terminateBackends, TestVendor, waitFor } from '@leasehold/testing';
+import {
+  appBehindCuttableDatabase,
+  createTestApp,
+  createVendor,
+  CuttableTcpProxy,
+  expectError,
+  terminateBackends,
+  TestVendor,
+  waitFor,
+} from '@leasehold/testing';
 import { ADMIN_URL, workerDatabase } from '../../../../tools/jest/test-env';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
@@ -28,11 +37,19 @@ async function world(app: INestApplication, quantity = 100): Promise<World> {
   const secret = generateContainerSecret();
   const product = await prisma.product.create({ data: { vendorId, code: `fault-${tag}`, name: 'Fault product' } });
   const container = await prisma.container.create({
-    data: { vendorId, kind: 'ENTERPRISE', name: `C ${tag}`, credentialHash: secret.hash, credentialPrefix: secret.prefix },
+    data: {
+      vendorId,
+      kind: 'ENTERPRISE',
+      name: `C ${tag}`,
+      credentialHash: secret.hash,
+      credentialPrefix: secret.prefix,
+    },
   });
   const licenseId = await app.get(TenantContext).run(vendorId, () =>
     app.get(TenantPrisma).client.$transaction(async (tx) => {
-      const license = await tx.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity, heartbeatIntervalSeconds: 120 } });
+      const license = await tx.license.create({
+        data: { vendorId, containerId: container.id, productId: product.id, quantity, heartbeatIntervalSeconds: 120 },
+      });
       await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
       return license.id;
     }),
@@ -81,10 +98,18 @@ describe('license-central when Postgres terminates its connections (fault inject
     const device = async (n: number) => {
       const fingerprint = `fp-fault-${n}-000000`;
       while (!stop) {
-        const out = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint });
+        const out = await http()
+          .post('/client/v1/seats/checkout')
+          .set(w.device)
+          .send({ licenseId: w.licenseId, fingerprint });
         note('checkout', out, [201]);
-        if (out.status === 201) note('release', await http().post(`/client/v1/seats/${out.body.leaseId}/release`).set(w.device), [200, 409]);
-        note('validate', await http().post('/client/v1/validate').set(w.device).send({ product: w.productCode, fingerprint }), [200, 201, 400, 403, 404]);
+        if (out.status === 201)
+          note('release', await http().post(`/client/v1/seats/${out.body.leaseId}/release`).set(w.device), [200, 409]);
+        note(
+          'validate',
+          await http().post('/client/v1/validate').set(w.device).send({ product: w.productCode, fingerprint }),
+          [200, 201, 400, 403, 404],
+        );
       }
     };
     const vendor = async () => {
@@ -111,7 +136,10 @@ describe('license-central when Postgres terminates its connections (fault inject
     const started = Date.now();
     const lease = await waitFor(
       async () => {
-        const res = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-after-fault-0000' });
+        const res = await http()
+          .post('/client/v1/seats/checkout')
+          .set(w.device)
+          .send({ licenseId: w.licenseId, fingerprint: 'fp-after-fault-0000' });
         return res.status === 201 ? res.body : null;
       },
       5_000,
@@ -138,22 +166,40 @@ describe('license-central while Postgres is unreachable (fault injection)', () =
 
   it('answers valid credentials with 503 DATABASE_UNAVAILABLE, never 401/403, and serves again when the database returns', async () => {
     const w = await world(app, 5);
-    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-before-cut-0000' }).expect(201);
+    await http()
+      .post('/client/v1/seats/checkout')
+      .set(w.device)
+      .send({ licenseId: w.licenseId, fingerprint: 'fp-before-cut-0000' })
+      .expect(201);
 
     proxy.cut();
     // Device secret (checked in the strategy), vendor API key, and the hot route that checks its
     // secret in its own statement: none of them may tell a valid caller its credentials are bad.
-    const checkout = await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-during-cut-00' });
+    const checkout = await http()
+      .post('/client/v1/seats/checkout')
+      .set(w.device)
+      .send({ licenseId: w.licenseId, fingerprint: 'fp-during-cut-00' });
     expectUnavailable(checkout);
     const read = await http().get(`/v1/licenses/${w.licenseId}`).set(w.vendor.auth);
     expectUnavailable(read);
-    const validation = await http().post('/client/v1/validate').set(w.device).send({ product: w.productCode, fingerprint: 'fp-during-cut-00' });
+    const validation = await http()
+      .post('/client/v1/validate')
+      .set(w.device)
+      .send({ product: w.productCode, fingerprint: 'fp-during-cut-00' });
     expectUnavailable(validation);
     const ready = await http().get('/health/ready').expect(503);
     expect(ready.body.error.details).toMatchObject({ error: { postgres: { status: 'down' } } });
 
     proxy.restore();
-    await waitFor(async () => (await http().get(`/v1/licenses/${w.licenseId}`).set(w.vendor.auth)).status === 200, 5_000, 'the vendor API to answer again');
-    await http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint: 'fp-after-cut-000' }).expect(201);
+    await waitFor(
+      async () => (await http().get(`/v1/licenses/${w.licenseId}`).set(w.vendor.auth)).status === 200,
+      5_000,
+      'the vendor API to answer again',
+    );
+    await http()
+      .post('/client/v1/seats/checkout')
+      .set(w.device)
+      .send({ licenseId: w.licenseId, fingerprint: 'fp-after-cut-000' })
+      .expect(201);
   }, 30_000);
 });

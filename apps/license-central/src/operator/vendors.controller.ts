@@ -5,7 +5,14 @@ import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-ven
 import { IdParam } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
-import { CreatedVendorDto, CreateVendorDto, SetVendorLimitsDto, SetVendorStatusDto, VendorDto, VendorPageDto } from './vendors.dto';
+import {
+  CreatedVendorDto,
+  CreateVendorDto,
+  SetVendorLimitsDto,
+  SetVendorStatusDto,
+  VendorDto,
+  VendorPageDto,
+} from './vendors.dto';
 
 /** The platform operator's vendor registry (`Authorization: Bearer <OPERATOR_TOKEN>`). */
 @ApiTags('operator')
@@ -16,7 +23,10 @@ export class VendorsController {
   constructor(private readonly vendors: VendorsService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: CreatedVendorDto, description: "The vendor and its first API key (the key's secret is shown only here)." })
+  @ApiCreatedResponse({
+    type: CreatedVendorDto,
+    description: "The vendor and its first API key (the key's secret is shown only here).",
+  })
   @VendorErrors(409)
   create(@Body() body: CreateVendorDto): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
     return this.vendors.create(body);
@@ -35,7 +45,10 @@ export class VendorsController {
   }
 
   @Patch(':vendorId/status')
-  @ApiOkResponse({ type: VendorDto, description: 'Suspend or re-activate a vendor; a suspended vendor\'s keys answer VENDOR_SUSPENDED.' })
+  @ApiOkResponse({
+    type: VendorDto,
+    description: "Suspend or re-activate a vendor; a suspended vendor's keys answer VENDOR_SUSPENDED.",
+  })
   setStatus(@IdParam('vendorId') id: string, @Body() body: SetVendorStatusDto): Promise<VendorView> {
     return this.vendors.setStatus(id, body.status);
   }
@@ -49,7 +62,9 @@ export class VendorsController {
   })
   setLimits(@IdParam('vendorId') id: string, @Body() body: SetVendorLimitsDto): Promise<VendorView> {
     const limits = Object.fromEntries(
-      (['apiRequestsPerMinute', 'deviceRequestsPerMinute', 'updateStreamsPerContainer'] as const).filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
+      (['apiRequestsPerMinute', 'deviceRequestsPerMinute', 'updateStreamsPerContainer'] as const)
+        .filter((k) => body[k] !== undefined)
+        .map((k) => [k, body[k]]),
     );
     return this.vendors.setLimits(id, limits);
   }

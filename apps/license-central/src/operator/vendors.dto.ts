@@ -32,11 +32,22 @@ const LIMIT = { type: 'integer', nullable: true, minimum: 1, maximum: 1_000_000 
 
 /** A vendor's rate-limit plan: each value replaces the installation's default (RATE_LIMIT_*); null means the default. */
 export class VendorLimitsDto {
-  @ApiProperty({ ...LIMIT, description: 'Requests per minute per API key (vendor API). Default: RATE_LIMIT_VENDOR_API_PER_KEY.' })
+  @ApiProperty({
+    ...LIMIT,
+    description: 'Requests per minute per API key (vendor API). Default: RATE_LIMIT_VENDOR_API_PER_KEY.',
+  })
   apiRequestsPerMinute!: number | null;
-  @ApiProperty({ ...LIMIT, description: 'Requests per minute per container credential (device API). Default: RATE_LIMIT_DEVICE_PER_CREDENTIAL.' })
+  @ApiProperty({
+    ...LIMIT,
+    description:
+      'Requests per minute per container credential (device API). Default: RATE_LIMIT_DEVICE_PER_CREDENTIAL.',
+  })
   deviceRequestsPerMinute!: number | null;
-  @ApiProperty({ ...LIMIT, description: 'Concurrent update streams (SSE and long-poll) per container. Default: RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER.' })
+  @ApiProperty({
+    ...LIMIT,
+    description:
+      'Concurrent update streams (SSE and long-poll) per container. Default: RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER.',
+  })
   updateStreamsPerContainer!: number | null;
 }
 

@@ -26,7 +26,8 @@ describe('vendors (operator API)', () => {
 
   const http = () => request(app.getHttpServer());
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-  const fieldsOf = (res: request.Response) => (res.body.error.details.fields as { field: string }[]).map((f) => f.field).sort();
+  const fieldsOf = (res: request.Response) =>
+    (res.body.error.details.fields as { field: string }[]).map((f) => f.field).sort();
 
   async function createVendor(body: Record<string, unknown> = { slug: uniqueCode('vendor'), name: 'Some Vendor' }) {
     return (await http().post('/operator/v1/vendors').set(operator).send(body).expect(201)).body as {
@@ -75,7 +76,14 @@ describe('vendors (operator API)', () => {
 
   it('creates exactly one vendor when two requests race for one slug', async () => {
     const slug = uniqueCode('race');
-    const answers = await Promise.all([1, 2].map((n) => http().post('/operator/v1/vendors').set(operator).send({ slug, name: `Racer ${n}` })));
+    const answers = await Promise.all(
+      [1, 2].map((n) =>
+        http()
+          .post('/operator/v1/vendors')
+          .set(operator)
+          .send({ slug, name: `Racer ${n}` }),
+      ),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
     expectError(answers.find((r) => r.status === 409)!, 409, 'VENDOR_SLUG_TAKEN');
 
@@ -83,7 +91,11 @@ describe('vendors (operator API)', () => {
     expect(all.filter((v) => v.slug === slug)).toHaveLength(1);
     // The loser's transaction left no orphan API key behind: the winner's key is its vendor's only key.
     const winner = answers.find((r) => r.status === 201)!.body;
-    const keys = await http().get('/v1/api-keys').query({ includeRevoked: true }).set(bearer(winner.apiKey.secret)).expect(200);
+    const keys = await http()
+      .get('/v1/api-keys')
+      .query({ includeRevoked: true })
+      .set(bearer(winner.apiKey.secret))
+      .expect(200);
     expect(keys.body.data).toHaveLength(1);
   });
 
@@ -99,11 +111,18 @@ describe('vendors (operator API)', () => {
     const tooShort = await http().post('/operator/v1/vendors').set(operator).send({ slug: 'a', name: 'x' });
     expect(fieldsOf(tooShort)).toEqual(['slug']);
 
-    const extra = await http().post('/operator/v1/vendors').set(operator).send({ slug: uniqueCode('x'), name: 'x', status: 'SUSPENDED' });
+    const extra = await http()
+      .post('/operator/v1/vendors')
+      .set(operator)
+      .send({ slug: uniqueCode('x'), name: 'x', status: 'SUSPENDED' });
     expectError(extra, 400, 'VALIDATION_FAILED');
     expect(fieldsOf(extra)).toEqual(['status']);
 
-    const malformed = await http().post('/operator/v1/vendors').set(operator).set('Content-Type', 'application/json').send('{"slug":');
+    const malformed = await http()
+      .post('/operator/v1/vendors')
+      .set(operator)
+      .set('Content-Type', 'application/json')
+      .send('{"slug":');
     expectError(malformed, 400, 'MALFORMED_JSON');
   });
 
@@ -127,7 +146,8 @@ describe('vendors (operator API)', () => {
 
   it('lists vendors with cursor pagination, every vendor once, in creation order', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push((await createVendor({ slug: uniqueCode(`page${i}`), name: `Page ${i}` })).vendor.id);
+    for (let i = 0; i < 5; i++)
+      made.push((await createVendor({ slug: uniqueCode(`page${i}`), name: `Page ${i}` })).vendor.id);
 
     const byTwo = await listAll(2);
     const ids = byTwo.map((v) => v.id);
@@ -135,10 +155,15 @@ describe('vendors (operator API)', () => {
     expect(ids.filter((id) => made.includes(id))).toEqual(made);
     expect(byTwo.map((v) => v.id)).toEqual((await listAll(100)).map((v) => v.id));
     // Listings carry no secrets.
-    for (const vendor of byTwo) expect(Object.keys(vendor).sort()).toEqual(['createdAt', 'id', 'limits', 'name', 'slug', 'status']);
+    for (const vendor of byTwo)
+      expect(Object.keys(vendor).sort()).toEqual(['createdAt', 'id', 'limits', 'name', 'slug', 'status']);
 
     expectError(await http().get('/operator/v1/vendors').query({ limit: 101 }).set(operator), 400, 'VALIDATION_FAILED');
-    expectError(await http().get('/operator/v1/vendors').query({ cursor: 'nope' }).set(operator), 400, 'VALIDATION_FAILED');
+    expectError(
+      await http().get('/operator/v1/vendors').query({ cursor: 'nope' }).set(operator),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('gets a vendor by id; an unknown id is 404 NOT_FOUND, a malformed one 400', async () => {
@@ -156,7 +181,9 @@ describe('vendors (operator API)', () => {
 
     const suspended = await http().patch(base).set(operator).send({ status: 'SUSPENDED' }).expect(200);
     expect(suspended.body).toEqual({ ...created.vendor, status: 'SUSPENDED' });
-    expect((await http().get(`/operator/v1/vendors/${created.vendor.id}`).set(operator).expect(200)).body.status).toBe('SUSPENDED');
+    expect((await http().get(`/operator/v1/vendors/${created.vendor.id}`).set(operator).expect(200)).body.status).toBe(
+      'SUSPENDED',
+    );
     expectError(await http().get('/v1/products').set(key), 403, 'VENDOR_SUSPENDED');
 
     // Suspending twice is harmless.
@@ -169,6 +196,10 @@ describe('vendors (operator API)', () => {
     const bad = await http().patch(base).set(operator).send({ status: 'DELETED' });
     expectError(bad, 400, 'VALIDATION_FAILED');
     expect(fieldsOf(bad)).toEqual(['status']);
-    expectError(await http().patch(`/operator/v1/vendors/${randomUUID()}/status`).set(operator).send({ status: 'SUSPENDED' }), 404, 'NOT_FOUND');
+    expectError(
+      await http().patch(`/operator/v1/vendors/${randomUUID()}/status`).set(operator).send({ status: 'SUSPENDED' }),
+      404,
+      'NOT_FOUND',
+    );
   });
 });

@@ -17,10 +17,25 @@ describe('@leasehold/client borrow and early return (needs the return-key protoc
     await server.close();
   }, 60_000);
 
-  async function clientFor(w: SdkWorld, storage = new MemoryStorage(), fingerprint = `sha256:${randomUUID().replaceAll('-', '')}`): Promise<LeaseholdClient> {
-    return new LeaseholdClient({ baseUrl: server.url, secret: w.secret, publicKeys: await fetchPublicKeys(server.url, w.vendorId), product: w.productCode, fingerprint, storage });
+  async function clientFor(
+    w: SdkWorld,
+    storage = new MemoryStorage(),
+    fingerprint = `sha256:${randomUUID().replaceAll('-', '')}`,
+  ): Promise<LeaseholdClient> {
+    return new LeaseholdClient({
+      baseUrl: server.url,
+      secret: w.secret,
+      publicKeys: await fetchPublicKeys(server.url, w.vendorId),
+      product: w.productCode,
+      fingerprint,
+      storage,
+    });
   }
-  const sessions = async (w: SdkWorld) => (await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data as { id: string; borrowed: boolean }[];
+  const sessions = async (w: SdkWorld) =>
+    (await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data as {
+      id: string;
+      borrowed: boolean;
+    }[];
 
   it('borrows at checkout with a return key hash and returns early with the key, also after a restart', async () => {
     const w = await sdkWorld(server.app, { quantity: 2, borrowAllowed: true });
@@ -35,7 +50,9 @@ describe('@leasehold/client borrow and early return (needs the return-key protoc
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // Without the key nobody returns it early (someone who only saw the lease id).
-    const bare = await request(server.app.getHttpServer()).post(`/client/v1/seats/${lease.id}/release`).set({ Authorization: `Bearer ${w.secret}` });
+    const bare = await request(server.app.getHttpServer())
+      .post(`/client/v1/seats/${lease.id}/release`)
+      .set({ Authorization: `Bearer ${w.secret}` });
     expect(bare.status).toBeGreaterThanOrEqual(400);
     const wrong = await request(server.app.getHttpServer())
       .post(`/client/v1/seats/${lease.id}/release`)

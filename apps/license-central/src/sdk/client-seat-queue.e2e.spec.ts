@@ -20,7 +20,14 @@ describe('@leasehold/client waitForSeat', () => {
 
   async function clientFor(w: SdkWorld): Promise<LeaseholdClient> {
     const fingerprint = `sha256:${randomUUID().replaceAll('-', '')}`;
-    return new LeaseholdClient({ baseUrl: server.url, secret: w.secret, publicKeys: await fetchPublicKeys(server.url, w.vendorId), product: w.productCode, fingerprint, storage: new MemoryStorage() });
+    return new LeaseholdClient({
+      baseUrl: server.url,
+      secret: w.secret,
+      publicKeys: await fetchPublicKeys(server.url, w.vendorId),
+      product: w.productCode,
+      fingerprint,
+      storage: new MemoryStorage(),
+    });
   }
 
   it('checks out at once when a seat is free; otherwise waits its turn and gets the seat held for it', async () => {
@@ -38,7 +45,9 @@ describe('@leasehold/client waitForSeat', () => {
     const lease = await waiting;
     expect(lease.state).toBe('active');
     const sessions = await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200);
-    expect(sessions.body.data.map((s: { id: string; fingerprint: string }) => [s.id, s.fingerprint])).toEqual([[lease.id, waiter.fingerprint]]);
+    expect(sessions.body.data.map((s: { id: string; fingerprint: string }) => [s.id, s.fingerprint])).toEqual([
+      [lease.id, waiter.fingerprint],
+    ]);
     await lease.release();
   }, 60_000);
 

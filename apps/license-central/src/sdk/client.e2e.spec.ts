@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchPublicKeys, FileStorage, isLeaseholdError, Lease, LeaseholdClient, LeaseholdClientOptions, LeaseholdError, MemoryStorage, PinnedKeys } from '@leasehold/client';
+import {
+  fetchPublicKeys,
+  FileStorage,
+  isLeaseholdError,
+  Lease,
+  LeaseholdClient,
+  LeaseholdClientOptions,
+  LeaseholdError,
+  MemoryStorage,
+  PinnedKeys,
+} from '@leasehold/client';
 import { CuttableTcpProxy } from '@leasehold/testing';
 import { once, RunningServer, sdkWorld, SdkWorld, startLicenseCentral } from '../testing/sdk-world';
 
@@ -53,7 +63,10 @@ describe('@leasehold/client against license-central', () => {
     return Object.assign(p, { url: `http://127.0.0.1:${p.port}` });
   }
   const track = (lease: Lease) => (leases.push(lease), lease);
-  const sessionsOf = async (w: SdkWorld) => (await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data as { id: string }[];
+  const sessionsOf = async (w: SdkWorld) =>
+    (await w.vendorApi().get(`/v1/licenses/${w.licenseId}/sessions`).set(w.vendor.auth).expect(200)).body.data as {
+      id: string;
+    }[];
 
   it('fetches the public keys once; activate, validate (signed, verified) and deactivate on a PERSONAL container', async () => {
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
@@ -62,15 +75,29 @@ describe('@leasehold/client against license-central', () => {
     const client = await clientFor(w);
 
     const before = await client.validate();
-    expect(before).toMatchObject({ code: 'DEVICE_NOT_ACTIVATED', valid: false, fromCache: false, fingerprint: client.fingerprint });
+    expect(before).toMatchObject({
+      code: 'DEVICE_NOT_ACTIVATED',
+      valid: false,
+      fromCache: false,
+      fingerprint: client.fingerprint,
+    });
 
     const first = await client.activate({ name: 'QA laptop', platform: 'linux-x64' });
-    expect(first).toMatchObject({ created: true, device: { name: 'QA laptop', fingerprint: client.fingerprint, active: true } });
+    expect(first).toMatchObject({
+      created: true,
+      device: { name: 'QA laptop', fingerprint: client.fingerprint, active: true },
+    });
     const again = await client.activate({ name: 'QA laptop' });
     expect(again).toMatchObject({ created: false, device: { id: first.device.id } });
 
     const valid = await client.validate({ feature: 'export-pdf' });
-    expect(valid).toMatchObject({ code: 'VALID', valid: true, containerId: w.containerId, feature: 'export-pdf', license: { id: w.licenseId, product: w.productCode } });
+    expect(valid).toMatchObject({
+      code: 'VALID',
+      valid: true,
+      containerId: w.containerId,
+      feature: 'export-pdf',
+      license: { id: w.licenseId, product: w.productCode },
+    });
     expect(client.clock.trustedTime?.toISOString()).toBe(valid.issuedAt);
     expect((await client.validate({ feature: 'not-sold' })).code).toBe('FEATURE_NOT_LICENSED');
 
@@ -84,14 +111,26 @@ describe('@leasehold/client against license-central', () => {
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1 });
     const storage = new MemoryStorage();
     const client = await clientFor(w, { storage });
-    const submit = async (code: string) => (await w.vendorApi().post(`/v1/containers/${w.containerId}/offline-activations`).set(w.vendor.auth).send({ code }).expect(201)).body;
-    expect(() => client.createReleaseCode({ containerId: w.containerId })).toThrow(expect.objectContaining({ code: 'RETURN_KEY_MISSING' }));
+    const submit = async (code: string) =>
+      (
+        await w
+          .vendorApi()
+          .post(`/v1/containers/${w.containerId}/offline-activations`)
+          .set(w.vendor.auth)
+          .send({ code })
+          .expect(201)
+      ).body;
+    expect(() => client.createReleaseCode({ containerId: w.containerId })).toThrow(
+      expect.objectContaining({ code: 'RETURN_KEY_MISSING' }),
+    );
 
     const request = client.createRequestCode({ containerId: w.containerId });
     expect(request).not.toHaveProperty('returnKey');
     const returnKey = storage.get(`offline-return-key.${w.containerId}`);
     expect(returnKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(client.applyResponseCode((await submit(request.code)).responseCode)).toMatchObject({ licenseId: w.licenseId });
+    expect(client.applyResponseCode((await submit(request.code)).responseCode)).toMatchObject({
+      licenseId: w.licenseId,
+    });
     // The renewal commits to the same key (the server refuses another one: RETURN_PROOF_INVALID).
     const renewal = client.createRequestCode({ containerId: w.containerId });
     expect(storage.get(`offline-return-key.${w.containerId}`)).toBe(returnKey);
@@ -130,7 +169,10 @@ describe('@leasehold/client against license-central', () => {
     // Keys of another vendor pinned: nothing verifies.
     const other = await sdkWorld(server.app);
     const wrongKeys = await clientFor(w, { fingerprint: client.fingerprint, publicKeys: await keysOf(other) });
-    await expect(wrongKeys.validate()).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', details: { reason: 'UNKNOWN_KEY' } });
+    await expect(wrongKeys.validate()).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+      details: { reason: 'UNKNOWN_KEY' },
+    });
   });
 
   it('keeps the last good answer for the grace period when the server is unreachable, never beyond it', async () => {
@@ -138,7 +180,12 @@ describe('@leasehold/client against license-central', () => {
     const p = await proxy();
     let now = Date.now();
     const storage = new MemoryStorage();
-    const client = await clientFor(w, { baseUrl: p.url, storage, offlineGraceSeconds: 3600, clock: { now: () => now } });
+    const client = await clientFor(w, {
+      baseUrl: p.url,
+      storage,
+      offlineGraceSeconds: 3600,
+      clock: { now: () => now },
+    });
     await client.activate();
     const online = await client.validate();
     expect(online.fromCache).toBe(false);
@@ -273,16 +320,27 @@ describe('@leasehold/client against license-central', () => {
 
     const lease = track(await client.checkout());
     const downloaded = await client.downloadLicenseFile();
-    expect(downloaded).toMatchObject({ fromStorage: false, verification: { status: 'VALID' }, license: { licenseId: w.licenseId, fingerprint: client.fingerprint } });
+    expect(downloaded).toMatchObject({
+      fromStorage: false,
+      verification: { status: 'VALID' },
+      license: { licenseId: w.licenseId, fingerprint: client.fingerprint },
+    });
     await lease.release();
 
     // A new process (same storage directory, no network needed) verifies it offline.
-    const offline = await clientFor(w, { baseUrl: 'http://127.0.0.1:9', storage: new FileStorage(dir), fingerprint: client.fingerprint });
+    const offline = await clientFor(w, {
+      baseUrl: 'http://127.0.0.1:9',
+      storage: new FileStorage(dir),
+      fingerprint: client.fingerprint,
+    });
     expect(offline.verifyOffline()).toMatchObject({ fromStorage: true, verification: { status: 'VALID' } });
     const kept = await offline.licenseFile();
     expect(kept).toMatchObject({ fromStorage: true, text: downloaded.text });
     // Forced refresh with the server unreachable: the stored, still valid file is used.
-    expect(await offline.licenseFile({ force: true })).toMatchObject({ fromStorage: true, verification: { status: 'VALID' } });
+    expect(await offline.licenseFile({ force: true })).toMatchObject({
+      fromStorage: true,
+      verification: { status: 'VALID' },
+    });
   });
 
   it('clock guard: a clock set back is refused (online and offline, cache included); set forward gives no extension and locks nobody out', async () => {
@@ -291,7 +349,12 @@ describe('@leasehold/client against license-central', () => {
     let monotonic = 0;
     const storage = new MemoryStorage();
     const p = await proxy();
-    const client = await clientFor(w, { baseUrl: p.url, storage, offlineGraceSeconds: 7 * 86_400, clock: { now: () => now, monotonic: () => monotonic } });
+    const client = await clientFor(w, {
+      baseUrl: p.url,
+      storage,
+      offlineGraceSeconds: 7 * 86_400,
+      clock: { now: () => now, monotonic: () => monotonic },
+    });
     await client.activate();
     await client.validate();
     const lease = track(await client.checkout());
@@ -301,21 +364,41 @@ describe('@leasehold/client against license-central', () => {
 
     // Turned back a day: offline verification and the cached answer are refused.
     now -= 86_400_000;
-    expect(() => client.verifyOffline()).toThrow(expect.objectContaining({ code: 'CLOCK_TAMPERED', details: expect.objectContaining({ reason: 'JUMPED_BACKWARDS' }) }));
+    expect(() => client.verifyOffline()).toThrow(
+      expect.objectContaining({
+        code: 'CLOCK_TAMPERED',
+        details: expect.objectContaining({ reason: 'JUMPED_BACKWARDS' }),
+      }),
+    );
     p.cut();
     await expect(client.validate()).rejects.toMatchObject({ code: 'CLOCK_TAMPERED' });
     p.restore();
     // A fresh process with the clock already wrong: the persisted mark still refuses it, and a signed
     // answer from the server does too.
-    const restarted = await clientFor(w, { baseUrl: p.url, storage, fingerprint: client.fingerprint, clock: { now: () => now } });
-    expect(() => restarted.verifyOffline()).toThrow(expect.objectContaining({ code: 'CLOCK_TAMPERED', details: expect.objectContaining({ reason: 'BEHIND_TRUSTED_TIME' }) }));
+    const restarted = await clientFor(w, {
+      baseUrl: p.url,
+      storage,
+      fingerprint: client.fingerprint,
+      clock: { now: () => now },
+    });
+    expect(() => restarted.verifyOffline()).toThrow(
+      expect.objectContaining({
+        code: 'CLOCK_TAMPERED',
+        details: expect.objectContaining({ reason: 'BEHIND_TRUSTED_TIME' }),
+      }),
+    );
     await expect(restarted.validate()).rejects.toMatchObject({ code: 'CLOCK_TAMPERED' });
 
     // Set forward past refreshBy: the file is not extended (REFRESH_REQUIRED), and the mark did not move.
     now = Date.parse(file.refreshBy) + 60_000;
     monotonic = now - Date.now();
     expect(client.verifyOffline().verification.status).toBe('REFRESH_REQUIRED');
-    const forward = await clientFor(w, { baseUrl: p.url, storage, fingerprint: client.fingerprint, clock: { now: () => now } });
+    const forward = await clientFor(w, {
+      baseUrl: p.url,
+      storage,
+      fingerprint: client.fingerprint,
+      clock: { now: () => now },
+    });
     expect(forward.verifyOffline().verification.status).toBe('REFRESH_REQUIRED');
     // Back to the right time in a new process: works again (a forward jump locks nobody out).
     const fixed = await clientFor(w, { baseUrl: p.url, storage, fingerprint: client.fingerprint });

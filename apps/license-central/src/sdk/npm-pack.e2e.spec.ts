@@ -59,13 +59,25 @@ describe('npm pack of @leasehold/client, installed outside the monorepo', () => 
     const packed = await run('npm', ['pack', packageDir, '--pack-destination', work, '--json'], { cwd: work });
     const [{ filename, files }] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const paths = files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/license-file/index.js']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli.js',
+        'dist/license-file/index.js',
+      ]),
+    );
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
 
     const app = join(work, 'vendor-app');
     rmSync(app, { recursive: true, force: true });
     await run('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'vendor-app', version: '1.0.0', private: true, type: 'module' }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'vendor-app', version: '1.0.0', private: true, type: 'module' }),
+    );
     await run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(work, filename)], { cwd: app });
     expect(readdirSync(join(app, 'node_modules'))).toEqual(['.bin', '.package-lock.json', '@leasehold']); // no dependencies came along
 
@@ -74,14 +86,29 @@ describe('npm pack of @leasehold/client, installed outside the monorepo', () => 
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'es2022', module: 'node16', moduleResolution: 'node16', strict: true, outDir: 'out', types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: false },
+        compilerOptions: {
+          target: 'es2022',
+          module: 'node16',
+          moduleResolution: 'node16',
+          strict: true,
+          outDir: 'out',
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          skipLibCheck: false,
+        },
         files: ['program.mts'],
       }),
     );
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app });
 
     const w = await sdkWorld(server.app, { kind: 'PERSONAL', quantity: 1, heartbeatIntervalSeconds: 1 });
-    const env = { PATH: process.env['PATH'], LEASEHOLD_URL: server.url, LEASEHOLD_SECRET: w.secret, VENDOR_ID: w.vendorId, PRODUCT: w.productCode };
+    const env = {
+      PATH: process.env['PATH'],
+      LEASEHOLD_URL: server.url,
+      LEASEHOLD_SECRET: w.secret,
+      VENDOR_ID: w.vendorId,
+      PRODUCT: w.productCode,
+    };
     const result = await run(process.execPath, [join(app, 'out/program.mjs')], { cwd: app, env });
     expect(JSON.parse(result.stdout)).toEqual({
       activate: true,
@@ -94,7 +121,14 @@ describe('npm pack of @leasehold/client, installed outside the monorepo', () => 
     });
 
     // CommonJS require works too, and the bin is installed.
-    const cjs = await run(process.execPath, ['-e', "const c = require('@leasehold/client'); console.log(typeof c.LeaseholdClient, typeof require('@leasehold/client/license-file').verifyLicenseFile)"], { cwd: app });
+    const cjs = await run(
+      process.execPath,
+      [
+        '-e',
+        "const c = require('@leasehold/client'); console.log(typeof c.LeaseholdClient, typeof require('@leasehold/client/license-file').verifyLicenseFile)",
+      ],
+      { cwd: app },
+    );
     expect(cjs.stdout.trim()).toBe('function function');
     const help = await run(join(app, 'node_modules/.bin/leasehold'), ['help'], { cwd: app });
     expect(help.stdout).toContain('leasehold <command> [options]');

@@ -33,7 +33,9 @@ describe('@leasehold/vendor-client', () => {
     expect(listed.data!.data.map((p) => p.id)).toEqual([productId]);
 
     const group = await leasehold.POST('/v1/groups', { body: { name: 'Acme GmbH' } });
-    const container = await leasehold.POST('/v1/containers', { body: { kind: 'ENTERPRISE', name: 'Central server', groupId: group.data!.id } });
+    const container = await leasehold.POST('/v1/containers', {
+      body: { kind: 'ENTERPRISE', name: 'Central server', groupId: group.data!.id },
+    });
     expect(container.data!.secret).toMatch(/^lhc_/);
     const key = idempotencyKey();
     const license = await leasehold.POST('/v1/containers/{containerId}/licenses', {
@@ -47,15 +49,22 @@ describe('@leasehold/vendor-client', () => {
     });
     expect([replay.data!.id, replay.response.headers.get('idempotent-replayed')]).toEqual([license.data!.id, 'true']);
 
-    const revoked = await leasehold.POST('/v1/licenses/{licenseId}/revoke', { params: { path: { licenseId: license.data!.id } } });
+    const revoked = await leasehold.POST('/v1/licenses/{licenseId}/revoke', {
+      params: { path: { licenseId: license.data!.id } },
+    });
     expect(revoked.data!.status).toBe('REVOKED');
-    const notFound = await leasehold.GET('/v1/licenses/{licenseId}', { params: { path: { licenseId: '00000000-0000-7000-8000-000000000000' } } });
+    const notFound = await leasehold.GET('/v1/licenses/{licenseId}', {
+      params: { path: { licenseId: '00000000-0000-7000-8000-000000000000' } },
+    });
     expect(notFound.error?.error.code).toBe('NOT_FOUND');
 
     // The compiler checks bodies and parameters against the spec (type-checked, never called).
     const typeChecksOnly = () => [
-      // @ts-expect-error quantity is a number
-      leasehold.POST('/v1/containers/{containerId}/licenses', { params: { path: { containerId: 'x' } }, body: { productId, quantity: 'five' } }),
+      leasehold.POST('/v1/containers/{containerId}/licenses', {
+        params: { path: { containerId: 'x' } },
+        // @ts-expect-error quantity is a number
+        body: { productId, quantity: 'five' },
+      }),
       // @ts-expect-error no such route
       leasehold.GET('/v1/no-such-route'),
     ];

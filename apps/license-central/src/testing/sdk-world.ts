@@ -39,15 +39,31 @@ export interface SdkWorld {
 
 export async function sdkWorld(
   app: INestApplication,
-  options: { kind?: 'PERSONAL' | 'ENTERPRISE'; quantity?: number; heartbeatIntervalSeconds?: number; leaseTtlSeconds?: number; borrowAllowed?: boolean; features?: string[] } = {},
+  options: {
+    kind?: 'PERSONAL' | 'ENTERPRISE';
+    quantity?: number;
+    heartbeatIntervalSeconds?: number;
+    leaseTtlSeconds?: number;
+    borrowAllowed?: boolean;
+    features?: string[];
+  } = {},
 ): Promise<SdkWorld> {
   const http = () => request(app.getHttpServer());
   const vendor = await createVendor(app);
   const vendorId = vendor.vendor.id;
   const features = options.features ?? ['export-pdf', 'print'];
   const productCode = uniqueCode('sdk');
-  const product = await http().post('/v1/products').set(vendor.auth).send({ code: productCode, name: 'SDK product' }).expect(201);
-  for (const feature of features) await http().post(`/v1/products/${product.body.id}/features`).set(vendor.auth).send({ code: feature, name: feature }).expect(201);
+  const product = await http()
+    .post('/v1/products')
+    .set(vendor.auth)
+    .send({ code: productCode, name: 'SDK product' })
+    .expect(201);
+  for (const feature of features)
+    await http()
+      .post(`/v1/products/${product.body.id}/features`)
+      .set(vendor.auth)
+      .send({ code: feature, name: feature })
+      .expect(201);
   const db = app.get(PrismaService);
   const kind = options.kind ?? 'ENTERPRISE';
   const containerBody =
@@ -58,13 +74,20 @@ export async function sdkWorld(
   const license = await http()
     .post(`/v1/containers/${container.body.id}/licenses`)
     .set(vendor.auth)
-    .send({ productId: product.body.id, quantity: options.quantity ?? 2, features, borrowAllowed: options.borrowAllowed ?? false })
+    .send({
+      productId: product.body.id,
+      quantity: options.quantity ?? 2,
+      features,
+      borrowAllowed: options.borrowAllowed ?? false,
+    })
     .expect(201);
   if (options.heartbeatIntervalSeconds !== undefined || options.leaseTtlSeconds !== undefined) {
     await db.license.update({
       where: { id: license.body.id },
       data: {
-        ...(options.heartbeatIntervalSeconds !== undefined ? { heartbeatIntervalSeconds: options.heartbeatIntervalSeconds } : {}),
+        ...(options.heartbeatIntervalSeconds !== undefined
+          ? { heartbeatIntervalSeconds: options.heartbeatIntervalSeconds }
+          : {}),
         ...(options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {}),
       },
     });
@@ -82,7 +105,11 @@ export async function sdkWorld(
 }
 
 /** Resolves with the first emission of `event` (its arguments), or rejects after `timeoutMs`. */
-export function once<T extends unknown[]>(emitter: { once(event: string, listener: (...args: T) => void): unknown }, event: string, timeoutMs = 15_000): Promise<T> {
+export function once<T extends unknown[]>(
+  emitter: { once(event: string, listener: (...args: T) => void): unknown },
+  event: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "${event}" within ${timeoutMs} ms`)), timeoutMs);
     emitter.once(event, (...args: T) => {
@@ -107,9 +134,17 @@ export interface RunResult {
 }
 
 /** Runs a command without blocking the event loop (the server under test lives in this process). */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; check?: boolean } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; check?: boolean } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -119,7 +154,8 @@ export function run(command: string, args: string[], options: { cwd?: string; en
     child.on('close', (code) => {
       clearTimeout(timer);
       const result = { code, stdout, stderr };
-      if ((options.check ?? true) && code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
+      if ((options.check ?? true) && code !== 0)
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
       else resolve(result);
     });
   });

@@ -54,7 +54,14 @@ async function created(res: request.Response, what: string): Promise<string> {
 
 export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
   productId: async (ctx) =>
-    created(await ctx.http().post('/v1/products').set(ctx.auth).send({ code: uniqueCode('product'), name: 'Isolated product' }), 'productId'),
+    created(
+      await ctx
+        .http()
+        .post('/v1/products')
+        .set(ctx.auth)
+        .send({ code: uniqueCode('product'), name: 'Isolated product' }),
+      'productId',
+    ),
 
   featureId: async (ctx) =>
     created(
@@ -66,10 +73,14 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
       'featureId',
     ),
 
-  apiKeyId: async (ctx) => created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
+  apiKeyId: async (ctx) =>
+    created(await ctx.http().post('/v1/api-keys').set(ctx.auth).send({ name: 'isolated key' }), 'apiKeyId'),
 
   integrationId: async (ctx) =>
-    created(await ctx.http().post('/v1/integrations').set(ctx.auth).send({ name: 'Isolated ERP', kind: 'ERP' }), 'integrationId'),
+    created(
+      await ctx.http().post('/v1/integrations').set(ctx.auth).send({ name: 'Isolated ERP', kind: 'ERP' }),
+      'integrationId',
+    ),
 
   /** An inbound event stored by the signed webhook (the secret comes from a rotation: it is shown once). */
   eventId: async (ctx) => {
@@ -80,25 +91,40 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     const res = await ctx
       .http()
       .post(`/webhooks/erp/${integrationId}`)
-      .set({ 'Content-Type': 'application/json', 'Leasehold-Timestamp': timestamp, 'Leasehold-Signature': signInboundEvent(String(rotated.body?.secret), timestamp, raw) })
+      .set({
+        'Content-Type': 'application/json',
+        'Leasehold-Timestamp': timestamp,
+        'Leasehold-Signature': signInboundEvent(String(rotated.body?.secret), timestamp, raw),
+      })
       .send(raw);
-    if (res.status !== 202 || typeof res.body?.id !== 'string') throw new Error(`tenant fixture "eventId" could not be created: ${res.status} ${res.text}`);
+    if (res.status !== 202 || typeof res.body?.id !== 'string')
+      throw new Error(`tenant fixture "eventId" could not be created: ${res.status} ${res.text}`);
     return res.body.id as string;
   },
 
   // Customers.
-  groupId: async (ctx) => created(await ctx.http().post('/v1/groups').set(ctx.auth).send({ name: 'Isolated group' }), 'groupId'),
+  groupId: async (ctx) =>
+    created(await ctx.http().post('/v1/groups').set(ctx.auth).send({ name: 'Isolated group' }), 'groupId'),
 
   userId: async (ctx) => {
-    const res = await ctx.http().post('/v1/users').set(ctx.auth).send({ email: `${uniqueCode('user')}@customer.example`, name: 'Isolated user' });
-    if (res.status !== 201 || typeof res.body?.user?.id !== 'string') throw new Error(`tenant fixture "userId" could not be created: ${res.status} ${res.text}`);
+    const res = await ctx
+      .http()
+      .post('/v1/users')
+      .set(ctx.auth)
+      .send({ email: `${uniqueCode('user')}@customer.example`, name: 'Isolated user' });
+    if (res.status !== 201 || typeof res.body?.user?.id !== 'string')
+      throw new Error(`tenant fixture "userId" could not be created: ${res.status} ${res.text}`);
     return res.body.user.id as string;
   },
 
   // Containers, licenses, purchases and devices. Groups and users come from their own factories.
   containerId: async (ctx) =>
     created(
-      await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'ENTERPRISE', name: 'Isolated container', groupId: await ctx.id('groupId') }),
+      await ctx
+        .http()
+        .post('/v1/containers')
+        .set(ctx.auth)
+        .send({ kind: 'ENTERPRISE', name: 'Isolated container', groupId: await ctx.id('groupId') }),
       'containerId',
     ),
 
@@ -114,13 +140,21 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
 
   purchaseId: async (ctx) =>
     created(
-      await ctx.http().post('/v1/purchases').set(ctx.auth).send({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 5 }),
+      await ctx
+        .http()
+        .post('/v1/purchases')
+        .set(ctx.auth)
+        .send({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 5 }),
       'purchaseId',
     ),
 
   // A device is activated by the licensed program with its container's secret (a PERSONAL container of its own).
   deviceId: async (ctx) => {
-    const container = await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'PERSONAL', name: 'Isolated laptop', userId: await ctx.id('userId') });
+    const container = await ctx
+      .http()
+      .post('/v1/containers')
+      .set(ctx.auth)
+      .send({ kind: 'PERSONAL', name: 'Isolated laptop', userId: await ctx.id('userId') });
     await created(container, 'deviceId (its container)');
     const device = await ctx
       .http()
@@ -132,36 +166,71 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
 
   // A session (live lease): the licensed program checks out a seat of a license in its own container.
   leaseId: async (ctx) => {
-    const container = await ctx.http().post('/v1/containers').set(ctx.auth).send({ kind: 'ENTERPRISE', name: 'Isolated seats', groupId: await ctx.id('groupId') });
+    const container = await ctx
+      .http()
+      .post('/v1/containers')
+      .set(ctx.auth)
+      .send({ kind: 'ENTERPRISE', name: 'Isolated seats', groupId: await ctx.id('groupId') });
     await created(container, 'leaseId (its container)');
-    const license = await ctx.http().post(`/v1/containers/${container.body.id as string}/licenses`).set(ctx.auth).send({ productId: await ctx.id('productId'), quantity: 2 });
+    const license = await ctx
+      .http()
+      .post(`/v1/containers/${container.body.id as string}/licenses`)
+      .set(ctx.auth)
+      .send({ productId: await ctx.id('productId'), quantity: 2 });
     await created(license, 'leaseId (its license)');
     const lease = await ctx
       .http()
       .post('/client/v1/seats/checkout')
       .set({ Authorization: `Bearer ${container.body.secret as string}` })
       .send({ licenseId: license.body.id as string, fingerprint: uniqueCode('fingerprint') });
-    if (lease.status !== 201 || typeof lease.body?.leaseId !== 'string') throw new Error(`tenant fixture "leaseId" could not be created: ${lease.status} ${lease.text}`);
+    if (lease.status !== 201 || typeof lease.body?.leaseId !== 'string')
+      throw new Error(`tenant fixture "leaseId" could not be created: ${lease.status} ${lease.text}`);
     return lease.body.leaseId as string;
   },
 
   // A seat reservation (issue 16) on the license, for a member of the license's group.
   reservationId: async (ctx) => {
-    const member = await ctx.http().post('/v1/users').set(ctx.auth).send({ email: `${uniqueCode('night')}@customer.example`, name: 'Night shift', groupId: await ctx.id('groupId') });
-    if (member.status !== 201 || typeof member.body?.user?.id !== 'string') throw new Error(`tenant fixture "reservationId (its user)" could not be created: ${member.status} ${member.text}`);
+    const member = await ctx
+      .http()
+      .post('/v1/users')
+      .set(ctx.auth)
+      .send({
+        email: `${uniqueCode('night')}@customer.example`,
+        name: 'Night shift',
+        groupId: await ctx.id('groupId'),
+      });
+    if (member.status !== 201 || typeof member.body?.user?.id !== 'string')
+      throw new Error(
+        `tenant fixture "reservationId (its user)" could not be created: ${member.status} ${member.text}`,
+      );
     return created(
-      await ctx.http().post(`/v1/licenses/${await ctx.id('licenseId')}/reservations`).set(ctx.auth).send({ name: uniqueCode('shift'), seats: 1, userIds: [member.body.user.id as string] }),
+      await ctx
+        .http()
+        .post(`/v1/licenses/${await ctx.id('licenseId')}/reservations`)
+        .set(ctx.auth)
+        .send({ name: uniqueCode('shift'), seats: 1, userIds: [member.body.user.id as string] }),
       'reservationId',
     );
   },
 
   endpointId: async (ctx) =>
-    created(await ctx.http().post('/v1/webhook-endpoints').set(ctx.auth).send({ url: 'https://hooks.example.com/isolated', eventTypes: ['*'] }), 'endpointId'),
+    created(
+      await ctx
+        .http()
+        .post('/v1/webhook-endpoints')
+        .set(ctx.auth)
+        .send({ url: 'https://hooks.example.com/isolated', eventTypes: ['*'] }),
+      'endpointId',
+    ),
 
   // A delivery made through the API: a test event (ping) to the vendor's endpoint (202, not 201).
   deliveryId: async (ctx) => {
-    const res = await ctx.http().post(`/v1/webhook-endpoints/${await ctx.id('endpointId')}/ping`).set(ctx.auth);
-    if (res.status !== 202 || typeof res.body?.id !== 'string') throw new Error(`tenant fixture "deliveryId" could not be created: ${res.status} ${res.text}`);
+    const res = await ctx
+      .http()
+      .post(`/v1/webhook-endpoints/${await ctx.id('endpointId')}/ping`)
+      .set(ctx.auth);
+    if (res.status !== 202 || typeof res.body?.id !== 'string')
+      throw new Error(`tenant fixture "deliveryId" could not be created: ${res.status} ${res.text}`);
     return res.body.id as string;
   },
 };
@@ -189,21 +258,41 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
   'POST /v1/containers/{containerId}/licenses': async (ctx) => ({ productId: await ctx.id('productId'), quantity: 1 }),
   // Offline activation and update-now: a well-formed request code for the caller's own container.
   'POST /v1/containers/{containerId}/offline-activations': async (ctx) => ({
-    code: createRequestCode({ kind: 'activate', containerId: await ctx.id('containerId'), fingerprint: uniqueCode('offline-fingerprint') }).code,
+    code: createRequestCode({
+      kind: 'activate',
+      containerId: await ctx.id('containerId'),
+      fingerprint: uniqueCode('offline-fingerprint'),
+    }).code,
   }),
   'POST /v1/containers/{containerId}/update-now': NO_BODY,
   'PATCH /v1/licenses/{licenseId}': () => ({ quantity: 1, leaseTtlSeconds: 600 }),
   'POST /v1/licenses/{licenseId}/suspend': NO_BODY,
   'POST /v1/licenses/{licenseId}/resume': NO_BODY,
   'POST /v1/licenses/{licenseId}/revoke': NO_BODY,
-  'POST /v1/purchases': async (ctx) => ({ groupId: await ctx.id('groupId'), productId: await ctx.id('productId'), seats: 3 }),
+  'POST /v1/purchases': async (ctx) => ({
+    groupId: await ctx.id('groupId'),
+    productId: await ctx.id('productId'),
+    seats: 3,
+  }),
   'POST /v1/devices/{deviceId}/deactivate': NO_BODY,
   'POST /v1/sessions/{leaseId}/stop': NO_BODY,
-  'POST /v1/licenses/{licenseId}/reservations': async (ctx) => ({ name: uniqueCode('shift'), seats: 1, userIds: [await ctx.id('userId')] }),
-  'PUT /v1/licenses/{licenseId}/reservations/{reservationId}': async (ctx) => ({ name: uniqueCode('shift'), seats: 1, userIds: [await ctx.id('userId')] }),
+  'POST /v1/licenses/{licenseId}/reservations': async (ctx) => ({
+    name: uniqueCode('shift'),
+    seats: 1,
+    userIds: [await ctx.id('userId')],
+  }),
+  'PUT /v1/licenses/{licenseId}/reservations/{reservationId}': async (ctx) => ({
+    name: uniqueCode('shift'),
+    seats: 1,
+    userIds: [await ctx.id('userId')],
+  }),
   'PUT /v1/licenses/{licenseId}/overage': () => ({ factor: 1.5 }),
   'POST /v1/webhook-endpoints': () => ({ url: 'https://hooks.example.com/leasehold', eventTypes: ['*'] }),
-  'PATCH /v1/webhook-endpoints/{endpointId}': () => ({ description: 'changed by another vendor', status: 'DISABLED', eventTypes: ['license.created'] }),
+  'PATCH /v1/webhook-endpoints/{endpointId}': () => ({
+    description: 'changed by another vendor',
+    status: 'DISABLED',
+    eventTypes: ['license.created'],
+  }),
   'POST /v1/webhook-endpoints/{endpointId}/rotate-secret': NO_BODY,
   'POST /v1/webhook-endpoints/{endpointId}/ping': NO_BODY,
   'POST /v1/webhook-deliveries/{deliveryId}/redeliver': NO_BODY,
@@ -212,5 +301,9 @@ export const REQUEST_BODIES: Record<string, BodySample> = {
 export const REQUEST_QUERIES: Record<string, Record<string, string | number | boolean>> = {
   'GET /v1/api-keys': { includeRevoked: true },
   'GET /v1/containers/{containerId}/devices': { includeInactive: true },
-  'GET /v1/licenses/{licenseId}/usage': { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), granularity: 'hour' },
+  'GET /v1/licenses/{licenseId}/usage': {
+    from: new Date(Date.now() - 86_400_000).toISOString(),
+    to: new Date(Date.now() + 3_600_000).toISOString(),
+    granularity: 'hour',
+  },
 };

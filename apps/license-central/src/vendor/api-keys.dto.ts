@@ -9,7 +9,12 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'When the key stops working; never when absent.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the key stops working; never when absent.',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })

@@ -33,7 +33,10 @@ describe('API keys (vendor API)', () => {
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const inOneDay = () => new Date(Date.now() + 86_400_000).toISOString();
 
-  async function createKey(vendor: TestVendor, body: Record<string, unknown> = { name: 'ERP integration' }): Promise<ApiKeyBody & { secret: string }> {
+  async function createKey(
+    vendor: TestVendor,
+    body: Record<string, unknown> = { name: 'ERP integration' },
+  ): Promise<ApiKeyBody & { secret: string }> {
     return (await http().post('/v1/api-keys').set(vendor.auth).send(body).expect(201)).body;
   }
 
@@ -68,7 +71,11 @@ describe('API keys (vendor API)', () => {
       const { secret: _secret, ...view } = key;
       expect(got.body).toEqual({ ...view, lastUsedAt: null });
 
-      const list = await http().get('/v1/api-keys').query({ limit: 100, includeRevoked: true }).set(acme.auth).expect(200);
+      const list = await http()
+        .get('/v1/api-keys')
+        .query({ limit: 100, includeRevoked: true })
+        .set(acme.auth)
+        .expect(200);
       expect(list.body.data.map((k: ApiKeyBody) => k.id)).toContain(key.id);
       for (const listed of list.body.data as ApiKeyBody[]) expect(listed).not.toHaveProperty('secret');
       expect(list.text).not.toContain(key.secret);
@@ -88,7 +95,8 @@ describe('API keys (vendor API)', () => {
     });
 
     it('rejects a missing name, an expiresAt that is not a date, an expiresAt in the past and unknown fields', async () => {
-      const fieldsOf = (res: request.Response) => (res.body.error.details.fields as { field: string }[]).map((f) => f.field).sort();
+      const fieldsOf = (res: request.Response) =>
+        (res.body.error.details.fields as { field: string }[]).map((f) => f.field).sort();
 
       const missing = await http().post('/v1/api-keys').set(acme.auth).send({});
       expectError(missing, 400, 'VALIDATION_FAILED');
@@ -102,7 +110,10 @@ describe('API keys (vendor API)', () => {
       expectError(notADate, 400, 'VALIDATION_FAILED');
       expect(fieldsOf(notADate)).toEqual(['expiresAt']);
 
-      const past = await http().post('/v1/api-keys').set(acme.auth).send({ name: 'x', expiresAt: new Date(Date.now() - 60_000).toISOString() });
+      const past = await http()
+        .post('/v1/api-keys')
+        .set(acme.auth)
+        .send({ name: 'x', expiresAt: new Date(Date.now() - 60_000).toISOString() });
       expectError(past, 400, 'VALIDATION_FAILED');
       expect(fieldsOf(past)).toEqual(['expiresAt']);
 
@@ -125,8 +136,16 @@ describe('API keys (vendor API)', () => {
       const first = await http().get('/v1/api-keys').query({ limit: 2 }).set(vendor.auth).expect(200);
       expect(first.body.data).toHaveLength(2);
       expect(first.body.nextCursor).toEqual(expect.any(String));
-      const second = await http().get('/v1/api-keys').query({ limit: 2, cursor: first.body.nextCursor }).set(vendor.auth).expect(200);
-      const third = await http().get('/v1/api-keys').query({ limit: 2, cursor: second.body.nextCursor }).set(vendor.auth).expect(200);
+      const second = await http()
+        .get('/v1/api-keys')
+        .query({ limit: 2, cursor: first.body.nextCursor })
+        .set(vendor.auth)
+        .expect(200);
+      const third = await http()
+        .get('/v1/api-keys')
+        .query({ limit: 2, cursor: second.body.nextCursor })
+        .set(vendor.auth)
+        .expect(200);
       expect(third.body.data).toHaveLength(1);
       expect(third.body.nextCursor).toBeNull();
       const ids = [...first.body.data, ...second.body.data, ...third.body.data].map((k: ApiKeyBody) => k.id);
@@ -146,14 +165,22 @@ describe('API keys (vendor API)', () => {
 
       const active = await http().get('/v1/api-keys').set(vendor.auth).expect(200);
       expect(active.body.data.map((k: ApiKeyBody) => k.id)).toEqual([vendor.apiKey.id, kept.id]);
-      const explicitFalse = await http().get('/v1/api-keys').query({ includeRevoked: false }).set(vendor.auth).expect(200);
+      const explicitFalse = await http()
+        .get('/v1/api-keys')
+        .query({ includeRevoked: false })
+        .set(vendor.auth)
+        .expect(200);
       expect(explicitFalse.body.data.map((k: ApiKeyBody) => k.id)).toEqual([vendor.apiKey.id, kept.id]);
 
       const all = await http().get('/v1/api-keys').query({ includeRevoked: true }).set(vendor.auth).expect(200);
       expect(all.body.data.map((k: ApiKeyBody) => k.id)).toEqual([vendor.apiKey.id, kept.id, gone.id]);
       expect(all.body.data[2].revokedAt).toEqual(expect.any(String));
 
-      expectError(await http().get('/v1/api-keys').query({ includeRevoked: 'maybe' }).set(vendor.auth), 400, 'VALIDATION_FAILED');
+      expectError(
+        await http().get('/v1/api-keys').query({ includeRevoked: 'maybe' }).set(vendor.auth),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     it('gets a key by id; an unknown id is 404 and a malformed one 400', async () => {
@@ -197,7 +224,9 @@ describe('API keys (vendor API)', () => {
     it('lets exactly one of two concurrent revokes win', async () => {
       for (let round = 0; round < 3; round++) {
         const key = await createKey(acme, { name: `race ${round}` });
-        const answers = await Promise.all([1, 2].map(() => http().post(`/v1/api-keys/${key.id}/revoke`).set(acme.auth)));
+        const answers = await Promise.all(
+          [1, 2].map(() => http().post(`/v1/api-keys/${key.id}/revoke`).set(acme.auth)),
+        );
         expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
         expectError(answers.find((r) => r.status === 409)!, 409, 'API_KEY_ALREADY_REVOKED');
         const winner = answers.find((r) => r.status === 200)!;
@@ -215,7 +244,11 @@ describe('API keys (vendor API)', () => {
       const still = await http().get(`/v1/api-keys/${theirs.id}`).set(other.auth).expect(200);
       expect(still.body.revokedAt).toBeNull();
       await http().get('/v1/products').set(bearer(theirs.secret)).expect(200);
-      const acmeList = await http().get('/v1/api-keys').query({ includeRevoked: true, limit: 100 }).set(acme.auth).expect(200);
+      const acmeList = await http()
+        .get('/v1/api-keys')
+        .query({ includeRevoked: true, limit: 100 })
+        .set(acme.auth)
+        .expect(200);
       expect(acmeList.body.data.map((k: ApiKeyBody) => k.id)).not.toContain(theirs.id);
     });
   });

@@ -14,7 +14,10 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOkResponse({ type: AuditPageDto, description: "The vendor's audit trail, oldest first: who (actor) changed what (entity), when, before/after." })
+  @ApiOkResponse({
+    type: AuditPageDto,
+    description: "The vendor's audit trail, oldest first: who (actor) changed what (entity), when, before/after.",
+  })
   async list(@Query() query: AuditQueryDto): Promise<Page<AuditEntryView>> {
     return paginate(query, (window) => this.audit.list({ ...query, ...window }));
   }

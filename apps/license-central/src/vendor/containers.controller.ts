@@ -1,7 +1,15 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { ContainersService, ContainerView, ContainerWithSecret, DevicesService, DeviceView, LicensesService, LicenseView } from '@leasehold/domain-licensing';
+import {
+  ContainersService,
+  ContainerView,
+  ContainerWithSecret,
+  DevicesService,
+  DeviceView,
+  LicensesService,
+  LicenseView,
+} from '@leasehold/domain-licensing';
 import { IdParam } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
@@ -38,7 +46,9 @@ export class ContainersController {
   @Get()
   @ApiOkResponse({ type: ContainerPageDto })
   async list(@Query() query: ContainerListQueryDto): Promise<Page<ContainerView>> {
-    return paginate(query, (window) => this.containers.list({ kind: query.kind, userId: query.userId, groupId: query.groupId, ...window }));
+    return paginate(query, (window) =>
+      this.containers.list({ kind: query.kind, userId: query.userId, groupId: query.groupId, ...window }),
+    );
   }
 
   @Get(':containerId')
@@ -58,7 +68,8 @@ export class ContainersController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: ContainerWithSecretDto,
-    description: 'A new access secret, in this answer only. The old one stops working at once; devices keep their activation and re-link with the new one.',
+    description:
+      'A new access secret, in this answer only. The old one stops working at once; devices keep their activation and re-link with the new one.',
   })
   resetCredentials(@IdParam('containerId') containerId: string): Promise<ContainerWithSecret> {
     return this.containers.resetCredentials(containerId);
@@ -73,14 +84,22 @@ export class ContainersController {
 
   @Get(':containerId/licenses')
   @ApiOkResponse({ type: LicensePageDto })
-  async listLicenses(@IdParam('containerId') containerId: string, @Query() query: PageQueryDto): Promise<Page<LicenseView>> {
+  async listLicenses(
+    @IdParam('containerId') containerId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<LicenseView>> {
     await this.containers.get(containerId);
     return paginate(query, (window) => this.licenses.listByContainer(containerId, window));
   }
 
   @Get(':containerId/devices')
   @ApiOkResponse({ type: DevicePageDto })
-  async listDevices(@IdParam('containerId') containerId: string, @Query() query: DeviceListQueryDto): Promise<Page<DeviceView>> {
-    return paginate(query, (window) => this.devices.list(containerId, { includeInactive: query.includeInactive, ...window }));
+  async listDevices(
+    @IdParam('containerId') containerId: string,
+    @Query() query: DeviceListQueryDto,
+  ): Promise<Page<DeviceView>> {
+    return paginate(query, (window) =>
+      this.devices.list(containerId, { includeInactive: query.includeInactive, ...window }),
+    );
   }
 }

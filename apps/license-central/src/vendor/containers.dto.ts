@@ -1,11 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { ContainerKind, PageMetaDto, PageQueryDto } from '@leasehold/db';
 import { PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
 
 export class CreateContainerDto {
-  @ApiProperty({ enum: ContainerKind, description: `PERSONAL: one user, up to ${PERSONAL_DEVICE_LIMIT} devices. ENTERPRISE: a group, concurrent seats.` })
+  @ApiProperty({
+    enum: ContainerKind,
+    description: `PERSONAL: one user, up to ${PERSONAL_DEVICE_LIMIT} devices. ENTERPRISE: a group, concurrent seats.`,
+  })
   @IsEnum(ContainerKind)
   kind!: ContainerKind;
 
@@ -19,19 +34,31 @@ export class CreateContainerDto {
   @IsUUID()
   userId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: "ENTERPRISE: the group (required). PERSONAL: defaults to the user's group." })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "ENTERPRISE: the group (required). PERSONAL: defaults to the user's group.",
+  })
   @IsOptional()
   @IsUUID()
   groupId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: PERSONAL_DEVICE_LIMIT, default: PERSONAL_DEVICE_LIMIT, description: `PERSONAL only: distinct active devices (1–${PERSONAL_DEVICE_LIMIT}). An ENTERPRISE container has none (it hands out seats); giving one is 400 VALIDATION_FAILED.` })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: PERSONAL_DEVICE_LIMIT,
+    default: PERSONAL_DEVICE_LIMIT,
+    description: `PERSONAL only: distinct active devices (1–${PERSONAL_DEVICE_LIMIT}). An ENTERPRISE container has none (it hands out seats); giving one is 400 VALIDATION_FAILED.`,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10_000)
   deviceLimit?: number;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: "The container's id in the vendor's ERP/CRM; unique per vendor." })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "The container's id in the vendor's ERP/CRM; unique per vendor.",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -45,7 +72,10 @@ export class UpdateContainerDto {
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'PERSONAL: reassign to another user (also lifts a USER_REMOVED revocation).' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'PERSONAL: reassign to another user (also lifts a USER_REMOVED revocation).',
+  })
   @IsOptional()
   @IsUUID()
   userId?: string;
@@ -56,7 +86,11 @@ export class UpdateContainerDto {
   @IsUUID()
   groupId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: PERSONAL_DEVICE_LIMIT, description: `PERSONAL only (1–${PERSONAL_DEVICE_LIMIT}).` })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: PERSONAL_DEVICE_LIMIT,
+    description: `PERSONAL only (1–${PERSONAL_DEVICE_LIMIT}).`,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -94,19 +128,31 @@ export class ContainerDto {
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) groupId!: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots).' }) deviceLimit!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'PERSONAL: distinct active devices allowed. ENTERPRISE: null (it hands out seats, not device slots).',
+  })
+  deviceLimit!: number | null;
   @ApiProperty({ description: 'The secret starts with `lhc_<credentialPrefix>_`.' }) credentialPrefix!: string;
   @ApiProperty({ description: 'Raised by every credential reset.' }) credentialVersion!: number;
   @ApiProperty({
     nullable: true,
     type: Date,
-    description: "Set when the container's user was removed from their group or disabled: validate answers USER_REMOVED / USER_DISABLED, every other program route CONTAINER_ACCESS_REVOKED.",
+    description:
+      "Set when the container's user was removed from their group or disabled: validate answers USER_REMOVED / USER_DISABLED, every other program route CONTAINER_ACCESS_REVOKED.",
   })
   accessRevokedAt!: Date | null;
-  @ApiProperty({ nullable: true, enum: ['USER_REMOVED', 'USER_DISABLED'], description: 'Why access was revoked. Reassigning the container (userId) lifts it; USER_DISABLED also lifts when the user is enabled again.' })
+  @ApiProperty({
+    nullable: true,
+    enum: ['USER_REMOVED', 'USER_DISABLED'],
+    description:
+      'Why access was revoked. Reassigning the container (userId) lifts it; USER_DISABLED also lifts when the user is enabled again.',
+  })
   accessRevokedReason!: 'USER_REMOVED' | 'USER_DISABLED' | null;
   @ApiProperty({
-    description: "The container's own part of its revision, raised by every container-level change (credential reset, access revoked or restored, reassignment, \"update now\"). Devices see it plus the sum of the licenses' revisions.",
+    description:
+      'The container\'s own part of its revision, raised by every container-level change (credential reset, access revoked or restored, reassignment, "update now"). Devices see it plus the sum of the licenses\' revisions.',
   })
   revision!: number;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
@@ -115,7 +161,10 @@ export class ContainerDto {
 }
 
 export class ContainerWithSecretDto extends ContainerDto {
-  @ApiProperty({ description: 'The access secret for the licensed program (`lhc_…`). Shown in this answer only; only its hash is stored.' })
+  @ApiProperty({
+    description:
+      'The access secret for the licensed program (`lhc_…`). Shown in this answer only; only its hash is stored.',
+  })
   secret!: string;
 }
 
@@ -142,11 +191,16 @@ export class DeviceDto {
   @ApiProperty() activatedAt!: Date;
   @ApiProperty({ nullable: true, type: Date }) lastSeenAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date }) deactivatedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] }) deactivatedBy!: string | null;
-  @ApiProperty({ nullable: true, type: Date, description: 'OFFLINE devices: when the offline grant ends (the slot is free then; SYSTEM deactivates it).' }) offlineUntil!: Date | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] })
+  deactivatedBy!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'OFFLINE devices: when the offline grant ends (the slot is free then; SYSTEM deactivates it).',
+  })
+  offlineUntil!: Date | null;
 }
 
 export class DevicePageDto extends PageMetaDto {
   @ApiProperty({ type: [DeviceDto] }) data!: DeviceDto[];
 }
-

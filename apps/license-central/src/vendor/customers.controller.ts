@@ -58,7 +58,9 @@ export class GroupsController {
 
   @Delete(':groupId')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Only an empty group (no users, no containers) can be deleted: GROUP_NOT_EMPTY otherwise.' })
+  @ApiNoContentResponse({
+    description: 'Only an empty group (no users, no containers) can be deleted: GROUP_NOT_EMPTY otherwise.',
+  })
   @VendorErrors(409)
   remove(@IdParam('groupId') groupId: string): Promise<void> {
     return this.groups.delete(groupId);
@@ -72,15 +74,24 @@ export class GroupsController {
   }
 
   @Put(':groupId/members/:userId')
-  @ApiOkResponse({ type: UserDto, description: 'Adds the user to the group with the role, or changes their role there.' })
+  @ApiOkResponse({
+    type: UserDto,
+    description: 'Adds the user to the group with the role, or changes their role there.',
+  })
   @VendorErrors(409)
-  setMember(@IdParam('groupId') groupId: string, @IdParam('userId') userId: string, @Body() body: MembershipDto): Promise<UserView> {
+  setMember(
+    @IdParam('groupId') groupId: string,
+    @IdParam('userId') userId: string,
+    @Body() body: MembershipDto,
+  ): Promise<UserView> {
     return this.users.setMembership(userId, groupId, body.role);
   }
 
   @Delete(':groupId/members/:userId')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The user leaves the group; their portal sessions end at once and `user.removed` is published.' })
+  @ApiNoContentResponse({
+    description: 'The user leaves the group; their portal sessions end at once and `user.removed` is published.',
+  })
   @VendorErrors(409)
   async removeMember(@IdParam('groupId') groupId: string, @IdParam('userId') userId: string): Promise<void> {
     await this.users.removeFromGroup(userId, groupId);
@@ -101,7 +112,10 @@ export class UsersController {
   }
 
   @Post()
-  @ApiCreatedResponse({ type: InvitedUserDto, description: 'The user starts INVITED; the invitation token goes out in the `user.invited` event.' })
+  @ApiCreatedResponse({
+    type: InvitedUserDto,
+    description: 'The user starts INVITED; the invitation token goes out in the `user.invited` event.',
+  })
   @VendorErrors(409)
   create(@Body() body: CreateUserDto): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     return this.users.create(body);

@@ -9,7 +9,11 @@ export class CreateGroupDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: "The customer's id in the vendor's ERP/CRM; unique per vendor." })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "The customer's id in the vendor's ERP/CRM; unique per vendor.",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -49,12 +53,21 @@ export class CreateUserDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ format: 'uuid', type: String, nullable: true, description: 'The group to put the user in; none for an individual buyer.' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: 'The group to put the user in; none for an individual buyer.',
+  })
   @IsOptional()
   @IsUUID()
   groupId?: string | null;
 
-  @ApiPropertyOptional({ enum: GroupRole, default: GroupRole.MEMBER, description: 'Role in the group (ignored without a group).' })
+  @ApiPropertyOptional({
+    enum: GroupRole,
+    default: GroupRole.MEMBER,
+    description: 'Role in the group (ignored without a group).',
+  })
   @IsOptional()
   @IsEnum(GroupRole)
   role?: GroupRole;
@@ -85,7 +98,10 @@ export class UpdateUserDto {
   @Length(1, 200)
   externalId?: string | null;
 
-  @ApiPropertyOptional({ enum: ['ACTIVE', 'DISABLED'], description: 'DISABLED ends the user’s portal sessions at once.' })
+  @ApiPropertyOptional({
+    enum: ['ACTIVE', 'DISABLED'],
+    description: 'DISABLED ends the user’s portal sessions at once.',
+  })
   @IsOptional()
   @IsIn(['ACTIVE', 'DISABLED'])
   status?: 'ACTIVE' | 'DISABLED';

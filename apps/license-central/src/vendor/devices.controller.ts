@@ -15,7 +15,10 @@ export class DevicesController {
 
   @Post(':deviceId/deactivate')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: DeviceDto, description: 'Frees the device slot. Not subject to (nor counted in) the activation churn limit.' })
+  @ApiOkResponse({
+    type: DeviceDto,
+    description: 'Frees the device slot. Not subject to (nor counted in) the activation churn limit.',
+  })
   @VendorErrors(409)
   deactivate(@IdParam('deviceId') deviceId: string): Promise<DeviceView> {
     return this.devices.deactivateById(deviceId);

@@ -26,14 +26,33 @@ describe('GET /v1/licenses/{licenseId}/renewals', () => {
     const vendorId = acme.vendor.id;
     const product = await prisma.product.create({ data: { vendorId, code: 'office', name: 'Office' } });
     const hash = randomBytes(16).toString('hex');
-    const container = await prisma.container.create({ data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: hash, credentialPrefix: hash.slice(0, 12) } });
+    const container = await prisma.container.create({
+      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: hash, credentialPrefix: hash.slice(0, 12) },
+    });
     const expiresAt = new Date(Date.now() + 5 * 86_400_000);
-    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 2, expiresAt, renewalPolicy: 'AUTO', renewalTermDays: 30 } });
+    const license = await prisma.license.create({
+      data: {
+        vendorId,
+        containerId: container.id,
+        productId: product.id,
+        quantity: 2,
+        expiresAt,
+        renewalPolicy: 'AUTO',
+        renewalTermDays: 30,
+      },
+    });
 
     expect((await http().get(`/v1/licenses/${license.id}/renewals`).set(acme.auth).expect(200)).body.data).toEqual([]);
     await app.get(TenantContext).run(vendorId, () => app.get(RenewalsService).check(license.id, expiresAt));
     const res = await http().get(`/v1/licenses/${license.id}/renewals`).set(acme.auth).expect(200);
-    expect(res.body.data).toEqual([expect.objectContaining({ licenseId: license.id, termEnd: expiresAt.toISOString(), policy: 'AUTO', status: 'SUCCEEDED' })]);
+    expect(res.body.data).toEqual([
+      expect.objectContaining({
+        licenseId: license.id,
+        termEnd: expiresAt.toISOString(),
+        policy: 'AUTO',
+        status: 'SUCCEEDED',
+      }),
+    ]);
 
     await http().get(`/v1/licenses/${license.id}/renewals`).set(other.auth).expect(404);
     await http().get('/v1/licenses/not-a-uuid/renewals').set(acme.auth).expect(400);

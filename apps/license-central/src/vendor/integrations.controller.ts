@@ -1,7 +1,12 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { InboundEventView, IntegrationsService, IntegrationView, IntegrationWithSecret } from '@leasehold/domain-integrations';
+import {
+  InboundEventView,
+  IntegrationsService,
+  IntegrationView,
+  IntegrationWithSecret,
+} from '@leasehold/domain-integrations';
 import { IdParam } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
@@ -43,26 +48,40 @@ export class IntegrationsController {
 
   @Patch(':integrationId')
   @ApiOkResponse({ type: IntegrationDto })
-  update(@IdParam('integrationId') integrationId: string, @Body() body: UpdateIntegrationDto): Promise<IntegrationView> {
+  update(
+    @IdParam('integrationId') integrationId: string,
+    @Body() body: UpdateIntegrationDto,
+  ): Promise<IntegrationView> {
     return this.integrations.update(integrationId, body);
   }
 
   @Post(':integrationId/rotate-secret')
   @HttpCode(200)
-  @ApiOkResponse({ type: IntegrationWithSecretDto, description: 'The new secret, in this answer only; the old one stops working at once.' })
+  @ApiOkResponse({
+    type: IntegrationWithSecretDto,
+    description: 'The new secret, in this answer only; the old one stops working at once.',
+  })
   rotateSecret(@IdParam('integrationId') integrationId: string): Promise<IntegrationWithSecret> {
     return this.integrations.rotateSecret(integrationId);
   }
 
   @Get(':integrationId/events')
   @ApiOkResponse({ type: InboundEventPageDto, description: 'Received events, oldest first, rejected ones included.' })
-  async listEvents(@IdParam('integrationId') integrationId: string, @Query() query: InboundEventListQueryDto): Promise<Page<InboundEventView>> {
-    return paginate(query, (window) => this.integrations.listEvents(integrationId, { status: query.status, ...window }));
+  async listEvents(
+    @IdParam('integrationId') integrationId: string,
+    @Query() query: InboundEventListQueryDto,
+  ): Promise<Page<InboundEventView>> {
+    return paginate(query, (window) =>
+      this.integrations.listEvents(integrationId, { status: query.status, ...window }),
+    );
   }
 
   @Get(':integrationId/events/:eventId')
   @ApiOkResponse({ type: InboundEventDto })
-  getEvent(@IdParam('integrationId') integrationId: string, @IdParam('eventId') eventId: string): Promise<InboundEventView> {
+  getEvent(
+    @IdParam('integrationId') integrationId: string,
+    @IdParam('eventId') eventId: string,
+  ): Promise<InboundEventView> {
     return this.integrations.getEvent(integrationId, eventId);
   }
 }

@@ -4,7 +4,8 @@ import { PageMetaDto, RenewalPolicy, RenewalStatus } from '@leasehold/db';
 export class RenewalDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty({ description: 'The expiresAt this renewal extends (one renewal per license and term).' }) termEnd!: Date;
+  @ApiProperty({ description: 'The expiresAt this renewal extends (one renewal per license and term).' })
+  termEnd!: Date;
   @ApiProperty({ enum: RenewalPolicy }) policy!: string;
   @ApiProperty({ enum: RenewalStatus }) status!: string;
   @ApiProperty({ nullable: true, type: Date }) newExpiresAt!: Date | null;

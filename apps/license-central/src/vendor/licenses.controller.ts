@@ -44,7 +44,10 @@ export class LicensesController {
 
   @Post(':licenseId/revoke')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LicenseDto, description: 'Final: a revoked license validates as REVOKED and frees its share of a purchase.' })
+  @ApiOkResponse({
+    type: LicenseDto,
+    description: 'Final: a revoked license validates as REVOKED and frees its share of a purchase.',
+  })
   @VendorErrors(409)
   revoke(@IdParam('licenseId') licenseId: string): Promise<LicenseView> {
     return this.licenses.transition(licenseId, 'revoke');

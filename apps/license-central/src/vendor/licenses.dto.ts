@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsEnum, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDate,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { LicenseStatus, PageMetaDto, PageQueryDto, RenewalPolicy } from '@leasehold/db';
 
 export class CreateLicenseDto {
@@ -8,12 +22,19 @@ export class CreateLicenseDto {
   @IsUUID()
   productId!: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: "Draw the quantity from a purchase of the container's group (never above its seats in total)." })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "Draw the quantity from a purchase of the container's group (never above its seats in total).",
+  })
   @IsOptional()
   @IsUUID()
   purchaseId?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['export-pdf'], description: "Feature codes of the license's product." })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['export-pdf'],
+    description: "Feature codes of the license's product.",
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
@@ -21,7 +42,10 @@ export class CreateLicenseDto {
   @Length(1, 64, { each: true })
   features?: string[];
 
-  @ApiProperty({ minimum: 1, description: 'PERSONAL: devices that may run at once (≤ deviceLimit). ENTERPRISE: concurrent seats.' })
+  @ApiProperty({
+    minimum: 1,
+    description: 'PERSONAL: devices that may run at once (≤ deviceLimit). ENTERPRISE: concurrent seats.',
+  })
   @IsInt()
   @Min(1)
   @Max(100_000)
@@ -33,21 +57,36 @@ export class CreateLicenseDto {
   @IsDate({ message: 'validFrom must be an ISO 8601 date-time' })
   validFrom?: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Never expires when absent or null.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Never expires when absent or null.',
+  })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @Type(() => Date)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: Date | null;
 
-  @ApiPropertyOptional({ minimum: 60, maximum: 86_400, default: 3600, description: 'Lease TTL / idle timeout of a seat.' })
+  @ApiPropertyOptional({
+    minimum: 60,
+    maximum: 86_400,
+    default: 3600,
+    description: 'Lease TTL / idle timeout of a seat.',
+  })
   @IsOptional()
   @IsInt()
   @Min(60)
   @Max(86_400)
   leaseTtlSeconds?: number;
 
-  @ApiPropertyOptional({ minimum: 10, maximum: 3600, default: 300, description: 'Heartbeat interval hint for programs.' })
+  @ApiPropertyOptional({
+    minimum: 10,
+    maximum: 3600,
+    default: 300,
+    description: 'Heartbeat interval hint for programs.',
+  })
   @IsOptional()
   @IsInt()
   @Min(10)
@@ -79,7 +118,12 @@ export class CreateLicenseDto {
   @Max(365)
   offlinePeriodDays?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1000, default: 5, description: 'Device deactivations allowed per rolling 30 days (activation churn limit).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1000,
+    default: 5,
+    description: 'Device deactivations allowed per rolling 30 days (activation churn limit).',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -106,7 +150,9 @@ export class CreateLicenseDto {
   externalId?: string | null;
 }
 
-export class UpdateLicenseDto extends PartialType(OmitType(CreateLicenseDto, ['productId', 'purchaseId', 'externalId'] as const)) {}
+export class UpdateLicenseDto extends PartialType(
+  OmitType(CreateLicenseDto, ['productId', 'purchaseId', 'externalId'] as const),
+) {}
 
 export class LicenseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -123,7 +169,10 @@ export class LicenseDto {
   @ApiProperty() heartbeatIntervalSeconds!: number;
   @ApiProperty() borrowAllowed!: boolean;
   @ApiProperty() maxBorrowDays!: number;
-  @ApiProperty({ description: 'Days a machine may run without contacting the server (offline grants, borrows, license files).' }) offlinePeriodDays!: number;
+  @ApiProperty({
+    description: 'Days a machine may run without contacting the server (offline grants, borrows, license files).',
+  })
+  offlinePeriodDays!: number;
   @ApiProperty() maxDeactivationsPer30Days!: number;
   @ApiProperty({ enum: RenewalPolicy }) renewalPolicy!: RenewalPolicy;
   @ApiProperty({ nullable: true, type: Number }) renewalTermDays!: number | null;
@@ -151,7 +200,11 @@ export class CreatePurchaseDto {
   @Max(1_000_000)
   seats!: number;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: "The order's id in the vendor's ERP; unique per vendor." })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "The order's id in the vendor's ERP; unique per vendor.",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -163,7 +216,8 @@ export class PurchaseDto {
   @ApiProperty({ format: 'uuid' }) groupId!: string;
   @ApiProperty({ format: 'uuid' }) productId!: string;
   @ApiProperty() seats!: number;
-  @ApiProperty({ description: 'Seats held by the licenses (not revoked) that draw on this purchase.' }) allocated!: number;
+  @ApiProperty({ description: 'Seats held by the licenses (not revoked) that draw on this purchase.' })
+  allocated!: number;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;

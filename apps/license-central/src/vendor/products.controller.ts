@@ -18,7 +18,6 @@ import {
   UpdateProductDto,
 } from './products.dto';
 
-
 @ApiTags('products')
 @Authenticate('vendor-key')
 @VendorErrors()
@@ -62,12 +61,17 @@ export class ProductsController {
 
   @Get(':productId/features')
   @ApiOkResponse({ type: FeaturePageDto })
-  async listFeatures(@IdParam('productId') productId: string, @Query() query: FeatureListQueryDto): Promise<Page<FeatureView>> {
-    return paginate(query, (window) => this.catalog.listFeatures(productId, {
-      kind: query.kind,
-      search: query.search,
-      ...window,
-    }));
+  async listFeatures(
+    @IdParam('productId') productId: string,
+    @Query() query: FeatureListQueryDto,
+  ): Promise<Page<FeatureView>> {
+    return paginate(query, (window) =>
+      this.catalog.listFeatures(productId, {
+        kind: query.kind,
+        search: query.search,
+        ...window,
+      }),
+    );
   }
 
   @Post(':productId/features')

@@ -6,7 +6,10 @@ const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CODE_MESSAGE = 'code may contain letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 export class CreateProductDto {
-  @ApiProperty({ example: 'cargo-office', description: "The vendor's own product code (e.g. the ERP article number); unique per vendor." })
+  @ApiProperty({
+    example: 'cargo-office',
+    description: "The vendor's own product code (e.g. the ERP article number); unique per vendor.",
+  })
   @IsString()
   @Length(1, 64)
   @Matches(CODE, { message: CODE_MESSAGE })

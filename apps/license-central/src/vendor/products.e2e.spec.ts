@@ -37,11 +37,24 @@ describe('products and features (vendor API)', () => {
 
   it('paginates with a cursor', async () => {
     const vendor = await createVendor(app);
-    for (let i = 0; i < 5; i++) await http().post('/v1/products').set(vendor.auth).send({ code: `p${i}`, name: `P${i}` }).expect(201);
+    for (let i = 0; i < 5; i++)
+      await http()
+        .post('/v1/products')
+        .set(vendor.auth)
+        .send({ code: `p${i}`, name: `P${i}` })
+        .expect(201);
     const first = await http().get('/v1/products').query({ limit: 2 }).set(vendor.auth).expect(200);
     expect(first.body.data).toHaveLength(2);
-    const second = await http().get('/v1/products').query({ limit: 2, cursor: first.body.nextCursor }).set(vendor.auth).expect(200);
-    const third = await http().get('/v1/products').query({ limit: 2, cursor: second.body.nextCursor }).set(vendor.auth).expect(200);
+    const second = await http()
+      .get('/v1/products')
+      .query({ limit: 2, cursor: first.body.nextCursor })
+      .set(vendor.auth)
+      .expect(200);
+    const third = await http()
+      .get('/v1/products')
+      .query({ limit: 2, cursor: second.body.nextCursor })
+      .set(vendor.auth)
+      .expect(200);
     expect(third.body.nextCursor).toBeNull();
     const codes = [...first.body.data, ...second.body.data, ...third.body.data].map((p: { code: string }) => p.code);
     expect(codes).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
@@ -60,13 +73,20 @@ describe('products and features (vendor API)', () => {
     const badId = await http().get('/v1/products/not-a-uuid').set(acme.auth).expect(400);
     expect(badId.body.error.code).toBe('VALIDATION_FAILED');
 
-    const malformed = await http().post('/v1/products').set(acme.auth).set('Content-Type', 'application/json').send('{"code":').expect(400);
+    const malformed = await http()
+      .post('/v1/products')
+      .set(acme.auth)
+      .set('Content-Type', 'application/json')
+      .send('{"code":')
+      .expect(400);
     expect(malformed.body.error.code).toBe('MALFORMED_JSON');
   });
 
   it('refuses a duplicate product code with PRODUCT_CODE_TAKEN, even when two requests race', async () => {
     const code = uniqueCode('dup');
-    const results = await Promise.all([1, 2, 3].map(() => http().post('/v1/products').set(acme.auth).send({ code, name: 'x' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => http().post('/v1/products').set(acme.auth).send({ code, name: 'x' })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     expect(results.find((r) => r.status === 409)?.body.error.code).toBe('PRODUCT_CODE_TAKEN');
     // Another vendor may use the same code.
@@ -74,7 +94,9 @@ describe('products and features (vendor API)', () => {
   });
 
   it('manages features of a product', async () => {
-    const product = (await http().post('/v1/products').set(acme.auth).send({ code: uniqueCode(), name: 'With features' }).expect(201)).body;
+    const product = (
+      await http().post('/v1/products').set(acme.auth).send({ code: uniqueCode(), name: 'With features' }).expect(201)
+    ).body;
     const base = `/v1/products/${product.id}/features`;
     const f1 = (await http().post(base).set(acme.auth).send({ code: 'pdf', name: 'PDF export' }).expect(201)).body;
     expect(f1.kind).toBe('MODULE');
@@ -95,8 +117,12 @@ describe('products and features (vendor API)', () => {
   });
 
   it("answers 404 for another vendor's product and features, and changes nothing", async () => {
-    const product = (await http().post('/v1/products').set(acme.auth).send({ code: uniqueCode(), name: 'Mine' }).expect(201)).body;
-    const feature = (await http().post(`/v1/products/${product.id}/features`).set(acme.auth).send({ code: 'f', name: 'F' }).expect(201)).body;
+    const product = (
+      await http().post('/v1/products').set(acme.auth).send({ code: uniqueCode(), name: 'Mine' }).expect(201)
+    ).body;
+    const feature = (
+      await http().post(`/v1/products/${product.id}/features`).set(acme.auth).send({ code: 'f', name: 'F' }).expect(201)
+    ).body;
     const attempts = [
       http().get(`/v1/products/${product.id}`),
       http().patch(`/v1/products/${product.id}`).send({ name: 'stolen' }),

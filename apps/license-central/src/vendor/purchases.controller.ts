@@ -24,7 +24,9 @@ export class PurchasesController {
   @Get()
   @ApiOkResponse({ type: PurchasePageDto })
   async list(@Query() query: PurchaseListQueryDto): Promise<Page<PurchaseView>> {
-    return paginate(query, (window) => this.purchases.list({ groupId: query.groupId, productId: query.productId, ...window }));
+    return paginate(query, (window) =>
+      this.purchases.list({ groupId: query.groupId, productId: query.productId, ...window }),
+    );
   }
 
   @Get(':purchaseId')

@@ -34,22 +34,35 @@ export class LicenseSeatRulesController {
   }
 
   @Post(':licenseId/reservations')
-  @ApiCreatedResponse({ type: ReservationDto, description: 'Seats held for these users; others cannot take them while the users may.' })
+  @ApiCreatedResponse({
+    type: ReservationDto,
+    description: 'Seats held for these users; others cannot take them while the users may.',
+  })
   @VendorErrors(409, 422)
-  createReservation(@IdParam('licenseId') licenseId: string, @Body() body: ReservationBodyDto): Promise<ReservationView> {
+  createReservation(
+    @IdParam('licenseId') licenseId: string,
+    @Body() body: ReservationBodyDto,
+  ): Promise<ReservationView> {
     return this.reservations.create(licenseId, body);
   }
 
   @Put(':licenseId/reservations/:reservationId')
   @ApiOkResponse({ type: ReservationDto, description: 'Replaces name, seats and users.' })
   @VendorErrors(409, 422)
-  updateReservation(@IdParam('licenseId') licenseId: string, @IdParam('reservationId') reservationId: string, @Body() body: ReservationBodyDto): Promise<ReservationView> {
+  updateReservation(
+    @IdParam('licenseId') licenseId: string,
+    @IdParam('reservationId') reservationId: string,
+    @Body() body: ReservationBodyDto,
+  ): Promise<ReservationView> {
     return this.reservations.update(licenseId, reservationId, body);
   }
 
   @Delete(':licenseId/reservations/:reservationId')
   @ApiOkResponse({ type: ReservationDto, description: 'The reservation as it was; its seats are free for everyone.' })
-  deleteReservation(@IdParam('licenseId') licenseId: string, @IdParam('reservationId') reservationId: string): Promise<ReservationView> {
+  deleteReservation(
+    @IdParam('licenseId') licenseId: string,
+    @IdParam('reservationId') reservationId: string,
+  ): Promise<ReservationView> {
     return this.reservations.remove(licenseId, reservationId);
   }
 
@@ -60,7 +73,10 @@ export class LicenseSeatRulesController {
   }
 
   @Put(':licenseId/overage')
-  @ApiOkResponse({ type: OverageDto, description: 'Checkouts above the quantity succeed up to the capacity, marked overage: true.' })
+  @ApiOkResponse({
+    type: OverageDto,
+    description: 'Checkouts above the quantity succeed up to the capacity, marked overage: true.',
+  })
   setOverage(@IdParam('licenseId') licenseId: string, @Body() body: OverageBodyDto): Promise<OverageAllowanceView> {
     return this.overage.set(licenseId, allowanceFromBody(body));
   }

@@ -13,14 +13,20 @@ export class SigningKeysController {
   constructor(private readonly signingKeys: SigningKeysService) {}
 
   @Get()
-  @ApiOkResponse({ type: SigningKeyListDto, description: 'All public keys, newest first; retired ones still verify what they signed.' })
+  @ApiOkResponse({
+    type: SigningKeyListDto,
+    description: 'All public keys, newest first; retired ones still verify what they signed.',
+  })
   async list(): Promise<{ data: PublicSigningKeyView[] }> {
     return { data: await this.signingKeys.listOwn() };
   }
 
   @Post('rotate')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: SigningKeyDto, description: 'The new active key. The previous one is retired (kept for verification).' })
+  @ApiOkResponse({
+    type: SigningKeyDto,
+    description: 'The new active key. The previous one is retired (kept for verification).',
+  })
   rotate(): Promise<PublicSigningKeyView> {
     return this.signingKeys.rotate();
   }

@@ -24,15 +24,26 @@ export class UsageHistoryController {
   constructor(private readonly history: UsageHistoryService) {}
 
   @Get()
-  @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Live and ended leases overlapping [from, to), filtered by license, user, device or workstation, oldest first.' })
+  @ApiOkResponse({
+    type: LeaseHistoryPageDto,
+    description:
+      'Live and ended leases overlapping [from, to), filtered by license, user, device or workstation, oldest first.',
+  })
   list(@Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
     return paginate(query, (window) => this.history.page({ ...leaseHistoryFilterOf(query), ...window }));
   }
 
   @Get('csv')
   @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string' }, description: 'The whole filtered history as CSV (streamed; columns in docs/usage.md).' })
+  @ApiOkResponse({
+    schema: { type: 'string' },
+    description: 'The whole filtered history as CSV (streamed; columns in docs/usage.md).',
+  })
   async export(@Query() query: LeaseHistoryFilterDto): Promise<StreamableFile> {
-    return csvDownload(await this.history.export(leaseHistoryFilterOf(query)), LEASE_HISTORY_CSV_COLUMNS, leaseHistoryCsvName());
+    return csvDownload(
+      await this.history.export(leaseHistoryFilterOf(query)),
+      LEASE_HISTORY_CSV_COLUMNS,
+      leaseHistoryCsvName(),
+    );
   }
 }

@@ -1,7 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createEnterpriseContainerViaApi, createPersonalContainerViaApi, createProductViaApi, createTestApp, createVendor, dbOf, insertGroup, insertUser, TestVendor } from '@leasehold/testing';
+import {
+  createEnterpriseContainerViaApi,
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createTestApp,
+  createVendor,
+  dbOf,
+  insertGroup,
+  insertUser,
+  TestVendor,
+} from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -31,20 +41,71 @@ describe('lease history (vendor API)', () => {
     const product = await createProductViaApi(http, v, []);
     const groupId = await insertGroup(dbOf(app), v.vendor.id);
     const server = await createEnterpriseContainerViaApi(http, v, groupId);
-    const floating = (await http().post(`/v1/containers/${server.containerId}/licenses`).set(v.auth).send({ productId: product.productId, quantity: 2 }).expect(201)).body.id as string;
+    const floating = (
+      await http()
+        .post(`/v1/containers/${server.containerId}/licenses`)
+        .set(v.auth)
+        .send({ productId: product.productId, quantity: 2 })
+        .expect(201)
+    ).body.id as string;
     const personal = await createPersonalContainerViaApi(http, dbOf(app), v);
-    const single = (await http().post(`/v1/containers/${personal.containerId}/licenses`).set(v.auth).send({ productId: product.productId, quantity: 1 }).expect(201)).body.id as string;
+    const single = (
+      await http()
+        .post(`/v1/containers/${personal.containerId}/licenses`)
+        .set(v.auth)
+        .send({ productId: product.productId, quantity: 1 })
+        .expect(201)
+    ).body.id as string;
     const worker = await insertUser(dbOf(app), v.vendor.id, groupId);
-    const device = await prisma.device.create({ data: { vendorId: v.vendor.id, containerId: personal.containerId, fingerprint: 'laptop-fp', activeFingerprint: 'laptop-fp', name: 'Jane laptop' } });
+    const device = await prisma.device.create({
+      data: {
+        vendorId: v.vendor.id,
+        containerId: personal.containerId,
+        fingerprint: 'laptop-fp',
+        activeFingerprint: 'laptop-fp',
+        name: 'Jane laptop',
+      },
+    });
     const base = { vendorId: v.vendor.id, licenseId: floating, containerId: server.containerId };
     const morning = await prisma.seatLease.create({
-      data: { ...base, slot: 0, fingerprint: 'ws-0142', clientName: 'Büro, 2. OG\n"Nord"', userId: worker, startedAt: h(8), expiresAt: h(12), endedAt: h(12), endReason: 'RELEASED' },
+      data: {
+        ...base,
+        slot: 0,
+        fingerprint: 'ws-0142',
+        clientName: 'Büro, 2. OG\n"Nord"',
+        userId: worker,
+        startedAt: h(8),
+        expiresAt: h(12),
+        endedAt: h(12),
+        endReason: 'RELEASED',
+      },
     });
     const evening = await prisma.seatLease.create({
-      data: { ...base, slot: 1, fingerprint: 'ws-0143', clientName: 'WS-0143', startedAt: h(18), expiresAt: h(19), endedAt: h(19), endReason: 'EXPIRED' },
+      data: {
+        ...base,
+        slot: 1,
+        fingerprint: 'ws-0143',
+        clientName: 'WS-0143',
+        startedAt: h(18),
+        expiresAt: h(19),
+        endedAt: h(19),
+        endReason: 'EXPIRED',
+      },
     });
     const laptop = await prisma.seatLease.create({
-      data: { vendorId: v.vendor.id, licenseId: single, containerId: personal.containerId, slot: 0, deviceId: device.id, fingerprint: 'laptop-fp', userId: personal.userId, startedAt: h(9), expiresAt: h(10), endedAt: h(10), endReason: 'STOPPED' },
+      data: {
+        vendorId: v.vendor.id,
+        licenseId: single,
+        containerId: personal.containerId,
+        slot: 0,
+        deviceId: device.id,
+        fingerprint: 'laptop-fp',
+        userId: personal.userId,
+        startedAt: h(9),
+        expiresAt: h(10),
+        endedAt: h(10),
+        endReason: 'STOPPED',
+      },
     });
     const checkout = await http()
       .post('/client/v1/seats/checkout')
@@ -52,10 +113,29 @@ describe('lease history (vendor API)', () => {
       .send({ licenseId: floating, fingerprint: 'ws-evil-01', clientName: '=HYPERLINK("http://evil.example")' })
       .expect(201);
     await http().post(`/client/v1/seats/${checkout.body.leaseId}/release`).set(server.device).expect(200);
-    return { v, product, floating, single, worker, personalUser: personal.userId as string, device, morning, evening, laptop, liveId: checkout.body.leaseId as string };
+    return {
+      v,
+      product,
+      floating,
+      single,
+      worker,
+      personalUser: personal.userId as string,
+      device,
+      morning,
+      evening,
+      laptop,
+      liveId: checkout.body.leaseId as string,
+    };
   }
 
-  type Row = { id: string; fingerprint: string; endReason: string | null; userId: string | null; deviceName: string | null; userEmail: string | null };
+  type Row = {
+    id: string;
+    fingerprint: string;
+    endReason: string | null;
+    userId: string | null;
+    deviceName: string | null;
+    userEmail: string | null;
+  };
   const ids = (body: { data: Row[] }) => body.data.map((l) => l.id);
 
   it('lists every lease with who, workstation, start, end and reason, oldest first, page by page', async () => {
@@ -64,17 +144,41 @@ describe('lease history (vendor API)', () => {
     expect(ids(all.body)).toEqual([w.morning.id, w.evening.id, w.laptop.id, w.liveId]);
     expect(all.body.nextCursor).toBeNull();
     const real = all.body.data[3];
-    expect(real).toMatchObject({ licenseId: w.floating, productCode: w.product.code, fingerprint: 'ws-evil-01', clientName: '=HYPERLINK("http://evil.example")', endReason: 'RELEASED', live: false, borrowed: false });
+    expect(real).toMatchObject({
+      licenseId: w.floating,
+      productCode: w.product.code,
+      fingerprint: 'ws-evil-01',
+      clientName: '=HYPERLINK("http://evil.example")',
+      endReason: 'RELEASED',
+      live: false,
+      borrowed: false,
+    });
     expect(Date.parse(real.endedAt)).toBeGreaterThanOrEqual(Date.parse(real.startedAt));
     const worker = await prisma.user.findUniqueOrThrow({ where: { id: w.worker } });
-    expect(all.body.data[0]).toMatchObject({ userId: w.worker, userEmail: worker.email, userName: worker.name, startedAt: h(8).toISOString(), endedAt: h(12).toISOString(), durationSeconds: 4 * 3600 });
-    expect(all.body.data[2]).toMatchObject({ deviceId: w.device.id, deviceName: 'Jane laptop', userId: w.personalUser, endReason: 'STOPPED' });
+    expect(all.body.data[0]).toMatchObject({
+      userId: w.worker,
+      userEmail: worker.email,
+      userName: worker.name,
+      startedAt: h(8).toISOString(),
+      endedAt: h(12).toISOString(),
+      durationSeconds: 4 * 3600,
+    });
+    expect(all.body.data[2]).toMatchObject({
+      deviceId: w.device.id,
+      deviceName: 'Jane laptop',
+      userId: w.personalUser,
+      endReason: 'STOPPED',
+    });
 
     // Page by page with the cursor: the same rows, each once.
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: request.Response = await http().get('/v1/lease-history').query({ limit: 1, ...(cursor ? { cursor } : {}) }).set(w.v.auth).expect(200);
+      const page: request.Response = await http()
+        .get('/v1/lease-history')
+        .query({ limit: 1, ...(cursor ? { cursor } : {}) })
+        .set(w.v.auth)
+        .expect(200);
       seen.push(...ids(page.body));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -83,7 +187,8 @@ describe('lease history (vendor API)', () => {
 
   it('filters by license, user, device, workstation and time range (leases active in [from, to))', async () => {
     const w = await world();
-    const list = async (query: Record<string, string>) => ids((await http().get('/v1/lease-history').query(query).set(w.v.auth).expect(200)).body);
+    const list = async (query: Record<string, string>) =>
+      ids((await http().get('/v1/lease-history').query(query).set(w.v.auth).expect(200)).body);
     expect(await list({ licenseId: w.floating })).toEqual([w.morning.id, w.evening.id, w.liveId]);
     expect(await list({ licenseId: w.single })).toEqual([w.laptop.id]);
     expect(await list({ userId: w.worker })).toEqual([w.morning.id]);
@@ -94,26 +199,37 @@ describe('lease history (vendor API)', () => {
     expect(await list({ from: h(9.5).toISOString(), to: h(11).toISOString() })).toEqual([w.morning.id, w.laptop.id]);
     // Touching ends do not overlap: [12:00, 18:00) has nothing of 08–12 nor 18–19.
     expect(await list({ from: h(12).toISOString(), to: h(18).toISOString() })).toEqual([]);
-    expect(await list({ licenseId: w.floating, from: h(18.5).toISOString(), to: h(30).toISOString() })).toEqual([w.evening.id]);
+    expect(await list({ licenseId: w.floating, from: h(18.5).toISOString(), to: h(30).toISOString() })).toEqual([
+      w.evening.id,
+    ]);
     expect(await list({ licenseId: w.single, userId: w.worker })).toEqual([]);
   });
 
   it('exports the filtered history as a streamed, RFC 4180, formula-safe CSV download', async () => {
     const w = await world();
-    const res = await http().get('/v1/lease-history/csv').query({ licenseId: w.floating }).set(w.v.auth).buffer(true).parse((r, done) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (chunk: string) => (text += chunk));
-      r.on('end', () => done(null, text));
-    });
+    const res = await http()
+      .get('/v1/lease-history/csv')
+      .query({ licenseId: w.floating })
+      .set(w.v.auth)
+      .buffer(true)
+      .parse((r, done) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (chunk: string) => (text += chunk));
+        r.on('end', () => done(null, text));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="lease-history-[0-9T-]+Z\.csv"$/);
     const text = res.body as string;
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('leaseId,licenseId,productCode,containerId,userId,userEmail,userName,deviceId,deviceName,fingerprint,clientName,startedAt,endedAt,endReason,live,borrowed,durationSeconds');
+    expect(lines[0]).toBe(
+      'leaseId,licenseId,productCode,containerId,userId,userEmail,userName,deviceId,deviceName,fingerprint,clientName,startedAt,endedAt,endReason,live,borrowed,durationSeconds',
+    );
     // Quotes doubled, the comma and the line break kept inside one quoted field.
-    expect(text).toContain(`,ws-0142,"Büro, 2. OG\n""Nord""",${h(8).toISOString()},${h(12).toISOString()},RELEASED,false,false,14400\r\n`);
+    expect(text).toContain(
+      `,ws-0142,"Büro, 2. OG\n""Nord""",${h(8).toISOString()},${h(12).toISOString()},RELEASED,false,false,14400\r\n`,
+    );
     // A cell a spreadsheet would run as a formula starts with a quote.
     expect(text).toContain(`,ws-evil-01,"'=HYPERLINK(""http://evil.example"")",`);
     expect(text).not.toContain(',=HYPERLINK');
@@ -137,7 +253,11 @@ describe('lease history (vendor API)', () => {
       expect(await fields({ from: 'yesterday', to: 'soon' })).toEqual(['from', 'to']);
       expect(await fields({ from: h(3).toISOString(), to: h(1).toISOString() })).toEqual(['to']);
       expect(await fields({ from: h(3).toISOString(), to: h(3).toISOString() })).toEqual(['to']);
-      expect(await fields({ licenseId: 'nope', userId: '42', deviceId: 'x' })).toEqual(['deviceId', 'licenseId', 'userId']);
+      expect(await fields({ licenseId: 'nope', userId: '42', deviceId: 'x' })).toEqual([
+        'deviceId',
+        'licenseId',
+        'userId',
+      ]);
       expect(await fields({ fingerprint: 'f'.repeat(257) })).toEqual(['fingerprint']);
       if (path === '/v1/lease-history') {
         expect(await fields({ cursor: 'not-a-cursor' })).toEqual(['cursor']);

@@ -13,7 +13,10 @@ export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
   @Get(':licenseId/usage')
-  @ApiOkResponse({ type: UsageHistoryDto, description: 'Peak concurrent seats, seat-hours and denials per hour or day, ready to plot.' })
+  @ApiOkResponse({
+    type: UsageHistoryDto,
+    description: 'Peak concurrent seats, seat-hours and denials per hour or day, ready to plot.',
+  })
   history(@IdParam('licenseId') licenseId: string, @Query() query: UsageQueryDto): Promise<UsageHistory> {
     return this.usage.history({ licenseId, from: query.from, to: query.to, granularity: query.granularity });
   }

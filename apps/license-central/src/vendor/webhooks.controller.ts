@@ -1,7 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { WebhookDeliveryDetail, WebhookDeliveryView, WebhookEndpointsService, WebhookEndpointView, WebhookEndpointWithSecret } from '@leasehold/domain-webhooks';
+import {
+  WebhookDeliveryDetail,
+  WebhookDeliveryView,
+  WebhookEndpointsService,
+  WebhookEndpointView,
+  WebhookEndpointWithSecret,
+} from '@leasehold/domain-webhooks';
 import { IdParam } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
@@ -47,7 +53,10 @@ export class WebhookEndpointsController {
   @Patch(':endpointId')
   @ApiOkResponse({ type: WebhookEndpointDto })
   @VendorErrors(422)
-  update(@IdParam('endpointId') endpointId: string, @Body() body: UpdateWebhookEndpointDto): Promise<WebhookEndpointView> {
+  update(
+    @IdParam('endpointId') endpointId: string,
+    @Body() body: UpdateWebhookEndpointDto,
+  ): Promise<WebhookEndpointView> {
     return this.webhooks.update(endpointId, body);
   }
 
@@ -60,14 +69,20 @@ export class WebhookEndpointsController {
 
   @Post(':endpointId/rotate-secret')
   @HttpCode(200)
-  @ApiOkResponse({ type: WebhookEndpointWithSecretDto, description: 'The new secret, shown only in this answer; it signs every attempt from now on.' })
+  @ApiOkResponse({
+    type: WebhookEndpointWithSecretDto,
+    description: 'The new secret, shown only in this answer; it signs every attempt from now on.',
+  })
   rotateSecret(@IdParam('endpointId') endpointId: string): Promise<WebhookEndpointWithSecret> {
     return this.webhooks.rotateSecret(endpointId);
   }
 
   @Post(':endpointId/ping')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: WebhookDeliveryDto, description: 'A `webhook_endpoint.ping` event is delivered to this endpoint only, within seconds.' })
+  @ApiAcceptedResponse({
+    type: WebhookDeliveryDto,
+    description: 'A `webhook_endpoint.ping` event is delivered to this endpoint only, within seconds.',
+  })
   @VendorErrors(409)
   ping(@IdParam('endpointId') endpointId: string): Promise<WebhookDeliveryView> {
     return this.webhooks.ping(endpointId);
@@ -75,7 +90,10 @@ export class WebhookEndpointsController {
 
   @Get(':endpointId/deliveries')
   @ApiOkResponse({ type: WebhookDeliveryPageDto })
-  async deliveries(@IdParam('endpointId') endpointId: string, @Query() query: WebhookDeliveryListQueryDto): Promise<Page<WebhookDeliveryView>> {
+  async deliveries(
+    @IdParam('endpointId') endpointId: string,
+    @Query() query: WebhookDeliveryListQueryDto,
+  ): Promise<Page<WebhookDeliveryView>> {
     return paginate(query, (window) => this.webhooks.listDeliveries(endpointId, { status: query.status, ...window }));
   }
 }
@@ -95,7 +113,10 @@ export class WebhookDeliveriesController {
 
   @Post(':deliveryId/redeliver')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: WebhookDeliveryDto, description: 'Due now, from the start of the retry schedule; the worker sends it within seconds.' })
+  @ApiAcceptedResponse({
+    type: WebhookDeliveryDto,
+    description: 'Due now, from the start of the retry schedule; the worker sends it within seconds.',
+  })
   @VendorErrors(409)
   redeliver(@IdParam('deliveryId') deliveryId: string): Promise<WebhookDeliveryView> {
     return this.webhooks.redeliver(deliveryId);

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEnum,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+} from 'class-validator';
 import { DOMAIN_EVENT_TYPES } from '@leasehold/domain-events';
 import { PageMetaDto, PageQueryDto } from '@leasehold/db';
 
@@ -18,17 +28,28 @@ export enum WebhookDeliveryStatusDto {
 }
 
 export class CreateWebhookEndpointDto {
-  @ApiProperty({ example: 'https://erp.example.com/leasehold/webhooks', description: 'https in production; no private, loopback, link-local or metadata addresses.' })
+  @ApiProperty({
+    example: 'https://erp.example.com/leasehold/webhooks',
+    description: 'https in production; no private, loopback, link-local or metadata addresses.',
+  })
   @IsString()
   @MaxLength(2000)
   @IsUrl(URL_OPTIONS)
   url!: string;
 
-  @ApiProperty({ type: [String], enum: EVENT_SELECTORS, example: ['license.created', 'license.changed'], description: 'Event types to receive, or ["*"] for all.' })
+  @ApiProperty({
+    type: [String],
+    enum: EVENT_SELECTORS,
+    example: ['license.created', 'license.changed'],
+    description: 'Event types to receive, or ["*"] for all.',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsIn(EVENT_SELECTORS, { each: true, message: 'each value in eventTypes must be "*" or an event type of the catalogue' })
+  @IsIn(EVENT_SELECTORS, {
+    each: true,
+    message: 'each value in eventTypes must be "*" or an event type of the catalogue',
+  })
   eventTypes!: (typeof EVENT_SELECTORS)[number][];
 
   @ApiPropertyOptional({ type: String, nullable: true })
@@ -51,7 +72,10 @@ export class UpdateWebhookEndpointDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsIn(EVENT_SELECTORS, { each: true, message: 'each value in eventTypes must be "*" or an event type of the catalogue' })
+  @IsIn(EVENT_SELECTORS, {
+    each: true,
+    message: 'each value in eventTypes must be "*" or an event type of the catalogue',
+  })
   eventTypes?: (typeof EVENT_SELECTORS)[number][];
 
   @ApiPropertyOptional({ type: String, nullable: true })
@@ -60,7 +84,10 @@ export class UpdateWebhookEndpointDto {
   @MaxLength(500)
   description?: string | null;
 
-  @ApiPropertyOptional({ enum: WebhookEndpointStatusDto, description: 'ACTIVE re-enables a disabled endpoint and clears its failure record.' })
+  @ApiPropertyOptional({
+    enum: WebhookEndpointStatusDto,
+    description: 'ACTIVE re-enables a disabled endpoint and clears its failure record.',
+  })
   @IsOptional()
   @IsEnum(WebhookEndpointStatusDto)
   status?: WebhookEndpointStatusDto;
@@ -88,8 +115,14 @@ export class WebhookEndpointDto {
   @ApiProperty({ enum: WebhookEndpointStatusDto }) status!: WebhookEndpointStatusDto;
   @ApiProperty({ nullable: true, type: Date }) disabledAt!: Date | null;
   @ApiProperty({ nullable: true, type: String }) disabledReason!: string | null;
-  @ApiProperty({ description: 'Deliveries given up in a row since the last successful attempt.' }) consecutiveFailures!: number;
-  @ApiProperty({ nullable: true, type: Date, description: 'Start of the current run of failed attempts; null while healthy.' }) failingSince!: Date | null;
+  @ApiProperty({ description: 'Deliveries given up in a row since the last successful attempt.' })
+  consecutiveFailures!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'Start of the current run of failed attempts; null while healthy.',
+  })
+  failingSince!: Date | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 }
@@ -105,7 +138,11 @@ export class WebhookEndpointPageDto extends PageMetaDto {
 export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) endpointId!: string;
-  @ApiProperty({ format: 'uuid', description: 'The event id: the `id` of the body and the `Leasehold-Webhook-Id` header.' }) eventId!: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The event id: the `id` of the body and the `Leasehold-Webhook-Id` header.',
+  })
+  eventId!: string;
   @ApiProperty() eventType!: string;
   @ApiProperty({ enum: WebhookDeliveryStatusDto }) status!: WebhookDeliveryStatusDto;
   @ApiProperty({ description: 'Attempts made so far.' }) attempts!: number;
@@ -123,7 +160,8 @@ export class WebhookAttemptDto {
   @ApiProperty({ description: 'Latency in milliseconds.' }) durationMs!: number;
   @ApiProperty() succeeded!: boolean;
   @ApiProperty({ nullable: true, type: Number }) statusCode!: number | null;
-  @ApiProperty({ nullable: true, type: String, description: 'The first bytes of the response body.' }) responseExcerpt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The first bytes of the response body.' })
+  responseExcerpt!: string | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
 }
 

@@ -22,7 +22,8 @@ export function AuditPage() {
   // Names for the ids of portal users (actors and objects); unknown ids stay short ids.
   const lookup = useLoad(loadLookup, []);
   const name = (id: string | null) => (id ? lookup.data?.member(id)?.name : undefined);
-  const containerName = (id: string | null) => (id ? lookup.data?.containers.find((c) => c.id === id)?.name : undefined);
+  const containerName = (id: string | null) =>
+    id ? lookup.data?.containers.find((c) => c.id === id)?.name : undefined;
   const load = async (f: Filters, after: string | null) => {
     setLoading(true);
     setError(null);
@@ -50,7 +51,8 @@ export function AuditPage() {
   useEffect(() => {
     void load(filters, null); // again whenever a filter changes
   }, [filters]);
-  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [k]: e.target.value }));
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
+    setFilters((f) => ({ ...f, [k]: e.target.value }));
   return (
     <section>
       <PageHeader title="Audit log" />
@@ -105,13 +107,17 @@ export function AuditPage() {
               { label: 'Action', render: (r) => <code>{r.action}</code> },
               {
                 label: 'Actor',
-                render: (r) => (r.actorType === 'PORTAL_USER' && name(r.actorId)) || `${r.actorType.toLowerCase().replace('_', ' ')}${r.actorId ? ` …${r.actorId.slice(-6)}` : ''}`,
+                render: (r) =>
+                  (r.actorType === 'PORTAL_USER' && name(r.actorId)) ||
+                  `${r.actorType.toLowerCase().replace('_', ' ')}${r.actorId ? ` …${r.actorId.slice(-6)}` : ''}`,
               },
               {
                 label: 'Object',
                 render: (r) =>
                   (r.entityType === 'user' && name(r.entityId) && `user ${name(r.entityId)}`) ||
-                  (r.entityType === 'container' && containerName(r.entityId) && `container ${containerName(r.entityId)}`) ||
+                  (r.entityType === 'container' &&
+                    containerName(r.entityId) &&
+                    `container ${containerName(r.entityId)}`) ||
                   `${r.entityType.replace('_', ' ')}${r.entityId ? ` …${r.entityId.slice(-6)}` : ''}`,
               },
               { label: 'Change', render: (r) => <Change before={r.before} after={r.after} /> },

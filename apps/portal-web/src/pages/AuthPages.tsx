@@ -60,7 +60,11 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/login', { vendor: vendor.trim(), email: email.trim(), password });
+      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/login', {
+        vendor: vendor.trim(),
+        email: email.trim(),
+        password,
+      });
       auth.start(vendor.trim(), tokens);
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
@@ -74,26 +78,81 @@ export function LoginPage() {
     <AuthFrame title="Log in">
       {params.get('reset') === 'done' && <Notice>Your password is set. Log in with it.</Notice>}
       <form onSubmit={(e) => void submit(e)}>
-        <Field label="Vendor" name="vendor" value={vendor} onChange={(e) => setVendor(e.target.value)} required autoComplete="organization" hint={VENDOR_HINT} />
-        <Field label="Email" name="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" />
-        <Field label="Password" name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+        <Field
+          label="Vendor"
+          name="vendor"
+          value={vendor}
+          onChange={(e) => setVendor(e.target.value)}
+          required
+          autoComplete="organization"
+          hint={VENDOR_HINT}
+        />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+          autoComplete="username"
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+          autoComplete="current-password"
+        />
         <ErrorBanner error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
       <p>
-        <Link to={`/password-reset${vendor ? `?vendor=${encodeURIComponent(vendor)}` : ''}`}>Forgot your password?</Link>
+        <Link to={`/password-reset${vendor ? `?vendor=${encodeURIComponent(vendor)}` : ''}`}>
+          Forgot your password?
+        </Link>
       </p>
     </AuthFrame>
   );
 }
 
-function NewPasswordFields({ password, setPassword, confirm, setConfirm }: { password: string; setPassword: (v: string) => void; confirm: string; setConfirm: (v: string) => void }) {
+function NewPasswordFields({
+  password,
+  setPassword,
+  confirm,
+  setConfirm,
+}: {
+  password: string;
+  setPassword: (v: string) => void;
+  confirm: string;
+  setConfirm: (v: string) => void;
+}) {
   return (
     <>
-      <Field label="New password" name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} maxLength={200} autoComplete="new-password" hint="At least 10 characters." />
-      <Field label="Repeat the password" name="confirm" type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required autoComplete="new-password" />
+      <Field
+        label="New password"
+        name="password"
+        type="password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        minLength={10}
+        maxLength={200}
+        autoComplete="new-password"
+        hint="At least 10 characters."
+      />
+      <Field
+        label="Repeat the password"
+        name="confirm"
+        type="password"
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+        required
+        autoComplete="new-password"
+      />
     </>
   );
 }
@@ -111,7 +170,13 @@ export function AcceptInvitationPage() {
   if (!token) {
     return (
       <AuthFrame title="Accept invitation">
-        <ErrorBanner error={new Error('This link has no invitation token. Open the link from your invitation email again, or ask your admin to re-invite you.')} />
+        <ErrorBanner
+          error={
+            new Error(
+              'This link has no invitation token. Open the link from your invitation email again, or ask your admin to re-invite you.',
+            )
+          }
+        />
         <Link to="/login">Go to login</Link>
       </AuthFrame>
     );
@@ -122,7 +187,12 @@ export function AcceptInvitationPage() {
     setBusy(true);
     setError(null);
     try {
-      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/invitations/accept', { vendor: vendor.trim(), token, password, ...(name.trim() ? { name: name.trim() } : {}) });
+      const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/invitations/accept', {
+        vendor: vendor.trim(),
+        token,
+        password,
+        ...(name.trim() ? { name: name.trim() } : {}),
+      });
       auth.start(vendor.trim(), tokens);
       navigate('/', { replace: true });
     } catch (err) {
@@ -135,8 +205,23 @@ export function AcceptInvitationPage() {
     <AuthFrame title="Accept invitation">
       <p>Choose a password to activate your account. You are logged in right after.</p>
       <form onSubmit={(e) => void submit(e)}>
-        <Field label="Vendor" name="vendor" value={vendor} onChange={(e) => setVendor(e.target.value)} required hint={VENDOR_HINT} />
-        <Field label="Your name (optional)" name="name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} autoComplete="name" hint="Leave empty to keep the name your admin entered." />
+        <Field
+          label="Vendor"
+          name="vendor"
+          value={vendor}
+          onChange={(e) => setVendor(e.target.value)}
+          required
+          hint={VENDOR_HINT}
+        />
+        <Field
+          label="Your name (optional)"
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={200}
+          autoComplete="name"
+          hint="Leave empty to keep the name your admin entered."
+        />
         <NewPasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
         <ErrorBanner error={error} />
         <button type="submit" disabled={busy}>
@@ -174,19 +259,39 @@ export function PasswordResetPage() {
     return (
       <AuthFrame title="Reset your password">
         {sent ? (
-          <Notice>If an account exists for {email}, a reset link is on its way (valid for one hour). Check your email.</Notice>
+          <Notice>
+            If an account exists for {email}, a reset link is on its way (valid for one hour). Check your email.
+          </Notice>
         ) : (
           <form
             onSubmit={(e) =>
               void run(e, async () => {
-                await publicApi('POST', '/v1/auth/password-reset/request', { vendor: vendor.trim(), email: email.trim() });
+                await publicApi('POST', '/v1/auth/password-reset/request', {
+                  vendor: vendor.trim(),
+                  email: email.trim(),
+                });
                 auth.rememberVendor(vendor.trim()); // the link from the email opens in this browser, most likely
                 setSent(true);
               })
             }
           >
-            <Field label="Vendor" name="vendor" value={vendor} onChange={(e) => setVendor(e.target.value)} required hint={VENDOR_HINT} />
-            <Field label="Email" name="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" />
+            <Field
+              label="Vendor"
+              name="vendor"
+              value={vendor}
+              onChange={(e) => setVendor(e.target.value)}
+              required
+              hint={VENDOR_HINT}
+            />
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              required
+              autoComplete="username"
+            />
             <ErrorBanner error={error} />
             <button type="submit" disabled={busy}>
               Send me a reset link
@@ -212,7 +317,14 @@ export function PasswordResetPage() {
           })
         }
       >
-        <Field label="Vendor" name="vendor" value={vendor} onChange={(e) => setVendor(e.target.value)} required hint={VENDOR_HINT} />
+        <Field
+          label="Vendor"
+          name="vendor"
+          value={vendor}
+          onChange={(e) => setVendor(e.target.value)}
+          required
+          hint={VENDOR_HINT}
+        />
         <NewPasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
         <ErrorBanner error={error} />
         <button type="submit" disabled={busy}>

@@ -48,12 +48,16 @@ export function ContainerPage() {
                 title="Reset the access secret?"
                 message={
                   <p>
-                    The current secret (<code>lhc_{container.credentialPrefix}_…</code>) stops working at once. Programs keep their activation but need the new secret to connect again.
+                    The current secret (<code>lhc_{container.credentialPrefix}_…</code>) stops working at once. Programs
+                    keep their activation but need the new secret to connect again.
                   </p>
                 }
                 confirmLabel="Reset credentials"
                 onConfirm={async () => {
-                  const res = await api<{ secret: string }>('POST', `/v1/group/containers/${containerId}/credentials/reset`);
+                  const res = await api<{ secret: string }>(
+                    'POST',
+                    `/v1/group/containers/${containerId}/credentials/reset`,
+                  );
                   setSecret(res.secret);
                   state.reload();
                 }}
@@ -62,7 +66,11 @@ export function ContainerPage() {
             <dl className="facts">
               <div>
                 <dt>Kind</dt>
-                <dd>{container.kind === 'ENTERPRISE' ? 'Network: concurrent seats' : `Personal: up to ${container.deviceLimit} devices`}</dd>
+                <dd>
+                  {container.kind === 'ENTERPRISE'
+                    ? 'Network: concurrent seats'
+                    : `Personal: up to ${container.deviceLimit} devices`}
+                </dd>
               </div>
               {container.userId && (
                 <div>
@@ -83,7 +91,15 @@ export function ContainerPage() {
             </dl>
             {notice && <Notice>{notice}</Notice>}
             <h2>Licenses</h2>
-            {container.licenses.length ? <LicenseTable licenses={container.licenses} inUse={container.kind === 'ENTERPRISE' ? inUse : undefined} usageLinks /> : <p className="empty">No licenses.</p>}
+            {container.licenses.length ? (
+              <LicenseTable
+                licenses={container.licenses}
+                inUse={container.kind === 'ENTERPRISE' ? inUse : undefined}
+                usageLinks
+              />
+            ) : (
+              <p className="empty">No licenses.</p>
+            )}
             <h2>Sessions now</h2>
             {sessions.length ? (
               <SessionsTable
@@ -191,11 +207,22 @@ function OfflineActivation({ container, onDone }: { container: Container; onDone
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Offline activation</h2>
-      <p className="muted">For a computer without internet: paste the request code (or release code) the program shows, then type the response code into the program.</p>
+      <p className="muted">
+        For a computer without internet: paste the request code (or release code) the program shows, then type the
+        response code into the program.
+      </p>
       <form onSubmit={(e) => void submit(e)}>
         <div className="field">
           <label htmlFor={`${id}-code`}>Request code</label>
-          <textarea id={`${id}-code`} className="mono" rows={3} required value={code} onChange={(e) => setCode(e.target.value)} placeholder="XXXXX-XXXXX-…" />
+          <textarea
+            id={`${id}-code`}
+            className="mono"
+            rows={3}
+            required
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            placeholder="XXXXX-XXXXX-…"
+          />
         </div>
         <div className="row">
           {container.licenses.length > 1 && (
@@ -213,11 +240,22 @@ function OfflineActivation({ container, onDone }: { container: Container; onDone
           )}
           <div className="field">
             <label htmlFor={`${id}-device`}>Device name (optional)</label>
-            <input id={`${id}-device`} value={deviceName} maxLength={200} onChange={(e) => setDeviceName(e.target.value)} placeholder="Test bench 4" />
+            <input
+              id={`${id}-device`}
+              value={deviceName}
+              maxLength={200}
+              onChange={(e) => setDeviceName(e.target.value)}
+              placeholder="Test bench 4"
+            />
           </div>
           <div className="field">
             <label htmlFor={`${id}-borrow`}>Borrow until (borrow codes only)</label>
-            <input id={`${id}-borrow`} type="datetime-local" value={borrowUntil} onChange={(e) => setBorrowUntil(e.target.value)} />
+            <input
+              id={`${id}-borrow`}
+              type="datetime-local"
+              value={borrowUntil}
+              onChange={(e) => setBorrowUntil(e.target.value)}
+            />
           </div>
         </div>
         <ErrorBanner error={error} />
@@ -229,14 +267,22 @@ function OfflineActivation({ container, onDone }: { container: Container; onDone
         <div className="result" role="status">
           {result.responseCode ? (
             <>
-              <CopyField value={result.responseCode} label="Response code: type or paste it into the program" multiline />
+              <CopyField
+                value={result.responseCode}
+                label="Response code: type or paste it into the program"
+                multiline
+              />
               <p className="muted">
                 {result.kind === 'borrow' ? 'Borrowed' : 'Activated'}
-                {result.device ? ` as ${result.device.name}` : ''}, valid until {result.validUntil ? fmtDateTime(result.validUntil) : 'the license ends'}.
+                {result.device ? ` as ${result.device.name}` : ''}, valid until{' '}
+                {result.validUntil ? fmtDateTime(result.validUntil) : 'the license ends'}.
               </p>
             </>
           ) : (
-            <Notice>The release code is accepted: the device's slot is free{result.returnedLeases.length ? ` and ${result.returnedLeases.length} seat(s) returned` : ''}.</Notice>
+            <Notice>
+              The release code is accepted: the device's slot is free
+              {result.returnedLeases.length ? ` and ${result.returnedLeases.length} seat(s) returned` : ''}.
+            </Notice>
           )}
         </div>
       )}

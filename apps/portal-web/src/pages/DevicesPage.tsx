@@ -6,7 +6,17 @@ import { Async, ConfirmButton, Notice, PageHeader, Table, useLoad } from '../com
 import { fmtAgo, fmtDateTime } from '../format';
 import type { Container, Device } from '../types';
 
-export function DevicesTable({ devices, containerName, deactivatePath, onDeactivated }: { devices: Device[]; containerName?: (id: string) => string; deactivatePath: (d: Device) => string; onDeactivated: (d: Device) => void }) {
+export function DevicesTable({
+  devices,
+  containerName,
+  deactivatePath,
+  onDeactivated,
+}: {
+  devices: Device[];
+  containerName?: (id: string) => string;
+  deactivatePath: (d: Device) => string;
+  onDeactivated: (d: Device) => void;
+}) {
   return (
     <Table
       caption="Devices"
@@ -24,9 +34,18 @@ export function DevicesTable({ devices, containerName, deactivatePath, onDeactiv
           render: (d) =>
             d.active ? (
               <ConfirmButton
-                label={<>Deactivate<span className="visually-hidden"> {d.name}</span></>}
+                label={
+                  <>
+                    Deactivate<span className="visually-hidden"> {d.name}</span>
+                  </>
+                }
                 title={`Deactivate ${d.name}?`}
-                message={<p>The program on this device stops working and its slot is free for another device. Deactivations count towards a monthly limit per container.</p>}
+                message={
+                  <p>
+                    The program on this device stops working and its slot is free for another device. Deactivations
+                    count towards a monthly limit per container.
+                  </p>
+                }
                 confirmLabel="Deactivate device"
                 onConfirm={async () => {
                   await api('POST', deactivatePath(d));
@@ -47,7 +66,9 @@ export function DevicesPage() {
   const [history, setHistory] = useState(false);
   const state = useLoad(async () => {
     const containers = await all<Container>('/v1/group/containers');
-    const lists = await Promise.all(containers.map((c) => all<Device>(`/v1/group/containers/${c.id}/devices`, { includeInactive: history })));
+    const lists = await Promise.all(
+      containers.map((c) => all<Device>(`/v1/group/containers/${c.id}/devices`, { includeInactive: history })),
+    );
     return { containers, devices: lists.flat() };
   }, [history]);
   return (
@@ -57,7 +78,10 @@ export function DevicesPage() {
           <input type="checkbox" checked={history} onChange={(e) => setHistory(e.target.checked)} /> Show deactivated
         </label>
       </PageHeader>
-      <p className="muted">Devices activated on your group's personal containers. Network (seat) containers show their users under Sessions.</p>
+      <p className="muted">
+        Devices activated on your group's personal containers. Network (seat) containers show their users under
+        Sessions.
+      </p>
       {notice && <Notice>{notice}</Notice>}
       <Async state={state} isEmpty={(d) => d.devices.length === 0} empty="No devices are activated.">
         {(d) => (

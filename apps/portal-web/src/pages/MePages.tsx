@@ -14,8 +14,13 @@ export function MyContainersPage() {
   return (
     <section>
       <PageHeader title="My containers" />
-      <p className="muted">The licenses assigned to you personally. Each can run on a limited number of your devices.</p>
-      <Async state={state} empty="Nothing is assigned to you personally. Ask your group admin if you expected a license here.">
+      <p className="muted">
+        The licenses assigned to you personally. Each can run on a limited number of your devices.
+      </p>
+      <Async
+        state={state}
+        empty="Nothing is assigned to you personally. Ask your group admin if you expected a license here."
+      >
         {(containers) =>
           containers.map((c) => (
             <article key={c.id} className="card">
@@ -36,7 +41,10 @@ export function MyContainersPage() {
 export function MyDevicesPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const state = useLoad(async () => {
-    const [devices, containers] = await Promise.all([all<Device>('/v1/me/devices'), all<Container>('/v1/me/containers')]);
+    const [devices, containers] = await Promise.all([
+      all<Device>('/v1/me/devices'),
+      all<Container>('/v1/me/containers'),
+    ]);
     return { devices, containers };
   }, []);
   return (
@@ -132,7 +140,14 @@ function NameForm({ me, onSaved }: { me: User; onSaved: () => void }) {
     <form className="card" onSubmit={(e) => void submit(e)}>
       <div className="field">
         <label htmlFor={id}>Name</label>
-        <input id={id} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />
+        <input
+          id={id}
+          required
+          maxLength={200}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          autoComplete="name"
+        />
       </div>
       <ErrorBanner error={error} />
       {saved && <Notice>Saved.</Notice>}

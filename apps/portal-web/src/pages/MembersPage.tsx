@@ -12,7 +12,10 @@ export function MembersPage() {
   const [status, setStatus] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const state = useLoad(() => all<User>('/v1/group/members', { search: search.trim() || undefined, status: status || undefined }), [search, status]);
+  const state = useLoad(
+    () => all<User>('/v1/group/members', { search: search.trim() || undefined, status: status || undefined }),
+    [search, status],
+  );
   const act = async (fn: () => Promise<string>) => {
     setError(null);
     setNotice(null);
@@ -28,12 +31,20 @@ export function MembersPage() {
       <PageHeader title="Members" />
       <InviteForm
         onInvited={(invited, expires) => {
-          setNotice(`Invitation for ${invited} is on its way: your vendor sends the link (unless the address already has an account), and it works until ${fmtDateTime(expires)}.`);
+          setNotice(
+            `Invitation for ${invited} is on its way: your vendor sends the link (unless the address already has an account), and it works until ${fmtDateTime(expires)}.`,
+          );
           state.reload();
         }}
       />
       <div className="filters">
-        <input type="search" aria-label="Search by name or email" placeholder="Search by name or email" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Search by name or email"
+          placeholder="Search by name or email"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">Any status</option>
           <option value="ACTIVE">Active</option>
@@ -91,7 +102,10 @@ export function MembersPage() {
                         className="secondary small"
                         onClick={() =>
                           void act(async () => {
-                            const res = await api<{ invitationExpiresAt: string }>('POST', `/v1/group/members/${u.id}/invitation`);
+                            const res = await api<{ invitationExpiresAt: string }>(
+                              'POST',
+                              `/v1/group/members/${u.id}/invitation`,
+                            );
                             return `A new invitation for ${u.email} is on its way (valid until ${fmtDateTime(res.invitationExpiresAt)}); earlier links stop working.`;
                           })
                         }
@@ -100,9 +114,18 @@ export function MembersPage() {
                       </button>
                     )}
                     <ConfirmButton
-                      label={<>Remove<span className="visually-hidden"> {u.email}</span></>}
+                      label={
+                        <>
+                          Remove<span className="visually-hidden"> {u.email}</span>
+                        </>
+                      }
                       title={`Remove ${u.name} from the group?`}
-                      message={<p>{u.email} loses access at once: their sessions end, their personal containers stop working and their seats are released.</p>}
+                      message={
+                        <p>
+                          {u.email} loses access at once: their sessions end, their personal containers stop working and
+                          their seats are released.
+                        </p>
+                      }
                       confirmLabel="Remove member"
                       onConfirm={async () => {
                         await api('DELETE', `/v1/group/members/${u.id}`);
@@ -134,7 +157,11 @@ function InviteForm({ onInvited }: { onInvited: (email: string, expires: string)
     setError(null);
     try {
       // The answer names the invited email (older portals answered the created user instead).
-      const res = await api<{ email?: string; user?: User; invitationExpiresAt: string }>('POST', '/v1/group/members', { email: email.trim(), name: name.trim(), role });
+      const res = await api<{ email?: string; user?: User; invitationExpiresAt: string }>('POST', '/v1/group/members', {
+        email: email.trim(),
+        name: name.trim(),
+        role,
+      });
       const invited = res.email ?? res.user?.email ?? email.trim();
       setEmail('');
       setName('');
@@ -152,7 +179,14 @@ function InviteForm({ onInvited }: { onInvited: (email: string, expires: string)
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-email`}>Email</label>
-          <input id={`${id}-email`} type="email" required maxLength={320} value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            id={`${id}-email`}
+            type="email"
+            required
+            maxLength={320}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>

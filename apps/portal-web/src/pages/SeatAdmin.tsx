@@ -19,7 +19,12 @@ export function SeatQueueTable({ entries, lookup }: { entries: SeatQueueEntry[];
       rows={entries}
       rowKey={(e) => e.id}
       columns={[
-        { label: 'Who', render: (e) => <strong>{[lookup.member(e.userId)?.name, e.clientName].filter(Boolean).join(' · ') || 'unknown'}</strong> },
+        {
+          label: 'Who',
+          render: (e) => (
+            <strong>{[lookup.member(e.userId)?.name, e.clientName].filter(Boolean).join(' · ') || 'unknown'}</strong>
+          ),
+        },
         { label: 'Device', render: (e) => <span title={e.fingerprint}>{shortFingerprint(e.fingerprint)}</span> },
         { label: 'License', render: (e) => lookup.license(e.licenseId)?.product.name ?? e.licenseId },
         {
@@ -31,7 +36,12 @@ export function SeatQueueTable({ entries, lookup }: { entries: SeatQueueEntry[];
               <span className="badge">waiting, #{e.position}</span>
             ),
         },
-        { label: 'Waiting for', render: (e) => <span title={fmtDateTime(e.queuedAt)}>{fmtDuration(now - new Date(e.queuedAt).getTime())}</span> },
+        {
+          label: 'Waiting for',
+          render: (e) => (
+            <span title={fmtDateTime(e.queuedAt)}>{fmtDuration(now - new Date(e.queuedAt).getTime())}</span>
+          ),
+        },
       ]}
     />
   );
@@ -53,7 +63,12 @@ export function ReservationsSection({ container, lookup }: { container: Containe
       Promise.all(
         container.licenses.map(async (l): Promise<LicenseReservations> => {
           const list = await api<{ data: Reservation[] }>('GET', `/v1/group/licenses/${l.id}/reservations`);
-          return { licenseId: l.id, product: `${l.product.name}${l.features.length ? ` (${l.features.join(', ')})` : ''}`, quantity: l.quantity, reservations: list.data };
+          return {
+            licenseId: l.id,
+            product: `${l.product.name}${l.features.length ? ` (${l.features.join(', ')})` : ''}`,
+            quantity: l.quantity,
+            reservations: list.data,
+          };
         }),
       ),
     [container.id],
@@ -63,7 +78,10 @@ export function ReservationsSection({ container, lookup }: { container: Containe
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Reserved seats</h2>
-      <p className="muted">Seats kept free for chosen members (for example a night shift): others cannot take them, the chosen members always can.</p>
+      <p className="muted">
+        Seats kept free for chosen members (for example a night shift): others cannot take them, the chosen members
+        always can.
+      </p>
       {notice && <Notice>{notice}</Notice>}
       <Async state={state}>
         {(licenses) => (
@@ -77,14 +95,31 @@ export function ReservationsSection({ container, lookup }: { container: Containe
                   { label: 'License', render: (r) => r.product },
                   { label: 'Name', render: (r) => <strong>{r.name}</strong> },
                   { label: 'Seats', render: (r) => `${r.inUse} of ${r.seats} in use` },
-                  { label: 'For', render: (r) => names(r.userIds).map((n) => <span key={n} className="chip">{n}</span>) },
+                  {
+                    label: 'For',
+                    render: (r) =>
+                      names(r.userIds).map((n) => (
+                        <span key={n} className="chip">
+                          {n}
+                        </span>
+                      )),
+                  },
                   {
                     label: 'Action',
                     render: (r) => (
                       <ConfirmButton
-                        label={<>Delete<span className="visually-hidden"> reservation {r.name}</span></>}
+                        label={
+                          <>
+                            Delete<span className="visually-hidden"> reservation {r.name}</span>
+                          </>
+                        }
                         title="Delete this reservation?"
-                        message={<p>The {r.seats} seat(s) of <strong>{r.name}</strong> become free for everyone. Seats in use stay in use.</p>}
+                        message={
+                          <p>
+                            The {r.seats} seat(s) of <strong>{r.name}</strong> become free for everyone. Seats in use
+                            stay in use.
+                          </p>
+                        }
                         confirmLabel="Delete reservation"
                         onConfirm={async () => {
                           await api('DELETE', `/v1/group/licenses/${r.licenseId}/reservations/${r.id}`);
@@ -114,7 +149,15 @@ export function ReservationsSection({ container, lookup }: { container: Containe
   );
 }
 
-function ReservationForm({ licenses, lookup, onCreated }: { licenses: LicenseReservations[]; lookup: GroupLookup; onCreated: (r: Reservation) => void }) {
+function ReservationForm({
+  licenses,
+  lookup,
+  onCreated,
+}: {
+  licenses: LicenseReservations[];
+  lookup: GroupLookup;
+  onCreated: (r: Reservation) => void;
+}) {
   const id = useId();
   const [licenseId, setLicenseId] = useState(licenses[0]?.licenseId ?? '');
   const [name, setName] = useState('');
@@ -158,11 +201,26 @@ function ReservationForm({ licenses, lookup, onCreated }: { licenses: LicenseRes
         )}
         <div className="field">
           <label htmlFor={`${id}-name`}>Reservation name</label>
-          <input id={`${id}-name`} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="Night shift" />
+          <input
+            id={`${id}-name`}
+            required
+            maxLength={100}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="Night shift"
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-seats`}>Seats to reserve</label>
-          <input id={`${id}-seats`} type="number" required min={1} max={license?.quantity} value={seats} onChange={(e) => setSeats(e.target.value)} />
+          <input
+            id={`${id}-seats`}
+            type="number"
+            required
+            min={1}
+            max={license?.quantity}
+            value={seats}
+            onChange={(e) => setSeats(e.target.value)}
+          />
         </div>
       </div>
       <fieldset className="field">
@@ -173,7 +231,9 @@ function ReservationForm({ licenses, lookup, onCreated }: { licenses: LicenseRes
               <input
                 type="checkbox"
                 checked={userIds.includes(m.id)}
-                onChange={(e) => setUserIds((ids) => (e.target.checked ? [...ids, m.id] : ids.filter((u) => u !== m.id)))}
+                onChange={(e) =>
+                  setUserIds((ids) => (e.target.checked ? [...ids, m.id] : ids.filter((u) => u !== m.id)))
+                }
               />{' '}
               {m.name} <span className="muted">{m.email}</span>
             </label>
@@ -191,7 +251,15 @@ function ReservationForm({ licenses, lookup, onCreated }: { licenses: LicenseRes
 }
 
 /** Moves seats of this container's license (of a purchase) to another network container of the group. */
-export function SeatMoveForm({ container, containers, onMoved }: { container: Container; containers: Container[]; onMoved: () => void }) {
+export function SeatMoveForm({
+  container,
+  containers,
+  onMoved,
+}: {
+  container: Container;
+  containers: Container[];
+  onMoved: () => void;
+}) {
   const id = useId();
   const targets = containers.filter((c) => c.kind === 'ENTERPRISE' && c.id !== container.id);
   const [licenseId, setLicenseId] = useState(container.licenses[0]?.id ?? '');
@@ -207,9 +275,15 @@ export function SeatMoveForm({ container, containers, onMoved }: { container: Co
     setError(null);
     setResult(null);
     try {
-      const moved = await api<SeatMove>('POST', '/v1/group/seat-moves', { fromLicenseId: licenseId, toContainerId, seats: Number(seats) });
+      const moved = await api<SeatMove>('POST', '/v1/group/seat-moves', {
+        fromLicenseId: licenseId,
+        toContainerId,
+        seats: Number(seats),
+      });
       const target = targets.find((c) => c.id === moved.to.containerId)?.name ?? moved.to.containerId;
-      setResult(`Moved ${moved.seats} seat(s) to ${target}: ${container.name} now has ${moved.from.quantity}, ${target} has ${moved.to.quantity}.`);
+      setResult(
+        `Moved ${moved.seats} seat(s) to ${target}: ${container.name} now has ${moved.from.quantity}, ${target} has ${moved.to.quantity}.`,
+      );
       onMoved();
     } catch (err) {
       setError(err);
@@ -217,11 +291,17 @@ export function SeatMoveForm({ container, containers, onMoved }: { container: Co
       setBusy(false);
     }
   };
-  const movable = error instanceof ApiError && error.code === 'SEATS_IN_USE' && typeof error.details?.['movable'] === 'number' ? (error.details['movable'] as number) : null;
+  const movable =
+    error instanceof ApiError && error.code === 'SEATS_IN_USE' && typeof error.details?.['movable'] === 'number'
+      ? (error.details['movable'] as number)
+      : null;
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Move seats</h2>
-      <p className="muted">Give seats of this container to another installation of your group. The seats you bought stay the same in total; seats in use cannot move.</p>
+      <p className="muted">
+        Give seats of this container to another installation of your group. The seats you bought stay the same in total;
+        seats in use cannot move.
+      </p>
       <form onSubmit={(e) => void submit(e)}>
         <div className="row">
           <div className="field">
@@ -246,11 +326,20 @@ export function SeatMoveForm({ container, containers, onMoved }: { container: Co
           </div>
           <div className="field">
             <label htmlFor={`${id}-seats`}>Seats to move</label>
-            <input id={`${id}-seats`} type="number" required min={1} value={seats} onChange={(e) => setSeats(e.target.value)} />
+            <input
+              id={`${id}-seats`}
+              type="number"
+              required
+              min={1}
+              value={seats}
+              onChange={(e) => setSeats(e.target.value)}
+            />
           </div>
         </div>
         <ErrorBanner error={error} />
-        {movable !== null && <p className="muted">At most {movable} seat(s) of this license are free to move right now.</p>}
+        {movable !== null && (
+          <p className="muted">At most {movable} seat(s) of this license are free to move right now.</p>
+        )}
         <button type="submit" disabled={busy}>
           {busy ? 'Working…' : 'Move seats'}
         </button>
@@ -290,7 +379,12 @@ export function BorrowingSwitch() {
                 : 'Borrowing is switched off for your group: new borrows are refused; borrows already made run to their end.'}
             </p>
             <ErrorBanner error={error} />
-            <button type="button" className={b.borrowingAllowed ? 'danger' : ''} disabled={busy} onClick={() => void set(!b.borrowingAllowed)}>
+            <button
+              type="button"
+              className={b.borrowingAllowed ? 'danger' : ''}
+              disabled={busy}
+              onClick={() => void set(!b.borrowingAllowed)}
+            >
               {busy ? 'Working…' : b.borrowingAllowed ? 'Switch borrowing off' : 'Allow borrowing'}
             </button>
           </>

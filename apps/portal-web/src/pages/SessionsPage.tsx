@@ -15,7 +15,10 @@ export interface GroupLookup {
 }
 
 export async function loadLookup(): Promise<GroupLookup> {
-  const [containers, members] = await Promise.all([all<Container>('/v1/group/containers'), all<User>('/v1/group/members')]);
+  const [containers, members] = await Promise.all([
+    all<Container>('/v1/group/containers'),
+    all<User>('/v1/group/members'),
+  ]);
   const licenses = new Map(containers.flatMap((c) => c.licenses.map((l) => [l.id, { ...l, container: c }] as const)));
   const users = new Map(members.map((m) => [m.id, m]));
   return { containers, members, license: (id) => licenses.get(id), member: (id) => (id ? users.get(id) : undefined) };
@@ -28,7 +31,15 @@ export function who(s: LiveLease, lookup: GroupLookup): string {
 
 export const deviceLabel = (s: LiveLease): string => s.deviceName ?? `…${s.fingerprint.slice(-8)}`;
 
-export function SessionsTable({ sessions, lookup, onStopped }: { sessions: LiveLease[]; lookup: GroupLookup; onStopped: (s: LiveLease) => void }) {
+export function SessionsTable({
+  sessions,
+  lookup,
+  onStopped,
+}: {
+  sessions: LiveLease[];
+  lookup: GroupLookup;
+  onStopped: (s: LiveLease) => void;
+}) {
   const now = Date.now();
   return (
     <Table
@@ -39,9 +50,20 @@ export function SessionsTable({ sessions, lookup, onStopped }: { sessions: LiveL
         { label: 'Who', render: (s) => <strong>{who(s, lookup)}</strong> },
         { label: 'Device', render: (s) => <span title={s.fingerprint}>{deviceLabel(s)}</span> },
         { label: 'License', render: (s) => lookup.license(s.licenseId)?.product.name ?? s.licenseId },
-        { label: 'Since', render: (s) => <span title={fmtDateTime(s.startedAt)}>{fmtDuration(now - new Date(s.startedAt).getTime())}</span> },
-        { label: 'Last heartbeat', render: (s) => <span title={fmtDateTime(s.lastHeartbeatAt)}>{fmtAgo(s.lastHeartbeatAt, now)}</span> },
-        { label: 'Borrowed until', render: (s) => (s.borrowed ? fmtDateTime(s.borrowUntil) : <span className="muted">—</span>) },
+        {
+          label: 'Since',
+          render: (s) => (
+            <span title={fmtDateTime(s.startedAt)}>{fmtDuration(now - new Date(s.startedAt).getTime())}</span>
+          ),
+        },
+        {
+          label: 'Last heartbeat',
+          render: (s) => <span title={fmtDateTime(s.lastHeartbeatAt)}>{fmtAgo(s.lastHeartbeatAt, now)}</span>,
+        },
+        {
+          label: 'Borrowed until',
+          render: (s) => (s.borrowed ? fmtDateTime(s.borrowUntil) : <span className="muted">—</span>),
+        },
         {
           label: 'Action',
           render: (s) =>
@@ -51,12 +73,20 @@ export function SessionsTable({ sessions, lookup, onStopped }: { sessions: LiveL
               </span>
             ) : (
               <ConfirmButton
-                label={<>Stop<span className="visually-hidden"> session of {who(s, lookup)} on {deviceLabel(s)}</span></>}
+                label={
+                  <>
+                    Stop
+                    <span className="visually-hidden">
+                      {' '}
+                      session of {who(s, lookup)} on {deviceLabel(s)}
+                    </span>
+                  </>
+                }
                 title="Stop this session?"
                 message={
                   <p>
-                    The seat of <strong>{who(s, lookup)}</strong> on <strong>{deviceLabel(s)}</strong> is freed now. The program is told at its next heartbeat and
-                    unsaved work there may be lost.
+                    The seat of <strong>{who(s, lookup)}</strong> on <strong>{deviceLabel(s)}</strong> is freed now. The
+                    program is told at its next heartbeat and unsaved work there may be lost.
                   </p>
                 }
                 confirmLabel="Stop session"
@@ -75,21 +105,39 @@ export function SessionsTable({ sessions, lookup, onStopped }: { sessions: LiveL
 export function SessionsPage() {
   const [filter, setFilter] = useState('');
   const [stopped, setStopped] = useState<string | null>(null);
-  const state = useLoad(async () => {
-    const [lookup, sessions, queue] = await Promise.all([loadLookup(), all<LiveLease>('/v1/group/sessions'), all<SeatQueueEntry>('/v1/group/sessions/queue')]);
-    return { lookup, sessions, queue };
-  }, [], 10_000);
+  const state = useLoad(
+    async () => {
+      const [lookup, sessions, queue] = await Promise.all([
+        loadLookup(),
+        all<LiveLease>('/v1/group/sessions'),
+        all<SeatQueueEntry>('/v1/group/sessions/queue'),
+      ]);
+      return { lookup, sessions, queue };
+    },
+    [],
+    10_000,
+  );
   const shown = useMemo(() => {
     if (!state.data) return [];
     const f = filter.trim().toLowerCase();
     const { sessions, lookup } = state.data;
     if (!f) return sessions;
-    return sessions.filter((s) => [who(s, lookup), deviceLabel(s), s.fingerprint, lookup.license(s.licenseId)?.product.name ?? ''].some((v) => v.toLowerCase().includes(f)));
+    return sessions.filter((s) =>
+      [who(s, lookup), deviceLabel(s), s.fingerprint, lookup.license(s.licenseId)?.product.name ?? ''].some((v) =>
+        v.toLowerCase().includes(f),
+      ),
+    );
   }, [state.data, filter]);
   return (
     <section>
       <PageHeader title="Sessions">
-        <input type="search" aria-label="Find a person, device or product" placeholder="Find a person, device or product" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Find a person, device or product"
+          placeholder="Find a person, device or product"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
         <button type="button" className="secondary" onClick={state.reload}>
           Refresh
         </button>
@@ -116,7 +164,9 @@ export function SessionsPage() {
             <h2>Waiting for a seat</h2>
             {d.queue.length ? (
               <>
-                <p className="muted">In the order they get a seat: a freed seat is held for the first for a minute, then passes on.</p>
+                <p className="muted">
+                  In the order they get a seat: a freed seat is held for the first for a minute, then passes on.
+                </p>
                 <SeatQueueTable entries={d.queue} lookup={d.lookup} />
               </>
             ) : (

@@ -3,7 +3,14 @@ import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } fro
 import { IdentityService, LoginTokens } from '@leasehold/domain-identity';
 import { Public } from '@leasehold/http';
 import { PortalErrors } from '../error-responses';
-import { AcceptInvitationDto, LoginDto, NewPasswordDto, PasswordResetRequestDto, RefreshDto, TokenPairDto } from './auth.dto';
+import {
+  AcceptInvitationDto,
+  LoginDto,
+  NewPasswordDto,
+  PasswordResetRequestDto,
+  RefreshDto,
+  TokenPairDto,
+} from './auth.dto';
 
 @ApiTags('auth')
 @Public()
@@ -17,7 +24,11 @@ export class AuthController {
   @PortalErrors(
     { status: 401, description: 'INVALID_CREDENTIALS' },
     { status: 403, description: 'USER_DISABLED' },
-    { status: 429, description: 'RATE_LIMITED (too many failed logins for this account, or for this vendor from this address; `details.retryAfter`, `Retry-After`)' },
+    {
+      status: 429,
+      description:
+        'RATE_LIMITED (too many failed logins for this account, or for this vendor from this address; `details.retryAfter`, `Retry-After`)',
+    },
   )
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<LoginTokens> {
     return this.identity.login({ vendor: body.vendor, email: body.email, password: body.password, ip });
@@ -25,15 +36,23 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  @ApiOkResponse({ type: TokenPairDto, description: 'A new access token and a new refresh token; the one sent is used up.' })
-  @PortalErrors({ status: 401, description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked)' })
+  @ApiOkResponse({
+    type: TokenPairDto,
+    description: 'A new access token and a new refresh token; the one sent is used up.',
+  })
+  @PortalErrors({
+    status: 401,
+    description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked)',
+  })
   refresh(@Body() body: RefreshDto): Promise<LoginTokens> {
     return this.identity.refresh(body.refreshToken);
   }
 
   @Post('logout')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: "Ends the refresh token's login. Access tokens already issued expire on their own (≤ 15 min)." })
+  @ApiNoContentResponse({
+    description: "Ends the refresh token's login. Access tokens already issued expire on their own (≤ 15 min).",
+  })
   @PortalErrors()
   logout(@Body() body: RefreshDto): Promise<void> {
     return this.identity.logout(body.refreshToken);
@@ -48,7 +67,8 @@ export class AuthController {
   })
   @PortalErrors({
     status: 429,
-    description: 'RATE_LIMITED (too many reset requests for this account or from this address; `details.retryAfter`, `Retry-After`)',
+    description:
+      'RATE_LIMITED (too many reset requests for this account or from this address; `details.retryAfter`, `Retry-After`)',
   })
   async requestPasswordReset(@Body() body: PasswordResetRequestDto, @Ip() ip: string): Promise<void> {
     await this.identity.requestPasswordReset({ vendor: body.vendor, email: body.email, ip });
@@ -68,7 +88,10 @@ export class AuthController {
 
   @Post('invitations/accept')
   @HttpCode(200)
-  @ApiOkResponse({ type: TokenPairDto, description: 'The password is set, the account is active, and the user is logged in.' })
+  @ApiOkResponse({
+    type: TokenPairDto,
+    description: 'The password is set, the account is active, and the user is logged in.',
+  })
   @PortalErrors(
     { status: 400, description: 'ONE_TIME_TOKEN_INVALID / ONE_TIME_TOKEN_EXPIRED' },
     { status: 403, description: 'USER_DISABLED' },

@@ -71,7 +71,8 @@ export class TokenPairDto {
   @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
   @ApiProperty({ description: 'Send as `Authorization: Bearer <accessToken>`.' }) accessToken!: string;
   @ApiProperty({ description: 'Seconds until the access token expires.' }) expiresIn!: number;
-  @ApiProperty({ description: 'Single use: each refresh answers a new one. Presenting a used one ends the login.' }) refreshToken!: string;
+  @ApiProperty({ description: 'Single use: each refresh answers a new one. Presenting a used one ends the login.' })
+  refreshToken!: string;
   @ApiProperty() refreshExpiresAt!: Date;
   @ApiProperty({ type: TokenUserDto }) user!: TokenUserDto;
 }

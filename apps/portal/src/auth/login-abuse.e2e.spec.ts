@@ -40,7 +40,9 @@ describe('portal login and password-reset abuse', () => {
 
     it('20 parallel wrong passwords on one account: at most the limit are evaluated, the rest are refused unverified', async () => {
       const user = await createPortalUser(app, acme);
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(acme, user.email, `wrong-${i}`, `198.51.100.${i + 1}`)));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => login(acme, user.email, `wrong-${i}`, `198.51.100.${i + 1}`)),
+      );
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 401)).toHaveLength(3);
       expect(statuses.filter((s) => s === 429)).toHaveLength(17);
@@ -71,7 +73,10 @@ describe('portal login and password-reset abuse', () => {
     it('throttles password-reset requests per account (any address) and per address (any account)', async () => {
       const user = await createPortalUser(app, acme);
       const reset = (email: string, ip: string) =>
-        http().post('/v1/auth/password-reset/request').set('X-Forwarded-For', ip).send({ vendor: acme.vendor.slug, email });
+        http()
+          .post('/v1/auth/password-reset/request')
+          .set('X-Forwarded-For', ip)
+          .send({ vendor: acme.vendor.slug, email });
       await reset(user.email, address()).expect(202);
       await reset(user.email, address()).expect(202);
       const limited = await reset(user.email, address());
@@ -80,7 +85,9 @@ describe('portal login and password-reset abuse', () => {
       // Only two reset tokens were issued for the account.
       const events = await app
         .get(TenantContext)
-        .run(acme.vendor.id, () => app.get(OutboxRepository).list({ type: 'user.password_reset_requested', aggregateId: user.id, take: 100 }));
+        .run(acme.vendor.id, () =>
+          app.get(OutboxRepository).list({ type: 'user.password_reset_requested', aggregateId: user.id, take: 100 }),
+        );
       expect(events).toHaveLength(2);
 
       // Per address, whether the accounts exist or not (the answer reveals nothing about them).
@@ -105,7 +112,8 @@ describe('portal login and password-reset abuse', () => {
     afterAll(() => app.close());
 
     it('ignores X-Forwarded-For: a forged header does not escape the per-address limit', async () => {
-      for (let i = 0; i < 5; i++) await login(acme, `nobody-${i}@customer.example`, 'wrong-password', address()).expect(401);
+      for (let i = 0; i < 5; i++)
+        await login(acme, `nobody-${i}@customer.example`, 'wrong-password', address()).expect(401);
       const user = await createPortalUser(app, acme);
       expectError(await login(acme, user.email, user.password, address()), 429, 'RATE_LIMITED');
     });

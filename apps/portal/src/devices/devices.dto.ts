@@ -23,7 +23,8 @@ export class DeviceDto {
   @ApiProperty() activatedAt!: Date;
   @ApiProperty({ nullable: true, type: Date }) lastSeenAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date }) deactivatedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] }) deactivatedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['VENDOR_KEY', 'PORTAL_USER', 'OPERATOR', 'DEVICE', 'SYSTEM'] })
+  deactivatedBy!: string | null;
 }
 
 export class DevicePageDto extends PageMetaDto {

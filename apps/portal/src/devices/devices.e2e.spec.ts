@@ -1,7 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { activateDevice, createEnterpriseContainer, createGroupWithMembers, createLicense, createPersonalContainer, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import {
+  activateDevice,
+  createEnterpriseContainer,
+  createGroupWithMembers,
+  createLicense,
+  createPersonalContainer,
+  createTestApp,
+  createVendor,
+  dbOf,
+  InsertedProduct,
+  insertProduct,
+  TestVendor,
+} from '@leasehold/testing';
 import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
 
@@ -25,7 +37,11 @@ describe('portal devices (group admins deactivate in their group, users their ow
     const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER', 'MEMBER']);
     const [admin, ann, ben] = a.users;
     const annLaptop = await createPersonalContainer(app, acme, ann.id);
-    await createLicense(app, acme, annLaptop.id, { productId: product.id, quantity: 1, maxDeactivationsPer30Days: options.churn ?? 5 });
+    await createLicense(app, acme, annLaptop.id, {
+      productId: product.id,
+      quantity: 1,
+      maxDeactivationsPer30Days: options.churn ?? 5,
+    });
     const benLaptop = await createPersonalContainer(app, acme, ben.id);
     const annOffice = await activateDevice(app, acme, annLaptop.id, 'fp-office', 'Office PC');
     const annHome = await activateDevice(app, acme, annLaptop.id, 'fp-home', 'Home PC');
@@ -49,13 +65,19 @@ describe('portal devices (group admins deactivate in their group, users their ow
       deactivatedBy: null,
     });
     const page1 = await http().get('/v1/me/devices').query({ limit: 1 }).set(w.ann.auth).expect(200);
-    const page2 = await http().get('/v1/me/devices').query({ limit: 1, cursor: page1.body.nextCursor }).set(w.ann.auth).expect(200);
+    const page2 = await http()
+      .get('/v1/me/devices')
+      .query({ limit: 1, cursor: page1.body.nextCursor })
+      .set(w.ann.auth)
+      .expect(200);
     expect(page2.body.nextCursor).toBeNull();
     expect([page1.body.data[0].id, page2.body.data[0].id].sort()).toEqual([w.annOffice.id, w.annHome.id].sort());
 
     // The container is full (3 of 3) until a device is deactivated.
     const third = await activateDevice(app, acme, w.annLaptop.id, 'fp-third');
-    await expect(activateDevice(app, acme, w.annLaptop.id, 'fp-new')).rejects.toMatchObject({ code: 'DEVICE_LIMIT_REACHED' });
+    await expect(activateDevice(app, acme, w.annLaptop.id, 'fp-new')).rejects.toMatchObject({
+      code: 'DEVICE_LIMIT_REACHED',
+    });
     const res = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(200);
     expect(res.body).toMatchObject({ id: w.annHome.id, active: false, deactivatedBy: 'PORTAL_USER' });
     expect((await device(w.annHome.id)).deactivatedAt).not.toBeNull();
@@ -68,8 +90,16 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
     const again = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(409);
     expect(again.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
-    const trail = await http().get('/v1/group/audit').query({ entityType: 'device', entityId: w.annHome.id }).set(w.admin.auth).expect(200);
-    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({ actorType: 'PORTAL_USER', actorId: w.ann.id, groupId: w.a.groupId });
+    const trail = await http()
+      .get('/v1/group/audit')
+      .query({ entityType: 'device', entityId: w.annHome.id })
+      .set(w.admin.auth)
+      .expect(200);
+    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({
+      actorType: 'PORTAL_USER',
+      actorId: w.ann.id,
+      groupId: w.a.groupId,
+    });
   });
 
   it("keeps users to their own devices: another member's, the group's or another vendor's device is not found", async () => {
@@ -77,7 +107,9 @@ describe('portal devices (group admins deactivate in their group, users their ow
     const o = await createGroupWithMembers(app, other, ['ADMIN', 'MEMBER']);
     const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
     const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
-    expect((await http().get('/v1/me/devices').set(w.ben.auth).expect(200)).body.data.map((d: { id: string }) => d.id)).toEqual([w.benDevice.id]);
+    expect(
+      (await http().get('/v1/me/devices').set(w.ben.auth).expect(200)).body.data.map((d: { id: string }) => d.id),
+    ).toEqual([w.benDevice.id]);
     // The admin has no personal devices: the group's devices are not "theirs".
     expect((await http().get('/v1/me/devices').set(w.admin.auth).expect(200)).body.data).toEqual([]);
     for (const [user, target] of [
@@ -108,8 +140,15 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
     const res = await http().post(`/v1/group/devices/${w.benDevice.id}/deactivate`).set(w.admin.auth).expect(200);
     expect(res.body).toMatchObject({ id: w.benDevice.id, active: false, deactivatedBy: 'PORTAL_USER' });
-    const trail = await http().get('/v1/group/audit').query({ entityType: 'device', entityId: w.benDevice.id }).set(w.admin.auth).expect(200);
-    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({ actorType: 'PORTAL_USER', actorId: w.admin.id });
+    const trail = await http()
+      .get('/v1/group/audit')
+      .query({ entityType: 'device', entityId: w.benDevice.id })
+      .set(w.admin.auth)
+      .expect(200);
+    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({
+      actorType: 'PORTAL_USER',
+      actorId: w.admin.id,
+    });
 
     for (const [admin, target] of [
       [w.admin, bDevice.id],
@@ -122,11 +161,16 @@ describe('portal devices (group admins deactivate in their group, users their ow
       expect(denied.body.error.code).toBe('NOT_FOUND');
     }
     for (const id of [bDevice.id, oDevice.id, w.annHome.id]) expect((await device(id)).deactivatedAt).toBeNull();
-    const missing = await http().post('/v1/group/devices/0190a000-0000-7000-8000-00000000000a/deactivate').set(w.admin.auth).expect(404);
+    const missing = await http()
+      .post('/v1/group/devices/0190a000-0000-7000-8000-00000000000a/deactivate')
+      .set(w.admin.auth)
+      .expect(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
     // An ENTERPRISE container has no devices to deactivate, but is listed as empty.
     const server = await createEnterpriseContainer(app, acme, w.a.groupId);
-    expect((await http().get(`/v1/group/containers/${server.id}/devices`).set(w.admin.auth).expect(200)).body.data).toEqual([]);
+    expect(
+      (await http().get(`/v1/group/containers/${server.id}/devices`).set(w.admin.auth).expect(200)).body.data,
+    ).toEqual([]);
   });
 
   it('applies the churn limit of the license to portal deactivations (409 with retryAfter in the body, no Retry-After header)', async () => {
@@ -149,7 +193,9 @@ describe('portal devices (group admins deactivate in their group, users their ow
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(results.find((r) => r.status === 409)!.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
-      const events = await app.get(PrismaService).domainEvent.count({ where: { aggregateId: w.annOffice.id, type: 'device.deactivated' } });
+      const events = await app
+        .get(PrismaService)
+        .domainEvent.count({ where: { aggregateId: w.annOffice.id, type: 'device.deactivated' } });
       expect(events).toBe(1);
     }
   });
@@ -171,9 +217,13 @@ describe('portal devices (group admins deactivate in their group, users their ow
       },
     });
     for (const who of [w.admin, w.ann]) {
-      const path = who === w.admin ? `/v1/group/devices/${offline.id}/deactivate` : `/v1/me/devices/${offline.id}/deactivate`;
+      const path =
+        who === w.admin ? `/v1/group/devices/${offline.id}/deactivate` : `/v1/me/devices/${offline.id}/deactivate`;
       const res = await http().post(path).set(who.auth).expect(403);
-      expect(res.body.error).toMatchObject({ code: 'RETURN_PROOF_INVALID', details: { deviceId: offline.id, earlyReturnPossible: true } });
+      expect(res.body.error).toMatchObject({
+        code: 'RETURN_PROOF_INVALID',
+        details: { deviceId: offline.id, earlyReturnPossible: true },
+      });
     }
     expect(await device(offline.id)).toMatchObject({ deactivatedAt: null });
     // Once the grant ran out the slot is free: a new activation takes it, and the device is deactivated by SYSTEM.

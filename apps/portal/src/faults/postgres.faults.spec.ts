@@ -1,7 +1,14 @@
 import { INestApplication, Module } from '@nestjs/common';
 import request from 'supertest';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import { appBehindCuttableDatabase, createPortalUser, createVendor, CuttableTcpProxy, expectError, waitFor } from '@leasehold/testing';
+import {
+  appBehindCuttableDatabase,
+  createPortalUser,
+  createVendor,
+  CuttableTcpProxy,
+  expectError,
+  waitFor,
+} from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
@@ -35,6 +42,10 @@ describe('portal while Postgres is unreachable (fault injection)', () => {
     expect(Number(me.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 
     proxy.restore();
-    await waitFor(async () => (await http().get('/v1/me').set(user.auth)).status === 200, 5_000, 'the portal to answer again');
+    await waitFor(
+      async () => (await http().get('/v1/me').set(user.auth)).status === 200,
+      5_000,
+      'the portal to answer again',
+    );
   }, 30_000);
 });

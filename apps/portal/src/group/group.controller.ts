@@ -43,13 +43,18 @@ export class GroupController {
 
   @Get('members')
   @ApiOkResponse({ type: UserPageDto })
-  async listMembers(@CurrentPrincipal() me: PortalPrincipal, @Query() query: MemberListQueryDto): Promise<Page<UserView>> {
-    return paginate(query, (window) => this.groups.listMembers(me, {
-      search: query.search,
-      status: query.status,
-      role: query.role,
-      ...window,
-    }));
+  async listMembers(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @Query() query: MemberListQueryDto,
+  ): Promise<Page<UserView>> {
+    return paginate(query, (window) =>
+      this.groups.listMembers(me, {
+        search: query.search,
+        status: query.status,
+        role: query.role,
+        ...window,
+      }),
+    );
   }
 
   @Post('members')
@@ -73,13 +78,19 @@ export class GroupController {
   @Patch('members/:userId')
   @ApiOkResponse({ type: UserDto })
   @GroupAdminErrors({ status: 409, description: 'LAST_GROUP_ADMIN (the group would keep members but no admin)' })
-  changeRole(@CurrentPrincipal() me: PortalPrincipal, @IdParam('userId') userId: string, @Body() body: ChangeRoleDto): Promise<UserView> {
+  changeRole(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @IdParam('userId') userId: string,
+    @Body() body: ChangeRoleDto,
+  ): Promise<UserView> {
     return this.groups.changeRole(me, userId, body.role);
   }
 
   @Delete('members/:userId')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: "The member leaves the group; their sessions end at once (next request 401 TOKEN_REVOKED)." })
+  @ApiNoContentResponse({
+    description: 'The member leaves the group; their sessions end at once (next request 401 TOKEN_REVOKED).',
+  })
   @GroupAdminErrors({ status: 409, description: 'LAST_GROUP_ADMIN' })
   removeMember(@CurrentPrincipal() me: PortalPrincipal, @IdParam('userId') userId: string): Promise<void> {
     return this.groups.removeMember(me, userId);
@@ -88,21 +99,26 @@ export class GroupController {
   @Post('members/:userId/invitation')
   @ApiCreatedResponse({ type: InvitedUserDto, description: 'A fresh invitation; earlier tokens stop working.' })
   @GroupAdminErrors({ status: 409, description: 'USER_NOT_INVITED' })
-  resendInvitation(@CurrentPrincipal() me: PortalPrincipal, @IdParam('userId') userId: string): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+  resendInvitation(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @IdParam('userId') userId: string,
+  ): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     return this.groups.resendInvitation(me, userId);
   }
 
   @Get('audit')
   @ApiOkResponse({ type: AuditPageDto, description: "The group's audit trail (changes to the group and its members)." })
   async audit(@CurrentPrincipal() me: PortalPrincipal, @Query() query: AuditQueryDto): Promise<Page<AuditEntryView>> {
-    return paginate(query, (window) => this.groups.listAudit(me, {
-      actorType: query.actorType,
-      actorId: query.actorId,
-      entityType: query.entityType,
-      entityId: query.entityId,
-      from: query.from,
-      to: query.to,
-      ...window,
-    }));
+    return paginate(query, (window) =>
+      this.groups.listAudit(me, {
+        actorType: query.actorType,
+        actorId: query.actorId,
+        entityType: query.entityType,
+        entityId: query.entityId,
+        from: query.from,
+        to: query.to,
+        ...window,
+      }),
+    );
   }
 }

@@ -10,12 +10,21 @@ export class UserPageDto extends PageMetaDto {
 
 export class InvitedUserDto {
   @ApiProperty({ type: UserDto }) user!: UserDto;
-  @ApiProperty({ description: 'The invitation token goes to the vendor in the `user.invited` event.' }) invitationExpiresAt!: Date;
+  @ApiProperty({ description: 'The invitation token goes to the vendor in the `user.invited` event.' })
+  invitationExpiresAt!: Date;
 }
 
 export class GroupInvitationDto {
-  @ApiProperty({ example: 'grace@customer.example', description: 'The invited email, normalised (trimmed, lower case).' }) email!: string;
-  @ApiProperty({ description: 'When an invitation sent now expires. The same answer whether or not the email already has an account.' }) invitationExpiresAt!: Date;
+  @ApiProperty({
+    example: 'grace@customer.example',
+    description: 'The invited email, normalised (trimmed, lower case).',
+  })
+  email!: string;
+  @ApiProperty({
+    description:
+      'When an invitation sent now expires. The same answer whether or not the email already has an account.',
+  })
+  invitationExpiresAt!: Date;
 }
 
 export class GroupDto {

@@ -29,7 +29,11 @@ export class GroupSeatsController {
       'The purchase total never changes; the source keeps its seats in use. Both licenses raise their revision (events license.changed / license.created and license.seats_moved).',
   })
   @GroupAdminErrors(
-    { status: 409, description: 'SEATS_IN_USE (details.movable: the seats free now) / LICENSE_NOT_FROM_PURCHASE / CONTAINER_KIND_MISMATCH (a PERSONAL container) / LICENSE_REVOKED / PURCHASE_SEATS_EXCEEDED' },
+    {
+      status: 409,
+      description:
+        'SEATS_IN_USE (details.movable: the seats free now) / LICENSE_NOT_FROM_PURCHASE / CONTAINER_KIND_MISMATCH (a PERSONAL container) / LICENSE_REVOKED / PURCHASE_SEATS_EXCEEDED',
+    },
     { status: 403, description: 'LICENSE_SUSPENDED (the source or the target license is suspended)' },
   )
   async move(@CurrentPrincipal() me: PortalPrincipal, @Body() body: MoveSeatsDto): Promise<SeatMoveDto> {
@@ -45,9 +49,13 @@ export class GroupSeatsController {
   @Put('borrowing')
   @ApiOkResponse({
     type: GroupBorrowingDto,
-    description: 'Switches borrowing on or off for every container of the group; their revision rises so devices learn of it. Borrows already made run to their end.',
+    description:
+      'Switches borrowing on or off for every container of the group; their revision rises so devices learn of it. Borrows already made run to their end.',
   })
-  async setBorrowing(@CurrentPrincipal() me: PortalPrincipal, @Body() body: SetGroupBorrowingDto): Promise<GroupBorrowingDto> {
+  async setBorrowing(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @Body() body: SetGroupBorrowingDto,
+  ): Promise<GroupBorrowingDto> {
     return GroupBorrowingDto.of(await this.borrowing.set(adminGroupOf(me), body.borrowingAllowed));
   }
 }

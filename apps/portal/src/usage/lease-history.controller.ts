@@ -26,15 +26,30 @@ export class GroupLeaseHistoryController {
   constructor(private readonly history: UsageHistoryService) {}
 
   @Get()
-  @ApiOkResponse({ type: LeaseHistoryPageDto, description: "Live and ended leases on the group's containers overlapping [from, to), filtered by license, user, device or workstation, oldest first." })
-  list(@CurrentPrincipal() me: PortalPrincipal, @Query() query: LeaseHistoryPageQueryDto): Promise<Page<LeaseHistoryDto>> {
-    return paginate(query, (window) => this.history.page({ ...leaseHistoryFilterOf(query), groupId: adminGroupOf(me), ...window }));
+  @ApiOkResponse({
+    type: LeaseHistoryPageDto,
+    description:
+      "Live and ended leases on the group's containers overlapping [from, to), filtered by license, user, device or workstation, oldest first.",
+  })
+  list(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @Query() query: LeaseHistoryPageQueryDto,
+  ): Promise<Page<LeaseHistoryDto>> {
+    return paginate(query, (window) =>
+      this.history.page({ ...leaseHistoryFilterOf(query), groupId: adminGroupOf(me), ...window }),
+    );
   }
 
   @Get('csv')
   @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string' }, description: 'The whole filtered history of the group as CSV (streamed; columns in docs/usage.md).' })
-  async export(@CurrentPrincipal() me: PortalPrincipal, @Query() query: LeaseHistoryFilterDto): Promise<StreamableFile> {
+  @ApiOkResponse({
+    schema: { type: 'string' },
+    description: 'The whole filtered history of the group as CSV (streamed; columns in docs/usage.md).',
+  })
+  async export(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @Query() query: LeaseHistoryFilterDto,
+  ): Promise<StreamableFile> {
     const rows = await this.history.export({ ...leaseHistoryFilterOf(query), groupId: adminGroupOf(me) });
     return csvDownload(rows, LEASE_HISTORY_CSV_COLUMNS, leaseHistoryCsvName());
   }

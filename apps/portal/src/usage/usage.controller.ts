@@ -3,7 +3,16 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { LeaseHistoryDto, LeaseHistoryPageDto, LeaseHistoryRangePageQueryDto, UsageHistory, UsageHistoryDto, UsageHistoryService, UsageQueryDto, UsageService } from '@leasehold/domain-seats';
+import {
+  LeaseHistoryDto,
+  LeaseHistoryPageDto,
+  LeaseHistoryRangePageQueryDto,
+  UsageHistory,
+  UsageHistoryDto,
+  UsageHistoryService,
+  UsageQueryDto,
+  UsageService,
+} from '@leasehold/domain-seats';
 import { IdParam } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
@@ -20,14 +29,34 @@ export class GroupUsageController {
   ) {}
 
   @Get(':licenseId/usage')
-  @ApiOkResponse({ type: UsageHistoryDto, description: 'Peak concurrent seats, seat-hours and refused checkouts per hour or day, gap-free and ready to plot.' })
-  history(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: UsageQueryDto): Promise<UsageHistory> {
-    return this.usage.history({ licenseId, from: query.from, to: query.to, granularity: query.granularity }, { groupId: adminGroupOf(me) });
+  @ApiOkResponse({
+    type: UsageHistoryDto,
+    description: 'Peak concurrent seats, seat-hours and refused checkouts per hour or day, gap-free and ready to plot.',
+  })
+  history(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @IdParam('licenseId') licenseId: string,
+    @Query() query: UsageQueryDto,
+  ): Promise<UsageHistory> {
+    return this.usage.history(
+      { licenseId, from: query.from, to: query.to, granularity: query.granularity },
+      { groupId: adminGroupOf(me) },
+    );
   }
 
   @Get(':licenseId/leases')
-  @ApiOkResponse({ type: LeaseHistoryPageDto, description: 'Who used which seat on which device and for how long: live and ended leases of the license overlapping the range, oldest first.' })
-  leases(@CurrentPrincipal() me: PortalPrincipal, @IdParam('licenseId') licenseId: string, @Query() query: LeaseHistoryRangePageQueryDto): Promise<Page<LeaseHistoryDto>> {
-    return paginate(query, (window) => this.leaseHistory.page({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, ...window }));
+  @ApiOkResponse({
+    type: LeaseHistoryPageDto,
+    description:
+      'Who used which seat on which device and for how long: live and ended leases of the license overlapping the range, oldest first.',
+  })
+  leases(
+    @CurrentPrincipal() me: PortalPrincipal,
+    @IdParam('licenseId') licenseId: string,
+    @Query() query: LeaseHistoryRangePageQueryDto,
+  ): Promise<Page<LeaseHistoryDto>> {
+    return paginate(query, (window) =>
+      this.leaseHistory.page({ licenseId, groupId: adminGroupOf(me), from: query.from, to: query.to, ...window }),
+    );
   }
 }

@@ -1,7 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { createEnterpriseContainer, createGroupWithMembers, createLicense, createTestApp, createVendor, dbOf, InsertedProduct, insertProduct, TestVendor } from '@leasehold/testing';
+import {
+  createEnterpriseContainer,
+  createGroupWithMembers,
+  createLicense,
+  createTestApp,
+  createVendor,
+  dbOf,
+  InsertedProduct,
+  insertProduct,
+  TestVendor,
+} from '@leasehold/testing';
 import { PortalLicensingTestModule } from '../testing/portal-test-module';
 import { PORTAL_API } from '../api-info';
 
@@ -35,7 +45,9 @@ describe('portal usage (group admins query a license of their group)', () => {
         { ...base, slot: 2, startedAt: h(1.25), expiresAt: h(1.75), endedAt: h(1.75), endReason: 'STOPPED' },
       ],
     });
-    await app.get(PrismaService).licenseUsageHour.create({ data: { vendorId: acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 } });
+    await app
+      .get(PrismaService)
+      .licenseUsageHour.create({ data: { vendorId: acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 } });
     const b = await createGroupWithMembers(app, acme, ['ADMIN']);
     const bServer = await createEnterpriseContainer(app, acme, b.groupId);
     const bLicense = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 1 });
@@ -57,9 +69,36 @@ describe('portal usage (group admins query a license of their group)', () => {
       to: h(3).toISOString(),
       aggregatedUntil: null,
       series: [
-        { start: h(0).toISOString(), peakSeats: 2, seatHours: 1.5, overageMinutes: 0, sessionsStarted: 2, distinctUsers: 0, distinctDevices: 1, denials: 0 },
-        { start: h(1).toISOString(), peakSeats: 3, seatHours: 2, overageMinutes: 0, sessionsStarted: 1, distinctUsers: 0, distinctDevices: 1, denials: 4 },
-        { start: h(2).toISOString(), peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
+        {
+          start: h(0).toISOString(),
+          peakSeats: 2,
+          seatHours: 1.5,
+          overageMinutes: 0,
+          sessionsStarted: 2,
+          distinctUsers: 0,
+          distinctDevices: 1,
+          denials: 0,
+        },
+        {
+          start: h(1).toISOString(),
+          peakSeats: 3,
+          seatHours: 2,
+          overageMinutes: 0,
+          sessionsStarted: 1,
+          distinctUsers: 0,
+          distinctDevices: 1,
+          denials: 4,
+        },
+        {
+          start: h(2).toISOString(),
+          peakSeats: 0,
+          seatHours: 0,
+          overageMinutes: 0,
+          sessionsStarted: 0,
+          distinctUsers: 0,
+          distinctDevices: 0,
+          denials: 0,
+        },
       ],
       totals: { peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 },
       overage: { allowance: null, capacity: 3, minutes: 0, peakSeats: 0, leases: 0, episodes: [] },
@@ -74,8 +113,26 @@ describe('portal usage (group admins query a license of their group)', () => {
     expect(daily.body.from).toBe(h(0).toISOString());
     expect(daily.body.to).toBe(h(48).toISOString());
     expect(daily.body.series).toEqual([
-      { start: h(0).toISOString(), peakSeats: 3, seatHours: 3.5, overageMinutes: 0, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 },
-      { start: h(24).toISOString(), peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 },
+      {
+        start: h(0).toISOString(),
+        peakSeats: 3,
+        seatHours: 3.5,
+        overageMinutes: 0,
+        sessionsStarted: 3,
+        distinctUsers: 0,
+        distinctDevices: 1,
+        denials: 4,
+      },
+      {
+        start: h(24).toISOString(),
+        peakSeats: 0,
+        seatHours: 0,
+        overageMinutes: 0,
+        sessionsStarted: 0,
+        distinctUsers: 0,
+        distinctDevices: 0,
+        denials: 0,
+      },
     ]);
   });
 
@@ -89,10 +146,18 @@ describe('portal usage (group admins query a license of their group)', () => {
       return res.body.error.details.fields.map((f: { field: string }) => f.field).sort();
     };
     expect(await fields({})).toEqual(['from', 'granularity', 'to']);
-    expect(await fields({ from: 'yesterday', to: h(1).toISOString(), granularity: 'week' })).toEqual(['from', 'granularity']);
+    expect(await fields({ from: 'yesterday', to: h(1).toISOString(), granularity: 'week' })).toEqual([
+      'from',
+      'granularity',
+    ]);
     expect(await fields({ from: h(3).toISOString(), to: h(0).toISOString(), granularity: 'hour' })).toEqual(['to']);
-    expect(await fields({ from: h(0).toISOString(), to: h(24 * 100).toISOString(), granularity: 'hour' })).toEqual(['to']);
-    const badId = await http().get('/v1/group/licenses/nope/usage').query({ from: h(0).toISOString(), to: h(1).toISOString(), granularity: 'hour' }).set(w.admin.auth);
+    expect(await fields({ from: h(0).toISOString(), to: h(24 * 100).toISOString(), granularity: 'hour' })).toEqual([
+      'to',
+    ]);
+    const badId = await http()
+      .get('/v1/group/licenses/nope/usage')
+      .query({ from: h(0).toISOString(), to: h(1).toISOString(), granularity: 'hour' })
+      .set(w.admin.auth);
     expect(badId.status).toBe(400);
   });
 
@@ -100,7 +165,11 @@ describe('portal usage (group admins query a license of their group)', () => {
     const w = await world();
     const o = await createGroupWithMembers(app, other, ['ADMIN']);
     const query = { from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' };
-    const member = await http().get(`/v1/group/licenses/${w.license.id}/usage`).query(query).set(w.member.auth).expect(403);
+    const member = await http()
+      .get(`/v1/group/licenses/${w.license.id}/usage`)
+      .query(query)
+      .set(w.member.auth)
+      .expect(403);
     expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
     for (const [auth, licenseId] of [
       [w.b.users[0].auth, w.license.id],
@@ -118,10 +187,30 @@ describe('portal usage (group admins query a license of their group)', () => {
     async function historyWorld() {
       const w = await world();
       const prisma = app.get(PrismaService);
-      const base = { vendorId: acme.vendor.id, licenseId: w.license.id, containerId: (await prisma.license.findUniqueOrThrow({ where: { id: w.license.id } })).containerId };
-      await prisma.seatLease.create({ data: { ...base, slot: 0, fingerprint: 'fp-unswept', clientName: 'ws-7', userId: w.admin.id, startedAt: h(3), expiresAt: h(4) } });
+      const base = {
+        vendorId: acme.vendor.id,
+        licenseId: w.license.id,
+        containerId: (await prisma.license.findUniqueOrThrow({ where: { id: w.license.id } })).containerId,
+      };
+      await prisma.seatLease.create({
+        data: {
+          ...base,
+          slot: 0,
+          fingerprint: 'fp-unswept',
+          clientName: 'ws-7',
+          userId: w.admin.id,
+          startedAt: h(3),
+          expiresAt: h(4),
+        },
+      });
       const live = await prisma.seatLease.create({
-        data: { ...base, slot: 1, fingerprint: 'fp-live', startedAt: new Date(Date.now() - 600_000), expiresAt: new Date(Date.now() + 600_000) },
+        data: {
+          ...base,
+          slot: 1,
+          fingerprint: 'fp-live',
+          startedAt: new Date(Date.now() - 600_000),
+          expiresAt: new Date(Date.now() + 600_000),
+        },
       });
       return { ...w, live };
     }
@@ -132,17 +221,28 @@ describe('portal usage (group admins query a license of their group)', () => {
       const first = await http().get(url(w.license.id)).query({ limit: 3 }).set(w.admin.auth).expect(200);
       expect(first.body.data).toHaveLength(3);
       expect(first.body.nextCursor).toBe(first.body.data[2].id);
-      const second = await http().get(url(w.license.id)).query({ limit: 3, cursor: first.body.nextCursor }).set(w.admin.auth).expect(200);
+      const second = await http()
+        .get(url(w.license.id))
+        .query({ limit: 3, cursor: first.body.nextCursor })
+        .set(w.admin.auth)
+        .expect(200);
       expect(second.body.nextCursor).toBeNull();
       const all = [...first.body.data, ...second.body.data];
-      expect(all.map((l: { fingerprint: string; endReason: string | null; durationSeconds: number }) => [l.fingerprint, l.endReason])).toEqual([
+      expect(
+        all.map((l: { fingerprint: string; endReason: string | null; durationSeconds: number }) => [
+          l.fingerprint,
+          l.endReason,
+        ]),
+      ).toEqual([
         ['x', 'RELEASED'],
         ['x', 'EXPIRED'],
         ['x', 'STOPPED'],
         ['fp-unswept', 'EXPIRED'],
         ['fp-live', null],
       ]);
-      expect(all.slice(0, 4).map((l: { durationSeconds: number }) => l.durationSeconds)).toEqual([7200, 3600, 1800, 3600]);
+      expect(all.slice(0, 4).map((l: { durationSeconds: number }) => l.durationSeconds)).toEqual([
+        7200, 3600, 1800, 3600,
+      ]);
       expect(all[3]).toMatchObject({
         userId: w.admin.id,
         userEmail: w.admin.email,
@@ -164,7 +264,11 @@ describe('portal usage (group admins query a license of their group)', () => {
         .set(w.admin.auth)
         .expect(200);
       expect(res.body.data.map((l: { endReason: string }) => l.endReason)).toEqual(['RELEASED', 'STOPPED']);
-      const recent = await http().get(url(w.license.id)).query({ from: new Date(Date.now() - 60_000).toISOString() }).set(w.admin.auth).expect(200);
+      const recent = await http()
+        .get(url(w.license.id))
+        .query({ from: new Date(Date.now() - 60_000).toISOString() })
+        .set(w.admin.auth)
+        .expect(200);
       expect(recent.body.data.map((l: { id: string }) => l.id)).toEqual([w.live.id]);
     });
 
@@ -205,34 +309,71 @@ describe('portal usage (group admins query a license of their group)', () => {
     async function groupWorld() {
       const w = await world();
       const prisma = app.get(PrismaService);
-      const containerOf = async (licenseId: string) => (await prisma.license.findUniqueOrThrow({ where: { id: licenseId } })).containerId;
+      const containerOf = async (licenseId: string) =>
+        (await prisma.license.findUniqueOrThrow({ where: { id: licenseId } })).containerId;
       const mine = await prisma.seatLease.create({
-        data: { vendorId: acme.vendor.id, licenseId: w.license.id, containerId: await containerOf(w.license.id), slot: 0, fingerprint: 'ws-member', clientName: '@SUM(1+1)', userId: w.member.id, startedAt: h(5), expiresAt: h(6), endedAt: h(6), endReason: 'RELEASED' },
+        data: {
+          vendorId: acme.vendor.id,
+          licenseId: w.license.id,
+          containerId: await containerOf(w.license.id),
+          slot: 0,
+          fingerprint: 'ws-member',
+          clientName: '@SUM(1+1)',
+          userId: w.member.id,
+          startedAt: h(5),
+          expiresAt: h(6),
+          endedAt: h(6),
+          endReason: 'RELEASED',
+        },
       });
       const theirs = await prisma.seatLease.create({
-        data: { vendorId: acme.vendor.id, licenseId: w.bLicense.id, containerId: await containerOf(w.bLicense.id), slot: 0, fingerprint: 'ws-b', userId: w.b.users[0].id, startedAt: h(5), expiresAt: h(6), endedAt: h(6), endReason: 'RELEASED' },
+        data: {
+          vendorId: acme.vendor.id,
+          licenseId: w.bLicense.id,
+          containerId: await containerOf(w.bLicense.id),
+          slot: 0,
+          fingerprint: 'ws-b',
+          userId: w.b.users[0].id,
+          startedAt: h(5),
+          expiresAt: h(6),
+          endedAt: h(6),
+          endReason: 'RELEASED',
+        },
       });
       return { ...w, mine, theirs };
     }
 
     it("lists only the group's leases, filtered by license, user, workstation and time, page by page", async () => {
       const w = await groupWorld();
-      const list = async (query: Record<string, string | number>) => (await http().get('/v1/group/lease-history').query(query).set(w.admin.auth).expect(200)).body;
+      const list = async (query: Record<string, string | number>) =>
+        (await http().get('/v1/group/lease-history').query(query).set(w.admin.auth).expect(200)).body;
       const all = await list({});
       expect(all.data).toHaveLength(4);
       expect(all.data.map((l: { id: string }) => l.id)).not.toContain(w.theirs.id);
-      expect((await list({ userId: w.member.id })).data).toEqual([expect.objectContaining({ id: w.mine.id, userEmail: w.member.email, fingerprint: 'ws-member' })]);
-      expect((await list({ licenseId: w.license.id, from: h(4).toISOString(), to: h(7).toISOString() })).data.map((l: { id: string }) => l.id)).toEqual([w.mine.id]);
+      expect((await list({ userId: w.member.id })).data).toEqual([
+        expect.objectContaining({ id: w.mine.id, userEmail: w.member.email, fingerprint: 'ws-member' }),
+      ]);
+      expect(
+        (await list({ licenseId: w.license.id, from: h(4).toISOString(), to: h(7).toISOString() })).data.map(
+          (l: { id: string }) => l.id,
+        ),
+      ).toEqual([w.mine.id]);
       expect((await list({ fingerprint: 'ws-b' })).data).toEqual([]);
       const first = await list({ limit: 3 });
       const second = await list({ limit: 3, cursor: first.nextCursor });
-      expect([...first.data, ...second.data].map((l: { id: string }) => l.id)).toEqual(all.data.map((l: { id: string }) => l.id));
+      expect([...first.data, ...second.data].map((l: { id: string }) => l.id)).toEqual(
+        all.data.map((l: { id: string }) => l.id),
+      );
       expect(second.nextCursor).toBeNull();
     });
 
     it("exports the group's history as CSV with formula-safe cells", async () => {
       const w = await groupWorld();
-      const res = await http().get('/v1/group/lease-history/csv').query({ userId: w.member.id }).set(w.admin.auth).expect(200);
+      const res = await http()
+        .get('/v1/group/lease-history/csv')
+        .query({ userId: w.member.id })
+        .set(w.admin.auth)
+        .expect(200);
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(res.headers['content-disposition']).toMatch(/^attachment; filename="lease-history-.*\.csv"$/);
       const lines = res.text.trim().split('\r\n');
@@ -244,12 +385,22 @@ describe('portal usage (group admins query a license of their group)', () => {
 
     it('refuses bad input with VALIDATION_FAILED, members with 403, and ids of other groups and vendors with 404', async () => {
       const w = await groupWorld();
-      const bad = await http().get('/v1/group/lease-history').query({ from: h(2).toISOString(), to: h(1).toISOString(), limit: 500 }).set(w.admin.auth).expect(400);
+      const bad = await http()
+        .get('/v1/group/lease-history')
+        .query({ from: h(2).toISOString(), to: h(1).toISOString(), limit: 500 })
+        .set(w.admin.auth)
+        .expect(400);
       expect(bad.body.error.code).toBe('VALIDATION_FAILED');
       expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['limit']);
-      const range = await http().get('/v1/group/lease-history/csv').query({ from: h(2).toISOString(), to: h(1).toISOString() }).set(w.admin.auth).expect(400);
+      const range = await http()
+        .get('/v1/group/lease-history/csv')
+        .query({ from: h(2).toISOString(), to: h(1).toISOString() })
+        .set(w.admin.auth)
+        .expect(400);
       expect(range.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['to']);
-      expect((await http().get('/v1/group/lease-history').set(w.member.auth).expect(403)).body.error.code).toBe('GROUP_ADMIN_REQUIRED');
+      expect((await http().get('/v1/group/lease-history').set(w.member.auth).expect(403)).body.error.code).toBe(
+        'GROUP_ADMIN_REQUIRED',
+      );
       const o = await createGroupWithMembers(app, other, ['ADMIN']);
       for (const path of ['/v1/group/lease-history', '/v1/group/lease-history/csv']) {
         for (const [auth, query] of [

@@ -26,7 +26,13 @@ describe('portal: the web app at / (SPA fallback that leaves the API, /docs and 
   });
 
   it('answers the app at / and at the paths the emailed links use, with a strict CSP', async () => {
-    for (const path of ['/', '/login', '/invitations/accept?token=lhi_abc', '/password-reset?token=lhp_abc', '/group/sessions']) {
+    for (const path of [
+      '/',
+      '/login',
+      '/invitations/accept?token=lhi_abc',
+      '/password-reset?token=lhp_abc',
+      '/group/sessions',
+    ]) {
       const res = await http().get(path).set('Accept', 'text/html').expect(200);
       expect(res.text).toBe(INDEX);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -53,7 +59,9 @@ describe('portal: the web app at / (SPA fallback that leaves the API, /docs and 
     expect(docs.body.info.title).toBe(PORTAL_API.title);
     await http().get('/health/live').set('Accept', 'text/html').expect(200);
     // Not a page request: JSON clients and other methods keep the API's answers.
-    expect((await http().get('/no-such-thing').set('Accept', 'application/json').expect(404)).body.error.code).toBe('ROUTE_NOT_FOUND');
+    expect((await http().get('/no-such-thing').set('Accept', 'application/json').expect(404)).body.error.code).toBe(
+      'ROUTE_NOT_FOUND',
+    );
     expect((await http().post('/invitations/accept').send({}).expect(404)).body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 });

@@ -44,7 +44,10 @@ export class PortalWebMiddleware implements NestMiddleware {
           fallthrough: true,
           setHeaders: (res, path) => {
             res.setHeader('X-Content-Type-Options', 'nosniff');
-            res.setHeader('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+            res.setHeader(
+              'Cache-Control',
+              path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+            );
           },
         })
       : null;

@@ -5,6 +5,8 @@ import { PortalWebMiddleware } from './portal-web.middleware';
 @Module({ providers: [PortalWebMiddleware] })
 export class PortalWebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(PortalWebMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.GET }, { path: '{*path}', method: RequestMethod.HEAD });
+    consumer
+      .apply(PortalWebMiddleware)
+      .forRoutes({ path: '{*path}', method: RequestMethod.GET }, { path: '{*path}', method: RequestMethod.HEAD });
   }
 }

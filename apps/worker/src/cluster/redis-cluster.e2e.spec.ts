@@ -9,7 +9,20 @@ import { LoginThrottle } from '@leasehold/domain-identity';
 import { UpdateSignal } from '@leasehold/domain-updates';
 import { queuePrefix, QUEUES } from '@leasehold/queues';
 import { RedisService } from '@leasehold/redis';
-import { ApiProduct, createPersonalContainerViaApi, createProductViaApi, createVendor, dbOf, expectError, postInboundEvent, startApiApp, TestRedisCluster, TestVendor, waitFor, WebhookTestServer } from '@leasehold/testing';
+import {
+  ApiProduct,
+  createPersonalContainerViaApi,
+  createProductViaApi,
+  createVendor,
+  dbOf,
+  expectError,
+  postInboundEvent,
+  startApiApp,
+  TestRedisCluster,
+  TestVendor,
+  waitFor,
+  WebhookTestServer,
+} from '@leasehold/testing';
 // The producers are license-central's: this test boots two of its instances by name beside the worker (startApiApp).
 import { createWorker } from '../testing/create-worker';
 
@@ -68,7 +81,11 @@ describe('the apps on a 3-master Redis Cluster', () => {
 
   async function licensed(http: () => ReturnType<typeof request>, body: Record<string, unknown> = {}) {
     const c = await createPersonalContainerViaApi(http, dbOf(centralA), acme);
-    const license = await http().post(`/v1/containers/${c.containerId}/licenses`).set(acme.auth).send({ productId: product.productId, quantity: 1, ...body }).expect(201);
+    const license = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(acme.auth)
+      .send({ productId: product.productId, quantity: 1, ...body })
+      .expect(201);
     return { ...c, licenseId: license.body.id as string, expiresAt: license.body.expiresAt as string | null };
   }
 
@@ -78,7 +95,11 @@ describe('the apps on a 3-master Redis Cluster', () => {
     const config = worker.get(ConfigService);
     expect(queuePrefix(config, QUEUES.renewals)).toBe(`${config.get('REDIS_PREFIX')}:bull:{${QUEUES.renewals}}`);
     // The worker's job schedulers are registered: every queue has keys by now.
-    await waitFor(async () => (await request(worker.getHttpServer()).get('/health/ready')).status === 200, 15_000, 'the worker to be ready');
+    await waitFor(
+      async () => (await request(worker.getHttpServer()).get('/health/ready')).status === 200,
+      15_000,
+      'the worker to be ready',
+    );
     const holders = new Set<number>();
     for (const [port, keys] of await keysByMaster()) {
       if (keys.some((key) => key.includes(':bull:{'))) holders.add(port);
@@ -88,13 +109,19 @@ describe('the apps on a 3-master Redis Cluster', () => {
   });
 
   it('a queue whose keys are not hash-tagged fails on the cluster (CROSSSLOT): what the tags prevent', async () => {
-    const untagged = new Queue('cluster-probe', { connection: inspect, prefix: `${worker.get(ConfigService).get('REDIS_PREFIX')}:untagged` });
+    const untagged = new Queue('cluster-probe', {
+      connection: inspect,
+      prefix: `${worker.get(ConfigService).get('REDIS_PREFIX')}:untagged`,
+    });
     try {
       await expect(untagged.add('probe', {})).rejects.toThrow(/CROSSSLOT/);
     } finally {
       await untagged.close();
     }
-    const tagged = new Queue('cluster-probe', { connection: inspect, prefix: queuePrefix(worker.get(ConfigService), 'cluster-probe') });
+    const tagged = new Queue('cluster-probe', {
+      connection: inspect,
+      prefix: queuePrefix(worker.get(ConfigService), 'cluster-probe'),
+    });
     try {
       expect((await tagged.add('probe', {})).id).toBeTruthy();
       await tagged.obliterate({ force: true });
@@ -104,7 +131,11 @@ describe('the apps on a 3-master Redis Cluster', () => {
   });
 
   it('queues: an ERP order posted to license-central is queued and processed by the running worker', async () => {
-    const created = await httpA().post('/v1/integrations').set(acme.auth).send({ name: 'SAP', kind: 'ERP' }).expect(201);
+    const created = await httpA()
+      .post('/v1/integrations')
+      .set(acme.auth)
+      .send({ name: 'SAP', kind: 'ERP' })
+      .expect(201);
     const integration = { id: created.body.id as string, secret: created.body.secret as string };
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
     const res = await postInboundEvent(centralB, integration, {
@@ -113,7 +144,11 @@ describe('the apps on a 3-master Redis Cluster', () => {
       data: {
         orderId,
         group: { externalId: `CUST-${randomUUID().slice(0, 8)}`, name: 'Acme GmbH' },
-        user: { externalId: `CONT-${randomUUID().slice(0, 8)}`, email: `it-${randomUUID().slice(0, 8)}@acme.example`, name: 'Ida Admin' },
+        user: {
+          externalId: `CONT-${randomUUID().slice(0, 8)}`,
+          email: `it-${randomUUID().slice(0, 8)}@acme.example`,
+          name: 'Ida Admin',
+        },
         items: [{ lineId: '10', productCode: product.code, quantity: 3 }],
       },
     }).expect(202);
@@ -133,29 +168,56 @@ describe('the apps on a 3-master Redis Cluster', () => {
   it('renewals: a license created due for renewal is renewed once by the worker', async () => {
     const expiresAt = new Date(Date.now() + 2 * DAY);
     const c = await licensed(httpB, { expiresAt: expiresAt.toISOString(), renewalPolicy: 'AUTO', renewalTermDays: 30 });
-    const renewal = await waitFor(() => prisma.licenseRenewal.findFirst({ where: { licenseId: c.licenseId, status: 'SUCCEEDED' } }), 20_000, 'the renewal');
+    const renewal = await waitFor(
+      () => prisma.licenseRenewal.findFirst({ where: { licenseId: c.licenseId, status: 'SUCCEEDED' } }),
+      20_000,
+      'the renewal',
+    );
     expect(renewal.newExpiresAt).toEqual(new Date(expiresAt.getTime() + 30 * DAY));
     expect(await prisma.licenseRenewal.count({ where: { licenseId: c.licenseId } })).toBe(1);
   }, 30_000);
 
   it('webhook delivery: a license change is relayed and delivered to the endpoint once, signed', async () => {
-    await httpA().post('/v1/webhook-endpoints').set(acme.auth).send({ url: receiver.url('/cluster'), eventTypes: ['license.changed'] }).expect(201);
+    await httpA()
+      .post('/v1/webhook-endpoints')
+      .set(acme.auth)
+      .send({ url: receiver.url('/cluster'), eventTypes: ['license.changed'] })
+      .expect(201);
     const c = await licensed(httpA);
     await httpB().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ quantity: 2 }).expect(200);
-    const [delivery] = await waitFor(() => (receiver.forPath('/cluster').length ? receiver.forPath('/cluster') : null), 20_000, 'the webhook delivery');
+    const [delivery] = await waitFor(
+      () => (receiver.forPath('/cluster').length ? receiver.forPath('/cluster') : null),
+      20_000,
+      'the webhook delivery',
+    );
     const body = JSON.parse(delivery.rawBody) as { type: string; data: { licenseId?: string } };
     expect(body.type).toBe('license.changed');
     expect(JSON.stringify(body.data)).toContain(c.licenseId);
     expect(delivery.headers['leasehold-signature']).toBeTruthy();
-    await waitFor(async () => (await prisma.webhookDelivery.count({ where: { status: 'SUCCEEDED', event: { aggregateId: c.licenseId } } })) === 1, 10_000, 'the delivery recorded SUCCEEDED');
+    await waitFor(
+      async () =>
+        (await prisma.webhookDelivery.count({
+          where: { status: 'SUCCEEDED', event: { aggregateId: c.licenseId } },
+        })) === 1,
+      10_000,
+      'the delivery recorded SUCCEEDED',
+    );
     expect(receiver.forPath('/cluster')).toHaveLength(1);
   }, 30_000);
 
   it('update fan-out: a program waiting on one instance is woken by a change made through the other', async () => {
     const c = await licensed(httpA);
     const started = Date.now();
-    const waiting = httpA().get('/client/v1/updates').query({ knownRevision: 1, wait: 20 }).set(c.device).then((r) => r);
-    await waitFor(() => centralA.get(UpdateSignal).listenerCount(acme.vendor.id, c.containerId) === 1, 5_000, 'the long-poll to wait');
+    const waiting = httpA()
+      .get('/client/v1/updates')
+      .query({ knownRevision: 1, wait: 20 })
+      .set(c.device)
+      .then((r) => r);
+    await waitFor(
+      () => centralA.get(UpdateSignal).listenerCount(acme.vendor.id, c.containerId) === 1,
+      5_000,
+      'the long-poll to wait',
+    );
     await httpB().patch(`/v1/licenses/${c.licenseId}`).set(acme.auth).send({ quantity: 3 }).expect(200);
     const answer = await waiting;
     expect(answer.status).toBe(200);
@@ -170,7 +232,14 @@ describe('the apps on a 3-master Redis Cluster', () => {
       const c = await licensed(httpA);
       const statuses: number[] = [];
       for (let i = 0; i < DEVICE_LIMIT + 4; i++) {
-        statuses.push((await (i % 2 ? httpA() : httpB()).post('/client/v1/validate').set(c.device).send({ fingerprint: 'cluster-fingerprint' })).status);
+        statuses.push(
+          (
+            await (i % 2 ? httpA() : httpB())
+              .post('/client/v1/validate')
+              .set(c.device)
+              .send({ fingerprint: 'cluster-fingerprint' })
+          ).status,
+        );
       }
       expect(statuses.filter((s) => s === 200)).toHaveLength(DEVICE_LIMIT);
       expect(statuses.slice(DEVICE_LIMIT)).toEqual([429, 429, 429, 429]);
@@ -180,13 +249,33 @@ describe('the apps on a 3-master Redis Cluster', () => {
 
     it("the update-stream cap (a Lua script) holds across instances: the plan's 1 stream, the second refused", async () => {
       const few = await createVendor(centralA, 'Few streams');
-      await httpA().patch(`/operator/v1/vendors/${few.vendor.id}/limits`).set(operator()).send({ updateStreamsPerContainer: 1 }).expect(200);
+      await httpA()
+        .patch(`/operator/v1/vendors/${few.vendor.id}/limits`)
+        .set(operator())
+        .send({ updateStreamsPerContainer: 1 })
+        .expect(200);
       const fewProduct = await createProductViaApi(httpA, few, []);
       const c = await createPersonalContainerViaApi(httpA, dbOf(centralA), few);
-      await httpA().post(`/v1/containers/${c.containerId}/licenses`).set(few.auth).send({ productId: fewProduct.productId, quantity: 1 }).expect(201);
-      const first = httpA().get('/client/v1/updates').query({ knownRevision: 1, wait: 3 }).set(c.device).then((r) => r);
-      await waitFor(() => centralA.get(UpdateSignal).listenerCount(few.vendor.id, c.containerId) === 1, 5_000, 'the first long-poll to wait');
-      expectError(await httpB().get('/client/v1/updates').query({ knownRevision: 1, wait: 3 }).set(c.device), 429, 'RATE_LIMITED');
+      await httpA()
+        .post(`/v1/containers/${c.containerId}/licenses`)
+        .set(few.auth)
+        .send({ productId: fewProduct.productId, quantity: 1 })
+        .expect(201);
+      const first = httpA()
+        .get('/client/v1/updates')
+        .query({ knownRevision: 1, wait: 3 })
+        .set(c.device)
+        .then((r) => r);
+      await waitFor(
+        () => centralA.get(UpdateSignal).listenerCount(few.vendor.id, c.containerId) === 1,
+        5_000,
+        'the first long-poll to wait',
+      );
+      expectError(
+        await httpB().get('/client/v1/updates').query({ knownRevision: 1, wait: 3 }).set(c.device),
+        429,
+        'RATE_LIMITED',
+      );
       expect((await first).status).toBe(200);
       // Its slot is free again.
       await httpB().get('/client/v1/updates').query({ knownRevision: 1, wait: 1 }).set(c.device).expect(200);

@@ -37,13 +37,20 @@ describe('the worker when Postgres terminates its connections (fault injection)'
     await receiver?.stop();
   }, 30_000);
 
-  const asVendor = <T>(fn: () => Promise<T>) => worker.get(TenantContext).run(vendor.vendor.id, fn, { type: 'VENDOR_KEY', id: vendor.apiKey.id });
+  const asVendor = <T>(fn: () => Promise<T>) =>
+    worker.get(TenantContext).run(vendor.vendor.id, fn, { type: 'VENDOR_KEY', id: vendor.apiKey.id });
 
   /** Appends an event as a domain service would; undefined when the database dropped the connection. */
   async function appendEvent(type: DomainEventType, data: Record<string, unknown>): Promise<string | undefined> {
     const aggregateId = randomUUID();
     try {
-      await asVendor(() => worker.get(TenantPrisma).client.$transaction((tx) => worker.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data })));
+      await asVendor(() =>
+        worker
+          .get(TenantPrisma)
+          .client.$transaction((tx) =>
+            worker.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data }),
+          ),
+      );
     } catch {
       return undefined; // not committed (or committed: then it is found below and must be delivered too)
     }
@@ -51,7 +58,9 @@ describe('the worker when Postgres terminates its connections (fault injection)'
   }
 
   it('keeps running through repeated backend terminations, and relays and delivers every event', async () => {
-    const endpoint = await asVendor(() => worker.get(WebhookEndpointsService).create({ url: receiver.url('/pg'), eventTypes: ['seat.checked_out'] }));
+    const endpoint = await asVendor(() =>
+      worker.get(WebhookEndpointsService).create({ url: receiver.url('/pg'), eventTypes: ['seat.checked_out'] }),
+    );
     const aggregates: string[] = [];
     let stop = false;
     const producer = (async () => {
@@ -76,20 +85,47 @@ describe('the worker when Postgres terminates its connections (fault injection)'
     // Every committed event (also those whose commit the producer did not see) is published and
     // fanned out to the endpoint. (A delivery whose attempt was cut mid-way is retried when its
     // lock expires, up to 40 s later: docs/webhooks.md; this test does not wait for those.)
-    const committed = await waitFor(async () => (await prisma.domainEvent.findMany({ where: { vendorId: vendor.vendor.id, type: 'seat.checked_out' } })).map((e) => e.id), 10_000, 'the database to answer');
+    const committed = await waitFor(
+      async () =>
+        (await prisma.domainEvent.findMany({ where: { vendorId: vendor.vendor.id, type: 'seat.checked_out' } })).map(
+          (e) => e.id,
+        ),
+      10_000,
+      'the database to answer',
+    );
     expect(committed.length).toBeGreaterThanOrEqual(aggregates.length);
-    await waitFor(async () => (await prisma.domainEvent.count({ where: { id: { in: committed }, publishedAt: null } })) === 0, 15_000, 'every event to be published');
-    await waitFor(async () => (await prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, eventId: { in: committed } } })) === committed.length, 15_000, 'a delivery for every event');
+    await waitFor(
+      async () => (await prisma.domainEvent.count({ where: { id: { in: committed }, publishedAt: null } })) === 0,
+      15_000,
+      'every event to be published',
+    );
+    await waitFor(
+      async () =>
+        (await prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, eventId: { in: committed } } })) ===
+        committed.length,
+      15_000,
+      'a delivery for every event',
+    );
 
     // And the worker works as before: a new event is relayed and delivered at once.
     const fresh = await appendEvent('seat.checked_out', { after: true });
     expect(fresh).toBeDefined();
-    await waitFor(() => prisma.webhookDelivery.findFirst({ where: { endpointId: endpoint.id, eventId: fresh, status: 'SUCCEEDED' } }), 10_000, 'the new event to be delivered');
+    await waitFor(
+      () =>
+        prisma.webhookDelivery.findFirst({ where: { endpointId: endpoint.id, eventId: fresh, status: 'SUCCEEDED' } }),
+      10_000,
+      'the new event to be delivered',
+    );
     expect(receiver.forPath('/pg').some((r) => (JSON.parse(r.rawBody) as { id: string }).id === fresh)).toBe(true);
     await request(worker.getHttpServer()).get('/health/ready').expect(200);
     // No connection was lost for good: none stays checked out once the work is done (a dead
     // connection its holder never released would keep its pool slot forever).
     const pool = worker.get(PgPool).pool;
-    await waitFor(() => pool.totalCount - pool.idleCount === 0 && pool.waitingCount === 0, 10_000, 'every pooled connection to be back in the pool', 20);
+    await waitFor(
+      () => pool.totalCount - pool.idleCount === 0 && pool.waitingCount === 0,
+      10_000,
+      'every pooled connection to be back in the pool',
+      20,
+    );
   }, 60_000);
 });

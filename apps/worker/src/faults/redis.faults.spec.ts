@@ -7,7 +7,15 @@ import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { WebhookEndpointsService } from '@leasehold/domain-webhooks';
 import { OUTBOX_JOBS, QUEUES } from '@leasehold/queues';
-import { createVendor, postInboundEvent, startApiApp, TestRedisServer, TestVendor, waitFor, WebhookTestServer } from '@leasehold/testing';
+import {
+  createVendor,
+  postInboundEvent,
+  startApiApp,
+  TestRedisServer,
+  TestVendor,
+  waitFor,
+  WebhookTestServer,
+} from '@leasehold/testing';
 // The intake is license-central's: this test boots it by name beside the worker (startApiApp), as the ERP test does.
 import { createWorker } from '../testing/create-worker';
 
@@ -38,13 +46,20 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
     await receiver?.stop();
   }, 30_000);
 
-  const asVendor = <T>(fn: () => Promise<T>) => worker.get(TenantContext).run(vendor.vendor.id, fn, { type: 'VENDOR_KEY', id: vendor.apiKey.id });
+  const asVendor = <T>(fn: () => Promise<T>) =>
+    worker.get(TenantContext).run(vendor.vendor.id, fn, { type: 'VENDOR_KEY', id: vendor.apiKey.id });
   const ready = () => request(worker.getHttpServer()).get('/health/ready');
 
   /** Appends an event as a domain service would (its own transaction); returns its id. */
   async function appendEvent(type: DomainEventType, data: Record<string, unknown>): Promise<string> {
     const aggregateId = randomUUID();
-    await asVendor(() => worker.get(TenantPrisma).client.$transaction((tx) => worker.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data })));
+    await asVendor(() =>
+      worker
+        .get(TenantPrisma)
+        .client.$transaction((tx) =>
+          worker.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data }),
+        ),
+    );
     return (await prisma.domainEvent.findFirstOrThrow({ where: { aggregateId } })).id;
   }
 
@@ -63,7 +78,9 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
   }, 30_000);
 
   it('after an empty Redis is swapped in under load, the outbox relay, webhook deliveries and renewals catch up by themselves', async () => {
-    const endpoint = await asVendor(() => worker.get(WebhookEndpointsService).create({ url: receiver.url('/swap'), eventTypes: ['seat.checked_out'] }));
+    const endpoint = await asVendor(() =>
+      worker.get(WebhookEndpointsService).create({ url: receiver.url('/swap'), eventTypes: ['seat.checked_out'] }),
+    );
     const appended: string[] = [];
     let stop = false;
     let failedAppends = 0;
@@ -90,11 +107,23 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
 
     // A license whose renewal fell due while Redis was away: no job was ever queued for it.
     const vendorId = vendor.vendor.id;
-    const product = await prisma.product.create({ data: { vendorId, code: `swap-${randomUUID().slice(0, 8)}`, name: 'Swap' } });
+    const product = await prisma.product.create({
+      data: { vendorId, code: `swap-${randomUUID().slice(0, 8)}`, name: 'Swap' },
+    });
     const secret = randomBytes(16).toString('hex');
-    const container = await prisma.container.create({ data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: secret, credentialPrefix: secret.slice(0, 12) } });
+    const container = await prisma.container.create({
+      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: secret, credentialPrefix: secret.slice(0, 12) },
+    });
     const overdue = await prisma.license.create({
-      data: { vendorId, containerId: container.id, productId: product.id, quantity: 5, expiresAt: new Date(Date.now() + 2 * DAY), renewalPolicy: 'AUTO', renewalTermDays: 30 },
+      data: {
+        vendorId,
+        containerId: container.id,
+        productId: product.id,
+        quantity: 5,
+        expiresAt: new Date(Date.now() + 2 * DAY),
+        renewalPolicy: 'AUTO',
+        renewalTermDays: 30,
+      },
     });
 
     await sleep(3_000);
@@ -127,7 +156,11 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
     expect(new Set(deliveries.map((d) => d.eventId))).toEqual(new Set(appended));
 
     // The renewal sweep runs again and renews the license no job covered.
-    const renewal = await waitFor(() => prisma.licenseRenewal.findFirst({ where: { licenseId: overdue.id, status: 'SUCCEEDED' } }), 15_000, 'the overdue renewal');
+    const renewal = await waitFor(
+      () => prisma.licenseRenewal.findFirst({ where: { licenseId: overdue.id, status: 'SUCCEEDED' } }),
+      15_000,
+      'the overdue renewal',
+    );
     expect(renewal.newExpiresAt).toEqual(new Date(overdue.expiresAt!.getTime() + 30 * DAY));
     expect(Date.now() - swappedAt).toBeLessThan(30_000);
     await ready().expect(200);
@@ -148,7 +181,11 @@ describe('an ERP post while Redis is away (fault injection)', () => {
     central = await startApiApp('license-central', { env: { REDIS_URL: redis.url } });
     prisma = worker.get(PrismaService);
     vendor = await createVendor(central);
-    const created = await request(central.getHttpServer()).post('/v1/integrations').set(vendor.auth).send({ name: 'SAP', kind: 'ERP' }).expect(201);
+    const created = await request(central.getHttpServer())
+      .post('/v1/integrations')
+      .set(vendor.auth)
+      .send({ name: 'SAP', kind: 'ERP' })
+      .expect(201);
     integration = { id: created.body.id as string, secret: created.body.secret as string };
   }, 30_000);
   afterAll(async () => {
@@ -167,7 +204,11 @@ describe('an ERP post while Redis is away (fault injection)', () => {
     const order = {
       orderId,
       group: { externalId: `CUST-${randomUUID().slice(0, 8)}`, name: 'Acme GmbH' },
-      user: { externalId: `CONT-${randomUUID().slice(0, 8)}`, email: `it-${randomUUID().slice(0, 8)}@acme.example`, name: 'Ida Admin' },
+      user: {
+        externalId: `CONT-${randomUUID().slice(0, 8)}`,
+        email: `it-${randomUUID().slice(0, 8)}@acme.example`,
+        name: 'Ida Admin',
+      },
       items: [{ lineId: '10', productCode: code, quantity: 3 }],
     };
 
@@ -178,12 +219,17 @@ describe('an ERP post while Redis is away (fault injection)', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'RECEIVED', duplicate: false });
     expect(took).toBeLessThan(3_000);
-    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } })).toMatchObject({ status: 'RECEIVED' });
+    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } })).toMatchObject({
+      status: 'RECEIVED',
+    });
 
     // Redis comes back (empty). The sweep takes events left RECEIVED for over a minute: as if the
     // outage had lasted that long, the event is dated back (the sweep's own test does the same).
     await redis.start();
-    await prisma.inboundEvent.update({ where: { id: res.body.id }, data: { receivedAt: new Date(Date.now() - 2 * 60_000) } });
+    await prisma.inboundEvent.update({
+      where: { id: res.body.id },
+      data: { receivedAt: new Date(Date.now() - 2 * 60_000) },
+    });
     const processed = await waitFor(
       async () => {
         const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } });

@@ -26,8 +26,15 @@ export class WorkerHealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer, every job scheduler is registered and every BullMQ worker runs. 503 with details otherwise.' })
+  @ApiOperation({
+    summary:
+      'Readiness: Postgres and Redis answer, every job scheduler is registered and every BullMQ worker runs. 503 with details otherwise.',
+  })
   ready() {
-    return this.health.check([() => this.indicators.postgres(), () => this.indicators.redis(), () => this.schedules.health()]);
+    return this.health.check([
+      () => this.indicators.postgres(),
+      () => this.indicators.redis(),
+      () => this.schedules.health(),
+    ]);
   }
 }

@@ -23,12 +23,18 @@ export class ErpIntakeProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<InboundEventJobData, unknown, ErpIntakeJobName>): Promise<ProcessOutcome | { enqueued: number }> {
+  async process(
+    job: Job<InboundEventJobData, unknown, ErpIntakeJobName>,
+  ): Promise<ProcessOutcome | { enqueued: number }> {
     switch (job.name) {
       case ERP_INTAKE_JOBS.process: {
         const { vendorId, inboundEventId } = job.data;
         const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const outcome = await this.tenant.run(vendorId, () => this.processInboundEvent.execute({ inboundEventId, finalAttempt }), { type: 'SYSTEM', id: null });
+        const outcome = await this.tenant.run(
+          vendorId,
+          () => this.processInboundEvent.execute({ inboundEventId, finalAttempt }),
+          { type: 'SYSTEM', id: null },
+        );
         this.logger.log({ inboundEventId, outcome: outcome.outcome }, 'inbound event done');
         return outcome;
       }

@@ -28,7 +28,10 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     prisma = app.get(PrismaService);
     queue = app.get<Queue>(getQueueToken(QUEUES.leases));
     const config = app.get(ConfigService);
-    queueEvents = new QueueEvents(QUEUES.leases, { connection: bullConnection(config.get('REDIS_URL')), prefix: `${config.get('REDIS_PREFIX')}:bull` });
+    queueEvents = new QueueEvents(QUEUES.leases, {
+      connection: bullConnection(config.get('REDIS_URL')),
+      prefix: `${config.get('REDIS_PREFIX')}:bull`,
+    });
     await queueEvents.waitUntilReady();
   }, 60_000);
   afterAll(async () => {
@@ -37,21 +40,52 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
   });
 
   /** A license of `quantity` seats with one lease per entry of `leases` (seconds until expiry; negative = expired). */
-  async function licenseWithLeases(leases: { expiresIn: number; borrowed?: boolean; userId?: string }[], kind: 'ENTERPRISE' | 'PERSONAL' = 'ENTERPRISE') {
+  async function licenseWithLeases(
+    leases: { expiresIn: number; borrowed?: boolean; userId?: string }[],
+    kind: 'ENTERPRISE' | 'PERSONAL' = 'ENTERPRISE',
+  ) {
     const tag = randomUUID().slice(0, 8);
     const vendor = await prisma.vendor.create({ data: { slug: `lease-${tag}`, name: 'Lease vendor' } });
     const vendorId = vendor.id;
     const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
-    const user = kind === 'PERSONAL' ? await prisma.user.create({ data: { vendorId, email: `${tag}@example.com`, name: 'U' } }) : null;
+    const user =
+      kind === 'PERSONAL'
+        ? await prisma.user.create({ data: { vendorId, email: `${tag}@example.com`, name: 'U' } })
+        : null;
     const container = await prisma.container.create({
-      data: { vendorId, kind, name: 'C', userId: user?.id ?? null, deviceLimit: kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null, credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+      data: {
+        vendorId,
+        kind,
+        name: 'C',
+        userId: user?.id ?? null,
+        deviceLimit: kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null,
+        credentialHash: createHash('sha256').update(tag).digest('hex'),
+        credentialPrefix: tag,
+      },
     });
-    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: leases.length, borrowAllowed: true } });
+    const license = await prisma.license.create({
+      data: {
+        vendorId,
+        containerId: container.id,
+        productId: product.id,
+        quantity: leases.length,
+        borrowAllowed: true,
+      },
+    });
     const ids: string[] = [];
     for (const [slot, l] of leases.entries()) {
       const expiresAt = new Date(Date.now() + l.expiresIn * 1000);
       const lease = await prisma.seatLease.create({
-        data: { vendorId, licenseId: license.id, containerId: container.id, slot, fingerprint: `fp-${slot}`, expiresAt, borrowUntil: l.borrowed ? expiresAt : null, userId: user?.id ?? null },
+        data: {
+          vendorId,
+          licenseId: license.id,
+          containerId: container.id,
+          slot,
+          fingerprint: `fp-${slot}`,
+          expiresAt,
+          borrowUntil: l.borrowed ? expiresAt : null,
+          userId: user?.id ?? null,
+        },
       });
       await prisma.seatSlot.create({ data: { vendorId, licenseId: license.id, slot, leaseId: lease.id, expiresAt } });
       ids.push(lease.id);
@@ -66,11 +100,18 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
   it('registers the periodic sweep and usage aggregation', async () => {
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toEqual(expect.arrayContaining([LEASE_JOBS.sweepExpired, LEASE_JOBS.aggregateUsage]));
+    expect(schedulers.map((s) => s.key)).toEqual(
+      expect.arrayContaining([LEASE_JOBS.sweepExpired, LEASE_JOBS.aggregateUsage]),
+    );
   });
 
   it('ends expired leases once (EXPIRED at their expiry), frees their slots and keeps live and borrowed ones', async () => {
-    const { licenseId, ids } = await licenseWithLeases([{ expiresIn: -60 }, { expiresIn: -1 }, { expiresIn: 600 }, { expiresIn: 86_400, borrowed: true }]);
+    const { licenseId, ids } = await licenseWithLeases([
+      { expiresIn: -60 },
+      { expiresIn: -1 },
+      { expiresIn: 600 },
+      { expiresIn: 86_400, borrowed: true },
+    ]);
     const first = await runSweep();
     expect(first.ended).toBeGreaterThanOrEqual(2);
     const leases = await prisma.seatLease.findMany({ where: { licenseId }, orderBy: { slot: 'asc' } });
@@ -91,13 +132,28 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
   });
 
   it('ends the leases of a removed user when the relay publishes the user.removed event (twice: once in effect)', async () => {
-    const { vendorId, licenseId, userId, ids } = await licenseWithLeases([{ expiresIn: 600 }, { expiresIn: 86_400, borrowed: true }], 'PERSONAL');
+    const { vendorId, licenseId, userId, ids } = await licenseWithLeases(
+      [{ expiresIn: 600 }, { expiresIn: 86_400, borrowed: true }],
+      'PERSONAL',
+    );
     // Written as UsersService.removeFromGroup writes it; a second copy stands for a redelivery.
     for (let i = 0; i < 2; i++) {
-      await prisma.domainEvent.create({ data: { vendorId, type: 'user.removed', aggregateType: 'user', aggregateId: userId!, payload: { userId, groupId: null } } });
+      await prisma.domainEvent.create({
+        data: {
+          vendorId,
+          type: 'user.removed',
+          aggregateType: 'user',
+          aggregateId: userId!,
+          payload: { userId, groupId: null },
+        },
+      });
     }
     const deadline = Date.now() + 15_000;
-    while ((await prisma.domainEvent.count({ where: { aggregateId: userId!, publishedAt: null } })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (
+      (await prisma.domainEvent.count({ where: { aggregateId: userId!, publishedAt: null } })) > 0 &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect(await prisma.domainEvent.count({ where: { aggregateId: userId!, publishedAt: null } })).toBe(0);
     const leases = await prisma.seatLease.findMany({ where: { id: { in: ids } } });
     expect(leases.map((l) => l.endReason)).toEqual(['USER_REMOVED', 'USER_REMOVED']);
@@ -135,17 +191,54 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     const vendorId = vendor.id;
     const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
     const container = await prisma.container.create({
-      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+      data: {
+        vendorId,
+        kind: 'ENTERPRISE',
+        name: 'C',
+        credentialHash: createHash('sha256').update(tag).digest('hex'),
+        credentialPrefix: tag,
+      },
     });
-    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 3 } });
-    const [u1, u2] = await Promise.all(['u1', 'u2'].map((n) => prisma.user.create({ data: { vendorId, email: `${n}-${tag}@example.com`, name: n } })));
+    const license = await prisma.license.create({
+      data: { vendorId, containerId: container.id, productId: product.id, quantity: 3 },
+    });
+    const [u1, u2] = await Promise.all(
+      ['u1', 'u2'].map((n) => prisma.user.create({ data: { vendorId, email: `${n}-${tag}@example.com`, name: n } })),
+    );
     const at = (hour: number, minute: number) => new Date(H + hour * HOUR + minute * MIN);
     const base = { vendorId, licenseId: license.id, containerId: container.id };
     await prisma.seatLease.createMany({
       data: [
-        { ...base, slot: 0, fingerprint: 'ws-1', userId: u1.id, startedAt: at(-3, 0), expiresAt: at(-2, 30), endedAt: at(-2, 30), endReason: 'RELEASED' },
-        { ...base, slot: 1, fingerprint: 'ws-2', userId: u2.id, startedAt: at(-3, 30), expiresAt: at(-3, 45), endedAt: at(-3, 45), endReason: 'EXPIRED' },
-        { ...base, slot: 1, fingerprint: 'ws-3', userId: u1.id, startedAt: at(-2, 10), expiresAt: at(-1, 20), endedAt: at(-1, 20), endReason: 'STOPPED' },
+        {
+          ...base,
+          slot: 0,
+          fingerprint: 'ws-1',
+          userId: u1.id,
+          startedAt: at(-3, 0),
+          expiresAt: at(-2, 30),
+          endedAt: at(-2, 30),
+          endReason: 'RELEASED',
+        },
+        {
+          ...base,
+          slot: 1,
+          fingerprint: 'ws-2',
+          userId: u2.id,
+          startedAt: at(-3, 30),
+          expiresAt: at(-3, 45),
+          endedAt: at(-3, 45),
+          endReason: 'EXPIRED',
+        },
+        {
+          ...base,
+          slot: 1,
+          fingerprint: 'ws-3',
+          userId: u1.id,
+          startedAt: at(-2, 10),
+          expiresAt: at(-1, 20),
+          endedAt: at(-1, 20),
+          endReason: 'STOPPED',
+        },
         { ...base, slot: 2, fingerprint: 'ws-4', startedAt: at(-1, 40), expiresAt: new Date(Date.now() + 30 * MIN) },
       ],
     });
@@ -157,7 +250,15 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     prisma.licenseUsageHour.findMany({
       where: { licenseId },
       orderBy: { hour: 'asc' },
-      select: { hour: true, peakSeats: true, seatMinutes: true, sessionsStarted: true, distinctUsers: true, distinctDevices: true, denials: true },
+      select: {
+        hour: true,
+        peakSeats: true,
+        seatMinutes: true,
+        sessionsStarted: true,
+        distinctUsers: true,
+        distinctDevices: true,
+        denials: true,
+      },
     });
 
   it('writes hourly and daily aggregates of the closed hours once, keeps denials, and re-runs to the same rows', async () => {
@@ -170,18 +271,52 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     expect(new Date(first.aggregatedUntil).getTime()).toBe(H);
 
     const expected = [
-      { hour: new Date(H - 3 * HOUR), peakSeats: 2, seatMinutes: 75, sessionsStarted: 2, distinctUsers: 2, distinctDevices: 2, denials: 0 },
-      { hour: new Date(H - 2 * HOUR), peakSeats: 2, seatMinutes: 80, sessionsStarted: 1, distinctUsers: 1, distinctDevices: 2, denials: 4 },
-      { hour: new Date(H - 1 * HOUR), peakSeats: 1, seatMinutes: 40, sessionsStarted: 1, distinctUsers: 1, distinctDevices: 2, denials: 0 },
+      {
+        hour: new Date(H - 3 * HOUR),
+        peakSeats: 2,
+        seatMinutes: 75,
+        sessionsStarted: 2,
+        distinctUsers: 2,
+        distinctDevices: 2,
+        denials: 0,
+      },
+      {
+        hour: new Date(H - 2 * HOUR),
+        peakSeats: 2,
+        seatMinutes: 80,
+        sessionsStarted: 1,
+        distinctUsers: 1,
+        distinctDevices: 2,
+        denials: 4,
+      },
+      {
+        hour: new Date(H - 1 * HOUR),
+        peakSeats: 1,
+        seatMinutes: 40,
+        sessionsStarted: 1,
+        distinctUsers: 1,
+        distinctDevices: 2,
+        denials: 0,
+      },
     ];
     expect(await hourRows(licenseId)).toEqual(expected);
-    expect((await prisma.usageAggregationState.findUniqueOrThrow({ where: { name: 'usage' } })).aggregatedUntil.getTime()).toBe(H);
+    expect(
+      (await prisma.usageAggregationState.findUniqueOrThrow({ where: { name: 'usage' } })).aggregatedUntil.getTime(),
+    ).toBe(H);
 
     const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
-    const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({ where: { licenseId_day: { licenseId, day: new Date(day) } } });
+    const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({
+      where: { licenseId_day: { licenseId, day: new Date(day) } },
+    });
     if (H - HOUR < day + 24 * HOUR && H - HOUR >= day) {
       // All three hours in one UTC day: the day's distinct users and workstations are the day's, not sums.
-      expect(dayRow).toMatchObject({ peakSeats: 2, sessionsStarted: 4, distinctUsers: 2, distinctDevices: 4, denials: 4 });
+      expect(dayRow).toMatchObject({
+        peakSeats: 2,
+        sessionsStarted: 4,
+        distinctUsers: 2,
+        distinctDevices: 4,
+        denials: 4,
+      });
       expect(dayRow.seatMinutes).toBeGreaterThanOrEqual(195);
     }
 
@@ -192,7 +327,10 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
     // A repair run over the same hours (twice at once, and the open hour is never written):
     // the same values, not doubled, and the denials kept.
-    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId, hour: new Date(H - 2 * HOUR) } }, data: { peakSeats: 99, seatMinutes: 1 } });
+    await prisma.licenseUsageHour.update({
+      where: { licenseId_hour: { licenseId, hour: new Date(H - 2 * HOUR) } },
+      data: { peakSeats: 99, seatMinutes: 1 },
+    });
     const range = { from: new Date(H - 3 * HOUR).toISOString(), to: new Date(H + HOUR).toISOString() };
     const repairs = await Promise.all([runAggregation(range), runAggregation(range)]);
     expect(repairs.map((r) => new Date(r.to as Date).getTime())).toEqual([H, H]);
@@ -201,10 +339,17 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
     // Charts read the aggregates for closed hours (a value only the stored row has shows through)
     // and compute the open hour from the lease history (the live lease D).
-    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId, hour: new Date(H - 3 * HOUR) } }, data: { peakSeats: 3 } });
-    const usage = await app.get(TenantContext).run(vendorId, () =>
-      app.get(UsageService).history({ licenseId, from: new Date(H - 3 * HOUR), to: new Date(H + HOUR), granularity: 'hour' }),
-    );
+    await prisma.licenseUsageHour.update({
+      where: { licenseId_hour: { licenseId, hour: new Date(H - 3 * HOUR) } },
+      data: { peakSeats: 3 },
+    });
+    const usage = await app
+      .get(TenantContext)
+      .run(vendorId, () =>
+        app
+          .get(UsageService)
+          .history({ licenseId, from: new Date(H - 3 * HOUR), to: new Date(H + HOUR), granularity: 'hour' }),
+      );
     expect(usage.aggregatedUntil?.getTime()).toBe(H);
     expect(usage.series.map((p) => [p.start.getTime(), p.peakSeats, p.sessionsStarted, p.denials])).toEqual([
       [H - 3 * HOUR, 3, 2, 0],
@@ -220,23 +365,61 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     const vendorId = (await prisma.vendor.create({ data: { slug: `overage-${tag}`, name: 'Overage vendor' } })).id;
     const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
     const container = await prisma.container.create({
-      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+      data: {
+        vendorId,
+        kind: 'ENTERPRISE',
+        name: 'C',
+        credentialHash: createHash('sha256').update(tag).digest('hex'),
+        credentialPrefix: tag,
+      },
     });
     // 1 seat, 1 extra: A H-3:00 → H-1:30; B H-3:20 → H-3:50 (30 min at 2); C H-2:45 → H-1:10 (15 + 10 min at 2).
-    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 1, overageExtraSeats: 1 } });
+    const license = await prisma.license.create({
+      data: { vendorId, containerId: container.id, productId: product.id, quantity: 1, overageExtraSeats: 1 },
+    });
     const at = (hour: number, minute: number) => new Date(H + hour * HOUR + minute * MIN);
     const base = { vendorId, licenseId: license.id, containerId: container.id };
     await prisma.seatLease.createMany({
       data: [
-        { ...base, slot: 0, fingerprint: 'ws-a', startedAt: at(-3, 0), expiresAt: at(-1, 30), endedAt: at(-1, 30), endReason: 'RELEASED' },
-        { ...base, slot: 1, fingerprint: 'ws-b', startedAt: at(-3, 20), expiresAt: at(-3, 50), endedAt: at(-3, 50), endReason: 'RELEASED', overage: true },
-        { ...base, slot: 1, fingerprint: 'ws-c', startedAt: at(-2, 45), expiresAt: at(-1, 10), endedAt: at(-1, 10), endReason: 'RELEASED', overage: true },
+        {
+          ...base,
+          slot: 0,
+          fingerprint: 'ws-a',
+          startedAt: at(-3, 0),
+          expiresAt: at(-1, 30),
+          endedAt: at(-1, 30),
+          endReason: 'RELEASED',
+        },
+        {
+          ...base,
+          slot: 1,
+          fingerprint: 'ws-b',
+          startedAt: at(-3, 20),
+          expiresAt: at(-3, 50),
+          endedAt: at(-3, 50),
+          endReason: 'RELEASED',
+          overage: true,
+        },
+        {
+          ...base,
+          slot: 1,
+          fingerprint: 'ws-c',
+          startedAt: at(-2, 45),
+          expiresAt: at(-1, 10),
+          endedAt: at(-1, 10),
+          endReason: 'RELEASED',
+          overage: true,
+        },
       ],
     });
     const range = { from: new Date(H - 3 * HOUR).toISOString(), to: new Date(H).toISOString() };
     await runAggregation(range);
     if ((await currentHour()) !== H) return; // the hour turned during the test
-    const rows = await prisma.licenseUsageHour.findMany({ where: { licenseId: license.id }, orderBy: { hour: 'asc' }, select: { hour: true, peakSeats: true, overageMinutes: true } });
+    const rows = await prisma.licenseUsageHour.findMany({
+      where: { licenseId: license.id },
+      orderBy: { hour: 'asc' },
+      select: { hour: true, peakSeats: true, overageMinutes: true },
+    });
     expect(rows.map((r) => [r.hour.getTime(), r.peakSeats, Math.round(r.overageMinutes * 1000) / 1000])).toEqual([
       [H - 3 * HOUR, 2, 30],
       [H - 2 * HOUR, 2, 15],
@@ -244,22 +427,36 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     ]);
     const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
     if (H - HOUR < day + 24 * HOUR) {
-      const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({ where: { licenseId_day: { licenseId: license.id, day: new Date(day) } } });
+      const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({
+        where: { licenseId_day: { licenseId: license.id, day: new Date(day) } },
+      });
       expect(Math.round(dayRow.overageMinutes * 1000) / 1000).toBe(55);
     }
 
     // The usage answer reads the stored minutes (a value only the stored row has shows through).
-    await prisma.licenseUsageHour.update({ where: { licenseId_hour: { licenseId: license.id, hour: new Date(H - 3 * HOUR) } }, data: { overageMinutes: 31 } });
+    await prisma.licenseUsageHour.update({
+      where: { licenseId_hour: { licenseId: license.id, hour: new Date(H - 3 * HOUR) } },
+      data: { overageMinutes: 31 },
+    });
     await prisma.$executeRaw`UPDATE usage_aggregation_state SET "aggregatedUntil" = GREATEST("aggregatedUntil", ${new Date(H)}::timestamptz) WHERE name = 'usage'`;
     const usage = await app.get(TenantContext).run(vendorId, () =>
-      app.get(UsageService).history({ licenseId: license.id, from: new Date(H - 3 * HOUR), to: new Date(H + HOUR), granularity: 'hour' }),
+      app.get(UsageService).history({
+        licenseId: license.id,
+        from: new Date(H - 3 * HOUR),
+        to: new Date(H + HOUR),
+        granularity: 'hour',
+      }),
     );
     expect(usage.series.map((p) => Math.round(p.overageMinutes * 1000) / 1000)).toEqual([31, 15, 10, 0]);
     expect(usage.overage).toMatchObject({ minutes: 56, peakSeats: 2, leases: 2, capacity: 2 });
   });
 
   it('refuses a range job whose end is not after its start (the job fails, nothing is written)', async () => {
-    const job = await queue.add(LEASE_JOBS.aggregateUsage, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { attempts: 1 });
+    const job = await queue.add(
+      LEASE_JOBS.aggregateUsage,
+      { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      { attempts: 1 },
+    );
     await expect(job.waitUntilFinished(queueEvents, 30_000)).rejects.toThrow(/bad range/);
   });
 
@@ -272,9 +469,17 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     const vendorId = (await prisma.vendor.create({ data: { slug: `queue-${tag}`, name: 'Queue vendor' } })).id;
     const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
     const container = await prisma.container.create({
-      data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: createHash('sha256').update(tag).digest('hex'), credentialPrefix: tag },
+      data: {
+        vendorId,
+        kind: 'ENTERPRISE',
+        name: 'C',
+        credentialHash: createHash('sha256').update(tag).digest('hex'),
+        credentialPrefix: tag,
+      },
     });
-    const license = await prisma.license.create({ data: { vendorId, containerId: container.id, productId: product.id, quantity: 1 } });
+    const license = await prisma.license.create({
+      data: { vendorId, containerId: container.id, productId: product.id, quantity: 1 },
+    });
     await prisma.seatSlot.create({ data: { vendorId, licenseId: license.id, slot: 0 } });
     const as = <T>(fn: () => Promise<T>) => app.get(TenantContext).run(vendorId, fn);
     const ref = { containerId: container.id, license: { licenseId: license.id } };
@@ -309,9 +514,16 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     expect(answer).toMatchObject({ ticketId: first.ticketId, status: 'HELD' });
     expect(Date.now() - releasedAt).toBeLessThan(10_000);
 
-    const granted = await prisma.domainEvent.findMany({ where: { aggregateId: first.ticketId, type: 'seat.queue_granted' } });
+    const granted = await prisma.domainEvent.findMany({
+      where: { aggregateId: first.ticketId, type: 'seat.queue_granted' },
+    });
     expect(granted).toHaveLength(1);
-    expect(granted[0].payload).toMatchObject({ ticketId: first.ticketId, licenseId: w.licenseId, containerId: w.containerId, slot: 0 });
+    expect(granted[0].payload).toMatchObject({
+      ticketId: first.ticketId,
+      licenseId: w.licenseId,
+      containerId: w.containerId,
+      slot: 0,
+    });
     const stillWaiting = await w.as(() => seatQueue.awaitTurn(w.containerId, next.ticketId, 0));
     expect(stillWaiting).toMatchObject({ status: 'WAITING', position: 1 });
   }, 40_000);
@@ -328,15 +540,29 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
     const job = await queue.add(LEASE_JOBS.sweepSeatQueues, {});
     await job.waitUntilFinished(queueEvents, 20_000);
-    await until(async () => (await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: next.ticketId } })).status === 'HELD');
-    expect(await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: first.ticketId } })).toMatchObject({ status: 'LAPSED' });
-    expect(await prisma.domainEvent.count({ where: { aggregateId: first.ticketId, type: 'seat.queue_lapsed' } })).toBe(1);
-    expect(await prisma.seatSlot.findFirstOrThrow({ where: { licenseId: w.licenseId } })).toMatchObject({ heldTicketId: next.ticketId, leaseId: null });
+    await until(
+      async () => (await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: next.ticketId } })).status === 'HELD',
+    );
+    expect(await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: first.ticketId } })).toMatchObject({
+      status: 'LAPSED',
+    });
+    expect(await prisma.domainEvent.count({ where: { aggregateId: first.ticketId, type: 'seat.queue_lapsed' } })).toBe(
+      1,
+    );
+    expect(await prisma.seatSlot.findFirstOrThrow({ where: { licenseId: w.licenseId } })).toMatchObject({
+      heldTicketId: next.ticketId,
+      leaseId: null,
+    });
 
     // Run again, twice at once: nothing more lapses for this license, nothing is granted twice.
-    await Promise.all([0, 1].map(async () => (await queue.add(LEASE_JOBS.sweepSeatQueues, {})).waitUntilFinished(queueEvents, 20_000)));
+    await Promise.all(
+      [0, 1].map(async () => (await queue.add(LEASE_JOBS.sweepSeatQueues, {})).waitUntilFinished(queueEvents, 20_000)),
+    );
     const events = await prisma.domainEvent.findMany({
-      where: { aggregateId: { in: [first.ticketId, next.ticketId] }, type: { in: ['seat.queue_lapsed', 'seat.queue_granted'] } },
+      where: {
+        aggregateId: { in: [first.ticketId, next.ticketId] },
+        type: { in: ['seat.queue_lapsed', 'seat.queue_granted'] },
+      },
     });
     expect(events.map((e) => `${e.type} ${e.aggregateId === first.ticketId ? 'first' : 'next'}`).sort()).toEqual([
       'seat.queue_granted first',

@@ -39,10 +39,16 @@ export class LeasesProcessor extends WorkerHost {
         return swept;
       }
       case LEASE_JOBS.aggregateUsage: {
-        const range = job.data?.from && job.data.to ? { from: new Date(job.data.from), to: new Date(job.data.to) } : undefined;
-        if (range && !(range.from.getTime() < range.to.getTime())) throw new Error(`aggregate-usage: bad range ${job.data?.from}..${job.data?.to}`);
+        const range =
+          job.data?.from && job.data.to ? { from: new Date(job.data.from), to: new Date(job.data.to) } : undefined;
+        if (range && !(range.from.getTime() < range.to.getTime()))
+          throw new Error(`aggregate-usage: bad range ${job.data?.from}..${job.data?.to}`);
         const run = await this.aggregates.aggregate(range);
-        if (run.from) this.logger.log({ job: job.name, from: run.from, to: run.to, hourRows: run.hourRows, dayRows: run.dayRows }, 'usage aggregated');
+        if (run.from)
+          this.logger.log(
+            { job: job.name, from: run.from, to: run.to, hourRows: run.hourRows, dayRows: run.dayRows },
+            'usage aggregated',
+          );
         return run;
       }
       default:

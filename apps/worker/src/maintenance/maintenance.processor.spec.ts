@@ -31,7 +31,9 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
     });
     await queueEvents.waitUntilReady();
     await queueIsIdle();
-    vendorId = (await prisma.vendor.create({ data: { slug: `v-${randomBytes(4).toString('hex')}`, name: 'Maintenance Vendor' } })).id;
+    vendorId = (
+      await prisma.vendor.create({ data: { slug: `v-${randomBytes(4).toString('hex')}`, name: 'Maintenance Vendor' } })
+    ).id;
   });
   afterAll(async () => {
     await queueEvents?.close();
@@ -55,23 +57,38 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
 
   async function apiKey(name: string, ended: { revokedAt?: Date; expiresAt?: Date }): Promise<string> {
     const secret = randomBytes(8).toString('hex');
-    const row = await prisma.apiKey.create({ data: { vendorId, name, prefix: `p${secret}`, secretHash: `h${secret}`, ...ended } });
+    const row = await prisma.apiKey.create({
+      data: { vendorId, name, prefix: `p${secret}`, secretHash: `h${secret}`, ...ended },
+    });
     return row.id;
   }
 
   async function idempotencyRecord(key: string, createdAt: Date): Promise<string> {
     const row = await prisma.idempotencyRecord.create({
-      data: { scope: `vendor-key:${vendorId}`, key, requestHash: 'hash', statusCode: 201, responseBody: { ok: true }, createdAt },
+      data: {
+        scope: `vendor-key:${vendorId}`,
+        key,
+        requestHash: 'hash',
+        statusCode: 201,
+        responseBody: { ok: true },
+        createdAt,
+      },
     });
     return row.id;
   }
 
   it('registers the periodic jobs with the queue', async () => {
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => ({ key: s.key, name: s.name, every: s.every })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+    expect(
+      schedulers.map((s) => ({ key: s.key, name: s.name, every: s.every })).sort((a, b) => a.key.localeCompare(b.key)),
+    ).toEqual([
       { key: MAINTENANCE_JOBS.purgeDeliveredEvents, name: MAINTENANCE_JOBS.purgeDeliveredEvents, every: HOUR },
       { key: MAINTENANCE_JOBS.purgeEndedApiKeys, name: MAINTENANCE_JOBS.purgeEndedApiKeys, every: HOUR },
-      { key: MAINTENANCE_JOBS.purgeIdempotencyRecords, name: MAINTENANCE_JOBS.purgeIdempotencyRecords, every: 15 * 60_000 },
+      {
+        key: MAINTENANCE_JOBS.purgeIdempotencyRecords,
+        name: MAINTENANCE_JOBS.purgeIdempotencyRecords,
+        every: 15 * 60_000,
+      },
     ]);
   });
 
@@ -117,15 +134,36 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
     const event = async (tag: string, publishedAt: Date | null, createdAt = old) =>
       (
         await prisma.domainEvent.create({
-          data: { vendorId, type: 'user.invited', aggregateType: 'user', aggregateId: tag, payload: { tag }, publishedAt, createdAt },
+          data: {
+            vendorId,
+            type: 'user.invited',
+            aggregateType: 'user',
+            aggregateId: tag,
+            payload: { tag },
+            publishedAt,
+            createdAt,
+          },
         })
       ).id;
     const endpoint = await prisma.webhookEndpoint.create({
-      data: { vendorId, url: 'https://hooks.example.com/x', eventTypes: ['user.invited'], encryptedSecret: 'v1.x.y.z', status: 'DISABLED' },
+      data: {
+        vendorId,
+        url: 'https://hooks.example.com/x',
+        eventTypes: ['user.invited'],
+        encryptedSecret: 'v1.x.y.z',
+        status: 'DISABLED',
+      },
     });
     const delivery = (eventId: string, status: 'PENDING' | 'SUCCEEDED' | 'FAILED') =>
       prisma.webhookDelivery.create({
-        data: { vendorId, endpointId: endpoint.id, eventId, eventType: 'user.invited', status, nextAttemptAt: status === 'PENDING' ? new Date(now + DAY) : null },
+        data: {
+          vendorId,
+          endpointId: endpoint.id,
+          eventId,
+          eventType: 'user.invited',
+          status,
+          nextAttemptAt: status === 'PENDING' ? new Date(now + DAY) : null,
+        },
       });
 
     const oldNoDelivery = await event('old, no delivery', old);
@@ -140,7 +178,9 @@ describe('maintenance jobs (worker on real Redis and Postgres)', () => {
 
     const first = await runJob(MAINTENANCE_JOBS.purgeDeliveredEvents);
     expect(first.deleted).toBeGreaterThanOrEqual(3);
-    const left = new Set((await prisma.domainEvent.findMany({ where: { vendorId }, select: { id: true } })).map((e) => e.id));
+    const left = new Set(
+      (await prisma.domainEvent.findMany({ where: { vendorId }, select: { id: true } })).map((e) => e.id),
+    );
     for (const gone of [oldNoDelivery, oldDelivered, oldGivenUp]) expect(left.has(gone)).toBe(false);
     for (const kept of [oldPending, recent, unpublished]) expect(left.has(kept)).toBe(true);
     // The finished deliveries went with their events; the pending one stays.

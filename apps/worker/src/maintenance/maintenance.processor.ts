@@ -31,7 +31,9 @@ export class MaintenanceProcessor extends WorkerHost {
         deleted = await this.idempotency.purgeExpired();
         break;
       case MAINTENANCE_JOBS.purgeDeliveredEvents:
-        deleted = await this.outbox.purgeDeliveredBefore(new Date(Date.now() - this.config.get('DOMAIN_EVENT_RETENTION_DAYS') * 86_400_000));
+        deleted = await this.outbox.purgeDeliveredBefore(
+          new Date(Date.now() - this.config.get('DOMAIN_EVENT_RETENTION_DAYS') * 86_400_000),
+        );
         break;
       default:
         throw new Error(`Unknown maintenance job ${String(job.name)}`);

@@ -40,7 +40,13 @@ describe('license update wake-ups from the worker outbox relay', () => {
     const stop = await signal.listen(vendor.id, containerId, (notice) => heard.push(notice));
     try {
       await prisma.domainEvent.create({
-        data: { vendorId: vendor.id, type: 'license.changed', aggregateType: 'license', aggregateId: randomUUID(), payload: { containerId, revision: 2 } },
+        data: {
+          vendorId: vendor.id,
+          type: 'license.changed',
+          aggregateType: 'license',
+          aggregateId: randomUUID(),
+          payload: { containerId, revision: 2 },
+        },
       });
       await app.get(OutboxRelayService).relay();
       const deadline = Date.now() + 2000;

@@ -29,12 +29,19 @@ export class OutboxRelayRepository {
        ORDER BY id
        LIMIT ${limit}
          FOR UPDATE SKIP LOCKED`;
-    return rows.map((r) => ({ ...r, type: r.type as DomainEventType, payload: (r.payload ?? {}) as Record<string, unknown> }));
+    return rows.map((r) => ({
+      ...r,
+      type: r.type as DomainEventType,
+      payload: (r.payload ?? {}) as Record<string, unknown>,
+    }));
   }
 
   async markPublished(tx: Prisma.TransactionClient, ids: string[], at: Date): Promise<number> {
     if (!ids.length) return 0;
-    const { count } = await tx.domainEvent.updateMany({ where: { id: { in: ids }, publishedAt: null }, data: { publishedAt: at } });
+    const { count } = await tx.domainEvent.updateMany({
+      where: { id: { in: ids }, publishedAt: null },
+      data: { publishedAt: at },
+    });
     return count;
   }
 }

@@ -55,18 +55,31 @@ export class OutboxRelayService {
     const outcome = await this.prisma.$transaction(
       async (tx) => {
         const events = await this.outbox.lockBatch(tx, batchSize);
-        if (!events.length) return { events, publishable: [] as DomainEventView[], deliveries: [] as { id: string; nextAttemptAt: Date }[] };
+        if (!events.length)
+          return {
+            events,
+            publishable: [] as DomainEventView[],
+            deliveries: [] as { id: string; nextAttemptAt: Date }[],
+          };
         const publishable: DomainEventView[] = [];
         for (const event of events) if (await this.notifySubscribers(event)) publishable.push(event);
         const deliveries = await this.webhooks.createDeliveries(tx, publishable, now);
-        await this.outbox.markPublished(tx, publishable.map((e) => e.id), now);
+        await this.outbox.markPublished(
+          tx,
+          publishable.map((e) => e.id),
+          now,
+        );
         return { events, publishable, deliveries };
       },
       // Subscribers run while the batch is locked; give them time, but not forever.
       { timeout: 60_000, maxWait: 10_000 },
     );
     if (outcome.deliveries.length) await this.deliveryQueue.enqueue(outcome.deliveries, now);
-    const result = { published: outcome.publishable.length, deliveries: outcome.deliveries.length, retried: outcome.events.length - outcome.publishable.length };
+    const result = {
+      published: outcome.publishable.length,
+      deliveries: outcome.deliveries.length,
+      retried: outcome.events.length - outcome.publishable.length,
+    };
     if (outcome.events.length) this.logger.log(result, 'outbox relayed');
     return { result, locked: outcome.events.length };
   }
@@ -77,7 +90,15 @@ export class OutboxRelayService {
       try {
         await subscriber.handle(event);
       } catch (error) {
-        this.logger.error({ eventId: event.id, type: event.type, subscriber: subscriber.constructor.name, error: (error as Error).message }, 'outbox subscriber failed; the event stays unpublished and is retried');
+        this.logger.error(
+          {
+            eventId: event.id,
+            type: event.type,
+            subscriber: subscriber.constructor.name,
+            error: (error as Error).message,
+          },
+          'outbox subscriber failed; the event stays unpublished and is retried',
+        );
         return false;
       }
     }

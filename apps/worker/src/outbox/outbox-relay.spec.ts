@@ -4,7 +4,13 @@ import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
 import { AuditModule } from '@leasehold/domain-audit';
-import { DomainEventView, EventsModule, OutboxHandler, OutboxRepository, OutboxSubscriber } from '@leasehold/domain-events';
+import {
+  DomainEventView,
+  EventsModule,
+  OutboxHandler,
+  OutboxRepository,
+  OutboxSubscriber,
+} from '@leasehold/domain-events';
 import { VendorsModule } from '@leasehold/domain-vendors';
 import { WebhookEndpointsService, WebhookEndpointWithSecret, WebhooksModule } from '@leasehold/domain-webhooks';
 import { createVendor, eventually, TestVendor, WebhookTestServer } from '@leasehold/testing';
@@ -31,7 +37,10 @@ class RecordingSubscriber implements OutboxHandler {
 }
 
 async function startWorker(): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule], providers: [RecordingSubscriber] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule],
+    providers: [RecordingSubscriber],
+  }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   await app.init();
   return app;
@@ -48,14 +57,18 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
 
   beforeAll(async () => {
     server = await new WebhookTestServer().start();
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, DbModule, AuditModule, EventsModule, VendorsModule, WebhooksModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule, DbModule, AuditModule, EventsModule, VendorsModule, WebhooksModule],
+    }).compile();
     producer = moduleRef.createNestApplication({ bufferLogs: true });
     await producer.init();
     prisma = producer.get(PrismaService);
     vendor = await createVendor(producer);
     endpoint = await producer
       .get(TenantContext)
-      .run(vendor.vendor.id, () => producer.get(WebhookEndpointsService).create({ url: server.url('/relay'), eventTypes: ['*'] }));
+      .run(vendor.vendor.id, () =>
+        producer.get(WebhookEndpointsService).create({ url: server.url('/relay'), eventTypes: ['*'] }),
+      );
   });
   afterEach(async () => {
     // Both workers close at once: each waits for its running jobs, and on a loaded machine closing
@@ -67,13 +80,25 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
     await server?.stop();
   });
 
-  async function append(count: number, type: typeof SUBSCRIBED_TYPE | 'seat.released' = SUBSCRIBED_TYPE): Promise<string[]> {
+  async function append(
+    count: number,
+    type: typeof SUBSCRIBED_TYPE | 'seat.released' = SUBSCRIBED_TYPE,
+  ): Promise<string[]> {
     const ids = Array.from({ length: count }, () => randomUUID());
-    await producer.get(TenantContext).run(vendor.vendor.id, () =>
-      producer.get(TenantPrisma).client.$transaction((tx) =>
-        producer.get(OutboxRepository).append(tx, ...ids.map((aggregateId, i) => ({ type, aggregateType: 'group', aggregateId, payload: { n: i } }))),
-      ),
-    );
+    await producer
+      .get(TenantContext)
+      .run(vendor.vendor.id, () =>
+        producer
+          .get(TenantPrisma)
+          .client.$transaction((tx) =>
+            producer
+              .get(OutboxRepository)
+              .append(
+                tx,
+                ...ids.map((aggregateId, i) => ({ type, aggregateType: 'group', aggregateId, payload: { n: i } })),
+              ),
+          ),
+      );
     const rows = await prisma.domainEvent.findMany({ where: { aggregateId: { in: ids } }, orderBy: { id: 'asc' } });
     return rows.map((r) => r.id);
   }
@@ -90,9 +115,17 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
     workers.push(await startWorker());
     await eventually(() => ids.every((id) => receivedIds().includes(id)), 15_000, 'the three events to be delivered');
     expect(await unpublished(ids)).toBe(0);
-    await eventually(async () => (await prisma.webhookDelivery.count({ where: { eventId: { in: ids }, status: 'SUCCEEDED' } })) === 3, 5_000, 'three SUCCEEDED');
+    await eventually(
+      async () => (await prisma.webhookDelivery.count({ where: { eventId: { in: ids }, status: 'SUCCEEDED' } })) === 3,
+      5_000,
+      'three SUCCEEDED',
+    );
     // Each once (deliveries run in parallel, so receivers must not rely on order).
-    expect(receivedIds().filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+    expect(
+      receivedIds()
+        .filter((id) => ids.includes(id))
+        .sort(),
+    ).toEqual([...ids].sort());
 
     // The worker goes away again (Redis connections closed with it): new events wait, then flow.
     await workers.pop()!.close();
@@ -110,13 +143,20 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
     const before = handled.length;
     const ids = await append(120);
     // Besides both apps' schedulers, run both relays by hand at the same time.
-    await Promise.all([a.get(OutboxRelayService).relay(20), b.get(OutboxRelayService).relay(20), a.get(OutboxRelayService).relay(20), b.get(OutboxRelayService).relay(20)]);
+    await Promise.all([
+      a.get(OutboxRelayService).relay(20),
+      b.get(OutboxRelayService).relay(20),
+      a.get(OutboxRelayService).relay(20),
+      b.get(OutboxRelayService).relay(20),
+    ]);
     await eventually(async () => (await unpublished(ids)) === 0, 20_000, 'every event published');
 
     const seen = handled.slice(before).filter((id) => ids.includes(id));
     expect(seen).toHaveLength(ids.length);
     expect(new Set(seen).size).toBe(ids.length);
-    expect(await prisma.webhookDelivery.count({ where: { eventId: { in: ids }, endpointId: endpoint.id } })).toBe(ids.length);
+    expect(await prisma.webhookDelivery.count({ where: { eventId: { in: ids }, endpointId: endpoint.id } })).toBe(
+      ids.length,
+    );
     await eventually(() => ids.every((id) => receivedIds().includes(id)), 20_000, 'every delivery');
     const counts = new Map<string, number>();
     for (const id of receivedIds()) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -127,13 +167,23 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
     workers.push(await startWorker());
     const aggregateId = randomUUID();
     failOnce.add(aggregateId);
-    await producer.get(TenantContext).run(vendor.vendor.id, () =>
-      producer.get(TenantPrisma).client.$transaction((tx) =>
-        producer.get(OutboxRepository).append(tx, { type: SUBSCRIBED_TYPE, aggregateType: 'group', aggregateId, payload: {} }),
-      ),
-    );
+    await producer
+      .get(TenantContext)
+      .run(vendor.vendor.id, () =>
+        producer
+          .get(TenantPrisma)
+          .client.$transaction((tx) =>
+            producer
+              .get(OutboxRepository)
+              .append(tx, { type: SUBSCRIBED_TYPE, aggregateType: 'group', aggregateId, payload: {} }),
+          ),
+      );
     const event = await prisma.domainEvent.findFirstOrThrow({ where: { aggregateId } });
-    await eventually(async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: event.id } })).publishedAt, 15_000, 'the event published');
+    await eventually(
+      async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: event.id } })).publishedAt,
+      15_000,
+      'the event published',
+    );
     expect(failOnce.has(aggregateId)).toBe(false); // the first handling did fail
     expect(handled.filter((id) => id === event.id)).toHaveLength(1);
     expect(await prisma.webhookDelivery.count({ where: { eventId: event.id } })).toBe(1);

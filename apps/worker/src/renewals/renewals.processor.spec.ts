@@ -27,12 +27,27 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     prisma = app.get(PrismaService);
     queue = app.get<Queue>(getQueueToken(QUEUES.renewals));
     const config = app.get(ConfigService);
-    queueEvents = new QueueEvents(QUEUES.renewals, { connection: bullConnection(config.get('REDIS_URL')), prefix: `${config.get('REDIS_PREFIX')}:bull` });
+    queueEvents = new QueueEvents(QUEUES.renewals, {
+      connection: bullConnection(config.get('REDIS_URL')),
+      prefix: `${config.get('REDIS_PREFIX')}:bull`,
+    });
     await queueEvents.waitUntilReady();
-    vendorId = (await prisma.vendor.create({ data: { slug: `v-${randomBytes(4).toString('hex')}`, name: 'Renewal Vendor' } })).id;
+    vendorId = (
+      await prisma.vendor.create({ data: { slug: `v-${randomBytes(4).toString('hex')}`, name: 'Renewal Vendor' } })
+    ).id;
     productId = (await prisma.product.create({ data: { vendorId, code: 'office', name: 'Office' } })).id;
     const secret = randomBytes(16).toString('hex');
-    containerId = (await prisma.container.create({ data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: secret, credentialPrefix: secret.slice(0, 12) } })).id;
+    containerId = (
+      await prisma.container.create({
+        data: {
+          vendorId,
+          kind: 'ENTERPRISE',
+          name: 'C',
+          credentialHash: secret,
+          credentialPrefix: secret.slice(0, 12),
+        },
+      })
+    ).id;
   });
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -40,32 +55,61 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     await app?.close();
   });
 
-  async function license(policy: 'AUTO' | 'ERP' | 'NONE', expiresAt: Date, renewalTermDays: number | null = 365): Promise<{ id: string; expiresAt: Date }> {
-    const row = await prisma.license.create({ data: { vendorId, containerId, productId, quantity: 5, expiresAt, renewalPolicy: policy, renewalTermDays } });
+  async function license(
+    policy: 'AUTO' | 'ERP' | 'NONE',
+    expiresAt: Date,
+    renewalTermDays: number | null = 365,
+  ): Promise<{ id: string; expiresAt: Date }> {
+    const row = await prisma.license.create({
+      data: { vendorId, containerId, productId, quantity: 5, expiresAt, renewalPolicy: policy, renewalTermDays },
+    });
     return { id: row.id, expiresAt };
   }
-  const check = (licenseId: string, termEnd: Date, now?: Date) => app.get(TenantContext).run(vendorId, () => app.get(RenewalsService).check(licenseId, termEnd, now));
-  const events = (licenseId: string) => prisma.domainEvent.findMany({ where: { aggregateId: licenseId }, orderBy: { id: 'asc' } }).then((rows) => rows.map((e) => e.type));
-  const renewals = (licenseId: string) => prisma.licenseRenewal.findMany({ where: { licenseId }, orderBy: { termEnd: 'asc' } });
+  const check = (licenseId: string, termEnd: Date, now?: Date) =>
+    app.get(TenantContext).run(vendorId, () => app.get(RenewalsService).check(licenseId, termEnd, now));
+  const events = (licenseId: string) =>
+    prisma.domainEvent
+      .findMany({ where: { aggregateId: licenseId }, orderBy: { id: 'asc' } })
+      .then((rows) => rows.map((e) => e.type));
+  const renewals = (licenseId: string) =>
+    prisma.licenseRenewal.findMany({ where: { licenseId }, orderBy: { termEnd: 'asc' } });
   const current = (licenseId: string) => prisma.license.findUniqueOrThrow({ where: { id: licenseId } });
 
-  async function runJob(licenseId: string, termEnd: Date, opts: { jobId?: string; attempts?: number } = {}): Promise<RenewalCheckResult> {
+  async function runJob(
+    licenseId: string,
+    termEnd: Date,
+    opts: { jobId?: string; attempts?: number } = {},
+  ): Promise<RenewalCheckResult> {
     const job = await queue.add(
       RENEWAL_JOBS.check,
       { vendorId, licenseId, termEnd: termEnd.toISOString() },
-      { jobId: opts.jobId ?? `test-${randomUUID()}`, attempts: opts.attempts ?? 1, backoff: { type: 'fixed', delay: 100 } },
+      {
+        jobId: opts.jobId ?? `test-${randomUUID()}`,
+        attempts: opts.attempts ?? 1,
+        backoff: { type: 'fixed', delay: 100 },
+      },
     );
     const result = (await job.waitUntilFinished(queueEvents, 20_000)) as RenewalCheckResult;
-    return { ...result, expiresAt: result.expiresAt ? new Date(result.expiresAt) : null, nextCheckAt: result.nextCheckAt ? new Date(result.nextCheckAt) : null };
+    return {
+      ...result,
+      expiresAt: result.expiresAt ? new Date(result.expiresAt) : null,
+      nextCheckAt: result.nextCheckAt ? new Date(result.nextCheckAt) : null,
+    };
   }
 
   it('AUTO: extends by the term 14 days before expiry (revision +1, license.renewed) and schedules the next term', async () => {
     const lic = await license('AUTO', new Date(Date.now() + 10 * DAY));
     const result = await runJob(lic.id, lic.expiresAt);
     const next = new Date(lic.expiresAt.getTime() + 365 * DAY);
-    expect(result).toMatchObject({ outcome: 'renewed', expiresAt: next, nextCheckAt: new Date(next.getTime() - 14 * DAY) });
+    expect(result).toMatchObject({
+      outcome: 'renewed',
+      expiresAt: next,
+      nextCheckAt: new Date(next.getTime() - 14 * DAY),
+    });
     expect(await current(lic.id)).toMatchObject({ expiresAt: next, revision: 2 });
-    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ termEnd: lic.expiresAt, status: 'SUCCEEDED', newExpiresAt: next, policy: 'AUTO' })]);
+    expect(await renewals(lic.id)).toEqual([
+      expect.objectContaining({ termEnd: lic.expiresAt, status: 'SUCCEEDED', newExpiresAt: next, policy: 'AUTO' }),
+    ]);
     expect(await events(lic.id)).toEqual(['license.renewed', 'renewal.succeeded']);
     const scheduled = await queue.getJob(renewalCheckJobId(lic.id, next, 'due'));
     expect(scheduled?.data).toEqual({ vendorId, licenseId: lic.id, termEnd: next.toISOString() });
@@ -82,7 +126,10 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     expect(results.filter((r) => r.outcome === 'renewed')).toHaveLength(1);
     // the losers either saw the term done, or (having waited for the lock) a license that moved on
     expect(results.every((r) => ['renewed', 'already-done', 'stale'].includes(r.outcome))).toBe(true);
-    expect(await current(lic.id)).toMatchObject({ expiresAt: new Date(lic.expiresAt.getTime() + 30 * DAY), revision: 2 });
+    expect(await current(lic.id)).toMatchObject({
+      expiresAt: new Date(lic.expiresAt.getTime() + 30 * DAY),
+      revision: 2,
+    });
     expect(await events(lic.id)).toEqual(['license.renewed', 'renewal.succeeded']);
     expect(await renewals(lic.id)).toHaveLength(1);
   });
@@ -93,15 +140,20 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     const original = scheduler.schedule.bind(scheduler);
     let crashed = 0;
     // The job's own scheduling step (after the renewal committed) fails once, as a killed worker would.
-    const crash = jest.spyOn(scheduler, 'schedule').mockImplementation(async (...args: Parameters<RenewalScheduler['schedule']>) => {
-      if (args[1] === lic.id && crashed++ === 0) throw new Error('worker killed after commit');
-      return original(...args);
-    });
+    const crash = jest
+      .spyOn(scheduler, 'schedule')
+      .mockImplementation(async (...args: Parameters<RenewalScheduler['schedule']>) => {
+        if (args[1] === lic.id && crashed++ === 0) throw new Error('worker killed after commit');
+        return original(...args);
+      });
     const result = await runJob(lic.id, lic.expiresAt, { attempts: 3 });
     expect(crashed).toBeGreaterThanOrEqual(2); // the crash, then the retry's scheduling
     crash.mockRestore();
     expect(result.outcome).toBe('already-done');
-    expect(await current(lic.id)).toMatchObject({ expiresAt: new Date(lic.expiresAt.getTime() + 90 * DAY), revision: 2 });
+    expect(await current(lic.id)).toMatchObject({
+      expiresAt: new Date(lic.expiresAt.getTime() + 90 * DAY),
+      revision: 2,
+    });
     expect(await events(lic.id)).toEqual(['license.renewed', 'renewal.succeeded']);
     // and run again sequentially, as a duplicate job would
     expect((await check(lic.id, lic.expiresAt)).outcome).toBe('already-done');
@@ -132,7 +184,10 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
 
   it('does nothing before the renewal is due', async () => {
     const lic = await license('AUTO', new Date(Date.now() + 20 * DAY));
-    expect(await check(lic.id, lic.expiresAt)).toMatchObject({ outcome: 'not-due', nextCheckAt: new Date(lic.expiresAt.getTime() - 14 * DAY) });
+    expect(await check(lic.id, lic.expiresAt)).toMatchObject({
+      outcome: 'not-due',
+      nextCheckAt: new Date(lic.expiresAt.getTime() - 14 * DAY),
+    });
     expect(await renewals(lic.id)).toEqual([]);
     expect(await events(lic.id)).toEqual([]);
   });
@@ -155,7 +210,9 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     expect(await fromErp()).toBe(true);
     expect(await fromErp()).toBe(false); // a resent subscription.renewed changes nothing
     expect(await current(lic.id)).toMatchObject({ expiresAt: renewedTo, revision: 2 });
-    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ status: 'SUCCEEDED', newExpiresAt: renewedTo, attempts: 2 })]);
+    expect(await renewals(lic.id)).toEqual([
+      expect.objectContaining({ status: 'SUCCEEDED', newExpiresAt: renewedTo, attempts: 2 }),
+    ]);
     expect(await events(lic.id)).toEqual(['renewal.due', 'renewal.due', 'license.renewed', 'renewal.succeeded']);
     expect((await check(lic.id, lic.expiresAt)).outcome).toBe('already-done');
   });
@@ -167,7 +224,9 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     const afterExpiry = new Date(expiresAt.getTime() + 60_000);
     expect((await check(lic.id, expiresAt, afterExpiry)).outcome).toBe('failed');
     expect((await check(lic.id, expiresAt, afterExpiry)).outcome).toBe('failed');
-    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ status: 'FAILED', failureReason: expect.stringMatching(/did not confirm/) })]);
+    expect(await renewals(lic.id)).toEqual([
+      expect.objectContaining({ status: 'FAILED', failureReason: expect.stringMatching(/did not confirm/) }),
+    ]);
     expect(await events(lic.id)).toEqual(['renewal.due', 'renewal.failed', 'license.expired']);
   });
 
@@ -190,7 +249,9 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     // The attack: the hourly sweep finds the due renewal of the unpaid (suspended) license.
     const sweptAt = new Date();
     await scheduler.sweep(sweptAt);
-    const sweepJob = await queue.getJob(renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`));
+    const sweepJob = await queue.getJob(
+      renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`),
+    );
     if (sweepJob) await sweepJob.waitUntilFinished(queueEvents, 20_000);
     // Whether or not the sweep picked it up, a check (a job that was already scheduled) renews nothing.
     expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('suspended');
@@ -206,7 +267,15 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     // renewal subscriber, whose check renews the term that fell due meanwhile.
     await prisma.$transaction([
       prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } }),
-      prisma.domainEvent.create({ data: { vendorId, type: 'license.resumed', aggregateType: 'license', aggregateId: lic.id, payload: { licenseId: lic.id, containerId, status: 'ACTIVE', revision: 2 } } }),
+      prisma.domainEvent.create({
+        data: {
+          vendorId,
+          type: 'license.resumed',
+          aggregateType: 'license',
+          aggregateId: lic.id,
+          payload: { licenseId: lic.id, containerId, status: 'ACTIVE', revision: 2 },
+        },
+      }),
     ]);
     const renewedTo = new Date(lic.expiresAt.getTime() + 30 * DAY);
     for (let i = 0; i < 200 && !(await renewals(lic.id)).length; i++) await new Promise((r) => setTimeout(r, 100));
@@ -215,9 +284,14 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     // The next sweeps and a duplicate check find the term done.
     await scheduler.sweep(new Date(Date.now() + 3_600_000));
     expect((await check(lic.id, lic.expiresAt)).outcome).toBe('already-done');
-    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ termEnd: lic.expiresAt, status: 'SUCCEEDED', newExpiresAt: renewedTo })]);
+    expect(await renewals(lic.id)).toEqual([
+      expect.objectContaining({ termEnd: lic.expiresAt, status: 'SUCCEEDED', newExpiresAt: renewedTo }),
+    ]);
     expect(await current(lic.id)).toMatchObject({ expiresAt: renewedTo, revision: 3, status: 'ACTIVE' });
-    expect((await events(lic.id)).filter((t) => t !== 'license.resumed')).toEqual(['license.renewed', 'renewal.succeeded']);
+    expect((await events(lic.id)).filter((t) => t !== 'license.resumed')).toEqual([
+      'license.renewed',
+      'renewal.succeeded',
+    ]);
   }, 60_000);
 
   it('AUTO: a license that expired while SUSPENDED announces license.expired, and is renewed once when resumed', async () => {
@@ -231,11 +305,15 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     await prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } });
     const sweptAt = new Date();
     await app.get(RenewalScheduler).sweep(sweptAt);
-    const sweepJob = await queue.getJob(renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`));
+    const sweepJob = await queue.getJob(
+      renewalCheckJobId(lic.id, lic.expiresAt, `sweep${Math.floor(sweptAt.getTime() / 3_600_000)}`),
+    );
     expect(sweepJob).toBeDefined();
     await sweepJob!.waitUntilFinished(queueEvents, 20_000);
     expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('already-done');
-    expect(await renewals(lic.id)).toEqual([expect.objectContaining({ status: 'SUCCEEDED', newExpiresAt: new Date(lic.expiresAt.getTime() + 30 * DAY) })]);
+    expect(await renewals(lic.id)).toEqual([
+      expect.objectContaining({ status: 'SUCCEEDED', newExpiresAt: new Date(lic.expiresAt.getTime() + 30 * DAY) }),
+    ]);
     expect(await events(lic.id)).toEqual(['license.expired', 'license.renewed', 'renewal.succeeded']);
   }, 60_000);
 
@@ -243,9 +321,16 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     const overdue = await license('AUTO', new Date(Date.now() + 2 * DAY), 30);
     const expired = await license('NONE', new Date(Date.now() - DAY), null);
     const far = await license('AUTO', new Date(Date.now() + 100 * DAY), 7);
-    const revoked = await prisma.license.create({ data: { vendorId, containerId, productId, quantity: 1, expiresAt: new Date(Date.now() - DAY), status: 'REVOKED' } });
+    const revoked = await prisma.license.create({
+      data: { vendorId, containerId, productId, quantity: 1, expiresAt: new Date(Date.now() - DAY), status: 'REVOKED' },
+    });
     expect(await app.get(RenewalScheduler).sweep()).toBeGreaterThanOrEqual(2);
-    for (let i = 0; i < 100 && ((await renewals(overdue.id)).length === 0 || (await events(expired.id)).length === 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (
+      let i = 0;
+      i < 100 && ((await renewals(overdue.id)).length === 0 || (await events(expired.id)).length === 0);
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect(await renewals(overdue.id)).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
     expect(await events(expired.id)).toEqual(['license.expired']);
     expect(await renewals(far.id)).toEqual([]);

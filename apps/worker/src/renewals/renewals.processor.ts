@@ -22,12 +22,15 @@ export class RenewalsProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<RenewalCheckJobData, unknown, RenewalJobName>): Promise<RenewalCheckResult | { scheduled: number }> {
+  async process(
+    job: Job<RenewalCheckJobData, unknown, RenewalJobName>,
+  ): Promise<RenewalCheckResult | { scheduled: number }> {
     switch (job.name) {
       case RENEWAL_JOBS.check: {
         const { vendorId, licenseId, termEnd } = job.data;
         const result = await this.tenant.run(vendorId, () => this.renewals.check(licenseId, new Date(termEnd)));
-        if (result.nextCheckAt && result.expiresAt) await this.scheduler.schedule(vendorId, licenseId, result.expiresAt, result.nextCheckAt);
+        if (result.nextCheckAt && result.expiresAt)
+          await this.scheduler.schedule(vendorId, licenseId, result.expiresAt, result.nextCheckAt);
         this.logger.log({ job: job.name, licenseId, outcome: result.outcome }, 'renewal check done');
         return result;
       }

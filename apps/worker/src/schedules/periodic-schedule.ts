@@ -30,7 +30,9 @@ export class PeriodicSchedule implements OnApplicationBootstrap {
     // One ZCARD in the common case (the queue holds only these schedulers); a look-up per
     // scheduler only when some are gone.
     if ((await this.queue.getJobSchedulersCount()) >= this.jobs.length) return [];
-    const found = await Promise.all(this.jobs.map(async (job) => ((await this.queue.getJobScheduler(job.id)) ? null : job.id)));
+    const found = await Promise.all(
+      this.jobs.map(async (job) => ((await this.queue.getJobScheduler(job.id)) ? null : job.id)),
+    );
     return found.filter((id): id is string => id !== null);
   }
 
@@ -42,6 +44,10 @@ export class PeriodicSchedule implements OnApplicationBootstrap {
   }
 
   private async register(job: PeriodicJob): Promise<void> {
-    await this.queue.upsertJobScheduler(job.id, { every: job.every }, { name: job.id, ...(job.opts ? { opts: job.opts } : {}) });
+    await this.queue.upsertJobScheduler(
+      job.id,
+      { every: job.every },
+      { name: job.id, ...(job.opts ? { opts: job.opts } : {}) },
+    );
   }
 }

@@ -48,7 +48,8 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
       .filter((instance): instance is PeriodicSchedule => instance instanceof PeriodicSchedule);
     // A BullMQ worker's connection errors (Redis away, its jobs gone with a replaced Redis) are
     // logged, never an unhandled 'error' event; the worker reconnects and carries on by itself.
-    for (const host of this.workerHosts()) host.worker?.on('error', redisErrorLogger(this.logger, `worker ${host.worker.name}`));
+    for (const host of this.workerHosts())
+      host.worker?.on('error', redisErrorLogger(this.logger, `worker ${host.worker.name}`));
     // The schedules register themselves in the same phase; the first check comes one period later.
     this.timer = setInterval(() => void this.check(), this.everyMs);
     this.timer.unref();
@@ -69,7 +70,10 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         const repaired = await within(schedule.repair(), REDIS_ANSWER_MS, `job schedulers of ${schedule.queue.name}`);
         if (repaired.length) {
-          this.logger.warn({ queue: schedule.queue.name, schedulers: repaired }, 'job schedulers were missing from Redis (restarted or replaced empty?); registered them again');
+          this.logger.warn(
+            { queue: schedule.queue.name, schedulers: repaired },
+            'job schedulers were missing from Redis (restarted or replaced empty?); registered them again',
+          );
         }
       } catch (error) {
         // Redis away: the next check tries again; readiness reports it meanwhile.
@@ -92,7 +96,15 @@ export class ScheduleKeeper implements OnApplicationBootstrap, OnModuleDestroy {
       .filter((host) => !host.worker?.isRunning())
       .map((host) => host.worker?.name ?? host.constructor.name);
     try {
-      const missing = (await Promise.all(this.schedules.map((s) => within(s.missing(), REDIS_ANSWER_MS, `job schedulers of ${s.queue.name}`).then((ids) => ids.map((id) => `${s.queue.name}/${id}`))))).flat();
+      const missing = (
+        await Promise.all(
+          this.schedules.map((s) =>
+            within(s.missing(), REDIS_ANSWER_MS, `job schedulers of ${s.queue.name}`).then((ids) =>
+              ids.map((id) => `${s.queue.name}/${id}`),
+            ),
+          ),
+        )
+      ).flat();
       if (missing.length || notRunning.length) return check.down({ missing, notRunning });
       return check.up({ schedulers: this.schedules.reduce((n, s) => n + s.jobs.length, 0) });
     } catch (error) {

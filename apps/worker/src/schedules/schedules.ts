@@ -1,7 +1,16 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Provider } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ERP_INTAKE_JOBS, LEASE_JOBS, MAINTENANCE_JOBS, OUTBOX_JOBS, QUEUES, QueueName, RENEWAL_JOBS, WEBHOOK_JOBS } from '@leasehold/queues';
+import {
+  ERP_INTAKE_JOBS,
+  LEASE_JOBS,
+  MAINTENANCE_JOBS,
+  OUTBOX_JOBS,
+  QUEUES,
+  QueueName,
+  RENEWAL_JOBS,
+  WEBHOOK_JOBS,
+} from '@leasehold/queues';
 import { PeriodicJob, PeriodicSchedule } from './periodic-schedule';
 
 const MINUTE = 60_000;

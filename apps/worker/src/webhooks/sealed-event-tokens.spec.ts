@@ -3,7 +3,12 @@ import { INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { IdentityModule, IdentityService } from '@leasehold/domain-identity';
-import { DEFAULT_WEBHOOK_DELIVERY_POLICY, WEBHOOK_DELIVERY_POLICY, WebhookEndpointsService, WebhookEndpointWithSecret } from '@leasehold/domain-webhooks';
+import {
+  DEFAULT_WEBHOOK_DELIVERY_POLICY,
+  WEBHOOK_DELIVERY_POLICY,
+  WebhookEndpointsService,
+  WebhookEndpointWithSecret,
+} from '@leasehold/domain-webhooks';
 import { createVendor, eventually, TestVendor, WebhookTestServer } from '@leasehold/testing';
 import { AppModule } from '../app.module';
 
@@ -40,17 +45,25 @@ describe('one-time tokens in domain events (worker on real Redis and Postgres)',
   it('stores the reset token sealed, delivers it in plain to the webhook, and the delivered token resets the password', async () => {
     const vendor = await createVendor(app);
     const endpoint: WebhookEndpointWithSecret = await asVendor(vendor, () =>
-      app.get(WebhookEndpointsService).create({ url: server.url('/resets'), eventTypes: ['user.password_reset_requested'] }),
+      app
+        .get(WebhookEndpointsService)
+        .create({ url: server.url('/resets'), eventTypes: ['user.password_reset_requested'] }),
     );
     const email = `reset-${randomUUID().slice(0, 8)}@customer.example`;
-    const user = await prisma.user.create({ data: { vendorId: vendor.vendor.id, email, name: 'Reset Me', status: 'ACTIVE' } });
+    const user = await prisma.user.create({
+      data: { vendorId: vendor.vendor.id, email, name: 'Reset Me', status: 'ACTIVE' },
+    });
 
     await app.get(IdentityService).requestPasswordReset({ vendor: vendor.vendor.slug, email, ip: '192.0.2.10' });
 
-    const [received] = await eventually(async () => {
-      const got = server.forPath('/resets');
-      return got.length ? got : null;
-    }, 20_000, 'the webhook to arrive');
+    const [received] = await eventually(
+      async () => {
+        const got = server.forPath('/resets');
+        return got.length ? got : null;
+      },
+      20_000,
+      'the webhook to arrive',
+    );
     const delivered = JSON.parse(received.rawBody) as { id: string; data: Record<string, unknown> };
     const token = delivered.data['token'] as string;
     expect(token).toEqual(expect.any(String));
@@ -66,7 +79,9 @@ describe('one-time tokens in domain events (worker on real Redis and Postgres)',
     expect(stored.payload).not.toHaveProperty('resetUrl');
 
     // The delivered token is the real one.
-    await app.get(IdentityService).confirmPasswordReset({ vendor: vendor.vendor.slug, token, password: 'a-brand-new-password' });
+    await app
+      .get(IdentityService)
+      .confirmPasswordReset({ vendor: vendor.vendor.slug, token, password: 'a-brand-new-password' });
     expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).not.toBeNull();
     expect(endpoint.id).toEqual(expect.any(String));
   });

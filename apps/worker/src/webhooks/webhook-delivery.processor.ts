@@ -21,13 +21,16 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<WebhookDeliveryJobData | undefined, unknown, WebhookJobName>): Promise<AttemptOutcome | { enqueued: number }> {
+  async process(
+    job: Job<WebhookDeliveryJobData | undefined, unknown, WebhookJobName>,
+  ): Promise<AttemptOutcome | { enqueued: number }> {
     switch (job.name) {
       case WEBHOOK_JOBS.deliver: {
         const deliveryId = job.data?.deliveryId;
         if (!deliveryId) throw new Error('deliver job without deliveryId');
         const outcome = await this.deliveries.attempt(deliveryId);
-        if (outcome.result === 'retry') await this.queue.enqueue([{ id: deliveryId, nextAttemptAt: outcome.nextAttemptAt }]);
+        if (outcome.result === 'retry')
+          await this.queue.enqueue([{ id: deliveryId, nextAttemptAt: outcome.nextAttemptAt }]);
         return outcome;
       }
       case WEBHOOK_JOBS.dispatchDue: {

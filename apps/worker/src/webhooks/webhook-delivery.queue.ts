@@ -1,7 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { QUEUES, WEBHOOK_DELIVERY_JOB_OPTIONS, WEBHOOK_JOBS, WebhookDeliveryJobData, webhookDeliveryJobId } from '@leasehold/queues';
+import {
+  QUEUES,
+  WEBHOOK_DELIVERY_JOB_OPTIONS,
+  WEBHOOK_JOBS,
+  WebhookDeliveryJobData,
+  webhookDeliveryJobId,
+} from '@leasehold/queues';
 
 /**
  * Puts delivery attempts on the queue. Best effort by design: a delivery is already due in
@@ -21,12 +27,19 @@ export class WebhookDeliveryQueue {
         deliveries.map((d) => ({
           name: WEBHOOK_JOBS.deliver,
           data: { deliveryId: d.id },
-          opts: { ...WEBHOOK_DELIVERY_JOB_OPTIONS, jobId: webhookDeliveryJobId(d.id, d.nextAttemptAt), delay: Math.max(0, d.nextAttemptAt.getTime() - now.getTime()) },
+          opts: {
+            ...WEBHOOK_DELIVERY_JOB_OPTIONS,
+            jobId: webhookDeliveryJobId(d.id, d.nextAttemptAt),
+            delay: Math.max(0, d.nextAttemptAt.getTime() - now.getTime()),
+          },
         })),
       );
       return deliveries.length;
     } catch (error) {
-      this.logger.warn({ error: (error as Error).message, deliveries: deliveries.length }, 'could not enqueue webhook deliveries; the due-delivery sweep will');
+      this.logger.warn(
+        { error: (error as Error).message, deliveries: deliveries.length },
+        'could not enqueue webhook deliveries; the due-delivery sweep will',
+      );
       return 0;
     }
   }

@@ -27,12 +27,20 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
   let app: INestApplication;
   let prisma: PrismaService;
   let server: WebhookTestServer;
-  const policy: WebhookDeliveryPolicy = { ...DEFAULT_WEBHOOK_DELIVERY_POLICY, jitter: 0, timeoutMs: 2_000, responseExcerptBytes: 64 };
+  const policy: WebhookDeliveryPolicy = {
+    ...DEFAULT_WEBHOOK_DELIVERY_POLICY,
+    jitter: 0,
+    timeoutMs: 2_000,
+    responseExcerptBytes: 64,
+  };
   const defaults = { ...policy };
 
   beforeAll(async () => {
     server = await new WebhookTestServer().start();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(WEBHOOK_DELIVERY_POLICY).useValue(policy).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(WEBHOOK_DELIVERY_POLICY)
+      .useValue(policy)
+      .compile();
     app = moduleRef.createNestApplication({ bufferLogs: true });
     await app.init();
     prisma = app.get(PrismaService);
@@ -49,25 +57,42 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
   const asVendor = <T>(vendor: TestVendor, fn: () => Promise<T>) =>
     app.get(TenantContext).run(vendor.vendor.id, fn, { type: 'VENDOR_KEY', id: vendor.apiKey.id });
 
-  const createEndpoint = (vendor: TestVendor, path: string, eventTypes: WebhookEventSelector[]): Promise<WebhookEndpointWithSecret> =>
+  const createEndpoint = (
+    vendor: TestVendor,
+    path: string,
+    eventTypes: WebhookEventSelector[],
+  ): Promise<WebhookEndpointWithSecret> =>
     asVendor(vendor, () => app.get(WebhookEndpointsService).create({ url: server.url(path), eventTypes }));
 
   /** Appends an event as a domain service would (in its own transaction); returns its id. */
-  async function appendEvent(vendor: TestVendor, type: DomainEventType, data: Record<string, unknown> = {}): Promise<string> {
+  async function appendEvent(
+    vendor: TestVendor,
+    type: DomainEventType,
+    data: Record<string, unknown> = {},
+  ): Promise<string> {
     const aggregateId = randomUUID();
     await asVendor(vendor, () =>
-      app.get(TenantPrisma).client.$transaction((tx) => app.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data })),
+      app
+        .get(TenantPrisma)
+        .client.$transaction((tx) =>
+          app.get(OutboxRepository).append(tx, { type, aggregateType: 'test', aggregateId, payload: data }),
+        ),
     );
     const event = await prisma.domainEvent.findFirstOrThrow({ where: { aggregateId } });
     return event.id;
   }
 
-  const delivery = (endpointId: string, eventId: string) => prisma.webhookDelivery.findUnique({ where: { endpointId_eventId: { endpointId, eventId } } });
+  const delivery = (endpointId: string, eventId: string) =>
+    prisma.webhookDelivery.findUnique({ where: { endpointId_eventId: { endpointId, eventId } } });
   const settled = (endpointId: string, eventId: string) =>
-    eventually(async () => {
-      const d = await delivery(endpointId, eventId);
-      return d && d.status !== 'PENDING' ? d : null;
-    }, 20_000, 'the delivery to finish');
+    eventually(
+      async () => {
+        const d = await delivery(endpointId, eventId);
+        return d && d.status !== 'PENDING' ? d : null;
+      },
+      20_000,
+      'the delivery to finish',
+    );
 
   it('delivers a subscribed event once, signed so that the documented verifier accepts it, and marks the event published', async () => {
     const vendor = await createVendor(app);
@@ -92,12 +117,18 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     const signature = received.headers['leasehold-signature'] as string;
     expect(verifyLeaseholdWebhook(subscribed.secret, received.rawBody, ts, signature)).toBe(true);
     // Tampering, a wrong secret, or a stale timestamp are refused.
-    expect(verifyLeaseholdWebhook(subscribed.secret, received.rawBody.replace('L-1', 'L-2'), ts, signature)).toBe(false);
+    expect(verifyLeaseholdWebhook(subscribed.secret, received.rawBody.replace('L-1', 'L-2'), ts, signature)).toBe(
+      false,
+    );
     expect(verifyLeaseholdWebhook(other.secret, received.rawBody, ts, signature)).toBe(false);
-    expect(verifyLeaseholdWebhook(subscribed.secret, received.rawBody, ts, signature, 300, Number(ts) + 301)).toBe(false);
+    expect(verifyLeaseholdWebhook(subscribed.secret, received.rawBody, ts, signature, 300, Number(ts) + 301)).toBe(
+      false,
+    );
 
     const attempts = await prisma.webhookAttempt.findMany({ where: { deliveryId: done.id } });
-    expect(attempts).toEqual([expect.objectContaining({ number: 1, succeeded: true, statusCode: 200, responseExcerpt: 'ok', error: null })]);
+    expect(attempts).toEqual([
+      expect.objectContaining({ number: 1, succeeded: true, statusCode: 200, responseExcerpt: 'ok', error: null }),
+    ]);
     expect((await prisma.domainEvent.findUniqueOrThrow({ where: { id: eventId } })).publishedAt).not.toBeNull();
     // The endpoint not subscribed to the type got nothing; nothing was delivered twice.
     expect(await prisma.webhookDelivery.count({ where: { endpointId: other.id } })).toBe(0);
@@ -125,7 +156,10 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     // The same event every time: one webhook id, a fresh signature per attempt.
     expect(new Set(server.forPath('/flaky').map((r) => r.headers['leasehold-webhook-id']))).toEqual(new Set([eventId]));
 
-    const attempts = await prisma.webhookAttempt.findMany({ where: { deliveryId: done.id }, orderBy: { number: 'asc' } });
+    const attempts = await prisma.webhookAttempt.findMany({
+      where: { deliveryId: done.id },
+      orderBy: { number: 'asc' },
+    });
     expect(attempts.map((a) => [a.number, a.succeeded, a.statusCode, a.responseExcerpt])).toEqual([
       [1, false, 503, 'down 1'],
       [2, false, 503, 'down 2'],
@@ -134,7 +168,11 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     ]);
     expect(attempts.every((a) => a.durationMs >= 0)).toBe(true);
     // A success clears the endpoint's failure record.
-    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({ failingSince: null, consecutiveFailures: 0, status: 'ACTIVE' });
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+      failingSince: null,
+      consecutiveFailures: 0,
+      status: 'ACTIVE',
+    });
   });
 
   it('gives a delivery up as FAILED when the schedule is used up, and makes no further attempt', async () => {
@@ -152,16 +190,26 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     expect(attempts[0].responseExcerpt).toHaveLength(64); // kept to the excerpt size
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // > one sweep
     expect(server.forPath('/always-500')).toHaveLength(3);
-    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({ status: 'ACTIVE', consecutiveFailures: 1 });
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+      status: 'ACTIVE',
+      consecutiveFailures: 1,
+    });
   });
 
   it('records a refused connection as a failed attempt with the error', async () => {
     policy.retryDelaysMs = [];
     const vendor = await createVendor(app);
-    const endpoint = await asVendor(vendor, () => app.get(WebhookEndpointsService).create({ url: 'http://127.0.0.1:1/closed', eventTypes: ['*'] }));
+    const endpoint = await asVendor(vendor, () =>
+      app.get(WebhookEndpointsService).create({ url: 'http://127.0.0.1:1/closed', eventTypes: ['*'] }),
+    );
     const eventId = await appendEvent(vendor, 'seat.denied');
     const done = await settled(endpoint.id, eventId);
-    expect(done).toMatchObject({ status: 'FAILED', attempts: 1, lastStatusCode: null, lastError: expect.stringMatching(/ECONNREFUSED/) });
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      lastStatusCode: null,
+      lastError: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('disables an endpoint whose deliveries keep failing, appends webhook_endpoint.disabled, and sends it nothing more', async () => {
@@ -181,12 +229,20 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
       return e.status === 'DISABLED' ? e : null;
     });
     expect(disabled).toMatchObject({ consecutiveFailures: 2, disabledReason: '2 deliveries in a row failed' });
-    const events = await prisma.domainEvent.findMany({ where: { vendorId: vendor.vendor.id, type: 'webhook_endpoint.disabled' } });
+    const events = await prisma.domainEvent.findMany({
+      where: { vendorId: vendor.vendor.id, type: 'webhook_endpoint.disabled' },
+    });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ aggregateId: broken.id, payload: expect.objectContaining({ endpointId: broken.id, url: broken.url }) });
+    expect(events[0]).toMatchObject({
+      aggregateId: broken.id,
+      payload: expect.objectContaining({ endpointId: broken.id, url: broken.url }),
+    });
     // The event reaches the vendor's other endpoint.
     const notice = await eventually(() => server.forPath('/watcher')[0]);
-    expect(JSON.parse(notice.rawBody)).toMatchObject({ type: 'webhook_endpoint.disabled', data: { endpointId: broken.id } });
+    expect(JSON.parse(notice.rawBody)).toMatchObject({
+      type: 'webhook_endpoint.disabled',
+      data: { endpointId: broken.id },
+    });
 
     const third = await appendEvent(vendor, 'seat.borrowed');
     await eventually(async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: third } })).publishedAt);
@@ -195,7 +251,9 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
 
     // Re-enabled by the vendor, it receives again with a clean record.
     server.respond = () => ({ status: 200 });
-    const enabled = await asVendor(vendor, () => app.get(WebhookEndpointsService).update(broken.id, { status: 'ACTIVE' }));
+    const enabled = await asVendor(vendor, () =>
+      app.get(WebhookEndpointsService).update(broken.id, { status: 'ACTIVE' }),
+    );
     expect(enabled).toMatchObject({ status: 'ACTIVE', consecutiveFailures: 0, failingSince: null, disabledAt: null });
     const fourth = await appendEvent(vendor, 'seat.borrowed');
     expect(await settled(broken.id, fourth)).toMatchObject({ status: 'SUCCEEDED' });
@@ -206,7 +264,10 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     server.respond = () => ({ status: 502 });
     const vendor = await createVendor(app);
     const endpoint = await createEndpoint(vendor, '/failing-for-a-day', ['*']);
-    await prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { failingSince: new Date(Date.now() - 25 * HOUR) } });
+    await prisma.webhookEndpoint.update({
+      where: { id: endpoint.id },
+      data: { failingSince: new Date(Date.now() - 25 * HOUR) },
+    });
     const eventId = await appendEvent(vendor, 'group.created');
 
     const disabled = await eventually(async () => {
@@ -215,7 +276,11 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     });
     expect(disabled.disabledReason).toMatch(/^every attempt has failed since /);
     expect(await delivery(endpoint.id, eventId)).toMatchObject({ status: 'PENDING', attempts: 1 });
-    expect(await prisma.domainEvent.count({ where: { vendorId: vendor.vendor.id, type: 'webhook_endpoint.disabled', aggregateId: endpoint.id } })).toBe(1);
+    expect(
+      await prisma.domainEvent.count({
+        where: { vendorId: vendor.vendor.id, type: 'webhook_endpoint.disabled', aggregateId: endpoint.id },
+      }),
+    ).toBe(1);
   });
 
   it('redelivers a delivery on request, and sends a test event to one endpoint only', async () => {
@@ -236,11 +301,17 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     expect(b.rawBody).toBe(a.rawBody);
 
     const ping = await asVendor(vendor, () => app.get(WebhookEndpointsService).ping(endpoint.id));
-    const pinged = await eventually(() => server.forPath('/redeliver').find((r) => JSON.parse(r.rawBody).type === 'webhook_endpoint.ping'));
+    const pinged = await eventually(() =>
+      server.forPath('/redeliver').find((r) => JSON.parse(r.rawBody).type === 'webhook_endpoint.ping'),
+    );
     expect(pinged.headers['leasehold-delivery-id']).toBe(ping.id);
     // The relay publishes the ping event without fanning it out to the vendor's other endpoints.
-    await eventually(async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: ping.eventId } })).publishedAt);
+    await eventually(
+      async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: ping.eventId } })).publishedAt,
+    );
     expect(await delivery(bystander.id, ping.eventId)).toBeNull();
-    expect(server.forPath('/bystander').some((r) => JSON.parse(r.rawBody).type === 'webhook_endpoint.ping')).toBe(false);
+    expect(server.forPath('/bystander').some((r) => JSON.parse(r.rawBody).type === 'webhook_endpoint.ping')).toBe(
+      false,
+    );
   });
 });

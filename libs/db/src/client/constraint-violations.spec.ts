@@ -23,7 +23,11 @@ describe('database errors as domain errors', () => {
   });
   afterAll(() => moduleRef.close());
 
-  const failure = async (statement: PromiseLike<unknown>): Promise<unknown> => Promise.resolve(statement).then(() => new Error('did not fail'), (error: unknown) => error);
+  const failure = async (statement: PromiseLike<unknown>): Promise<unknown> =>
+    Promise.resolve(statement).then(
+      () => new Error('did not fail'),
+      (error: unknown) => error,
+    );
   const mapped = (error: unknown) => {
     const domain = domainErrorForDatabaseError(error);
     return domain ? { code: domain.code, status: domain.status, details: domain.details } : undefined;
@@ -31,17 +35,26 @@ describe('database errors as domain errors', () => {
 
   /** A vendor with a product that a license uses (RESTRICT foreign key licenses → products). */
   async function productInUse(): Promise<{ vendorId: string; productId: string }> {
-    const vendor = await prisma.vendor.create({ data: { slug: `cv-${uuidV7().slice(-12)}`, name: 'Constraint vendor' } });
+    const vendor = await prisma.vendor.create({
+      data: { slug: `cv-${uuidV7().slice(-12)}`, name: 'Constraint vendor' },
+    });
     const product = await prisma.product.create({ data: { vendorId: vendor.id, code: 'p', name: 'P' } });
-    const container = await prisma.container.create({ data: { vendorId: vendor.id, kind: 'ENTERPRISE', name: 'C', credentialHash: uuidV7(), credentialPrefix: 'x' } });
-    await prisma.license.create({ data: { vendorId: vendor.id, containerId: container.id, productId: product.id, quantity: 1 } });
+    const container = await prisma.container.create({
+      data: { vendorId: vendor.id, kind: 'ENTERPRISE', name: 'C', credentialHash: uuidV7(), credentialPrefix: 'x' },
+    });
+    await prisma.license.create({
+      data: { vendorId: vendor.id, containerId: container.id, productId: product.id, quantity: 1 },
+    });
     return { vendorId: vendor.id, productId: product.id };
   }
 
   it('deleting a product that licenses use is PRODUCT_IN_USE, through Prisma and through pg', async () => {
     const { productId } = await productInUse();
     const viaPrisma = await failure(prisma.product.delete({ where: { id: productId } }));
-    expect(databaseErrorInfo(viaPrisma)).toMatchObject({ sqlState: '23503', constraint: 'licenses_vendorId_productId_fkey' });
+    expect(databaseErrorInfo(viaPrisma)).toMatchObject({
+      sqlState: '23503',
+      constraint: 'licenses_vendorId_productId_fkey',
+    });
     expect(mapped(viaPrisma)).toEqual({ code: 'PRODUCT_IN_USE', status: 409, details: { reason: 'IN_USE' } });
 
     const viaPg = await failure(pg.sql.$executeRaw`DELETE FROM products WHERE id = ${productId}::uuid`);
@@ -51,12 +64,17 @@ describe('database errors as domain errors', () => {
 
   it('a reference to a missing row is CONFLICT (REFERENCE_MISSING); a duplicate is its domain code or CONFLICT', async () => {
     const { vendorId } = await productInUse();
-    const missing = await failure(prisma.feature.create({ data: { vendorId, productId: uuidV7(), code: 'f', name: 'F' } }));
+    const missing = await failure(
+      prisma.feature.create({ data: { vendorId, productId: uuidV7(), code: 'f', name: 'F' } }),
+    );
     expect(mapped(missing)).toEqual({ code: 'CONFLICT', status: 409, details: { reason: 'REFERENCE_MISSING' } });
 
     const duplicate = await failure(prisma.product.create({ data: { vendorId, code: 'p', name: 'Again' } }));
     expect(mapped(duplicate)).toMatchObject({ code: 'PRODUCT_CODE_TAKEN', status: 409 });
-    const rawDuplicate = await failure(pg.sql.$executeRaw`INSERT INTO products (id, "vendorId", code, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${vendorId}::uuid, 'p', 'x', now())`);
+    const rawDuplicate = await failure(
+      pg.sql
+        .$executeRaw`INSERT INTO products (id, "vendorId", code, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${vendorId}::uuid, 'p', 'x', now())`,
+    );
     expect(mapped(rawDuplicate)).toMatchObject({ code: 'PRODUCT_CODE_TAKEN', status: 409 });
   });
 
@@ -67,7 +85,11 @@ describe('database errors as domain errors', () => {
       pg.sql.$queryRaw`SELECT ${'99999999999'}::int`,
       prisma.$queryRaw`SELECT ${'not-a-uuid'}::uuid`,
     ]) {
-      expect(mapped(await failure(statement))).toEqual({ code: 'VALIDATION_FAILED', status: 400, details: { reason: 'BAD_VALUE' } });
+      expect(mapped(await failure(statement))).toEqual({
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        details: { reason: 'BAD_VALUE' },
+      });
     }
   });
 

@@ -10,23 +10,47 @@ import { Prisma } from '../generated/prisma/client';
 /** What a violated constraint means, by constraint name (see prisma/migrations). */
 const CONSTRAINTS: Record<string, { code: ErrorCode; message: string }> = {
   // RESTRICT foreign keys, violated by deleting the referenced row while something uses it.
-  licenses_vendorId_productId_fkey: { code: 'PRODUCT_IN_USE', message: 'The product has licenses; it cannot be deleted' },
+  licenses_vendorId_productId_fkey: {
+    code: 'PRODUCT_IN_USE',
+    message: 'The product has licenses; it cannot be deleted',
+  },
   users_vendorId_groupId_fkey: { code: 'GROUP_NOT_EMPTY', message: 'The group still has users' },
   containers_vendorId_groupId_fkey: { code: 'GROUP_NOT_EMPTY', message: 'The group still has containers' },
-  containers_vendorId_userId_fkey: { code: 'USER_HAS_CONTAINERS', message: 'The user still has containers; delete or reassign them first' },
+  containers_vendorId_userId_fkey: {
+    code: 'USER_HAS_CONTAINERS',
+    message: 'The user still has containers; delete or reassign them first',
+  },
   licenses_vendorId_purchaseId_fkey: { code: 'CONFLICT', message: 'The purchase has licenses drawing on it' },
   seat_leases_vendorId_deviceId_fkey: { code: 'CONFLICT', message: 'The device has seat leases' },
   // Unique keys.
   vendors_slug_key: { code: 'VENDOR_SLUG_TAKEN', message: 'Another vendor already uses this slug' },
-  products_vendorId_code_key: { code: 'PRODUCT_CODE_TAKEN', message: 'The vendor already has a product with this code' },
-  features_productId_code_key: { code: 'FEATURE_CODE_TAKEN', message: 'The product already has a feature with this code' },
+  products_vendorId_code_key: {
+    code: 'PRODUCT_CODE_TAKEN',
+    message: 'The vendor already has a product with this code',
+  },
+  features_productId_code_key: {
+    code: 'FEATURE_CODE_TAKEN',
+    message: 'The product already has a feature with this code',
+  },
   users_vendorId_email_key: { code: 'USER_EMAIL_TAKEN', message: 'The vendor already has a user with this email' },
   users_vendorId_externalId_key: { code: 'EXTERNAL_ID_TAKEN', message: 'Another user already has this externalId' },
   groups_vendorId_externalId_key: { code: 'EXTERNAL_ID_TAKEN', message: 'Another group already has this externalId' },
-  containers_vendorId_externalId_key: { code: 'EXTERNAL_ID_TAKEN', message: 'Another container already has this externalId' },
-  licenses_vendorId_externalId_key: { code: 'EXTERNAL_ID_TAKEN', message: 'Another license already has this externalId' },
-  purchases_vendorId_externalId_key: { code: 'EXTERNAL_ID_TAKEN', message: 'Another purchase already has this externalId' },
-  offline_requests_containerId_nonce_key: { code: 'OFFLINE_CODE_ALREADY_USED', message: 'This request code was already submitted' },
+  containers_vendorId_externalId_key: {
+    code: 'EXTERNAL_ID_TAKEN',
+    message: 'Another container already has this externalId',
+  },
+  licenses_vendorId_externalId_key: {
+    code: 'EXTERNAL_ID_TAKEN',
+    message: 'Another license already has this externalId',
+  },
+  purchases_vendorId_externalId_key: {
+    code: 'EXTERNAL_ID_TAKEN',
+    message: 'Another purchase already has this externalId',
+  },
+  offline_requests_containerId_nonce_key: {
+    code: 'OFFLINE_CODE_ALREADY_USED',
+    message: 'This request code was already submitted',
+  },
 };
 
 /** The SQLSTATE, constraint name and server message of a Postgres error, however it was wrapped. */
@@ -44,11 +68,20 @@ export function databaseErrorInfo(error: unknown): DatabaseErrorInfo | undefined
   const pg = error as { code?: unknown; severity?: unknown; constraint?: unknown; message?: unknown };
   if (typeof pg?.code === 'string' && /^[0-9A-Z]{5}$/.test(pg.code) && typeof pg.severity === 'string') {
     const message = String(pg.message ?? '');
-    return { sqlState: pg.code, constraint: typeof pg.constraint === 'string' ? pg.constraint : constraintIn(message), message };
+    return {
+      sqlState: pg.code,
+      constraint: typeof pg.constraint === 'string' ? pg.constraint : constraintIn(message),
+      message,
+    };
   }
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     const cause = (error.meta?.['driverAdapterError'] as { cause?: Record<string, unknown> } | undefined)?.cause;
-    const sqlState = typeof cause?.['originalCode'] === 'string' ? cause['originalCode'] : typeof error.meta?.['code'] === 'string' ? error.meta['code'] : undefined;
+    const sqlState =
+      typeof cause?.['originalCode'] === 'string'
+        ? cause['originalCode']
+        : typeof error.meta?.['code'] === 'string'
+          ? error.meta['code']
+          : undefined;
     const message = String(cause?.['originalMessage'] ?? error.meta?.['message'] ?? '');
     const index = (cause?.['constraint'] as { index?: unknown } | undefined)?.index;
     if (sqlState) return { sqlState, constraint: typeof index === 'string' ? index : constraintIn(message), message };
@@ -76,16 +109,31 @@ export function domainErrorForDatabaseError(error: unknown): DomainError | undef
   if (sqlState === '23503') {
     // "update or delete on … violates" = the row is still used; "insert or update" = what it refers to is gone.
     const deleting = /^update or delete on/.test(message);
-    if (deleting) return new DomainError(known?.code ?? 'CONFLICT', known?.message ?? 'The record is still in use', { reason: 'IN_USE' });
-    return new DomainError('CONFLICT', 'The request refers to a record that does not exist (any more)', { reason: 'REFERENCE_MISSING' });
+    if (deleting)
+      return new DomainError(known?.code ?? 'CONFLICT', known?.message ?? 'The record is still in use', {
+        reason: 'IN_USE',
+      });
+    return new DomainError('CONFLICT', 'The request refers to a record that does not exist (any more)', {
+      reason: 'REFERENCE_MISSING',
+    });
   }
   if (sqlState === '23505') {
-    return new DomainError(known?.code ?? 'CONFLICT', known?.message ?? 'A record with these values already exists', { reason: 'DUPLICATE' });
+    return new DomainError(known?.code ?? 'CONFLICT', known?.message ?? 'A record with these values already exists', {
+      reason: 'DUPLICATE',
+    });
   }
-  if (sqlState.startsWith('23')) return new DomainError('CONFLICT', 'The change breaks a rule of the stored data', { reason: 'CONSTRAINT' });
-  if (sqlState.startsWith('22')) return new DomainError('VALIDATION_FAILED', 'A value in the request cannot be stored (out of range, too long or malformed)', { reason: 'BAD_VALUE' });
+  if (sqlState.startsWith('23'))
+    return new DomainError('CONFLICT', 'The change breaks a rule of the stored data', { reason: 'CONSTRAINT' });
+  if (sqlState.startsWith('22'))
+    return new DomainError(
+      'VALIDATION_FAILED',
+      'A value in the request cannot be stored (out of range, too long or malformed)',
+      { reason: 'BAD_VALUE' },
+    );
   if (sqlState === '40001' || sqlState === '40P01') {
-    return new DomainError('CONFLICT', 'A concurrent change got in the way; retry the request', { reason: 'CONCURRENT_CHANGE' });
+    return new DomainError('CONFLICT', 'A concurrent change got in the way; retry the request', {
+      reason: 'CONCURRENT_CHANGE',
+    });
   }
   return undefined;
 }

@@ -43,7 +43,10 @@ export function toPage<T extends { id: string }, R>(rows: T[], limit: number, ma
  * One page of a cursor-paginated list: asks `fetch` for the rows of the window (`take` = limit + 1,
  * after `cursor`) and turns them into a page, each row through `map` (as it is when none is given).
  */
-export function paginate<T extends { id: string }>(query: { limit: number; cursor?: string }, fetch: (window: PageWindow) => Promise<T[]>): Promise<Page<T>>;
+export function paginate<T extends { id: string }>(
+  query: { limit: number; cursor?: string },
+  fetch: (window: PageWindow) => Promise<T[]>,
+): Promise<Page<T>>;
 export function paginate<T extends { id: string }, R>(
   query: { limit: number; cursor?: string },
   fetch: (window: PageWindow) => Promise<T[]>,
@@ -59,6 +62,10 @@ export async function paginate<T extends { id: string }, R>(
 }
 
 export class PageMetaDto {
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` to get the next page; null on the last page.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` to get the next page; null on the last page.',
+  })
   nextCursor!: string | null;
 }

@@ -33,7 +33,9 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
 
   it('runs composed Prisma.sql fragments (joins, empty parts)', async () => {
     const ids = [1, 2, 3].map((n) => Prisma.sql`(${n}::int)`);
-    const rows = await pg.sql.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT v.n FROM (VALUES ${Prisma.join(ids)}) v(n) ${Prisma.empty} ORDER BY n`);
+    const rows = await pg.sql.$queryRaw<{ n: number }[]>(
+      Prisma.sql`SELECT v.n FROM (VALUES ${Prisma.join(ids)}) v(n) ${Prisma.empty} ORDER BY n`,
+    );
     expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
   });
 
@@ -51,13 +53,19 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     const [a, b] = [slug(), slug()];
     const ids: string[] = [];
     for (const s of [a, b]) {
-      const [row] = await pg.sql.$queryRaw<{ id: string }[]>`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'deadlock', now()) RETURNING id`;
+      const [row] = await pg.sql.$queryRaw<
+        { id: string }[]
+      >`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'deadlock', now()) RETURNING id`;
       ids.push(row.id);
     }
     // Each transaction locks its first row, waits until the other has locked its own, then asks for
     // the other's: a deadlock (40P01) on the first attempt, which PgPool retries.
     let locked = 0;
-    const bothLocked = () => new Promise<void>((resolve) => { const poll = () => (locked >= 2 ? resolve() : setTimeout(poll, 10)); poll(); });
+    const bothLocked = () =>
+      new Promise<void>((resolve) => {
+        const poll = () => (locked >= 2 ? resolve() : setTimeout(poll, 10));
+        poll();
+      });
     let attempts = 0;
     const swap = (first: string, second: string) =>
       pg.transaction(async (tx) => {
@@ -94,7 +102,9 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     ).rejects.toThrow(/unique/i);
     await expect(prisma.vendor.count({ where: { slug: s } })).resolves.toBe(0);
     // Every pooled connection still works (none was returned mid-transaction).
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pg.sql.$queryRaw<{ n: number }[]>`SELECT ${i}::int AS n`));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pg.sql.$queryRaw<{ n: number }[]>`SELECT ${i}::int AS n`),
+    );
     expect(results.map(([r]) => r.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
@@ -108,7 +118,7 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     expect(prepared[0].name).toMatch(/^lh_[0-9a-f]{20}$/);
   });
 
-  it('takes an advisory lock with BEGIN: the next holder\'s first statement sees what the previous one committed', async () => {
+  it("takes an advisory lock with BEGIN: the next holder's first statement sees what the previous one committed", async () => {
     const s = slug();
     const key = advisoryLockKey(`pg-pool-spec:${s}`);
     const first = pg.transaction(
@@ -119,7 +129,10 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
       { advisoryLock: key },
     );
     await new Promise((r) => setTimeout(r, 100));
-    const seen = await pg.transaction((tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`, { advisoryLock: key });
+    const seen = await pg.transaction(
+      (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
+      { advisoryLock: key },
+    );
     await first;
     expect(seen[0].n).toBe(1);
     // Keys are signed 64-bit and stable.

@@ -66,7 +66,11 @@ class PgExecutor implements SqlExecutor {
   }
 }
 
-type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
+type ConnectCallback = (
+  error: Error | undefined,
+  client: PoolClient | undefined,
+  done: (release?: Error | boolean) => void,
+) => void;
 
 /**
  * Every checkout of `pool` gets a release that may be called any number of times (only the first
@@ -100,7 +104,9 @@ function releaseLostCheckouts(pool: Pool): void {
       });
       return undefined;
     }
-    return new Promise<PoolClient>((resolve, reject) => connect((error, client) => (error || !client ? reject(error ?? new Error('no client')) : resolve(guard(client)))));
+    return new Promise<PoolClient>((resolve, reject) =>
+      connect((error, client) => (error || !client ? reject(error ?? new Error('no client')) : resolve(guard(client)))),
+    );
   };
   pool.connect = guardedConnect as unknown as Pool['connect'];
 }
@@ -162,7 +168,10 @@ export class PgPool {
     const now = Date.now();
     if (now - this.lastLostLog < 1_000) return;
     this.lastLostLog = now;
-    this.logger.warn({ err: error, code: (error as { code?: string }).code }, 'a database connection was lost; it is discarded and replaced on demand');
+    this.logger.warn(
+      { err: error, code: (error as { code?: string }).code },
+      'a database connection was lost; it is discarded and replaced on demand',
+    );
   }
 
   /**
@@ -189,7 +198,10 @@ export class PgPool {
     }
   }
 
-  private async transactionOnce<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint }): Promise<T> {
+  private async transactionOnce<T>(
+    fn: (tx: SqlExecutor) => PromiseLike<T>,
+    options: { advisoryLock?: bigint },
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // The connection dying mid-transaction: the client is discarded on release, never reused.
@@ -197,7 +209,10 @@ export class PgPool {
     client.on('error', onError);
     try {
       // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
-      const lock = options.advisoryLock === undefined ? '' : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
+      const lock =
+        options.advisoryLock === undefined
+          ? ''
+          : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
       await client.query(`BEGIN${lock}`);
       const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');

@@ -25,7 +25,8 @@ export class TenantContext {
   /** The current vendor id; throws when code runs outside a tenant (a programming error). */
   get vendorId(): string {
     const vendorId = this.cls.isActive() ? this.cls.get<string | undefined>(VENDOR_ID) : undefined;
-    if (!vendorId) throw new Error('No tenant in context: this code must run inside a vendor request or TenantContext.run()');
+    if (!vendorId)
+      throw new Error('No tenant in context: this code must run inside a vendor request or TenantContext.run()');
     return vendorId;
   }
 

@@ -19,7 +19,10 @@ export type TenantTransaction = Parameters<Parameters<TenantClient['$transaction
 export class TenantPrisma {
   readonly client: TenantClient;
 
-  constructor(prisma: PrismaService, readonly tenant: TenantContext) {
+  constructor(
+    prisma: PrismaService,
+    readonly tenant: TenantContext,
+  ) {
     this.client = createTenantClient(prisma, tenant);
   }
 

@@ -15,7 +15,18 @@ const B = '0190b000-0000-7000-8000-00000000000b';
 
 describe('scopeArgs', () => {
   it('filters every read, update and delete by the current vendor', () => {
-    for (const operation of ['findUnique', 'findFirst', 'findMany', 'count', 'aggregate', 'groupBy', 'update', 'updateMany', 'delete', 'deleteMany']) {
+    for (const operation of [
+      'findUnique',
+      'findFirst',
+      'findMany',
+      'count',
+      'aggregate',
+      'groupBy',
+      'update',
+      'updateMany',
+      'delete',
+      'deleteMany',
+    ]) {
       expect(scopeArgs(operation, { where: { id: 'p1' } }, A).where).toEqual({ id: 'p1', vendorId: A });
     }
   });
@@ -27,7 +38,11 @@ describe('scopeArgs', () => {
 
   it('keeps the rest of the query as it was', () => {
     const args = { where: { code: 'x' }, take: 5, orderBy: { id: 'asc' } };
-    expect(scopeArgs('findMany', args, A)).toEqual({ where: { code: 'x', vendorId: A }, take: 5, orderBy: { id: 'asc' } });
+    expect(scopeArgs('findMany', args, A)).toEqual({
+      where: { code: 'x', vendorId: A },
+      take: 5,
+      orderBy: { id: 'asc' },
+    });
     expect(args.where).toEqual({ code: 'x' }); // the caller's object is not changed
   });
 
@@ -39,7 +54,11 @@ describe('scopeArgs', () => {
     ]);
     expect(scopeArgs('createManyAndReturn', { data: { code: 'x' } }, A).data).toEqual({ code: 'x', vendorId: A });
     const upsert = scopeArgs('upsert', { where: { id: 'p1' }, create: { code: 'x' }, update: { name: 'n' } }, A);
-    expect(upsert).toEqual({ where: { id: 'p1', vendorId: A }, create: { code: 'x', vendorId: A }, update: { name: 'n' } });
+    expect(upsert).toEqual({
+      where: { id: 'p1', vendorId: A },
+      create: { code: 'x', vendorId: A },
+      update: { name: 'n' },
+    });
   });
 
   it('accepts a query that already names the current vendor', () => {
@@ -51,15 +70,23 @@ describe('scopeArgs', () => {
     expect(() => scopeArgs('findMany', { where: { vendorId: B } }, A)).toThrow(/Tenant scope violation/);
     expect(() => scopeArgs('findMany', { where: { vendorId: { in: [A, B] } } }, A)).toThrow(/Tenant scope violation/);
     expect(() => scopeArgs('create', { data: { vendorId: B } }, A)).toThrow(/Tenant scope violation/);
-    expect(() => scopeArgs('createMany', { data: [{ vendorId: A }, { vendorId: B }] }, A)).toThrow(/Tenant scope violation/);
-    expect(() => scopeArgs('upsert', { where: { id: 'p1' }, create: { vendorId: B }, update: {} }, A)).toThrow(/Tenant scope violation/);
+    expect(() => scopeArgs('createMany', { data: [{ vendorId: A }, { vendorId: B }] }, A)).toThrow(
+      /Tenant scope violation/,
+    );
+    expect(() => scopeArgs('upsert', { where: { id: 'p1' }, create: { vendorId: B }, update: {} }, A)).toThrow(
+      /Tenant scope violation/,
+    );
   });
 
   it('refuses an update that would move rows to another vendor', () => {
     for (const operation of ['update', 'updateMany', 'updateManyAndReturn']) {
-      expect(() => scopeArgs(operation, { where: { id: 'p1' }, data: { vendorId: B } }, A)).toThrow(/Tenant scope violation/);
+      expect(() => scopeArgs(operation, { where: { id: 'p1' }, data: { vendorId: B } }, A)).toThrow(
+        /Tenant scope violation/,
+      );
     }
-    expect(() => scopeArgs('upsert', { where: { id: 'p1' }, create: {}, update: { vendorId: B } }, A)).toThrow(/Tenant scope violation/);
+    expect(() => scopeArgs('upsert', { where: { id: 'p1' }, create: {}, update: { vendorId: B } }, A)).toThrow(
+      /Tenant scope violation/,
+    );
     expect(scopeArgs('update', { where: { id: 'p1' }, data: { name: 'n' } }, A).data).toEqual({ name: 'n' });
   });
 });
@@ -112,24 +139,41 @@ describe('tenant-scoped Prisma client (real Postgres)', () => {
 
   it("finds nothing by another vendor's id or unique key", async () => {
     expect(await asA(() => db.client.product.findUnique({ where: { id: productB } }))).toBeNull();
-    expect(await asA(() => db.client.product.findUnique({ where: { vendorId_code: { vendorId: B, code: 'office' } } }))).toBeNull();
-    expect(await asA(() => db.client.product.findUnique({ where: { id: productA } }))).toMatchObject({ name: 'A Office' });
+    expect(
+      await asA(() => db.client.product.findUnique({ where: { vendorId_code: { vendorId: B, code: 'office' } } })),
+    ).toBeNull();
+    expect(await asA(() => db.client.product.findUnique({ where: { id: productA } }))).toMatchObject({
+      name: 'A Office',
+    });
   });
 
   it("cannot update or delete another vendor's row", async () => {
-    const update = await asA(() => db.client.product.update({ where: { id: productB }, data: { name: 'hijacked' } })).catch((e: unknown) => e);
+    const update = await asA(() =>
+      db.client.product.update({ where: { id: productB }, data: { name: 'hijacked' } }),
+    ).catch((e: unknown) => e);
     expect(isRecordNotFound(update)).toBe(true);
-    expect(await asA(() => db.client.product.updateMany({ where: { id: productB }, data: { name: 'hijacked' } }))).toEqual({ count: 0 });
+    expect(
+      await asA(() => db.client.product.updateMany({ where: { id: productB }, data: { name: 'hijacked' } })),
+    ).toEqual({ count: 0 });
     const remove = await asA(() => db.client.product.delete({ where: { id: productB } })).catch((e: unknown) => e);
     expect(isRecordNotFound(remove)).toBe(true);
-    expect(await asA(() => db.client.product.deleteMany({ where: { vendorId: A, id: productB } }))).toEqual({ count: 0 });
+    expect(await asA(() => db.client.product.deleteMany({ where: { vendorId: A, id: productB } }))).toEqual({
+      count: 0,
+    });
 
-    expect(await prisma.product.findUnique({ where: { id: productB } })).toMatchObject({ vendorId: B, name: 'B Office' });
+    expect(await prisma.product.findUnique({ where: { id: productB } })).toMatchObject({
+      vendorId: B,
+      name: 'B Office',
+    });
   });
 
-  it("refuses to create a row for another vendor or move its own row to one", async () => {
-    await expect(asA(() => db.client.product.create({ data: { vendorId: B, code: 'sneaky', name: 'x' } }))).rejects.toThrow(/Tenant scope violation/);
-    await expect(asA(() => db.client.product.update({ where: { id: productA }, data: { vendorId: B } }))).rejects.toThrow(/Tenant scope violation/);
+  it('refuses to create a row for another vendor or move its own row to one', async () => {
+    await expect(
+      asA(() => db.client.product.create({ data: { vendorId: B, code: 'sneaky', name: 'x' } })),
+    ).rejects.toThrow(/Tenant scope violation/);
+    await expect(
+      asA(() => db.client.product.update({ where: { id: productA }, data: { vendorId: B } })),
+    ).rejects.toThrow(/Tenant scope violation/);
     expect(await prisma.product.count({ where: { code: 'sneaky' } })).toBe(0);
     expect(await prisma.product.findUnique({ where: { id: productA } })).toMatchObject({ vendorId: A });
   });

@@ -55,9 +55,17 @@ const WHERE_OPERATIONS = new Set([
   'upsert',
 ]);
 
-type Args = Record<string, unknown> & { where?: Record<string, unknown>; data?: unknown; create?: Record<string, unknown> };
+type Args = Record<string, unknown> & {
+  where?: Record<string, unknown>;
+  data?: unknown;
+  create?: Record<string, unknown>;
+};
 
-function withVendor<T extends Record<string, unknown> | undefined>(value: T, vendorId: string, what: string): Record<string, unknown> {
+function withVendor<T extends Record<string, unknown> | undefined>(
+  value: T,
+  vendorId: string,
+  what: string,
+): Record<string, unknown> {
   const given = value?.['vendorId'];
   if (given !== undefined && given !== vendorId) {
     throw new Error(`Tenant scope violation: ${what} names vendor ${String(given)} inside vendor ${vendorId}`);
@@ -68,7 +76,8 @@ function withVendor<T extends Record<string, unknown> | undefined>(value: T, ven
 const UPDATE_OPERATIONS = new Set(['update', 'updateMany', 'updateManyAndReturn']);
 
 function refuseOtherVendor(data: unknown, vendorId: string, what: string): void {
-  if (data && typeof data === 'object' && !Array.isArray(data)) withVendor(data as Record<string, unknown>, vendorId, what);
+  if (data && typeof data === 'object' && !Array.isArray(data))
+    withVendor(data as Record<string, unknown>, vendorId, what);
 }
 
 /** Adds the tenant's `vendorId` to the filter of reads/updates/deletes and to the data of creates. */

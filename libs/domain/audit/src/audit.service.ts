@@ -47,7 +47,9 @@ export class AuditService {
         ...(filter.entityType ? { entityType: filter.entityType } : {}),
         ...(filter.entityId ? { entityId: filter.entityId } : {}),
         ...(filter.groupId ? { groupId: filter.groupId } : {}),
-        ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+        ...(filter.from || filter.to
+          ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
+          : {}),
       },
       take: filter.take,
       ...afterCursor(filter.cursor),

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Feature, isRecordNotFound, isUniqueViolation, Product, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import {
+  afterCursor,
+  Feature,
+  isRecordNotFound,
+  isUniqueViolation,
+  Product,
+  TenantPrisma,
+  TenantTransaction,
+} from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { FeatureFilter, FeatureKind, FeatureView, ProductFilter, ProductView } from './catalog.types';
 
@@ -25,7 +33,12 @@ const toFeature = (f: Feature): FeatureView => ({
 
 function searchWhere(search?: string) {
   return search
-    ? { OR: [{ code: { contains: search, mode: 'insensitive' as const } }, { name: { contains: search, mode: 'insensitive' as const } }] }
+    ? {
+        OR: [
+          { code: { contains: search, mode: 'insensitive' as const } },
+          { name: { contains: search, mode: 'insensitive' as const } },
+        ],
+      }
     : {};
 }
 
@@ -40,7 +53,11 @@ export class CatalogRepository {
   }
 
   async listProducts(filter: ProductFilter): Promise<ProductView[]> {
-    const rows = await this.db.client.product.findMany({ where: searchWhere(filter.search), take: filter.take, ...afterCursor(filter.cursor) });
+    const rows = await this.db.client.product.findMany({
+      where: searchWhere(filter.search),
+      take: filter.take,
+      ...afterCursor(filter.cursor),
+    });
     return rows.map(toProduct);
   }
 
@@ -55,7 +72,10 @@ export class CatalogRepository {
     return row ? toProduct(row) : null;
   }
 
-  async createProduct(data: { code: string; name: string; description?: string | null }, tx: TenantTransaction = this.db.client): Promise<ProductView> {
+  async createProduct(
+    data: { code: string; name: string; description?: string | null },
+    tx: TenantTransaction = this.db.client,
+  ): Promise<ProductView> {
     try {
       return toProduct(await tx.product.create({ data: { ...data, vendorId: this.db.vendorId } }));
     } catch (error) {
@@ -92,7 +112,11 @@ export class CatalogRepository {
     return rows.map(toFeature);
   }
 
-  async findFeature(productId: string, id: string, tx: TenantTransaction = this.db.client): Promise<FeatureView | null> {
+  async findFeature(
+    productId: string,
+    id: string,
+    tx: TenantTransaction = this.db.client,
+  ): Promise<FeatureView | null> {
     const row = await tx.feature.findFirst({ where: { id, productId } });
     return row ? toFeature(row) : null;
   }

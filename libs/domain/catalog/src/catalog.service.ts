@@ -34,17 +34,31 @@ export class CatalogService {
   createProduct(input: { code: string; name: string; description?: string | null }): Promise<ProductView> {
     return this.catalog.transaction(async (tx) => {
       const product = await this.catalog.createProduct(input, tx);
-      await this.audit.record(tx, { action: 'product.created', entityType: 'product', entityId: product.id, after: product });
+      await this.audit.record(tx, {
+        action: 'product.created',
+        entityType: 'product',
+        entityId: product.id,
+        after: product,
+      });
       return product;
     });
   }
 
-  updateProduct(id: string, input: { code?: string; name?: string; description?: string | null }): Promise<ProductView> {
+  updateProduct(
+    id: string,
+    input: { code?: string; name?: string; description?: string | null },
+  ): Promise<ProductView> {
     return this.catalog.transaction(async (tx) => {
       const before = await this.catalog.findProduct(id, tx);
       const product = before && (await this.catalog.updateProduct(id, input, tx));
       if (!product) throw DomainError.notFound('Product', id);
-      await this.audit.record(tx, { action: 'product.updated', entityType: 'product', entityId: id, before, after: product });
+      await this.audit.record(tx, {
+        action: 'product.updated',
+        entityType: 'product',
+        entityId: id,
+        before,
+        after: product,
+      });
       return product;
     });
   }
@@ -75,7 +89,12 @@ export class CatalogService {
     await this.getProduct(productId);
     return this.catalog.transaction(async (tx) => {
       const feature = await this.catalog.createFeature(productId, { ...input, kind: input.kind ?? 'MODULE' }, tx);
-      await this.audit.record(tx, { action: 'feature.created', entityType: 'feature', entityId: feature.id, after: feature });
+      await this.audit.record(tx, {
+        action: 'feature.created',
+        entityType: 'feature',
+        entityId: feature.id,
+        after: feature,
+      });
       return feature;
     });
   }
@@ -89,7 +108,13 @@ export class CatalogService {
       const before = await this.catalog.findFeature(productId, id, tx);
       const feature = before && (await this.catalog.updateFeature(productId, id, input, tx));
       if (!feature) throw DomainError.notFound('Feature', id);
-      await this.audit.record(tx, { action: 'feature.updated', entityType: 'feature', entityId: id, before, after: feature });
+      await this.audit.record(tx, {
+        action: 'feature.updated',
+        entityType: 'feature',
+        entityId: id,
+        before,
+        after: feature,
+      });
       return feature;
     });
   }

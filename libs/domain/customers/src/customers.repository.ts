@@ -27,8 +27,10 @@ const contains = (value: string) => ({ contains: value, mode: 'insensitive' as c
 
 /** Translates unique violations of users/groups into the domain's conflict codes. */
 function conflict(error: unknown, email?: string): never {
-  if (isUniqueViolation(error, 'email')) throw new DomainError('USER_EMAIL_TAKEN', `A user with email "${email}" already exists`, { email });
-  if (isUniqueViolation(error, 'externalId')) throw new DomainError('EXTERNAL_ID_TAKEN', 'Another record already has this externalId');
+  if (isUniqueViolation(error, 'email'))
+    throw new DomainError('USER_EMAIL_TAKEN', `A user with email "${email}" already exists`, { email });
+  if (isUniqueViolation(error, 'externalId'))
+    throw new DomainError('EXTERNAL_ID_TAKEN', 'Another record already has this externalId');
   throw error;
 }
 
@@ -75,7 +77,11 @@ export class CustomersRepository {
     }
   }
 
-  async updateGroup(tx: TenantTransaction, id: string, data: { name?: string; externalId?: string | null }): Promise<GroupView> {
+  async updateGroup(
+    tx: TenantTransaction,
+    id: string,
+    data: { name?: string; externalId?: string | null },
+  ): Promise<GroupView> {
     try {
       return toGroupView(await tx.group.update({ where: { id }, data }));
     } catch (error) {
@@ -107,7 +113,11 @@ export class CustomersRepository {
   }
 
   /** Within the locked group: how many members and active admins remain when `exceptUserId` leaves or loses admin. */
-  async countOthers(tx: TenantTransaction, groupId: string, exceptUserId: string): Promise<{ members: number; admins: number }> {
+  async countOthers(
+    tx: TenantTransaction,
+    groupId: string,
+    exceptUserId: string,
+  ): Promise<{ members: number; admins: number }> {
     const [members, admins] = await Promise.all([
       tx.user.count({ where: { groupId, id: { not: exceptUserId } } }),
       tx.user.count({ where: { groupId, id: { not: exceptUserId }, role: 'ADMIN', status: { not: 'DISABLED' } } }),
@@ -154,7 +164,14 @@ export class CustomersRepository {
 
   async createUser(
     tx: TenantTransaction,
-    data: { email: string; name: string; groupId: string | null; role: GroupRole | null; externalId?: string | null; status: UserStatus },
+    data: {
+      email: string;
+      name: string;
+      groupId: string | null;
+      role: GroupRole | null;
+      externalId?: string | null;
+      status: UserStatus;
+    },
   ): Promise<UserView> {
     try {
       return toUserView(await tx.user.create({ data: { ...data, vendorId: this.db.vendorId } }));
@@ -166,7 +183,14 @@ export class CustomersRepository {
   async updateUser(
     tx: TenantTransaction,
     id: string,
-    data: { email?: string; name?: string; externalId?: string | null; status?: UserStatus; groupId?: string | null; role?: GroupRole | null },
+    data: {
+      email?: string;
+      name?: string;
+      externalId?: string | null;
+      status?: UserStatus;
+      groupId?: string | null;
+      role?: GroupRole | null;
+    },
   ): Promise<UserView> {
     try {
       return toUserView(await tx.user.update({ where: { id }, data }));

@@ -64,6 +64,7 @@ export class GroupPortalService {
  * routes of group admins (containers, devices, sessions, usage) scope their queries with it.
  */
 export function adminGroupOf(actor: PortalActor): string {
-  if (!actor.groupId || actor.role !== 'ADMIN') throw new DomainError('GROUP_ADMIN_REQUIRED', 'Only an admin of your group may do this');
+  if (!actor.groupId || actor.role !== 'ADMIN')
+    throw new DomainError('GROUP_ADMIN_REQUIRED', 'Only an admin of your group may do this');
   return actor.groupId;
 }

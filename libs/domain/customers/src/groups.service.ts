@@ -39,8 +39,19 @@ export class GroupsService {
   /** create in the caller's transaction (the ERP intake applies a whole event in one). */
   async createIn(tx: TenantTransaction, input: { name: string; externalId?: string | null }): Promise<GroupView> {
     const group = await this.customers.createGroup(tx, input);
-    await this.audit.record(tx, { action: 'group.created', entityType: 'group', entityId: group.id, groupId: group.id, after: group });
-    await this.outbox.append(tx, { type: 'group.created', aggregateType: 'group', aggregateId: group.id, payload: { groupId: group.id, name: group.name } });
+    await this.audit.record(tx, {
+      action: 'group.created',
+      entityType: 'group',
+      entityId: group.id,
+      groupId: group.id,
+      after: group,
+    });
+    await this.outbox.append(tx, {
+      type: 'group.created',
+      aggregateType: 'group',
+      aggregateId: group.id,
+      payload: { groupId: group.id, name: group.name },
+    });
     return group;
   }
 
@@ -49,12 +60,28 @@ export class GroupsService {
   }
 
   /** update in the caller's transaction. */
-  async updateIn(tx: TenantTransaction, id: string, input: { name?: string; externalId?: string | null }): Promise<GroupView> {
+  async updateIn(
+    tx: TenantTransaction,
+    id: string,
+    input: { name?: string; externalId?: string | null },
+  ): Promise<GroupView> {
     const before = await this.customers.findGroup(id, tx);
     if (!before) throw DomainError.notFound('Group', id);
     const group = await this.customers.updateGroup(tx, id, input);
-    await this.audit.record(tx, { action: 'group.updated', entityType: 'group', entityId: id, groupId: id, before, after: group });
-    await this.outbox.append(tx, { type: 'group.updated', aggregateType: 'group', aggregateId: id, payload: { groupId: id, changes: Object.keys(input) } });
+    await this.audit.record(tx, {
+      action: 'group.updated',
+      entityType: 'group',
+      entityId: id,
+      groupId: id,
+      before,
+      after: group,
+    });
+    await this.outbox.append(tx, {
+      type: 'group.updated',
+      aggregateType: 'group',
+      aggregateId: id,
+      payload: { groupId: id, changes: Object.keys(input) },
+    });
     return group;
   }
 
@@ -63,10 +90,17 @@ export class GroupsService {
       if (!(await this.customers.lockGroup(tx, id))) throw DomainError.notFound('Group', id);
       const before = await this.customers.findGroup(id, tx);
       const members = await this.customers.countMembers(tx, id);
-      if (members > 0) throw new DomainError('GROUP_NOT_EMPTY', `Group ${id} still has ${members} user(s)`, { users: members });
-      if (!(await this.customers.deleteGroup(tx, id))) throw new DomainError('GROUP_NOT_EMPTY', `Group ${id} still has containers`);
+      if (members > 0)
+        throw new DomainError('GROUP_NOT_EMPTY', `Group ${id} still has ${members} user(s)`, { users: members });
+      if (!(await this.customers.deleteGroup(tx, id)))
+        throw new DomainError('GROUP_NOT_EMPTY', `Group ${id} still has containers`);
       await this.audit.record(tx, { action: 'group.deleted', entityType: 'group', entityId: id, groupId: id, before });
-      await this.outbox.append(tx, { type: 'group.deleted', aggregateType: 'group', aggregateId: id, payload: { groupId: id } });
+      await this.outbox.append(tx, {
+        type: 'group.deleted',
+        aggregateType: 'group',
+        aggregateId: id,
+        payload: { groupId: id },
+      });
     });
   }
 }

@@ -5,7 +5,14 @@ import { DomainEventInput, OutboxRepository } from '@leasehold/domain-events';
 import { AccountTokensService, INVITATION_TTL_MS } from '@leasehold/domain-identity';
 import { DomainError } from '@leasehold/errors';
 import { CustomersRepository } from './customers.repository';
-import { CreateUserCommand, GroupInvitationAnswer, GroupRole, UserFilter, UserStatus, UserView } from './customers.types';
+import {
+  CreateUserCommand,
+  GroupInvitationAnswer,
+  GroupRole,
+  UserFilter,
+  UserStatus,
+  UserView,
+} from './customers.types';
 
 // Users and their group membership. The rules live here:
 // - a user belongs to at most one group, as ADMIN or MEMBER;
@@ -55,12 +62,19 @@ export class UsersService {
   }
 
   /** Creates an invited user (no password yet) and issues their invitation. */
-  create(command: CreateUserCommand, options: MembershipOptions = {}): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+  create(
+    command: CreateUserCommand,
+    options: MembershipOptions = {},
+  ): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     return this.customers.transaction((tx) => this.createIn(tx, command, options));
   }
 
   /** create in the caller's transaction (the ERP intake applies a whole event in one). */
-  async createIn(tx: TenantTransaction, command: CreateUserCommand, options: MembershipOptions = {}): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+  async createIn(
+    tx: TenantTransaction,
+    command: CreateUserCommand,
+    options: MembershipOptions = {},
+  ): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     const groupId = command.groupId ?? null;
     if (groupId) await this.lockGroupFor(tx, groupId, options);
     const user = await this.customers.createUser(tx, {
@@ -72,7 +86,13 @@ export class UsersService {
       status: 'INVITED',
     });
     const { expiresAt } = await this.accountTokens.issueInvitation(tx, user, options.actingAdminId ?? null);
-    await this.audit.record(tx, { action: 'user.created', entityType: 'user', entityId: user.id, groupId, after: user });
+    await this.audit.record(tx, {
+      action: 'user.created',
+      entityType: 'user',
+      entityId: user.id,
+      groupId,
+      after: user,
+    });
     await this.outbox.append(tx, {
       type: 'user.created',
       aggregateType: 'user',
@@ -88,7 +108,11 @@ export class UsersService {
    * answered the same way (a 409 USER_EMAIL_TAKEN told an admin that the person had an
    * account in another group); the vendor sees the attempt in its audit trail, the group does not.
    */
-  async inviteToGroup(groupId: string, command: { email: string; name: string; role?: GroupRole }, actingAdminId: string): Promise<GroupInvitationAnswer> {
+  async inviteToGroup(
+    groupId: string,
+    command: { email: string; name: string; role?: GroupRole },
+    actingAdminId: string,
+  ): Promise<GroupInvitationAnswer> {
     const email = normaliseEmail(command.email);
     try {
       const { invitationExpiresAt } = await this.create({ ...command, email, groupId }, { actingAdminId });
@@ -111,13 +135,22 @@ export class UsersService {
   }
 
   /** Sends a fresh invitation (earlier ones stop working) to a user who has not accepted yet. */
-  resendInvitation(id: string, options: MembershipOptions = {}): Promise<{ user: UserView; invitationExpiresAt: Date }> {
+  resendInvitation(
+    id: string,
+    options: MembershipOptions = {},
+  ): Promise<{ user: UserView; invitationExpiresAt: Date }> {
     return this.customers.transaction(async (tx) => {
       const user = await this.customers.findUser(id, tx);
       if (!user) throw DomainError.notFound('User', id);
-      if (user.status !== 'INVITED') throw new DomainError('USER_NOT_INVITED', `User ${id} has already accepted their invitation`);
+      if (user.status !== 'INVITED')
+        throw new DomainError('USER_NOT_INVITED', `User ${id} has already accepted their invitation`);
       const { expiresAt } = await this.accountTokens.issueInvitation(tx, user, options.actingAdminId ?? null);
-      await this.audit.record(tx, { action: 'user.invitation_sent', entityType: 'user', entityId: id, groupId: user.groupId });
+      await this.audit.record(tx, {
+        action: 'user.invitation_sent',
+        entityType: 'user',
+        entityId: id,
+        groupId: user.groupId,
+      });
       return { user, invitationExpiresAt: expiresAt };
     });
   }
@@ -140,7 +173,8 @@ export class UsersService {
     // Re-enabling a user who never set a password sends them back to INVITED.
     let status: UserStatus | undefined;
     if (disabling) status = 'DISABLED';
-    else if (input.status === 'ACTIVE' && before.status === 'DISABLED') status = (await this.customers.hasPassword(tx, id)) ? 'ACTIVE' : 'INVITED';
+    else if (input.status === 'ACTIVE' && before.status === 'DISABLED')
+      status = (await this.customers.hasPassword(tx, id)) ? 'ACTIVE' : 'INVITED';
     const user = await this.customers.updateUser(tx, id, {
       ...(input.email !== undefined ? { email: normaliseEmail(input.email) } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
@@ -148,8 +182,20 @@ export class UsersService {
       ...(status ? { status } : {}),
     });
     if (disabling) await this.accountTokens.endSessions(tx, id);
-    await this.audit.record(tx, { action: disabling ? 'user.disabled' : 'user.updated', entityType: 'user', entityId: id, groupId: user.groupId, before, after: user });
-    await this.outbox.append(tx, { type: 'user.updated', aggregateType: 'user', aggregateId: id, payload: { userId: id, groupId: user.groupId, status: user.status } });
+    await this.audit.record(tx, {
+      action: disabling ? 'user.disabled' : 'user.updated',
+      entityType: 'user',
+      entityId: id,
+      groupId: user.groupId,
+      before,
+      after: user,
+    });
+    await this.outbox.append(tx, {
+      type: 'user.updated',
+      aggregateType: 'user',
+      aggregateId: id,
+      payload: { userId: id, groupId: user.groupId, status: user.status },
+    });
     return user;
   }
 
@@ -163,14 +209,30 @@ export class UsersService {
       const before = await this.customers.findUser(userId, tx);
       if (!before || (options.actingAdminId && before.groupId !== groupId)) throw DomainError.notFound('User', userId);
       if (before.groupId && before.groupId !== groupId) {
-        throw new DomainError('USER_IN_ANOTHER_GROUP', `User ${userId} belongs to another group; remove them from it first`, { groupId: before.groupId });
+        throw new DomainError(
+          'USER_IN_ANOTHER_GROUP',
+          `User ${userId} belongs to another group; remove them from it first`,
+          { groupId: before.groupId },
+        );
       }
       if (before.groupId === groupId && before.role === role) return before;
       if (before.role === 'ADMIN' && role !== 'ADMIN') await this.assertGroupKeepsAdmin(tx, groupId, userId);
       const user = await this.customers.updateUser(tx, userId, { groupId, role });
       const action = before.groupId ? 'user.role_changed' : 'user.added_to_group';
-      await this.audit.record(tx, { action, entityType: 'user', entityId: userId, groupId, before: membership(before), after: membership(user) });
-      await this.outbox.append(tx, { type: 'user.updated', aggregateType: 'user', aggregateId: userId, payload: { userId, groupId, role } });
+      await this.audit.record(tx, {
+        action,
+        entityType: 'user',
+        entityId: userId,
+        groupId,
+        before: membership(before),
+        after: membership(user),
+      });
+      await this.outbox.append(tx, {
+        type: 'user.updated',
+        aggregateType: 'user',
+        aggregateId: userId,
+        payload: { userId, groupId, role },
+      });
       return user;
     });
   }
@@ -184,8 +246,20 @@ export class UsersService {
       if (before.role === 'ADMIN') await this.assertGroupKeepsAdmin(tx, groupId, userId);
       const user = await this.customers.updateUser(tx, userId, { groupId: null, role: null });
       await this.accountTokens.endSessions(tx, userId);
-      await this.audit.record(tx, { action: 'user.removed', entityType: 'user', entityId: userId, groupId, before: membership(before), after: membership(user) });
-      await this.outbox.append(tx, { type: 'user.removed', aggregateType: 'user', aggregateId: userId, payload: { userId, groupId } });
+      await this.audit.record(tx, {
+        action: 'user.removed',
+        entityType: 'user',
+        entityId: userId,
+        groupId,
+        before: membership(before),
+        after: membership(user),
+      });
+      await this.outbox.append(tx, {
+        type: 'user.removed',
+        aggregateType: 'user',
+        aggregateId: userId,
+        payload: { userId, groupId },
+      });
       return user;
     });
   }
@@ -200,10 +274,30 @@ export class UsersService {
         before = (await this.customers.findUser(id, tx))!;
         if (before.role === 'ADMIN') await this.assertGroupKeepsAdmin(tx, before.groupId!, id);
       }
-      if (!(await this.customers.deleteUser(tx, id))) throw new DomainError('USER_HAS_CONTAINERS', `User ${id} still has containers`);
-      await this.audit.record(tx, { action: 'user.deleted', entityType: 'user', entityId: id, groupId: before.groupId, before });
-      const events: DomainEventInput[] = [{ type: 'user.deleted', aggregateType: 'user', aggregateId: id, payload: { userId: id, groupId: before.groupId } }];
-      if (before.groupId) events.unshift({ type: 'user.removed', aggregateType: 'user', aggregateId: id, payload: { userId: id, groupId: before.groupId } });
+      if (!(await this.customers.deleteUser(tx, id)))
+        throw new DomainError('USER_HAS_CONTAINERS', `User ${id} still has containers`);
+      await this.audit.record(tx, {
+        action: 'user.deleted',
+        entityType: 'user',
+        entityId: id,
+        groupId: before.groupId,
+        before,
+      });
+      const events: DomainEventInput[] = [
+        {
+          type: 'user.deleted',
+          aggregateType: 'user',
+          aggregateId: id,
+          payload: { userId: id, groupId: before.groupId },
+        },
+      ];
+      if (before.groupId)
+        events.unshift({
+          type: 'user.removed',
+          aggregateType: 'user',
+          aggregateId: id,
+          payload: { userId: id, groupId: before.groupId },
+        });
       await this.outbox.append(tx, ...events);
     });
   }
@@ -222,7 +316,11 @@ export class UsersService {
   private async assertGroupKeepsAdmin(tx: TenantTransaction, groupId: string, userId: string): Promise<void> {
     const others = await this.customers.countOthers(tx, groupId, userId);
     if (others.members > 0 && others.admins === 0) {
-      throw new DomainError('LAST_GROUP_ADMIN', 'This would leave the group without an admin; make another member admin first', { groupId });
+      throw new DomainError(
+        'LAST_GROUP_ADMIN',
+        'This would leave the group without an admin; make another member admin first',
+        { groupId },
+      );
     }
   }
 }

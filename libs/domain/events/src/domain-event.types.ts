@@ -77,7 +77,9 @@ export interface DomainEventView extends DomainEventInput {
  * group), or `user.updated` with status DISABLED. Null for any other event. The reactions (revoke
  * the personal containers, end the user's leases) subscribe to both types and ask this.
  */
-export function userAccessEnded(event: Pick<DomainEventView, 'type' | 'payload'>): 'USER_REMOVED' | 'USER_DISABLED' | null {
+export function userAccessEnded(
+  event: Pick<DomainEventView, 'type' | 'payload'>,
+): 'USER_REMOVED' | 'USER_DISABLED' | null {
   if (event.type === 'user.removed') return 'USER_REMOVED';
   if (event.type === 'user.updated' && event.payload['status'] === 'DISABLED') return 'USER_DISABLED';
   return null;

@@ -19,13 +19,25 @@ describe('derived outbox events', () => {
         payload: { containerId: 'con-1', licenseId: 'lic-1', cause: 'license.changed', revision: 4 },
       },
     ]);
-    for (const type of ['license.created', 'license.renewed', 'license.expired', 'license.suspended', 'license.resumed', 'license.revoked'] as const) {
+    for (const type of [
+      'license.created',
+      'license.renewed',
+      'license.expired',
+      'license.suspended',
+      'license.resumed',
+      'license.revoked',
+    ] as const) {
       expect(withDerivedEvents([{ ...licenseChanged, type }]).map((e) => e.type)).toEqual([type, 'container.updated']);
     }
   });
 
   it('derives nothing from other events or from license events without a container', () => {
-    const seat: DomainEventInput = { type: 'seat.checked_out', aggregateType: 'seat', aggregateId: 's', payload: { containerId: 'con-1' } };
+    const seat: DomainEventInput = {
+      type: 'seat.checked_out',
+      aggregateType: 'seat',
+      aggregateId: 's',
+      payload: { containerId: 'con-1' },
+    };
     expect(withDerivedEvents([seat])).toEqual([seat]);
     const bare: DomainEventInput = { ...licenseChanged, payload: { licenseId: 'lic-1' } };
     expect(withDerivedEvents([bare])).toEqual([bare]);

@@ -18,7 +18,12 @@ export function withDerivedEvents(events: DomainEventInput[]): DomainEventInput[
       type: 'container.updated',
       aggregateType: 'container',
       aggregateId: containerId,
-      payload: { containerId, licenseId: event.aggregateId, cause: event.type, ...(event.payload['revision'] !== undefined ? { revision: event.payload['revision'] } : {}) },
+      payload: {
+        containerId,
+        licenseId: event.aggregateId,
+        cause: event.type,
+        ...(event.payload['revision'] !== undefined ? { revision: event.payload['revision'] } : {}),
+      },
     };
     return [event, derived];
   });
@@ -41,7 +46,8 @@ export class OutboxRepository {
     // One multi-row INSERT in raw SQL, so the same call works in a Prisma transaction and in the
     // plain-pg transactions of the seat hot path (PgPool).
     const rows = withDerivedEvents(events).map(
-      (e) => Prisma.sql`(${uuidV7()}::uuid, ${vendorId}::uuid, ${e.type}, ${e.aggregateType}, ${e.aggregateId}, ${JSON.stringify(e.payload)}::jsonb)`,
+      (e) =>
+        Prisma.sql`(${uuidV7()}::uuid, ${vendorId}::uuid, ${e.type}, ${e.aggregateType}, ${e.aggregateId}, ${JSON.stringify(e.payload)}::jsonb)`,
     );
     await tx.$executeRaw`
       INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload) VALUES ${Prisma.join(rows)}`;
@@ -49,12 +55,19 @@ export class OutboxRepository {
 
   /** The oldest unpublished events, across tenants (the worker's relay). */
   async unpublished(limit: number): Promise<DomainEventView[]> {
-    const rows = await this.prisma.domainEvent.findMany({ where: { publishedAt: null }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await this.prisma.domainEvent.findMany({
+      where: { publishedAt: null },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((r) => ({ ...r, type: r.type as DomainEventType, payload: r.payload as Record<string, unknown> }));
   }
 
   async markPublished(ids: string[], at = new Date()): Promise<number> {
-    const { count } = await this.prisma.domainEvent.updateMany({ where: { id: { in: ids }, publishedAt: null }, data: { publishedAt: at } });
+    const { count } = await this.prisma.domainEvent.updateMany({
+      where: { id: { in: ids }, publishedAt: null },
+      data: { publishedAt: at },
+    });
     return count;
   }
 
@@ -78,9 +91,17 @@ export class OutboxRepository {
   }
 
   /** The current vendor's events, newest last. */
-  async list(filter: { type?: string; aggregateId?: string; take: number; cursor?: string }): Promise<DomainEventView[]> {
+  async list(filter: {
+    type?: string;
+    aggregateId?: string;
+    take: number;
+    cursor?: string;
+  }): Promise<DomainEventView[]> {
     const rows = await this.db.client.domainEvent.findMany({
-      where: { ...(filter.type ? { type: filter.type } : {}), ...(filter.aggregateId ? { aggregateId: filter.aggregateId } : {}) },
+      where: {
+        ...(filter.type ? { type: filter.type } : {}),
+        ...(filter.aggregateId ? { aggregateId: filter.aggregateId } : {}),
+      },
       take: filter.take,
       ...afterCursor(filter.cursor),
     });

@@ -23,7 +23,12 @@ export function sealEventSecrets(platformKey: Buffer, vendorId: string, secrets:
   const cipher = createCipheriv('aes-256-gcm', platformKey, iv);
   cipher.setAAD(associatedData(vendorId));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [
+    VERSION,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 /**
@@ -31,15 +36,22 @@ export function sealEventSecrets(platformKey: Buffer, vendorId: string, secrets:
  * A payload without a seal is returned as it is. Throws when the seal does not open (another
  * vendor's, another platform key).
  */
-export function openEventPayload(platformKey: Buffer, vendorId: string, payload: Record<string, unknown>): Record<string, unknown> {
+export function openEventPayload(
+  platformKey: Buffer,
+  vendorId: string,
+  payload: Record<string, unknown>,
+): Record<string, unknown> {
   const sealed = payload[SEALED_FIELD];
   if (typeof sealed !== 'string') return payload;
   const [version, iv, tag, ciphertext, ...rest] = sealed.split('.');
-  if (version !== VERSION || !iv || !tag || ciphertext === undefined || rest.length) throw new Error('Unrecognised sealed event secrets');
+  if (version !== VERSION || !iv || !tag || ciphertext === undefined || rest.length)
+    throw new Error('Unrecognised sealed event secrets');
   const decipher = createDecipheriv('aes-256-gcm', platformKey, Buffer.from(iv, 'base64url'));
   decipher.setAAD(associatedData(vendorId));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const secrets = JSON.parse(Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')) as Record<string, unknown>;
+  const secrets = JSON.parse(
+    Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8'),
+  ) as Record<string, unknown>;
   const { [SEALED_FIELD]: _sealed, ...rest2 } = payload;
   return { ...rest2, ...secrets };
 }

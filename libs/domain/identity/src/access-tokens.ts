@@ -30,12 +30,21 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessTokenClaims> {
     let payload: Partial<AccessTokenClaims>;
     try {
-      payload = await this.jwt.verifyAsync<Partial<AccessTokenClaims> & object>(token, { algorithms: ['HS256'], audience: AUDIENCE });
+      payload = await this.jwt.verifyAsync<Partial<AccessTokenClaims> & object>(token, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+      });
     } catch (error) {
-      if ((error as Error).name === 'TokenExpiredError') throw new DomainError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
+      if ((error as Error).name === 'TokenExpiredError')
+        throw new DomainError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
       throw new DomainError('TOKEN_INVALID', 'The access token is not valid');
     }
-    if (typeof payload.sub !== 'string' || typeof payload.vid !== 'string' || typeof payload.tv !== 'number' || typeof payload.sid !== 'string') {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.vid !== 'string' ||
+      typeof payload.tv !== 'number' ||
+      typeof payload.sid !== 'string'
+    ) {
       throw new DomainError('TOKEN_INVALID', 'The access token is not valid');
     }
     return { sub: payload.sub, vid: payload.vid, tv: payload.tv, sid: payload.sid };

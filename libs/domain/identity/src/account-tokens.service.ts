@@ -33,7 +33,12 @@ export class AccountTokensService {
 
   private readonly platformKey: Buffer;
 
-  async issueInvitation(tx: TenantTransaction, user: AccountRef, invitedByUserId: string | null, now = new Date()): Promise<{ expiresAt: Date }> {
+  async issueInvitation(
+    tx: TenantTransaction,
+    user: AccountRef,
+    invitedByUserId: string | null,
+    now = new Date(),
+  ): Promise<{ expiresAt: Date }> {
     const { token, hash } = generateSecretToken('invitation');
     const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
     await this.repository.replaceOneTimeToken(
@@ -73,7 +78,13 @@ export class AccountTokensService {
       type: 'user.password_reset_requested',
       aggregateType: 'user',
       aggregateId: user.id,
-      payload: { userId: user.id, email: user.email, groupId: user.groupId, expiresAt, sealed: sealEventSecrets(this.platformKey, this.tenant.vendorId, { token, resetUrl }) },
+      payload: {
+        userId: user.id,
+        email: user.email,
+        groupId: user.groupId,
+        expiresAt,
+        sealed: sealEventSecrets(this.platformKey, this.tenant.vendorId, { token, resetUrl }),
+      },
     });
     this.reveal(`Password reset for ${user.email}: token ${token}`);
   }

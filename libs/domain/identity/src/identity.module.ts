@@ -16,7 +16,10 @@ import { PasswordHasher } from './password-hasher';
     EventsModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ secret: config.get('JWT_SECRET'), signOptions: { algorithm: 'HS256' } }),
+      useFactory: (config: ConfigService) => ({
+        secret: config.get('JWT_SECRET'),
+        signOptions: { algorithm: 'HS256' },
+      }),
     }),
   ],
   providers: [IdentityRepository, AccessTokens, AccountTokensService, IdentityService, LoginThrottle, PasswordHasher],

@@ -60,7 +60,10 @@ type CredentialRow = {
   vendor: { status: string };
 };
 
-const toCredential = ({ vendor, ...row }: CredentialRow): CredentialRecord => ({ ...row, vendorActive: vendor.status === 'ACTIVE' });
+const toCredential = ({ vendor, ...row }: CredentialRow): CredentialRecord => ({
+  ...row,
+  vendorActive: vendor.status === 'ACTIVE',
+});
 
 /**
  * Credentials, refresh tokens and one-time tokens. Look-ups by secret hash, by vendor slug and the
@@ -89,7 +92,10 @@ export class IdentityRepository {
   }
 
   async findCredentialsByEmail(vendorId: string, email: string): Promise<CredentialRecord | null> {
-    const row = await this.prisma.user.findUnique({ where: { vendorId_email: { vendorId, email } }, select: credentialSelect });
+    const row = await this.prisma.user.findUnique({
+      where: { vendorId_email: { vendorId, email } },
+      select: credentialSelect,
+    });
     return row ? toCredential(row) : null;
   }
 
@@ -98,10 +104,17 @@ export class IdentityRepository {
    * (refresh-token family) was revoked (index refresh_tokens(vendorId, userId)). A family with a
    * revoked token is over: reuse detection and logout revoke all of its tokens.
    */
-  async findSession(vendorId: string, userId: string, familyId: string): Promise<(CredentialRecord & { sessionRevoked: boolean }) | null> {
+  async findSession(
+    vendorId: string,
+    userId: string,
+    familyId: string,
+  ): Promise<(CredentialRecord & { sessionRevoked: boolean }) | null> {
     const row = await this.prisma.user.findUnique({
       where: { vendorId_id: { vendorId, id: userId } },
-      select: { ...credentialSelect, refreshTokens: { where: { familyId, revokedAt: { not: null } }, select: { id: true }, take: 1 } },
+      select: {
+        ...credentialSelect,
+        refreshTokens: { where: { familyId, revokedAt: { not: null } }, select: { id: true }, take: 1 },
+      },
     });
     if (!row) return null;
     const { refreshTokens, ...credentials } = row;
@@ -109,14 +122,25 @@ export class IdentityRepository {
   }
 
   async findCredentials(vendorId: string, userId: string): Promise<CredentialRecord | null> {
-    const row = await this.prisma.user.findUnique({ where: { vendorId_id: { vendorId, id: userId } }, select: credentialSelect });
+    const row = await this.prisma.user.findUnique({
+      where: { vendorId_id: { vendorId, id: userId } },
+      select: credentialSelect,
+    });
     return row ? toCredential(row) : null;
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
     return this.prisma.refreshToken.findUnique({
       where: { tokenHash },
-      select: { id: true, vendorId: true, userId: true, familyId: true, expiresAt: true, usedAt: true, revokedAt: true },
+      select: {
+        id: true,
+        vendorId: true,
+        userId: true,
+        familyId: true,
+        expiresAt: true,
+        usedAt: true,
+        revokedAt: true,
+      },
     });
   }
 
@@ -132,12 +156,18 @@ export class IdentityRepository {
    * concurrent refreshes with one token cannot both succeed). False when it was not.
    */
   async markRefreshTokenUsed(tx: TenantTransaction, id: string, at: Date): Promise<boolean> {
-    const { count } = await tx.refreshToken.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { usedAt: at } });
+    const { count } = await tx.refreshToken.updateMany({
+      where: { id, usedAt: null, revokedAt: null },
+      data: { usedAt: at },
+    });
     return count === 1;
   }
 
   async revokeFamily(familyId: string, at: Date): Promise<number> {
-    const { count } = await this.db.client.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } });
+    const { count } = await this.db.client.refreshToken.updateMany({
+      where: { familyId, revokedAt: null },
+      data: { revokedAt: at },
+    });
     return count;
   }
 
@@ -160,10 +190,19 @@ export class IdentityRepository {
   /** Issues a one-time token, retiring the user's earlier unused tokens of the same purpose. */
   async replaceOneTimeToken(
     tx: TenantTransaction,
-    data: { userId: string; purpose: UserTokenPurpose; tokenHash: string; expiresAt: Date; createdByUserId: string | null },
+    data: {
+      userId: string;
+      purpose: UserTokenPurpose;
+      tokenHash: string;
+      expiresAt: Date;
+      createdByUserId: string | null;
+    },
     at: Date,
   ): Promise<void> {
-    await tx.userToken.updateMany({ where: { userId: data.userId, purpose: data.purpose, usedAt: null }, data: { usedAt: at } });
+    await tx.userToken.updateMany({
+      where: { userId: data.userId, purpose: data.purpose, usedAt: null },
+      data: { usedAt: at },
+    });
     await tx.userToken.create({ data: { ...data, vendorId: this.db.vendorId } });
   }
 
@@ -177,7 +216,15 @@ export class IdentityRepository {
     tx: TenantTransaction,
     userId: string,
     data: { passwordHash: string; status?: PortalUserStatus; name?: string },
-  ): Promise<{ id: string; email: string; name: string; status: PortalUserStatus; groupId: string | null; role: PortalRole | null; tokenVersion: number }> {
+  ): Promise<{
+    id: string;
+    email: string;
+    name: string;
+    status: PortalUserStatus;
+    groupId: string | null;
+    role: PortalRole | null;
+    tokenVersion: number;
+  }> {
     return tx.user.update({
       where: { id: userId },
       data,

@@ -47,7 +47,10 @@ export class IdentityService {
     this.refreshTtlMs = config.get('PORTAL_REFRESH_TOKEN_TTL_DAYS') * 86_400_000;
   }
 
-  async login(input: { vendor: string; email: string; password: string; ip: string }, now = new Date()): Promise<LoginTokens> {
+  async login(
+    input: { vendor: string; email: string; password: string; ip: string },
+    now = new Date(),
+  ): Promise<LoginTokens> {
     const email = normalise(input.email);
     // Counted before the password is checked (atomically): parallel guesses cannot outrun the limit.
     await this.throttle.consumeLogin(input.vendor, email, input.ip);
@@ -59,7 +62,10 @@ export class IdentityService {
     }
     await this.throttle.loginSucceeded(input.vendor, email, input.ip);
     if (user.status === 'DISABLED') throw new DomainError('USER_DISABLED', 'This portal account is disabled');
-    return this.tenant.run(vendor.id, () => this.startSession(user, randomUUID(), now), { type: 'PORTAL_USER', id: user.id });
+    return this.tenant.run(vendor.id, () => this.startSession(user, randomUUID(), now), {
+      type: 'PORTAL_USER',
+      id: user.id,
+    });
   }
 
   async refresh(refreshToken: string, now = new Date()): Promise<LoginTokens> {
@@ -76,7 +82,12 @@ export class IdentityService {
         const refreshExpiresAt = new Date(now.getTime() + this.refreshTtlMs);
         const rotated = await this.repository.transaction(async (tx) => {
           if (!(await this.repository.markRefreshTokenUsed(tx, record.id, now))) return false;
-          await this.repository.createRefreshToken(tx, { userId: user.id, familyId: record.familyId, tokenHash: next.hash, expiresAt: refreshExpiresAt });
+          await this.repository.createRefreshToken(tx, {
+            userId: user.id,
+            familyId: record.familyId,
+            tokenHash: next.hash,
+            expiresAt: refreshExpiresAt,
+          });
           return true;
         });
         // Lost a race with another use of the same token (or it was revoked meanwhile): reuse.
@@ -91,7 +102,10 @@ export class IdentityService {
   async logout(refreshToken: string, now = new Date()): Promise<void> {
     const record = await this.repository.findRefreshToken(hashSecretToken(refreshToken));
     if (!record) return;
-    await this.tenant.run(record.vendorId, () => this.repository.revokeFamily(record.familyId, now), { type: 'PORTAL_USER', id: record.userId });
+    await this.tenant.run(record.vendorId, () => this.repository.revokeFamily(record.familyId, now), {
+      type: 'PORTAL_USER',
+      id: record.userId,
+    });
   }
 
   /**
@@ -112,20 +126,29 @@ export class IdentityService {
     );
   }
 
-  async confirmPasswordReset(input: { vendor: string; token: string; password: string }, now = new Date()): Promise<void> {
+  async confirmPasswordReset(
+    input: { vendor: string; token: string; password: string },
+    now = new Date(),
+  ): Promise<void> {
     const token = await this.findOneTimeToken(input.vendor, input.token, 'PASSWORD_RESET', now);
     const passwordHash = await this.hasher.hash(input.password);
     await this.tenant.run(
       token.vendorId,
       async () => {
         const user = await this.repository.findCredentials(token.vendorId, token.userId);
-        if (!user || user.status === 'DISABLED') throw new DomainError('USER_DISABLED', 'This portal account is disabled');
+        if (!user || user.status === 'DISABLED')
+          throw new DomainError('USER_DISABLED', 'This portal account is disabled');
         await this.repository.transaction(async (tx) => {
           if (!(await this.repository.useOneTimeToken(tx, token.id, now))) throw tokenUsed();
           await this.repository.setPassword(tx, user.id, { passwordHash });
           // Whoever knew the old password loses every session at once.
           await this.accountTokens.endSessions(tx, user.id, now);
-          await this.audit.record(tx, { action: 'user.password_reset', entityType: 'user', entityId: user.id, groupId: user.groupId });
+          await this.audit.record(tx, {
+            action: 'user.password_reset',
+            entityType: 'user',
+            entityId: user.id,
+            groupId: user.groupId,
+          });
         });
       },
       { type: 'PORTAL_USER', id: token.userId },
@@ -133,7 +156,10 @@ export class IdentityService {
   }
 
   /** The invitee sets a password (and optionally their name) and is logged in. */
-  async acceptInvitation(input: { vendor: string; token: string; password: string; name?: string }, now = new Date()): Promise<LoginTokens> {
+  async acceptInvitation(
+    input: { vendor: string; token: string; password: string; name?: string },
+    now = new Date(),
+  ): Promise<LoginTokens> {
     const token = await this.findOneTimeToken(input.vendor, input.token, 'INVITATION', now);
     const passwordHash = await this.hasher.hash(input.password);
     return this.tenant.run(
@@ -142,7 +168,8 @@ export class IdentityService {
         const user = await this.repository.transaction(async (tx) => {
           if (!(await this.repository.useOneTimeToken(tx, token.id, now))) throw tokenUsed();
           const current = await this.repository.findCredentials(token.vendorId, token.userId);
-          if (!current || current.status === 'DISABLED') throw new DomainError('USER_DISABLED', 'This portal account is disabled');
+          if (!current || current.status === 'DISABLED')
+            throw new DomainError('USER_DISABLED', 'This portal account is disabled');
           if (current.status !== 'INVITED') throw tokenUsed();
           const updated = await this.repository.setPassword(tx, token.userId, {
             passwordHash,
@@ -173,23 +200,51 @@ export class IdentityService {
   async authenticate(accessToken: string): Promise<PortalPrincipal> {
     const claims = await this.accessTokens.verify(accessToken);
     const user = await this.repository.findSession(claims.vid, claims.sub, claims.sid);
-    if (!user || user.status !== 'ACTIVE' || !user.vendorActive || user.tokenVersion !== claims.tv || user.sessionRevoked) {
+    if (
+      !user ||
+      user.status !== 'ACTIVE' ||
+      !user.vendorActive ||
+      user.tokenVersion !== claims.tv ||
+      user.sessionRevoked
+    ) {
       throw new DomainError('TOKEN_REVOKED', 'This access token no longer applies; log in again');
     }
-    return { kind: 'portal', vendorId: user.vendorId, userId: user.id, email: user.email, name: user.name, groupId: user.groupId, role: user.role };
+    return {
+      kind: 'portal',
+      vendorId: user.vendorId,
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      groupId: user.groupId,
+      role: user.role,
+    };
   }
 
   private async startSession(user: SessionUser, familyId: string, now: Date): Promise<LoginTokens> {
     const refresh = generateSecretToken('refresh');
     const refreshExpiresAt = new Date(now.getTime() + this.refreshTtlMs);
     await this.repository.transaction((tx) =>
-      this.repository.createRefreshToken(tx, { userId: user.id, familyId, tokenHash: refresh.hash, expiresAt: refreshExpiresAt }),
+      this.repository.createRefreshToken(tx, {
+        userId: user.id,
+        familyId,
+        tokenHash: refresh.hash,
+        expiresAt: refreshExpiresAt,
+      }),
     );
     return this.tokens(user, familyId, refresh.token, refreshExpiresAt, now);
   }
 
-  private async tokens(user: SessionUser | CredentialRecord, familyId: string, refreshToken: string, refreshExpiresAt: Date, now: Date): Promise<LoginTokens> {
-    const accessToken = await this.accessTokens.sign({ sub: user.id, vid: this.tenant.vendorId, tv: user.tokenVersion, sid: familyId }, now);
+  private async tokens(
+    user: SessionUser | CredentialRecord,
+    familyId: string,
+    refreshToken: string,
+    refreshExpiresAt: Date,
+    now: Date,
+  ): Promise<LoginTokens> {
+    const accessToken = await this.accessTokens.sign(
+      { sub: user.id, vid: this.tenant.vendorId, tv: user.tokenVersion, sid: familyId },
+      now,
+    );
     return {
       tokenType: 'Bearer',
       accessToken,
@@ -202,7 +257,10 @@ export class IdentityService {
 
   private async reuseDetected(familyId: string, now: Date): Promise<never> {
     await this.repository.revokeFamily(familyId, now);
-    throw new DomainError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended for safety');
+    throw new DomainError(
+      'REFRESH_TOKEN_REUSED',
+      'This refresh token was already used; the session has been ended for safety',
+    );
   }
 
   private async findOneTimeToken(
@@ -220,7 +278,8 @@ export class IdentityService {
       throw new DomainError('ONE_TIME_TOKEN_INVALID', 'This token is not valid');
     }
     if (record.usedAt) throw tokenUsed();
-    if (record.expiresAt.getTime() <= now.getTime()) throw new DomainError('ONE_TIME_TOKEN_EXPIRED', 'This token has expired; ask for a new one');
+    if (record.expiresAt.getTime() <= now.getTime())
+      throw new DomainError('ONE_TIME_TOKEN_EXPIRED', 'This token has expired; ask for a new one');
     return record;
   }
 }

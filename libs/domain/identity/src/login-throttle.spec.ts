@@ -34,7 +34,8 @@ describe('LoginThrottle (Redis)', () => {
 
   it('counts attempts per vendor+address before any check: the 6th from one address is refused, at that vendor only', async () => {
     const ip = `198.51.100.${randomUUID()}`;
-    for (let i = 0; i < 5; i++) expect(await refusal(throttle.consumeLogin('acme', `user${i}@x.example`, ip))).toBeNull();
+    for (let i = 0; i < 5; i++)
+      expect(await refusal(throttle.consumeLogin('acme', `user${i}@x.example`, ip))).toBeNull();
     const error = await refusal(throttle.consumeLogin('acme', 'fresh@x.example', ip));
     expect(error?.details?.['retryAfter']).toBeGreaterThan(3000);
     expect(await refusal(throttle.consumeLogin('other-vendor', 'fresh@x.example', ip))).toBeNull();
@@ -46,7 +47,8 @@ describe('LoginThrottle (Redis)', () => {
     await throttle.consumeLogin('acme', email, `a-${randomUUID()}`);
     await throttle.consumeLogin('acme', email, `b-${randomUUID()}`);
     await throttle.loginSucceeded('acme', email, `b-${randomUUID()}`);
-    for (let i = 0; i < 3; i++) expect(await refusal(throttle.consumeLogin('acme', email, `c-${randomUUID()}`))).toBeNull();
+    for (let i = 0; i < 3; i++)
+      expect(await refusal(throttle.consumeLogin('acme', email, `c-${randomUUID()}`))).toBeNull();
     const error = await refusal(throttle.consumeLogin('acme', email, `d-${randomUUID()}`));
     expect(error?.details?.['retryAfter']).toBeGreaterThan(800);
     expect(error?.details?.['retryAfter']).toBeLessThanOrEqual(900);
@@ -54,7 +56,9 @@ describe('LoginThrottle (Redis)', () => {
 
   it('of 20 parallel attempts on one account, exactly the limit pass', async () => {
     const email = `${randomUUID()}@x.example`;
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => refusal(throttle.consumeLogin('acme', email, `p${i}-${randomUUID()}`))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => refusal(throttle.consumeLogin('acme', email, `p${i}-${randomUUID()}`))),
+    );
     expect(results.filter((r) => r === null)).toHaveLength(3);
   });
 
@@ -64,7 +68,8 @@ describe('LoginThrottle (Redis)', () => {
     expect(await refusal(throttle.consumeResetRequest('acme', email, `b-${randomUUID()}`))).toBeNull();
     expect(await refusal(throttle.consumeResetRequest('acme', email, `c-${randomUUID()}`))).not.toBeNull();
     const ip = `ip-${randomUUID()}`;
-    for (let i = 0; i < 4; i++) expect(await refusal(throttle.consumeResetRequest('acme', `${randomUUID()}@x.example`, ip))).toBeNull();
+    for (let i = 0; i < 4; i++)
+      expect(await refusal(throttle.consumeResetRequest('acme', `${randomUUID()}@x.example`, ip))).toBeNull();
     expect(await refusal(throttle.consumeResetRequest('other', `${randomUUID()}@x.example`, ip))).not.toBeNull();
   });
 });

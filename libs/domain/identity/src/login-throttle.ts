@@ -32,9 +32,22 @@ export class LoginThrottle {
 
   constructor(redis: RedisService, config: ConfigService) {
     const limiter = (name: string, points: number, duration: number) =>
-      new RateLimiterRedis({ storeClient: redis.client, keyPrefix: redis.key('auth-throttle', name), points, duration });
-    this.loginsByAccount = limiter('login-account', config.get('LOGIN_MAX_FAILURES_PER_ACCOUNT'), ACCOUNT_WINDOW_SECONDS);
-    this.loginsByAddress = limiter('login-vendor-address', config.get('LOGIN_MAX_FAILURES_PER_IP'), ADDRESS_WINDOW_SECONDS);
+      new RateLimiterRedis({
+        storeClient: redis.client,
+        keyPrefix: redis.key('auth-throttle', name),
+        points,
+        duration,
+      });
+    this.loginsByAccount = limiter(
+      'login-account',
+      config.get('LOGIN_MAX_FAILURES_PER_ACCOUNT'),
+      ACCOUNT_WINDOW_SECONDS,
+    );
+    this.loginsByAddress = limiter(
+      'login-vendor-address',
+      config.get('LOGIN_MAX_FAILURES_PER_IP'),
+      ADDRESS_WINDOW_SECONDS,
+    );
     this.resetsByAccount = limiter('reset-account', config.get('PASSWORD_RESET_MAX_PER_ACCOUNT'), RESET_WINDOW_SECONDS);
     this.resetsByAddress = limiter('reset-address', config.get('PASSWORD_RESET_MAX_PER_IP'), RESET_WINDOW_SECONDS);
   }
@@ -55,7 +68,10 @@ export class LoginThrottle {
 
   /** The attempt succeeded: the account starts afresh and the address gets its attempt back. */
   async loginSucceeded(vendor: string, email: string, ip: string): Promise<void> {
-    await Promise.all([this.loginsByAccount.delete(accountKey(vendor, email)), this.loginsByAddress.reward(`${vendor}:${ip}`, 1)]);
+    await Promise.all([
+      this.loginsByAccount.delete(accountKey(vendor, email)),
+      this.loginsByAddress.reward(`${vendor}:${ip}`, 1),
+    ]);
   }
 
   /** Counts one password-reset request; throws RATE_LIMITED past the account's or the address's limit. */

@@ -40,7 +40,10 @@ export const orderCreatedData = z
     user: person.optional(),
     items: z.array(orderLine).min(1).max(100).refine(uniqueLines, 'lineId must be unique within the order'),
   })
-  .refine((d) => d.group !== undefined || d.user !== undefined, { message: 'An order names a group (company order) or a user (personal order)', path: ['group'] });
+  .refine((d) => d.group !== undefined || d.user !== undefined, {
+    message: 'An order names a group (company order) or a user (personal order)',
+    path: ['group'],
+  });
 
 export const orderChangedData = z.strictObject({
   orderId: externalId,
@@ -55,7 +58,11 @@ export const orderChangedData = z.strictObject({
           offlinePeriodDays: z.int().min(1).max(365).optional(),
         })
         .refine(
-          (l) => l.quantity !== undefined || l.features !== undefined || l.expiresAt !== undefined || l.offlinePeriodDays !== undefined,
+          (l) =>
+            l.quantity !== undefined ||
+            l.features !== undefined ||
+            l.expiresAt !== undefined ||
+            l.offlinePeriodDays !== undefined,
           'A changed line names quantity, features, expiresAt or offlinePeriodDays',
         ),
     )
@@ -78,7 +85,10 @@ export const customerUpdatedData = z
     group: z.strictObject({ externalId, name }).optional(),
     user: z.strictObject({ externalId, email: z.email().max(320).optional(), name: name.optional() }).optional(),
   })
-  .refine((d) => d.group !== undefined || d.user !== undefined, { message: 'customer.updated names a group or a user', path: ['group'] });
+  .refine((d) => d.group !== undefined || d.user !== undefined, {
+    message: 'customer.updated names a group or a user',
+    path: ['group'],
+  });
 
 const envelope = { id: externalId, occurredAt: instant.optional() };
 
@@ -92,7 +102,13 @@ export const erpEventSchema = z.discriminatedUnion('type', [
 
 export type ErpEvent = z.infer<typeof erpEventSchema>;
 export type ErpEventType = ErpEvent['type'];
-export const ERP_EVENT_TYPES: ErpEventType[] = ['order.created', 'order.changed', 'order.cancelled', 'subscription.renewed', 'customer.updated'];
+export const ERP_EVENT_TYPES: ErpEventType[] = [
+  'order.created',
+  'order.changed',
+  'order.cancelled',
+  'subscription.renewed',
+  'customer.updated',
+];
 export type OrderCreated = z.infer<typeof orderCreatedData>;
 export type OrderChanged = z.infer<typeof orderChangedData>;
 export type OrderCancelled = z.infer<typeof orderCancelledData>;

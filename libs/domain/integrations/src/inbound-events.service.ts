@@ -36,26 +36,49 @@ export class InboundEventsService {
   }
 
   async receive(request: InboundRequest, now = new Date()): Promise<InboundReceipt> {
-    if (!request.timestamp || !/^\d{1,12}$/.test(request.timestamp)) throw this.timestampRejected(timestampProblem(request.timestamp, now) ?? '');
+    if (!request.timestamp || !/^\d{1,12}$/.test(request.timestamp))
+      throw this.timestampRejected(timestampProblem(request.timestamp, now) ?? '');
     const integration = await this.integrations.findForIntake(request.integrationId);
     // One answer for an unknown integration and a wrong signature: no oracle for integration ids.
-    const unverified = new DomainError('INBOUND_SIGNATURE_INVALID', 'The Leasehold-Signature does not match this body and timestamp');
+    const unverified = new DomainError(
+      'INBOUND_SIGNATURE_INVALID',
+      'The Leasehold-Signature does not match this body and timestamp',
+    );
     if (!integration || !request.rawBody) throw unverified;
-    const secret = decryptIntegrationSecret(this.platformKey, integration.encryptedSecret, integration.vendorId, integration.id, integration.secretVersion);
+    const secret = decryptIntegrationSecret(
+      this.platformKey,
+      integration.encryptedSecret,
+      integration.vendorId,
+      integration.id,
+      integration.secretVersion,
+    );
     if (!inboundSignatureMatches(secret, request.timestamp, request.rawBody, request.signature)) throw unverified;
     // Checked after the signature, so a timestamp cannot be moved forward without the secret.
     const stale = timestampProblem(request.timestamp, now);
     if (stale) throw this.timestampRejected(stale);
-    if (integration.vendorStatus !== 'ACTIVE') throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended; its integrations accept no events');
-    if (integration.status !== 'ACTIVE') throw new DomainError('INTEGRATION_DISABLED', `Integration ${integration.id} is disabled`, { integrationId: integration.id });
+    if (integration.vendorStatus !== 'ACTIVE')
+      throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended; its integrations accept no events');
+    if (integration.status !== 'ACTIVE')
+      throw new DomainError('INTEGRATION_DISABLED', `Integration ${integration.id} is disabled`, {
+        integrationId: integration.id,
+      });
 
-    return this.tenant.run(integration.vendorId, () => this.store(integration.id, request), { type: 'SYSTEM', id: null });
+    return this.tenant.run(integration.vendorId, () => this.store(integration.id, request), {
+      type: 'SYSTEM',
+      id: null,
+    });
   }
 
   private async store(integrationId: string, request: InboundRequest): Promise<InboundReceipt> {
     const body = request.body;
-    const bodyId = typeof body === 'object' && body && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : null;
-    const bodyType = typeof body === 'object' && body && typeof (body as { type?: unknown }).type === 'string' ? (body as { type: string }).type : null;
+    const bodyId =
+      typeof body === 'object' && body && typeof (body as { id?: unknown }).id === 'string'
+        ? (body as { id: string }).id
+        : null;
+    const bodyType =
+      typeof body === 'object' && body && typeof (body as { type?: unknown }).type === 'string'
+        ? (body as { type: string }).type
+        : null;
     const parsed = parseErpEvent(body);
     const fields = parsed.ok ? [] : [...parsed.fields];
     if (!parsed.ok) {
@@ -66,7 +89,10 @@ export class InboundEventsService {
         payload: body,
         errors: { fields },
       });
-      throw new DomainError('VALIDATION_FAILED', `Invalid event: ${fields.map((f) => f.field).join(', ')}`, { fields, inboundEventId: rejected.id });
+      throw new DomainError('VALIDATION_FAILED', `Invalid event: ${fields.map((f) => f.field).join(', ')}`, {
+        fields,
+        inboundEventId: rejected.id,
+      });
     }
     // Deduplicated on the event id, which the signature covers; an Idempotency-Key header (not
     // signed: anyone replaying a captured request could change it) plays no part.
@@ -78,10 +104,14 @@ export class InboundEventsService {
       payload: parsed.event,
     });
     if (!sameBody) {
-      throw new DomainError('EVENT_ID_REUSED', `Event ${parsed.event.id} was already received with a different body; send a change as a new event`, {
-        eventId: parsed.event.id,
-        inboundEventId: event.id,
-      });
+      throw new DomainError(
+        'EVENT_ID_REUSED',
+        `Event ${parsed.event.id} was already received with a different body; send a change as a new event`,
+        {
+          eventId: parsed.event.id,
+          inboundEventId: event.id,
+        },
+      );
     }
     if (event.status === 'RECEIVED') await this.enqueue(this.tenant.vendorId, event.id);
     return { id: event.id, status: event.status, duplicate };
@@ -95,11 +125,21 @@ export class InboundEventsService {
   async enqueue(vendorId: string, inboundEventId: string): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const added = this.queue.add(ERP_INTAKE_JOBS.process, { vendorId, inboundEventId }, { jobId: inboundEventJobId(inboundEventId) });
+      const added = this.queue.add(
+        ERP_INTAKE_JOBS.process,
+        { vendorId, inboundEventId },
+        { jobId: inboundEventJobId(inboundEventId) },
+      );
       added.catch(() => undefined); // may settle after the timeout; the sweep covers it either way
       await Promise.race([
         added,
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS))),
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)),
+              ENQUEUE_TIMEOUT_MS,
+            )),
+        ),
       ]);
     } catch (error) {
       this.logger.warn({ err: error, inboundEventId }, 'could not enqueue an inbound event; the sweep will pick it up');
@@ -117,7 +157,8 @@ export class InboundEventsService {
     for (const event of events) {
       // A finished job keeps its id for a day and would swallow the re-enqueue: drop it first.
       const previous = await this.queue.getJob(inboundEventJobId(event.id)).catch(() => undefined);
-      if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove().catch(() => undefined);
+      if (previous && ((await previous.isCompleted()) || (await previous.isFailed())))
+        await previous.remove().catch(() => undefined);
       await this.enqueue(event.vendorId, event.id);
     }
     return events.length;

@@ -15,11 +15,23 @@ export function generateIntegrationSecret(): string {
 
 const binding = (integrationId: string, secretVersion: number) => `integration:${integrationId}:${secretVersion}`;
 
-export function encryptIntegrationSecret(platformKey: Buffer, secret: string, vendorId: string, integrationId: string, secretVersion: number): string {
+export function encryptIntegrationSecret(
+  platformKey: Buffer,
+  secret: string,
+  vendorId: string,
+  integrationId: string,
+  secretVersion: number,
+): string {
   return encryptPrivateKey(platformKey, secret, vendorId, binding(integrationId, secretVersion));
 }
 
-export function decryptIntegrationSecret(platformKey: Buffer, encrypted: string, vendorId: string, integrationId: string, secretVersion: number): string {
+export function decryptIntegrationSecret(
+  platformKey: Buffer,
+  encrypted: string,
+  vendorId: string,
+  integrationId: string,
+  secretVersion: number,
+): string {
   return decryptPrivateKey(platformKey, encrypted, vendorId, binding(integrationId, secretVersion));
 }
 
@@ -34,7 +46,12 @@ export function signInboundEvent(secret: string, timestamp: string, rawBody: Buf
  * and timestamp (several are allowed so a sender can sign with two secrets during its own rollover).
  * Compared in constant time.
  */
-export function inboundSignatureMatches(secret: string, timestamp: string, rawBody: Buffer | string, header: string | undefined): boolean {
+export function inboundSignatureMatches(
+  secret: string,
+  timestamp: string,
+  rawBody: Buffer | string,
+  header: string | undefined,
+): boolean {
   if (!header) return false;
   const expected = Buffer.from(signInboundEvent(secret, timestamp, rawBody), 'utf8');
   return header
@@ -50,7 +67,9 @@ export const TIMESTAMP_TOLERANCE_FUTURE_SECONDS = 60;
 export function timestampProblem(header: string | undefined, now: Date): string | null {
   if (!header || !/^\d{1,12}$/.test(header)) return 'Leasehold-Timestamp must be the unix time in seconds';
   const age = Math.floor(now.getTime() / 1000) - Number(header);
-  if (age > TIMESTAMP_TOLERANCE_PAST_SECONDS) return `The event was signed ${age} s ago; at most ${TIMESTAMP_TOLERANCE_PAST_SECONDS} s are accepted (replay?)`;
-  if (-age > TIMESTAMP_TOLERANCE_FUTURE_SECONDS) return `The event is signed ${-age} s in the future; check the sender's clock`;
+  if (age > TIMESTAMP_TOLERANCE_PAST_SECONDS)
+    return `The event was signed ${age} s ago; at most ${TIMESTAMP_TOLERANCE_PAST_SECONDS} s are accepted (replay?)`;
+  if (-age > TIMESTAMP_TOLERANCE_FUTURE_SECONDS)
+    return `The event is signed ${-age} s in the future; check the sender's clock`;
   return null;
 }

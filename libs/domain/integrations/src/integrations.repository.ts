@@ -1,6 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, InboundEvent, Integration, Prisma, PrismaService, TenantPrisma, TenantTransaction, VendorStatus } from '@leasehold/db';
-import { InboundEventStatus, InboundEventView, IntegrationKind, IntegrationStatus, IntegrationView } from './integrations.types';
+import {
+  afterCursor,
+  InboundEvent,
+  Integration,
+  Prisma,
+  PrismaService,
+  TenantPrisma,
+  TenantTransaction,
+  VendorStatus,
+} from '@leasehold/db';
+import {
+  InboundEventStatus,
+  InboundEventView,
+  IntegrationKind,
+  IntegrationStatus,
+  IntegrationView,
+} from './integrations.types';
 
 export const toIntegrationView = (i: Integration): IntegrationView => ({
   id: i.id,
@@ -52,10 +67,17 @@ export class IntegrationsRepository {
 
   /** Created with an empty secret first: the secret's encryption is bound to the row's id. */
   async create(tx: TenantTransaction, data: { name: string; kind: IntegrationKind }): Promise<IntegrationView> {
-    return toIntegrationView(await tx.integration.create({ data: { ...data, encryptedSecret: '', vendorId: this.db.vendorId } }));
+    return toIntegrationView(
+      await tx.integration.create({ data: { ...data, encryptedSecret: '', vendorId: this.db.vendorId } }),
+    );
   }
 
-  async setSecret(tx: TenantTransaction, id: string, encryptedSecret: string, secretVersion: number): Promise<IntegrationView> {
+  async setSecret(
+    tx: TenantTransaction,
+    id: string,
+    encryptedSecret: string,
+    secretVersion: number,
+  ): Promise<IntegrationView> {
     return toIntegrationView(await tx.integration.update({ where: { id }, data: { encryptedSecret, secretVersion } }));
   }
 
@@ -67,7 +89,11 @@ export class IntegrationsRepository {
     return toIntegrationView(await tx.integration.findUniqueOrThrow({ where: { id } }));
   }
 
-  async update(tx: TenantTransaction, id: string, data: { name?: string; status?: IntegrationStatus }): Promise<IntegrationView> {
+  async update(
+    tx: TenantTransaction,
+    id: string,
+    data: { name?: string; status?: IntegrationStatus },
+  ): Promise<IntegrationView> {
     return toIntegrationView(await tx.integration.update({ where: { id }, data }));
   }
 
@@ -77,7 +103,9 @@ export class IntegrationsRepository {
   }
 
   async list(filter: { take: number; cursor?: string }): Promise<IntegrationView[]> {
-    return (await this.db.client.integration.findMany({ take: filter.take, ...afterCursor(filter.cursor) })).map(toIntegrationView);
+    return (await this.db.client.integration.findMany({ take: filter.take, ...afterCursor(filter.cursor) })).map(
+      toIntegrationView,
+    );
   }
 
   /**
@@ -87,7 +115,14 @@ export class IntegrationsRepository {
   async findForIntake(id: string): Promise<IntegrationSecretRow | null> {
     const row = await this.prisma.integration.findUnique({
       where: { id },
-      select: { id: true, vendorId: true, status: true, encryptedSecret: true, secretVersion: true, vendor: { select: { status: true } } },
+      select: {
+        id: true,
+        vendorId: true,
+        status: true,
+        encryptedSecret: true,
+        secretVersion: true,
+        vendor: { select: { status: true } },
+      },
     });
     if (!row) return null;
     const { vendor, ...integration } = row;
@@ -108,18 +143,28 @@ export class IntegrationsRepository {
   }): Promise<{ event: InboundEventView; duplicate: boolean; sameBody: boolean }> {
     // ON CONFLICT DO NOTHING: racing copies of one event never raise, exactly one row is inserted.
     const inserted = await this.db.client.inboundEvent.createManyAndReturn({
-      data: [{ ...data, payload: data.payload as Prisma.InputJsonValue, status: 'RECEIVED', vendorId: this.db.vendorId }],
+      data: [
+        { ...data, payload: data.payload as Prisma.InputJsonValue, status: 'RECEIVED', vendorId: this.db.vendorId },
+      ],
       skipDuplicates: true,
     });
     if (inserted[0]) return { event: toInboundEventView(inserted[0]), duplicate: false, sameBody: true };
-    const existing = await this.db.client.inboundEvent.findFirstOrThrow({ where: { integrationId: data.integrationId, dedupKey: data.dedupKey } });
+    const existing = await this.db.client.inboundEvent.findFirstOrThrow({
+      where: { integrationId: data.integrationId, dedupKey: data.dedupKey },
+    });
     const [{ same }] = await this.db.client.$queryRaw<{ same: boolean }[]>`
       SELECT (payload = ${JSON.stringify(data.payload)}::jsonb) AS same FROM inbound_events
        WHERE id = ${existing.id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid`;
     return { event: toInboundEventView(existing), duplicate: true, sameBody: same };
   }
 
-  async insertRejected(data: { integrationId: string; externalEventId: string | null; type: string | null; payload: unknown; errors: unknown }): Promise<InboundEventView> {
+  async insertRejected(data: {
+    integrationId: string;
+    externalEventId: string | null;
+    type: string | null;
+    payload: unknown;
+    errors: unknown;
+  }): Promise<InboundEventView> {
     const row = await this.db.client.inboundEvent.create({
       data: {
         ...data,
@@ -133,7 +178,10 @@ export class IntegrationsRepository {
     return toInboundEventView(row);
   }
 
-  async listEvents(integrationId: string, filter: { status?: InboundEventStatus; take: number; cursor?: string }): Promise<InboundEventView[]> {
+  async listEvents(
+    integrationId: string,
+    filter: { status?: InboundEventStatus; take: number; cursor?: string },
+  ): Promise<InboundEventView[]> {
     const rows = await this.db.client.inboundEvent.findMany({
       where: { integrationId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
@@ -160,7 +208,9 @@ export class IntegrationsRepository {
 
   /** The current vendor's status, read in the processing transaction (a suspended vendor's events wait). */
   async vendorStatus(tx: TenantTransaction): Promise<VendorStatus> {
-    const rows = await tx.$queryRaw<{ status: VendorStatus }[]>`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
+    const rows = await tx.$queryRaw<
+      { status: VendorStatus }[]
+    >`SELECT status::text AS status FROM vendors WHERE id = ${this.db.vendorId}::uuid`;
     return rows[0]?.status ?? 'SUSPENDED';
   }
 
@@ -172,15 +222,29 @@ export class IntegrationsRepository {
   async markProcessed(tx: TenantTransaction, id: string, at: Date, result: unknown): Promise<void> {
     await tx.inboundEvent.update({
       where: { id },
-      data: { status: 'PROCESSED', processedAt: at, attempts: { increment: 1 }, errors: Prisma.DbNull, result: result as Prisma.InputJsonValue },
+      data: {
+        status: 'PROCESSED',
+        processedAt: at,
+        attempts: { increment: 1 },
+        errors: Prisma.DbNull,
+        result: result as Prisma.InputJsonValue,
+      },
     });
   }
 
   /** A failed attempt: counted, its error kept; FAILED when no retry follows. Only for unprocessed events. */
-  async recordFailure(id: string, error: { code: string; message: string; details?: unknown }, final: boolean): Promise<void> {
+  async recordFailure(
+    id: string,
+    error: { code: string; message: string; details?: unknown },
+    final: boolean,
+  ): Promise<void> {
     await this.db.client.inboundEvent.updateMany({
       where: { id, status: { in: ['RECEIVED', 'FAILED'] } },
-      data: { attempts: { increment: 1 }, errors: error as Prisma.InputJsonValue, ...(final ? { status: 'FAILED' } : {}) },
+      data: {
+        attempts: { increment: 1 },
+        errors: error as Prisma.InputJsonValue,
+        ...(final ? { status: 'FAILED' } : {}),
+      },
     });
   }
 

@@ -5,7 +5,14 @@ import { AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { encryptIntegrationSecret, generateIntegrationSecret } from './integration-secret';
 import { IntegrationsRepository } from './integrations.repository';
-import { InboundEventStatus, InboundEventView, IntegrationKind, IntegrationStatus, IntegrationView, IntegrationWithSecret } from './integrations.types';
+import {
+  InboundEventStatus,
+  InboundEventView,
+  IntegrationKind,
+  IntegrationStatus,
+  IntegrationView,
+  IntegrationWithSecret,
+} from './integrations.types';
 
 // A vendor's ERP/CRM integrations. Each has its own HMAC secret, shown once (on create and on
 // rotation) and stored encrypted with the platform key; a rotation replaces it at once.
@@ -27,7 +34,12 @@ export class IntegrationsService {
     return this.integrations.transaction(async (tx) => {
       const created = await this.integrations.create(tx, input);
       const { view, secret } = await this.newSecret(tx, created.id, 1);
-      await this.audit.record(tx, { action: 'integration.created', entityType: 'integration', entityId: view.id, after: view });
+      await this.audit.record(tx, {
+        action: 'integration.created',
+        entityType: 'integration',
+        entityId: view.id,
+        after: view,
+      });
       return { ...view, secret };
     });
   }
@@ -47,7 +59,13 @@ export class IntegrationsService {
       const before = await this.integrations.lock(tx, id);
       if (!before) throw DomainError.notFound('Integration', id);
       const after = await this.integrations.update(tx, id, input);
-      await this.audit.record(tx, { action: 'integration.updated', entityType: 'integration', entityId: id, before, after });
+      await this.audit.record(tx, {
+        action: 'integration.updated',
+        entityType: 'integration',
+        entityId: id,
+        before,
+        after,
+      });
       return after;
     });
   }
@@ -57,12 +75,20 @@ export class IntegrationsService {
       const before = await this.integrations.lock(tx, id);
       if (!before) throw DomainError.notFound('Integration', id);
       const { view, secret } = await this.newSecret(tx, id, before.secretVersion + 1);
-      await this.audit.record(tx, { action: 'integration.secret_rotated', entityType: 'integration', entityId: id, after: { secretVersion: view.secretVersion } });
+      await this.audit.record(tx, {
+        action: 'integration.secret_rotated',
+        entityType: 'integration',
+        entityId: id,
+        after: { secretVersion: view.secretVersion },
+      });
       return { ...view, secret };
     });
   }
 
-  async listEvents(integrationId: string, filter: { status?: InboundEventStatus; take: number; cursor?: string }): Promise<InboundEventView[]> {
+  async listEvents(
+    integrationId: string,
+    filter: { status?: InboundEventStatus; take: number; cursor?: string },
+  ): Promise<InboundEventView[]> {
     await this.get(integrationId);
     return this.integrations.listEvents(integrationId, filter);
   }
@@ -73,7 +99,11 @@ export class IntegrationsService {
     return event;
   }
 
-  private async newSecret(tx: TenantTransaction, id: string, version: number): Promise<{ view: IntegrationView; secret: string }> {
+  private async newSecret(
+    tx: TenantTransaction,
+    id: string,
+    version: number,
+  ): Promise<{ view: IntegrationView; secret: string }> {
     const secret = generateIntegrationSecret();
     const encrypted = encryptIntegrationSecret(this.platformKey, secret, this.db.vendorId, id, version);
     return { view: await this.integrations.setSecret(tx, id, encrypted, version), secret };

@@ -46,6 +46,16 @@ import { ValidationService } from './validation/validation.service';
     DeviceSeatsService,
     RevokeAccessOfRemovedUser,
   ],
-  exports: [ContainerCredentialsModule, ContainersService, GroupBorrowingService, LicensesService, PurchasesService, PurchaseSplitService, DevicesService, ValidationService, DeviceSeatsService],
+  exports: [
+    ContainerCredentialsModule,
+    ContainersService,
+    GroupBorrowingService,
+    LicensesService,
+    PurchasesService,
+    PurchaseSplitService,
+    DevicesService,
+    ValidationService,
+    DeviceSeatsService,
+  ],
 })
 export class LicensingModule {}

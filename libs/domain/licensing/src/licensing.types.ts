@@ -45,8 +45,14 @@ export interface ContainerScope {
 }
 
 /** True when the container lies within the scope (an empty scope holds every container). */
-export function isInContainerScope(container: { groupId: string | null; userId: string | null }, scope: ContainerScope): boolean {
-  return (scope.groupId === undefined || container.groupId === scope.groupId) && (scope.userId === undefined || container.userId === scope.userId);
+export function isInContainerScope(
+  container: { groupId: string | null; userId: string | null },
+  scope: ContainerScope,
+): boolean {
+  return (
+    (scope.groupId === undefined || container.groupId === scope.groupId) &&
+    (scope.userId === undefined || container.userId === scope.userId)
+  );
 }
 
 export interface CreateContainerCommand {

@@ -35,15 +35,28 @@ describe('licensing: portal scopes', () => {
     await prisma.feature.create({ data: { vendorId, productId: product.id, code: 'export-pdf', name: 'PDF export' } });
     const groupA = (await prisma.group.create({ data: { vendorId, name: 'A' } })).id;
     const groupB = (await prisma.group.create({ data: { vendorId, name: 'B' } })).id;
-    const ann = (await prisma.user.create({ data: { vendorId, email: `ann-${tag}@example.test`, name: 'Ann', groupId: groupA, role: 'MEMBER' } })).id;
-    const bob = (await prisma.user.create({ data: { vendorId, email: `bob-${tag}@example.test`, name: 'Bob', groupId: groupB, role: 'MEMBER' } })).id;
+    const ann = (
+      await prisma.user.create({
+        data: { vendorId, email: `ann-${tag}@example.test`, name: 'Ann', groupId: groupA, role: 'MEMBER' },
+      })
+    ).id;
+    const bob = (
+      await prisma.user.create({
+        data: { vendorId, email: `bob-${tag}@example.test`, name: 'Bob', groupId: groupB, role: 'MEMBER' },
+      })
+    ).id;
     const as = <T>(fn: () => Promise<T>) => app.get(TenantContext).run(vendorId, fn, { type: 'PORTAL_USER', id: ann });
     const containers = app.get(ContainersService);
     const annPersonal = await as(() => containers.create({ kind: 'PERSONAL', name: 'Ann laptop', userId: ann }));
     const bobPersonal = await as(() => containers.create({ kind: 'PERSONAL', name: 'Bob laptop', userId: bob }));
     const aServer = await as(() => containers.create({ kind: 'ENTERPRISE', name: 'A server', groupId: groupA }));
     const license = await as(() =>
-      app.get(LicensesService).create(annPersonal.id, { productId: product.id, quantity: 1, features: ['export-pdf'], maxDeactivationsPer30Days: 1 }),
+      app.get(LicensesService).create(annPersonal.id, {
+        productId: product.id,
+        quantity: 1,
+        features: ['export-pdf'],
+        maxDeactivationsPer30Days: 1,
+      }),
     );
     return { vendorId, product, groupA, groupB, ann, bob, as, annPersonal, bobPersonal, aServer, license };
   }
@@ -55,20 +68,35 @@ describe('licensing: portal scopes', () => {
     await w.as(() => devices.activate(w.annPersonal.id, { fingerprint: 'fp-1', name: 'Laptop' }));
     expect((await w.as(() => containers.get(w.annPersonal.id, { groupId: w.groupA }))).id).toBe(w.annPersonal.id);
     expect((await w.as(() => containers.get(w.annPersonal.id, { userId: w.ann }))).id).toBe(w.annPersonal.id);
-    await expect(w.as(() => containers.get(w.annPersonal.id, { groupId: w.groupB }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(w.as(() => containers.get(w.aServer.id, { userId: w.ann }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const listed = await w.as(() => devices.list(w.annPersonal.id, { includeInactive: false, take: 10 }, { groupId: w.groupA }));
+    await expect(w.as(() => containers.get(w.annPersonal.id, { groupId: w.groupB }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(w.as(() => containers.get(w.aServer.id, { userId: w.ann }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const listed = await w.as(() =>
+      devices.list(w.annPersonal.id, { includeInactive: false, take: 10 }, { groupId: w.groupA }),
+    );
     expect(listed.map((d) => d.fingerprint)).toEqual(['fp-1']);
-    await expect(w.as(() => devices.list(w.annPersonal.id, { includeInactive: false, take: 10 }, { groupId: w.groupB }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      w.as(() => devices.list(w.annPersonal.id, { includeInactive: false, take: 10 }, { groupId: w.groupB })),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('resets credentials only within the scope; the last reset wins', async () => {
     const w = await world();
     const containers = app.get(ContainersService);
     const credentials = app.get(ContainerCredentialsService);
-    await expect(w.as(() => containers.resetCredentials(w.aServer.id, { groupId: w.groupB }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(credentials.authenticate(w.aServer.secret)).resolves.toMatchObject({ containerId: w.aServer.id, credentialVersion: 1 });
-    const resets = await Promise.all([1, 2, 3].map(() => w.as(() => containers.resetCredentials(w.aServer.id, { groupId: w.groupA }))));
+    await expect(w.as(() => containers.resetCredentials(w.aServer.id, { groupId: w.groupB }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(credentials.authenticate(w.aServer.secret)).resolves.toMatchObject({
+      containerId: w.aServer.id,
+      credentialVersion: 1,
+    });
+    const resets = await Promise.all(
+      [1, 2, 3].map(() => w.as(() => containers.resetCredentials(w.aServer.id, { groupId: w.groupA }))),
+    );
     expect(resets.map((r) => r.credentialVersion).sort()).toEqual([2, 3, 4]);
     const last = resets.find((r) => r.credentialVersion === 4)!;
     await expect(credentials.authenticate(last.secret)).resolves.toMatchObject({ credentialVersion: 4 });
@@ -86,8 +114,12 @@ describe('licensing: portal scopes', () => {
     const mine = await w.as(() => devices.listOfUser(w.ann, { includeInactive: false, take: 10 }));
     expect(mine.map((d) => d.id).sort()).toEqual([one.id, two.id].sort());
 
-    await expect(w.as(() => devices.deactivateInScope(one.id, { userId: w.bob }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(w.as(() => devices.deactivateInScope(one.id, { groupId: w.groupB }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(w.as(() => devices.deactivateInScope(one.id, { userId: w.bob }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(w.as(() => devices.deactivateInScope(one.id, { groupId: w.groupB }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const results = await Promise.allSettled([
       w.as(() => devices.deactivateInScope(one.id, { userId: w.ann })),
       w.as(() => devices.deactivateInScope(one.id, { groupId: w.groupA })),
@@ -98,8 +130,12 @@ describe('licensing: portal scopes', () => {
     const row = await prisma.device.findUniqueOrThrow({ where: { id: one.id } });
     expect(row.deactivatedBy).toBe('PORTAL_USER');
     // The license allows one deactivation per 30 days: the second is refused.
-    await expect(w.as(() => devices.deactivateInScope(two.id, { userId: w.ann }))).rejects.toMatchObject({ code: 'ACTIVATION_CHURN_LIMIT' });
-    expect((await w.as(() => devices.listOfUser(w.ann, { includeInactive: false, take: 10 }))).map((d) => d.id)).toEqual([two.id]);
+    await expect(w.as(() => devices.deactivateInScope(two.id, { userId: w.ann }))).rejects.toMatchObject({
+      code: 'ACTIVATION_CHURN_LIMIT',
+    });
+    expect(
+      (await w.as(() => devices.listOfUser(w.ann, { includeInactive: false, take: 10 }))).map((d) => d.id),
+    ).toEqual([two.id]);
     expect(await w.as(() => devices.listOfUser(w.ann, { includeInactive: true, take: 10 }))).toHaveLength(2);
   });
 

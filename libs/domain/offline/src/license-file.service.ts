@@ -93,7 +93,10 @@ export class LicenseFileService {
     // Of one product's licenses, the one this device holds and that is usable, else the reason.
     const held = licensed.filter((r) => !isCounted(r) || r.leaseId !== null);
     if (!held.length) {
-      throw new DomainError('NO_LEASE_HELD', 'A license whose seats are counted issues a license file only to a device holding a seat; check out (or borrow) first');
+      throw new DomainError(
+        'NO_LEASE_HELD',
+        'A license whose seats are counted issues a license file only to a device holding a seat; check out (or borrow) first',
+      );
     }
     let firstRefusal: DomainError | null = null;
     for (const row of held) {

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@leasehold/db';
-import { ContainerScope, ContainersService, DevicesService, DeviceView, LicensesService, LicenseWithProductView, offlineFingerprint } from '@leasehold/domain-licensing';
+import {
+  ContainerScope,
+  ContainersService,
+  DevicesService,
+  DeviceView,
+  LicensesService,
+  LicenseWithProductView,
+  offlineFingerprint,
+} from '@leasehold/domain-licensing';
 import { EndedLeaseView, SeatsService } from '@leasehold/domain-seats';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { DomainError } from '@leasehold/errors';
@@ -49,7 +57,8 @@ export interface OfflineCodeResult {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+const invalid = (field: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
 
 @Injectable()
 export class OfflineActivationService {
@@ -66,14 +75,21 @@ export class OfflineActivationService {
   async submit(command: SubmitOfflineCodeCommand): Promise<OfflineCodeResult> {
     const parsed = parseRequestCode(command.code);
     if (!parsed.ok) {
-      throw new DomainError('OFFLINE_CODE_INVALID', parsed.message, { reason: parsed.reason, fields: [{ field: 'code', messages: [parsed.message] }] });
+      throw new DomainError('OFFLINE_CODE_INVALID', parsed.message, {
+        reason: parsed.reason,
+        fields: [{ field: 'code', messages: [parsed.message] }],
+      });
     }
     const request = parsed.request;
     const container = await this.containers.get(command.containerId, command.scope ?? {});
     if (request.containerId !== container.id) {
-      throw new DomainError('OFFLINE_CODE_WRONG_CONTAINER', `The code was made for container ${request.containerId}, not ${container.id}`, {
-        codeContainerId: request.containerId,
-      });
+      throw new DomainError(
+        'OFFLINE_CODE_WRONG_CONTAINER',
+        `The code was made for container ${request.containerId}, not ${container.id}`,
+        {
+          codeContainerId: request.containerId,
+        },
+      );
     }
     if (request.kind === 'activate') return this.activate(request, command);
     if (request.kind === 'borrow') return this.borrow(request, command);
@@ -93,7 +109,11 @@ export class OfflineActivationService {
     const key = await this.signingKeys.activeKey();
     const device = await this.requests.transaction(async (tx) => {
       // Recorded first: a second submission of this code waits on the unique index and fails.
-      const id = await this.requests.record(tx, { ...this.recordOf(request, 'ACTIVATE'), licenseId: license.id, validUntil });
+      const id = await this.requests.record(tx, {
+        ...this.recordOf(request, 'ACTIVATE'),
+        licenseId: license.id,
+        validUntil,
+      });
       const { device: activated } = await this.devices.activateOfflineIn(tx, request.containerId, {
         fingerprintDigest: request.fingerprintDigest,
         name: command.deviceName ?? `Offline device ${request.fingerprintDigest.slice(0, 8)}`,
@@ -104,8 +124,19 @@ export class OfflineActivationService {
       await this.requests.attach(tx, id, { deviceId: activated.id });
       return activated;
     });
-    const responseCode = this.signingKeys.signUsing(key, (privateKey, keyId) => createResponseCode({ request, licenseId: license.id, validUntil, privateKey, keyId }));
-    return { kind: 'activate', requestCode: request.code, responseCode, licenseId: license.id, validUntil, device, leaseId: null, returnedLeases: [] };
+    const responseCode = this.signingKeys.signUsing(key, (privateKey, keyId) =>
+      createResponseCode({ request, licenseId: license.id, validUntil, privateKey, keyId }),
+    );
+    return {
+      kind: 'activate',
+      requestCode: request.code,
+      responseCode,
+      licenseId: license.id,
+      validUntil,
+      device,
+      leaseId: null,
+      returnedLeases: [],
+    };
   }
 
   /**
@@ -127,9 +158,25 @@ export class OfflineActivationService {
       returnKeyHash: request.returnKeyHash ?? null,
     });
     const validUntil = lease.borrowUntil ?? command.borrowUntil;
-    await this.requests.record(undefined, { ...this.recordOf(request, 'BORROW'), licenseId: license.id, leaseId: lease.leaseId, validUntil });
-    const responseCode = this.signingKeys.signUsing(key, (privateKey, keyId) => createResponseCode({ request, licenseId: license.id, validUntil, privateKey, keyId }));
-    return { kind: 'borrow', requestCode: request.code, responseCode, licenseId: license.id, validUntil, device: null, leaseId: lease.leaseId, returnedLeases: [] };
+    await this.requests.record(undefined, {
+      ...this.recordOf(request, 'BORROW'),
+      licenseId: license.id,
+      leaseId: lease.leaseId,
+      validUntil,
+    });
+    const responseCode = this.signingKeys.signUsing(key, (privateKey, keyId) =>
+      createResponseCode({ request, licenseId: license.id, validUntil, privateKey, keyId }),
+    );
+    return {
+      kind: 'borrow',
+      requestCode: request.code,
+      responseCode,
+      licenseId: license.id,
+      validUntil,
+      device: null,
+      leaseId: lease.leaseId,
+      returnedLeases: [],
+    };
   }
 
   /**
@@ -140,11 +187,26 @@ export class OfflineActivationService {
     const by = this.tenant.actor.type === 'PORTAL_USER' ? 'PORTAL_USER' : 'VENDOR_KEY';
     const device = await this.requests.transaction(async (tx) => {
       const id = await this.requests.record(tx, this.recordOf(request, 'DEACTIVATE'));
-      const deactivated = await this.devices.deactivateOfflineIn(tx, request.containerId, request.fingerprintDigest, by, request.returnKey ?? null);
+      const deactivated = await this.devices.deactivateOfflineIn(
+        tx,
+        request.containerId,
+        request.fingerprintDigest,
+        by,
+        request.returnKey ?? null,
+      );
       await this.requests.attach(tx, id, { deviceId: deactivated.id });
       return deactivated;
     });
-    return { kind: 'deactivate', requestCode: request.code, responseCode: null, licenseId: null, validUntil: null, device, leaseId: null, returnedLeases: [] };
+    return {
+      kind: 'deactivate',
+      requestCode: request.code,
+      responseCode: null,
+      licenseId: null,
+      validUntil: null,
+      device,
+      leaseId: null,
+      returnedLeases: [],
+    };
   }
 
   /**
@@ -155,7 +217,8 @@ export class OfflineActivationService {
   private async returnBorrowed(request: OfflineRequest): Promise<OfflineCodeResult> {
     await this.refuseUsed(request);
     const leaseIds = await this.requests.borrowedLeases(request.containerId, request.fingerprintDigest);
-    if (!leaseIds.length) throw new DomainError('NOT_FOUND', 'This device borrowed no seat of the container offline', { entity: 'Lease' });
+    if (!leaseIds.length)
+      throw new DomainError('NOT_FOUND', 'This device borrowed no seat of the container offline', { entity: 'Lease' });
     const returned: EndedLeaseView[] = [];
     let refused: DomainError | null = null;
     for (const leaseId of leaseIds) {
@@ -167,34 +230,63 @@ export class OfflineActivationService {
       }
     }
     if (refused) throw refused;
-    await this.requests.record(undefined, { ...this.recordOf(request, 'DEACTIVATE'), leaseId: leaseIds[leaseIds.length - 1] });
-    return { kind: 'deactivate', requestCode: request.code, responseCode: null, licenseId: null, validUntil: null, device: null, leaseId: null, returnedLeases: returned };
+    await this.requests.record(undefined, {
+      ...this.recordOf(request, 'DEACTIVATE'),
+      leaseId: leaseIds[leaseIds.length - 1],
+    });
+    return {
+      kind: 'deactivate',
+      requestCode: request.code,
+      responseCode: null,
+      licenseId: null,
+      validUntil: null,
+      device: null,
+      leaseId: null,
+      returnedLeases: returned,
+    };
   }
 
   /** A quick refusal before effects that have their own transaction (the unique index still decides). */
   private async refuseUsed(request: OfflineRequest): Promise<void> {
     if (await this.requests.isUsed(request.containerId, request.nonce)) {
-      throw new DomainError('OFFLINE_CODE_ALREADY_USED', 'This code was already submitted; codes are single-use. Let the program make a new one', {
-        containerId: request.containerId,
-        nonce: request.nonce,
-      });
+      throw new DomainError(
+        'OFFLINE_CODE_ALREADY_USED',
+        'This code was already submitted; codes are single-use. Let the program make a new one',
+        {
+          containerId: request.containerId,
+          nonce: request.nonce,
+        },
+      );
     }
   }
 
   private recordOf(request: OfflineRequest, kind: 'ACTIVATE' | 'DEACTIVATE' | 'BORROW') {
     const actor = this.tenant.actor;
-    return { containerId: request.containerId, kind, nonce: request.nonce, fingerprintDigest: request.fingerprintDigest, submittedByType: actor.type, submittedById: actor.id };
+    return {
+      containerId: request.containerId,
+      kind,
+      nonce: request.nonce,
+      fingerprintDigest: request.fingerprintDigest,
+      submittedByType: actor.type,
+      submittedById: actor.id,
+    };
   }
 
   /** The license the response names: the one given, else the container's only usable one. */
   private async chooseLicense(containerId: string, command: SubmitOfflineCodeCommand): Promise<LicenseWithProductView> {
     const all = await this.licenses.listWithProductByContainers([containerId]);
-    const named = command.licenseId ? all.filter((l) => l.id === command.licenseId) : command.product ? all.filter((l) => l.product.code === command.product) : all;
-    if (!named.length) throw DomainError.notFound('License', command.licenseId ?? command.product ?? 'any license of the container');
+    const named = command.licenseId
+      ? all.filter((l) => l.id === command.licenseId)
+      : command.product
+        ? all.filter((l) => l.product.code === command.product)
+        : all;
+    if (!named.length)
+      throw DomainError.notFound('License', command.licenseId ?? command.product ?? 'any license of the container');
     const now = new Date();
     const usable = named.filter((l) => !licenseRefusal(l, now));
     if (!usable.length) throw licenseRefusal(named[0], now) as DomainError;
-    if (usable.length > 1) throw invalid('licenseId', 'The container holds several usable licenses; name one with licenseId');
+    if (usable.length > 1)
+      throw invalid('licenseId', 'The container holds several usable licenses; name one with licenseId');
     return usable[0];
   }
 }

@@ -36,14 +36,21 @@ export class OfflineRequestRepository {
    */
   async record(tx: TenantTransaction | undefined, data: OfflineRequestRecord): Promise<string> {
     try {
-      const row = await (tx ?? this.db.client).offlineRequest.create({ data: { ...data, vendorId: this.db.vendorId }, select: { id: true } });
+      const row = await (tx ?? this.db.client).offlineRequest.create({
+        data: { ...data, vendorId: this.db.vendorId },
+        select: { id: true },
+      });
       return row.id;
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new DomainError('OFFLINE_CODE_ALREADY_USED', 'This code was already submitted; codes are single-use. Let the program make a new one', {
-          containerId: data.containerId,
-          nonce: data.nonce,
-        });
+        throw new DomainError(
+          'OFFLINE_CODE_ALREADY_USED',
+          'This code was already submitted; codes are single-use. Let the program make a new one',
+          {
+            containerId: data.containerId,
+            nonce: data.nonce,
+          },
+        );
       }
       throw error;
     }

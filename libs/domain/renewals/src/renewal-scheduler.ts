@@ -19,7 +19,13 @@ export class RenewalScheduler {
   ) {}
 
   /** A check at `at` (default: when the term's renewal is due) for the license's current term. */
-  async schedule(vendorId: string, licenseId: string, termEnd: Date, at = renewalDueAt(termEnd), now = new Date()): Promise<void> {
+  async schedule(
+    vendorId: string,
+    licenseId: string,
+    termEnd: Date,
+    at = renewalDueAt(termEnd),
+    now = new Date(),
+  ): Promise<void> {
     const moment = at.getTime() === renewalDueAt(termEnd).getTime() ? 'due' : String(at.getTime());
     await this.queue.add(
       RENEWAL_JOBS.check,
@@ -39,7 +45,11 @@ export class RenewalScheduler {
     if (!license?.expiresAt || license.status === 'REVOKED') return false;
     const vendorId = this.renewals.vendorId;
     if (recheckKey && renewalDueAt(license.expiresAt) <= now) {
-      await this.queue.add(RENEWAL_JOBS.check, { vendorId, licenseId, termEnd: license.expiresAt.toISOString() }, { jobId: renewalCheckJobId(licenseId, license.expiresAt, recheckKey) });
+      await this.queue.add(
+        RENEWAL_JOBS.check,
+        { vendorId, licenseId, termEnd: license.expiresAt.toISOString() },
+        { jobId: renewalCheckJobId(licenseId, license.expiresAt, recheckKey) },
+      );
       return true;
     }
     await this.schedule(vendorId, licenseId, license.expiresAt);
@@ -61,7 +71,11 @@ export class RenewalScheduler {
         const data = { vendorId: c.vendorId, licenseId: c.licenseId, termEnd: c.termEnd.toISOString() };
         const due = renewalDueAt(c.termEnd);
         return due > now
-          ? { name: RENEWAL_JOBS.check, data, opts: { jobId: renewalCheckJobId(c.licenseId, c.termEnd, 'due'), delay: due.getTime() - now.getTime() } }
+          ? {
+              name: RENEWAL_JOBS.check,
+              data,
+              opts: { jobId: renewalCheckJobId(c.licenseId, c.termEnd, 'due'), delay: due.getTime() - now.getTime() },
+            }
           : { name: RENEWAL_JOBS.check, data, opts: { jobId: renewalCheckJobId(c.licenseId, c.termEnd, slot) } };
       }),
     );

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, LicenseRenewal, LicenseStatus, PrismaService, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import {
+  afterCursor,
+  LicenseRenewal,
+  LicenseStatus,
+  PrismaService,
+  TenantPrisma,
+  TenantTransaction,
+} from '@leasehold/db';
 import { RENEWAL_LEAD_DAYS, RenewalPolicy, RenewalStatus, RenewalView } from './renewals.types';
 
 const toView = (r: LicenseRenewal): RenewalView => ({
@@ -61,11 +68,26 @@ export class RenewalsRepository {
    */
   async insertRenewal(
     tx: TenantTransaction,
-    data: { licenseId: string; termEnd: Date; policy: RenewalPolicy; status: RenewalStatus; newExpiresAt?: Date; attempts?: number; lastRequestedAt?: Date; completedAt?: Date; failureReason?: string },
+    data: {
+      licenseId: string;
+      termEnd: Date;
+      policy: RenewalPolicy;
+      status: RenewalStatus;
+      newExpiresAt?: Date;
+      attempts?: number;
+      lastRequestedAt?: Date;
+      completedAt?: Date;
+      failureReason?: string;
+    },
   ): Promise<{ renewal: RenewalView; created: boolean }> {
-    const [inserted] = await tx.licenseRenewal.createManyAndReturn({ data: [{ ...data, vendorId: this.db.vendorId }], skipDuplicates: true });
+    const [inserted] = await tx.licenseRenewal.createManyAndReturn({
+      data: [{ ...data, vendorId: this.db.vendorId }],
+      skipDuplicates: true,
+    });
     if (inserted) return { renewal: toView(inserted), created: true };
-    const existing = await tx.licenseRenewal.findFirstOrThrow({ where: { licenseId: data.licenseId, termEnd: data.termEnd } });
+    const existing = await tx.licenseRenewal.findFirstOrThrow({
+      where: { licenseId: data.licenseId, termEnd: data.termEnd },
+    });
     return { renewal: toView(existing), created: false };
   }
 
@@ -77,20 +99,39 @@ export class RenewalsRepository {
   async updateRenewal(
     tx: TenantTransaction,
     id: string,
-    data: { status?: RenewalStatus; newExpiresAt?: Date; lastRequestedAt?: Date; completedAt?: Date; failureReason?: string | null; attemptsIncrement?: boolean },
+    data: {
+      status?: RenewalStatus;
+      newExpiresAt?: Date;
+      lastRequestedAt?: Date;
+      completedAt?: Date;
+      failureReason?: string | null;
+      attemptsIncrement?: boolean;
+    },
   ): Promise<RenewalView> {
     const { attemptsIncrement, ...rest } = data;
-    return toView(await tx.licenseRenewal.update({ where: { id }, data: { ...rest, ...(attemptsIncrement ? { attempts: { increment: 1 } } : {}) } }));
+    return toView(
+      await tx.licenseRenewal.update({
+        where: { id },
+        data: { ...rest, ...(attemptsIncrement ? { attempts: { increment: 1 } } : {}) },
+      }),
+    );
   }
 
   /** Moves the license's expiry; like every license change it raises the revision. */
   async extendLicense(tx: TenantTransaction, licenseId: string, expiresAt: Date): Promise<{ revision: number }> {
-    return tx.license.update({ where: { id: licenseId }, data: { expiresAt, revision: { increment: 1 } }, select: { revision: true } });
+    return tx.license.update({
+      where: { id: licenseId },
+      data: { expiresAt, revision: { increment: 1 } },
+      select: { revision: true },
+    });
   }
 
   /** True for exactly one caller per (license, expiresAt): the one that announces the expiry. */
   async insertExpiry(tx: TenantTransaction, licenseId: string, expiresAt: Date): Promise<boolean> {
-    const { count } = await tx.licenseExpiry.createMany({ data: [{ licenseId, expiresAt, vendorId: this.db.vendorId }], skipDuplicates: true });
+    const { count } = await tx.licenseExpiry.createMany({
+      data: [{ licenseId, expiresAt, vendorId: this.db.vendorId }],
+      skipDuplicates: true,
+    });
     return count === 1;
   }
 
@@ -118,7 +159,11 @@ export class RenewalsRepository {
    * are renewed when resumed), or whose expiry passed unannounced, and
    * terms whose ERP renewal is still open.
    */
-  async sweepCandidates(now: Date, dueBefore: Date, limit: number): Promise<{ vendorId: string; licenseId: string; termEnd: Date }[]> {
+  async sweepCandidates(
+    now: Date,
+    dueBefore: Date,
+    limit: number,
+  ): Promise<{ vendorId: string; licenseId: string; termEnd: Date }[]> {
     return this.prisma.$queryRaw<{ vendorId: string; licenseId: string; termEnd: Date }[]>`
       SELECT l."vendorId", l.id AS "licenseId", l."expiresAt" AS "termEnd"
         FROM licenses l

@@ -35,7 +35,11 @@ export class RenewalsService {
   async check(licenseId: string, termEnd: Date, now = new Date()): Promise<RenewalCheckResult> {
     return this.renewals.transaction(async (tx) => {
       const license = await this.renewals.lockLicense(tx, licenseId);
-      const result = (outcome: RenewalCheckResult['outcome'], nextCheckAt: Date | null, expiresAt = license?.expiresAt ?? null): RenewalCheckResult => ({
+      const result = (
+        outcome: RenewalCheckResult['outcome'],
+        nextCheckAt: Date | null,
+        expiresAt = license?.expiresAt ?? null,
+      ): RenewalCheckResult => ({
         outcome,
         licenseId,
         expiresAt,
@@ -46,7 +50,8 @@ export class RenewalsService {
         // This term was renewed already (a retried or duplicate job): report it, and let the caller
         // make sure the new term is scheduled (the crash may have come before that).
         const done = license?.expiresAt ? await this.renewals.findRenewal(tx, licenseId, termEnd) : null;
-        if (license?.expiresAt && done?.status === 'SUCCEEDED') return result('already-done', renewalDueAt(license.expiresAt));
+        if (license?.expiresAt && done?.status === 'SUCCEEDED')
+          return result('already-done', renewalDueAt(license.expiresAt));
         return result('stale', null);
       }
       if (license.status === 'REVOKED') return result('not-renewable', null);
@@ -64,8 +69,15 @@ export class RenewalsService {
       switch (license.renewalPolicy) {
         case 'AUTO': {
           const renewed = await this.autoRenew(tx, license, termEnd, now);
-          if (renewed) return result(renewed.created ? 'renewed' : 'already-done', renewalDueAt(renewed.expiresAt), renewed.expiresAt);
-          return (await this.announceExpiry(tx, license, termEnd, now)) ? result('expired', null) : result('failed', expired ? null : termEnd);
+          if (renewed)
+            return result(
+              renewed.created ? 'renewed' : 'already-done',
+              renewalDueAt(renewed.expiresAt),
+              renewed.expiresAt,
+            );
+          return (await this.announceExpiry(tx, license, termEnd, now))
+            ? result('expired', null)
+            : result('failed', expired ? null : termEnd);
         }
         case 'ERP': {
           const step = await this.requestFromErp(tx, license, termEnd, now);
@@ -89,19 +101,50 @@ export class RenewalsService {
   async renewFromErp(tx: TenantTransaction, licenseId: string, newExpiresAt: Date, now = new Date()): Promise<boolean> {
     const license = await this.renewals.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
-    if (license.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${licenseId} was revoked`, { id: licenseId });
+    if (license.status === 'REVOKED')
+      throw new DomainError('LICENSE_REVOKED', `License ${licenseId} was revoked`, { id: licenseId });
     if (license.expiresAt && license.expiresAt >= newExpiresAt) return false;
     const termEnd = license.expiresAt;
     const { revision } = await this.renewals.extendLicense(tx, licenseId, newExpiresAt);
-    const events: DomainEventInput[] = [this.licenseEvent('license.renewed', license, { previousExpiresAt: termEnd?.toISOString() ?? null, expiresAt: newExpiresAt.toISOString(), revision })];
+    const events: DomainEventInput[] = [
+      this.licenseEvent('license.renewed', license, {
+        previousExpiresAt: termEnd?.toISOString() ?? null,
+        expiresAt: newExpiresAt.toISOString(),
+        revision,
+      }),
+    ];
     if (termEnd) {
-      const { renewal, created } = await this.renewals.insertRenewal(tx, { licenseId, termEnd, policy: license.renewalPolicy, status: 'SUCCEEDED', newExpiresAt, completedAt: now });
+      const { renewal, created } = await this.renewals.insertRenewal(tx, {
+        licenseId,
+        termEnd,
+        policy: license.renewalPolicy,
+        status: 'SUCCEEDED',
+        newExpiresAt,
+        completedAt: now,
+      });
       if (!created && renewal.status !== 'SUCCEEDED') {
-        await this.renewals.updateRenewal(tx, renewal.id, { status: 'SUCCEEDED', newExpiresAt, completedAt: now, failureReason: null });
+        await this.renewals.updateRenewal(tx, renewal.id, {
+          status: 'SUCCEEDED',
+          newExpiresAt,
+          completedAt: now,
+          failureReason: null,
+        });
       }
-      events.push(this.renewalEvent('renewal.succeeded', license, termEnd, { renewalId: renewal.id, newExpiresAt: newExpiresAt.toISOString(), source: 'ERP' }));
+      events.push(
+        this.renewalEvent('renewal.succeeded', license, termEnd, {
+          renewalId: renewal.id,
+          newExpiresAt: newExpiresAt.toISOString(),
+          source: 'ERP',
+        }),
+      );
     }
-    await this.audit.record(tx, { action: 'license.renewed', entityType: 'license', entityId: licenseId, before: { expiresAt: termEnd }, after: { expiresAt: newExpiresAt, revision } });
+    await this.audit.record(tx, {
+      action: 'license.renewed',
+      entityType: 'license',
+      entityId: licenseId,
+      before: { expiresAt: termEnd },
+      after: { expiresAt: newExpiresAt, revision },
+    });
     await this.outbox.append(tx, ...events);
     return true;
   }
@@ -117,7 +160,12 @@ export class RenewalsService {
   }
 
   /** The extension itself: only the caller that inserts the term's row extends. Null when it cannot. */
-  private async autoRenew(tx: TenantTransaction, license: LockedLicense, termEnd: Date, now: Date): Promise<{ created: boolean; expiresAt: Date } | null> {
+  private async autoRenew(
+    tx: TenantTransaction,
+    license: LockedLicense,
+    termEnd: Date,
+    now: Date,
+  ): Promise<{ created: boolean; expiresAt: Date } | null> {
     if (!license.renewalTermDays) {
       const { created, renewal } = await this.renewals.insertRenewal(tx, {
         licenseId: license.id,
@@ -127,18 +175,50 @@ export class RenewalsService {
         completedAt: now,
         failureReason: 'renewalTermDays is not set',
       });
-      if (created) await this.outbox.append(tx, this.renewalEvent('renewal.failed', license, termEnd, { renewalId: renewal.id, reason: renewal.failureReason }));
+      if (created)
+        await this.outbox.append(
+          tx,
+          this.renewalEvent('renewal.failed', license, termEnd, {
+            renewalId: renewal.id,
+            reason: renewal.failureReason,
+          }),
+        );
       return null;
     }
     const newExpiresAt = new Date(termEnd.getTime() + license.renewalTermDays * DAY);
-    const { created, renewal } = await this.renewals.insertRenewal(tx, { licenseId: license.id, termEnd, policy: 'AUTO', status: 'SUCCEEDED', newExpiresAt, completedAt: now, attempts: 1 });
-    if (!created) return renewal.status === 'SUCCEEDED' && renewal.newExpiresAt ? { created: false, expiresAt: renewal.newExpiresAt } : null;
+    const { created, renewal } = await this.renewals.insertRenewal(tx, {
+      licenseId: license.id,
+      termEnd,
+      policy: 'AUTO',
+      status: 'SUCCEEDED',
+      newExpiresAt,
+      completedAt: now,
+      attempts: 1,
+    });
+    if (!created)
+      return renewal.status === 'SUCCEEDED' && renewal.newExpiresAt
+        ? { created: false, expiresAt: renewal.newExpiresAt }
+        : null;
     const { revision } = await this.renewals.extendLicense(tx, license.id, newExpiresAt);
-    await this.audit.record(tx, { action: 'license.renewed', entityType: 'license', entityId: license.id, before: { expiresAt: termEnd }, after: { expiresAt: newExpiresAt, revision } });
+    await this.audit.record(tx, {
+      action: 'license.renewed',
+      entityType: 'license',
+      entityId: license.id,
+      before: { expiresAt: termEnd },
+      after: { expiresAt: newExpiresAt, revision },
+    });
     await this.outbox.append(
       tx,
-      this.licenseEvent('license.renewed', license, { previousExpiresAt: termEnd.toISOString(), expiresAt: newExpiresAt.toISOString(), revision }),
-      this.renewalEvent('renewal.succeeded', license, termEnd, { renewalId: renewal.id, newExpiresAt: newExpiresAt.toISOString(), source: 'AUTO' }),
+      this.licenseEvent('license.renewed', license, {
+        previousExpiresAt: termEnd.toISOString(),
+        expiresAt: newExpiresAt.toISOString(),
+        revision,
+      }),
+      this.renewalEvent('renewal.succeeded', license, termEnd, {
+        renewalId: renewal.id,
+        newExpiresAt: newExpiresAt.toISOString(),
+        source: 'AUTO',
+      }),
     );
     return { created: true, expiresAt: newExpiresAt };
   }
@@ -151,13 +231,36 @@ export class RenewalsService {
     now: Date,
   ): Promise<{ outcome: 'requested' | 'reminded' | 'waiting' | 'failed' | 'already-done'; remindAt: Date }> {
     const remindAt = new Date(now.getTime() + ERP_REMINDER_HOURS * HOUR);
-    const { renewal, created } = await this.renewals.insertRenewal(tx, { licenseId: license.id, termEnd, policy: 'ERP', status: 'REQUESTED', attempts: 1, lastRequestedAt: now });
-    const due = (attempt: number) => this.renewalEvent('renewal.due', license, termEnd, { renewalId: renewal.id, attempt, dueBy: termEnd.toISOString() });
+    const { renewal, created } = await this.renewals.insertRenewal(tx, {
+      licenseId: license.id,
+      termEnd,
+      policy: 'ERP',
+      status: 'REQUESTED',
+      attempts: 1,
+      lastRequestedAt: now,
+    });
+    const due = (attempt: number) =>
+      this.renewalEvent('renewal.due', license, termEnd, {
+        renewalId: renewal.id,
+        attempt,
+        dueBy: termEnd.toISOString(),
+      });
     if (renewal.status === 'SUCCEEDED') return { outcome: 'already-done', remindAt };
     if (renewal.status === 'FAILED') return { outcome: 'failed', remindAt };
     if (now >= termEnd) {
-      await this.renewals.updateRenewal(tx, renewal.id, { status: 'FAILED', completedAt: now, failureReason: 'The ERP did not confirm the renewal before the license expired' });
-      await this.outbox.append(tx, this.renewalEvent('renewal.failed', license, termEnd, { renewalId: renewal.id, reason: 'unanswered', attempts: renewal.attempts }));
+      await this.renewals.updateRenewal(tx, renewal.id, {
+        status: 'FAILED',
+        completedAt: now,
+        failureReason: 'The ERP did not confirm the renewal before the license expired',
+      });
+      await this.outbox.append(
+        tx,
+        this.renewalEvent('renewal.failed', license, termEnd, {
+          renewalId: renewal.id,
+          reason: 'unanswered',
+          attempts: renewal.attempts,
+        }),
+      );
       return { outcome: 'failed', remindAt };
     }
     if (created) {
@@ -166,29 +269,58 @@ export class RenewalsService {
     }
     const next = new Date((renewal.lastRequestedAt ?? now).getTime() + ERP_REMINDER_HOURS * HOUR);
     if (now < next) return { outcome: 'waiting', remindAt: next };
-    const updated = await this.renewals.updateRenewal(tx, renewal.id, { lastRequestedAt: now, attemptsIncrement: true });
+    const updated = await this.renewals.updateRenewal(tx, renewal.id, {
+      lastRequestedAt: now,
+      attemptsIncrement: true,
+    });
     await this.outbox.append(tx, due(updated.attempts));
     return { outcome: 'reminded', remindAt };
   }
 
   /** license.expired, once per (license, expiresAt). False when not expired yet or already announced. */
-  private async announceExpiry(tx: TenantTransaction, license: LockedLicense, termEnd: Date, now: Date): Promise<boolean> {
+  private async announceExpiry(
+    tx: TenantTransaction,
+    license: LockedLicense,
+    termEnd: Date,
+    now: Date,
+  ): Promise<boolean> {
     if (now < termEnd) return false;
     if (!(await this.renewals.insertExpiry(tx, license.id, termEnd))) return false;
     await this.outbox.append(tx, this.licenseEvent('license.expired', license, { expiresAt: termEnd.toISOString() }));
     return true;
   }
 
-  private licenseEvent(type: 'license.renewed' | 'license.expired', license: LockedLicense, facts: Record<string, unknown>): DomainEventInput {
-    return { type, aggregateType: 'license', aggregateId: license.id, payload: { licenseId: license.id, containerId: license.containerId, productId: license.productId, ...facts } };
-  }
-
-  private renewalEvent(type: 'renewal.due' | 'renewal.succeeded' | 'renewal.failed', license: LockedLicense, termEnd: Date, facts: Record<string, unknown>): DomainEventInput {
+  private licenseEvent(
+    type: 'license.renewed' | 'license.expired',
+    license: LockedLicense,
+    facts: Record<string, unknown>,
+  ): DomainEventInput {
     return {
       type,
       aggregateType: 'license',
       aggregateId: license.id,
-      payload: { licenseId: license.id, containerId: license.containerId, productId: license.productId, policy: license.renewalPolicy, termEnd: termEnd.toISOString(), ...facts },
+      payload: { licenseId: license.id, containerId: license.containerId, productId: license.productId, ...facts },
+    };
+  }
+
+  private renewalEvent(
+    type: 'renewal.due' | 'renewal.succeeded' | 'renewal.failed',
+    license: LockedLicense,
+    termEnd: Date,
+    facts: Record<string, unknown>,
+  ): DomainEventInput {
+    return {
+      type,
+      aggregateType: 'license',
+      aggregateId: license.id,
+      payload: {
+        licenseId: license.id,
+        containerId: license.containerId,
+        productId: license.productId,
+        policy: license.renewalPolicy,
+        termEnd: termEnd.toISOString(),
+        ...facts,
+      },
     };
   }
 }

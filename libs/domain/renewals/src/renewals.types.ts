@@ -26,7 +26,18 @@ export interface RenewalView {
 
 /** What one check of a license did; `nextCheckAt` is when the next one is due (null: none). */
 export interface RenewalCheckResult {
-  outcome: 'renewed' | 'requested' | 'reminded' | 'failed' | 'expired' | 'waiting' | 'not-due' | 'already-done' | 'stale' | 'not-renewable' | 'suspended';
+  outcome:
+    | 'renewed'
+    | 'requested'
+    | 'reminded'
+    | 'failed'
+    | 'expired'
+    | 'waiting'
+    | 'not-due'
+    | 'already-done'
+    | 'stale'
+    | 'not-renewable'
+    | 'suspended';
   licenseId: string;
   /** The license's expiresAt after the check (the next term's key when renewed). */
   expiresAt: Date | null;

@@ -23,7 +23,9 @@ export class GroupBorrowingPolicy {
          FOR SHARE OF g`;
     const group = rows[0];
     if (group && !group.borrowingAllowed) {
-      throw new DomainError('BORROW_DISABLED_BY_ADMIN', "The group's admin switched borrowing off for its containers", { groupId: group.groupId });
+      throw new DomainError('BORROW_DISABLED_BY_ADMIN', "The group's admin switched borrowing off for its containers", {
+        groupId: group.groupId,
+      });
     }
   }
 }

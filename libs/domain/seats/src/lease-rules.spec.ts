@@ -38,14 +38,20 @@ describe('assertBorrowAllowed', () => {
   });
 
   it('refuses each case with its own code', () => {
-    expect(codeOf(() => assertBorrowAllowed({ ...terms, borrowAllowed: false }, days(1), now))).toBe('BORROW_NOT_ALLOWED');
+    expect(codeOf(() => assertBorrowAllowed({ ...terms, borrowAllowed: false }, days(1), now))).toBe(
+      'BORROW_NOT_ALLOWED',
+    );
     expect(codeOf(() => assertBorrowAllowed(terms, days(7.01), now))).toBe('BORROW_TOO_LONG');
-    expect(codeOf(() => assertBorrowAllowed({ ...terms, maxBorrowDays: 30 }, days(10.5), now))).toBe('BORROW_PAST_LICENSE_EXPIRY');
+    expect(codeOf(() => assertBorrowAllowed({ ...terms, maxBorrowDays: 30 }, days(10.5), now))).toBe(
+      'BORROW_PAST_LICENSE_EXPIRY',
+    );
     expect(codeOf(() => assertBorrowAllowed(terms, now, now))).toBe('BORROW_UNTIL_IN_PAST');
   });
 
   it('never lets a borrow outlast the offline period', () => {
     expect(codeOf(() => assertBorrowAllowed({ ...terms, offlinePeriodDays: 3 }, days(3), now))).toBeNull();
-    expect(codeOf(() => assertBorrowAllowed({ ...terms, offlinePeriodDays: 3 }, days(3.01), now))).toBe('BORROW_TOO_LONG');
+    expect(codeOf(() => assertBorrowAllowed({ ...terms, offlinePeriodDays: 3 }, days(3.01), now))).toBe(
+      'BORROW_TOO_LONG',
+    );
   });
 });

@@ -30,9 +30,13 @@ export function assertLicenseUsable(license: LicenseTerms, now: Date): void {
     case 'SUSPENDED':
       throw new DomainError('LICENSE_SUSPENDED', 'The license is suspended');
     case 'NOT_YET_VALID':
-      throw new DomainError('LICENSE_NOT_YET_VALID', 'The license is not valid yet', { validFrom: license.validFrom.toISOString() });
+      throw new DomainError('LICENSE_NOT_YET_VALID', 'The license is not valid yet', {
+        validFrom: license.validFrom.toISOString(),
+      });
     case 'EXPIRED':
-      throw new DomainError('LICENSE_EXPIRED', 'The license has expired', { expiresAt: license.expiresAt?.toISOString() });
+      throw new DomainError('LICENSE_EXPIRED', 'The license has expired', {
+        expiresAt: license.expiresAt?.toISOString(),
+      });
   }
 }
 
@@ -50,10 +54,14 @@ export function assertContainerAccess(container: ContainerAccess): void {
   if (!container.accessRevokedAt) return;
   const reason = container.accessRevokedReason ?? 'USER_REMOVED';
   const why = reason === 'USER_DISABLED' ? 'was disabled' : 'was removed from their group';
-  throw new DomainError('CONTAINER_ACCESS_REVOKED', `The container's user ${why}; the container no longer grants access`, {
-    reason,
-    revokedAt: container.accessRevokedAt.toISOString(),
-  });
+  throw new DomainError(
+    'CONTAINER_ACCESS_REVOKED',
+    `The container's user ${why}; the container no longer grants access`,
+    {
+      reason,
+      revokedAt: container.accessRevokedAt.toISOString(),
+    },
+  );
 }
 
 /** What a checkout (or a wait for a seat) needs to know of the license, its container and the device. */
@@ -69,7 +77,9 @@ export function assertMayTakeSeat(license: SeatTaker, user: { id: string; groupI
   assertContainerAccess(license);
   assertLicenseUsable(license, license.now);
   if (user && license.kind === 'ENTERPRISE' && user.groupId !== license.containerGroupId) {
-    throw new DomainError('USER_NOT_IN_GROUP', "The user of userToken is not a member of the container's group", { userId: user.id });
+    throw new DomainError('USER_NOT_IN_GROUP', "The user of userToken is not a member of the container's group", {
+      userId: user.id,
+    });
   }
   if (license.kind === 'PERSONAL' && !license.deviceId) {
     throw new DomainError('DEVICE_NOT_ACTIVATED', 'This device is not activated on the container; activate it first');
@@ -88,9 +98,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Throws the code that says why a seat may not be borrowed until `until`; each refusal has its own. */
 export function assertBorrowAllowed(license: BorrowTerms, until: Date, now: Date): void {
-  if (!license.borrowAllowed) throw new DomainError('BORROW_NOT_ALLOWED', 'This license does not allow borrowing seats');
+  if (!license.borrowAllowed)
+    throw new DomainError('BORROW_NOT_ALLOWED', 'This license does not allow borrowing seats');
   if (until <= now) {
-    throw new DomainError('BORROW_UNTIL_IN_PAST', 'borrowUntil must be in the future', { borrowUntil: until.toISOString() });
+    throw new DomainError('BORROW_UNTIL_IN_PAST', 'borrowUntil must be in the future', {
+      borrowUntil: until.toISOString(),
+    });
   }
   const days = Math.min(license.maxBorrowDays, license.offlinePeriodDays);
   const latest = new Date(now.getTime() + days * DAY_MS);
@@ -123,5 +136,8 @@ export function returnProofRefused(borrowUntil: Date, hasHash: boolean): DomainE
   const message = hasHash
     ? 'A borrowed seat is returned before borrowUntil only with the returnKey the borrow committed to'
     : 'The seat was borrowed without a returnKeyHash: it stays borrowed until borrowUntil';
-  return new DomainError('RETURN_PROOF_INVALID', message, { borrowUntil: borrowUntil.toISOString(), earlyReturnPossible: hasHash });
+  return new DomainError('RETURN_PROOF_INVALID', message, {
+    borrowUntil: borrowUntil.toISOString(),
+    earlyReturnPossible: hasHash,
+  });
 }

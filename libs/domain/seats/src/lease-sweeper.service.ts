@@ -31,9 +31,13 @@ export class LeaseSweeperService {
         for (const row of rows) byVendor.set(row.vendorId, [...(byVendor.get(row.vendorId) ?? []), row]);
         for (const [vendorId, leases] of byVendor) {
           await this.tenant.run(vendorId, async () => {
-            await this.outbox.append(tx, ...leases.map((l) => seatEvent('seat.expired', { ...l, endReason: 'EXPIRED', overage: false })));
+            await this.outbox.append(
+              tx,
+              ...leases.map((l) => seatEvent('seat.expired', { ...l, endReason: 'EXPIRED', overage: false })),
+            );
             // An overage episode ends when expiries bring the seats in use back to the quantity.
-            for (const licenseId of [...new Set(leases.map((l) => l.licenseId))].sort()) await this.overage.settleIfTracked(tx, licenseId);
+            for (const licenseId of [...new Set(leases.map((l) => l.licenseId))].sort())
+              await this.overage.settleIfTracked(tx, licenseId);
           });
         }
         return rows.length;

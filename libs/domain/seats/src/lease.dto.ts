@@ -13,14 +13,25 @@ export class LiveLeaseDto {
   @ApiProperty({ format: 'uuid' }) containerId!: string;
   @ApiProperty({ description: 'The seat number within the license.' }) slot!: number;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) deviceId!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'The activated device (PERSONAL containers).' }) deviceName!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The activated device (PERSONAL containers).' })
+  deviceName!: string | null;
   @ApiProperty({ description: "The device's fingerprint." }) fingerprint!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Who: the host or user name the program reported.' }) clientName!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Who: the user of a PERSONAL container, when known.' }) userId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Who: the host or user name the program reported.' })
+  clientName!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Who: the user of a PERSONAL container, when known.',
+  })
+  userId!: string | null;
   @ApiProperty({ description: 'Since when.' }) startedAt!: Date;
   @ApiProperty() lastHeartbeatAt!: Date;
   @ApiProperty({ description: 'The seat is free at this time unless a heartbeat extends it.' }) expiresAt!: Date;
-  @ApiProperty({ description: 'A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`.' }) borrowed!: boolean;
+  @ApiProperty({
+    description: 'A borrowed (detached) seat cannot be stopped: it ends when returned or at `borrowUntil`.',
+  })
+  borrowed!: boolean;
   @ApiProperty({ nullable: true, type: Date }) borrowUntil!: Date | null;
   @ApiProperty({ description: 'Checked out above the quantity (overage).' }) overage!: boolean;
 }
@@ -64,4 +75,9 @@ export const toLiveLeaseDto = (s: SessionView): LiveLeaseDto => ({
   overage: s.overage,
 });
 
-export const toEndedLeaseDto = (e: EndedLeaseView): EndedLeaseDto => ({ leaseId: e.leaseId, licenseId: e.licenseId, endedAt: e.endedAt, endReason: e.endReason });
+export const toEndedLeaseDto = (e: EndedLeaseView): EndedLeaseDto => ({
+  leaseId: e.leaseId,
+  licenseId: e.licenseId,
+  endedAt: e.endedAt,
+  endReason: e.endReason,
+});

@@ -79,7 +79,12 @@ export function toColumns(allowance: OverageAllowance): OverageColumns {
     return { overagePercent: null, overageExtraSeats: allowance.extraSeats };
   }
   const percent = Math.round((allowance.factor - 1) * 100);
-  if (!Number.isFinite(allowance.factor) || percent < 1 || percent > 900 || Math.abs((allowance.factor - 1) * 100 - percent) > 1e-6) {
+  if (
+    !Number.isFinite(allowance.factor) ||
+    percent < 1 ||
+    percent > 900 ||
+    Math.abs((allowance.factor - 1) * 100 - percent) > 1e-6
+  ) {
     throw invalid('factor', 'factor must be from 1.01 to 10 with at most two decimals (e.g. 1.25, 1.5, 2)');
   }
   return { overagePercent: percent, overageExtraSeats: null };

@@ -65,7 +65,13 @@ export class OverageRepository {
   }
 
   /** Opens the episode; the partial unique index allows one open episode per license. */
-  async start(tx: SqlExecutor, id: string, licenseId: string, quantity: number, inUse: number): Promise<OverageEpisodeRow> {
+  async start(
+    tx: SqlExecutor,
+    id: string,
+    licenseId: string,
+    quantity: number,
+    inUse: number,
+  ): Promise<OverageEpisodeRow> {
     const rows = await tx.$queryRaw<OverageEpisodeRow[]>`
       INSERT INTO license_overage_episodes (id, "vendorId", "licenseId", quantity, "startedAt", "peakSeats")
       VALUES (${id}::uuid, ${this.db.vendorId}::uuid, ${licenseId}::uuid, ${quantity}::int, clock_timestamp(), ${inUse}::int)

@@ -39,7 +39,14 @@ export class OverageService {
         type: 'license.overage_started',
         aggregateType: 'license',
         aggregateId: licenseId,
-        payload: { licenseId, episodeId: episode.id, quantity: state.quantity, capacity: state.capacity, inUse: state.inUse, startedAt: episode.startedAt.toISOString() },
+        payload: {
+          licenseId,
+          episodeId: episode.id,
+          quantity: state.quantity,
+          capacity: state.capacity,
+          inUse: state.inUse,
+          startedAt: episode.startedAt.toISOString(),
+        },
       });
     } else if (over && state.openEpisodeId !== null && state.inUse > (state.openPeakSeats ?? 0)) {
       await this.overage.raisePeak(tx, state.openEpisodeId, state.inUse);

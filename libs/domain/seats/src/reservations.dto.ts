@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 
 // Request and answer shapes of the reservation and overage routes, shared by the vendor API
 // (license-central) and the portal, which serve the same service (ReservationsService).
@@ -10,13 +22,21 @@ export class ReservationBodyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiProperty({ minimum: 1, example: 2, description: 'Seats held for the users; all reservations of a license together at most its quantity.' })
+  @ApiProperty({
+    minimum: 1,
+    example: 2,
+    description: 'Seats held for the users; all reservations of a license together at most its quantity.',
+  })
   @IsInt()
   @Min(1)
   @Max(100_000)
   seats!: number;
 
-  @ApiProperty({ type: [String], format: 'uuid', description: "Members of the container's group (at most one reservation per user and license)." })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: "Members of the container's group (at most one reservation per user and license).",
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -40,7 +60,11 @@ export class ReservationListDto {
 }
 
 export class OverageBodyDto {
-  @ApiPropertyOptional({ example: 1.5, description: 'Up to factor × quantity seats (1.01 … 10, two decimals at most; rounded down). Exactly one of factor and extraSeats.' })
+  @ApiPropertyOptional({
+    example: 1.5,
+    description:
+      'Up to factor × quantity seats (1.01 … 10, two decimals at most; rounded down). Exactly one of factor and extraSeats.',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
   @Min(1.01)
@@ -63,10 +87,20 @@ export class OverageAllowanceDto {
 export class OverageDto {
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
   @ApiProperty() quantity!: number;
-  @ApiProperty({ type: OverageAllowanceDto, nullable: true, description: 'null: no overage (checkouts stop at the quantity).' }) allowance!: OverageAllowanceDto | null;
+  @ApiProperty({
+    type: OverageAllowanceDto,
+    nullable: true,
+    description: 'null: no overage (checkouts stop at the quantity).',
+  })
+  allowance!: OverageAllowanceDto | null;
   @ApiProperty({ description: 'quantity + allowance: the most seats in use at once.' }) capacity!: number;
   @ApiProperty() inUse!: number;
-  @ApiProperty({ nullable: true, type: Date, description: 'Start of the running overage episode (seats in use above the quantity), else null.' }) overageSince!: Date | null;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'Start of the running overage episode (seats in use above the quantity), else null.',
+  })
+  overageSince!: Date | null;
 }
 
 export class UsageOverageEpisodeDto {

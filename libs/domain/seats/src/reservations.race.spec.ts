@@ -21,7 +21,18 @@ describe('seat reservations (two instances, one database)', () => {
     const prisma = replicas[0].get(PrismaService);
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      ids.push((await prisma.user.create({ data: { vendorId: f.vendorId, groupId: f.groupId, email: `${tag}-${i}-${f.licenseId}@example.com`, name: `${tag} ${i}` } })).id);
+      ids.push(
+        (
+          await prisma.user.create({
+            data: {
+              vendorId: f.vendorId,
+              groupId: f.groupId,
+              email: `${tag}-${i}-${f.licenseId}@example.com`,
+              name: `${tag} ${i}`,
+            },
+          })
+        ).id,
+      );
     }
     return ids;
   }
@@ -41,11 +52,18 @@ describe('seat reservations (two instances, one database)', () => {
     const f = await insertSeatLicense(replicas[0], { quantity: 3 });
     const [night] = await members(f, 1, 'night');
     const [day] = await members(f, 1, 'day');
-    await asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 2, userIds: [night] }));
+    await asSeatVendor(replicas[0], f, () =>
+      replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 2, userIds: [night] }),
+    );
     await checkout(replicas[0], f, 'anon-1');
     const refused = await checkout(replicas[1], f, 'anon-2').catch((e: unknown) => e);
     expect(code(refused)).toBe('NO_SEAT_AVAILABLE');
-    expect((refused as DomainError).details).toMatchObject({ quantity: 3, inUse: 1, reservedSeats: 2, retryAfter: expect.any(Number) });
+    expect((refused as DomainError).details).toMatchObject({
+      quantity: 3,
+      inUse: 1,
+      reservedSeats: 2,
+      retryAfter: expect.any(Number),
+    });
     expect(code(await checkout(replicas[1], f, 'day-1', day).catch((e: unknown) => e))).toBe('NO_SEAT_AVAILABLE');
     const mine = await checkout(replicas[1], f, 'night-1', night);
     expect(mine.overage).toBe(false);
@@ -56,7 +74,9 @@ describe('seat reservations (two instances, one database)', () => {
   it('many users racing for reserved and unreserved seats: the reserved seats go only to their users, exactly the quantity in use', async () => {
     const f = await insertSeatLicense(replicas[0], { quantity: 10 });
     const night = await members(f, 6, 'night');
-    await asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 4, userIds: night }));
+    await asSeatVendor(replicas[0], f, () =>
+      replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Night shift', seats: 4, userIds: night }),
+    );
     const attempts = [
       ...Array.from({ length: 120 }, (_, i) => ({ fp: `anon-${i}`, user: undefined as string | undefined })),
       ...night.flatMap((u, i) => [0, 1].map((k) => ({ fp: `night-${i}-${k}`, user: u }))),
@@ -77,11 +97,21 @@ describe('seat reservations (two instances, one database)', () => {
       const f = await insertSeatLicense(replicas[0], { quantity: 10 });
       const [a, b] = await members(f, 2, `r${round}`);
       const results = await Promise.allSettled(
-        [a, b].map((u, i) => asSeatVendor(replicas[i], f, () => replicas[i].get(ReservationsService).create(f.licenseId, { name: `R${i}`, seats: 6, userIds: [u] }))),
+        [a, b].map((u, i) =>
+          asSeatVendor(replicas[i], f, () =>
+            replicas[i].get(ReservationsService).create(f.licenseId, { name: `R${i}`, seats: 6, userIds: [u] }),
+          ),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(results.flatMap((r) => (r.status === 'rejected' ? [code(r.reason)] : []))).toEqual(['RESERVATIONS_EXCEED_QUANTITY']);
-      expect(await replicas[0].get(PrismaService).seatReservation.aggregate({ where: { licenseId: f.licenseId }, _sum: { seats: true } })).toEqual({ _sum: { seats: 6 } });
+      expect(results.flatMap((r) => (r.status === 'rejected' ? [code(r.reason)] : []))).toEqual([
+        'RESERVATIONS_EXCEED_QUANTITY',
+      ]);
+      expect(
+        await replicas[0]
+          .get(PrismaService)
+          .seatReservation.aggregate({ where: { licenseId: f.licenseId }, _sum: { seats: true } }),
+      ).toEqual({ _sum: { seats: 6 } });
     }
   });
 
@@ -95,11 +125,17 @@ describe('seat reservations (two instances, one database)', () => {
           await replicas[1].get(SeatPoolService).resize(tx, f.licenseId, 4);
         }),
       );
-      const reserve = asSeatVendor(replicas[0], f, () => replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Big', seats: 6, userIds: [u] }));
+      const reserve = asSeatVendor(replicas[0], f, () =>
+        replicas[0].get(ReservationsService).create(f.licenseId, { name: 'Big', seats: 6, userIds: [u] }),
+      );
       const [c, r] = await Promise.allSettled([cut, reserve]);
       expect([c.status, r.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
-      const license = await replicas[0].get(PrismaService).license.findUniqueOrThrow({ where: { id: f.licenseId }, select: { quantity: true } });
-      const reserved = await replicas[0].get(PrismaService).seatReservation.aggregate({ where: { licenseId: f.licenseId }, _sum: { seats: true } });
+      const license = await replicas[0]
+        .get(PrismaService)
+        .license.findUniqueOrThrow({ where: { id: f.licenseId }, select: { quantity: true } });
+      const reserved = await replicas[0]
+        .get(PrismaService)
+        .seatReservation.aggregate({ where: { licenseId: f.licenseId }, _sum: { seats: true } });
       expect(reserved._sum.seats ?? 0).toBeLessThanOrEqual(license.quantity);
       const failure = c.status === 'rejected' ? c.reason : r.status === 'rejected' ? r.reason : null;
       expect(code(failure)).toBe('RESERVATIONS_EXCEED_QUANTITY');
@@ -109,6 +145,10 @@ describe('seat reservations (two instances, one database)', () => {
   it('the database refuses reservations above the quantity even from a writer that skips the service', async () => {
     const f = await insertSeatLicense(replicas[0], { quantity: 2 });
     const prisma = replicas[0].get(PrismaService);
-    await expect(prisma.seatReservation.create({ data: { vendorId: f.vendorId, licenseId: f.licenseId, name: 'Too big', seats: 3 } })).rejects.toThrow(/exceed the quantity/);
+    await expect(
+      prisma.seatReservation.create({
+        data: { vendorId: f.vendorId, licenseId: f.licenseId, name: 'Too big', seats: 3 },
+      }),
+    ).rejects.toThrow(/exceed the quantity/);
   });
 });

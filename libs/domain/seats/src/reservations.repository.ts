@@ -83,7 +83,11 @@ export class ReservationsRepository {
   }
 
   /** Unused reserved seats, and whether `userId` may still use a seat of their own reservation. */
-  async standing(tx: SqlExecutor, licenseId: string, userId: string | null): Promise<{ reservedUnused: number; ownUnused: boolean }> {
+  async standing(
+    tx: SqlExecutor,
+    licenseId: string,
+    userId: string | null,
+  ): Promise<{ reservedUnused: number; ownUnused: boolean }> {
     const own = userId
       ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(Prisma.sql`${licenseId}::uuid`)} u
                             JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid WHERE u.used < u.seats)`
@@ -124,7 +128,12 @@ export class ReservationsRepository {
   }
 
   /** Users of the list already in another reservation of the license. */
-  async usersReservedElsewhere(tx: SqlExecutor, licenseId: string, userIds: string[], except: string | null): Promise<string[]> {
+  async usersReservedElsewhere(
+    tx: SqlExecutor,
+    licenseId: string,
+    userIds: string[],
+    except: string | null,
+  ): Promise<string[]> {
     const rows = await tx.$queryRaw<{ userId: string }[]>`
       SELECT "userId" FROM seat_reservation_users
        WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ANY(${userIds}::uuid[])
@@ -140,7 +149,11 @@ export class ReservationsRepository {
   }
 
   /** Writes the reservation (insert, or replace name, seats and users of an existing one). */
-  async save(tx: SqlExecutor, input: { id: string; licenseId: string; name: string; seats: number; userIds: string[] }, isNew: boolean): Promise<boolean> {
+  async save(
+    tx: SqlExecutor,
+    input: { id: string; licenseId: string; name: string; seats: number; userIds: string[] },
+    isNew: boolean,
+  ): Promise<boolean> {
     const vendorId = this.db.vendorId;
     if (isNew) {
       await tx.$executeRaw`

@@ -48,7 +48,12 @@ export class ReservationsService {
   }
 
   /** Replaces the name, seats and users of a reservation. */
-  async update(licenseId: string, reservationId: string, input: ReservationInput, scope: ReservationScope = {}): Promise<ReservationView> {
+  async update(
+    licenseId: string,
+    reservationId: string,
+    input: ReservationInput,
+    scope: ReservationScope = {},
+  ): Promise<ReservationView> {
     return this.write(licenseId, reservationId, input, scope);
   }
 
@@ -63,11 +68,19 @@ export class ReservationsService {
     });
   }
 
-  private async write(licenseId: string, reservationId: string | null, input: ReservationInput, scope: ReservationScope): Promise<ReservationView> {
+  private async write(
+    licenseId: string,
+    reservationId: string | null,
+    input: ReservationInput,
+    scope: ReservationScope,
+  ): Promise<ReservationView> {
     return this.pg.transaction(async (tx) => {
       const license = await this.license(tx, licenseId, scope);
       if (license.kind !== 'ENTERPRISE' || !license.groupId) {
-        throw new DomainError('CONTAINER_KIND_MISMATCH', 'Seats can be reserved only on licenses of ENTERPRISE containers of a group');
+        throw new DomainError(
+          'CONTAINER_KIND_MISMATCH',
+          'Seats can be reserved only on licenses of ENTERPRISE containers of a group',
+        );
       }
       const [before] = reservationId ? await this.reservations.list(tx, licenseId, reservationId) : [];
       if (reservationId && !before) throw DomainError.notFound('Reservation', reservationId);
@@ -75,25 +88,41 @@ export class ReservationsService {
       const members = new Set(await this.reservations.membersOf(tx, license.groupId, userIds));
       const outsiders = userIds.filter((id) => !members.has(id));
       if (outsiders.length) {
-        throw new DomainError('RESERVATION_USER_NOT_IN_GROUP', "Seats can be reserved only for members of the container's group", { userIds: outsiders });
+        throw new DomainError(
+          'RESERVATION_USER_NOT_IN_GROUP',
+          "Seats can be reserved only for members of the container's group",
+          { userIds: outsiders },
+        );
       }
       const elsewhere = await this.reservations.usersReservedElsewhere(tx, licenseId, userIds, reservationId);
       if (elsewhere.length) {
-        throw new DomainError('RESERVATION_USER_TAKEN', 'A user is in at most one reservation of a license', { userIds: elsewhere });
+        throw new DomainError('RESERVATION_USER_TAKEN', 'A user is in at most one reservation of a license', {
+          userIds: elsewhere,
+        });
       }
       if (await this.reservations.nameTaken(tx, licenseId, input.name, reservationId)) {
-        throw new DomainError('RESERVATION_NAME_TAKEN', `The license already has a reservation named "${input.name}"`, { name: input.name });
+        throw new DomainError('RESERVATION_NAME_TAKEN', `The license already has a reservation named "${input.name}"`, {
+          name: input.name,
+        });
       }
       const others = await this.reservations.reservedSeats(tx, licenseId, reservationId);
       if (others + input.seats > license.quantity) {
-        throw new DomainError('RESERVATIONS_EXCEED_QUANTITY', `The license has ${license.quantity} seats; ${others} are already reserved`, {
-          quantity: license.quantity,
-          reserved: others,
-          requested: input.seats,
-        });
+        throw new DomainError(
+          'RESERVATIONS_EXCEED_QUANTITY',
+          `The license has ${license.quantity} seats; ${others} are already reserved`,
+          {
+            quantity: license.quantity,
+            reserved: others,
+            requested: input.seats,
+          },
+        );
       }
       const id = reservationId ?? uuidV7();
-      await this.reservations.save(tx, { id, licenseId, name: input.name, seats: input.seats, userIds }, reservationId === null);
+      await this.reservations.save(
+        tx,
+        { id, licenseId, name: input.name, seats: input.seats, userIds },
+        reservationId === null,
+      );
       const [row] = await this.reservations.list(tx, licenseId, id);
       await this.announce(tx, row, reservationId ? 'updated' : 'created');
       await this.record(tx, license, reservationId ? 'updated' : 'created', before ?? null, row);
@@ -108,8 +137,15 @@ export class ReservationsService {
   }
 
   /** The audit entry of a change: the reservation as it was and as it is (name, seats, users). */
-  private async record(tx: SqlExecutor, license: LockedLicense, change: 'created' | 'updated' | 'deleted', before: ReservationRow | null, after: ReservationRow | null): Promise<void> {
-    const state = (row: ReservationRow | null) => (row ? { licenseId: row.licenseId, name: row.name, seats: row.seats, userIds: row.userIds } : null);
+  private async record(
+    tx: SqlExecutor,
+    license: LockedLicense,
+    change: 'created' | 'updated' | 'deleted',
+    before: ReservationRow | null,
+    after: ReservationRow | null,
+  ): Promise<void> {
+    const state = (row: ReservationRow | null) =>
+      row ? { licenseId: row.licenseId, name: row.name, seats: row.seats, userIds: row.userIds } : null;
     await this.audit.record(tx, {
       action: `reservation.${change}`,
       entityType: 'seat_reservation',
@@ -120,13 +156,25 @@ export class ReservationsService {
     });
   }
 
-  private async announce(tx: SqlExecutor, row: ReservationRow, change: 'created' | 'updated' | 'deleted'): Promise<void> {
+  private async announce(
+    tx: SqlExecutor,
+    row: ReservationRow,
+    change: 'created' | 'updated' | 'deleted',
+  ): Promise<void> {
     const reservedSeats = await this.reservations.reservedSeats(tx, row.licenseId);
     await this.outbox.append(tx, {
       type: 'license.reservation_changed',
       aggregateType: 'license',
       aggregateId: row.licenseId,
-      payload: { licenseId: row.licenseId, reservationId: row.id, change, name: row.name, seats: row.seats, userIds: row.userIds, reservedSeats },
+      payload: {
+        licenseId: row.licenseId,
+        reservationId: row.id,
+        change,
+        name: row.name,
+        seats: row.seats,
+        userIds: row.userIds,
+        reservedSeats,
+      },
     });
   }
 }

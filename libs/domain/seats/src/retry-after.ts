@@ -5,7 +5,11 @@
  * release earlier: with `inUse` seats each held for about one lease TTL, one frees roughly every
  * `leaseTtl / inUse` seconds. The answer is the smaller of the two, capped at one lease TTL.
  */
-export function retryAfterSeconds(input: { inUse: number; soonestExpiryInSeconds: number | null; leaseTtlSeconds: number }): number {
+export function retryAfterSeconds(input: {
+  inUse: number;
+  soonestExpiryInSeconds: number | null;
+  leaseTtlSeconds: number;
+}): number {
   const ttl = Math.max(1, input.leaseTtlSeconds);
   const bySoonestExpiry = input.soonestExpiryInSeconds ?? ttl;
   const byTurnover = ttl / Math.max(1, input.inUse);

@@ -3,7 +3,15 @@ import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/d
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
-import { deviceActive, deviceOfFingerprint, licenseUsable, liveLeasesOfDevice, onlineSeatUntil, seatClaimable, seatInUse } from './seat-rules.sql';
+import {
+  deviceActive,
+  deviceOfFingerprint,
+  licenseUsable,
+  liveLeasesOfDevice,
+  onlineSeatUntil,
+  seatClaimable,
+  seatInUse,
+} from './seat-rules.sql';
 import { ContainerKind, LicenseRef } from './seats.types';
 
 // The statements of a checkout (SeatsService.checkout, and SeatQueueService's join, which reads
@@ -107,7 +115,12 @@ export class SeatCheckoutRepository {
    * after any concurrent checkout of the same device committed, so two of them cannot both miss
    * the live lease and claim two seats.
    */
-  async checkoutContext(tx: SqlExecutor, containerId: string, ref: LicenseRef, fingerprint: string): Promise<CheckoutContext | null> {
+  async checkoutContext(
+    tx: SqlExecutor,
+    containerId: string,
+    ref: LicenseRef,
+    fingerprint: string,
+  ): Promise<CheckoutContext | null> {
     const vendorId = this.db.vendorId;
     const match =
       'licenseId' in ref
@@ -140,7 +153,17 @@ export class SeatCheckoutRepository {
        LIMIT 1`;
     const row = rows[0];
     if (!row) return null;
-    const { liveId, liveSlot, liveDeviceId, liveStartedAt, liveExpiresAt, liveBorrowUntil, liveReturnKeyHash, liveOverage, ...context } = row;
+    const {
+      liveId,
+      liveSlot,
+      liveDeviceId,
+      liveStartedAt,
+      liveExpiresAt,
+      liveBorrowUntil,
+      liveReturnKeyHash,
+      liveOverage,
+      ...context
+    } = row;
     const liveLease: LeaseRow | null =
       liveId === null
         ? null

@@ -2,7 +2,10 @@ import { DomainEventInput } from '@leasehold/domain-events';
 import { LeaseRow } from './lease-row';
 
 /** The outbox event for a change of a lease (aggregate `seat`, id = the lease id). */
-export function seatEvent(type: DomainEventInput['type'], row: Omit<LeaseRow, 'returnKeyHash' | 'overage'> & { overage?: boolean }): DomainEventInput {
+export function seatEvent(
+  type: DomainEventInput['type'],
+  row: Omit<LeaseRow, 'returnKeyHash' | 'overage'> & { overage?: boolean },
+): DomainEventInput {
   return {
     type,
     aggregateType: 'seat',

@@ -112,7 +112,12 @@ export class SeatLeaseRepository {
    * a borrowed lease is freed only when `returnProofHash` (SHA-256 of the return key presented)
    * equals the hash the borrow committed to, also decided in the statement.
    */
-  async freeSlot(tx: SqlExecutor, leaseId: string, scope: SessionScope, options: { onlineOnly: boolean; returnProofHash?: string | null }): Promise<boolean> {
+  async freeSlot(
+    tx: SqlExecutor,
+    leaseId: string,
+    scope: SessionScope,
+    options: { onlineOnly: boolean; returnProofHash?: string | null },
+  ): Promise<boolean> {
     const online = options.onlineOnly
       ? Prisma.sql`AND l."borrowUntil" IS NULL`
       : Prisma.sql`AND (l."borrowUntil" IS NULL OR (l."returnKeyHash" IS NOT NULL AND l."returnKeyHash" = ${options.returnProofHash ?? null}))`;
@@ -129,7 +134,12 @@ export class SeatLeaseRepository {
    * Ends a lease that has not ended yet. `at: 'now'` for a release, stop or removal; an expired
    * lease ends at its own expiry. Returns null when it had already ended.
    */
-  async endLease(tx: SqlExecutor, leaseId: string, reason: LeaseEndReason, at: 'now' | 'expiry'): Promise<LeaseRow | null> {
+  async endLease(
+    tx: SqlExecutor,
+    leaseId: string,
+    reason: LeaseEndReason,
+    at: 'now' | 'expiry',
+  ): Promise<LeaseRow | null> {
     const endedAt = at === 'now' ? Prisma.sql`now()` : Prisma.sql`LEAST(l."expiresAt", now())`;
     const rows = await tx.$queryRaw<LeaseRow[]>`
       UPDATE seat_leases l SET "endedAt" = ${endedAt}, "endReason" = ${reason}::"LeaseEndReason"
@@ -148,7 +158,8 @@ export class SeatLeaseRepository {
    * episode): the general `release` then decides, settles and explains.
    */
   async releaseOnlineByCredential(credentialHash: string, leaseId: string, eventId: string): Promise<LeaseRow | null> {
-    const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const iso = (column: Prisma.Sql) =>
+      Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     const rows = await this.pg.sql.$queryRaw<LeaseRow[]>`
       WITH freed AS (
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
@@ -182,7 +193,13 @@ export class SeatLeaseRepository {
    * borrow's end never moves earlier here (that would be an early return without proof): both
    * are conditions of the statement, so no race slips past them.
    */
-  async setBorrow(tx: SqlExecutor, leaseId: string, containerId: string, until: Date, returnKeyHash: string | null = null): Promise<LeaseRow | null> {
+  async setBorrow(
+    tx: SqlExecutor,
+    leaseId: string,
+    containerId: string,
+    until: Date,
+    returnKeyHash: string | null = null,
+  ): Promise<LeaseRow | null> {
     const vendorId = this.db.vendorId;
     const rows = await tx.$queryRaw<LeaseRow[]>`
       WITH seat AS (

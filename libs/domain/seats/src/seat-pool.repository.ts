@@ -56,7 +56,11 @@ export class SeatPoolRepository {
    * alone (it stays as an excess slot and is trimmed when next seen free). Returns the expired
    * leases the deleted slots still pointed at, so the caller can end them.
    */
-  async deleteFreeSlots(tx: SqlExecutor, licenseId: string, count: number): Promise<{ deleted: number; expiredLeaseIds: string[] }> {
+  async deleteFreeSlots(
+    tx: SqlExecutor,
+    licenseId: string,
+    count: number,
+  ): Promise<{ deleted: number; expiredLeaseIds: string[] }> {
     const rows = await tx.$queryRaw<{ leaseId: string | null }[]>`
       WITH doomed AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s

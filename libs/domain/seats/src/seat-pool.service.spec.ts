@@ -3,7 +3,14 @@ import { PrismaService, TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatsService } from './seats.service';
-import { asSeatVendor, insertSeatLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
+import {
+  asSeatVendor,
+  insertSeatLicense,
+  createSeatsContext,
+  expireLease,
+  SeatFixture,
+  seatsInUse,
+} from './seats.testing';
 
 describe('SeatPoolService.resize', () => {
   let app: INestApplicationContext;
@@ -13,7 +20,9 @@ describe('SeatPoolService.resize', () => {
   afterAll(() => app.close());
 
   const slots = async (licenseId: string) =>
-    (await app.get(PrismaService).seatSlot.findMany({ where: { licenseId }, orderBy: { slot: 'asc' } })).map((s) => s.slot);
+    (await app.get(PrismaService).seatSlot.findMany({ where: { licenseId }, orderBy: { slot: 'asc' } })).map(
+      (s) => s.slot,
+    );
   const resize = (f: SeatFixture, quantity: number) =>
     asSeatVendor(app, f, () =>
       app.get(TenantPrisma).client.$transaction(async (tx) => {
@@ -22,7 +31,9 @@ describe('SeatPoolService.resize', () => {
       }),
     );
   const checkout = (f: SeatFixture, fingerprint: string) =>
-    asSeatVendor(app, f, () => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }));
+    asSeatVendor(app, f, () =>
+      app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }),
+    );
 
   it('creates one slot per seat and grows and shrinks a free pool exactly', async () => {
     const f = await insertSeatLicense(app, { quantity: 3 });
@@ -61,11 +72,15 @@ describe('SeatPoolService.resize', () => {
   it('refuses a negative quantity and an unknown license', async () => {
     const f = await insertSeatLicense(app, { quantity: 1 });
     await expect(
-      asSeatVendor(app, f, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, -1))),
+      asSeatVendor(app, f, () =>
+        app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, -1)),
+      ),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const other = await insertSeatLicense(app, { quantity: 1 });
     await expect(
-      asSeatVendor(app, other, () => app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, 2))),
+      asSeatVendor(app, other, () =>
+        app.get(TenantPrisma).client.$transaction((tx) => app.get(SeatPoolService).resize(tx, f.licenseId, 2)),
+      ),
     ).rejects.toBeInstanceOf(DomainError);
   });
 });

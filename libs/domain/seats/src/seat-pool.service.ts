@@ -37,10 +37,14 @@ export class SeatPoolService {
     const license = await this.pool.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
     if (license.reservedSeats > quantity) {
-      throw new DomainError('RESERVATIONS_EXCEED_QUANTITY', `${license.reservedSeats} seats of the license are reserved; remove reservations before lowering the quantity below that`, {
-        quantity,
-        reserved: license.reservedSeats,
-      });
+      throw new DomainError(
+        'RESERVATIONS_EXCEED_QUANTITY',
+        `${license.reservedSeats} seats of the license are reserved; remove reservations before lowering the quantity below that`,
+        {
+          quantity,
+          reserved: license.reservedSeats,
+        },
+      );
     }
     return this.fit(tx, licenseId, seatCapacity(quantity, license), license.slots, license.maxSlot);
   }
@@ -56,7 +60,11 @@ export class SeatPoolService {
    * Sets (or with null removes) the license's overage allowance and fits the pool to the new
    * capacity, under the same license lock as resize. Lowering it never ends a running session.
    */
-  async setOverage(tx: SqlExecutor, licenseId: string, columns: { overagePercent: number | null; overageExtraSeats: number | null }): Promise<LockedPool & PoolSize> {
+  async setOverage(
+    tx: SqlExecutor,
+    licenseId: string,
+    columns: { overagePercent: number | null; overageExtraSeats: number | null },
+  ): Promise<LockedPool & PoolSize> {
     const license = await this.pool.lockLicense(tx, licenseId);
     if (!license) throw DomainError.notFound('License', licenseId);
     await this.pool.setOverageColumns(tx, licenseId, columns);
@@ -65,7 +73,13 @@ export class SeatPoolService {
   }
 
   /** Makes the pool `quantity` slots (the license's capacity: quantity + overage allowance). */
-  private async fit(tx: SqlExecutor, licenseId: string, quantity: number, slots: number, maxSlot: number): Promise<PoolSize> {
+  private async fit(
+    tx: SqlExecutor,
+    licenseId: string,
+    quantity: number,
+    slots: number,
+    maxSlot: number,
+  ): Promise<PoolSize> {
     if (slots < quantity) {
       await this.pool.addSlots(tx, licenseId, maxSlot + 1, quantity - slots);
       return { slots: quantity, excess: 0 };

@@ -16,9 +16,14 @@ describe('seat wait queue races (two instances, one database)', () => {
   });
   afterAll(() => Promise.all(replicas.map((r) => r.close())));
 
-  const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) => asSeatVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));
+  const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) =>
+    asSeatVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));
   const checkout = (i: number, f: SeatFixture, fingerprint: string, ticketId?: string) =>
-    on(i, f, (app) => app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ticketId }));
+    on(i, f, (app) =>
+      app
+        .get(SeatsService)
+        .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ticketId }),
+    );
 
   /** Live holds (a free seat held for a ticket, in its window), straight from the database. */
   async function seatsHeld(licenseId: string): Promise<number> {
@@ -36,7 +41,11 @@ describe('seat wait queue races (two instances, one database)', () => {
     // 30 programs join in a known order (alternating instances); all wait.
     const tickets: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const t = await on(i, f, (app) => app.get(SeatQueueService).enqueue({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `waiter-${i}` }));
+      const t = await on(i, f, (app) =>
+        app
+          .get(SeatQueueService)
+          .enqueue({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `waiter-${i}` }),
+      );
       expect(t).toMatchObject({ status: 'WAITING', position: i + 1 });
       tickets.push(t.ticketId);
     }
@@ -54,12 +63,19 @@ describe('seat wait queue races (two instances, one database)', () => {
         // …and every waiting program tries to claim with its ticket.
         ...tickets.filter((t) => !claimed.has(t)).map((t, i) => checkout(i, f, fingerprintOf.get(t)!, t)),
       ]);
-      const granted = results.flatMap((r) => (r.status === 'fulfilled' && r.value && typeof r.value === 'object' && 'slot' in r.value ? [r.value] : []));
+      const granted = results.flatMap((r) =>
+        r.status === 'fulfilled' && r.value && typeof r.value === 'object' && 'slot' in r.value ? [r.value] : [],
+      );
       const unexpected = results.flatMap((r) =>
-        r.status === 'rejected' && !(r.reason instanceof DomainError && ['NO_SEAT_AVAILABLE', 'QUEUE_TICKET_WAITING'].includes(r.reason.code)) ? [String(r.reason)] : [],
+        r.status === 'rejected' &&
+        !(r.reason instanceof DomainError && ['NO_SEAT_AVAILABLE', 'QUEUE_TICKET_WAITING'].includes(r.reason.code))
+          ? [String(r.reason)]
+          : [],
       );
       expect(unexpected.slice(0, 3)).toEqual([]);
-      expect((await seatsInUse(replicas[0], f.licenseId)) + (await seatsHeld(f.licenseId))).toBeLessThanOrEqual(quantity);
+      expect((await seatsInUse(replicas[0], f.licenseId)) + (await seatsHeld(f.licenseId))).toBeLessThanOrEqual(
+        quantity,
+      );
       const claims = await prisma.seatQueueTicket.findMany({ where: { licenseId: f.licenseId, status: 'CLAIMED' } });
       for (const c of claims) claimed.add(c.id);
       leases = granted;
@@ -78,7 +94,8 @@ describe('seat wait queue races (two instances, one database)', () => {
     const all = await prisma.seatQueueTicket.findMany({ where: { licenseId: f.licenseId }, orderBy: { seq: 'asc' } });
     expect(all.map((t) => t.id)).toEqual(tickets);
     // Served in order: a later ticket was never granted before an earlier one.
-    for (let i = 1; i < all.length; i++) expect(all[i].grantedAt!.getTime()).toBeGreaterThanOrEqual(all[i - 1].grantedAt!.getTime());
+    for (let i = 1; i < all.length; i++)
+      expect(all[i].grantedAt!.getTime()).toBeGreaterThanOrEqual(all[i - 1].grantedAt!.getTime());
     // Every lease of the license, queue or not, kept within the quantity at every instant.
     const peak = await prisma.$queryRaw<{ n: number }[]>`
       SELECT max(c)::int AS n FROM (
@@ -94,19 +111,30 @@ describe('seat wait queue races (two instances, one database)', () => {
     const leases = await Promise.all(Array.from({ length: quantity }, (_, i) => checkout(i, f, `busy-${i}`)));
     await Promise.allSettled([
       ...Array.from({ length: 40 }, (_, i) =>
-        on(i, f, (app) => app.get(SeatQueueService).enqueue({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `joiner-${i}` })),
+        on(i, f, (app) =>
+          app
+            .get(SeatQueueService)
+            .enqueue({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `joiner-${i}` }),
+        ),
       ),
       ...leases.map((l, i) => on(i + 1, f, (app) => app.get(SeatsService).release(f.containerId, l.leaseId))),
       ...[0, 1, 2, 3, 4, 5].map((i) => on(i, f, (app) => app.get(SeatQueueService).serve(f.licenseId))),
     ]);
     await on(0, f, (app) => app.get(SeatQueueService).serve(f.licenseId));
     const prisma = replicas[0].get(PrismaService);
-    const held = await prisma.seatQueueTicket.findMany({ where: { licenseId: f.licenseId, status: 'HELD' }, orderBy: { seq: 'asc' } });
+    const held = await prisma.seatQueueTicket.findMany({
+      where: { licenseId: f.licenseId, status: 'HELD' },
+      orderBy: { seq: 'asc' },
+    });
     expect(held).toHaveLength(quantity);
     expect(await seatsHeld(f.licenseId)).toBe(quantity);
     expect(new Set(held.map((t) => t.heldSlot)).size).toBe(quantity);
     // The held ones are the first four in the queue.
-    const first = await prisma.seatQueueTicket.findMany({ where: { licenseId: f.licenseId }, orderBy: { seq: 'asc' }, take: quantity });
+    const first = await prisma.seatQueueTicket.findMany({
+      where: { licenseId: f.licenseId },
+      orderBy: { seq: 'asc' },
+      take: quantity,
+    });
     expect(held.map((t) => t.id)).toEqual(first.map((t) => t.id));
   }, 120_000);
 });

@@ -59,7 +59,10 @@ function scopeSql(scope: TicketScope): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
   if (scope.containerId) parts.push(Prisma.sql`AND t."containerId" = ${scope.containerId}::uuid`);
   if (scope.licenseId) parts.push(Prisma.sql`AND t."licenseId" = ${scope.licenseId}::uuid`);
-  if (scope.groupId) parts.push(Prisma.sql`AND t."containerId" IN (SELECT c.id FROM containers c WHERE c."vendorId" = t."vendorId" AND c."groupId" = ${scope.groupId}::uuid)`);
+  if (scope.groupId)
+    parts.push(
+      Prisma.sql`AND t."containerId" IN (SELECT c.id FROM containers c WHERE c."vendorId" = t."vendorId" AND c."groupId" = ${scope.groupId}::uuid)`,
+    );
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -92,7 +95,14 @@ export class SeatQueueRepository {
 
   async insert(
     tx: SqlExecutor,
-    ticket: { id: string; licenseId: string; containerId: string; fingerprint: string; clientName: string | null; userId: string | null },
+    ticket: {
+      id: string;
+      licenseId: string;
+      containerId: string;
+      fingerprint: string;
+      clientName: string | null;
+      userId: string | null;
+    },
   ): Promise<void> {
     await tx.$executeRaw`
       INSERT INTO seat_queue_tickets (id, "vendorId", "licenseId", "containerId", fingerprint, "clientName", "userId", "expiresAt")

@@ -17,17 +17,25 @@ const RENEW_INTERVAL_SECONDS = Math.floor(QUEUE_TICKET_TTL_SECONDS / 3);
 export function ticketRefusal(ticket: TicketRow | null, ticketId: string, fingerprint: string): DomainError | null {
   if (!ticket || ticket.fingerprint !== fingerprint) return DomainError.notFound('Seat queue ticket', ticketId);
   if (ticket.status === 'WAITING') {
-    return new DomainError('QUEUE_TICKET_WAITING', 'No seat is held for this ticket yet; wait on GET /client/v1/seat-queue/{ticketId}', {
-      ticketId,
-      position: ticket.position,
-    });
+    return new DomainError(
+      'QUEUE_TICKET_WAITING',
+      'No seat is held for this ticket yet; wait on GET /client/v1/seat-queue/{ticketId}',
+      {
+        ticketId,
+        position: ticket.position,
+      },
+    );
   }
   if (ticket.status === 'HELD') return null;
-  return new DomainError('QUEUE_TICKET_ENDED', `The ticket is ${ticket.status.toLowerCase()}; check out or join the queue again`, {
-    ticketId,
-    status: ticket.status,
-    leaseId: ticket.leaseId,
-  });
+  return new DomainError(
+    'QUEUE_TICKET_ENDED',
+    `The ticket is ${ticket.status.toLowerCase()}; check out or join the queue again`,
+    {
+      ticketId,
+      status: ticket.status,
+      leaseId: ticket.leaseId,
+    },
+  );
 }
 
 export function toTicketView(row: TicketRow): QueueTicketView {

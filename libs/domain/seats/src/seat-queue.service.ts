@@ -36,10 +36,16 @@ export class SeatQueueService {
     return this.pg.transaction(
       async (tx) => {
         const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
-        if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
+        if (!license)
+          throw DomainError.notFound(
+            'License',
+            'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
+          );
         assertMayTakeSeat(license, input.user);
         if (license.liveLease) {
-          throw new DomainError('QUEUE_SEAT_HELD', 'This device already holds a seat of the license; no need to wait', { leaseId: license.liveLease.id });
+          throw new DomainError('QUEUE_SEAT_HELD', 'This device already holds a seat of the license; no need to wait', {
+            leaseId: license.liveLease.id,
+          });
         }
         await this.queue.lockLicenseQueue(tx, license.licenseId);
         const existing = await this.queue.liveTicketOf(tx, license.licenseId, input.fingerprint);
@@ -70,7 +76,12 @@ export class SeatQueueService {
    * unless it is still waiting, else when the ticket changes (a grant or lapse wakes the
    * container's waiters over the update channel, on every replica) or after `waitSeconds`.
    */
-  async awaitTurn(containerId: string, ticketId: string, waitSeconds: number, cancelled?: AbortSignal): Promise<QueueTicketView> {
+  async awaitTurn(
+    containerId: string,
+    ticketId: string,
+    waitSeconds: number,
+    cancelled?: AbortSignal,
+  ): Promise<QueueTicketView> {
     const vendorId = this.tenant.vendorId;
     let woken = false;
     let wake = () => undefined as void;
@@ -131,7 +142,9 @@ export class SeatQueueService {
     const lapsed = await this.pg.transaction(async (tx) => {
       const rows = await this.queue.lapseDue(tx, batchSize);
       for (const [vendorId, tickets] of groupByVendor(rows)) {
-        await this.tenant.run(vendorId, () => this.outbox.append(tx, ...tickets.map((t) => ticketEvent('seat.queue_lapsed', t))));
+        await this.tenant.run(vendorId, () =>
+          this.outbox.append(tx, ...tickets.map((t) => ticketEvent('seat.queue_lapsed', t))),
+        );
       }
       return rows.length;
     });
@@ -178,4 +191,3 @@ function ticketEvent(type: DomainEventInput['type'], ticket: ChangedTicket): Dom
     },
   };
 }
-

@@ -8,7 +8,14 @@ import { SeatQueueService } from './seat-queue.service';
  * grant pass holds free seats for the next waiting tickets. Idempotent (a pass with nothing to
  * grant changes nothing), so a redelivery is harmless.
  */
-@OutboxSubscriber('seat.released', 'seat.returned', 'seat.stopped', 'seat.expired', 'seat.queue_lapsed', 'seat.queue_cancelled')
+@OutboxSubscriber(
+  'seat.released',
+  'seat.returned',
+  'seat.stopped',
+  'seat.expired',
+  'seat.queue_lapsed',
+  'seat.queue_cancelled',
+)
 export class ServeSeatQueue implements OutboxHandler {
   constructor(
     private readonly queue: SeatQueueService,

@@ -37,7 +37,16 @@ export interface QueueTicketView {
 /** A ticket still in the queue as admins see it (in sessions): who waits, since when, in which place. */
 export type QueueEntryView = { id: string } & Pick<
   QueueTicketView,
-  'licenseId' | 'containerId' | 'fingerprint' | 'clientName' | 'userId' | 'status' | 'position' | 'queuedAt' | 'expiresAt' | 'grantedAt'
+  | 'licenseId'
+  | 'containerId'
+  | 'fingerprint'
+  | 'clientName'
+  | 'userId'
+  | 'status'
+  | 'position'
+  | 'queuedAt'
+  | 'expiresAt'
+  | 'grantedAt'
 >;
 
 /** Which queue an admin looks at: a license or container of the vendor, or the admin's group. */

@@ -59,6 +59,17 @@ import { UsageService } from './usage.service';
     OverageService,
     OverageAllowanceService,
   ],
-  exports: [SeatPoolService, SeatsService, SeatQueueService, SessionsService, LeaseSweeperService, UsageService, UsageHistoryService, UsageAggregatesService, ReservationsService, OverageAllowanceService],
+  exports: [
+    SeatPoolService,
+    SeatsService,
+    SeatQueueService,
+    SessionsService,
+    LeaseSweeperService,
+    UsageService,
+    UsageHistoryService,
+    UsageAggregatesService,
+    ReservationsService,
+    OverageAllowanceService,
+  ],
 })
 export class SeatsModule {}

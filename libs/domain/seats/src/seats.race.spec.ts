@@ -5,7 +5,15 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
-import { insertDevice, asSeatVendor, insertSeatLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
+import {
+  insertDevice,
+  asSeatVendor,
+  insertSeatLicense,
+  createSeatsContext,
+  expireLease,
+  SeatFixture,
+  seatsInUse,
+} from './seats.testing';
 
 describe('seat races (two instances, one database)', () => {
   let replicas: INestApplicationContext[];
@@ -20,7 +28,11 @@ describe('seat races (two instances, one database)', () => {
       Array.from({ length: n }, (_, i) => {
         const app = replicas[i % 2];
         return asSeatVendor(app, f, () =>
-          app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: `${prefix}-${i}` }),
+          app.get(SeatsService).checkout({
+            containerId: f.containerId,
+            license: { licenseId: f.licenseId },
+            fingerprint: `${prefix}-${i}`,
+          }),
         );
       }),
     );
@@ -36,13 +48,24 @@ describe('seat races (two instances, one database)', () => {
     const first = await wave(f, 500, 'first');
     expect(first.granted).toHaveLength(10);
     expect(new Set(first.granted.map((l) => l.slot)).size).toBe(10);
-    expect(first.refused.filter((e) => !(e instanceof DomainError && e.code === 'NO_SEAT_AVAILABLE')).map(String).slice(0, 3)).toEqual([]);
+    expect(
+      first.refused
+        .filter((e) => !(e instanceof DomainError && e.code === 'NO_SEAT_AVAILABLE'))
+        .map(String)
+        .slice(0, 3),
+    ).toEqual([]);
     expect(await seatsInUse(app, f.licenseId)).toBe(10);
-    const denials = await app.get(PrismaService).licenseUsageHour.aggregate({ where: { licenseId: f.licenseId }, _sum: { denials: true } });
+    const denials = await app
+      .get(PrismaService)
+      .licenseUsageHour.aggregate({ where: { licenseId: f.licenseId }, _sum: { denials: true } });
     expect(denials._sum.denials).toBe(490);
 
     // Releases (half through each instance): every seat is usable again, and still only 10.
-    await Promise.all(first.granted.map((l, i) => asSeatVendor(replicas[i % 2], f, () => replicas[i % 2].get(SeatsService).release(f.containerId, l.leaseId))));
+    await Promise.all(
+      first.granted.map((l, i) =>
+        asSeatVendor(replicas[i % 2], f, () => replicas[i % 2].get(SeatsService).release(f.containerId, l.leaseId)),
+      ),
+    );
     expect(await seatsInUse(app, f.licenseId)).toBe(0);
     const second = await wave(f, 500, 'second');
     expect(second.granted).toHaveLength(10);
@@ -67,7 +90,11 @@ describe('seat races (two instances, one database)', () => {
         devices.flatMap((fp, i) =>
           [0, 1].map((k) => {
             const r = replicas[(i + k) % 2];
-            return asSeatVendor(r, f, () => r.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: fp }));
+            return asSeatVendor(r, f, () =>
+              r
+                .get(SeatsService)
+                .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: fp }),
+            );
           }),
         ),
       );
@@ -85,7 +112,9 @@ describe('seat races (two instances, one database)', () => {
     const held = (await wave(f, 5, 'held')).granted;
     expect(held).toHaveLength(5);
     await expireLease(app, held[0].leaseId);
-    const stops = held.slice(1, 3).map((l) => asSeatVendor(replicas[1], f, () => replicas[1].get(SessionsService).stop(l.leaseId)));
+    const stops = held
+      .slice(1, 3)
+      .map((l) => asSeatVendor(replicas[1], f, () => replicas[1].get(SessionsService).stop(l.leaseId)));
     const [racing] = await Promise.all([wave(f, 100, 'racer'), ...stops]);
     // One seat from the expiry plus up to two from the stops (a stop may land after the wave).
     expect(racing.granted.length).toBeGreaterThanOrEqual(1);
@@ -93,7 +122,9 @@ describe('seat races (two instances, one database)', () => {
     const inUse = await seatsInUse(app, f.licenseId);
     expect(inUse).toBe(2 + racing.granted.length);
     expect(inUse).toBeLessThanOrEqual(5);
-    const listed = await asSeatVendor(app, f, () => app.get(SessionsService).list({ licenseId: f.licenseId, take: 100 }));
+    const listed = await asSeatVendor(app, f, () =>
+      app.get(SessionsService).list({ licenseId: f.licenseId, take: 100 }),
+    );
     expect(listed).toHaveLength(inUse);
     const ids = new Set(listed.map((s) => s.id));
     for (const gone of held.slice(0, 3)) expect(ids.has(gone.leaseId)).toBe(false);

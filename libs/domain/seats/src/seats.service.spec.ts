@@ -5,7 +5,15 @@ import { LeaseSweeperService } from './lease-sweeper.service';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import { UsageService } from './usage.service';
-import { insertDevice, asSeatVendor, insertSeatLicense, createSeatsContext, expireLease, SeatFixture, seatsInUse } from './seats.testing';
+import {
+  insertDevice,
+  asSeatVendor,
+  insertSeatLicense,
+  createSeatsContext,
+  expireLease,
+  SeatFixture,
+  seatsInUse,
+} from './seats.testing';
 
 describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsService', () => {
   let app: INestApplicationContext;
@@ -22,33 +30,54 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
   afterAll(() => app.close());
 
   const checkout = (f: SeatFixture, fingerprint: string, extra: { borrowUntil?: Date; clientName?: string } = {}) =>
-    asSeatVendor(app, f, () => seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ...extra }));
-  const heartbeat = (f: SeatFixture, leaseId: string) => asSeatVendor(app, f, () => seats.heartbeat(f.containerId, leaseId));
-  const release = (f: SeatFixture, leaseId: string) => asSeatVendor(app, f, () => seats.release(f.containerId, leaseId));
+    asSeatVendor(app, f, () =>
+      seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ...extra }),
+    );
+  const heartbeat = (f: SeatFixture, leaseId: string) =>
+    asSeatVendor(app, f, () => seats.heartbeat(f.containerId, leaseId));
+  const release = (f: SeatFixture, leaseId: string) =>
+    asSeatVendor(app, f, () => seats.release(f.containerId, leaseId));
   const days = (n: number) => new Date(Date.now() + n * 86_400_000);
   const lease = (id: string) => prisma.seatLease.findUniqueOrThrow({ where: { id } });
   const events = (aggregateId: string) =>
-    prisma.domainEvent.findMany({ where: { aggregateId }, orderBy: { id: 'asc' } }).then((rows) => rows.map((r) => r.type));
+    prisma.domainEvent
+      .findMany({ where: { aggregateId }, orderBy: { id: 'asc' } })
+      .then((rows) => rows.map((r) => r.type));
 
   describe('checkout', () => {
     it('returns a lease id, its expiry (now + lease TTL) and the heartbeat interval, and records the lease', async () => {
       const f = await insertSeatLicense(app, { quantity: 2, leaseTtlSeconds: 600, heartbeatIntervalSeconds: 60 });
       const before = Date.now();
       const l = await checkout(f, 'fp-1', { clientName: 'ws-01' });
-      expect(l).toMatchObject({ licenseId: f.licenseId, containerId: f.containerId, heartbeatIntervalSeconds: 60, leaseTtlSeconds: 600, borrowUntil: null });
+      expect(l).toMatchObject({
+        licenseId: f.licenseId,
+        containerId: f.containerId,
+        heartbeatIntervalSeconds: 60,
+        leaseTtlSeconds: 600,
+        borrowUntil: null,
+      });
       expect(l.expiresAt.getTime()).toBeGreaterThanOrEqual(before + 600_000 - 2_000);
       expect(l.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 600_000 + 2_000);
-      expect(await lease(l.leaseId)).toMatchObject({ fingerprint: 'fp-1', clientName: 'ws-01', endedAt: null, slot: l.slot });
+      expect(await lease(l.leaseId)).toMatchObject({
+        fingerprint: 'fp-1',
+        clientName: 'ws-01',
+        endedAt: null,
+        slot: l.slot,
+      });
       expect(await events(l.leaseId)).toEqual(['seat.checked_out']);
       expect(await seatsInUse(app, f.licenseId)).toBe(1);
     });
 
     it('finds the license by product code', async () => {
       const f = await insertSeatLicense(app, { quantity: 1 });
-      const l = await asSeatVendor(app, f, () => seats.checkout({ containerId: f.containerId, license: { productCode: f.productCode }, fingerprint: 'x' }));
+      const l = await asSeatVendor(app, f, () =>
+        seats.checkout({ containerId: f.containerId, license: { productCode: f.productCode }, fingerprint: 'x' }),
+      );
       expect(l.licenseId).toBe(f.licenseId);
       await expect(
-        asSeatVendor(app, f, () => seats.checkout({ containerId: f.containerId, license: { productCode: 'no-such-product' }, fingerprint: 'x' })),
+        asSeatVendor(app, f, () =>
+          seats.checkout({ containerId: f.containerId, license: { productCode: 'no-such-product' }, fingerprint: 'x' }),
+        ),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
 
@@ -132,11 +161,19 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       const f = await insertSeatLicense(app, { quantity: 1 });
       const g = await insertSeatLicense(app, { quantity: 1 });
       await expect(
-        asSeatVendor(app, g, () => seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'x' })),
+        asSeatVendor(app, g, () =>
+          seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'x' }),
+        ),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
       const sameVendor = await insertSeatLicense(app, { quantity: 1, vendorId: f.vendorId });
       await expect(
-        asSeatVendor(app, f, () => seats.checkout({ containerId: sameVendor.containerId, license: { licenseId: f.licenseId }, fingerprint: 'x' })),
+        asSeatVendor(app, f, () =>
+          seats.checkout({
+            containerId: sameVendor.containerId,
+            license: { licenseId: f.licenseId },
+            fingerprint: 'x',
+          }),
+        ),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   });
@@ -153,7 +190,9 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       expect((await lease(l.leaseId)).expiresAt.getTime()).toBe(beat.expiresAt.getTime());
 
       const other = await insertSeatLicense(app, { quantity: 1, vendorId: f.vendorId });
-      await expect(asSeatVendor(app, f, () => seats.heartbeat(other.containerId, l.leaseId))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(asSeatVendor(app, f, () => seats.heartbeat(other.containerId, l.leaseId))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
 
       await expireLease(app, l.leaseId);
       await expect(heartbeat(f, l.leaseId)).rejects.toMatchObject({ code: 'LEASE_EXPIRED' });
@@ -173,7 +212,10 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       expect(ended).toMatchObject({ leaseId: l.leaseId, endReason: 'RELEASED' });
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
       expect(await release(f, l.leaseId)).toMatchObject({ endReason: 'RELEASED' });
-      await expect(heartbeat(f, l.leaseId)).rejects.toMatchObject({ code: 'LEASE_EXPIRED', details: { endReason: 'RELEASED' } });
+      await expect(heartbeat(f, l.leaseId)).rejects.toMatchObject({
+        code: 'LEASE_EXPIRED',
+        details: { endReason: 'RELEASED' },
+      });
       await checkout(f, 'b');
       expect(await events(l.leaseId)).toEqual(['seat.checked_out', 'seat.released']);
     });
@@ -181,13 +223,20 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
 
   describe('borrowing', () => {
     it('borrows until borrowUntil: no heartbeat needed, cannot be stopped, frees itself at borrowUntil', async () => {
-      const f = await insertSeatLicense(app, { quantity: 1, borrowAllowed: true, maxBorrowDays: 7, leaseTtlSeconds: 60 });
+      const f = await insertSeatLicense(app, {
+        quantity: 1,
+        borrowAllowed: true,
+        maxBorrowDays: 7,
+        leaseTtlSeconds: 60,
+      });
       const until = days(3);
       const l = await checkout(f, 'laptop', { borrowUntil: until });
       expect(l.borrowUntil?.getTime()).toBe(until.getTime());
       expect(l.expiresAt.getTime()).toBe(until.getTime());
       expect((await heartbeat(f, l.leaseId)).expiresAt.getTime()).toBe(until.getTime());
-      await expect(asSeatVendor(app, f, () => sessions.stop(l.leaseId))).rejects.toMatchObject({ code: 'SESSION_BORROWED' });
+      await expect(asSeatVendor(app, f, () => sessions.stop(l.leaseId))).rejects.toMatchObject({
+        code: 'SESSION_BORROWED',
+      });
       await expect(checkout(f, 'desk')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
       await expireLease(app, l.leaseId); // borrowUntil reached
       await checkout(f, 'desk');
@@ -202,22 +251,44 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       expect(borrowed.leaseId).toBe(online.leaseId);
       const extended = await asSeatVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(6)));
       expect(extended.borrowUntil!.getTime()).toBeGreaterThan(days(5.9).getTime());
-      await expect(asSeatVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(8)))).rejects.toMatchObject({ code: 'BORROW_TOO_LONG' });
-      await expect(asSeatVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(1)))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
-      await expect(asSeatVendor(app, f, () => seats.release(f.containerId, online.leaseId))).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+      await expect(
+        asSeatVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(8))),
+      ).rejects.toMatchObject({ code: 'BORROW_TOO_LONG' });
+      await expect(
+        asSeatVendor(app, f, () => seats.borrow(f.containerId, online.leaseId, days(1))),
+      ).rejects.toMatchObject({ code: 'RETURN_PROOF_INVALID' });
+      await expect(asSeatVendor(app, f, () => seats.release(f.containerId, online.leaseId))).rejects.toMatchObject({
+        code: 'RETURN_PROOF_INVALID',
+      });
       const returned = await asSeatVendor(app, f, () => seats.release(f.containerId, online.leaseId, returnKey));
       expect(returned.endReason).toBe('RETURNED');
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
-      expect(await events(online.leaseId)).toEqual(['seat.checked_out', 'seat.borrowed', 'seat.borrowed', 'seat.returned']);
+      expect(await events(online.leaseId)).toEqual([
+        'seat.checked_out',
+        'seat.borrowed',
+        'seat.borrowed',
+        'seat.returned',
+      ]);
     });
 
     it('refuses a borrow not allowed, too long or past the license expiry, each with its code', async () => {
       const notAllowed = await insertSeatLicense(app, { quantity: 1, borrowAllowed: false });
-      await expect(checkout(notAllowed, 'fp', { borrowUntil: days(1) })).rejects.toMatchObject({ code: 'BORROW_NOT_ALLOWED' });
-      const f = await insertSeatLicense(app, { quantity: 1, borrowAllowed: true, maxBorrowDays: 3, expiresAt: days(2) });
+      await expect(checkout(notAllowed, 'fp', { borrowUntil: days(1) })).rejects.toMatchObject({
+        code: 'BORROW_NOT_ALLOWED',
+      });
+      const f = await insertSeatLicense(app, {
+        quantity: 1,
+        borrowAllowed: true,
+        maxBorrowDays: 3,
+        expiresAt: days(2),
+      });
       await expect(checkout(f, 'fp', { borrowUntil: days(4) })).rejects.toMatchObject({ code: 'BORROW_TOO_LONG' });
-      await expect(checkout(f, 'fp', { borrowUntil: days(2.5) })).rejects.toMatchObject({ code: 'BORROW_PAST_LICENSE_EXPIRY' });
-      await expect(checkout(f, 'fp', { borrowUntil: days(-1) })).rejects.toMatchObject({ code: 'BORROW_UNTIL_IN_PAST' });
+      await expect(checkout(f, 'fp', { borrowUntil: days(2.5) })).rejects.toMatchObject({
+        code: 'BORROW_PAST_LICENSE_EXPIRY',
+      });
+      await expect(checkout(f, 'fp', { borrowUntil: days(-1) })).rejects.toMatchObject({
+        code: 'BORROW_UNTIL_IN_PAST',
+      });
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
     });
   });
@@ -232,15 +303,25 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       await expireLease(app, c.leaseId);
       const list = await asSeatVendor(app, f, () => sessions.list({ licenseId: f.licenseId, take: 10 }));
       expect(list.map((s) => s.id)).toEqual([a.leaseId, b.leaseId]);
-      expect(list[0]).toMatchObject({ deviceName: 'Device a', clientName: 'alice-pc', userId: f.userId, borrowed: false, fingerprint: 'a' });
+      expect(list[0]).toMatchObject({
+        deviceName: 'Device a',
+        clientName: 'alice-pc',
+        userId: f.userId,
+        borrowed: false,
+        fingerprint: 'a',
+      });
       expect(list[0].lastHeartbeatAt).toBeInstanceOf(Date);
       expect(list[1]).toMatchObject({ borrowed: true });
 
       const stopped = await asSeatVendor(app, f, () => sessions.stop(a.leaseId, { licenseId: f.licenseId }));
       expect(stopped.endReason).toBe('STOPPED');
       await expect(heartbeat(f, a.leaseId)).rejects.toMatchObject({ code: 'SESSION_STOPPED' });
-      await expect(asSeatVendor(app, f, () => sessions.stop(a.leaseId))).rejects.toMatchObject({ code: 'SESSION_NOT_ACTIVE' });
-      expect((await asSeatVendor(app, f, () => sessions.list({ containerId: f.containerId, take: 10 }))).map((s) => s.id)).toEqual([b.leaseId]);
+      await expect(asSeatVendor(app, f, () => sessions.stop(a.leaseId))).rejects.toMatchObject({
+        code: 'SESSION_NOT_ACTIVE',
+      });
+      expect(
+        (await asSeatVendor(app, f, () => sessions.list({ containerId: f.containerId, take: 10 }))).map((s) => s.id),
+      ).toEqual([b.leaseId]);
       expect(await seatsInUse(app, f.licenseId)).toBe(1);
       const audit = await prisma.auditEntry.findMany({ where: { entityId: a.leaseId } });
       expect(audit.map((e) => e.action)).toEqual(['session.stopped']);
@@ -250,16 +331,22 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       const f = await insertSeatLicense(app, { quantity: 1 });
       const g = await insertSeatLicense(app, { quantity: 1, vendorId: f.vendorId });
       const l = await checkout(f, 'fp');
-      await expect(asSeatVendor(app, f, () => sessions.list({ licenseId: f.licenseId, groupId: g.groupId!, take: 10 }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(asSeatVendor(app, f, () => sessions.stop(l.leaseId, { groupId: g.groupId! }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(
+        asSeatVendor(app, f, () => sessions.list({ licenseId: f.licenseId, groupId: g.groupId!, take: 10 })),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(asSeatVendor(app, f, () => sessions.stop(l.leaseId, { groupId: g.groupId! }))).rejects.toMatchObject(
+        { code: 'NOT_FOUND' },
+      );
       const stranger = await insertSeatLicense(app, { quantity: 1 });
-      await expect(asSeatVendor(app, stranger, () => sessions.stop(l.leaseId))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(asSeatVendor(app, stranger, () => sessions.stop(l.leaseId))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       expect(await seatsInUse(app, f.licenseId)).toBe(1);
       await asSeatVendor(app, f, () => sessions.stop(l.leaseId, { groupId: f.groupId! }));
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
     });
 
-    it("ends every lease of a removed user (USER_REMOVED), borrowed ones too, and only theirs; idempotent", async () => {
+    it('ends every lease of a removed user (USER_REMOVED), borrowed ones too, and only theirs; idempotent', async () => {
       const f = await insertSeatLicense(app, { kind: 'PERSONAL', quantity: 2, borrowAllowed: true });
       await insertDevice(app, f, 'a');
       await insertDevice(app, f, 'b');
@@ -273,7 +360,10 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       expect(await seatsInUse(app, f.licenseId)).toBe(0);
       expect((await lease(a.leaseId)).endReason).toBe('USER_REMOVED');
       expect((await lease(b.leaseId)).endReason).toBe('USER_REMOVED');
-      await expect(heartbeat(f, a.leaseId)).rejects.toMatchObject({ code: 'SESSION_STOPPED', details: { endReason: 'USER_REMOVED' } });
+      await expect(heartbeat(f, a.leaseId)).rejects.toMatchObject({
+        code: 'SESSION_STOPPED',
+        details: { endReason: 'USER_REMOVED' },
+      });
       expect((await lease(z.leaseId)).endedAt).toBeNull();
       expect(await asSeatVendor(app, f, () => sessions.endLeasesOfUser(f.userId!))).toEqual({ ended: 0 });
     });
@@ -282,7 +372,11 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
   describe('expiry sweep', () => {
     it('records the end of expired leases once and frees their slots; live and borrowed leases stay', async () => {
       const f = await insertSeatLicense(app, { quantity: 4, borrowAllowed: true });
-      const [a, b, c] = [await checkout(f, 'a'), await checkout(f, 'b'), await checkout(f, 'c', { borrowUntil: days(1) })];
+      const [a, b, c] = [
+        await checkout(f, 'a'),
+        await checkout(f, 'b'),
+        await checkout(f, 'c', { borrowUntil: days(1) }),
+      ];
       await expireLease(app, a.leaseId, 30);
       await expireLease(app, b.leaseId, 5);
       const sweeper = app.get(LeaseSweeperService);
@@ -315,22 +409,47 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
           { ...base, slot: 2, startedAt: h(-5), expiresAt: h(-4), endedAt: h(-4), endReason: 'RELEASED' },
         ],
       });
-      await prisma.licenseUsageHour.create({ data: { vendorId: f.vendorId, licenseId: f.licenseId, hour: h(1), denials: 4 } });
+      await prisma.licenseUsageHour.create({
+        data: { vendorId: f.vendorId, licenseId: f.licenseId, hour: h(1), denials: 4 },
+      });
       const usage = app.get(UsageService);
-      const hourly = await asSeatVendor(app, f, () => usage.history({ licenseId: f.licenseId, from: h(0), to: h(3), granularity: 'hour' }));
+      const hourly = await asSeatVendor(app, f, () =>
+        usage.history({ licenseId: f.licenseId, from: h(0), to: h(3), granularity: 'hour' }),
+      );
       expect(hourly.series.map((p) => [p.start.toISOString(), p.peakSeats, p.seatHours, p.denials])).toEqual([
         [h(0).toISOString(), 2, 1.5, 0],
         [h(1).toISOString(), 3, 1 + 0.5 + 0.5, 4],
         [h(2).toISOString(), 0, 0, 0],
       ]);
       expect(hourly.totals).toEqual({ peakSeats: 3, seatHours: 3.5, sessionsStarted: 3, denials: 4 });
-      const daily = await asSeatVendor(app, f, () => usage.history({ licenseId: f.licenseId, from: h(0), to: h(1), granularity: 'day' }));
-      expect(daily.series).toEqual([{ start: h(0), peakSeats: 3, seatHours: 3.5, overageMinutes: 0, sessionsStarted: 3, distinctUsers: 0, distinctDevices: 1, denials: 4 }]);
-      await expect(asSeatVendor(app, f, () => usage.history({ licenseId: f.licenseId, from: h(3), to: h(0), granularity: 'hour' }))).rejects.toMatchObject({
+      const daily = await asSeatVendor(app, f, () =>
+        usage.history({ licenseId: f.licenseId, from: h(0), to: h(1), granularity: 'day' }),
+      );
+      expect(daily.series).toEqual([
+        {
+          start: h(0),
+          peakSeats: 3,
+          seatHours: 3.5,
+          overageMinutes: 0,
+          sessionsStarted: 3,
+          distinctUsers: 0,
+          distinctDevices: 1,
+          denials: 4,
+        },
+      ]);
+      await expect(
+        asSeatVendor(app, f, () =>
+          usage.history({ licenseId: f.licenseId, from: h(3), to: h(0), granularity: 'hour' }),
+        ),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
       });
       const stranger = await insertSeatLicense(app, { quantity: 1 });
-      await expect(asSeatVendor(app, stranger, () => usage.history({ licenseId: f.licenseId, from: h(0), to: h(3), granularity: 'hour' }))).rejects.toMatchObject({
+      await expect(
+        asSeatVendor(app, stranger, () =>
+          usage.history({ licenseId: f.licenseId, from: h(0), to: h(3), granularity: 'hour' }),
+        ),
+      ).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });
     });

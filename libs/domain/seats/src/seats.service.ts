@@ -4,26 +4,41 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
-import { assertBorrowAllowed, assertContainerAccess, assertLicenseUsable, assertMayTakeSeat, returnProofHash, returnProofRefused } from './lease-rules';
+import {
+  assertBorrowAllowed,
+  assertContainerAccess,
+  assertLicenseUsable,
+  assertMayTakeSeat,
+  returnProofHash,
+  returnProofRefused,
+} from './lease-rules';
 import { OverageService } from './overage.service';
 import { reservationAdmits, ReservationsRepository } from './reservations.repository';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { LeaseRow } from './lease-row';
-import { CheckoutContext, checkoutLockKey, LeaseTerm, NewLease, Occupancy, SeatCheckoutRepository } from './seat-checkout.repository';
+import {
+  CheckoutContext,
+  checkoutLockKey,
+  LeaseTerm,
+  NewLease,
+  Occupancy,
+  SeatCheckoutRepository,
+} from './seat-checkout.repository';
 import { LeaseStateRow, SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatQueueRepository } from './seat-queue.repository';
 import { ticketRefusal } from './seat-queue.rules';
 import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
 
-
 // The seat count of a license is never exceeded: a checkout holds a seat only by claiming one of
 // the license's seat_slots rows in a conditional UPDATE (free, or its lease expired), so however
 // many checkouts race on however many replicas, at most `quantity` leases hold a slot. A lease
 // stops counting the moment its slot's expiresAt passes; nothing needs to sweep it first.
 
-type CheckoutOutcome = { kind: 'lease'; lease: LeaseView } | { kind: 'denied'; occupancy: Occupancy; license: CheckoutContext; reservedUnused: number };
+type CheckoutOutcome =
+  | { kind: 'lease'; lease: LeaseView }
+  | { kind: 'denied'; occupancy: Occupancy; license: CheckoutContext; reservedUnused: number };
 
 const STOPPED_REASONS: readonly LeaseEndReason[] = ['STOPPED', 'USER_REMOVED'];
 
@@ -46,11 +61,19 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input), { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) });
+    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input), {
+      advisoryLock: checkoutLockKey(input.containerId, input.fingerprint),
+    });
     if (outcome.kind === 'lease') return outcome.lease;
     const { occupancy, license, reservedUnused } = outcome;
-    const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
-    const retryAfter = retryAfterSeconds({ inUse: occupancy.inUse, soonestExpiryInSeconds: soonest, leaseTtlSeconds: license.leaseTtlSeconds });
+    const soonest = occupancy.soonestExpiry
+      ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000
+      : null;
+    const retryAfter = retryAfterSeconds({
+      inUse: occupancy.inUse,
+      soonestExpiryInSeconds: soonest,
+      leaseTtlSeconds: license.leaseTtlSeconds,
+    });
     const message =
       occupancy.inUse < occupancy.capacity
         ? `The free seats of the license are reserved for other users (${reservedUnused} reserved); try again later`
@@ -68,7 +91,11 @@ export class SeatsService {
 
   private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
     const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
-    if (!license) throw DomainError.notFound('License', 'licenseId' in input.license ? input.license.licenseId : input.license.productCode);
+    if (!license)
+      throw DomainError.notFound(
+        'License',
+        'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
+      );
     assertMayTakeSeat(license, input.user);
     if (input.borrowUntil) {
       assertBorrowAllowed(license, input.borrowUntil, license.now);
@@ -78,14 +105,19 @@ export class SeatsService {
       ? { borrowUntil: input.borrowUntil }
       : { ttlSeconds: license.leaseTtlSeconds, notAfter: license.expiresAt };
 
-    if (license.liveLease) return { kind: 'lease', lease: await this.resume(tx, license.liveLease, license, input.borrowUntil, input.returnKeyHash ?? null) };
+    if (license.liveLease)
+      return {
+        kind: 'lease',
+        lease: await this.resume(tx, license.liveLease, license, input.borrowUntil, input.returnKeyHash ?? null),
+      };
 
     if (license.kind === 'PERSONAL') {
       // Offline devices run on their grant without a lease: each holds a seat until it ends.
       const offline = await this.checkouts.lockPersonalOffline(tx, license.containerId, input.fingerprint);
       if (offline > 0) {
         const occupancy = await this.checkouts.occupancy(tx, license.licenseId);
-        if (occupancy.inUse + offline >= occupancy.capacity) return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
+        if (occupancy.inUse + offline >= occupancy.capacity)
+          return this.deny(tx, input, license, { ...occupancy, inUse: occupancy.inUse + offline });
       }
     }
     const userId = license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null);
@@ -118,7 +150,11 @@ export class SeatsService {
     const ticketId = input.ticketId ?? null;
     let claim = await this.checkouts.claimSlot(tx, { lease, term, wait: false, ticketId, admission });
     if (!claim && ticketId) {
-      const refusal = ticketRefusal(await this.queue.find(tx, ticketId, { containerId: license.containerId, licenseId: license.licenseId }), ticketId, input.fingerprint);
+      const refusal = ticketRefusal(
+        await this.queue.find(tx, ticketId, { containerId: license.containerId, licenseId: license.licenseId }),
+        ticketId,
+        input.fingerprint,
+      );
       if (refusal) throw refusal;
     }
     if (!claim) {
@@ -145,21 +181,40 @@ export class SeatsService {
   }
 
   /** A refused checkout: announced and counted in the license's hour. */
-  private async deny(tx: SqlExecutor, input: CheckoutInput, license: CheckoutContext, occupancy: Occupancy): Promise<CheckoutOutcome> {
+  private async deny(
+    tx: SqlExecutor,
+    input: CheckoutInput,
+    license: CheckoutContext,
+    occupancy: Occupancy,
+  ): Promise<CheckoutOutcome> {
     await this.outbox.append(tx, {
       type: 'seat.denied',
       aggregateType: 'license',
       aggregateId: license.licenseId,
-      payload: { licenseId: license.licenseId, containerId: license.containerId, fingerprint: input.fingerprint, inUse: occupancy.inUse, quantity: occupancy.quantity },
+      payload: {
+        licenseId: license.licenseId,
+        containerId: license.containerId,
+        fingerprint: input.fingerprint,
+        inUse: occupancy.inUse,
+        quantity: occupancy.quantity,
+      },
     });
     // Last statement: the hour's usage row is shared by every denial, keep its lock short.
     await this.checkouts.countDenial(tx, license.licenseId);
-    const reservedUnused = license.hasReservations ? (await this.reservations.standing(tx, license.licenseId, null)).reservedUnused : 0;
+    const reservedUnused = license.hasReservations
+      ? (await this.reservations.standing(tx, license.licenseId, null)).reservedUnused
+      : 0;
     return { kind: 'denied', occupancy, license, reservedUnused };
   }
 
   /** The device already holds a live lease: extend it (heartbeat) or set its borrow. */
-  private async resume(tx: SqlExecutor, lease: LeaseRow, license: CheckoutContext, borrowUntil: Date | undefined, returnKeyHash: string | null): Promise<LeaseView> {
+  private async resume(
+    tx: SqlExecutor,
+    lease: LeaseRow,
+    license: CheckoutContext,
+    borrowUntil: Date | undefined,
+    returnKeyHash: string | null,
+  ): Promise<LeaseView> {
     if (borrowUntil) {
       assertBorrowMove(lease, borrowUntil, returnKeyHash);
       const row = await this.leases.setBorrow(tx, lease.id, lease.containerId, borrowUntil, returnKeyHash);
@@ -190,7 +245,8 @@ export class SeatsService {
     const state = await this.leases.leaseState(undefined, leaseId, { containerId });
     if (!state) throw DomainError.notFound('Lease', leaseId);
     if (state.live) assertContainerAccess(state);
-    if (state.live && state.borrowUntil) return withRevision(toLease(state, state), state.containerRevision, knownRevision);
+    if (state.live && state.borrowUntil)
+      return withRevision(toLease(state, state), state.containerRevision, knownRevision);
     throw whyNotLive(state);
   }
 
@@ -200,7 +256,11 @@ export class SeatsService {
    * secret, another container's lease, a borrowed, expired or stopped lease): the caller then
    * authenticates as usual and asks `heartbeat`, which explains.
    */
-  async heartbeatByCredential(credentialHash: string, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView | null> {
+  async heartbeatByCredential(
+    credentialHash: string,
+    leaseId: string,
+    knownRevision?: number | null,
+  ): Promise<HeartbeatView | null> {
     const row = await this.leases.heartbeat(undefined, leaseId, { credentialHash });
     return row ? withRevision(toLease(row, row), row.containerRevision, knownRevision) : null;
   }
@@ -217,17 +277,24 @@ export class SeatsService {
       if (!state) throw DomainError.notFound('Lease', leaseId);
       const proof = returnProofHash(returnKey);
       if (state.live && state.borrowUntil) {
-        if (!state.returnKeyHash || state.returnKeyHash !== proof) throw returnProofRefused(state.borrowUntil, state.returnKeyHash !== null);
+        if (!state.returnKeyHash || state.returnKeyHash !== proof)
+          throw returnProofRefused(state.borrowUntil, state.returnKeyHash !== null);
         // Early returns count towards the churn limit, under the container lock devices take too.
         const churn = await this.leases.lockChurn(tx, containerId);
         assertChurn(churn);
         state = (await this.leases.leaseState(tx, leaseId, { containerId })) ?? state;
       }
-      const freed = await this.leases.freeSlot(tx, leaseId, { containerId }, { onlineOnly: false, returnProofHash: proof });
+      const freed = await this.leases.freeSlot(
+        tx,
+        leaseId,
+        { containerId },
+        { onlineOnly: false, returnProofHash: proof },
+      );
       if (!freed && state.live && state.borrowUntil) {
         // Still held and borrowed (the statement refused): the proof decided, not a race.
         const current = await this.leases.leaseState(tx, leaseId, { containerId });
-        if (current?.live && current.borrowUntil) throw returnProofRefused(current.borrowUntil, current.returnKeyHash !== null);
+        if (current?.live && current.borrowUntil)
+          throw returnProofRefused(current.borrowUntil, current.returnKeyHash !== null);
       }
       const reason: LeaseEndReason = freed ? (state.borrowUntil ? 'RETURNED' : 'RELEASED') : 'EXPIRED';
       const ended = await this.leases.endLease(tx, leaseId, reason, freed ? 'now' : 'expiry');
@@ -258,13 +325,22 @@ export class SeatsService {
    * moves the end of a borrow later (extend while online; moving it earlier is an early return and
    * needs the proof: release instead).
    */
-  async borrow(containerId: string, leaseId: string, until: Date, returnKeyHash: string | null = null): Promise<LeaseView> {
+  async borrow(
+    containerId: string,
+    leaseId: string,
+    until: Date,
+    returnKeyHash: string | null = null,
+  ): Promise<LeaseView> {
     return this.pg.transaction(async (tx) => {
       const state = await this.leases.leaseState(tx, leaseId, { containerId });
       if (!state) throw DomainError.notFound('Lease', leaseId);
       if (!state.live) throw whyNotLive(state);
       assertContainerAccess(state);
-      const license = { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt };
+      const license = {
+        status: state.licenseStatus,
+        validFrom: state.licenseValidFrom,
+        expiresAt: state.licenseExpiresAt,
+      };
       assertLicenseUsable(license, state.now);
       assertBorrowAllowed({ ...state, expiresAt: state.licenseExpiresAt }, until, state.now);
       await this.groupBorrowing.assertAllowed(tx, containerId);
@@ -281,14 +357,22 @@ export class SeatsService {
  * A live lease that is already borrowed keeps its return key hash, and its end never moves earlier
  * (that would free the seat before borrowUntil without the program's proof).
  */
-function assertBorrowMove(lease: { borrowUntil: Date | null; returnKeyHash: string | null }, until: Date, returnKeyHash: string | null): void {
+function assertBorrowMove(
+  lease: { borrowUntil: Date | null; returnKeyHash: string | null },
+  until: Date,
+  returnKeyHash: string | null,
+): void {
   if (!lease.borrowUntil) return;
   if (until < lease.borrowUntil) throw returnProofRefused(lease.borrowUntil, lease.returnKeyHash !== null);
   if (returnKeyHash !== null && returnKeyHash !== lease.returnKeyHash) {
-    throw new DomainError('RETURN_PROOF_INVALID', 'The seat is already borrowed under another return key; extend it with the same returnKeyHash (or none)', {
-      borrowUntil: lease.borrowUntil.toISOString(),
-      earlyReturnPossible: lease.returnKeyHash !== null,
-    });
+    throw new DomainError(
+      'RETURN_PROOF_INVALID',
+      'The seat is already borrowed under another return key; extend it with the same returnKeyHash (or none)',
+      {
+        borrowUntil: lease.borrowUntil.toISOString(),
+        earlyReturnPossible: lease.returnKeyHash !== null,
+      },
+    );
   }
 }
 
@@ -299,21 +383,30 @@ function assertChurn(churn: { limit: number | null; recent: Date[]; now: Date })
   const { limit, recent, now } = churn;
   if (limit === null || recent.length < limit) return;
   const freesAt = recent[recent.length - limit].getTime() + CHURN_WINDOW_MS;
-  throw new DomainError('ACTIVATION_CHURN_LIMIT', `At most ${limit} deactivations and early returns per 30 days on this container`, {
-    limit,
-    used: recent.length,
-    retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
-  });
+  throw new DomainError(
+    'ACTIVATION_CHURN_LIMIT',
+    `At most ${limit} deactivations and early returns per 30 days on this container`,
+    {
+      limit,
+      used: recent.length,
+      retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
+    },
+  );
 }
 
 /** The code for a lease that no longer holds its seat (or whose license no longer allows it). */
 export function whyNotLive(state: LeaseStateRow): DomainError {
   if (state.endReason && STOPPED_REASONS.includes(state.endReason)) {
-    return new DomainError('SESSION_STOPPED', 'The session was stopped; check out again', { endReason: state.endReason });
+    return new DomainError('SESSION_STOPPED', 'The session was stopped; check out again', {
+      endReason: state.endReason,
+    });
   }
   if (state.live) {
     // The lease holds its seat but the license no longer allows using it.
-    assertLicenseUsable({ status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt }, state.now);
+    assertLicenseUsable(
+      { status: state.licenseStatus, validFrom: state.licenseValidFrom, expiresAt: state.licenseExpiresAt },
+      state.now,
+    );
   }
   return new DomainError('LEASE_EXPIRED', 'The lease is no longer held; check out again', {
     endReason: state.endReason ?? 'EXPIRED',

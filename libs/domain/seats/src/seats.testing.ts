@@ -41,14 +41,21 @@ export interface LicenseOptions {
 }
 
 /** Inserts a vendor (unless given), a product, a container with a user or group, and one license with its seats (rows, not the API: insert* as in @leasehold/testing). */
-export async function insertSeatLicense(app: INestApplicationContext, options: LicenseOptions = {}): Promise<SeatFixture> {
+export async function insertSeatLicense(
+  app: INestApplicationContext,
+  options: LicenseOptions = {},
+): Promise<SeatFixture> {
   const prisma = app.get(PrismaService);
   const tag = randomUUID().slice(0, 8);
-  const vendorId = options.vendorId ?? (await prisma.vendor.create({ data: { slug: `seats-${tag}`, name: 'Seats vendor' } })).id;
+  const vendorId =
+    options.vendorId ?? (await prisma.vendor.create({ data: { slug: `seats-${tag}`, name: 'Seats vendor' } })).id;
   const kind = options.kind ?? 'ENTERPRISE';
   const product = await prisma.product.create({ data: { vendorId, code: `prod-${tag}`, name: 'Product' } });
   const group = await prisma.group.create({ data: { vendorId, name: `Group ${tag}` } });
-  const user = kind === 'PERSONAL' ? await prisma.user.create({ data: { vendorId, email: `u-${tag}@example.com`, name: 'User', groupId: group.id } }) : null;
+  const user =
+    kind === 'PERSONAL'
+      ? await prisma.user.create({ data: { vendorId, email: `u-${tag}@example.com`, name: 'User', groupId: group.id } })
+      : null;
   const container = await prisma.container.create({
     data: {
       vendorId,
@@ -57,7 +64,9 @@ export async function insertSeatLicense(app: INestApplicationContext, options: L
       userId: user?.id ?? null,
       groupId: group.id,
       deviceLimit: kind === 'PERSONAL' ? 3 : null, // PERSONAL_DEVICE_LIMIT; ENTERPRISE has none
-      credentialHash: createHash('sha256').update(tag + randomUUID()).digest('hex'),
+      credentialHash: createHash('sha256')
+        .update(tag + randomUUID())
+        .digest('hex'),
       credentialPrefix: tag,
     },
   });
@@ -82,19 +91,40 @@ export async function insertSeatLicense(app: INestApplicationContext, options: L
       return license.id;
     }),
   );
-  return { vendorId, containerId: container.id, licenseId, productCode: product.code, userId: user?.id ?? null, groupId: group.id };
+  return {
+    vendorId,
+    containerId: container.id,
+    licenseId,
+    productCode: product.code,
+    userId: user?.id ?? null,
+    groupId: group.id,
+  };
 }
 
 /** Activates a device with this fingerprint on the container (as the licensing domain would). */
-export async function insertDevice(app: INestApplicationContext, fixture: SeatFixture, fingerprint: string): Promise<string> {
+export async function insertDevice(
+  app: INestApplicationContext,
+  fixture: SeatFixture,
+  fingerprint: string,
+): Promise<string> {
   const device = await app.get(PrismaService).device.create({
-    data: { vendorId: fixture.vendorId, containerId: fixture.containerId, fingerprint, activeFingerprint: fingerprint, name: `Device ${fingerprint}` },
+    data: {
+      vendorId: fixture.vendorId,
+      containerId: fixture.containerId,
+      fingerprint,
+      activeFingerprint: fingerprint,
+      name: `Device ${fingerprint}`,
+    },
   });
   return device.id;
 }
 
 /** Runs `fn` as the fixture's vendor. */
-export function asSeatVendor<T>(app: INestApplicationContext, fixture: { vendorId: string }, fn: () => PromiseLike<T>): Promise<T> {
+export function asSeatVendor<T>(
+  app: INestApplicationContext,
+  fixture: { vendorId: string },
+  fn: () => PromiseLike<T>,
+): Promise<T> {
   return app.get(TenantContext).run(fixture.vendorId, fn);
 }
 

@@ -183,7 +183,10 @@ export interface UsageHistory {
   /** Time above the quantity (overage) in the range, summed from the series (aggregates, then the lease history), and its episodes. */
   overage: UsageOverage;
   /** Seat reservations of the license now. */
-  reservations: { reservedSeats: number; items: { id: string; name: string; seats: number; userIds: string[]; inUse: number }[] };
+  reservations: {
+    reservedSeats: number;
+    items: { id: string; name: string; seats: number; userIds: string[]; inUse: number }[];
+  };
 }
 
 export interface UsageOverage {

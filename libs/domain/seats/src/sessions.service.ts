@@ -53,18 +53,35 @@ export class SessionsService {
       if (!freed) {
         const now = (await this.leases.leaseState(tx, leaseId, scope)) ?? state;
         if (now.live && now.borrowUntil) {
-          throw new DomainError('SESSION_BORROWED', 'A borrowed seat cannot be stopped; it ends when returned or at borrowUntil', {
-            borrowUntil: now.borrowUntil.toISOString(),
-          });
+          throw new DomainError(
+            'SESSION_BORROWED',
+            'A borrowed seat cannot be stopped; it ends when returned or at borrowUntil',
+            {
+              borrowUntil: now.borrowUntil.toISOString(),
+            },
+          );
         }
-        throw new DomainError('SESSION_NOT_ACTIVE', 'The session has already ended', { endReason: now.endReason ?? 'EXPIRED' });
+        throw new DomainError('SESSION_NOT_ACTIVE', 'The session has already ended', {
+          endReason: now.endReason ?? 'EXPIRED',
+        });
       }
       const ended = await this.leases.endLease(tx, leaseId, 'STOPPED', 'now');
       if (!ended) throw new Error(`lease ${leaseId} held its seat but had already ended`);
       await this.outbox.append(tx, seatEvent('seat.stopped', ended));
       await this.overage.settleIfTracked(tx, ended.licenseId);
-      await this.audit.record(tx, { action: 'session.stopped', entityType: 'seat_lease', entityId: leaseId, groupId: scope.groupId ?? null, before: { fingerprint: state.fingerprint, startedAt: state.startedAt } });
-      return { leaseId: ended.id, licenseId: ended.licenseId, endedAt: ended.endedAt ?? ended.expiresAt, endReason: 'STOPPED' };
+      await this.audit.record(tx, {
+        action: 'session.stopped',
+        entityType: 'seat_lease',
+        entityId: leaseId,
+        groupId: scope.groupId ?? null,
+        before: { fingerprint: state.fingerprint, startedAt: state.startedAt },
+      });
+      return {
+        leaseId: ended.id,
+        licenseId: ended.licenseId,
+        endedAt: ended.endedAt ?? ended.expiresAt,
+        endReason: 'STOPPED',
+      };
     });
   }
 

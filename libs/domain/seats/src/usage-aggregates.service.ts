@@ -42,16 +42,36 @@ export class UsageAggregatesService {
         async (tx) => {
           const window = await this.aggregates.lockWindow(tx);
           const current = window.currentHour.getTime();
-          const from = range ? floorTo(range.from.getTime(), HOUR_MS) : Math.min(window.aggregatedUntil.getTime(), current - USAGE_REAGGREGATE_HOURS * HOUR_MS);
+          const from = range
+            ? floorTo(range.from.getTime(), HOUR_MS)
+            : Math.min(window.aggregatedUntil.getTime(), current - USAGE_REAGGREGATE_HOURS * HOUR_MS);
           const to = Math.min(range ? ceilTo(range.to.getTime(), HOUR_MS) : from + WINDOW_HOURS * HOUR_MS, current);
           if (to <= from || (!range && window.aggregatedUntil.getTime() >= current)) {
-            return { from: null, to: null, hourRows: 0, dayRows: 0, aggregatedUntil: window.aggregatedUntil, done: true };
+            return {
+              from: null,
+              to: null,
+              hourRows: 0,
+              dayRows: 0,
+              aggregatedUntil: window.aggregatedUntil,
+              done: true,
+            };
           }
           const hourRows = await this.aggregates.writeHours(tx, new Date(from), new Date(to));
-          const dayRows = await this.aggregates.writeDays(tx, new Date(floorTo(from, DAY_MS)), new Date(ceilTo(to, DAY_MS)));
+          const dayRows = await this.aggregates.writeDays(
+            tx,
+            new Date(floorTo(from, DAY_MS)),
+            new Date(ceilTo(to, DAY_MS)),
+          );
           if (!range) await this.aggregates.advance(tx, new Date(to));
           const until = range ? window.aggregatedUntil : new Date(Math.max(to, window.aggregatedUntil.getTime()));
-          return { from: new Date(from), to: new Date(to), hourRows, dayRows, aggregatedUntil: until, done: range !== undefined || to >= current };
+          return {
+            from: new Date(from),
+            to: new Date(to),
+            hourRows,
+            dayRows,
+            aggregatedUntil: until,
+            done: range !== undefined || to >= current,
+          };
         },
         { timeout: 120_000 },
       );

@@ -8,13 +8,21 @@ import type { LeaseHistoryFilter, LeaseHistoryView } from './seats.types';
 // the two OpenAPI documents and CSV files cannot drift apart). docs/usage.md describes them.
 
 export class LeaseHistoryRangeDto {
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only leases still running at or after this time (ended after it, or live).' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Only leases still running at or after this time (ended after it, or live).',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'from must be an ISO 8601 date-time' })
   from?: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only leases started before this time (exclusive); must be after `from`.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Only leases started before this time (exclusive); must be after `from`.',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'to must be an ISO 8601 date-time' })
@@ -37,7 +45,10 @@ export class LeaseHistoryFilterDto extends LeaseHistoryRangeDto {
   @IsUUID('all', { message: 'deviceId must be a UUID' })
   deviceId?: string;
 
-  @ApiPropertyOptional({ description: 'Only leases of this workstation (the fingerprint the program sent).', maxLength: 256 })
+  @ApiPropertyOptional({
+    description: 'Only leases of this workstation (the fingerprint the program sent).',
+    maxLength: 256,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
@@ -52,19 +63,43 @@ export class LeaseHistoryDto {
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
   @ApiProperty({ description: "The licensed product's code." }) productCode!: string;
   @ApiProperty({ format: 'uuid' }) containerId!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Who: the user of the lease (PERSONAL: the container\'s user; ENTERPRISE: the user who checked out with a user token), when known.' }) userId!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      "Who: the user of the lease (PERSONAL: the container's user; ENTERPRISE: the user who checked out with a user token), when known.",
+  })
+  userId!: string | null;
   @ApiProperty({ nullable: true, type: String }) userName!: string | null;
   @ApiProperty({ nullable: true, type: String }) userEmail!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) deviceId!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'The activated device (PERSONAL containers).' }) deviceName!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The activated device (PERSONAL containers).' })
+  deviceName!: string | null;
   @ApiProperty({ description: "The workstation's fingerprint." }) fingerprint!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'The host or user name the program reported.' }) clientName!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The host or user name the program reported.' })
+  clientName!: string | null;
   @ApiProperty() startedAt!: Date;
-  @ApiProperty({ nullable: true, type: Date, description: 'Null while the seat is held; an expired lease not yet swept ends at its expiry.' }) endedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: String, enum: ['RELEASED', 'EXPIRED', 'STOPPED', 'RETURNED', 'USER_REMOVED', 'LICENSE_CHANGED'] }) endReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'Null while the seat is held; an expired lease not yet swept ends at its expiry.',
+  })
+  endedAt!: Date | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['RELEASED', 'EXPIRED', 'STOPPED', 'RETURNED', 'USER_REMOVED', 'LICENSE_CHANGED'],
+  })
+  endReason!: string | null;
   @ApiProperty({ description: 'The lease holds its seat now.' }) live!: boolean;
   @ApiProperty({ description: 'A borrowed (detached) seat.' }) borrowed!: boolean;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Whole seconds from start to end; null while live (see startedAt).' }) durationSeconds!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Whole seconds from start to end; null while live (see startedAt).',
+  })
+  durationSeconds!: number | null;
 }
 
 export class LeaseHistoryPageDto extends PageMetaDto {
@@ -73,7 +108,14 @@ export class LeaseHistoryPageDto extends PageMetaDto {
 
 /** The filter a query names (the caller adds the group for the portal). */
 export function leaseHistoryFilterOf(q: LeaseHistoryFilterDto): Omit<LeaseHistoryFilter, 'take' | 'cursor'> {
-  return { licenseId: q.licenseId, userId: q.userId, deviceId: q.deviceId, fingerprint: q.fingerprint, from: q.from, to: q.to };
+  return {
+    licenseId: q.licenseId,
+    userId: q.userId,
+    deviceId: q.deviceId,
+    fingerprint: q.fingerprint,
+    from: q.from,
+    to: q.to,
+  };
 }
 
 /** The CSV export's columns, in order (docs/usage.md, "CSV export"). */

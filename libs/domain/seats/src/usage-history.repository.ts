@@ -35,7 +35,12 @@ export class UsageHistoryRepository {
       },
     });
     const userIds = [...new Set(leases.map((l) => l.userId).filter((id): id is string => id !== null))];
-    const users = userIds.length ? await this.db.client.user.findMany({ where: { id: { in: userIds } }, select: { id: true, name: true, email: true } }) : [];
+    const users = userIds.length
+      ? await this.db.client.user.findMany({
+          where: { id: { in: userIds } },
+          select: { id: true, name: true, email: true },
+        })
+      : [];
     const byId = new Map(users.map((u) => [u.id, u]));
     return leases.map((l) => {
       const expired = l.endedAt === null && l.expiresAt <= now;
@@ -76,6 +81,8 @@ function whereOf(f: LeaseHistoryFilter, now: Date): Prisma.SeatLeaseWhereInput {
     ...(f.fingerprint ? { fingerprint: f.fingerprint } : {}),
     ...(f.groupId ? { container: { groupId: f.groupId } } : {}),
     ...(f.to ? { startedAt: { lt: f.to } } : {}),
-    ...(f.from ? { OR: [{ endedAt: { gt: f.from } }, { endedAt: null, expiresAt: { gt: f.from < now ? f.from : now } }] } : {}),
+    ...(f.from
+      ? { OR: [{ endedAt: { gt: f.from } }, { endedAt: null, expiresAt: { gt: f.from < now ? f.from : now } }] }
+      : {}),
   };
 }

@@ -47,13 +47,30 @@ export class UsageHistoryService {
 
   private async check(f: Omit<LeaseHistoryFilter, 'take' | 'cursor'>): Promise<void> {
     if (f.from && f.to && f.to <= f.from) {
-      throw new DomainError('VALIDATION_FAILED', 'to must be after from', { fields: [{ field: 'to', messages: ['to must be after from'] }] });
+      throw new DomainError('VALIDATION_FAILED', 'to must be after from', {
+        fields: [{ field: 'to', messages: ['to must be after from'] }],
+      });
     }
     const group = f.groupId;
     const [license, user, device] = await Promise.all([
-      f.licenseId ? this.db.client.license.findFirst({ where: { id: f.licenseId, ...(group ? { container: { groupId: group } } : {}) }, select: { id: true } }) : true,
-      f.userId ? this.db.client.user.findFirst({ where: { id: f.userId, ...(group ? { groupId: group } : {}) }, select: { id: true } }) : true,
-      f.deviceId ? this.db.client.device.findFirst({ where: { id: f.deviceId, ...(group ? { container: { groupId: group } } : {}) }, select: { id: true } }) : true,
+      f.licenseId
+        ? this.db.client.license.findFirst({
+            where: { id: f.licenseId, ...(group ? { container: { groupId: group } } : {}) },
+            select: { id: true },
+          })
+        : true,
+      f.userId
+        ? this.db.client.user.findFirst({
+            where: { id: f.userId, ...(group ? { groupId: group } : {}) },
+            select: { id: true },
+          })
+        : true,
+      f.deviceId
+        ? this.db.client.device.findFirst({
+            where: { id: f.deviceId, ...(group ? { container: { groupId: group } } : {}) },
+            select: { id: true },
+          })
+        : true,
     ]);
     if (!license) throw DomainError.notFound('License', f.licenseId);
     if (!user) throw DomainError.notFound('User', f.userId);

@@ -42,14 +42,19 @@ export class UsageService {
     // Whole buckets before the watermark come from the aggregates (a day only once all its hours
     // are aggregated); the rest is computed from the lease history.
     const aggregatedUntil = await this.usage.aggregatedUntil();
-    const split = aggregatedUntil ? new Date(Math.min(Math.max(Math.floor(aggregatedUntil.getTime() / bucketMs) * bucketMs, from.getTime()), to.getTime())) : from;
+    const split = aggregatedUntil
+      ? new Date(
+          Math.min(Math.max(Math.floor(aggregatedUntil.getTime() / bucketMs) * bucketMs, from.getTime()), to.getTime()),
+        )
+      : from;
     const [stored, computed] = await Promise.all([
       split > from ? this.usage.aggregated(license.id, from, split, query.granularity) : [],
       split < to ? this.usage.computed(license.id, split, to, query.granularity) : [],
     ]);
     const byStart = new Map([...stored, ...computed].map((p) => [p.start.getTime(), p]));
     const series: UsagePoint[] = [];
-    for (let t = from.getTime(); t < to.getTime(); t += bucketMs) series.push(byStart.get(t) ?? emptyPoint(new Date(t)));
+    for (let t = from.getTime(); t < to.getTime(); t += bucketMs)
+      series.push(byStart.get(t) ?? emptyPoint(new Date(t)));
     // Overage minutes and peak come from the series (aggregates, then the lease history), as the chart does.
     const peakSeats = series.reduce((max, p) => Math.max(max, p.peakSeats), 0);
     const overageMinutes = series.reduce((sum, p) => sum + p.overageMinutes, 0);
@@ -82,14 +87,29 @@ export class UsageService {
       },
       reservations: {
         reservedSeats: reservations.reduce((sum, r) => sum + r.seats, 0),
-        items: reservations.map((r) => ({ id: r.id, name: r.name, seats: r.seats, userIds: r.userIds, inUse: r.inUse })),
+        items: reservations.map((r) => ({
+          id: r.id,
+          name: r.name,
+          seats: r.seats,
+          userIds: r.userIds,
+          inUse: r.inUse,
+        })),
       },
     };
   }
 }
 
 function emptyPoint(start: Date): UsagePoint {
-  return { start, peakSeats: 0, seatHours: 0, overageMinutes: 0, sessionsStarted: 0, distinctUsers: 0, distinctDevices: 0, denials: 0 };
+  return {
+    start,
+    peakSeats: 0,
+    seatHours: 0,
+    overageMinutes: 0,
+    sessionsStarted: 0,
+    distinctUsers: 0,
+    distinctDevices: 0,
+    denials: 0,
+  };
 }
 
 function invalid(field: string, message: string): DomainError {

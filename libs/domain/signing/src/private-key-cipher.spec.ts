@@ -29,7 +29,14 @@ describe('private key cipher (AES-256-GCM with the platform key)', () => {
     const parts = encrypted.split('.');
     const body = Buffer.from(parts[3], 'base64url');
     body[0] ^= 1;
-    expect(() => decryptPrivateKey(platformKey, [parts[0], parts[1], parts[2], body.toString('base64url')].join('.'), vendorA, pair.keyId)).toThrow();
+    expect(() =>
+      decryptPrivateKey(
+        platformKey,
+        [parts[0], parts[1], parts[2], body.toString('base64url')].join('.'),
+        vendorA,
+        pair.keyId,
+      ),
+    ).toThrow();
     expect(() => decryptPrivateKey(platformKey, 'v2.a.b.c', vendorA, pair.keyId)).toThrow(/format/);
   });
 });

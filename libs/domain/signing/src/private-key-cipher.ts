@@ -17,7 +17,12 @@ export function encryptPrivateKey(platformKey: Buffer, privateKeyPem: string, ve
   const cipher = createCipheriv('aes-256-gcm', platformKey, iv);
   cipher.setAAD(associatedData(vendorId, keyId));
   const ciphertext = Buffer.concat([cipher.update(privateKeyPem, 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [
+    VERSION,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 /** Throws when the text was not made by `encryptPrivateKey` with this platform key, vendor and key id. */

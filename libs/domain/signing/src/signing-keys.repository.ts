@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService, SigningKey, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { EncryptedSigningKey, PublicSigningKeyView } from './signing-key.types';
 
-export const toPublicKeyView = (k: Pick<SigningKey, 'keyId' | 'publicKeyPem' | 'createdAt' | 'retiredAt'>): PublicSigningKeyView => ({
+export const toPublicKeyView = (
+  k: Pick<SigningKey, 'keyId' | 'publicKeyPem' | 'createdAt' | 'retiredAt'>,
+): PublicSigningKeyView => ({
   keyId: k.keyId,
   algorithm: 'Ed25519',
   publicKeyPem: k.publicKeyPem,
@@ -48,7 +50,10 @@ export class SigningKeysRepository {
   }
 
   async findActive(): Promise<EncryptedSigningKey | null> {
-    const row = await this.db.client.signingKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
+    const row = await this.db.client.signingKey.findFirst({
+      where: { retiredAt: null },
+      orderBy: { createdAt: 'desc' },
+    });
     return row ? { vendorId: row.vendorId, keyId: row.keyId, encryptedPrivateKey: row.encryptedPrivateKey } : null;
   }
 

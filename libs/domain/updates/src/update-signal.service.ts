@@ -47,7 +47,9 @@ export class UpdateSignal implements OnModuleDestroy {
    * wake-up (waiters answer at their timeout, devices learn the revision on their next validate).
    */
   announceInBackground(notice: UpdateNotice): void {
-    this.announce(notice).catch((error: Error) => this.logger.warn({ ...notice, error: error.message }, 'update notice not published'));
+    this.announce(notice).catch((error: Error) =>
+      this.logger.warn({ ...notice, error: error.message }, 'update notice not published'),
+    );
   }
 
   /** A license of the container changed (committed): the current vendor's waiting programs fetch again. */
@@ -89,7 +91,9 @@ export class UpdateSignal implements OnModuleDestroy {
       subscriber.on('message', (channel: string, message: string) => {
         if (channel === this.channel) this.dispatch(message);
       });
-      subscriber.on('error', (error: Error) => this.logger.warn({ error: error.message }, 'update subscriber connection error'));
+      subscriber.on('error', (error: Error) =>
+        this.logger.warn({ error: error.message }, 'update subscriber connection error'),
+      );
       this.subscribed = subscriber.subscribe(this.channel).then(
         () => undefined,
         (error: Error) => {

@@ -53,17 +53,30 @@ export class UpdatesService {
    * or not, and wakes the container's waiting programs at once, on every replica. `groupId`
    * scopes a group admin to their group's containers.
    */
-  async requestUpdate(containerId: string, scope: { groupId?: string } = {}): Promise<{ containerId: string; revision: number }> {
-    if (!(await this.updates.raiseRevision(containerId, scope.groupId))) throw DomainError.notFound('Container', containerId);
+  async requestUpdate(
+    containerId: string,
+    scope: { groupId?: string } = {},
+  ): Promise<{ containerId: string; revision: number }> {
+    if (!(await this.updates.raiseRevision(containerId, scope.groupId)))
+      throw DomainError.notFound('Container', containerId);
     await this.signal.announce({ vendorId: this.tenant.vendorId, containerId, reason: 'UPDATE_REQUESTED' });
     return { containerId, revision: await this.revision(containerId) };
   }
 
   /** Answers when the container's revision differs from `knownRevision`, an update is requested, or after `waitSeconds`. */
-  async waitForUpdate(vendorId: string, containerId: string, knownRevision: number, waitSeconds: number, cancelled?: AbortSignal): Promise<UpdateAnswer> {
+  async waitForUpdate(
+    vendorId: string,
+    containerId: string,
+    knownRevision: number,
+    waitSeconds: number,
+    cancelled?: AbortSignal,
+  ): Promise<UpdateAnswer> {
     const wakeUps = new WakeUps();
     const stop = await this.signal.listen(vendorId, containerId, (notice) => wakeUps.push(notice.reason));
-    const timer = setTimeout(() => wakeUps.push('TIMEOUT'), Math.max(0, Math.min(waitSeconds, MAX_WAIT_SECONDS)) * 1000);
+    const timer = setTimeout(
+      () => wakeUps.push('TIMEOUT'),
+      Math.max(0, Math.min(waitSeconds, MAX_WAIT_SECONDS)) * 1000,
+    );
     const onCancel = () => wakeUps.push('TIMEOUT');
     cancelled?.addEventListener('abort', onCancel);
     try {
@@ -107,7 +120,12 @@ export class UpdatesService {
             let reason: WakeReason = 'LICENSE_CHANGED';
             for (;;) {
               if (reason === 'UPDATE_REQUESTED' || isUpdateAvailable(known, revision)) {
-                emit({ event: 'update', revision, updateAvailable: true, reason: reason === 'UPDATE_REQUESTED' ? reason : 'LICENSE_CHANGED' });
+                emit({
+                  event: 'update',
+                  revision,
+                  updateAvailable: true,
+                  reason: reason === 'UPDATE_REQUESTED' ? reason : 'LICENSE_CHANGED',
+                });
                 known = revision;
               }
               // 'TIMEOUT' here means the subscriber is gone (pushed by the teardown below).

@@ -49,7 +49,11 @@ export class WebhookDeliveriesRepository {
    * unique (endpointId, eventId) skips deliveries that exist, so a relay run repeated after a
    * crash creates nothing twice. Returns only the deliveries created by this call.
    */
-  async createForEvents(tx: Prisma.TransactionClient, events: FanOutEvent[], now: Date): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  async createForEvents(
+    tx: Prisma.TransactionClient,
+    events: FanOutEvent[],
+    now: Date,
+  ): Promise<{ id: string; nextAttemptAt: Date }[]> {
     if (!events.length) return [];
     const vendorIds = [...new Set(events.map((e) => e.vendorId))];
     const endpoints = await tx.webhookEndpoint.findMany({
@@ -64,11 +68,21 @@ export class WebhookDeliveriesRepository {
         return endpoint.eventTypes.includes('*') || endpoint.eventTypes.includes(event.type);
       });
       for (const endpoint of targets) {
-        data.push({ vendorId: event.vendorId, endpointId: endpoint.id, eventId: event.id, eventType: event.type, nextAttemptAt: now });
+        data.push({
+          vendorId: event.vendorId,
+          endpointId: endpoint.id,
+          eventId: event.id,
+          eventType: event.type,
+          nextAttemptAt: now,
+        });
       }
     }
     if (!data.length) return [];
-    const created = await tx.webhookDelivery.createManyAndReturn({ data, skipDuplicates: true, select: { id: true, nextAttemptAt: true } });
+    const created = await tx.webhookDelivery.createManyAndReturn({
+      data,
+      skipDuplicates: true,
+      select: { id: true, nextAttemptAt: true },
+    });
     return created.map((d) => ({ id: d.id, nextAttemptAt: d.nextAttemptAt ?? now }));
   }
 
@@ -102,7 +116,11 @@ export class WebhookDeliveriesRepository {
   /** Deliveries that are due and not held by an attempt (the sweep's safety net). */
   async due(now: Date, limit: number): Promise<{ id: string; nextAttemptAt: Date }[]> {
     const rows = await this.prisma.webhookDelivery.findMany({
-      where: { status: 'PENDING', nextAttemptAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+      where: {
+        status: 'PENDING',
+        nextAttemptAt: { lte: now },
+        OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+      },
       select: { id: true, nextAttemptAt: true },
       orderBy: { nextAttemptAt: 'asc' },
       take: limit,
@@ -114,7 +132,13 @@ export class WebhookDeliveriesRepository {
    * Records the outcome of a claimed attempt, if the claim still holds (its lock unchanged): the
    * attempt row and the delivery's new state together. False when another worker took over.
    */
-  async recordAttempt(tx: TenantTransaction, claimed: ClaimedDelivery, attempt: AttemptRecord | null, next: DeliveryNext, error?: string): Promise<boolean> {
+  async recordAttempt(
+    tx: TenantTransaction,
+    claimed: ClaimedDelivery,
+    attempt: AttemptRecord | null,
+    next: DeliveryNext,
+    error?: string,
+  ): Promise<boolean> {
     const finished = next.status !== 'PENDING';
     const { count } = await tx.webhookDelivery.updateMany({
       where: { id: claimed.id, lockedUntil: claimed.lockedUntil },
@@ -126,12 +150,18 @@ export class WebhookDeliveriesRepository {
         ...(next.status === 'SUCCEEDED' ? { nextAttemptAt: null } : {}),
         ...(finished ? { completedAt: new Date() } : {}),
         ...(attempt
-          ? { attempts: attempt.number, lastAttemptAt: attempt.startedAt, lastStatusCode: attempt.statusCode, lastError: attempt.error }
+          ? {
+              attempts: attempt.number,
+              lastAttemptAt: attempt.startedAt,
+              lastStatusCode: attempt.statusCode,
+              lastError: attempt.error,
+            }
           : { lastError: error ?? null }),
       },
     });
     if (!count) return false;
-    if (attempt) await tx.webhookAttempt.create({ data: { vendorId: claimed.vendorId, deliveryId: claimed.id, ...attempt } });
+    if (attempt)
+      await tx.webhookAttempt.create({ data: { vendorId: claimed.vendorId, deliveryId: claimed.id, ...attempt } });
     return true;
   }
 

@@ -37,7 +37,11 @@ export const DEFAULT_WEBHOOK_DELIVERY_POLICY: WebhookDeliveryPolicy = {
  * The wait before the next attempt after `failedAttempts` failures in a row (1 = the first attempt
  * failed), or null when the schedule is used up and the delivery is given up.
  */
-export function nextRetryDelayMs(policy: WebhookDeliveryPolicy, failedAttempts: number, random: () => number = Math.random): number | null {
+export function nextRetryDelayMs(
+  policy: WebhookDeliveryPolicy,
+  failedAttempts: number,
+  random: () => number = Math.random,
+): number | null {
   const base = policy.retryDelaysMs[failedAttempts - 1];
   if (base === undefined) return null;
   return Math.round(base * (1 + policy.jitter * random()));

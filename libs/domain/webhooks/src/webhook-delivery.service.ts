@@ -3,7 +3,12 @@ import { ConfigService } from '@leasehold/config';
 import { Prisma, TenantContext, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { openEventPayload, OutboxRepository } from '@leasehold/domain-events';
-import { AttemptRecord, ClaimedDelivery, DeliveryNext, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryNext,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 import { nextRetryDelayMs, WEBHOOK_DELIVERY_POLICY, WebhookDeliveryPolicy } from './webhook-delivery-policy';
 import { decryptWebhookSecret } from './webhook-secret-cipher';
 import { WebhookSender } from './webhook-sender';
@@ -47,7 +52,11 @@ export class WebhookDeliveryService {
   }
 
   /** The relay's fan-out, inside its transaction: one delivery per subscribed endpoint, created once. */
-  createDeliveries(tx: Prisma.TransactionClient, events: FanOutEvent[], now = new Date()): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  createDeliveries(
+    tx: Prisma.TransactionClient,
+    events: FanOutEvent[],
+    now = new Date(),
+  ): Promise<{ id: string; nextAttemptAt: Date }[]> {
     return this.deliveries.createForEvents(tx, events, now);
   }
 
@@ -60,7 +69,10 @@ export class WebhookDeliveryService {
       return openEventPayload(this.platformKey, vendorId, payload);
     } catch (error) {
       // Sealed with another platform key: deliver what can be read, never the ciphertext.
-      this.logger.error({ err: error, eventId }, 'the sealed secrets of an event do not open; delivering it without them');
+      this.logger.error(
+        { err: error, eventId },
+        'the sealed secrets of an event do not open; delivering it without them',
+      );
       const { sealed: _sealed, ...rest } = payload;
       return rest;
     }
@@ -68,13 +80,25 @@ export class WebhookDeliveryService {
 
   /** Makes one attempt of a delivery if it is due and no one else is attempting it. */
   async attempt(deliveryId: string, now = new Date()): Promise<AttemptOutcome> {
-    const claimed = await this.deliveries.claim(deliveryId, now, new Date(now.getTime() + this.policy.timeoutMs + LOCK_MARGIN_MS));
+    const claimed = await this.deliveries.claim(
+      deliveryId,
+      now,
+      new Date(now.getTime() + this.policy.timeoutMs + LOCK_MARGIN_MS),
+    );
     if (!claimed) return { result: 'skipped' };
     const toSend = await this.deliveries.toSend(deliveryId);
     if (!toSend) return { result: 'skipped' }; // deleted with its endpoint meanwhile
 
     if (toSend.endpoint.status === 'DISABLED') {
-      await this.inTenant(claimed, (tx) => this.deliveries.recordAttempt(tx, claimed, null, { status: 'FAILED', retryStep: claimed.retryStep }, 'The endpoint is disabled'));
+      await this.inTenant(claimed, (tx) =>
+        this.deliveries.recordAttempt(
+          tx,
+          claimed,
+          null,
+          { status: 'FAILED', retryStep: claimed.retryStep },
+          'The endpoint is disabled',
+        ),
+      );
       return { result: 'failed', attempts: claimed.attempts, endpointDisabled: true };
     }
 
@@ -110,7 +134,12 @@ export class WebhookDeliveryService {
         rules: this.rules,
       });
     } catch (error) {
-      response = { statusCode: null, durationMs: Date.now() - startedAt.getTime(), responseExcerpt: null, error: (error as Error).message };
+      response = {
+        statusCode: null,
+        durationMs: Date.now() - startedAt.getTime(),
+        responseExcerpt: null,
+        error: (error as Error).message,
+      };
     }
 
     const succeeded = response.statusCode !== null && response.statusCode >= 200 && response.statusCode < 300;
@@ -141,25 +170,47 @@ export class WebhookDeliveryService {
       }
       const health = await this.deliveries.endpointFailed(tx, claimed.endpointId, startedAt, next.status === 'FAILED');
       const reason = this.disableReason(health, finishedAt);
-      if (reason && health.status === 'ACTIVE' && (await this.deliveries.disableEndpoint(tx, claimed.endpointId, finishedAt, reason))) {
+      if (
+        reason &&
+        health.status === 'ACTIVE' &&
+        (await this.deliveries.disableEndpoint(tx, claimed.endpointId, finishedAt, reason))
+      ) {
         endpointDisabled = true;
         await this.outbox.append(tx, {
           type: 'webhook_endpoint.disabled',
           aggregateType: 'webhook_endpoint',
           aggregateId: claimed.endpointId,
-          payload: { endpointId: claimed.endpointId, url: health.url, reason, failingSince: health.failingSince, consecutiveFailures: health.consecutiveFailures },
+          payload: {
+            endpointId: claimed.endpointId,
+            url: health.url,
+            reason,
+            failingSince: health.failingSince,
+            consecutiveFailures: health.consecutiveFailures,
+          },
         });
-        await this.audit.record(tx, { action: 'webhook_endpoint.disabled', entityType: 'webhook_endpoint', entityId: claimed.endpointId, after: { reason } });
+        await this.audit.record(tx, {
+          action: 'webhook_endpoint.disabled',
+          entityType: 'webhook_endpoint',
+          entityId: claimed.endpointId,
+          after: { reason },
+        });
       }
       return true;
     });
     if (!recorded) {
-      this.logger.warn({ deliveryId, attempt: attempt.number }, 'webhook attempt outlived its lock; another attempt took over, outcome dropped');
+      this.logger.warn(
+        { deliveryId, attempt: attempt.number },
+        'webhook attempt outlived its lock; another attempt took over, outcome dropped',
+      );
       return { result: 'skipped' };
     }
-    this.logger.log({ deliveryId, attempt: attempt.number, statusCode: attempt.statusCode, error: attempt.error, next: next.status }, 'webhook attempt');
+    this.logger.log(
+      { deliveryId, attempt: attempt.number, statusCode: attempt.statusCode, error: attempt.error, next: next.status },
+      'webhook attempt',
+    );
     if (next.status === 'SUCCEEDED') return { result: 'succeeded', attempts: attempt.number };
-    if (next.status === 'PENDING') return { result: 'retry', attempts: attempt.number, nextAttemptAt: next.nextAttemptAt };
+    if (next.status === 'PENDING')
+      return { result: 'retry', attempts: attempt.number, nextAttemptAt: next.nextAttemptAt };
     return { result: 'failed', attempts: attempt.number, endpointDisabled };
   }
 

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Prisma, TenantPrisma, TenantTransaction, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@leasehold/db';
+import {
+  afterCursor,
+  Prisma,
+  TenantPrisma,
+  TenantTransaction,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from '@leasehold/db';
 import {
   WebhookAttemptView,
   WebhookDeliveryDetail,
@@ -53,16 +61,30 @@ const toAttemptView = (a: WebhookAttempt): WebhookAttemptView => ({
 export class WebhookEndpointsRepository {
   constructor(private readonly db: TenantPrisma) {}
 
-  async create(tx: TenantTransaction, data: { url: string; eventTypes: string[]; description: string | null; encryptedSecret: string }): Promise<WebhookEndpointView> {
+  async create(
+    tx: TenantTransaction,
+    data: { url: string; eventTypes: string[]; description: string | null; encryptedSecret: string },
+  ): Promise<WebhookEndpointView> {
     return toEndpointView(await tx.webhookEndpoint.create({ data: { ...data, vendorId: this.db.vendorId } }));
   }
 
-  async list(filter: { status?: WebhookEndpointStatus; take: number; cursor?: string }): Promise<WebhookEndpointView[]> {
-    const rows = await this.db.client.webhookEndpoint.findMany({ where: filter.status ? { status: filter.status } : {}, take: filter.take, ...afterCursor(filter.cursor) });
+  async list(filter: {
+    status?: WebhookEndpointStatus;
+    take: number;
+    cursor?: string;
+  }): Promise<WebhookEndpointView[]> {
+    const rows = await this.db.client.webhookEndpoint.findMany({
+      where: filter.status ? { status: filter.status } : {},
+      take: filter.take,
+      ...afterCursor(filter.cursor),
+    });
     return rows.map(toEndpointView);
   }
 
-  async find(id: string, tx: TenantTransaction | TenantPrisma['client'] = this.db.client): Promise<WebhookEndpointView | null> {
+  async find(
+    id: string,
+    tx: TenantTransaction | TenantPrisma['client'] = this.db.client,
+  ): Promise<WebhookEndpointView | null> {
     const row = await tx.webhookEndpoint.findUnique({ where: { id } });
     return row ? toEndpointView(row) : null;
   }
@@ -71,10 +93,18 @@ export class WebhookEndpointsRepository {
   async update(
     tx: TenantTransaction,
     id: string,
-    data: { url?: string; eventTypes?: string[]; description?: string | null; status?: WebhookEndpointStatus; encryptedSecret?: string },
+    data: {
+      url?: string;
+      eventTypes?: string[];
+      description?: string | null;
+      status?: WebhookEndpointStatus;
+      encryptedSecret?: string;
+    },
   ): Promise<WebhookEndpointView | null> {
     const reenable: Prisma.WebhookEndpointUpdateManyMutationInput =
-      data.status === 'ACTIVE' ? { disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null } : {};
+      data.status === 'ACTIVE'
+        ? { disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null }
+        : {};
     const disable: Prisma.WebhookEndpointUpdateManyMutationInput =
       data.status === 'DISABLED' ? { disabledAt: new Date(), disabledReason: 'Disabled by the vendor' } : {};
     // Only a real status change touches the failure record or the disabled stamp.
@@ -94,7 +124,10 @@ export class WebhookEndpointsRepository {
     return count === 1;
   }
 
-  async listDeliveries(endpointId: string, filter: { status?: WebhookDeliveryStatus; take: number; cursor?: string }): Promise<WebhookDeliveryView[]> {
+  async listDeliveries(
+    endpointId: string,
+    filter: { status?: WebhookDeliveryStatus; take: number; cursor?: string },
+  ): Promise<WebhookDeliveryView[]> {
     const rows = await this.db.client.webhookDelivery.findMany({
       where: { endpointId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
@@ -104,7 +137,10 @@ export class WebhookEndpointsRepository {
   }
 
   async findDelivery(id: string): Promise<WebhookDeliveryDetail | null> {
-    const row = await this.db.client.webhookDelivery.findUnique({ where: { id }, include: { attemptsLog: { orderBy: { number: 'asc' } } } });
+    const row = await this.db.client.webhookDelivery.findUnique({
+      where: { id },
+      include: { attemptsLog: { orderBy: { number: 'asc' } } },
+    });
     return row ? { ...toDeliveryView(row), attemptLog: row.attemptsLog.map(toAttemptView) } : null;
   }
 
@@ -114,7 +150,10 @@ export class WebhookEndpointsRepository {
   }
 
   async deliveryEndpointStatus(id: string): Promise<WebhookEndpointStatus | null> {
-    const row = await this.db.client.webhookDelivery.findUnique({ where: { id }, select: { endpoint: { select: { status: true } } } });
+    const row = await this.db.client.webhookDelivery.findUnique({
+      where: { id },
+      select: { endpoint: { select: { status: true } } },
+    });
     return row?.endpoint.status ?? null;
   }
 

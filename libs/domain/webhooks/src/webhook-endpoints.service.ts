@@ -45,7 +45,10 @@ export class WebhookEndpointsService {
 
   private assertUrl(url: string): void {
     const verdict = checkWebhookUrl(url, this.rules);
-    if (!verdict.allowed) throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL is not allowed: ${verdict.reason}`, { reason: verdict.reason });
+    if (!verdict.allowed)
+      throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL is not allowed: ${verdict.reason}`, {
+        reason: verdict.reason,
+      });
   }
 
   async create(input: CreateWebhookEndpointInput): Promise<WebhookEndpointWithSecret> {
@@ -58,7 +61,12 @@ export class WebhookEndpointsService {
         description: input.description ?? null,
         encryptedSecret: encryptWebhookSecret(this.platformKey, secret, this.db.vendorId),
       });
-      await this.audit.record(tx, { action: 'webhook_endpoint.created', entityType: 'webhook_endpoint', entityId: created.id, after: created });
+      await this.audit.record(tx, {
+        action: 'webhook_endpoint.created',
+        entityType: 'webhook_endpoint',
+        entityId: created.id,
+        after: created,
+      });
       return created;
     });
     return { ...endpoint, secret };
@@ -86,7 +94,13 @@ export class WebhookEndpointsService {
         ...(input.status !== undefined ? { status: input.status } : {}),
       });
       if (!after) throw DomainError.notFound('Webhook endpoint', id);
-      await this.audit.record(tx, { action: 'webhook_endpoint.updated', entityType: 'webhook_endpoint', entityId: id, before, after });
+      await this.audit.record(tx, {
+        action: 'webhook_endpoint.updated',
+        entityType: 'webhook_endpoint',
+        entityId: id,
+        before,
+        after,
+      });
       return after;
     });
   }
@@ -96,7 +110,12 @@ export class WebhookEndpointsService {
       const before = await this.endpoints.find(id, tx);
       if (!before) throw DomainError.notFound('Webhook endpoint', id);
       await this.endpoints.delete(tx, id);
-      await this.audit.record(tx, { action: 'webhook_endpoint.deleted', entityType: 'webhook_endpoint', entityId: id, before });
+      await this.audit.record(tx, {
+        action: 'webhook_endpoint.deleted',
+        entityType: 'webhook_endpoint',
+        entityId: id,
+        before,
+      });
     });
   }
 
@@ -104,15 +123,24 @@ export class WebhookEndpointsService {
   async rotateSecret(id: string): Promise<WebhookEndpointWithSecret> {
     const secret = generateWebhookSecret();
     const endpoint = await this.db.client.$transaction(async (tx) => {
-      const updated = await this.endpoints.update(tx, id, { encryptedSecret: encryptWebhookSecret(this.platformKey, secret, this.db.vendorId) });
+      const updated = await this.endpoints.update(tx, id, {
+        encryptedSecret: encryptWebhookSecret(this.platformKey, secret, this.db.vendorId),
+      });
       if (!updated) throw DomainError.notFound('Webhook endpoint', id);
-      await this.audit.record(tx, { action: 'webhook_endpoint.secret_rotated', entityType: 'webhook_endpoint', entityId: id });
+      await this.audit.record(tx, {
+        action: 'webhook_endpoint.secret_rotated',
+        entityType: 'webhook_endpoint',
+        entityId: id,
+      });
       return updated;
     });
     return { ...endpoint, secret };
   }
 
-  async listDeliveries(endpointId: string, filter: { status?: WebhookDeliveryStatus; take: number; cursor?: string }): Promise<WebhookDeliveryView[]> {
+  async listDeliveries(
+    endpointId: string,
+    filter: { status?: WebhookDeliveryStatus; take: number; cursor?: string },
+  ): Promise<WebhookDeliveryView[]> {
     await this.get(endpointId);
     return this.endpoints.listDeliveries(endpointId, filter);
   }
@@ -127,12 +155,23 @@ export class WebhookEndpointsService {
   async redeliver(id: string, now = new Date()): Promise<WebhookDeliveryView> {
     const status = await this.endpoints.deliveryEndpointStatus(id);
     if (!status) throw DomainError.notFound('Webhook delivery', id);
-    if (status === 'DISABLED') throw new DomainError('WEBHOOK_ENDPOINT_DISABLED', 'The endpoint of this delivery is disabled; re-enable it first');
+    if (status === 'DISABLED')
+      throw new DomainError(
+        'WEBHOOK_ENDPOINT_DISABLED',
+        'The endpoint of this delivery is disabled; re-enable it first',
+      );
     await this.db.client.$transaction(async (tx) => {
       if (!(await this.endpoints.restartDelivery(tx, id, now))) {
-        throw new DomainError('WEBHOOK_DELIVERY_IN_PROGRESS', 'The delivery is being attempted right now; try again in a moment');
+        throw new DomainError(
+          'WEBHOOK_DELIVERY_IN_PROGRESS',
+          'The delivery is being attempted right now; try again in a moment',
+        );
       }
-      await this.audit.record(tx, { action: 'webhook_delivery.redelivered', entityType: 'webhook_delivery', entityId: id });
+      await this.audit.record(tx, {
+        action: 'webhook_delivery.redelivered',
+        entityType: 'webhook_delivery',
+        entityId: id,
+      });
     });
     const delivery = await this.endpoints.findDeliverySummary(id);
     if (!delivery) throw DomainError.notFound('Webhook delivery', id);
@@ -144,7 +183,8 @@ export class WebhookEndpointsService {
     return this.db.client.$transaction(async (tx) => {
       const endpoint = await this.endpoints.find(endpointId, tx);
       if (!endpoint) throw DomainError.notFound('Webhook endpoint', endpointId);
-      if (endpoint.status === 'DISABLED') throw new DomainError('WEBHOOK_ENDPOINT_DISABLED', 'The endpoint is disabled; re-enable it first');
+      if (endpoint.status === 'DISABLED')
+        throw new DomainError('WEBHOOK_ENDPOINT_DISABLED', 'The endpoint is disabled; re-enable it first');
       return this.endpoints.createPing(tx, endpointId, now);
     });
   }

@@ -15,12 +15,18 @@ export function encryptWebhookSecret(platformKey: Buffer, secret: string, vendor
   const cipher = createCipheriv('aes-256-gcm', platformKey, iv);
   cipher.setAAD(associatedData(vendorId));
   const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [
+    VERSION,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 export function decryptWebhookSecret(platformKey: Buffer, encrypted: string, vendorId: string): string {
   const [version, iv, tag, ciphertext, ...rest] = encrypted.split('.');
-  if (version !== VERSION || !iv || !tag || ciphertext === undefined || rest.length) throw new Error('Unrecognised encrypted webhook secret');
+  if (version !== VERSION || !iv || !tag || ciphertext === undefined || rest.length)
+    throw new Error('Unrecognised encrypted webhook secret');
   const decipher = createDecipheriv('aes-256-gcm', platformKey, Buffer.from(iv, 'base64url'));
   decipher.setAAD(associatedData(vendorId));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -36,7 +36,8 @@ export function guardedLookup(rules: WebhookUrlRules): LookupFunction {
       const list = Array.isArray(addresses) ? addresses : [];
       for (const entry of list) {
         const reason = blockedAddressReason(entry.address, rules);
-        if (reason) return callback(new BlockedAddressError(`${hostname} resolves to a blocked address: ${reason}`), '', 4);
+        if (reason)
+          return callback(new BlockedAddressError(`${hostname} resolves to a blocked address: ${reason}`), '', 4);
       }
       if (!list.length) return callback(new Error(`${hostname} has no address`), '', 4);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
@@ -51,7 +52,13 @@ export class WebhookSender {
     const started = process.hrtime.bigint();
     const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
     const verdict = checkWebhookUrl(input.url, input.rules);
-    if (!verdict.allowed) return Promise.resolve({ statusCode: null, durationMs: 0, responseExcerpt: null, error: `URL not allowed: ${verdict.reason}` });
+    if (!verdict.allowed)
+      return Promise.resolve({
+        statusCode: null,
+        durationMs: 0,
+        responseExcerpt: null,
+        error: `URL not allowed: ${verdict.reason}`,
+      });
     const url = verdict.url;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
@@ -81,7 +88,11 @@ export class WebhookSender {
             }
           });
           const done = () =>
-            finish({ statusCode: res.statusCode ?? null, responseExcerpt: Buffer.concat(chunks).toString('utf8') || null, error: null });
+            finish({
+              statusCode: res.statusCode ?? null,
+              responseExcerpt: Buffer.concat(chunks).toString('utf8') || null,
+              error: null,
+            });
           res.on('end', done);
           res.on('error', done);
           res.on('close', done);

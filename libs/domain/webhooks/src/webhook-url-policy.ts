@@ -34,7 +34,13 @@ PRIVATE.addSubnet('fec0::', 10, 'ipv6');
 // Local-use NAT64 (RFC 8215): translates to whatever IPv4 the local network decides.
 PRIVATE.addSubnet('64:ff9b:1::', 48, 'ipv6');
 
-const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTS = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 const LOCAL_HOSTS = /^(localhost|.*\.localhost|.*\.local|.*\.internal)$/;
 
 export interface WebhookUrlRules {
@@ -69,7 +75,8 @@ export function blockedAddressReason(address: string, rules: WebhookUrlRules): s
   if (!isIP(address)) return `"${address}" is not an IP address`;
   const { address: ip, family } = unmapped(address);
   const embeds = ip !== address.toLowerCase() && family === 'ipv4' ? ` (it reaches ${ip})` : '';
-  if (ALWAYS_BLOCKED.check(ip, family)) return `${address} is a link-local, metadata, multicast or unspecified address${embeds}`;
+  if (ALWAYS_BLOCKED.check(ip, family))
+    return `${address} is a link-local, metadata, multicast or unspecified address${embeds}`;
   if (rules.production && PRIVATE.check(ip, family)) return `${address} is a private or loopback address${embeds}`;
   return null;
 }
@@ -82,7 +89,8 @@ export function checkWebhookUrl(raw: string, rules: WebhookUrlRules): WebhookUrl
   } catch {
     return { allowed: false, reason: 'not an absolute URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { allowed: false, reason: 'the scheme must be https' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { allowed: false, reason: 'the scheme must be https' };
   if (rules.production && url.protocol !== 'https:') return { allowed: false, reason: 'the scheme must be https' };
   if (url.username || url.password) return { allowed: false, reason: 'the URL may not contain credentials' };
   if (url.hash) return { allowed: false, reason: 'the URL may not contain a fragment' };
@@ -93,6 +101,7 @@ export function checkWebhookUrl(raw: string, rules: WebhookUrlRules): WebhookUrl
     const reason = blockedAddressReason(host, rules);
     return reason ? { allowed: false, reason } : { allowed: true, url };
   }
-  if (rules.production && (LOCAL_HOSTS.test(host) || !host.includes('.'))) return { allowed: false, reason: `${host} is not a public host name` };
+  if (rules.production && (LOCAL_HOSTS.test(host) || !host.includes('.')))
+    return { allowed: false, reason: `${host} is not a public host name` };
   return { allowed: true, url };
 }

@@ -102,7 +102,10 @@ describe('webhook URL rules', () => {
     ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo', 'link-local'],
   ])('refuses %s (%s) in production', (address, _label, rule) => {
     expect(blockedAddressReason(address, prod)).toMatch(new RegExp(rule));
-    expect(checkWebhookUrl(`https://[${address}]/hooks`, prod)).toMatchObject({ allowed: false, reason: expect.stringMatching(new RegExp(rule)) });
+    expect(checkWebhookUrl(`https://[${address}]/hooks`, prod)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(new RegExp(rule)),
+    });
   });
 
   it('still allows public addresses behind the same forms, and keeps the link-local ones blocked outside production', () => {

@@ -56,7 +56,12 @@ export class DependencyHealthIndicators {
     this.states.set(name, state);
     state.inFlight ??= withTimeout(probe(), this.timeoutMs)
       .then((): ProbeOutcome => ({ ok: true }))
-      .catch((error: unknown): ProbeOutcome => ({ ok: false, message: error instanceof Error ? error.message : String(error) }))
+      .catch(
+        (error: unknown): ProbeOutcome => ({
+          ok: false,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      )
       .finally(() => (state.inFlight = undefined));
     const outcome = await state.inFlight;
     const now = Date.now();
@@ -67,7 +72,10 @@ export class DependencyHealthIndicators {
     if (state.lastOkAt !== undefined && now - state.lastOkAt <= this.graceMs) {
       return check.up({ stale: true, lastOkAt: new Date(state.lastOkAt).toISOString(), message: outcome.message });
     }
-    return check.down({ message: outcome.message, ...(state.lastOkAt !== undefined ? { lastOkAt: new Date(state.lastOkAt).toISOString() } : {}) });
+    return check.down({
+      message: outcome.message,
+      ...(state.lastOkAt !== undefined ? { lastOkAt: new Date(state.lastOkAt).toISOString() } : {}),
+    });
   }
 }
 

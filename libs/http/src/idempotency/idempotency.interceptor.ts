@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  SetMetadata,
-} from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
@@ -22,10 +16,7 @@ function canonicalJson(value: unknown): string {
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as object)
       .sort()
-      .map(
-        (k) =>
-          `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`,
-      );
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -43,9 +34,7 @@ function callerScope(request: Request): string {
       }
     | undefined;
   if (!user?.kind) return `anonymous:${request.ip ?? ''}`;
-  return [user.kind, user.vendorId, user.userId, user.containerId, user.credentialHash]
-    .filter(Boolean)
-    .join(':');
+  return [user.kind, user.vendorId, user.userId, user.containerId, user.credentialHash].filter(Boolean).join(':');
 }
 
 const OWN_IDEMPOTENCY = 'leasehold:ownIdempotency';
@@ -71,40 +60,30 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.headers['idempotency-key'];
-    if (!UNSAFE.has(request.method) || header === undefined)
-      return next.handle();
+    if (!UNSAFE.has(request.method) || header === undefined) return next.handle();
     if (this.reflector.getAllAndOverride<boolean>(OWN_IDEMPOTENCY, [context.getHandler(), context.getClass()]))
       return next.handle();
     if (typeof header !== 'string' || !KEY.test(header)) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        'Idempotency-Key must be 1 to 255 visible ASCII characters',
-        {
-          fields: [
-            {
-              field: 'Idempotency-Key',
-              messages: ['must be 1 to 255 visible ASCII characters'],
-            },
-          ],
-        },
-      );
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+        fields: [
+          {
+            field: 'Idempotency-Key',
+            messages: ['must be 1 to 255 visible ASCII characters'],
+          },
+        ],
+      });
     }
     const response = context.switchToHttp().getResponse<Response>();
     const scope = callerScope(request);
     const requestHash = createHash('sha256')
-      .update(
-        `${request.method} ${request.originalUrl}\n${canonicalJson(request.body)}`,
-      )
+      .update(`${request.method} ${request.originalUrl}\n${canonicalJson(request.body)}`)
       .digest('hex');
 
     return from(this.idempotency.claim(scope, header, requestHash)).pipe(
       mergeMap((claim) => {
         switch (claim.state) {
           case 'mismatch':
-            throw new DomainError(
-              'IDEMPOTENCY_KEY_REUSED',
-              'This Idempotency-Key was used with a different request',
-            );
+            throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
           case 'in-progress':
             throw new DomainError(
               'IDEMPOTENCY_REQUEST_IN_PROGRESS',
@@ -120,11 +99,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           case 'claimed':
             return next.handle().pipe(
               mergeMap((body) =>
-                from(
-                  this.idempotency
-                    .complete(scope, header, response.statusCode, body)
-                    .then(() => body),
-                ),
+                from(this.idempotency.complete(scope, header, response.statusCode, body).then(() => body)),
               ),
               catchError((error: unknown) =>
                 from(this.idempotency.release(scope, header)).pipe(

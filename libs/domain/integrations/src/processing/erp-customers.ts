@@ -18,7 +18,10 @@ export class ErpCustomers {
   ) {}
 
   /** The order's group, created when new. */
-  async group(tx: TenantTransaction, group: NonNullable<OrderCreated['group']>): Promise<{ group: GroupView; created: boolean }> {
+  async group(
+    tx: TenantTransaction,
+    group: NonNullable<OrderCreated['group']>,
+  ): Promise<{ group: GroupView; created: boolean }> {
     await this.integrations.lockKey(tx, `group:${group.externalId}`);
     const existing = await this.groups.findByExternalIdIn(tx, group.externalId);
     if (existing) return { group: existing, created: false };
@@ -65,7 +68,9 @@ export class ErpCustomers {
       else {
         const change = {
           ...(data.user.name !== undefined && data.user.name !== user.name ? { name: data.user.name } : {}),
-          ...(data.user.email !== undefined && data.user.email.trim().toLowerCase() !== user.email ? { email: data.user.email } : {}),
+          ...(data.user.email !== undefined && data.user.email.trim().toLowerCase() !== user.email
+            ? { email: data.user.email }
+            : {}),
         };
         if (Object.keys(change).length) await this.users.updateIn(tx, user.id, change);
         result.userId = user.id;

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { TenantTransaction } from '@leasehold/db';
 import { CatalogService } from '@leasehold/domain-catalog';
-import { ContainersService, ContainerView, LicensesService, LicenseView, PurchaseSplitService, PurchasesService } from '@leasehold/domain-licensing';
+import {
+  ContainersService,
+  ContainerView,
+  LicensesService,
+  LicenseView,
+  PurchaseSplitService,
+  PurchasesService,
+} from '@leasehold/domain-licensing';
 import { RenewalsService } from '@leasehold/domain-renewals';
 import { DomainError } from '@leasehold/errors';
 import { OrderCancelled, OrderChanged, OrderCreated, SubscriptionRenewed } from '../erp-events.schema';
@@ -33,21 +40,36 @@ export class ErpOrders {
 
   async create(tx: TenantTransaction, order: OrderCreated): Promise<OrderCreatedResult> {
     const existing = await this.containers.findByExternalIdIn(tx, order.orderId);
-    if (existing) throw new DomainError('ERP_ORDER_EXISTS', `Order ${order.orderId} was already created`, { orderId: order.orderId, containerId: existing.id });
-    const products = await this.products(tx, order.items.map((item) => item.productCode));
+    if (existing)
+      throw new DomainError('ERP_ORDER_EXISTS', `Order ${order.orderId} was already created`, {
+        orderId: order.orderId,
+        containerId: existing.id,
+      });
+    const products = await this.products(
+      tx,
+      order.items.map((item) => item.productCode),
+    );
 
     const group = order.group ? await this.customers.group(tx, order.group) : null;
-    const user = order.user ? await this.customers.user(tx, order.user, group ? { id: group.group.id, created: group.created } : null) : null;
+    const user = order.user
+      ? await this.customers.user(tx, order.user, group ? { id: group.group.id, created: group.created } : null)
+      : null;
     const owner = group
       ? { kind: 'ENTERPRISE' as const, name: group.group.name, groupId: group.group.id }
       : { kind: 'PERSONAL' as const, name: user?.user.name ?? '', userId: user?.user.id };
-    const container = await this.containers.createIn(tx, { ...owner, name: `${owner.name} – order ${order.orderId}`, externalId: order.orderId });
+    const container = await this.containers.createIn(tx, {
+      ...owner,
+      name: `${owner.name} – order ${order.orderId}`,
+      externalId: order.orderId,
+    });
 
     const lines: OrderCreatedResult['lines'] = [];
     for (const item of order.items) {
       const productId = products.get(item.productCode) ?? '';
       const externalId = lineExternalId(order.orderId, item.lineId);
-      const purchase = group ? await this.purchases.createIn(tx, { groupId: group.group.id, productId, seats: item.quantity, externalId }) : null;
+      const purchase = group
+        ? await this.purchases.createIn(tx, { groupId: group.group.id, productId, seats: item.quantity, externalId })
+        : null;
       const expiresAt = item.expiresAt ? new Date(item.expiresAt) : null;
       const license = await this.licenses.createIn(tx, container.id, {
         productId,
@@ -81,7 +103,11 @@ export class ErpOrders {
    * the line's license.
    */
   async change(tx: TenantTransaction, order: OrderChanged): Promise<OrderLinesResult> {
-    const { container, byLine } = await this.orderLines(tx, order.orderId, order.items.map((item) => item.lineId));
+    const { container, byLine } = await this.orderLines(
+      tx,
+      order.orderId,
+      order.items.map((item) => item.lineId),
+    );
     const lines: OrderLinesResult['lines'] = [];
     for (const item of order.items) {
       const license = byLine.get(item.lineId);
@@ -89,16 +115,34 @@ export class ErpOrders {
       const expiresAtOf = item.expiresAt !== undefined ? new Date(item.expiresAt) : undefined;
       const resized =
         item.quantity !== undefined && license.purchaseId
-          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, { features: item.features, expiresAt: expiresAtOf, offlinePeriodDays: item.offlinePeriodDays })
+          ? await this.split.setTotalIn(tx, license.purchaseId, license.id, item.quantity, {
+              features: item.features,
+              expiresAt: expiresAtOf,
+              offlinePeriodDays: item.offlinePeriodDays,
+            })
           : [];
       let changed = resized.length > 0;
       for (const each of await this.purchaseLicenses(tx, license)) {
         if (resized.includes(each.id)) continue;
-        const resize = !license.purchaseId && item.quantity !== undefined && item.quantity !== each.quantity ? item.quantity : undefined;
-        const features = item.features !== undefined && !sameSet(item.features, each.features) ? item.features : undefined;
-        const expiresAt = expiresAtOf !== undefined && expiresAtOf.getTime() !== each.expiresAt?.getTime() ? expiresAtOf : undefined;
-        const offlinePeriodDays = item.offlinePeriodDays !== undefined && item.offlinePeriodDays !== each.offlinePeriodDays ? item.offlinePeriodDays : undefined;
-        if (resize === undefined && features === undefined && expiresAt === undefined && offlinePeriodDays === undefined) continue;
+        const resize =
+          !license.purchaseId && item.quantity !== undefined && item.quantity !== each.quantity
+            ? item.quantity
+            : undefined;
+        const features =
+          item.features !== undefined && !sameSet(item.features, each.features) ? item.features : undefined;
+        const expiresAt =
+          expiresAtOf !== undefined && expiresAtOf.getTime() !== each.expiresAt?.getTime() ? expiresAtOf : undefined;
+        const offlinePeriodDays =
+          item.offlinePeriodDays !== undefined && item.offlinePeriodDays !== each.offlinePeriodDays
+            ? item.offlinePeriodDays
+            : undefined;
+        if (
+          resize === undefined &&
+          features === undefined &&
+          expiresAt === undefined &&
+          offlinePeriodDays === undefined
+        )
+          continue;
         await this.licenses.updateIn(tx, each.id, { quantity: resize, features, expiresAt, offlinePeriodDays });
         changed = true;
       }
@@ -160,21 +204,33 @@ export class ErpOrders {
       if (product) found.set(code, product.id);
       else unknown.push(code);
     }
-    if (unknown.length) throw new DomainError('ERP_UNKNOWN_PRODUCT', `No product with code ${unknown.join(', ')}`, { productCodes: unknown });
+    if (unknown.length)
+      throw new DomainError('ERP_UNKNOWN_PRODUCT', `No product with code ${unknown.join(', ')}`, {
+        productCodes: unknown,
+      });
     return found;
   }
 
   /** The order's container and its licenses by ERP line id; every named line must exist. */
-  private async orderLines(tx: TenantTransaction, orderId: string, lineIds?: string[]): Promise<{ container: ContainerView; byLine: Map<string, LicenseView> }> {
+  private async orderLines(
+    tx: TenantTransaction,
+    orderId: string,
+    lineIds?: string[],
+  ): Promise<{ container: ContainerView; byLine: Map<string, LicenseView> }> {
     const container = await this.containers.findByExternalIdIn(tx, orderId);
-    if (!container) throw new DomainError('ERP_ORDER_UNKNOWN', `No order ${orderId} was created (order.created)`, { orderId });
+    if (!container)
+      throw new DomainError('ERP_ORDER_UNKNOWN', `No order ${orderId} was created (order.created)`, { orderId });
     const prefix = lineExternalId(orderId, '');
     const byLine = new Map<string, LicenseView>();
     for (const license of await this.licenses.listByContainerIn(tx, container.id)) {
       if (license.externalId?.startsWith(prefix)) byLine.set(license.externalId.slice(prefix.length), license);
     }
     const missing = (lineIds ?? []).filter((lineId) => !byLine.has(lineId));
-    if (missing.length) throw new DomainError('ERP_ORDER_UNKNOWN', `Order ${orderId} has no line ${missing.join(', ')}`, { orderId, lineIds: missing });
+    if (missing.length)
+      throw new DomainError('ERP_ORDER_UNKNOWN', `Order ${orderId} has no line ${missing.join(', ')}`, {
+        orderId,
+        lineIds: missing,
+      });
     return { container, byLine };
   }
 }

@@ -40,17 +40,25 @@ export class ProcessInboundEventUseCase {
         if (!event) return { outcome: 'missing' };
         if (event.status !== 'RECEIVED') return { outcome: 'skipped', status: event.status };
         // A suspended vendor's queued events are not applied; the sweep queues them again once it is active.
-        if ((await this.integrations.vendorStatus(tx)) !== 'ACTIVE') return { outcome: 'deferred', reason: 'VENDOR_SUSPENDED' };
+        if ((await this.integrations.vendorStatus(tx)) !== 'ACTIVE')
+          return { outcome: 'deferred', reason: 'VENDOR_SUSPENDED' };
         const parsed = parseErpEvent(event.payload);
         // Stored events were valid at intake; one that no longer parses (a schema change since) fails.
-        if (!parsed.ok) throw new DomainError('VALIDATION_FAILED', 'The stored event no longer matches its schema', { fields: parsed.fields });
+        if (!parsed.ok)
+          throw new DomainError('VALIDATION_FAILED', 'The stored event no longer matches its schema', {
+            fields: parsed.fields,
+          });
         const result = await this.apply(tx, parsed.event);
         await this.integrations.markProcessed(tx, id, command.now ?? new Date(), result);
         return { outcome: 'processed', type: parsed.event.type, result };
       });
     } catch (error) {
       if (error instanceof DomainError) {
-        const failure = { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+        const failure = {
+          code: error.code,
+          message: error.message,
+          ...(error.details ? { details: error.details } : {}),
+        };
         await this.integrations.recordFailure(id, failure, true);
         this.logger.warn({ inboundEventId: id, code: error.code }, 'inbound event failed');
         return { outcome: 'failed', error: failure };

@@ -48,7 +48,16 @@ export class ContainersRepository {
 
   async create(
     tx: TenantTransaction,
-    data: { kind: ContainerKind; name: string; userId: string | null; groupId: string | null; deviceLimit: number | null; externalId: string | null; credentialHash: string; credentialPrefix: string },
+    data: {
+      kind: ContainerKind;
+      name: string;
+      userId: string | null;
+      groupId: string | null;
+      deviceLimit: number | null;
+      externalId: string | null;
+      credentialHash: string;
+      credentialPrefix: string;
+    },
   ): Promise<ContainerView> {
     try {
       return toContainerView(await tx.container.create({ data: { ...data, vendorId: this.db.vendorId } }));
@@ -68,7 +77,13 @@ export class ContainersRepository {
     return row ? toContainerView(row) : null;
   }
 
-  async list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {
+  async list(filter: {
+    kind?: ContainerKind;
+    userId?: string;
+    groupId?: string;
+    take: number;
+    cursor?: string;
+  }): Promise<ContainerView[]> {
     const rows = await this.db.client.container.findMany({
       where: {
         ...(filter.kind ? { kind: filter.kind } : {}),
@@ -113,23 +128,42 @@ export class ContainersRepository {
     },
   ): Promise<ContainerView> {
     try {
-      return toContainerView(await tx.container.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }));
+      return toContainerView(
+        await tx.container.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }),
+      );
     } catch (error) {
       externalIdTaken(error, data.externalId);
     }
   }
 
   /** Replaces the secret and files the old hash as retired, in the caller's transaction. */
-  async replaceCredential(tx: TenantTransaction, id: string, next: { hash: string; prefix: string }): Promise<ContainerView> {
-    const current = await tx.container.findUniqueOrThrow({ where: { id }, select: { credentialHash: true, credentialVersion: true } });
+  async replaceCredential(
+    tx: TenantTransaction,
+    id: string,
+    next: { hash: string; prefix: string },
+  ): Promise<ContainerView> {
+    const current = await tx.container.findUniqueOrThrow({
+      where: { id },
+      select: { credentialHash: true, credentialVersion: true },
+    });
     await tx.retiredCredential.create({
-      data: { vendorId: this.db.vendorId, containerId: id, credentialHash: current.credentialHash, credentialVersion: current.credentialVersion },
+      data: {
+        vendorId: this.db.vendorId,
+        containerId: id,
+        credentialHash: current.credentialHash,
+        credentialVersion: current.credentialVersion,
+      },
     });
     return toContainerView(
       await tx.container.update({
         where: { id },
         // The revision too: devices learn of the reset on every channel (docs/auto-update.md).
-        data: { credentialHash: next.hash, credentialPrefix: next.prefix, credentialVersion: { increment: 1 }, revision: { increment: 1 } },
+        data: {
+          credentialHash: next.hash,
+          credentialPrefix: next.prefix,
+          credentialVersion: { increment: 1 },
+          revision: { increment: 1 },
+        },
       }),
     );
   }
@@ -146,7 +180,14 @@ export class ContainersRepository {
   async lockPersonalOfUser(
     tx: TenantTransaction,
     userId: string,
-  ): Promise<{ id: string; groupId: string | null; accessRevokedAt: Date | null; accessRevokedReason: AccessRevokedReason | null }[]> {
+  ): Promise<
+    {
+      id: string;
+      groupId: string | null;
+      accessRevokedAt: Date | null;
+      accessRevokedReason: AccessRevokedReason | null;
+    }[]
+  > {
     return tx.$queryRaw`
       SELECT id, "groupId", "accessRevokedAt", "accessRevokedReason" FROM containers
        WHERE "vendorId" = ${this.db.vendorId}::uuid AND "userId" = ${userId}::uuid AND kind = 'PERSONAL'

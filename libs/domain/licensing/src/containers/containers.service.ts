@@ -20,7 +20,8 @@ import { ContainersRepository } from './containers.repository';
 // is active on at most 3 devices; an ENTERPRISE one belongs to a group and hands out seats. Each
 // has one access secret for the licensed program, shown once; a reset replaces it at once.
 
-const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+const invalid = (field: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
 
 @Injectable()
 export class ContainersService {
@@ -57,7 +58,13 @@ export class ContainersService {
     return this.containers.findByExternalId(tx, externalId);
   }
 
-  list(filter: { kind?: ContainerKind; userId?: string; groupId?: string; take: number; cursor?: string }): Promise<ContainerView[]> {
+  list(filter: {
+    kind?: ContainerKind;
+    userId?: string;
+    groupId?: string;
+    take: number;
+    cursor?: string;
+  }): Promise<ContainerView[]> {
     return this.containers.list(filter);
   }
 
@@ -111,7 +118,9 @@ export class ContainersService {
       const locked = await this.containers.lock(tx, id);
       if (!locked || !isInContainerScope(locked, scope)) throw DomainError.notFound('Container', id);
       const container = await this.containers.replaceCredential(tx, id, secret);
-      await this.record(tx, 'container.credentials_reset', container, { after: { credentialVersion: container.credentialVersion } });
+      await this.record(tx, 'container.credentials_reset', container, {
+        after: { credentialVersion: container.credentialVersion },
+      });
       return { ...container, secret: secret.token };
     });
   }
@@ -126,7 +135,11 @@ export class ContainersService {
    * user's current status, so a late or repeated event changes nothing wrongly. Returns the
    * containers it changed now (none when run again).
    */
-  async reconcileAccessOfUser(userId: string, change: 'USER_REMOVED' | 'USER_UPDATED', now = new Date()): Promise<string[]> {
+  async reconcileAccessOfUser(
+    userId: string,
+    change: 'USER_REMOVED' | 'USER_UPDATED',
+    now = new Date(),
+  ): Promise<string[]> {
     return this.containers.transaction(async (tx) => {
       const owned = await this.containers.lockPersonalOfUser(tx, userId);
       if (!owned.length) return [];
@@ -144,8 +157,16 @@ export class ContainersService {
         if (!data) continue;
         const container = await this.containers.update(tx, c.id, data);
         await this.record(tx, 'container.updated', container, {
-          before: { groupId: c.groupId, accessRevokedAt: c.accessRevokedAt, accessRevokedReason: c.accessRevokedReason },
-          after: { groupId: container.groupId, accessRevokedAt: container.accessRevokedAt, accessRevokedReason: container.accessRevokedReason },
+          before: {
+            groupId: c.groupId,
+            accessRevokedAt: c.accessRevokedAt,
+            accessRevokedReason: c.accessRevokedReason,
+          },
+          after: {
+            groupId: container.groupId,
+            accessRevokedAt: container.accessRevokedAt,
+            accessRevokedReason: container.accessRevokedReason,
+          },
         });
         changed.push(c.id);
       }
@@ -156,12 +177,19 @@ export class ContainersService {
   /** PERSONAL: 1 to PERSONAL_DEVICE_LIMIT (that by default); ENTERPRISE: none, and none may be set. */
   private deviceLimit(kind: ContainerKind, requested: number | undefined): number | null {
     if (kind === 'ENTERPRISE') {
-      if (requested !== undefined) throw invalid('deviceLimit', 'An ENTERPRISE container has no device limit: it hands out seats (the license quantity)');
+      if (requested !== undefined)
+        throw invalid(
+          'deviceLimit',
+          'An ENTERPRISE container has no device limit: it hands out seats (the license quantity)',
+        );
       return null;
     }
     const limit = requested ?? PERSONAL_DEVICE_LIMIT;
     if (limit < 1 || limit > PERSONAL_DEVICE_LIMIT) {
-      throw invalid('deviceLimit', `deviceLimit of a PERSONAL container must be between 1 and ${PERSONAL_DEVICE_LIMIT}`);
+      throw invalid(
+        'deviceLimit',
+        `deviceLimit of a PERSONAL container must be between 1 and ${PERSONAL_DEVICE_LIMIT}`,
+      );
     }
     return limit;
   }
@@ -173,7 +201,10 @@ export class ContainersService {
       const user = await this.containers.findUser(tx, userId);
       if (!user) throw DomainError.notFound('User', userId);
       if (groupId && groupId !== user.groupId) {
-        throw new DomainError('CONTAINER_KIND_MISMATCH', "A PERSONAL container may only name its user's own group", { userId, groupId });
+        throw new DomainError('CONTAINER_KIND_MISMATCH', "A PERSONAL container may only name its user's own group", {
+          userId,
+          groupId,
+        });
       }
       return { userId, groupId: user.groupId };
     }
@@ -189,7 +220,13 @@ export class ContainersService {
     container: ContainerView,
     change: { before?: unknown; after?: unknown },
   ): Promise<void> {
-    await this.audit.record(tx, { action: type, entityType: 'container', entityId: container.id, groupId: container.groupId, ...change });
+    await this.audit.record(tx, {
+      action: type,
+      entityType: 'container',
+      entityId: container.id,
+      groupId: container.groupId,
+      ...change,
+    });
     await this.outbox.append(tx, {
       type,
       aggregateType: 'container',

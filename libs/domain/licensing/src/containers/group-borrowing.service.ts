@@ -47,7 +47,12 @@ export class GroupBorrowingService {
       });
       await this.outbox.append(
         tx,
-        { type: 'group.updated', aggregateType: 'group', aggregateId: groupId, payload: { groupId, changes: ['borrowingAllowed'], borrowingAllowed: allowed } },
+        {
+          type: 'group.updated',
+          aggregateType: 'group',
+          aggregateId: groupId,
+          payload: { groupId, changes: ['borrowingAllowed'], borrowingAllowed: allowed },
+        },
         ...ids.map((containerId) => ({
           type: 'container.updated' as const,
           aggregateType: 'container',

@@ -30,7 +30,10 @@ export class ContainerCredentialsRepository {
 
   /** Only asked when `findByHash` missed, so the hot path never pays for it. */
   async isRetired(credentialHash: string): Promise<boolean> {
-    const row = await this.prisma.retiredCredential.findUnique({ where: { credentialHash }, select: { credentialHash: true } });
+    const row = await this.prisma.retiredCredential.findUnique({
+      where: { credentialHash },
+      select: { credentialHash: true },
+    });
     return row !== null;
   }
 }

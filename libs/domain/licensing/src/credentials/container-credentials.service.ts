@@ -23,7 +23,8 @@ export class ContainerCredentialsService {
 
   /** The `device-token` method: checks the secret's form only; no database access. */
   parse(token: string): DeviceToken {
-    if (!isWellFormedContainerSecret(token)) throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are malformed');
+    if (!isWellFormedContainerSecret(token))
+      throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are malformed');
     return { kind: 'device-token', credentialHash: hashContainerSecret(token) };
   }
 
@@ -37,7 +38,12 @@ export class ContainerCredentialsService {
   /** The principal of a credential found by a statement (a vendor that is not active is refused). */
   principalOf(record: CredentialRecord): DevicePrincipal {
     if (record.vendorStatus !== 'ACTIVE') throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended');
-    return { kind: 'device', vendorId: record.vendorId, containerId: record.containerId, credentialVersion: record.credentialVersion };
+    return {
+      kind: 'device',
+      vendorId: record.vendorId,
+      containerId: record.containerId,
+      credentialVersion: record.credentialVersion,
+    };
   }
 
   /** Binds the current request to the principal's vendor, acting as DEVICE (actor id = the container). */
@@ -49,7 +55,10 @@ export class ContainerCredentialsService {
   /** The error for a hash that matches no current secret: reset (REVOKED) or never issued (INVALID). */
   async rejectUnknown(credentialHash: string): Promise<never> {
     if (await this.credentials.isRetired(credentialHash)) {
-      throw new DomainError('CREDENTIALS_REVOKED', 'These container credentials were reset; re-link the device with the new secret');
+      throw new DomainError(
+        'CREDENTIALS_REVOKED',
+        'These container credentials were reset; re-link the device with the new secret',
+      );
     }
     throw new DomainError('CREDENTIALS_INVALID', 'The container credentials are not known');
   }

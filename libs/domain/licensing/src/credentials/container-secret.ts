@@ -12,7 +12,11 @@ export interface ContainerSecret {
 }
 
 export function generateContainerSecret(): ContainerSecret {
-  const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+  const prefix = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const token = `lhc_${prefix}_${randomBytes(32).toString('base64url')}`;
   return { token, prefix, hash: hashContainerSecret(token) };
 }

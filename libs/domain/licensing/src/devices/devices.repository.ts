@@ -24,20 +24,35 @@ export class DevicesRepository {
   constructor(private readonly db: TenantPrisma) {}
 
   async findActive(tx: TenantTransaction, containerId: string, fingerprint: string): Promise<DeviceView | null> {
-    const row = await tx.device.findUnique({ where: { containerId_activeFingerprint: { containerId, activeFingerprint: fingerprint } } });
+    const row = await tx.device.findUnique({
+      where: { containerId_activeFingerprint: { containerId, activeFingerprint: fingerprint } },
+    });
     return row ? toDeviceView(row) : null;
   }
 
   async listActive(tx: TenantTransaction, containerId: string): Promise<DeviceView[]> {
-    const rows = await tx.device.findMany({ where: { containerId, deactivatedAt: null }, orderBy: { activatedAt: 'asc' } });
+    const rows = await tx.device.findMany({
+      where: { containerId, deactivatedAt: null },
+      orderBy: { activatedAt: 'asc' },
+    });
     return rows.map(toDeviceView);
   }
 
   async insert(
     tx: TenantTransaction,
-    data: { containerId: string; fingerprint: string; name: string; platform: string | null; method?: 'ONLINE' | 'OFFLINE'; offlineUntil?: Date | null; returnKeyHash?: string | null },
+    data: {
+      containerId: string;
+      fingerprint: string;
+      name: string;
+      platform: string | null;
+      method?: 'ONLINE' | 'OFFLINE';
+      offlineUntil?: Date | null;
+      returnKeyHash?: string | null;
+    },
   ): Promise<DeviceView> {
-    return toDeviceView(await tx.device.create({ data: { ...data, activeFingerprint: data.fingerprint, vendorId: this.db.vendorId } }));
+    return toDeviceView(
+      await tx.device.create({ data: { ...data, activeFingerprint: data.fingerprint, vendorId: this.db.vendorId } }),
+    );
   }
 
   /**
@@ -84,7 +99,10 @@ export class DevicesRepository {
     return row ? toDeviceView(row) : null;
   }
 
-  async list(containerId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+  async list(
+    containerId: string,
+    filter: { includeInactive: boolean; take: number; cursor?: string },
+  ): Promise<DeviceView[]> {
     const rows = await this.db.client.device.findMany({
       where: { containerId, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
@@ -94,7 +112,10 @@ export class DevicesRepository {
   }
 
   /** Devices on the user's PERSONAL containers, in id order (pages by cursor). */
-  async listOfUser(userId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+  async listOfUser(
+    userId: string,
+    filter: { includeInactive: boolean; take: number; cursor?: string },
+  ): Promise<DeviceView[]> {
     const rows = await this.db.client.device.findMany({
       where: { container: { userId, kind: 'PERSONAL' }, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
@@ -111,10 +132,14 @@ export class DevicesRepository {
       orderBy: { deactivatedAt: 'asc' },
     });
     // Early returns of borrowed seats count towards the same limit.
-    const returns = await tx.seatLease.findMany({ where: { containerId, endReason: 'RETURNED', endedAt: { gt: since } }, select: { endedAt: true } });
-    return [...rows.flatMap((r) => (r.deactivatedAt ? [r.deactivatedAt] : [])), ...returns.flatMap((r) => (r.endedAt ? [r.endedAt] : []))].sort(
-      (a, b) => a.getTime() - b.getTime(),
-    );
+    const returns = await tx.seatLease.findMany({
+      where: { containerId, endReason: 'RETURNED', endedAt: { gt: since } },
+      select: { endedAt: true },
+    });
+    return [
+      ...rows.flatMap((r) => (r.deactivatedAt ? [r.deactivatedAt] : [])),
+      ...returns.flatMap((r) => (r.endedAt ? [r.endedAt] : [])),
+    ].sort((a, b) => a.getTime() - b.getTime());
   }
 
   /** The strictest churn limit among the container's licenses that are not revoked (null: none). */

@@ -6,7 +6,13 @@ import { assertContainerAccess } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
 import { fingerprintDigest, returnKeyHashOf } from '@leasehold/license-file';
 import { ContainersRepository, LockedContainer } from '../containers/containers.repository';
-import { ActivateDeviceCommand, ContainerScope, DeactivatedBy, DeviceView, isInContainerScope } from '../licensing.types';
+import {
+  ActivateDeviceCommand,
+  ContainerScope,
+  DeactivatedBy,
+  DeviceView,
+  isInContainerScope,
+} from '../licensing.types';
 import { DevicesRepository } from './devices.repository';
 
 type PersonalContainer = LockedContainer & { deviceLimit: number };
@@ -46,7 +52,13 @@ export class DevicesService {
       const container = await this.lockForActivation(tx, containerId);
       const existing = await this.devices.findActive(tx, containerId, command.fingerprint);
       if (existing) return { device: existing, created: false };
-      return this.admit(tx, container, { containerId, fingerprint: command.fingerprint, name: command.name, platform: command.platform ?? null, method: 'ONLINE' });
+      return this.admit(tx, container, {
+        containerId,
+        fingerprint: command.fingerprint,
+        name: command.name,
+        platform: command.platform ?? null,
+        method: 'ONLINE',
+      });
     });
   }
 
@@ -76,10 +88,14 @@ export class DevicesService {
     if (existing && existing.method === 'OFFLINE') {
       const stored = await this.devices.returnKeyHash(tx, existing.id);
       if (stored !== null && stored !== (command.returnKeyHash ?? null)) {
-        throw new DomainError('RETURN_PROOF_INVALID', 'This offline device was activated under another return key; renew it with the same one', {
-          deviceId: existing.id,
-          offlineUntil: existing.offlineUntil?.toISOString() ?? null,
-        });
+        throw new DomainError(
+          'RETURN_PROOF_INVALID',
+          'This offline device was activated under another return key; renew it with the same one',
+          {
+            deviceId: existing.id,
+            offlineUntil: existing.offlineUntil?.toISOString() ?? null,
+          },
+        );
       }
       return { device: await this.devices.renewOffline(tx, existing.id, command.offlineUntil ?? null), created: false };
     }
@@ -119,7 +135,10 @@ export class DevicesService {
     if (!container) throw DomainError.notFound('Container', containerId);
     await this.devices.lapseOffline(tx, containerId);
     const device = await this.findActiveByDigest(tx, containerId, fingerprintDigest);
-    if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
+    if (!device)
+      throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', {
+        entity: 'Device',
+      });
     if (device.method === 'OFFLINE') {
       const stored = await this.devices.returnKeyHash(tx, device.id);
       if (stored === null || !returnKey || safeHash(returnKey) !== stored) throw offlineHeld(device, stored !== null);
@@ -133,10 +152,14 @@ export class DevicesService {
     const container = await this.containers.lock(tx, containerId);
     if (!container) throw DomainError.notFound('Container', containerId);
     if (container.kind !== 'PERSONAL' || container.deviceLimit === null) {
-      throw new DomainError('CONTAINER_KIND_MISMATCH', 'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)', {
-        containerId,
-        kind: container.kind,
-      });
+      throw new DomainError(
+        'CONTAINER_KIND_MISMATCH',
+        'Devices are activated on PERSONAL containers; ENTERPRISE containers hand out seats (checkout)',
+        {
+          containerId,
+          kind: container.kind,
+        },
+      );
     }
     assertContainerAccess(container);
     return { ...container, deviceLimit: container.deviceLimit };
@@ -147,18 +170,28 @@ export class DevicesService {
    * live leases plus running offline devices never exceed `quantity`. Personal checkouts take the
    * same container lock and count offline devices the same way (SeatsService).
    */
-  private async assertOfflineSeat(tx: TenantTransaction, containerId: string, seat: { licenseId: string; quantity: number }): Promise<void> {
+  private async assertOfflineSeat(
+    tx: TenantTransaction,
+    containerId: string,
+    seat: { licenseId: string; quantity: number },
+  ): Promise<void> {
     const now = Date.now();
-    const offline = (await this.devices.listActive(tx, containerId)).filter((d) => d.method === 'OFFLINE' && (d.offlineUntil === null || d.offlineUntil.getTime() > now)).length;
+    const offline = (await this.devices.listActive(tx, containerId)).filter(
+      (d) => d.method === 'OFFLINE' && (d.offlineUntil === null || d.offlineUntil.getTime() > now),
+    ).length;
     const leased = await this.devices.seatsInUse(tx, seat.licenseId);
     if (offline + leased >= seat.quantity) {
-      throw new DomainError('NO_SEAT_AVAILABLE', `All ${seat.quantity} seats of the license are in use (online leases and offline devices); release one first`, {
-        licenseId: seat.licenseId,
-        quantity: seat.quantity,
-        inUse: offline + leased,
-        soonestExpiryAt: null,
-        retryAfter: 60,
-      });
+      throw new DomainError(
+        'NO_SEAT_AVAILABLE',
+        `All ${seat.quantity} seats of the license are in use (online leases and offline devices); release one first`,
+        {
+          licenseId: seat.licenseId,
+          quantity: seat.quantity,
+          inUse: offline + leased,
+          soonestExpiryAt: null,
+          retryAfter: 60,
+        },
+      );
     }
   }
 
@@ -185,10 +218,19 @@ export class DevicesService {
       active = await this.devices.listActive(tx, data.containerId);
     }
     if (active.length >= container.deviceLimit) {
-      throw new DomainError('DEVICE_LIMIT_REACHED', `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`, {
-        deviceLimit: container.deviceLimit,
-        activeDevices: active.map((d) => ({ id: d.id, name: d.name, platform: d.platform, activatedAt: d.activatedAt })),
-      });
+      throw new DomainError(
+        'DEVICE_LIMIT_REACHED',
+        `The container is active on its maximum of ${container.deviceLimit} devices; deactivate one first`,
+        {
+          deviceLimit: container.deviceLimit,
+          activeDevices: active.map((d) => ({
+            id: d.id,
+            name: d.name,
+            platform: d.platform,
+            activatedAt: d.activatedAt,
+          })),
+        },
+      );
     }
     if (seat) await this.assertOfflineSeat(tx, data.containerId, seat);
     const device = await this.devices.insert(tx, data);
@@ -197,21 +239,36 @@ export class DevicesService {
   }
 
   /** A personal container has a handful of active devices at most: compare their digests in memory. */
-  private async findActiveByDigest(tx: TenantTransaction, containerId: string, digest: string): Promise<DeviceView | null> {
+  private async findActiveByDigest(
+    tx: TenantTransaction,
+    containerId: string,
+    digest: string,
+  ): Promise<DeviceView | null> {
     const active = await this.devices.listActive(tx, containerId);
-    return active.find((d) => d.fingerprint === offlineFingerprint(digest) || fingerprintDigest(d.fingerprint) === digest) ?? null;
+    return (
+      active.find((d) => d.fingerprint === offlineFingerprint(digest) || fingerprintDigest(d.fingerprint) === digest) ??
+      null
+    );
   }
 
   /**
    * By the program (or a portal user): subject to the churn limit, the strictest
    * `maxDeactivationsPer30Days` among the container's licenses over a rolling 30 days.
    */
-  async deactivateByFingerprint(containerId: string, fingerprint: string, by: 'DEVICE' | 'PORTAL_USER', now = new Date()): Promise<DeviceView> {
+  async deactivateByFingerprint(
+    containerId: string,
+    fingerprint: string,
+    by: 'DEVICE' | 'PORTAL_USER',
+    now = new Date(),
+  ): Promise<DeviceView> {
     return this.containers.transaction(async (tx) => {
       const container = await this.containers.lock(tx, containerId);
       if (!container) throw DomainError.notFound('Container', containerId);
       const device = await this.devices.findActive(tx, containerId, fingerprint);
-      if (!device) throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', { entity: 'Device' });
+      if (!device)
+        throw new DomainError('NOT_FOUND', 'No active device with this fingerprint in the container', {
+          entity: 'Device',
+        });
       await this.checkChurn(tx, containerId, now);
       return this.deactivateLocked(tx, device, by, now, container.groupId);
     });
@@ -231,9 +288,13 @@ export class DevicesService {
       // Read again under the lock: a competing deactivation may have committed since the look-up.
       await this.devices.lapseOffline(tx, found.containerId);
       const current = await this.devices.findActive(tx, found.containerId, found.fingerprint);
-      if (current?.id !== deviceId) throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${deviceId} was already deactivated`, { id: deviceId });
+      if (current?.id !== deviceId)
+        throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${deviceId} was already deactivated`, {
+          id: deviceId,
+        });
       // The program runs offline on its grant: only its release code (with its key) frees the slot early.
-      if (current.method === 'OFFLINE') throw offlineHeld(current, (await this.devices.returnKeyHash(tx, current.id)) !== null);
+      if (current.method === 'OFFLINE')
+        throw offlineHeld(current, (await this.devices.returnKeyHash(tx, current.id)) !== null);
       await this.checkChurn(tx, found.containerId, now);
       return this.deactivateLocked(tx, current, 'PORTAL_USER', now, container.groupId);
     });
@@ -250,14 +311,21 @@ export class DevicesService {
     });
   }
 
-  async list(containerId: string, filter: { includeInactive: boolean; take: number; cursor?: string }, scope: ContainerScope = {}): Promise<DeviceView[]> {
+  async list(
+    containerId: string,
+    filter: { includeInactive: boolean; take: number; cursor?: string },
+    scope: ContainerScope = {},
+  ): Promise<DeviceView[]> {
     const container = await this.containers.findById(containerId);
     if (!container || !isInContainerScope(container, scope)) throw DomainError.notFound('Container', containerId);
     return this.devices.list(containerId, filter);
   }
 
   /** The devices on a user's PERSONAL containers (the user's own devices, for the portal). */
-  listOfUser(userId: string, filter: { includeInactive: boolean; take: number; cursor?: string }): Promise<DeviceView[]> {
+  listOfUser(
+    userId: string,
+    filter: { includeInactive: boolean; take: number; cursor?: string },
+  ): Promise<DeviceView[]> {
     return this.devices.listOfUser(userId, filter);
   }
 
@@ -276,9 +344,17 @@ export class DevicesService {
     }
   }
 
-  private async deactivateLocked(tx: TenantTransaction, device: DeviceView, by: DeactivatedBy, now: Date, groupId: string | null): Promise<DeviceView> {
+  private async deactivateLocked(
+    tx: TenantTransaction,
+    device: DeviceView,
+    by: DeactivatedBy,
+    now: Date,
+    groupId: string | null,
+  ): Promise<DeviceView> {
     if (!(await this.devices.deactivate(tx, device.id, by, now))) {
-      throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${device.id} was already deactivated`, { id: device.id });
+      throw new DomainError('DEVICE_ALREADY_DEACTIVATED', `Device ${device.id} was already deactivated`, {
+        id: device.id,
+      });
     }
     const after: DeviceView = { ...device, active: false, deactivatedAt: now, deactivatedBy: by };
     // Deactivated by someone other than the program itself (an admin, the vendor): the container's
@@ -288,13 +364,23 @@ export class DevicesService {
     return after;
   }
 
-  private async record(tx: TenantTransaction, type: 'device.activated' | 'device.deactivated', device: DeviceView, groupId: string | null): Promise<void> {
+  private async record(
+    tx: TenantTransaction,
+    type: 'device.activated' | 'device.deactivated',
+    device: DeviceView,
+    groupId: string | null,
+  ): Promise<void> {
     await this.audit.record(tx, { action: type, entityType: 'device', entityId: device.id, groupId, after: device });
     await this.outbox.append(tx, {
       type,
       aggregateType: 'device',
       aggregateId: device.id,
-      payload: { deviceId: device.id, containerId: device.containerId, name: device.name, deactivatedBy: device.deactivatedBy },
+      payload: {
+        deviceId: device.id,
+        containerId: device.containerId,
+        name: device.name,
+        deactivatedBy: device.deactivatedBy,
+      },
     });
   }
 }

@@ -60,7 +60,9 @@ export class LicensesRepository {
       return toLicenseView(await tx.license.create({ data: { ...data, vendorId: this.db.vendorId } }));
     } catch (error) {
       if (isUniqueViolation(error, 'externalId')) {
-        throw new DomainError('CONFLICT', `A license with externalId "${String(data.externalId)}" already exists`, { externalId: data.externalId });
+        throw new DomainError('CONFLICT', `A license with externalId "${String(data.externalId)}" already exists`, {
+          externalId: data.externalId,
+        });
       }
       throw error;
     }
@@ -121,12 +123,21 @@ export class LicensesRepository {
   }
 
   async productFeatureCodes(tx: TenantTransaction, productId: string): Promise<string[] | null> {
-    const product = await tx.product.findUnique({ where: { id: productId }, select: { features: { select: { code: true } } } });
+    const product = await tx.product.findUnique({
+      where: { id: productId },
+      select: { features: { select: { code: true } } },
+    });
     return product ? product.features.map((f) => f.code) : null;
   }
 
-  async containerFacts(tx: TenantTransaction, containerId: string): Promise<{ kind: ContainerKind; groupId: string | null; deviceLimit: number | null } | null> {
-    return tx.container.findUnique({ where: { id: containerId }, select: { kind: true, groupId: true, deviceLimit: true } });
+  async containerFacts(
+    tx: TenantTransaction,
+    containerId: string,
+  ): Promise<{ kind: ContainerKind; groupId: string | null; deviceLimit: number | null } | null> {
+    return tx.container.findUnique({
+      where: { id: containerId },
+      select: { kind: true, groupId: true, deviceLimit: true },
+    });
   }
 
   /**

@@ -5,7 +5,13 @@ import { DomainEventType, OutboxRepository } from '@leasehold/domain-events';
 import { SeatPoolService } from '@leasehold/domain-seats';
 import { UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
-import { CreateLicenseCommand, LicenseStatus, LicenseView, LicenseWithProductView, UpdateLicenseCommand } from '../licensing.types';
+import {
+  CreateLicenseCommand,
+  LicenseStatus,
+  LicenseView,
+  LicenseWithProductView,
+  UpdateLicenseCommand,
+} from '../licensing.types';
 import { LicenseChange, LicensesRepository } from './licenses.repository';
 
 // A license puts a product (with some of its features) in a container: quantity is devices that
@@ -13,9 +19,13 @@ import { LicenseChange, LicensesRepository } from './licenses.repository';
 // and is audited and announced in the same transaction. Licenses drawing on a group's purchase
 // never hold more seats in total than were bought: checked under a lock on the purchase row.
 
-const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+const invalid = (field: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
 
-const TRANSITIONS: Record<'suspend' | 'resume' | 'revoke', { from: LicenseStatus[]; to: LicenseStatus; event: DomainEventType }> = {
+const TRANSITIONS: Record<
+  'suspend' | 'resume' | 'revoke',
+  { from: LicenseStatus[]; to: LicenseStatus; event: DomainEventType }
+> = {
   suspend: { from: ['ACTIVE'], to: 'SUSPENDED', event: 'license.suspended' },
   resume: { from: ['SUSPENDED'], to: 'ACTIVE', event: 'license.resumed' },
   revoke: { from: ['ACTIVE', 'SUSPENDED'], to: 'REVOKED', event: 'license.revoked' },
@@ -48,7 +58,10 @@ export class LicensesService {
     this.checkWindow(validFrom, command.expiresAt ?? null);
     this.checkQuantity(container, command.quantity);
     if (command.purchaseId) {
-      await this.checkPurchase(tx, command.purchaseId, null, command.quantity, { groupId: container.groupId, productId: command.productId });
+      await this.checkPurchase(tx, command.purchaseId, null, command.quantity, {
+        groupId: container.groupId,
+        productId: command.productId,
+      });
     }
     const license = await this.licenses.create(tx, {
       containerId,
@@ -96,7 +109,12 @@ export class LicensesService {
    * must not leave seats in use above it (a seat move: SEATS_IN_USE, nothing changes); without it,
    * leases above a shrunk quantity run on as excess (the vendor's shrink).
    */
-  async updateIn(tx: TenantTransaction, id: string, command: UpdateLicenseCommand, options: { keepSeatsInUse?: boolean } = {}): Promise<LicenseView> {
+  async updateIn(
+    tx: TenantTransaction,
+    id: string,
+    command: UpdateLicenseCommand,
+    options: { keepSeatsInUse?: boolean } = {},
+  ): Promise<LicenseView> {
     if (command.quantity !== undefined) {
       // Lock order for quantity changes: the purchase row first, then the license (as seat moves do).
       const purchaseId = await this.licenses.purchaseIdOf(tx, id);
@@ -104,9 +122,11 @@ export class LicensesService {
     }
     const before = await this.licenses.lock(tx, id);
     if (!before) throw DomainError.notFound('License', id);
-    if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
+    if (before.status === 'REVOKED')
+      throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked and can no longer change`, { id });
     const change: LicenseChange = { ...this.settings(command) };
-    if (command.features !== undefined) change.features = await this.checkFeatures(tx, before.productId, command.features);
+    if (command.features !== undefined)
+      change.features = await this.checkFeatures(tx, before.productId, command.features);
     if (command.validFrom !== undefined || command.expiresAt !== undefined) {
       const validFrom = command.validFrom ?? before.validFrom;
       const expiresAt = command.expiresAt !== undefined ? command.expiresAt : before.expiresAt;
@@ -125,11 +145,15 @@ export class LicensesService {
       const pool = await this.seatPool.resize(tx, id, after.quantity);
       if (options.keepSeatsInUse && pool.excess > 0) {
         const seats = before.quantity - after.quantity;
-        throw new DomainError('SEATS_IN_USE', `Only ${Math.max(0, seats - pool.excess)} of the ${seats} seats of license ${id} are free to move now`, {
-          licenseId: id,
-          seats,
-          movable: Math.max(0, seats - pool.excess),
-        });
+        throw new DomainError(
+          'SEATS_IN_USE',
+          `Only ${Math.max(0, seats - pool.excess)} of the ${seats} seats of license ${id} are free to move now`,
+          {
+            licenseId: id,
+            seats,
+            movable: Math.max(0, seats - pool.excess),
+          },
+        );
       }
     }
     await this.record(tx, 'license.changed', after, { before, after });
@@ -148,10 +172,16 @@ export class LicensesService {
     if (!before) throw DomainError.notFound('License', id);
     if (before.status === 'REVOKED') throw new DomainError('LICENSE_REVOKED', `License ${id} was revoked`, { id });
     if (!rule.from.includes(before.status)) {
-      throw new DomainError('LICENSE_STATUS_CONFLICT', `Cannot ${action} a license that is ${before.status}`, { id, status: before.status });
+      throw new DomainError('LICENSE_STATUS_CONFLICT', `Cannot ${action} a license that is ${before.status}`, {
+        id,
+        status: before.status,
+      });
     }
     const after = await this.licenses.setStatus(tx, id, rule.to);
-    await this.record(tx, rule.event, after, { before: { status: before.status }, after: { status: after.status, revision: after.revision } });
+    await this.record(tx, rule.event, after, {
+      before: { status: before.status },
+      after: { status: after.status, revision: after.revision },
+    });
     return after;
   }
 
@@ -191,18 +221,25 @@ export class LicensesService {
     if (!codes) throw DomainError.notFound('Product', productId);
     const unknown = features.filter((f) => !codes.includes(f));
     if (unknown.length) {
-      throw new DomainError('FEATURE_NOT_IN_PRODUCT', `Not features of product ${productId}: ${unknown.join(', ')}`, { productId, unknown });
+      throw new DomainError('FEATURE_NOT_IN_PRODUCT', `Not features of product ${productId}: ${unknown.join(', ')}`, {
+        productId,
+        unknown,
+      });
     }
     return [...new Set(features)];
   }
 
   private checkWindow(validFrom: Date, expiresAt: Date | null): void {
-    if (expiresAt && expiresAt.getTime() <= validFrom.getTime()) throw invalid('expiresAt', 'expiresAt must be after validFrom');
+    if (expiresAt && expiresAt.getTime() <= validFrom.getTime())
+      throw invalid('expiresAt', 'expiresAt must be after validFrom');
   }
 
   private checkQuantity(container: { deviceLimit: number | null }, quantity: number): void {
     if (container.deviceLimit !== null && quantity > container.deviceLimit) {
-      throw invalid('quantity', `quantity of a license in a PERSONAL container cannot exceed its device limit (${container.deviceLimit})`);
+      throw invalid(
+        'quantity',
+        `quantity of a license in a PERSONAL container cannot exceed its device limit (${container.deviceLimit})`,
+      );
     }
   }
 
@@ -216,29 +253,49 @@ export class LicensesService {
     const purchase = await this.licenses.lockPurchase(tx, purchaseId, licenseId);
     if (!purchase) throw DomainError.notFound('Purchase', purchaseId);
     if (fit && (fit.groupId !== purchase.groupId || fit.productId !== purchase.productId)) {
-      throw new DomainError('CONTAINER_KIND_MISMATCH', "A license may only draw on a purchase of its container's group and of the same product", {
-        purchaseId,
-        purchaseGroupId: purchase.groupId,
-        containerGroupId: fit.groupId,
-      });
+      throw new DomainError(
+        'CONTAINER_KIND_MISMATCH',
+        "A license may only draw on a purchase of its container's group and of the same product",
+        {
+          purchaseId,
+          purchaseGroupId: purchase.groupId,
+          containerGroupId: fit.groupId,
+        },
+      );
     }
     if (purchase.allocated + quantity > purchase.seats) {
-      throw new DomainError('PURCHASE_SEATS_EXCEEDED', `Purchase ${purchaseId} has ${purchase.seats - purchase.allocated} of ${purchase.seats} seats left`, {
-        purchaseId,
-        seats: purchase.seats,
-        allocated: purchase.allocated,
-        requested: quantity,
-      });
+      throw new DomainError(
+        'PURCHASE_SEATS_EXCEEDED',
+        `Purchase ${purchaseId} has ${purchase.seats - purchase.allocated} of ${purchase.seats} seats left`,
+        {
+          purchaseId,
+          seats: purchase.seats,
+          allocated: purchase.allocated,
+          requested: quantity,
+        },
+      );
     }
   }
 
-  private async record(tx: TenantTransaction, type: DomainEventType, license: LicenseView, change: { before?: unknown; after?: unknown }): Promise<void> {
+  private async record(
+    tx: TenantTransaction,
+    type: DomainEventType,
+    license: LicenseView,
+    change: { before?: unknown; after?: unknown },
+  ): Promise<void> {
     await this.audit.record(tx, { action: type, entityType: 'license', entityId: license.id, ...change });
     await this.outbox.append(tx, {
       type,
       aggregateType: 'license',
       aggregateId: license.id,
-      payload: { licenseId: license.id, containerId: license.containerId, productId: license.productId, status: license.status, revision: license.revision, quantity: license.quantity },
+      payload: {
+        licenseId: license.id,
+        containerId: license.containerId,
+        productId: license.productId,
+        status: license.status,
+        revision: license.revision,
+        quantity: license.quantity,
+      },
     });
   }
 }

@@ -12,12 +12,21 @@ export class PurchaseSplitRepository {
     return this.db.client.$transaction(fn);
   }
 
-  async licenseWithContainer(tx: TenantTransaction, id: string): Promise<{ license: LicenseView; container: { kind: ContainerKind; groupId: string | null } } | null> {
-    const row = await tx.license.findUnique({ where: { id }, include: { container: { select: { kind: true, groupId: true } } } });
+  async licenseWithContainer(
+    tx: TenantTransaction,
+    id: string,
+  ): Promise<{ license: LicenseView; container: { kind: ContainerKind; groupId: string | null } } | null> {
+    const row = await tx.license.findUnique({
+      where: { id },
+      include: { container: { select: { kind: true, groupId: true } } },
+    });
     return row ? { license: toLicenseView(row), container: row.container } : null;
   }
 
-  container(tx: TenantTransaction, id: string): Promise<{ id: string; kind: ContainerKind; groupId: string | null } | null> {
+  container(
+    tx: TenantTransaction,
+    id: string,
+  ): Promise<{ id: string; kind: ContainerKind; groupId: string | null } | null> {
     return tx.container.findUnique({ where: { id }, select: { id: true, kind: true, groupId: true } });
   }
 
@@ -34,7 +43,10 @@ export class PurchaseSplitRepository {
 
   /** The purchase's licenses that are not revoked, oldest first (read under the purchase lock). */
   async licensesOfPurchase(tx: TenantTransaction, purchaseId: string): Promise<LicenseView[]> {
-    const rows = await tx.license.findMany({ where: { purchaseId, status: { not: 'REVOKED' } }, orderBy: { id: 'asc' } });
+    const rows = await tx.license.findMany({
+      where: { purchaseId, status: { not: 'REVOKED' } },
+      orderBy: { id: 'asc' },
+    });
     return rows.map(toLicenseView);
   }
 }

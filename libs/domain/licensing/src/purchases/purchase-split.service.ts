@@ -14,7 +14,8 @@ import { PurchasesService } from './purchases.service';
 // the source); the vendor's ERP sets the purchase total. Both run under the purchase row lock and
 // change quantities only through LicensesService.updateIn/createIn (seat slots, revision, events).
 
-const invalid = (field: string, message: string) => new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+const invalid = (field: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
 
 export interface MoveSeatsCommand {
   /** The admin's group: both containers must belong to it. */
@@ -70,10 +71,15 @@ export class PurchaseSplitService {
         toContainerKind: target.kind,
       });
     }
-    if (target.id === source.license.containerId) throw invalid('toContainerId', "toContainerId must be another container than the license's own");
+    if (target.id === source.license.containerId)
+      throw invalid('toContainerId', "toContainerId must be another container than the license's own");
     const purchaseId = source.license.purchaseId;
     if (!purchaseId) {
-      throw new DomainError('LICENSE_NOT_FROM_PURCHASE', `License ${fromLicenseId} draws on no purchase; only seats of a purchase can be moved`, { licenseId: fromLicenseId });
+      throw new DomainError(
+        'LICENSE_NOT_FROM_PURCHASE',
+        `License ${fromLicenseId} draws on no purchase; only seats of a purchase can be moved`,
+        { licenseId: fromLicenseId },
+      );
     }
     if (!(await this.split.lockPurchase(tx, purchaseId))) throw DomainError.notFound('Purchase', purchaseId);
     // Read again under the purchase lock: every quantity change of these licenses takes it first.
@@ -83,12 +89,19 @@ export class PurchaseSplitService {
     const existing = licenses.find((l) => l.containerId === target.id) ?? null;
     for (const license of [from, existing]) {
       if (license && license.status !== 'ACTIVE') {
-        throw new DomainError('LICENSE_SUSPENDED', `License ${license.id} is suspended: its seats cannot move`, { licenseId: license.id });
+        throw new DomainError('LICENSE_SUSPENDED', `License ${license.id} is suspended: its seats cannot move`, {
+          licenseId: license.id,
+        });
       }
     }
     if (seats > from.quantity) throw invalid('seats', `License ${from.id} has ${from.quantity} seats`);
 
-    const shrunk = await this.licenses.updateIn(tx, from.id, { quantity: from.quantity - seats }, { keepSeatsInUse: true });
+    const shrunk = await this.licenses.updateIn(
+      tx,
+      from.id,
+      { quantity: from.quantity - seats },
+      { keepSeatsInUse: true },
+    );
     const grown = existing
       ? await this.licenses.updateIn(tx, existing.id, { quantity: existing.quantity + seats })
       : await this.licenses.createIn(tx, target.id, {
@@ -118,8 +131,19 @@ export class PurchaseSplitService {
       toQuantity: grown.quantity,
       createdTarget: !existing,
     };
-    await this.audit.record(tx, { action: 'license.seats_moved', entityType: 'license', entityId: shrunk.id, groupId, after: payload });
-    await this.outbox.append(tx, { type: 'license.seats_moved', aggregateType: 'license', aggregateId: shrunk.id, payload });
+    await this.audit.record(tx, {
+      action: 'license.seats_moved',
+      entityType: 'license',
+      entityId: shrunk.id,
+      groupId,
+      after: payload,
+    });
+    await this.outbox.append(tx, {
+      type: 'license.seats_moved',
+      aggregateType: 'license',
+      aggregateId: shrunk.id,
+      payload,
+    });
     return { purchaseId, seats, from: shrunk, to: grown, createdTarget: !existing };
   }
 
@@ -136,13 +160,22 @@ export class PurchaseSplitService {
    * (features, expiry of the same ERP line) goes with each quantity change, so one event is one
    * revision. Returns the licenses it changed (none when the total is the same).
    */
-  async setTotalIn(tx: TenantTransaction, purchaseId: string, homeLicenseId: string, seats: number, change: Omit<UpdateLicenseCommand, 'quantity'> = {}): Promise<string[]> {
+  async setTotalIn(
+    tx: TenantTransaction,
+    purchaseId: string,
+    homeLicenseId: string,
+    seats: number,
+    change: Omit<UpdateLicenseCommand, 'quantity'> = {},
+  ): Promise<string[]> {
     const purchase = await this.split.lockPurchase(tx, purchaseId);
     if (!purchase) throw DomainError.notFound('Purchase', purchaseId);
     if (seats === purchase.seats) return [];
     const licenses = await this.split.licensesOfPurchase(tx, purchaseId);
     const home = licenses.find((l) => l.id === homeLicenseId);
-    if (!home) throw new DomainError('LICENSE_REVOKED', `License ${homeLicenseId} was revoked and can no longer change`, { id: homeLicenseId });
+    if (!home)
+      throw new DomainError('LICENSE_REVOKED', `License ${homeLicenseId} was revoked and can no longer change`, {
+        id: homeLicenseId,
+      });
     if (seats > purchase.seats) {
       await this.purchases.setSeatsIn(tx, purchaseId, seats);
       await this.licenses.updateIn(tx, home.id, { ...change, quantity: home.quantity + seats - purchase.seats });

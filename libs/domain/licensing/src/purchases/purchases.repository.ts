@@ -23,12 +23,17 @@ export class PurchasesRepository {
     return this.db.client.$transaction(fn);
   }
 
-  async create(tx: TenantTransaction, data: { groupId: string; productId: string; seats: number; externalId: string | null }): Promise<PurchaseView> {
+  async create(
+    tx: TenantTransaction,
+    data: { groupId: string; productId: string; seats: number; externalId: string | null },
+  ): Promise<PurchaseView> {
     try {
       return toView(await tx.purchase.create({ data: { ...data, vendorId: this.db.vendorId } }), 0);
     } catch (error) {
       if (isUniqueViolation(error, 'externalId')) {
-        throw new DomainError('CONFLICT', `A purchase with externalId "${data.externalId}" already exists`, { externalId: data.externalId });
+        throw new DomainError('CONFLICT', `A purchase with externalId "${data.externalId}" already exists`, {
+          externalId: data.externalId,
+        });
       }
       throw error;
     }
@@ -65,7 +70,10 @@ export class PurchasesRepository {
 
   async list(filter: { groupId?: string; productId?: string; take: number; cursor?: string }): Promise<PurchaseView[]> {
     const rows = await this.db.client.purchase.findMany({
-      where: { ...(filter.groupId ? { groupId: filter.groupId } : {}), ...(filter.productId ? { productId: filter.productId } : {}) },
+      where: {
+        ...(filter.groupId ? { groupId: filter.groupId } : {}),
+        ...(filter.productId ? { productId: filter.productId } : {}),
+      },
       take: filter.take,
       ...afterCursor(filter.cursor),
     });

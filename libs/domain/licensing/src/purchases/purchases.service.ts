@@ -29,9 +29,16 @@ export class PurchasesService {
   /** create in the caller's transaction (the ERP intake applies a whole event in one). */
   async createIn(tx: TenantTransaction, command: CreatePurchaseCommand): Promise<PurchaseView> {
     if (!(await this.purchases.groupExists(tx, command.groupId))) throw DomainError.notFound('Group', command.groupId);
-    if (!(await this.purchases.productExists(tx, command.productId))) throw DomainError.notFound('Product', command.productId);
+    if (!(await this.purchases.productExists(tx, command.productId)))
+      throw DomainError.notFound('Product', command.productId);
     const purchase = await this.purchases.create(tx, { ...command, externalId: command.externalId ?? null });
-    await this.audit.record(tx, { action: 'purchase.created', entityType: 'purchase', entityId: purchase.id, groupId: purchase.groupId, after: purchase });
+    await this.audit.record(tx, {
+      action: 'purchase.created',
+      entityType: 'purchase',
+      entityId: purchase.id,
+      groupId: purchase.groupId,
+      after: purchase,
+    });
     return purchase;
   }
 
@@ -44,15 +51,26 @@ export class PurchasesService {
     if (!before) throw DomainError.notFound('Purchase', id);
     if (seats === before.seats) return before;
     if (seats < before.allocated) {
-      throw new DomainError('PURCHASE_SEATS_EXCEEDED', `Purchase ${id} cannot shrink to ${seats} seats: its licenses hold ${before.allocated}`, {
-        purchaseId: id,
-        seats,
-        allocated: before.allocated,
-        requested: before.allocated,
-      });
+      throw new DomainError(
+        'PURCHASE_SEATS_EXCEEDED',
+        `Purchase ${id} cannot shrink to ${seats} seats: its licenses hold ${before.allocated}`,
+        {
+          purchaseId: id,
+          seats,
+          allocated: before.allocated,
+          requested: before.allocated,
+        },
+      );
     }
     const after = await this.purchases.setSeats(tx, id, seats, before.allocated);
-    await this.audit.record(tx, { action: 'purchase.updated', entityType: 'purchase', entityId: id, groupId: after.groupId, before, after });
+    await this.audit.record(tx, {
+      action: 'purchase.updated',
+      entityType: 'purchase',
+      entityId: id,
+      groupId: after.groupId,
+      before,
+      after,
+    });
     return after;
   }
 

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
-import { activeDevicesOf, capacitySql, liveLeasesOfDevice, seatsInUseOf, seatsOpenToCheckoutSql } from '@leasehold/domain-seats';
+import {
+  activeDevicesOf,
+  capacitySql,
+  liveLeasesOfDevice,
+  seatsInUseOf,
+  seatsOpenToCheckoutSql,
+} from '@leasehold/domain-seats';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
 import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from './container-licenses.sql';
@@ -53,7 +59,12 @@ export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
 
   /** No rows: no container has this secret now (never issued, or reset). */
-  async load(credentialHash: string, fingerprint: string, product: string | null, userId: string | null = null): Promise<ValidationRow[]> {
+  async load(
+    credentialHash: string,
+    fingerprint: string,
+    product: string | null,
+    userId: string | null = null,
+  ): Promise<ValidationRow[]> {
     // Whose checkout the availability is for: a PERSONAL container's user, else the program's (userToken).
     const user = Prisma.sql`(CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE ${userId}::uuid END)`;
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`

@@ -26,7 +26,10 @@ function isCounted(row: ValidationRow): boolean {
 
 /** Per-license checks in order; a license's code is the first that applies (its usability: `licenseUnusable`, libs/domain/seats lease-rules.ts). */
 function licenseCode(row: ValidationRow, feature: string | null, now: number): ValidationCode {
-  const unusable = licenseUnusable({ status: row.status as LicenseStatus, validFrom: row.validFrom as Date, expiresAt: row.expiresAt }, new Date(now));
+  const unusable = licenseUnusable(
+    { status: row.status as LicenseStatus, validFrom: row.validFrom as Date, expiresAt: row.expiresAt },
+    new Date(now),
+  );
   if (unusable) return unusable;
   if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
   if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
@@ -43,7 +46,12 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
 function availabilityOf(row: ValidationRow): ValidationPayload['availability'] {
   const offline = row.kind === 'PERSONAL' ? row.offlineDevices : 0;
   const inUse = (row.seatsInUse ?? 0) + offline;
-  return { quantity: row.quantity as number, capacity: row.capacity as number, inUse, available: Math.max(0, (row.seatsOpen ?? 0) - offline) };
+  return {
+    quantity: row.quantity as number,
+    capacity: row.capacity as number,
+    inUse,
+    available: Math.max(0, (row.seatsOpen ?? 0) - offline),
+  };
 }
 
 /** Closeness to VALID, for picking among several licenses (higher is closer). */
@@ -77,11 +85,17 @@ export class ValidationService {
    * suspended vendor: 403 VENDOR_SUSPENDED.
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
-    const rows = await this.validation.load(token.credentialHash, command.fingerprint, command.product ?? null, command.user?.id ?? null);
+    const rows = await this.validation.load(
+      token.credentialHash,
+      command.fingerprint,
+      command.product ?? null,
+      command.user?.id ?? null,
+    );
     const head = rows[0];
     if (!head) return this.credentials.rejectUnknown(token.credentialHash);
     const principal = this.credentials.enter(this.credentials.principalOf(head));
-    if (command.user && command.user.vendorId !== principal.vendorId) throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
+    if (command.user && command.user.vendorId !== principal.vendorId)
+      throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
 
     const feature = command.feature ?? null;
     let code: ValidationCode;

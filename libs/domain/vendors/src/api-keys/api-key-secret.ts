@@ -6,7 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 const TOKEN = /^lh_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export function generateApiKeySecret(): { token: string; prefix: string; hash: string } {
-  const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+  const prefix = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const token = `lh_${prefix}_${randomBytes(32).toString('base64url')}`;
   return { token, prefix, hash: hashApiKey(token) };
 }

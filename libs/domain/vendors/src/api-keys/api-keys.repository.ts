@@ -66,7 +66,14 @@ export class ApiKeysRepository {
   async findByHash(secretHash: string): Promise<ApiKeyRecord | null> {
     const row = await this.prisma.apiKey.findUnique({
       where: { secretHash },
-      select: { id: true, vendorId: true, expiresAt: true, revokedAt: true, lastUsedAt: true, vendor: { select: { status: true } } },
+      select: {
+        id: true,
+        vendorId: true,
+        expiresAt: true,
+        revokedAt: true,
+        lastUsedAt: true,
+        vendor: { select: { status: true } },
+      },
     });
     return row ? { ...row, vendorStatus: row.vendor.status } : null;
   }

@@ -27,8 +27,16 @@ export class ApiKeysService {
     }
     const { token, prefix, hash } = generateApiKeySecret();
     const key = await this.keys.transaction(async (tx) => {
-      const created = await this.keys.create({ name: input.name, prefix, secretHash: hash, expiresAt: input.expiresAt ?? null }, tx);
-      await this.audit.record(tx, { action: 'api_key.created', entityType: 'api_key', entityId: created.id, after: created });
+      const created = await this.keys.create(
+        { name: input.name, prefix, secretHash: hash, expiresAt: input.expiresAt ?? null },
+        tx,
+      );
+      await this.audit.record(tx, {
+        action: 'api_key.created',
+        entityType: 'api_key',
+        entityId: created.id,
+        after: created,
+      });
       return created;
     });
     return { ...key, secret: token };
@@ -47,7 +55,13 @@ export class ApiKeysService {
   async revoke(id: string, now = new Date()): Promise<ApiKeyView> {
     const revoked = await this.keys.transaction(async (tx) => {
       const done = await this.keys.revoke(id, now, tx);
-      if (done) await this.audit.record(tx, { action: 'api_key.revoked', entityType: 'api_key', entityId: id, after: { revokedAt: now } });
+      if (done)
+        await this.audit.record(tx, {
+          action: 'api_key.revoked',
+          entityType: 'api_key',
+          entityId: id,
+          after: { revokedAt: now },
+        });
       return done;
     });
     const key = await this.get(id);

@@ -46,7 +46,11 @@ export class VendorsRepository {
   async setLimits(
     id: string,
     limits: Partial<VendorLimits>,
-    then: (before: VendorView, after: VendorView, tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<void>,
+    then: (
+      before: VendorView,
+      after: VendorView,
+      tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0],
+    ) => Promise<void>,
   ): Promise<VendorView | null> {
     return this.prisma.$transaction(async (tx) => {
       const before = await tx.vendor.findUnique({ where: { id } });
@@ -79,7 +83,11 @@ export class VendorsRepository {
   async setStatus(
     id: string,
     status: VendorView['status'],
-    then: (before: VendorView, after: VendorView, tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<void>,
+    then: (
+      before: VendorView,
+      after: VendorView,
+      tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0],
+    ) => Promise<void>,
   ): Promise<VendorView | null> {
     return this.prisma.$transaction(async (tx) => {
       const before = await tx.vendor.findUnique({ where: { id } });
@@ -102,7 +110,9 @@ export class VendorsRepository {
       });
     } catch (error) {
       if (isUniqueViolation(error, 'slug')) {
-        throw new DomainError('VENDOR_SLUG_TAKEN', `A vendor with slug "${data.slug}" already exists`, { slug: data.slug });
+        throw new DomainError('VENDOR_SLUG_TAKEN', `A vendor with slug "${data.slug}" already exists`, {
+          slug: data.slug,
+        });
       }
       throw error;
     }

@@ -22,13 +22,21 @@ export class VendorsService {
 
   async create(command: CreateVendorCommand): Promise<{ vendor: VendorView; apiKey: CreatedApiKey }> {
     const { token, prefix, hash } = generateApiKeySecret();
-    const { vendor, extra } = await this.vendors.create({ slug: command.slug, name: command.name }, async (created, tx) => {
-      await this.signingKeys.createForNewVendor(tx, created.id);
-      await this.audit.recordForVendor(tx, created.id, { action: 'vendor.created', entityType: 'vendor', entityId: created.id, after: created });
-      return tx.apiKey.create({
-        data: { vendorId: created.id, name: command.firstApiKeyName ?? 'default', prefix, secretHash: hash },
-      });
-    });
+    const { vendor, extra } = await this.vendors.create(
+      { slug: command.slug, name: command.name },
+      async (created, tx) => {
+        await this.signingKeys.createForNewVendor(tx, created.id);
+        await this.audit.recordForVendor(tx, created.id, {
+          action: 'vendor.created',
+          entityType: 'vendor',
+          entityId: created.id,
+          after: created,
+        });
+        return tx.apiKey.create({
+          data: { vendorId: created.id, name: command.firstApiKeyName ?? 'default', prefix, secretHash: hash },
+        });
+      },
+    );
     return { vendor, apiKey: { ...toApiKeyView(extra), secret: token } };
   }
 
@@ -45,7 +53,13 @@ export class VendorsService {
   /** Replaces the given fields of the vendor's rate-limit plan (null: back to the default). */
   async setLimits(id: string, limits: Partial<VendorLimits>): Promise<VendorView> {
     const vendor = await this.vendors.setLimits(id, limits, (before, after, tx) =>
-      this.audit.recordForVendor(tx, id, { action: 'vendor.limits_changed', entityType: 'vendor', entityId: id, before: before.limits, after: after.limits }),
+      this.audit.recordForVendor(tx, id, {
+        action: 'vendor.limits_changed',
+        entityType: 'vendor',
+        entityId: id,
+        before: before.limits,
+        after: after.limits,
+      }),
     );
     if (!vendor) throw DomainError.notFound('Vendor', id);
     return vendor;
@@ -58,7 +72,13 @@ export class VendorsService {
 
   async setStatus(id: string, status: VendorView['status']): Promise<VendorView> {
     const vendor = await this.vendors.setStatus(id, status, (before, after, tx) =>
-      this.audit.recordForVendor(tx, id, { action: 'vendor.status_changed', entityType: 'vendor', entityId: id, before, after }),
+      this.audit.recordForVendor(tx, id, {
+        action: 'vendor.status_changed',
+        entityType: 'vendor',
+        entityId: id,
+        before,
+        after,
+      }),
     );
     if (!vendor) throw DomainError.notFound('Vendor', id);
     return vendor;
