@@ -2,21 +2,18 @@
 // against the real portal, license-central and worker apps on this Jest worker's database. The web
 // app is built into a temporary folder that the portal serves at `/`. Screenshots of the main pages
 // go to docs/portal/*.png.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { ConfigService } from '@leasehold/config';
 import { OutboxRepository, openEventPayload } from '@leasehold/domain-events';
-import { ContainerCredentialsModule, DevicesService } from '@leasehold/domain-licensing';
+import { DevicesService } from '@leasehold/domain-licensing';
 import { SigningKeysService } from '@leasehold/domain-signing';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import { createRequestCode, verifyResponseCode } from '@leasehold/license-file';
 import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
 import {
@@ -35,18 +32,15 @@ import {
   TestPortalUser,
   TestVendor,
 } from '@leasehold/testing';
-// This end-to-end test boots the three apps side by side, as production runs them; they are booted
-// by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
+import { logIn, SHOTS, startWebHarness, WebHarness } from './web-harness';
+// This end-to-end test boots the three apps side by side, as production runs them (web-harness.ts).
 
-const ROOT = resolve(__dirname, '../../..');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs/portal');
 const STEP = 60_000;
 
 jest.setTimeout(STEP);
 
 describe('customer portal web app in headless Chromium (portal + license-central + worker)', () => {
-  let webDir: string;
+  let web: WebHarness;
   let portal: INestApplication;
   let central: INestApplication;
   let worker: INestApplication;
@@ -87,13 +81,7 @@ describe('customer portal web app in headless Chromium (portal + license-central
     return `${base}${url.pathname}${url.search}`;
   };
 
-  async function login(p: Page, user: { email: string; password: string }) {
-    await p.goto(`${base}/login`);
-    await p.getByLabel('Vendor').fill(vendor.vendor.slug);
-    await p.getByLabel('Email').fill(user.email);
-    await p.getByLabel('Password', { exact: true }).fill(user.password);
-    await p.getByRole('button', { name: 'Log in' }).click();
-  }
+  const login = (p: Page, user: { email: string; password: string }) => logIn(p, base, vendor.vendor.slug, user);
 
   const checkout = (fingerprint: string, clientName: string) =>
     lc()
@@ -102,39 +90,10 @@ describe('customer portal web app in headless Chromium (portal + license-central
       .send({ licenseId: seatLicenseId, fingerprint, clientName });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`,
-      );
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    webDir = mkdtempSync(join(tmpdir(), 'portal-web-build-'));
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--config',
-        join(ROOT, 'apps/portal-web/vite.config.mts'),
-        '--outDir',
-        webDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-
-    // The portal has no vendor routes: the vendor registry and the credential look-up make the test's world.
-    portal = await startApiApp('portal', {
-      env: { PORTAL_WEB_DIR: webDir },
-      imports: [VendorsModule, ContainerCredentialsModule],
-    });
-    await portal.listen(0, '127.0.0.1');
-    base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
+    web = await startWebHarness();
+    portal = web.portal;
+    base = web.base;
+    browser = web.browser;
     central = await startApiApp('license-central');
     await central.listen(0, '127.0.0.1');
     worker = await startWorkerApp();
@@ -175,30 +134,14 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await activateDevice(portal, vendor, laptop.id, `bob-old-${Date.now()}`, 'Bob old laptop');
     await activateDevice(portal, vendor, laptop.id, `bob-new-${Date.now()}`, 'Bob new laptop');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await adminContext.newPage();
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
     await worker?.close();
     await central?.close();
-    await portal?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
+    await web?.close();
   });
 
   it('logs a group admin in (vendor slug, email, password) and shows the containers and licenses', async () => {

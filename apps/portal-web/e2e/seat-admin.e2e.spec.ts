@@ -1,18 +1,14 @@
 // The group admin's seat tools in the portal web app (issue 16), in headless Chromium (Debian's
 // chromium driven by playwright-core) against the real portal and license-central apps on this Jest
-// worker's database, set up as portal-web.e2e.spec.ts: the seat wait queue in Sessions, seat
+// worker's database, set up by web-harness.ts: the seat wait queue in Sessions, seat
 // reservations and seat moves on a network container's page, and the group's borrowing switch on
 // the dashboard. Each feature: the happy path and one refusal of the API shown to the admin.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import { ContainerCredentialsModule, PurchasesService } from '@leasehold/domain-licensing';
-import { VendorsModule } from '@leasehold/domain-vendors';
+import { PurchasesService } from '@leasehold/domain-licensing';
 import {
   asVendor,
   createEnterpriseContainer,
@@ -26,19 +22,14 @@ import {
   TestPortalUser,
   TestVendor,
 } from '@leasehold/testing';
-// The apps are booted by name (@leasehold/testing, apps-under-test.ts), so this app imports none of them.
-
-const ROOT = resolve(__dirname, '../../..');
-const SHOTS = join(ROOT, 'docs/portal');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+import { logIn, SHOTS, startWebHarness, WebHarness } from './web-harness';
 
 jest.setTimeout(60_000);
 
 describe('portal web app: seat queue, reservations, seat moves and the borrowing switch (headless Chromium)', () => {
-  let webDir: string;
+  let web: WebHarness;
   let portal: INestApplication;
   let central: INestApplication;
-  let browser: Browser;
   let page: Page;
   let base: string;
   let vendor: TestVendor;
@@ -67,37 +58,9 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     portal.get(PrismaService).user.update({ where: { id: admin.id }, data: { role } });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is missing at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (npm test does this when run as root), or set CHROMIUM_PATH.`,
-      );
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    webDir = mkdtempSync(join(tmpdir(), 'portal-web-build-'));
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--config',
-        join(ROOT, 'apps/portal-web/vite.config.mts'),
-        '--outDir',
-        webDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-    portal = await startApiApp('portal', {
-      env: { PORTAL_WEB_DIR: webDir },
-      imports: [VendorsModule, ContainerCredentialsModule],
-    });
-    await portal.listen(0, '127.0.0.1');
-    base = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
+    web = await startWebHarness();
+    portal = web.portal;
+    base = web.base;
     central = await startApiApp('license-central');
 
     vendor = await createVendor(portal, 'Cargo Software');
@@ -125,34 +88,14 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
     labLicenseId = (await createLicense(portal, vendor, lab.id, { productId: product.id, quantity: 1, features: [] }))
       .id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Vendor').fill(vendor.vendor.slug);
-    await page.getByLabel('Email').fill(admin.email);
-    await page.getByLabel('Password', { exact: true }).fill(admin.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    page = await (await web.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page, base, vendor.vendor.slug, admin);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
     await central?.close();
-    await portal?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
+    await web?.close();
   });
 
   afterEach(() => setRole('ADMIN'));
