@@ -98,7 +98,7 @@ const dependsOn = (service: ComposeService) =>
     ? Object.fromEntries(service.depends_on.map((name) => [name, { condition: 'service_started' }]))
     : (service.depends_on ?? {});
 
-// Issue 18, item 4: the middle size of docs/scaling.md with Docker. No Docker here, so this reads
+// The middle size of docs/scaling.md with Docker. No Docker here, so this reads
 // the file as Compose would and checks that the services are wired as the docs say.
 describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => {
   const services = composeServices('docker-compose.scale.yml', SECRETS);

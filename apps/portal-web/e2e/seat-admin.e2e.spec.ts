@@ -1,4 +1,4 @@
-// The group admin's seat tools in the portal web app (issue 16), in headless Chromium (Debian's
+// The group admin's seat tools in the portal web app, in headless Chromium (Debian's
 // chromium driven by playwright-core) against the real portal and license-central apps on this Jest
 // worker's database, set up by web-harness.ts: the seat wait queue in Sessions, seat
 // reservations and seat moves on a network container's page, and the group's borrowing switch on

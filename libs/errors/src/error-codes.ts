@@ -229,7 +229,7 @@ export const ERROR_CATALOGUE = {
       "The group's admin switched borrowing off for the group's containers (portal: `borrowingAllowed: false`); online and offline borrows are refused, borrows already made run to their end.",
   },
 
-  // customer-side seat moves (issue 16)
+  // customer-side seat moves
   SEATS_IN_USE: {
     status: 409,
     description:

@@ -102,7 +102,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
   const submit = (containerId: string, body: Record<string, unknown>) =>
     http().post(`/v1/containers/${containerId}/offline-activations`).set(acme.auth).send(body);
 
-  describe('hole 2: validate answers VALID only where a seat is held', () => {
+  describe('validate answers VALID only where a seat is held', () => {
     it('attack: an ENTERPRISE container validates a fingerprint that never checked out → CHECKOUT_REQUIRED with availability; VALID only while holding the seat', async () => {
       const e = await enterprise({ quantity: 2 });
       const never = await validate(e.device, machine('never'));
@@ -174,7 +174,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
     });
   });
 
-  describe('hole 3: a borrowed seat is freed early only with the program’s proof', () => {
+  describe('a borrowed seat is freed early only with the program’s proof', () => {
     it('attack (online): borrow → license file → release, on machines A, B, C in turn: only A ever gets a seat and a file', async () => {
       const e = await enterprise({ quantity: 1 });
       const borrowUntil = new Date(Date.now() + 6 * DAY).toISOString();
@@ -350,7 +350,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
     });
   });
 
-  describe('hole 4: offline grants end, and an offline slot is freed early only with the program’s proof', () => {
+  describe('offline grants end, and an offline slot is freed early only with the program’s proof', () => {
     it('attack: a perpetual license activated offline gets a grant bounded by the offline period (default 30 days), not "no end"', async () => {
       const p = await personal({ quantity: 3 });
       const fp = machine('perpetual');

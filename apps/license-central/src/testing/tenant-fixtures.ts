@@ -188,7 +188,7 @@ export const RESOURCE_FACTORIES: Record<string, ResourceFactory> = {
     return lease.body.leaseId as string;
   },
 
-  // A seat reservation (issue 16) on the license, for a member of the license's group.
+  // A seat reservation on the license, for a member of the license's group.
   reservationId: async (ctx) => {
     const member = await ctx
       .http()

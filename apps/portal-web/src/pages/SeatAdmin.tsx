@@ -1,4 +1,4 @@
-// The group admin's seat tools (issue 16): who waits for a seat, seats reserved for members, seats
+// The group admin's seat tools: who waits for a seat, seats reserved for members, seats
 // moved between the group's network containers, and the group's borrowing switch. Every refusal
 // of the API (SEATS_IN_USE, RESERVATIONS_EXCEED_QUANTITY, …) is shown as it comes, with its code.
 import { FormEvent, useId, useState } from 'react';

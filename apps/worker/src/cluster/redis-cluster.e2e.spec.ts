@@ -26,7 +26,7 @@ import {
 // The producers are license-central's: this test boots two of its instances by name beside the worker (startApiApp).
 import { createWorker } from '../testing/create-worker';
 
-// Issue 18, item 1: the apps on a real 3-master Redis Cluster (redis-server --cluster-enabled yes,
+// The apps on a real 3-master Redis Cluster (redis-server --cluster-enabled yes,
 // created with redis-cli --cluster create; TestRedisCluster), configured as operators would
 // (REDIS_URL=redis+cluster://…), with a plain REDIS_PREFIX: every queue gets its own hash tag, so
 // the queues and the rate-limit keys spread over the three masters and any command or script that

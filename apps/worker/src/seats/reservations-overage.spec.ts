@@ -13,7 +13,7 @@ import {
 } from '@leasehold/testing';
 import { startWorkerWithApis, WorkerWithApis } from '../testing/worker-with-apis';
 
-// Issue 16, items 2 and 3 through the public routes: seat reservations (vendor API and group
+// Through the public routes: seat reservations (vendor API and group
 // admins in the portal) and the overage allowance (vendor API), each with its bad input,
 // authorisation and other tenants' ids, and their events arriving as webhooks through the worker.
 

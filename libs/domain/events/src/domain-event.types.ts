@@ -25,9 +25,9 @@ export const DOMAIN_EVENT_TYPES = [
   'license.revoked',
   // A group admin moved seats of a purchase from one license to another (both also announce license.changed/created).
   'license.seats_moved',
-  // Seat reservations (issue 16): a reservation of the license was created, changed or deleted.
+  // Seat reservations: a reservation of the license was created, changed or deleted.
   'license.reservation_changed',
-  // Overage (issue 16): the seats in use first exceeded the quantity / fell back to it (for billing).
+  // Overage: the seats in use first exceeded the quantity / fell back to it (for billing).
   'license.overage_started',
   'license.overage_ended',
   'device.activated',

@@ -1,4 +1,4 @@
-// Hole 9 of issue 10: the recorded lease history never shows more seats than the license has.
+// The recorded lease history never shows more seats than the license has.
 // Many devices check out and release as fast as they can on a small license through two
 // independent Nest instances (two pools, as two replicas); afterwards the whole history is swept:
 // per slot, no lease may start before the previous one ended, and the usage API's peak (and a

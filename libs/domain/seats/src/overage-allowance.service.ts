@@ -6,7 +6,7 @@ import { OverageService } from './overage.service';
 import { allowanceOf, OverageAllowance, OverageColumns, seatCapacity } from './seat-capacity';
 import { SeatPoolService } from './seat-pool.service';
 
-// The vendor's overage allowance of a license (issue 16): how far above its quantity checkouts may
+// The vendor's overage allowance of a license: how far above its quantity checkouts may
 // go for peaks, as a factor (1.25×, 1.5×, 2×: stored as the extra percent) or a number of extra
 // seats. Setting it resizes the seat pool to quantity + allowance; lowering or removing it never
 // ends a running session (the extra seats stay held until freed, as when the quantity shrinks).

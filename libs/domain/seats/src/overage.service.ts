@@ -3,7 +3,7 @@ import { SqlExecutor, uuidV7 } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { OverageEpisodeRow, OverageRepository } from './overage.repository';
 
-// Overage (issue 16): a license with an allowance may have more seats in use than its quantity.
+// Overage: a license with an allowance may have more seats in use than its quantity.
 // An episode starts when the seats in use first exceed the quantity and ends when they fall back
 // to it; each writes one event (license.overage_started / license.overage_ended) for the ERP to
 // bill. Every change of the seats in use of such a license (checkout, release, stop, sweep,

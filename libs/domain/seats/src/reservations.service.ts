@@ -5,7 +5,7 @@ import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { LockedLicense, ReservationRow, ReservationsRepository } from './reservations.repository';
 
-// Seat reservations (issue 16): k seats of an ENTERPRISE license held for a named set of users of
+// Seat reservations: k seats of an ENTERPRISE license held for a named set of users of
 // the container's group ("2 seats always for the night shift"). The sum of a license's
 // reservations never exceeds its quantity: every change runs under the license row lock that
 // quantity changes take too (and a trigger re-checks it). How checkouts honour them:

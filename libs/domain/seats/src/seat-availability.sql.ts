@@ -5,7 +5,7 @@ import { seatClaimable } from './seat-rules.sql';
 
 // What a checkout would get, as SQL other statements embed (the validation statement answers it as
 // `availability.available`), built from the very predicates the slot claim uses, so a program is
-// never told a seat is free that its checkout is then refused (issue 16): the capacity
+// never told a seat is free that its checkout is then refused: the capacity
 // (seat-capacity.ts), the wait queue (seat-queue.predicates.ts) and the reservations
 // (reservations.repository.ts).
 

@@ -197,7 +197,7 @@ export class SeatCheckoutRepository {
    * `now()` (the start of this transaction, which may be long before a concurrent release of the
    * slot committed): every earlier lease of the slot ended (at its own transaction's `now()`, or
    * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
-   * usage reports never show more seats than the license has (issue 10, hole 9).
+   * usage reports never show more seats than the license has.
    *
    * Wait queue (seat-queue.predicates.ts): with `ticketId` only the slot held for that ticket (of
    * this fingerprint) is taken; without, no held slot is, and none while tickets wait.

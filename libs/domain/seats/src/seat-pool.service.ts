@@ -8,7 +8,7 @@ import { LockedPool, SeatPoolRepository } from './seat-pool.repository';
 // in step with the quantity. Shrinking below the seats in use never ends a running session: the
 // slots still held stay as "excess" slots and are deleted as soon as they are free (checkout trims
 // them before it claims, and refuses to claim while excess slots exist), so no new seat is handed
-// out until the number in use is below the new quantity. With an overage allowance (issue 16)
+// out until the number in use is below the new quantity. With an overage allowance
 // the pool holds quantity + allowance slots (its capacity), and the quantity never goes below the
 // seats reserved (RESERVATIONS_EXCEED_QUANTITY).
 

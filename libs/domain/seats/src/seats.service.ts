@@ -121,7 +121,7 @@ export class SeatsService {
       }
     }
     const userId = license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null);
-    // Reservations (issue 16): checkouts of the license run one after another, and the claim
+    // Reservations: checkouts of the license run one after another, and the claim
     // admits this user only if the seats still held for reservations stay free (or are theirs).
     const admission = license.hasReservations ? reservationAdmits(license.licenseId, userId) : undefined;
     if (license.hasReservations) {
@@ -174,7 +174,7 @@ export class SeatsService {
     if (claim.previousLeaseId) await this.endPrevious(tx, claim.previousLeaseId);
     if (ticketId) await this.queue.markClaimed(tx, ticketId, claim.lease.id);
     const row = claim.lease;
-    // Overage (issue 16): marks the lease and starts the license's episode when it went above the quantity.
+    // Overage: marks the lease and starts the license's episode when it went above the quantity.
     if (license.overageTracked) row.overage = await this.overage.settle(tx, license.licenseId, row.id);
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };

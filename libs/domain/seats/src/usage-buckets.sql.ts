@@ -15,7 +15,7 @@ export type BucketSize = keyof typeof BUCKET_INTERVAL;
  * events inside it, ends before starts at the same instant. Leases are found through the
  * (endedAt, expiresAt) index (unended, or ended after `from`) or the startedAt index.
  *
- * Overage minutes (issue 16 item 3) come from the same running level: the time within the
+ * Overage minutes come from the same running level: the time within the
  * bucket during which it is above the license's quantity (the quantity when the statement runs,
  * as the usage answer's overage figures); each level lasts until the next event, the last one
  * until the bucket's end (every lease ends by now, so an open bucket ends at level 0).
