@@ -41,6 +41,34 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
+export interface Action {
+  busy: boolean;
+  error: unknown;
+  setError: (error: unknown) => void;
+  /** Runs `fn` (busy meanwhile, the error of the last run cleared first, a thrown error kept); whether it succeeded. */
+  run: (fn: () => Promise<void>) => Promise<boolean>;
+}
+
+/** What a form or button that calls the API needs: one run at a time, its error shown. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}
+
 /** Runs `load` now and whenever `deps` change or `reload()` is called; the last answer wins. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[], refreshMs?: number): Loaded<T> {
   const [data, setData] = useState<T>();
@@ -184,22 +212,14 @@ export function ConfirmButton({
   className?: string;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: runAction } = useAction();
   const ref = useDialog(open);
   const titleId = useId();
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const run = () =>
+    runAction(async () => {
       await onConfirm();
       setOpen(false);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <>
       <button

@@ -4,7 +4,7 @@
 import { FormEvent, InputHTMLAttributes, ReactNode, useId, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { auth, publicApi } from '../api';
-import { ErrorBanner, Notice } from '../components';
+import { ErrorBanner, Notice, useAction } from '../components';
 import type { LoginTokens } from '../types';
 
 function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
@@ -53,13 +53,10 @@ export function LoginPage() {
   const [vendor, setVendor] = useVendor();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/login', {
         vendor: vendor.trim(),
         email: email.trim(),
@@ -68,11 +65,7 @@ export function LoginPage() {
       auth.start(vendor.trim(), tokens);
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <AuthFrame title="Log in">
@@ -165,8 +158,7 @@ export function AcceptInvitationPage() {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run: act } = useAction();
   if (!token) {
     return (
       <AuthFrame title="Accept invitation">
@@ -184,9 +176,7 @@ export function AcceptInvitationPage() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (password !== confirm) return setError(new Error('The two passwords are not the same.'));
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       const tokens = await publicApi<LoginTokens>('POST', '/v1/auth/invitations/accept', {
         vendor: vendor.trim(),
         token,
@@ -195,11 +185,7 @@ export function AcceptInvitationPage() {
       });
       auth.start(vendor.trim(), tokens);
       navigate('/', { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <AuthFrame title="Accept invitation">
@@ -241,19 +227,12 @@ export function PasswordResetPage() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const run = async (e: FormEvent, fn: () => Promise<void>) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   if (!token) {
     return (

@@ -4,7 +4,17 @@
 import { FormEvent, useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { all, api } from '../api';
-import { Async, ConfirmButton, CopyField, ErrorBanner, Notice, PageHeader, SecretDialog, useLoad } from '../components';
+import {
+  Async,
+  ConfirmButton,
+  CopyField,
+  ErrorBanner,
+  Notice,
+  PageHeader,
+  SecretDialog,
+  useAction,
+  useLoad,
+} from '../components';
 import { fmtDateTime } from '../format';
 import type { Container, Device, OfflineResult, LiveLease } from '../types';
 import { DevicesTable } from './DevicesPage';
@@ -148,26 +158,10 @@ export function ContainerPage() {
 }
 
 function UpdateNowButton({ onRun }: { onRun: () => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   return (
     <>
-      <button
-        type="button"
-        className="secondary"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          setError(null);
-          onRun().then(
-            () => setBusy(false),
-            (e: unknown) => {
-              setError(e);
-              setBusy(false);
-            },
-          );
-        }}
-      >
+      <button type="button" className="secondary" disabled={busy} onClick={() => void run(onRun)}>
         Update now
       </button>
       <ErrorBanner error={error} />
@@ -182,14 +176,11 @@ function OfflineActivation({ container, onDone }: { container: Container; onDone
   const [deviceName, setDeviceName] = useState('');
   const [borrowUntil, setBorrowUntil] = useState('');
   const [result, setResult] = useState<OfflineResult | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
+    await act(async () => {
       const res = await api<OfflineResult>('POST', `/v1/group/containers/${container.id}/offline-activations`, {
         code,
         ...(licenseId ? { licenseId } : {}),
@@ -198,11 +189,7 @@ function OfflineActivation({ container, onDone }: { container: Container; onDone
       });
       setResult(res);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section className="card" aria-labelledby={`${id}-title`}>

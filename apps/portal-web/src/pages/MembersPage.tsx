@@ -2,7 +2,17 @@
 import { FormEvent, useId, useState } from 'react';
 import { all, api, auth } from '../api';
 import { useAuth } from '../use-auth';
-import { Async, ConfirmButton, ErrorBanner, Notice, PageHeader, StatusBadge, Table, useLoad } from '../components';
+import {
+  Async,
+  ConfirmButton,
+  ErrorBanner,
+  Notice,
+  PageHeader,
+  StatusBadge,
+  Table,
+  useAction,
+  useLoad,
+} from '../components';
 import { fmtDateTime } from '../format';
 import type { Role, User } from '../types';
 
@@ -11,20 +21,17 @@ export function MembersPage() {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const state = useLoad(
     () => all<User>('/v1/group/members', { search: search.trim() || undefined, status: status || undefined }),
     [search, status],
   );
   const act = async (fn: () => Promise<string>) => {
-    setError(null);
     setNotice(null);
-    try {
+    await run(async () => {
       setNotice(await fn());
       state.reload();
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
   return (
     <section>
@@ -149,13 +156,10 @@ function InviteForm({ onInvited }: { onInvited: (email: string, expires: string)
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('MEMBER');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       // The answer names the invited email (older portals answered the created user instead).
       const res = await api<{ email?: string; user?: User; invitationExpiresAt: string }>('POST', '/v1/group/members', {
         email: email.trim(),
@@ -167,11 +171,7 @@ function InviteForm({ onInvited }: { onInvited: (email: string, expires: string)
       setName('');
       setRole('MEMBER');
       onInvited(invited, res.invitationExpiresAt);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="card invite" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-t`}>

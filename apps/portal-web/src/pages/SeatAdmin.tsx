@@ -3,7 +3,7 @@
 // of the API (SEATS_IN_USE, RESERVATIONS_EXCEED_QUANTITY, …) is shown as it comes, with its code.
 import { FormEvent, useId, useState } from 'react';
 import { ApiError, api } from '../api';
-import { Async, ConfirmButton, ErrorBanner, Notice, Table, useLoad } from '../components';
+import { Async, ConfirmButton, ErrorBanner, Notice, Table, useAction, useLoad } from '../components';
 import { fmtDateTime, fmtDuration } from '../format';
 import type { Container, GroupBorrowing, Reservation, ReservationBody, SeatMove, SeatQueueEntry } from '../types';
 import type { GroupLookup } from './SessionsPage';
@@ -163,24 +163,17 @@ function ReservationForm({
   const [name, setName] = useState('');
   const [seats, setSeats] = useState('1');
   const [userIds, setUserIds] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       const body: ReservationBody = { name: name.trim(), seats: Number(seats), userIds };
       const created = await api<Reservation>('POST', `/v1/group/licenses/${licenseId}/reservations`, body);
       setName('');
       setSeats('1');
       setUserIds([]);
       onCreated(created);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const license = licenses.find((l) => l.licenseId === licenseId);
   return (
@@ -265,16 +258,13 @@ export function SeatMoveForm({
   const [licenseId, setLicenseId] = useState(container.licenses[0]?.id ?? '');
   const [toContainerId, setToContainerId] = useState(targets[0]?.id ?? '');
   const [seats, setSeats] = useState('1');
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: act } = useAction();
   const [result, setResult] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   if (!container.licenses.length || !targets.length) return null;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
+    await act(async () => {
       const moved = await api<SeatMove>('POST', '/v1/group/seat-moves', {
         fromLicenseId: licenseId,
         toContainerId,
@@ -285,11 +275,7 @@ export function SeatMoveForm({
         `Moved ${moved.seats} seat(s) to ${target}: ${container.name} now has ${moved.from.quantity}, ${target} has ${moved.to.quantity}.`,
       );
       onMoved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const movable =
     error instanceof ApiError && error.code === 'SEATS_IN_USE' && typeof error.details?.['movable'] === 'number'
@@ -353,19 +339,12 @@ export function SeatMoveForm({
 export function BorrowingSwitch() {
   const id = useId();
   const state = useLoad(() => api<GroupBorrowing>('GET', '/v1/group/borrowing'), []);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const set = async (borrowingAllowed: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+    await act(async () => {
       await api<GroupBorrowing>('PUT', '/v1/group/borrowing', { borrowingAllowed });
       state.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
