@@ -1,11 +1,16 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
-import { OfflineActivationService, OfflineCodeResult } from '@leasehold/domain-offline';
+import {
+  OfflineActivationService,
+  OfflineCodeResult,
+  OfflineCodeResultDto,
+  SubmitOfflineCodeDto,
+  UpdateRequestedDto,
+} from '@leasehold/domain-offline';
 import { UpdatesService } from '@leasehold/domain-updates';
 import { IdParam } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
-import { OfflineCodeResultDto, SubmitOfflineCodeDto, UpdateRequestedDto } from './offline.dto';
 
 /** Offline activation by code exchange and "update now", for the vendor. docs/offline-licensing.md, docs/auto-update.md. */
 @ApiTags('containers')

@@ -5,6 +5,7 @@ import {
   EndedLeaseView,
   LiveLeasePageDto,
   QueueEntryView,
+  SeatQueuePageDto,
   SessionsService,
   SessionView,
   StoppedLeaseDto,
@@ -12,7 +13,7 @@ import {
 import { IdParam } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
-import { LiveLeaseQueryDto, SeatQueuePageDto } from './sessions.dto';
+import { LiveLeaseQueryDto } from './sessions.dto';
 
 /** Live leases ("sessions" in the paths) of a license or container, and stopping one. */
 @ApiTags('sessions')

@@ -3,11 +3,16 @@ import { ApiAcceptedResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagge
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { adminGroupOf } from '@leasehold/domain-customers';
 import type { PortalPrincipal } from '@leasehold/domain-identity';
-import { OfflineActivationService, OfflineCodeResult } from '@leasehold/domain-offline';
+import {
+  OfflineActivationService,
+  OfflineCodeResult,
+  OfflineCodeResultDto,
+  SubmitOfflineCodeDto,
+  UpdateRequestedDto,
+} from '@leasehold/domain-offline';
 import { UpdatesService } from '@leasehold/domain-updates';
 import { IdParam } from '@leasehold/http';
 import { GroupAdminErrors } from '../error-responses';
-import { OfflineCodeResultDto, SubmitOfflineCodeDto, UpdateRequestedDto } from './offline.dto';
 
 /**
  * Offline activation by code exchange and "Update now" for a group admin, on the group's

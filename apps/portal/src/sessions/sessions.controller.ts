@@ -7,6 +7,7 @@ import {
   LiveLeaseDto,
   LiveLeasePageDto,
   QueueEntryView,
+  SeatQueuePageDto,
   SessionsService,
   StoppedLeaseDto,
   toEndedLeaseDto,
@@ -15,7 +16,7 @@ import {
 import { IdParam } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { GroupAdminErrors } from '../error-responses';
-import { LiveLeaseQueryDto, SeatQueuePageDto, SeatQueueQueryDto } from './sessions.dto';
+import { LiveLeaseQueryDto, SeatQueueQueryDto } from './sessions.dto';
 
 /** Live leases on the group's containers ("sessions" in the paths), and the admin's "Stop session" button. */
 @ApiTags('group sessions')

@@ -25,3 +25,4 @@ export * from './reservations.dto';
 export * from './seat-rules.sql';
 export { seatsOpenToCheckoutSql } from './seat-availability.sql';
 export { capacitySql } from './seat-capacity';
+export * from './seat-queue.dto';

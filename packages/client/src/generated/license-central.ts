@@ -2320,17 +2320,21 @@ export interface components {
             data: components["schemas"]["ReservationDto"][];
         };
         SeatQueueEntryDto: {
-            /** @description Host or user name the program reported. */
+            /** @description Who: the host or user name the program reported. */
             clientName: string | null;
             /** Format: uuid */
             containerId: string;
             /**
              * Format: date-time
-             * @description WAITING: lapses then unless the program renews it; HELD: the end of the claim window.
+             * @description WAITING: leaves the queue then unless the program renews; HELD: the end of its claim window.
              */
             expiresAt: string;
+            /** @description The waiting device's fingerprint. */
             fingerprint: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description HELD: since when.
+             */
             grantedAt: string | null;
             /**
              * Format: uuid
@@ -2339,23 +2343,26 @@ export interface components {
             id: string;
             /** Format: uuid */
             licenseId: string;
-            /** @description WAITING: 1 = served next. */
+            /** @description WAITING: 1 = next to get a seat. */
             position: number | null;
             /**
              * Format: date-time
-             * @description Since when it waits.
+             * @description Waiting since.
              */
             queuedAt: string;
             /**
-             * @description HELD: a freed seat is held for the ticket until `expiresAt`.
+             * @description HELD: a freed seat is held for this program until `expiresAt`.
              * @enum {string}
              */
             status: "WAITING" | "HELD";
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Who: the user, when known.
+             */
             userId: string | null;
         };
         SeatQueuePageDto: {
-            /** @description In the order they are served. */
+            /** @description In the order they get seats. */
             data: components["schemas"]["SeatQueueEntryDto"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;

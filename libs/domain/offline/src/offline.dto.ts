@@ -1,4 +1,5 @@
-// The same request and answer shapes as the vendor route (license-central vendor/offline.dto.ts).
+// The HTTP shapes of offline activation by code (request / release code in, response code out),
+// shared by the vendor route and the portal's, so both OpenAPI documents describe one schema each.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length } from 'class-validator';
