@@ -1,7 +1,7 @@
 // The group's audit trail with filters (who, what, when), in the order it happened, 50 at a time.
 import { useEffect, useState } from 'react';
 import { api, query } from '../api';
-import { loadLookup } from './SessionsPage';
+import { loadLookup } from '../group-lookup';
 import { ErrorBanner, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime } from '../format';
 import type { AuditEntry, Page } from '../types';

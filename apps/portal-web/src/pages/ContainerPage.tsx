@@ -19,7 +19,8 @@ import { fmtDateTime } from '../format';
 import type { Container, Device, OfflineResult, LiveLease } from '../types';
 import { DevicesTable } from './DevicesPage';
 import { ReservationsSection, SeatMoveForm } from './SeatAdmin';
-import { loadLookup, SessionsTable } from './SessionsPage';
+import { loadLookup } from '../group-lookup';
+import { SessionsTable } from './SessionsPage';
 import { LicenseTable } from './shared';
 
 export function ContainerPage() {

@@ -6,7 +6,7 @@ import { ApiError, api } from '../api';
 import { Async, ConfirmButton, ErrorBanner, Notice, Table, useAction, useLoad } from '../components';
 import { fmtDateTime, fmtDuration } from '../format';
 import type { Container, GroupBorrowing, Reservation, ReservationBody, SeatMove, SeatQueueEntry } from '../types';
-import type { GroupLookup } from './SessionsPage';
+import type { GroupLookup } from '../group-lookup';
 
 const shortFingerprint = (fingerprint: string) => `…${fingerprint.slice(-8)}`;
 

@@ -7,7 +7,7 @@ import { all, api, apiDownload, query, saveFile } from '../api';
 import { Async, PageHeader, Table, useLoad } from '../components';
 import { fmtDateTime, fmtDuration, fmtHours } from '../format';
 import type { LeaseHistoryEntry, LiveLease, UsageHistory } from '../types';
-import { deviceLabel, loadLookup, who } from './SessionsPage';
+import { deviceLabel, loadLookup, who } from '../group-lookup';
 import { SeatMeter } from './shared';
 import { ChartPoint, UsageChart } from './UsageChart';
 
