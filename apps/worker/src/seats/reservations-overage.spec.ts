@@ -425,5 +425,27 @@ describe('seat reservations and overage (license-central + portal + worker relay
     const removed = await http().delete(route).set(vendor.auth).expect(200);
     expect(removed.body).toMatchObject({ allowance: null, capacity: 3, inUse: 3 });
     expectError(await checkout(c.device, c.licenseId, 'f'), 409, 'NO_SEAT_AVAILABLE');
+
+    // Every change of the allowance is audited (it decides what the customer may be billed for);
+    // the refused ones above left none.
+    const trail = await http().get(`/v1/audit?entityType=license&entityId=${c.licenseId}`).set(vendor.auth).expect(200);
+    const overageEntries = trail.body.data.filter((e: { action: string }) => e.action === 'license.overage_changed');
+    expect(overageEntries).toEqual([
+      expect.objectContaining({
+        actorType: 'VENDOR_KEY',
+        before: { allowance: null },
+        after: { allowance: { factor: 1.5 } },
+      }),
+      expect.objectContaining({
+        actorType: 'VENDOR_KEY',
+        before: { allowance: { factor: 1.5 } },
+        after: { allowance: null },
+      }),
+    ]);
+    const strangers = await http()
+      .get(`/v1/audit?entityType=license&entityId=${c.licenseId}`)
+      .set(stranger.auth)
+      .expect(200);
+    expect(strangers.body.data).toEqual([]);
   }, 120_000);
 });

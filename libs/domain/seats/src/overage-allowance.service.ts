@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PgPool, SqlExecutor } from '@leasehold/db';
+import { AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { OverageRepository } from './overage.repository';
 import { OverageService } from './overage.service';
@@ -30,19 +31,31 @@ export class OverageAllowanceService {
     private readonly pool: SeatPoolService,
     private readonly overage: OverageService,
     private readonly episodes: OverageRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async get(licenseId: string): Promise<OverageAllowanceView> {
     return this.pg.transaction((tx) => this.view(tx, licenseId));
   }
 
-  /** Sets the allowance (null removes it). */
+  /** Sets the allowance (null removes it); a change is audited (`license.overage_changed`, before and after). */
   async set(licenseId: string, allowance: OverageAllowance): Promise<OverageAllowanceView> {
     const columns = toColumns(allowance);
     return this.pg.transaction(async (tx) => {
+      const before = allowanceOf(await this.episodes.columns(tx, licenseId));
       await this.pool.setOverage(tx, licenseId, columns);
       await this.overage.settleIfTracked(tx, licenseId);
-      return this.view(tx, licenseId);
+      const view = await this.view(tx, licenseId);
+      if (JSON.stringify(before) !== JSON.stringify(view.allowance)) {
+        await this.audit.record(tx, {
+          action: 'license.overage_changed',
+          entityType: 'license',
+          entityId: licenseId,
+          before: { allowance: before },
+          after: { allowance: view.allowance },
+        });
+      }
+      return view;
     });
   }
 
