@@ -82,19 +82,21 @@ export class ReservationsRepository {
     await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)::text AS locked`;
   }
 
-  /** Unused reserved seats, and whether `userId` may still use a seat of their own reservation. */
-  async standing(
-    tx: SqlExecutor,
-    licenseId: string,
-    userId: string | null,
-  ): Promise<{ reservedUnused: number; ownUnused: boolean }> {
-    const own = userId
-      ? Prisma.sql`EXISTS (SELECT 1 FROM ${reservationUse(Prisma.sql`${licenseId}::uuid`)} u
-                            JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${userId}::uuid WHERE u.used < u.seats)`
-      : Prisma.sql`false`;
-    const rows = await tx.$queryRaw<{ reservedUnused: number; ownUnused: boolean }[]>`
-      SELECT ${reservedUnusedSql(Prisma.sql`${licenseId}::uuid`)}::int AS "reservedUnused", ${own} AS "ownUnused"`;
-    return rows[0];
+  /**
+   * How many seats of the license `userId` (null: a checkout without a user) may take now: the
+   * claim's reservation rule (`reservationSeatsOpenTo`) as a number, for checkout's deny-only fast path.
+   */
+  async seatsOpenTo(tx: SqlExecutor, licenseId: string, userId: string | null): Promise<number> {
+    const rows = await tx.$queryRaw<{ n: number }[]>`
+      SELECT ${reservationSeatsOpenTo(Prisma.sql`${licenseId}::uuid`, Prisma.sql`${userId}::uuid`)}::int AS n`;
+    return rows[0].n;
+  }
+
+  /** Unused reserved seats of the license (the "try again later" answer says how many are held back). */
+  async reservedUnused(tx: SqlExecutor, licenseId: string): Promise<number> {
+    const rows = await tx.$queryRaw<{ n: number }[]>`
+      SELECT ${reservedUnusedSql(Prisma.sql`${licenseId}::uuid`)}::int AS n`;
+    return rows[0].n;
   }
 
   /**

@@ -128,9 +128,9 @@ export class SeatsService {
       // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
       // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.
       const seen = await this.checkouts.occupancy(tx, license.licenseId);
-      const standing = await this.reservations.standing(tx, license.licenseId, userId);
-      const needed = standing.ownUnused ? 1 : 1 + standing.reservedUnused;
-      if (seen.inUse + needed > Math.min(seen.slots, seen.capacity)) return this.deny(tx, input, license, seen);
+      const openTo = await this.reservations.seatsOpenTo(tx, license.licenseId, userId);
+      if (openTo < 1 || seen.inUse + 1 > Math.min(seen.slots, seen.capacity))
+        return this.deny(tx, input, license, seen);
       await this.reservations.lockForCheckout(tx, license.licenseId);
     }
     // After the reservation lock: a checkout's lock order is reservation lock → license row (trim) → slot → lease → overage.
@@ -201,9 +201,7 @@ export class SeatsService {
     });
     // Last statement: the hour's usage row is shared by every denial, keep its lock short.
     await this.checkouts.countDenial(tx, license.licenseId);
-    const reservedUnused = license.hasReservations
-      ? (await this.reservations.standing(tx, license.licenseId, null)).reservedUnused
-      : 0;
+    const reservedUnused = license.hasReservations ? await this.reservations.reservedUnused(tx, license.licenseId) : 0;
     return { kind: 'denied', occupancy, license, reservedUnused };
   }
 
