@@ -26,18 +26,26 @@ export async function createTestAppWithEnv(
   info: ApiInfo,
   env: Record<string, string>,
 ): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [appModule] })
+    .overrideProvider(ConfigService)
+    .useValue(configWithEnv(env))
+    .compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
+  configureHttpApp(app, info);
+  await app.init();
+  return app;
+}
+
+/**
+ * A ConfigService answering the test's environment with `env` laid over it, validated as at start-up
+ * (`loadConfig`): override the app's ConfigService with it.
+ */
+export function configWithEnv(env: Record<string, string>): ConfigService {
   const values = loadConfig({ ...process.env, ...env });
   class ChangedConfigService extends ConfigService {
     override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
       return values[key];
     }
   }
-  const moduleRef = await Test.createTestingModule({ imports: [appModule] })
-    .overrideProvider(ConfigService)
-    .useValue(new ChangedConfigService(undefined as never))
-    .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
-  configureHttpApp(app, info);
-  await app.init();
-  return app;
+  return new ChangedConfigService(undefined as never);
 }

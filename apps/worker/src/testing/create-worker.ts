@@ -1,7 +1,8 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
+import { ConfigService } from '@leasehold/config';
 import { AllExceptionsFilter } from '@leasehold/http';
+import { configWithEnv } from '@leasehold/testing';
 import { AppModule } from '../app.module';
 import { SCHEDULE_CHECK_INTERVAL } from '../schedules/schedule-keeper';
 
@@ -11,15 +12,9 @@ import { SCHEDULE_CHECK_INTERVAL } from '../schedules/schedule-keeper';
  * every `checkEveryMs`.
  */
 export async function createWorker(env: Record<string, string>, checkEveryMs: number): Promise<INestApplication> {
-  const values = loadConfig({ ...process.env, ...env });
-  class ChangedConfigService extends ConfigService {
-    override get<K extends keyof AppConfig>(key: K): AppConfig[K] {
-      return values[key];
-    }
-  }
   const moduleRef = await Test.createTestingModule({ imports: [AppModule as Type<unknown>] })
     .overrideProvider(ConfigService)
-    .useValue(new ChangedConfigService(undefined as never))
+    .useValue(configWithEnv(env))
     .overrideProvider(SCHEDULE_CHECK_INTERVAL)
     .useValue(checkEveryMs)
     .compile();
