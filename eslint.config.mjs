@@ -9,7 +9,7 @@ export default [
     ignores: ['**/dist', '**/out-tsc', '**/generated/**', 'tmp/**', 'coverage/**'],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       // Module boundaries: apps use libs, libs never use apps; the two APIs never import each
       // other. Layers, top down: feature (the HTTP shell: libs/http, libs/auth) -> domain ->
@@ -41,7 +41,7 @@ export default [
   },
   {
     // Type-checked rules: a forgotten `await` in a seat check is a bug.
-    files: ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts'],
+    files: ['apps/**/*.ts', 'apps/**/*.tsx', 'libs/**/*.ts', 'packages/**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

@@ -64,7 +64,7 @@ export function LoginPage() {
       });
       auth.start(vendor.trim(), tokens);
       const next = params.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     });
   };
   return (
@@ -184,7 +184,7 @@ export function AcceptInvitationPage() {
         ...(name.trim() ? { name: name.trim() } : {}),
       });
       auth.start(vendor.trim(), tokens);
-      navigate('/', { replace: true });
+      void navigate('/', { replace: true });
     });
   };
   return (
@@ -292,7 +292,7 @@ export function PasswordResetPage() {
             if (password !== confirm) throw new Error('The two passwords are not the same.');
             await publicApi('POST', '/v1/auth/password-reset/confirm', { vendor: vendor.trim(), token, password });
             auth.clear();
-            navigate(`/login?reset=done&vendor=${encodeURIComponent(vendor.trim())}`, { replace: true });
+            void navigate(`/login?reset=done&vendor=${encodeURIComponent(vendor.trim())}`, { replace: true });
           })
         }
       >

@@ -78,7 +78,7 @@ export function UsagePage() {
             <select
               aria-label="License"
               value={selected ?? ''}
-              onChange={(e) => navigate(`/group/usage/${e.target.value}`)}
+              onChange={(e) => void navigate(`/group/usage/${e.target.value}`)}
             >
               {licenses.map((l) => (
                 <option key={l.id} value={l.id}>
