@@ -6,7 +6,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
        l.quantity, (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
        EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
        ((l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)) > l.quantity
-        OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = l.id AND oe."endedAt" IS NULL)) AS "overageTracked",
+    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = l.id AND e."endedAt" IS NULL)) AS "overageTracked",
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",

@@ -37,7 +37,7 @@ UPDATE seat_queue_tickets SET "expiresAt" = now() + make_interval(secs => $1::in
 SELECT s.slot FROM seat_slots s
  WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
    AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-       <= (SELECT q.quantity FROM licenses q WHERE q.id = $4::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
    AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = $5::uuid AND (q.status = 'ACTIVE' AND q."validFrom" <= now() AND (q."expiresAt" IS NULL OR q."expiresAt" > now())))
  ORDER BY s.slot
    FOR UPDATE SKIP LOCKED;

@@ -33,6 +33,16 @@ export function capacitySql(alias: string): Prisma.Sql {
 }
 
 /**
+ * The seat pool of license `licenseId` (a uuid SQL expression) has no excess slots: at most its
+ * capacity. After a quantity or allowance cut the excess slots are trimmed as they free; until then
+ * no slot of the license is handed out (SeatPoolService), neither by a claim nor by a queue grant.
+ */
+export function poolWithinCapacity(licenseId: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId})
+               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId})`;
+}
+
+/**
  * The license row aliased `alias` has an overage allowance or an open overage episode: its seat
  * changes must settle the episode (OverageService.settle), so the one-statement hot paths leave it alone.
  */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
-import { capacitySql } from './seat-capacity';
+import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
 import {
   deviceActive,
@@ -131,8 +131,7 @@ export class SeatCheckoutRepository {
              c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
              l.quantity, ${capacitySql('l')}::int AS capacity,
              EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
-             (${capacitySql('l')} > l.quantity
-              OR EXISTS (SELECT 1 FROM license_overage_episodes oe WHERE oe."licenseId" = l.id AND oe."endedAt" IS NULL)) AS "overageTracked",
+             ${overageTrackedSql('l')} AS "overageTracked",
              l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays", l."offlinePeriodDays",
              (SELECT d.id FROM devices d WHERE ${deviceOfFingerprint('d', 'c', fingerprint)}) AS "deviceId",
@@ -217,8 +216,7 @@ export class SeatCheckoutRepository {
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
            AND ${seatClaimable('s')}
-           AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${lease.licenseId}::uuid)
-               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${lease.licenseId}::uuid)
+           AND ${poolWithinCapacity(Prisma.sql`${lease.licenseId}::uuid`)}
            AND ${queue}
            AND ${input.admission ?? Prisma.sql`true`}
          ORDER BY s.slot

@@ -5,6 +5,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
+import { OverageAllowanceService } from './overage-allowance.service';
 import { SeatQueueService } from './seat-queue.service';
 import { SeatsService } from './seats.service';
 import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
@@ -137,4 +138,27 @@ describe('seat wait queue races (two instances, one database)', () => {
     });
     expect(held.map((t) => t.id)).toEqual(first.map((t) => t.id));
   }, 120_000);
+
+  it('with an overage allowance the queue is served up to the capacity (quantity + allowance), as checkout is', async () => {
+    const f = await insertSeatLicense(replicas[0], { quantity: 1 });
+    await asSeatVendor(replicas[0], f, () =>
+      replicas[0].get(OverageAllowanceService).set(f.licenseId, { extraSeats: 1 }),
+    );
+    const first = await checkout(0, f, 'cap-a');
+    await checkout(1, f, 'cap-b'); // the overage seat: the capacity (2) is full now
+    const ticket = await on(0, f, (app) =>
+      app
+        .get(SeatQueueService)
+        .enqueue({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'cap-c' }),
+    );
+    expect(ticket).toMatchObject({ status: 'WAITING', position: 1 });
+    await on(1, f, (app) => app.get(SeatsService).release(f.containerId, first.leaseId));
+    await expect(on(0, f, (app) => app.get(SeatQueueService).serve(f.licenseId))).resolves.toBe(1);
+    expect(await seatsHeld(f.licenseId)).toBe(1);
+    await expect(checkout(1, f, 'cap-c', ticket.ticketId)).resolves.toMatchObject({
+      licenseId: f.licenseId,
+      overage: true,
+    });
+    expect(await seatsInUse(replicas[0], f.licenseId)).toBe(2);
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { poolWithinCapacity } from './seat-capacity';
 import { QUEUE_CLAIM_WINDOW_SECONDS, QUEUE_TICKET_TTL_SECONDS, SLOT_NOT_HELD } from './seat-queue.predicates';
 import { QueueTicketStatus } from './seat-queue.types';
 import { licenseUsable } from './seat-rules.sql';
@@ -129,10 +130,11 @@ export class SeatQueueRepository {
 
   /**
    * The grant pass of one license (run it under `lockLicenseQueue`): every free slot that is not
-   * held (and only while the pool has no excess slots and the license is usable) is held for the
+   * held (and only while the pool has no more slots than the capacity, `poolWithinCapacity`, and the
+   * license is usable) is held for the
    * next waiting ticket in order, for the claim window. Free slots a concurrent transaction holds
    * locked are skipped (that transaction's own commit triggers the next pass). Never more holds
-   * than free slots, so never more seats than the quantity. `grantedAt` is the clock when the pass
+   * than free slots, so never more seats than the capacity (quantity + overage allowance). `grantedAt` is the clock when the pass
    * ran (clock_timestamp(), after the queue lock), not the transaction's start: a pass that waited
    * for the lock grants later than the one it waited for.
    */
@@ -141,8 +143,7 @@ export class SeatQueueRepository {
     const free = await tx.$queryRaw<{ slot: number }[]>`
       SELECT s.slot FROM seat_slots s
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD}
-         AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId}::uuid)
-             <= (SELECT q.quantity FROM licenses q WHERE q.id = ${licenseId}::uuid)
+         AND ${poolWithinCapacity(Prisma.sql`${licenseId}::uuid`)}
          AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = ${licenseId}::uuid AND ${licenseUsable('q')})
        ORDER BY s.slot
          FOR UPDATE SKIP LOCKED`;
