@@ -75,14 +75,13 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $10::uuid) u) AS reserved,
+ FROM seat_reservations r WHERE r."licenseId" = $10::uuid) u ) AS reserved,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u
-          JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $12::uuid) AS own) t) >= 1)
+ FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $12::uuid) AS own) t) >= 1)
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE),

@@ -20,14 +20,13 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = l.id) u) AS reserved,
+ FROM seat_reservations r WHERE r."licenseId" = l.id) u ) AS reserved,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
         WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = l.id) u
-          JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $2::uuid END)) AS own) t))::int AS "seatsOpen",
+ FROM seat_reservations r WHERE r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $2::uuid END)) AS own) t))::int AS "seatsOpen",
        (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices",
        k."keyId", k."encryptedPrivateKey",
        (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"

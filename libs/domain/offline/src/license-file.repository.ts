@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseStatus, Prisma, TenantPrisma } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, Prisma, TenantPrisma } from '@leasehold/db';
 import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from '@leasehold/domain-licensing';
 import { liveLeasesOfDevice } from '@leasehold/domain-seats';
 
 /** One license of the container, with what the file needs and this device's hold on it. */
 export interface LicenseFileRow {
-  kind: 'PERSONAL' | 'ENTERPRISE';
+  kind: ContainerKind;
   accessRevokedAt: Date | null;
   accessRevokedReason: string | null;
   vendorName: string;

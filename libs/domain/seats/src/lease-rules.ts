@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '@leasehold/errors';
-import type { LicenseStatus } from '@leasehold/db';
+import type { ContainerKind, LicenseStatus } from '@leasehold/db';
 
 // The license checks shared by checkout, borrow and heartbeat, and the borrow limits. Pure
 // functions of the license row and the database clock, so they read the same on every replica.
@@ -66,7 +66,7 @@ export function assertContainerAccess(container: ContainerAccess): void {
 
 /** What a checkout (or a wait for a seat) needs to know of the license, its container and the device. */
 export interface SeatTaker extends LicenseTerms, ContainerAccess {
-  kind: 'PERSONAL' | 'ENTERPRISE';
+  kind: ContainerKind;
   containerGroupId: string | null;
   deviceId: string | null;
   now: Date;

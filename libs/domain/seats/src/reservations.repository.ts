@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, ContainerKind, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql } from './seat-capacity';
 import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 
@@ -20,9 +20,15 @@ function reservationUse(license: Prisma.Sql): Prisma.Sql {
        FROM seat_reservations r WHERE r."licenseId" = ${license})`;
 }
 
-/** Unused reserved seats of the license: Σ max(0, seats − used) over its reservations. */
-function reservedUnusedSql(license: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u)`;
+/**
+ * Unused reserved seats of the license: Σ max(0, seats − used) over its reservations, or with
+ * `user` (a uuid SQL expression) over the reservations that user is in.
+ */
+function reservedUnusedSql(license: Prisma.Sql, user?: Prisma.Sql): Prisma.Sql {
+  const theirs = user
+    ? Prisma.sql`JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${user}`
+    : Prisma.empty;
+  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u ${theirs})`;
 }
 
 /**
@@ -39,8 +45,7 @@ export function reservationSeatsOpenTo(license: Prisma.Sql, user: Prisma.Sql): P
       SELECT GREATEST((SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${license})
                       - ${seatsInUseOf(license)}, 0) AS free,
              ${reservedUnusedSql(license)} AS reserved,
-             (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u
-                JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${user}) AS own) t)`;
+             ${reservedUnusedSql(license, user)} AS own) t)`;
 }
 
 /**
@@ -68,7 +73,7 @@ export interface ReservationRow {
 export interface LockedLicense {
   licenseId: string;
   quantity: number;
-  kind: 'PERSONAL' | 'ENTERPRISE';
+  kind: ContainerKind;
   groupId: string | null;
 }
 

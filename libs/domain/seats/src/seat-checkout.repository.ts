@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, LicenseStatus, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
 import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
@@ -33,7 +33,7 @@ export interface CheckoutContext {
   /** Set when the container's user was removed or disabled: checkout is refused. */
   accessRevokedAt: Date | null;
   accessRevokedReason: string | null;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+  status: LicenseStatus;
   quantity: number;
   /** quantity + the overage allowance: the seats the pool may hand out (see seat-capacity.ts). */
   capacity: number;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
@@ -19,7 +19,7 @@ import { LeaseEndReason, SessionScope } from './seats.types';
 export interface LeaseStateRow extends LeaseRow {
   /** The lease still holds its seat slot and the slot has not expired. */
   live: boolean;
-  licenseStatus: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
+  licenseStatus: LicenseStatus;
   licenseValidFrom: Date;
   licenseExpiresAt: Date | null;
   leaseTtlSeconds: number;

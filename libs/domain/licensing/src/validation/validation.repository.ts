@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseStatus, PgPool, Prisma } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, PgPool, Prisma } from '@leasehold/db';
 import {
   activeDevicesOf,
   capacitySql,
@@ -12,7 +12,7 @@ import { CredentialRecord } from '../credentials/container-credentials.repositor
 import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from './container-licenses.sql';
 
 export interface ValidationRow extends CredentialRecord {
-  kind: 'PERSONAL' | 'ENTERPRISE';
+  kind: ContainerKind;
   accessRevokedAt: Date | null;
   accessRevokedReason: string | null;
   deviceId: string | null;
