@@ -91,13 +91,19 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
       r.checkout.checkoutContext(tx, CONTAINER, { licenseId: LICENSE }, FINGERPRINT),
     'claimSlot (online, SKIP LOCKED, no ticket)': (r, tx) =>
       r.checkout.claimSlot(tx, { lease: newLease, term: online, wait: false }),
-    'claimSlot (borrowed, waiting for locks, with a queue ticket, on a license with reservations)': (r, tx) =>
+    'claimSlot (online, SKIP LOCKED, no ticket, a user, on a license with reservations)': (r, tx) =>
+      r.checkout.claimSlot(tx, {
+        lease: { ...newLease, userId: USER },
+        term: online,
+        wait: false,
+        admission: reservationAdmits(LICENSE, USER),
+      }),
+    'claimSlot (borrowed, waiting for locks, with a queue ticket)': (r, tx) =>
       r.checkout.claimSlot(tx, {
         lease: { ...newLease, borrowUntil: UNTIL, returnKeyHash: 'h' },
         term: { borrowUntil: UNTIL },
         wait: true,
         ticketId: TICKET,
-        admission: reservationAdmits(LICENSE, USER),
       }),
     lockPersonalOffline: (r, tx) => r.checkout.lockPersonalOffline(tx, CONTAINER, FINGERPRINT),
     occupancy: (r, tx) => r.checkout.occupancy(tx, LICENSE),
@@ -139,7 +145,9 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
       }),
     'find (device: its container)': (r, tx) => r.queue.find(tx, TICKET, { containerId: CONTAINER }),
     renew: (r) => r.queue.renew(TICKET, CONTAINER),
-    grant: (r, tx) => r.queue.grant(tx, LICENSE),
+    'freeSlots (grant pass)': (r, tx) => r.queue.freeSlots(tx, LICENSE),
+    'waiting (grant pass)': (r, tx) => r.queue.waiting(tx, LICENSE, 500),
+    'hold (grant pass)': (r, tx) => r.queue.hold(tx, LICENSE, [1], [TICKET]),
     markClaimed: (r, tx) => r.queue.markClaimed(tx, TICKET, LEASE),
     cancel: (r, tx) => r.queue.cancel(tx, TICKET, CONTAINER),
     'lapseDue (sweep)': (r, tx) => r.queue.lapseDue(tx, 500),

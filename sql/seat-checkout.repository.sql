@@ -35,29 +35,103 @@ WITH pick AS (
      AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
          <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q
-                      WHERE q."licenseId" = s."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."licenseId" = $5::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+                        AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
+      (SELECT count(*) FROM seat_leases x
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = $6::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $7::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+                       JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = q."userId"
+                      WHERE a."licenseId" = $8::uuid AND a."userId" = $9::uuid)))
      AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE SKIP LOCKED),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $5::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $6::int), COALESCE($7::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $10::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $11::int), COALESCE($12::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $8::uuid AND t.slot = pick.slot
+   WHERE t."licenseId" = $13::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $9::uuid, $10::uuid, $11::uuid, $12::uuid, claimed.slot,
-         $13::uuid, $14, $15, $16::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $17::timestamptz, $18
+  SELECT $14::uuid, $15::uuid, $16::uuid, $17::uuid, claimed.slot,
+         $18::uuid, $19, $20, $21::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $22::timestamptz, $23
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
 SELECT started.*, claimed."previousLeaseId" FROM started, claimed;
 
--- SeatCheckoutRepository.claimSlot (borrowed, waiting for locks, with a queue ticket, on a license with reservations)
+-- SeatCheckoutRepository.claimSlot (online, SKIP LOCKED, no ticket, a user, on a license with reservations)
+WITH pick AS (
+  SELECT s.slot, s."leaseId" FROM seat_slots s
+   WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
+     AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
+     AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
+     AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."licenseId" = $5::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+                        AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
+      (SELECT count(*) FROM seat_leases x
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = $6::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $7::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+                       JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = q."userId"
+                      WHERE a."licenseId" = $8::uuid AND a."userId" = $9::uuid)))
+     AND ((SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
+SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $10::uuid)
+                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $11::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $12::uuid AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
+      (SELECT count(*) FROM seat_leases x
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = $13::uuid) u ) AS reserved,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
+      (SELECT count(*) FROM seat_leases x
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = $14::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $15::uuid) AS own) t) >= 1)
+   ORDER BY s.slot
+   LIMIT 1
+   FOR UPDATE SKIP LOCKED),
+claimed AS (
+  UPDATE seat_slots t SET "leaseId" = $16::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $17::int), COALESCE($18::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+    FROM pick
+   WHERE t."licenseId" = $19::uuid AND t.slot = pick.slot
+  RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
+started AS (
+  INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
+                                "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
+  SELECT $20::uuid, $21::uuid, $22::uuid, $23::uuid, claimed.slot,
+         $24::uuid, $25, $26, $27::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $28::timestamptz, $29
+    FROM claimed
+  RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
+l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
+SELECT started.*, claimed."previousLeaseId" FROM started, claimed;
+
+-- SeatCheckoutRepository.claimSlot (borrowed, waiting for locks, with a queue ticket)
 WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
@@ -67,35 +141,21 @@ WITH pick AS (
      AND s."heldTicketId" = $5::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q
                   WHERE q.id = $6::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $7 AND q.status = 'HELD')
-     AND ((SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
-SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $8::uuid)
-                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $9::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()), 0) AS free,
-       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
-      (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $10::uuid) u ) AS reserved,
-       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
-      (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = $11::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $12::uuid) AS own) t) >= 1)
+     AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $13::uuid, "expiresAt" = $14::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $8::uuid, "expiresAt" = $9::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $15::uuid AND t.slot = pick.slot
+   WHERE t."licenseId" = $10::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $16::uuid, $17::uuid, $18::uuid, $19::uuid, claimed.slot,
-         $20::uuid, $21, $22, $23::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $24::timestamptz, $25
+  SELECT $11::uuid, $12::uuid, $13::uuid, $14::uuid, claimed.slot,
+         $15::uuid, $16, $17, $18::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $19::timestamptz, $20
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)

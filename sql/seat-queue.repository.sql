@@ -33,7 +33,7 @@ UPDATE seat_queue_tickets SET "expiresAt" = now() + make_interval(secs => $1::in
  WHERE id = $2::uuid AND "vendorId" = $3::uuid AND "containerId" = $4::uuid
    AND status = 'WAITING' AND "expiresAt" > now();
 
--- SeatQueueRepository.grant, statement 1 of 3
+-- SeatQueueRepository.freeSlots (grant pass)
 SELECT s.slot FROM seat_slots s
  WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
    AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
@@ -42,14 +42,14 @@ SELECT s.slot FROM seat_slots s
  ORDER BY s.slot
    FOR UPDATE SKIP LOCKED;
 
--- SeatQueueRepository.grant, statement 2 of 3
-SELECT t.id FROM seat_queue_tickets t
+-- SeatQueueRepository.waiting (grant pass)
+SELECT t.id, t."userId" FROM seat_queue_tickets t
  WHERE t."licenseId" = $1::uuid AND t."vendorId" = $2::uuid AND t.status = 'WAITING' AND t."expiresAt" > now()
  ORDER BY t.seq
  LIMIT $3::int
    FOR UPDATE;
 
--- SeatQueueRepository.grant, statement 3 of 3
+-- SeatQueueRepository.hold (grant pass)
 WITH pairs AS (SELECT * FROM unnest($1::int[], $2::uuid[]) AS p(slot, "ticketId")),
 held AS (
   UPDATE seat_slots s SET "heldTicketId" = pairs."ticketId", "heldUntil" = now() + make_interval(secs => $3::int)

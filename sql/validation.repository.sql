@@ -10,35 +10,54 @@ SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::tex
        (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
        (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
        LEAST((SELECT count(*) FROM seat_slots s WHERE s."licenseId" = l.id AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q
-                      WHERE q."licenseId" = s."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())),
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."licenseId" = l.id AND q.status = 'WAITING' AND q."expiresAt" > now()
+                        AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
+      (SELECT count(*) FROM seat_leases x
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $2::uuid END)) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+                       JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = q."userId"
+                      WHERE a."licenseId" = l.id AND a."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $3::uuid END))))),
                    (SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
 SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = l.id)
-                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()), 0) AS free,
-       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
+                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
  FROM seat_reservations r WHERE r."licenseId" = l.id) u ) AS reserved,
-       (SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM (SELECT r.id, r.seats,
+       (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
          JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used
- FROM seat_reservations r WHERE r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $2::uuid END)) AS own) t))::int AS "seatsOpen",
+        WHERE x."licenseId" = r."licenseId")::int AS used,
+      (SELECT count(*) FROM seat_slots s
+         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $4::uuid END)) AS own) t))::int AS "seatsOpen",
        (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices",
        k."keyId", k."encryptedPrivateKey",
        (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
   FROM containers c
   JOIN vendors v ON v.id = c."vendorId"
-  LEFT JOIN devices d ON d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $3
+  LEFT JOIN devices d ON d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $5
   LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
     ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
-   AND p.code = $4
+   AND p.code = $6
   LEFT JOIN LATERAL (
        SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
         WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
         ORDER BY s."createdAt" DESC LIMIT 1) k ON true
- WHERE c."credentialHash" = $5
+ WHERE c."credentialHash" = $7
  ORDER BY l."createdAt" NULLS LAST, l.id;

@@ -278,6 +278,71 @@ describe('seat reservations and overage (license-central + portal + worker relay
     expect(changes.map((e) => e.data['change']).sort()).toEqual(['created', 'deleted', 'updated']);
   }, 120_000);
 
+  it('the wait queue keeps to reservations through the relay: a waiting outsider never holds a reserved seat, the reserved user passes it, and removing the reservation serves the ticket', async () => {
+    const c = await customer();
+    const [night] = c.members;
+    const base = `/v1/group/licenses/${c.licenseId}/reservations`;
+    const reservation = await portalHttp()
+      .post(base)
+      .set(c.admin.auth)
+      .send({ name: 'Night shift', seats: 1, userIds: [night.id] })
+      .expect(201);
+    await checkout(c.device, c.licenseId, 'q-anon-1').expect(201);
+    await checkout(c.device, c.licenseId, 'q-anon-2').expect(201);
+    // The one free seat is the night shift's: a third program waits, and is not given that seat.
+    expectError(await checkout(c.device, c.licenseId, 'q-anon-3'), 409, 'NO_SEAT_AVAILABLE');
+    const ticket = await http()
+      .post('/client/v1/seat-queue')
+      .set(c.device)
+      .send({ licenseId: c.licenseId, fingerprint: 'sha256:seat-rules-q-anon-3' })
+      .expect(201);
+    expect(ticket.body).toMatchObject({ status: 'WAITING', position: 1 });
+    const ticketNow = async () =>
+      (await http().get(`/client/v1/seat-queue/${ticket.body.ticketId}?wait=0`).set(c.device).expect(200)).body as {
+        status: string;
+      };
+    // The night shift checks out past the waiting ticket; its release goes through the relay's
+    // grant pass, which still holds nothing for the outsider.
+    const mine = await checkout(c.device, c.licenseId, 'q-night', night.accessToken).expect(201);
+    await http().post(`/client/v1/seats/${mine.body.leaseId}/release`).set(c.device).expect(200);
+    await eventually(
+      async () => {
+        const handled = await prisma.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM domain_events
+           WHERE "aggregateId" = ${mine.body.leaseId as string} AND type = 'seat.released' AND "publishedAt" IS NOT NULL`;
+        return handled[0].n === 1 ? true : null;
+      },
+      20_000,
+      'the release relayed',
+    );
+    expect((await ticketNow()).status).toBe('WAITING');
+    // The admin removes the reservation: its event makes the relay serve the queue.
+    await portalHttp()
+      .delete(`${base}/${reservation.body.id as string}`)
+      .set(c.admin.auth)
+      .expect(200);
+    // The relay marks an event published only after its reactions ran: by then the ticket is held
+    // (not later, by the worker's periodic queue sweep).
+    await eventually(
+      async () => {
+        const published = await prisma.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM domain_events
+           WHERE "aggregateId" = ${c.licenseId} AND type = 'license.reservation_changed' AND payload->>'change' = 'deleted'
+             AND "publishedAt" IS NOT NULL`;
+        return published[0].n === 1 ? true : null;
+      },
+      20_000,
+      'the reservation change relayed',
+    );
+    expect((await ticketNow()).status).toBe('HELD');
+    expectError(await checkout(c.device, c.licenseId, 'q-night-2', night.accessToken), 409, 'NO_SEAT_AVAILABLE');
+    await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .send({ licenseId: c.licenseId, fingerprint: 'sha256:seat-rules-q-anon-3', ticketId: ticket.body.ticketId })
+      .expect(201);
+  }, 120_000);
+
   it("every reservation change is audited (who, before/after, the group), in the vendor trail and the group admin's; a refused change leaves none", async () => {
     const c = await customer();
     const [night, day] = c.members;

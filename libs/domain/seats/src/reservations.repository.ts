@@ -1,49 +1,66 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, ContainerKind, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql } from './seat-capacity';
+import { SLOT_HELD, seatsHeldOf } from './seat-queue.predicates';
 import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 
 // Seat reservations in SQL. The rule a checkout must pass (`reservationAdmits`) is one predicate
 // of the slot claim (SeatCheckoutRepository.claimSlot): a user of a reservation with seats of it
 // unused may take any free seat; anyone else only while the seats still held for reservations stay
-// free (seats in use + 1 + unused reserved seats ≤ the license's capacity). Checkouts of a license
-// with reservations run one after another under `lockForCheckout`, so the counts the predicate
-// reads are exact (releases and expiries only ever free seats).
+// free (seats taken + 1 + unused reserved seats ≤ the license's capacity). A seat held for a wait-queue
+// ticket counts as taken, and as used by the reservation of the ticket's user. Checkouts and grant
+// passes of a license with reservations run one after another under `lockForCheckout`, so the
+// counts the predicate reads are exact (releases and expiries only ever free seats).
 
-/** Per reservation of license `license` (a uuid SQL expression): its seats and how many of its users' leases hold a seat now. */
+/**
+ * Per reservation of license `license` (a uuid SQL expression): its seats, how many of its users'
+ * leases hold a seat now (`used`), and how many seats are held for its users' wait-queue tickets (`held`).
+ */
 function reservationUse(license: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(SELECT r.id, r.seats,
             (SELECT count(*) FROM seat_leases x
                JOIN seat_slots s ON ${leaseHoldsSeat('x', 's')}
                JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-              WHERE x."licenseId" = r."licenseId")::int AS used
+              WHERE x."licenseId" = r."licenseId")::int AS used,
+            (SELECT count(*) FROM seat_slots s
+               JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
+               JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
+              WHERE s."licenseId" = r."licenseId" AND ${SLOT_HELD})::int AS held
        FROM seat_reservations r WHERE r."licenseId" = ${license})`;
 }
 
 /**
- * Unused reserved seats of the license: Σ max(0, seats − used) over its reservations, or with
+ * Unused reserved seats of the license: Σ max(0, seats − used − held) over its reservations, or with
  * `user` (a uuid SQL expression) over the reservations that user is in.
  */
-function reservedUnusedSql(license: Prisma.Sql, user?: Prisma.Sql): Prisma.Sql {
+export function reservedUnusedSql(license: Prisma.Sql, user?: Prisma.Sql): Prisma.Sql {
   const theirs = user
     ? Prisma.sql`JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${user}`
     : Prisma.empty;
-  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used, 0)), 0) FROM ${reservationUse(license)} u ${theirs})`;
+  return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM ${reservationUse(license)} u ${theirs})`;
+}
+
+/** `user` and `other` (uuid SQL expressions) are users of one reservation of license `license`. */
+export function sameReservation(license: Prisma.Sql, user: Prisma.Sql, other: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`EXISTS (SELECT 1 FROM seat_reservation_users a
+                             JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = ${other}
+                            WHERE a."licenseId" = ${license} AND a."userId" = ${user})`;
 }
 
 /**
  * The reservation rule as a count: how many seats of the license (a uuid SQL expression) `user`
  * (a uuid SQL expression, NULL for a checkout without a user) may take now. With `free` = capacity
- * − seats in use: anyone may take the free seats beyond the unused reserved ones, and a user of a
- * reservation also the unused seats of their own (a user is in at most one reservation of a
- * license): max(free − reserved unused, 0) + min(own unused, free). Without reservations it is
- * `free`. The slot claim admits a checkout when this is ≥ 1 (`reservationAdmits`); validation
- * answers it as the seats available (seat-availability.sql.ts), so both read one rule.
+ * − seats in use − seats held for wait-queue tickets: anyone may take the free seats beyond the
+ * unused reserved ones, and a user of a reservation also the unused seats of their own (a user is
+ * in at most one reservation of a license): max(free − reserved unused, 0) + min(own unused, free).
+ * Without reservations it is `free`. The slot claim admits a checkout when this is ≥ 1
+ * (`reservationAdmits`), the wait queue's grant pass a ticket (SeatQueueService); validation
+ * answers it as the seats available (seat-availability.sql.ts), so all read one rule.
  */
 export function reservationSeatsOpenTo(license: Prisma.Sql, user: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
       SELECT GREATEST((SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${license})
-                      - ${seatsInUseOf(license)}, 0) AS free,
+                      - ${seatsInUseOf(license)} - ${seatsHeldOf(license)}, 0) AS free,
              ${reservedUnusedSql(license)} AS reserved,
              ${reservedUnusedSql(license, user)} AS own) t)`;
 }
@@ -81,7 +98,14 @@ export interface LockedLicense {
 export class ReservationsRepository {
   constructor(private readonly db: TenantPrisma) {}
 
-  /** Serialises the checkouts of one license with reservations (taken before its slot claim). */
+  /** The license has seat reservations. */
+  async exist(tx: SqlExecutor, licenseId: string): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ found: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM seat_reservations WHERE "licenseId" = ${licenseId}::uuid AND "vendorId" = ${this.db.vendorId}::uuid) AS found`;
+    return rows[0].found;
+  }
+
+  /** Serialises the checkouts (and wait-queue grant passes) of one license with reservations (taken before its slot claim). */
   async lockForCheckout(tx: SqlExecutor, licenseId: string): Promise<void> {
     const key = advisoryLockKey(`seat-reservations:${licenseId}`);
     await tx.$queryRaw`SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()}::bigint)::text AS locked`;

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, LicenseStatus, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
-import { SLOT_OPEN_TO_CHECKOUT, slotHeldFor } from './seat-queue.predicates';
+import { queueAdmitsCheckout } from './seat-availability.sql';
+import { slotHeldFor } from './seat-queue.predicates';
 import {
   deviceActive,
   deviceOfFingerprint,
@@ -198,10 +199,11 @@ export class SeatCheckoutRepository {
    * at its expiry ≤ `now()`) before that instant, so the history of a slot never overlaps and
    * usage reports never show more seats than the license has.
    *
-   * Wait queue (seat-queue.predicates.ts): with `ticketId` only the slot held for that ticket (of
-   * this fingerprint) is taken; without, no held slot is, and none while tickets wait.
-   * `admission` is an extra condition the claim must meet (`reservationAdmits`, the seats held for
-   * reservations); the pool holds quantity + overage allowance slots (capacity).
+   * Wait queue: with `ticketId` only the slot held for that ticket (of this fingerprint) is taken
+   * (seat-queue.predicates.ts); without, no held slot is, and none while tickets wait ahead of the
+   * checkout (`queueAdmitsCheckout`). `admission` is an extra condition the claim must meet
+   * (`reservationAdmits`, the seats held for reservations); the pool holds quantity + overage
+   * allowance slots (capacity).
    */
   async claimSlot(
     tx: SqlExecutor,
@@ -210,7 +212,9 @@ export class SeatCheckoutRepository {
     const vendorId = this.db.vendorId;
     const { lease } = input;
     const lock = input.wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
-    const queue = input.ticketId ? slotHeldFor(input.ticketId, lease.fingerprint) : SLOT_OPEN_TO_CHECKOUT;
+    const queue = input.ticketId
+      ? slotHeldFor(input.ticketId, lease.fingerprint)
+      : queueAdmitsCheckout(Prisma.sql`${lease.licenseId}::uuid`, Prisma.sql`${lease.userId}::uuid`);
     const rows = await tx.$queryRaw<(LeaseRow & { previousLeaseId: string | null })[]>`
       WITH pick AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s

@@ -12,13 +12,21 @@ export const QUEUE_TICKET_TTL_SECONDS = 60;
 /** The slot is not held for any ticket (never held, or the hold ran out). */
 export const SLOT_NOT_HELD = Prisma.sql`(s."heldTicketId" IS NULL OR s."heldUntil" <= now())`;
 
+/** Slot `s` is held for a ticket in its claim window (the opposite of `SLOT_NOT_HELD`). */
+export const SLOT_HELD = Prisma.sql`(s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())`;
+
 /**
- * A plain checkout (no ticket) may take slot `s` only when it is not held and nobody is waiting
- * for the license: while tickets wait, freed seats are theirs, in order.
+ * Seats of license `license` (a uuid SQL expression) held for tickets now, as an int. A held seat
+ * is as taken as one in use: the seat rules count both (reservations.repository.ts).
  */
-export const SLOT_OPEN_TO_CHECKOUT = Prisma.sql`${SLOT_NOT_HELD}
-           AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q
-                            WHERE q."licenseId" = s."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())`;
+export function seatsHeldOf(license: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = ${license} AND ${SLOT_HELD})`;
+}
+
+/** Tickets of license `license` (a uuid SQL expression) still waiting, aliased `q`: `FROM` and `WHERE` of a select. */
+export function waitingTicketsOf(license: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`seat_queue_tickets q WHERE q."licenseId" = ${license} AND q.status = 'WAITING' AND q."expiresAt" > now()`;
+}
 
 /** The slot is held, in its claim window, for this ticket of this device (fingerprint). */
 export function slotHeldFor(ticketId: string, fingerprint: string): Prisma.Sql {

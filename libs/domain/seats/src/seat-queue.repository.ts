@@ -129,36 +129,42 @@ export class SeatQueueRepository {
   }
 
   /**
-   * The grant pass of one license (run it under `lockLicenseQueue`): every free slot that is not
-   * held (and only while the pool has no more slots than the capacity, `poolWithinCapacity`, and the
-   * license is usable) is held for the
-   * next waiting ticket in order, for the claim window. Free slots a concurrent transaction holds
-   * locked are skipped (that transaction's own commit triggers the next pass). Never more holds
-   * than free slots, so never more seats than the capacity (quantity + overage allowance). `grantedAt` is the clock when the pass
-   * ran (clock_timestamp(), after the queue lock), not the transaction's start: a pass that waited
-   * for the lock grants later than the one it waited for.
+   * The free slots a grant pass may hold (run it under `lockLicenseQueue`): not in use, not held,
+   * and only while the pool has no more slots than the capacity (`poolWithinCapacity`) and the
+   * license is usable; locked in slot order. Free slots a concurrent transaction holds locked are
+   * skipped (that transaction's own commit triggers the next pass).
    */
-  async grant(tx: SqlExecutor, licenseId: string): Promise<ChangedTicket[]> {
-    const vendorId = this.db.vendorId;
-    const free = await tx.$queryRaw<{ slot: number }[]>`
+  async freeSlots(tx: SqlExecutor, licenseId: string): Promise<number[]> {
+    const rows = await tx.$queryRaw<{ slot: number }[]>`
       SELECT s.slot FROM seat_slots s
-       WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD}
+       WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD}
          AND ${poolWithinCapacity(Prisma.sql`${licenseId}::uuid`)}
          AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = ${licenseId}::uuid AND ${licenseUsable('q')})
        ORDER BY s.slot
          FOR UPDATE SKIP LOCKED`;
-    if (!free.length) return [];
-    const waiting = await tx.$queryRaw<{ id: string }[]>`
-      SELECT t.id FROM seat_queue_tickets t
-       WHERE t."licenseId" = ${licenseId}::uuid AND t."vendorId" = ${vendorId}::uuid AND t.status = 'WAITING' AND t."expiresAt" > now()
+    return rows.map((r) => r.slot);
+  }
+
+  /** The first `limit` waiting tickets of the license, in queue order, locked. */
+  async waiting(tx: SqlExecutor, licenseId: string, limit: number): Promise<{ id: string; userId: string | null }[]> {
+    return tx.$queryRaw<{ id: string; userId: string | null }[]>`
+      SELECT t.id, t."userId" FROM seat_queue_tickets t
+       WHERE t."licenseId" = ${licenseId}::uuid AND t."vendorId" = ${this.db.vendorId}::uuid AND t.status = 'WAITING' AND t."expiresAt" > now()
        ORDER BY t.seq
-       LIMIT ${free.length}::int
+       LIMIT ${limit}::int
          FOR UPDATE`;
-    if (!waiting.length) return [];
-    const slots = free.slice(0, waiting.length).map((f) => f.slot);
-    const ids = waiting.map((w) => w.id);
+  }
+
+  /**
+   * Holds slot `slots[i]` for ticket `ticketIds[i]` for the claim window (slots from `freeSlots`,
+   * tickets from `waiting`, in this transaction). `grantedAt` is the clock when the pass ran
+   * (clock_timestamp(), after the queue lock), not the transaction's start: a pass that waited
+   * for the lock grants later than the one it waited for.
+   */
+  async hold(tx: SqlExecutor, licenseId: string, slots: number[], ticketIds: string[]): Promise<ChangedTicket[]> {
+    if (!slots.length) return [];
     return tx.$queryRaw<ChangedTicket[]>`
-      WITH pairs AS (SELECT * FROM unnest(${slots}::int[], ${ids}::uuid[]) AS p(slot, "ticketId")),
+      WITH pairs AS (SELECT * FROM unnest(${slots}::int[], ${ticketIds}::uuid[]) AS p(slot, "ticketId")),
       held AS (
         UPDATE seat_slots s SET "heldTicketId" = pairs."ticketId", "heldUntil" = now() + make_interval(secs => ${QUEUE_CLAIM_WINDOW_SECONDS}::int)
           FROM pairs

@@ -4,6 +4,7 @@ import { DomainEventInput, OutboxRepository } from '@leasehold/domain-events';
 import { MAX_WAIT_SECONDS, UpdateSignal } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { assertMayTakeSeat } from './lease-rules';
+import { ReservationsRepository } from './reservations.repository';
 import { checkoutLockKey, SeatCheckoutRepository } from './seat-checkout.repository';
 import { ChangedTicket, SeatQueueRepository, TicketRow } from './seat-queue.repository';
 import { toTicketView } from './seat-queue.rules';
@@ -23,6 +24,7 @@ export class SeatQueueService {
     private readonly tenant: TenantContext,
     private readonly checkouts: SeatCheckoutRepository,
     private readonly queue: SeatQueueRepository,
+    private readonly reservations: ReservationsRepository,
     private readonly outbox: OutboxRepository,
     private readonly signal: UpdateSignal,
   ) {}
@@ -155,9 +157,42 @@ export class SeatQueueService {
     return { lapsed, granted };
   }
 
+  /**
+   * Holds free seats for the first waiting tickets whose users may take them, in queue order.
+   * Without reservations every ticket may: the first tickets get the free seats at once. With
+   * reservations each ticket is admitted by the reservation rule (`ReservationsRepository.seatsOpenTo`,
+   * the checkout's, counting the seats this pass already held), under the license's checkout lock:
+   * a seat reserved for others is skipped by a ticket, which keeps its place for the next seat open to it.
+   * A user refused once stays refused in the pass (holds only ever take seats).
+   */
   private async grantIn(tx: SqlExecutor, licenseId: string): Promise<number> {
     await this.queue.lockLicenseQueue(tx, licenseId);
-    const granted = await this.queue.grant(tx, licenseId);
+    const reserved = await this.reservations.exist(tx, licenseId);
+    if (reserved) await this.reservations.lockForCheckout(tx, licenseId);
+    const free = await this.queue.freeSlots(tx, licenseId);
+    if (!free.length) return 0;
+    const waiting = await this.queue.waiting(tx, licenseId, reserved ? GRANT_SCAN_LIMIT : free.length);
+    let granted: ChangedTicket[];
+    if (!reserved) {
+      granted = await this.queue.hold(
+        tx,
+        licenseId,
+        free.slice(0, waiting.length),
+        waiting.map((t) => t.id),
+      );
+    } else {
+      granted = [];
+      const refused = new Set<string | null>();
+      for (const ticket of waiting) {
+        if (granted.length === free.length) break;
+        if (refused.has(ticket.userId)) continue;
+        if ((await this.reservations.seatsOpenTo(tx, licenseId, ticket.userId)) < 1) {
+          refused.add(ticket.userId);
+          continue;
+        }
+        granted.push(...(await this.queue.hold(tx, licenseId, [free[granted.length]], [ticket.id])));
+      }
+    }
     if (granted.length) await this.outbox.append(tx, ...granted.map((t) => ticketEvent('seat.queue_granted', t)));
     return granted.length;
   }
@@ -168,6 +203,9 @@ export class SeatQueueService {
     return ticket;
   }
 }
+
+/** How many waiting tickets of a license with reservations one grant pass looks at. */
+const GRANT_SCAN_LIMIT = 500;
 
 function groupByVendor(rows: ChangedTicket[]): Map<string, ChangedTicket[]> {
   const byVendor = new Map<string, ChangedTicket[]>();

@@ -4,8 +4,9 @@ import { UpdateSignal } from '@leasehold/domain-updates';
 import { SeatQueueService } from './seat-queue.service';
 
 /**
- * A seat freed (released, returned, stopped, expired) or a ticket left the queue: the license's
- * grant pass holds free seats for the next waiting tickets. Idempotent (a pass with nothing to
+ * A seat freed (released, returned, stopped, expired), a ticket left the queue or the license's
+ * reservations changed (a waiting ticket may now be admitted): the license's grant pass holds
+ * free seats for the next waiting tickets. Idempotent (a pass with nothing to
  * grant changes nothing), so a redelivery is harmless.
  */
 @OutboxSubscriber(
@@ -15,6 +16,7 @@ import { SeatQueueService } from './seat-queue.service';
   'seat.expired',
   'seat.queue_lapsed',
   'seat.queue_cancelled',
+  'license.reservation_changed',
 )
 export class ServeSeatQueue implements OutboxHandler {
   constructor(

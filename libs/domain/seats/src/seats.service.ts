@@ -121,18 +121,22 @@ export class SeatsService {
       }
     }
     const userId = license.kind === 'PERSONAL' ? license.containerUserId : (input.user?.id ?? null);
-    // Reservations: checkouts of the license run one after another, and the claim
-    // admits this user only if the seats still held for reservations stay free (or are theirs).
-    const admission = license.hasReservations ? reservationAdmits(license.licenseId, userId) : undefined;
-    if (license.hasReservations) {
+    const ticketId = input.ticketId ?? null;
+    // Reservations: checkouts of the license run one after another, and the claim admits this user
+    // only if the seats still held for reservations stay free (or are theirs). A seat held for a
+    // ticket passed that rule when the grant pass held it (and counted as taken since): its claim
+    // only turns the hold into a lease.
+    const reservationsApply = license.hasReservations && !ticketId;
+    const admission = reservationsApply ? reservationAdmits(license.licenseId, userId) : undefined;
+    if (reservationsApply) {
       // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
       // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.
       const seen = await this.checkouts.occupancy(tx, license.licenseId);
       const openTo = await this.reservations.seatsOpenTo(tx, license.licenseId, userId);
       if (openTo < 1 || seen.inUse + 1 > Math.min(seen.slots, seen.capacity))
         return this.deny(tx, input, license, seen);
-      await this.reservations.lockForCheckout(tx, license.licenseId);
     }
+    if (license.hasReservations) await this.reservations.lockForCheckout(tx, license.licenseId);
     // After the reservation lock: a checkout's lock order is reservation lock → license row (trim) → slot → lease → overage.
     if (license.slots > license.capacity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
@@ -147,7 +151,6 @@ export class SeatsService {
       borrowUntil: input.borrowUntil ?? null,
       returnKeyHash: input.borrowUntil ? (input.returnKeyHash ?? null) : null,
     };
-    const ticketId = input.ticketId ?? null;
     let claim = await this.checkouts.claimSlot(tx, { lease, term, wait: false, ticketId, admission });
     if (!claim && ticketId) {
       const refusal = ticketRefusal(
