@@ -80,6 +80,11 @@ async function seedBulk(db: Client, seeded: Seeded[]): Promise<void> {
              'bulk ' || i, encode(sha256(convert_to(${token('i')}, 'UTF8')), 'hex'), lpad(i::text, 12, '0'), now()
         FROM generate_series(1, ${ENTERPRISE + PERSONAL}) i`),
   );
+  await timed(`${ENTERPRISE + PERSONAL} credential routes`, () =>
+    db.query(`
+      INSERT INTO credential_routes ("credentialHash", "vendorId", "containerId")
+      SELECT "credentialHash", "vendorId", id FROM containers WHERE name LIKE 'bulk %'`),
+  );
   await timed(`${PERSONAL} activated devices`, () =>
     db.query(`
       INSERT INTO devices (id, "vendorId", "containerId", fingerprint, "activeFingerprint", name)
@@ -428,8 +433,14 @@ async function main(): Promise<void> {
   );
   // The repository, not ValidationService: the vendor's signing key is sealed with the app's
   // PLATFORM_KEY, which this process does not have (the statement is the same).
-  await record('validate', () => ctx.get(ValidationRepository).load(hash, `scale-dev-${bulkPersonal}`, null));
-  await record('heartbeat', () => seatsService.heartbeatByCredential(entHash, leaseId));
+  // Both as the device routes run them: the secret's vendor (credential_routes), then the statement.
+  const credentials = ctx.get(licensing.ContainerCredentialsService);
+  const vendorOf = async (credentialHash: string) =>
+    (await credentials.vendorOf({ kind: 'device-token', credentialHash })) ?? '';
+  await record('validate', async () =>
+    ctx.get(ValidationRepository).load(await vendorOf(hash), hash, `scale-dev-${bulkPersonal}`, null),
+  );
+  await record('heartbeat', async () => seatsService.heartbeatByCredential(await vendorOf(entHash), entHash, leaseId));
   const lease = await record('checkout (granted)', () =>
     tenant.run(ent.vendorId, () =>
       seatsService.checkout({

@@ -48,7 +48,10 @@ export async function seedDemo(): Promise<void> {
           .create({ email: DEMO_PORTAL_ADMIN.email, name: 'Demo Admin', groupId: group.id, role: 'ADMIN' });
         // The demo admin skips the invitation step: it gets its password directly.
         const passwordHash = await app.get(PasswordHasher).hash(DEMO_PORTAL_ADMIN.password);
-        await prisma.user.update({ where: { id: user.id }, data: { passwordHash, status: 'ACTIVE' } });
+        await prisma.user.update({
+          where: { vendorId_id: { vendorId, id: user.id } },
+          data: { passwordHash, status: 'ACTIVE' },
+        });
         const container = await app
           .get(ContainersService)
           .create({ kind: 'ENTERPRISE', name: 'Demo floating seats', groupId: group.id });

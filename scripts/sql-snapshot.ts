@@ -111,14 +111,15 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   },
   'seat-lease.repository': {
     'heartbeat (hot path: authenticated by credential hash)': (r) =>
-      r.lease.heartbeat(undefined, LEASE, { credentialHash: HASH }),
+      r.lease.heartbeat(undefined, LEASE, { vendorId: VENDOR, credentialHash: HASH }),
     'heartbeat (authenticated container)': (r, tx) => r.lease.heartbeat(tx, LEASE, { containerId: CONTAINER }),
     'leaseState (device: its container)': (r, tx) => r.lease.leaseState(tx, LEASE, { containerId: CONTAINER }),
     'freeSlot (release: a borrow only with the return proof)': (r, tx) =>
       r.lease.freeSlot(tx, LEASE, { containerId: CONTAINER }, { onlineOnly: false, returnProofHash: 'p' }),
     'freeSlot (admin stop: online only)': (r, tx) => r.lease.freeSlot(tx, LEASE, {}, { onlineOnly: true }),
     'endLease (now)': (r, tx) => r.lease.endLease(tx, LEASE, 'RELEASED', 'now'),
-    'releaseOnlineByCredential (hot path of release)': (r) => r.lease.releaseOnlineByCredential(HASH, LEASE, TICKET),
+    'releaseOnlineByCredential (hot path of release)': (r) =>
+      r.lease.releaseOnlineByCredential(VENDOR, HASH, LEASE, TICKET),
     setBorrow: (r, tx) => r.lease.setBorrow(tx, LEASE, CONTAINER, UNTIL, 'h'),
     lockChurn: (r, tx) => r.lease.lockChurn(tx, CONTAINER),
   },
@@ -155,7 +156,7 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
     'listLive (a group)': (r) => r.queue.listLive({ groupId: USER, take: 50 }),
   },
   'validation.repository': {
-    'load (one product)': (r) => r.validation.load(HASH, FINGERPRINT, 'cad'),
+    'load (one product)': (r) => r.validation.load(VENDOR, HASH, FINGERPRINT, 'cad'),
   },
   'license-file.repository': {
     'load (one product)': (r) => r.licenseFile.load(CONTAINER, FINGERPRINT, 'cad'),

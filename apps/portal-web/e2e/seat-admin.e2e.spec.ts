@@ -55,7 +55,7 @@ describe('portal web app: seat queue, reservations, seat moves and the borrowing
       .send({ licenseId, fingerprint, clientName: fingerprint, ...extra });
   /** Another admin demotes this one: the API refuses the next admin call with 403 GROUP_ADMIN_REQUIRED. */
   const setRole = (role: 'ADMIN' | 'MEMBER') =>
-    portal.get(PrismaService).user.update({ where: { id: admin.id }, data: { role } });
+    portal.get(PrismaService).user.updateMany({ where: { id: admin.id }, data: { role } });
 
   beforeAll(async () => {
     web = await startWebHarness();

@@ -49,6 +49,9 @@ async function seatWorld(
       credentialPrefix: secret.prefix,
     },
   });
+  await prisma.credentialRoute.create({
+    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+  });
   const licenseId = await app.get(TenantContext).run(vendorId, () =>
     app.get(TenantPrisma).client.$transaction(async (tx) => {
       const license = await tx.license.create({
@@ -92,14 +95,14 @@ describe('seats over HTTP', () => {
   it("userToken: the lease records a member of the container's group; a bad, foreign, revoked or non-member token is refused", async () => {
     const w = await seatWorld(app, { quantity: 3 });
     const group = await createGroup(app, w.vendor);
-    await app.get(PrismaService).container.update({ where: { id: w.containerId }, data: { groupId: group.id } });
+    await app.get(PrismaService).container.updateMany({ where: { id: w.containerId }, data: { groupId: group.id } });
     const member = await createPortalUser(app, w.vendor, { groupId: group.id, role: 'MEMBER' });
     const checkout = (fingerprint: string, userToken: unknown) =>
       http().post('/client/v1/seats/checkout').set(w.device).send({ licenseId: w.licenseId, fingerprint, userToken });
 
     const lease = await checkout(fp('member'), member.accessToken).expect(201);
     expect(
-      await app.get(PrismaService).seatLease.findUniqueOrThrow({ where: { id: lease.body.leaseId } }),
+      await app.get(PrismaService).seatLease.findFirstOrThrow({ where: { id: lease.body.leaseId } }),
     ).toMatchObject({ userId: member.id });
     const anonymous = await http()
       .post('/client/v1/seats/checkout')
@@ -107,7 +110,7 @@ describe('seats over HTTP', () => {
       .send({ licenseId: w.licenseId, fingerprint: fp('anon') })
       .expect(201);
     expect(
-      await app.get(PrismaService).seatLease.findUniqueOrThrow({ where: { id: anonymous.body.leaseId } }),
+      await app.get(PrismaService).seatLease.findFirstOrThrow({ where: { id: anonymous.body.leaseId } }),
     ).toMatchObject({ userId: null });
 
     expectError(await checkout(fp('x'), 'not-a-jwt'), 401, 'TOKEN_INVALID');
@@ -465,15 +468,18 @@ describe('seats over HTTP', () => {
     await prisma.$transaction([
       prisma.retiredCredential.create({
         data: {
-          credentialHash: (await prisma.container.findUniqueOrThrow({ where: { id: w.containerId } })).credentialHash,
+          credentialHash: (await prisma.container.findFirstOrThrow({ where: { id: w.containerId } })).credentialHash,
           vendorId: w.vendor.vendor.id,
           containerId: w.containerId,
           credentialVersion: 1,
         },
       }),
-      prisma.container.update({
+      prisma.container.updateMany({
         where: { id: w.containerId },
         data: { credentialHash: fresh.hash, credentialPrefix: fresh.prefix, credentialVersion: 2 },
+      }),
+      prisma.credentialRoute.create({
+        data: { credentialHash: fresh.hash, vendorId: w.vendor.vendor.id, containerId: w.containerId },
       }),
     ]);
     const stale = await beat(w.device);
@@ -499,7 +505,7 @@ describe('seats over HTTP', () => {
     const release = (device: { Authorization: string }) =>
       http().post(`/client/v1/seats/${lease.leaseId}/release`).set(device);
     const live = async () =>
-      (await prisma.seatLease.findUniqueOrThrow({ where: { id: lease.leaseId } })).endedAt === null;
+      (await prisma.seatLease.findFirstOrThrow({ where: { id: lease.leaseId } })).endedAt === null;
 
     expect((await release({ Authorization: `Bearer ${generateContainerSecret().token}` })).body.error.code).toBe(
       'CREDENTIALS_INVALID',
@@ -513,7 +519,7 @@ describe('seats over HTTP', () => {
     await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'ACTIVE' } });
 
     const released = await release(w.device).expect(200);
-    const row = await prisma.seatLease.findUniqueOrThrow({ where: { id: lease.leaseId } });
+    const row = await prisma.seatLease.findFirstOrThrow({ where: { id: lease.leaseId } });
     expect(released.body).toEqual({
       leaseId: lease.leaseId,
       licenseId: w.licenseId,

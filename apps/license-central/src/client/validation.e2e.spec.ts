@@ -201,12 +201,12 @@ describe('validation (client API): codes, signed answers', () => {
   it('USER_REMOVED / USER_DISABLED for a container whose access was revoked; VALID again once reassigned', async () => {
     const c = await personalWithLicense();
     const prisma = app.get(PrismaService);
-    await prisma.container.update({
+    await prisma.container.updateMany({
       where: { id: c.containerId },
       data: { accessRevokedAt: new Date(), accessRevokedReason: 'USER_DISABLED' },
     });
     expect(await validate(c.device)).toMatchObject({ code: 'USER_DISABLED', valid: false, license: null });
-    await prisma.container.update({
+    await prisma.container.updateMany({
       where: { id: c.containerId },
       data: { accessRevokedReason: 'USER_REMOVED', groupId: null },
     });

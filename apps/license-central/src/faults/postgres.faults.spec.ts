@@ -45,6 +45,9 @@ async function world(app: INestApplication, quantity = 100): Promise<World> {
       credentialPrefix: secret.prefix,
     },
   });
+  await prisma.credentialRoute.create({
+    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+  });
   const licenseId = await app.get(TenantContext).run(vendorId, () =>
     app.get(TenantPrisma).client.$transaction(async (tx) => {
       const license = await tx.license.create({

@@ -82,7 +82,7 @@ export async function sdkWorld(
     })
     .expect(201);
   if (options.heartbeatIntervalSeconds !== undefined || options.leaseTtlSeconds !== undefined) {
-    await db.license.update({
+    await db.license.updateMany({
       where: { id: license.body.id },
       data: {
         ...(options.heartbeatIntervalSeconds !== undefined

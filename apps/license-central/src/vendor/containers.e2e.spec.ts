@@ -60,7 +60,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
     expect(res.body.secret).toMatch(new RegExp(`^lhc_${res.body.credentialPrefix}_`));
     const got = await http().get(`/v1/containers/${res.body.id}`).set(acme.auth).expect(200);
     expect(got.body.secret).toBeUndefined();
-    const stored = await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: res.body.id } });
+    const stored = await app.get(PrismaService).container.findFirstOrThrow({ where: { id: res.body.id } });
     expect(JSON.stringify(stored)).not.toContain(res.body.secret);
     expect(await events(res.body.id)).toEqual(['container.created']);
     expect(await audits(res.body.id)).toEqual(['container.created']);
@@ -166,11 +166,11 @@ describe('containers, licenses and purchases (vendor API)', () => {
       'VALIDATION_FAILED',
     );
     expect(
-      (await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: created.body.id } })).deviceLimit,
+      (await app.get(PrismaService).container.findFirstOrThrow({ where: { id: created.body.id } })).deviceLimit,
     ).toBeNull();
     // The database holds the rule too: a PERSONAL container always has a limit, an ENTERPRISE one never.
     await expect(
-      app.get(PrismaService).container.update({ where: { id: created.body.id }, data: { deviceLimit: 3 } }),
+      app.get(PrismaService).container.updateMany({ where: { id: created.body.id }, data: { deviceLimit: 3 } }),
     ).rejects.toThrow();
   });
 
@@ -517,7 +517,7 @@ describe('containers, licenses and purchases (vendor API)', () => {
   // The revocation itself comes from the worker's outbox relay (apps/worker/src/access/user-access.spec.ts).
   it('reassigning a personal container whose user was removed lifts the revocation', async () => {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    await app.get(PrismaService).container.update({
+    await app.get(PrismaService).container.updateMany({
       where: { id: c.containerId },
       data: { accessRevokedAt: new Date(), accessRevokedReason: 'USER_REMOVED' },
     });

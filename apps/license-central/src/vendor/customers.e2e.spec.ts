@@ -206,9 +206,9 @@ describe('groups, users and audit (vendor API)', () => {
         .body.error.details.fields[0].field,
     ).toBe('role');
 
-    const before = await app.get(PrismaService).user.findUniqueOrThrow({ where: { id: admin.id } });
+    const before = await app.get(PrismaService).user.findFirstOrThrow({ where: { id: admin.id } });
     await http().delete(`/v1/groups/${group.id}/members/${admin.id}`).set(acme.auth).expect(204);
-    const after = await app.get(PrismaService).user.findUniqueOrThrow({ where: { id: admin.id } });
+    const after = await app.get(PrismaService).user.findFirstOrThrow({ where: { id: admin.id } });
     expect(after).toMatchObject({ groupId: null, role: null, tokenVersion: before.tokenVersion + 1 });
     expect((await events('user.removed', admin.id))[0].payload).toEqual({ userId: admin.id, groupId: group.id });
     await http().delete(`/v1/groups/${group.id}/members/${admin.id}`).set(acme.auth).expect(404);

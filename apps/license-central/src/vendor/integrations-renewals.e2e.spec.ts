@@ -29,6 +29,9 @@ describe('GET /v1/licenses/{licenseId}/renewals', () => {
     const container = await prisma.container.create({
       data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: hash, credentialPrefix: hash.slice(0, 12) },
     });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+    });
     const expiresAt = new Date(Date.now() + 5 * 86_400_000);
     const license = await prisma.license.create({
       data: {

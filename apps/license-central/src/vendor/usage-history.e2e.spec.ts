@@ -154,7 +154,7 @@ describe('lease history (vendor API)', () => {
       borrowed: false,
     });
     expect(Date.parse(real.endedAt)).toBeGreaterThanOrEqual(Date.parse(real.startedAt));
-    const worker = await prisma.user.findUniqueOrThrow({ where: { id: w.worker } });
+    const worker = await prisma.user.findFirstOrThrow({ where: { id: w.worker } });
     expect(all.body.data[0]).toMatchObject({
       userId: w.worker,
       userEmail: worker.email,

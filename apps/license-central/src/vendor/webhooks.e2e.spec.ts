@@ -38,7 +38,7 @@ describe('webhook endpoints and deliveries (vendor API)', () => {
     // The secret is never shown again, and is not stored in the clear.
     const read = await http().get(`/v1/webhook-endpoints/${id}`).set(acme.auth).expect(200);
     expect(read.body.secret).toBeUndefined();
-    const row = await app.get(PrismaService).webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    const row = await app.get(PrismaService).webhookEndpoint.findFirstOrThrow({ where: { id } });
     expect(row.encryptedSecret).not.toContain(created.body.secret.slice(6));
     const list = await http().get('/v1/webhook-endpoints').set(acme.auth).expect(200);
     expect(list.body.data.map((e: { id: string }) => e.id)).toContain(id);
@@ -70,9 +70,9 @@ describe('webhook endpoints and deliveries (vendor API)', () => {
     const rotated = await http().post(`/v1/webhook-endpoints/${id}/rotate-secret`).set(acme.auth).expect(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.body.secret);
-    expect(
-      (await app.get(PrismaService).webhookEndpoint.findUniqueOrThrow({ where: { id } })).encryptedSecret,
-    ).not.toBe(row.encryptedSecret);
+    expect((await app.get(PrismaService).webhookEndpoint.findFirstOrThrow({ where: { id } })).encryptedSecret).not.toBe(
+      row.encryptedSecret,
+    );
 
     await http().delete(`/v1/webhook-endpoints/${id}`).set(acme.auth).expect(204);
     await http().get(`/v1/webhook-endpoints/${id}`).set(acme.auth).expect(404);
@@ -155,7 +155,10 @@ describe('webhook endpoints and deliveries (vendor API)', () => {
     // An attempt in flight (locked) cannot be restarted under it.
     await app
       .get(PrismaService)
-      .webhookDelivery.update({ where: { id: ping.body.id }, data: { lockedUntil: new Date(Date.now() + 60_000) } });
+      .webhookDelivery.updateMany({
+        where: { id: ping.body.id },
+        data: { lockedUntil: new Date(Date.now() + 60_000) },
+      });
     const busy = await http().post(`/v1/webhook-deliveries/${ping.body.id}/redeliver`).set(acme.auth).expect(409);
     expect(busy.body.error.code).toBe('WEBHOOK_DELIVERY_IN_PROGRESS');
 

@@ -363,7 +363,7 @@ describe('portal authentication', () => {
   it('refuses a disabled user at login and at once on their open session', async () => {
     const user = await createPortalUser(app, acme);
     await request(app.getHttpServer()).get('/v1/me').set(user.auth).expect(200);
-    await app.get(PrismaService).user.update({ where: { id: user.id }, data: { status: 'DISABLED' } });
+    await app.get(PrismaService).user.updateMany({ where: { id: user.id }, data: { status: 'DISABLED' } });
     expect((await http().get('/v1/me').set(user.auth).expect(401)).body.error.code).toBe('TOKEN_REVOKED');
     expect((await login(acme.vendor.slug, user.email, user.password).expect(403)).body.error.code).toBe(
       'USER_DISABLED',

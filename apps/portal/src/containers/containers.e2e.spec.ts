@@ -113,7 +113,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
     // A license change shows up with its new revision and status.
     await app
       .get(PrismaService)
-      .license.update({ where: { id: w.spare.id }, data: { status: 'SUSPENDED', revision: { increment: 1 } } });
+      .license.updateMany({ where: { id: w.spare.id }, data: { status: 'SUSPENDED', revision: { increment: 1 } } });
     const changed = await http().get(`/v1/group/containers/${w.server.id}`).set(w.admin.auth).expect(200);
     expect(changed.body.licenses.find((l: { id: string }) => l.id === w.spare.id)).toMatchObject({
       status: 'SUSPENDED',
@@ -275,7 +275,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
     const second = await createPortalUser(app, acme, { groupId: w.a.groupId, role: 'ADMIN' });
     const credentials = app.get(ContainerCredentialsService);
     for (let round = 0; round < 3; round++) {
-      const before = (await app.get(PrismaService).container.findUniqueOrThrow({ where: { id: w.server.id } }))
+      const before = (await app.get(PrismaService).container.findFirstOrThrow({ where: { id: w.server.id } }))
         .credentialVersion;
       const results = await Promise.all([
         http().post(`/v1/group/containers/${w.server.id}/credentials/reset`).set(w.admin.auth),

@@ -49,7 +49,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
     return { a, admin, ann, ben, annLaptop, benLaptop, annOffice, annHome, benDevice };
   }
 
-  const device = (id: string) => app.get(PrismaService).device.findUniqueOrThrow({ where: { id } });
+  const device = (id: string) => app.get(PrismaService).device.findFirstOrThrow({ where: { id } });
 
   it('lets a user list their own devices and deactivate one (freeing the slot), audited as them', async () => {
     const w = await world();
@@ -227,7 +227,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
     }
     expect(await device(offline.id)).toMatchObject({ deactivatedAt: null });
     // Once the grant ran out the slot is free: a new activation takes it, and the device is deactivated by SYSTEM.
-    await prisma.device.update({ where: { id: offline.id }, data: { offlineUntil: new Date(Date.now() - 1000) } });
+    await prisma.device.updateMany({ where: { id: offline.id }, data: { offlineUntil: new Date(Date.now() - 1000) } });
     await activateDevice(app, acme, w.annLaptop.id, 'fp-new-laptop', 'New laptop');
     expect(await device(offline.id)).toMatchObject({ deactivatedBy: 'SYSTEM', activeFingerprint: null });
   });

@@ -210,7 +210,7 @@ describe('portal group administration', () => {
     expect(taken.status).toBe(202);
 
     // The account elsewhere is untouched: same group, no new invitation, still logs in.
-    const after = await app.get(PrismaService).user.findUniqueOrThrow({ where: { id: elsewhere.id } });
+    const after = await app.get(PrismaService).user.findFirstOrThrow({ where: { id: elsewhere.id } });
     expect({ groupId: after.groupId, role: after.role, status: after.status, name: after.name }).toEqual({
       groupId: otherGroupId,
       role: 'MEMBER',

@@ -102,7 +102,7 @@ describe('portal seat moves and the borrowing switch', () => {
   const liveLeases = (licenseId: string) =>
     prisma.seatLease.count({ where: { licenseId, endedAt: null, expiresAt: { gt: new Date() } } });
   const containerRevision = async (containerId: string) => {
-    const c = await prisma.container.findUniqueOrThrow({ where: { id: containerId } });
+    const c = await prisma.container.findFirstOrThrow({ where: { id: containerId } });
     const sum = await prisma.license.aggregate({ where: { containerId }, _sum: { revision: true } });
     return c.revision + (sum._sum.revision ?? 0);
   };
@@ -122,7 +122,7 @@ describe('portal seat moves and the borrowing switch', () => {
       from: { licenseId: w.license.id, containerId: w.head.id, quantity: 7 },
       to: { containerId: w.branch.id, quantity: 3 },
     });
-    const created = await prisma.license.findUniqueOrThrow({ where: { id: first.body.to.licenseId } });
+    const created = await prisma.license.findFirstOrThrow({ where: { id: first.body.to.licenseId } });
     expect(created).toMatchObject({
       productId: product.id,
       purchaseId: w.purchase.id,
@@ -260,7 +260,7 @@ describe('portal seat moves and the borrowing switch', () => {
   it('refuses what is not a move of purchased seats between two ENTERPRISE installations, with stable codes', async () => {
     const w = await world();
     const laptop = await createPersonalContainer(app, acme, w.member.id);
-    await prisma.container.update({ where: { id: laptop.id }, data: { groupId: w.a.groupId } });
+    await prisma.container.updateMany({ where: { id: laptop.id }, data: { groupId: w.a.groupId } });
     expectError(
       await move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: laptop.id, seats: 1 }),
       409,
@@ -275,13 +275,13 @@ describe('portal seat moves and the borrowing switch', () => {
     const same = await move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.head.id, seats: 1 });
     expectError(same, 400, 'VALIDATION_FAILED');
     expect(same.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['toContainerId']);
-    await prisma.license.update({ where: { id: w.license.id }, data: { status: 'SUSPENDED' } });
+    await prisma.license.updateMany({ where: { id: w.license.id }, data: { status: 'SUSPENDED' } });
     expectError(
       await move(w.admin.auth, { fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 1 }),
       403,
       'LICENSE_SUSPENDED',
     );
-    await prisma.license.update({ where: { id: w.license.id }, data: { status: 'ACTIVE' } });
+    await prisma.license.updateMany({ where: { id: w.license.id }, data: { status: 'ACTIVE' } });
     for (const [body, fields] of [
       [{ fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 0 }, ['seats']],
       [{ fromLicenseId: w.license.id, toContainerId: w.branch.id, seats: 1.5 }, ['seats']],
@@ -408,7 +408,7 @@ describe('portal seat moves and the borrowing switch', () => {
       const revision = await containerRevision(w.head.id);
       await setBorrowing(w.admin.auth, { borrowingAllowed: false }).expect(200);
       expect(await containerRevision(w.head.id)).toBe(revision);
-      expect((await prisma.group.findUniqueOrThrow({ where: { id: w.b.groupId } })).borrowingAllowed).toBe(true);
+      expect((await prisma.group.findFirstOrThrow({ where: { id: w.b.groupId } })).borrowingAllowed).toBe(true);
     });
 
     it('race: borrows racing with the switch on two instances: every borrow that committed after the switch was refused', async () => {

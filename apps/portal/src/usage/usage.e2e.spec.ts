@@ -190,7 +190,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       const base = {
         vendorId: acme.vendor.id,
         licenseId: w.license.id,
-        containerId: (await prisma.license.findUniqueOrThrow({ where: { id: w.license.id } })).containerId,
+        containerId: (await prisma.license.findFirstOrThrow({ where: { id: w.license.id } })).containerId,
       };
       await prisma.seatLease.create({
         data: {
@@ -310,7 +310,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       const w = await world();
       const prisma = app.get(PrismaService);
       const containerOf = async (licenseId: string) =>
-        (await prisma.license.findUniqueOrThrow({ where: { id: licenseId } })).containerId;
+        (await prisma.license.findFirstOrThrow({ where: { id: licenseId } })).containerId;
       const mine = await prisma.seatLease.create({
         data: {
           vendorId: acme.vendor.id,

@@ -114,7 +114,7 @@ describe('a removed or disabled user loses access everywhere (license-central + 
       .set(enterprise.device)
       .send({ fingerprint: 'sha256:colleague-pc', licenseId: enterprise.licenseId })
       .expect(201);
-    expect(await prisma.seatLease.findUniqueOrThrow({ where: { id: floating.body.leaseId } })).toMatchObject({
+    expect(await prisma.seatLease.findFirstOrThrow({ where: { id: floating.body.leaseId } })).toMatchObject({
       userId: member.id,
     });
     expect(await validate(personal.device)).toMatchObject({ code: 'VALID' });
@@ -176,10 +176,10 @@ describe('a removed or disabled user loses access everywhere (license-central + 
     );
 
     // The member's floating seat ended with them; the colleague's did not.
-    expect(await prisma.seatLease.findUniqueOrThrow({ where: { id: floating.body.leaseId } })).toMatchObject({
+    expect(await prisma.seatLease.findFirstOrThrow({ where: { id: floating.body.leaseId } })).toMatchObject({
       endReason: 'USER_REMOVED',
     });
-    expect(await prisma.seatLease.findUniqueOrThrow({ where: { id: colleague.body.leaseId } })).toMatchObject({
+    expect(await prisma.seatLease.findFirstOrThrow({ where: { id: colleague.body.leaseId } })).toMatchObject({
       endedAt: null,
     });
     expectError(

@@ -155,7 +155,7 @@ describe('the apps on a 3-master Redis Cluster', () => {
     // Processed by the job the intake queued (the sweep would only take it after a minute).
     const processed = await waitFor(
       async () => {
-        const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } });
+        const event = await prisma.inboundEvent.findFirstOrThrow({ where: { id: res.body.id } });
         return event.status === 'RECEIVED' ? null : event;
       },
       20_000,

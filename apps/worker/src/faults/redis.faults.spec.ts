@@ -114,6 +114,9 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
     const container = await prisma.container.create({
       data: { vendorId, kind: 'ENTERPRISE', name: 'C', credentialHash: secret, credentialPrefix: secret.slice(0, 12) },
     });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+    });
     const overdue = await prisma.license.create({
       data: {
         vendorId,
@@ -219,20 +222,20 @@ describe('an ERP post while Redis is away (fault injection)', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'RECEIVED', duplicate: false });
     expect(took).toBeLessThan(3_000);
-    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } })).toMatchObject({
+    expect(await prisma.inboundEvent.findFirstOrThrow({ where: { id: res.body.id } })).toMatchObject({
       status: 'RECEIVED',
     });
 
     // Redis comes back (empty). The sweep takes events left RECEIVED for over a minute: as if the
     // outage had lasted that long, the event is dated back (the sweep's own test does the same).
     await redis.start();
-    await prisma.inboundEvent.update({
+    await prisma.inboundEvent.updateMany({
       where: { id: res.body.id },
       data: { receivedAt: new Date(Date.now() - 2 * 60_000) },
     });
     const processed = await waitFor(
       async () => {
-        const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: res.body.id } });
+        const event = await prisma.inboundEvent.findFirstOrThrow({ where: { id: res.body.id } });
         return event.status === 'RECEIVED' ? null : event;
       },
       20_000,

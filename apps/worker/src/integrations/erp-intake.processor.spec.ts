@@ -80,7 +80,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
   /** The stored event once the worker is done with it (no longer RECEIVED). */
   async function settled(id: string) {
     for (let i = 0; i < 200; i++) {
-      const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id } });
+      const event = await prisma.inboundEvent.findFirstOrThrow({ where: { id } });
       if (event.status !== 'RECEIVED') return event;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -284,7 +284,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     // a job retried after a crash that followed the commit
     expect(await runJob(id)).toEqual({ outcome: 'skipped', status: 'PROCESSED' });
     expect(await counts()).toEqual(after);
-    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({
+    expect(await prisma.inboundEvent.findFirstOrThrow({ where: { id } })).toMatchObject({
       status: 'PROCESSED',
       attempts: 1,
     });
@@ -308,7 +308,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       expiresAt: later,
       revision: 2,
     });
-    expect(await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId! } })).toMatchObject({
+    expect(await prisma.purchase.findFirstOrThrow({ where: { id: license.purchaseId! } })).toMatchObject({
       seats: 40,
     });
     expect(grown.result).toEqual({
@@ -319,11 +319,11 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
 
     const shrunk = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 10 }] });
     expect(shrunk.status).toBe('PROCESSED');
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).toMatchObject({
+    expect(await prisma.license.findFirstOrThrow({ where: { id: license.id } })).toMatchObject({
       quantity: 10,
       revision: 3,
     });
-    expect(await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId! } })).toMatchObject({
+    expect(await prisma.purchase.findFirstOrThrow({ where: { id: license.purchaseId! } })).toMatchObject({
       seats: 10,
     });
 
@@ -340,7 +340,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     const license = await prisma.license.findFirstOrThrow({
       where: { vendorId: vendorId(), externalId: `${orderId}:10` },
     });
-    const home = await prisma.container.findUniqueOrThrow({ where: { id: license.containerId } });
+    const home = await prisma.container.findFirstOrThrow({ where: { id: license.containerId } });
     // the group admin moved 10 of the 25 seats to a second installation (as PurchaseSplitService.move leaves it)
     const branch = await prisma.container.create({
       data: {
@@ -352,7 +352,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
         credentialPrefix: 'x',
       },
     });
-    await prisma.license.update({ where: { id: license.id }, data: { quantity: 15 } });
+    await prisma.license.updateMany({ where: { id: license.id }, data: { quantity: 15 } });
     const moved = await prisma.license.create({
       data: {
         vendorId: vendorId(),
@@ -365,11 +365,11 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       },
     });
     const quantities = async () => [
-      (await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).quantity,
-      (await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).quantity,
+      (await prisma.license.findFirstOrThrow({ where: { id: license.id } })).quantity,
+      (await prisma.license.findFirstOrThrow({ where: { id: moved.id } })).quantity,
     ];
     const seats = async () =>
-      (await prisma.purchase.findUniqueOrThrow({ where: { id: license.purchaseId ?? '' } })).seats;
+      (await prisma.purchase.findFirstOrThrow({ where: { id: license.purchaseId ?? '' } })).seats;
 
     // growth goes to the order's own license
     expect((await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', quantity: 30 }] })).status).toBe(
@@ -395,15 +395,15 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       orderId,
       items: [{ lineId: '10', features: ['export-pdf', 'cloud-sync'], expiresAt: later.toISOString() }],
     });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({
+    expect(await prisma.license.findFirstOrThrow({ where: { id: moved.id } })).toMatchObject({
       features: ['export-pdf', 'cloud-sync'],
       expiresAt: later,
     });
     const renewedTo = new Date(later.getTime() + 365 * DAY);
     await sendAndSettle('subscription.renewed', { orderId, lineIds: ['10'], expiresAt: renewedTo.toISOString() });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ expiresAt: renewedTo });
+    expect(await prisma.license.findFirstOrThrow({ where: { id: moved.id } })).toMatchObject({ expiresAt: renewedTo });
     await sendAndSettle('order.cancelled', { orderId });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ status: 'REVOKED' });
+    expect(await prisma.license.findFirstOrThrow({ where: { id: moved.id } })).toMatchObject({ status: 'REVOKED' });
   });
 
   it('the ERP sets the offline period per line (default 30) and changes it on every license of the purchase', async () => {
@@ -422,7 +422,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     expect([office.offlinePeriodDays, viewer.offlinePeriodDays]).toEqual([7, 30]);
     const changed = await sendAndSettle('order.changed', { orderId, items: [{ lineId: '10', offlinePeriodDays: 3 }] });
     expect(changed).toMatchObject({ status: 'PROCESSED', result: { lines: [{ lineId: '10', changed: true }] } });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: office.id } })).toMatchObject({
+    expect(await prisma.license.findFirstOrThrow({ where: { id: office.id } })).toMatchObject({
       offlinePeriodDays: 3,
       revision: office.revision + 1,
     });
@@ -469,7 +469,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       status: 'PROCESSED',
       result: { lines: [{ lineId: '10', licenseId: license.id, changed: true }] },
     });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).toMatchObject({
+    expect(await prisma.license.findFirstOrThrow({ where: { id: license.id } })).toMatchObject({
       expiresAt: renewedTo,
       revision: 2,
     });
@@ -483,7 +483,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       expiresAt: renewedTo.toISOString(),
     });
     expect(resent).toMatchObject({ status: 'PROCESSED', result: { lines: [{ lineId: '10', changed: false }] } });
-    expect(await prisma.license.findUniqueOrThrow({ where: { id: license.id } })).toMatchObject({ revision: 2 });
+    expect(await prisma.license.findFirstOrThrow({ where: { id: license.id } })).toMatchObject({ revision: 2 });
   });
 
   it('an unknown product code fails the event with its errors, not retried, and creates nothing', async () => {
@@ -545,7 +545,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     const outcome = await runJob(id, 3);
     spy.mockRestore();
     expect(outcome.outcome).toBe('processed');
-    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({
+    expect(await prisma.inboundEvent.findFirstOrThrow({ where: { id } })).toMatchObject({
       status: 'PROCESSED',
       attempts: 2,
       errors: null,
@@ -588,7 +588,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
     expect(await settled(stale)).toMatchObject({ status: 'PROCESSED' });
     expect(await prisma.container.count({ where: { vendorId: vendorId(), externalId: orderId } })).toBe(1);
     // younger than a minute: left to its own job
-    expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: fresh } })).toMatchObject({ status: 'RECEIVED' });
+    expect(await prisma.inboundEvent.findFirstOrThrow({ where: { id: fresh } })).toMatchObject({ status: 'RECEIVED' });
   });
   it('processes nothing of a suspended vendor: its queued event stays RECEIVED, unapplied, and is processed once the vendor is active again', async () => {
     const orderId = uniqueOrder();
@@ -608,7 +608,7 @@ describe('ERP intake processing (license-central intake + worker, real Postgres,
       const sweep = await queue.add(ERP_INTAKE_JOBS.dispatchReceived, {} as never);
       await sweep.waitUntilFinished(queueEvents, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await prisma.inboundEvent.findUniqueOrThrow({ where: { id: queued } })).toMatchObject({
+      expect(await prisma.inboundEvent.findFirstOrThrow({ where: { id: queued } })).toMatchObject({
         status: 'RECEIVED',
         processedAt: null,
       });

@@ -63,6 +63,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
         credentialPrefix: tag,
       },
     });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+    });
     const license = await prisma.license.create({
       data: {
         vendorId,
@@ -199,6 +202,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
         credentialPrefix: tag,
       },
     });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+    });
     const license = await prisma.license.create({
       data: { vendorId, containerId: container.id, productId: product.id, quantity: 3 },
     });
@@ -305,8 +311,8 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     ).toBe(H);
 
     const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
-    const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({
-      where: { licenseId_day: { licenseId, day: new Date(day) } },
+    const dayRow = await prisma.licenseUsageDay.findFirstOrThrow({
+      where: { licenseId, day: new Date(day) },
     });
     if (H - HOUR < day + 24 * HOUR && H - HOUR >= day) {
       // All three hours in one UTC day: the day's distinct users and workstations are the day's, not sums.
@@ -327,8 +333,8 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
     // A repair run over the same hours (twice at once, and the open hour is never written):
     // the same values, not doubled, and the denials kept.
-    await prisma.licenseUsageHour.update({
-      where: { licenseId_hour: { licenseId, hour: new Date(H - 2 * HOUR) } },
+    await prisma.licenseUsageHour.updateMany({
+      where: { licenseId, hour: new Date(H - 2 * HOUR) },
       data: { peakSeats: 99, seatMinutes: 1 },
     });
     const range = { from: new Date(H - 3 * HOUR).toISOString(), to: new Date(H + HOUR).toISOString() };
@@ -339,8 +345,8 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
     // Charts read the aggregates for closed hours (a value only the stored row has shows through)
     // and compute the open hour from the lease history (the live lease D).
-    await prisma.licenseUsageHour.update({
-      where: { licenseId_hour: { licenseId, hour: new Date(H - 3 * HOUR) } },
+    await prisma.licenseUsageHour.updateMany({
+      where: { licenseId, hour: new Date(H - 3 * HOUR) },
       data: { peakSeats: 3 },
     });
     const usage = await app
@@ -372,6 +378,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
         credentialHash: createHash('sha256').update(tag).digest('hex'),
         credentialPrefix: tag,
       },
+    });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
     });
     // 1 seat, 1 extra: A H-3:00 → H-1:30; B H-3:20 → H-3:50 (30 min at 2); C H-2:45 → H-1:10 (15 + 10 min at 2).
     const license = await prisma.license.create({
@@ -427,15 +436,15 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     ]);
     const day = Math.floor((H - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR;
     if (H - HOUR < day + 24 * HOUR) {
-      const dayRow = await prisma.licenseUsageDay.findUniqueOrThrow({
-        where: { licenseId_day: { licenseId: license.id, day: new Date(day) } },
+      const dayRow = await prisma.licenseUsageDay.findFirstOrThrow({
+        where: { licenseId: license.id, day: new Date(day) },
       });
       expect(Math.round(dayRow.overageMinutes * 1000) / 1000).toBe(55);
     }
 
     // The usage answer reads the stored minutes (a value only the stored row has shows through).
-    await prisma.licenseUsageHour.update({
-      where: { licenseId_hour: { licenseId: license.id, hour: new Date(H - 3 * HOUR) } },
+    await prisma.licenseUsageHour.updateMany({
+      where: { licenseId: license.id, hour: new Date(H - 3 * HOUR) },
       data: { overageMinutes: 31 },
     });
     await prisma.$executeRaw`UPDATE usage_aggregation_state SET "aggregatedUntil" = GREATEST("aggregatedUntil", ${new Date(H)}::timestamptz) WHERE name = 'usage'`;
@@ -476,6 +485,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
         credentialHash: createHash('sha256').update(tag).digest('hex'),
         credentialPrefix: tag,
       },
+    });
+    await prisma.credentialRoute.create({
+      data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
     });
     const license = await prisma.license.create({
       data: { vendorId, containerId: container.id, productId: product.id, quantity: 1 },
@@ -541,9 +553,9 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
     const job = await queue.add(LEASE_JOBS.sweepSeatQueues, {});
     await job.waitUntilFinished(queueEvents, 20_000);
     await until(
-      async () => (await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: next.ticketId } })).status === 'HELD',
+      async () => (await prisma.seatQueueTicket.findFirstOrThrow({ where: { id: next.ticketId } })).status === 'HELD',
     );
-    expect(await prisma.seatQueueTicket.findUniqueOrThrow({ where: { id: first.ticketId } })).toMatchObject({
+    expect(await prisma.seatQueueTicket.findFirstOrThrow({ where: { id: first.ticketId } })).toMatchObject({
       status: 'LAPSED',
     });
     expect(await prisma.domainEvent.count({ where: { aggregateId: first.ticketId, type: 'seat.queue_lapsed' } })).toBe(

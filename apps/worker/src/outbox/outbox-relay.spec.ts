@@ -180,7 +180,7 @@ describe('outbox relay (worker on real Redis and Postgres)', () => {
       );
     const event = await prisma.domainEvent.findFirstOrThrow({ where: { aggregateId } });
     await eventually(
-      async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: event.id } })).publishedAt,
+      async () => (await prisma.domainEvent.findFirstOrThrow({ where: { id: event.id } })).publishedAt,
       15_000,
       'the event published',
     );

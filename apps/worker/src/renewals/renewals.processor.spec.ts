@@ -73,7 +73,7 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
       .then((rows) => rows.map((e) => e.type));
   const renewals = (licenseId: string) =>
     prisma.licenseRenewal.findMany({ where: { licenseId }, orderBy: { termEnd: 'asc' } });
-  const current = (licenseId: string) => prisma.license.findUniqueOrThrow({ where: { id: licenseId } });
+  const current = (licenseId: string) => prisma.license.findFirstOrThrow({ where: { id: licenseId } });
 
   async function runJob(
     licenseId: string,
@@ -170,7 +170,7 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     expect(oldJob?.delay).toBeGreaterThan(25 * DAY);
 
     const moved = new Date(Date.now() + 7 * DAY);
-    await prisma.license.update({ where: { id: lic.id }, data: { expiresAt: moved, revision: { increment: 1 } } });
+    await prisma.license.updateMany({ where: { id: lic.id }, data: { expiresAt: moved, revision: { increment: 1 } } });
     await app.get(TenantContext).run(vendorId, () => app.get(RenewalScheduler).scheduleCurrentTerm(lic.id));
     const newJob = await queue.getJob(renewalCheckJobId(lic.id, moved, 'due'));
     expect(newJob?.opts.delay).toBe(0); // already inside the 14 days: at once
@@ -244,7 +244,7 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
 
   it('AUTO: a SUSPENDED license is not renewed by the sweep; resumed after its renewal fell due, it is renewed then, exactly once', async () => {
     const lic = await license('AUTO', new Date(Date.now() + 5 * DAY), 30);
-    await prisma.license.update({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
+    await prisma.license.updateMany({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
     const scheduler = app.get(RenewalScheduler);
     // The attack: the hourly sweep finds the due renewal of the unpaid (suspended) license.
     const sweptAt = new Date();
@@ -266,7 +266,7 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
     // Resumed (as LicensesService.transition writes it): the relay hands license.resumed to the
     // renewal subscriber, whose check renews the term that fell due meanwhile.
     await prisma.$transaction([
-      prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } }),
+      prisma.license.updateMany({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } }),
       prisma.domainEvent.create({
         data: {
           vendorId,
@@ -296,13 +296,13 @@ describe('scheduled renewal (worker on real Redis and Postgres)', () => {
 
   it('AUTO: a license that expired while SUSPENDED announces license.expired, and is renewed once when resumed', async () => {
     const lic = await license('AUTO', new Date(Date.now() - 60_000), 30);
-    await prisma.license.update({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
+    await prisma.license.updateMany({ where: { id: lic.id }, data: { status: 'SUSPENDED' } });
     expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('expired');
     expect((await runJob(lic.id, lic.expiresAt)).outcome).toBe('suspended');
     expect(await renewals(lic.id)).toEqual([]);
     expect(await events(lic.id)).toEqual(['license.expired']);
 
-    await prisma.license.update({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } });
+    await prisma.license.updateMany({ where: { id: lic.id }, data: { status: 'ACTIVE', revision: { increment: 1 } } });
     const sweptAt = new Date();
     await app.get(RenewalScheduler).sweep(sweptAt);
     const sweepJob = await queue.getJob(

@@ -71,7 +71,7 @@ describe('one-time tokens in domain events (worker on real Redis and Postgres)',
     expect(delivered.data).not.toHaveProperty('sealed');
 
     // What a database reader sees: no token, no link, only the seal.
-    const stored = await prisma.domainEvent.findUniqueOrThrow({ where: { id: delivered.id } });
+    const stored = await prisma.domainEvent.findFirstOrThrow({ where: { id: delivered.id } });
     const text = JSON.stringify(stored);
     expect(text).not.toContain(token);
     expect(stored.payload).toMatchObject({ userId: user.id, sealed: expect.stringMatching(/^v1\./) });
@@ -82,7 +82,7 @@ describe('one-time tokens in domain events (worker on real Redis and Postgres)',
     await app
       .get(IdentityService)
       .confirmPasswordReset({ vendor: vendor.vendor.slug, token, password: 'a-brand-new-password' });
-    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).not.toBeNull();
+    expect((await prisma.user.findFirstOrThrow({ where: { id: user.id } })).passwordHash).not.toBeNull();
     expect(endpoint.id).toEqual(expect.any(String));
   });
 });

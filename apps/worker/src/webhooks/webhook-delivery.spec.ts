@@ -83,7 +83,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
   }
 
   const delivery = (endpointId: string, eventId: string) =>
-    prisma.webhookDelivery.findUnique({ where: { endpointId_eventId: { endpointId, eventId } } });
+    prisma.webhookDelivery.findFirst({ where: { endpointId, eventId } });
   const settled = (endpointId: string, eventId: string) =>
     eventually(
       async () => {
@@ -129,7 +129,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     expect(attempts).toEqual([
       expect.objectContaining({ number: 1, succeeded: true, statusCode: 200, responseExcerpt: 'ok', error: null }),
     ]);
-    expect((await prisma.domainEvent.findUniqueOrThrow({ where: { id: eventId } })).publishedAt).not.toBeNull();
+    expect((await prisma.domainEvent.findFirstOrThrow({ where: { id: eventId } })).publishedAt).not.toBeNull();
     // The endpoint not subscribed to the type got nothing; nothing was delivered twice.
     expect(await prisma.webhookDelivery.count({ where: { endpointId: other.id } })).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -168,7 +168,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     ]);
     expect(attempts.every((a) => a.durationMs >= 0)).toBe(true);
     // A success clears the endpoint's failure record.
-    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+    expect(await prisma.webhookEndpoint.findFirstOrThrow({ where: { id: endpoint.id } })).toMatchObject({
       failingSince: null,
       consecutiveFailures: 0,
       status: 'ACTIVE',
@@ -190,7 +190,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     expect(attempts[0].responseExcerpt).toHaveLength(64); // kept to the excerpt size
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // > one sweep
     expect(server.forPath('/always-500')).toHaveLength(3);
-    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+    expect(await prisma.webhookEndpoint.findFirstOrThrow({ where: { id: endpoint.id } })).toMatchObject({
       status: 'ACTIVE',
       consecutiveFailures: 1,
     });
@@ -225,7 +225,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     await settled(broken.id, second);
 
     const disabled = await eventually(async () => {
-      const e = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: broken.id } });
+      const e = await prisma.webhookEndpoint.findFirstOrThrow({ where: { id: broken.id } });
       return e.status === 'DISABLED' ? e : null;
     });
     expect(disabled).toMatchObject({ consecutiveFailures: 2, disabledReason: '2 deliveries in a row failed' });
@@ -245,7 +245,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     });
 
     const third = await appendEvent(vendor, 'seat.borrowed');
-    await eventually(async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: third } })).publishedAt);
+    await eventually(async () => (await prisma.domainEvent.findFirstOrThrow({ where: { id: third } })).publishedAt);
     expect(await delivery(broken.id, third)).toBeNull();
     expect(server.forPath('/broken')).toHaveLength(4);
 
@@ -264,14 +264,14 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     server.respond = () => ({ status: 502 });
     const vendor = await createVendor(app);
     const endpoint = await createEndpoint(vendor, '/failing-for-a-day', ['*']);
-    await prisma.webhookEndpoint.update({
+    await prisma.webhookEndpoint.updateMany({
       where: { id: endpoint.id },
       data: { failingSince: new Date(Date.now() - 25 * HOUR) },
     });
     const eventId = await appendEvent(vendor, 'group.created');
 
     const disabled = await eventually(async () => {
-      const e = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      const e = await prisma.webhookEndpoint.findFirstOrThrow({ where: { id: endpoint.id } });
       return e.status === 'DISABLED' ? e : null;
     });
     expect(disabled.disabledReason).toMatch(/^every attempt has failed since /);
@@ -307,7 +307,7 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
     expect(pinged.headers['leasehold-delivery-id']).toBe(ping.id);
     // The relay publishes the ping event without fanning it out to the vendor's other endpoints.
     await eventually(
-      async () => (await prisma.domainEvent.findUniqueOrThrow({ where: { id: ping.eventId } })).publishedAt,
+      async () => (await prisma.domainEvent.findFirstOrThrow({ where: { id: ping.eventId } })).publishedAt,
     );
     expect(await delivery(bystander.id, ping.eventId)).toBeNull();
     expect(server.forPath('/bystander').some((r) => JSON.parse(r.rawBody).type === 'webhook_endpoint.ping')).toBe(

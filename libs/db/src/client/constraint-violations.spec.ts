@@ -50,7 +50,7 @@ describe('database errors as domain errors', () => {
 
   it('deleting a product that licenses use is PRODUCT_IN_USE, through Prisma and through pg', async () => {
     const { productId } = await productInUse();
-    const viaPrisma = await failure(prisma.product.delete({ where: { id: productId } }));
+    const viaPrisma = await failure(prisma.product.deleteMany({ where: { id: productId } }));
     expect(databaseErrorInfo(viaPrisma)).toMatchObject({
       sqlState: '23503',
       constraint: 'licenses_vendorId_productId_fkey',

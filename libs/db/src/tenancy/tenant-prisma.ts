@@ -29,4 +29,9 @@ export class TenantPrisma {
   get vendorId(): string {
     return this.tenant.vendorId;
   }
+
+  /** The primary key of the current vendor's row `id` (every tenant table's key is ("vendorId", id)). */
+  key(id: string): { vendorId_id: { vendorId: string; id: string } } {
+    return { vendorId_id: { vendorId: this.tenant.vendorId, id } };
+  }
 }

@@ -138,30 +138,36 @@ describe('tenant-scoped Prisma client (real Postgres)', () => {
   });
 
   it("finds nothing by another vendor's id or unique key", async () => {
-    expect(await asA(() => db.client.product.findUnique({ where: { id: productB } }))).toBeNull();
+    expect(
+      await asA(() => db.client.product.findUnique({ where: { vendorId_id: { vendorId: B, id: productB } } })),
+    ).toBeNull();
     expect(
       await asA(() => db.client.product.findUnique({ where: { vendorId_code: { vendorId: B, code: 'office' } } })),
     ).toBeNull();
-    expect(await asA(() => db.client.product.findUnique({ where: { id: productA } }))).toMatchObject({
+    expect(
+      await asA(() => db.client.product.findUnique({ where: { vendorId_id: { vendorId: A, id: productA } } })),
+    ).toMatchObject({
       name: 'A Office',
     });
   });
 
   it("cannot update or delete another vendor's row", async () => {
     const update = await asA(() =>
-      db.client.product.update({ where: { id: productB }, data: { name: 'hijacked' } }),
+      db.client.product.update({ where: { vendorId_id: { vendorId: B, id: productB } }, data: { name: 'hijacked' } }),
     ).catch((e: unknown) => e);
     expect(isRecordNotFound(update)).toBe(true);
     expect(
       await asA(() => db.client.product.updateMany({ where: { id: productB }, data: { name: 'hijacked' } })),
     ).toEqual({ count: 0 });
-    const remove = await asA(() => db.client.product.delete({ where: { id: productB } })).catch((e: unknown) => e);
+    const remove = await asA(() =>
+      db.client.product.delete({ where: { vendorId_id: { vendorId: B, id: productB } } }),
+    ).catch((e: unknown) => e);
     expect(isRecordNotFound(remove)).toBe(true);
     expect(await asA(() => db.client.product.deleteMany({ where: { vendorId: A, id: productB } }))).toEqual({
       count: 0,
     });
 
-    expect(await prisma.product.findUnique({ where: { id: productB } })).toMatchObject({
+    expect(await prisma.product.findUnique({ where: { vendorId_id: { vendorId: B, id: productB } } })).toMatchObject({
       vendorId: B,
       name: 'B Office',
     });
@@ -172,10 +178,14 @@ describe('tenant-scoped Prisma client (real Postgres)', () => {
       asA(() => db.client.product.create({ data: { vendorId: B, code: 'sneaky', name: 'x' } })),
     ).rejects.toThrow(/Tenant scope violation/);
     await expect(
-      asA(() => db.client.product.update({ where: { id: productA }, data: { vendorId: B } })),
+      asA(() =>
+        db.client.product.update({ where: { vendorId_id: { vendorId: A, id: productA } }, data: { vendorId: B } }),
+      ),
     ).rejects.toThrow(/Tenant scope violation/);
     expect(await prisma.product.count({ where: { code: 'sneaky' } })).toBe(0);
-    expect(await prisma.product.findUnique({ where: { id: productA } })).toMatchObject({ vendorId: A });
+    expect(await prisma.product.findUnique({ where: { vendorId_id: { vendorId: A, id: productA } } })).toMatchObject({
+      vendorId: A,
+    });
   });
 
   it('refuses to query a tenant table outside any tenant', async () => {

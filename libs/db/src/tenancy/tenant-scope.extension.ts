@@ -28,6 +28,7 @@ export const TENANT_MODELS: ReadonlySet<string> = new Set<Prisma.ModelName>([
   'LicenseUsageHour',
   'LicenseUsageDay',
   'RetiredCredential',
+  'CredentialRoute',
   'WebhookEndpoint',
   'WebhookDelivery',
   'WebhookAttempt',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
+import { afterTenantCursor, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
 import { AuditEntryView, AuditFilter, AuditRecordInput } from './audit.types';
 
 // Every change by a vendor key, a portal user, the operator or the system is recorded with who,
@@ -52,7 +52,7 @@ export class AuditService {
           : {}),
       },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map((r) => ({
       id: r.id,

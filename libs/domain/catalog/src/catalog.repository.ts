@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
-  afterCursor,
+  afterTenantCursor,
   Feature,
   isRecordNotFound,
   isUniqueViolation,
@@ -56,13 +56,13 @@ export class CatalogRepository {
     const rows = await this.db.client.product.findMany({
       where: searchWhere(filter.search),
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toProduct);
   }
 
   async findProduct(id: string, tx: TenantTransaction = this.db.client): Promise<ProductView | null> {
-    const row = await tx.product.findUnique({ where: { id } });
+    const row = await tx.product.findUnique({ where: this.db.key(id) });
     return row ? toProduct(row) : null;
   }
 
@@ -90,7 +90,7 @@ export class CatalogRepository {
     tx: TenantTransaction = this.db.client,
   ): Promise<ProductView | null> {
     try {
-      return toProduct(await tx.product.update({ where: { id }, data }));
+      return toProduct(await tx.product.update({ where: this.db.key(id), data }));
     } catch (error) {
       if (isRecordNotFound(error)) return null;
       if (isUniqueViolation(error)) throw productCodeTaken(data.code ?? '');
@@ -107,7 +107,7 @@ export class CatalogRepository {
     const rows = await this.db.client.feature.findMany({
       where: { productId, ...(filter.kind ? { kind: filter.kind } : {}), ...searchWhere(filter.search) },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toFeature);
   }

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Group, isUniqueViolation, Prisma, TenantPrisma, TenantTransaction, User } from '@leasehold/db';
+import {
+  afterTenantCursor,
+  Group,
+  isUniqueViolation,
+  Prisma,
+  TenantPrisma,
+  TenantTransaction,
+  User,
+} from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { GroupFilter, GroupRole, GroupView, UserFilter, UserStatus, UserView } from './customers.types';
 
@@ -53,13 +61,13 @@ export class CustomersRepository {
     const rows = await this.db.client.group.findMany({
       where: filter.search ? { OR: [{ name: contains(filter.search) }, { externalId: contains(filter.search) }] } : {},
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toGroupView);
   }
 
   async findGroup(id: string, tx: TenantTransaction = this.db.client): Promise<GroupView | null> {
-    const row = await tx.group.findUnique({ where: { id } });
+    const row = await tx.group.findUnique({ where: this.db.key(id) });
     return row ? toGroupView(row) : null;
   }
 
@@ -83,7 +91,7 @@ export class CustomersRepository {
     data: { name?: string; externalId?: string | null },
   ): Promise<GroupView> {
     try {
-      return toGroupView(await tx.group.update({ where: { id }, data }));
+      return toGroupView(await tx.group.update({ where: this.db.key(id), data }));
     } catch (error) {
       conflict(error);
     }
@@ -92,7 +100,7 @@ export class CustomersRepository {
   /** Deletes the group; false when containers still point at it (the foreign key refuses). */
   async deleteGroup(tx: TenantTransaction, id: string): Promise<boolean> {
     try {
-      await tx.group.delete({ where: { id } });
+      await tx.group.delete({ where: this.db.key(id) });
       return true;
     } catch (error) {
       if (isForeignKeyViolation(error)) return false;
@@ -140,13 +148,13 @@ export class CustomersRepository {
         ...(filter.role ? { role: filter.role } : {}),
       },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toUserView);
   }
 
   async findUser(id: string, tx: TenantTransaction = this.db.client): Promise<UserView | null> {
-    const row = await tx.user.findUnique({ where: { id } });
+    const row = await tx.user.findUnique({ where: this.db.key(id) });
     return row ? toUserView(row) : null;
   }
 
@@ -193,21 +201,21 @@ export class CustomersRepository {
     },
   ): Promise<UserView> {
     try {
-      return toUserView(await tx.user.update({ where: { id }, data }));
+      return toUserView(await tx.user.update({ where: this.db.key(id), data }));
     } catch (error) {
       conflict(error, data.email);
     }
   }
 
   async hasPassword(tx: TenantTransaction, id: string): Promise<boolean> {
-    const row = await tx.user.findUnique({ where: { id }, select: { passwordHash: true } });
+    const row = await tx.user.findUnique({ where: this.db.key(id), select: { passwordHash: true } });
     return Boolean(row?.passwordHash);
   }
 
   /** Deletes the user; false when containers still point at them. */
   async deleteUser(tx: TenantTransaction, id: string): Promise<boolean> {
     try {
-      await tx.user.delete({ where: { id } });
+      await tx.user.delete({ where: this.db.key(id) });
       return true;
     } catch (error) {
       if (isForeignKeyViolation(error)) return false;

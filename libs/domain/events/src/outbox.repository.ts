@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Prisma, PrismaService, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
+import { afterTenantCursor, Prisma, PrismaService, SqlExecutor, TenantPrisma, uuidV7 } from '@leasehold/db';
 import { DOMAIN_EVENT_TYPES, DomainEventInput, DomainEventType, DomainEventView } from './domain-event.types';
 
 /** License changes that devices must learn of: each also announces `container.updated`. */
@@ -103,7 +103,7 @@ export class OutboxRepository {
         ...(filter.aggregateId ? { aggregateId: filter.aggregateId } : {}),
       },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map((r) => ({ ...r, type: r.type as DomainEventType, payload: r.payload as Record<string, unknown> }));
   }

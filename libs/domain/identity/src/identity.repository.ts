@@ -130,7 +130,8 @@ export class IdentityRepository {
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
-    return this.prisma.refreshToken.findUnique({
+    // By the hash alone: the vendor is not known yet (unique per vendor; 256-bit secrets do not collide).
+    return this.prisma.refreshToken.findFirst({
       where: { tokenHash },
       select: {
         id: true,
@@ -177,11 +178,12 @@ export class IdentityRepository {
   }
 
   async bumpTokenVersion(tx: TenantTransaction, userId: string): Promise<void> {
-    await tx.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
+    await tx.user.update({ where: this.db.key(userId), data: { tokenVersion: { increment: 1 } } });
   }
 
   async findOneTimeToken(tokenHash: string): Promise<OneTimeTokenRecord | null> {
-    return this.prisma.userToken.findUnique({
+    // By the hash alone: the vendor is not known yet (unique per vendor; 256-bit secrets do not collide).
+    return this.prisma.userToken.findFirst({
       where: { tokenHash },
       select: { id: true, vendorId: true, userId: true, purpose: true, expiresAt: true, usedAt: true },
     });
@@ -226,7 +228,7 @@ export class IdentityRepository {
     tokenVersion: number;
   }> {
     return tx.user.update({
-      where: { id: userId },
+      where: this.db.key(userId),
       data,
       select: { id: true, email: true, name: true, status: true, groupId: true, role: true, tokenVersion: true },
     });

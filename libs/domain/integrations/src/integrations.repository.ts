@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   afterCursor,
+  afterTenantCursor,
   InboundEvent,
   Integration,
   Prisma,
@@ -185,7 +186,7 @@ export class IntegrationsRepository {
     const rows = await this.db.client.inboundEvent.findMany({
       where: { integrationId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toInboundEventView);
   }
@@ -203,7 +204,7 @@ export class IntegrationsRepository {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM inbound_events WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid FOR UPDATE`;
     if (!rows.length) return null;
-    return toInboundEventView(await tx.inboundEvent.findUniqueOrThrow({ where: { id } }));
+    return toInboundEventView(await tx.inboundEvent.findUniqueOrThrow({ where: this.db.key(id) }));
   }
 
   /** The current vendor's status, read in the processing transaction (a suspended vendor's events wait). */
@@ -221,7 +222,7 @@ export class IntegrationsRepository {
 
   async markProcessed(tx: TenantTransaction, id: string, at: Date, result: unknown): Promise<void> {
     await tx.inboundEvent.update({
-      where: { id },
+      where: this.db.key(id),
       data: {
         status: 'PROCESSED',
         processedAt: at,

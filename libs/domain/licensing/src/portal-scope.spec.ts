@@ -127,7 +127,7 @@ describe('licensing: portal scopes', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
     expect(refused.reason).toMatchObject({ code: 'DEVICE_ALREADY_DEACTIVATED' });
-    const row = await prisma.device.findUniqueOrThrow({ where: { id: one.id } });
+    const row = await prisma.device.findFirstOrThrow({ where: { id: one.id } });
     expect(row.deactivatedBy).toBe('PORTAL_USER');
     // The license allows one deactivation per 30 days: the second is refused.
     await expect(w.as(() => devices.deactivateInScope(two.id, { userId: w.ann }))).rejects.toMatchObject({

@@ -58,7 +58,7 @@ export class OfflineRequestRepository {
 
   /** What the request turned out to do, once done (in the transaction that recorded it). */
   async attach(tx: TenantTransaction, id: string, data: { deviceId?: string; leaseId?: string }): Promise<void> {
-    await tx.offlineRequest.update({ where: { id }, data });
+    await tx.offlineRequest.update({ where: this.db.key(id), data });
   }
 
   /** The seats borrowed offline for this fingerprint digest (a release code returns them). */

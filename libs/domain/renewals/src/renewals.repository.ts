@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
-  afterCursor,
+  afterTenantCursor,
   LicenseRenewal,
   LicenseStatus,
   PrismaService,
@@ -111,7 +111,7 @@ export class RenewalsRepository {
     const { attemptsIncrement, ...rest } = data;
     return toView(
       await tx.licenseRenewal.update({
-        where: { id },
+        where: this.db.key(id),
         data: { ...rest, ...(attemptsIncrement ? { attempts: { increment: 1 } } : {}) },
       }),
     );
@@ -120,7 +120,7 @@ export class RenewalsRepository {
   /** Moves the license's expiry; like every license change it raises the revision. */
   async extendLicense(tx: TenantTransaction, licenseId: string, expiresAt: Date): Promise<{ revision: number }> {
     return tx.license.update({
-      where: { id: licenseId },
+      where: this.db.key(licenseId),
       data: { expiresAt, revision: { increment: 1 } },
       select: { revision: true },
     });
@@ -136,7 +136,10 @@ export class RenewalsRepository {
   }
 
   async currentExpiry(licenseId: string): Promise<{ expiresAt: Date | null; status: string } | null> {
-    return this.db.client.license.findUnique({ where: { id: licenseId }, select: { expiresAt: true, status: true } });
+    return this.db.client.license.findUnique({
+      where: this.db.key(licenseId),
+      select: { expiresAt: true, status: true },
+    });
   }
 
   async licenseExists(licenseId: string): Promise<boolean> {
@@ -147,7 +150,7 @@ export class RenewalsRepository {
     const rows = await this.db.client.licenseRenewal.findMany({
       where: { licenseId },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toView);
   }

@@ -121,7 +121,7 @@ describe('seat reservations (two instances, one database)', () => {
       const [u] = await members(f, 1, `cut${round}`);
       const cut = asSeatVendor(replicas[1], f, () =>
         replicas[1].get(TenantPrisma).client.$transaction(async (tx) => {
-          await tx.license.update({ where: { id: f.licenseId }, data: { quantity: 4 } });
+          await tx.license.updateMany({ where: { id: f.licenseId }, data: { quantity: 4 } });
           await replicas[1].get(SeatPoolService).resize(tx, f.licenseId, 4);
         }),
       );
@@ -132,7 +132,7 @@ describe('seat reservations (two instances, one database)', () => {
       expect([c.status, r.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
       const license = await replicas[0]
         .get(PrismaService)
-        .license.findUniqueOrThrow({ where: { id: f.licenseId }, select: { quantity: true } });
+        .license.findFirstOrThrow({ where: { id: f.licenseId }, select: { quantity: true } });
       const reserved = await replicas[0]
         .get(PrismaService)
         .seatReservation.aggregate({ where: { licenseId: f.licenseId }, _sum: { seats: true } });

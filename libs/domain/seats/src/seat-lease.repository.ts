@@ -48,12 +48,13 @@ export interface HeartbeatRow extends LeaseRow {
  * path, the container whose current secret has this hash, of an active vendor (authentication in
  * the same statement).
  */
-export type LeaseOwner = { containerId: string } | { credentialHash: string };
+export type LeaseOwner = { containerId: string } | { vendorId: string; credentialHash: string };
 
 function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
   return 'credentialHash' in owner
-    ? Prisma.sql`(cur."vendorId", cur."containerId") = (SELECT cc."vendorId", cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
-                                                          WHERE cc."credentialHash" = ${owner.credentialHash} AND v.status = 'ACTIVE')`
+    ? Prisma.sql`cur."vendorId" = ${owner.vendorId}::uuid
+        AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                                  WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = ${owner.credentialHash} AND v.status = 'ACTIVE')`
     : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid`;
 }
 
@@ -157,14 +158,19 @@ export class SeatLeaseRepository {
    * borrowed, expired or already ended lease, a license with an overage allowance or open overage
    * episode): the general `release` then decides, settles and explains.
    */
-  async releaseOnlineByCredential(credentialHash: string, leaseId: string, eventId: string): Promise<LeaseRow | null> {
+  async releaseOnlineByCredential(
+    vendorId: string,
+    credentialHash: string,
+    leaseId: string,
+    eventId: string,
+  ): Promise<LeaseRow | null> {
     const iso = (column: Prisma.Sql) =>
       Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     const rows = await this.pg.sql.$queryRaw<LeaseRow[]>`
       WITH freed AS (
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
           FROM seat_leases cur
-         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ credentialHash }, () => this.db.vendorId)}
+         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ vendorId, credentialHash }, () => this.db.vendorId)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            -- a license whose overage episode must settle takes the general path (OverageService)
            AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q.id = cur."licenseId" AND ${overageTrackedSql('q')})

@@ -26,7 +26,7 @@ describe('SeatPoolService.resize', () => {
   const resize = (f: SeatFixture, quantity: number) =>
     asSeatVendor(app, f, () =>
       app.get(TenantPrisma).client.$transaction(async (tx) => {
-        await tx.license.update({ where: { id: f.licenseId }, data: { quantity } });
+        await tx.license.updateMany({ where: { id: f.licenseId }, data: { quantity } });
         return app.get(SeatPoolService).resize(tx, f.licenseId, quantity);
       }),
     );
@@ -65,7 +65,7 @@ describe('SeatPoolService.resize', () => {
     expect(d.slot).toBe((await slots(f.licenseId))[0]);
     await expect(checkout(f, 'e')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
     // The expired lease whose slot was deleted is recorded as ended.
-    const expired = await app.get(PrismaService).seatLease.findUniqueOrThrow({ where: { id: leases[2].leaseId } });
+    const expired = await app.get(PrismaService).seatLease.findFirstOrThrow({ where: { id: leases[2].leaseId } });
     expect(expired.endReason).toBe('EXPIRED');
   });
 

@@ -38,7 +38,7 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
   const release = (f: SeatFixture, leaseId: string) =>
     asSeatVendor(app, f, () => seats.release(f.containerId, leaseId));
   const days = (n: number) => new Date(Date.now() + n * 86_400_000);
-  const lease = (id: string) => prisma.seatLease.findUniqueOrThrow({ where: { id } });
+  const lease = (id: string) => prisma.seatLease.findFirstOrThrow({ where: { id } });
   const events = (aggregateId: string) =>
     prisma.domainEvent
       .findMany({ where: { aggregateId }, orderBy: { id: 'asc' } })
@@ -201,7 +201,7 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
     it('answers with the license code when the license was suspended under a running lease', async () => {
       const f = await insertSeatLicense(app, { quantity: 1 });
       const l = await checkout(f, 'fp');
-      await prisma.license.update({ where: { id: f.licenseId }, data: { status: 'SUSPENDED' } });
+      await prisma.license.updateMany({ where: { id: f.licenseId }, data: { status: 'SUSPENDED' } });
       await expect(heartbeat(f, l.leaseId)).rejects.toMatchObject({ code: 'LICENSE_SUSPENDED' });
     });
 

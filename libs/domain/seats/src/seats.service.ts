@@ -252,17 +252,19 @@ export class SeatsService {
   }
 
   /**
-   * The hot path of `heartbeat` for a secret not yet looked up (`device-token`): one statement
+   * The hot path of `heartbeat` for a secret not yet looked up (`device-token`), of the vendor its
+   * route names: one statement
    * authenticates (current secret, active vendor) and extends. Null when it did not apply (unknown
    * secret, another container's lease, a borrowed, expired or stopped lease): the caller then
    * authenticates as usual and asks `heartbeat`, which explains.
    */
   async heartbeatByCredential(
+    vendorId: string,
     credentialHash: string,
     leaseId: string,
     knownRevision?: number | null,
   ): Promise<HeartbeatView | null> {
-    const row = await this.leases.heartbeat(undefined, leaseId, { credentialHash });
+    const row = await this.leases.heartbeat(undefined, leaseId, { vendorId, credentialHash });
     return row ? withRevision(toLease(row, row), row.containerRevision, knownRevision) : null;
   }
 
@@ -316,8 +318,8 @@ export class SeatsService {
    * Null when it did not apply (unknown secret, another container's lease, a borrowed, expired or
    * ended lease): the caller then authenticates as usual and asks `release`, which explains.
    */
-  async releaseByCredential(credentialHash: string, leaseId: string): Promise<EndedLeaseView | null> {
-    const row = await this.leases.releaseOnlineByCredential(credentialHash, leaseId, uuidV7());
+  async releaseByCredential(vendorId: string, credentialHash: string, leaseId: string): Promise<EndedLeaseView | null> {
+    const row = await this.leases.releaseOnlineByCredential(vendorId, credentialHash, leaseId, uuidV7());
     return row ? toEnded(row) : null;
   }
 

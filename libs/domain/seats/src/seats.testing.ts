@@ -70,6 +70,9 @@ export async function insertSeatLicense(
       credentialPrefix: tag,
     },
   });
+  await prisma.credentialRoute.create({
+    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
+  });
   const licenseId = await app.get(TenantContext).run(vendorId, () =>
     app.get(TenantPrisma).client.$transaction(async (tx) => {
       const license = await tx.license.create({

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Prisma, TenantPrisma } from '@leasehold/db';
+import { afterTenantCursor, Prisma, TenantPrisma } from '@leasehold/db';
 import { LeaseHistoryFilter, LeaseHistoryView } from './seats.types';
 
 /**
@@ -16,7 +16,7 @@ export class UsageHistoryRepository {
     const leases = await this.db.client.seatLease.findMany({
       where: whereOf(filter, now),
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
       select: {
         id: true,
         licenseId: true,

@@ -15,7 +15,7 @@ export class UpdatesRepository {
    */
   async containerRevision(containerId: string): Promise<number | null> {
     const [container, sum] = await Promise.all([
-      this.db.client.container.findUnique({ where: { id: containerId }, select: { revision: true } }),
+      this.db.client.container.findUnique({ where: this.db.key(containerId), select: { revision: true } }),
       this.db.client.license.aggregate({ where: { containerId }, _sum: { revision: true } }),
     ]);
     return container ? container.revision + (sum._sum.revision ?? 0) : null;
@@ -36,6 +36,9 @@ export class UpdatesRepository {
 
   /** The container's group, for scoping; null when the container does not exist. */
   async findContainer(containerId: string): Promise<{ id: string; groupId: string | null } | null> {
-    return this.db.client.container.findUnique({ where: { id: containerId }, select: { id: true, groupId: true } });
+    return this.db.client.container.findUnique({
+      where: this.db.key(containerId),
+      select: { id: true, groupId: true },
+    });
   }
 }

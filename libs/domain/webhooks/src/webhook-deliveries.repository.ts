@@ -103,7 +103,7 @@ export class WebhookDeliveriesRepository {
   }
 
   async toSend(deliveryId: string): Promise<DeliveryToSend | null> {
-    const row = await this.prisma.webhookDelivery.findUnique({
+    const row = await this.prisma.webhookDelivery.findFirst({
       where: { id: deliveryId },
       select: {
         endpoint: { select: { url: true, encryptedSecret: true, status: true } },
@@ -180,11 +180,14 @@ export class WebhookDeliveriesRepository {
     gaveUp: boolean,
   ): Promise<{ status: 'ACTIVE' | 'DISABLED'; url: string; consecutiveFailures: number; failingSince: Date | null }> {
     await tx.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: at } });
-    return tx.webhookEndpoint.update({
+    // By id within the transaction's vendor (the tenant client adds it): the key is ("vendorId", id).
+    const [row] = await tx.webhookEndpoint.updateManyAndReturn({
       where: { id: endpointId },
       data: gaveUp ? { consecutiveFailures: { increment: 1 } } : {},
       select: { status: true, url: true, consecutiveFailures: true, failingSince: true },
     });
+    if (!row) throw new Error(`Webhook endpoint ${endpointId} not found`);
+    return row;
   }
 
   /** Disables an ACTIVE endpoint; false when it was not ACTIVE (so the event is appended once). */

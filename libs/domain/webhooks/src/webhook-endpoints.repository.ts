@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
-  afterCursor,
+  afterTenantCursor,
   Prisma,
   TenantPrisma,
   TenantTransaction,
@@ -76,7 +76,7 @@ export class WebhookEndpointsRepository {
     const rows = await this.db.client.webhookEndpoint.findMany({
       where: filter.status ? { status: filter.status } : {},
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toEndpointView);
   }
@@ -85,7 +85,7 @@ export class WebhookEndpointsRepository {
     id: string,
     tx: TenantTransaction | TenantPrisma['client'] = this.db.client,
   ): Promise<WebhookEndpointView | null> {
-    const row = await tx.webhookEndpoint.findUnique({ where: { id } });
+    const row = await tx.webhookEndpoint.findUnique({ where: this.db.key(id) });
     return row ? toEndpointView(row) : null;
   }
 
@@ -131,27 +131,27 @@ export class WebhookEndpointsRepository {
     const rows = await this.db.client.webhookDelivery.findMany({
       where: { endpointId, ...(filter.status ? { status: filter.status } : {}) },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toDeliveryView);
   }
 
   async findDelivery(id: string): Promise<WebhookDeliveryDetail | null> {
     const row = await this.db.client.webhookDelivery.findUnique({
-      where: { id },
+      where: this.db.key(id),
       include: { attemptsLog: { orderBy: { number: 'asc' } } },
     });
     return row ? { ...toDeliveryView(row), attemptLog: row.attemptsLog.map(toAttemptView) } : null;
   }
 
   async findDeliverySummary(id: string): Promise<WebhookDeliveryView | null> {
-    const row = await this.db.client.webhookDelivery.findUnique({ where: { id } });
+    const row = await this.db.client.webhookDelivery.findUnique({ where: this.db.key(id) });
     return row ? toDeliveryView(row) : null;
   }
 
   async deliveryEndpointStatus(id: string): Promise<WebhookEndpointStatus | null> {
     const row = await this.db.client.webhookDelivery.findUnique({
-      where: { id },
+      where: this.db.key(id),
       select: { endpoint: { select: { status: true } } },
     });
     return row?.endpoint.status ?? null;

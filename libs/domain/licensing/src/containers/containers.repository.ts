@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterTenantCursor, Container, isUniqueViolation, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { AccessRevokedReason, ContainerKind, ContainerView } from '../licensing.types';
 
@@ -60,14 +60,19 @@ export class ContainersRepository {
     },
   ): Promise<ContainerView> {
     try {
-      return toContainerView(await tx.container.create({ data: { ...data, vendorId: this.db.vendorId } }));
+      const container = await tx.container.create({ data: { ...data, vendorId: this.db.vendorId } });
+      // The secret's route to its vendor, in the same transaction (docs/scaling.md, "Citus").
+      await tx.credentialRoute.create({
+        data: { credentialHash: data.credentialHash, vendorId: this.db.vendorId, containerId: container.id },
+      });
+      return toContainerView(container);
     } catch (error) {
       externalIdTaken(error, data.externalId);
     }
   }
 
   async findById(id: string): Promise<ContainerView | null> {
-    const row = await this.db.client.container.findUnique({ where: { id } });
+    const row = await this.db.client.container.findUnique({ where: this.db.key(id) });
     return row ? toContainerView(row) : null;
   }
 
@@ -91,7 +96,7 @@ export class ContainersRepository {
         ...(filter.groupId ? { groupId: filter.groupId } : {}),
       },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toContainerView);
   }
@@ -129,7 +134,7 @@ export class ContainersRepository {
   ): Promise<ContainerView> {
     try {
       return toContainerView(
-        await tx.container.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }),
+        await tx.container.update({ where: this.db.key(id), data: { ...data, revision: { increment: 1 } } }),
       );
     } catch (error) {
       externalIdTaken(error, data.externalId);
@@ -143,7 +148,7 @@ export class ContainersRepository {
     next: { hash: string; prefix: string },
   ): Promise<ContainerView> {
     const current = await tx.container.findUniqueOrThrow({
-      where: { id },
+      where: this.db.key(id),
       select: { credentialHash: true, credentialVersion: true },
     });
     await tx.retiredCredential.create({
@@ -154,9 +159,13 @@ export class ContainersRepository {
         credentialVersion: current.credentialVersion,
       },
     });
+    // The old hash keeps its route (to answer CREDENTIALS_REVOKED); the new one gets its own.
+    await tx.credentialRoute.create({
+      data: { credentialHash: next.hash, vendorId: this.db.vendorId, containerId: id },
+    });
     return toContainerView(
       await tx.container.update({
-        where: { id },
+        where: this.db.key(id),
         // The revision too: devices learn of the reset on every channel (docs/auto-update.md).
         data: {
           credentialHash: next.hash,
@@ -169,7 +178,7 @@ export class ContainersRepository {
   }
 
   async findUser(tx: TenantTransaction, id: string): Promise<{ id: string; groupId: string | null } | null> {
-    return tx.user.findUnique({ where: { id }, select: { id: true, groupId: true } });
+    return tx.user.findUnique({ where: this.db.key(id), select: { id: true, groupId: true } });
   }
 
   async groupExists(tx: TenantTransaction, id: string): Promise<boolean> {
@@ -197,11 +206,11 @@ export class ContainersRepository {
 
   /** Raises the container's own revision (a change its devices must learn of), in the caller's transaction. */
   async raiseRevision(tx: TenantTransaction, id: string): Promise<void> {
-    await tx.container.update({ where: { id }, data: { revision: { increment: 1 } } });
+    await tx.container.update({ where: this.db.key(id), data: { revision: { increment: 1 } } });
   }
 
   /** The user's current status (null when deleted), read in the caller's transaction. */
   async userStatus(tx: TenantTransaction, userId: string): Promise<string | null> {
-    return (await tx.user.findUnique({ where: { id: userId }, select: { status: true } }))?.status ?? null;
+    return (await tx.user.findUnique({ where: this.db.key(userId), select: { status: true } }))?.status ?? null;
   }
 }

@@ -11,7 +11,7 @@ export class GroupBorrowingRepository {
   }
 
   find(groupId: string): Promise<{ borrowingAllowed: boolean } | null> {
-    return this.db.client.group.findUnique({ where: { id: groupId }, select: { borrowingAllowed: true } });
+    return this.db.client.group.findUnique({ where: this.db.key(groupId), select: { borrowingAllowed: true } });
   }
 
   /**
@@ -25,7 +25,7 @@ export class GroupBorrowingRepository {
   }
 
   async setBorrowingAllowed(tx: TenantTransaction, groupId: string, allowed: boolean): Promise<void> {
-    await tx.group.update({ where: { id: groupId }, data: { borrowingAllowed: allowed } });
+    await tx.group.update({ where: this.db.key(groupId), data: { borrowingAllowed: allowed } });
   }
 
   /** Raises the own revision of every container of the group (devices learn of the switch); their ids. */

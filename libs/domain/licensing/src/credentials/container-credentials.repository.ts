@@ -8,9 +8,16 @@ export interface CredentialRecord {
   vendorStatus: VendorStatus;
 }
 
+/** Which vendor a secret was issued by: the vendor's shard holds the container (docs/scaling.md, "Citus"). */
+export interface CredentialRoute {
+  vendorId: string;
+}
+
 /**
  * Resolves a container secret to its container. Unscoped on purpose: the tenant is not known until
- * the secret says which container (and so which vendor) it belongs to.
+ * the secret says which container (and so which vendor) it belongs to. The vendor comes from
+ * credential_routes (a global table, one indexed read); every later read names that vendor, and
+ * the container's own current hash (or retired_credentials) decides, not the route.
  */
 @Injectable()
 export class ContainerCredentialsRepository {
@@ -19,19 +26,30 @@ export class ContainerCredentialsRepository {
     private readonly pg: PgPool,
   ) {}
 
-  /** Every device request asks this first: one indexed read on the plain pg pool. */
-  async findByHash(credentialHash: string): Promise<CredentialRecord | null> {
-    const rows = await this.pg.sql.$queryRaw<CredentialRecord[]>`
-      SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus"
-        FROM containers c JOIN vendors v ON v.id = c."vendorId"
-       WHERE c."credentialHash" = ${credentialHash}`;
+  /** The vendor this secret's hash was issued by (current or reset); null: never issued. */
+  async routeOf(credentialHash: string): Promise<CredentialRoute | null> {
+    const rows = await this.pg.sql.$queryRaw<CredentialRoute[]>`
+      SELECT r."vendorId" FROM credential_routes r WHERE r."credentialHash" = ${credentialHash}`;
     return rows[0] ?? null;
   }
 
-  /** Only asked when `findByHash` missed, so the hot path never pays for it. */
+  /** Every device request (but validate, heartbeat and release) asks this first: two indexed reads on the plain pg pool. */
+  async findByHash(credentialHash: string): Promise<CredentialRecord | null> {
+    const route = await this.routeOf(credentialHash);
+    if (!route) return null;
+    const rows = await this.pg.sql.$queryRaw<CredentialRecord[]>`
+      SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus"
+        FROM containers c JOIN vendors v ON v.id = c."vendorId"
+       WHERE c."vendorId" = ${route.vendorId}::uuid AND c."credentialHash" = ${credentialHash}`;
+    return rows[0] ?? null;
+  }
+
+  /** Only asked when no current secret matched, so the hot path never pays for it. */
   async isRetired(credentialHash: string): Promise<boolean> {
+    const route = await this.routeOf(credentialHash);
+    if (!route) return false;
     const row = await this.prisma.retiredCredential.findUnique({
-      where: { credentialHash },
+      where: { vendorId_credentialHash: { vendorId: route.vendorId, credentialHash } },
       select: { credentialHash: true },
     });
     return row !== null;

@@ -35,6 +35,14 @@ export class ContainerCredentialsService {
     return this.principalOf(record);
   }
 
+  /**
+   * The vendor a secret's hash was issued by, for the hot routes' one statement (which names it,
+   * so it runs on that vendor's shard alone); null: never issued (then `rejectUnknown`).
+   */
+  async vendorOf(token: DeviceToken): Promise<string | null> {
+    return (await this.credentials.routeOf(token.credentialHash))?.vendorId ?? null;
+  }
+
   /** The principal of a credential found by a statement (a vendor that is not active is refused). */
   principalOf(record: CredentialRecord): DevicePrincipal {
     if (record.vendorStatus !== 'ACTIVE') throw new DomainError('VENDOR_SUSPENDED', 'The vendor account is suspended');

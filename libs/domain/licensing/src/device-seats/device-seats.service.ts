@@ -6,7 +6,8 @@ import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
 /**
  * The device API's heartbeat and release for a secret not yet looked up (`device-token`), with
  * their authentication fallback here as validate's is in ValidationService: the common case is
- * one statement that authenticates and acts (SeatsService's `…ByCredential`); anything else
+ * the secret's vendor (credential_routes), then one statement on that vendor's rows that
+ * authenticates and acts (SeatsService's `…ByCredential`); anything else
  * authenticates as usual (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED, 403 VENDOR_SUSPENDED) and
  * takes the general path, which answers with the precise code (404, 409, …). Here and not in the
  * seats domain because credentials are licensing's, which depends on seats.
@@ -19,13 +20,16 @@ export class DeviceSeatsService {
   ) {}
 
   async heartbeat(token: DeviceToken, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
-    const beat = await this.seats.heartbeatByCredential(token.credentialHash, leaseId, knownRevision);
+    const vendorId = await this.credentials.vendorOf(token);
+    const beat =
+      vendorId && (await this.seats.heartbeatByCredential(vendorId, token.credentialHash, leaseId, knownRevision));
     if (beat) return beat;
     return this.seats.heartbeat((await this.authenticate(token)).containerId, leaseId, knownRevision);
   }
 
   async release(token: DeviceToken, leaseId: string, returnKey: string | null): Promise<EndedLeaseView> {
-    const released = await this.seats.releaseByCredential(token.credentialHash, leaseId);
+    const vendorId = await this.credentials.vendorOf(token);
+    const released = vendorId && (await this.seats.releaseByCredential(vendorId, token.credentialHash, leaseId));
     if (released) return released;
     return this.seats.release((await this.authenticate(token)).containerId, leaseId, returnKey);
   }

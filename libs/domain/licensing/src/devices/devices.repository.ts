@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, Device, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterTenantCursor, Device, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { seatInUse } from '@leasehold/domain-seats';
 import { DeactivatedBy, DeviceView } from '../licensing.types';
 
@@ -25,7 +25,13 @@ export class DevicesRepository {
 
   async findActive(tx: TenantTransaction, containerId: string, fingerprint: string): Promise<DeviceView | null> {
     const row = await tx.device.findUnique({
-      where: { containerId_activeFingerprint: { containerId, activeFingerprint: fingerprint } },
+      where: {
+        vendorId_containerId_activeFingerprint: {
+          vendorId: this.db.vendorId,
+          containerId,
+          activeFingerprint: fingerprint,
+        },
+      },
     });
     return row ? toDeviceView(row) : null;
   }
@@ -76,13 +82,13 @@ export class DevicesRepository {
 
   /** The return key hash an offline device was granted under (null: none, no early release). */
   async returnKeyHash(tx: TenantTransaction, id: string): Promise<string | null> {
-    const row = await tx.device.findUnique({ where: { id }, select: { returnKeyHash: true } });
+    const row = await tx.device.findUnique({ where: this.db.key(id), select: { returnKeyHash: true } });
     return row?.returnKeyHash ?? null;
   }
 
   /** A renewed offline grant: the device's slot is held until `offlineUntil`. */
   async renewOffline(tx: TenantTransaction, id: string, offlineUntil: Date | null): Promise<DeviceView> {
-    return toDeviceView(await tx.device.update({ where: { id }, data: { offlineUntil } }));
+    return toDeviceView(await tx.device.update({ where: this.db.key(id), data: { offlineUntil } }));
   }
 
   /** Conditional: only an active device is deactivated; false when it already was. */
@@ -95,7 +101,7 @@ export class DevicesRepository {
   }
 
   async findById(id: string): Promise<DeviceView | null> {
-    const row = await this.db.client.device.findUnique({ where: { id } });
+    const row = await this.db.client.device.findUnique({ where: this.db.key(id) });
     return row ? toDeviceView(row) : null;
   }
 
@@ -106,7 +112,7 @@ export class DevicesRepository {
     const rows = await this.db.client.device.findMany({
       where: { containerId, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toDeviceView);
   }
@@ -119,7 +125,7 @@ export class DevicesRepository {
     const rows = await this.db.client.device.findMany({
       where: { container: { userId, kind: 'PERSONAL' }, ...(filter.includeInactive ? {} : { deactivatedAt: null }) },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toDeviceView);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterTenantCursor, isUniqueViolation, License, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { ContainerKind, LicenseSettings, LicenseStatus, LicenseView, LicenseWithProductView } from '../licensing.types';
 
@@ -69,7 +69,7 @@ export class LicensesRepository {
   }
 
   async findById(id: string): Promise<LicenseView | null> {
-    const row = await this.db.client.license.findUnique({ where: { id } });
+    const row = await this.db.client.license.findUnique({ where: this.db.key(id) });
     return row ? toLicenseView(row) : null;
   }
 
@@ -77,7 +77,7 @@ export class LicensesRepository {
     const rows = await this.db.client.license.findMany({
       where: { containerId },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return rows.map(toLicenseView);
   }
@@ -105,17 +105,19 @@ export class LicensesRepository {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM licenses WHERE id = ${id}::uuid AND "vendorId" = ${this.db.vendorId}::uuid FOR UPDATE`;
     if (!rows.length) return null;
-    return toLicenseView(await tx.license.findUniqueOrThrow({ where: { id } }));
+    return toLicenseView(await tx.license.findUniqueOrThrow({ where: this.db.key(id) }));
   }
 
   /** The purchase a license draws on (fixed when it is created), without locking. */
   async purchaseIdOf(tx: TenantTransaction, id: string): Promise<string | null> {
-    return (await tx.license.findUnique({ where: { id }, select: { purchaseId: true } }))?.purchaseId ?? null;
+    return (await tx.license.findUnique({ where: this.db.key(id), select: { purchaseId: true } }))?.purchaseId ?? null;
   }
 
   /** Every change raises the revision by one, in the same statement. */
   async update(tx: TenantTransaction, id: string, data: LicenseChange): Promise<LicenseView> {
-    return toLicenseView(await tx.license.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }));
+    return toLicenseView(
+      await tx.license.update({ where: this.db.key(id), data: { ...data, revision: { increment: 1 } } }),
+    );
   }
 
   async setStatus(tx: TenantTransaction, id: string, status: LicenseStatus): Promise<LicenseView> {
@@ -124,7 +126,7 @@ export class LicensesRepository {
 
   async productFeatureCodes(tx: TenantTransaction, productId: string): Promise<string[] | null> {
     const product = await tx.product.findUnique({
-      where: { id: productId },
+      where: this.db.key(productId),
       select: { features: { select: { code: true } } },
     });
     return product ? product.features.map((f) => f.code) : null;
@@ -135,7 +137,7 @@ export class LicensesRepository {
     containerId: string,
   ): Promise<{ kind: ContainerKind; groupId: string | null; deviceLimit: number | null } | null> {
     return tx.container.findUnique({
-      where: { id: containerId },
+      where: this.db.key(containerId),
       select: { kind: true, groupId: true, deviceLimit: true },
     });
   }

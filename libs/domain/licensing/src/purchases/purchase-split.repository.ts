@@ -17,7 +17,7 @@ export class PurchaseSplitRepository {
     id: string,
   ): Promise<{ license: LicenseView; container: { kind: ContainerKind; groupId: string | null } } | null> {
     const row = await tx.license.findUnique({
-      where: { id },
+      where: this.db.key(id),
       include: { container: { select: { kind: true, groupId: true } } },
     });
     return row ? { license: toLicenseView(row), container: row.container } : null;
@@ -27,7 +27,7 @@ export class PurchaseSplitRepository {
     tx: TenantTransaction,
     id: string,
   ): Promise<{ id: string; kind: ContainerKind; groupId: string | null } | null> {
-    return tx.container.findUnique({ where: { id }, select: { id: true, kind: true, groupId: true } });
+    return tx.container.findUnique({ where: this.db.key(id), select: { id: true, kind: true, groupId: true } });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterCursor, isUniqueViolation, Purchase, TenantPrisma, TenantTransaction } from '@leasehold/db';
+import { afterTenantCursor, isUniqueViolation, Purchase, TenantPrisma, TenantTransaction } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { PurchaseView } from '../licensing.types';
 
@@ -52,7 +52,7 @@ export class PurchasesRepository {
   }
 
   async setSeats(tx: TenantTransaction, id: string, seats: number, allocated: number): Promise<PurchaseView> {
-    return toView(await tx.purchase.update({ where: { id }, data: { seats } }), allocated);
+    return toView(await tx.purchase.update({ where: this.db.key(id), data: { seats } }), allocated);
   }
 
   async groupExists(tx: TenantTransaction, id: string): Promise<boolean> {
@@ -75,7 +75,7 @@ export class PurchasesRepository {
         ...(filter.productId ? { productId: filter.productId } : {}),
       },
       take: filter.take,
-      ...afterCursor(filter.cursor),
+      ...afterTenantCursor(this.db.vendorId, filter.cursor),
     });
     return this.withAllocation(rows);
   }

@@ -60,6 +60,7 @@ export class ValidationRepository {
 
   /** No rows: no container has this secret now (never issued, or reset). */
   async load(
+    vendorId: string,
     credentialHash: string,
     fingerprint: string,
     product: string | null,
@@ -82,7 +83,7 @@ export class ValidationRepository {
              SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
               WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
               ORDER BY s."createdAt" DESC LIMIT 1) k ON true
-       WHERE c."credentialHash" = ${credentialHash}
+       WHERE c."vendorId" = ${vendorId}::uuid AND c."credentialHash" = ${credentialHash}
        ${CONTAINER_LICENSE_ORDER}`);
   }
 }

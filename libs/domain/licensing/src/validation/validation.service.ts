@@ -80,12 +80,16 @@ export class ValidationService {
   ) {}
 
   /**
-   * One database round trip: the statement finds the container by the secret's hash. Nothing
+   * Two indexed database round trips: the secret's vendor (credential_routes), then one statement
+   * that finds the container by the secret's hash within that vendor and answers. Nothing
    * found: answered as authentication would (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED); a
    * suspended vendor: 403 VENDOR_SUSPENDED.
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
+    const vendorId = await this.credentials.vendorOf(token);
+    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash);
     const rows = await this.validation.load(
+      vendorId,
       token.credentialHash,
       command.fingerprint,
       command.product ?? null,

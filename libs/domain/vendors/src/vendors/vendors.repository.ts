@@ -28,8 +28,9 @@ export class VendorsRepository {
 
   /**
    * The plan of the vendor a credential belongs to: an API key's or a container credential's
-   * SHA-256 (both are stored as such). Null when the hash is neither. One indexed read on the plain
-   * pg pool; the rate limiter caches the answer.
+   * SHA-256 (both are stored as such). Null when the hash is neither (a reset container secret is
+   * neither). One statement on the plain pg pool (the container secret's vendor through
+   * credential_routes); the rate limiter caches the answer.
    */
   async findLimitsByCredentialHash(hash: string): Promise<VendorLimits | null> {
     const rows = await this.pg.sql.$queryRaw<VendorLimits[]>`
@@ -37,7 +38,9 @@ export class VendorsRepository {
         FROM vendors v
        WHERE v.id = (SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}
                      UNION ALL
-                     SELECT c."vendorId" FROM containers c WHERE c."credentialHash" = ${hash}
+                     SELECT c."vendorId" FROM credential_routes r
+                       JOIN containers c ON c."vendorId" = r."vendorId" AND c."credentialHash" = r."credentialHash"
+                      WHERE r."credentialHash" = ${hash}
                      LIMIT 1)`;
     return rows[0] ?? null;
   }
