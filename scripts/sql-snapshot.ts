@@ -96,7 +96,7 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
         lease: { ...newLease, userId: USER },
         term: online,
         wait: false,
-        admission: reservationAdmits(LICENSE, USER),
+        admission: reservationAdmits(VENDOR, LICENSE, USER),
       }),
     'claimSlot (borrowed, waiting for locks, with a queue ticket)': (r, tx) =>
       r.checkout.claimSlot(tx, {

@@ -13,7 +13,7 @@ SELECT c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", d.id 
    AND p.code = $2
   LEFT JOIN LATERAL (
        SELECT x.id AS "leaseId", s."expiresAt" AS "leaseUntil", x."borrowUntil"
-         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
         WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $3
         ORDER BY s."expiresAt" DESC LIMIT 1) lease ON true
  WHERE c.id = $4::uuid AND c."vendorId" = $5::uuid

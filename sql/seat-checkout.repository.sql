@@ -4,13 +4,13 @@
 SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
        c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
        l.quantity, (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
-       EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
+       EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."vendorId" = l."vendorId" AND sr."licenseId" = l.id) AS "hasReservations",
        ((l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)) > l.quantity
-    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = l.id AND e."endedAt" IS NULL)) AS "overageTracked",
+    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = l."vendorId" AND e."licenseId" = l.id AND e."endedAt" IS NULL)) AS "overageTracked",
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
-       (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
+       (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
        now() AS now,
        live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
        live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
@@ -19,7 +19,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
   JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
   LEFT JOIN LATERAL (
        SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage
-         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
         WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $2
         LIMIT 1) live ON true
  WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l.id = $5::uuid
@@ -32,37 +32,37 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
+     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."licenseId" = $5::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = $8::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
                         AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used,
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."vendorId" = r."vendorId" AND x."licenseId" = r."licenseId")::int AS used,
       (SELECT count(*) FROM seat_slots s
-         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
-        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."licenseId" = $6::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $7::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
-                       JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."licenseId" = $8::uuid AND a."userId" = $9::uuid)))
+         JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."vendorId" = $9::uuid AND r."licenseId" = $10::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $11::uuid AND ru."reservationId" = u.id AND ru."userId" = $12::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+                       JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
+                      WHERE a."vendorId" = $13::uuid AND a."licenseId" = $14::uuid AND a."userId" = $15::uuid)))
      AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE SKIP LOCKED),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $10::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $11::int), COALESCE($12::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $16::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $17::int), COALESCE($18::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $13::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $19::uuid AND t."licenseId" = $20::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $14::uuid, $15::uuid, $16::uuid, $17::uuid, claimed.slot,
-         $18::uuid, $19, $20, $21::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $22::timestamptz, $23
+  SELECT $21::uuid, $22::uuid, $23::uuid, $24::uuid, claimed.slot,
+         $25::uuid, $26, $27, $28::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $29::timestamptz, $30
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
@@ -73,59 +73,59 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
+     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."licenseId" = $5::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = $8::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
                         AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used,
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."vendorId" = r."vendorId" AND x."licenseId" = r."licenseId")::int AS used,
       (SELECT count(*) FROM seat_slots s
-         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
-        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."licenseId" = $6::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $7::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
-                       JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."licenseId" = $8::uuid AND a."userId" = $9::uuid)))
+         JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."vendorId" = $9::uuid AND r."licenseId" = $10::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $11::uuid AND ru."reservationId" = u.id AND ru."userId" = $12::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+                       JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
+                      WHERE a."vendorId" = $13::uuid AND a."licenseId" = $14::uuid AND a."userId" = $15::uuid)))
      AND ((SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
-SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $10::uuid)
-                - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $11::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = $12::uuid AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
+SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $16::uuid AND q.id = $17::uuid)
+                - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $18::uuid AND s."licenseId" = $19::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $20::uuid AND s."licenseId" = $21::uuid AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used,
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."vendorId" = r."vendorId" AND x."licenseId" = r."licenseId")::int AS used,
       (SELECT count(*) FROM seat_slots s
-         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
-        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."licenseId" = $13::uuid) u ) AS reserved,
+         JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."vendorId" = $22::uuid AND r."licenseId" = $23::uuid) u ) AS reserved,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
-         JOIN seat_slots s ON x."endedAt" IS NULL AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-        WHERE x."licenseId" = r."licenseId")::int AS used,
+         JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = x."userId"
+        WHERE x."vendorId" = r."vendorId" AND x."licenseId" = r."licenseId")::int AS used,
       (SELECT count(*) FROM seat_slots s
-         JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
-         JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
-        WHERE s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."licenseId" = $14::uuid) u JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = $15::uuid) AS own) t) >= 1)
+         JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
+         JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
+        WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
+ FROM seat_reservations r WHERE r."vendorId" = $24::uuid AND r."licenseId" = $25::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $26::uuid AND ru."reservationId" = u.id AND ru."userId" = $27::uuid) AS own) t) >= 1)
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE SKIP LOCKED),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $16::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $17::int), COALESCE($18::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $28::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $29::int), COALESCE($30::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $19::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $31::uuid AND t."licenseId" = $32::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $20::uuid, $21::uuid, $22::uuid, $23::uuid, claimed.slot,
-         $24::uuid, $25, $26, $27::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $28::timestamptz, $29
+  SELECT $33::uuid, $34::uuid, $35::uuid, $36::uuid, claimed.slot,
+         $37::uuid, $38, $39, $40::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $41::timestamptz, $42
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
@@ -136,26 +136,26 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
-     AND s."heldTicketId" = $5::uuid AND s."heldUntil" > now()
+     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
+     AND s."heldTicketId" = $7::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q
-                  WHERE q.id = $6::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $7 AND q.status = 'HELD')
+                  WHERE q."vendorId" = s."vendorId" AND q.id = $8::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $9 AND q.status = 'HELD')
      AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $8::uuid, "expiresAt" = $9::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $10::uuid, "expiresAt" = $11::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."licenseId" = $10::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $12::uuid AND t."licenseId" = $13::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $11::uuid, $12::uuid, $13::uuid, $14::uuid, claimed.slot,
-         $15::uuid, $16, $17, $18::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $19::timestamptz, $20
+  SELECT $14::uuid, $15::uuid, $16::uuid, $17::uuid, claimed.slot,
+         $18::uuid, $19, $20, $21::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $22::timestamptz, $23
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
@@ -173,13 +173,13 @@ SELECT count(*)::int AS n FROM devices o
 SELECT count(*) FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now())::int AS "inUse",
        min(s."expiresAt") FILTER (WHERE s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "soonestExpiry",
        count(*)::int AS slots,
-       (SELECT q.quantity FROM licenses q WHERE q.id = $1::uuid) AS quantity,
-       (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $2::uuid)::int AS capacity,
+       (SELECT q.quantity FROM licenses q WHERE q."vendorId" = $1::uuid AND q.id = $2::uuid) AS quantity,
+       (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $3::uuid AND q.id = $4::uuid)::int AS capacity,
        now() AS now
   FROM seat_slots s
- WHERE s."licenseId" = $3::uuid AND s."vendorId" = $4::uuid;
+ WHERE s."licenseId" = $5::uuid AND s."vendorId" = $6::uuid;
 
 -- SeatCheckoutRepository.countDenial
 INSERT INTO license_usage_hours ("licenseId", hour, "vendorId", denials)
 VALUES ($1::uuid, date_trunc('hour', now()), $2::uuid, 1)
-ON CONFLICT ("licenseId", hour) DO UPDATE SET denials = license_usage_hours.denials + 1;
+ON CONFLICT ("vendorId", "licenseId", hour) DO UPDATE SET denials = license_usage_hours.denials + 1;

@@ -5,16 +5,17 @@ WITH extended AS (
   UPDATE seat_slots s
      SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
     FROM seat_leases cur, licenses lic
-   WHERE cur.id = $1::uuid AND (cur."vendorId", cur."containerId") = (SELECT cc."vendorId", cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
-                                                    WHERE cc."credentialHash" = $2 AND v.status = 'ACTIVE')
-     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
-     AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
+   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid
+  AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                            WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = $3 AND v.status = 'ACTIVE')
+     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+     AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
      -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
-  RETURNING s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
+     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
 UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
   FROM extended, containers c
- WHERE l.id = extended."leaseId" AND c.id = l."containerId"
+ WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision";
 
@@ -24,42 +25,42 @@ WITH extended AS (
      SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
     FROM seat_leases cur, licenses lic
    WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid AND cur."containerId" = $3::uuid
-     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
-     AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
+     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+     AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
      -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
-  RETURNING s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
+     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
 UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
   FROM extended, containers c
- WHERE l.id = extended."leaseId" AND c.id = l."containerId"
+ WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision";
 
 -- SeatLeaseRepository.leaseState (device: its container)
 SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage,
-       EXISTS (SELECT 1 FROM seat_slots s WHERE l."endedAt" IS NULL AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()) AS live,
+       EXISTS (SELECT 1 FROM seat_slots s WHERE l."endedAt" IS NULL AND s."vendorId" = l."vendorId" AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()) AS live,
        lic.status::text AS "licenseStatus", lic."validFrom" AS "licenseValidFrom", lic."expiresAt" AS "licenseExpiresAt",
        lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", lic."offlinePeriodDays",
        (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision", c."accessRevokedAt", c."accessRevokedReason", now() AS now
   FROM seat_leases l
-  JOIN licenses lic ON lic.id = l."licenseId"
-  JOIN containers c ON c.id = l."containerId"
+  JOIN licenses lic ON lic."vendorId" = l."vendorId" AND lic.id = l."licenseId"
+  JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
  WHERE l.id = $1::uuid AND l."vendorId" = $2::uuid AND l."containerId" = $3::uuid;
 
 -- SeatLeaseRepository.freeSlot (release: a borrow only with the return proof)
 UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
   FROM seat_leases l, containers c
  WHERE l.id = $1::uuid AND l."vendorId" = $2::uuid AND (l."borrowUntil" IS NULL OR (l."returnKeyHash" IS NOT NULL AND l."returnKeyHash" = $3))
-   AND c.id = l."containerId" AND l."containerId" = $4::uuid
-   AND l."endedAt" IS NULL AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now();
+   AND c."vendorId" = l."vendorId" AND c.id = l."containerId" AND l."containerId" = $4::uuid
+   AND l."endedAt" IS NULL AND s."vendorId" = l."vendorId" AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now();
 
 -- SeatLeaseRepository.freeSlot (admin stop: online only)
 UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
   FROM seat_leases l, containers c
  WHERE l.id = $1::uuid AND l."vendorId" = $2::uuid AND l."borrowUntil" IS NULL
-   AND c.id = l."containerId"
-   AND l."endedAt" IS NULL AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now();
+   AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
+   AND l."endedAt" IS NULL AND s."vendorId" = l."vendorId" AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now();
 
 -- SeatLeaseRepository.endLease (now)
 UPDATE seat_leases l SET "endedAt" = now(), "endReason" = $1::"LeaseEndReason"
@@ -71,22 +72,23 @@ l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReas
 WITH freed AS (
   UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
     FROM seat_leases cur
-   WHERE cur.id = $1::uuid AND (cur."vendorId", cur."containerId") = (SELECT cc."vendorId", cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
-                                                    WHERE cc."credentialHash" = $2 AND v.status = 'ACTIVE')
-     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid
+  AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                            WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = $3 AND v.status = 'ACTIVE')
+     AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
      -- a license whose overage episode must settle takes the general path (OverageService)
-     AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q.id = cur."licenseId" AND ((q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) > q.quantity
-    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = q.id AND e."endedAt" IS NULL)))
+     AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = cur."vendorId" AND q.id = cur."licenseId" AND ((q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) > q.quantity
+    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = q."vendorId" AND e."licenseId" = q.id AND e."endedAt" IS NULL)))
   RETURNING cur.id),
 ended AS (
   UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
     FROM freed
-   WHERE l.id = freed.id AND l."endedAt" IS NULL
+   WHERE l."vendorId" = $4::uuid AND l.id = freed.id AND l."endedAt" IS NULL
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, l."vendorId"),
 event AS (
   INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-  SELECT $3::uuid, e."vendorId", 'seat.released', 'seat', e.id::text,
+  SELECT $5::uuid, e."vendorId", 'seat.released', 'seat', e.id::text,
          jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'borrowUntil', NULL, 'endedAt', to_char(e."endedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endReason', e."endReason")
@@ -101,12 +103,12 @@ WITH seat AS (
     FROM seat_leases cur
    WHERE cur.id = $2::uuid AND cur."vendorId" = $3::uuid AND cur."containerId" = $4::uuid
      AND (cur."borrowUntil" IS NULL OR cur."borrowUntil" <= $5::timestamptz)
-     AND cur."endedAt" IS NULL AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
+     AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
   RETURNING s."leaseId")
 UPDATE seat_leases l SET "borrowUntil" = $6::timestamptz, "expiresAt" = $7::timestamptz, "lastHeartbeatAt" = now(),
        "returnKeyHash" = CASE WHEN l."borrowUntil" IS NULL THEN $8 ELSE l."returnKeyHash" END
   FROM seat
- WHERE l.id = seat."leaseId"
+ WHERE l."vendorId" = $9::uuid AND l.id = seat."leaseId"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage;
 

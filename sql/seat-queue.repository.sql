@@ -8,7 +8,7 @@ SELECT t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."cli
 CASE WHEN t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now() THEN 'LAPSED' ELSE t.status::text END AS status,
 CASE WHEN t.status = 'WAITING' AND t."expiresAt" > now() THEN
 (1 + (SELECT count(*) FROM seat_queue_tickets w
-     WHERE w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
+     WHERE w."vendorId" = t."vendorId" AND w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
 t."createdAt", t."expiresAt", t."grantedAt", t."heldSlot", t."leaseId", t."endedAt" FROM seat_queue_tickets t
  WHERE t."vendorId" = $1::uuid AND t."licenseId" = $2::uuid AND t.fingerprint = $3
    AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" > now()
@@ -24,7 +24,7 @@ SELECT t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."cli
 CASE WHEN t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now() THEN 'LAPSED' ELSE t.status::text END AS status,
 CASE WHEN t.status = 'WAITING' AND t."expiresAt" > now() THEN
 (1 + (SELECT count(*) FROM seat_queue_tickets w
-     WHERE w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
+     WHERE w."vendorId" = t."vendorId" AND w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
 t."createdAt", t."expiresAt", t."grantedAt", t."heldSlot", t."leaseId", t."endedAt" FROM seat_queue_tickets t
  WHERE t.id = $1::uuid AND t."vendorId" = $2::uuid AND t."containerId" = $3::uuid;
 
@@ -36,9 +36,9 @@ UPDATE seat_queue_tickets SET "expiresAt" = now() + make_interval(secs => $1::in
 -- SeatQueueRepository.freeSlots (grant pass)
 SELECT s.slot FROM seat_slots s
  WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-   AND (SELECT count(*) FROM seat_slots x WHERE x."licenseId" = $3::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q.id = $4::uuid)
-   AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = $5::uuid AND (q.status = 'ACTIVE' AND q."validFrom" <= now() AND (q."expiresAt" IS NULL OR q."expiresAt" > now())))
+   AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
+         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
+   AND EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = $7::uuid AND q.id = $8::uuid AND (q.status = 'ACTIVE' AND q."validFrom" <= now() AND (q."expiresAt" IS NULL OR q."expiresAt" > now())))
  ORDER BY s.slot
    FOR UPDATE SKIP LOCKED;
 
@@ -54,11 +54,11 @@ WITH pairs AS (SELECT * FROM unnest($1::int[], $2::uuid[]) AS p(slot, "ticketId"
 held AS (
   UPDATE seat_slots s SET "heldTicketId" = pairs."ticketId", "heldUntil" = now() + make_interval(secs => $3::int)
     FROM pairs
-   WHERE s."licenseId" = $4::uuid AND s.slot = pairs.slot
+   WHERE s."vendorId" = $4::uuid AND s."licenseId" = $5::uuid AND s.slot = pairs.slot
   RETURNING s.slot, s."heldTicketId", s."heldUntil")
 UPDATE seat_queue_tickets t SET status = 'HELD', "heldSlot" = held.slot, "grantedAt" = clock_timestamp(), "expiresAt" = held."heldUntil"
   FROM held
- WHERE t.id = held."heldTicketId"
+ WHERE t."vendorId" = $6::uuid AND t.id = held."heldTicketId"
 RETURNING t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."heldSlot", t."expiresAt";
 
 -- SeatQueueRepository.markClaimed
@@ -69,7 +69,7 @@ UPDATE seat_queue_tickets SET status = 'CLAIMED', "leaseId" = $1::uuid, "endedAt
 UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
   FROM seat_queue_tickets t
  WHERE t.id = $1::uuid AND t."vendorId" = $2::uuid AND t."containerId" = $3::uuid AND t.status = 'HELD'
-   AND s."licenseId" = t."licenseId" AND s.slot = t."heldSlot" AND s."heldTicketId" = t.id;
+   AND s."vendorId" = t."vendorId" AND s."licenseId" = t."licenseId" AND s.slot = t."heldSlot" AND s."heldTicketId" = t.id;
 
 -- SeatQueueRepository.cancel, statement 2 of 2
 UPDATE seat_queue_tickets t SET status = 'CANCELLED', "endedAt" = now()
@@ -78,27 +78,27 @@ UPDATE seat_queue_tickets t SET status = 'CANCELLED', "endedAt" = now()
 RETURNING t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."heldSlot", t."expiresAt";
 
 -- SeatQueueRepository.lapseDue (sweep), statement 1 of 3
-SELECT id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD') AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT $1::int;
+SELECT "vendorId", id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD') AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT $1::int;
 
 -- SeatQueueRepository.lapseDue (sweep), statement 2 of 3
 WITH held AS (
-  SELECT s."licenseId", s.slot FROM seat_slots s
-    JOIN seat_queue_tickets t ON t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
-   WHERE t.id = ANY($1::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
+  SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
+    JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
+   WHERE t."vendorId" = ANY($1::uuid[]) AND t.id = ANY($2::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
    ORDER BY s."licenseId", s.slot
      FOR UPDATE OF s SKIP LOCKED)
 UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
-  FROM held WHERE s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now();
+  FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now();
 
 -- SeatQueueRepository.lapseDue (sweep), statement 3 of 3
 UPDATE seat_queue_tickets t SET status = 'LAPSED', "endedAt" = t."expiresAt"
- WHERE t.id = ANY($1::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
+ WHERE t."vendorId" = ANY($1::uuid[]) AND t.id = ANY($2::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
 RETURNING t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."heldSlot", t."expiresAt";
 
 -- SeatQueueRepository.licensesToServe (sweep)
 SELECT DISTINCT t."vendorId", t."licenseId" FROM seat_queue_tickets t
  WHERE t.status = 'WAITING' AND t."expiresAt" > now()
-   AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = t."licenseId" AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()))
+   AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."vendorId" = t."vendorId" AND s."licenseId" = t."licenseId" AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()))
  LIMIT $1::int;
 
 -- SeatQueueRepository.listLive (a group)
@@ -106,7 +106,7 @@ SELECT t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."cli
 CASE WHEN t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now() THEN 'LAPSED' ELSE t.status::text END AS status,
 CASE WHEN t.status = 'WAITING' AND t."expiresAt" > now() THEN
 (1 + (SELECT count(*) FROM seat_queue_tickets w
-     WHERE w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
+     WHERE w."vendorId" = t."vendorId" AND w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
 t."createdAt", t."expiresAt", t."grantedAt", t."heldSlot", t."leaseId", t."endedAt" FROM seat_queue_tickets t
  WHERE t."vendorId" = $1::uuid AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" > now() AND t."containerId" IN (SELECT c.id FROM containers c WHERE c."vendorId" = t."vendorId" AND c."groupId" = $2::uuid)
  ORDER BY t.seq

@@ -4,9 +4,9 @@
 SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", d.name AS "deviceName", l.fingerprint, l."clientName",
        l."userId", l."startedAt", l."lastHeartbeatAt", s."expiresAt", (l."borrowUntil" IS NOT NULL) AS borrowed, l."borrowUntil", l.overage
   FROM seat_leases l
-  JOIN seat_slots s ON l."endedAt" IS NULL AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()
-  JOIN containers c ON c.id = l."containerId"
-  LEFT JOIN devices d ON d.id = l."deviceId"
+  JOIN seat_slots s ON l."endedAt" IS NULL AND s."vendorId" = l."vendorId" AND s."licenseId" = l."licenseId" AND s.slot = l.slot AND s."leaseId" = l.id AND s."expiresAt" > now()
+  JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
+  LEFT JOIN devices d ON d."vendorId" = l."vendorId" AND d.id = l."deviceId"
  WHERE l."vendorId" = $1::uuid AND l."licenseId" = $2::uuid AND l.id > $3::uuid
  ORDER BY l.id
  LIMIT $4::int;
@@ -14,18 +14,18 @@ SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", d.name AS "de
 -- SessionsRepository.freeSlotsOfUser
 WITH mine AS (
   SELECT s."licenseId", s.slot, s."leaseId" FROM seat_slots s
-    JOIN seat_leases l ON l.id = s."leaseId"
-    JOIN containers c ON c.id = l."containerId"
+    JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId"
+    JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
    WHERE s."vendorId" = $1::uuid AND l."vendorId" = $2::uuid AND l."endedAt" IS NULL
      AND (l."userId" = $3::uuid OR c."userId" = $4::uuid)
    ORDER BY s."licenseId", s.slot
      FOR UPDATE OF s)
 UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
   FROM mine
- WHERE s."licenseId" = mine."licenseId" AND s.slot = mine.slot AND s."leaseId" = mine."leaseId"
+ WHERE s."vendorId" = $5::uuid AND s."licenseId" = mine."licenseId" AND s.slot = mine.slot AND s."leaseId" = mine."leaseId"
 RETURNING mine."leaseId";
 
 -- SessionsRepository.unendedLeaseIdsOfUser
-SELECT l.id FROM seat_leases l JOIN containers c ON c.id = l."containerId"
+SELECT l.id FROM seat_leases l JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
  WHERE l."vendorId" = $1::uuid AND l."endedAt" IS NULL
    AND (l."userId" = $2::uuid OR c."userId" = $3::uuid);

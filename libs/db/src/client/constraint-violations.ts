@@ -28,7 +28,7 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; message: string }> = {
     code: 'PRODUCT_CODE_TAKEN',
     message: 'The vendor already has a product with this code',
   },
-  features_productId_code_key: {
+  features_vendorId_productId_code_key: {
     code: 'FEATURE_CODE_TAKEN',
     message: 'The product already has a feature with this code',
   },
@@ -47,7 +47,7 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; message: string }> = {
     code: 'EXTERNAL_ID_TAKEN',
     message: 'Another purchase already has this externalId',
   },
-  offline_requests_containerId_nonce_key: {
+  offline_requests_vendorId_containerId_nonce_key: {
     code: 'OFFLINE_CODE_ALREADY_USED',
     message: 'This request code was already submitted',
   },

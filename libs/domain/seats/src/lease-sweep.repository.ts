@@ -23,22 +23,25 @@ export class LeaseSweepRepository {
    */
   async sweep(tx: SqlExecutor, limit: number): Promise<SweptLease[]> {
     {
-      const candidates = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
+      // Across vendors (on Citus: every shard); each later statement names the candidates' vendors
+      // too, so it only touches their shards and joins rows of one vendor.
+      const candidates = await tx.$queryRaw<{ vendorId: string; id: string }[]>`
+        SELECT "vendorId", id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
       if (!candidates.length) return [];
       const ids = candidates.map((c) => c.id);
+      const vendors = [...new Set(candidates.map((c) => c.vendorId))];
       await tx.$executeRaw`
         WITH held AS (
-          SELECT s."licenseId", s.slot FROM seat_slots s
-            JOIN seat_leases l ON l.id = s."leaseId" AND l."licenseId" = s."licenseId"
-           WHERE l.id = ANY(${ids}::uuid[]) AND s."expiresAt" <= now()
+          SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
+            JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId" AND l."licenseId" = s."licenseId"
+           WHERE l."vendorId" = ANY(${vendors}::uuid[]) AND l.id = ANY(${ids}::uuid[]) AND s."expiresAt" <= now()
            ORDER BY s."licenseId", s.slot
              FOR UPDATE OF s SKIP LOCKED)
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-          FROM held WHERE s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now()`;
+          FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now()`;
       return tx.$queryRaw<SweptLease[]>`
         UPDATE seat_leases l SET "endedAt" = l."expiresAt", "endReason" = 'EXPIRED'
-         WHERE l.id = ANY(${ids}::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
+         WHERE l."vendorId" = ANY(${vendors}::uuid[]) AND l.id = ANY(${ids}::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
         RETURNING l.id, l."vendorId", l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt",
                   l."expiresAt", l."borrowUntil", l."endedAt"`;
     }

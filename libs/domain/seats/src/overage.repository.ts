@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql, OverageColumns, overageTrackedSql } from './seat-capacity';
-import { seatsInUseOf } from './seat-rules.sql';
+import { licenseKeyOf, seatsInUseOf } from './seat-rules.sql';
 
 export interface OverageState {
   quantity: number;
@@ -56,10 +56,10 @@ export class OverageRepository {
   async state(tx: SqlExecutor, licenseId: string): Promise<OverageState | null> {
     const rows = await tx.$queryRaw<OverageState[]>`
       SELECT l.quantity, ${capacitySql('l')}::int AS capacity,
-             ${seatsInUseOf(Prisma.sql`l.id`)} AS "inUse",
+             ${seatsInUseOf(licenseKeyOf('l'))} AS "inUse",
              e.id AS "openEpisodeId", e."startedAt" AS "openStartedAt", e."peakSeats" AS "openPeakSeats", now() AS now
         FROM licenses l
-        LEFT JOIN license_overage_episodes e ON e."licenseId" = l.id AND e."endedAt" IS NULL
+        LEFT JOIN license_overage_episodes e ON e."vendorId" = l."vendorId" AND e."licenseId" = l.id AND e."endedAt" IS NULL
        WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid`;
     return rows[0] ?? null;
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, ContainerKind, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql } from './seat-capacity';
 import { SLOT_HELD, seatsHeldOf } from './seat-queue.predicates';
-import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
+import { LicenseKey, leaseHoldsSeat, licenseKey, seatsInUseOf } from './seat-rules.sql';
 
 // Seat reservations in SQL. The rule a checkout must pass (`reservationAdmits`) is one predicate
 // of the slot claim (SeatCheckoutRepository.claimSlot): a user of a reservation with seats of it
@@ -13,42 +13,42 @@ import { leaseHoldsSeat, seatsInUseOf } from './seat-rules.sql';
 // counts the predicate reads are exact (releases and expiries only ever free seats).
 
 /**
- * Per reservation of license `license` (a uuid SQL expression): its seats, how many of its users'
+ * Per reservation of license `license`: its seats, how many of its users'
  * leases hold a seat now (`used`), and how many seats are held for its users' wait-queue tickets (`held`).
  */
-function reservationUse(license: Prisma.Sql): Prisma.Sql {
+function reservationUse(license: LicenseKey): Prisma.Sql {
   return Prisma.sql`(SELECT r.id, r.seats,
             (SELECT count(*) FROM seat_leases x
                JOIN seat_slots s ON ${leaseHoldsSeat('x', 's')}
-               JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = x."userId"
-              WHERE x."licenseId" = r."licenseId")::int AS used,
+               JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = x."userId"
+              WHERE x."vendorId" = r."vendorId" AND x."licenseId" = r."licenseId")::int AS used,
             (SELECT count(*) FROM seat_slots s
-               JOIN seat_queue_tickets t ON t.id = s."heldTicketId"
-               JOIN seat_reservation_users ru ON ru."reservationId" = r.id AND ru."userId" = t."userId"
-              WHERE s."licenseId" = r."licenseId" AND ${SLOT_HELD})::int AS held
-       FROM seat_reservations r WHERE r."licenseId" = ${license})`;
+               JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
+               JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
+              WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND ${SLOT_HELD})::int AS held
+       FROM seat_reservations r WHERE r."vendorId" = ${license.vendorId} AND r."licenseId" = ${license.id})`;
 }
 
 /**
  * Unused reserved seats of the license: Σ max(0, seats − used − held) over its reservations, or with
  * `user` (a uuid SQL expression) over the reservations that user is in.
  */
-export function reservedUnusedSql(license: Prisma.Sql, user?: Prisma.Sql): Prisma.Sql {
+export function reservedUnusedSql(license: LicenseKey, user?: Prisma.Sql): Prisma.Sql {
   const theirs = user
-    ? Prisma.sql`JOIN seat_reservation_users ru ON ru."reservationId" = u.id AND ru."userId" = ${user}`
+    ? Prisma.sql`JOIN seat_reservation_users ru ON ru."vendorId" = ${license.vendorId} AND ru."reservationId" = u.id AND ru."userId" = ${user}`
     : Prisma.empty;
   return Prisma.sql`(SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM ${reservationUse(license)} u ${theirs})`;
 }
 
 /** `user` and `other` (uuid SQL expressions) are users of one reservation of license `license`. */
-export function sameReservation(license: Prisma.Sql, user: Prisma.Sql, other: Prisma.Sql): Prisma.Sql {
+export function sameReservation(license: LicenseKey, user: Prisma.Sql, other: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`EXISTS (SELECT 1 FROM seat_reservation_users a
-                             JOIN seat_reservation_users b ON b."reservationId" = a."reservationId" AND b."userId" = ${other}
-                            WHERE a."licenseId" = ${license} AND a."userId" = ${user})`;
+                             JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = ${other}
+                            WHERE a."vendorId" = ${license.vendorId} AND a."licenseId" = ${license.id} AND a."userId" = ${user})`;
 }
 
 /**
- * The reservation rule as a count: how many seats of the license (a uuid SQL expression) `user`
+ * The reservation rule as a count: how many seats of the license `user`
  * (a uuid SQL expression, NULL for a checkout without a user) may take now. With `free` = capacity
  * − seats in use − seats held for wait-queue tickets: anyone may take the free seats beyond the
  * unused reserved ones, and a user of a reservation also the unused seats of their own (a user is
@@ -57,9 +57,9 @@ export function sameReservation(license: Prisma.Sql, user: Prisma.Sql, other: Pr
  * (`reservationAdmits`), the wait queue's grant pass a ticket (SeatQueueService); validation
  * answers it as the seats available (seat-availability.sql.ts), so all read one rule.
  */
-export function reservationSeatsOpenTo(license: Prisma.Sql, user: Prisma.Sql): Prisma.Sql {
+export function reservationSeatsOpenTo(license: LicenseKey, user: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
-      SELECT GREATEST((SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${license})
+      SELECT GREATEST((SELECT ${capacitySql('q')} FROM licenses q WHERE q."vendorId" = ${license.vendorId} AND q.id = ${license.id})
                       - ${seatsInUseOf(license)} - ${seatsHeldOf(license)}, 0) AS free,
              ${reservedUnusedSql(license)} AS reserved,
              ${reservedUnusedSql(license, user)} AS own) t)`;
@@ -71,8 +71,8 @@ export function reservationSeatsOpenTo(license: Prisma.Sql, user: Prisma.Sql): P
  * free slot within the capacity, so free ≥ 1 there: this is "own unused seats, or seats in use + 1
  * + unused reserved seats ≤ capacity".)
  */
-export function reservationAdmits(licenseId: string, userId: string | null): Prisma.Sql {
-  return Prisma.sql`(${reservationSeatsOpenTo(Prisma.sql`${licenseId}::uuid`, Prisma.sql`${userId}::uuid`)} >= 1)`;
+export function reservationAdmits(vendorId: string, licenseId: string, userId: string | null): Prisma.Sql {
+  return Prisma.sql`(${reservationSeatsOpenTo(licenseKey(vendorId, licenseId), Prisma.sql`${userId}::uuid`)} >= 1)`;
 }
 
 export interface ReservationRow {
@@ -98,6 +98,11 @@ export interface LockedLicense {
 export class ReservationsRepository {
   constructor(private readonly db: TenantPrisma) {}
 
+  /** The claim predicate (`reservationAdmits`) for a license of the current vendor. */
+  admits(licenseId: string, userId: string | null): Prisma.Sql {
+    return reservationAdmits(this.db.vendorId, licenseId, userId);
+  }
+
   /** The license has seat reservations. */
   async exist(tx: SqlExecutor, licenseId: string): Promise<boolean> {
     const rows = await tx.$queryRaw<{ found: boolean }[]>`
@@ -117,14 +122,14 @@ export class ReservationsRepository {
    */
   async seatsOpenTo(tx: SqlExecutor, licenseId: string, userId: string | null): Promise<number> {
     const rows = await tx.$queryRaw<{ n: number }[]>`
-      SELECT ${reservationSeatsOpenTo(Prisma.sql`${licenseId}::uuid`, Prisma.sql`${userId}::uuid`)}::int AS n`;
+      SELECT ${reservationSeatsOpenTo(licenseKey(this.db.vendorId, licenseId), Prisma.sql`${userId}::uuid`)}::int AS n`;
     return rows[0].n;
   }
 
   /** Unused reserved seats of the license (the "try again later" answer says how many are held back). */
   async reservedUnused(tx: SqlExecutor, licenseId: string): Promise<number> {
     const rows = await tx.$queryRaw<{ n: number }[]>`
-      SELECT ${reservedUnusedSql(Prisma.sql`${licenseId}::uuid`)}::int AS n`;
+      SELECT ${reservedUnusedSql(licenseKey(this.db.vendorId, licenseId))}::int AS n`;
     return rows[0].n;
   }
 
@@ -216,9 +221,9 @@ export class ReservationsRepository {
     const one = reservationId ? Prisma.sql`AND r.id = ${reservationId}::uuid` : Prisma.empty;
     return tx.$queryRaw<ReservationRow[]>`
       SELECT r.id, r."licenseId", r.name, r.seats, r."createdAt", r."updatedAt",
-             COALESCE((SELECT array_agg(ru."userId" ORDER BY ru."userId") FROM seat_reservation_users ru WHERE ru."reservationId" = r.id), '{}') AS "userIds",
+             COALESCE((SELECT array_agg(ru."userId" ORDER BY ru."userId") FROM seat_reservation_users ru WHERE ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id), '{}') AS "userIds",
              u.used AS "inUse"
-        FROM seat_reservations r JOIN ${reservationUse(Prisma.sql`${licenseId}::uuid`)} u ON u.id = r.id
+        FROM seat_reservations r JOIN ${reservationUse(licenseKey(this.db.vendorId, licenseId))} u ON u.id = r.id
        WHERE r."licenseId" = ${licenseId}::uuid AND r."vendorId" = ${this.db.vendorId}::uuid ${one}
        ORDER BY r.id`;
   }

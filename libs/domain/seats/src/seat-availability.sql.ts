@@ -1,7 +1,7 @@
 import { Prisma } from '@leasehold/db';
 import { reservationSeatsOpenTo, reservedUnusedSql, sameReservation } from './reservations.repository';
 import { SLOT_NOT_HELD, waitingTicketsOf } from './seat-queue.predicates';
-import { seatClaimable } from './seat-rules.sql';
+import { LicenseKey, seatClaimable } from './seat-rules.sql';
 
 // Whether and how many seats a checkout without a ticket may take, as SQL the slot claim and the
 // validation statement embed (validation answers it as `availability.available`), built from the
@@ -11,25 +11,25 @@ import { seatClaimable } from './seat-rules.sql';
 
 /**
  * The wait queue lets a checkout without a ticket by `user` (a uuid SQL expression; NULL: without
- * a user) take free slot `s` of license `license` (a uuid SQL expression): the slot is not held
+ * a user) take free slot `s` of license `license`: the slot is not held
  * for a ticket, and no waiting ticket is ahead of the checkout. While tickets wait, freed seats
  * are theirs, in order (the grant pass holds them), so a checkout waits behind every ticket, except
  * one by a user of a reservation with a seat of it unused: that seat was never a waiting outsider's,
  * so such a checkout waits only behind tickets of users of the same reservation.
  */
-export function queueAdmitsCheckout(license: Prisma.Sql, user: Prisma.Sql): Prisma.Sql {
+export function queueAdmitsCheckout(license: LicenseKey, user: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`${SLOT_NOT_HELD}
            AND NOT EXISTS (SELECT 1 FROM ${waitingTicketsOf(license)}
                               AND (${reservedUnusedSql(license, user)} < 1 OR ${sameReservation(license, user, Prisma.sql`q."userId"`)}))`;
 }
 
 /**
- * How many seats of license `license` (a uuid SQL expression) checkouts without a ticket by `user`
+ * How many seats of license `license` checkouts without a ticket by `user`
  * (a uuid SQL expression; NULL: without a user) could take now: the free slots such a checkout may
  * claim (`queueAdmitsCheckout`), at most what the reservation rule leaves this user within the
  * capacity (quantity + overage allowance).
  */
-export function seatsOpenToCheckoutSql(license: Prisma.Sql, user: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`LEAST((SELECT count(*) FROM seat_slots s WHERE s."licenseId" = ${license} AND ${seatClaimable('s')} AND ${queueAdmitsCheckout(license, user)}),
+export function seatsOpenToCheckoutSql(license: LicenseKey, user: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`LEAST((SELECT count(*) FROM seat_slots s WHERE s."vendorId" = ${license.vendorId} AND s."licenseId" = ${license.id} AND ${seatClaimable('s')} AND ${queueAdmitsCheckout(license, user)}),
                          ${reservationSeatsOpenTo(license, user)})::int`;
 }

@@ -1,4 +1,5 @@
 import { Prisma } from '@leasehold/db';
+import type { LicenseKey } from './seat-rules.sql';
 
 // How many seats a license may hand out at once: its quantity, plus its overage allowance if the
 // vendor set one (a factor, stored as the extra percent, or a fixed number of extra seats). The
@@ -33,13 +34,13 @@ export function capacitySql(alias: string): Prisma.Sql {
 }
 
 /**
- * The seat pool of license `licenseId` (a uuid SQL expression) has no excess slots: at most its
+ * The seat pool of license `license` has no excess slots: at most its
  * capacity. After a quantity or allowance cut the excess slots are trimmed as they free; until then
  * no slot of the license is handed out (SeatPoolService), neither by a claim nor by a queue grant.
  */
-export function poolWithinCapacity(licenseId: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`(SELECT count(*) FROM seat_slots x WHERE x."licenseId" = ${licenseId})
-               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId})`;
+export function poolWithinCapacity(license: LicenseKey): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*) FROM seat_slots x WHERE x."vendorId" = ${license.vendorId} AND x."licenseId" = ${license.id})
+               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q."vendorId" = ${license.vendorId} AND q.id = ${license.id})`;
 }
 
 /**
@@ -49,5 +50,5 @@ export function poolWithinCapacity(licenseId: Prisma.Sql): Prisma.Sql {
 export function overageTrackedSql(alias: string): Prisma.Sql {
   const l = Prisma.raw(alias);
   return Prisma.sql`(${capacitySql(alias)} > ${l}.quantity
-          OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."licenseId" = ${l}.id AND e."endedAt" IS NULL))`;
+          OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = ${l}."vendorId" AND e."licenseId" = ${l}.id AND e."endedAt" IS NULL))`;
 }

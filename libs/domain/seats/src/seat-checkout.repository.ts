@@ -7,6 +7,7 @@ import { slotHeldFor } from './seat-queue.predicates';
 import {
   deviceActive,
   deviceOfFingerprint,
+  licenseKey,
   licenseUsable,
   liveLeasesOfDevice,
   onlineSeatUntil,
@@ -131,12 +132,12 @@ export class SeatCheckoutRepository {
       SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
              c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
              l.quantity, ${capacitySql('l')}::int AS capacity,
-             EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."licenseId" = l.id) AS "hasReservations",
+             EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."vendorId" = l."vendorId" AND sr."licenseId" = l.id) AS "hasReservations",
              ${overageTrackedSql('l')} AS "overageTracked",
              l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays", l."offlinePeriodDays",
              (SELECT d.id FROM devices d WHERE ${deviceOfFingerprint('d', 'c', fingerprint)}) AS "deviceId",
-             (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
+             (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
              now() AS now,
              live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
              live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
@@ -214,13 +215,13 @@ export class SeatCheckoutRepository {
     const lock = input.wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
     const queue = input.ticketId
       ? slotHeldFor(input.ticketId, lease.fingerprint)
-      : queueAdmitsCheckout(Prisma.sql`${lease.licenseId}::uuid`, Prisma.sql`${lease.userId}::uuid`);
+      : queueAdmitsCheckout(licenseKey(vendorId, lease.licenseId), Prisma.sql`${lease.userId}::uuid`);
     const rows = await tx.$queryRaw<(LeaseRow & { previousLeaseId: string | null })[]>`
       WITH pick AS (
         SELECT s.slot, s."leaseId" FROM seat_slots s
          WHERE s."licenseId" = ${lease.licenseId}::uuid AND s."vendorId" = ${vendorId}::uuid
            AND ${seatClaimable('s')}
-           AND ${poolWithinCapacity(Prisma.sql`${lease.licenseId}::uuid`)}
+           AND ${poolWithinCapacity(licenseKey(this.db.vendorId, lease.licenseId))}
            AND ${queue}
            AND ${input.admission ?? Prisma.sql`true`}
          ORDER BY s.slot
@@ -229,7 +230,7 @@ export class SeatCheckoutRepository {
       claimed AS (
         UPDATE seat_slots t SET "leaseId" = ${lease.id}::uuid, "expiresAt" = ${expiryOf(input.term)}, "heldTicketId" = NULL, "heldUntil" = NULL
           FROM pick
-         WHERE t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
+         WHERE t."vendorId" = ${vendorId}::uuid AND t."licenseId" = ${lease.licenseId}::uuid AND t.slot = pick.slot
         RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
       started AS (
         INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
@@ -268,8 +269,8 @@ export class SeatCheckoutRepository {
       SELECT count(*) FILTER (WHERE ${seatInUse('s')})::int AS "inUse",
              min(s."expiresAt") FILTER (WHERE ${seatInUse('s')}) AS "soonestExpiry",
              count(*)::int AS slots,
-             (SELECT q.quantity FROM licenses q WHERE q.id = ${licenseId}::uuid) AS quantity,
-             (SELECT ${capacitySql('q')} FROM licenses q WHERE q.id = ${licenseId}::uuid)::int AS capacity,
+             (SELECT q.quantity FROM licenses q WHERE q."vendorId" = ${this.db.vendorId}::uuid AND q.id = ${licenseId}::uuid) AS quantity,
+             (SELECT ${capacitySql('q')} FROM licenses q WHERE q."vendorId" = ${this.db.vendorId}::uuid AND q.id = ${licenseId}::uuid)::int AS capacity,
              now() AS now
         FROM seat_slots s
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid`;
@@ -281,6 +282,6 @@ export class SeatCheckoutRepository {
     await tx.$executeRaw`
       INSERT INTO license_usage_hours ("licenseId", hour, "vendorId", denials)
       VALUES (${licenseId}::uuid, date_trunc('hour', now()), ${this.db.vendorId}::uuid, 1)
-      ON CONFLICT ("licenseId", hour) DO UPDATE SET denials = license_usage_hours.denials + 1`;
+      ON CONFLICT ("vendorId", "licenseId", hour) DO UPDATE SET denials = license_usage_hours.denials + 1`;
   }
 }

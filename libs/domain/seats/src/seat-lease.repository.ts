@@ -80,13 +80,13 @@ export class SeatLeaseRepository {
           FROM seat_leases cur, licenses lic
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
-           AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
+           AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
            -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
-        RETURNING s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
+           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+        RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
         FROM extended, containers c
-       WHERE l.id = extended."leaseId" AND c.id = l."containerId"
+       WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
       RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionSql('c')} AS "containerRevision"`;
     return rows[0] ?? null;
   }
@@ -101,8 +101,8 @@ export class SeatLeaseRepository {
              lic."leaseTtlSeconds", lic."heartbeatIntervalSeconds", lic."borrowAllowed", lic."maxBorrowDays", lic."offlinePeriodDays",
              ${containerRevisionSql('c')} AS "containerRevision", c."accessRevokedAt", c."accessRevokedReason", now() AS now
         FROM seat_leases l
-        JOIN licenses lic ON lic.id = l."licenseId"
-        JOIN containers c ON c.id = l."containerId"
+        JOIN licenses lic ON lic."vendorId" = l."vendorId" AND lic.id = l."licenseId"
+        JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
        WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${leaseScopeSql(scope)}`;
     return rows[0] ?? null;
   }
@@ -126,7 +126,7 @@ export class SeatLeaseRepository {
       UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
         FROM seat_leases l, containers c
        WHERE l.id = ${leaseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid ${online}
-         AND c.id = l."containerId" ${leaseScopeSql(scope)}
+         AND c."vendorId" = l."vendorId" AND c.id = l."containerId" ${leaseScopeSql(scope)}
          AND ${leaseHoldsSeat('l', 's')}`;
     return count === 1;
   }
@@ -173,12 +173,12 @@ export class SeatLeaseRepository {
          WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ vendorId, credentialHash }, () => this.db.vendorId)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            -- a license whose overage episode must settle takes the general path (OverageService)
-           AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q.id = cur."licenseId" AND ${overageTrackedSql('q')})
+           AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = cur."vendorId" AND q.id = cur."licenseId" AND ${overageTrackedSql('q')})
         RETURNING cur.id),
       ended AS (
         UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
           FROM freed
-         WHERE l.id = freed.id AND l."endedAt" IS NULL
+         WHERE l."vendorId" = ${vendorId}::uuid AND l.id = freed.id AND l."endedAt" IS NULL
         RETURNING ${LEASE_COLUMNS}, l."vendorId"),
       event AS (
         INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
@@ -218,7 +218,7 @@ export class SeatLeaseRepository {
       UPDATE seat_leases l SET "borrowUntil" = ${until}::timestamptz, "expiresAt" = ${until}::timestamptz, "lastHeartbeatAt" = now(),
              "returnKeyHash" = CASE WHEN l."borrowUntil" IS NULL THEN ${returnKeyHash} ELSE l."returnKeyHash" END
         FROM seat
-       WHERE l.id = seat."leaseId"
+       WHERE l."vendorId" = ${vendorId}::uuid AND l.id = seat."leaseId"
       RETURNING ${LEASE_COLUMNS}`;
     return rows[0] ?? null;
   }

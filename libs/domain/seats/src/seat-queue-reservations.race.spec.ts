@@ -64,7 +64,7 @@ describe('wait queue with reservations (two instances, one database)', () => {
   const reserve = (f: SeatFixture, seats: number, userIds: string[]) =>
     on(0, f, (app) => app.get(ReservationsService).create(f.licenseId, { name: `R-${userIds[0]}`, seats, userIds }));
   const ticketStatus = async (ticketId: string) =>
-    (await replicas[0].get(PrismaService).seatQueueTicket.findUniqueOrThrow({ where: { id: ticketId } })).status;
+    (await replicas[0].get(PrismaService).seatQueueTicket.findFirstOrThrow({ where: { id: ticketId } })).status;
 
   it('attack: an outsider waiting does not get a seat reserved for others, and does not keep its reserved user out', async () => {
     const f = await insertSeatLicense(replicas[0], { quantity: 3 });

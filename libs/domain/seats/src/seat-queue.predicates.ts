@@ -1,4 +1,5 @@
 import { Prisma } from '@leasehold/db';
+import type { LicenseKey } from './seat-rules.sql';
 
 // The wait queue's conditions on a seat slot `s`, shared by every statement that takes a slot
 // (checkout claim, queue grant, pool trim), so "a seat held for a ticket is nobody else's" is
@@ -16,21 +17,21 @@ export const SLOT_NOT_HELD = Prisma.sql`(s."heldTicketId" IS NULL OR s."heldUnti
 export const SLOT_HELD = Prisma.sql`(s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())`;
 
 /**
- * Seats of license `license` (a uuid SQL expression) held for tickets now, as an int. A held seat
+ * Seats of license `license` held for tickets now, as an int. A held seat
  * is as taken as one in use: the seat rules count both (reservations.repository.ts).
  */
-export function seatsHeldOf(license: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = ${license} AND ${SLOT_HELD})`;
+export function seatsHeldOf(license: LicenseKey): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = ${license.vendorId} AND s."licenseId" = ${license.id} AND ${SLOT_HELD})`;
 }
 
-/** Tickets of license `license` (a uuid SQL expression) still waiting, aliased `q`: `FROM` and `WHERE` of a select. */
-export function waitingTicketsOf(license: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`seat_queue_tickets q WHERE q."licenseId" = ${license} AND q.status = 'WAITING' AND q."expiresAt" > now()`;
+/** Tickets of license `license` still waiting, aliased `q`: `FROM` and `WHERE` of a select. */
+export function waitingTicketsOf(license: LicenseKey): Prisma.Sql {
+  return Prisma.sql`seat_queue_tickets q WHERE q."vendorId" = ${license.vendorId} AND q."licenseId" = ${license.id} AND q.status = 'WAITING' AND q."expiresAt" > now()`;
 }
 
 /** The slot is held, in its claim window, for this ticket of this device (fingerprint). */
 export function slotHeldFor(ticketId: string, fingerprint: string): Prisma.Sql {
   return Prisma.sql`s."heldTicketId" = ${ticketId}::uuid AND s."heldUntil" > now()
            AND EXISTS (SELECT 1 FROM seat_queue_tickets q
-                        WHERE q.id = ${ticketId}::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = ${fingerprint} AND q.status = 'HELD')`;
+                        WHERE q."vendorId" = s."vendorId" AND q.id = ${ticketId}::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = ${fingerprint} AND q.status = 'HELD')`;
 }

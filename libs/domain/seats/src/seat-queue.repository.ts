@@ -3,7 +3,7 @@ import { advisoryLockKey, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@lea
 import { poolWithinCapacity } from './seat-capacity';
 import { QUEUE_CLAIM_WINDOW_SECONDS, QUEUE_TICKET_TTL_SECONDS, SLOT_NOT_HELD } from './seat-queue.predicates';
 import { QueueTicketStatus } from './seat-queue.types';
-import { licenseUsable } from './seat-rules.sql';
+import { licenseKey, licenseUsable } from './seat-rules.sql';
 
 // The wait queue's SQL. Raw on purpose, like the seat claim: a grant locks free slots FOR UPDATE
 // SKIP LOCKED and pairs them with the oldest waiting tickets, under a per-license advisory lock so
@@ -45,7 +45,7 @@ const TICKET_COLUMNS = Prisma.sql`t.id, t."vendorId", t."licenseId", t."containe
   CASE WHEN t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now() THEN 'LAPSED' ELSE t.status::text END AS status,
   CASE WHEN t.status = 'WAITING' AND t."expiresAt" > now() THEN
     (1 + (SELECT count(*) FROM seat_queue_tickets w
-           WHERE w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
+           WHERE w."vendorId" = t."vendorId" AND w."licenseId" = t."licenseId" AND w.status = 'WAITING' AND w."expiresAt" > now() AND w.seq < t.seq))::int END AS position,
   t."createdAt", t."expiresAt", t."grantedAt", t."heldSlot", t."leaseId", t."endedAt"`;
 
 const CHANGED_COLUMNS = Prisma.sql`t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."heldSlot", t."expiresAt"`;
@@ -138,8 +138,8 @@ export class SeatQueueRepository {
     const rows = await tx.$queryRaw<{ slot: number }[]>`
       SELECT s.slot FROM seat_slots s
        WHERE s."licenseId" = ${licenseId}::uuid AND s."vendorId" = ${this.db.vendorId}::uuid AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD}
-         AND ${poolWithinCapacity(Prisma.sql`${licenseId}::uuid`)}
-         AND EXISTS (SELECT 1 FROM licenses q WHERE q.id = ${licenseId}::uuid AND ${licenseUsable('q')})
+         AND ${poolWithinCapacity(licenseKey(this.db.vendorId, licenseId))}
+         AND EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = ${this.db.vendorId}::uuid AND q.id = ${licenseId}::uuid AND ${licenseUsable('q')})
        ORDER BY s.slot
          FOR UPDATE SKIP LOCKED`;
     return rows.map((r) => r.slot);
@@ -168,11 +168,11 @@ export class SeatQueueRepository {
       held AS (
         UPDATE seat_slots s SET "heldTicketId" = pairs."ticketId", "heldUntil" = now() + make_interval(secs => ${QUEUE_CLAIM_WINDOW_SECONDS}::int)
           FROM pairs
-         WHERE s."licenseId" = ${licenseId}::uuid AND s.slot = pairs.slot
+         WHERE s."vendorId" = ${this.db.vendorId}::uuid AND s."licenseId" = ${licenseId}::uuid AND s.slot = pairs.slot
         RETURNING s.slot, s."heldTicketId", s."heldUntil")
       UPDATE seat_queue_tickets t SET status = 'HELD', "heldSlot" = held.slot, "grantedAt" = clock_timestamp(), "expiresAt" = held."heldUntil"
         FROM held
-       WHERE t.id = held."heldTicketId"
+       WHERE t."vendorId" = ${this.db.vendorId}::uuid AND t.id = held."heldTicketId"
       RETURNING ${CHANGED_COLUMNS}`;
   }
 
@@ -193,7 +193,7 @@ export class SeatQueueRepository {
       UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
         FROM seat_queue_tickets t
        WHERE t.id = ${ticketId}::uuid AND t."vendorId" = ${vendorId}::uuid AND t."containerId" = ${containerId}::uuid AND t.status = 'HELD'
-         AND s."licenseId" = t."licenseId" AND s.slot = t."heldSlot" AND s."heldTicketId" = t.id`;
+         AND s."vendorId" = t."vendorId" AND s."licenseId" = t."licenseId" AND s.slot = t."heldSlot" AND s."heldTicketId" = t.id`;
     const rows = await tx.$queryRaw<ChangedTicket[]>`
       UPDATE seat_queue_tickets t SET status = 'CANCELLED', "endedAt" = now()
        WHERE t.id = ${ticketId}::uuid AND t."vendorId" = ${vendorId}::uuid AND t."containerId" = ${containerId}::uuid
@@ -207,22 +207,24 @@ export class SeatQueueRepository {
    * a held seat not claimed in its window) as LAPSED at their expiry, releasing their holds.
    */
   async lapseDue(tx: SqlExecutor, limit: number): Promise<ChangedTicket[]> {
-    const due = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD') AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
+    // As the lease sweep: found across vendors, then each statement names the tickets' vendors.
+    const due = await tx.$queryRaw<{ vendorId: string; id: string }[]>`
+      SELECT "vendorId", id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD') AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
     if (!due.length) return [];
     const ids = due.map((d) => d.id);
+    const vendors = [...new Set(due.map((d) => d.vendorId))];
     await tx.$executeRaw`
       WITH held AS (
-        SELECT s."licenseId", s.slot FROM seat_slots s
-          JOIN seat_queue_tickets t ON t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
-         WHERE t.id = ANY(${ids}::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
+        SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
+          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
+         WHERE t."vendorId" = ANY(${vendors}::uuid[]) AND t.id = ANY(${ids}::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
          ORDER BY s."licenseId", s.slot
            FOR UPDATE OF s SKIP LOCKED)
       UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
-        FROM held WHERE s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now()`;
+        FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now()`;
     return tx.$queryRaw<ChangedTicket[]>`
       UPDATE seat_queue_tickets t SET status = 'LAPSED', "endedAt" = t."expiresAt"
-       WHERE t.id = ANY(${ids}::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
+       WHERE t."vendorId" = ANY(${vendors}::uuid[]) AND t.id = ANY(${ids}::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
       RETURNING ${CHANGED_COLUMNS}`;
   }
 
@@ -234,7 +236,7 @@ export class SeatQueueRepository {
     return this.pg.sql.$queryRaw<{ vendorId: string; licenseId: string }[]>`
       SELECT DISTINCT t."vendorId", t."licenseId" FROM seat_queue_tickets t
        WHERE t.status = 'WAITING' AND t."expiresAt" > now()
-         AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."licenseId" = t."licenseId" AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD})
+         AND EXISTS (SELECT 1 FROM seat_slots s WHERE s."vendorId" = t."vendorId" AND s."licenseId" = t."licenseId" AND s."leaseId" IS NULL AND ${SLOT_NOT_HELD})
        LIMIT ${limit}::int`;
   }
 

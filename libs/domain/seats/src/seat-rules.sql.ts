@@ -13,12 +13,31 @@ import { Prisma } from '@leasehold/db';
 const id = (alias: string) => Prisma.raw(alias);
 
 /**
+ * A license in SQL by its key, the vendor and the id (each an SQL expression): every rule that
+ * reads a license's rows names both, so on Citus the read stays on the vendor's shard.
+ */
+export interface LicenseKey {
+  vendorId: Prisma.Sql;
+  id: Prisma.Sql;
+}
+
+/** The key of the license row aliased `l`. */
+export function licenseKeyOf(l: string): LicenseKey {
+  return { vendorId: Prisma.sql`${id(l)}."vendorId"`, id: Prisma.sql`${id(l)}.id` };
+}
+
+/** The key of a license given as parameters. */
+export function licenseKey(vendorId: string, licenseId: string): LicenseKey {
+  return { vendorId: Prisma.sql`${vendorId}::uuid`, id: Prisma.sql`${licenseId}::uuid` };
+}
+
+/**
  * Lease `l` holds its seat: it has not ended, and slot `s` is its slot, still points at it and has
  * not expired. A lease stops counting the moment its slot's expiresAt passes, swept or not.
  */
 export function leaseHoldsSeat(l: string, s: string): Prisma.Sql {
   const [L, S] = [id(l), id(s)];
-  return Prisma.sql`${L}."endedAt" IS NULL AND ${S}."licenseId" = ${L}."licenseId" AND ${S}.slot = ${L}.slot AND ${S}."leaseId" = ${L}.id AND ${S}."expiresAt" > now()`;
+  return Prisma.sql`${L}."endedAt" IS NULL AND ${S}."vendorId" = ${L}."vendorId" AND ${S}."licenseId" = ${L}."licenseId" AND ${S}.slot = ${L}.slot AND ${S}."leaseId" = ${L}.id AND ${S}."expiresAt" > now()`;
 }
 
 /**
@@ -49,9 +68,9 @@ export function seatClaimable(s: string): Prisma.Sql {
   return Prisma.sql`(${S}."leaseId" IS NULL OR ${S}."expiresAt" <= now())`;
 }
 
-/** The seats of license `licenseId` (an SQL expression) in use now, as an int. */
-export function seatsInUseOf(licenseId: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`(SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = ${licenseId} AND ${seatInUse('s')})`;
+/** The seats of license `license` in use now, as an int. */
+export function seatsInUseOf(license: LicenseKey): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = ${license.vendorId} AND s."licenseId" = ${license.id} AND ${seatInUse('s')})`;
 }
 
 /**

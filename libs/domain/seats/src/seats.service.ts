@@ -127,7 +127,7 @@ export class SeatsService {
     // ticket passed that rule when the grant pass held it (and counted as taken since): its claim
     // only turns the hold into a lease.
     const reservationsApply = license.hasReservations && !ticketId;
-    const admission = reservationsApply ? reservationAdmits(license.licenseId, userId) : undefined;
+    const admission = reservationsApply ? this.reservations.admits(license.licenseId, userId) : undefined;
     if (reservationsApply) {
       // Deny-only fast path on this snapshot (a concurrent claim only makes the license fuller),
       // so a storm of checkouts on a license whose free seats are reserved does not queue for the lock.

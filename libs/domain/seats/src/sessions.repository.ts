@@ -20,8 +20,8 @@ export class SessionsRepository {
              l."userId", l."startedAt", l."lastHeartbeatAt", s."expiresAt", (l."borrowUntil" IS NOT NULL) AS borrowed, l."borrowUntil", l.overage
         FROM seat_leases l
         JOIN seat_slots s ON ${leaseHoldsSeat('l', 's')}
-        JOIN containers c ON c.id = l."containerId"
-        LEFT JOIN devices d ON d.id = l."deviceId"
+        JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
+        LEFT JOIN devices d ON d."vendorId" = l."vendorId" AND d.id = l."deviceId"
        WHERE l."vendorId" = ${this.db.vendorId}::uuid ${leaseScopeSql(filter)} ${cursor}
        ORDER BY l.id
        LIMIT ${filter.take}::int`;
@@ -37,15 +37,15 @@ export class SessionsRepository {
     const rows = await tx.$queryRaw<{ leaseId: string }[]>`
       WITH mine AS (
         SELECT s."licenseId", s.slot, s."leaseId" FROM seat_slots s
-          JOIN seat_leases l ON l.id = s."leaseId"
-          JOIN containers c ON c.id = l."containerId"
+          JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId"
+          JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
          WHERE s."vendorId" = ${vendorId}::uuid AND l."vendorId" = ${vendorId}::uuid AND l."endedAt" IS NULL
            AND (l."userId" = ${userId}::uuid OR c."userId" = ${userId}::uuid)
          ORDER BY s."licenseId", s.slot
            FOR UPDATE OF s)
       UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
         FROM mine
-       WHERE s."licenseId" = mine."licenseId" AND s.slot = mine.slot AND s."leaseId" = mine."leaseId"
+       WHERE s."vendorId" = ${vendorId}::uuid AND s."licenseId" = mine."licenseId" AND s.slot = mine.slot AND s."leaseId" = mine."leaseId"
       RETURNING mine."leaseId"`;
     return rows.map((r) => r.leaseId);
   }
@@ -53,7 +53,7 @@ export class SessionsRepository {
   /** Leases of the user that have not ended yet (live or expired but not swept). */
   async unendedLeaseIdsOfUser(tx: SqlExecutor, userId: string): Promise<string[]> {
     const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT l.id FROM seat_leases l JOIN containers c ON c.id = l."containerId"
+      SELECT l.id FROM seat_leases l JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
        WHERE l."vendorId" = ${this.db.vendorId}::uuid AND l."endedAt" IS NULL
          AND (l."userId" = ${userId}::uuid OR c."userId" = ${userId}::uuid)`;
     return rows.map((r) => r.id);

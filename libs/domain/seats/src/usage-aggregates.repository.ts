@@ -51,7 +51,7 @@ export class UsageAggregatesRepository {
       INSERT INTO license_usage_hours ("vendorId", "licenseId", hour, "peakSeats", "seatMinutes", "overageMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
       SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."overageMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'hour')}) a
-      ON CONFLICT ("licenseId", hour) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
+      ON CONFLICT ("vendorId", "licenseId", hour) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
   }
 
   /**
@@ -64,14 +64,14 @@ export class UsageAggregatesRepository {
       INSERT INTO license_usage_days ("vendorId", "licenseId", day, "peakSeats", "seatMinutes", "overageMinutes", "sessionsStarted", "distinctUsers", "distinctDevices", "aggregatedAt")
       SELECT a."vendorId", a."licenseId", a.start, a."peakSeats", a."seatMinutes", a."overageMinutes", a."sessionsStarted", a."distinctUsers", a."distinctDevices", now()
         FROM (${usageBucketsSql(Prisma.sql`true`, from, to, 'day')}) a
-      ON CONFLICT ("licenseId", day) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
+      ON CONFLICT ("vendorId", "licenseId", day) DO UPDATE SET ${SET_LEASE_AGGREGATES}`;
     await tx.$executeRaw`
       INSERT INTO license_usage_days ("vendorId", "licenseId", day, denials)
       SELECT h."vendorId", h."licenseId", date_trunc('day', h.hour, 'UTC'), sum(h.denials)::int
         FROM license_usage_hours h
        WHERE h.hour >= ${from}::timestamptz AND h.hour < ${to}::timestamptz AND h.denials > 0
        GROUP BY 1, 2, 3
-      ON CONFLICT ("licenseId", day) DO UPDATE SET denials = EXCLUDED.denials`;
+      ON CONFLICT ("vendorId", "licenseId", day) DO UPDATE SET denials = EXCLUDED.denials`;
     return used;
   }
 }

@@ -4,6 +4,7 @@ import {
   activeDevicesOf,
   capacitySql,
   liveLeasesOfDevice,
+  licenseKeyOf,
   seatsInUseOf,
   seatsOpenToCheckoutSql,
 } from '@leasehold/domain-seats';
@@ -72,9 +73,9 @@ export class ValidationRepository {
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
              ${CONTAINER_LICENSE_COLUMNS}, l."productId",
              EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
-             ${seatsInUseOf(Prisma.sql`l.id`)} AS "seatsInUse",
+             ${seatsInUseOf(licenseKeyOf('l'))} AS "seatsInUse",
              ${capacitySql('l')}::int AS capacity,
-             ${seatsOpenToCheckoutSql(Prisma.sql`l.id`, user)} AS "seatsOpen",
+             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen",
              ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
              ${containerRevisionSql('c')} AS "containerRevision"
