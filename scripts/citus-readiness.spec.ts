@@ -21,7 +21,7 @@ export const COORDINATOR_TABLES = ['_prisma_migrations', 'idempotency_records', 
  * (co-located), but no single vendor is named.
  */
 export const MULTI_SHARD_STATEMENTS = [
-  'lease-sweep.repository: sweep',
+  'lease-sweep.repository: sweep, statement 1 of 3',
   'seat-queue.repository: lapseDue (sweep)',
   'seat-queue.repository: licensesToServe (sweep)',
 ] as const;
@@ -30,7 +30,15 @@ interface Catalog {
   tables: string[];
   withVendorId: Set<string>;
   uniques: { table: string; name: string; primary: boolean; columns: string[] }[];
-  foreignKeys: { table: string; name: string; target: string; columns: string[]; targetColumns: string[] }[];
+  foreignKeys: {
+    table: string;
+    name: string;
+    target: string;
+    columns: string[];
+    targetColumns: string[];
+    onUpdate: string;
+    onDelete: string;
+  }[];
 }
 
 async function readCatalog(client: Client): Promise<Catalog> {
@@ -56,7 +64,8 @@ async function readCatalog(client: Client): Promise<Catalog> {
             array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)
                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) AS columns,
             array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(attnum, n)
-                    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.n) AS "targetColumns"
+                    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.n) AS "targetColumns",
+            c.confupdtype AS "onUpdate", c.confdeltype AS "onDelete"
        FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
        JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE n.nspname = 'public' AND c.contype = 'f'`,
@@ -159,6 +168,16 @@ describe('Citus readiness: every tenant table can be distributed by "vendorId" a
     const bad = catalog.uniques
       .filter((u) => tenant.has(u.table) && !u.columns.includes('vendorId'))
       .map((u) => `${u.table}.${u.name} (${u.columns.join(', ')})`);
+    expect(bad).toEqual([]);
+  });
+
+  it('no foreign key of a tenant table changes its "vendorId" by a referential action (Citus refuses ON UPDATE CASCADE / SET NULL / SET DEFAULT and ON DELETE SET NULL / SET DEFAULT on the distribution column)', () => {
+    const tenant = new Set(tenantTablesOf(catalog));
+    // confupdtype / confdeltype: a = no action, r = restrict, c = cascade, n = set null, d = set default.
+    const bad = catalog.foreignKeys
+      .filter((fk) => tenant.has(fk.table) && fk.columns.includes('vendorId'))
+      .filter((fk) => !['a', 'r'].includes(fk.onUpdate) || ['n', 'd'].includes(fk.onDelete))
+      .map((fk) => `${fk.table}.${fk.name}: ON UPDATE ${fk.onUpdate}, ON DELETE ${fk.onDelete}`);
     expect(bad).toEqual([]);
   });
 

@@ -5,16 +5,16 @@ SELECT "vendorId", id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <
 
 -- LeaseSweepRepository.sweep, statement 2 of 3
 WITH held AS (
-  SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
+  SELECT s."licenseId", s.slot FROM seat_slots s
     JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId" AND l."licenseId" = s."licenseId"
-   WHERE l."vendorId" = ANY($1::uuid[]) AND l.id = ANY($2::uuid[]) AND s."expiresAt" <= now()
+   WHERE s."vendorId" = $1::uuid AND l.id = ANY($2::uuid[]) AND s."expiresAt" <= now()
    ORDER BY s."licenseId", s.slot
      FOR UPDATE OF s SKIP LOCKED)
 UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-  FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now();
+  FROM held WHERE s."vendorId" = $3::uuid AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now();
 
 -- LeaseSweepRepository.sweep, statement 3 of 3
 UPDATE seat_leases l SET "endedAt" = l."expiresAt", "endReason" = 'EXPIRED'
- WHERE l."vendorId" = ANY($1::uuid[]) AND l.id = ANY($2::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
+ WHERE l."vendorId" = $1::uuid AND l.id = ANY($2::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
 RETURNING l.id, l."vendorId", l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt",
           l."expiresAt", l."borrowUntil", l."endedAt";

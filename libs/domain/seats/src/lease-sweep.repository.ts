@@ -22,28 +22,32 @@ export class LeaseSweepRepository {
    * right now is that checkout's to finish), then the leases, matching the checkout's lock order.
    */
   async sweep(tx: SqlExecutor, limit: number): Promise<SweptLease[]> {
-    {
-      // Across vendors (on Citus: every shard); each later statement names the candidates' vendors
-      // too, so it only touches their shards and joins rows of one vendor.
-      const candidates = await tx.$queryRaw<{ vendorId: string; id: string }[]>`
-        SELECT "vendorId", id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
-      if (!candidates.length) return [];
-      const ids = candidates.map((c) => c.id);
-      const vendors = [...new Set(candidates.map((c) => c.vendorId))];
-      await tx.$executeRaw`
-        WITH held AS (
-          SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
-            JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId" AND l."licenseId" = s."licenseId"
-           WHERE l."vendorId" = ANY(${vendors}::uuid[]) AND l.id = ANY(${ids}::uuid[]) AND s."expiresAt" <= now()
-           ORDER BY s."licenseId", s.slot
-             FOR UPDATE OF s SKIP LOCKED)
-        UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-          FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now()`;
-      return tx.$queryRaw<SweptLease[]>`
-        UPDATE seat_leases l SET "endedAt" = l."expiresAt", "endReason" = 'EXPIRED'
-         WHERE l."vendorId" = ANY(${vendors}::uuid[]) AND l.id = ANY(${ids}::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
-        RETURNING l.id, l."vendorId", l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt",
-                  l."expiresAt", l."borrowUntil", l."endedAt"`;
-    }
+    // The candidates across vendors (on Citus: a read of every shard), then each vendor's in two
+    // statements that name it (on Citus: that vendor's shard only; a multi-shard statement may not
+    // lock rows).
+    const candidates = await tx.$queryRaw<{ vendorId: string; id: string }[]>`
+      SELECT "vendorId", id FROM seat_leases WHERE "endedAt" IS NULL AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
+    const byVendor = new Map<string, string[]>();
+    for (const { vendorId, id } of candidates) byVendor.set(vendorId, [...(byVendor.get(vendorId) ?? []), id]);
+    const swept: SweptLease[] = [];
+    for (const [vendorId, ids] of byVendor) swept.push(...(await this.sweepOf(tx, vendorId, ids)));
+    return swept;
+  }
+
+  private async sweepOf(tx: SqlExecutor, vendorId: string, ids: string[]): Promise<SweptLease[]> {
+    await tx.$executeRaw`
+      WITH held AS (
+        SELECT s."licenseId", s.slot FROM seat_slots s
+          JOIN seat_leases l ON l."vendorId" = s."vendorId" AND l.id = s."leaseId" AND l."licenseId" = s."licenseId"
+         WHERE s."vendorId" = ${vendorId}::uuid AND l.id = ANY(${ids}::uuid[]) AND s."expiresAt" <= now()
+         ORDER BY s."licenseId", s.slot
+           FOR UPDATE OF s SKIP LOCKED)
+      UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
+        FROM held WHERE s."vendorId" = ${vendorId}::uuid AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."expiresAt" <= now()`;
+    return tx.$queryRaw<SweptLease[]>`
+      UPDATE seat_leases l SET "endedAt" = l."expiresAt", "endReason" = 'EXPIRED'
+       WHERE l."vendorId" = ${vendorId}::uuid AND l.id = ANY(${ids}::uuid[]) AND l."endedAt" IS NULL AND l."expiresAt" <= now()
+      RETURNING l.id, l."vendorId", l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt",
+                l."expiresAt", l."borrowUntil", l."endedAt"`;
   }
 }
