@@ -153,12 +153,10 @@ describe('webhook endpoints and deliveries (vendor API)', () => {
     expect(again.body).toMatchObject({ id: ping.body.id, status: 'PENDING' });
 
     // An attempt in flight (locked) cannot be restarted under it.
-    await app
-      .get(PrismaService)
-      .webhookDelivery.updateMany({
-        where: { id: ping.body.id },
-        data: { lockedUntil: new Date(Date.now() + 60_000) },
-      });
+    await app.get(PrismaService).webhookDelivery.updateMany({
+      where: { id: ping.body.id },
+      data: { lockedUntil: new Date(Date.now() + 60_000) },
+    });
     const busy = await http().post(`/v1/webhook-deliveries/${ping.body.id}/redeliver`).set(acme.auth).expect(409);
     expect(busy.body.error.code).toBe('WEBHOOK_DELIVERY_IN_PROGRESS');
 

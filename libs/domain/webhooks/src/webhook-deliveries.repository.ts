@@ -46,7 +46,7 @@ export class WebhookDeliveriesRepository {
 
   /**
    * Creates one delivery per ACTIVE endpoint subscribed to each event, due now. Idempotent: the
-   * unique (endpointId, eventId) skips deliveries that exist, so a relay run repeated after a
+   * unique (vendorId, endpointId, eventId) skips deliveries that exist, so a relay run repeated after a
    * crash creates nothing twice. Returns only the deliveries created by this call.
    */
   async createForEvents(

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 // `lhc_<prefix>_<secret>`: the access secret a licensed program presents for its container. Like
 // vendor API keys it has 256 bits of entropy, so a SHA-256 of the whole token is a safe stored
-// form and authentication is one indexed read (containers.credentialHash is unique).
+// form; authentication finds the secret's vendor by it (credential_routes) and then the container
+// (containers("vendorId", "credentialHash") is unique).
 const TOKEN = /^lhc_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export interface ContainerSecret {
