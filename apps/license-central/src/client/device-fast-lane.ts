@@ -1,0 +1,104 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { NextFunction, Response } from 'express';
+import { RateLimitedRequest, RequestRateLimits } from '@leasehold/auth';
+import { inRequestContext } from '@leasehold/db';
+import { ContainerCredentialsService, DeviceToken } from '@leasehold/domain-licensing';
+import { fastBody } from '@leasehold/http';
+import { ValidateDto } from './activations.dto';
+import { SeatsController } from './seats.controller';
+import { HeartbeatDto, ReleaseDto } from './seats.dto';
+import { ValidationController } from './validation.controller';
+
+type Middleware = (req: RateLimitedRequest, res: Response, next: NextFunction) => Promise<void>;
+
+/** The form of `Authorization` that passport-http-bearer and the rate limits read alike. */
+const PLAIN_BEARER = /^Bearer ([^\s]+)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * The device API's three hottest routes (validate, heartbeat, release: `@Authenticate('device-token')`,
+ * answering 200) served by middleware in front of Nest's router, for the common request: a
+ * well-formed container secret, a body the DTO's `@FastBody` check accepts, a UUID lease id, no
+ * `Idempotency-Key`. Such a request does exactly what the route does — the global guard's rate
+ * limits (`admit`, once) and secret check (`parse`), then the controller method itself — without
+ * the router's walk, the guard's and passport's machinery, the validation pipe and the interceptor
+ * chain, which together cost more CPU than the route's own work (docs/benchmarks.md). Every other
+ * request (no or malformed secret, a body for the full pipe, an idempotent retry, `userToken`)
+ * goes on to the route unchanged, before anything was counted. Errors thrown here go through the
+ * same exception filter (Nest wraps middleware with it): same envelope, status and request id.
+ */
+@Injectable()
+export class DeviceFastLane implements OnModuleInit {
+  private validation!: ValidationController;
+  private seats!: SeatsController;
+  private credentials!: ContainerCredentialsService;
+  private rateLimits!: RequestRateLimits;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    this.validation = this.moduleRef.get(ValidationController, { strict: false });
+    this.seats = this.moduleRef.get(SeatsController, { strict: false });
+    this.credentials = this.moduleRef.get(ContainerCredentialsService, { strict: false });
+    this.rateLimits = this.moduleRef.get(RequestRateLimits, { strict: false });
+  }
+
+  /** POST /client/v1/validate */
+  readonly validate: Middleware = (req, res, next) =>
+    this.serve(req, res, next, () => {
+      const body = fastBody(ValidateDto, req.body);
+      if (!body || body.userToken != null) return undefined;
+      return (token) => this.validation.validate(token, body);
+    });
+
+  /** POST /client/v1/seats/:leaseId/heartbeat */
+  readonly heartbeat: Middleware = (req, res, next) =>
+    this.serve(req, res, next, () => {
+      const leaseId = leaseIdOf(req);
+      const body = fastBody(HeartbeatDto, req.body);
+      if (!leaseId || !body) return undefined;
+      return (token) => this.seats.heartbeat(token, leaseId, body);
+    });
+
+  /** POST /client/v1/seats/:leaseId/release */
+  readonly release: Middleware = (req, res, next) =>
+    this.serve(req, res, next, () => {
+      const leaseId = leaseIdOf(req);
+      const body = fastBody(ReleaseDto, req.body);
+      if (!leaseId || !body) return undefined;
+      return (token) => this.seats.release(token, leaseId, body);
+    });
+
+  private async serve(
+    req: RateLimitedRequest,
+    res: Response,
+    next: NextFunction,
+    prepare: () => ((token: DeviceToken) => Promise<unknown>) | undefined,
+  ): Promise<void> {
+    if (req.headers['idempotency-key'] !== undefined) return next();
+    const header = req.headers.authorization;
+    const secret = typeof header === 'string' ? PLAIN_BEARER.exec(header)?.[1] : undefined;
+    if (!secret) return next();
+    let token: DeviceToken;
+    try {
+      token = this.credentials.parse(secret);
+    } catch {
+      return next(); // the route answers it (CREDENTIALS_INVALID), after counting it
+    }
+    const handle = prepare();
+    if (!handle) return next();
+    // From here on as the route: the guard's rate limits, then the principal, then the handler.
+    await inRequestContext(async () => {
+      req.vendorLimits = await this.rateLimits.admit('device', secret, req.ip ?? '');
+      req.user = token;
+      const answer = await handle(token);
+      res.status(200).json(answer);
+    });
+  }
+}
+
+function leaseIdOf(req: RateLimitedRequest): string | undefined {
+  const leaseId = req.params['leaseId'];
+  return typeof leaseId === 'string' && UUID.test(leaseId) ? leaseId : undefined;
+}
