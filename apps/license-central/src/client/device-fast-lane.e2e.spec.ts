@@ -102,6 +102,8 @@ describe('device fast lane', () => {
     });
     expect(Object.keys(beat.body).sort()).toEqual(Object.keys(routedBeat.body).sort());
     expect(fast.headers['content-type']).toBe(routed.headers['content-type']);
+    expect(Number(fast.headers['content-length'])).toBe(Buffer.byteLength(fast.text));
+    expect(JSON.parse(fast.text)).toEqual(fast.body);
     expect(fast.headers['x-request-id']).toEqual(expect.any(String));
 
     guardCalls.mockClear();
