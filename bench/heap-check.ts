@@ -13,7 +13,11 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 
 async function main(): Promise<void> {
   const flags = process.env['BENCH_APP_NODE_ARGS'] ?? '';
-  console.log(`load average at the start ${loadavg().map((x) => x.toFixed(1)).join(' ')}; node flags: ${flags || '(none)'}`);
+  console.log(
+    `load average at the start ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; node flags: ${flags || '(none)'}`,
+  );
   const lc = await startLicenseCentral(DATABASE_URL, 'heap-check');
   const rss = new RssSampler(() => [lc.child.pid ?? 0]);
   rss.start();
@@ -22,7 +26,12 @@ async function main(): Promise<void> {
   const enterprise = { ...json, Authorization: `Bearer ${s.enterpriseSecret}` };
 
   // History first: checkouts and releases, so the lease-history routes have thousands of rows.
-  await runLoad([lc.url], 64, 10, { kind: 'checkout', licenseId: s.contendedLicenseId, devices: 1_000, headers: enterprise });
+  await runLoad([lc.url], 64, 10, {
+    kind: 'checkout',
+    licenseId: s.contendedLicenseId,
+    devices: 1_000,
+    headers: enterprise,
+  });
 
   const heavy = async (): Promise<string[]> => {
     const done: string[] = [];
@@ -38,7 +47,10 @@ async function main(): Promise<void> {
     };
     await timed('500 features on the product', async () => {
       for (let i = 0; i < 500; i++)
-        await api(lc.url, 'POST', `/v1/products/${s.productId}/features`, s.vendorKey, { code: `f-${i}`, name: `F ${i}` });
+        await api(lc.url, 'POST', `/v1/products/${s.productId}/features`, s.vendorKey, {
+          code: `f-${i}`,
+          name: `F ${i}`,
+        });
     });
     await timed('a license with 500 features', () =>
       api(lc.url, 'POST', `/v1/containers/${s.enterpriseId}/licenses`, s.vendorKey, {
@@ -77,7 +89,12 @@ async function main(): Promise<void> {
       body: JSON.stringify({ fingerprint: s.personalFingerprint }),
       headers: { ...json, Authorization: `Bearer ${s.personalSecret}` },
     }),
-    runLoad([lc.url], 32, SECONDS, { kind: 'checkout', licenseId: s.contendedLicenseId, devices: 1_000, headers: enterprise }),
+    runLoad([lc.url], 32, SECONDS, {
+      kind: 'checkout',
+      licenseId: s.contendedLicenseId,
+      devices: 1_000,
+      headers: enterprise,
+    }),
     heavy(),
   ]);
   rss.stop();
@@ -87,8 +104,14 @@ async function main(): Promise<void> {
   console.log(
     `- validate: ${device.rps.toFixed(0)} req/s, errors ${device.errors}, non-2xx ${device.non2xx}; checkout+release: ${checkout.rps.toFixed(0)} req/s, errors ${checkout.errors}, ${checkout.granted} granted`,
   );
-  console.log(`- peak RSS ${rss.peak(lc.child.pid ?? 0).toFixed(0)} MB; process ${alive ? 'alive' : `exited (${lc.child.exitCode})`}`);
-  console.log(`load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `- peak RSS ${rss.peak(lc.child.pid ?? 0).toFixed(0)} MB; process ${alive ? 'alive' : `exited (${lc.child.exitCode})`}`,
+  );
+  console.log(
+    `load average at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   if (!alive || device.errors || device.non2xx || checkout.errors) process.exitCode = 2;
 }
 
