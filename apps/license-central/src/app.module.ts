@@ -115,5 +115,6 @@ export class AppModule implements NestModule {
     consumer.apply(this.fastLane.validate).forRoutes({ path: 'client/v1/validate', method: post });
     consumer.apply(this.fastLane.heartbeat).forRoutes({ path: 'client/v1/seats/:leaseId/heartbeat', method: post });
     consumer.apply(this.fastLane.release).forRoutes({ path: 'client/v1/seats/:leaseId/release', method: post });
+    consumer.apply(this.fastLane.checkout).forRoutes({ path: 'client/v1/seats/checkout', method: post });
   }
 }

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import request from 'supertest';
 import { AUTH_METHODS, AuthenticationGuard } from '@leasehold/auth';
+import { generateContainerSecret } from '@leasehold/domain-licensing';
 import {
   createEnterpriseContainerViaApi,
   createGroup,
@@ -55,22 +56,35 @@ describe('device fast lane', () => {
     return { ...c, licenseId: license.body.id as string };
   }
 
-  it('the routes it serves still declare device-token authentication (the lane applies exactly that)', () => {
+  it('the routes it serves still declare the authentication the lane applies', () => {
     const reflector = app.get(Reflector);
     const methods = (handler: object, controller: object) =>
       reflector.getAllAndOverride<string[]>(AUTH_METHODS, [handler as never, controller as never]);
     expect(methods(ValidationController.prototype.validate, ValidationController)).toEqual(['device-token']);
     expect(methods(SeatsController.prototype.heartbeat, SeatsController)).toEqual(['device-token']);
     expect(methods(SeatsController.prototype.release, SeatsController)).toEqual(['device-token']);
+    expect(methods(SeatsController.prototype.checkout, SeatsController)).toEqual(['device']);
   });
 
-  it('serves validate, heartbeat and release without the router (no guard call) and answers as the route does', async () => {
+  it('serves checkout, validate, heartbeat and release without the router (no guard call) and answers as the route does', async () => {
     const c = await container();
+    guardCalls.mockClear();
     const lease = await http()
       .post('/client/v1/seats/checkout')
       .set(c.device)
       .send({ licenseId: c.licenseId, fingerprint: 'lane-device-1' })
       .expect(201);
+    expect(guardCalls).not.toHaveBeenCalled();
+    // The same device checking out again through the route gets the same lease, in the same form.
+    const again = await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .set('Idempotency-Key', randomUUID())
+      .send({ licenseId: c.licenseId, fingerprint: 'lane-device-1' })
+      .expect(201);
+    expect(guardCalls).toHaveBeenCalledTimes(1);
+    expect(again.body).toEqual({ ...lease.body, expiresAt: again.body.expiresAt });
+    expect(lease.headers['content-type']).toBe(again.headers['content-type']);
 
     guardCalls.mockClear();
     const fast = await http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'lane-device-1' });
@@ -151,6 +165,24 @@ describe('device fast lane', () => {
     expectError(unknown, 404, 'NOT_FOUND');
     expect(unknown.body.requestId).toBe('lane-req-1');
     expect(unknown.headers['x-request-id']).toBe('lane-req-1');
+    expectError(
+      await http()
+        .post('/client/v1/seats/checkout')
+        .set(c.device)
+        .send({ licenseId: randomUUID(), fingerprint: 'lane-dev-9' }),
+      404,
+      'NOT_FOUND',
+    );
+    // A well-formed secret that no container has: the device strategy's verdict, as on the route.
+    const stranger = generateContainerSecret();
+    expectError(
+      await http()
+        .post('/client/v1/seats/checkout')
+        .set({ Authorization: `Bearer ${stranger.token}` })
+        .send({ licenseId: c.licenseId, fingerprint: 'lane-dev-9' }),
+      401,
+      'CREDENTIALS_INVALID',
+    );
     expect(guardCalls).not.toHaveBeenCalled();
   });
 
