@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ApplicationConfig, Reflector } from '@nestjs/core';
 import request from 'supertest';
 import { AUTH_METHODS, AuthenticationGuard } from '@leasehold/auth';
 import { generateContainerSecret } from '@leasehold/domain-licensing';
@@ -55,6 +55,16 @@ describe('device fast lane', () => {
       .expect(201);
     return { ...c, licenseId: license.body.id as string };
   }
+
+  it('the only app-wide guard, pipe and interceptor are the ones the lane stands in for', () => {
+    // A new global enhancer (a metrics interceptor, another guard) would be skipped by the lane:
+    // it must then be applied there too, and this test updated.
+    const config = app.get(ApplicationConfig);
+    const names = (list: object[]) => list.map((item) => item.constructor.name);
+    expect(names(config.getGlobalGuards())).toEqual(['AuthenticationGuard']);
+    expect(names(config.getGlobalPipes())).toEqual(['AppValidationPipe']);
+    expect(names(config.getGlobalInterceptors())).toEqual(['IdempotencyInterceptor']);
+  });
 
   it('the routes it serves still declare the authentication the lane applies', () => {
     const reflector = app.get(Reflector);
