@@ -13,7 +13,13 @@ import { OfflineModule } from '@leasehold/domain-offline';
 import { UpdatesModule } from '@leasehold/domain-updates';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import {
+  HealthChecksModule,
+  HealthController,
+  IdempotencyInterceptor,
+  IdempotencyModule,
+  LoggingModule,
+} from '@leasehold/http';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { RedisModule } from '@leasehold/redis';
 import { IntegrationsModule } from '@leasehold/domain-integrations';
@@ -57,7 +63,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     LoggingModule,
     DbModule,
     RedisModule,
-    HealthModule,
+    HealthChecksModule,
     IdempotencyModule,
     VendorAuthModule,
     VendorsModule,
@@ -73,9 +79,10 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     SeatsModule,
     WebhooksModule,
   ],
-  // The device API first: Express tries the routes in this order, and the device routes carry
-  // most of the traffic (docs/benchmarks.md). No path of one controller overlaps another's.
+  // The probes and the device API first: Express tries the routes in this order, and they carry
+  // most of the requests (docs/benchmarks.md). No path of one controller overlaps another's.
   controllers: [
+    HealthController,
     ValidationController,
     SeatsController,
     ActivationsController,
