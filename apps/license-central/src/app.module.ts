@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { VendorAuthModule } from '@leasehold/auth';
 import { ConfigModule } from '@leasehold/config';
@@ -13,7 +13,13 @@ import { OfflineModule } from '@leasehold/domain-offline';
 import { UpdatesModule } from '@leasehold/domain-updates';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import { HealthModule, IdempotencyInterceptor, IdempotencyModule, LoggingModule } from '@leasehold/http';
+import {
+  HealthChecksModule,
+  HealthController,
+  IdempotencyInterceptor,
+  IdempotencyModule,
+  LoggingModule,
+} from '@leasehold/http';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { RedisModule } from '@leasehold/redis';
 import { IntegrationsModule } from '@leasehold/domain-integrations';
@@ -30,6 +36,7 @@ import { PublicSigningKeysController } from './client/signing-keys.controller';
 import { ValidationController } from './client/validation.controller';
 import { SeatQueueController } from './client/seat-queue.controller';
 import { SeatsController } from './client/seats.controller';
+import { DeviceFastLane } from './client/device-fast-lane';
 import { VendorsController } from './operator/vendors.controller';
 import { ApiKeysController } from './vendor/api-keys.controller';
 import { AuditController } from './vendor/audit.controller';
@@ -56,7 +63,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     LoggingModule,
     DbModule,
     RedisModule,
-    HealthModule,
+    HealthChecksModule,
     IdempotencyModule,
     VendorAuthModule,
     VendorsModule,
@@ -72,7 +79,17 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     SeatsModule,
     WebhooksModule,
   ],
+  // The probes and the device API first: Express tries the routes in this order, and they carry
+  // most of the requests (docs/benchmarks.md). No path of one controller overlaps another's.
   controllers: [
+    HealthController,
+    ValidationController,
+    SeatsController,
+    ActivationsController,
+    SeatQueueController,
+    LicenseFileController,
+    UpdatesController,
+    PublicSigningKeysController,
     IntegrationsController,
     ErpWebhooksController,
     LicenseRenewalsController,
@@ -87,14 +104,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     LicensesController,
     PurchasesController,
     DevicesController,
-    PublicSigningKeysController,
-    ActivationsController,
-    ValidationController,
-    LicenseFileController,
-    UpdatesController,
     ContainerOfflineController,
-    SeatsController,
-    SeatQueueController,
     SessionsController,
     UsageController,
     UsageHistoryController,
@@ -102,6 +112,16 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     WebhookEndpointsController,
     WebhookDeliveriesController,
   ],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }, DeviceFastLane],
 })
-export class AppModule {}
+export class AppModule implements NestModule {
+  constructor(private readonly fastLane: DeviceFastLane) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    const post = RequestMethod.POST;
+    consumer.apply(this.fastLane.validate).forRoutes({ path: 'client/v1/validate', method: post });
+    consumer.apply(this.fastLane.heartbeat).forRoutes({ path: 'client/v1/seats/:leaseId/heartbeat', method: post });
+    consumer.apply(this.fastLane.release).forRoutes({ path: 'client/v1/seats/:leaseId/release', method: post });
+    consumer.apply(this.fastLane.checkout).forRoutes({ path: 'client/v1/seats/checkout', method: post });
+  }
+}

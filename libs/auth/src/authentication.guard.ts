@@ -20,6 +20,23 @@ function rateLimitedApi(methods: AuthMethod[]): RateLimitedApi | null {
 }
 
 /**
+ * What a strategy's error answers: its DomainError (a verdict on the credentials), or, for any
+ * other error (the database dropped the connection, Redis is away), 503 DATABASE_UNAVAILABLE or
+ * SERVICE_UNAVAILABLE with Retry-After, never a 401/403, or a program that trusts the answer would
+ * deactivate a valid license. The cause goes to the log, not into the answer.
+ */
+export function authenticationFailure(err: unknown, methods: AuthMethod[], logger: Logger): DomainError {
+  if (isDomainError(err)) return err;
+  logger.warn({ err, methods }, 'authentication could not be completed (infrastructure error); answering 503');
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  return new DomainError(
+    'SERVICE_UNAVAILABLE',
+    'Authentication could not be completed; retry after the Retry-After seconds',
+    { retryAfter: 2 },
+  );
+}
+
+/**
  * The global guard. Closed by default: a route must say `@Public()` or `@Authenticate(...)`; a
  * route that says neither is refused, so a forgotten decorator never opens a route.
  */
@@ -63,25 +80,9 @@ export class AuthenticationGuard implements CanActivate {
       const logger = this.logger;
       class MethodGuard extends Base {
         // Passport reports "no credentials" as a bare failure; strategies throw DomainErrors for
-        // every verdict on the credentials. Any other error is the infrastructure failing (the
-        // database dropped the connection, Redis is away), not bad credentials: it must never
-        // become a 401/403, or a program that trusts the answer would deactivate a valid
-        // license. It answers 503 (DATABASE_UNAVAILABLE, or SERVICE_UNAVAILABLE), with Retry-After.
+        // every verdict on the credentials; anything else is the infrastructure failing.
         override handleRequest<T>(err: unknown, user: T): T {
-          if (err) {
-            if (isDomainError(err)) throw err;
-            // The answer no longer carries the cause: the log does.
-            logger.warn(
-              { err, methods },
-              'authentication could not be completed (infrastructure error); answering 503',
-            );
-            if (isDatabaseUnavailable(err)) throw databaseUnavailable();
-            throw new DomainError(
-              'SERVICE_UNAVAILABLE',
-              'Authentication could not be completed; retry after the Retry-After seconds',
-              { retryAfter: 2 },
-            );
-          }
+          if (err) throw authenticationFailure(err, methods, logger);
           if (!user) {
             throw new DomainError(
               'UNAUTHENTICATED',

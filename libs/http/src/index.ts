@@ -8,6 +8,6 @@ export * from './validation.pipe';
 export * from './id-param';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';
-export { DependencyHealthIndicators } from './health/health.controller';
+export { DependencyHealthIndicators, HealthController } from './health/health.controller';
 export * from './request-parsing';
 export * from './csv';

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { FingerprintProperty } from './fingerprint.property';
-import { KnownRevisionProperty } from './known-revision.property';
+import { FastBody, fastField } from '@leasehold/http';
+import { fastFingerprint, FingerprintProperty } from './fingerprint.property';
+import { fastKnownRevision, KnownRevisionProperty } from './known-revision.property';
 
 export class FingerprintDto {
   @FingerprintProperty()
@@ -21,6 +22,14 @@ export class ActivateDeviceDto extends FingerprintDto {
   platform?: string;
 }
 
+@FastBody({
+  fingerprint: fastFingerprint,
+  feature: fastField.optional(fastField.string(1, 64)),
+  product: fastField.optional(fastField.string(1, 64)),
+  nonce: fastField.optional(fastField.string(1, 128)),
+  knownRevision: fastKnownRevision,
+  userToken: fastField.optional(fastField.string(1, 4096)),
+})
 export class ValidateDto extends FingerprintDto {
   @ApiPropertyOptional({
     example: 'export-pdf',

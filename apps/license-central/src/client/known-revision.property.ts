@@ -1,6 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { fastField } from '@leasehold/http';
+
+const MAX_REVISION = 2_147_483_647;
+
+/** `knownRevision` for `@FastBody`. */
+export const fastKnownRevision = fastField.optional(fastField.int(0, MAX_REVISION));
 
 /** `knownRevision` of validate and heartbeat: what the program knows, to learn of updates. */
 export const KnownRevisionProperty = () =>
@@ -16,5 +22,5 @@ export const KnownRevisionProperty = () =>
     IsOptional(),
     IsInt(),
     Min(0),
-    Max(2_147_483_647),
+    Max(MAX_REVISION),
   );

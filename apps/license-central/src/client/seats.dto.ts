@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import { FingerprintProperty } from './fingerprint.property';
-import { KnownRevisionProperty } from './known-revision.property';
+import { FastBody, fastField } from '@leasehold/http';
+import { fastFingerprint, FingerprintProperty } from './fingerprint.property';
+import { fastKnownRevision, KnownRevisionProperty } from './known-revision.property';
 
 // 32 bytes (a return key) or a SHA-256 (its hash), base64url without padding.
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
@@ -22,6 +23,16 @@ function ReturnKeyHashProperty(): PropertyDecorator {
   };
 }
 
+// borrowUntil (a date for class-transformer) is left to the full pipe.
+@FastBody({
+  fingerprint: fastFingerprint,
+  licenseId: fastField.optional(fastField.uuid()),
+  product: fastField.optional(fastField.string(1, 64)),
+  clientName: fastField.optional(fastField.string(1, 200)),
+  userToken: fastField.optional(fastField.string(1, 4096)),
+  returnKeyHash: fastField.optional(fastField.matching(BASE64URL_32)),
+  ticketId: fastField.optional(fastField.uuid()),
+})
 export class CheckoutDto {
   @FingerprintProperty("The device's fingerprint; the same device checking out again gets its live lease back.")
   fingerprint!: string;
@@ -94,6 +105,7 @@ export class BorrowDto {
   returnKeyHash?: string;
 }
 
+@FastBody({ returnKey: fastField.optional(fastField.matching(BASE64URL_32)) })
 export class ReleaseDto {
   @ApiPropertyOptional({
     example: 'q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA',
@@ -107,6 +119,7 @@ export class ReleaseDto {
   returnKey?: string;
 }
 
+@FastBody({ knownRevision: fastKnownRevision })
 export class HeartbeatDto {
   @KnownRevisionProperty()
   knownRevision?: number | null;

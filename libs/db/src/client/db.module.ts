@@ -1,14 +1,16 @@
-import { Global, Module } from '@nestjs/common';
-import { ClsModule } from 'nestjs-cls';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { PgPool } from '../pool/pg-pool';
 import { PrismaService } from './prisma.service';
-import { TenantContext } from '../tenancy/tenant-context';
+import { TenantContext, tenantContextMiddleware } from '../tenancy/tenant-context';
 import { TenantPrisma } from '../tenancy/tenant-prisma';
 
 @Global()
 @Module({
-  imports: [ClsModule.forRoot({ global: true, middleware: { mount: true } })],
   providers: [PgPool, PrismaService, TenantContext, TenantPrisma],
   exports: [PgPool, PrismaService, TenantContext, TenantPrisma],
 })
-export class DbModule {}
+export class DbModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(tenantContextMiddleware).forRoutes('/');
+  }
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { ApplicationConfig, Reflector } from '@nestjs/core';
+import request from 'supertest';
+import { AUTH_METHODS, AuthenticationGuard } from '@leasehold/auth';
+import { generateContainerSecret } from '@leasehold/domain-licensing';
+import {
+  createEnterpriseContainerViaApi,
+  createGroup,
+  createProductViaApi,
+  createTestAppWithEnv,
+  createVendor,
+  expectError,
+  TestVendor,
+} from '@leasehold/testing';
+import { LICENSE_CENTRAL_API } from '../api-info';
+import { AppModule } from '../app.module';
+import { SeatsController } from './seats.controller';
+import { ValidationController } from './validation.controller';
+
+// The device fast lane (device-fast-lane.ts) serves validate, heartbeat and release in front of
+// Nest's router. These tests hold it to the routes: which requests it takes, that it counts each
+// request once in the rate limits, and that its errors are the routes' errors.
+
+const PER_CREDENTIAL = 8;
+
+describe('device fast lane', () => {
+  let app: INestApplication;
+  let vendor: TestVendor;
+  let productId: string;
+  const http = () => request(app.getHttpServer());
+  let guardCalls: jest.SpyInstance;
+
+  beforeAll(async () => {
+    app = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, {
+      RATE_LIMIT_DEVICE_PER_CREDENTIAL: String(PER_CREDENTIAL),
+    });
+    vendor = await createVendor(app, 'Lane');
+    productId = (await createProductViaApi(http, vendor)).productId;
+    guardCalls = jest.spyOn(AuthenticationGuard.prototype, 'canActivate');
+  });
+  afterAll(async () => {
+    guardCalls.mockRestore();
+    await app.close();
+  });
+
+  /** An enterprise container with a 2-seat license and its own secret (own rate-limit counter). */
+  async function container() {
+    const group = await createGroup(app, vendor);
+    const c = await createEnterpriseContainerViaApi(http, vendor, group.id);
+    const license = await http()
+      .post(`/v1/containers/${c.containerId}/licenses`)
+      .set(vendor.auth)
+      .send({ productId, quantity: 2 })
+      .expect(201);
+    return { ...c, licenseId: license.body.id as string };
+  }
+
+  it('the only app-wide guard, pipe and interceptor are the ones the lane stands in for', () => {
+    // A new global enhancer (a metrics interceptor, another guard) would be skipped by the lane:
+    // it must then be applied there too, and this test updated.
+    const config = app.get(ApplicationConfig);
+    const names = (list: object[]) => list.map((item) => item.constructor.name);
+    expect(names(config.getGlobalGuards())).toEqual(['AuthenticationGuard']);
+    expect(names(config.getGlobalPipes())).toEqual(['AppValidationPipe']);
+    expect(names(config.getGlobalInterceptors())).toEqual(['IdempotencyInterceptor']);
+  });
+
+  it('the routes it serves still declare the authentication the lane applies', () => {
+    const reflector = app.get(Reflector);
+    const methods = (handler: object, controller: object) =>
+      reflector.getAllAndOverride<string[]>(AUTH_METHODS, [handler as never, controller as never]);
+    expect(methods(ValidationController.prototype.validate, ValidationController)).toEqual(['device-token']);
+    expect(methods(SeatsController.prototype.heartbeat, SeatsController)).toEqual(['device-token']);
+    expect(methods(SeatsController.prototype.release, SeatsController)).toEqual(['device-token']);
+    expect(methods(SeatsController.prototype.checkout, SeatsController)).toEqual(['device']);
+  });
+
+  it('serves checkout, validate, heartbeat and release without the router (no guard call) and answers as the route does', async () => {
+    const c = await container();
+    guardCalls.mockClear();
+    const lease = await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .send({ licenseId: c.licenseId, fingerprint: 'lane-device-1' })
+      .expect(201);
+    expect(guardCalls).not.toHaveBeenCalled();
+    // The same device checking out again through the route gets the same lease, in the same form.
+    const again = await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .set('Idempotency-Key', randomUUID())
+      .send({ licenseId: c.licenseId, fingerprint: 'lane-device-1' })
+      .expect(201);
+    expect(guardCalls).toHaveBeenCalledTimes(1);
+    expect(again.body).toEqual({ ...lease.body, expiresAt: again.body.expiresAt });
+    expect(lease.headers['content-type']).toBe(again.headers['content-type']);
+
+    guardCalls.mockClear();
+    const fast = await http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'lane-device-1' });
+    const beat = await http()
+      .post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`)
+      .set(c.device)
+      .send({ knownRevision: 0 });
+    expect([fast.status, beat.status]).toEqual([200, 200]);
+    expect(guardCalls).not.toHaveBeenCalled();
+
+    // The same requests with an Idempotency-Key go through the route (guard, pipe, interceptor).
+    const routed = await http()
+      .post('/client/v1/validate')
+      .set(c.device)
+      .set('Idempotency-Key', randomUUID())
+      .send({ fingerprint: 'lane-device-1' });
+    const routedBeat = await http()
+      .post(`/client/v1/seats/${lease.body.leaseId}/heartbeat`)
+      .set(c.device)
+      .set('Idempotency-Key', randomUUID())
+      .send({ knownRevision: 0 });
+    expect(guardCalls).toHaveBeenCalledTimes(2);
+    expect([routed.status, routedBeat.status]).toEqual([200, 200]);
+    expect(Object.keys(fast.body).sort()).toEqual(Object.keys(routed.body).sort());
+    expect({ ...fast.body, envelope: undefined, issuedAt: undefined }).toEqual({
+      ...routed.body,
+      envelope: undefined,
+      issuedAt: undefined,
+    });
+    expect(Object.keys(beat.body).sort()).toEqual(Object.keys(routedBeat.body).sort());
+    expect(fast.headers['content-type']).toBe(routed.headers['content-type']);
+    expect(Number(fast.headers['content-length'])).toBe(Buffer.byteLength(fast.text));
+    expect(JSON.parse(fast.text)).toEqual(fast.body);
+    expect(fast.headers['x-request-id']).toEqual(expect.any(String));
+
+    guardCalls.mockClear();
+    const released = await http().post(`/client/v1/seats/${lease.body.leaseId}/release`).set(c.device).send({});
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ leaseId: lease.body.leaseId, endReason: 'RELEASED' });
+    expect(guardCalls).not.toHaveBeenCalled();
+  });
+
+  it('leaves to the route what it does not take: no secret, a malformed one, a body for the full pipe, a bad lease id', async () => {
+    const c = await container();
+    guardCalls.mockClear();
+    expectError(
+      await http().post('/client/v1/validate').send({ fingerprint: 'lane-device-2' }),
+      401,
+      'UNAUTHENTICATED',
+    );
+    expectError(
+      await http().post('/client/v1/validate').set({ Authorization: 'Bearer lhc_nope' }).send({ fingerprint: 'x' }),
+      401,
+      'CREDENTIALS_INVALID',
+    );
+    const bad = await http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'short', extra: 1 });
+    expectError(bad, 400, 'VALIDATION_FAILED');
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'extra',
+      'fingerprint',
+    ]);
+    expectError(
+      await http().post('/client/v1/seats/not-a-uuid/heartbeat').set(c.device).send({}),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(guardCalls).toHaveBeenCalledTimes(4);
+  });
+
+  it('answers its errors with the envelope and the request id of the routes', async () => {
+    const c = await container();
+    guardCalls.mockClear();
+    const unknown = await http()
+      .post(`/client/v1/seats/${randomUUID()}/heartbeat`)
+      .set(c.device)
+      .set('X-Request-Id', 'lane-req-1')
+      .send({});
+    expectError(unknown, 404, 'NOT_FOUND');
+    expect(unknown.body.requestId).toBe('lane-req-1');
+    expect(unknown.headers['x-request-id']).toBe('lane-req-1');
+    expectError(
+      await http()
+        .post('/client/v1/seats/checkout')
+        .set(c.device)
+        .send({ licenseId: randomUUID(), fingerprint: 'lane-dev-9' }),
+      404,
+      'NOT_FOUND',
+    );
+    // A well-formed secret that no container has: the device strategy's verdict, as on the route.
+    const stranger = generateContainerSecret();
+    expectError(
+      await http()
+        .post('/client/v1/seats/checkout')
+        .set({ Authorization: `Bearer ${stranger.token}` })
+        .send({ licenseId: c.licenseId, fingerprint: 'lane-dev-9' }),
+      401,
+      'CREDENTIALS_INVALID',
+    );
+    expect(guardCalls).not.toHaveBeenCalled();
+  });
+
+  it('counts each request once against the credential, whether it serves it or leaves it to the route', async () => {
+    const c = await container();
+    const valid = () => http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'lane-device-3' });
+    // PER_CREDENTIAL - 1 requests: served by the lane, and one left to the route (a bad body).
+    for (let i = 0; i < PER_CREDENTIAL - 2; i++) expect((await valid()).status).toBe(200);
+    expectError(
+      await http().post('/client/v1/validate').set(c.device).send({ fingerprint: 'bad' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    // The last one within the limit, then the first past it.
+    expect((await valid()).status).toBe(200);
+    const refused = await valid();
+    expectError(refused, 429, 'RATE_LIMITED');
+    expect(refused.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
