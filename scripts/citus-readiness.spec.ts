@@ -22,7 +22,7 @@ export const COORDINATOR_TABLES = ['_prisma_migrations', 'idempotency_records', 
  */
 export const MULTI_SHARD_STATEMENTS = [
   'lease-sweep.repository: sweep, statement 1 of 3',
-  'seat-queue.repository: lapseDue (sweep)',
+  'seat-queue.repository: lapseDue (sweep), statement 1 of 3',
   'seat-queue.repository: licensesToServe (sweep)',
 ] as const;
 

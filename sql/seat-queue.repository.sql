@@ -84,15 +84,15 @@ SELECT "vendorId", id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD'
 WITH held AS (
   SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
     JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
-   WHERE t."vendorId" = ANY($1::uuid[]) AND t.id = ANY($2::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
+   WHERE t."vendorId" = $1::uuid AND t.id = ANY($2::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
    ORDER BY s."licenseId", s.slot
      FOR UPDATE OF s SKIP LOCKED)
 UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
-  FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now();
+  FROM held WHERE s."vendorId" = $3::uuid AND s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now();
 
 -- SeatQueueRepository.lapseDue (sweep), statement 3 of 3
 UPDATE seat_queue_tickets t SET status = 'LAPSED', "endedAt" = t."expiresAt"
- WHERE t."vendorId" = ANY($1::uuid[]) AND t.id = ANY($2::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
+ WHERE t."vendorId" = $1::uuid AND t.id = ANY($2::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
 RETURNING t.id, t."vendorId", t."licenseId", t."containerId", t.fingerprint, t."heldSlot", t."expiresAt";
 
 -- SeatQueueRepository.licensesToServe (sweep)

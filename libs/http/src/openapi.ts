@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { ERROR_CATALOGUE } from '@leasehold/errors';
 
 export interface BearerScheme {
@@ -165,9 +166,10 @@ export function withUniqueSchemaNames<T>(build: () => T): T {
 function schemaObjectFactory(): {
   prototype: { getSchemaMetadata: (this: unknown, type: unknown) => { schemaName: string } };
 } {
-  const file = path.join(path.dirname(require.resolve('@nestjs/swagger')), 'services', 'schema-object-factory.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const factory = (require(file) as { SchemaObjectFactory?: { prototype: { getSchemaMetadata?: unknown } } })
+  // Node's own require, not a bundler's: in the production build (webpack) `require.resolve` answers a module id.
+  const nodeRequire = createRequire(__filename);
+  const file = path.join(path.dirname(nodeRequire.resolve('@nestjs/swagger')), 'services', 'schema-object-factory.js');
+  const factory = (nodeRequire(file) as { SchemaObjectFactory?: { prototype: { getSchemaMetadata?: unknown } } })
     .SchemaObjectFactory;
   if (typeof factory?.prototype.getSchemaMetadata !== 'function')
     throw new Error(

@@ -3,7 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import { ApplicationConfig, Reflector } from '@nestjs/core';
 import request from 'supertest';
 import { AUTH_METHODS, AuthenticationGuard } from '@leasehold/auth';
-import { generateContainerSecret } from '@leasehold/domain-licensing';
+import { generateContainerSecret, hashContainerSecret } from '@leasehold/domain-licensing';
+import { PrismaService } from '@leasehold/db';
 import {
   createEnterpriseContainerViaApi,
   createGroup,
@@ -135,6 +136,21 @@ describe('device fast lane', () => {
     expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ leaseId: lease.body.leaseId, endReason: 'RELEASED' });
     expect(guardCalls).not.toHaveBeenCalled();
+  });
+
+  it("remembers a secret's vendor (its credential route) but not its container: after a reset the old secret is refused, the new one served", async () => {
+    const c = await container();
+    const prisma = app.get(PrismaService);
+    const validate = (device: { Authorization: string }) =>
+      http().post('/client/v1/validate').set(device).send({ fingerprint: 'lane-route-1' });
+    expect((await validate(c.device)).status).toBe(200);
+    // The route was read once and is remembered: the device's next request does not need the row.
+    await prisma.$executeRaw`DELETE FROM credential_routes WHERE "credentialHash" = ${hashContainerSecret(c.secret)}`;
+    expect((await validate(c.device)).status).toBe(200);
+    // A remembered route authenticates nothing: the container's own hash decides.
+    const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(vendor.auth).expect(200);
+    expectError(await validate(c.device), 401, 'CREDENTIALS_REVOKED');
+    expect((await validate({ Authorization: `Bearer ${reset.body.secret as string}` })).status).toBe(200);
   });
 
   it('leaves to the route what it does not take: no secret, a malformed one, a body for the full pipe, a bad lease id', async () => {

@@ -207,24 +207,32 @@ export class SeatQueueRepository {
    * a held seat not claimed in its window) as LAPSED at their expiry, releasing their holds.
    */
   async lapseDue(tx: SqlExecutor, limit: number): Promise<ChangedTicket[]> {
-    // As the lease sweep: found across vendors, then each statement names the tickets' vendors.
+    // As the lease sweep: found across vendors, then lapsed vendor by vendor (each statement on one vendor's rows).
     const due = await tx.$queryRaw<{ vendorId: string; id: string }[]>`
       SELECT "vendorId", id FROM seat_queue_tickets WHERE status IN ('WAITING', 'HELD') AND "expiresAt" <= now() ORDER BY "expiresAt" LIMIT ${limit}::int`;
     if (!due.length) return [];
-    const ids = due.map((d) => d.id);
-    const vendors = [...new Set(due.map((d) => d.vendorId))];
+    const lapsed: ChangedTicket[] = [];
+    for (const vendorId of new Set(due.map((d) => d.vendorId))) {
+      const ids = due.filter((d) => d.vendorId === vendorId).map((d) => d.id);
+      lapsed.push(...(await this.lapseOfVendor(tx, vendorId, ids)));
+    }
+    return lapsed;
+  }
+
+  /** Records due tickets of one vendor as lapsed, their holds released (statements on that vendor's rows alone). */
+  private async lapseOfVendor(tx: SqlExecutor, vendorId: string, ids: string[]): Promise<ChangedTicket[]> {
     await tx.$executeRaw`
       WITH held AS (
         SELECT s."vendorId", s."licenseId", s.slot FROM seat_slots s
           JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t."licenseId" = s."licenseId" AND t."heldSlot" = s.slot AND s."heldTicketId" = t.id
-         WHERE t."vendorId" = ANY(${vendors}::uuid[]) AND t.id = ANY(${ids}::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
+         WHERE t."vendorId" = ${vendorId}::uuid AND t.id = ANY(${ids}::uuid[]) AND t.status = 'HELD' AND s."heldUntil" <= now()
          ORDER BY s."licenseId", s.slot
            FOR UPDATE OF s SKIP LOCKED)
       UPDATE seat_slots s SET "heldTicketId" = NULL, "heldUntil" = NULL
-        FROM held WHERE s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now()`;
+        FROM held WHERE s."vendorId" = ${vendorId}::uuid AND s."vendorId" = held."vendorId" AND s."licenseId" = held."licenseId" AND s.slot = held.slot AND s."heldUntil" <= now()`;
     return tx.$queryRaw<ChangedTicket[]>`
       UPDATE seat_queue_tickets t SET status = 'LAPSED', "endedAt" = t."expiresAt"
-       WHERE t."vendorId" = ANY(${vendors}::uuid[]) AND t.id = ANY(${ids}::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
+       WHERE t."vendorId" = ${vendorId}::uuid AND t.id = ANY(${ids}::uuid[]) AND t.status IN ('WAITING', 'HELD') AND t."expiresAt" <= now()
       RETURNING ${CHANGED_COLUMNS}`;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { PgPool, PrismaService, VendorStatus } from '@leasehold/db';
 
 export interface CredentialRecord {
@@ -13,14 +14,24 @@ export interface CredentialRoute {
   vendorId: string;
 }
 
+/** How many secrets' vendors one process remembers (about 150 bytes each). */
+const ROUTE_CACHE_SIZE = 200_000;
+
 /**
  * Resolves a container secret to its container. Unscoped on purpose: the tenant is not known until
  * the secret says which container (and so which vendor) it belongs to. The vendor comes from
  * credential_routes (a global table, one indexed read); every later read names that vendor, and
  * the container's own current hash (or retired_credentials) decides, not the route.
+ *
+ * A route never changes (a hash is issued once, by one vendor), so each process remembers the
+ * routes it found: after a device's first request the hot routes run their one statement alone.
+ * A remembered route authenticates nothing (a reset secret no longer matches its container); an
+ * unknown hash is never remembered, so hashes an attacker makes up cost a read each, not memory.
  */
 @Injectable()
 export class ContainerCredentialsRepository {
+  private readonly routes = new LRUCache<string, CredentialRoute>({ max: ROUTE_CACHE_SIZE });
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly pg: PgPool,
@@ -28,9 +39,13 @@ export class ContainerCredentialsRepository {
 
   /** The vendor this secret's hash was issued by (current or reset); null: never issued. */
   async routeOf(credentialHash: string): Promise<CredentialRoute | null> {
+    const known = this.routes.get(credentialHash);
+    if (known) return known;
     const rows = await this.pg.sql.$queryRaw<CredentialRoute[]>`
       SELECT r."vendorId" FROM credential_routes r WHERE r."credentialHash" = ${credentialHash}`;
-    return rows[0] ?? null;
+    const route = rows[0] ?? null;
+    if (route) this.routes.set(credentialHash, { vendorId: route.vendorId });
+    return route;
   }
 
   /** Every device request (but validate, heartbeat and release) asks this first: two indexed reads on the plain pg pool. */
