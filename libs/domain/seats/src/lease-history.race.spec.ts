@@ -8,14 +8,10 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatsService } from './seats.service';
 import { UsageService } from './usage.service';
-import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, SeatFixture, useSeatReplicas } from './seats.testing';
 
 describe('lease history under racing checkouts and releases (two instances)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
   /** One simulated device: check out, hold briefly, release; again until `rounds` are done. */
   async function device(

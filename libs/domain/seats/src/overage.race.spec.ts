@@ -1,7 +1,6 @@
 // Overage under concurrency: two Nest instances on one database. The capacity (quantity +
 // allowance) holds exactly, exactly the checkouts above the quantity are marked overage, and each
 // overage episode writes license.overage_started and license.overage_ended exactly once.
-import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { OverageAllowanceService } from './overage-allowance.service';
@@ -10,20 +9,16 @@ import { SessionsService } from './sessions.service';
 import {
   asSeatVendor,
   insertSeatLicense,
-  createSeatsContext,
   expireLease,
   SeatFixture,
   seatsInUse,
+  useSeatReplicas,
 } from './seats.testing';
 import { LeaseSweeperService } from './lease-sweeper.service';
 import { LeaseView } from './seats.types';
 
 describe('overage allowance (two instances, one database)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
   async function wave(f: SeatFixture, n: number, prefix: string): Promise<LeaseView[]> {
     const results = await Promise.allSettled(

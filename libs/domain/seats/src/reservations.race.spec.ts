@@ -8,34 +8,19 @@ import { DomainError } from '@leasehold/errors';
 import { ReservationsService } from './reservations.service';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatsService } from './seats.service';
-import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
+import {
+  asSeatVendor,
+  insertSeatLicense,
+  SeatFixture,
+  seatsInUse,
+  useSeatReplicas,
+  insertGroupMembers,
+} from './seats.testing';
 
 describe('seat reservations (two instances, one database)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
-  async function members(f: SeatFixture, n: number, tag: string): Promise<string[]> {
-    const prisma = replicas[0].get(PrismaService);
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      ids.push(
-        (
-          await prisma.user.create({
-            data: {
-              vendorId: f.vendorId,
-              groupId: f.groupId,
-              email: `${tag}-${i}-${f.licenseId}@example.com`,
-              name: `${tag} ${i}`,
-            },
-          })
-        ).id,
-      );
-    }
-    return ids;
-  }
+  const members = (f: SeatFixture, n: number, tag: string) => insertGroupMembers(replicas[0], f, n, tag);
 
   const checkout = (r: INestApplicationContext, f: SeatFixture, fingerprint: string, userId?: string) =>
     asSeatVendor(r, f, () =>

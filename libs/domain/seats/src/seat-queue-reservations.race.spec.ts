@@ -9,14 +9,17 @@ import { DomainError } from '@leasehold/errors';
 import { ReservationsService } from './reservations.service';
 import { SeatQueueService } from './seat-queue.service';
 import { SeatsService } from './seats.service';
-import { asSeatVendor, createSeatsContext, insertSeatLicense, SeatFixture, seatsInUse } from './seats.testing';
+import {
+  asSeatVendor,
+  insertSeatLicense,
+  SeatFixture,
+  seatsInUse,
+  useSeatReplicas,
+  insertGroupMembers,
+} from './seats.testing';
 
 describe('wait queue with reservations (two instances, one database)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
   const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) =>
     asSeatVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));
@@ -45,22 +48,7 @@ describe('wait queue with reservations (two instances, one database)', () => {
     on(i, f, (app) => app.get(SeatsService).release(f.containerId, leaseId));
   const code = (e: unknown) => (e instanceof DomainError ? e.code : String(e));
 
-  async function members(f: SeatFixture, n: number, tag: string): Promise<string[]> {
-    const prisma = replicas[0].get(PrismaService);
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const user = await prisma.user.create({
-        data: {
-          vendorId: f.vendorId,
-          groupId: f.groupId,
-          email: `${tag}-${i}-${f.licenseId}@example.com`,
-          name: `${tag} ${i}`,
-        },
-      });
-      ids.push(user.id);
-    }
-    return ids;
-  }
+  const members = (f: SeatFixture, n: number, tag: string) => insertGroupMembers(replicas[0], f, n, tag);
   const reserve = (f: SeatFixture, seats: number, userIds: string[]) =>
     on(0, f, (app) => app.get(ReservationsService).create(f.licenseId, { name: `R-${userIds[0]}`, seats, userIds }));
   const ticketStatus = async (ticketId: string) =>

@@ -8,14 +8,10 @@ import { DomainError } from '@leasehold/errors';
 import { OverageAllowanceService } from './overage-allowance.service';
 import { SeatQueueService } from './seat-queue.service';
 import { SeatsService } from './seats.service';
-import { asSeatVendor, insertSeatLicense, createSeatsContext, SeatFixture, seatsInUse } from './seats.testing';
+import { asSeatVendor, insertSeatLicense, SeatFixture, seatsInUse, useSeatReplicas } from './seats.testing';
 
 describe('seat wait queue races (two instances, one database)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
   const on = <T>(i: number, f: SeatFixture, fn: (app: INestApplicationContext) => PromiseLike<T>) =>
     asSeatVendor(replicas[i % 2], f, () => fn(replicas[i % 2]));

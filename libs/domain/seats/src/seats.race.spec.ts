@@ -1,6 +1,5 @@
 // Concurrency, not timing: many checkouts at once through two independent Nest instances (two
 // connection pools, as two replicas would have) on one database. The seat count must hold exactly.
-import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatsService } from './seats.service';
@@ -9,18 +8,14 @@ import {
   insertDevice,
   asSeatVendor,
   insertSeatLicense,
-  createSeatsContext,
   expireLease,
   SeatFixture,
   seatsInUse,
+  useSeatReplicas,
 } from './seats.testing';
 
 describe('seat races (two instances, one database)', () => {
-  let replicas: INestApplicationContext[];
-  beforeAll(async () => {
-    replicas = [await createSeatsContext(), await createSeatsContext()];
-  });
-  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  const replicas = useSeatReplicas();
 
   /** `n` checkouts with distinct fingerprints, alternating between the two instances, all at once. */
   async function wave(f: SeatFixture, n: number, prefix: string) {

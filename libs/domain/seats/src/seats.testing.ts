@@ -18,6 +18,42 @@ export async function createSeatsContext(): Promise<INestApplicationContext> {
   return moduleRef;
 }
 
+/**
+ * Two independent Nest instances (two connection pools, as two replicas) on one database, for the
+ * race tests of a describe block: started before its tests, closed after them.
+ */
+export function useSeatReplicas(): INestApplicationContext[] {
+  const replicas: INestApplicationContext[] = [];
+  beforeAll(async () => {
+    replicas.push(await createSeatsContext(), await createSeatsContext());
+  });
+  afterAll(() => Promise.all(replicas.map((r) => r.close())));
+  return replicas;
+}
+
+/** `n` users of the fixture's group (rows, not the API), e.g. for reservations. */
+export async function insertGroupMembers(
+  app: INestApplicationContext,
+  fixture: SeatFixture,
+  n: number,
+  tag: string,
+): Promise<string[]> {
+  const prisma = app.get(PrismaService);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const user = await prisma.user.create({
+      data: {
+        vendorId: fixture.vendorId,
+        groupId: fixture.groupId,
+        email: `${tag}-${i}-${fixture.licenseId}@example.com`,
+        name: `${tag} ${i}`,
+      },
+    });
+    ids.push(user.id);
+  }
+  return ids;
+}
+
 export interface SeatFixture {
   vendorId: string;
   containerId: string;
