@@ -3,21 +3,10 @@
 // `require` does, so the bundle itself is built, started and asked what the tests cannot ask ts-jest.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort, waitFor } from '@leasehold/testing';
 
 const ROOT = path.join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('license-central production bundle', () => {
   let child: ChildProcess | undefined;
@@ -47,16 +36,19 @@ describe('license-central production bundle', () => {
     });
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`license-central exited with ${child.exitCode}: ${stderr}`);
-      if (i > 300) throw new Error(`license-central did not start within 60 s: ${stderr}`);
-      const up = await fetch(`${base}/health/live`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const running = child;
+    await waitFor(
+      async () => {
+        if (running.exitCode !== null) throw new Error(`license-central exited with ${running.exitCode}: ${stderr}`);
+        return fetch(`${base}/health/live`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      60_000,
+      'license-central to start',
+      200,
+    );
   }, 240_000);
 
   afterAll(() => {
