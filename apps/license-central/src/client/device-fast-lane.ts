@@ -4,7 +4,7 @@ import type { NextFunction, Response } from 'express';
 import { authenticationFailure, DeviceStrategy, RateLimitedRequest, RequestRateLimits } from '@leasehold/auth';
 import { inRequestContext } from '@leasehold/db';
 import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
-import { fastBody } from '@leasehold/http';
+import { fastBody, fastField } from '@leasehold/http';
 import { ValidateDto } from './activations.dto';
 import { SeatsController } from './seats.controller';
 import { CheckoutDto, HeartbeatDto, ReleaseDto } from './seats.dto';
@@ -23,7 +23,8 @@ const DEVICE_TOKEN: Authentication<DeviceToken> = { status: 200, authenticate: (
 
 /** The form of `Authorization` that passport-http-bearer and the rate limits read alike. */
 const PLAIN_BEARER = /^Bearer ([^\s]+)$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** A lease id in the path that the route's `IdParam` (ParseUUIDPipe) accepts too; anything else goes on to the route. */
+const isUuid = fastField.uuid();
 
 /**
  * The device API's hottest routes (validate, heartbeat, release: `@Authenticate('device-token')`,
@@ -69,21 +70,11 @@ export class DeviceFastLane implements OnModuleInit {
 
   /** POST /client/v1/seats/:leaseId/heartbeat */
   readonly heartbeat: Middleware = (req, res, next) =>
-    this.serve(req, res, next, DEVICE_TOKEN, () => {
-      const leaseId = leaseIdOf(req);
-      const body = fastBody(HeartbeatDto, req.body);
-      if (!leaseId || !body) return undefined;
-      return (token) => this.seats.heartbeat(token, leaseId, body);
-    });
+    this.serveLease(req, res, next, HeartbeatDto, (token, leaseId, body) => this.seats.heartbeat(token, leaseId, body));
 
   /** POST /client/v1/seats/:leaseId/release */
   readonly release: Middleware = (req, res, next) =>
-    this.serve(req, res, next, DEVICE_TOKEN, () => {
-      const leaseId = leaseIdOf(req);
-      const body = fastBody(ReleaseDto, req.body);
-      if (!leaseId || !body) return undefined;
-      return (token) => this.seats.release(token, leaseId, body);
-    });
+    this.serveLease(req, res, next, ReleaseDto, (token, leaseId, body) => this.seats.release(token, leaseId, body));
 
   /** POST /client/v1/seats/checkout (201) */
   readonly checkout: Middleware = (req, res, next) =>
@@ -104,6 +95,22 @@ export class DeviceFastLane implements OnModuleInit {
       }
     },
   };
+
+  /** A device-token route on one lease (`:leaseId`, a UUID) with a `@FastBody` body. */
+  private serveLease<B extends object>(
+    req: RateLimitedRequest,
+    res: Response,
+    next: NextFunction,
+    dto: abstract new () => B,
+    handle: (token: DeviceToken, leaseId: string, body: B) => Promise<unknown>,
+  ): Promise<void> {
+    return this.serve(req, res, next, DEVICE_TOKEN, () => {
+      const leaseId = req.params['leaseId'];
+      const body = fastBody(dto, req.body);
+      if (typeof leaseId !== 'string' || !isUuid(leaseId) || !body) return undefined;
+      return (token) => handle(token, leaseId, body);
+    });
+  }
 
   private async serve<P extends Express.User>(
     req: RateLimitedRequest,
@@ -138,9 +145,4 @@ export class DeviceFastLane implements OnModuleInit {
       res.end(answer);
     });
   }
-}
-
-function leaseIdOf(req: RateLimitedRequest): string | undefined {
-  const leaseId = req.params['leaseId'];
-  return typeof leaseId === 'string' && UUID.test(leaseId) ? leaseId : undefined;
 }
