@@ -48,7 +48,7 @@ export class ContainerCredentialsRepository {
     return route;
   }
 
-  /** Every device request (but validate, heartbeat and release) asks this first: two indexed reads on the plain pg pool. */
+  /** Every device request (but validate, heartbeat and release) asks this first: the route (remembered), then one indexed read on the plain pg pool. */
   async findByHash(credentialHash: string): Promise<CredentialRecord | null> {
     const route = await this.routeOf(credentialHash);
     if (!route) return null;

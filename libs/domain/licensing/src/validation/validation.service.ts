@@ -80,9 +80,9 @@ export class ValidationService {
   ) {}
 
   /**
-   * Two indexed database round trips: the secret's vendor (credential_routes), then one statement
-   * that finds the container by the secret's hash within that vendor and answers. Nothing
-   * found: answered as authentication would (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED); a
+   * The secret's vendor (credential_routes, remembered by the process after its first read),
+   * then one statement that finds the container by the secret's hash within that vendor and
+   * answers. Nothing found: answered as authentication would (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED); a
    * suspended vendor: 403 VENDOR_SUSPENDED.
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
