@@ -77,6 +77,9 @@ async function scenario(
   load: Load,
   expectedNon2xx = false,
 ): Promise<Measured> {
+  // What autovacuum does in any deployment (it is off on this VM, see docs/benchmarks.md): dead row
+  // versions of the previous scenarios' updates cleared and statistics fresh before each scenario.
+  await benchDb.query('VACUUM (ANALYZE)');
   await runLoad(urls, 64, WARM_UP_SECONDS, load);
   const cpuBefore = cpuOf(urls);
   const pgBefore = await postgresCpu(benchDb);

@@ -39,6 +39,21 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
   });
 
+  it('plans a named statement once per connection (generic plan), never per execution', async () => {
+    // Postgres's default would plan the first five executions with their values (custom plans)
+    // and keep doing so whenever the generic plan looks dearer: 4–8 ms per validation
+    // (docs/benchmarks.md, "Plans made once").
+    const vendor = uuidV7();
+    const plans = await pg.transaction(async (tx) => {
+      for (let i = 0; i < 8; i++)
+        await tx.$queryRaw`SELECT count(*)::int AS n FROM vendors WHERE id = ${vendor}::uuid AND slug <> ${'x'}`;
+      return tx.$queryRaw<{ generic: number; custom: number }[]>`
+        SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements
+         WHERE statement LIKE 'SELECT count(*)::int AS n FROM vendors WHERE id = $1::uuid AND slug <> $2%'`;
+    });
+    expect(plans).toEqual([{ generic: 8, custom: 0 }]);
+  });
+
   it('commits a transaction that resolves, as Prisma sees it', async () => {
     const s = slug();
     const id = await pg.transaction(async (tx) => {

@@ -156,7 +156,19 @@ export class PgPool {
     // client gets a listener for its whole life, so none is ever unhandled: the statement in flight
     // fails (503 DATABASE_UNAVAILABLE), and the pool discards the client when it is released
     // (pg-pool drops a client that is no longer queryable) and opens a new one for the next request.
-    this.pool.on('connect', (client) => client.on('error', (error) => this.connectionLost(error)));
+    this.pool.on('connect', (client) => {
+      client.on('error', (error) => this.connectionLost(error));
+      // A named statement is planned once per connection (a generic plan), never per execution.
+      // Postgres's default ("auto") plans each execution anew whenever it estimates the generic
+      // plan dearer than the first five custom ones, a verdict that flips with the tables'
+      // statistics: the validation statement then spends 4–8 ms planning per request instead of
+      // ~0.5 ms executing (docs/benchmarks.md, "Plans made once"). Every named statement reads
+      // by key (vendorId + ids), where the generic plan is the custom one. Unnamed statements
+      // (Prisma's, everything behind a transaction-mode pooler) are planned per execution
+      // whatever this says. Queued before the pool hands the client out, so it runs first.
+      if (this.preparedStatements)
+        client.query('SET plan_cache_mode = force_generic_plan').catch((error: Error) => this.connectionLost(error));
+    });
     // pg-pool re-emits an idle client's error on the pool: handled (and logged) the same way.
     this.pool.on('error', (error) => this.connectionLost(error));
     releaseLostCheckouts(this.pool);
