@@ -157,6 +157,7 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   },
   'validation.repository': {
     'load (one product)': (r) => r.validation.load(VENDOR, HASH, FINGERPRINT, 'cad'),
+    'seats (counted licenses only)': (r) => r.validation.seats(VENDOR, [LICENSE], FINGERPRINT, USER),
   },
   'license-file.repository': {
     'load (one product)': (r) => r.licenseFile.load(CONTAINER, FINGERPRINT, 'cad'),

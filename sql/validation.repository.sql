@@ -4,7 +4,25 @@
 SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
        c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", d.id AS "deviceId",
        l.id AS "licenseId", p.code AS "productCode", l.features, l.quantity, l.status::text AS status,
-       l."validFrom", l."expiresAt", l.revision, (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices", l."productId",
+       l."validFrom", l."expiresAt", l.revision, (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices", c."userId" AS "containerUserId", l."productId",
+       (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices",
+       k."keyId", k."encryptedPrivateKey",
+       (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
+  FROM containers c
+  JOIN vendors v ON v.id = c."vendorId"
+  LEFT JOIN devices d ON d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1
+  LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
+    ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
+   AND p.code = $2
+  LEFT JOIN LATERAL (
+       SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
+        WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
+        ORDER BY s."createdAt" DESC LIMIT 1) k ON true
+ WHERE c."vendorId" = $3::uuid AND c."credentialHash" = $4
+ ORDER BY l."createdAt" NULLS LAST, l.id;
+
+-- ValidationRepository.seats (counted licenses only)
+SELECT l.id AS "licenseId",
        EXISTS (SELECT 1 FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
         WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $1) AS "leaseHeld",
        (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
@@ -20,9 +38,9 @@ SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::tex
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $2::uuid END)) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+ FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $2::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
                        JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."vendorId" = l."vendorId" AND a."licenseId" = l.id AND a."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $3::uuid END))))),
+                      WHERE a."vendorId" = l."vendorId" AND a."licenseId" = l.id AND a."userId" = $3::uuid)))),
                    (SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
 SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = l."vendorId" AND q.id = l.id)
                 - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
@@ -45,19 +63,6 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = (CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE $4::uuid END)) AS own) t))::int AS "seatsOpen",
-       (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices",
-       k."keyId", k."encryptedPrivateKey",
-       (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
-  FROM containers c
-  JOIN vendors v ON v.id = c."vendorId"
-  LEFT JOIN devices d ON d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $5
-  LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
-    ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
-   AND p.code = $6
-  LEFT JOIN LATERAL (
-       SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
-        WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
-        ORDER BY s."createdAt" DESC LIMIT 1) k ON true
- WHERE c."vendorId" = $7::uuid AND c."credentialHash" = $8
- ORDER BY l."createdAt" NULLS LAST, l.id;
+ FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $4::uuid) AS own) t))::int AS "seatsOpen"
+  FROM licenses l
+ WHERE l."vendorId" = $5::uuid AND l.id = ANY($6::uuid[]);

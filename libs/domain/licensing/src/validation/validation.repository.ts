@@ -14,6 +14,8 @@ import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFr
 
 export interface ValidationRow extends CredentialRecord {
   kind: ContainerKind;
+  /** A PERSONAL container's user (null for ENTERPRISE). */
+  containerUserId: string | null;
   accessRevokedAt: Date | null;
   accessRevokedReason: string | null;
   deviceId: string | null;
@@ -26,14 +28,6 @@ export interface ValidationRow extends CredentialRecord {
   validFrom: Date | null;
   expiresAt: Date | null;
   revision: number | null;
-  /** This fingerprint holds a live lease (an unexpired seat) of the license. */
-  leaseHeld: boolean | null;
-  /** Seats of the license held right now. */
-  seatsInUse: number | null;
-  /** quantity + the overage allowance. */
-  capacity: number | null;
-  /** Seats a plain checkout of the user could take now (the checkout's rule, `seatsOpenToCheckoutSql`). */
-  seatsOpen: number | null;
   /** The container's active devices (offline ones only while their grant runs). */
   activeDevices: number;
   /** Of those, the offline ones: each holds a seat of a PERSONAL license for its grant. */
@@ -44,14 +38,38 @@ export interface ValidationRow extends CredentialRecord {
   containerRevision: number;
 }
 
+/** A counted license's seats, as a checkout would see them now. */
+export interface LicenseSeats {
+  licenseId: string;
+  /** This fingerprint holds a live lease (an unexpired seat) of the license. */
+  leaseHeld: boolean;
+  /** Seats of the license held right now. */
+  seatsInUse: number;
+  /** quantity + the overage allowance. */
+  capacity: number;
+  /** Seats a plain checkout of the user could take now (the checkout's rule, `seatsOpenToCheckoutSql`). */
+  seatsOpen: number;
+}
+
 /**
- * The hot path: one SQL statement answers a validation, authentication included. Container (by
+ * The hot path: one SQL statement answers most validations, authentication included. Container (by
  * its credential hash, unique index, with its vendor's status), its active
  * device for the fingerprint (unique index devices(containerId, activeFingerprint)), its licenses
  * (index licenses(vendorId, containerId)) with their product codes (products primary key), and
  * the vendor's active signing key (index signing_keys(vendorId, createdAt)), one row per license,
  * and the container revision (a sub-select summing all its licenses' revisions, on the same
  * index; not the joined rows, which the product filter may narrow).
+ *
+ * Seats are a second statement (`seats`), run only for licenses whose use is counted (an
+ * ENTERPRISE license, or a PERSONAL one with more active devices than its quantity): the seat
+ * rules read five more tables with a dozen sub-selects, and a statement that merely names them
+ * costs Postgres five times the first one (locks and executor set-up per table and index, even
+ * where a condition skips them; docs/benchmarks.md, "Validation without the seat tables"). The
+ * common PERSONAL validation is one statement. The two statements of a counted validation read
+ * two snapshots microseconds apart: the seat figures are those of the second, the license's
+ * state that of the first, as if the validation had been answered at the first and the seats
+ * then looked at.
+ *
  * Raw SQL because it is one round trip, which Prisma's relation queries are not, run on the plain
  * pg pool (no Prisma engine on the hot path); the vendor id is passed explicitly and every join is on it.
  */
@@ -65,17 +83,10 @@ export class ValidationRepository {
     credentialHash: string,
     fingerprint: string,
     product: string | null,
-    userId: string | null = null,
   ): Promise<ValidationRow[]> {
-    // Whose checkout the availability is for: a PERSONAL container's user, else the program's (userToken).
-    const user = Prisma.sql`(CASE WHEN c.kind = 'PERSONAL' THEN c."userId" ELSE ${userId}::uuid END)`;
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
-             ${CONTAINER_LICENSE_COLUMNS}, l."productId",
-             EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
-             ${seatsInUseOf(licenseKeyOf('l'))} AS "seatsInUse",
-             ${capacitySql('l')}::int AS capacity,
-             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen",
+             ${CONTAINER_LICENSE_COLUMNS}, c."userId" AS "containerUserId", l."productId",
              ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
              ${containerRevisionSql('c')} AS "containerRevision"
@@ -86,5 +97,26 @@ export class ValidationRepository {
               ORDER BY s."createdAt" DESC LIMIT 1) k ON true
        WHERE c."vendorId" = ${vendorId}::uuid AND c."credentialHash" = ${credentialHash}
        ${CONTAINER_LICENSE_ORDER}`);
+  }
+
+  /**
+   * The seats of these licenses of the vendor for a device (`fingerprint`) of `userId` (a PERSONAL
+   * container's user, or the program's from its userToken; null: nobody's reservations).
+   */
+  async seats(
+    vendorId: string,
+    licenseIds: string[],
+    fingerprint: string,
+    userId: string | null,
+  ): Promise<LicenseSeats[]> {
+    const user = Prisma.sql`${userId}::uuid`;
+    return this.pg.sql.$queryRaw<LicenseSeats[]>(Prisma.sql`
+      SELECT l.id AS "licenseId",
+             EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
+             ${seatsInUseOf(licenseKeyOf('l'))} AS "seatsInUse",
+             ${capacitySql('l')}::int AS capacity,
+             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen"
+        FROM licenses l
+       WHERE l."vendorId" = ${vendorId}::uuid AND l.id = ANY(${licenseIds}::uuid[])`);
   }
 }

@@ -6,7 +6,7 @@ import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { SignedEnvelope } from '@leasehold/license-file';
 import { ContainerCredentialsService } from '../credentials/container-credentials.service';
 import { DeviceToken } from '../credentials/device-principal';
-import { ValidationRepository, ValidationRow } from './validation.repository';
+import { LicenseSeats, ValidationRepository, ValidationRow } from './validation.repository';
 import { VALIDATION_ENVELOPE_KIND, ValidateCommand, ValidationCode, ValidationPayload } from './validation.types';
 import type { LicenseStatus } from '@leasehold/db';
 
@@ -19,13 +19,19 @@ import type { LicenseStatus } from '@leasehold/db';
 /**
  * Whether the license's use is counted: ENTERPRISE seats always; a PERSONAL license when its
  * quantity is below the container's active devices (then not every activated device may run at once).
+ * The validation statement counts seats under the same condition only (ValidationRepository.load).
  */
 function isCounted(row: ValidationRow): boolean {
   return row.kind === 'ENTERPRISE' || (row.quantity ?? 0) < row.activeDevices;
 }
 
 /** Per-license checks in order; a license's code is the first that applies (its usability: `licenseUnusable`, libs/domain/seats lease-rules.ts). */
-function licenseCode(row: ValidationRow, feature: string | null, now: number): ValidationCode {
+function licenseCode(
+  row: ValidationRow,
+  seats: LicenseSeats | undefined,
+  feature: string | null,
+  now: number,
+): ValidationCode {
   const unusable = licenseUnusable(
     { status: row.status as LicenseStatus, validFrom: row.validFrom as Date, expiresAt: row.expiresAt },
     new Date(now),
@@ -34,7 +40,7 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
   if (row.kind === 'PERSONAL' && !row.deviceId) return 'DEVICE_NOT_ACTIVATED';
   if (feature !== null && !(row.features ?? []).includes(feature)) return 'FEATURE_NOT_LICENSED';
   // A counted license is VALID only for a device holding one of its seats.
-  if (isCounted(row) && !row.leaseHeld) return 'CHECKOUT_REQUIRED';
+  if (isCounted(row) && !seats?.leaseHeld) return 'CHECKOUT_REQUIRED';
   return 'VALID';
 }
 
@@ -43,14 +49,13 @@ function licenseCode(row: ValidationRow, feature: string | null, now: number): V
  * (each holds a seat for its grant, as checkout counts them); `available` is what the validation
  * statement counted by the checkout's rule, less those offline seats.
  */
-function availabilityOf(row: ValidationRow): ValidationPayload['availability'] {
+function availabilityOf(row: ValidationRow, seats: LicenseSeats): ValidationPayload['availability'] {
   const offline = row.kind === 'PERSONAL' ? row.offlineDevices : 0;
-  const inUse = (row.seatsInUse ?? 0) + offline;
   return {
     quantity: row.quantity as number,
-    capacity: row.capacity as number,
-    inUse,
-    available: Math.max(0, (row.seatsOpen ?? 0) - offline),
+    capacity: seats.capacity,
+    inUse: seats.seatsInUse + offline,
+    available: Math.max(0, seats.seatsOpen - offline),
   };
 }
 
@@ -93,13 +98,13 @@ export class ValidationService {
       token.credentialHash,
       command.fingerprint,
       command.product ?? null,
-      command.user?.id ?? null,
     );
     const head = rows[0];
     if (!head) return this.credentials.rejectUnknown(token.credentialHash);
     const principal = this.credentials.enter(this.credentials.principalOf(head));
     if (command.user && command.user.vendorId !== principal.vendorId)
       throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
+    const seats = await this.seatsOf(rows, command);
 
     const feature = command.feature ?? null;
     let code: ValidationCode;
@@ -110,7 +115,7 @@ export class ValidationService {
       let best = -1;
       code = 'NO_LICENSE';
       for (const row of rows) {
-        const rowCode = licenseCode(row, feature, now.getTime());
+        const rowCode = licenseCode(row, seats.get(row.licenseId as string), feature, now.getTime());
         const rank = CLOSENESS.indexOf(rowCode);
         if (rank > best) {
           best = rank;
@@ -141,7 +146,8 @@ export class ValidationService {
             revision: chosen.revision as number,
           }
         : null,
-      availability: chosen?.licenseId && isCounted(chosen) ? availabilityOf(chosen) : null,
+      availability:
+        chosen?.licenseId && isCounted(chosen) ? availabilityOf(chosen, seats.get(chosen.licenseId)!) : null,
       revision: head.containerRevision,
       updateAvailable: isUpdateAvailable(command.knownRevision, head.containerRevision),
       issuedAt: now.toISOString(),
@@ -152,5 +158,19 @@ export class ValidationService {
         : // A vendor made before signing keys existed: one extra round trip, once.
           await this.signingKeys.activeKey();
     return { ...payload, envelope: this.signingKeys.signWith(key, VALIDATION_ENVELOPE_KIND, payload) };
+  }
+
+  /**
+   * The seats of the counted licenses among `rows` (none counted, the common PERSONAL case: no
+   * statement), for the container's user on a PERSONAL container, else the program's (userToken).
+   */
+  private async seatsOf(rows: ValidationRow[], command: ValidateCommand): Promise<Map<string, LicenseSeats>> {
+    const head = rows[0];
+    if (head.accessRevokedAt) return new Map();
+    const counted = rows.filter((row) => row.licenseId && isCounted(row)).map((row) => row.licenseId as string);
+    if (counted.length === 0) return new Map();
+    const user = head.kind === 'PERSONAL' ? head.containerUserId : (command.user?.id ?? null);
+    const seats = await this.validation.seats(head.vendorId, counted, command.fingerprint, user);
+    return new Map(seats.map((s) => [s.licenseId, s]));
   }
 }
