@@ -24,6 +24,7 @@ export const MULTI_SHARD_STATEMENTS = [
   'lease-sweep.repository: sweep, statement 1 of 3',
   'seat-queue.repository: lapseDue (sweep), statement 1 of 3',
   'seat-queue.repository: licensesToServe (sweep)',
+  'renewals.repository: sweepCandidates (sweep)',
 ] as const;
 
 interface Catalog {

@@ -9,7 +9,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Prisma } from '@leasehold/db';
-import type { PgPool, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import type { PgPool, PrismaService, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { ValidationRepository } from '../libs/domain/licensing/src/validation/validation.repository';
 import { LicenseFileRepository } from '../libs/domain/offline/src/license-file.repository';
 import { LeaseSweepRepository } from '../libs/domain/seats/src/lease-sweep.repository';
@@ -18,6 +18,8 @@ import { SeatCheckoutRepository } from '../libs/domain/seats/src/seat-checkout.r
 import { SeatLeaseRepository } from '../libs/domain/seats/src/seat-lease.repository';
 import { SeatQueueRepository } from '../libs/domain/seats/src/seat-queue.repository';
 import { SessionsRepository } from '../libs/domain/seats/src/sessions.repository';
+import { SeatPoolRepository } from '../libs/domain/seats/src/seat-pool.repository';
+import { RenewalsRepository } from '../libs/domain/renewals/src/renewals.repository';
 
 export const SQL_DIR = path.join(__dirname, '..', 'sql');
 
@@ -62,6 +64,8 @@ function repositories(tx: RecordingExecutor) {
     queue: new SeatQueueRepository(db, pg),
     validation: new ValidationRepository(pg),
     licenseFile: new LicenseFileRepository(db),
+    pool: new SeatPoolRepository(db),
+    renewals: new RenewalsRepository(db, tx as unknown as PrismaService),
   };
 }
 
@@ -161,6 +165,12 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   },
   'license-file.repository': {
     'load (one product)': (r) => r.licenseFile.load(CONTAINER, FINGERPRINT, 'cad'),
+  },
+  'seat-pool.repository': {
+    lockLicense: (r, tx) => r.pool.lockLicense(tx, LICENSE),
+  },
+  'renewals.repository': {
+    'sweepCandidates (sweep)': (r) => r.renewals.sweepCandidates(UNTIL, UNTIL, 1_000),
   },
 };
 

@@ -174,11 +174,11 @@ export class RenewalsRepository {
          AND (
                (l."expiresAt" - make_interval(days => ${RENEWAL_LEAD_DAYS}::int) <= ${dueBefore} AND l."renewalPolicy" <> 'NONE'
                  AND NOT (l.status = 'SUSPENDED' AND l."renewalPolicy" = 'AUTO')
-                 AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."licenseId" = l.id AND r."termEnd" = l."expiresAt"))
+                 AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id AND r."termEnd" = l."expiresAt"))
             OR (l."expiresAt" <= ${now}
-                 AND NOT EXISTS (SELECT 1 FROM license_expiries e WHERE e."licenseId" = l.id AND e."expiresAt" = l."expiresAt")
-                 AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."licenseId" = l.id AND r."termEnd" = l."expiresAt" AND r.status = 'SUCCEEDED'))
-            OR EXISTS (SELECT 1 FROM license_renewals r WHERE r."licenseId" = l.id AND r."termEnd" = l."expiresAt" AND r.status IN ('DUE', 'REQUESTED'))
+                 AND NOT EXISTS (SELECT 1 FROM license_expiries e WHERE e."vendorId" = l."vendorId" AND e."licenseId" = l.id AND e."expiresAt" = l."expiresAt")
+                 AND NOT EXISTS (SELECT 1 FROM license_renewals r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id AND r."termEnd" = l."expiresAt" AND r.status = 'SUCCEEDED'))
+            OR EXISTS (SELECT 1 FROM license_renewals r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id AND r."termEnd" = l."expiresAt" AND r.status IN ('DUE', 'REQUESTED'))
          )
        ORDER BY l."expiresAt"
        LIMIT ${limit}`;

@@ -29,9 +29,9 @@ export class SeatPoolRepository {
   async lockLicense(tx: SqlExecutor, licenseId: string): Promise<LockedPool | null> {
     const rows = await tx.$queryRaw<LockedPool[]>`
       SELECT l.quantity, l."overagePercent", l."overageExtraSeats",
-             (SELECT COALESCE(sum(r.seats), 0)::int FROM seat_reservations r WHERE r."licenseId" = l.id) AS "reservedSeats",
-             (SELECT count(*)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS slots,
-             (SELECT COALESCE(max(s.slot), -1)::int FROM seat_slots s WHERE s."licenseId" = l.id) AS "maxSlot"
+             (SELECT COALESCE(sum(r.seats), 0)::int FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) AS "reservedSeats",
+             (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
+             (SELECT COALESCE(max(s.slot), -1)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS "maxSlot"
         FROM licenses l
        WHERE l.id = ${licenseId}::uuid AND l."vendorId" = ${this.db.vendorId}::uuid
          FOR NO KEY UPDATE OF l`;
