@@ -156,6 +156,8 @@ interface Recorded {
   label: string;
   text: string;
   values: unknown[];
+  /** A named prepared statement (PgPool's): it runs its generic plan (plan_cache_mode = force_generic_plan). */
+  named: boolean;
 }
 
 const recorder: { label: string | null; statements: Recorded[] } = { label: null, statements: [] };
@@ -169,8 +171,9 @@ function installRecorder(): void {
     if (recorder.label) {
       const text = typeof config === 'string' ? config : config.text;
       const vals = typeof config === 'string' ? (Array.isArray(values) ? values : []) : (config.values ?? []);
-      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SELECT 1\b)/i.test(text))
-        recorder.statements.push({ label: recorder.label, text, values: vals });
+      const named = typeof config === 'object' && Boolean((config as { name?: string }).name);
+      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|SELECT 1\b)/i.test(text))
+        recorder.statements.push({ label: recorder.label, text, values: vals, named });
     }
     return original.apply(this, args);
   };
@@ -215,11 +218,12 @@ function scans(plan: string): string[] {
 const LARGE = 10_000;
 
 /**
- * EXPLAIN of one recorded statement, in a transaction rolled back: ANALYZE with its values (a
- * custom plan; plan only when re-running it fails, e.g. an insert whose row now exists), and the
- * generic plan a long-lived prepared statement may settle on (plan_cache_mode =
- * force_generic_plan), printed too when its scans differ. `seq` lists sequential scans of large
- * tables (a scan of a table of a few rows, e.g. vendors, is what the planner should do).
+ * EXPLAIN of one recorded statement, in a transaction rolled back, with its values: ANALYZE of the
+ * plan the application runs — for a named statement of PgPool its generic plan (every connection
+ * sets plan_cache_mode = force_generic_plan), for an unnamed one (Prisma's) a plan made for the
+ * values — and the other kind of plan too when its scans differ. Plan only when re-running it
+ * fails (e.g. an insert whose row now exists). `seq` lists sequential scans of large tables (a
+ * scan of a table of a few rows, e.g. vendors, is what the planner should do).
  */
 async function explain(
   db: Client,
@@ -228,36 +232,38 @@ async function explain(
   rows: Map<string, number>,
 ): Promise<{ plan: string; seq: string[] }> {
   const text = (r: { rows: Record<string, string>[] }) => r.rows.map((x) => x['QUERY PLAN']).join('\n');
-  let customPlan: string;
-  await db.query('BEGIN');
-  try {
-    customPlan = text(
-      await db.query({ text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) ${s.text}`, values: s.values }),
-    );
-  } catch {
-    await db.query('ROLLBACK');
+  const args = s.values.length ? `(${s.values.map((v) => literal(db, v)).join(', ')})` : '';
+  /** The plan of the statement prepared under `mode`, analysed if it can run again. */
+  let attempt = 0;
+  const planned = async (mode: 'force_generic_plan' | 'force_custom_plan', analyse: boolean): Promise<string> => {
+    // PREPARE outlives the rollback: a name per attempt.
+    const name = `bench_plan_${n}_${attempt++}`;
     await db.query('BEGIN');
-    customPlan = `-- plan only (re-running it fails now: its effect already happened)\n${text(await db.query({ text: `EXPLAIN (COSTS OFF) ${s.text}`, values: s.values }))}`;
-  } finally {
-    await db.query('ROLLBACK');
-  }
-  await db.query('BEGIN');
+    try {
+      await db.query(`SET LOCAL plan_cache_mode = ${mode}`);
+      await db.query(`PREPARE ${name} AS ${s.text}`);
+      const options = analyse ? 'ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF' : 'COSTS OFF';
+      return text(await db.query(`EXPLAIN (${options}) EXECUTE ${name}${args}`));
+    } finally {
+      await db.query('ROLLBACK');
+    }
+  };
+  const runs = s.named ? 'force_generic_plan' : 'force_custom_plan';
+  const other = s.named ? 'force_custom_plan' : 'force_generic_plan';
+  let plan: string;
   try {
-    await db.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
-    await db.query(`PREPARE bench_plan_${n} AS ${s.text}`);
-    const args = s.values.length ? `(${s.values.map((v) => literal(db, v)).join(', ')})` : '';
-    const genericPlan = text(await db.query(`EXPLAIN (COSTS OFF) EXECUTE bench_plan_${n}${args}`));
-    const same = scans(customPlan).join('|') === scans(genericPlan).join('|');
-    const plan = same
-      ? customPlan
-      : `${customPlan}\n-- generic plan (prepared statement), scans differ:\n${genericPlan}`;
-    const seq = [...`${customPlan}\n${genericPlan}`.matchAll(/Seq Scan on (\S+)/g)]
-      .map((m) => m[1])
-      .filter((t) => (rows.get(t) ?? 0) >= LARGE);
-    return { plan, seq: [...new Set(seq)] };
-  } finally {
-    await db.query('ROLLBACK');
+    plan = await planned(runs, true);
+  } catch {
+    plan = `-- plan only (re-running it fails now: its effect already happened)\n${await planned(runs, false)}`;
   }
+  const otherPlan = await planned(other, false);
+  const same = scans(plan).join('|') === scans(otherPlan).join('|');
+  const label = s.named ? 'named statement: its generic plan runs' : 'unnamed statement: planned for its values';
+  const full = same
+    ? `-- ${label}\n${plan}`
+    : `-- ${label}\n${plan}\n-- the ${s.named ? 'plan for these values' : 'generic plan'} would differ in its scans:\n${otherPlan}`;
+  const seq = [...plan.matchAll(/Seq Scan on (\S+)/g)].map((m) => m[1]).filter((t) => (rows.get(t) ?? 0) >= LARGE);
+  return { plan: full, seq: [...new Set(seq)] };
 }
 
 async function main(): Promise<void> {
@@ -314,15 +320,29 @@ async function main(): Promise<void> {
     entries: live.rows.map((r) => ({ auth: r.token, path: `/client/v1/seats/${r.lease}/heartbeat` })),
     headers: { Authorization: 'Bearer -' },
   };
-  await runLoad([app.url], 64, 1, heartbeats); // warm-up, as in `npm run bench`
+  // Warm-up: one heartbeat of every container first, so each secret's vendor is in the process's
+  // route cache (ContainerCredentialsRepository), as it is in steady state, where every device
+  // heartbeats each minute; a cold cache costs one extra read per secret, once per process.
+  const firstOfEach = [...new Map(heartbeats.entries.map((e) => [e.auth, e])).values()];
+  const warmStart = process.hrtime.bigint();
+  let warmed = 0;
+  while (warmed < firstOfEach.length) {
+    const rotated = firstOfEach.slice(warmed).concat(firstOfEach.slice(0, warmed));
+    warmed += (await runLoad([app.url], 64, 5, { ...heartbeats, entries: rotated })).requests;
+  }
+  const warmSeconds = Number(process.hrtime.bigint() - warmStart) / 1e9;
   const appCpu0 = cpuMs(app.child.pid);
   const pg0 = await postgresCpu(db);
+  const runStart = (await db.query<{ at: Date }>('SELECT now() AS at')).rows[0].at;
   const beats = await runLoad([app.url], 64, HEARTBEAT_SECONDS, heartbeats);
   const appCpuPerBeat = ((cpuMs(app.child.pid) - appCpu0) * 1000) / beats.requests;
   const pgCpuPerBeat = (postgresCpuSince(pg0) * 1000) / beats.requests;
   const touched = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" > now() - make_interval(secs => $1)`,
-    [HEARTBEAT_SECONDS + 30],
+    `SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" >= $1`,
+    [runStart],
+  );
+  out(
+    `- warm-up: one heartbeat of each of the ${firstOfEach.length} containers (their secrets' routes cached): ${warmed} heartbeats in ${warmSeconds.toFixed(0)} s`,
   );
   out(
     `- **${beats.rps.toFixed(0)} heartbeats/s** (target ≥ 1,700/s); ${beats.requests} in ${beats.seconds.toFixed(1)} s; p50 ${beats.p50.toFixed(1)} ms, p99 ${beats.p99.toFixed(1)} ms at 64 connections; errors ${beats.errors}, non-2xx ${beats.non2xx}; ${touched.rows[0].n} distinct leases heartbeated`,
