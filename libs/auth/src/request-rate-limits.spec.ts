@@ -19,7 +19,7 @@ describe('RequestRateLimits (Redis)', () => {
     const real = moduleRef.get(ConfigService);
     const values = { RATE_LIMIT_DEVICE_PER_CREDENTIAL: 5, RATE_LIMIT_DEVICE_PER_IP: 1000 } as Record<string, number>;
     const config = { get: (key: string) => values[key] ?? real.get(key as never) } as unknown as ConfigService;
-    const vendors = { limitsForCredential: () => Promise.resolve(null) } as unknown as VendorsService;
+    const vendors = { vendorOfCredential: () => Promise.resolve(null) } as unknown as VendorsService;
     limits = new RequestRateLimits(redis, config, vendors);
   });
   afterEach(() => redis.onApplicationShutdown());

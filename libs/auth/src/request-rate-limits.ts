@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ConfigService } from '@leasehold/config';
 import { isWellFormedContainerSecret } from '@leasehold/domain-licensing';
@@ -18,14 +19,20 @@ import { RedisService } from '@leasehold/redis';
 // (`inMemoryBlockOnConsumed`), so a flood costs no Redis (and no database) at all. Should Redis
 // fail, each process falls back to counting in memory (`insuranceLimiter`).
 //
-// The vendor's plan (vendors.*PerMinute, set by the operator) replaces the per-credential default;
-// it is looked up once per credential and kept in memory for PLAN_CACHE_MS.
+// The vendor's plan (vendors.*PerMinute, set by the operator) replaces the per-credential default.
+// A credential's vendor never changes: each process looks it up once per credential and remembers
+// it (an LRU of CREDENTIAL_CACHE_MAX); the plan itself is kept per vendor for PLAN_CACHE_MS. So a
+// device that heartbeats once a minute costs no plan read of its own (per credential, the plan
+// would expire between two heartbeats: one more statement on nearly every device request).
 
 export type RateLimitedApi = 'vendor' | 'device';
 
 const WINDOW_SECONDS = 60;
 const PLAN_CACHE_MS = 60_000;
-const PLAN_CACHE_MAX = 50_000;
+/** Credentials whose vendor a process remembers (the device route cache's size). */
+const CREDENTIAL_CACHE_MAX = 200_000;
+/** Hashes that are no credential, remembered for PLAN_CACHE_MS: a flood of one forged token reads the database once. */
+const UNKNOWN_CACHE_MAX = 50_000;
 /** An update stream's slot lives this long unless its stream renews it (every STREAM_RENEW_MS). */
 const STREAM_SLOT_TTL_MS = 90_000;
 export const STREAM_RENEW_MS = 30_000;
@@ -46,7 +53,10 @@ export interface StreamSlot {
 @Injectable()
 export class RequestRateLimits {
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  /** Per vendor id. */
   private readonly plans = new Map<string, { expiresAt: number; limits: Promise<VendorLimits | null> }>();
+  private readonly credentialVendors = new LRUCache<string, string>({ max: CREDENTIAL_CACHE_MAX });
+  private readonly unknownCredentials = new LRUCache<string, true>({ max: UNKNOWN_CACHE_MAX, ttl: PLAN_CACHE_MS });
 
   constructor(
     private readonly redis: RedisService,
@@ -156,13 +166,23 @@ export class RequestRateLimits {
   }
 
   /** The plan of the credential's vendor, from memory, or looked up once (concurrent misses share it). */
-  private limitsFor(hash: string): Promise<VendorLimits | null> {
+  private async limitsFor(hash: string): Promise<VendorLimits | null> {
+    const vendorId = this.credentialVendors.get(hash) ?? (await this.vendorOf(hash));
+    if (!vendorId) return null;
     const now = Date.now();
-    const cached = this.plans.get(hash);
+    const cached = this.plans.get(vendorId);
     if (cached && cached.expiresAt > now) return cached.limits;
-    if (this.plans.size >= PLAN_CACHE_MAX) this.plans.clear();
-    const limits = this.vendors.limitsForCredential(hash).catch(() => null);
-    this.plans.set(hash, { expiresAt: now + PLAN_CACHE_MS, limits });
+    const limits = this.vendors.limitsOf(vendorId).catch(() => null);
+    this.plans.set(vendorId, { expiresAt: now + PLAN_CACHE_MS, limits });
     return limits;
+  }
+
+  /** The credential's vendor from the database (remembered); null for no credential, or when the database fails (defaults then). */
+  private async vendorOf(hash: string): Promise<string | null> {
+    if (this.unknownCredentials.has(hash)) return null;
+    const vendorId = await this.vendors.vendorOfCredential(hash).catch(() => undefined);
+    if (vendorId) this.credentialVendors.set(hash, vendorId);
+    else if (vendorId === null) this.unknownCredentials.set(hash, true);
+    return vendorId ?? null;
   }
 }

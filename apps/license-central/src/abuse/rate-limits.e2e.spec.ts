@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ConfigService, configSchema } from '@leasehold/config';
+import { PgPool, Prisma } from '@leasehold/db';
 import {
   createPersonalContainerViaApi,
   createProductViaApi,
@@ -115,6 +116,44 @@ describe('request rate limits (license-central)', () => {
         );
       }
       expect(tally(statuses)).toEqual({ 200: 7, 429: 3 });
+    });
+
+    it("reads a vendor's plan once a minute for all its devices, not once per device secret (each device heartbeats about once a minute)", async () => {
+      const many = await createVendor(app, 'Many devices');
+      await http()
+        .patch(`/operator/v1/vendors/${many.vendor.id}/limits`)
+        .set(operator)
+        .send({ deviceRequestsPerMinute: 50 })
+        .expect(200);
+      await createProductViaApi(http, many, []);
+      const devices: Awaited<ReturnType<typeof createPersonalContainerViaApi>>[] = [];
+      for (let i = 0; i < 5; i++) devices.push(await createPersonalContainerViaApi(http, dbOf(app), many));
+      const sql = app.get(PgPool).sql;
+      const query = jest.spyOn(sql, '$queryRaw');
+      const planReads = () =>
+        query.mock.calls.filter(([q]) =>
+          (q instanceof Prisma.Sql ? q.text : q.join('?')).includes('"deviceRequestsPerMinute"'),
+        ).length;
+      const validateAll = async () => {
+        for (const c of devices)
+          await http()
+            .post('/client/v1/validate')
+            .set(c.device)
+            .set('X-Forwarded-For', address())
+            .send({ fingerprint: 'plan-fingerprint' })
+            .expect(200);
+      };
+      const now = Date.now();
+      try {
+        await validateAll(); // (their activations already counted: plans and routes in memory)
+        const before = planReads();
+        // A minute later every device comes back: the plan is read again, once for all five.
+        jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+        await validateAll();
+        expect(planReads() - before).toBe(1);
+      } finally {
+        jest.restoreAllMocks();
+      }
     });
 
     it('150 concurrent update streams on one container secret: at most the cap are open, the rest are refused; closing frees slots', async () => {

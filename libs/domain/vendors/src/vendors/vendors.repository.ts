@@ -27,21 +27,24 @@ export class VendorsRepository {
   ) {}
 
   /**
-   * The plan of the vendor a credential belongs to: an API key's or a container credential's
-   * SHA-256 (both are stored as such). Null when the hash is neither (a reset container secret is
-   * neither). One statement on the plain pg pool (the container secret's vendor through
-   * credential_routes); the rate limiter caches the answer.
+   * The vendor an API key or a container secret (by SHA-256; both are stored as such) was issued
+   * by, current or reset: it never changes, so the rate limiter remembers it. Null when the hash is
+   * neither. One statement on the plain pg pool (a container secret through credential_routes).
    */
-  async findLimitsByCredentialHash(hash: string): Promise<VendorLimits | null> {
+  async findVendorOfCredentialHash(hash: string): Promise<string | null> {
+    const rows = await this.pg.sql.$queryRaw<{ vendorId: string }[]>`
+      SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}
+      UNION ALL
+      SELECT r."vendorId" FROM credential_routes r WHERE r."credentialHash" = ${hash}
+      LIMIT 1`;
+    return rows[0]?.vendorId ?? null;
+  }
+
+  /** The vendor's plan (its limits); null when the vendor does not exist. */
+  async findLimits(vendorId: string): Promise<VendorLimits | null> {
     const rows = await this.pg.sql.$queryRaw<VendorLimits[]>`
       SELECT v."apiRequestsPerMinute", v."deviceRequestsPerMinute", v."updateStreamsPerContainer"
-        FROM vendors v
-       WHERE v.id = (SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}
-                     UNION ALL
-                     SELECT c."vendorId" FROM credential_routes r
-                       JOIN containers c ON c."vendorId" = r."vendorId" AND c."credentialHash" = r."credentialHash"
-                      WHERE r."credentialHash" = ${hash}
-                     LIMIT 1)`;
+        FROM vendors v WHERE v.id = ${vendorId}::uuid`;
     return rows[0] ?? null;
   }
 

@@ -65,9 +65,14 @@ export class VendorsService {
     return vendor;
   }
 
-  /** The plan of the vendor an API key or container credential (by SHA-256) belongs to; null if unknown. */
-  limitsForCredential(hash: string): Promise<VendorLimits | null> {
-    return this.vendors.findLimitsByCredentialHash(hash);
+  /** The vendor an API key or container credential (by SHA-256) was issued by; null if unknown. */
+  vendorOfCredential(hash: string): Promise<string | null> {
+    return this.vendors.findVendorOfCredentialHash(hash);
+  }
+
+  /** The vendor's plan; null if the vendor does not exist. */
+  limitsOf(vendorId: string): Promise<VendorLimits | null> {
+    return this.vendors.findLimits(vendorId);
   }
 
   async setStatus(id: string, status: VendorView['status']): Promise<VendorView> {
