@@ -45,6 +45,13 @@ describe('request rate limits (license-central)', () => {
   /** A fresh client address, as the one trusted proxy reports it. */
   const address = () => `198.51.100.${(n = (n % 250) + 1)}`;
   const http = () => request(app.getHttpServer());
+  /** A vendor on a plan (set by the operator) with a product, as the device tests need it. */
+  const vendorOnPlan = async (name: string, limits: Record<string, number>): Promise<TestVendor> => {
+    const v = await createVendor(app, name);
+    await http().patch(`/operator/v1/vendors/${v.vendor.id}/limits`).set(operator).send(limits).expect(200);
+    await createProductViaApi(http, v, []);
+    return v;
+  };
 
   beforeAll(async () => {
     app = await createTestAppWithEnv(AppModule, LICENSE_CENTRAL_API, {
@@ -95,13 +102,7 @@ describe('request rate limits (license-central)', () => {
     });
 
     it("the vendor's plan replaces the per-credential default", async () => {
-      const small = await createVendor(app, 'Small plan');
-      await http()
-        .patch(`/operator/v1/vendors/${small.vendor.id}/limits`)
-        .set(operator)
-        .send({ deviceRequestsPerMinute: 7 })
-        .expect(200);
-      await createProductViaApi(http, small, []);
+      const small = await vendorOnPlan('Small plan', { deviceRequestsPerMinute: 7 });
       const c = await createPersonalContainerViaApi(http, dbOf(app), small);
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
@@ -119,13 +120,7 @@ describe('request rate limits (license-central)', () => {
     });
 
     it("reads a vendor's plan once a minute for all its devices, not once per device secret (each device heartbeats about once a minute)", async () => {
-      const many = await createVendor(app, 'Many devices');
-      await http()
-        .patch(`/operator/v1/vendors/${many.vendor.id}/limits`)
-        .set(operator)
-        .send({ deviceRequestsPerMinute: 50 })
-        .expect(200);
-      await createProductViaApi(http, many, []);
+      const many = await vendorOnPlan('Many devices', { deviceRequestsPerMinute: 50 });
       const devices: Awaited<ReturnType<typeof createPersonalContainerViaApi>>[] = [];
       for (let i = 0; i < 5; i++) devices.push(await createPersonalContainerViaApi(http, dbOf(app), many));
       const sql = app.get(PgPool).sql;
@@ -158,13 +153,7 @@ describe('request rate limits (license-central)', () => {
 
     it('150 concurrent update streams on one container secret: at most the cap are open, the rest are refused; closing frees slots', async () => {
       // A plan with room for the requests themselves (150 > 120 a minute), and the default stream cap.
-      const busy = await createVendor(app, 'Busy');
-      await http()
-        .patch(`/operator/v1/vendors/${busy.vendor.id}/limits`)
-        .set(operator)
-        .send({ deviceRequestsPerMinute: 10_000 })
-        .expect(200);
-      await createProductViaApi(http, busy, []);
+      const busy = await vendorOnPlan('Busy', { deviceRequestsPerMinute: 10_000 });
       const c = await createPersonalContainerViaApi(http, dbOf(app), busy);
       const cap = Number(DEFAULT('RATE_LIMIT_UPDATE_STREAMS_PER_CONTAINER'));
       const opened: { res: IncomingMessage; close: () => void }[] = [];
@@ -216,13 +205,7 @@ describe('request rate limits (license-central)', () => {
     });
 
     it("a vendor plan's stream cap counts SSE streams and waiting long-polls together", async () => {
-      const small = await createVendor(app, 'Few streams');
-      await http()
-        .patch(`/operator/v1/vendors/${small.vendor.id}/limits`)
-        .set(operator)
-        .send({ updateStreamsPerContainer: 2 })
-        .expect(200);
-      await createProductViaApi(http, small, []);
+      const small = await vendorOnPlan('Few streams', { updateStreamsPerContainer: 2 });
       const c = await createPersonalContainerViaApi(http, dbOf(app), small);
       const first = http()
         .get('/client/v1/updates?knownRevision=0&wait=3')
