@@ -165,7 +165,7 @@ export class RequestRateLimits {
     return limiter;
   }
 
-  /** The plan of the credential's vendor, from memory, or looked up once (concurrent misses share it). */
+  /** The plan of the credential's vendor, from memory, or looked up once a minute per vendor (concurrent reads of one vendor's plan share it). */
   private async limitsFor(hash: string): Promise<VendorLimits | null> {
     const vendorId = this.credentialVendors.get(hash) ?? (await this.vendorOf(hash));
     if (!vendorId) return null;

@@ -19,7 +19,7 @@ import type { LicenseStatus } from '@leasehold/db';
 /**
  * Whether the license's use is counted: ENTERPRISE seats always; a PERSONAL license when its
  * quantity is below the container's active devices (then not every activated device may run at once).
- * The validation statement counts seats under the same condition only (ValidationRepository.load).
+ * Only counted licenses' seats are read (`seatsOf`, ValidationRepository.seats).
  */
 function isCounted(row: ValidationRow): boolean {
   return row.kind === 'ENTERPRISE' || (row.quantity ?? 0) < row.activeDevices;
