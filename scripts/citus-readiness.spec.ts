@@ -157,6 +157,20 @@ describe('Citus readiness: every tenant table can be distributed by "vendorId" a
     expect(tenantTablesOf(catalog).length).toBeGreaterThan(25);
   });
 
+  it('no index repeats the leading columns of another index of its table (every write pays for it; the longer one serves the same reads)', async () => {
+    const { rows } = await client.query<{ duplicate: string; of: string }>(
+      `WITH idx AS (
+         SELECT i.indexrelid, i.indrelid, ic.relname AS name, i.indisunique AS "unique", string_to_array(i.indkey::text, ' ') AS cols
+           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+          WHERE n.nspname = 'public' AND i.indpred IS NULL AND i.indexprs IS NULL)
+       SELECT a.name AS duplicate, b.name AS of FROM idx a JOIN idx b ON b.indrelid = a.indrelid AND b.indexrelid <> a.indexrelid
+        WHERE NOT a."unique" AND cardinality(a.cols) <= cardinality(b.cols) AND a.cols = b.cols[1:cardinality(a.cols)]
+        ORDER BY 1, 2`,
+    );
+    expect(rows).toEqual([]);
+  });
+
   it('every tenant table has a primary key, and it includes "vendorId"', () => {
     const bad = tenantTablesOf(catalog).filter(
       (t) => !catalog.uniques.some((u) => u.table === t && u.primary && u.columns.includes('vendorId')),
