@@ -25,6 +25,7 @@ export const MULTI_SHARD_STATEMENTS = [
   'seat-queue.repository: lapseDue (sweep), statement 1 of 3',
   'seat-queue.repository: licensesToServe (sweep)',
   'renewals.repository: sweepCandidates (sweep)',
+  'usage-aggregates.repository: writeHours (sweep)',
 ] as const;
 
 interface Catalog {

@@ -19,6 +19,8 @@ import { SeatLeaseRepository } from '../libs/domain/seats/src/seat-lease.reposit
 import { SeatQueueRepository } from '../libs/domain/seats/src/seat-queue.repository';
 import { SessionsRepository } from '../libs/domain/seats/src/sessions.repository';
 import { SeatPoolRepository } from '../libs/domain/seats/src/seat-pool.repository';
+import { UsageRepository } from '../libs/domain/seats/src/usage.repository';
+import { UsageAggregatesRepository } from '../libs/domain/seats/src/usage-aggregates.repository';
 import { RenewalsRepository } from '../libs/domain/renewals/src/renewals.repository';
 
 export const SQL_DIR = path.join(__dirname, '..', 'sql');
@@ -66,6 +68,8 @@ function repositories(tx: RecordingExecutor) {
     licenseFile: new LicenseFileRepository(db),
     pool: new SeatPoolRepository(db),
     renewals: new RenewalsRepository(db, tx as unknown as PrismaService),
+    usage: new UsageRepository(db),
+    usageAggregates: new UsageAggregatesRepository(),
   };
 }
 
@@ -168,6 +172,14 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   },
   'seat-pool.repository': {
     lockLicense: (r, tx) => r.pool.lockLicense(tx, LICENSE),
+  },
+  'usage.repository': {
+    // The recorded answer is no usage row: only the statement matters here.
+    'computed (one license, from the lease history)': (r) =>
+      r.usage.computed(LICENSE, UNTIL, UNTIL, 'hour').catch(() => undefined),
+  },
+  'usage-aggregates.repository': {
+    'writeHours (sweep)': (r, tx) => r.usageAggregates.writeHours(tx, UNTIL, UNTIL),
   },
   'renewals.repository': {
     'sweepCandidates (sweep)': (r) => r.renewals.sweepCandidates(UNTIL, UNTIL, 1_000),

@@ -42,21 +42,21 @@ export function usageBucketsSql(leaseFilter: Prisma.Sql, from: Date, to: Date, s
        WHERE x.e > x.s
     ),
     events AS (
-      SELECT "licenseId", b, GREATEST(s, b) AS t, 1 AS d FROM cover
+      SELECT "vendorId", "licenseId", b, GREATEST(s, b) AS t, 1 AS d FROM cover
       UNION ALL
-      SELECT "licenseId", b, e AS t, -1 AS d FROM cover WHERE e < stop
+      SELECT "vendorId", "licenseId", b, e AS t, -1 AS d FROM cover WHERE e < stop
     ),
     levels AS (
-      SELECT "licenseId", b, t, sum(d) OVER w AS level, COALESCE(lead(t) OVER w, b + ${step}::interval) AS next
+      SELECT "vendorId", "licenseId", b, t, sum(d) OVER w AS level, COALESCE(lead(t) OVER w, b + ${step}::interval) AS next
         FROM events
-      WINDOW w AS (PARTITION BY "licenseId", b ORDER BY t, d ROWS UNBOUNDED PRECEDING)
+      WINDOW w AS (PARTITION BY "vendorId", "licenseId", b ORDER BY t, d ROWS UNBOUNDED PRECEDING)
     ),
     peaks AS (
-      SELECT v."licenseId", v.b, max(v.level) AS peak,
+      SELECT v."vendorId", v."licenseId", v.b, max(v.level) AS peak,
              COALESCE(sum(extract(epoch FROM v.next - v.t)) FILTER (WHERE v.level > q.quantity), 0) / 60 AS over
         FROM levels v
-        JOIN licenses q ON q.id = v."licenseId"
-       GROUP BY v."licenseId", v.b
+        JOIN licenses q ON q."vendorId" = v."vendorId" AND q.id = v."licenseId"
+       GROUP BY v."vendorId", v."licenseId", v.b
     )
     SELECT c."vendorId", c."licenseId", c.b AS start,
            p.peak::int AS "peakSeats",
@@ -66,6 +66,6 @@ export function usageBucketsSql(leaseFilter: Prisma.Sql, from: Date, to: Date, s
            (count(DISTINCT c.u))::int AS "distinctUsers",
            (count(DISTINCT c.f))::int AS "distinctDevices"
       FROM cover c
-      JOIN peaks p ON p."licenseId" = c."licenseId" AND p.b = c.b
+      JOIN peaks p ON p."vendorId" = c."vendorId" AND p."licenseId" = c."licenseId" AND p.b = c.b
      GROUP BY c."vendorId", c."licenseId", c.b, p.peak, p.over`;
 }
