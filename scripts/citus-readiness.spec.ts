@@ -26,6 +26,7 @@ export const MULTI_SHARD_STATEMENTS = [
   'seat-queue.repository: licensesToServe (sweep)',
   'renewals.repository: sweepCandidates (sweep)',
   'usage-aggregates.repository: writeHours (sweep)',
+  'outbox.repository: purgeDeliveredBefore (sweep)',
 ] as const;
 
 interface Catalog {

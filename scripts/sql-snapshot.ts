@@ -22,6 +22,7 @@ import { SeatPoolRepository } from '../libs/domain/seats/src/seat-pool.repositor
 import { UsageRepository } from '../libs/domain/seats/src/usage.repository';
 import { UsageAggregatesRepository } from '../libs/domain/seats/src/usage-aggregates.repository';
 import { RenewalsRepository } from '../libs/domain/renewals/src/renewals.repository';
+import { OutboxRepository } from '../libs/domain/events/src/outbox.repository';
 
 export const SQL_DIR = path.join(__dirname, '..', 'sql');
 
@@ -70,6 +71,7 @@ function repositories(tx: RecordingExecutor) {
     renewals: new RenewalsRepository(db, tx as unknown as PrismaService),
     usage: new UsageRepository(db),
     usageAggregates: new UsageAggregatesRepository(),
+    outbox: new OutboxRepository(db, tx as unknown as PrismaService),
   };
 }
 
@@ -180,6 +182,10 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   },
   'usage-aggregates.repository': {
     'writeHours (sweep)': (r, tx) => r.usageAggregates.writeHours(tx, UNTIL, UNTIL),
+  },
+  'outbox.repository': {
+    // The recorded executor answers 1 row deleted: one batch of 1 is the last.
+    'purgeDeliveredBefore (sweep)': (r) => r.outbox.purgeDeliveredBefore(UNTIL, 1_000),
   },
   'renewals.repository': {
     'sweepCandidates (sweep)': (r) => r.renewals.sweepCandidates(UNTIL, UNTIL, 1_000),

@@ -80,10 +80,10 @@ export class OutboxRepository {
     let total = 0;
     for (;;) {
       const deleted = await this.prisma.$executeRaw`
-        DELETE FROM domain_events WHERE id IN (
-          SELECT e.id FROM domain_events e
+        DELETE FROM domain_events WHERE ("vendorId", id) IN (
+          SELECT e."vendorId", e.id FROM domain_events e
            WHERE e."publishedAt" < ${before}
-             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d."eventId" = e.id AND d.status = 'PENDING')
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d."vendorId" = e."vendorId" AND d."eventId" = e.id AND d.status = 'PENDING')
            LIMIT ${batchSize})`;
       total += deleted;
       if (deleted < batchSize) return total;
