@@ -23,6 +23,7 @@ import { UsageRepository } from '../libs/domain/seats/src/usage.repository';
 import { UsageAggregatesRepository } from '../libs/domain/seats/src/usage-aggregates.repository';
 import { RenewalsRepository } from '../libs/domain/renewals/src/renewals.repository';
 import { OutboxRepository } from '../libs/domain/events/src/outbox.repository';
+import { WebhookDeliveriesRepository } from '../libs/domain/webhooks/src/webhook-deliveries.repository';
 
 export const SQL_DIR = path.join(__dirname, '..', 'sql');
 
@@ -72,6 +73,7 @@ function repositories(tx: RecordingExecutor) {
     usage: new UsageRepository(db),
     usageAggregates: new UsageAggregatesRepository(),
     outbox: new OutboxRepository(db, tx as unknown as PrismaService),
+    deliveries: new WebhookDeliveriesRepository(tx as unknown as PrismaService),
   };
 }
 
@@ -186,6 +188,9 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   'outbox.repository': {
     // The recorded executor answers 1 row deleted: one batch of 1 is the last.
     'purgeDeliveredBefore (sweep)': (r) => r.outbox.purgeDeliveredBefore(UNTIL, 1_000),
+  },
+  'webhook-deliveries.repository': {
+    'claim (one attempt of a delivery job)': (r) => r.deliveries.claim({ vendorId: VENDOR, id: TICKET }, UNTIL, UNTIL),
   },
   'renewals.repository': {
     'sweepCandidates (sweep)': (r) => r.renewals.sweepCandidates(UNTIL, UNTIL, 1_000),

@@ -75,7 +75,7 @@ export const OUTBOX_JOBS = {
 export type OutboxJobName = (typeof OUTBOX_JOBS)[keyof typeof OUTBOX_JOBS];
 
 export const WEBHOOK_JOBS = {
-  /** One attempt of one delivery: `{ deliveryId }`. */
+  /** One attempt of one delivery: `{ vendorId, deliveryId }`. */
   deliver: 'deliver',
   /** Periodic safety net: enqueues every PENDING delivery that is due (lost jobs, redeliveries). */
   dispatchDue: 'dispatch-due',
@@ -84,6 +84,8 @@ export const WEBHOOK_JOBS = {
 export type WebhookJobName = (typeof WEBHOOK_JOBS)[keyof typeof WEBHOOK_JOBS];
 
 export interface WebhookDeliveryJobData {
+  /** The delivery's vendor: with the id, its primary key (absent from jobs queued before it was added). */
+  vendorId?: string;
   deliveryId: string;
 }
 

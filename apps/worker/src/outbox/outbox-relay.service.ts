@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import type { DomainEventView } from '@leasehold/domain-events';
-import { WebhookDeliveryService } from '@leasehold/domain-webhooks';
+import { DueDelivery, WebhookDeliveryService } from '@leasehold/domain-webhooks';
 import { WebhookDeliveryQueue } from '../webhooks/webhook-delivery.queue';
 import { OutboxRelayRepository } from './outbox-relay.repository';
 import { OutboxSubscribers } from './outbox-subscribers';
@@ -59,7 +59,7 @@ export class OutboxRelayService {
           return {
             events,
             publishable: [] as DomainEventView[],
-            deliveries: [] as { id: string; nextAttemptAt: Date }[],
+            deliveries: [] as DueDelivery[],
           };
         const publishable: DomainEventView[] = [];
         for (const event of events) if (await this.notifySubscribers(event)) publishable.push(event);

@@ -28,9 +28,8 @@ export class WebhookDeliveryProcessor extends WorkerHost {
       case WEBHOOK_JOBS.deliver: {
         const deliveryId = job.data?.deliveryId;
         if (!deliveryId) throw new Error('deliver job without deliveryId');
-        const outcome = await this.deliveries.attempt(deliveryId);
-        if (outcome.result === 'retry')
-          await this.queue.enqueue([{ id: deliveryId, nextAttemptAt: outcome.nextAttemptAt }]);
+        const outcome = await this.deliveries.attempt({ vendorId: job.data?.vendorId, id: deliveryId });
+        if (outcome.result === 'retry') await this.queue.enqueue([outcome.next]);
         return outcome;
       }
       case WEBHOOK_JOBS.dispatchDue: {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import type { DueDelivery } from '@leasehold/domain-webhooks';
 import {
   QUEUES,
   WEBHOOK_DELIVERY_JOB_OPTIONS,
@@ -20,13 +21,13 @@ export class WebhookDeliveryQueue {
 
   constructor(@InjectQueue(QUEUES.webhookDelivery) private readonly queue: Queue<WebhookDeliveryJobData>) {}
 
-  async enqueue(deliveries: { id: string; nextAttemptAt: Date }[], now = new Date()): Promise<number> {
+  async enqueue(deliveries: DueDelivery[], now = new Date()): Promise<number> {
     if (!deliveries.length) return 0;
     try {
       await this.queue.addBulk(
         deliveries.map((d) => ({
           name: WEBHOOK_JOBS.deliver,
-          data: { deliveryId: d.id },
+          data: { vendorId: d.vendorId, deliveryId: d.id },
           opts: {
             ...WEBHOOK_DELIVERY_JOB_OPTIONS,
             jobId: webhookDeliveryJobId(d.id, d.nextAttemptAt),

@@ -8,6 +8,7 @@ import {
   verifyLeaseholdWebhook,
   WEBHOOK_DELIVERY_POLICY,
   WebhookDeliveryPolicy,
+  WebhookDeliveryService,
   WebhookEndpointsService,
   WebhookEndpointWithSecret,
   WebhookEventSelector,
@@ -93,6 +94,34 @@ describe('webhook delivery (worker on real Redis and Postgres)', () => {
       20_000,
       'the delivery to finish',
     );
+
+  it("attempts a delivery by its vendor and id, as its job names it: another vendor's id claims nothing; a job queued before jobs carried the vendor still delivers", async () => {
+    const vendor = await createVendor(app);
+    const other = await createVendor(app);
+    // Subscribed to another type: the relay makes no delivery of its own for this event.
+    const endpoint = await createEndpoint(vendor, '/by-key', ['device.activated']);
+    const eventId = await appendEvent(vendor, 'seat.checked_out', { n: 1 });
+    const due = new Date(Date.now() + HOUR); // not due for the running worker and its sweep
+    const row = await prisma.webhookDelivery.create({
+      data: {
+        vendorId: vendor.vendor.id,
+        endpointId: endpoint.id,
+        eventId,
+        eventType: 'seat.checked_out',
+        nextAttemptAt: due,
+      },
+    });
+    const service = app.get(WebhookDeliveryService);
+    const later = new Date(due.getTime() + HOUR);
+
+    await expect(service.attempt({ vendorId: other.vendor.id, id: row.id }, later)).resolves.toEqual({
+      result: 'skipped',
+    });
+    expect(server.forPath('/by-key')).toHaveLength(0);
+    await expect(service.attempt({ id: row.id }, later)).resolves.toEqual({ result: 'succeeded', attempts: 1 });
+    expect(server.forPath('/by-key')).toHaveLength(1);
+    expect(await delivery(endpoint.id, eventId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+  });
 
   it('delivers a subscribed event once, signed so that the documented verifier accepts it, and marks the event published', async () => {
     const vendor = await createVendor(app);

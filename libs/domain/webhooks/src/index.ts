@@ -7,3 +7,4 @@ export * from './webhook-signature';
 export * from './webhook-url-policy';
 export * from './webhooks.module';
 export * from './webhooks.types';
+export type { DueDelivery } from './webhook-deliveries.repository';

@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService, TenantTransaction } from '@leasehold/db';
 import { FanOutEvent } from './webhooks.types';
 
+/** A delivery to attempt when it is due: its key and due time (what a delivery job carries). */
+export interface DueDelivery {
+  vendorId: string;
+  id: string;
+  nextAttemptAt: Date;
+}
+
 export interface ClaimedDelivery {
   id: string;
   vendorId: string;
@@ -53,7 +60,7 @@ export class WebhookDeliveriesRepository {
     tx: Prisma.TransactionClient,
     events: FanOutEvent[],
     now: Date,
-  ): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  ): Promise<DueDelivery[]> {
     if (!events.length) return [];
     const vendorIds = [...new Set(events.map((e) => e.vendorId))];
     const endpoints = await tx.webhookEndpoint.findMany({
@@ -81,20 +88,22 @@ export class WebhookDeliveriesRepository {
     const created = await tx.webhookDelivery.createManyAndReturn({
       data,
       skipDuplicates: true,
-      select: { id: true, nextAttemptAt: true },
+      select: { vendorId: true, id: true, nextAttemptAt: true },
     });
-    return created.map((d) => ({ id: d.id, nextAttemptAt: d.nextAttemptAt ?? now }));
+    return created.map((d) => ({ vendorId: d.vendorId, id: d.id, nextAttemptAt: d.nextAttemptAt ?? now }));
   }
 
   /**
    * Takes a due delivery for one attempt: a conditional update, so of two workers (or a job and
    * its duplicate) one gets it. The lock expires, so an attempt that died is made again later.
    */
-  async claim(deliveryId: string, now: Date, lockUntil: Date): Promise<ClaimedDelivery | null> {
+  async claim(delivery: { vendorId?: string; id: string }, now: Date, lockUntil: Date): Promise<ClaimedDelivery | null> {
     const rows = await this.prisma.$queryRaw<ClaimedDelivery[]>`
       UPDATE webhook_deliveries
          SET "lockedUntil" = ${lockUntil}, "updatedAt" = ${now}
-       WHERE id = ${deliveryId}::uuid
+       WHERE id = ${delivery.id}::uuid
+         -- by its primary key; a job queued before jobs carried the vendor finds it by id alone
+         AND ${delivery.vendorId ? Prisma.sql`"vendorId" = ${delivery.vendorId}::uuid` : Prisma.sql`true`}
          AND status = 'PENDING'
          AND "nextAttemptAt" <= ${now}
          AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
@@ -102,9 +111,9 @@ export class WebhookDeliveriesRepository {
     return rows[0] ?? null;
   }
 
-  async toSend(deliveryId: string): Promise<DeliveryToSend | null> {
-    const row = await this.prisma.webhookDelivery.findFirst({
-      where: { id: deliveryId },
+  async toSend(vendorId: string, deliveryId: string): Promise<DeliveryToSend | null> {
+    const row = await this.prisma.webhookDelivery.findUnique({
+      where: { vendorId_id: { vendorId, id: deliveryId } },
       select: {
         endpoint: { select: { url: true, encryptedSecret: true, status: true } },
         event: { select: { id: true, vendorId: true, type: true, createdAt: true, payload: true } },
@@ -114,18 +123,18 @@ export class WebhookDeliveriesRepository {
   }
 
   /** Deliveries that are due and not held by an attempt (the sweep's safety net). */
-  async due(now: Date, limit: number): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  async due(now: Date, limit: number): Promise<DueDelivery[]> {
     const rows = await this.prisma.webhookDelivery.findMany({
       where: {
         status: 'PENDING',
         nextAttemptAt: { lte: now },
         OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
       },
-      select: { id: true, nextAttemptAt: true },
+      select: { vendorId: true, id: true, nextAttemptAt: true },
       orderBy: { nextAttemptAt: 'asc' },
       take: limit,
     });
-    return rows.map((r) => ({ id: r.id, nextAttemptAt: r.nextAttemptAt ?? now }));
+    return rows.map((r) => ({ vendorId: r.vendorId, id: r.id, nextAttemptAt: r.nextAttemptAt ?? now }));
   }
 
   /**

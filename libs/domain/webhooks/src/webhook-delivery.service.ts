@@ -7,6 +7,7 @@ import {
   AttemptRecord,
   ClaimedDelivery,
   DeliveryNext,
+  DueDelivery,
   WebhookDeliveriesRepository,
 } from './webhook-deliveries.repository';
 import { nextRetryDelayMs, WEBHOOK_DELIVERY_POLICY, WebhookDeliveryPolicy } from './webhook-delivery-policy';
@@ -25,7 +26,7 @@ import { FanOutEvent, WebhookPayload } from './webhooks.types';
 export type AttemptOutcome =
   | { result: 'skipped' }
   | { result: 'succeeded'; attempts: number }
-  | { result: 'retry'; attempts: number; nextAttemptAt: Date }
+  | { result: 'retry'; attempts: number; next: DueDelivery }
   | { result: 'failed'; attempts: number; endpointDisabled: boolean };
 
 /** Attempts hold their delivery this much longer than the attempt's timeout. */
@@ -56,11 +57,11 @@ export class WebhookDeliveryService {
     tx: Prisma.TransactionClient,
     events: FanOutEvent[],
     now = new Date(),
-  ): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  ): Promise<DueDelivery[]> {
     return this.deliveries.createForEvents(tx, events, now);
   }
 
-  due(now: Date, limit: number): Promise<{ id: string; nextAttemptAt: Date }[]> {
+  due(now: Date, limit: number): Promise<DueDelivery[]> {
     return this.deliveries.due(now, limit);
   }
 
@@ -79,14 +80,14 @@ export class WebhookDeliveryService {
   }
 
   /** Makes one attempt of a delivery if it is due and no one else is attempting it. */
-  async attempt(deliveryId: string, now = new Date()): Promise<AttemptOutcome> {
+  async attempt(delivery: { vendorId?: string; id: string }, now = new Date()): Promise<AttemptOutcome> {
     const claimed = await this.deliveries.claim(
-      deliveryId,
+      delivery,
       now,
       new Date(now.getTime() + this.policy.timeoutMs + LOCK_MARGIN_MS),
     );
     if (!claimed) return { result: 'skipped' };
-    const toSend = await this.deliveries.toSend(deliveryId);
+    const toSend = await this.deliveries.toSend(claimed.vendorId, claimed.id);
     if (!toSend) return { result: 'skipped' }; // deleted with its endpoint meanwhile
 
     if (toSend.endpoint.status === 'DISABLED') {
@@ -199,18 +200,22 @@ export class WebhookDeliveryService {
     });
     if (!recorded) {
       this.logger.warn(
-        { deliveryId, attempt: attempt.number },
+        { deliveryId: claimed.id, attempt: attempt.number },
         'webhook attempt outlived its lock; another attempt took over, outcome dropped',
       );
       return { result: 'skipped' };
     }
     this.logger.log(
-      { deliveryId, attempt: attempt.number, statusCode: attempt.statusCode, error: attempt.error, next: next.status },
+      { deliveryId: claimed.id, attempt: attempt.number, statusCode: attempt.statusCode, error: attempt.error, next: next.status },
       'webhook attempt',
     );
     if (next.status === 'SUCCEEDED') return { result: 'succeeded', attempts: attempt.number };
     if (next.status === 'PENDING')
-      return { result: 'retry', attempts: attempt.number, nextAttemptAt: next.nextAttemptAt };
+      return {
+        result: 'retry',
+        attempts: attempt.number,
+        next: { vendorId: claimed.vendorId, id: claimed.id, nextAttemptAt: next.nextAttemptAt },
+      };
     return { result: 'failed', attempts: attempt.number, endpointDisabled };
   }
 
