@@ -162,8 +162,10 @@ export class PgPool {
       // Postgres's default ("auto") plans each execution anew whenever it estimates the generic
       // plan dearer than the first five custom ones, a verdict that flips with the tables'
       // statistics: the validation statement then spends 4–8 ms planning per request instead of
-      // ~0.5 ms executing (docs/benchmarks.md, "Plans made once"). Every named statement reads
-      // by key (vendorId + ids), where the generic plan is the custom one. Unnamed statements
+      // ~0.5 ms executing (docs/benchmarks.md, "Plans made once"). The hot path's named
+      // statements read by key (vendorId + ids), where the generic plan is the custom one; the
+      // sweeps' (a range and a LIMIT) keep their index scans at a million licenses, which
+      // `npm run bench:scale` shows by explaining the generic plan each runs. Unnamed statements
       // (Prisma's, everything behind a transaction-mode pooler) are planned per execution
       // whatever this says. Queued before the pool hands the client out, so it runs first.
       if (this.preparedStatements)
