@@ -56,11 +56,7 @@ export class WebhookDeliveriesRepository {
    * unique (vendorId, endpointId, eventId) skips deliveries that exist, so a relay run repeated after a
    * crash creates nothing twice. Returns only the deliveries created by this call.
    */
-  async createForEvents(
-    tx: Prisma.TransactionClient,
-    events: FanOutEvent[],
-    now: Date,
-  ): Promise<DueDelivery[]> {
+  async createForEvents(tx: Prisma.TransactionClient, events: FanOutEvent[], now: Date): Promise<DueDelivery[]> {
     if (!events.length) return [];
     const vendorIds = [...new Set(events.map((e) => e.vendorId))];
     const endpoints = await tx.webhookEndpoint.findMany({
@@ -97,7 +93,11 @@ export class WebhookDeliveriesRepository {
    * Takes a due delivery for one attempt: a conditional update, so of two workers (or a job and
    * its duplicate) one gets it. The lock expires, so an attempt that died is made again later.
    */
-  async claim(delivery: { vendorId?: string; id: string }, now: Date, lockUntil: Date): Promise<ClaimedDelivery | null> {
+  async claim(
+    delivery: { vendorId?: string; id: string },
+    now: Date,
+    lockUntil: Date,
+  ): Promise<ClaimedDelivery | null> {
     const rows = await this.prisma.$queryRaw<ClaimedDelivery[]>`
       UPDATE webhook_deliveries
          SET "lockedUntil" = ${lockUntil}, "updatedAt" = ${now}

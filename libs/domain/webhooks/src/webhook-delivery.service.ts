@@ -53,11 +53,7 @@ export class WebhookDeliveryService {
   }
 
   /** The relay's fan-out, inside its transaction: one delivery per subscribed endpoint, created once. */
-  createDeliveries(
-    tx: Prisma.TransactionClient,
-    events: FanOutEvent[],
-    now = new Date(),
-  ): Promise<DueDelivery[]> {
+  createDeliveries(tx: Prisma.TransactionClient, events: FanOutEvent[], now = new Date()): Promise<DueDelivery[]> {
     return this.deliveries.createForEvents(tx, events, now);
   }
 
@@ -206,7 +202,13 @@ export class WebhookDeliveryService {
       return { result: 'skipped' };
     }
     this.logger.log(
-      { deliveryId: claimed.id, attempt: attempt.number, statusCode: attempt.statusCode, error: attempt.error, next: next.status },
+      {
+        deliveryId: claimed.id,
+        attempt: attempt.number,
+        statusCode: attempt.statusCode,
+        error: attempt.error,
+        next: next.status,
+      },
       'webhook attempt',
     );
     if (next.status === 'SUCCEEDED') return { result: 'succeeded', attempts: attempt.number };
