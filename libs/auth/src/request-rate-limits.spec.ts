@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { ConfigModule, ConfigService } from '@leasehold/config';
+import type { ContainerCredentialsService } from '@leasehold/domain-licensing';
 import type { VendorsService } from '@leasehold/domain-vendors';
 import { DomainError } from '@leasehold/errors';
 import { RedisModule, RedisService } from '@leasehold/redis';
@@ -19,8 +20,9 @@ describe('RequestRateLimits (Redis)', () => {
     const real = moduleRef.get(ConfigService);
     const values = { RATE_LIMIT_DEVICE_PER_CREDENTIAL: 5, RATE_LIMIT_DEVICE_PER_IP: 1000 } as Record<string, number>;
     const config = { get: (key: string) => values[key] ?? real.get(key as never) } as unknown as ConfigService;
-    const vendors = { vendorOfCredential: () => Promise.resolve(null) } as unknown as VendorsService;
-    limits = new RequestRateLimits(redis, config, vendors);
+    const vendors = { vendorOfApiKey: () => Promise.resolve(null) } as unknown as VendorsService;
+    const devices = { vendorOfHash: () => Promise.resolve(null) } as unknown as ContainerCredentialsService;
+    limits = new RequestRateLimits(redis, config, vendors, devices);
   });
   afterEach(() => redis.onApplicationShutdown());
 

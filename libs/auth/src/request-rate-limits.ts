@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ConfigService } from '@leasehold/config';
-import { isWellFormedContainerSecret } from '@leasehold/domain-licensing';
+import { ContainerCredentialsService, isWellFormedContainerSecret } from '@leasehold/domain-licensing';
 import { isWellFormedApiKey, VendorLimits, VendorsService } from '@leasehold/domain-vendors';
 import { DomainError } from '@leasehold/errors';
 import { RedisService } from '@leasehold/redis';
@@ -21,16 +21,17 @@ import { RedisService } from '@leasehold/redis';
 //
 // The vendor's plan (vendors.*PerMinute, set by the operator) replaces the per-credential default.
 // A credential's vendor never changes: each process looks it up once per credential and remembers
-// it (an LRU of CREDENTIAL_CACHE_MAX); the plan itself is kept per vendor for PLAN_CACHE_MS. So a
-// device that heartbeats once a minute costs no plan read of its own (per credential, the plan
-// would expire between two heartbeats: one more statement on nearly every device request).
+// it (a container secret's in the device route cache that authentication reads too, an API key's
+// here); the plan itself is kept per vendor for PLAN_CACHE_MS. So a device that heartbeats once a
+// minute costs no plan read of its own (per credential, the plan would expire between two
+// heartbeats: one more statement on nearly every device request).
 
 export type RateLimitedApi = 'vendor' | 'device';
 
 const WINDOW_SECONDS = 60;
 const PLAN_CACHE_MS = 60_000;
-/** Credentials whose vendor a process remembers (the device route cache's size). */
-const CREDENTIAL_CACHE_MAX = 200_000;
+/** API keys whose vendor a process remembers. */
+const API_KEY_CACHE_MAX = 10_000;
 /** Hashes that are no credential, remembered for PLAN_CACHE_MS: a flood of one forged token reads the database once. */
 const UNKNOWN_CACHE_MAX = 50_000;
 /** An update stream's slot lives this long unless its stream renews it (every STREAM_RENEW_MS). */
@@ -55,13 +56,14 @@ export class RequestRateLimits {
   private readonly limiters = new Map<string, RateLimiterRedis>();
   /** Per vendor id. */
   private readonly plans = new Map<string, { expiresAt: number; limits: Promise<VendorLimits | null> }>();
-  private readonly credentialVendors = new LRUCache<string, string>({ max: CREDENTIAL_CACHE_MAX });
+  private readonly apiKeyVendors = new LRUCache<string, string>({ max: API_KEY_CACHE_MAX });
   private readonly unknownCredentials = new LRUCache<string, true>({ max: UNKNOWN_CACHE_MAX, ttl: PLAN_CACHE_MS });
 
   constructor(
     private readonly redis: RedisService,
     private readonly config: ConfigService,
     private readonly vendors: VendorsService,
+    private readonly devices: ContainerCredentialsService,
   ) {}
 
   /**
@@ -73,7 +75,7 @@ export class RequestRateLimits {
     // Only a token of the right form can have a plan: garbage never reaches the database.
     const wellFormed =
       token !== null && (api === 'vendor' ? isWellFormedApiKey(token) : isWellFormedContainerSecret(token));
-    const limits = hash && wellFormed ? await this.limitsFor(hash) : null;
+    const limits = hash && wellFormed ? await this.limitsFor(api, hash) : null;
     const counted: Promise<unknown>[] = [this.limiter(`${api}-ip`, this.ipLimit(api)).consume(ip || 'unknown')];
     if (hash) counted.push(this.limiter(`${api}-credential`, this.credentialLimit(api, limits)).consume(hash));
     const results = await Promise.allSettled(counted);
@@ -166,8 +168,8 @@ export class RequestRateLimits {
   }
 
   /** The plan of the credential's vendor, from memory, or looked up once a minute per vendor (concurrent reads of one vendor's plan share it). */
-  private async limitsFor(hash: string): Promise<VendorLimits | null> {
-    const vendorId = this.credentialVendors.get(hash) ?? (await this.vendorOf(hash));
+  private async limitsFor(api: RateLimitedApi, hash: string): Promise<VendorLimits | null> {
+    const vendorId = (api === 'vendor' ? this.apiKeyVendors.get(hash) : undefined) ?? (await this.vendorOf(api, hash));
     if (!vendorId) return null;
     const now = Date.now();
     const cached = this.plans.get(vendorId);
@@ -177,11 +179,12 @@ export class RequestRateLimits {
     return limits;
   }
 
-  /** The credential's vendor from the database (remembered); null for no credential, or when the database fails (defaults then). */
-  private async vendorOf(hash: string): Promise<string | null> {
+  /** The credential's vendor (remembered); null for no credential, or when the database fails (defaults then). */
+  private async vendorOf(api: RateLimitedApi, hash: string): Promise<string | null> {
     if (this.unknownCredentials.has(hash)) return null;
-    const vendorId = await this.vendors.vendorOfCredential(hash).catch(() => undefined);
-    if (vendorId) this.credentialVendors.set(hash, vendorId);
+    const lookup = api === 'vendor' ? this.vendors.vendorOfApiKey(hash) : this.devices.vendorOfHash(hash);
+    const vendorId = await lookup.catch(() => undefined);
+    if (vendorId && api === 'vendor') this.apiKeyVendors.set(hash, vendorId);
     else if (vendorId === null) this.unknownCredentials.set(hash, true);
     return vendorId ?? null;
   }

@@ -39,8 +39,13 @@ export class ContainerCredentialsService {
    * The vendor a secret's hash was issued by, for the hot routes' one statement (which names it,
    * so it runs on that vendor's shard alone); null: never issued (then `rejectUnknown`).
    */
-  async vendorOf(token: DeviceToken): Promise<string | null> {
-    return (await this.credentials.routeOf(token.credentialHash))?.vendorId ?? null;
+  vendorOf(token: DeviceToken): Promise<string | null> {
+    return this.vendorOfHash(token.credentialHash);
+  }
+
+  /** The same by the secret's SHA-256 (the rate limits' key), from the same per-process route cache. */
+  async vendorOfHash(credentialHash: string): Promise<string | null> {
+    return (await this.credentials.routeOf(credentialHash))?.vendorId ?? null;
   }
 
   /** The principal of a credential found by a statement (a vendor that is not active is refused). */

@@ -26,17 +26,10 @@ export class VendorsRepository {
     private readonly pg: PgPool,
   ) {}
 
-  /**
-   * The vendor an API key or a container secret (by SHA-256; both are stored as such) was issued
-   * by, current or reset: it never changes, so the rate limiter remembers it. Null when the hash is
-   * neither. One statement on the plain pg pool (a container secret through credential_routes).
-   */
-  async findVendorOfCredentialHash(hash: string): Promise<string | null> {
+  /** The vendor an API key (by SHA-256, as stored) was issued by: it never changes. Null when no key has this hash. */
+  async findVendorOfApiKeyHash(hash: string): Promise<string | null> {
     const rows = await this.pg.sql.$queryRaw<{ vendorId: string }[]>`
-      SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}
-      UNION ALL
-      SELECT r."vendorId" FROM credential_routes r WHERE r."credentialHash" = ${hash}
-      LIMIT 1`;
+      SELECT k."vendorId" FROM api_keys k WHERE k."secretHash" = ${hash}`;
     return rows[0]?.vendorId ?? null;
   }
 

@@ -65,9 +65,9 @@ export class VendorsService {
     return vendor;
   }
 
-  /** The vendor an API key or container credential (by SHA-256) was issued by; null if unknown. */
-  vendorOfCredential(hash: string): Promise<string | null> {
-    return this.vendors.findVendorOfCredentialHash(hash);
+  /** The vendor an API key (by SHA-256) was issued by; null if unknown. */
+  vendorOfApiKey(hash: string): Promise<string | null> {
+    return this.vendors.findVendorOfApiKeyHash(hash);
   }
 
   /** The vendor's plan; null if the vendor does not exist. */
