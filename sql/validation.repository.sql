@@ -5,7 +5,6 @@ SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::tex
        c.kind::text AS kind, c."accessRevokedAt", c."accessRevokedReason", d.id AS "deviceId",
        l.id AS "licenseId", p.code AS "productCode", l.features, l.quantity, l.status::text AS status,
        l."validFrom", l."expiresAt", l.revision, (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "activeDevices", c."userId" AS "containerUserId", l."productId",
-       (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices",
        k."keyId", k."encryptedPrivateKey",
        (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision"
   FROM containers c
@@ -63,6 +62,8 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $4::uuid) AS own) t))::int AS "seatsOpen"
+ FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $4::uuid) AS own) t))::int AS "seatsOpen",
+       (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices"
   FROM licenses l
+  JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
  WHERE l."vendorId" = $5::uuid AND l.id = ANY($6::uuid[]);

@@ -30,8 +30,6 @@ export interface ValidationRow extends CredentialRecord {
   revision: number | null;
   /** The container's active devices (offline ones only while their grant runs). */
   activeDevices: number;
-  /** Of those, the offline ones: each holds a seat of a PERSONAL license for its grant. */
-  offlineDevices: number;
   keyId: string | null;
   encryptedPrivateKey: string | null;
   /** The container's revision (its own plus all its licenses' revisions, whatever the product filter; container-revision.ts). */
@@ -49,6 +47,8 @@ export interface LicenseSeats {
   capacity: number;
   /** Seats a plain checkout of the user could take now (the checkout's rule, `seatsOpenToCheckoutSql`). */
   seatsOpen: number;
+  /** The license's container's active offline devices: each holds a seat of a PERSONAL license for its grant. */
+  offlineDevices: number;
 }
 
 /**
@@ -87,7 +87,6 @@ export class ValidationRepository {
     return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
              ${CONTAINER_LICENSE_COLUMNS}, c."userId" AS "containerUserId", l."productId",
-             ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices",
              k."keyId", k."encryptedPrivateKey",
              ${containerRevisionSql('c')} AS "containerRevision"
         FROM ${containerLicensesFrom(fingerprint, product)}
@@ -115,8 +114,10 @@ export class ValidationRepository {
              EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
              ${seatsInUseOf(licenseKeyOf('l'))} AS "seatsInUse",
              ${capacitySql('l')}::int AS capacity,
-             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen"
+             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen",
+             ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices"
         FROM licenses l
+        JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
        WHERE l."vendorId" = ${vendorId}::uuid AND l.id = ANY(${licenseIds}::uuid[])`);
   }
 }

@@ -46,11 +46,11 @@ function licenseCode(
 
 /**
  * Seats of a counted license: leases, and on a PERSONAL container its running offline devices
- * (each holds a seat for its grant, as checkout counts them); `available` is what the validation
+ * (each holds a seat for its grant, as checkout counts them); `available` is what the seats
  * statement counted by the checkout's rule, less those offline seats.
  */
 function availabilityOf(row: ValidationRow, seats: LicenseSeats): ValidationPayload['availability'] {
-  const offline = row.kind === 'PERSONAL' ? row.offlineDevices : 0;
+  const offline = row.kind === 'PERSONAL' ? seats.offlineDevices : 0;
   return {
     quantity: row.quantity as number,
     capacity: seats.capacity,
