@@ -233,8 +233,8 @@ async function explain(
 ): Promise<{ plan: string; seq: string[] }> {
   const text = (r: { rows: Record<string, string>[] }) => r.rows.map((x) => x['QUERY PLAN']).join('\n');
   const args = s.values.length ? `(${s.values.map((v) => literal(db, v)).join(', ')})` : '';
-  /** The plan of the statement prepared under `mode`, analysed if it can run again. */
   let attempt = 0;
+  /** The plan of the statement prepared under `mode`, analysed if it can run again. */
   const planned = async (mode: 'force_generic_plan' | 'force_custom_plan', analyse: boolean): Promise<string> => {
     // PREPARE outlives the rollback: a name per attempt.
     const name = `bench_plan_${n}_${attempt++}`;
