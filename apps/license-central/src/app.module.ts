@@ -1,5 +1,4 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { VendorAuthModule } from '@leasehold/auth';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
@@ -13,13 +12,7 @@ import { OfflineModule } from '@leasehold/domain-offline';
 import { UpdatesModule } from '@leasehold/domain-updates';
 import { SigningModule } from '@leasehold/domain-signing';
 import { VendorsModule } from '@leasehold/domain-vendors';
-import {
-  HealthChecksModule,
-  HealthController,
-  IdempotencyInterceptor,
-  IdempotencyModule,
-  LoggingModule,
-} from '@leasehold/http';
+import { HealthChecksModule, HealthController, IdempotencyModule, LoggingModule } from '@leasehold/http';
 import { SeatsModule } from '@leasehold/domain-seats';
 import { RedisModule } from '@leasehold/redis';
 import { IntegrationsModule } from '@leasehold/domain-integrations';
@@ -112,7 +105,7 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
     WebhookEndpointsController,
     WebhookDeliveriesController,
   ],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }, DeviceFastLane],
+  providers: [DeviceFastLane],
 })
 export class AppModule implements NestModule {
   constructor(private readonly fastLane: DeviceFastLane) {}

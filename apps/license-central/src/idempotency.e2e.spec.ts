@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
+import { HealthController, honoursIdempotencyKeys, isUnsafeRoute } from '@leasehold/http';
 import { IdempotencyStore } from '@leasehold/idempotency';
 import { createTestApp, createVendor, expectError, TestVendor, uniqueCode } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from './api-info';
@@ -194,5 +195,32 @@ describe('Idempotency-Key on vendor POST routes', () => {
       data: { scope, key: 'fresh', requestHash: 'h' },
     });
     expect((await service.claim(scope, 'fresh', 'h')).state).toBe('in-progress');
+  });
+});
+
+describe('Idempotency-Key: which routes honour it', () => {
+  // The interceptor is not global (it would wrap every route): each controller with unsafe routes
+  // says @IdempotentWrites(). A controller that forgets it is found here.
+  it('every POST, PUT, PATCH and DELETE route of license-central has the idempotency interceptor, and no other route', () => {
+    type Controller = abstract new (...args: never[]) => object;
+    const controllers = [...(Reflect.getMetadata('controllers', AppModule) as Controller[]), HealthController];
+    const missing: string[] = [];
+    const needless: string[] = [];
+    let unsafe = 0;
+    for (const controller of controllers) {
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        if (isUnsafeRoute(handler)) {
+          unsafe++;
+          if (!honoursIdempotencyKeys(controller, handler)) missing.push(`${controller.name}.${name}`);
+        } else if (honoursIdempotencyKeys(controller, handler)) {
+          needless.push(`${controller.name}.${name}`);
+        }
+      }
+    }
+    expect(unsafe).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+    expect(needless).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigService } from '@leasehold/config';
 import { AllExceptionsFilter } from './exception.filter';
+import { loggingOf, requestLogging } from './logging.module';
 import { ApiInfo, buildOpenApiDocument } from './openapi';
 import { configureRequestParsing } from './request-parsing';
 import { createValidationPipe } from './validation.pipe';
@@ -23,6 +24,8 @@ export function configureHttpApp(app: INestApplication, info: ApiInfo): void {
  */
 export function configureProbeApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
+  const { root, settings } = loggingOf(app);
+  app.use(requestLogging(root, settings)); // first: every request has its id and its line, malformed bodies too
   app.useGlobalFilters(new AllExceptionsFilter());
   configureRequestParsing(app);
   app.enableShutdownHooks();

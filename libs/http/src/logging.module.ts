@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Module } from '@nestjs/common';
-import { LoggerModule, Params } from 'nestjs-pino';
-import type { Options as HttpLoggerOptions } from 'pino-http';
+import { INestApplication, Module } from '@nestjs/common';
+import { LoggerModule, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
+import pino, { Logger, LoggerOptions } from 'pino';
 import { ConfigService } from '@leasehold/config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -38,11 +39,6 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, q)}?${redacted}`;
 }
 
-/** The pino-http options of the three apps outside development (the test that reads log lines uses it). */
-export function httpLoggerOptions(level: string): HttpLoggerOptions {
-  return loggerOptions({ NODE_ENV: 'production', LOG_LEVEL: level }) as HttpLoggerOptions;
-}
-
 /** Takes a well-formed `X-Request-Id` from the caller or makes one, and echoes it back. */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
@@ -74,38 +70,12 @@ function isSampledOut(url: string | undefined): boolean {
   return deviceSuccesses !== 0;
 }
 
-/**
- * pino-http options. Production and test: structured JSON (pino) with the request id on every line.
- * Development: the same records printed readably on one line each by pino-pretty (a development
- * dependency, loaded only then), without Nest's route mappings. Secrets are redacted always: credential
- * headers, and the values of secret-looking query parameters in the logged URL (`redactUrl`).
- */
-export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
+/** Nest's `Logger` and the request logs of every app: one pino root, request lines from `requestLogging`. */
+export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   const development = settings.NODE_ENV === 'development';
   return {
     level: settings.LOG_LEVEL,
-    genReqId: requestId,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-leasehold-signature"]'],
-    customLogLevel: (req, res, err) =>
-      err || res.statusCode >= 500
-        ? 'error'
-        : res.statusCode >= 400
-          ? 'warn'
-          : isSampledOut(req.url)
-            ? 'silent'
-            : 'info',
-    // Per request only a child logger bound to the request id (a cheap child: no serializer or
-    // redaction runs until a line is written); the request itself goes into the completion line.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: Record<string, unknown>) => ({
-      req,
-      ...value,
-    }),
-    customErrorObject: (req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => ({
-      req,
-      ...value,
-    }),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
@@ -116,10 +86,6 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
     },
     ...(development
       ? {
-          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, responseTime: number) =>
-            `${req.method} ${redactUrl(req.url)} ${res.statusCode} ${Math.round(responseTime)} ms`,
-          customErrorMessage: (req: IncomingMessage, res: ServerResponse) =>
-            `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
           hooks: {
             logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
               const first = args[0] as { context?: unknown } | undefined;
@@ -139,17 +105,81 @@ export function loggerOptions(settings: LoggerSettings): Params['pinoHttp'] {
           },
         }
       : {}),
-  } as Params['pinoHttp'];
+  };
+}
+
+type LoggedRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * The request log of every app (installed first by `configureProbeApp`): takes or makes the request
+ * id (`X-Request-Id`, echoed), binds it to every line logged while the request runs (nestjs-pino's
+ * `PinoLogger`/`Logger` read the store set here), and writes one line when the answer is finished
+ * or the client went away: `error` for 5xx, `warn` for 4xx, `info` otherwise (device successes
+ * sampled, see DEVICE_SUCCESS_SAMPLE). What pino-http did, without its per-request cost: pino-http
+ * made two child loggers (one serialising the request) and three listeners for every request,
+ * whatever the level; here the child is made only when a line is written in the request, and the
+ * completion line costs nothing when its level is off (docs/benchmarks.md, fifth session).
+ */
+export function requestLogging(root: Logger, settings: LoggerSettings) {
+  const development = settings.NODE_ENV === 'development';
+  return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
+    const id = requestId(req, res);
+    req.id = id;
+    const start = Date.now();
+    let child: Logger | undefined;
+    const store = {
+      get logger(): Logger {
+        return (child ??= root.child({ reqId: id }));
+      },
+      set logger(logger: Logger) {
+        child = logger; // PinoLogger.assign()
+      },
+      responseLogger: undefined,
+    };
+    res.once('close', () => {
+      const status = res.statusCode;
+      const aborted = !res.writableFinished;
+      const url = req.originalUrl ?? req.url;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : isSampledOut(url) ? null : 'info';
+      if (!level || !root.isLevelEnabled(level)) return;
+      const responseTime = Date.now() - start;
+      // The URL as the client sent it (Express rewrites req.url while routing).
+      const logged = { id, method: req.method, url };
+      const message = development
+        ? `${req.method} ${redactUrl(logged.url)} ${aborted ? 'aborted' : status} ${responseTime} ms`
+        : aborted
+          ? 'request aborted'
+          : status >= 500
+            ? 'request errored'
+            : 'request completed';
+      store.logger[level]({ req: logged, res, responseTime }, message);
+    });
+    storage.run(store as Store, next);
+  };
 }
 
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        pinoHttp: loggerOptions({ NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') }),
-      }),
+      useFactory: (config: ConfigService): Params => {
+        const settings = { NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') };
+        // useExisting + no routes: nestjs-pino's Logger over our root, its pino-http middleware not
+        // installed (requestLogging does the request's part, before the body parsers).
+        return {
+          pinoHttp: { logger: pino(loggerOptions(settings)) },
+          useExisting: true,
+          forRoutes: [],
+          settings,
+        } as Params;
+      },
     }),
   ],
 })
 export class LoggingModule {}
+
+/** The root logger and settings LoggingModule made (for `requestLogging`). */
+export function loggingOf(app: INestApplication): { root: Logger; settings: LoggerSettings } {
+  const params = app.get<Params & { settings: LoggerSettings }>(PARAMS_PROVIDER_TOKEN);
+  return { root: (params.pinoHttp as { logger: Logger }).logger, settings: params.settings };
+}

@@ -1,3 +1,4 @@
+import { IdempotentWrites } from '@leasehold/http';
 import { Body, Controller, Delete, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -12,6 +13,7 @@ import { ClientErrors } from './client-errors';
 @ApiTags('client')
 @Authenticate('device')
 @ClientErrors()
+@IdempotentWrites()
 @Controller('client/v1/activations')
 export class ActivationsController {
   constructor(private readonly devices: DevicesService) {}

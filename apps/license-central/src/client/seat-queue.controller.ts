@@ -5,7 +5,7 @@ import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
 import { IdentityService } from '@leasehold/domain-identity';
 import { DevicePrincipal } from '@leasehold/domain-licensing';
 import { QueueTicketView, SeatQueueService } from '@leasehold/domain-seats';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
 import { AwaitSeatQueueQueryDto, JoinSeatQueueDto, SeatQueueTicketDto } from './seat-queue.dto';
 import { seatRequest } from './seats.controller';
@@ -14,6 +14,7 @@ import { seatRequest } from './seats.controller';
 @ApiTags('client')
 @Authenticate('device')
 @ClientErrors({ status: 404, description: "NOT_FOUND: no such license or ticket in the caller's container" })
+@IdempotentWrites()
 @Controller('client/v1/seat-queue')
 export class SeatQueueController {
   constructor(

@@ -12,7 +12,7 @@ import {
   SeatsService,
 } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { ClientErrors } from './client-errors';
 import { BorrowDto, CheckoutDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, ReleaseDto } from './seats.dto';
 
@@ -46,6 +46,7 @@ export async function seatRequest(
   status: 404,
   description: "NOT_FOUND: no such license, lease or wait-queue ticket (of this device) in the caller's container",
 })
+@IdempotentWrites()
 @Controller('client/v1/seats')
 export class SeatsController {
   constructor(

@@ -1,3 +1,4 @@
+import { IdempotentWrites } from '@leasehold/http';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate, CurrentPrincipal } from '@leasehold/auth';
@@ -10,6 +11,7 @@ import { ValidationAnswerDto } from './validation.dto';
 @ApiTags('client')
 @Authenticate('device-token')
 @ClientErrors()
+@IdempotentWrites()
 @Controller('client/v1')
 export class ValidationController {
   constructor(

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { CreatedApiKey, VendorsService, VendorView } from '@leasehold/domain-vendors';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -18,6 +18,7 @@ import {
 @ApiTags('operator')
 @Authenticate('operator')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('operator/v1/vendors')
 export class VendorsController {
   constructor(private readonly vendors: VendorsService) {}

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestj
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from '@leasehold/domain-vendors';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { ApiKeyDto, ApiKeyListQueryDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
@@ -10,6 +10,7 @@ import { ApiKeyDto, ApiKeyListQueryDto, ApiKeyPageDto, CreateApiKeyDto, CreatedA
 @ApiTags('api-keys')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}

@@ -10,7 +10,7 @@ import {
   LicensesService,
   LicenseView,
 } from '@leasehold/domain-licensing';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -28,6 +28,7 @@ import { CreateLicenseDto, LicenseDto, LicensePageDto } from './licenses.dto';
 @ApiTags('containers')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/containers')
 export class ContainersController {
   constructor(

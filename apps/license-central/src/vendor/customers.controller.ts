@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { GroupsService, GroupView, UsersService, UserView } from '@leasehold/domain-customers';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -23,6 +23,7 @@ import {
 @ApiTags('groups')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/groups')
 export class GroupsController {
   constructor(
@@ -101,6 +102,7 @@ export class GroupsController {
 @ApiTags('users')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}

@@ -2,13 +2,14 @@ import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { DevicesService, DeviceView } from '@leasehold/domain-licensing';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
 import { DeviceDto } from './containers.dto';
 
 @ApiTags('devices')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/devices')
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}

@@ -7,7 +7,7 @@ import {
   IntegrationView,
   IntegrationWithSecret,
 } from '@leasehold/domain-integrations';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, PageQueryDto, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -24,6 +24,7 @@ import {
 @ApiTags('integrations')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/integrations')
 export class IntegrationsController {
   constructor(private readonly integrations: IntegrationsService) {}

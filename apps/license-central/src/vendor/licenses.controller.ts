@@ -2,13 +2,14 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post } from '@nestj
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { LicensesService, LicenseView } from '@leasehold/domain-licensing';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
 import { LicenseDto, UpdateLicenseDto } from './licenses.dto';
 
 @ApiTags('licenses')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/licenses')
 export class LicensesController {
   constructor(private readonly licenses: LicensesService) {}

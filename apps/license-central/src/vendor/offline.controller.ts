@@ -9,13 +9,14 @@ import {
   UpdateRequestedDto,
 } from '@leasehold/domain-offline';
 import { UpdatesService } from '@leasehold/domain-updates';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
 
 /** Offline activation by code exchange and "update now", for the vendor. docs/offline-licensing.md, docs/auto-update.md. */
 @ApiTags('containers')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/containers')
 export class ContainerOfflineController {
   constructor(

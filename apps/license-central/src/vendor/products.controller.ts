@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { CatalogService, FeatureView, ProductView } from '@leasehold/domain-catalog';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -21,6 +21,7 @@ import {
 @ApiTags('products')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/products')
 export class ProductsController {
   constructor(private readonly catalog: CatalogService) {}

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
 import { PurchasesService, PurchaseView } from '@leasehold/domain-licensing';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { CreatePurchaseDto, PurchaseDto, PurchaseListQueryDto, PurchasePageDto } from './licenses.dto';
@@ -10,6 +10,7 @@ import { CreatePurchaseDto, PurchaseDto, PurchaseListQueryDto, PurchasePageDto }
 @ApiTags('purchases')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/purchases')
 export class PurchasesController {
   constructor(private readonly purchases: PurchasesService) {}

@@ -13,13 +13,14 @@ import {
   ReservationsService,
   ReservationView,
 } from '@leasehold/domain-seats';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { VendorErrors } from '../error-responses';
 
 /** Seat reservations and the overage allowance of a license (docs/seats.md). */
 @ApiTags('licenses')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/licenses')
 export class LicenseSeatRulesController {
   constructor(

@@ -10,7 +10,7 @@ import {
   SessionView,
   StoppedLeaseDto,
 } from '@leasehold/domain-seats';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import { LiveLeaseQueryDto } from './sessions.dto';
@@ -19,6 +19,7 @@ import { LiveLeaseQueryDto } from './sessions.dto';
 @ApiTags('sessions')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

@@ -1,3 +1,4 @@
+import { IdempotentWrites } from '@leasehold/http';
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticate } from '@leasehold/auth';
@@ -8,6 +9,7 @@ import { SigningKeyDto, SigningKeyListDto } from './signing-keys.dto';
 @ApiTags('signing-keys')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/signing-keys')
 export class SigningKeysController {
   constructor(private readonly signingKeys: SigningKeysService) {}

@@ -8,7 +8,7 @@ import {
   WebhookEndpointView,
   WebhookEndpointWithSecret,
 } from '@leasehold/domain-webhooks';
-import { IdParam } from '@leasehold/http';
+import { IdParam, IdempotentWrites } from '@leasehold/http';
 import { Page, paginate } from '@leasehold/db';
 import { VendorErrors } from '../error-responses';
 import {
@@ -27,6 +27,7 @@ import {
 @ApiTags('webhooks')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(private readonly webhooks: WebhookEndpointsService) {}
@@ -101,6 +102,7 @@ export class WebhookEndpointsController {
 @ApiTags('webhooks')
 @Authenticate('vendor-key')
 @VendorErrors()
+@IdempotentWrites()
 @Controller('v1/webhook-deliveries')
 export class WebhookDeliveriesController {
   constructor(private readonly webhooks: WebhookEndpointsService) {}

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  RequestMethod,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
@@ -113,4 +122,45 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+const UNSAFE_ROUTES = new Set([RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE]);
+
+/** Whether a controller method is a route of an unsafe method (POST, PUT, PATCH, DELETE). */
+export function isUnsafeRoute(handler: unknown): boolean {
+  return typeof handler === 'function' && UNSAFE_ROUTES.has(Reflect.getMetadata(METHOD_METADATA, handler));
+}
+
+/** Whether the idempotency interceptor runs on this controller method, or the method handles the key itself. */
+export function honoursIdempotencyKeys(
+  controller: abstract new (...args: never[]) => unknown,
+  handler: unknown,
+): boolean {
+  if (typeof handler !== 'function') return false;
+  if (Reflect.getMetadata(OWN_IDEMPOTENCY, handler) || Reflect.getMetadata(OWN_IDEMPOTENCY, controller)) return true;
+  const interceptors: unknown[] = [
+    ...((Reflect.getMetadata(INTERCEPTORS_METADATA, controller) as unknown[] | undefined) ?? []),
+    ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? []),
+  ];
+  return interceptors.includes(IdempotencyInterceptor);
+}
+
+/**
+ * Class decorator of every controller with unsafe routes: the idempotency interceptor on each of
+ * its POST, PUT, PATCH and DELETE routes (`@UseInterceptors`, as if written on each), and on no
+ * other. Not a global interceptor: Nest wraps every route that has any interceptor in an rxjs chain
+ * and two `AsyncResource.bind`s per request, which the safe routes (probes, reads) paid for nothing
+ * (docs/benchmarks.md, fifth session). `idempotency.e2e.spec.ts` checks that every unsafe route of
+ * license-central has it.
+ */
+export function IdempotentWrites(): ClassDecorator {
+  return (target) => {
+    const prototype = target.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+      if (name === 'constructor' || !descriptor || !isUnsafeRoute(descriptor.value)) continue;
+      if (Reflect.getMetadata(OWN_IDEMPOTENCY, descriptor.value as object)) continue;
+      UseInterceptors(IdempotencyInterceptor)(prototype, name, descriptor);
+    }
+  };
 }
