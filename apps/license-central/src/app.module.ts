@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { VendorAuthModule } from '@leasehold/auth';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule } from '@leasehold/db';
@@ -107,14 +107,4 @@ import { WebhookDeliveriesController, WebhookEndpointsController } from './vendo
   ],
   providers: [DeviceFastLane],
 })
-export class AppModule implements NestModule {
-  constructor(private readonly fastLane: DeviceFastLane) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    const post = RequestMethod.POST;
-    consumer.apply(this.fastLane.validate).forRoutes({ path: 'client/v1/validate', method: post });
-    consumer.apply(this.fastLane.heartbeat).forRoutes({ path: 'client/v1/seats/:leaseId/heartbeat', method: post });
-    consumer.apply(this.fastLane.release).forRoutes({ path: 'client/v1/seats/:leaseId/release', method: post });
-    consumer.apply(this.fastLane.checkout).forRoutes({ path: 'client/v1/seats/checkout', method: post });
-  }
-}
+export class AppModule {}

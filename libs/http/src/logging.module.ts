@@ -108,7 +108,8 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
-type LoggedRequest = IncomingMessage & { originalUrl?: string };
+type LoggedRequest = IncomingMessage & { originalUrl?: string; [LOGGED]?: true };
+const LOGGED = Symbol('logged');
 
 /**
  * The request log of every app (installed first by `configureProbeApp`): takes or makes the request
@@ -123,6 +124,8 @@ type LoggedRequest = IncomingMessage & { originalUrl?: string };
 export function requestLogging(root: Logger, settings: LoggerSettings) {
   const development = settings.NODE_ENV === 'development';
   return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
+    if (req[LOGGED]) return next(); // a lane in front of Express logged it, and hands it on
+    req[LOGGED] = true;
     const id = requestId(req, res);
     req.id = id;
     const start = Date.now();
@@ -179,7 +182,7 @@ export function requestLogging(root: Logger, settings: LoggerSettings) {
 export class LoggingModule {}
 
 /** The root logger and settings LoggingModule made (for `requestLogging`). */
-export function loggingOf(app: INestApplication): { root: Logger; settings: LoggerSettings } {
-  const params = app.get<Params & { settings: LoggerSettings }>(PARAMS_PROVIDER_TOKEN);
+export function loggingOf(app: Pick<INestApplication, 'get'>): { root: Logger; settings: LoggerSettings } {
+  const params = app.get<Params & { settings: LoggerSettings }>(PARAMS_PROVIDER_TOKEN, { strict: false });
   return { root: (params.pinoHttp as { logger: Logger }).logger, settings: params.settings };
 }

@@ -14,8 +14,42 @@ import { DomainError } from '@leasehold/errors';
 export const MAX_JSON_DEPTH = 16;
 /** Largest JSON or form body, as body-parser counts it. */
 export const MAX_BODY_SIZE = '100kb';
+/** MAX_BODY_SIZE in bytes (body-parser's `100kb`). */
+export const MAX_BODY_BYTES = 100 * 1024;
 
-type RawBodyRequest = Request & { rawBody?: Buffer };
+/**
+ * A JSON body read before Express by a lane in front of it (license-central's device lane), for a
+ * request that lane hands to Express after all: the body it parsed, or the error its reading or
+ * serving ended in (answered by the exception filter as any route's error).
+ */
+export type PreReadBody = { raw: Buffer; body: unknown } | { raw: Buffer; error: unknown };
+
+type RawBodyRequest = Request & { rawBody?: Buffer; preReadBody?: PreReadBody };
+
+/** The JSON text of a request body as body-parser reads it: UTF-8, a leading byte-order mark dropped. */
+function jsonText(raw: Buffer): string {
+  const text = raw.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Parses a JSON body as our body parser does (depth check, then body-parser's strict mode: an
+ * object or an array; an empty body is `{}`), throwing the DomainError the exception filter would
+ * answer for body-parser's own error.
+ */
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  assertJsonDepth(raw);
+  let body: unknown;
+  try {
+    body = JSON.parse(jsonText(raw));
+  } catch {
+    body = undefined;
+  }
+  if (body === null || typeof body !== 'object')
+    throw new DomainError('MALFORMED_JSON', 'The request body is not valid JSON');
+  return body;
+}
 
 /**
  * Throws MALFORMED_BODY when the JSON text nests deeper than `maxDepth`. Scans the bytes once,
@@ -119,6 +153,15 @@ export function rejectUnsafeStrings(req: Request, _res: Response, next: NextFunc
  * in `req.rawBody` (signed ERP webhooks verify them), as Nest's `rawBody: true` did.
  */
 export function configureRequestParsing(app: INestApplication): void {
+  // A body read ahead (PreReadBody): body-parser skips a request whose stream has ended.
+  app.use((req: RawBodyRequest, _res: Response, next: NextFunction) => {
+    const read = req.preReadBody;
+    if (!read) return next();
+    req.rawBody = read.raw;
+    if ('error' in read) return next(read.error);
+    req.body = read.body;
+    next();
+  });
   const keepRawAndCheckDepth = (req: RawBodyRequest, _res: Response, buffer: Buffer): void => {
     assertJsonDepth(buffer);
     req.rawBody = buffer;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { ApplicationConfig, Reflector } from '@nestjs/core';
 import request from 'supertest';
@@ -211,6 +212,59 @@ describe('device fast lane', () => {
       401,
       'CREDENTIALS_INVALID',
     );
+    expect(guardCalls).not.toHaveBeenCalled();
+  });
+
+  it('reads the body as the JSON parser does: a BOM, a charset, malformed, too deep or unstorable bodies answered as by the route', async () => {
+    const c = await container();
+    const post = (body: string, contentType = 'application/json') =>
+      http()
+        .post('/client/v1/validate')
+        .set(c.device)
+        .set('Content-Type', contentType)
+        .set('X-Request-Id', 'lane-body-1')
+        .send(body);
+    const json = JSON.stringify({ fingerprint: 'lane-device-body' });
+    guardCalls.mockClear();
+    expect((await post(`\uFEFF${json}`)).status).toBe(200); // a byte-order mark first
+    expect((await post(json, 'application/json; charset=utf-8')).status).toBe(200);
+    expect(guardCalls).not.toHaveBeenCalled();
+    for (const [body, code] of [
+      ['{"fingerprint": ', 'MALFORMED_JSON'],
+      ['"lane-device-body"', 'MALFORMED_JSON'],
+      ['null', 'MALFORMED_JSON'],
+      [`${'['.repeat(40)}${']'.repeat(40)}`, 'MALFORMED_BODY'],
+    ] as const) {
+      const refused = await post(body);
+      expectError(refused, 400, code);
+      expect(refused.body.requestId).toBe('lane-body-1');
+      expect(refused.headers['x-request-id']).toBe('lane-body-1');
+    }
+    // A NUL in a string: the lane hands it to Express, whose string check refuses it.
+    const nul = await post(JSON.stringify({ fingerprint: 'lane\u0000device' }));
+    expectError(nul, 400, 'VALIDATION_FAILED');
+    expect(guardCalls).not.toHaveBeenCalled();
+    // An empty body is {} to the JSON parser: the route's pipe names the missing field.
+    expectError(await post(''), 400, 'VALIDATION_FAILED');
+    // No body at all (no Content-Length): {} too, which release accepts, served by the lane.
+    const lease = await http()
+      .post('/client/v1/seats/checkout')
+      .set(c.device)
+      .send({ licenseId: c.licenseId, fingerprint: 'lane-device-body' })
+      .expect(201);
+    guardCalls.mockClear();
+    await app.listen(0, '127.0.0.1'); // supertest's requests go to this port from now on
+    // As wrk sends it: no Content-Length, no Transfer-Encoding (Node's client would add one).
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    socket.write(
+      `POST /client/v1/seats/${lease.body.leaseId}/release HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Authorization: ${c.device.Authorization}\r\nConnection: close\r\n\r\n`,
+    );
+    let answer = '';
+    for await (const chunk of socket) answer += String(chunk);
+    const released = Number(answer.split(' ')[1]);
+    expect(released).toBe(200);
     expect(guardCalls).not.toHaveBeenCalled();
   });
 

@@ -1,16 +1,32 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import type { NextFunction, Response } from 'express';
-import { authenticationFailure, DeviceStrategy, RateLimitedRequest, RequestRateLimits } from '@leasehold/auth';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import proxyAddr from 'proxy-addr';
+import { authenticationFailure, DeviceStrategy, RequestRateLimits } from '@leasehold/auth';
 import { inRequestContext } from '@leasehold/db';
 import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
-import { fastBody, fastField } from '@leasehold/http';
+import {
+  fastBody,
+  fastField,
+  findUnsafeStrings,
+  loggingOf,
+  MAX_BODY_BYTES,
+  parseJsonBody,
+  PreReadBody,
+  requestLogging,
+} from '@leasehold/http';
+import type { VendorLimits } from '@leasehold/domain-vendors';
 import { ValidateDto } from './activations.dto';
 import { SeatsController } from './seats.controller';
 import { CheckoutDto, HeartbeatDto, ReleaseDto } from './seats.dto';
 import { ValidationController } from './validation.controller';
 
-type Middleware = (req: RateLimitedRequest, res: Response, next: NextFunction) => Promise<void>;
+type LaneRequest = IncomingMessage & {
+  preReadBody?: PreReadBody;
+  vendorLimits?: VendorLimits | null;
+  user?: Express.User;
+};
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** How a route authenticates (as its `@Authenticate` method) and what it answers on success. */
 interface Authentication<P extends Express.User> {
@@ -18,31 +34,43 @@ interface Authentication<P extends Express.User> {
   authenticate(secret: string, token: DeviceToken): P | Promise<P>;
 }
 
+/** A route the lane serves: its authentication, and its handler for a body (null: the route's pipe must see it). */
+interface LaneRoute<P extends Express.User = Express.User> {
+  auth: Authentication<P>;
+  prepare(body: unknown, leaseId: string | undefined): ((principal: P) => Promise<unknown>) | undefined;
+}
+
 /** `device-token`: the secret's form only; the route's statement looks it up (answers 200). */
 const DEVICE_TOKEN: Authentication<DeviceToken> = { status: 200, authenticate: (_secret, token) => token };
 
 /** The form of `Authorization` that passport-http-bearer and the rate limits read alike. */
 const PLAIN_BEARER = /^Bearer ([^\s]+)$/;
-/** A lease id in the path that the route's `IdParam` (ParseUUIDPipe) accepts too; anything else goes on to the route. */
+/** `/client/v1/seats/{leaseId}/{heartbeat|release}` with a lease id the route's `IdParam` (ParseUUIDPipe) accepts. */
+const LEASE_ROUTE = /^\/client\/v1\/seats\/([0-9a-fA-F-]{36})\/(heartbeat|release)$/;
 const isUuid = fastField.uuid();
+/** The JSON bodies body-parser reads as UTF-8 (anything else goes to it, which answers or refuses it). */
+const JSON_UTF8 = /^application\/json\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
 
 /**
  * The device API's hottest routes (validate, heartbeat, release: `@Authenticate('device-token')`,
- * answering 200; checkout: `@Authenticate('device')`, answering 201) served by middleware in front
- * of Nest's router, for the common request: a well-formed container secret, a body the DTO's
- * `@FastBody` check accepts, a UUID lease id, no `Idempotency-Key`. Such a request does exactly
- * what the route does — the global guard's rate limits (`admit`, once) and its authentication
- * (`parse` for device-token; the `device` strategy for checkout, its infrastructure errors
- * answered 503 as the guard answers them), then the controller method itself — without the
- * router's walk, the guard's and passport's machinery, the validation pipe and the interceptor
- * chain, which together cost more CPU than the route's own work (docs/benchmarks.md). Every other
- * request (no or malformed secret, a body for the full pipe, an idempotent retry, validate with
- * `userToken`) goes on to the route unchanged, before anything was counted. Errors thrown here go
- * through the same exception filter (Nest wraps middleware with it): same envelope, status and
- * request id.
+ * answering 200; checkout: `@Authenticate('device')`, answering 201), served in front of Express,
+ * as the HTTP server's request listener, for the common request: a well-formed container secret, a
+ * JSON body of known length that the DTO's `@FastBody` check accepts, a UUID lease id, no
+ * `Idempotency-Key`. Such a request does exactly what the route does — the request log and id
+ * (`requestLogging`, the same function Express runs first), the global guard's rate limits
+ * (`admit`, once) and its authentication (`parse` for device-token; the `device` strategy for
+ * checkout, its infrastructure errors answered 503 as the guard answers them), then the controller
+ * method itself — without Express's and Nest's per-request work (router walks, body-parser's
+ * streams, the guard's and passport's machinery, the validation pipe), which cost more CPU than the
+ * route's own work (docs/benchmarks.md).
+ *
+ * Every other request goes to Express untouched. One the lane has read but does not serve (a body
+ * for the full pipe, a string Postgres cannot store) goes to Express with its body read ahead
+ * (`PreReadBody`), as does one whose reading or serving failed, with the error, which the exception
+ * filter answers: same envelope, status and request id as the route's.
  */
 @Injectable()
-export class DeviceFastLane implements OnModuleInit {
+export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   private validation!: ValidationController;
   private seats!: SeatsController;
   private credentials!: ContainerCredentialsService;
@@ -50,7 +78,10 @@ export class DeviceFastLane implements OnModuleInit {
   private device!: DeviceStrategy;
   private readonly logger = new Logger('Authentication');
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   onModuleInit(): void {
     this.validation = this.moduleRef.get(ValidationController, { strict: false });
@@ -60,86 +91,152 @@ export class DeviceFastLane implements OnModuleInit {
     this.device = this.moduleRef.get(DeviceStrategy, { strict: false });
   }
 
-  /** POST /client/v1/validate */
-  readonly validate: Middleware = (req, res, next) =>
-    this.serve(req, res, next, DEVICE_TOKEN, () => {
-      const body = fastBody(ValidateDto, req.body);
-      if (!body || body.userToken != null) return undefined;
-      return (token) => this.validation.validate(token, body);
-    });
-
-  /** POST /client/v1/seats/:leaseId/heartbeat */
-  readonly heartbeat: Middleware = (req, res, next) =>
-    this.serveLease(req, res, next, HeartbeatDto, (token, leaseId, body) => this.seats.heartbeat(token, leaseId, body));
-
-  /** POST /client/v1/seats/:leaseId/release */
-  readonly release: Middleware = (req, res, next) =>
-    this.serveLease(req, res, next, ReleaseDto, (token, leaseId, body) => this.seats.release(token, leaseId, body));
-
-  /** POST /client/v1/seats/checkout (201) */
-  readonly checkout: Middleware = (req, res, next) =>
-    this.serve(req, res, next, this.deviceAuthentication, () => {
-      const body = fastBody(CheckoutDto, req.body);
-      if (!body) return undefined;
-      return (principal) => this.seats.checkout(principal, body);
-    });
-
-  /** The `device` strategy, its errors answered as the guard answers them. */
-  private readonly deviceAuthentication: Authentication<DevicePrincipal> = {
-    status: 201,
-    authenticate: async (secret) => {
-      try {
-        return await this.device.validate(secret);
-      } catch (error) {
-        throw authenticationFailure(error, ['device'], this.logger);
-      }
-    },
-  };
-
-  /** A device-token route on one lease (`:leaseId`, a UUID) with a `@FastBody` body. */
-  private serveLease<B extends object>(
-    req: RateLimitedRequest,
-    res: Response,
-    next: NextFunction,
-    dto: abstract new () => B,
-    handle: (token: DeviceToken, leaseId: string, body: B) => Promise<unknown>,
-  ): Promise<void> {
-    return this.serve(req, res, next, DEVICE_TOKEN, () => {
-      const leaseId = req.params['leaseId'];
-      const body = fastBody(dto, req.body);
-      if (typeof leaseId !== 'string' || !isUuid(leaseId) || !body) return undefined;
-      return (token) => handle(token, leaseId, body);
+  /** Puts the lane in front of Express: the server's request listener is the lane, which calls Express for the rest. */
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    const server = adapter.getHttpServer() as Server;
+    const express = server.listeners('request');
+    if (express.length !== 1) throw new Error(`DeviceFastLane expects one request listener, found ${express.length}`);
+    const next = express[0] as Listener;
+    const app = adapter.getInstance<{ get(setting: string): (addr: string, i: number) => boolean }>();
+    const trust = app.get('trust proxy fn');
+    const { root, settings } = loggingOf(this.moduleRef);
+    const log = requestLogging(root, settings);
+    server.removeListener('request', next);
+    server.on('request', (req: LaneRequest, res: ServerResponse) => {
+      const taken = this.take(req);
+      if (!taken) return next(req, res);
+      log(req, res, () => this.read(req, res, next, taken, proxyAddr(req, trust)));
     });
   }
 
-  private async serve<P extends Express.User>(
-    req: RateLimitedRequest,
-    res: Response,
-    next: NextFunction,
-    auth: Authentication<P>,
-    prepare: () => ((principal: P) => Promise<unknown>) | undefined,
-  ): Promise<void> {
-    if (req.headers['idempotency-key'] !== undefined) return next();
-    const header = req.headers.authorization;
-    const secret = typeof header === 'string' ? PLAIN_BEARER.exec(header)?.[1] : undefined;
-    if (!secret) return next();
-    let token: DeviceToken;
-    try {
-      token = this.credentials.parse(secret);
-    } catch {
-      return next(); // the route answers it (CREDENTIALS_INVALID), after counting it
+  private readonly validateRoute: LaneRoute<DeviceToken> = {
+    auth: DEVICE_TOKEN,
+    prepare: (value) => {
+      const body = fastBody(ValidateDto, value);
+      if (!body || body.userToken != null) return undefined;
+      return (token) => this.validation.validate(token, body);
+    },
+  };
+
+  private readonly checkoutRoute: LaneRoute<DevicePrincipal> = {
+    auth: {
+      status: 201,
+      // The `device` strategy, its errors answered as the guard answers them.
+      authenticate: async (secret) => {
+        try {
+          return await this.device.validate(secret);
+        } catch (error) {
+          throw authenticationFailure(error, ['device'], this.logger);
+        }
+      },
+    },
+    prepare: (value) => {
+      const body = fastBody(CheckoutDto, value);
+      return body && ((principal) => this.seats.checkout(principal, body));
+    },
+  };
+
+  private readonly heartbeatRoute = this.leaseRoute(HeartbeatDto, (token, leaseId, body) =>
+    this.seats.heartbeat(token, leaseId, body),
+  );
+  private readonly releaseRoute = this.leaseRoute(ReleaseDto, (token, leaseId, body) =>
+    this.seats.release(token, leaseId, body),
+  );
+
+  /** A device-token route on one lease (`:leaseId`, a UUID) with a `@FastBody` body. */
+  private leaseRoute<B extends object>(
+    dto: abstract new () => B,
+    handle: (token: DeviceToken, leaseId: string, body: B) => Promise<unknown>,
+  ): LaneRoute<DeviceToken> {
+    return {
+      auth: DEVICE_TOKEN,
+      prepare: (value, leaseId) => {
+        const body = fastBody(dto, value);
+        if (!body || !leaseId || !isUuid(leaseId)) return undefined;
+        return (token) => handle(token, leaseId, body);
+      },
+    };
+  }
+
+  /** The lane's route and the request's credentials, when the lane may take it (from its head alone). */
+  private take(
+    req: IncomingMessage,
+  ): { route: LaneRoute; leaseId?: string; secret: string; token: DeviceToken } | null {
+    if (req.method !== 'POST' || !req.url?.startsWith('/client/v1/')) return null;
+    let route: LaneRoute | undefined;
+    let leaseId: string | undefined;
+    if (req.url === '/client/v1/validate') route = this.validateRoute as unknown as LaneRoute;
+    else if (req.url === '/client/v1/seats/checkout') route = this.checkoutRoute as unknown as LaneRoute;
+    else {
+      const match = LEASE_ROUTE.exec(req.url);
+      if (!match) return null;
+      leaseId = match[1];
+      route = (match[2] === 'heartbeat' ? this.heartbeatRoute : this.releaseRoute) as unknown as LaneRoute;
     }
-    const handle = prepare();
-    if (!handle) return next();
-    // From here on as the route: the guard's rate limits, then the principal, then the handler.
-    await inRequestContext(async () => {
-      req.vendorLimits = await this.rateLimits.admit('device', secret, req.ip ?? '');
-      const principal = await auth.authenticate(secret, token);
+    const headers = req.headers;
+    if (headers['idempotency-key'] !== undefined || headers['transfer-encoding'] !== undefined) return null;
+    if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') return null;
+    // No Content-Length (and no Transfer-Encoding): no body, which the route's pipe reads as {}.
+    const length = headers['content-length'] === undefined ? 0 : Number(headers['content-length']);
+    if (!Number.isInteger(length) || length < 0 || length > MAX_BODY_BYTES) return null;
+    if (length > 0 && !JSON_UTF8.test(headers['content-type'] ?? '')) return null;
+    const header = headers.authorization;
+    const secret = typeof header === 'string' ? PLAIN_BEARER.exec(header)?.[1] : undefined;
+    if (!secret) return null;
+    try {
+      return { route, leaseId, secret, token: this.credentials.parse(secret) };
+    } catch {
+      return null; // the route answers it (CREDENTIALS_INVALID), after counting it
+    }
+  }
+
+  /** Reads the body, then serves the request or hands it to Express with the body read. */
+  private read(
+    req: LaneRequest,
+    res: ServerResponse,
+    next: Listener,
+    taken: NonNullable<ReturnType<DeviceFastLane['take']>>,
+    ip: string,
+  ): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('error', () => undefined); // the client went away: nothing to answer (the log line says aborted)
+    req.once('end', () => {
+      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      let body: unknown;
+      try {
+        body = parseJsonBody(raw);
+      } catch (error) {
+        req.preReadBody = { raw, error };
+        return next(req, res);
+      }
+      req.preReadBody = { raw, body };
+      const handle = taken.route.prepare(body, taken.leaseId);
+      if (!handle || findUnsafeStrings(body, 'body').length) return next(req, res);
+      void this.serve(req, res, taken, ip, handle).catch((error: unknown) => {
+        req.preReadBody = { raw, error };
+        next(req, res);
+      });
+    });
+  }
+
+  private serve(
+    req: LaneRequest,
+    res: ServerResponse,
+    { route, secret, token }: NonNullable<ReturnType<DeviceFastLane['take']>>,
+    ip: string,
+    handle: (principal: Express.User) => Promise<unknown>,
+  ): Promise<void> {
+    // As the route: the guard's rate limits, then the principal, then the handler.
+    return inRequestContext(async () => {
+      req.vendorLimits = await this.rateLimits.admit('device', secret, ip);
+      const principal = await route.auth.authenticate(secret, token);
       req.user = principal;
       const answer = JSON.stringify(await handle(principal));
       // The bytes and headers of Express's res.json(), without its ETag: a hash of every answer
       // that no client of a POST can use (Express only answers 304 to GET and HEAD).
-      res.statusCode = auth.status;
+      res.statusCode = route.auth.status;
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(answer));
       res.end(answer);
