@@ -108,6 +108,26 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
+/** nestjs-pino's per-request store, whose logger (a child bound to the request id) is made when first used. */
+class RequestLogStore {
+  private child: Logger | undefined;
+  readonly responseLogger = undefined;
+
+  constructor(
+    private readonly root: Logger,
+    private readonly id: string,
+  ) {}
+
+  get logger(): Logger {
+    return (this.child ??= this.root.child({ reqId: this.id }));
+  }
+
+  /** PinoLogger.assign() */
+  set logger(logger: Logger) {
+    this.child = logger;
+  }
+}
+
 type LoggedRequest = IncomingMessage & { originalUrl?: string; [LOGGED]?: true };
 const LOGGED = Symbol('logged');
 
@@ -129,16 +149,7 @@ export function requestLogging(root: Logger, settings: LoggerSettings) {
     const id = requestId(req, res);
     req.id = id;
     const start = Date.now();
-    let child: Logger | undefined;
-    const store = {
-      get logger(): Logger {
-        return (child ??= root.child({ reqId: id }));
-      },
-      set logger(logger: Logger) {
-        child = logger; // PinoLogger.assign()
-      },
-      responseLogger: undefined,
-    };
+    const store = new RequestLogStore(root, id);
     res.once('close', () => {
       const status = res.statusCode;
       const aborted = !res.writableFinished;
@@ -157,7 +168,7 @@ export function requestLogging(root: Logger, settings: LoggerSettings) {
             : 'request completed';
       store.logger[level]({ req: logged, res, responseTime }, message);
     });
-    storage.run(store as Store, next);
+    storage.run(store as unknown as Store, next);
   };
 }
 

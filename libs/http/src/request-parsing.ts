@@ -125,16 +125,25 @@ export function findUnsafeStrings(value: unknown, root: string): { field: string
 
 /** Express middleware: refuses NUL bytes and lone surrogates in the body, the query and the path. */
 export function rejectUnsafeStrings(req: Request, _res: Response, next: NextFunction): void {
-  const problems = [...findUnsafeStrings(req.body, 'body'), ...findUnsafeStrings(req.query, 'query')];
-  for (const segment of req.path.split('/')) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      continue; // not percent-decodable: the router answers 400 for it (see the exception filter)
+  // Only a percent-escape can put a NUL or a lone surrogate in the path or the query (Node's HTTP
+  // parser refuses raw control bytes, and raw bytes are not UTF-16): most requests skip those walks.
+  const url = req.originalUrl ?? req.url;
+  const escaped = url.includes('%');
+  const problems = [
+    ...(req.body === undefined ? [] : findUnsafeStrings(req.body, 'body')),
+    ...(escaped || url.includes('?') ? findUnsafeStrings(req.query, 'query') : []),
+  ];
+  if (escaped) {
+    for (const segment of req.path.split('/')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        continue; // not percent-decodable: the router answers 400 for it (see the exception filter)
+      }
+      const reason = unsafeStringReason(decoded);
+      if (reason) problems.push({ field: 'path', messages: [`a path segment ${reason}`] });
     }
-    const reason = unsafeStringReason(decoded);
-    if (reason) problems.push({ field: 'path', messages: [`a path segment ${reason}`] });
   }
   if (problems.length) {
     next(
