@@ -194,6 +194,9 @@ describe('device fast lane', () => {
     expectError(unknown, 404, 'NOT_FOUND');
     expect(unknown.body.requestId).toBe('lane-req-1');
     expect(unknown.headers['x-request-id']).toBe('lane-req-1');
+    // Any id the route's IdParam accepts (8-4-4-4-12 hex digits, not only RFC 4122 ones) is the lane's.
+    for (const leaseId of ['00000000-0000-0000-0000-000000000000', 'E3B0C442-98FC-1C14-9AFB-F4C8996FB924'])
+      expectError(await http().post(`/client/v1/seats/${leaseId}/release`).set(c.device).send({}), 404, 'NOT_FOUND');
     expectError(
       await http()
         .post('/client/v1/seats/checkout')
