@@ -32,4 +32,4 @@ COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 3001 3002
-CMD ["node", "dist/apps/license-central/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/apps/license-central/main.js"]

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
 import { loadConfig, redisTarget } from '@leasehold/config';
+import { LICENSE_CENTRAL_HEAP } from '../bench/common';
 
 // The Docker deployment is safe by default. Docker does not run on the
 // project's CI machines, so these read the files and apply Compose's own interpolation rules
@@ -133,7 +134,11 @@ describe('docker-compose.scale.yml (replicas, PgBouncer, Redis Cluster)', () => 
         'worker',
       ].sort(),
     );
-    expect(services['license-central-1'].command).toEqual(['node', 'dist/apps/license-central/main.js']);
+    expect(services['license-central-1'].command).toEqual([
+      'node',
+      LICENSE_CENTRAL_HEAP,
+      'dist/apps/license-central/main.js',
+    ]);
     expect(services['license-central-2'].command).toEqual(services['license-central-1'].command);
     expect(services['worker'].command).toEqual(['node', 'dist/apps/worker/main.js']);
     expect(services['portal'].command).toEqual(['node', 'dist/apps/portal/main.js']);
@@ -256,6 +261,21 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).not.toMatch(/COPY --from=build \/app \/app/); // not the build tree with its dev dependencies
     expect(runtime).toMatch(/ENV NODE_ENV=production/);
+  });
+
+  it('runs license-central by default, and in every compose file, with the heap limit the benchmarks measure', () => {
+    const command = JSON.stringify(['node', LICENSE_CENTRAL_HEAP, 'dist/apps/license-central/main.js']).replace(
+      /,/g,
+      ', ',
+    );
+    expect(runtime).toContain(`CMD ${command}`);
+    for (const file of ['docker-compose.yml', 'docker-compose.scale.yml']) {
+      const lines = read(file)
+        .split('\n')
+        .filter((line) => line.includes('dist/apps/license-central/main.js'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line.trim()).toBe(`command: ${command}`);
+    }
   });
 
   it('keeps the code working on Node 20 (engines)', () => {
