@@ -98,6 +98,7 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   /** Puts the lane in front of Express: the server's request listener is the lane, which calls Express for the rest. */
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return; // an application context without HTTP (the operator CLI, the demo seed)
     const server = adapter.getHttpServer() as Server;
     const express = server.listeners('request');
     if (express.length !== 1) throw new Error(`DeviceFastLane expects one request listener, found ${express.length}`);
