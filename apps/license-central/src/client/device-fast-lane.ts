@@ -39,6 +39,14 @@ interface LaneRoute<P extends Express.User = Express.User> {
   prepare(body: unknown, leaseId: string | undefined): ((principal: P) => Promise<unknown>) | undefined;
 }
 
+/** A request the lane took: its route, the lease id in its path, and its credentials. */
+interface Taken {
+  route: LaneRoute;
+  leaseId?: string;
+  secret: string;
+  token: DeviceToken;
+}
+
 /** `device-token`: the secret's form only; the route's statement looks it up (answers 200). */
 const DEVICE_TOKEN: Authentication<DeviceToken> = { status: 200, authenticate: (_secret, token) => token };
 
@@ -197,13 +205,7 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** Reads the body, then serves the request or hands it to Express with the body read. */
-  private read(
-    req: LaneRequest,
-    res: ServerResponse,
-    next: Listener,
-    taken: NonNullable<ReturnType<DeviceFastLane['take']>>,
-    ip: string,
-  ): void {
+  private read(req: LaneRequest, res: ServerResponse, next: Listener, taken: Taken, ip: string): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('error', () => undefined); // the client went away: nothing to answer (the log line says aborted)
@@ -229,7 +231,7 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   private serve(
     req: LaneRequest,
     res: ServerResponse,
-    { route, secret, token }: NonNullable<ReturnType<DeviceFastLane['take']>>,
+    { route, secret, token }: Taken,
     ip: string,
     handle: (principal: Express.User) => Promise<unknown>,
   ): Promise<void> {
