@@ -172,6 +172,16 @@ export function requestLogging(root: Logger, settings: LoggerSettings) {
   };
 }
 
+/**
+ * `fn`, to run later in the current request's log context (its request id on every line). For
+ * callbacks of the request's own stream events ('data', 'end'), which Node runs in the context of
+ * the connection, not of the request: without this, lines logged from them lose their `reqId`.
+ */
+export function bindRequestLog<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const store = storage.getStore();
+  return store ? (...args) => storage.run(store, () => fn(...args)) : fn;
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({

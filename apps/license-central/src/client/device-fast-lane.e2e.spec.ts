@@ -6,6 +6,7 @@ import request from 'supertest';
 import { AUTH_METHODS, AuthenticationGuard } from '@leasehold/auth';
 import { generateContainerSecret, hashContainerSecret } from '@leasehold/domain-licensing';
 import { PrismaService } from '@leasehold/db';
+import { storage } from 'nestjs-pino/storage';
 import {
   createEnterpriseContainerViaApi,
   createGroup,
@@ -269,6 +270,32 @@ describe('device fast lane', () => {
     const released = Number(answer.split(' ')[1]);
     expect(released).toBe(200);
     expect(guardCalls).not.toHaveBeenCalled();
+  });
+
+  it("runs the route's code in the request's log context: every line it logs carries the request id", async () => {
+    const c = await container();
+    const original = ValidationController.prototype.validate;
+    let bindings: Record<string, unknown> | undefined;
+    const spy = jest.spyOn(ValidationController.prototype, 'validate').mockImplementation(function (
+      this: ValidationController,
+      ...args
+    ) {
+      bindings = storage.getStore()?.logger.bindings();
+      return original.apply(this, args);
+    });
+    try {
+      guardCalls.mockClear();
+      await http()
+        .post('/client/v1/validate')
+        .set(c.device)
+        .set('X-Request-Id', 'lane-log-1')
+        .send({ fingerprint: 'lane-device-log' })
+        .expect(200);
+      expect(guardCalls).not.toHaveBeenCalled();
+      expect(bindings).toEqual({ reqId: 'lane-log-1' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('counts each request once against the credential, whether it serves it or leaves it to the route', async () => {

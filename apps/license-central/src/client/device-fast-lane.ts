@@ -6,6 +6,7 @@ import { authenticationFailure, DeviceStrategy, RequestRateLimits } from '@lease
 import { inRequestContext } from '@leasehold/db';
 import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
 import {
+  bindRequestLog,
   fastBody,
   findUnsafeStrings,
   loggingOf,
@@ -209,23 +210,27 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('error', () => undefined); // the client went away: nothing to answer (the log line says aborted)
-    req.once('end', () => {
-      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      let body: unknown;
-      try {
-        body = parseJsonBody(raw);
-      } catch (error) {
-        req.preReadBody = { raw, error };
-        return next(req, res);
-      }
-      req.preReadBody = { raw, body };
-      const handle = taken.route.prepare(body, taken.leaseId);
-      if (!handle || findUnsafeStrings(body, 'body').length) return next(req, res);
-      void this.serve(req, res, taken, ip, handle).catch((error: unknown) => {
-        req.preReadBody = { raw, error };
-        next(req, res);
-      });
-    });
+    // Bound to the request's log context: Node runs a stream's 'end' in the connection's.
+    req.once(
+      'end',
+      bindRequestLog(() => {
+        const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        let body: unknown;
+        try {
+          body = parseJsonBody(raw);
+        } catch (error) {
+          req.preReadBody = { raw, error };
+          return next(req, res);
+        }
+        req.preReadBody = { raw, body };
+        const handle = taken.route.prepare(body, taken.leaseId);
+        if (!handle || findUnsafeStrings(body, 'body').length) return next(req, res);
+        void this.serve(req, res, taken, ip, handle).catch((error: unknown) => {
+          req.preReadBody = { raw, error };
+          next(req, res);
+        });
+      }),
+    );
   }
 
   private serve(
