@@ -186,24 +186,25 @@ export function bindRequestLog<A extends unknown[], R>(fn: (...args: A) => R): (
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService): Params => {
-        const settings = { NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') };
+      useFactory: (config: ConfigService): Params => ({
         // useExisting + no routes: nestjs-pino's Logger over our root, its pino-http middleware not
         // installed (requestLogging does the request's part, before the body parsers).
-        return {
-          pinoHttp: { logger: pino(loggerOptions(settings)) },
-          useExisting: true,
-          forRoutes: [],
-          settings,
-        } as Params;
-      },
+        pinoHttp: { logger: pino(loggerOptions(loggerSettings(config))) },
+        useExisting: true,
+        forRoutes: [],
+      }),
     }),
   ],
 })
 export class LoggingModule {}
 
-/** The root logger and settings LoggingModule made (for `requestLogging`). */
+function loggerSettings(config: ConfigService): LoggerSettings {
+  return { NODE_ENV: config.get('NODE_ENV'), LOG_LEVEL: config.get('LOG_LEVEL') };
+}
+
+/** The root logger LoggingModule made, and the settings it was made with (for `requestLogging`). */
 export function loggingOf(app: Pick<INestApplication, 'get'>): { root: Logger; settings: LoggerSettings } {
-  const params = app.get<Params & { settings: LoggerSettings }>(PARAMS_PROVIDER_TOKEN, { strict: false });
-  return { root: (params.pinoHttp as { logger: Logger }).logger, settings: params.settings };
+  const params = app.get<Params>(PARAMS_PROVIDER_TOKEN, { strict: false });
+  const settings = loggerSettings(app.get(ConfigService, { strict: false }));
+  return { root: (params.pinoHttp as { logger: Logger }).logger, settings };
 }

@@ -12,9 +12,7 @@ import { DomainError } from '@leasehold/errors';
 
 /** Deepest JSON nesting (objects and arrays) a request body may have; our DTOs need 3 or 4. */
 export const MAX_JSON_DEPTH = 16;
-/** Largest JSON or form body, as body-parser counts it. */
-export const MAX_BODY_SIZE = '100kb';
-/** MAX_BODY_SIZE in bytes (body-parser's `100kb`). */
+/** Largest JSON or form body in bytes (100 kB, as body-parser counts it): the body parsers' and the device lane's limit. */
 export const MAX_BODY_BYTES = 100 * 1024;
 
 /**
@@ -177,8 +175,8 @@ export function configureRequestParsing(app: INestApplication): void {
   };
   const http = app.getHttpAdapter() as unknown as ExpressAdapter;
   // rawBody `false`: Nest's own rawBody option would replace our `verify` with its own.
-  http.useBodyParser('json', false, { limit: MAX_BODY_SIZE, verify: keepRawAndCheckDepth as never });
+  http.useBodyParser('json', false, { limit: MAX_BODY_BYTES, verify: keepRawAndCheckDepth as never });
   // Plain `key=value` forms only (no qs nesting); no route takes forms, but a client may send one.
-  http.useBodyParser('urlencoded', false, { limit: MAX_BODY_SIZE, extended: false, parameterLimit: 100 });
+  http.useBodyParser('urlencoded', false, { limit: MAX_BODY_BYTES, extended: false, parameterLimit: 100 });
   app.use(rejectUnsafeStrings);
 }
