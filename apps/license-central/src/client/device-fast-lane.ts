@@ -90,6 +90,8 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   private rateLimits!: RequestRateLimits;
   private device!: DeviceStrategy;
   private readonly logger = new Logger('Authentication');
+  /** Express's `trust proxy` (TRUST_PROXY), compiled: the client address as `req.ip` gives it. */
+  private trust!: (addr: string, i: number) => boolean;
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -113,14 +115,14 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     if (express.length !== 1) throw new Error(`DeviceFastLane expects one request listener, found ${express.length}`);
     const next = express[0] as Listener;
     const app = adapter.getInstance<{ get(setting: string): (addr: string, i: number) => boolean }>();
-    const trust = app.get('trust proxy fn');
+    this.trust = app.get('trust proxy fn');
     const { root, settings } = loggingOf(this.moduleRef);
     const log = requestLogging(root, settings);
     server.removeListener('request', next);
     server.on('request', (req: LaneRequest, res: ServerResponse) => {
       const taken = this.take(req);
       if (!taken) return next(req, res);
-      log(req, res, () => this.read(req, res, next, taken, proxyAddr(req, trust)));
+      log(req, res, () => this.read(req, res, next, taken));
     });
   }
 
@@ -206,7 +208,7 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** Reads the body, then serves the request or hands it to Express with the body read. */
-  private read(req: LaneRequest, res: ServerResponse, next: Listener, taken: Taken, ip: string): void {
+  private read(req: LaneRequest, res: ServerResponse, next: Listener, taken: Taken): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('error', () => undefined); // the client went away: nothing to answer (the log line says aborted)
@@ -225,7 +227,7 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
         req.preReadBody = { raw, body };
         const handle = taken.route.prepare(body, taken.leaseId);
         if (!handle || findUnsafeStrings(body, 'body').length) return next(req, res);
-        void this.serve(req, res, taken, ip, handle).catch((error: unknown) => {
+        void this.serve(req, res, taken, handle).catch((error: unknown) => {
           req.preReadBody = { raw, error };
           next(req, res);
         });
@@ -237,12 +239,11 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     req: LaneRequest,
     res: ServerResponse,
     { route, secret, token }: Taken,
-    ip: string,
     handle: (principal: Express.User) => Promise<unknown>,
   ): Promise<void> {
     // As the route: the guard's rate limits, then the principal, then the handler.
     return inRequestContext(async () => {
-      req.vendorLimits = await this.rateLimits.admit('device', secret, ip);
+      req.vendorLimits = await this.rateLimits.admit('device', secret, proxyAddr(req, this.trust));
       const principal = await route.auth.authenticate(secret, token);
       req.user = principal;
       const answer = JSON.stringify(await handle(principal));
