@@ -52,6 +52,7 @@ const CONTAINER = '00000000-0000-7000-8000-000000000003';
 const LEASE = '00000000-0000-7000-8000-000000000004';
 const TICKET = '00000000-0000-7000-8000-000000000005';
 const USER = '00000000-0000-7000-8000-000000000006';
+const EVENT = '00000000-0000-7000-8000-000000000007';
 const FINGERPRINT = 'fp';
 const HASH = 'credential-hash';
 const UNTIL = new Date('2030-01-01T00:00:00Z');
@@ -101,6 +102,18 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   'seat-checkout.repository': {
     'checkoutContext (by licenseId)': (r, tx) =>
       r.checkout.checkoutContext(tx, CONTAINER, { licenseId: LICENSE }, FINGERPRINT),
+    'checkoutContextClaiming (by licenseId: the context and the common claim in one statement)': (r, tx) =>
+      r.checkout.checkoutContextClaiming(
+        tx,
+        {
+          containerId: CONTAINER,
+          license: { licenseId: LICENSE },
+          fingerprint: FINGERPRINT,
+          leaseId: LEASE,
+          clientName: null,
+        },
+        EVENT,
+      ),
     'claimSlot (online, SKIP LOCKED, no ticket)': (r, tx) =>
       r.checkout.claimSlot(tx, { lease: newLease, term: online, wait: false }),
     'claimSlot (online, SKIP LOCKED, no ticket, a user, on a license with reservations)': (r, tx) =>

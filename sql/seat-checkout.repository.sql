@@ -27,6 +27,65 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
           l."expiresAt" DESC NULLS FIRST, l.id
  LIMIT 1;
 
+-- SeatCheckoutRepository.checkoutContextClaiming (by licenseId: the context and the common claim in one statement)
+WITH ctx AS MATERIALIZED (
+SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
+       c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
+       l.quantity, (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
+       EXISTS (SELECT 1 FROM seat_reservations sr WHERE sr."vendorId" = l."vendorId" AND sr."licenseId" = l.id) AS "hasReservations",
+       ((l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)) > l.quantity
+    OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = l."vendorId" AND e."licenseId" = l.id AND e."endedAt" IS NULL)) AS "overageTracked",
+       l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
+       l."maxBorrowDays", l."offlinePeriodDays",
+       (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
+       (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
+       now() AS now,
+       live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
+       live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
+       live.overage AS "liveOverage"
+  FROM licenses l
+  JOIN containers c ON c.id = l."containerId" AND c."vendorId" = l."vendorId"
+  LEFT JOIN LATERAL (
+       SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage
+         FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
+        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $2
+        LIMIT 1) live ON true
+ WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l.id = $5::uuid
+ ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
+          l."expiresAt" DESC NULLS FIRST, l.id
+ LIMIT 1),
+pick AS (
+  SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = $6::uuid AND s."licenseId" = ctx."licenseId"
+   WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND (ctx.status = 'ACTIVE' AND ctx."validFrom" <= now() AND (ctx."expiresAt" IS NULL OR ctx."expiresAt" > now()))
+     AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx.slots <= ctx.capacity
+     -- ctx.slots ≤ ctx.capacity is poolWithinCapacity, read in this statement's snapshot
+     AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = ctx."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
+   ORDER BY s.slot
+   LIMIT 1
+   FOR UPDATE OF s SKIP LOCKED),
+claimed AS (
+  UPDATE seat_slots t SET "leaseId" = $8::uuid, "heldTicketId" = NULL, "heldUntil" = NULL,
+         "expiresAt" = LEAST(now() + make_interval(secs => ctx."leaseTtlSeconds"), COALESCE(ctx."expiresAt", 'infinity'::timestamptz))
+    FROM pick, ctx
+   WHERE t."vendorId" = $9::uuid AND t."licenseId" = ctx."licenseId" AND t.slot = pick.slot AND pick."leaseId" IS NULL
+  RETURNING t.slot, t."expiresAt", clock_timestamp() AS "claimedAt"),
+started AS (
+  INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
+                                "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
+  SELECT $10::uuid, $11::uuid, ctx."licenseId", ctx."containerId", claimed.slot, ctx."deviceId", $12,
+         $13, NULL, claimed."claimedAt", claimed."claimedAt", claimed."expiresAt", NULL, NULL
+    FROM claimed, ctx
+  RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
+l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage),
+event AS (
+  INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
+  SELECT $14::uuid, $15::uuid, 'seat.checked_out', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
+                            'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                            'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    FROM started e)
+SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
+  FROM ctx LEFT JOIN started ON true;
+
 -- SeatCheckoutRepository.claimSlot (online, SKIP LOCKED, no ticket)
 WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s

@@ -88,10 +88,9 @@ ended AS (
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, l."vendorId"),
 event AS (
   INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-  SELECT $5::uuid, e."vendorId", 'seat.released', 'seat', e.id::text,
-         jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
+  SELECT $5::uuid, e."vendorId", 'seat.released', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                            'borrowUntil', NULL, 'endedAt', to_char(e."endedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endReason', e."endReason")
+                            'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endedAt', to_char(e."endedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endReason', e."endReason")
     FROM ended e)
 SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
        "endedAt", "endReason"

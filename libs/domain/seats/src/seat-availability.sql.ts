@@ -24,6 +24,15 @@ export function queueAdmitsCheckout(license: LicenseKey, user: Prisma.Sql): Pris
 }
 
 /**
+ * `queueAdmitsCheckout` for a license without seat reservations (its exemption needs a
+ * reservation): free slot `s` is not held for a ticket and no ticket waits. The one-statement
+ * checkout (`checkoutContextClaiming`) claims only where the license has no reservations.
+ */
+export function queueAdmitsCheckoutWithoutReservations(license: LicenseKey): Prisma.Sql {
+  return Prisma.sql`${SLOT_NOT_HELD} AND NOT EXISTS (SELECT 1 FROM ${waitingTicketsOf(license)})`;
+}
+
+/**
  * How many seats of license `license` checkouts without a ticket by `user`
  * (a uuid SQL expression; NULL: without a user) could take now: the free slots such a checkout may
  * claim (`queueAdmitsCheckout`), at most what the reservation rule leaves this user within the

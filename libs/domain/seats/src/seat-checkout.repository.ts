@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, LicenseStatus, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
-import { queueAdmitsCheckout } from './seat-availability.sql';
+import { queueAdmitsCheckout, queueAdmitsCheckoutWithoutReservations } from './seat-availability.sql';
+import { seatEventPayloadSql } from './seat-events';
 import { slotHeldFor } from './seat-queue.predicates';
 import {
   deviceActive,
   deviceOfFingerprint,
   licenseKey,
+  LicenseKey,
   licenseUsable,
   liveLeasesOfDevice,
   onlineSeatUntil,
@@ -69,6 +71,49 @@ interface LiveLeaseColumns {
   liveOverage: boolean | null;
 }
 
+type ContextColumns = Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns;
+
+/** The lease `checkoutContextClaiming` started, if any (the rest of its row is the statement's input). */
+interface StartedColumns {
+  startedSlot: number | null;
+  startedAt: Date | null;
+  startedExpiresAt: Date | null;
+}
+
+/** A context row as `CheckoutContext`: the device's live lease columns folded into `liveLease`. */
+function toContext(row: ContextColumns, fingerprint: string): CheckoutContext {
+  const {
+    liveId,
+    liveSlot,
+    liveDeviceId,
+    liveStartedAt,
+    liveExpiresAt,
+    liveBorrowUntil,
+    liveReturnKeyHash,
+    liveOverage,
+    ...context
+  } = row;
+  const liveLease: LeaseRow | null =
+    liveId === null
+      ? null
+      : {
+          id: liveId,
+          licenseId: context.licenseId,
+          containerId: context.containerId,
+          slot: liveSlot as number,
+          deviceId: liveDeviceId,
+          fingerprint,
+          startedAt: liveStartedAt as Date,
+          expiresAt: liveExpiresAt as Date,
+          borrowUntil: liveBorrowUntil,
+          returnKeyHash: liveReturnKeyHash,
+          endedAt: null,
+          endReason: null,
+          overage: liveOverage ?? false,
+        };
+  return { ...context, liveLease };
+}
+
 /** A lease about to start: everything but the slot and times, which the claim decides. */
 export interface NewLease {
   id: string;
@@ -123,12 +168,99 @@ export class SeatCheckoutRepository {
     ref: LicenseRef,
     fingerprint: string,
   ): Promise<CheckoutContext | null> {
+    const rows = await tx.$queryRaw<ContextColumns[]>(this.contextSql(containerId, ref, fingerprint));
+    return rows[0] ? toContext(rows[0], fingerprint) : null;
+  }
+
+  /**
+   * `checkoutContext` and, in the same statement, the claim of the common checkout: an ENTERPRISE
+   * container whose access stands, a usable license without reservations, overage allowance or
+   * excess slots, no live lease of the device on it, no user token, ticket or borrow (the caller
+   * asks only then). The claim is `claimSlot`'s (lowest claimable slot, SKIP LOCKED, the queue's
+   * and the pool's conditions), taken only when that slot is empty: a slot whose expired lease
+   * must end first stays locked by this transaction for the general path. The lease starts and its
+   * `seat.checked_out` event (the payload `seatEvent` builds, id `eventId`) is appended in the same
+   * statement. Run it, like `checkoutContext`, right after taking the checkout's advisory lock.
+   * Returns the context with the started lease, or with null when nothing was claimed (the general
+   * path then decides on that context, in the same transaction); null when there is no such license.
+   */
+  async checkoutContextClaiming(
+    tx: SqlExecutor,
+    input: {
+      containerId: string;
+      license: LicenseRef;
+      fingerprint: string;
+      leaseId: string;
+      clientName: string | null;
+    },
+    eventId: string,
+  ): Promise<{ context: CheckoutContext; lease: LeaseRow | null } | null> {
+    const vendorId = this.db.vendorId;
+    const { leaseId, fingerprint } = input;
+    const license: LicenseKey = { vendorId: Prisma.sql`${vendorId}::uuid`, id: Prisma.sql`ctx."licenseId"` };
+    const rows = await tx.$queryRaw<(ContextColumns & StartedColumns)[]>`
+      WITH ctx AS MATERIALIZED (${this.contextSql(input.containerId, input.license, fingerprint)}),
+      pick AS (
+        SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = ${vendorId}::uuid AND s."licenseId" = ctx."licenseId"
+         WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND ${licenseUsable('ctx')}
+           AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx.slots <= ctx.capacity
+           -- ctx.slots ≤ ctx.capacity is poolWithinCapacity, read in this statement's snapshot
+           AND ${seatClaimable('s')} AND ${queueAdmitsCheckoutWithoutReservations(license)}
+         ORDER BY s.slot
+         LIMIT 1
+         FOR UPDATE OF s SKIP LOCKED),
+      claimed AS (
+        UPDATE seat_slots t SET "leaseId" = ${leaseId}::uuid, "heldTicketId" = NULL, "heldUntil" = NULL,
+               "expiresAt" = ${onlineSeatUntil(Prisma.sql`ctx."leaseTtlSeconds"`, Prisma.sql`ctx."expiresAt"`)}
+          FROM pick, ctx
+         WHERE t."vendorId" = ${vendorId}::uuid AND t."licenseId" = ctx."licenseId" AND t.slot = pick.slot AND pick."leaseId" IS NULL
+        RETURNING t.slot, t."expiresAt", clock_timestamp() AS "claimedAt"),
+      started AS (
+        INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
+                                      "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
+        SELECT ${leaseId}::uuid, ${vendorId}::uuid, ctx."licenseId", ctx."containerId", claimed.slot, ctx."deviceId", ${fingerprint},
+               ${input.clientName}, NULL, claimed."claimedAt", claimed."claimedAt", claimed."expiresAt", NULL, NULL
+          FROM claimed, ctx
+        RETURNING ${LEASE_COLUMNS}),
+      event AS (
+        INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
+        SELECT ${eventId}::uuid, ${vendorId}::uuid, 'seat.checked_out', 'seat', e.id::text, ${seatEventPayloadSql('e')}
+          FROM started e)
+      SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
+        FROM ctx LEFT JOIN started ON true`;
+    const row = rows[0];
+    if (!row) return null;
+    const { startedSlot, startedAt, startedExpiresAt, ...columns } = row;
+    const context = toContext(columns, fingerprint);
+    const lease: LeaseRow | null =
+      startedSlot === null
+        ? null
+        : {
+            id: leaseId,
+            licenseId: context.licenseId,
+            containerId: context.containerId,
+            slot: startedSlot,
+            deviceId: context.deviceId,
+            fingerprint,
+            startedAt: startedAt as Date,
+            expiresAt: startedExpiresAt as Date,
+            borrowUntil: null,
+            returnKeyHash: null,
+            endedAt: null,
+            endReason: null,
+            overage: false,
+          };
+    return { context, lease };
+  }
+
+  /** The select of `checkoutContext`: one row, the columns `toContext` reads. */
+  private contextSql(containerId: string, ref: LicenseRef, fingerprint: string): Prisma.Sql {
     const vendorId = this.db.vendorId;
     const match =
       'licenseId' in ref
         ? Prisma.sql`l.id = ${ref.licenseId}::uuid`
         : Prisma.sql`l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = ${vendorId}::uuid AND p.code = ${ref.productCode})`;
-    const rows = await tx.$queryRaw<(Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns)[]>`
+    return Prisma.sql`
       SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
              c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
              l.quantity, ${capacitySql('l')}::int AS capacity,
@@ -152,38 +284,6 @@ export class SeatCheckoutRepository {
        ORDER BY ${licenseUsable('l')} DESC,
                 l."expiresAt" DESC NULLS FIRST, l.id
        LIMIT 1`;
-    const row = rows[0];
-    if (!row) return null;
-    const {
-      liveId,
-      liveSlot,
-      liveDeviceId,
-      liveStartedAt,
-      liveExpiresAt,
-      liveBorrowUntil,
-      liveReturnKeyHash,
-      liveOverage,
-      ...context
-    } = row;
-    const liveLease: LeaseRow | null =
-      liveId === null
-        ? null
-        : {
-            id: liveId,
-            licenseId: context.licenseId,
-            containerId: context.containerId,
-            slot: liveSlot as number,
-            deviceId: liveDeviceId,
-            fingerprint,
-            startedAt: liveStartedAt as Date,
-            expiresAt: liveExpiresAt as Date,
-            borrowUntil: liveBorrowUntil,
-            returnKeyHash: liveReturnKeyHash,
-            endedAt: null,
-            endReason: null,
-            overage: liveOverage ?? false,
-          };
-    return { ...context, liveLease };
   }
 
   /**

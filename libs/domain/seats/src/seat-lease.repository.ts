@@ -3,6 +3,7 @@ import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@lease
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
+import { seatEventPayloadSql } from './seat-events';
 import { leaseHoldsSeat, licenseUsable, onlineSeatUntil } from './seat-rules.sql';
 import { LeaseEndReason, SessionScope } from './seats.types';
 
@@ -164,8 +165,6 @@ export class SeatLeaseRepository {
     leaseId: string,
     eventId: string,
   ): Promise<LeaseRow | null> {
-    const iso = (column: Prisma.Sql) =>
-      Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     const rows = await this.pg.sql.$queryRaw<LeaseRow[]>`
       WITH freed AS (
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
@@ -182,10 +181,7 @@ export class SeatLeaseRepository {
         RETURNING ${LEASE_COLUMNS}, l."vendorId"),
       event AS (
         INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-        SELECT ${eventId}::uuid, e."vendorId", 'seat.released', 'seat', e.id::text,
-               jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
-                                  'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', ${iso(Prisma.sql`e."expiresAt"`)},
-                                  'borrowUntil', NULL, 'endedAt', ${iso(Prisma.sql`e."endedAt"`)}, 'endReason', e."endReason")
+        SELECT ${eventId}::uuid, e."vendorId", 'seat.released', 'seat', e.id::text, ${seatEventPayloadSql('e', { ended: true })}
           FROM ended e)
       SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
              "endedAt", "endReason"

@@ -90,7 +90,8 @@ export class SeatsService {
   }
 
   private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
-    const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+    const license = await this.contextOrLease(tx, input);
+    if (license && 'lease' in license) return license;
     if (!license)
       throw DomainError.notFound(
         'License',
@@ -181,6 +182,32 @@ export class SeatsService {
     if (license.overageTracked) row.overage = await this.overage.settle(tx, license.licenseId, row.id);
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };
+  }
+
+  /**
+   * The checkout's context, read under its lock. A checkout without a user token, ticket or
+   * borrow reads it with `checkoutContextClaiming`, which also claims the seat of the common case
+   * in the same statement (and appends its event): a lease is then the outcome already.
+   */
+  private async contextOrLease(
+    tx: SqlExecutor,
+    input: CheckoutInput,
+  ): Promise<CheckoutContext | Extract<CheckoutOutcome, { kind: 'lease' }> | null> {
+    if (input.user || input.ticketId || input.borrowUntil)
+      return this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+    const found = await this.checkouts.checkoutContextClaiming(
+      tx,
+      {
+        containerId: input.containerId,
+        license: input.license,
+        fingerprint: input.fingerprint,
+        leaseId: uuidV7(),
+        clientName: input.clientName ?? null,
+      },
+      uuidV7(),
+    );
+    if (found?.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
+    return found?.context ?? null;
   }
 
   /** A refused checkout: announced and counted in the license's hour. */
