@@ -78,7 +78,7 @@ describe('device fast lane', () => {
     expect(methods(ValidationController.prototype.validate, ValidationController)).toEqual(['device-token']);
     expect(methods(SeatsController.prototype.heartbeat, SeatsController)).toEqual(['device-token']);
     expect(methods(SeatsController.prototype.release, SeatsController)).toEqual(['device-token']);
-    expect(methods(SeatsController.prototype.checkout, SeatsController)).toEqual(['device']);
+    expect(methods(SeatsController.prototype.checkout, SeatsController)).toEqual(['device-token']);
   });
 
   it('serves checkout, validate, heartbeat and release without the router (no guard call) and answers as the route does', async () => {

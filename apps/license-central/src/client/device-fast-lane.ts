@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import proxyAddr from 'proxy-addr';
-import { authenticationFailure, DeviceStrategy, RequestRateLimits } from '@leasehold/auth';
+import { RequestRateLimits } from '@leasehold/auth';
 import { inRequestContext } from '@leasehold/db';
-import { ContainerCredentialsService, DevicePrincipal, DeviceToken } from '@leasehold/domain-licensing';
+import { ContainerCredentialsService, DeviceToken } from '@leasehold/domain-licensing';
 import {
   bindRequestLog,
   fastBody,
@@ -65,14 +65,13 @@ const LEASE_ROUTE =
 const JSON_UTF8 = /^application\/json\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
 
 /**
- * The device API's hottest routes (validate, heartbeat, release: `@Authenticate('device-token')`,
- * answering 200; checkout: `@Authenticate('device')`, answering 201), served in front of Express,
+ * The device API's hottest routes (validate, heartbeat, release, checkout: `@Authenticate('device-token')`,
+ * answering 200, checkout 201), served in front of Express,
  * as the HTTP server's request listener, for the common request: a well-formed container secret, a
  * JSON body of known length that the DTO's `@FastBody` check accepts, a UUID lease id, no
  * `Idempotency-Key`. Such a request does exactly what the route does — the request log and id
  * (`requestLogging`, the same function Express runs first), the global guard's rate limits
- * (`admit`, once) and its authentication (`parse` for device-token; the `device` strategy for
- * checkout, its infrastructure errors answered 503 as the guard answers them), then the controller
+ * (`admit`, once) and its authentication (`parse`: the route's statement looks the secret up), then the controller
  * method itself — without Express's and Nest's per-request work (router walks, body-parser's
  * streams, the guard's and passport's machinery, the validation pipe), which cost more CPU than the
  * route's own work (docs/benchmarks.md).
@@ -88,8 +87,6 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   private seats!: SeatsController;
   private credentials!: ContainerCredentialsService;
   private rateLimits!: RequestRateLimits;
-  private device!: DeviceStrategy;
-  private readonly logger = new Logger('Authentication');
   /** Express's `trust proxy` (TRUST_PROXY), compiled: the client address as `req.ip` gives it. */
   private trust!: (addr: string, i: number) => boolean;
 
@@ -103,7 +100,6 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     this.seats = this.moduleRef.get(SeatsController, { strict: false });
     this.credentials = this.moduleRef.get(ContainerCredentialsService, { strict: false });
     this.rateLimits = this.moduleRef.get(RequestRateLimits, { strict: false });
-    this.device = this.moduleRef.get(DeviceStrategy, { strict: false });
   }
 
   /** Puts the lane in front of Express: the server's request listener is the lane, which calls Express for the rest. */
@@ -135,18 +131,8 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     },
   };
 
-  private readonly checkoutRoute: LaneRoute<DevicePrincipal> = {
-    auth: {
-      status: 201,
-      // The `device` strategy, its errors answered as the guard answers them.
-      authenticate: async (secret) => {
-        try {
-          return await this.device.validate(secret);
-        } catch (error) {
-          throw authenticationFailure(error, ['device'], this.logger);
-        }
-      },
-    },
+  private readonly checkoutRoute: LaneRoute<DeviceToken> = {
+    auth: { ...DEVICE_TOKEN, status: 201 },
     prepare: (value) => {
       const body = fastBody(CheckoutDto, value);
       return body && ((principal) => this.seats.checkout(principal, body));

@@ -56,7 +56,7 @@ export class SeatsController {
   ) {}
 
   @Post('checkout')
-  @Authenticate('device')
+  @Authenticate('device-token')
   @ApiCreatedResponse({
     type: LeaseDto,
     description: 'A seat is held until `expiresAt`; heartbeat every `heartbeatIntervalSeconds`.',
@@ -78,13 +78,28 @@ export class SeatsController {
     description:
       'UNAUTHENTICATED / CREDENTIALS_INVALID / CREDENTIALS_REVOKED; for `userToken`: TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED (the user was removed, disabled or logged out)',
   })
-  async checkout(@CurrentPrincipal() principal: DevicePrincipal, @Body() body: CheckoutDto): Promise<LeaseView> {
-    return this.seats.checkout({
-      ...(await seatRequest(this.identity, principal, body)),
-      borrowUntil: body.borrowUntil,
-      returnKeyHash: body.returnKeyHash ?? null,
-      ticketId: body.ticketId ?? null,
-    });
+  async checkout(@CurrentPrincipal() token: DeviceToken, @Body() body: CheckoutDto): Promise<LeaseView> {
+    // The common checkout authenticates in its own statement; the rest (and any refusal of the
+    // secret) authenticates first, so a bad secret is answered 401 whatever the body says.
+    const common =
+      Boolean(body.licenseId) !== Boolean(body.product) && !body.userToken && !body.borrowUntil && !body.ticketId;
+    return this.deviceSeats.checkout(
+      token,
+      common
+        ? {
+            license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
+            fingerprint: body.fingerprint,
+            clientName: body.clientName,
+          }
+        : null,
+      async (principal) =>
+        this.seats.checkout({
+          ...(await seatRequest(this.identity, principal, body)),
+          borrowUntil: body.borrowUntil,
+          returnKeyHash: body.returnKeyHash ?? null,
+          ticketId: body.ticketId ?? null,
+        }),
+    );
   }
 
   @Post(':leaseId/heartbeat')

@@ -14,68 +14,12 @@ import {
   TestVendor,
 } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
+import { seatWorld } from './seat-world.testing';
 import { AppModule } from '../app.module';
 
 // Seats through HTTP: the program's routes (container credentials) and the vendor's session and
 // usage routes. Containers and licenses are written directly (the licensing routes have their
 // own tests); the seat pool is made by the same SeatPoolService the licensing domain calls.
-
-interface SeatWorld {
-  vendor: TestVendor;
-  containerId: string;
-  licenseId: string;
-  productCode: string;
-  /** `Authorization` for the licensed program on this container. */
-  device: { Authorization: string };
-}
-
-async function seatWorld(
-  app: INestApplication,
-  options: { vendor?: TestVendor; quantity?: number; borrowAllowed?: boolean; kind?: 'PERSONAL' | 'ENTERPRISE' } = {},
-): Promise<SeatWorld> {
-  const vendor = options.vendor ?? (await createVendor(app));
-  const vendorId = vendor.vendor.id;
-  const prisma = app.get(PrismaService);
-  const tag = randomUUID().slice(0, 8);
-  const secret = generateContainerSecret();
-  const product = await prisma.product.create({ data: { vendorId, code: `seat-${tag}`, name: 'Seat product' } });
-  const container = await prisma.container.create({
-    data: {
-      vendorId,
-      kind: options.kind ?? 'ENTERPRISE',
-      name: `C ${tag}`,
-      deviceLimit: options.kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null,
-      credentialHash: secret.hash,
-      credentialPrefix: secret.prefix,
-    },
-  });
-  await prisma.credentialRoute.create({
-    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
-  });
-  const licenseId = await app.get(TenantContext).run(vendorId, () =>
-    app.get(TenantPrisma).client.$transaction(async (tx) => {
-      const license = await tx.license.create({
-        data: {
-          vendorId,
-          containerId: container.id,
-          productId: product.id,
-          quantity: options.quantity ?? 2,
-          borrowAllowed: options.borrowAllowed ?? false,
-          heartbeatIntervalSeconds: 120,
-        },
-      });
-      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
-      return license.id;
-    }),
-  );
-  return {
-    vendor,
-    containerId: container.id,
-    licenseId,
-    productCode: product.code,
-    device: { Authorization: `Bearer ${secret.token}` },
-  };
-}
 
 describe('seats over HTTP', () => {
   let app: INestApplication;

@@ -192,6 +192,8 @@ export class SeatCheckoutRepository {
       fingerprint: string;
       leaseId: string;
       clientName: string | null;
+      /** Authenticates too: the container's current secret has this hash, its vendor is active (else no row). */
+      credentialHash?: string;
     },
     eventId: string,
   ): Promise<{ context: CheckoutContext; lease: LeaseRow | null } | null> {
@@ -199,7 +201,7 @@ export class SeatCheckoutRepository {
     const { leaseId, fingerprint } = input;
     const license: LicenseKey = { vendorId: Prisma.sql`${vendorId}::uuid`, id: Prisma.sql`ctx."licenseId"` };
     const rows = await tx.$queryRaw<(ContextColumns & StartedColumns)[]>`
-      WITH ctx AS MATERIALIZED (${this.contextSql(input.containerId, input.license, fingerprint)}),
+      WITH ctx AS MATERIALIZED (${this.contextSql(input.containerId, input.license, fingerprint, input.credentialHash)}),
       pick AS (
         SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = ${vendorId}::uuid AND s."licenseId" = ctx."licenseId"
          WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND ${licenseUsable('ctx')}
@@ -253,9 +255,18 @@ export class SeatCheckoutRepository {
     return { context, lease };
   }
 
-  /** The select of `checkoutContext`: one row, the columns `toContext` reads. */
-  private contextSql(containerId: string, ref: LicenseRef, fingerprint: string): Prisma.Sql {
+  /**
+   * The select of `checkoutContext`: one row, the columns `toContext` reads. With `credentialHash`,
+   * only while the container's current secret has that hash and its vendor is active (as
+   * `ContainerCredentialsService.authenticateHash` decides; it explains a refusal).
+   */
+  private contextSql(containerId: string, ref: LicenseRef, fingerprint: string, credentialHash?: string): Prisma.Sql {
     const vendorId = this.db.vendorId;
+    const authenticated =
+      credentialHash === undefined
+        ? Prisma.empty
+        : Prisma.sql` AND c."credentialHash" = ${credentialHash}
+         AND EXISTS (SELECT 1 FROM vendors v WHERE v.id = c."vendorId" AND v.status = 'ACTIVE')`;
     const match =
       'licenseId' in ref
         ? Prisma.sql`l.id = ${ref.licenseId}::uuid`
@@ -280,7 +291,7 @@ export class SeatCheckoutRepository {
              SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage
                FROM ${liveLeasesOfDevice('l', fingerprint)}
               LIMIT 1) live ON true
-       WHERE l."vendorId" = ${vendorId}::uuid AND l."containerId" = ${containerId}::uuid AND ${match}
+       WHERE l."vendorId" = ${vendorId}::uuid AND l."containerId" = ${containerId}::uuid AND ${match}${authenticated}
        ORDER BY ${licenseUsable('l')} DESC,
                 l."expiresAt" DESC NULLS FIRST, l.id
        LIMIT 1`;

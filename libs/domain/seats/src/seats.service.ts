@@ -61,42 +61,48 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.pg.transaction((tx) => this.checkoutIn(tx, input), {
-      advisoryLock: checkoutLockKey(input.containerId, input.fingerprint),
-    });
-    if (outcome.kind === 'lease') return outcome.lease;
-    const { occupancy, license, reservedUnused } = outcome;
-    const soonest = occupancy.soonestExpiry
-      ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000
-      : null;
-    const retryAfter = retryAfterSeconds({
-      inUse: occupancy.inUse,
-      soonestExpiryInSeconds: soonest,
-      leaseTtlSeconds: license.leaseTtlSeconds,
-    });
-    const message =
-      occupancy.inUse < occupancy.capacity
-        ? `The free seats of the license are reserved for other users (${reservedUnused} reserved); try again later`
-        : `All ${occupancy.capacity} seats of the license are in use; try again later`;
-    throw new DomainError('NO_SEAT_AVAILABLE', message, {
-      licenseId: license.licenseId,
-      quantity: occupancy.quantity,
-      inUse: occupancy.inUse,
-      soonestExpiryAt: occupancy.soonestExpiry?.toISOString() ?? null,
-      retryAfter,
-      ...(license.hasReservations ? { reservedSeats: reservedUnused } : {}),
-      ...(occupancy.capacity > occupancy.quantity ? { capacity: occupancy.capacity } : {}),
-    });
+    const outcome = await this.pg.transaction(
+      async (tx) => {
+        const license = await this.contextOrLease(tx, input);
+        if (license && 'lease' in license) return license;
+        if (!license)
+          throw DomainError.notFound(
+            'License',
+            'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
+          );
+        return this.decide(tx, input, license);
+      },
+      { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
+    );
+    return answer(outcome);
   }
 
-  private async checkoutIn(tx: SqlExecutor, input: CheckoutInput): Promise<CheckoutOutcome> {
-    const license = await this.contextOrLease(tx, input);
-    if (license && 'lease' in license) return license;
-    if (!license)
-      throw DomainError.notFound(
-        'License',
-        'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
-      );
+  /**
+   * The common checkout (no user token, ticket or borrow) for a secret not yet looked up
+   * (`device-token`): the container is the one the secret's route names, and the statement that
+   * reads the context and claims the seat also authenticates (the container's current secret has
+   * this hash, its vendor is active), so a granted checkout costs one statement under its lock.
+   * Null when it did not authenticate or found no such license: the caller then authenticates as
+   * usual (which explains a refusal) and asks `checkout`. Anything else is `checkout`'s answer.
+   */
+  async checkoutByCredential(
+    input: Omit<CheckoutInput, 'user' | 'ticketId' | 'borrowUntil' | 'returnKeyHash'>,
+    credentialHash: string,
+  ): Promise<LeaseView | null> {
+    const outcome = await this.pg.transaction(
+      async (tx): Promise<CheckoutOutcome | null> => {
+        const found = await this.checkouts.checkoutContextClaiming(tx, newClaim(input, credentialHash), uuidV7());
+        if (!found) return null;
+        if (found.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
+        return this.decide(tx, input, found.context);
+      },
+      { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
+    );
+    return outcome && answer(outcome);
+  }
+
+  /** A checkout on its context, read under its lock: resume, claim or refuse. */
+  private async decide(tx: SqlExecutor, input: CheckoutInput, license: CheckoutContext): Promise<CheckoutOutcome> {
     assertMayTakeSeat(license, input.user);
     if (input.borrowUntil) {
       assertBorrowAllowed(license, input.borrowUntil, license.now);
@@ -195,17 +201,7 @@ export class SeatsService {
   ): Promise<CheckoutContext | Extract<CheckoutOutcome, { kind: 'lease' }> | null> {
     if (input.user || input.ticketId || input.borrowUntil)
       return this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
-    const found = await this.checkouts.checkoutContextClaiming(
-      tx,
-      {
-        containerId: input.containerId,
-        license: input.license,
-        fingerprint: input.fingerprint,
-        leaseId: uuidV7(),
-        clientName: input.clientName ?? null,
-      },
-      uuidV7(),
-    );
+    const found = await this.checkouts.checkoutContextClaiming(tx, newClaim(input), uuidV7());
     if (found?.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
     return found?.context ?? null;
   }
@@ -470,4 +466,41 @@ function toEnded(row: LeaseRow): EndedLeaseView {
     endedAt: row.endedAt ?? row.expiresAt,
     endReason: row.endReason ?? 'EXPIRED',
   };
+}
+
+/** What `checkoutContextClaiming` needs of a checkout: a new lease id, and the secret's hash when it authenticates too. */
+function newClaim(input: CheckoutInput, credentialHash?: string) {
+  return {
+    containerId: input.containerId,
+    license: input.license,
+    fingerprint: input.fingerprint,
+    leaseId: uuidV7(),
+    clientName: input.clientName ?? null,
+    ...(credentialHash === undefined ? {} : { credentialHash }),
+  };
+}
+
+/** A checkout's outcome as its answer: the lease, or NO_SEAT_AVAILABLE with what a program needs to try again. */
+function answer(outcome: CheckoutOutcome): LeaseView {
+  if (outcome.kind === 'lease') return outcome.lease;
+  const { occupancy, license, reservedUnused } = outcome;
+  const soonest = occupancy.soonestExpiry ? (occupancy.soonestExpiry.getTime() - occupancy.now.getTime()) / 1000 : null;
+  const retryAfter = retryAfterSeconds({
+    inUse: occupancy.inUse,
+    soonestExpiryInSeconds: soonest,
+    leaseTtlSeconds: license.leaseTtlSeconds,
+  });
+  const message =
+    occupancy.inUse < occupancy.capacity
+      ? `The free seats of the license are reserved for other users (${reservedUnused} reserved); try again later`
+      : `All ${occupancy.capacity} seats of the license are in use; try again later`;
+  throw new DomainError('NO_SEAT_AVAILABLE', message, {
+    licenseId: license.licenseId,
+    quantity: occupancy.quantity,
+    inUse: occupancy.inUse,
+    soonestExpiryAt: occupancy.soonestExpiry?.toISOString() ?? null,
+    retryAfter,
+    ...(license.hasReservations ? { reservedSeats: reservedUnused } : {}),
+    ...(occupancy.capacity > occupancy.quantity ? { capacity: occupancy.capacity } : {}),
+  });
 }

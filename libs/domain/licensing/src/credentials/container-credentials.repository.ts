@@ -9,12 +9,17 @@ export interface CredentialRecord {
   vendorStatus: VendorStatus;
 }
 
-/** Which vendor a secret was issued by: the vendor's shard holds the container (docs/scaling.md, "Citus"). */
+/**
+ * Which vendor a secret was issued by (the vendor's shard holds the container, docs/scaling.md,
+ * "Citus"), and for which container: the checkout takes its lock on that container before the
+ * statement that authenticates.
+ */
 export interface CredentialRoute {
   vendorId: string;
+  containerId: string;
 }
 
-/** How many secrets' vendors one process remembers (about 150 bytes each). */
+/** How many secrets' routes one process remembers (about 270 bytes of heap each). */
 const ROUTE_CACHE_SIZE = 200_000;
 
 /**
@@ -37,14 +42,14 @@ export class ContainerCredentialsRepository {
     private readonly pg: PgPool,
   ) {}
 
-  /** The vendor this secret's hash was issued by (current or reset); null: never issued. */
+  /** The vendor and container this secret's hash was issued for (current or reset); null: never issued. */
   async routeOf(credentialHash: string): Promise<CredentialRoute | null> {
     const known = this.routes.get(credentialHash);
     if (known) return known;
     const rows = await this.pg.sql.$queryRaw<CredentialRoute[]>`
-      SELECT r."vendorId" FROM credential_routes r WHERE r."credentialHash" = ${credentialHash}`;
+      SELECT r."vendorId", r."containerId" FROM credential_routes r WHERE r."credentialHash" = ${credentialHash}`;
     const route = rows[0] ?? null;
-    if (route) this.routes.set(credentialHash, { vendorId: route.vendorId });
+    if (route) this.routes.set(credentialHash, { vendorId: route.vendorId, containerId: route.containerId });
     return route;
   }
 

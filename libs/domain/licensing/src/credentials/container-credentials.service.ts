@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { hashContainerSecret, isWellFormedContainerSecret } from './container-secret';
-import { ContainerCredentialsRepository, CredentialRecord } from './container-credentials.repository';
+import { ContainerCredentialsRepository, CredentialRecord, CredentialRoute } from './container-credentials.repository';
 import { DevicePrincipal, DeviceToken } from './device-principal';
 
 // A container's access secret authenticates the licensed program. Only the current secret works:
@@ -41,6 +41,22 @@ export class ContainerCredentialsService {
    */
   vendorOf(token: DeviceToken): Promise<string | null> {
     return this.vendorOfHash(token.credentialHash);
+  }
+
+  /**
+   * The vendor and container a secret was issued for (remembered per process; a route never
+   * changes), for a statement that authenticates itself; null: never issued. Authenticates nothing.
+   */
+  routeOf(token: DeviceToken): Promise<CredentialRoute | null> {
+    return this.credentials.routeOf(token.credentialHash);
+  }
+
+  /**
+   * Binds the request to a route's vendor, acting as DEVICE (its container), before the secret is
+   * looked up, for a statement that authenticates itself (it names the container and the hash).
+   */
+  enterRoute(route: CredentialRoute): void {
+    this.tenant.enter(route.vendorId, { type: 'DEVICE', id: route.containerId });
   }
 
   /** The same by the secret's SHA-256 (the rate limits' key), from the same per-process route cache. */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EndedLeaseView, HeartbeatView, SeatsService } from '@leasehold/domain-seats';
+import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
 import { ContainerCredentialsService } from '../credentials/container-credentials.service';
 import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
 
 /**
- * The device API's heartbeat and release for a secret not yet looked up (`device-token`), with
+ * The device API's checkout, heartbeat and release for a secret not yet looked up (`device-token`), with
  * their authentication fallback here as validate's is in ValidationService: the common case is
  * the secret's vendor (credential_routes), then one statement on that vendor's rows that
  * authenticates and acts (SeatsService's `…ByCredential`); anything else
@@ -32,6 +32,29 @@ export class DeviceSeatsService {
     const released = vendorId && (await this.seats.releaseByCredential(vendorId, token.credentialHash, leaseId));
     if (released) return released;
     return this.seats.release((await this.authenticate(token)).containerId, leaseId, returnKey);
+  }
+
+  /**
+   * A checkout: the common one (`common`: no user token, ticket or borrow) as one statement under
+   * its lock that authenticates, reads the context and claims (`checkoutByCredential`), on the
+   * container the secret's route names; anything else, and a secret that statement did not accept,
+   * authenticates as usual and runs `general` with the principal.
+   */
+  async checkout(
+    token: DeviceToken,
+    common: Omit<CheckoutInput, 'containerId' | 'user' | 'ticketId' | 'borrowUntil' | 'returnKeyHash'> | null,
+    general: (principal: DevicePrincipal) => Promise<LeaseView>,
+  ): Promise<LeaseView> {
+    const route = common && (await this.credentials.routeOf(token));
+    if (common && route) {
+      this.credentials.enterRoute(route);
+      const lease = await this.seats.checkoutByCredential(
+        { ...common, containerId: route.containerId },
+        token.credentialHash,
+      );
+      if (lease) return lease;
+    }
+    return general(await this.authenticate(token));
   }
 
   private async authenticate(token: DeviceToken): Promise<DevicePrincipal> {
