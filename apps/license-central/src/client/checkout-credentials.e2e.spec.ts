@@ -5,7 +5,7 @@ import { generateContainerSecret } from '@leasehold/domain-licensing';
 import { createTestApp } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
-import { seatWorld } from './seat-world.testing';
+import { resetSecret, seatWorld } from '../testing/seat-world';
 
 // The common checkout authenticates in the statement that claims its seat (on the container the
 // secret's remembered route names, under that container's lock). A route remembered from an
@@ -34,25 +34,7 @@ describe('checkout: authentication in the claiming statement', () => {
     const w = await seatWorld(app, { quantity: 3 });
     // Remembered: the secret's first checkout looked its route up.
     await checkout(w.device, { licenseId: w.licenseId, fingerprint: fp('before-reset') }).expect(201);
-    const fresh = generateContainerSecret();
-    const old = await prisma.container.findFirstOrThrow({ where: { id: w.containerId } });
-    await prisma.$transaction([
-      prisma.retiredCredential.create({
-        data: {
-          credentialHash: old.credentialHash,
-          vendorId: w.vendor.vendor.id,
-          containerId: w.containerId,
-          credentialVersion: 1,
-        },
-      }),
-      prisma.container.updateMany({
-        where: { id: w.containerId },
-        data: { credentialHash: fresh.hash, credentialPrefix: fresh.prefix, credentialVersion: 2 },
-      }),
-      prisma.credentialRoute.create({
-        data: { credentialHash: fresh.hash, vendorId: w.vendor.vendor.id, containerId: w.containerId },
-      }),
-    ]);
+    const fresh = await resetSecret(app, w);
     const events = await eventsOf(w.vendor.vendor.id);
 
     for (const key of [undefined, 'reset-secret-retry']) {
@@ -62,10 +44,7 @@ describe('checkout: authentication in the claiming statement', () => {
     expect(await seatsTaken(w.licenseId)).toBe(1);
     expect(await eventsOf(w.vendor.vendor.id)).toBe(events);
 
-    const renewed = await checkout(
-      { Authorization: `Bearer ${fresh.token}` },
-      { licenseId: w.licenseId, fingerprint: fp('after-reset') },
-    );
+    const renewed = await checkout(fresh, { licenseId: w.licenseId, fingerprint: fp('after-reset') });
     expect(renewed.status).toBe(201);
   });
 
@@ -73,8 +52,8 @@ describe('checkout: authentication in the claiming statement', () => {
     const w = await seatWorld(app);
     const unknown = { Authorization: `Bearer ${generateContainerSecret().token}` };
     for (const body of [
-      { licenseId: w.licenseId, fingerprint: fp('fp-unknown') },
-      { licenseId: w.licenseId, product: w.productCode, fingerprint: fp('fp-unknown') },
+      { licenseId: w.licenseId, fingerprint: fp('unknown') },
+      { licenseId: w.licenseId, product: w.productCode, fingerprint: fp('unknown') },
     ]) {
       expect((await checkout(unknown, body)).body.error.code).toBe('CREDENTIALS_INVALID');
       expect((await checkout({ Authorization: 'Bearer lhc_short' }, body)).body.error.code).toBe('CREDENTIALS_INVALID');

@@ -1,20 +1,13 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
-import { generateContainerSecret, PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
-import { SeatPoolService, seatEvent } from '@leasehold/domain-seats';
+import { PrismaService } from '@leasehold/db';
+import { generateContainerSecret } from '@leasehold/domain-licensing';
+import { seatEvent } from '@leasehold/domain-seats';
 import { IdentityService } from '@leasehold/domain-identity';
-import {
-  createGroup,
-  createPortalUser,
-  createTestApp,
-  createVendor,
-  expectError,
-  TestVendor,
-} from '@leasehold/testing';
+import { createGroup, createPortalUser, createTestApp, createVendor, expectError } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
-import { seatWorld } from './seat-world.testing';
+import { resetSecret, seatWorld } from '../testing/seat-world';
 import { AppModule } from '../app.module';
 
 // Seats through HTTP: the program's routes (container credentials) and the vendor's session and
@@ -407,32 +400,14 @@ describe('seats over HTTP', () => {
     expect((await http().post(`/client/v1/seats/${lease.leaseId}/heartbeat`)).status).toBe(401);
 
     // A reset: the old secret stops at once, the new one keeps the same lease alive.
-    const fresh = generateContainerSecret();
-    const prisma = app.get(PrismaService);
-    await prisma.$transaction([
-      prisma.retiredCredential.create({
-        data: {
-          credentialHash: (await prisma.container.findFirstOrThrow({ where: { id: w.containerId } })).credentialHash,
-          vendorId: w.vendor.vendor.id,
-          containerId: w.containerId,
-          credentialVersion: 1,
-        },
-      }),
-      prisma.container.updateMany({
-        where: { id: w.containerId },
-        data: { credentialHash: fresh.hash, credentialPrefix: fresh.prefix, credentialVersion: 2 },
-      }),
-      prisma.credentialRoute.create({
-        data: { credentialHash: fresh.hash, vendorId: w.vendor.vendor.id, containerId: w.containerId },
-      }),
-    ]);
+    const fresh = await resetSecret(app, w);
     const stale = await beat(w.device);
     expect([stale.status, stale.body.error?.code]).toEqual([401, 'CREDENTIALS_REVOKED']);
-    const renewed = await beat({ Authorization: `Bearer ${fresh.token}` });
+    const renewed = await beat(fresh);
     expect([renewed.status, renewed.body.leaseId]).toEqual([200, lease.leaseId]);
 
-    await prisma.vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'SUSPENDED' } });
-    const suspended = await beat({ Authorization: `Bearer ${fresh.token}` });
+    await app.get(PrismaService).vendor.update({ where: { id: w.vendor.vendor.id }, data: { status: 'SUSPENDED' } });
+    const suspended = await beat(fresh);
     expect([suspended.status, suspended.body.error?.code]).toEqual([403, 'VENDOR_SUSPENDED']);
   });
 

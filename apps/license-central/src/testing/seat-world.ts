@@ -65,3 +65,36 @@ export async function seatWorld(
     device: { Authorization: `Bearer ${secret.token}` },
   };
 }
+
+/**
+ * Resets the container's secret as the credentials route does (rows, not the API): the current
+ * hash is filed as retired, the container gets a new one with its route. Returns the new
+ * `Authorization`; the world's own now answers CREDENTIALS_REVOKED.
+ */
+export async function resetSecret(app: INestApplication, world: SeatWorld): Promise<{ Authorization: string }> {
+  const prisma = app.get(PrismaService);
+  const fresh = generateContainerSecret();
+  const old = await prisma.container.findFirstOrThrow({ where: { id: world.containerId } });
+  await prisma.$transaction([
+    prisma.retiredCredential.create({
+      data: {
+        credentialHash: old.credentialHash,
+        vendorId: old.vendorId,
+        containerId: old.id,
+        credentialVersion: old.credentialVersion,
+      },
+    }),
+    prisma.container.updateMany({
+      where: { id: old.id },
+      data: {
+        credentialHash: fresh.hash,
+        credentialPrefix: fresh.prefix,
+        credentialVersion: old.credentialVersion + 1,
+      },
+    }),
+    prisma.credentialRoute.create({
+      data: { credentialHash: fresh.hash, vendorId: old.vendorId, containerId: old.id },
+    }),
+  ]);
+  return { Authorization: `Bearer ${fresh.token}` };
+}
