@@ -4,38 +4,37 @@
 WITH extended AS (
   UPDATE seat_slots s
      SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
-    FROM seat_leases cur, licenses lic, containers cc
-   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid AND cc."vendorId" = cur."vendorId" AND cc.id = cur."containerId" AND cc."credentialHash" = $3
-   AND EXISTS (SELECT 1 FROM vendors v WHERE v.id = cc."vendorId" AND v.status = 'ACTIVE')
+    FROM seat_leases cur, licenses lic
+   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid
+  AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                            WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = $3 AND v.status = 'ACTIVE')
      AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
      AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
      -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-     AND cc."accessRevokedAt" IS NULL
-  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds",
-            (cc.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = cc."vendorId" AND r."containerId" = cc.id))::int AS "containerRevision")
+     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
 UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
-  FROM extended
- WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId"
+  FROM extended, containers c
+ WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", extended."containerRevision";
+l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision";
 
 -- SeatLeaseRepository.heartbeat (authenticated container)
 WITH extended AS (
   UPDATE seat_slots s
      SET "expiresAt" = LEAST(now() + make_interval(secs => lic."leaseTtlSeconds"), COALESCE(lic."expiresAt", 'infinity'::timestamptz))
-    FROM seat_leases cur, licenses lic, containers cc
-   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid AND cur."containerId" = $3::uuid AND cc."vendorId" = cur."vendorId" AND cc.id = cur."containerId"
+    FROM seat_leases cur, licenses lic
+   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid AND cur."containerId" = $3::uuid
      AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
      AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND (lic.status = 'ACTIVE' AND lic."validFrom" <= now() AND (lic."expiresAt" IS NULL OR lic."expiresAt" > now()))
      -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-     AND cc."accessRevokedAt" IS NULL
-  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds",
-            (cc.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = cc."vendorId" AND r."containerId" = cc.id))::int AS "containerRevision")
+     AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+  RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
 UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
-  FROM extended
- WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId"
+  FROM extended, containers c
+ WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", extended."containerRevision";
+l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", (c.revision + (SELECT COALESCE(SUM(r.revision), 0) FROM licenses r WHERE r."vendorId" = c."vendorId" AND r."containerId" = c.id))::int AS "containerRevision";
 
 -- SeatLeaseRepository.leaseState (device: its container)
 SELECT l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",

@@ -59,20 +59,6 @@ function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
     : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid`;
 }
 
-/**
- * Container `cc`, joined to lease `cur`, is the owner's: the authenticated container (vendor in
- * context), or the container whose current secret has this hash, of an active vendor (the
- * heartbeat authenticates in its statement). One join where `ownedBy` runs a subquery: the
- * heartbeat also reads the container's access and revision from it.
- */
-function ownerContainer(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
-  const joined = Prisma.sql`cc."vendorId" = cur."vendorId" AND cc.id = cur."containerId"`;
-  return 'credentialHash' in owner
-    ? Prisma.sql`cur."vendorId" = ${owner.vendorId}::uuid AND ${joined} AND cc."credentialHash" = ${owner.credentialHash}
-         AND EXISTS (SELECT 1 FROM vendors v WHERE v.id = cc."vendorId" AND v.status = 'ACTIVE')`
-    : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid AND ${joined}`;
-}
-
 @Injectable()
 export class SeatLeaseRepository {
   constructor(
@@ -92,18 +78,17 @@ export class SeatLeaseRepository {
       WITH extended AS (
         UPDATE seat_slots s
            SET "expiresAt" = ${onlineSeatUntil(Prisma.sql`lic."leaseTtlSeconds"`, Prisma.sql`lic."expiresAt"`)}
-          FROM seat_leases cur, licenses lic, containers cc
-         WHERE cur.id = ${leaseId}::uuid AND ${ownerContainer(owner, () => this.db.vendorId)}
+          FROM seat_leases cur, licenses lic
+         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
            -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-           AND cc."accessRevokedAt" IS NULL
-        RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds",
-                  ${containerRevisionSql('cc')} AS "containerRevision")
+           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+        RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
       UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
-        FROM extended
-       WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId"
-      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", extended."containerRevision"`;
+        FROM extended, containers c
+       WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
+      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionSql('c')} AS "containerRevision"`;
     return rows[0] ?? null;
   }
 
