@@ -13,7 +13,7 @@ import {
   returnProofRefused,
 } from './lease-rules';
 import { OverageService } from './overage.service';
-import { reservationAdmits, ReservationsRepository } from './reservations.repository';
+import { ReservationsRepository } from './reservations.repository';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { LeaseRow } from './lease-row';
@@ -61,19 +61,12 @@ export class SeatsService {
    * while its lease is live gets that lease back, extended (or turned into a borrow).
    */
   async checkout(input: CheckoutInput): Promise<LeaseView> {
-    const outcome = await this.pg.transaction(
-      async (tx) => {
-        const license = await this.contextOrLease(tx, input);
-        if (license && 'lease' in license) return license;
-        if (!license)
-          throw DomainError.notFound(
-            'License',
-            'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
-          );
-        return this.decide(tx, input, license);
-      },
-      { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
-    );
+    const outcome = await this.checkoutLocked(input);
+    if (!outcome)
+      throw DomainError.notFound(
+        'License',
+        'licenseId' in input.license ? input.license.licenseId : input.license.productCode,
+      );
     return answer(outcome);
   }
 
@@ -89,8 +82,24 @@ export class SeatsService {
     input: Omit<CheckoutInput, 'user' | 'ticketId' | 'borrowUntil' | 'returnKeyHash'>,
     credentialHash: string,
   ): Promise<LeaseView | null> {
-    const outcome = await this.pg.transaction(
+    const outcome = await this.checkoutLocked(input, credentialHash);
+    return outcome && answer(outcome);
+  }
+
+  /**
+   * A checkout under its lock on (container, fingerprint): the context, then the general path on
+   * it. A checkout without a user token, ticket or borrow reads the context with
+   * `checkoutContextClaiming`, which also claims the common case's seat in the same statement (and
+   * appends its event), authenticating by `credentialHash` when given. Null: no such license in the
+   * container (or the secret not accepted); nothing was changed.
+   */
+  private checkoutLocked(input: CheckoutInput, credentialHash?: string): Promise<CheckoutOutcome | null> {
+    return this.pg.transaction(
       async (tx): Promise<CheckoutOutcome | null> => {
+        if (input.user || input.ticketId || input.borrowUntil) {
+          const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
+          return license && this.decide(tx, input, license);
+        }
         const found = await this.checkouts.checkoutContextClaiming(tx, newClaim(input, credentialHash), uuidV7());
         if (!found) return null;
         if (found.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
@@ -98,7 +107,6 @@ export class SeatsService {
       },
       { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
     );
-    return outcome && answer(outcome);
   }
 
   /** A checkout on its context, read under its lock: resume, claim or refuse. */
@@ -188,22 +196,6 @@ export class SeatsService {
     if (license.overageTracked) row.overage = await this.overage.settle(tx, license.licenseId, row.id);
     await this.outbox.append(tx, seatEvent(input.borrowUntil ? 'seat.borrowed' : 'seat.checked_out', row));
     return { kind: 'lease', lease: toLease(row, license) };
-  }
-
-  /**
-   * The checkout's context, read under its lock. A checkout without a user token, ticket or
-   * borrow reads it with `checkoutContextClaiming`, which also claims the seat of the common case
-   * in the same statement (and appends its event): a lease is then the outcome already.
-   */
-  private async contextOrLease(
-    tx: SqlExecutor,
-    input: CheckoutInput,
-  ): Promise<CheckoutContext | Extract<CheckoutOutcome, { kind: 'lease' }> | null> {
-    if (input.user || input.ticketId || input.borrowUntil)
-      return this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
-    const found = await this.checkouts.checkoutContextClaiming(tx, newClaim(input), uuidV7());
-    if (found?.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
-    return found?.context ?? null;
   }
 
   /** A refused checkout: announced and counted in the license's hour. */
