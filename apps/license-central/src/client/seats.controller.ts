@@ -18,13 +18,20 @@ import { BorrowDto, CheckoutDto, HeartbeatAnswerDto, HeartbeatDto, LeaseDto, Rel
 
 const LICENSE_CODES = 'LICENSE_SUSPENDED / LICENSE_EXPIRED / LICENSE_NOT_YET_VALID';
 
+/** The license a checkout or a wait names: by id or by product code, when exactly one of them is given. */
+function licenseRefOf(body: Pick<CheckoutDto, 'licenseId' | 'product'>): CheckoutInput['license'] | null {
+  if (Boolean(body.licenseId) === Boolean(body.product)) return null;
+  return body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! };
+}
+
 /** Who asks for a seat of which license, from a checkout or a request to wait for one (exactly one of licenseId and product). */
 export async function seatRequest(
   identity: IdentityService,
   principal: DevicePrincipal,
   body: Pick<CheckoutDto, 'licenseId' | 'product' | 'userToken' | 'fingerprint' | 'clientName'>,
 ): Promise<Pick<CheckoutInput, 'user' | 'containerId' | 'license' | 'fingerprint' | 'clientName'>> {
-  if (Boolean(body.licenseId) === Boolean(body.product)) {
+  const license = licenseRefOf(body);
+  if (!license) {
     const message = 'give exactly one of licenseId and product';
     throw new DomainError('VALIDATION_FAILED', message, { fields: [{ field: 'licenseId', messages: [message] }] });
   }
@@ -34,7 +41,7 @@ export async function seatRequest(
   return {
     user: user ? { id: user.userId, groupId: user.groupId } : undefined,
     containerId: principal.containerId,
-    license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
+    license,
     fingerprint: body.fingerprint,
     clientName: body.clientName,
   };
@@ -81,17 +88,11 @@ export class SeatsController {
   async checkout(@CurrentPrincipal() token: DeviceToken, @Body() body: CheckoutDto): Promise<LeaseView> {
     // The common checkout authenticates in its own statement; the rest (and any refusal of the
     // secret) authenticates first, so a bad secret is answered 401 whatever the body says.
-    const common =
-      Boolean(body.licenseId) !== Boolean(body.product) && !body.userToken && !body.borrowUntil && !body.ticketId;
+    const license = licenseRefOf(body);
+    const common = license && !body.userToken && !body.borrowUntil && !body.ticketId;
     return this.deviceSeats.checkout(
       token,
-      common
-        ? {
-            license: body.licenseId ? { licenseId: body.licenseId } : { productCode: body.product! },
-            fingerprint: body.fingerprint,
-            clientName: body.clientName,
-          }
-        : null,
+      common ? { license, fingerprint: body.fingerprint, clientName: body.clientName } : null,
       async (principal) =>
         this.seats.checkout({
           ...(await seatRequest(this.identity, principal, body)),
