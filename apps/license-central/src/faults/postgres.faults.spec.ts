@@ -1,64 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
-import { generateContainerSecret } from '@leasehold/domain-licensing';
-import { SeatPoolService } from '@leasehold/domain-seats';
 import {
   appBehindCuttableDatabase,
   createTestApp,
-  createVendor,
   CuttableTcpProxy,
   expectError,
   terminateBackends,
-  TestVendor,
   waitFor,
 } from '@leasehold/testing';
 import { ADMIN_URL, workerDatabase } from '../../../../tools/jest/test-env';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
+import { seatWorld } from '../testing/seat-world';
 
 // Fault injection (docs/operations.md, "Postgres connections terminated" and "Postgres
 // unreachable"): the real license-central on the real Postgres. Only this test's own database's
 // backends are terminated (pg_stat_activity filtered by its name): other runs share the server.
 
-interface World {
-  vendor: TestVendor;
-  licenseId: string;
-  productCode: string;
-  device: { Authorization: string };
-}
-
-async function world(app: INestApplication, quantity = 100): Promise<World> {
-  const vendor = await createVendor(app);
-  const vendorId = vendor.vendor.id;
-  const prisma = app.get(PrismaService);
-  const tag = randomUUID().slice(0, 8);
-  const secret = generateContainerSecret();
-  const product = await prisma.product.create({ data: { vendorId, code: `fault-${tag}`, name: 'Fault product' } });
-  const container = await prisma.container.create({
-    data: {
-      vendorId,
-      kind: 'ENTERPRISE',
-      name: `C ${tag}`,
-      credentialHash: secret.hash,
-      credentialPrefix: secret.prefix,
-    },
-  });
-  await prisma.credentialRoute.create({
-    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
-  });
-  const licenseId = await app.get(TenantContext).run(vendorId, () =>
-    app.get(TenantPrisma).client.$transaction(async (tx) => {
-      const license = await tx.license.create({
-        data: { vendorId, containerId: container.id, productId: product.id, quantity, heartbeatIntervalSeconds: 120 },
-      });
-      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
-      return license.id;
-    }),
-  );
-  return { vendor, licenseId, productCode: product.code, device: { Authorization: `Bearer ${secret.token}` } };
-}
+/** A container with one license of `quantity` seats (default 100) and the program's secret. */
+const world = (app: INestApplication, quantity = 100) => seatWorld(app, { quantity });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
