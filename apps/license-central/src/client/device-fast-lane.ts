@@ -28,16 +28,14 @@ type LaneRequest = IncomingMessage & {
 };
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** How a route authenticates (as its `@Authenticate` method) and what it answers on success. */
-interface Authentication<P extends Express.User> {
+/**
+ * A route the lane serves, each `@Authenticate('device-token')` (the secret's form only; the
+ * route's statement looks it up): the status it answers on success, and its handler for a body
+ * (undefined: the route's pipe must see it).
+ */
+interface LaneRoute {
   status: number;
-  authenticate(secret: string, token: DeviceToken): P | Promise<P>;
-}
-
-/** A route the lane serves: its authentication, and its handler for a body (null: the route's pipe must see it). */
-interface LaneRoute<P extends Express.User = Express.User> {
-  auth: Authentication<P>;
-  prepare(body: unknown, leaseId: string | undefined): ((principal: P) => Promise<unknown>) | undefined;
+  prepare(body: unknown, leaseId: string | undefined): ((token: DeviceToken) => Promise<unknown>) | undefined;
 }
 
 /** A request the lane took: its route, the lease id in its path, and its credentials. */
@@ -47,9 +45,6 @@ interface Taken {
   secret: string;
   token: DeviceToken;
 }
-
-/** `device-token`: the secret's form only; the route's statement looks it up (answers 200). */
-const DEVICE_TOKEN: Authentication<DeviceToken> = { status: 200, authenticate: (_secret, token) => token };
 
 /** The form of `Authorization` that passport-http-bearer and the rate limits read alike. */
 const PLAIN_BEARER = /^Bearer ([^\s]+)$/;
@@ -122,8 +117,8 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     });
   }
 
-  private readonly validateRoute: LaneRoute<DeviceToken> = {
-    auth: DEVICE_TOKEN,
+  private readonly validateRoute: LaneRoute = {
+    status: 200,
     prepare: (value) => {
       const body = fastBody(ValidateDto, value);
       if (!body || body.userToken != null) return undefined;
@@ -131,11 +126,11 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     },
   };
 
-  private readonly checkoutRoute: LaneRoute<DeviceToken> = {
-    auth: { ...DEVICE_TOKEN, status: 201 },
+  private readonly checkoutRoute: LaneRoute = {
+    status: 201,
     prepare: (value) => {
       const body = fastBody(CheckoutDto, value);
-      return body && ((principal) => this.seats.checkout(principal, body));
+      return body && ((token) => this.seats.checkout(token, body));
     },
   };
 
@@ -150,9 +145,9 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   private leaseRoute<B extends object>(
     dto: abstract new () => B,
     handle: (token: DeviceToken, leaseId: string, body: B) => Promise<unknown>,
-  ): LaneRoute<DeviceToken> {
+  ): LaneRoute {
     return {
-      auth: DEVICE_TOKEN,
+      status: 200,
       prepare: (value, leaseId) => {
         const body = fastBody(dto, value);
         if (!body || !leaseId) return undefined;
@@ -162,19 +157,17 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** The lane's route and the request's credentials, when the lane may take it (from its head alone). */
-  private take(
-    req: IncomingMessage,
-  ): { route: LaneRoute; leaseId?: string; secret: string; token: DeviceToken } | null {
+  private take(req: IncomingMessage): Taken | null {
     if (req.method !== 'POST' || !req.url?.startsWith('/client/v1/')) return null;
     let route: LaneRoute | undefined;
     let leaseId: string | undefined;
-    if (req.url === '/client/v1/validate') route = this.validateRoute as unknown as LaneRoute;
-    else if (req.url === '/client/v1/seats/checkout') route = this.checkoutRoute as unknown as LaneRoute;
+    if (req.url === '/client/v1/validate') route = this.validateRoute;
+    else if (req.url === '/client/v1/seats/checkout') route = this.checkoutRoute;
     else {
       const match = LEASE_ROUTE.exec(req.url);
       if (!match) return null;
       leaseId = match[1];
-      route = (match[2] === 'heartbeat' ? this.heartbeatRoute : this.releaseRoute) as unknown as LaneRoute;
+      route = match[2] === 'heartbeat' ? this.heartbeatRoute : this.releaseRoute;
     }
     const headers = req.headers;
     if (headers['idempotency-key'] !== undefined || headers['transfer-encoding'] !== undefined) return null;
@@ -225,17 +218,16 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
     req: LaneRequest,
     res: ServerResponse,
     { route, secret, token }: Taken,
-    handle: (principal: Express.User) => Promise<unknown>,
+    handle: (token: DeviceToken) => Promise<unknown>,
   ): Promise<void> {
-    // As the route: the guard's rate limits, then the principal, then the handler.
+    // As the route: the guard's rate limits, then the principal (device-token: the parsed secret), then the handler.
     return inRequestContext(async () => {
       req.vendorLimits = await this.rateLimits.admit('device', secret, proxyAddr(req, this.trust));
-      const principal = await route.auth.authenticate(secret, token);
-      req.user = principal;
-      const answer = JSON.stringify(await handle(principal));
+      req.user = token;
+      const answer = JSON.stringify(await handle(token));
       // The bytes and headers of Express's res.json(), without its ETag: a hash of every answer
       // that no client of a POST can use (Express only answers 304 to GET and HEAD).
-      res.statusCode = route.auth.status;
+      res.statusCode = route.status;
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(answer));
       res.end(answer);
