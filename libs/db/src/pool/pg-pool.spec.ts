@@ -1,5 +1,5 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { ConfigModule } from '@leasehold/config';
+import { ConfigModule, ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
 import { DbModule } from '../client/db.module';
 import { advisoryLockKey, PgPool } from './pg-pool';
@@ -153,6 +153,102 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     // Keys are signed 64-bit and stable.
     expect(advisoryLockKey('x')).toBe(advisoryLockKey('x'));
     expect(BigInt.asIntN(64, advisoryLockKey('x'))).toBe(advisoryLockKey('x'));
+  });
+
+  describe('lockedStatement: BEGIN with an advisory lock, one statement and COMMIT in one round trip', () => {
+    const insertVendor = (s: string, name: string) =>
+      Prisma.sql`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, ${name}, now()) RETURNING name`;
+
+    it('commits what the statement wrote and returns its rows', async () => {
+      const s = slug();
+      await expect(pg.lockedStatement(advisoryLockKey(s), insertVendor(s, 'committed'))).resolves.toEqual([
+        { name: 'committed' },
+      ]);
+      await expect(prisma.vendor.count({ where: { slug: s } })).resolves.toBe(1);
+    });
+
+    it("takes the lock before the statement's snapshot: it sees what the previous holder committed", async () => {
+      const s = slug();
+      const key = advisoryLockKey(`pg-pool-spec:${s}`);
+      const first = pg.transaction(
+        async (tx) => {
+          await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
+          await tx.$queryRaw`SELECT pg_sleep(0.3)`;
+        },
+        { advisoryLock: key },
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const seen = await pg.lockedStatement<{ n: number }>(
+        key,
+        Prisma.sql`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
+      );
+      await first;
+      expect(seen).toEqual([{ n: 1 }]);
+    });
+
+    it('holds the lock until it commits: a transaction under the same lock waits for it', async () => {
+      const s = slug();
+      const key = advisoryLockKey(`pg-pool-spec:${s}`);
+      const slow = pg.lockedStatement(
+        key,
+        Prisma.sql`WITH w AS (INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'slow', now()))
+                   SELECT pg_sleep(0.3)::text AS slept`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const seen = await pg.transaction(
+        (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
+        { advisoryLock: key },
+      );
+      await slow;
+      expect(seen[0].n).toBe(1);
+    });
+
+    it('rolls back and rethrows a statement that fails; every connection is usable again, none left in a transaction', async () => {
+      const s = slug();
+      await pg.lockedStatement(advisoryLockKey(s), insertVendor(s, 'first'));
+      // A statement that writes one row and then fails on the duplicate slug: nothing of it stays.
+      const other = slug();
+      await expect(
+        pg.lockedStatement(
+          advisoryLockKey(s),
+          Prisma.sql`WITH a AS (INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${other}, 'second', now()))
+                     INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'duplicate slug', now())`,
+        ),
+      ).rejects.toThrow(/unique/i);
+      await expect(prisma.vendor.count({ where: { slug: { in: [s, other] } } })).resolves.toBe(1);
+      const states = await Promise.all(
+        Array.from(
+          { length: 20 },
+          () =>
+            pg.sql.$queryRaw<
+              { inTransaction: boolean }[]
+            >`SELECT txid_current_if_assigned() IS NOT NULL AS "inTransaction"`,
+        ),
+      );
+      expect(states.map(([r]) => r.inTransaction)).toEqual(Array.from({ length: 20 }, () => false));
+    });
+
+    it('a lock wait cut short fails the whole transaction: the statement never runs, the error is thrown', async () => {
+      const config = moduleRef.get(ConfigService);
+      const url = new URL(config.get('DATABASE_URL'));
+      url.searchParams.set('options', '-c lock_timeout=50');
+      const impatient = new PgPool({
+        get: (key: string) => (key === 'DATABASE_URL' ? url.toString() : config.get(key as never)),
+      } as unknown as ConfigService);
+      try {
+        const s = slug();
+        const key = advisoryLockKey(`pg-pool-spec:${s}`);
+        const holder = pg.transaction(async (tx) => tx.$queryRaw`SELECT pg_sleep(0.4)`, { advisoryLock: key });
+        await new Promise((r) => setTimeout(r, 100));
+        await expect(impatient.lockedStatement(key, insertVendor(s, 'never'))).rejects.toMatchObject({ code: '55P03' });
+        await holder;
+        await expect(prisma.vendor.count({ where: { slug: s } })).resolves.toBe(0);
+        // The same connection runs the next one (it was not left in the aborted transaction).
+        await expect(impatient.lockedStatement(key, insertVendor(s, 'after'))).resolves.toEqual([{ name: 'after' }]);
+      } finally {
+        await impatient.end();
+      }
+    });
   });
 
   it('reports the affected row count of $executeRaw', async () => {

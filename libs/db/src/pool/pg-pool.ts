@@ -120,6 +120,28 @@ export function advisoryLockKey(text: string): bigint {
 const TRANSIENT_ATTEMPTS = 3;
 
 /**
+ * Runs a transaction again, after a short random pause, while Postgres rolled it back as a
+ * deadlock victim (40P01) or for a serialization failure (40001): such a transaction changed
+ * nothing. At most `TRANSIENT_ATTEMPTS` in all.
+ */
+async function retryTransient<T>(once: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= TRANSIENT_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** Takes a transaction-level advisory lock. A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline. */
+function lockStatement(key: bigint): string {
+  return `SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()})`;
+}
+
+/**
  * The application's one PostgreSQL connection pool (`DATABASE_URL`, `DATABASE_POOL_SIZE`
  * connections). Prisma runs on it through its pg driver adapter; the hot path of the device API
  * (authentication, validation, heartbeat, checkout, release) runs its few statements on it
@@ -149,6 +171,11 @@ export class PgPool {
       // A request waits at most this long for a connection (all busy, or the server unreachable),
       // then fails with "timeout exceeded when trying to connect": 503 DATABASE_UNAVAILABLE.
       connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS,
+      // Queries given to a connection before the previous one answered are written at once instead
+      // of waiting their turn (node-postgres's pipeline mode); the server still runs them in order.
+      // Code that awaits each query before the next is unaffected; `lockedStatement` writes its
+      // transaction in one go.
+      pipeline: true,
     });
     // A connection the server terminates (failover, pooler restart, pg_terminate_backend) emits
     // 'error' on its client, whether idle, checked out by a transaction (ours or Prisma's), or just
@@ -200,15 +227,56 @@ export class PgPool {
    * a short random pause. `fn` must therefore do nothing but database work on `tx` (every caller's
    * does: the seat transactions under racing checkouts and releases can meet in a deadlock).
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transactionOnce(fn, options);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (attempt >= TRANSIENT_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      }
+  transaction<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint } = {}): Promise<T> {
+    return retryTransient(() => this.transactionOnce(fn, options));
+  }
+
+  /**
+   * One statement in its own transaction under the transaction-level advisory lock `advisoryLock`,
+   * in one round trip: `BEGIN` with the lock, the statement and `COMMIT` are written to the
+   * connection together (pipeline mode) and the server runs them in order. The lock is taken
+   * before the statement starts, so its snapshot sees whatever the lock's previous holder
+   * committed (READ COMMITTED: a snapshot per statement), exactly as in `transaction` with
+   * `advisoryLock`; and the lock and the rows the statement locks are held only while the server
+   * runs it, not across the application's round trips. A failed statement rolls the transaction
+   * back (the `COMMIT` of an aborted transaction is a rollback) and its error is thrown; deadlock
+   * victims and serialization failures run again as in `transaction`. Returns the statement's rows
+   * once committed.
+   */
+  lockedStatement<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
+    return retryTransient(() => this.lockedStatementOnce<T>(advisoryLock, statement));
+  }
+
+  private async lockedStatementOnce<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
+    try {
+      const [begin, run, commit] = await Promise.allSettled([
+        client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
+        client.query({
+          name: this.preparedStatements ? statementName(statement.text) : undefined,
+          text: statement.text,
+          values: statement.values,
+        }),
+        client.query('COMMIT'),
+      ]);
+      if (begin.status === 'rejected') throw begin.reason;
+      if (run.status === 'rejected') throw run.reason;
+      if (commit.status === 'rejected') throw commit.reason;
+      // Only an aborted transaction answers COMMIT with ROLLBACK, and its error was thrown above.
+      if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}`);
+      return run.value.rows as T[];
+    } catch (error) {
+      // Whatever failed, the transaction is over (rolled back) unless the connection is broken,
+      // in which case the server rolls it back and the client is discarded on release.
+      if (client.getTransactionStatus() !== 'I')
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken ??= rollbackError));
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
 
@@ -223,11 +291,9 @@ export class PgPool {
     client.on('error', onError);
     try {
       // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
-      const lock =
-        options.advisoryLock === undefined
-          ? ''
-          : `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, options.advisoryLock).toString()})`;
-      await client.query(`BEGIN${lock}`);
+      await client.query(
+        options.advisoryLock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement(options.advisoryLock)}`,
+      );
       const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');
       return result;

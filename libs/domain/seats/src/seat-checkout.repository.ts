@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, LicenseStatus, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
 import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
 import { queueAdmitsCheckout, queueAdmitsCheckoutWithoutReservations } from './seat-availability.sql';
@@ -127,6 +127,52 @@ export interface NewLease {
   returnKeyHash: string | null;
 }
 
+/** The common checkout `checkoutContextClaiming` may claim: no user token, ticket or borrow. */
+export interface CommonClaim {
+  containerId: string;
+  license: LicenseRef;
+  fingerprint: string;
+  /** The id of the lease it starts, if it claims. */
+  leaseId: string;
+  clientName: string | null;
+  /** Authenticates too: the container's current secret has this hash, its vendor is active (else no row). */
+  credentialHash?: string;
+}
+
+/** A checkout's context, and the lease the common claim started on it (null: nothing claimed). */
+export interface ClaimedContext {
+  context: CheckoutContext;
+  lease: LeaseRow | null;
+}
+
+type ClaimingColumns = ContextColumns & StartedColumns;
+
+/** The claiming statement's row as the context and the lease it started; null without a row. */
+function claimedContext(row: ClaimingColumns | undefined, input: CommonClaim): ClaimedContext | null {
+  if (!row) return null;
+  const { startedSlot, startedAt, startedExpiresAt, ...columns } = row;
+  const context = toContext(columns, input.fingerprint);
+  const lease: LeaseRow | null =
+    startedSlot === null
+      ? null
+      : {
+          id: input.leaseId,
+          licenseId: context.licenseId,
+          containerId: context.containerId,
+          slot: startedSlot,
+          deviceId: context.deviceId,
+          fingerprint: input.fingerprint,
+          startedAt: startedAt as Date,
+          expiresAt: startedExpiresAt as Date,
+          borrowUntil: null,
+          returnKeyHash: null,
+          endedAt: null,
+          endReason: null,
+          overage: false,
+        };
+  return { context, lease };
+}
+
 /** The advisory-lock key a checkout holds for (container, fingerprint), see `checkoutContext`. */
 export function checkoutLockKey(containerId: string, fingerprint: string): bigint {
   return advisoryLockKey(`seat-checkout:${containerId}:${fingerprint}`);
@@ -184,23 +230,32 @@ export class SeatCheckoutRepository {
    * Returns the context with the started lease, or with null when nothing was claimed (the general
    * path then decides on that context, in the same transaction); null when there is no such license.
    */
-  async checkoutContextClaiming(
-    tx: SqlExecutor,
-    input: {
-      containerId: string;
-      license: LicenseRef;
-      fingerprint: string;
-      leaseId: string;
-      clientName: string | null;
-      /** Authenticates too: the container's current secret has this hash, its vendor is active (else no row). */
-      credentialHash?: string;
-    },
-    eventId: string,
-  ): Promise<{ context: CheckoutContext; lease: LeaseRow | null } | null> {
+  async checkoutContextClaiming(tx: SqlExecutor, input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
+    const rows = await tx.$queryRaw<ClaimingColumns[]>(this.claimingSql(input, eventId));
+    return claimedContext(rows[0], input);
+  }
+
+  /**
+   * `checkoutContextClaiming` as a transaction of its own, in one round trip (`PgPool.lockedStatement`):
+   * `BEGIN` with the checkout's advisory lock on (container, fingerprint), the statement, `COMMIT`.
+   * What it claimed is committed when it returns. When it claimed nothing it changed nothing: the
+   * caller then runs the checkout's general path in a transaction of its own, under the same lock,
+   * on a context read anew (the one returned here was read under a lock since released).
+   */
+  async claimCommon(pg: PgPool, input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
+    const rows = await pg.lockedStatement<ClaimingColumns>(
+      checkoutLockKey(input.containerId, input.fingerprint),
+      this.claimingSql(input, eventId),
+    );
+    return claimedContext(rows[0], input);
+  }
+
+  /** The statement of `checkoutContextClaiming`: at most one row, the context's columns and the started lease's. */
+  private claimingSql(input: CommonClaim, eventId: string): Prisma.Sql {
     const vendorId = this.db.vendorId;
     const { leaseId, fingerprint } = input;
     const license: LicenseKey = { vendorId: Prisma.sql`${vendorId}::uuid`, id: Prisma.sql`ctx."licenseId"` };
-    const rows = await tx.$queryRaw<(ContextColumns & StartedColumns)[]>`
+    return Prisma.sql`
       WITH ctx AS MATERIALIZED (${this.contextSql(input.containerId, input.license, fingerprint, input.credentialHash)}),
       pick AS (
         SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = ${vendorId}::uuid AND s."licenseId" = ctx."licenseId"
@@ -230,29 +285,6 @@ export class SeatCheckoutRepository {
           FROM started e)
       SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
         FROM ctx LEFT JOIN started ON true`;
-    const row = rows[0];
-    if (!row) return null;
-    const { startedSlot, startedAt, startedExpiresAt, ...columns } = row;
-    const context = toContext(columns, fingerprint);
-    const lease: LeaseRow | null =
-      startedSlot === null
-        ? null
-        : {
-            id: leaseId,
-            licenseId: context.licenseId,
-            containerId: context.containerId,
-            slot: startedSlot,
-            deviceId: context.deviceId,
-            fingerprint,
-            startedAt: startedAt as Date,
-            expiresAt: startedExpiresAt as Date,
-            borrowUntil: null,
-            returnKeyHash: null,
-            endedAt: null,
-            endReason: null,
-            overage: false,
-          };
-    return { context, lease };
   }
 
   /**

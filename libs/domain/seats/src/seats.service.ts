@@ -88,12 +88,19 @@ export class SeatsService {
 
   /**
    * A checkout under its lock on (container, fingerprint): the context, then the general path on
-   * it. A checkout without a user token, ticket or borrow reads the context with
-   * `checkoutContextClaiming`, which also claims the common case's seat in the same statement (and
-   * appends its event), authenticating by `credentialHash` when given. Null: no such license in the
-   * container (or the secret not accepted); nothing was changed.
+   * it. A checkout without a user token, ticket or borrow first tries the common case's claim as a
+   * transaction of its own in one round trip (`claimCommon`: the context and the claim in one
+   * statement, which appends its event and authenticates by `credentialHash` when given). When that
+   * claimed nothing, the checkout runs under the lock again: the context read anew (and the common
+   * claim tried again on it), then the general path on it. Null: no such license in the container
+   * (or the secret not accepted); nothing was changed.
    */
-  private checkoutLocked(input: CheckoutInput, credentialHash?: string): Promise<CheckoutOutcome | null> {
+  private async checkoutLocked(input: CheckoutInput, credentialHash?: string): Promise<CheckoutOutcome | null> {
+    if (!input.user && !input.ticketId && !input.borrowUntil) {
+      const common = await this.checkouts.claimCommon(this.pg, newClaim(input, credentialHash), uuidV7());
+      if (!common) return null;
+      if (common.lease) return { kind: 'lease', lease: toLease(common.lease, common.context) };
+    }
     return this.pg.transaction(
       async (tx): Promise<CheckoutOutcome | null> => {
         if (input.user || input.ticketId || input.borrowUntil) {
