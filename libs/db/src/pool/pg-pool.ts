@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
 
@@ -253,15 +253,24 @@ export class PgPool {
     const onError = (error: Error) => (broken ??= error);
     client.on('error', onError);
     try {
-      const [begin, run, commit] = await Promise.allSettled([
-        client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
-        client.query({
-          name: this.preparedStatements ? statementName(statement.text) : undefined,
-          text: statement.text,
-          values: statement.values,
-        }),
-        client.query('COMMIT'),
-      ]);
+      // In pipeline mode each query is written as it is given; corked, the three leave in one write.
+      const socket = client.connection.stream;
+      socket.cork();
+      let sent: [Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>];
+      try {
+        sent = [
+          client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
+          client.query({
+            name: this.preparedStatements ? statementName(statement.text) : undefined,
+            text: statement.text,
+            values: statement.values,
+          }),
+          client.query('COMMIT'),
+        ];
+      } finally {
+        socket.uncork();
+      }
+      const [begin, run, commit] = await Promise.allSettled(sent);
       if (begin.status === 'rejected') throw begin.reason;
       if (run.status === 'rejected') throw run.reason;
       if (commit.status === 'rejected') throw commit.reason;
