@@ -61,8 +61,9 @@ class PgExecutor implements SqlExecutor {
   }
 
   private run(sql: Prisma.Sql) {
-    const name = this.prepare ? statementName(sql.text) : undefined;
-    return this.target.query({ name, text: sql.text, values: sql.values });
+    // Prisma.Sql builds `text` anew on every read: once per statement.
+    const text = sql.text;
+    return this.target.query({ name: this.prepare ? statementName(text) : undefined, text, values: sql.values });
   }
 }
 
@@ -254,6 +255,7 @@ export class PgPool {
     client.on('error', onError);
     try {
       // In pipeline mode each query is written as it is given; corked, the three leave in one write.
+      const text = statement.text;
       const socket = client.connection.stream;
       socket.cork();
       let sent: [Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>];
@@ -261,8 +263,8 @@ export class PgPool {
         sent = [
           client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
           client.query({
-            name: this.preparedStatements ? statementName(statement.text) : undefined,
-            text: statement.text,
+            name: this.preparedStatements ? statementName(text) : undefined,
+            text,
             values: statement.values,
           }),
           client.query('COMMIT'),
