@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       if (result.errors > 0 || (t.scenario !== 'd' && result.non2xx > 0))
         console.log(`  ${key}: ${result.errors} errors, ${result.non2xx} non-2xx`);
     }
+    // Statistics of the tables the warm-up filled (bench.ts's scenario() says why), for every variant alike.
+    if (round === 0) await db.query('ANALYZE');
     console.log(`  round ${round} done`);
   }
   rss.stop();
