@@ -10,7 +10,8 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
-       (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
+       (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.slot >= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)))
+         OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id) <= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))) AS "withinCapacity",
        now() AS now,
        live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
        live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
@@ -38,7 +39,8 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
-       (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
+       (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.slot >= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)))
+         OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id) <= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))) AS "withinCapacity",
        now() AS now,
        live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
        live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",
@@ -57,8 +59,8 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
 pick AS (
   SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = $6::uuid AND s."licenseId" = ctx."licenseId"
    WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND (ctx.status = 'ACTIVE' AND ctx."validFrom" <= now() AND (ctx."expiresAt" IS NULL OR ctx."expiresAt" > now()))
-     AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx.slots <= ctx.capacity
-     -- ctx.slots ≤ ctx.capacity is poolWithinCapacity, read in this statement's snapshot
+     AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx."withinCapacity"
+     -- ctx."withinCapacity" is poolWithinCapacity, read in this statement's snapshot
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = ctx."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
    ORDER BY s.slot
    LIMIT 1
@@ -91,10 +93,10 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
+     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+         OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = $8::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $11::uuid AND q."licenseId" = $12::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
                         AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
@@ -104,24 +106,24 @@ WITH pick AS (
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = $9::uuid AND r."licenseId" = $10::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $11::uuid AND ru."reservationId" = u.id AND ru."userId" = $12::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+ FROM seat_reservations r WHERE r."vendorId" = $13::uuid AND r."licenseId" = $14::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $15::uuid AND ru."reservationId" = u.id AND ru."userId" = $16::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
                        JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."vendorId" = $13::uuid AND a."licenseId" = $14::uuid AND a."userId" = $15::uuid)))
+                      WHERE a."vendorId" = $17::uuid AND a."licenseId" = $18::uuid AND a."userId" = $19::uuid)))
      AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE SKIP LOCKED),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $16::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $17::int), COALESCE($18::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $20::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $21::int), COALESCE($22::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."vendorId" = $19::uuid AND t."licenseId" = $20::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $23::uuid AND t."licenseId" = $24::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $21::uuid, $22::uuid, $23::uuid, $24::uuid, claimed.slot,
-         $25::uuid, $26, $27, $28::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $29::timestamptz, $30
+  SELECT $25::uuid, $26::uuid, $27::uuid, $28::uuid, claimed.slot,
+         $29::uuid, $30, $31, $32::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $33::timestamptz, $34
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
@@ -132,10 +134,10 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
+     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+         OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = $8::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
+     AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $11::uuid AND q."licenseId" = $12::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
                         AND ((SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
@@ -145,12 +147,12 @@ WITH pick AS (
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = $9::uuid AND r."licenseId" = $10::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $11::uuid AND ru."reservationId" = u.id AND ru."userId" = $12::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+ FROM seat_reservations r WHERE r."vendorId" = $13::uuid AND r."licenseId" = $14::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $15::uuid AND ru."reservationId" = u.id AND ru."userId" = $16::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
                        JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."vendorId" = $13::uuid AND a."licenseId" = $14::uuid AND a."userId" = $15::uuid)))
+                      WHERE a."vendorId" = $17::uuid AND a."licenseId" = $18::uuid AND a."userId" = $19::uuid)))
      AND ((SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
-SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $16::uuid AND q.id = $17::uuid)
-                - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $18::uuid AND s."licenseId" = $19::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $20::uuid AND s."licenseId" = $21::uuid AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
+SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $20::uuid AND q.id = $21::uuid)
+                - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $22::uuid AND s."licenseId" = $23::uuid AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = $24::uuid AND s."licenseId" = $25::uuid AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
@@ -160,7 +162,7 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = $22::uuid AND r."licenseId" = $23::uuid) u ) AS reserved,
+ FROM seat_reservations r WHERE r."vendorId" = $26::uuid AND r."licenseId" = $27::uuid) u ) AS reserved,
        (SELECT COALESCE(sum(GREATEST(u.seats - u.used - u.held, 0)), 0) FROM (SELECT r.id, r.seats,
       (SELECT count(*) FROM seat_leases x
          JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
@@ -170,21 +172,21 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = $24::uuid AND r."licenseId" = $25::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $26::uuid AND ru."reservationId" = u.id AND ru."userId" = $27::uuid) AS own) t) >= 1)
+ FROM seat_reservations r WHERE r."vendorId" = $28::uuid AND r."licenseId" = $29::uuid) u JOIN seat_reservation_users ru ON ru."vendorId" = $30::uuid AND ru."reservationId" = u.id AND ru."userId" = $31::uuid) AS own) t) >= 1)
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE SKIP LOCKED),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $28::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $29::int), COALESCE($30::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $32::uuid, "expiresAt" = LEAST(now() + make_interval(secs => $33::int), COALESCE($34::timestamptz, 'infinity'::timestamptz)), "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."vendorId" = $31::uuid AND t."licenseId" = $32::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $35::uuid AND t."licenseId" = $36::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $33::uuid, $34::uuid, $35::uuid, $36::uuid, claimed.slot,
-         $37::uuid, $38, $39, $40::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $41::timestamptz, $42
+  SELECT $37::uuid, $38::uuid, $39::uuid, $40::uuid, claimed.slot,
+         $41::uuid, $42, $43, $44::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $45::timestamptz, $46
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)
@@ -195,26 +197,26 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid)
-         <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
-     AND s."heldTicketId" = $7::uuid AND s."heldUntil" > now()
+     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+         OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
+     AND s."heldTicketId" = $11::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q
-                  WHERE q."vendorId" = s."vendorId" AND q.id = $8::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $9 AND q.status = 'HELD')
+                  WHERE q."vendorId" = s."vendorId" AND q.id = $12::uuid AND q."licenseId" = s."licenseId" AND q.fingerprint = $13 AND q.status = 'HELD')
      AND true
    ORDER BY s.slot
    LIMIT 1
    FOR UPDATE),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $10::uuid, "expiresAt" = $11::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
+  UPDATE seat_slots t SET "leaseId" = $14::uuid, "expiresAt" = $15::timestamptz, "heldTicketId" = NULL, "heldUntil" = NULL
     FROM pick
-   WHERE t."vendorId" = $12::uuid AND t."licenseId" = $13::uuid AND t.slot = pick.slot
+   WHERE t."vendorId" = $16::uuid AND t."licenseId" = $17::uuid AND t.slot = pick.slot
   RETURNING t.slot, pick."leaseId" AS "previousLeaseId", t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $14::uuid, $15::uuid, $16::uuid, $17::uuid, claimed.slot,
-         $18::uuid, $19, $20, $21::uuid, claimed."claimedAt", claimed."claimedAt",
-         claimed."expiresAt", $22::timestamptz, $23
+  SELECT $18::uuid, $19::uuid, $20::uuid, $21::uuid, claimed.slot,
+         $22::uuid, $23, $24, $25::uuid, claimed."claimedAt", claimed."claimedAt",
+         claimed."expiresAt", $26::timestamptz, $27
     FROM claimed
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage)

@@ -111,6 +111,36 @@ describe('checkout: the context and the common claim in one statement', () => {
     expect(d.slot).toBe(2);
   });
 
+  // The pool's size is checked without counting its slots (slotsWithinCapacity: no slot numbered
+  // at or above the capacity). A trim can leave a gap below the highest slot; such a pool is counted.
+  it('a pool with a gap below its highest slot and no more slots than its capacity hands out every one', async () => {
+    const f = await insertSeatLicense(app, { quantity: 5 });
+    // Slots 0–3 and 7: five slots for a capacity of 5, one of them numbered above it.
+    await prisma.$executeRaw`DELETE FROM seat_slots WHERE "licenseId" = ${f.licenseId}::uuid AND slot = 4`;
+    await prisma.$executeRaw`INSERT INTO seat_slots ("vendorId", "licenseId", slot) VALUES (${f.vendorId}::uuid, ${f.licenseId}::uuid, 7)`;
+    const slots = [];
+    for (const device of ['g1', 'g2', 'g3', 'g4', 'g5']) slots.push((await checkout(f, device)).slot);
+    expect(slots).toEqual([0, 1, 2, 3, 7]);
+    await expect(checkout(f, 'g6')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
+    expect(await seatsInUse(app, f.licenseId)).toBe(5);
+  });
+
+  it('a pool with more slots than its capacity hands out none of them before the excess is trimmed', async () => {
+    const f = await insertSeatLicense(app, { quantity: 2 });
+    const [a, b] = [await checkout(f, 'e1'), await checkout(f, 'e2')];
+    // The quantity cut to 1 (as the vendor API does it, the slots stay until they free).
+    await prisma.license.update({
+      where: { vendorId_id: { vendorId: f.vendorId, id: f.licenseId } },
+      data: { quantity: 1 },
+    });
+    await expect(checkout(f, 'e3')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
+    await expireLease(app, a.leaseId);
+    await expect(checkout(f, 'e3')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
+    expect(await prisma.seatSlot.count({ where: { licenseId: f.licenseId } })).toBe(1);
+    expect(b.slot).toBe(1);
+    expect(await seatsInUse(app, f.licenseId)).toBe(1);
+  });
+
   describe('on two replicas', () => {
     const replicas = useSeatReplicas();
 

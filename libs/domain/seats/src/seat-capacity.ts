@@ -39,8 +39,24 @@ export function capacitySql(alias: string): Prisma.Sql {
  * no slot of the license is handed out (SeatPoolService), neither by a claim nor by a queue grant.
  */
 export function poolWithinCapacity(license: LicenseKey): Prisma.Sql {
-  return Prisma.sql`(SELECT count(*) FROM seat_slots x WHERE x."vendorId" = ${license.vendorId} AND x."licenseId" = ${license.id})
-               <= (SELECT ${capacitySql('q')} FROM licenses q WHERE q."vendorId" = ${license.vendorId} AND q.id = ${license.id})`;
+  return slotsWithinCapacity(
+    license.vendorId,
+    license.id,
+    Prisma.sql`(SELECT ${capacitySql('q')} FROM licenses q WHERE q."vendorId" = ${license.vendorId} AND q.id = ${license.id})`,
+  );
+}
+
+/**
+ * The license's seat slots number at most `capacity`, without counting them in the common case.
+ * Slots are numbered from 0 (SeatPoolService adds them above the highest), so a pool with no slot
+ * numbered `capacity` or above has at most `capacity` slots: one index probe. Only a pool that has
+ * such a slot (excess slots, or a gap a trim left below the highest) is counted, which reads every
+ * slot of the license. Exactly `count(*) <= capacity` either way.
+ */
+export function slotsWithinCapacity(vendorId: Prisma.Sql, licenseId: Prisma.Sql, capacity: Prisma.Sql): Prisma.Sql {
+  const ofLicense = Prisma.sql`x."vendorId" = ${vendorId} AND x."licenseId" = ${licenseId}`;
+  return Prisma.sql`(NOT EXISTS (SELECT 1 FROM seat_slots x WHERE ${ofLicense} AND x.slot >= ${capacity})
+               OR (SELECT count(*) FROM seat_slots x WHERE ${ofLicense}) <= ${capacity})`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { advisoryLockKey, LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { LEASE_COLUMNS, LeaseRow } from './lease-row';
-import { capacitySql, overageTrackedSql, poolWithinCapacity } from './seat-capacity';
+import { capacitySql, overageTrackedSql, poolWithinCapacity, slotsWithinCapacity } from './seat-capacity';
 import { queueAdmitsCheckout, queueAdmitsCheckoutWithoutReservations } from './seat-availability.sql';
 import { seatEventPayloadSql } from './seat-events';
 import { slotHeldFor } from './seat-queue.predicates';
@@ -54,7 +54,8 @@ export interface CheckoutContext {
   offlinePeriodDays: number;
   /** The active device of the container with the presented fingerprint, if any. */
   deviceId: string | null;
-  slots: number;
+  /** The license's seat pool has no excess slots (`slotsWithinCapacity`): at most its capacity. */
+  withinCapacity: boolean;
   now: Date;
   /** The device's lease on this license that still holds an unexpired seat, if any. */
   liveLease: LeaseRow | null;
@@ -260,8 +261,8 @@ export class SeatCheckoutRepository {
       pick AS (
         SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = ${vendorId}::uuid AND s."licenseId" = ctx."licenseId"
          WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND ${licenseUsable('ctx')}
-           AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx.slots <= ctx.capacity
-           -- ctx.slots ≤ ctx.capacity is poolWithinCapacity, read in this statement's snapshot
+           AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx."withinCapacity"
+           -- ctx."withinCapacity" is poolWithinCapacity, read in this statement's snapshot
            AND ${seatClaimable('s')} AND ${queueAdmitsCheckoutWithoutReservations(license)}
          ORDER BY s.slot
          LIMIT 1
@@ -312,7 +313,7 @@ export class SeatCheckoutRepository {
              l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
              l."maxBorrowDays", l."offlinePeriodDays",
              (SELECT d.id FROM devices d WHERE ${deviceOfFingerprint('d', 'c', fingerprint)}) AS "deviceId",
-             (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id) AS slots,
+             ${slotsWithinCapacity(Prisma.sql`l."vendorId"`, Prisma.sql`l.id`, capacitySql('l'))} AS "withinCapacity",
              now() AS now,
              live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
              live."expiresAt" AS "liveExpiresAt", live."borrowUntil" AS "liveBorrowUntil", live."returnKeyHash" AS "liveReturnKeyHash",

@@ -160,7 +160,7 @@ export class SeatsService {
     }
     if (license.hasReservations) await this.reservations.lockForCheckout(tx, license.licenseId);
     // After the reservation lock: a checkout's lock order is reservation lock → license row (trim) → slot → lease → overage.
-    if (license.slots > license.capacity) await this.pool.trim(tx, license.licenseId);
+    if (!license.withinCapacity) await this.pool.trim(tx, license.licenseId);
     const lease: NewLease = {
       id: uuidV7(),
       licenseId: license.licenseId,
