@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { FastBody, fastField } from '@leasehold/http';
 import { fastFingerprint, FingerprintProperty } from './fingerprint.property';
 import { fastKnownRevision, KnownRevisionProperty } from './known-revision.property';

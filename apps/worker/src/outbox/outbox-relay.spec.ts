@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, INestApplication } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';

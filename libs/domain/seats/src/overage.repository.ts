@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { advisoryLockKey, SqlExecutor, TenantPrisma } from '@leasehold/db';
 import { capacitySql, OverageColumns, overageTrackedSql } from './seat-capacity';
 import { licenseKeyOf, seatsInUseOf } from './seat-rules.sql';
 
