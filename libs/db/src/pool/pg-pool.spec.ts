@@ -22,6 +22,22 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
 
   const slug = () => `pg-${uuidV7().slice(-12)}`;
 
+  /**
+   * A transaction under the advisory lock `key` that inserts vendor `s` and keeps the lock 0.3 s;
+   * returned once it holds the lock, with `done` for its commit.
+   */
+  async function firstHolder(key: bigint, s: string): Promise<{ done: Promise<void> }> {
+    const done = pg.transaction(
+      async (tx) => {
+        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
+        await tx.$queryRaw`SELECT pg_sleep(0.3)`;
+      },
+      { advisoryLock: key },
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    return { done };
+  }
+
   it('binds values as parameters and maps results as node-postgres does', async () => {
     const at = new Date('2026-01-02T03:04:05.678Z');
     const hostile = "x'; DROP TABLE vendors; --";
@@ -136,19 +152,12 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
   it("takes an advisory lock with BEGIN: the next holder's first statement sees what the previous one committed", async () => {
     const s = slug();
     const key = advisoryLockKey(`pg-pool-spec:${s}`);
-    const first = pg.transaction(
-      async (tx) => {
-        await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
-        await tx.$queryRaw`SELECT pg_sleep(0.3)`;
-      },
-      { advisoryLock: key },
-    );
-    await new Promise((r) => setTimeout(r, 100));
+    const first = await firstHolder(key, s);
     const seen = await pg.transaction(
       (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
       { advisoryLock: key },
     );
-    await first;
+    await first.done;
     expect(seen[0].n).toBe(1);
     // Keys are signed 64-bit and stable.
     expect(advisoryLockKey('x')).toBe(advisoryLockKey('x'));
@@ -170,19 +179,12 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     it("takes the lock before the statement's snapshot: it sees what the previous holder committed", async () => {
       const s = slug();
       const key = advisoryLockKey(`pg-pool-spec:${s}`);
-      const first = pg.transaction(
-        async (tx) => {
-          await tx.$executeRaw`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'first holder', now())`;
-          await tx.$queryRaw`SELECT pg_sleep(0.3)`;
-        },
-        { advisoryLock: key },
-      );
-      await new Promise((r) => setTimeout(r, 100));
+      const first = await firstHolder(key, s);
       const seen = await pg.lockedStatement<{ n: number }>(
         key,
         Prisma.sql`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
       );
-      await first;
+      await first.done;
       expect(seen).toEqual([{ n: 1 }]);
     });
 
