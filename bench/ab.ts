@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       const list = samples.get(key) ?? [];
       list.push({
         cpu: ((cpuMs(t.pid) - cpuBefore) * 1000) / result.requests,
-        pg: (postgresCpuSince(pgBefore) * 1000) / result.requests,
+        pg: ((await postgresCpuSince(pgBefore, db)) * 1000) / result.requests,
         rps: result.rps,
         granted: result.granted / result.seconds,
       });

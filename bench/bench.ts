@@ -90,7 +90,7 @@ async function scenario(
   const pgBefore = await postgresCpu(benchDb);
   const throughput = await runLoad(urls, 64, SECONDS, load);
   const cpuPerRequest = ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests;
-  const pgCpuPerRequest = (postgresCpuSince(pgBefore) * 1000) / throughput.requests;
+  const pgCpuPerRequest = ((await postgresCpuSince(pgBefore, benchDb)) * 1000) / throughput.requests;
   const latency = await runLoad(urls, 8, SECONDS, load);
   const denied = throughput.denied + latency.denied;
   let probe = '';

@@ -249,22 +249,35 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 /** CPU time so far of every Postgres backend on the client's database but its own (pid → ms). */
-export async function postgresCpu(db: {
-  query: (text: string) => Promise<{ rows: { pid: number }[] }>;
-}): Promise<Map<number, number>> {
-  const { rows } = await db.query(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-  );
+type PgQuery = { query: (text: string) => Promise<{ rows: { pid: number }[] }> };
+
+const BACKENDS = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+
+/** The CPU time (ms) of every backend of the bench database now, by pid. */
+export async function postgresCpu(db: PgQuery): Promise<Map<number, number>> {
+  const { rows } = await db.query(BACKENDS);
   return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
 }
 
-/** CPU the backends of `before` used since (ms). */
-export function postgresCpuSince(before: Map<number, number>): number {
+/**
+ * CPU the database's backends used since `before` (ms): those of `before` still there, and all of
+ * those that started meanwhile. A pool closes a connection idle for 10 s and opens a new one on
+ * demand, so a server whose turn comes after a pause does its work on backends born during the
+ * measurement; without them its Postgres CPU would read low, or 0 (`bench:ab` read 0 for the limit
+ * anchor whenever the other variants' bursts between two of its own took more than 10 s).
+ */
+export async function postgresCpuSince(before: Map<number, number>, db: PgQuery): Promise<number> {
   let total = 0;
   // A backend that ended meanwhile (its pool closed an idle connection) lost its count: skipped.
   for (const [pid, ms] of before) {
     const now = cpuMs(pid);
     if (Number.isFinite(now) && Number.isFinite(ms)) total += now - ms;
+  }
+  const { rows } = await db.query(BACKENDS);
+  for (const { pid } of rows) {
+    if (before.has(pid)) continue;
+    const ms = cpuMs(pid);
+    if (Number.isFinite(ms)) total += ms;
   }
   return total;
 }

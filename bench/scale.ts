@@ -336,7 +336,7 @@ async function main(): Promise<void> {
   const runStart = (await db.query<{ at: Date }>('SELECT now() AS at')).rows[0].at;
   const beats = await runLoad([app.url], 64, HEARTBEAT_SECONDS, heartbeats);
   const appCpuPerBeat = ((cpuMs(app.child.pid) - appCpu0) * 1000) / beats.requests;
-  const pgCpuPerBeat = (postgresCpuSince(pg0) * 1000) / beats.requests;
+  const pgCpuPerBeat = ((await postgresCpuSince(pg0, db)) * 1000) / beats.requests;
   const touched = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM seat_leases WHERE "lastHeartbeatAt" >= $1`,
     [runStart],
@@ -367,7 +367,7 @@ async function main(): Promise<void> {
     const pg = await postgresCpu(db);
     const t = await runLoad([url], 64, SECONDS, load);
     const cpu = ((cpuMs(pid) - cpu0) * 1000) / t.requests;
-    const pgCpu = (postgresCpuSince(pg) * 1000) / t.requests;
+    const pgCpu = ((await postgresCpuSince(pg, db)) * 1000) / t.requests;
     const l = await runLoad([url], 8, SECONDS, load);
     return { t, l, cpu, pgCpu };
   };
