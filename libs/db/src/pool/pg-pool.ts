@@ -301,7 +301,6 @@ export class PgPool {
     const onError = (error: Error) => (broken ??= error);
     client.on('error', onError);
     try {
-      // A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline.
       await client.query(
         options.advisoryLock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement(options.advisoryLock)}`,
       );
