@@ -60,8 +60,13 @@ const UNTIL = new Date('2030-01-01T00:00:00Z');
 /** The repositories, wired to one recording executor (as a transaction, the pool and the tenant client alike). */
 function repositories(tx: RecordingExecutor) {
   const db = { vendorId: VENDOR, client: tx } as unknown as TenantPrisma;
-  const pg = { sql: tx } as unknown as PgPool;
+  // lockedStatement's BEGIN with the lock and COMMIT are not recorded, only its statement.
+  const pg = {
+    sql: tx,
+    lockedStatement: (_lock: bigint, statement: Prisma.Sql) => tx.$queryRaw(statement),
+  } as unknown as PgPool;
   return {
+    pg,
     checkout: new SeatCheckoutRepository(db),
     lease: new SeatLeaseRepository(db, pg),
     sessions: new SessionsRepository(db),
@@ -102,9 +107,9 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   'seat-checkout.repository': {
     'checkoutContext (by licenseId)': (r, tx) =>
       r.checkout.checkoutContext(tx, CONTAINER, { licenseId: LICENSE }, FINGERPRINT),
-    'checkoutContextClaiming (by licenseId: the context and the common claim in one statement)': (r, tx) =>
-      r.checkout.checkoutContextClaiming(
-        tx,
+    'claimCommon (by licenseId: the context and the common claim in one statement, under BEGIN with the lock)': (r) =>
+      r.checkout.claimCommon(
+        r.pg,
         {
           containerId: CONTAINER,
           license: { licenseId: LICENSE },

@@ -28,7 +28,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
           l."expiresAt" DESC NULLS FIRST, l.id
  LIMIT 1;
 
--- SeatCheckoutRepository.checkoutContextClaiming (by licenseId: the context and the common claim in one statement)
+-- SeatCheckoutRepository.claimCommon (by licenseId: the context and the common claim in one statement, under BEGIN with the lock)
 WITH ctx AS MATERIALIZED (
 SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
        c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,

@@ -14,7 +14,7 @@ import {
 } from './seats.testing';
 
 // The common checkout (ENTERPRISE, no user token, ticket or borrow) reads its context and claims
-// its seat in one statement (SeatCheckoutRepository.checkoutContextClaiming), appending its event
+// its seat in one statement (SeatCheckoutRepository.claimCommon), appending its event
 // there too. What it writes must be what the general path writes, it must claim the slot the
 // general path would, and under its lock two checkouts of one device still get one seat.
 

@@ -26,7 +26,7 @@ export function queueAdmitsCheckout(license: LicenseKey, user: Prisma.Sql): Pris
 /**
  * `queueAdmitsCheckout` for a license without seat reservations (its exemption needs a
  * reservation): free slot `s` is not held for a ticket and no ticket waits. The one-statement
- * checkout (`checkoutContextClaiming`) claims only where the license has no reservations.
+ * checkout (`claimCommon`) claims only where the license has no reservations.
  */
 export function queueAdmitsCheckoutWithoutReservations(license: LicenseKey): Prisma.Sql {
   return Prisma.sql`${SLOT_NOT_HELD} AND NOT EXISTS (SELECT 1 FROM ${waitingTicketsOf(license)})`;

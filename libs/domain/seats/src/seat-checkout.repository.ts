@@ -74,7 +74,7 @@ interface LiveLeaseColumns {
 
 type ContextColumns = Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns;
 
-/** The lease `checkoutContextClaiming` started, if any (the rest of its row is the statement's input). */
+/** The lease `claimCommon` started, if any (the rest of its row is the statement's input). */
 interface StartedColumns {
   startedSlot: number | null;
   startedAt: Date | null;
@@ -128,7 +128,7 @@ export interface NewLease {
   returnKeyHash: string | null;
 }
 
-/** The common checkout `checkoutContextClaiming` may claim: no user token, ticket or borrow. */
+/** The common checkout `claimCommon` may claim: no user token, ticket or borrow. */
 export interface CommonClaim {
   containerId: string;
   license: LicenseRef;
@@ -203,45 +203,38 @@ export class SeatCheckoutRepository {
   constructor(private readonly db: TenantPrisma) {}
 
   /**
-   * The license a checkout is for, with its container, the device behind the fingerprint, the slot
-   * count and the device's live lease on it, if any. Run it after taking the checkout's advisory
-   * lock on (container, fingerprint) (`checkoutLockKey`, with BEGIN): its snapshot is then taken
-   * after any concurrent checkout of the same device committed, so two of them cannot both miss
-   * the live lease and claim two seats.
+   * The license a checkout is for, with its container, the device behind the fingerprint, whether
+   * its pool is within capacity and the device's live lease on it, if any. Run it after taking the
+   * checkout's advisory lock on (container, fingerprint) (`checkoutLockKey`, with BEGIN): its
+   * snapshot is then taken after any concurrent checkout of the same device committed, so two of
+   * them cannot both miss the live lease and claim two seats. With `credentialHash`, it also
+   * authenticates: no row unless the container's current secret has that hash and its vendor is
+   * active.
    */
   async checkoutContext(
     tx: SqlExecutor,
     containerId: string,
     ref: LicenseRef,
     fingerprint: string,
+    credentialHash?: string,
   ): Promise<CheckoutContext | null> {
-    const rows = await tx.$queryRaw<ContextColumns[]>(this.contextSql(containerId, ref, fingerprint));
+    const rows = await tx.$queryRaw<ContextColumns[]>(this.contextSql(containerId, ref, fingerprint, credentialHash));
     return rows[0] ? toContext(rows[0], fingerprint) : null;
   }
 
   /**
-   * `checkoutContext` and, in the same statement, the claim of the common checkout: an ENTERPRISE
-   * container whose access stands, a usable license without reservations, overage allowance or
-   * excess slots, no live lease of the device on it, no user token, ticket or borrow (the caller
-   * asks only then). The claim is `claimSlot`'s (lowest claimable slot, SKIP LOCKED, the queue's
-   * and the pool's conditions), taken only when that slot is empty: a slot whose expired lease
-   * must end first stays locked by this transaction for the general path. The lease starts and its
-   * `seat.checked_out` event (the payload `seatEvent` builds, id `eventId`) is appended in the same
-   * statement. Run it, like `checkoutContext`, right after taking the checkout's advisory lock.
-   * Returns the context with the started lease, or with null when nothing was claimed (the general
-   * path then decides on that context, in the same transaction); null when there is no such license.
-   */
-  async checkoutContextClaiming(tx: SqlExecutor, input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
-    const rows = await tx.$queryRaw<ClaimingColumns[]>(this.claimingSql(input, eventId));
-    return claimedContext(rows[0], input);
-  }
-
-  /**
-   * `checkoutContextClaiming` as a transaction of its own, in one round trip (`PgPool.lockedStatement`):
-   * `BEGIN` with the checkout's advisory lock on (container, fingerprint), the statement, `COMMIT`.
-   * What it claimed is committed when it returns. When it claimed nothing it changed nothing: the
-   * caller then runs the checkout's general path in a transaction of its own, under the same lock,
-   * on a context read anew (the one returned here was read under a lock since released).
+   * The common checkout as a transaction of its own, in one round trip (`PgPool.lockedStatement`):
+   * `BEGIN` with the checkout's advisory lock on (container, fingerprint), then one statement that
+   * reads `checkoutContext` and claims the common case's seat, then `COMMIT`. The common case: an
+   * ENTERPRISE container whose access stands, a usable license without reservations, overage
+   * allowance or excess slots, no live lease of the device on it, no user token, ticket or borrow
+   * (the caller asks only then). The claim is `claimSlot`'s (lowest claimable slot, SKIP LOCKED,
+   * the queue's and the pool's conditions), taken only when that slot is empty; the lease starts
+   * and its `seat.checked_out` event (the payload `seatEvent` builds, id `eventId`) is appended in
+   * the same statement. Returns the context with the started lease, committed; or with null when
+   * nothing was claimed, and then nothing changed: the caller runs the general path in a
+   * transaction of its own, under the same lock, on a context read anew (this one was read under a
+   * lock since released). Null when there is no such license (or the secret is not accepted).
    */
   async claimCommon(pg: PgPool, input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
     const rows = await pg.lockedStatement<ClaimingColumns>(
@@ -251,7 +244,7 @@ export class SeatCheckoutRepository {
     return claimedContext(rows[0], input);
   }
 
-  /** The statement of `checkoutContextClaiming`: at most one row, the context's columns and the started lease's. */
+  /** The statement of `claimCommon`: at most one row, the context's columns and the started lease's. */
   private claimingSql(input: CommonClaim, eventId: string): Prisma.Sql {
     const vendorId = this.db.vendorId;
     const { leaseId, fingerprint } = input;

@@ -90,10 +90,10 @@ export class SeatsService {
    * A checkout under its lock on (container, fingerprint): the context, then the general path on
    * it. A checkout without a user token, ticket or borrow first tries the common case's claim as a
    * transaction of its own in one round trip (`claimCommon`: the context and the claim in one
-   * statement, which appends its event and authenticates by `credentialHash` when given). When that
-   * claimed nothing, the checkout runs under the lock again: the context read anew (and the common
-   * claim tried again on it), then the general path on it. Null: no such license in the container
-   * (or the secret not accepted); nothing was changed.
+   * statement, which appends its event and authenticates by `credentialHash` when given). Whatever
+   * it did not grant changed nothing and runs under the lock again: the context read anew
+   * (authenticated the same way), then the general path on it. Null: no such license in the
+   * container (or the secret not accepted); nothing was changed.
    */
   private async checkoutLocked(input: CheckoutInput, credentialHash?: string): Promise<CheckoutOutcome | null> {
     if (!input.user && !input.ticketId && !input.borrowUntil) {
@@ -103,14 +103,9 @@ export class SeatsService {
     }
     return this.pg.transaction(
       async (tx): Promise<CheckoutOutcome | null> => {
-        if (input.user || input.ticketId || input.borrowUntil) {
-          const license = await this.checkouts.checkoutContext(tx, input.containerId, input.license, input.fingerprint);
-          return license && this.decide(tx, input, license);
-        }
-        const found = await this.checkouts.checkoutContextClaiming(tx, newClaim(input, credentialHash), uuidV7());
-        if (!found) return null;
-        if (found.lease) return { kind: 'lease', lease: toLease(found.lease, found.context) };
-        return this.decide(tx, input, found.context);
+        const { containerId, license, fingerprint } = input;
+        const context = await this.checkouts.checkoutContext(tx, containerId, license, fingerprint, credentialHash);
+        return context && this.decide(tx, input, context);
       },
       { advisoryLock: checkoutLockKey(input.containerId, input.fingerprint) },
     );
@@ -467,7 +462,7 @@ function toEnded(row: LeaseRow): EndedLeaseView {
   };
 }
 
-/** What `checkoutContextClaiming` needs of a checkout: a new lease id, and the secret's hash when it authenticates too. */
+/** What `claimCommon` needs of a checkout: a new lease id, and the secret's hash when it authenticates too. */
 function newClaim(input: CheckoutInput, credentialHash?: string) {
   return {
     containerId: input.containerId,
