@@ -248,12 +248,8 @@ export class PgPool {
     return retryTransient(() => this.lockedStatementOnce<T>(advisoryLock, statement));
   }
 
-  private async lockedStatementOnce<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken ??= error);
-    client.on('error', onError);
-    try {
+  private lockedStatementOnce<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
+    return this.onConnection(async (client) => {
       // In pipeline mode each query is written as it is given; corked, the three leave in one write.
       const text = statement.text;
       const socket = client.connection.stream;
@@ -279,36 +275,35 @@ export class PgPool {
       // Only an aborted transaction answers COMMIT with ROLLBACK, and its error was thrown above.
       if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}`);
       return run.value.rows as T[];
-    } catch (error) {
-      // Whatever failed, the transaction is over (rolled back) unless the connection is broken,
-      // in which case the server rolls it back and the client is discarded on release.
-      if (client.getTransactionStatus() !== 'I')
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken ??= rollbackError));
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
-  private async transactionOnce<T>(
-    fn: (tx: SqlExecutor) => PromiseLike<T>,
-    options: { advisoryLock?: bigint },
-  ): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // The connection dying mid-transaction: the client is discarded on release, never reused.
-    const onError = (error: Error) => (broken ??= error);
-    client.on('error', onError);
-    try {
+  private transactionOnce<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint }): Promise<T> {
+    return this.onConnection(async (client) => {
       await client.query(
         options.advisoryLock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement(options.advisoryLock)}`,
       );
       const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');
       return result;
+    });
+  }
+
+  /**
+   * Runs one transaction's statements (`run`) on a pooled connection. When `run` throws, a
+   * transaction still open on the connection is rolled back (one whose pipelined `COMMIT` already
+   * ended it is not) and the error rethrown. A connection that died meanwhile, or whose rollback
+   * failed, is discarded on release, never reused.
+   */
+  private async onConnection<T>(run: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
+    try {
+      return await run(client);
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch(onError);
       throw error;
     } finally {
       client.removeListener('error', onError);
