@@ -9,7 +9,8 @@
 //   (a) GET /health/live (the app's own no-I/O route, whole middleware stack);
 //   (b) POST /client/v1/validate; (c) POST /client/v1/seats/{id}/heartbeat over 64 live leases;
 //   (d) checkout + release on 100 seats contended by 1,000 simulated devices; (e) (d) over two
-//       replicas.
+//       replicas; (b2) and (c2): (b) and (c) over two replicas, what this host serves (the
+//       anchors stay one process each).
 // Throughput at 64 connections, p50/p99 at 8; every ratio against the limit server and bare
 // NestJS. For (d)/(e) the most seats ever in use at once is computed from the database (lease
 // intervals) next to the limit: oversubscription must be exactly 0. The resident memory of each
@@ -37,7 +38,7 @@ const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres
 const SEATS = 100;
 const DEVICES = 1_000;
 // BENCH_ONLY=limit,b: run only these scenarios (for profiling one route).
-const ALL = ['plain', 'limit', 'nest', 'a', 'b', 'c', 'd', 'e'];
+const ALL = ['plain', 'limit', 'nest', 'a', 'b', 'c', 'd', 'e', 'b2', 'c2'];
 const ONLY = (process.env['BENCH_ONLY'] ?? ALL.join(',')).split(',').map((x) => x.trim());
 const want = (key: string) => ONLY.includes(key);
 
@@ -319,6 +320,33 @@ async function main(): Promise<void> {
       db,
     ),
   );
+  // Per host: validate and heartbeat over two replicas on this machine (the connections split
+  // between them), against the same single-process anchors.
+  if ((want('b2') || want('c2')) && replicas.length < 2) {
+    replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+    pidsOf.set(replicas[1].url, replicas[1].child.pid);
+  }
+  await run('b2', () =>
+    scenario(
+      'b2',
+      '(b2) validate, 2 replicas on this host',
+      replicas.map((r) => r.url),
+      { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal },
+    ),
+  );
+  await run('c2', () =>
+    scenario(
+      'c2',
+      '(c2) heartbeat, 2 replicas on this host',
+      replicas.map((r) => r.url),
+      {
+        kind: 'rotate',
+        method: 'POST',
+        entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
+        headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
+      },
+    ),
+  );
   rss.stop();
 
   const rpsOf = (key: string) => results.find((r) => r.key === key)?.rps ?? NaN;
@@ -361,6 +389,11 @@ async function main(): Promise<void> {
   out(
     `- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`,
   );
+  if (want('b2') || want('c2')) {
+    out(
+      `- per host (2 replicas, the limit server one process): validate ÷ limit = ${fmt(rpsOf('b2') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c2') / limitRps, 2)}`,
+    );
+  }
   out(
     `- peak resident memory (RSS) under load: ${replicas.map((r) => `${r.name} ${fmt(rss.peak(r.child.pid ?? 0))} MB`).join(', ')} (target ≤ 250 MB); limit server ${fmt(rss.peak(limit.child.pid ?? 0))} MB, bare NestJS ${fmt(rss.peak(nest.child.pid ?? 0))} MB`,
   );
