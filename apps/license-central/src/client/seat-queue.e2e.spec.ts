@@ -16,8 +16,9 @@ import { AppModule } from '../app.module';
 
 // The seat wait queue through HTTP on two instances: join, wait (long-poll), claim with the
 // ticket, leave; the vendor's view of the queue. Each attack on a held seat is a test here. The
-// relay's grant after a release is tested through the running worker (apps/worker leases.processor
-// spec); here a seat is held for a ticket the public way: joining while a seat is free.
+// relay's grant after a release is tested through the running worker (apps/worker
+// leases.processor.seat-queue.spec.ts); here a seat is held for a ticket the public way: joining
+// while a seat is free.
 
 describe('seat wait queue over HTTP', () => {
   let app: INestApplication;
