@@ -1,42 +1,30 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { ConfigService } from '@leasehold/config';
-import {
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { ApiContainer, expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from '../client/client-api.fixture';
 
 // As the abuse: credentials sent in the URL (`?access_token=`, a passport-http-bearer
 // default) or in the body end up in proxy logs and browser history. Every credential is accepted
 // in the Authorization header only.
 describe('credentials only in the Authorization header (license-central)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let device: { secret: string; device: { Authorization: string } };
+  const world = useClientApiWorld(new ClientApiWorld([]));
+  const { http } = world;
+  let device: ApiContainer;
   let operatorToken: string;
-  const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    acme = await createVendor(app, 'Acme');
-    await createProductViaApi(http, acme, []);
-    device = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    operatorToken = app.get(ConfigService).get('OPERATOR_TOKEN');
+    device = await world.personalContainer();
+    operatorToken = world.app.get(ConfigService).get('OPERATOR_TOKEN');
   });
-  afterAll(() => app.close());
 
   it('refuses a vendor API key in ?access_token= (and in the body) with 401 UNAUTHENTICATED', async () => {
-    await http().get('/v1/products').set(acme.auth).expect(200);
-    expectError(await http().get('/v1/products').query({ access_token: acme.apiKey.secret }), 401, 'UNAUTHENTICATED');
+    await http().get('/v1/products').set(world.acme.auth).expect(200);
     expectError(
-      await http().post('/v1/api-keys').send({ name: 'x', access_token: acme.apiKey.secret }),
+      await http().get('/v1/products').query({ access_token: world.acme.apiKey.secret }),
+      401,
+      'UNAUTHENTICATED',
+    );
+    expectError(
+      await http().post('/v1/api-keys').send({ name: 'x', access_token: world.acme.apiKey.secret }),
       401,
       'UNAUTHENTICATED',
     );

@@ -1,37 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { PrismaService } from '@leasehold/db';
-import {
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from '../client/client-api.fixture';
 
 // As the abuse: whoever reads the database (a backup, a read replica, a support
 // query) must not find usable secrets in the idempotency records, which keep the replayed answers
 // of secret-bearing requests for 24 hours.
 describe('idempotency records keep no plain secrets', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  const http = () => request(app.getHttpServer());
-
-  beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    acme = await createVendor(app, 'Acme');
-    await createProductViaApi(http, acme, []);
-  });
-  afterAll(() => app.close());
+  const world = useClientApiWorld(new ClientApiWorld([]));
+  const { http, personalContainer } = world;
 
   /** Every stored idempotency record of this key, as text (what a database reader sees). */
   async function storedText(key: string): Promise<string> {
-    const rows = await app.get(PrismaService).idempotencyRecord.findMany({ where: { key } });
+    const rows = await world.prisma.idempotencyRecord.findMany({ where: { key } });
     expect(rows.length).toBe(1);
     return JSON.stringify(rows);
   }
@@ -40,7 +20,7 @@ describe('idempotency records keep no plain secrets', () => {
     const key = `key-${randomUUID()}`;
     const first = await http()
       .post('/v1/api-keys')
-      .set(acme.auth)
+      .set(world.acme.auth)
       .set('Idempotency-Key', key)
       .send({ name: 'ci' })
       .expect(201);
@@ -52,7 +32,7 @@ describe('idempotency records keep no plain secrets', () => {
     // The retry gets the same answer, secret included, and the key works.
     const replay = await http()
       .post('/v1/api-keys')
-      .set(acme.auth)
+      .set(world.acme.auth)
       .set('Idempotency-Key', key)
       .send({ name: 'ci' })
       .expect(201);
@@ -64,11 +44,11 @@ describe('idempotency records keep no plain secrets', () => {
   });
 
   it('POST /v1/containers/{id}/credentials/reset: the record holds no lhc_ secret, and the replay still answers it', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     const key = `key-${randomUUID()}`;
     const first = await http()
       .post(`/v1/containers/${c.containerId}/credentials/reset`)
-      .set(acme.auth)
+      .set(world.acme.auth)
       .set('Idempotency-Key', key)
       .expect(200);
     const secret = first.body.secret as string;
@@ -76,7 +56,7 @@ describe('idempotency records keep no plain secrets', () => {
     expect(await storedText(key)).not.toContain(secret);
     const replay = await http()
       .post(`/v1/containers/${c.containerId}/credentials/reset`)
-      .set(acme.auth)
+      .set(world.acme.auth)
       .set('Idempotency-Key', key)
       .expect(200);
     expect(replay.body.secret).toBe(secret);
@@ -84,8 +64,13 @@ describe('idempotency records keep no plain secrets', () => {
 
   it("a record copied onto another request's key does not decrypt into an answer", async () => {
     const key = `key-${randomUUID()}`;
-    await http().post('/v1/api-keys').set(acme.auth).set('Idempotency-Key', key).send({ name: 'copied' }).expect(201);
-    const prisma = app.get(PrismaService);
+    await http()
+      .post('/v1/api-keys')
+      .set(world.acme.auth)
+      .set('Idempotency-Key', key)
+      .send({ name: 'copied' })
+      .expect(201);
+    const prisma = world.prisma;
     const original = await prisma.idempotencyRecord.findFirstOrThrow({ where: { key } });
     const otherKey = `key-${randomUUID()}`;
     await prisma.idempotencyRecord.create({
@@ -99,7 +84,7 @@ describe('idempotency records keep no plain secrets', () => {
     });
     const replay = await http()
       .post('/v1/api-keys')
-      .set(acme.auth)
+      .set(world.acme.auth)
       .set('Idempotency-Key', otherKey)
       .send({ name: 'copied' });
     // Bound to its own (scope, key): unusable elsewhere, answered as a key used for something else.

@@ -1,41 +1,18 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { PrismaService, TenantContext } from '@leasehold/db';
+import { TenantContext } from '@leasehold/db';
 import { DevicesService } from '@leasehold/domain-licensing';
-import {
-  ApiProduct,
-  createEnterpriseContainerViaApi,
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  insertGroup,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { createVendor, expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from './client-api.fixture';
 
 describe('device activation (client API)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let product: ApiProduct;
-  const http = () => request(app.getHttpServer());
+  const world = useClientApiWorld(new ClientApiWorld());
+  const { http, personalContainer, enterpriseContainer, addLicense } = world;
   const fp = (n: number | string) => `fingerprint-${n}-${Math.random().toString(36).slice(2, 8)}`;
 
-  beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    acme = await createVendor(app, 'Acme');
-    product = await createProductViaApi(http, acme);
-  });
-  afterAll(() => app.close());
-
   const activeCount = (containerId: string) =>
-    app.get(PrismaService).device.count({ where: { containerId, deactivatedAt: null } });
+    world.prisma.device.count({ where: { containerId, deactivatedAt: null } });
 
   it('50 parallel activations of distinct fingerprints through HTTP: exactly 3 succeed, the rest DEVICE_LIMIT_REACHED', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         http()
@@ -57,12 +34,12 @@ describe('device activation (client API)', () => {
   });
 
   it('50 parallel activations through the service: exactly the device limit (2) succeed', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 2 });
-    const service = app.get(DevicesService);
-    const tenant = app.get(TenantContext);
+    const c = await personalContainer({ deviceLimit: 2 });
+    const service = world.app.get(DevicesService);
+    const tenant = world.app.get(TenantContext);
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
-        tenant.run(acme.vendor.id, () => service.activate(c.containerId, { fingerprint: fp(i), name: `D${i}` })),
+        tenant.run(world.acme.vendor.id, () => service.activate(c.containerId, { fingerprint: fp(i), name: `D${i}` })),
       ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
@@ -72,7 +49,7 @@ describe('device activation (client API)', () => {
   });
 
   it('the same fingerprint repeated (also in parallel) is one device: 201 once, then 200 with the same id', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     const fingerprint = fp('same');
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
@@ -82,12 +59,12 @@ describe('device activation (client API)', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(await activeCount(c.containerId)).toBe(1);
-    const events = await app.get(PrismaService).domainEvent.findMany({ where: { aggregateId: results[0].body.id } });
+    const events = await world.prisma.domainEvent.findMany({ where: { aggregateId: results[0].body.id } });
     expect(events.map((e) => e.type)).toEqual(['device.activated']);
   });
 
   it('transfer: deactivate the old device (by the program), then the new one fits; vendor lists and deactivates', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 1 });
+    const c = await personalContainer({ deviceLimit: 1 });
     const old = fp('old');
     const dev = await http()
       .post('/client/v1/activations')
@@ -120,19 +97,19 @@ describe('device activation (client API)', () => {
       .send({ fingerprint: fp('new2'), name: 'New PC' })
       .expect(201);
 
-    const listed = await http().get(`/v1/containers/${c.containerId}/devices`).set(acme.auth).expect(200);
+    const listed = await http().get(`/v1/containers/${c.containerId}/devices`).set(world.acme.auth).expect(200);
     expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([fresh.body.id]);
     const all = await http()
       .get(`/v1/containers/${c.containerId}/devices`)
       .query({ includeInactive: true })
-      .set(acme.auth)
+      .set(world.acme.auth)
       .expect(200);
     expect(all.body.data).toHaveLength(2);
 
-    const byVendor = await http().post(`/v1/devices/${fresh.body.id}/deactivate`).set(acme.auth).expect(200);
+    const byVendor = await http().post(`/v1/devices/${fresh.body.id}/deactivate`).set(world.acme.auth).expect(200);
     expect(byVendor.body).toMatchObject({ active: false, deactivatedBy: 'VENDOR_KEY' });
     expectError(
-      await http().post(`/v1/devices/${fresh.body.id}/deactivate`).set(acme.auth),
+      await http().post(`/v1/devices/${fresh.body.id}/deactivate`).set(world.acme.auth),
       409,
       'DEVICE_ALREADY_DEACTIVATED',
     );
@@ -145,12 +122,8 @@ describe('device activation (client API)', () => {
   });
 
   it('churn limit: the program may deactivate at most maxDeactivationsPer30Days times (409, retryAfter in the body, no Retry-After header); the vendor is not limited', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1, maxDeactivationsPer30Days: 2 })
-      .expect(201);
+    const c = await personalContainer();
+    await addLicense(c.containerId, { maxDeactivationsPer30Days: 2 });
     for (let i = 0; i < 2; i++) {
       const f = fp(`churn${i}`);
       await http().post('/client/v1/activations').set(c.device).send({ fingerprint: f, name: 'PC' }).expect(201);
@@ -168,18 +141,21 @@ describe('device activation (client API)', () => {
     expect(refused.body.error.details).toMatchObject({ limit: 2, used: 2, retryAfter: expect.any(Number) });
     expect(refused.body.error.details.retryAfter).toBeGreaterThan(29 * 24 * 3600);
     expect(refused.headers['retry-after']).toBeUndefined();
-    await http().post(`/v1/devices/${dev.body.id}/deactivate`).set(acme.auth).expect(200);
+    await http().post(`/v1/devices/${dev.body.id}/deactivate`).set(world.acme.auth).expect(200);
   });
 
   it('credential reset: the old secret is refused at once (CREDENTIALS_REVOKED); the device re-links with the new one and keeps its activation', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     const f = fp('relink');
     const dev = await http()
       .post('/client/v1/activations')
       .set(c.device)
       .send({ fingerprint: f, name: 'Laptop' })
       .expect(201);
-    const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
+    const reset = await http()
+      .post(`/v1/containers/${c.containerId}/credentials/reset`)
+      .set(world.acme.auth)
+      .expect(200);
     expectError(
       await http().post('/client/v1/activations').set(c.device).send({ fingerprint: f, name: 'Laptop' }),
       401,
@@ -227,17 +203,17 @@ describe('device activation (client API)', () => {
     expectError(
       await http()
         .post('/client/v1/activations')
-        .set(acme.auth)
+        .set(world.acme.auth)
         .send({ fingerprint: fp(1), name: 'x' }),
       401,
       'CREDENTIALS_INVALID',
     );
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     expectError(await http().get('/v1/containers').set(c.device), 401, 'API_KEY_INVALID');
   });
 
   it('validation errors on the client routes, and ENTERPRISE containers take no activations', async () => {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const c = await personalContainer();
     const bad = await http()
       .post('/client/v1/activations')
       .set(c.device)
@@ -259,7 +235,7 @@ describe('device activation (client API)', () => {
       400,
       'VALIDATION_FAILED',
     );
-    const enterprise = await createEnterpriseContainerViaApi(http, acme, await insertGroup(dbOf(app), acme.vendor.id));
+    const enterprise = await enterpriseContainer();
     expectError(
       await http()
         .post('/client/v1/activations')
@@ -271,9 +247,9 @@ describe('device activation (client API)', () => {
   });
 
   it('a suspended vendor’s programs are refused', async () => {
-    const vendor = await createVendor(app);
-    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
-    await app.get(PrismaService).vendor.update({ where: { id: vendor.vendor.id }, data: { status: 'SUSPENDED' } });
+    const vendor = await createVendor(world.app);
+    const c = await personalContainer({ vendor });
+    await world.prisma.vendor.update({ where: { id: vendor.vendor.id }, data: { status: 'SUSPENDED' } });
     expectError(
       await http()
         .post('/client/v1/activations')

@@ -4,6 +4,7 @@ import { PrismaService } from '@leasehold/db';
 import {
   ApiProduct,
   createEnterpriseContainerViaApi,
+  createPersonalContainerViaApi,
   createProductViaApi,
   createTestApp,
   createVendor,
@@ -15,9 +16,10 @@ import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
 /**
- * license-central with vendor Acme and one product, which the client API's specs seed their
- * containers and licenses from (license-edges.fixture, validation.fixture). Each spec file starts
- * from an emptied database (tools/jest/per-file.ts), so each boots its own app and Acme.
+ * license-central with vendor Acme and one product, which the client API's specs (and other
+ * license-central e2e specs) seed their containers and licenses from (license-edges.fixture,
+ * validation.fixture). Each spec file starts from an emptied database (tools/jest/per-file.ts), so
+ * each boots its own app and Acme.
  */
 export class ClientApiWorld {
   app!: INestApplication;
@@ -25,11 +27,14 @@ export class ClientApiWorld {
   product!: ApiProduct;
   prisma!: PrismaService;
 
+  /** @param productFeatures the features of Acme's product (createProductViaApi's default unless told) */
+  constructor(private readonly productFeatures?: string[]) {}
+
   async start(): Promise<void> {
     this.app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
     this.prisma = this.app.get(PrismaService);
     this.acme = await createVendor(this.app, 'Acme');
-    this.product = await createProductViaApi(this.http, this.acme);
+    this.product = await createProductViaApi(this.http, this.acme, this.productFeatures);
   }
 
   close(): Promise<void> {
@@ -45,6 +50,13 @@ export class ClientApiWorld {
       (res.body.data as { keyId: string; publicKeyPem: string }[]).map((k) => [k.keyId, k.publicKeyPem]),
     );
   };
+
+  /** A PERSONAL container of Acme's (of `vendor` if told), with its device credentials. */
+  readonly personalContainer = ({
+    vendor = this.acme,
+    ...options
+  }: { vendor?: TestVendor; deviceLimit?: number } = {}) =>
+    createPersonalContainerViaApi(this.http, dbOf(this.app), vendor, options);
 
   /** An ENTERPRISE container of a new group of Acme's. */
   readonly enterpriseContainer = async () => {

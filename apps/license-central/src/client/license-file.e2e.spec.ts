@@ -1,54 +1,19 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { randomBytes } from 'node:crypto';
 import { returnKeyHashOf, verifyLicenseFile } from '@leasehold/license-file';
-import {
-  ApiProduct,
-  createEnterpriseContainerViaApi,
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  insertGroup,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { createProductViaApi, createVendor, expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from './client-api.fixture';
 
 describe('signed license files (GET /client/v1/license-file), verified offline with @leasehold/license-file', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let product: ApiProduct;
-  const http = () => request(app.getHttpServer());
+  const world = useClientApiWorld(new ClientApiWorld());
+  const { http, publicKeys, personalContainer, enterpriseContainer, addLicense } = world;
   const FP = 'fingerprint-license-file-1';
   const DAY = 24 * 3600 * 1000;
 
-  beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    acme = await createVendor(app, 'Acme');
-    product = await createProductViaApi(http, acme);
-  });
-  afterAll(() => app.close());
-
-  /** The vendor's public keys as a program downloads them (retired ones included), by keyId. */
-  async function publicKeys(vendor = acme): Promise<Record<string, string>> {
-    const res = await http().get(`/client/v1/vendors/${vendor.vendor.id}/signing-keys`).expect(200);
-    return Object.fromEntries(
-      (res.body.data as { keyId: string; publicKeyPem: string }[]).map((k) => [k.keyId, k.publicKeyPem]),
-    );
-  }
-
   async function personalWithLicense(license: Record<string, unknown> = {}) {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    const created = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1, features: ['export-pdf'], ...license })
-      .expect(201);
+    const c = await personalContainer();
+    const licenseId = await addLicense(c.containerId, { features: ['export-pdf'], ...license });
     await http().post('/client/v1/activations').set(c.device).send({ fingerprint: FP, name: 'Laptop' }).expect(201);
-    return { ...c, licenseId: created.body.id as string };
+    return { ...c, licenseId };
   }
 
   const download = (device: { Authorization: string }, query: Record<string, string> = {}) =>
@@ -69,11 +34,11 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     expect(verified.status).toBe('VALID');
     if (verified.status !== 'VALID') return;
     expect(verified.license).toMatchObject({
-      vendorId: acme.vendor.id,
+      vendorId: world.acme.vendor.id,
       vendorName: 'Acme',
       containerId: c.containerId,
       licenseId: c.licenseId,
-      productCode: product.code,
+      productCode: world.product.code,
       features: ['export-pdf'],
       quantity: 1,
       expiresAt: null,
@@ -110,7 +75,7 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     const c = await personalWithLicense({ expiresAt: expiresAt.toISOString() });
     await http()
       .patch(`/v1/licenses/${c.licenseId}`)
-      .set(acme.auth)
+      .set(world.acme.auth)
       .send({ features: ['export-pdf', 'print'] })
       .expect(200);
     const verified = verifyLicenseFile((await download(c.device).expect(200)).text, {
@@ -132,9 +97,9 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
   });
 
   it('after a key rotation new files use the new key and files signed before keep verifying with the listed (retired) key', async () => {
-    const vendor = await createVendor(app, 'Rotating Vendor');
+    const vendor = await createVendor(world.app, 'Rotating Vendor');
     const own = await createProductViaApi(http, vendor);
-    const c = await createPersonalContainerViaApi(http, dbOf(app), vendor);
+    const c = await personalContainer({ vendor });
     await http()
       .post(`/v1/containers/${c.containerId}/licenses`)
       .set(vendor.auth)
@@ -146,7 +111,7 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
     const rotated = await http().post('/v1/signing-keys/rotate').set(vendor.auth).expect(200);
     const newFile = (await download(c.device).expect(200)).text;
 
-    const keys = await publicKeys(vendor);
+    const keys = await publicKeys(vendor.vendor.id);
     expect(Object.keys(keys)).toHaveLength(2);
     const oldCheck = verifyLicenseFile(oldFile, { publicKeys: keys, fingerprint: FP });
     const newCheck = verifyLicenseFile(newFile, { publicKeys: keys, fingerprint: FP });
@@ -163,28 +128,23 @@ describe('signed license files (GET /client/v1/license-file), verified offline w
   it('refuses a device that is not activated, a suspended license, and a container without a license', async () => {
     const c = await personalWithLicense();
     expectError(await download(c.device, { fingerprint: 'fingerprint-not-activated' }), 403, 'DEVICE_NOT_ACTIVATED');
-    await http().post(`/v1/licenses/${c.licenseId}/suspend`).set(acme.auth).expect(200);
+    await http().post(`/v1/licenses/${c.licenseId}/suspend`).set(world.acme.auth).expect(200);
     expectError(await download(c.device), 403, 'LICENSE_SUSPENDED');
 
-    const empty = await createPersonalContainerViaApi(http, dbOf(app), acme);
+    const empty = await personalContainer();
     expectError(await download(empty.device), 404, 'NOT_FOUND');
     expectError(await download(c.device, { fingerprint: 'short' }), 400, 'VALIDATION_FAILED');
   });
 
   it('ENTERPRISE: only to a device holding a seat; refreshBy is when the seat stops counting', async () => {
-    const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-    const c = await createEnterpriseContainerViaApi(http, acme, groupId);
-    const license = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 2, borrowAllowed: true, maxBorrowDays: 7 })
-      .expect(201);
+    const c = await enterpriseContainer();
+    const licenseId = await addLicense(c.containerId, { quantity: 2, borrowAllowed: true, maxBorrowDays: 7 });
     expectError(await download(c.device), 403, 'NO_LEASE_HELD');
 
     const lease = await http()
       .post('/client/v1/seats/checkout')
       .set(c.device)
-      .send({ licenseId: license.body.id, fingerprint: FP })
+      .send({ licenseId, fingerprint: FP })
       .expect(201);
     const verified = verifyLicenseFile((await download(c.device).expect(200)).text, {
       publicKeys: await publicKeys(),

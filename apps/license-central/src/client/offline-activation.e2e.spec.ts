@@ -1,55 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { createReleaseCode, createRequestCode, verifyResponseCode } from '@leasehold/license-file';
-import {
-  ApiProduct,
-  createEnterpriseContainerViaApi,
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  insertGroup,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { createVendor, expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from './client-api.fixture';
 
 describe('offline activation by code exchange (vendor: POST /v1/containers/{containerId}/offline-activations)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let product: ApiProduct;
-  const http = () => request(app.getHttpServer());
+  const world = useClientApiWorld(new ClientApiWorld());
+  const { http, publicKeys, personalContainer, enterpriseContainer, addLicense } = world;
   const DAY = 24 * 3600 * 1000;
   const machine = (n: number | string) => `never-online-machine-${n}-${Math.random().toString(36).slice(2, 8)}`;
 
-  beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    acme = await createVendor(app, 'Acme');
-    product = await createProductViaApi(http, acme);
-  });
-  afterAll(() => app.close());
-
-  async function publicKeys(): Promise<Record<string, string>> {
-    const res = await http().get(`/client/v1/vendors/${acme.vendor.id}/signing-keys`).expect(200);
-    return Object.fromEntries(
-      (res.body.data as { keyId: string; publicKeyPem: string }[]).map((k) => [k.keyId, k.publicKeyPem]),
-    );
-  }
-
   async function personalWithLicense(deviceLimit = 3, license: Record<string, unknown> = {}) {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit });
-    const created = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1, ...license })
-      .expect(201);
-    return { ...c, licenseId: created.body.id as string };
+    const c = await personalContainer({ deviceLimit });
+    return { ...c, licenseId: await addLicense(c.containerId, license) };
   }
 
   const submit = (containerId: string, body: Record<string, unknown>) =>
-    http().post(`/v1/containers/${containerId}/offline-activations`).set(acme.auth).send(body);
+    http().post(`/v1/containers/${containerId}/offline-activations`).set(world.acme.auth).send(body);
 
   it('round trip: request code → vendor → response code the program verifies offline; the device counts, is OFFLINE', async () => {
     const expiresAt = new Date(Date.now() + 30 * DAY);
@@ -91,7 +56,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
       verifyResponseCode(res.body.responseCode, { publicKeys: await publicKeys(), request: other, fingerprint }),
     ).toMatchObject({ ok: false, reason: 'WRONG_REQUEST' });
 
-    const devices = await http().get(`/v1/containers/${c.containerId}/devices`).set(acme.auth).expect(200);
+    const devices = await http().get(`/v1/containers/${c.containerId}/devices`).set(world.acme.auth).expect(200);
     expect(devices.body.data).toEqual([expect.objectContaining({ id: res.body.device.id, method: 'OFFLINE' })]);
   });
 
@@ -111,7 +76,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
       code: createRequestCode({ kind: 'activate', containerId: c.containerId, fingerprint, returnKey }).code,
     }).expect(201);
     expect(again.body.device.id).toBe(racing.find((r) => r.status === 201)!.body.device.id);
-    const devices = await http().get(`/v1/containers/${c.containerId}/devices`).set(acme.auth).expect(200);
+    const devices = await http().get(`/v1/containers/${c.containerId}/devices`).set(world.acme.auth).expect(200);
     expect(devices.body.data).toHaveLength(1);
   });
 
@@ -185,13 +150,8 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
   });
 
   it('refuses activation codes on an ENTERPRISE container; borrow codes take a seat until borrowUntil and a release code returns it', async () => {
-    const groupId = await insertGroup(dbOf(app), acme.vendor.id);
-    const c = await createEnterpriseContainerViaApi(http, acme, groupId);
-    const license = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1, borrowAllowed: true, maxBorrowDays: 7 })
-      .expect(201);
+    const c = await enterpriseContainer();
+    const licenseId = await addLicense(c.containerId, { borrowAllowed: true, maxBorrowDays: 7 });
     const fingerprint = machine('borrow');
     expectError(
       await submit(c.containerId, {
@@ -219,7 +179,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
     }).expect(201);
     expect(borrowed.body).toMatchObject({
       kind: 'borrow',
-      licenseId: license.body.id,
+      licenseId,
       validUntil: borrowUntil.toISOString(),
       leaseId: expect.any(String),
     });
@@ -235,7 +195,7 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
       await http()
         .post('/client/v1/seats/checkout')
         .set(c.device)
-        .send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' }),
+        .send({ licenseId, fingerprint: 'online-fingerprint-x' }),
       409,
       'NO_SEAT_AVAILABLE',
     );
@@ -254,13 +214,13 @@ describe('offline activation by code exchange (vendor: POST /v1/containers/{cont
     await http()
       .post('/client/v1/seats/checkout')
       .set(c.device)
-      .send({ licenseId: license.body.id, fingerprint: 'online-fingerprint-x' })
+      .send({ licenseId, fingerprint: 'online-fingerprint-x' })
       .expect(201);
   });
 
   it("another vendor's container is not found, whatever the code says", async () => {
     const c = await personalWithLicense();
-    const globex = await createVendor(app, 'Globex');
+    const globex = await createVendor(world.app, 'Globex');
     const code = createRequestCode({
       kind: 'activate',
       containerId: c.containerId,

@@ -1,20 +1,9 @@
 import { get as httpGet, IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { UpdateSignal } from '@leasehold/domain-updates';
-import {
-  ApiProduct,
-  createPersonalContainerViaApi,
-  createProductViaApi,
-  createTestApp,
-  createVendor,
-  dbOf,
-  expectError,
-  TestVendor,
-} from '@leasehold/testing';
-import { LICENSE_CENTRAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { createVendor, expectError } from '@leasehold/testing';
+import { ClientApiWorld, useClientApiWorld } from './client-api.fixture';
 
 interface StreamEvent {
   type: string;
@@ -85,27 +74,14 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<void
 }
 
 describe('auto-update triggers (GET /client/v1/updates long-poll, woken through Redis pub/sub)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let product: ApiProduct;
-  const http = () => request(app.getHttpServer());
-
-  beforeAll(async () => {
-    app = await createTestApp(AppModule, LICENSE_CENTRAL_API);
-    await app.listen(0);
-    acme = await createVendor(app, 'Acme');
-    product = await createProductViaApi(http, acme);
-  });
-  afterAll(() => app.close());
+  const world = useClientApiWorld(new ClientApiWorld());
+  const { http, personalContainer, addLicense } = world;
+  // The stream is read with Node's http client (openStream): the app listens on a port.
+  beforeAll(() => world.app.listen(0));
 
   async function containerWithLicense() {
-    const c = await createPersonalContainerViaApi(http, dbOf(app), acme);
-    const license = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1 })
-      .expect(201);
-    return { ...c, licenseId: license.body.id as string };
+    const c = await personalContainer();
+    return { ...c, licenseId: await addLicense(c.containerId) };
   }
 
   const poll = (device: { Authorization: string }, knownRevision: number, wait: number) =>
@@ -159,7 +135,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         reason: string;
       };
       const pollMs = Date.now() - started;
-      const stream = openStream(app, `/client/v1/updates/stream?knownRevision=${known}`, device);
+      const stream = openStream(world.app, `/client/v1/updates/stream?knownRevision=${known}`, device);
       let streamed: boolean;
       try {
         await stream.next();
@@ -205,7 +181,10 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
     it('a credential reset raises the revision: every channel tells a program that knew the old one', async () => {
       const c = await running();
-      const reset = await http().post(`/v1/containers/${c.containerId}/credentials/reset`).set(acme.auth).expect(200);
+      const reset = await http()
+        .post(`/v1/containers/${c.containerId}/credentials/reset`)
+        .set(world.acme.auth)
+        .expect(200);
       const device = { Authorization: `Bearer ${reset.body.secret}` };
       const said = await channels(device, c.leaseId, 1);
       expectAgree(said, true, said.validate.revision);
@@ -219,14 +198,14 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         .set(c.device)
         .send({ fingerprint: 'sha256:channels-other', name: 'Desktop' })
         .expect(201);
-      await http().post(`/v1/devices/${other.body.id}/deactivate`).set(acme.auth).expect(200);
+      await http().post(`/v1/devices/${other.body.id}/deactivate`).set(world.acme.auth).expect(200);
       const said = await channels(c.device, c.leaseId, 1);
       expectAgree(said, true, 2);
     });
 
     it('"update now" while no program listens is not lost: the next validate, heartbeat, long-poll and stream all say so', async () => {
       const c = await running();
-      const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
+      const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(world.acme.auth).expect(202);
       expect(now.body.revision).toBeGreaterThan(1);
       expectAgree(await channels(c.device, c.leaseId, 1), true, now.body.revision as number);
       expectAgree(await channels(c.device, c.leaseId, now.body.revision as number), false, now.body.revision as number);
@@ -240,7 +219,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     const changedAt = Date.now();
     await http()
       .patch(`/v1/licenses/${c.licenseId}`)
-      .set(acme.auth)
+      .set(world.acme.auth)
       .send({ features: ['print'] })
       .expect(200);
     const { res, at } = await waiting;
@@ -251,15 +230,11 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
   it('a change to another license of the container counts too (the container revision is the sum), and suspend/resume raise it', async () => {
     const c = await containerWithLicense();
-    const second = await http()
-      .post(`/v1/containers/${c.containerId}/licenses`)
-      .set(acme.auth)
-      .send({ productId: product.productId, quantity: 1 })
-      .expect(201);
+    const secondId = await addLicense(c.containerId);
     expect((await poll(c.device, 1, 0).expect(200)).body.revision).toBe(2);
     const waiting = poll(c.device, 2, 10);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await http().post(`/v1/licenses/${second.body.id}/suspend`).set(acme.auth).expect(200);
+    await http().post(`/v1/licenses/${secondId}/suspend`).set(world.acme.auth).expect(200);
     expect((await waiting).body).toEqual({ revision: 3, updateAvailable: true, reason: 'LICENSE_CHANGED' });
   });
 
@@ -274,7 +249,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const requestedAt = Date.now();
-    const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
+    const now = await http().post(`/v1/containers/${c.containerId}/update-now`).set(world.acme.auth).expect(202);
     expect(now.body).toEqual({ containerId: c.containerId, revision: 2 });
     const { res, at } = await waiting;
     expect(res.body).toEqual({ revision: 2, updateAvailable: true, reason: 'UPDATE_REQUESTED' });
@@ -282,7 +257,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
     expect(otherAnswered).toBe(false);
     expect((await otherWaiting).body.reason).toBe('TIMEOUT');
 
-    const globex = await createVendor(app, 'Globex');
+    const globex = await createVendor(world.app, 'Globex');
     expectError(await http().post(`/v1/containers/${c.containerId}/update-now`).set(globex.auth), 404, 'NOT_FOUND');
   });
 
@@ -291,19 +266,19 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
 
     it('sends ready, then an update within a second of a license change and of "update now"; hanging up drops the listener', async () => {
       const c = await containerWithLicense();
-      const signal = app.get(UpdateSignal);
-      const stream = openStream(app, streamPath(1), c.device);
+      const signal = world.app.get(UpdateSignal);
+      const stream = openStream(world.app, streamPath(1), c.device);
       const res = await stream.response;
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toContain('text/event-stream');
       try {
         expect(await stream.next()).toMatchObject({ type: 'ready', id: '1', data: { revision: 1 } });
-        expect(signal.listenerCount(acme.vendor.id, c.containerId)).toBe(1);
+        expect(signal.listenerCount(world.acme.vendor.id, c.containerId)).toBe(1);
 
         const changedAt = Date.now();
         await http()
           .patch(`/v1/licenses/${c.licenseId}`)
-          .set(acme.auth)
+          .set(world.acme.auth)
           .send({ features: ['print'] })
           .expect(200);
         const changed = await stream.next();
@@ -315,7 +290,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         expect(changed.at - changedAt).toBeLessThan(1000);
 
         const requestedAt = Date.now();
-        await http().post(`/v1/containers/${c.containerId}/update-now`).set(acme.auth).expect(202);
+        await http().post(`/v1/containers/${c.containerId}/update-now`).set(world.acme.auth).expect(202);
         const requested = await stream.next();
         expect(requested).toMatchObject({
           type: 'update',
@@ -325,18 +300,22 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         expect(requested.at - requestedAt).toBeLessThan(1000);
 
         // the worker's relay announces the same change again: the revision did not move, no event
-        await signal.announce({ vendorId: acme.vendor.id, containerId: c.containerId, reason: 'LICENSE_CHANGED' });
+        await signal.announce({
+          vendorId: world.acme.vendor.id,
+          containerId: c.containerId,
+          reason: 'LICENSE_CHANGED',
+        });
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(stream.events).toHaveLength(3);
       } finally {
         stream.close();
       }
-      await eventually(() => signal.listenerCount(acme.vendor.id, c.containerId) === 0, 2000);
+      await eventually(() => signal.listenerCount(world.acme.vendor.id, c.containerId) === 0, 2000);
     });
 
     it('an update at once when the revision is above knownRevision; Last-Event-ID takes its place on reconnect', async () => {
       const c = await containerWithLicense();
-      const behind = openStream(app, streamPath(0), c.device);
+      const behind = openStream(world.app, streamPath(0), c.device);
       try {
         expect(await behind.next()).toMatchObject({ type: 'ready', id: '0', data: { revision: 1 } });
         expect(await behind.next()).toMatchObject({
@@ -347,7 +326,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
       } finally {
         behind.close();
       }
-      const resumed = openStream(app, streamPath(0), { ...c.device, 'Last-Event-ID': '1' });
+      const resumed = openStream(world.app, streamPath(0), { ...c.device, 'Last-Event-ID': '1' });
       try {
         expect(await resumed.next()).toMatchObject({ type: 'ready', id: '1', data: { revision: 1 } });
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -363,7 +342,7 @@ describe('auto-update triggers (GET /client/v1/updates long-poll, woken through 
         expectError(await http().get(`/client/v1/updates/stream?${query}`).set(c.device), 400, 'VALIDATION_FAILED');
       }
       expectError(await http().get(streamPath(1)), 401, 'UNAUTHENTICATED');
-      expect(app.get(UpdateSignal).listenerCount(acme.vendor.id, c.containerId)).toBe(0);
+      expect(world.app.get(UpdateSignal).listenerCount(world.acme.vendor.id, c.containerId)).toBe(0);
     });
   });
 });
