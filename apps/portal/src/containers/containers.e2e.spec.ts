@@ -1,4 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { ContainerCredentialsService } from '@leasehold/domain-licensing';
@@ -9,53 +8,38 @@ import {
   createLicense,
   createPersonalContainer,
   createPortalUser,
-  createTestApp,
-  createVendor,
-  dbOf,
-  InsertedProduct,
-  insertProduct,
-  TestVendor,
 } from '@leasehold/testing';
-import { PortalLicensingTestModule } from '../testing/portal-test-module';
-import { PORTAL_API } from '../api-info';
+import { usePortalLicensing } from '../testing/portal-licensing';
 
 describe('portal containers (group admins, and each user for their own)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let other: TestVendor;
-  let product: InsertedProduct;
-  const http = () => request(app.getHttpServer());
+  const portal = usePortalLicensing();
+  const { http } = portal;
   const expires = new Date('2031-03-31T00:00:00.000Z');
-
-  beforeAll(async () => {
-    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
-    acme = await createVendor(app, 'Acme');
-    other = await createVendor(app, 'Other');
-    product = await insertProduct(dbOf(app), acme);
-  });
-  afterAll(() => app.close());
 
   /** Group A (admin, member) with a server (two licenses) and the member's laptop; group B of the same vendor with its own server. */
   async function world() {
-    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
-    const b = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER']);
+    const b = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER']);
     const [admin, member] = a.users;
-    const server = await createEnterpriseContainer(app, acme, a.groupId);
-    const seats = await createLicense(app, acme, server.id, {
-      productId: product.id,
+    const server = await createEnterpriseContainer(portal.app, portal.acme, a.groupId);
+    const seats = await createLicense(portal.app, portal.acme, server.id, {
+      productId: portal.product.id,
       quantity: 8,
       features: ['export-pdf'],
       expiresAt: expires,
       borrowAllowed: true,
     });
-    const spare = await createLicense(app, acme, server.id, { productId: product.id, quantity: 2 });
-    const laptop = await createPersonalContainer(app, acme, member.id);
-    const laptopLicense = await createLicense(app, acme, laptop.id, {
-      productId: product.id,
+    const spare = await createLicense(portal.app, portal.acme, server.id, {
+      productId: portal.product.id,
+      quantity: 2,
+    });
+    const laptop = await createPersonalContainer(portal.app, portal.acme, member.id);
+    const laptopLicense = await createLicense(portal.app, portal.acme, laptop.id, {
+      productId: portal.product.id,
       quantity: 1,
       features: ['print'],
     });
-    const bServer = await createEnterpriseContainer(app, acme, b.groupId, 'B server');
+    const bServer = await createEnterpriseContainer(portal.app, portal.acme, b.groupId, 'B server');
     return { a, b, admin, member, server, seats, spare, laptop, laptopLicense, bServer };
   }
 
@@ -77,7 +61,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
     expect(server.licenses.map((l: { id: string }) => l.id).sort()).toEqual([w.seats.id, w.spare.id].sort());
     expect(server.licenses.find((l: { id: string }) => l.id === w.seats.id)).toEqual({
       id: w.seats.id,
-      product: { id: product.id, code: product.code, name: 'Cargo Office' },
+      product: { id: portal.product.id, code: portal.product.code, name: 'Cargo Office' },
       features: ['export-pdf'],
       quantity: 8,
       validFrom: w.seats.validFrom.toISOString(),
@@ -111,7 +95,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
     expect(one.body).toMatchObject({ id: w.server.id, kind: 'ENTERPRISE' });
     expect(one.body.licenses).toHaveLength(2);
     // A license change shows up with its new revision and status.
-    await app
+    await portal.app
       .get(PrismaService)
       .license.updateMany({ where: { id: w.spare.id }, data: { status: 'SUSPENDED', revision: { increment: 1 } } });
     const changed = await http().get(`/v1/group/containers/${w.server.id}`).set(w.admin.auth).expect(200);
@@ -126,17 +110,20 @@ describe('portal containers (group admins, and each user for their own)', () => 
     const mine = await http().get('/v1/me/containers').set(w.member.auth).expect(200);
     expect(mine.body.data.map((c: { id: string }) => c.id)).toEqual([w.laptop.id]);
     expect(mine.body.data[0].licenses).toEqual([
-      expect.objectContaining({ id: w.laptopLicense.id, product: expect.objectContaining({ code: product.code }) }),
+      expect.objectContaining({
+        id: w.laptopLicense.id,
+        product: expect.objectContaining({ code: portal.product.code }),
+      }),
     ]);
     // The admin has no personal container; the group's server is not "theirs".
     expect((await http().get('/v1/me/containers').set(w.admin.auth).expect(200)).body.data).toEqual([]);
-    const adminLaptop = await createPersonalContainer(app, acme, w.admin.id, 'Admin laptop');
+    const adminLaptop = await createPersonalContainer(portal.app, portal.acme, w.admin.id, 'Admin laptop');
     expect(
       (await http().get('/v1/me/containers').set(w.admin.auth).expect(200)).body.data.map((c: { id: string }) => c.id),
     ).toEqual([adminLaptop.id]);
     // A user without a group has personal containers too.
-    const loner = await createPortalUser(app, acme);
-    const lonerLaptop = await createPersonalContainer(app, acme, loner.id);
+    const loner = await createPortalUser(portal.app, portal.acme);
+    const lonerLaptop = await createPersonalContainer(portal.app, portal.acme, loner.id);
     expect(
       (await http().get('/v1/me/containers').set(loner.auth).expect(200)).body.data.map((c: { id: string }) => c.id),
     ).toEqual([lonerLaptop.id]);
@@ -181,8 +168,8 @@ describe('portal containers (group admins, and each user for their own)', () => 
 
   it('refuses members the group routes and hides other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await createGroupWithMembers(app, other, ['ADMIN']);
-    const oServer = await createEnterpriseContainer(app, other, o.groupId);
+    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
+    const oServer = await createEnterpriseContainer(portal.app, portal.other, o.groupId);
     for (const attempt of [
       () => http().get('/v1/group/containers'),
       () => http().get(`/v1/group/containers/${w.server.id}`),
@@ -222,7 +209,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
       ),
     ).toEqual([oServer.id]);
     // Nothing was reset by the refused attempts.
-    const versions = await app.get(PrismaService).container.findMany({
+    const versions = await portal.app.get(PrismaService).container.findMany({
       where: { id: { in: [w.server.id, w.laptop.id, w.bServer.id] } },
       select: { credentialVersion: true },
     });
@@ -233,7 +220,7 @@ describe('portal containers (group admins, and each user for their own)', () => 
 
   it('resets the credentials: the new secret once, the old one revoked at once, audited with the admin as actor', async () => {
     const w = await world();
-    const credentials = app.get(ContainerCredentialsService);
+    const credentials = portal.app.get(ContainerCredentialsService);
     await expect(credentials.authenticate(w.server.secret)).resolves.toMatchObject({ containerId: w.server.id });
     const reset = await http()
       .post(`/v1/group/containers/${w.server.id}/credentials/reset`)
@@ -255,12 +242,8 @@ describe('portal containers (group admins, and each user for their own)', () => 
     expect(shown.body).toMatchObject({ credentialVersion: 2, credentialPrefix: reset.body.credentialPrefix });
     expect(JSON.stringify(shown.body)).not.toContain(reset.body.secret);
 
-    const trail = await http()
-      .get('/v1/group/audit')
-      .query({ entityType: 'container', entityId: w.server.id })
-      .set(w.admin.auth)
-      .expect(200);
-    expect(trail.body.data.find((e: { action: string }) => e.action === 'container.credentials_reset')).toMatchObject({
+    const trail = await portal.auditTrail(w.admin, 'container', w.server.id);
+    expect(trail.find((e) => e.action === 'container.credentials_reset')).toMatchObject({
       actorType: 'PORTAL_USER',
       actorId: w.admin.id,
       groupId: w.a.groupId,
@@ -272,10 +255,10 @@ describe('portal containers (group admins, and each user for their own)', () => 
 
   it('lets two admins reset at the same moment: both succeed in turn and only the last secret works', async () => {
     const w = await world();
-    const second = await createPortalUser(app, acme, { groupId: w.a.groupId, role: 'ADMIN' });
-    const credentials = app.get(ContainerCredentialsService);
+    const second = await createPortalUser(portal.app, portal.acme, { groupId: w.a.groupId, role: 'ADMIN' });
+    const credentials = portal.app.get(ContainerCredentialsService);
     for (let round = 0; round < 3; round++) {
-      const before = (await app.get(PrismaService).container.findFirstOrThrow({ where: { id: w.server.id } }))
+      const before = (await portal.app.get(PrismaService).container.findFirstOrThrow({ where: { id: w.server.id } }))
         .credentialVersion;
       const results = await Promise.all([
         http().post(`/v1/group/containers/${w.server.id}/credentials/reset`).set(w.admin.auth),
@@ -293,8 +276,8 @@ describe('portal containers (group admins, and each user for their own)', () => 
 
   it("lists a container's devices, active ones by default and the history on request", async () => {
     const w = await world();
-    const one = await activateDevice(app, acme, w.laptop.id, 'fp-1', 'Office PC');
-    const two = await activateDevice(app, acme, w.laptop.id, 'fp-2', 'Home PC');
+    const one = await activateDevice(portal.app, portal.acme, w.laptop.id, 'fp-1', 'Office PC');
+    const two = await activateDevice(portal.app, portal.acme, w.laptop.id, 'fp-2', 'Home PC');
     await http().post(`/v1/group/devices/${one.id}/deactivate`).set(w.admin.auth).expect(200);
     const active = await http().get(`/v1/group/containers/${w.laptop.id}/devices`).set(w.admin.auth).expect(200);
     expect(active.body).toEqual({

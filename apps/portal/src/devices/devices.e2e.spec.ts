@@ -1,5 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import {
   activateDevice,
@@ -7,49 +5,31 @@ import {
   createGroupWithMembers,
   createLicense,
   createPersonalContainer,
-  createTestApp,
-  createVendor,
-  dbOf,
-  InsertedProduct,
-  insertProduct,
-  TestVendor,
 } from '@leasehold/testing';
-import { PortalLicensingTestModule } from '../testing/portal-test-module';
-import { PORTAL_API } from '../api-info';
+import { usePortalLicensing } from '../testing/portal-licensing';
 
 describe('portal devices (group admins deactivate in their group, users their own)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let other: TestVendor;
-  let product: InsertedProduct;
-  const http = () => request(app.getHttpServer());
-
-  beforeAll(async () => {
-    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
-    acme = await createVendor(app, 'Acme');
-    other = await createVendor(app, 'Other');
-    product = await insertProduct(dbOf(app), acme);
-  });
-  afterAll(() => app.close());
+  const portal = usePortalLicensing();
+  const { http } = portal;
 
   /** Group A: an admin and two members with a laptop container each (two devices on the first). */
   async function world(options: { churn?: number } = {}) {
-    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER', 'MEMBER']);
+    const a = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER', 'MEMBER']);
     const [admin, ann, ben] = a.users;
-    const annLaptop = await createPersonalContainer(app, acme, ann.id);
-    await createLicense(app, acme, annLaptop.id, {
-      productId: product.id,
+    const annLaptop = await createPersonalContainer(portal.app, portal.acme, ann.id);
+    await createLicense(portal.app, portal.acme, annLaptop.id, {
+      productId: portal.product.id,
       quantity: 1,
       maxDeactivationsPer30Days: options.churn ?? 5,
     });
-    const benLaptop = await createPersonalContainer(app, acme, ben.id);
-    const annOffice = await activateDevice(app, acme, annLaptop.id, 'fp-office', 'Office PC');
-    const annHome = await activateDevice(app, acme, annLaptop.id, 'fp-home', 'Home PC');
-    const benDevice = await activateDevice(app, acme, benLaptop.id, 'fp-ben', 'Ben PC');
+    const benLaptop = await createPersonalContainer(portal.app, portal.acme, ben.id);
+    const annOffice = await activateDevice(portal.app, portal.acme, annLaptop.id, 'fp-office', 'Office PC');
+    const annHome = await activateDevice(portal.app, portal.acme, annLaptop.id, 'fp-home', 'Home PC');
+    const benDevice = await activateDevice(portal.app, portal.acme, benLaptop.id, 'fp-ben', 'Ben PC');
     return { a, admin, ann, ben, annLaptop, benLaptop, annOffice, annHome, benDevice };
   }
 
-  const device = (id: string) => app.get(PrismaService).device.findFirstOrThrow({ where: { id } });
+  const device = (id: string) => portal.app.get(PrismaService).device.findFirstOrThrow({ where: { id } });
 
   it('lets a user list their own devices and deactivate one (freeing the slot), audited as them', async () => {
     const w = await world();
@@ -74,8 +54,8 @@ describe('portal devices (group admins deactivate in their group, users their ow
     expect([page1.body.data[0].id, page2.body.data[0].id].sort()).toEqual([w.annOffice.id, w.annHome.id].sort());
 
     // The container is full (3 of 3) until a device is deactivated.
-    const third = await activateDevice(app, acme, w.annLaptop.id, 'fp-third');
-    await expect(activateDevice(app, acme, w.annLaptop.id, 'fp-new')).rejects.toMatchObject({
+    const third = await activateDevice(portal.app, portal.acme, w.annLaptop.id, 'fp-third');
+    await expect(activateDevice(portal.app, portal.acme, w.annLaptop.id, 'fp-new')).rejects.toMatchObject({
       code: 'DEVICE_LIMIT_REACHED',
     });
     const res = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(200);
@@ -86,16 +66,12 @@ describe('portal devices (group admins deactivate in their group, users their ow
     const history = await http().get('/v1/me/devices').query({ includeInactive: 'true' }).set(w.ann.auth).expect(200);
     expect(history.body.data).toHaveLength(3);
     // The freed slot takes a new device (a transfer).
-    await activateDevice(app, acme, w.annLaptop.id, 'fp-new');
+    await activateDevice(portal.app, portal.acme, w.annLaptop.id, 'fp-new');
 
     const again = await http().post(`/v1/me/devices/${w.annHome.id}/deactivate`).set(w.ann.auth).expect(409);
     expect(again.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
-    const trail = await http()
-      .get('/v1/group/audit')
-      .query({ entityType: 'device', entityId: w.annHome.id })
-      .set(w.admin.auth)
-      .expect(200);
-    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({
+    const trail = await portal.auditTrail(w.admin, 'device', w.annHome.id);
+    expect(trail.find((e) => e.action === 'device.deactivated')).toMatchObject({
       actorType: 'PORTAL_USER',
       actorId: w.ann.id,
       groupId: w.a.groupId,
@@ -104,9 +80,9 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
   it("keeps users to their own devices: another member's, the group's or another vendor's device is not found", async () => {
     const w = await world();
-    const o = await createGroupWithMembers(app, other, ['ADMIN', 'MEMBER']);
-    const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
-    const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
+    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN', 'MEMBER']);
+    const oLaptop = await createPersonalContainer(portal.app, portal.other, o.users[1].id);
+    const oDevice = await activateDevice(portal.app, portal.other, oLaptop.id, 'fp-o');
     expect(
       (await http().get('/v1/me/devices').set(w.ben.auth).expect(200)).body.data.map((d: { id: string }) => d.id),
     ).toEqual([w.benDevice.id]);
@@ -131,21 +107,17 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
   it("lets a group admin deactivate any device of the group's containers, and only those", async () => {
     const w = await world();
-    const b = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
-    const bLaptop = await createPersonalContainer(app, acme, b.users[1].id);
-    const bDevice = await activateDevice(app, acme, bLaptop.id, 'fp-b');
-    const o = await createGroupWithMembers(app, other, ['ADMIN', 'MEMBER']);
-    const oLaptop = await createPersonalContainer(app, other, o.users[1].id);
-    const oDevice = await activateDevice(app, other, oLaptop.id, 'fp-o');
+    const b = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER']);
+    const bLaptop = await createPersonalContainer(portal.app, portal.acme, b.users[1].id);
+    const bDevice = await activateDevice(portal.app, portal.acme, bLaptop.id, 'fp-b');
+    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN', 'MEMBER']);
+    const oLaptop = await createPersonalContainer(portal.app, portal.other, o.users[1].id);
+    const oDevice = await activateDevice(portal.app, portal.other, oLaptop.id, 'fp-o');
 
     const res = await http().post(`/v1/group/devices/${w.benDevice.id}/deactivate`).set(w.admin.auth).expect(200);
     expect(res.body).toMatchObject({ id: w.benDevice.id, active: false, deactivatedBy: 'PORTAL_USER' });
-    const trail = await http()
-      .get('/v1/group/audit')
-      .query({ entityType: 'device', entityId: w.benDevice.id })
-      .set(w.admin.auth)
-      .expect(200);
-    expect(trail.body.data.find((e: { action: string }) => e.action === 'device.deactivated')).toMatchObject({
+    const trail = await portal.auditTrail(w.admin, 'device', w.benDevice.id);
+    expect(trail.find((e) => e.action === 'device.deactivated')).toMatchObject({
       actorType: 'PORTAL_USER',
       actorId: w.admin.id,
     });
@@ -167,7 +139,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
       .expect(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
     // An ENTERPRISE container has no devices to deactivate, but is listed as empty.
-    const server = await createEnterpriseContainer(app, acme, w.a.groupId);
+    const server = await createEnterpriseContainer(portal.app, portal.acme, w.a.groupId);
     expect(
       (await http().get(`/v1/group/containers/${server.id}/devices`).set(w.admin.auth).expect(200)).body.data,
     ).toEqual([]);
@@ -193,7 +165,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(results.find((r) => r.status === 409)!.body.error.code).toBe('DEVICE_ALREADY_DEACTIVATED');
-      const events = await app
+      const events = await portal.app
         .get(PrismaService)
         .domainEvent.count({ where: { aggregateId: w.annOffice.id, type: 'device.deactivated' } });
       expect(events).toBe(1);
@@ -202,11 +174,11 @@ describe('portal devices (group admins deactivate in their group, users their ow
 
   it("attack: an admin cannot free an offline device's slot server-side (403 RETURN_PROOF_INVALID); it is free once its grant ends", async () => {
     const w = await world();
-    const prisma = app.get(PrismaService);
+    const prisma = portal.app.get(PrismaService);
     // Ann's laptop container holds 2 online devices; a third runs offline on a 30-day grant.
     const offline = await prisma.device.create({
       data: {
-        vendorId: acme.vendor.id,
+        vendorId: portal.acme.vendor.id,
         containerId: w.annLaptop.id,
         fingerprint: 'offline 00112233445566778899aabbccddeeff',
         activeFingerprint: 'offline 00112233445566778899aabbccddeeff',
@@ -228,7 +200,7 @@ describe('portal devices (group admins deactivate in their group, users their ow
     expect(await device(offline.id)).toMatchObject({ deactivatedAt: null });
     // Once the grant ran out the slot is free: a new activation takes it, and the device is deactivated by SYSTEM.
     await prisma.device.updateMany({ where: { id: offline.id }, data: { offlineUntil: new Date(Date.now() - 1000) } });
-    await activateDevice(app, acme, w.annLaptop.id, 'fp-new-laptop', 'New laptop');
+    await activateDevice(portal.app, portal.acme, w.annLaptop.id, 'fp-new-laptop', 'New laptop');
     expect(await device(offline.id)).toMatchObject({ deactivatedBy: 'SYSTEM', activeFingerprint: null });
   });
 

@@ -1,4 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { SeatQueueService } from '@leasehold/domain-seats';
@@ -11,70 +10,62 @@ import {
   createLicense,
   createPersonalContainer,
   createPortalUser,
-  createTestApp,
-  createVendor,
-  dbOf,
   heartbeat,
-  InsertedProduct,
-  insertProduct,
-  TestVendor,
 } from '@leasehold/testing';
-import { PortalLicensingTestModule } from '../testing/portal-test-module';
-import { PORTAL_API } from '../api-info';
+import { usePortalLicensing } from '../testing/portal-licensing';
 
 describe('portal sessions (group admins list live sessions and stop one)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let other: TestVendor;
-  let product: InsertedProduct;
-  const http = () => request(app.getHttpServer());
+  const portal = usePortalLicensing();
+  const { http } = portal;
   const days = (n: number) => new Date(Date.now() + n * 86_400_000);
-
-  beforeAll(async () => {
-    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
-    acme = await createVendor(app, 'Acme');
-    other = await createVendor(app, 'Other');
-    product = await insertProduct(dbOf(app), acme);
-  });
-  afterAll(() => app.close());
 
   /** Group A: a 5-seat server license with two sessions (one borrowed) and a member's laptop running; group B: one session. */
   async function world() {
-    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
+    const a = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER']);
     const [admin, member] = a.users;
-    const server = await createEnterpriseContainer(app, acme, a.groupId);
-    const seats = await createLicense(app, acme, server.id, {
-      productId: product.id,
+    const server = await createEnterpriseContainer(portal.app, portal.acme, a.groupId);
+    const seats = await createLicense(portal.app, portal.acme, server.id, {
+      productId: portal.product.id,
       quantity: 5,
       borrowAllowed: true,
       maxBorrowDays: 7,
     });
-    const online = await checkout(app, acme, {
+    const online = await checkout(portal.app, portal.acme, {
       containerId: server.id,
       licenseId: seats.id,
       fingerprint: 'ws-01',
       clientName: 'alice@ws-01',
     });
-    const borrowed = await checkout(app, acme, {
+    const borrowed = await checkout(portal.app, portal.acme, {
       containerId: server.id,
       licenseId: seats.id,
       fingerprint: 'nb-07',
       clientName: 'bob@nb-07',
       borrowUntil: days(3),
     });
-    const laptop = await createPersonalContainer(app, acme, member.id);
-    const laptopLicense = await createLicense(app, acme, laptop.id, { productId: product.id, quantity: 1 });
-    const laptopDevice = await activateDevice(app, acme, laptop.id, 'fp-laptop', 'Member laptop');
-    const personal = await checkout(app, acme, {
+    const laptop = await createPersonalContainer(portal.app, portal.acme, member.id);
+    const laptopLicense = await createLicense(portal.app, portal.acme, laptop.id, {
+      productId: portal.product.id,
+      quantity: 1,
+    });
+    const laptopDevice = await activateDevice(portal.app, portal.acme, laptop.id, 'fp-laptop', 'Member laptop');
+    const personal = await checkout(portal.app, portal.acme, {
       containerId: laptop.id,
       licenseId: laptopLicense.id,
       fingerprint: 'fp-laptop',
     });
 
-    const b = await createGroupWithMembers(app, acme, ['ADMIN']);
-    const bServer = await createEnterpriseContainer(app, acme, b.groupId);
-    const bSeats = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 2 });
-    const bSession = await checkout(app, acme, { containerId: bServer.id, licenseId: bSeats.id, fingerprint: 'b-01' });
+    const b = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN']);
+    const bServer = await createEnterpriseContainer(portal.app, portal.acme, b.groupId);
+    const bSeats = await createLicense(portal.app, portal.acme, bServer.id, {
+      productId: portal.product.id,
+      quantity: 2,
+    });
+    const bSession = await checkout(portal.app, portal.acme, {
+      containerId: bServer.id,
+      licenseId: bSeats.id,
+      fingerprint: 'b-01',
+    });
     return {
       a,
       b,
@@ -133,7 +124,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
     // A heartbeat moves lastHeartbeatAt.
     const before = new Date(online.lastHeartbeatAt).getTime();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await heartbeat(app, acme, w.server.id, w.online.leaseId);
+    await heartbeat(portal.app, portal.acme, w.server.id, w.online.leaseId);
     const later = await http().get('/v1/group/sessions').query({ licenseId: w.seats.id }).set(w.admin.auth).expect(200);
     expect(ids(later)).toEqual([w.online.leaseId, w.borrowed.leaseId].sort());
     expect(
@@ -165,20 +156,16 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       endedAt: expect.any(String),
       endReason: 'STOPPED',
     });
-    await expect(heartbeat(app, acme, w.server.id, w.online.leaseId)).rejects.toMatchObject({
+    await expect(heartbeat(portal.app, portal.acme, w.server.id, w.online.leaseId)).rejects.toMatchObject({
       code: 'SESSION_STOPPED',
     });
     expect(ids(await http().get('/v1/group/sessions').set(w.admin.auth).expect(200))).toEqual(
       [w.borrowed.leaseId, w.personal.leaseId].sort(),
     );
-    const held = await app.get(PrismaService).seatSlot.count({ where: { leaseId: w.online.leaseId } });
+    const held = await portal.app.get(PrismaService).seatSlot.count({ where: { leaseId: w.online.leaseId } });
     expect(held).toBe(0);
-    const trail = await http()
-      .get('/v1/group/audit')
-      .query({ entityType: 'seat_lease', entityId: w.online.leaseId })
-      .set(w.admin.auth)
-      .expect(200);
-    expect(trail.body.data).toEqual([
+    const trail = await portal.auditTrail(w.admin, 'seat_lease', w.online.leaseId);
+    expect(trail).toEqual([
       expect.objectContaining({
         action: 'session.stopped',
         actorType: 'PORTAL_USER',
@@ -205,9 +192,9 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
 
   it('lets exactly one of two admins stopping the same session at once succeed; the other gets SESSION_NOT_ACTIVE', async () => {
     const w = await world();
-    const otherAdmin = await createPortalUser(app, acme, { groupId: w.a.groupId, role: 'ADMIN' });
+    const otherAdmin = await createPortalUser(portal.app, portal.acme, { groupId: w.a.groupId, role: 'ADMIN' });
     for (let round = 0; round < 3; round++) {
-      const lease = await checkout(app, acme, {
+      const lease = await checkout(portal.app, portal.acme, {
         containerId: w.server.id,
         licenseId: w.seats.id,
         fingerprint: `race-${round}`,
@@ -218,7 +205,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(results.find((r) => r.status === 409)!.body.error.code).toBe('SESSION_NOT_ACTIVE');
-      const stopped = await app
+      const stopped = await portal.app
         .get(PrismaService)
         .domainEvent.count({ where: { aggregateId: lease.leaseId, type: 'seat.stopped' } });
       expect(stopped).toBe(1);
@@ -227,7 +214,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
 
   it('refuses members (403) and hides other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await createGroupWithMembers(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
     for (const attempt of [
       () => http().get('/v1/group/sessions'),
       () => http().post(`/v1/group/sessions/${w.personal.leaseId}/stop`),
@@ -251,7 +238,7 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
     expect((await http().get('/v1/group/sessions').set(o.users[0].auth).expect(200)).body.data).toEqual([]);
-    const live = await app
+    const live = await portal.app
       .get(PrismaService)
       .seatLease.count({ where: { id: { in: [w.online.leaseId, w.bSession.leaseId] }, endedAt: null } });
     expect(live).toBe(2);
@@ -276,12 +263,12 @@ describe('portal sessions (group admins list live sessions and stop one)', () =>
     const w = await world();
     // Fill the 5-seat license (2 in use), then three programs wait.
     for (const fp of ['ws-02', 'ws-03', 'ws-04'])
-      await checkout(app, acme, { containerId: w.server.id, licenseId: w.seats.id, fingerprint: fp });
-    const queue = app.get(SeatQueueService);
+      await checkout(portal.app, portal.acme, { containerId: w.server.id, licenseId: w.seats.id, fingerprint: fp });
+    const queue = portal.app.get(SeatQueueService);
     const tickets = [];
     for (const fp of ['wait-1', 'wait-2', 'wait-3']) {
       tickets.push(
-        await asVendor(app, acme, () =>
+        await asVendor(portal.app, portal.acme, () =>
           queue.enqueue({
             containerId: w.server.id,
             license: { licenseId: w.seats.id },

@@ -1,56 +1,38 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
-import {
-  createEnterpriseContainer,
-  createGroupWithMembers,
-  createLicense,
-  createTestApp,
-  createVendor,
-  dbOf,
-  InsertedProduct,
-  insertProduct,
-  TestVendor,
-} from '@leasehold/testing';
-import { PortalLicensingTestModule } from '../testing/portal-test-module';
-import { PORTAL_API } from '../api-info';
+import { createEnterpriseContainer, createGroupWithMembers, createLicense } from '@leasehold/testing';
+import { usePortalLicensing } from '../testing/portal-licensing';
 
 describe('portal usage (group admins query a license of their group)', () => {
-  let app: INestApplication;
-  let acme: TestVendor;
-  let other: TestVendor;
-  let product: InsertedProduct;
-  const http = () => request(app.getHttpServer());
+  const portal = usePortalLicensing();
+  const { http } = portal;
   const h = (hours: number) => new Date(Date.UTC(2026, 0, 10, 0, 0) + hours * 3_600_000);
-
-  beforeAll(async () => {
-    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
-    acme = await createVendor(app, 'Acme');
-    other = await createVendor(app, 'Other');
-    product = await insertProduct(dbOf(app), acme);
-  });
-  afterAll(() => app.close());
 
   /** Group A's 3-seat license with a known lease history on 10 January 2026; group B with a license of its own. */
   async function world() {
-    const a = await createGroupWithMembers(app, acme, ['ADMIN', 'MEMBER']);
-    const server = await createEnterpriseContainer(app, acme, a.groupId);
-    const license = await createLicense(app, acme, server.id, { productId: product.id, quantity: 3 });
-    const base = { vendorId: acme.vendor.id, licenseId: license.id, containerId: server.id, fingerprint: 'x' };
+    const a = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN', 'MEMBER']);
+    const server = await createEnterpriseContainer(portal.app, portal.acme, a.groupId);
+    const license = await createLicense(portal.app, portal.acme, server.id, {
+      productId: portal.product.id,
+      quantity: 3,
+    });
+    const base = { vendorId: portal.acme.vendor.id, licenseId: license.id, containerId: server.id, fingerprint: 'x' };
     // 00:00–02:00 one seat; 00:30–01:30 a second; 01:15–01:45 a third (3 at once at 01:15–01:30).
-    await app.get(PrismaService).seatLease.createMany({
+    await portal.app.get(PrismaService).seatLease.createMany({
       data: [
         { ...base, slot: 0, startedAt: h(0), expiresAt: h(2), endedAt: h(2), endReason: 'RELEASED' },
         { ...base, slot: 1, startedAt: h(0.5), expiresAt: h(1.5), endedAt: h(1.5), endReason: 'EXPIRED' },
         { ...base, slot: 2, startedAt: h(1.25), expiresAt: h(1.75), endedAt: h(1.75), endReason: 'STOPPED' },
       ],
     });
-    await app
-      .get(PrismaService)
-      .licenseUsageHour.create({ data: { vendorId: acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 } });
-    const b = await createGroupWithMembers(app, acme, ['ADMIN']);
-    const bServer = await createEnterpriseContainer(app, acme, b.groupId);
-    const bLicense = await createLicense(app, acme, bServer.id, { productId: product.id, quantity: 1 });
+    await portal.app.get(PrismaService).licenseUsageHour.create({
+      data: { vendorId: portal.acme.vendor.id, licenseId: license.id, hour: h(1), denials: 4 },
+    });
+    const b = await createGroupWithMembers(portal.app, portal.acme, ['ADMIN']);
+    const bServer = await createEnterpriseContainer(portal.app, portal.acme, b.groupId);
+    const bLicense = await createLicense(portal.app, portal.acme, bServer.id, {
+      productId: portal.product.id,
+      quantity: 1,
+    });
     return { a, admin: a.users[0], member: a.users[1], license, b, bLicense };
   }
 
@@ -163,7 +145,7 @@ describe('portal usage (group admins query a license of their group)', () => {
 
   it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await createGroupWithMembers(app, other, ['ADMIN']);
+    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
     const query = { from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' };
     const member = await http()
       .get(`/v1/group/licenses/${w.license.id}/usage`)
@@ -186,9 +168,9 @@ describe('portal usage (group admins query a license of their group)', () => {
     /** The world's three ended leases, plus one by the admin that expired unswept and one live now. */
     async function historyWorld() {
       const w = await world();
-      const prisma = app.get(PrismaService);
+      const prisma = portal.app.get(PrismaService);
       const base = {
-        vendorId: acme.vendor.id,
+        vendorId: portal.acme.vendor.id,
         licenseId: w.license.id,
         containerId: (await prisma.license.findFirstOrThrow({ where: { id: w.license.id } })).containerId,
       };
@@ -289,7 +271,7 @@ describe('portal usage (group admins query a license of their group)', () => {
 
     it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
       const w = await historyWorld();
-      const o = await createGroupWithMembers(app, other, ['ADMIN']);
+      const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
       const member = await http().get(url(w.license.id)).set(w.member.auth).expect(403);
       expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
       for (const [auth, licenseId] of [
@@ -308,12 +290,12 @@ describe('portal usage (group admins query a license of their group)', () => {
     /** The world, plus a lease of the member on group A's license and one on group B's license. */
     async function groupWorld() {
       const w = await world();
-      const prisma = app.get(PrismaService);
+      const prisma = portal.app.get(PrismaService);
       const containerOf = async (licenseId: string) =>
         (await prisma.license.findFirstOrThrow({ where: { id: licenseId } })).containerId;
       const mine = await prisma.seatLease.create({
         data: {
-          vendorId: acme.vendor.id,
+          vendorId: portal.acme.vendor.id,
           licenseId: w.license.id,
           containerId: await containerOf(w.license.id),
           slot: 0,
@@ -328,7 +310,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       });
       const theirs = await prisma.seatLease.create({
         data: {
-          vendorId: acme.vendor.id,
+          vendorId: portal.acme.vendor.id,
           licenseId: w.bLicense.id,
           containerId: await containerOf(w.bLicense.id),
           slot: 0,
@@ -401,7 +383,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       expect((await http().get('/v1/group/lease-history').set(w.member.auth).expect(403)).body.error.code).toBe(
         'GROUP_ADMIN_REQUIRED',
       );
-      const o = await createGroupWithMembers(app, other, ['ADMIN']);
+      const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
       for (const path of ['/v1/group/lease-history', '/v1/group/lease-history/csv']) {
         for (const [auth, query] of [
           [w.admin.auth, { licenseId: w.bLicense.id }],
