@@ -307,7 +307,8 @@ async function main(): Promise<void> {
   await run('d', () =>
     contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db),
   );
-  if (want('e')) {
+  // The second replica, for (e), (b2) and (c2): started once, before the first of them.
+  if (['e', 'b2', 'c2'].some(want)) {
     replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
     pidsOf.set(replicas[1].url, replicas[1].child.pid);
   }
@@ -322,10 +323,6 @@ async function main(): Promise<void> {
   );
   // Per host: validate and heartbeat over two replicas on this machine (the connections split
   // between them), against the same single-process anchors.
-  if ((want('b2') || want('c2')) && replicas.length < 2) {
-    replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
-    pidsOf.set(replicas[1].url, replicas[1].child.pid);
-  }
   await run('b2', () =>
     scenario(
       'b2',
