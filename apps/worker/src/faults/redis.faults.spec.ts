@@ -101,11 +101,9 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
 
     // Redis dies and a fresh, empty one takes its place on the same port.
     await redis.stop();
-    await sleep(1_000);
-    await redis.start();
-    const swappedAt = Date.now();
-
-    // A license whose renewal fell due while Redis was away: no job was ever queued for it.
+    // A license whose renewal falls due while Redis is away: no job was ever queued for it. (Made
+    // before the new Redis starts: the schedule keeper re-registers the hourly renewal sweep as soon
+    // as Redis is back, and that sweep runs at once; a license made after it would wait an hour.)
     const vendorId = vendor.vendor.id;
     const product = await prisma.product.create({
       data: { vendorId, code: `swap-${randomUUID().slice(0, 8)}`, name: 'Swap' },
@@ -128,6 +126,10 @@ describe('the worker when Redis is restarted empty (fault injection)', () => {
         renewalTermDays: 30,
       },
     });
+
+    await sleep(1_000);
+    await redis.start();
+    const swappedAt = Date.now();
 
     await sleep(3_000);
     stop = true;
