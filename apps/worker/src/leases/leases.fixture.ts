@@ -3,8 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { Queue, QueueEvents } from 'bullmq';
 import { PrismaService } from '@leasehold/db';
 import { PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
-import { QUEUES } from '@leasehold/queues';
-import { startWorkerApp } from '@leasehold/testing';
+import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
+import { startWorkerApp, waitFor } from '@leasehold/testing';
 import { workerQueue } from '../testing/worker-queue';
 
 // The set-up the leases.processor.*.spec.ts files share.
@@ -20,6 +20,17 @@ export class LeasesWorker {
     this.app = await startWorkerApp();
     this.prisma = this.app.get(PrismaService);
     ({ queue: this.queue, queueEvents: this.queueEvents } = await workerQueue(this.app, QUEUES.leases));
+    // The usage aggregation's scheduler runs it once at start-up. A test that resets the watermark
+    // while that run is open loses the reset: the run's watermark row (made before the test's
+    // leases, so at the current hour) commits after the test's DELETE, which never saw it.
+    await waitFor(
+      async () =>
+        (await this.queue.getJobs(['waiting', 'active', 'prioritized'])).every(
+          (job) => job.name !== LEASE_JOBS.aggregateUsage,
+        ),
+      30_000,
+      'the start-up usage aggregation',
+    );
   }
 
   async close(): Promise<void> {
