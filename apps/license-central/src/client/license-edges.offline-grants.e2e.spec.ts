@@ -58,6 +58,11 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
         fingerprint: offlineFingerprint,
       });
       await submit(p.containerId, { code: offline.code }).expect(201);
+      /** Another offline machine's activation request, submitted in the portal. */
+      const activateOffline = (name: string) =>
+        submit(p.containerId, {
+          code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine(name) }).code,
+        });
       // the one seat runs offline: the online device cannot check out, so it never validates
       expectError(await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }), 409, 'NO_SEAT_AVAILABLE');
       expect(await validate(p.device, online)).toMatchObject({
@@ -65,14 +70,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
         availability: { quantity: 1, inUse: 1, available: 0 },
       });
       // nor can a second offline machine be added while the first one's grant runs
-      expectError(
-        await submit(p.containerId, {
-          code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-2') })
-            .code,
-        }),
-        409,
-        'NO_SEAT_AVAILABLE',
-      );
+      expectError(await activateOffline('offline-2'), 409, 'NO_SEAT_AVAILABLE');
       // the program's release frees the seat for the online device
       await submit(p.containerId, {
         code: createReleaseCode({
@@ -84,14 +82,7 @@ describe('no license multiplied at its edges (validate, borrow returns, offline 
       await checkout(p.device, { licenseId: p.licenseId, fingerprint: online }).expect(201);
       expect(await validate(p.device, online)).toMatchObject({ code: 'VALID' });
       // and an online seat in use blocks a new offline grant in turn
-      expectError(
-        await submit(p.containerId, {
-          code: createRequestCode({ kind: 'activate', containerId: p.containerId, fingerprint: machine('offline-3') })
-            .code,
-        }),
-        409,
-        'NO_SEAT_AVAILABLE',
-      );
+      expectError(await activateOffline('offline-3'), 409, 'NO_SEAT_AVAILABLE');
     });
 
     it('the vendor sets the offline period per license; it bounds offline grants, borrows and license files (refreshBy)', async () => {
