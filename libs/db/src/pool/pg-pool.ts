@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Pool, PoolClient, QueryResult } from 'pg';
+import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
 
@@ -42,6 +42,15 @@ function statementName(text: string): string | undefined {
 }
 
 /**
+ * The query `pg` runs for `sql`: named (prepared once per connection) when `prepare`, else unnamed.
+ * Prisma.Sql builds `text` anew on every read: it is read once here.
+ */
+function queryConfig(sql: Prisma.Sql, prepare: boolean): QueryConfig {
+  const text = sql.text;
+  return { name: prepare ? statementName(text) : undefined, text, values: sql.values };
+}
+
+/**
  * Raw SQL straight on a `pg` pool or pooled connection (no Prisma query engine in between). With
  * `prepare` false every statement runs unnamed (parse, bind and execute in one round trip, nothing
  * left on the server connection): what a transaction-mode pooler needs.
@@ -61,9 +70,7 @@ class PgExecutor implements SqlExecutor {
   }
 
   private run(sql: Prisma.Sql) {
-    // Prisma.Sql builds `text` anew on every read: once per statement.
-    const text = sql.text;
-    return this.target.query({ name: this.prepare ? statementName(text) : undefined, text, values: sql.values });
+    return this.target.query(queryConfig(sql, this.prepare));
   }
 }
 
@@ -251,18 +258,13 @@ export class PgPool {
   private lockedStatementOnce<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
     return this.onConnection(async (client) => {
       // In pipeline mode each query is written as it is given; corked, the three leave in one write.
-      const text = statement.text;
       const socket = client.connection.stream;
       socket.cork();
       let sent: [Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>];
       try {
         sent = [
           client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
-          client.query({
-            name: this.preparedStatements ? statementName(text) : undefined,
-            text,
-            values: statement.values,
-          }),
+          client.query(queryConfig(statement, this.preparedStatements)),
           client.query('COMMIT'),
         ];
       } finally {
