@@ -232,6 +232,20 @@ async function main(): Promise<void> {
   const json = { 'Content-Type': 'application/json' };
   const validateBody = JSON.stringify({ fingerprint: seeded.personalFingerprint });
   const personal = { ...json, Authorization: `Bearer ${seeded.personalSecret}` };
+  // (b) and (c), on one replica and over two ((b2), (c2)).
+  const validateLoad: Load = {
+    kind: 'static',
+    method: 'POST',
+    path: '/client/v1/validate',
+    body: validateBody,
+    headers: personal,
+  };
+  const heartbeatLoad: Load = {
+    kind: 'rotate',
+    method: 'POST',
+    entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
+    headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
+  };
   const results: Measured[] = [];
   const run = async (key: string, f: () => Promise<Measured>) => {
     if (!want(key)) return;
@@ -271,39 +285,16 @@ async function main(): Promise<void> {
       headers: {},
     }),
   );
-  await run('b', () =>
-    scenario('b', '(b) Leasehold validate', [one], {
-      kind: 'static',
-      method: 'POST',
-      path: '/client/v1/validate',
-      body: validateBody,
-      headers: personal,
-    }),
-  );
+  await run('b', () => scenario('b', '(b) Leasehold validate', [one], validateLoad));
   if (process.env['BENCH_LOG_COMPARE'] === '1') {
     // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
     // request written to stdout (discarded here, as a log shipper would read it).
     const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
     pidsOf.set(info.url, info.child.pid);
-    results.push(
-      await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], {
-        kind: 'static',
-        method: 'POST',
-        path: '/client/v1/validate',
-        body: validateBody,
-        headers: personal,
-      }),
-    );
+    results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], validateLoad));
     info.child.kill('SIGTERM');
   }
-  await run('c', () =>
-    scenario('c', '(c) Leasehold heartbeat', [one], {
-      kind: 'rotate',
-      method: 'POST',
-      entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
-      headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
-    }),
-  );
+  await run('c', () => scenario('c', '(c) Leasehold heartbeat', [one], heartbeatLoad));
   await run('d', () =>
     contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db),
   );
@@ -328,7 +319,7 @@ async function main(): Promise<void> {
       'b2',
       '(b2) validate, 2 replicas on this host',
       replicas.map((r) => r.url),
-      { kind: 'static', method: 'POST', path: '/client/v1/validate', body: validateBody, headers: personal },
+      validateLoad,
     ),
   );
   await run('c2', () =>
@@ -336,12 +327,7 @@ async function main(): Promise<void> {
       'c2',
       '(c2) heartbeat, 2 replicas on this host',
       replicas.map((r) => r.url),
-      {
-        kind: 'rotate',
-        method: 'POST',
-        entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
-        headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
-      },
+      heartbeatLoad,
     ),
   );
   rss.stop();
