@@ -426,6 +426,7 @@ async function main(): Promise<void> {
   await ctx.init();
   const tenant = ctx.get(TenantContext);
   const seatsService = ctx.get(seats.SeatsService);
+  const checkouts = ctx.get(seats.SeatCheckoutService);
   const hash = (
     await db.query<{ h: string }>(
       `SELECT encode(sha256(convert_to(${token(String(bulkPersonal))}, 'UTF8')), 'hex') AS h`,
@@ -463,7 +464,7 @@ async function main(): Promise<void> {
   await record('heartbeat', async () => seatsService.heartbeatByCredential(await vendorOf(entHash), entHash, leaseId));
   const lease = await record('checkout (granted)', () =>
     tenant.run(ent.vendorId, () =>
-      seatsService.checkout({
+      checkouts.checkout({
         containerId: ent.id,
         license: { licenseId: leasedLicense },
         fingerprint: 'scale-explain-1',
@@ -472,11 +473,11 @@ async function main(): Promise<void> {
   );
   await record('release', () => tenant.run(ent.vendorId, () => seatsService.release(ent.id, lease?.leaseId ?? '')));
   await tenant.run(ent.vendorId, () =>
-    seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-2' }),
+    checkouts.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-2' }),
   );
   await record('checkout (refused: no seat)', () =>
     tenant.run(ent.vendorId, () =>
-      seatsService.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-3' }),
+      checkouts.checkout({ containerId: ent.id, license: { licenseId: oneSeat }, fingerprint: 'scale-explain-3' }),
     ),
   );
 

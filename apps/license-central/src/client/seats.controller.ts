@@ -9,6 +9,7 @@ import {
   EndedLeaseView,
   HeartbeatView,
   LeaseView,
+  SeatCheckoutService,
   SeatsService,
 } from '@leasehold/domain-seats';
 import { DomainError } from '@leasehold/errors';
@@ -57,6 +58,7 @@ export async function seatRequest(
 @Controller('client/v1/seats')
 export class SeatsController {
   constructor(
+    private readonly checkouts: SeatCheckoutService,
     private readonly seats: SeatsService,
     private readonly deviceSeats: DeviceSeatsService,
     private readonly identity: IdentityService,
@@ -94,7 +96,7 @@ export class SeatsController {
       token,
       common ? { license, fingerprint: body.fingerprint, clientName: body.clientName } : null,
       async (principal) =>
-        this.seats.checkout({
+        this.checkouts.checkout({
           ...(await seatRequest(this.identity, principal, body)),
           borrowUntil: body.borrowUntil,
           returnKeyHash: body.returnKeyHash ?? null,

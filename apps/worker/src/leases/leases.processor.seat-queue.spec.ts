@@ -1,5 +1,5 @@
 import { TenantContext } from '@leasehold/db';
-import { SeatQueueService, SeatsService } from '@leasehold/domain-seats';
+import { SeatCheckoutService, SeatQueueService, SeatsService } from '@leasehold/domain-seats';
 import { LEASE_JOBS } from '@leasehold/queues';
 import { insertLicense, useLeasesWorker } from './leases.fixture';
 
@@ -35,9 +35,10 @@ describe('leases jobs (worker on real Redis and Postgres)', () => {
 
   it('a release → relay → the seat held for the first ticket → wake-up → its waiting long-poll answers HELD; the second keeps waiting', async () => {
     const w = await oneSeatLicense();
+    const checkouts = worker.app.get(SeatCheckoutService);
     const seats = worker.app.get(SeatsService);
     const seatQueue = worker.app.get(SeatQueueService);
-    const holder = await w.as(() => seats.checkout({ ...w.ref, fingerprint: 'holder-fp' }));
+    const holder = await w.as(() => checkouts.checkout({ ...w.ref, fingerprint: 'holder-fp' }));
     const first = await w.as(() => seatQueue.enqueue({ ...w.ref, fingerprint: 'first-fp' }));
     const next = await w.as(() => seatQueue.enqueue({ ...w.ref, fingerprint: 'next-fp' }));
     expect([first.status, next.status]).toEqual(['WAITING', 'WAITING']);

@@ -9,7 +9,7 @@ import {
   LicenseWithProductView,
   offlineFingerprint,
 } from '@leasehold/domain-licensing';
-import { EndedLeaseView, SeatsService } from '@leasehold/domain-seats';
+import { EndedLeaseView, SeatCheckoutService, SeatsService } from '@leasehold/domain-seats';
 import { SigningKeysService } from '@leasehold/domain-signing';
 import { DomainError } from '@leasehold/errors';
 import { createResponseCode, OfflineCodeKind, OfflineRequest, parseRequestCode } from '@leasehold/license-file';
@@ -68,6 +68,7 @@ export class OfflineActivationService {
     private readonly containers: ContainersService,
     private readonly licenses: LicensesService,
     private readonly devices: DevicesService,
+    private readonly checkouts: SeatCheckoutService,
     private readonly seats: SeatsService,
     private readonly signingKeys: SigningKeysService,
   ) {}
@@ -149,7 +150,7 @@ export class OfflineActivationService {
     const license = await this.chooseLicense(request.containerId, command);
     await this.refuseUsed(request);
     const key = await this.signingKeys.activeKey();
-    const lease = await this.seats.checkout({
+    const lease = await this.checkouts.checkout({
       containerId: request.containerId,
       license: { licenseId: license.id },
       fingerprint: offlineFingerprint(request.fingerprintDigest),

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { seatEvent } from './seat-events';
-import { SeatsService } from './seats.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import {
   asSeatVendor,
   createSeatsContext,
@@ -35,7 +35,7 @@ describe('checkout: the context and the common claim in one statement', () => {
     on: INestApplicationContext = app,
   ) =>
     asSeatVendor(on, f, () =>
-      on.get(SeatsService).checkout({
+      on.get(SeatCheckoutService).checkout({
         containerId: f.containerId,
         license: extra.productCode ? { productCode: extra.productCode } : { licenseId: f.licenseId },
         fingerprint,

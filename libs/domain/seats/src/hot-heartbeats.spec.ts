@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { LeaseSweeperService } from './lease-sweeper.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { asSeatVendor, createSeatsContext, expireLease, insertSeatLicense } from './seats.testing';
 
@@ -15,11 +16,13 @@ const HEAP_ONLY_TUPLE = 0x8000;
 
 describe('heartbeats are HOT updates of seat_leases', () => {
   let app: INestApplicationContext;
+  let checkouts: SeatCheckoutService;
   let seats: SeatsService;
   let prisma: PrismaService;
 
   beforeAll(async () => {
     app = await createSeatsContext();
+    checkouts = app.get(SeatCheckoutService);
     seats = app.get(SeatsService);
     prisma = app.get(PrismaService);
     await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pageinspect');
@@ -46,7 +49,7 @@ describe('heartbeats are HOT updates of seat_leases', () => {
   it('a heartbeat, by the device path and by the authenticated container, leaves a heap-only row version', async () => {
     const f = await insertSeatLicense(app, { quantity: 2 });
     const lease = await asSeatVendor(app, f, () =>
-      seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'hot-1' }),
+      checkouts.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'hot-1' }),
     );
     expect(await isHeapOnly(lease.leaseId)).toBe(false); // as inserted
     await asSeatVendor(app, f, () => seats.heartbeat(f.containerId, lease.leaseId));
@@ -63,7 +66,7 @@ describe('heartbeats are HOT updates of seat_leases', () => {
   it('the sweep still ends an expired lease, found without an index on the expiry', async () => {
     const f = await insertSeatLicense(app, { quantity: 2 });
     const lease = await asSeatVendor(app, f, () =>
-      seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'hot-2' }),
+      checkouts.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'hot-2' }),
     );
     await asSeatVendor(app, f, () => seats.heartbeat(f.containerId, lease.leaseId));
     await expireLease(app, lease.leaseId);

@@ -4,6 +4,7 @@ export * from './lease-sweeper.service';
 export * from './retry-after';
 export { seatEvent } from './seat-events';
 export * from './seat-pool.service';
+export * from './seat-checkout.service';
 export { QUEUE_CLAIM_WINDOW_SECONDS, QUEUE_TICKET_TTL_SECONDS } from './seat-queue.predicates';
 export * from './seat-queue.service';
 export * from './seat-queue.subscribers';

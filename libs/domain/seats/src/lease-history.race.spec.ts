@@ -6,6 +6,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { UsageService } from './usage.service';
 import { asSeatVendor, insertSeatLicense, SeatFixture, useSeatReplicas } from './seats.testing';
@@ -25,7 +26,7 @@ describe('lease history under racing checkouts and releases (two instances)', ()
       try {
         const lease = await asSeatVendor(app, f, () =>
           app
-            .get(SeatsService)
+            .get(SeatCheckoutService)
             .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }),
         );
         held++;

@@ -4,6 +4,7 @@
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { OverageAllowanceService } from './overage-allowance.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import {
@@ -25,7 +26,7 @@ describe('overage allowance (two instances, one database)', () => {
       Array.from({ length: n }, (_, i) => {
         const r = replicas[i % 2];
         return asSeatVendor(r, f, () =>
-          r.get(SeatsService).checkout({
+          r.get(SeatCheckoutService).checkout({
             containerId: f.containerId,
             license: { licenseId: f.licenseId },
             fingerprint: `${prefix}-${i}`,

@@ -7,7 +7,7 @@ import { PrismaService, TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { ReservationsService } from './reservations.service';
 import { SeatPoolService } from './seat-pool.service';
-import { SeatsService } from './seats.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import {
   asSeatVendor,
   insertSeatLicense,
@@ -24,7 +24,7 @@ describe('seat reservations (two instances, one database)', () => {
 
   const checkout = (r: INestApplicationContext, f: SeatFixture, fingerprint: string, userId?: string) =>
     asSeatVendor(r, f, () =>
-      r.get(SeatsService).checkout({
+      r.get(SeatCheckoutService).checkout({
         containerId: f.containerId,
         license: { licenseId: f.licenseId },
         fingerprint,

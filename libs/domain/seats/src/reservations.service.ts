@@ -9,9 +9,9 @@ import { LockedLicense, ReservationRow, ReservationsRepository } from './reserva
 // the container's group ("2 seats always for the night shift"). The sum of a license's
 // reservations never exceeds its quantity: every change runs under the license row lock that
 // quantity changes take too (and a trigger re-checks it). How checkouts honour them:
-// ReservationsRepository / SeatsService.checkout. Every change is audited (who, before/after, the
-// license's group, so its admins see it) in the change's own transaction, on PgPool as every seat
-// transaction (SessionsService says why one engine).
+// ReservationsRepository / SeatCheckoutService.checkout. Every change is audited (who,
+// before/after, the license's group, so its admins see it) in the change's own transaction, on
+// PgPool as every seat transaction (SessionsService says why one engine).
 
 export interface ReservationInput {
   name: string;

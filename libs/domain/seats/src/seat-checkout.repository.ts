@@ -18,9 +18,9 @@ import {
 } from './seat-rules.sql';
 import { ContainerKind, LicenseRef } from './seats.types';
 
-// The statements of a checkout (SeatsService.checkout, and SeatQueueService's join, which reads
-// the same context): the license context under the checkout lock, the slot claim, the offline
-// devices of a PERSONAL container, the occupancy a refusal reports and the denial count.
+// The statements of a checkout (SeatCheckoutService.checkout, and SeatQueueService's join, which
+// reads the same context): the license context under the checkout lock, the slot claim, the
+// offline devices of a PERSONAL container, the occupancy a refusal reports and the denial count.
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
 // conditional updates whose WHERE clause is the rule ("the slot is free or its lease expired",
 // "the lease is live and not borrowed"). The tenant extension does not scope raw SQL, so each

@@ -7,8 +7,9 @@ import { seatEventPayloadSql } from './seat-events';
 import { leaseHoldsSeat, licenseUsable, onlineSeatUntil } from './seat-rules.sql';
 import { LeaseEndReason, SessionScope } from './seats.types';
 
-// The statements on one lease once it exists (SeatsService: heartbeat, release, borrow, and the
-// lease a checkout resumes; SessionsService: an admin's stop): extend, explain, free, end, borrow.
+// The statements on one lease once it exists (SeatsService: heartbeat, release, borrow;
+// SeatCheckoutService: the lease a checkout resumes; SessionsService: an admin's stop): extend,
+// explain, free, end, borrow.
 // Every statement here is raw SQL on purpose: seat claims need FOR UPDATE SKIP LOCKED and
 // conditional updates whose WHERE clause is the rule ("the slot is free or its lease expired",
 // "the lease is live and not borrowed"). The tenant extension does not scope raw SQL, so each

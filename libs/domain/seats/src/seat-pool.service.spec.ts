@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService, TenantPrisma } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { SeatPoolService } from './seat-pool.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import {
   asSeatVendor,
@@ -32,7 +33,9 @@ describe('SeatPoolService.resize', () => {
     );
   const checkout = (f: SeatFixture, fingerprint: string) =>
     asSeatVendor(app, f, () =>
-      app.get(SeatsService).checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }),
+      app
+        .get(SeatCheckoutService)
+        .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }),
     );
 
   it('creates one slot per seat and grows and shrinks a free pool exactly', async () => {

@@ -8,6 +8,7 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { ReservationsService } from './reservations.service';
 import { SeatQueueService } from './seat-queue.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import {
   asSeatVendor,
@@ -26,7 +27,7 @@ describe('wait queue with reservations (two instances, one database)', () => {
   const userOf = (f: SeatFixture, id?: string) => (id ? { user: { id, groupId: f.groupId } } : {});
   const checkout = (i: number, f: SeatFixture, fingerprint: string, userId?: string, ticketId?: string) =>
     on(i, f, (app) =>
-      app.get(SeatsService).checkout({
+      app.get(SeatCheckoutService).checkout({
         containerId: f.containerId,
         license: { licenseId: f.licenseId },
         fingerprint,

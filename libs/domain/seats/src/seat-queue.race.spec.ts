@@ -7,6 +7,7 @@ import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
 import { OverageAllowanceService } from './overage-allowance.service';
 import { SeatQueueService } from './seat-queue.service';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { asSeatVendor, insertSeatLicense, SeatFixture, seatsInUse, useSeatReplicas } from './seats.testing';
 
@@ -18,7 +19,7 @@ describe('seat wait queue races (two instances, one database)', () => {
   const checkout = (i: number, f: SeatFixture, fingerprint: string, ticketId?: string) =>
     on(i, f, (app) =>
       app
-        .get(SeatsService)
+        .get(SeatCheckoutService)
         .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ticketId }),
     );
 

@@ -12,6 +12,7 @@ import { OverageService } from './overage.service';
 import { ReservationsRepository } from './reservations.repository';
 import { ReservationsService } from './reservations.service';
 import { SeatCheckoutRepository } from './seat-checkout.repository';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolRepository } from './seat-pool.repository';
 import { SeatPoolService } from './seat-pool.service';
@@ -37,6 +38,7 @@ import { UsageService } from './usage.service';
     SeatCheckoutRepository,
     SeatLeaseRepository,
     SessionsRepository,
+    SeatCheckoutService,
     SeatsService,
     GroupBorrowingPolicy,
     SessionsService,
@@ -61,6 +63,7 @@ import { UsageService } from './usage.service';
   ],
   exports: [
     SeatPoolService,
+    SeatCheckoutService,
     SeatsService,
     SeatQueueService,
     SessionsService,

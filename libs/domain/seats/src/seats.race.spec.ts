@@ -2,6 +2,7 @@
 // connection pools, as two replicas would have) on one database. The seat count must hold exactly.
 import { PrismaService } from '@leasehold/db';
 import { DomainError } from '@leasehold/errors';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import {
@@ -23,7 +24,7 @@ describe('seat races (two instances, one database)', () => {
       Array.from({ length: n }, (_, i) => {
         const app = replicas[i % 2];
         return asSeatVendor(app, f, () =>
-          app.get(SeatsService).checkout({
+          app.get(SeatCheckoutService).checkout({
             containerId: f.containerId,
             license: { licenseId: f.licenseId },
             fingerprint: `${prefix}-${i}`,
@@ -87,7 +88,7 @@ describe('seat races (two instances, one database)', () => {
             const r = replicas[(i + k) % 2];
             return asSeatVendor(r, f, () =>
               r
-                .get(SeatsService)
+                .get(SeatCheckoutService)
                 .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: fp }),
             );
           }),

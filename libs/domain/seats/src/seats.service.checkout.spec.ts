@@ -5,7 +5,7 @@ import { days, useSeatsService } from './seats.service.fixture';
 // freed by an expired lease, the license's state and expiry, a PERSONAL container's devices, and
 // nothing across vendors or containers.
 
-describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsService', () => {
+describe('SeatCheckoutService (checkout), SeatsService (heartbeat, release, borrow) and SessionsService', () => {
   const ctx = useSeatsService();
   const { checkout, heartbeat, release, lease, events } = ctx;
 
@@ -36,12 +36,16 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
     it('finds the license by product code', async () => {
       const f = await insertSeatLicense(ctx.app, { quantity: 1 });
       const l = await asSeatVendor(ctx.app, f, () =>
-        ctx.seats.checkout({ containerId: f.containerId, license: { productCode: f.productCode }, fingerprint: 'x' }),
+        ctx.checkouts.checkout({
+          containerId: f.containerId,
+          license: { productCode: f.productCode },
+          fingerprint: 'x',
+        }),
       );
       expect(l.licenseId).toBe(f.licenseId);
       await expect(
         asSeatVendor(ctx.app, f, () =>
-          ctx.seats.checkout({
+          ctx.checkouts.checkout({
             containerId: f.containerId,
             license: { productCode: 'no-such-product' },
             fingerprint: 'x',
@@ -132,13 +136,13 @@ describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsServic
       const g = await insertSeatLicense(ctx.app, { quantity: 1 });
       await expect(
         asSeatVendor(ctx.app, g, () =>
-          ctx.seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'x' }),
+          ctx.checkouts.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint: 'x' }),
         ),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
       const sameVendor = await insertSeatLicense(ctx.app, { quantity: 1, vendorId: f.vendorId });
       await expect(
         asSeatVendor(ctx.app, f, () =>
-          ctx.seats.checkout({
+          ctx.checkouts.checkout({
             containerId: sameVendor.containerId,
             license: { licenseId: f.licenseId },
             fingerprint: 'x',

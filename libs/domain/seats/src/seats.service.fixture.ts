@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PrismaService } from '@leasehold/db';
+import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { SessionsService } from './sessions.service';
 import { asSeatVendor, createSeatsContext, SeatFixture } from './seats.testing';
@@ -10,13 +11,19 @@ import { asSeatVendor, createSeatsContext, SeatFixture } from './seats.testing';
 
 export class SeatsServiceContext {
   app!: INestApplicationContext;
+  checkouts!: SeatCheckoutService;
   seats!: SeatsService;
   sessions!: SessionsService;
   prisma!: PrismaService;
 
   readonly checkout = (f: SeatFixture, fingerprint: string, extra: { borrowUntil?: Date; clientName?: string } = {}) =>
     asSeatVendor(this.app, f, () =>
-      this.seats.checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint, ...extra }),
+      this.checkouts.checkout({
+        containerId: f.containerId,
+        license: { licenseId: f.licenseId },
+        fingerprint,
+        ...extra,
+      }),
     );
   readonly heartbeat = (f: SeatFixture, leaseId: string) =>
     asSeatVendor(this.app, f, () => this.seats.heartbeat(f.containerId, leaseId));
@@ -37,6 +44,7 @@ export function useSeatsService(): SeatsServiceContext {
   const ctx = new SeatsServiceContext();
   beforeAll(async () => {
     ctx.app = await createSeatsContext();
+    ctx.checkouts = ctx.app.get(SeatCheckoutService);
     ctx.seats = ctx.app.get(SeatsService);
     ctx.sessions = ctx.app.get(SessionsService);
     ctx.prisma = ctx.app.get(PrismaService);

@@ -7,7 +7,7 @@ import { days, useSeatsService } from './seats.service.fixture';
 // network (early return only with the key it committed to), and, once expired, recorded as
 // ended by the sweep exactly once.
 
-describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsService', () => {
+describe('SeatCheckoutService (checkout), SeatsService (heartbeat, release, borrow) and SessionsService', () => {
   const ctx = useSeatsService();
   const { checkout, heartbeat, release, lease, events } = ctx;
 

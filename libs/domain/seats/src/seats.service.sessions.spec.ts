@@ -5,7 +5,7 @@ import { days, useSeatsService } from './seats.service.fixture';
 // The vendor's side of the seats: the live sessions it lists and stops (scoped to a group for the
 // portal), the leases of a removed user, and the usage history billed from the leases.
 
-describe('SeatsService (checkout, heartbeat, release, borrow) and SessionsService', () => {
+describe('SeatCheckoutService (checkout), SeatsService (heartbeat, release, borrow) and SessionsService', () => {
   const ctx = useSeatsService();
   const { checkout, heartbeat, lease } = ctx;
 

@@ -16,8 +16,9 @@ import { SessionsRepository } from './sessions.repository';
 // vendors (scope: a license or container of theirs) and group admins in the portal (scope also
 // names their group, so another group's session is "not found"). A borrowed seat is not an
 // admin's to stop: it ends when returned or at borrowUntil. Its seat transactions run on PgPool, as
-// every seat transaction (SeatsService, SeatQueueService, the sweeper): one engine, READ COMMITTED,
-// a deadlock or serialization failure retried, unnamed statements behind a transaction pooler.
+// every seat transaction (SeatCheckoutService, SeatsService, SeatQueueService, the sweeper): one
+// engine, READ COMMITTED, a deadlock or serialization failure retried, unnamed statements behind a
+// transaction pooler.
 
 @Injectable()
 export class SessionsService {

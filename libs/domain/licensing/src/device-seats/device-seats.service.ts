@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { CheckoutInput, EndedLeaseView, HeartbeatView, LeaseView, SeatsService } from '@leasehold/domain-seats';
+import {
+  CheckoutInput,
+  EndedLeaseView,
+  HeartbeatView,
+  LeaseView,
+  SeatCheckoutService,
+  SeatsService,
+} from '@leasehold/domain-seats';
 import { ContainerCredentialsService } from '../credentials/container-credentials.service';
 import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
 
@@ -7,7 +14,7 @@ import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
  * The device API's checkout, heartbeat and release for a secret not yet looked up (`device-token`), with
  * their authentication fallback here as validate's is in ValidationService: the common case is
  * the secret's vendor (credential_routes), then one statement on that vendor's rows that
- * authenticates and acts (SeatsService's `…ByCredential`); anything else
+ * authenticates and acts (`…ByCredential` of SeatsService and SeatCheckoutService); anything else
  * authenticates as usual (401 CREDENTIALS_INVALID / CREDENTIALS_REVOKED, 403 VENDOR_SUSPENDED) and
  * takes the general path, which answers with the precise code (404, 409, …). Here and not in the
  * seats domain because credentials are licensing's, which depends on seats.
@@ -16,6 +23,7 @@ import { DevicePrincipal, DeviceToken } from '../credentials/device-principal';
 export class DeviceSeatsService {
   constructor(
     private readonly seats: SeatsService,
+    private readonly checkouts: SeatCheckoutService,
     private readonly credentials: ContainerCredentialsService,
   ) {}
 
@@ -48,7 +56,7 @@ export class DeviceSeatsService {
     const route = common && (await this.credentials.routeOf(token));
     if (common && route) {
       this.credentials.enterRoute(route);
-      const lease = await this.seats.checkoutByCredential(
+      const lease = await this.checkouts.checkoutByCredential(
         { ...common, containerId: route.containerId },
         token.credentialHash,
       );

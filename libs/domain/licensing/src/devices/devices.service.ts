@@ -168,7 +168,7 @@ export class DevicesService {
   /**
    * An offline device runs without a lease, so it holds a seat of its license for its whole grant:
    * live leases plus running offline devices never exceed `quantity`. Personal checkouts take the
-   * same container lock and count offline devices the same way (SeatsService).
+   * same container lock and count offline devices the same way (SeatCheckoutService).
    */
   private async assertOfflineSeat(
     tx: TenantTransaction,
