@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
+import { PrismaService } from '@leasehold/db';
 import { generateContainerSecret, PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
-import { SeatPoolService } from '@leasehold/domain-seats';
-import { createVendor, TestVendor } from '@leasehold/testing';
+import { createVendor, insertLicenseRows, TestVendor } from '@leasehold/testing';
 
 // A container with one license and its seat pool, for the seat routes' tests over HTTP. Containers
 // and licenses are written directly (the licensing routes have their own tests); the seat pool is
@@ -23,45 +21,25 @@ export async function seatWorld(
   options: { vendor?: TestVendor; quantity?: number; borrowAllowed?: boolean; kind?: 'PERSONAL' | 'ENTERPRISE' } = {},
 ): Promise<SeatWorld> {
   const vendor = options.vendor ?? (await createVendor(app));
-  const vendorId = vendor.vendor.id;
-  const prisma = app.get(PrismaService);
-  const tag = randomUUID().slice(0, 8);
   const secret = generateContainerSecret();
-  const product = await prisma.product.create({ data: { vendorId, code: `seat-${tag}`, name: 'Seat product' } });
-  const container = await prisma.container.create({
-    data: {
-      vendorId,
-      kind: options.kind ?? 'ENTERPRISE',
-      name: `C ${tag}`,
-      deviceLimit: options.kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null,
-      credentialHash: secret.hash,
-      credentialPrefix: secret.prefix,
+  const { containerId, licenseId, productCode } = await insertLicenseRows(app.get(PrismaService), {
+    label: 'seat',
+    vendorId: vendor.vendor.id,
+    kind: options.kind,
+    personalDeviceLimit: PERSONAL_DEVICE_LIMIT,
+    credential: secret,
+    license: {
+      quantity: options.quantity ?? 2,
+      borrowAllowed: options.borrowAllowed ?? false,
+      heartbeatIntervalSeconds: 120,
     },
+    withSeatPool: app,
   });
-  await prisma.credentialRoute.create({
-    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
-  });
-  const licenseId = await app.get(TenantContext).run(vendorId, () =>
-    app.get(TenantPrisma).client.$transaction(async (tx) => {
-      const license = await tx.license.create({
-        data: {
-          vendorId,
-          containerId: container.id,
-          productId: product.id,
-          quantity: options.quantity ?? 2,
-          borrowAllowed: options.borrowAllowed ?? false,
-          heartbeatIntervalSeconds: 120,
-        },
-      });
-      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
-      return license.id;
-    }),
-  );
   return {
     vendor,
-    containerId: container.id,
+    containerId,
     licenseId,
-    productCode: product.code,
+    productCode,
     device: { Authorization: `Bearer ${secret.token}` },
   };
 }

@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue, QueueEvents } from 'bullmq';
 import { PrismaService } from '@leasehold/db';
 import { PERSONAL_DEVICE_LIMIT } from '@leasehold/domain-licensing';
 import { LEASE_JOBS, QUEUES } from '@leasehold/queues';
-import { startWorkerApp, waitFor } from '@leasehold/testing';
+import { insertLicenseRows, LicenseRows, startWorkerApp, waitFor } from '@leasehold/testing';
 import { workerQueue } from '../testing/worker-queue';
 
 // The set-up the leases.processor.*.spec.ts files share.
@@ -47,20 +46,14 @@ export function useLeasesWorker(): LeasesWorker {
   return worker;
 }
 
-export interface InsertedLicense {
-  vendorId: string;
-  containerId: string;
-  licenseId: string;
-  /** The owner of a PERSONAL container; null for an ENTERPRISE one. */
-  userId: string | null;
-}
+export type InsertedLicense = LicenseRows;
 
 /**
  * A new vendor (slug `<label>-…`) with a product and one container (and its credential route)
  * holding one license of it; a PERSONAL container belongs to a new user. Rows, past every domain
  * rule: the license has no seat slots.
  */
-export async function insertLicense(
+export function insertLicense(
   prisma: PrismaService,
   options: {
     label: string;
@@ -68,33 +61,5 @@ export async function insertLicense(
     license: { quantity: number; borrowAllowed?: boolean; overageExtraSeats?: number };
   },
 ): Promise<InsertedLicense> {
-  const kind = options.kind ?? 'ENTERPRISE';
-  const tag = randomUUID().slice(0, 8);
-  const vendor = await prisma.vendor.create({
-    data: { slug: `${options.label}-${tag}`, name: `${options.label} vendor` },
-  });
-  const vendorId = vendor.id;
-  const product = await prisma.product.create({ data: { vendorId, code: `p-${tag}`, name: 'P' } });
-  const user =
-    kind === 'PERSONAL'
-      ? await prisma.user.create({ data: { vendorId, email: `${tag}@example.com`, name: 'U' } })
-      : null;
-  const container = await prisma.container.create({
-    data: {
-      vendorId,
-      kind,
-      name: 'C',
-      userId: user?.id ?? null,
-      deviceLimit: kind === 'PERSONAL' ? PERSONAL_DEVICE_LIMIT : null,
-      credentialHash: createHash('sha256').update(tag).digest('hex'),
-      credentialPrefix: tag,
-    },
-  });
-  await prisma.credentialRoute.create({
-    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
-  });
-  const license = await prisma.license.create({
-    data: { vendorId, containerId: container.id, productId: product.id, ...options.license },
-  });
-  return { vendorId, containerId: container.id, licenseId: license.id, userId: user?.id ?? null };
+  return insertLicenseRows(prisma, { ...options, personalDeviceLimit: PERSONAL_DEVICE_LIMIT });
 }

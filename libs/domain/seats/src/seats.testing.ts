@@ -1,12 +1,11 @@
 // Test fixtures for the seats domain: a Nest context with the real database, and vendors,
 // containers, licenses (with their seat pool) and devices written directly with Prisma, so these
 // tests do not depend on the licensing routes.
-import { createHash, randomUUID } from 'node:crypto';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
 import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
-import { SeatPoolService } from './seat-pool.service';
+import { insertLicenseRows, LicenseRows } from './license-rows';
 import { SeatsModule } from './seats.module';
 
 @Module({ imports: [ConfigModule, DbModule, SeatsModule] })
@@ -54,14 +53,7 @@ export async function insertGroupMembers(
   return ids;
 }
 
-export interface SeatFixture {
-  vendorId: string;
-  containerId: string;
-  licenseId: string;
-  productCode: string;
-  userId: string | null;
-  groupId: string | null;
-}
+export type SeatFixture = LicenseRows;
 
 export interface LicenseOptions {
   kind?: 'PERSONAL' | 'ENTERPRISE';
@@ -77,67 +69,24 @@ export interface LicenseOptions {
 }
 
 /** Inserts a vendor (unless given), a product, a container with a user or group, and one license with its seats (rows, not the API: insert* as in @leasehold/testing). */
-export async function insertSeatLicense(
-  app: INestApplicationContext,
-  options: LicenseOptions = {},
-): Promise<SeatFixture> {
-  const prisma = app.get(PrismaService);
-  const tag = randomUUID().slice(0, 8);
-  const vendorId =
-    options.vendorId ?? (await prisma.vendor.create({ data: { slug: `seats-${tag}`, name: 'Seats vendor' } })).id;
-  const kind = options.kind ?? 'ENTERPRISE';
-  const product = await prisma.product.create({ data: { vendorId, code: `prod-${tag}`, name: 'Product' } });
-  const group = await prisma.group.create({ data: { vendorId, name: `Group ${tag}` } });
-  const user =
-    kind === 'PERSONAL'
-      ? await prisma.user.create({ data: { vendorId, email: `u-${tag}@example.com`, name: 'User', groupId: group.id } })
-      : null;
-  const container = await prisma.container.create({
-    data: {
-      vendorId,
-      kind,
-      name: `Container ${tag}`,
-      userId: user?.id ?? null,
-      groupId: group.id,
-      deviceLimit: kind === 'PERSONAL' ? 3 : null, // PERSONAL_DEVICE_LIMIT; ENTERPRISE has none
-      credentialHash: createHash('sha256')
-        .update(tag + randomUUID())
-        .digest('hex'),
-      credentialPrefix: tag,
+export function insertSeatLicense(app: INestApplicationContext, options: LicenseOptions = {}): Promise<SeatFixture> {
+  return insertLicenseRows(app.get(PrismaService), {
+    label: 'seats',
+    vendorId: options.vendorId,
+    kind: options.kind,
+    group: true,
+    license: {
+      quantity: options.quantity ?? 10,
+      leaseTtlSeconds: options.leaseTtlSeconds ?? 3600,
+      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 300,
+      borrowAllowed: options.borrowAllowed ?? false,
+      maxBorrowDays: options.maxBorrowDays ?? 7,
+      ...(options.validFrom ? { validFrom: options.validFrom } : {}),
+      expiresAt: options.expiresAt ?? null,
+      status: options.status ?? 'ACTIVE',
     },
+    withSeatPool: app,
   });
-  await prisma.credentialRoute.create({
-    data: { credentialHash: container.credentialHash, vendorId: container.vendorId, containerId: container.id },
-  });
-  const licenseId = await app.get(TenantContext).run(vendorId, () =>
-    app.get(TenantPrisma).client.$transaction(async (tx) => {
-      const license = await tx.license.create({
-        data: {
-          vendorId,
-          containerId: container.id,
-          productId: product.id,
-          quantity: options.quantity ?? 10,
-          leaseTtlSeconds: options.leaseTtlSeconds ?? 3600,
-          heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 300,
-          borrowAllowed: options.borrowAllowed ?? false,
-          maxBorrowDays: options.maxBorrowDays ?? 7,
-          ...(options.validFrom ? { validFrom: options.validFrom } : {}),
-          expiresAt: options.expiresAt ?? null,
-          status: options.status ?? 'ACTIVE',
-        },
-      });
-      await app.get(SeatPoolService).resize(tx, license.id, license.quantity);
-      return license.id;
-    }),
-  );
-  return {
-    vendorId,
-    containerId: container.id,
-    licenseId,
-    productCode: product.code,
-    userId: user?.id ?? null,
-    groupId: group.id,
-  };
 }
 
 /** Activates a device with this fingerprint on the container (as the licensing domain would). */
