@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import {
   api,
   cpuMs,
+  median,
   postgresCpu,
   postgresCpuSince,
   RssSampler,
@@ -52,11 +53,6 @@ interface Sample {
   rps: number;
   granted: number;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
 async function main(): Promise<void> {
   const db = new Client({ connectionString: DATABASE_URL });

@@ -14,7 +14,9 @@
 //       replicas; (b2) and (c2): (b) and (c) over two replicas, what this host serves (the
 //       anchors stay one process each).
 // Throughput at 64 connections, p50/p99 at 8; every ratio against the limit server and bare
-// NestJS. For (d)/(e) the most seats ever in use at once is computed from the database (lease
+// NestJS. BENCH_ROUNDS (3) rounds of every row in the same order, each row with a target ratio
+// paired with its anchor measured again just before it: the table reports medians, each ratio the
+// median of the rounds' own ratios (the speed of a shared VM drifts within a minute). For (d)/(e) the most seats ever in use at once is computed from the database (lease
 // intervals) next to the limit: oversubscription must be exactly 0. The resident memory of each
 // license-central replica is sampled while it is under load.
 import { writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import {
   cpuMs,
   postgresCpu,
   postgresCpuSince,
+  median,
   RssSampler,
   seed,
   Seeded,
@@ -35,7 +38,9 @@ import {
 } from './common';
 import { Load, LOAD_GENERATOR, LoadResult, runLoad } from './load';
 
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+/** Every row this many times, in the same order; the table reports medians (see main). */
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench';
 const SEATS = 100;
 const DEVICES = 1_000;
@@ -63,6 +68,11 @@ interface Measured {
   p99: number;
   errors: number;
   non2xx: number;
+  /**
+   * The row's anchor (the limit, or bare NestJS for (a)) measured again just before it, at 64
+   * connections: the row's ratio to its anchor compares two measurements seconds apart.
+   */
+  pairedAnchor?: { key: string; rps: number; cpuPerRequest: number };
   /** (d)/(e): granted checkouts per second at 64 connections. */
   grantedPerSecond?: number;
   extra?: string;
@@ -128,6 +138,14 @@ async function scenario(
   };
 }
 
+/** An anchor's throughput and CPU per request at 64 connections (after the same warm-up), nothing else. */
+async function anchorThroughput(key: string, urls: string[], load: Load): Promise<Measured['pairedAnchor']> {
+  await runLoad(urls, 64, WARM_UP_SECONDS, load);
+  const cpuBefore = cpuOf(urls);
+  const throughput = await runLoad(urls, 64, SECONDS, load);
+  return { key, rps: throughput.rps, cpuPerRequest: ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests };
+}
+
 function contendedExtra(at64: LoadResult, at8: LoadResult): string {
   return `${(at64.granted / at64.seconds).toFixed(0)} checkouts/s granted at 64 conn; ${at64.denied + at8.denied} refused (409 NO_SEAT_AVAILABLE)`;
 }
@@ -190,6 +208,17 @@ async function contended(key: string, name: string, urls: string[], seeded: Seed
     `; max seats in use: ${peak.bySlot} from lease history by slot (${peak.raw} by lease timestamps alone), ${polledMax} polled every 10 ms;` +
     ` limit ${SEATS}; oversubscription ${oversubscription}`;
   if (oversubscription !== 0) process.exitCode = 2;
+  // The load leaves each connection's last granted lease live (its release would have been that
+  // connection's next request). End them as a release would, so that the next row and the next
+  // round start from a free license as the first did (leftovers would pile up over the rounds).
+  await db.query(
+    `WITH ended AS (
+       UPDATE seat_leases SET "endedAt" = now(), "endReason" = 'RELEASED'
+        WHERE "licenseId" = $1 AND "endedAt" IS NULL RETURNING id)
+     UPDATE seat_slots SET "leaseId" = NULL, "expiresAt" = NULL
+      WHERE "licenseId" = $1 AND "leaseId" IN (SELECT id FROM ended)`,
+    [seeded.contendedLicenseId],
+  );
   return measured;
 }
 
@@ -248,104 +277,141 @@ async function main(): Promise<void> {
     entries: leaseIds.map((id) => ({ auth: '', path: `/client/v1/seats/${id}/heartbeat` })),
     headers: { Authorization: `Bearer ${seeded.enterpriseSecret}` },
   };
-  const results: Measured[] = [];
-  const run = async (key: string, f: () => Promise<Measured>) => {
-    if (!want(key)) return;
-    console.log(`  ${key}…`);
-    results.push(await f());
-  };
-  await run('plain', () =>
-    scenario('plain', 'plain `node:http`, no I/O', [plain.url], {
-      kind: 'static',
-      method: 'GET',
-      path: '/',
-      headers: {},
-    }),
-  );
-  await run('limit', () =>
-    scenario('limit', 'the limit: `node:http` + JSON + 1 prepared read + Ed25519', [limit.url], {
-      kind: 'static',
-      method: 'POST',
-      path: '/validate',
-      body: validateBody,
-      headers: personal,
-    }),
-  );
-  await run('limitw', () =>
-    scenario('limitw', 'the write limit: the same + 1 row written and committed', [limit.url], {
-      kind: 'static',
-      method: 'POST',
-      path: '/write',
-      body: validateBody,
-      headers: personal,
-    }),
-  );
-  await run('nest', () =>
-    scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], {
-      kind: 'static',
-      method: 'GET',
-      path: '/live',
-      headers: {},
-    }),
-  );
-  await run('a', () =>
-    scenario('a', '(a) Leasehold GET /health/live', [one], {
-      kind: 'static',
-      method: 'GET',
-      path: '/health/live',
-      headers: {},
-    }),
-  );
-  await run('b', () => scenario('b', '(b) Leasehold validate', [one], validateLoad));
-  if (process.env['BENCH_LOG_COMPARE'] === '1') {
-    // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
-    // request written to stdout (discarded here, as a log shipper would read it).
-    const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
-    pidsOf.set(info.url, info.child.pid);
-    results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], validateLoad));
-    info.child.kill('SIGTERM');
-  }
-  await run('c', () => scenario('c', '(c) Leasehold heartbeat', [one], heartbeatLoad));
-  await run('d', () =>
-    contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db),
-  );
-  // The second replica, for (e), (b2) and (c2): started once, before the first of them.
-  if (['e', 'b2', 'c2'].some(want)) {
-    replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
-    pidsOf.set(replicas[1].url, replicas[1].child.pid);
-  }
-  await run('e', () =>
-    contended(
+  const limitLoad: Load = { kind: 'static', method: 'POST', path: '/validate', body: validateBody, headers: personal };
+  const nestLoad: Load = { kind: 'static', method: 'GET', path: '/live', headers: {} };
+  // BENCH_ROUNDS rounds of every row, one after the other in the same order, and each row with a
+  // target ratio paired with its anchor measured just before it (pairedAnchor): the table reports
+  // medians, and each ratio compares measurements seconds apart.
+  const rounds: Measured[][] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const results: Measured[] = [];
+    rounds.push(results);
+    /** Measures row `key`; with `anchor` ('limit' or 'nest'), that anchor's throughput again just before it. */
+    const run = async (key: string, f: () => Promise<Measured>, anchor?: 'limit' | 'nest') => {
+      if (!want(key)) return;
+      console.log(`  ${key}${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}…`);
+      const paired =
+        anchor &&
+        want(anchor) &&
+        (await (anchor === 'limit'
+          ? anchorThroughput('limit', [limit.url], limitLoad)
+          : anchorThroughput('nest', [nest.url], nestLoad)));
+      const measured = await f();
+      if (paired) measured.pairedAnchor = paired;
+      results.push(measured);
+    };
+    await run('plain', () =>
+      scenario('plain', 'plain `node:http`, no I/O', [plain.url], {
+        kind: 'static',
+        method: 'GET',
+        path: '/',
+        headers: {},
+      }),
+    );
+    await run('limit', () =>
+      scenario('limit', 'the limit: `node:http` + JSON + 1 prepared read + Ed25519', [limit.url], limitLoad),
+    );
+    await run(
+      'limitw',
+      () =>
+        scenario('limitw', 'the write limit: the same + 1 row written and committed', [limit.url], {
+          kind: 'static',
+          method: 'POST',
+          path: '/write',
+          body: validateBody,
+          headers: personal,
+        }),
+      'limit',
+    );
+    await run('nest', () => scenario('nest', 'bare NestJS 11 (express), 1 route', [nest.url], nestLoad));
+    await run(
+      'a',
+      () =>
+        scenario('a', '(a) Leasehold GET /health/live', [one], {
+          kind: 'static',
+          method: 'GET',
+          path: '/health/live',
+          headers: {},
+        }),
+      'nest',
+    );
+    await run('b', () => scenario('b', '(b) Leasehold validate', [one], validateLoad), 'limit');
+    if (process.env['BENCH_LOG_COMPARE'] === '1') {
+      // The same route on a replica logging at `info` (the default LOG_LEVEL): one JSON line per
+      // request written to stdout (discarded here, as a log shipper would read it).
+      const info = await startLicenseCentral(DATABASE_URL, 'license-central (LOG_LEVEL=info)', 'info');
+      pidsOf.set(info.url, info.child.pid);
+      results.push(await scenario('b-info', '(b) validate, replica at LOG_LEVEL=info', [info.url], validateLoad));
+      info.child.kill('SIGTERM');
+    }
+    await run('c', () => scenario('c', '(c) Leasehold heartbeat', [one], heartbeatLoad), 'limit');
+    await run(
+      'd',
+      () => contended('d', `(d) checkout+release, ${SEATS} seats, ${DEVICES} devices, 1 replica`, [one], seeded, db),
+      'limit',
+    );
+    // The second replica, for (e), (b2) and (c2): started once, before the first of them.
+    if (['e', 'b2', 'c2'].some(want) && replicas.length < 2) {
+      replicas.push(await startLicenseCentral(DATABASE_URL, 'license-central #2'));
+      pidsOf.set(replicas[1].url, replicas[1].child.pid);
+    }
+    await run(
       'e',
-      '(e) the same, 2 replicas',
-      replicas.map((r) => r.url),
-      seeded,
-      db,
-    ),
-  );
-  // Per host: validate and heartbeat over two replicas on this machine (the connections split
-  // between them), against the same single-process anchors.
-  await run('b2', () =>
-    scenario(
+      () =>
+        contended(
+          'e',
+          '(e) the same, 2 replicas',
+          replicas.map((r) => r.url),
+          seeded,
+          db,
+        ),
+      'limit',
+    );
+    // Per host: validate and heartbeat over two replicas on this machine (the connections split
+    // between them), against the same single-process anchors.
+    await run(
       'b2',
-      '(b2) validate, 2 replicas on this host',
-      replicas.map((r) => r.url),
-      validateLoad,
-    ),
-  );
-  await run('c2', () =>
-    scenario(
+      () =>
+        scenario(
+          'b2',
+          '(b2) validate, 2 replicas on this host',
+          replicas.map((r) => r.url),
+          validateLoad,
+        ),
+      'limit',
+    );
+    await run(
       'c2',
-      '(c2) heartbeat, 2 replicas on this host',
-      replicas.map((r) => r.url),
-      heartbeatLoad,
-    ),
-  );
+      () =>
+        scenario(
+          'c2',
+          '(c2) heartbeat, 2 replicas on this host',
+          replicas.map((r) => r.url),
+          heartbeatLoad,
+        ),
+      'limit',
+    );
+  }
   rss.stop();
 
-  const rpsOf = (key: string) => results.find((r) => r.key === key)?.rps ?? NaN;
-  const limitRps = rpsOf('limit');
-  const nestRps = rpsOf('nest');
+  // Medians over the rounds; a ratio is the median of each round's own ratio (both rows of one round).
+  const measuredIn = (round: Measured[], key: string) => round.find((r) => r.key === key);
+  const perRound = (key: string, value: (m: Measured, round: Measured[]) => number) =>
+    rounds.flatMap((round) => {
+      const m = measuredIn(round, key);
+      const v = m ? value(m, round) : NaN;
+      return Number.isFinite(v) ? [v] : [];
+    });
+  const rpsIn = (round: Measured[], key: string) => measuredIn(round, key)?.rps ?? NaN;
+  /** The anchor `to` as row `key` saw it: measured just before the row when paired, else the round's row. */
+  const anchorOf = (m: Measured, round: Measured[], to: string) =>
+    m.pairedAnchor?.key === to
+      ? m.pairedAnchor
+      : { rps: rpsIn(round, to), cpuPerRequest: measuredIn(round, to)?.cpuPerRequest ?? NaN };
+  const ratio = (key: string, to: string) => perRound(key, (m, round) => m.rps / anchorOf(m, round, to).rps);
+  /** A target ratio: its median, and each round's when there are several. */
+  const target = (values: number[]) =>
+    `${fmt(median(values), 2)}${values.length > 1 ? ` (rounds ${values.map((v) => fmt(v, 2)).join(' / ')})` : ''}`;
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
   out(
@@ -354,47 +420,54 @@ async function main(): Promise<void> {
       .join(' ')} on ${cpus().length} CPUs`,
   );
   out(
-    `load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up;`,
+    `load generator ${LOAD_GENERATOR}; license-central production build, LOG_LEVEL=warn; ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up; ${ROUNDS} round(s) of every row, medians;`,
   );
   out(
     'throughput at 64 connections, latency at 8 connections (separate runs of the same load); server CPU per request is the',
   );
   out(
-    'server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run',
+    'server process\'s own user+system time during the 64-connection run ÷ its requests; "× limit (CPU)" = limit µs/req ÷ this µs/req; Postgres CPU: all backends on the bench database, same run;',
   );
+  out("each ratio is the median of the rounds' own ratios (rows of the same round)");
   out();
-  const cpuOfKey = (key: string) => results.find((r) => r.key === key)?.cpuPerRequest ?? NaN;
   out(
     '| scenario | req/s (64 conn) | × limit | × bare NestJS | server CPU µs/req | × limit (CPU) | Postgres CPU µs/req | p50 ms (8 conn) | p99 ms (8 conn) | errors | unexpected non-2xx |',
   );
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
+  const keys = [...new Set(rounds.flat().map((r) => r.key))];
+  const med = (key: string, value: (m: Measured) => number) => median(perRound(key, value));
+  const sum = (key: string, value: (m: Measured) => number) => perRound(key, value).reduce((a, b) => a + b, 0);
+  for (const key of keys) {
+    const name = rounds.flat().find((r) => r.key === key)?.name ?? key;
+    const cpuRatio = median(perRound(key, (m, round) => anchorOf(m, round, 'limit').cpuPerRequest / m.cpuPerRequest));
     out(
-      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.rps / limitRps, 2)} | ${fmt(r.rps / nestRps, 2)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuOfKey('limit') / r.cpuPerRequest, 2)} | ${fmt(r.pgCpuPerRequest)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${r.non2xx} |`,
+      `| ${name} | ${fmt(med(key, (m) => m.rps))} | ${fmt(median(ratio(key, 'limit')), 2)} | ${fmt(median(ratio(key, 'nest')), 2)} | ${fmt(med(key, (m) => m.cpuPerRequest))} | ${fmt(cpuRatio, 2)} | ${fmt(med(key, (m) => m.pgCpuPerRequest))} | ${ms(med(key, (m) => m.p50))} | ${ms(med(key, (m) => m.p99))} | ${sum(key, (m) => m.errors)} | ${sum(key, (m) => m.non2xx)} |`,
     );
   }
   out();
-  for (const r of results.filter((x) => x.extra)) out(`- ${r.name}: ${r.extra}`);
+  rounds.forEach((round, i) => {
+    for (const r of round.filter((x) => x.extra)) out(`- ${r.name}${ROUNDS > 1 ? `, round ${i + 1}` : ''}: ${r.extra}`);
+  });
   // A granted checkout that is released costs two durable writes: half the write limit's req/s is
   // the most pairs per second this machine could serve, whatever the code.
-  const pairLimit = rpsOf('limitw') / 2;
+  const pairLimitIn = (round: Measured[]) => rpsIn(round, 'limitw') / 2;
   if (want('limitw')) {
     out(
-      `- write limit ÷ 2 (most checkout+release pairs/s with two durable writes each) = ${fmt(pairLimit)}/s = ${fmt(pairLimit / limitRps, 2)} × the limit's req/s`,
+      `- write limit ÷ 2 (most checkout+release pairs/s with two durable writes each) = ${fmt(median(rounds.map(pairLimitIn).filter(Number.isFinite)))}/s = ${target(perRound('limitw', (m, round) => m.rps / 2 / anchorOf(m, round, 'limit').rps))} × the limit's req/s`,
     );
   }
-  for (const r of results.filter((x) => x.grantedPerSecond !== undefined)) {
-    const granted = r.grantedPerSecond ?? NaN;
+  for (const key of keys.filter((k) => rounds.flat().some((r) => r.key === k && r.grantedPerSecond !== undefined))) {
+    const granted = (m: Measured) => m.grantedPerSecond ?? NaN;
     out(
-      `- ${r.key}: granted checkouts/s ÷ limit req/s = ${fmt(granted / limitRps, 2)} (target ≥ 0.25); ÷ (write limit ÷ 2) = ${fmt(granted / pairLimit, 2)}`,
+      `- ${key}: ${fmt(med(key, granted))} granted checkouts/s; ÷ limit req/s = ${target(perRound(key, (m, round) => granted(m) / anchorOf(m, round, 'limit').rps))} (target ≥ 0.25); ÷ (write limit ÷ 2) = ${target(perRound(key, (m, round) => granted(m) / pairLimitIn(round)))}`,
     );
   }
   out(
-    `- validate ÷ limit = ${fmt(rpsOf('b') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c') / limitRps, 2)} (target ≥ 0.5); /health/live ÷ bare NestJS = ${fmt(rpsOf('a') / nestRps, 2)} (target ≥ 0.8)`,
+    `- validate ÷ limit = ${target(ratio('b', 'limit'))}, heartbeat ÷ limit = ${target(ratio('c', 'limit'))} (target ≥ 0.5); /health/live ÷ bare NestJS = ${target(ratio('a', 'nest'))} (target ≥ 0.8)`,
   );
   if (want('b2') || want('c2')) {
     out(
-      `- per host (2 replicas, the limit server one process): validate ÷ limit = ${fmt(rpsOf('b2') / limitRps, 2)}, heartbeat ÷ limit = ${fmt(rpsOf('c2') / limitRps, 2)}`,
+      `- per host (2 replicas, the limit server one process): validate ÷ limit = ${target(ratio('b2', 'limit'))}, heartbeat ÷ limit = ${target(ratio('c2', 'limit'))}`,
     );
   }
   out(

@@ -58,6 +58,12 @@ export const OPERATOR_TOKEN = randomBytes(24).toString('hex');
 const JWT_SECRET = randomBytes(32).toString('hex');
 const PLATFORM_KEY = randomBytes(32).toString('base64');
 
+/** The median of `xs` (NaN when empty). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+}
+
 /**
  * The heap limit license-central is deployed with (Dockerfile, docker-compose*.yml; checked equal
  * by scripts/deployment.spec.ts): resident size ≤ 250 MB under load, the heaviest vendor routes
