@@ -16,8 +16,9 @@
 // Throughput at 64 connections, p50/p99 at 8; every ratio against the limit server and bare
 // NestJS. BENCH_ROUNDS (3) rounds of every row in the same order, each row with a target ratio
 // paired with its anchor measured again just before it: the table reports medians, each ratio the
-// median of the rounds' own ratios (the speed of a shared VM drifts within a minute). For (d)/(e) the most seats ever in use at once is computed from the database (lease
-// intervals) next to the limit: oversubscription must be exactly 0. The resident memory of each
+// median of the rounds' own ratios (the speed of a shared VM drifts within a minute). For (d)/(e)
+// the most seats ever in use at once is computed from the database (lease intervals) next to the
+// limit: oversubscription must be exactly 0. The resident memory of each
 // license-central replica is sampled while it is under load.
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -99,10 +100,8 @@ async function scenario(
   // invalidate their plans (autovacuum's analyze does that within a minute of traffic in a
   // deployment; a measurement of seconds would read that first minute instead).
   await benchDb.query('ANALYZE');
-  const cpuBefore = cpuOf(urls);
   const pgBefore = await postgresCpu(benchDb);
-  const throughput = await runLoad(urls, 64, SECONDS, load);
-  const cpuPerRequest = ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests;
+  const { throughput, cpuPerRequest } = await measuredRun(urls, load);
   const pgCpuPerRequest = ((await postgresCpuSince(pgBefore, benchDb)) * 1000) / throughput.requests;
   const latency = await runLoad(urls, 8, SECONDS, load);
   const denied = throughput.denied + latency.denied;
@@ -138,12 +137,18 @@ async function scenario(
   };
 }
 
+/** The measured run at 64 connections: its throughput, and the server processes' CPU per request in it. */
+async function measuredRun(urls: string[], load: Load): Promise<{ throughput: LoadResult; cpuPerRequest: number }> {
+  const cpuBefore = cpuOf(urls);
+  const throughput = await runLoad(urls, 64, SECONDS, load);
+  return { throughput, cpuPerRequest: ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests };
+}
+
 /** An anchor's throughput and CPU per request at 64 connections (after the same warm-up), nothing else. */
 async function anchorThroughput(key: string, urls: string[], load: Load): Promise<Measured['pairedAnchor']> {
   await runLoad(urls, 64, WARM_UP_SECONDS, load);
-  const cpuBefore = cpuOf(urls);
-  const throughput = await runLoad(urls, 64, SECONDS, load);
-  return { key, rps: throughput.rps, cpuPerRequest: ((cpuOf(urls) - cpuBefore) * 1000) / throughput.requests };
+  const { throughput, cpuPerRequest } = await measuredRun(urls, load);
+  return { key, rps: throughput.rps, cpuPerRequest };
 }
 
 function contendedExtra(at64: LoadResult, at8: LoadResult): string {
@@ -315,11 +320,8 @@ async function main(): Promise<void> {
       'limitw',
       () =>
         scenario('limitw', 'the write limit: the same + 1 row written and committed', [limit.url], {
-          kind: 'static',
-          method: 'POST',
+          ...limitLoad,
           path: '/write',
-          body: validateBody,
-          headers: personal,
         }),
       'limit',
     );
