@@ -140,8 +140,8 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
     countDenial: (r, tx) => r.checkout.countDenial(tx, LICENSE),
   },
   'seat-lease.repository': {
-    'heartbeat (hot path: authenticated by credential hash)': (r) =>
-      r.lease.heartbeat(undefined, LEASE, { vendorId: VENDOR, credentialHash: HASH }),
+    'heartbeats (hot path: authenticated by credential hash, batched)': (r) =>
+      r.lease.heartbeatsByCredential(undefined, VENDOR, [{ credentialHash: HASH, leaseId: LEASE }]),
     'heartbeat (authenticated container)': (r, tx) => r.lease.heartbeat(tx, LEASE, { containerId: CONTAINER }),
     'leaseState (device: its container)': (r, tx) => r.lease.leaseState(tx, LEASE, { containerId: CONTAINER }),
     'freeSlot (release: a borrow only with the return proof)': (r, tx) =>

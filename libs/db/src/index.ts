@@ -14,6 +14,7 @@ export * from './tenancy/tenant-context';
 export * from './tenancy/tenant-prisma';
 export * from './tenancy/tenant-scope.extension';
 export * from './pool/pg-pool';
+export * from './pool/statement-batch';
 export * from './paging/cursor-page';
 export * from './paging/pagination';
 // Model types (Vendor, ApiKey, …) and enums for repositories; services use their own view types.

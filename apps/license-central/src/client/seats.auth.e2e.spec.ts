@@ -123,4 +123,41 @@ describe('seats over HTTP', () => {
     expect((await release(w.device).expect(200)).body).toEqual(released.body);
     expect(await prisma.domainEvent.count({ where: { aggregateId: lease.leaseId } })).toBe(2);
   });
+
+  it("heartbeats sent together by two vendors' devices (batched into one statement): each extends its own lease, none another's", async () => {
+    const [mine, theirs] = [await seatWorld(seats.app, { quantity: 4 }), await seatWorld(seats.app)];
+    const leases = await Promise.all(
+      ['t1', 't2', 't3'].map(
+        async (name) => (await checkout(mine, { fingerprint: fp(name) }).expect(201)).body.leaseId,
+      ),
+    );
+    const foreign = (await checkout(theirs, { fingerprint: fp('t4') }).expect(201)).body.leaseId;
+    const beat = (device: { Authorization: string }, leaseId: string) =>
+      http().post(`/client/v1/seats/${leaseId}/heartbeat`).set(device);
+    const prisma = seats.app.get(PrismaService);
+    const beatenAt = async (leaseId: string) =>
+      (await prisma.seatLease.findFirstOrThrow({ where: { id: leaseId } })).lastHeartbeatAt.getTime();
+    const foreignBefore = await beatenAt(foreign);
+
+    const answers = await Promise.all([
+      ...leases.map((leaseId) => beat(mine.device, leaseId)),
+      beat(theirs.device, foreign),
+      beat(mine.device, foreign),
+      beat(theirs.device, leases[0]),
+      beat({ Authorization: `Bearer ${generateContainerSecret().token}` }, leases[1]),
+    ]);
+
+    expect(answers.map((a) => [a.status, a.body.leaseId ?? a.body.error?.code])).toEqual([
+      ...leases.map((leaseId) => [200, leaseId]),
+      [200, foreign],
+      [404, 'NOT_FOUND'],
+      [404, 'NOT_FOUND'],
+      [401, 'CREDENTIALS_INVALID'],
+    ]);
+    // their lease was extended by their heartbeat alone
+    expect(await beatenAt(foreign)).toBeGreaterThanOrEqual(foreignBefore);
+    expect(new Date(answers[3].body.expiresAt).getTime()).toBe(
+      (await prisma.seatLease.findFirstOrThrow({ where: { id: foreign } })).expiresAt!.getTime(),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma } from '@leasehold/db';
+import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma, statementBatch } from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
@@ -46,18 +46,57 @@ export interface HeartbeatRow extends LeaseRow {
 }
 
 /**
- * Whose lease `cur` must be: the authenticated container's (vendor in context), or, on the hot
- * path, the container whose current secret has this hash, of an active vendor (authentication in
- * the same statement).
+ * Lease `cur` is of the container whose current secret has this hash (SQL), of an active vendor:
+ * the hot path's authentication, in the statement that acts.
  */
-export type LeaseOwner = { containerId: string } | { vendorId: string; credentialHash: string };
+function ownedByCredential(credentialHash: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                                  WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = ${credentialHash} AND v.status = 'ACTIVE')`;
+}
 
-function ownedBy(owner: LeaseOwner, vendorId: () => string): Prisma.Sql {
-  return 'credentialHash' in owner
-    ? Prisma.sql`cur."vendorId" = ${owner.vendorId}::uuid
-        AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
-                                  WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = ${owner.credentialHash} AND v.status = 'ACTIVE')`
-    : Prisma.sql`cur."vendorId" = ${vendorId()}::uuid AND cur."containerId" = ${owner.containerId}::uuid`;
+/** A heartbeat on the hot path: the lease, and the hash of the secret its container must have now, of that vendor. */
+export interface CredentialBeat {
+  vendorId: string;
+  credentialHash: string;
+  leaseId: string;
+}
+
+/** A heartbeat's row in a batch: `batchKey` says whose (`beatKey` of the request). */
+export type BatchedHeartbeatRow = HeartbeatRow & { batchKey: string };
+
+function beatKey(beat: CredentialBeat): string {
+  return `${beat.vendorId}/${beat.leaseId}/${beat.credentialHash}`;
+}
+
+function withoutKey({ batchKey: _key, ...row }: BatchedHeartbeatRow): HeartbeatRow {
+  return row;
+}
+
+/**
+ * Heartbeats as one statement, on leases of one vendor: for each request of `requests` (a select of
+ * "leaseId", "batchKey" and what `owned` reads, as `req`), extends the seat and the lease of its
+ * live, online (not borrowed) lease `cur` that `owned` says is the requester's, whose license is
+ * still usable. Slot first, then lease, like every seat statement. Two requests for the same lease
+ * extend it once, and both find its row by their key. One vendor per statement, so that a
+ * sharded database routes it to one shard (docs/scaling.md, "Citus").
+ */
+function heartbeatSql(vendorId: string, requests: Prisma.Sql, owned: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+      WITH req AS (${requests}),
+      extended AS (
+        UPDATE seat_slots s
+           SET "expiresAt" = ${onlineSeatUntil(Prisma.sql`lic."leaseTtlSeconds"`, Prisma.sql`lic."expiresAt"`)}
+          FROM req, seat_leases cur, licenses lic
+         WHERE cur."vendorId" = ${vendorId}::uuid AND cur.id = req."leaseId" AND ${owned}
+           AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
+           AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
+           -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
+           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
+        RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds", req."batchKey")
+      UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
+        FROM extended, containers c
+       WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
+      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionSql('c')} AS "containerRevision", extended."batchKey"`;
 }
 
 @Injectable()
@@ -68,29 +107,61 @@ export class SeatLeaseRepository {
   ) {}
 
   /**
-   * The heartbeat, in one statement: extends the seat and the lease of a live, online (not
-   * borrowed) lease of the owner's container whose license is still usable, answering the
-   * container revision too. No row means "did not apply" (or, by credential hash, "not this
-   * secret's lease"); `leaseState` then explains why.
+   * The heartbeat of an authenticated container, in one statement: extends the seat and the lease
+   * of a live, online (not borrowed) lease of the container whose license is still usable,
+   * answering the container revision too. No row means "did not apply"; `leaseState` then
+   * explains why.
    */
-  async heartbeat(tx: SqlExecutor | undefined, leaseId: string, owner: LeaseOwner): Promise<HeartbeatRow | null> {
-    const db = tx ?? this.pg.sql;
-    const rows = await db.$queryRaw<HeartbeatRow[]>`
-      WITH extended AS (
-        UPDATE seat_slots s
-           SET "expiresAt" = ${onlineSeatUntil(Prisma.sql`lic."leaseTtlSeconds"`, Prisma.sql`lic."expiresAt"`)}
-          FROM seat_leases cur, licenses lic
-         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy(owner, () => this.db.vendorId)}
-           AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
-           AND lic."vendorId" = cur."vendorId" AND lic.id = cur."licenseId" AND ${licenseUsable('lic')}
-           -- a container whose user was removed or disabled keeps no seat alive (CONTAINER_ACCESS_REVOKED)
-           AND NOT EXISTS (SELECT 1 FROM containers rc WHERE rc."vendorId" = cur."vendorId" AND rc.id = cur."containerId" AND rc."accessRevokedAt" IS NOT NULL)
-        RETURNING s."vendorId", s."leaseId", s."expiresAt", lic."heartbeatIntervalSeconds", lic."leaseTtlSeconds")
-      UPDATE seat_leases l SET "lastHeartbeatAt" = now(), "expiresAt" = extended."expiresAt"
-        FROM extended, containers c
-       WHERE l."vendorId" = extended."vendorId" AND l.id = extended."leaseId" AND c."vendorId" = l."vendorId" AND c.id = l."containerId"
-      RETURNING ${LEASE_COLUMNS}, extended."heartbeatIntervalSeconds", extended."leaseTtlSeconds", ${containerRevisionSql('c')} AS "containerRevision"`;
-    return rows[0] ?? null;
+  async heartbeat(
+    tx: SqlExecutor | undefined,
+    leaseId: string,
+    owner: { containerId: string },
+  ): Promise<HeartbeatRow | null> {
+    const rows = await (tx ?? this.pg.sql).$queryRaw<BatchedHeartbeatRow[]>(
+      heartbeatSql(
+        this.db.vendorId,
+        Prisma.sql`SELECT ${leaseId}::uuid AS "leaseId", ''::text AS "batchKey"`,
+        Prisma.sql`cur."containerId" = ${owner.containerId}::uuid`,
+      ),
+    );
+    return rows[0] ? withoutKey(rows[0]) : null;
+  }
+
+  /**
+   * The hot path's heartbeat, for a secret not yet looked up: the same statement, which also
+   * authenticates (the lease's container is the one whose current secret has this hash, of an
+   * active vendor). Null: it did not apply (or not this secret's lease). Heartbeats of the same
+   * turn of the event loop go to Postgres as one statement per vendor (`statementBatch`), each
+   * answered with its own row.
+   */
+  heartbeatByCredential(beat: CredentialBeat): Promise<HeartbeatRow | null> {
+    return this.beats(beat);
+  }
+
+  private readonly beats = statementBatch<CredentialBeat, HeartbeatRow>(async (beats) => {
+    const byVendor = new Map<string, CredentialBeat[]>();
+    for (const beat of beats) byVendor.set(beat.vendorId, [...(byVendor.get(beat.vendorId) ?? []), beat]);
+    const rows = await Promise.all(
+      [...byVendor].map(([vendorId, ofVendor]) => this.heartbeatsByCredential(undefined, vendorId, ofVendor)),
+    );
+    return new Map(rows.flat().map((row) => [row.batchKey, withoutKey(row)]));
+  }, beatKey);
+
+  /** The statement of a batch of `heartbeatByCredential` of one vendor: one row per heartbeat that applied, with its `batchKey`. */
+  async heartbeatsByCredential(
+    tx: SqlExecutor | undefined,
+    vendorId: string,
+    beats: readonly Omit<CredentialBeat, 'vendorId'>[],
+  ): Promise<BatchedHeartbeatRow[]> {
+    return (tx ?? this.pg.sql).$queryRaw<BatchedHeartbeatRow[]>(
+      heartbeatSql(
+        vendorId,
+        Prisma.sql`SELECT * FROM unnest(${beats.map((b) => b.leaseId)}::uuid[], ${beats.map((b) => b.credentialHash)}::text[],
+                                        ${beats.map((b) => beatKey({ vendorId, ...b }))}::text[])
+                     AS r("leaseId", "credentialHash", "batchKey")`,
+        ownedByCredential(Prisma.sql`req."credentialHash"`),
+      ),
+    );
   }
 
   /** A lease of the current vendor (narrowed by scope) with its license, to explain outcomes. */
@@ -170,7 +241,7 @@ export class SeatLeaseRepository {
       WITH freed AS (
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
           FROM seat_leases cur
-         WHERE cur.id = ${leaseId}::uuid AND ${ownedBy({ vendorId, credentialHash }, () => this.db.vendorId)}
+         WHERE cur.id = ${leaseId}::uuid AND cur."vendorId" = ${vendorId}::uuid AND ${ownedByCredential(Prisma.sql`${credentialHash}`)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            -- a license whose overage episode must settle takes the general path (OverageService)
            AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = cur."vendorId" AND q.id = cur."licenseId" AND ${overageTrackedSql('q')})

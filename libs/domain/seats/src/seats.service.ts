@@ -49,10 +49,11 @@ export class SeatsService {
 
   /**
    * The hot path of `heartbeat` for a secret not yet looked up (`device-token`), of the vendor its
-   * route names: one statement
-   * authenticates (current secret, active vendor) and extends. Null when it did not apply (unknown
-   * secret, another container's lease, a borrowed, expired or stopped lease): the caller then
-   * authenticates as usual and asks `heartbeat`, which explains.
+   * route names: one statement authenticates (current secret, active vendor) and extends (one
+   * statement for all the heartbeats of the same turn of the event loop:
+   * SeatLeaseRepository.heartbeatByCredential). Null when it did not apply (unknown secret, another
+   * container's lease, a borrowed, expired or stopped lease): the caller then authenticates as
+   * usual and asks `heartbeat`, which explains.
    */
   async heartbeatByCredential(
     vendorId: string,
@@ -60,7 +61,7 @@ export class SeatsService {
     leaseId: string,
     knownRevision?: number | null,
   ): Promise<HeartbeatView | null> {
-    const row = await this.leases.heartbeat(undefined, leaseId, { vendorId, credentialHash });
+    const row = await this.leases.heartbeatByCredential({ vendorId, credentialHash, leaseId });
     return row ? withRevision(toLease(row, row), row.containerRevision, knownRevision) : null;
   }
 

@@ -1,0 +1,100 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { PgPool, PrismaService } from '@leasehold/db';
+import { SeatCheckoutService } from './seat-checkout.service';
+import { SeatsService } from './seats.service';
+import { asSeatVendor, createSeatsContext, expireLease, insertSeatLicense, SeatFixture } from './seats.testing';
+
+// The device path's heartbeats of one turn of the event loop go to Postgres as one statement
+// (SeatLeaseRepository.heartbeatByCredential, statementBatch). Batched, each must still be
+// authenticated and answered on its own: a secret extends only its own container's leases, of its
+// own vendor, and a heartbeat that fails fails alone.
+
+describe('heartbeats batched into one statement', () => {
+  let app: INestApplicationContext;
+  let seats: SeatsService;
+  let prisma: PrismaService;
+  let statements: jest.SpyInstance;
+
+  beforeAll(async () => {
+    app = await createSeatsContext();
+    seats = app.get(SeatsService);
+    prisma = app.get(PrismaService);
+  });
+  beforeEach(() => {
+    statements = jest.spyOn(app.get(PgPool).sql, '$queryRaw');
+  });
+  afterEach(() => statements.mockRestore());
+  afterAll(() => app.close());
+
+  async function leaseOf(f: SeatFixture, fingerprint: string): Promise<string> {
+    const lease = await asSeatVendor(app, f, () =>
+      app
+        .get(SeatCheckoutService)
+        .checkout({ containerId: f.containerId, license: { licenseId: f.licenseId }, fingerprint }),
+    );
+    // a seat with a minute left, so an extension shows
+    await prisma.$executeRaw`UPDATE seat_slots SET "expiresAt" = now() + interval '1 minute' WHERE "leaseId" = ${lease.leaseId}::uuid`;
+    return lease.leaseId;
+  }
+
+  async function hashOf(f: SeatFixture): Promise<string> {
+    const container = await prisma.container.findUniqueOrThrow({
+      where: { vendorId_id: { vendorId: f.vendorId, id: f.containerId } },
+    });
+    return container.credentialHash;
+  }
+
+  async function seatMinutesLeft(leaseId: string): Promise<number> {
+    const [row] = await prisma.$queryRaw<{ minutes: number }[]>`
+      SELECT extract(epoch FROM "expiresAt" - now())::float / 60 AS minutes FROM seat_slots WHERE "leaseId" = ${leaseId}::uuid`;
+    return row.minutes;
+  }
+
+  it('one statement for the heartbeats of one turn: each extends its own lease, and a foreign, wrong or expired one extends nothing', async () => {
+    const mine = await insertSeatLicense(app, { quantity: 5 });
+    const theirs = await insertSeatLicense(app, { quantity: 2 });
+    const [a, b] = [await leaseOf(mine, 'batch-a'), await leaseOf(mine, 'batch-b')];
+    const expired = await leaseOf(mine, 'batch-expired');
+    await expireLease(app, expired);
+    const foreign = await leaseOf(theirs, 'batch-foreign');
+    const [myHash, theirHash] = [await hashOf(mine), await hashOf(theirs)];
+    const foreignRow = () =>
+      prisma.seatLease.findUniqueOrThrow({ where: { vendorId_id: { vendorId: theirs.vendorId, id: foreign } } });
+    const foreignBefore = await foreignRow();
+    statements.mockClear();
+
+    const answers = await Promise.all([
+      seats.heartbeatByCredential(mine.vendorId, myHash, a),
+      seats.heartbeatByCredential(mine.vendorId, myHash, b),
+      seats.heartbeatByCredential(mine.vendorId, myHash, a), // the same heartbeat twice
+      seats.heartbeatByCredential(mine.vendorId, myHash, foreign), // another vendor's lease, named under mine
+      seats.heartbeatByCredential(theirs.vendorId, myHash, foreign), // their lease, my secret
+      seats.heartbeatByCredential(mine.vendorId, theirHash, a), // my lease, their secret
+      seats.heartbeatByCredential(mine.vendorId, myHash, expired),
+    ]);
+
+    expect(statements).toHaveBeenCalledTimes(2); // one per vendor named
+    expect(answers.map((answer) => answer?.leaseId ?? null)).toEqual([a, b, a, null, null, null, null]);
+    for (const leaseId of [a, b]) expect(await seatMinutesLeft(leaseId)).toBeGreaterThan(59);
+    expect(await seatMinutesLeft(foreign)).toBeLessThan(1.1);
+    expect(await seatMinutesLeft(expired)).toBeLessThan(0);
+    expect(await foreignRow()).toEqual(foreignBefore);
+  });
+
+  it('a heartbeat whose value Postgres refuses fails alone; the others of its batch are answered', async () => {
+    const mine = await insertSeatLicense(app, { quantity: 2 });
+    const lease = await leaseOf(mine, 'batch-alone');
+    const hash = await hashOf(mine);
+    statements.mockClear();
+
+    const [good, bad] = await Promise.allSettled([
+      seats.heartbeatByCredential(mine.vendorId, hash, lease),
+      seats.heartbeatByCredential(mine.vendorId, hash, 'not-a-uuid'),
+    ]);
+
+    expect(good).toMatchObject({ status: 'fulfilled', value: { leaseId: lease } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: '22P02' } });
+    expect(statements).toHaveBeenCalledTimes(3); // the batch, then each alone
+    expect(await seatMinutesLeft(lease)).toBeGreaterThan(59);
+  });
+});
