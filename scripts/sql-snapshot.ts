@@ -186,7 +186,8 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
     'listLive (a group)': (r) => r.queue.listLive({ groupId: USER, take: 50 }),
   },
   'validation.repository': {
-    'load (one product)': (r) => r.validation.load(VENDOR, HASH, FINGERPRINT, 'cad'),
+    'loadMany (batched: one product, or any)': (r) =>
+      r.validation.loadMany(VENDOR, [{ credentialHash: HASH, fingerprint: FINGERPRINT, product: 'cad' }]),
     'seats (counted licenses only)': (r) => r.validation.seats(VENDOR, [LICENSE], FINGERPRINT, USER),
   },
   'license-file.repository': {

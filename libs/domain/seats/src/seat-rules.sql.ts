@@ -92,7 +92,7 @@ export function deviceActive(d: string): Prisma.Sql {
 }
 
 /** Device `d` is the active device of container `c` for the fingerprint (unique index devices(containerId, activeFingerprint)). */
-export function deviceOfFingerprint(d: string, c: string, fingerprint: string): Prisma.Sql {
+export function deviceOfFingerprint(d: string, c: string, fingerprint: string | Prisma.Sql): Prisma.Sql {
   const [D, C] = [id(d), id(c)];
   return Prisma.sql`${D}."vendorId" = ${C}."vendorId" AND ${D}."containerId" = ${C}.id AND ${D}."activeFingerprint" = ${fingerprint}`;
 }

@@ -9,15 +9,26 @@ import { activeDevicesOf, deviceOfFingerprint } from '@leasehold/domain-seats';
 /**
  * `FROM` a container `c` (joined with its vendor `v`), its active device `d` for the fingerprint
  * and its licenses `l` with products `p`, narrowed to the product code `product` if not null; a
- * LEFT JOIN, so a container without (matching) licenses still answers one row.
+ * LEFT JOIN, so a container without (matching) licenses still answers one row. Fingerprint and
+ * product are values, or columns of a batch's requests (`Prisma.Sql`, e.g. `r.fingerprint`; there, a
+ * null product is any).
  */
-export function containerLicensesFrom(fingerprint: string, product: string | null): Prisma.Sql {
+export function containerLicensesFrom(
+  fingerprint: string | Prisma.Sql,
+  product: string | null | Prisma.Sql,
+): Prisma.Sql {
+  const narrowed =
+    product === null
+      ? Prisma.empty
+      : product instanceof Prisma.Sql
+        ? Prisma.sql`AND (${product} IS NULL OR p.code = ${product})`
+        : Prisma.sql`AND p.code = ${product}`;
   return Prisma.sql`containers c
         JOIN vendors v ON v.id = c."vendorId"
         LEFT JOIN devices d ON ${deviceOfFingerprint('d', 'c', fingerprint)}
         LEFT JOIN (licenses l JOIN products p ON p."vendorId" = l."vendorId" AND p.id = l."productId")
           ON l."vendorId" = c."vendorId" AND l."containerId" = c.id
-         ${product === null ? Prisma.empty : Prisma.sql`AND p.code = ${product}`}`;
+         ${narrowed}`;
 }
 
 /** The columns both read of that row: the container's state, the device and the license. */

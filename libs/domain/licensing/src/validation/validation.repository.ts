@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContainerKind, LicenseStatus, PgPool, Prisma } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, PgPool, Prisma, statementBatch } from '@leasehold/db';
 import {
   activeDevicesOf,
   capacitySql,
@@ -10,7 +10,7 @@ import {
 } from '@leasehold/domain-seats';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { CredentialRecord } from '../credentials/container-credentials.repository';
-import { CONTAINER_LICENSE_COLUMNS, CONTAINER_LICENSE_ORDER, containerLicensesFrom } from './container-licenses.sql';
+import { CONTAINER_LICENSE_COLUMNS, containerLicensesFrom } from './container-licenses.sql';
 
 export interface ValidationRow extends CredentialRecord {
   kind: ContainerKind;
@@ -70,32 +70,79 @@ export interface LicenseSeats {
  * state that of the first, as if the validation had been answered at the first and the seats
  * then looked at.
  *
+ * Under load, the first statement is one for many validations: those of one turn of the event loop
+ * and one vendor, each request a row of `unnest` and its rows a LATERAL of the statement above
+ * (`loadMany`). A statement per request cost the app a socket write and a result parse, and
+ * Postgres an executor set-up (docs/benchmarks.md, tenth session).
+ *
  * Raw SQL because it is one round trip, which Prisma's relation queries are not, run on the plain
  * pg pool (no Prisma engine on the hot path); the vendor id is passed explicitly and every join is on it.
  */
+/** One validation's question: the secret's hash within its vendor, the device, the product asked for (null: any). */
+export interface ValidationRequest {
+  vendorId: string;
+  credentialHash: string;
+  fingerprint: string;
+  product: string | null;
+}
+
+function requestKey(r: ValidationRequest): string {
+  return JSON.stringify([r.vendorId, r.credentialHash, r.fingerprint, r.product]);
+}
+
 @Injectable()
 export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
 
-  /** No rows: no container has this secret now (never issued, or reset). */
+  /**
+   * No rows: no container has this secret now (never issued, or reset). The validations of one
+   * turn of the event loop are read by one statement per vendor (`statementBatch`, `loadMany`).
+   */
   async load(
     vendorId: string,
     credentialHash: string,
     fingerprint: string,
     product: string | null,
   ): Promise<ValidationRow[]> {
-    return this.pg.sql.$queryRaw<ValidationRow[]>(Prisma.sql`
-      SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
-             ${CONTAINER_LICENSE_COLUMNS}, c."userId" AS "containerUserId", l."productId",
-             k."keyId", k."encryptedPrivateKey",
-             ${containerRevisionSql('c')} AS "containerRevision"
-        FROM ${containerLicensesFrom(fingerprint, product)}
-        LEFT JOIN LATERAL (
-             SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
-              WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
-              ORDER BY s."createdAt" DESC LIMIT 1) k ON true
-       WHERE c."vendorId" = ${vendorId}::uuid AND c."credentialHash" = ${credentialHash}
-       ${CONTAINER_LICENSE_ORDER}`);
+    return (await this.loads({ vendorId, credentialHash, fingerprint, product })) ?? [];
+  }
+
+  private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(async (requests) => {
+    const byVendor = new Map<string, ValidationRequest[]>();
+    for (const r of requests) byVendor.set(r.vendorId, [...(byVendor.get(r.vendorId) ?? []), r]);
+    const rows = await Promise.all([...byVendor].map(([vendorId, ofVendor]) => this.loadMany(vendorId, ofVendor)));
+    const answers = new Map<string, ValidationRow[]>();
+    for (const { batchKey, licenseCreatedAt: _order, ...row } of rows.flat())
+      answers.set(batchKey, [...(answers.get(batchKey) ?? []), row]);
+    return answers;
+  }, requestKey);
+
+  /**
+   * The statement of `load` for validations of one vendor: each request's rows (`batchKey`), in the
+   * requests' order, each request's licenses in CONTAINER_LICENSE_ORDER.
+   */
+  async loadMany(
+    vendorId: string,
+    requests: readonly Omit<ValidationRequest, 'vendorId'>[],
+  ): Promise<(ValidationRow & { batchKey: string; licenseCreatedAt: Date | null })[]> {
+    const keys = requests.map((r) => requestKey({ vendorId, ...r }));
+    return this.pg.sql.$queryRaw(Prisma.sql`
+      SELECT r."batchKey", q.*
+        FROM unnest(${requests.map((r) => r.credentialHash)}::text[], ${requests.map((r) => r.fingerprint)}::text[],
+                    ${requests.map((r) => r.product)}::text[], ${keys}::text[])
+             WITH ORDINALITY AS r("credentialHash", fingerprint, product, "batchKey", n)
+       CROSS JOIN LATERAL (
+             SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
+                    ${CONTAINER_LICENSE_COLUMNS}, c."userId" AS "containerUserId", l."productId",
+                    k."keyId", k."encryptedPrivateKey",
+                    ${containerRevisionSql('c')} AS "containerRevision", l."createdAt" AS "licenseCreatedAt"
+               FROM ${containerLicensesFrom(Prisma.sql`r.fingerprint`, Prisma.sql`r.product`)}
+               LEFT JOIN LATERAL (
+                    SELECT s."keyId", s."encryptedPrivateKey" FROM signing_keys s
+                     WHERE s."vendorId" = c."vendorId" AND s."retiredAt" IS NULL
+                     ORDER BY s."createdAt" DESC LIMIT 1) k ON true
+              WHERE c."vendorId" = ${vendorId}::uuid AND c."credentialHash" = r."credentialHash") q
+       ORDER BY r.n, q."licenseCreatedAt" NULLS LAST, q."licenseId"`);
   }
 
   /**

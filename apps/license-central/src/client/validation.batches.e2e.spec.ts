@@ -1,0 +1,72 @@
+import { PgPool, Prisma, TenantContext } from '@leasehold/db';
+import {
+  DeviceToken,
+  generateContainerSecret,
+  hashContainerSecret,
+  ValidateCommand,
+  ValidationService,
+} from '@leasehold/domain-licensing';
+import { FP, useValidationWorld } from './validation.fixture';
+
+// Validations of one turn of the event loop are read by one statement per vendor
+// (ValidationRepository.loadMany). Batched, each must still be answered about its own container,
+// device and product, signed for its own vendor, and a secret must find nothing of another's.
+
+describe('validations batched into one statement per vendor', () => {
+  const world = useValidationWorld();
+  const tokenOf = (device: { Authorization: string }): DeviceToken => ({
+    kind: 'device-token',
+    credentialHash: hashContainerSecret(device.Authorization.replace(/^Bearer /, '')),
+  });
+
+  it('the validations of one turn: one statement per vendor, each answered about its own container; a forged secret finds nothing', async () => {
+    const a = await world.personalWithLicense();
+    const b = await world.personalWithLicense({ features: ['print'] });
+    const other = await world.vendorWithLicense();
+    // each secret's vendor is known to the process before (credential_routes, read once)
+    for (const device of [a.device, b.device, other.container.device]) await world.validate(device);
+    const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
+    const batched = () =>
+      statements.mock.calls.filter(([sql]) =>
+        String((sql as Prisma.Sql).text).includes('WITH ORDINALITY AS r("credentialHash"'),
+      );
+
+    const service = world.app.get(ValidationService);
+    // each in a request context of its own, as each HTTP request has
+    const validate = (device: { Authorization: string }, command: ValidateCommand) =>
+      world.app.get(TenantContext).run(world.acme.vendor.id, () => service.validate(tokenOf(device), command));
+    const answers = await Promise.allSettled([
+      validate(a.device, { fingerprint: FP }),
+      validate(b.device, { fingerprint: FP, feature: 'print' }),
+      validate(a.device, { fingerprint: FP, product: 'no-such-product' }),
+      validate(a.device, { fingerprint: 'fingerprint-unknown' }),
+      validate(other.container.device, { fingerprint: FP }),
+      validate(a.device, { fingerprint: FP, feature: 'print' }),
+    ]);
+    const forged = validate(
+      { Authorization: `Bearer ${generateContainerSecret().token}` },
+      {
+        fingerprint: FP,
+      },
+    );
+    await expect(forged).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
+    expect(batched()).toHaveLength(2);
+    statements.mockRestore();
+
+    const seen = answers.map((answer) => {
+      if (answer.status === 'rejected') throw answer.reason;
+      const { code, containerId, vendorId, license } = answer.value;
+      return [code, containerId, vendorId, license?.id ?? null];
+    });
+    const acme = world.acme.vendor.id;
+    const theirs = other.vendor.vendor.id;
+    expect(seen).toEqual([
+      ['VALID', a.containerId, acme, a.licenseId],
+      ['VALID', b.containerId, acme, b.licenseId],
+      ['NO_LICENSE', a.containerId, acme, null],
+      ['DEVICE_NOT_ACTIVATED', a.containerId, acme, a.licenseId],
+      ['DEVICE_NOT_ACTIVATED', other.container.containerId, theirs, expect.any(String)],
+      ['FEATURE_NOT_LICENSED', a.containerId, acme, a.licenseId],
+    ]);
+  });
+});
