@@ -140,7 +140,11 @@ export class SeatLeaseRepository {
 
   private readonly beats = statementBatch<CredentialBeat, HeartbeatRow>(async (beats) => {
     const byVendor = new Map<string, CredentialBeat[]>();
-    for (const beat of beats) byVendor.set(beat.vendorId, [...(byVendor.get(beat.vendorId) ?? []), beat]);
+    // In lease order: a plan that walks the requests in order locks the rows of two batches on
+    // the same leases in the same order. A deadlock that still happens fails the batch, which then
+    // runs heartbeat by heartbeat (statementBatch).
+    const ordered = [...beats].sort((x, y) => (x.leaseId < y.leaseId ? -1 : x.leaseId > y.leaseId ? 1 : 0));
+    for (const beat of ordered) byVendor.set(beat.vendorId, [...(byVendor.get(beat.vendorId) ?? []), beat]);
     const rows = await Promise.all(
       [...byVendor].map(([vendorId, ofVendor]) => this.heartbeatsByCredential(undefined, vendorId, ofVendor)),
     );
