@@ -148,8 +148,8 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
       r.lease.freeSlot(tx, LEASE, { containerId: CONTAINER }, { onlineOnly: false, returnProofHash: 'p' }),
     'freeSlot (admin stop: online only)': (r, tx) => r.lease.freeSlot(tx, LEASE, {}, { onlineOnly: true }),
     'endLease (now)': (r, tx) => r.lease.endLease(tx, LEASE, 'RELEASED', 'now'),
-    'releaseOnlineByCredential (hot path of release)': (r) =>
-      r.lease.releaseOnlineByCredential(VENDOR, HASH, LEASE, TICKET),
+    'releasesByCredential (hot path of release, batched)': (r) =>
+      r.lease.releasesByCredential(VENDOR, [{ credentialHash: HASH, leaseId: LEASE }]),
     setBorrow: (r, tx) => r.lease.setBorrow(tx, LEASE, CONTAINER, UNTIL, 'h'),
     lockChurn: (r, tx) => r.lease.lockChurn(tx, CONTAINER),
   },

@@ -71,31 +71,35 @@ UPDATE seat_leases l SET "endedAt" = now(), "endReason" = $1::"LeaseEndReason"
 RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage;
 
--- SeatLeaseRepository.releaseOnlineByCredential (hot path of release)
-WITH freed AS (
+-- SeatLeaseRepository.releasesByCredential (hot path of release, batched)
+WITH req AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[],
+                       $3::uuid[], $4::text[])
+    AS r("leaseId", "credentialHash", "eventId", "batchKey")),
+freed AS (
   UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-    FROM seat_leases cur
-   WHERE cur.id = $1::uuid AND cur."vendorId" = $2::uuid AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
-                            WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = $3 AND v.status = 'ACTIVE')
+    FROM req, seat_leases cur
+   WHERE cur."vendorId" = $5::uuid AND cur.id = req."leaseId" AND cur."containerId" = (SELECT cc.id FROM containers cc JOIN vendors v ON v.id = cc."vendorId"
+                            WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = req."credentialHash" AND v.status = 'ACTIVE')
      AND cur."borrowUntil" IS NULL AND cur."endedAt" IS NULL AND s."vendorId" = cur."vendorId" AND s."licenseId" = cur."licenseId" AND s.slot = cur.slot AND s."leaseId" = cur.id AND s."expiresAt" > now()
      -- a license whose overage episode must settle takes the general path (OverageService)
      AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = cur."vendorId" AND q.id = cur."licenseId" AND ((q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) > q.quantity
     OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = q."vendorId" AND e."licenseId" = q.id AND e."endedAt" IS NULL)))
-  RETURNING cur.id),
+  RETURNING cur.id, req."eventId", req."batchKey"),
 ended AS (
   UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
     FROM freed
-   WHERE l."vendorId" = $4::uuid AND l.id = freed.id AND l."endedAt" IS NULL
+   WHERE l."vendorId" = $6::uuid AND l.id = freed.id AND l."endedAt" IS NULL
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
-l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, l."vendorId"),
+l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage, l."vendorId", freed."eventId", freed."batchKey"),
 event AS (
   INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-  SELECT $5::uuid, e."vendorId", 'seat.released', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
+  SELECT e."eventId", e."vendorId", 'seat.released', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endedAt', to_char(e."endedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endReason', e."endReason")
     FROM ended e)
 SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
-       "endedAt", "endReason"
+       "endedAt", "endReason", "batchKey"
   FROM ended;
 
 -- SeatLeaseRepository.setBorrow

@@ -1,7 +1,7 @@
 import { STATEMENT_BATCH_MAX, statementBatch } from './statement-batch';
 
 // statementBatch's own rules, with a `run` that records the batches it was given (the statements on
-// Postgres are tested where they are made: libs/domain/seats/src/heartbeat-batches.spec.ts).
+// Postgres are tested where they are made: libs/domain/seats/src/lease-batches.spec.ts).
 
 describe('statementBatch', () => {
   function recorder(fail?: (items: readonly string[]) => Error | null) {

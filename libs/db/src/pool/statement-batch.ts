@@ -39,3 +39,21 @@ export function statementBatch<Item, Row>(
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/**
+ * Runs `run` once per vendor among `items`, concurrently, and answers all their rows: a batch's
+ * statement names one vendor, so that a sharded database routes it to one shard
+ * (docs/scaling.md, "Citus"). Items keep their order within a vendor.
+ */
+export async function perVendor<Item extends { vendorId: string }, Row>(
+  items: readonly Item[],
+  run: (vendorId: string, items: Item[]) => Promise<Row[]>,
+): Promise<Row[]> {
+  const groups = new Map<string, Item[]>();
+  for (const item of items) {
+    const group = groups.get(item.vendorId);
+    if (group) group.push(item);
+    else groups.set(item.vendorId, [item]);
+  }
+  return (await Promise.all([...groups].map(([vendorId, group]) => run(vendorId, group)))).flat();
+}

@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma, statementBatch } from '@leasehold/db';
+import {
+  LicenseStatus,
+  PgPool,
+  Prisma,
+  SqlExecutor,
+  TenantPrisma,
+  perVendor,
+  statementBatch,
+  uuidV7,
+} from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
@@ -54,22 +63,31 @@ function ownedByCredential(credentialHash: Prisma.Sql): Prisma.Sql {
                                   WHERE cc."vendorId" = cur."vendorId" AND cc."credentialHash" = ${credentialHash} AND v.status = 'ACTIVE')`;
 }
 
-/** A heartbeat on the hot path: the lease, and the hash of the secret its container must have now, of that vendor. */
-export interface CredentialBeat {
+/** A heartbeat or release on the hot path: the lease, and the hash of the secret its container must have now, of that vendor. */
+export interface CredentialLeaseRequest {
   vendorId: string;
   credentialHash: string;
   leaseId: string;
 }
 
-/** A heartbeat's row in a batch: `batchKey` says whose (`beatKey` of the request). */
+/** A heartbeat's row in a batch: `batchKey` says whose (`requestKey` of the request). */
 export type BatchedHeartbeatRow = HeartbeatRow & { batchKey: string };
 
-function beatKey(beat: CredentialBeat): string {
+function requestKey(beat: CredentialLeaseRequest): string {
   return `${beat.vendorId}/${beat.leaseId}/${beat.credentialHash}`;
 }
 
 function withoutKey({ batchKey: _key, ...row }: BatchedHeartbeatRow): HeartbeatRow {
   return row;
+}
+
+/**
+ * In lease order: a plan that walks a batch's requests in order then locks the rows two batches
+ * share in the same order. A deadlock that still happens fails the batch, which then runs
+ * request by request (statementBatch).
+ */
+function inLeaseOrder<T extends { leaseId: string }>(items: readonly T[]): T[] {
+  return [...items].sort((x, y) => (x.leaseId < y.leaseId ? -1 : x.leaseId > y.leaseId ? 1 : 0));
 }
 
 /**
@@ -134,34 +152,28 @@ export class SeatLeaseRepository {
    * turn of the event loop go to Postgres as one statement per vendor (`statementBatch`), each
    * answered with its own row.
    */
-  heartbeatByCredential(beat: CredentialBeat): Promise<HeartbeatRow | null> {
+  heartbeatByCredential(beat: CredentialLeaseRequest): Promise<HeartbeatRow | null> {
     return this.beats(beat);
   }
 
-  private readonly beats = statementBatch<CredentialBeat, HeartbeatRow>(async (beats) => {
-    const byVendor = new Map<string, CredentialBeat[]>();
-    // In lease order: a plan that walks the requests in order locks the rows of two batches on
-    // the same leases in the same order. A deadlock that still happens fails the batch, which then
-    // runs heartbeat by heartbeat (statementBatch).
-    const ordered = [...beats].sort((x, y) => (x.leaseId < y.leaseId ? -1 : x.leaseId > y.leaseId ? 1 : 0));
-    for (const beat of ordered) byVendor.set(beat.vendorId, [...(byVendor.get(beat.vendorId) ?? []), beat]);
-    const rows = await Promise.all(
-      [...byVendor].map(([vendorId, ofVendor]) => this.heartbeatsByCredential(undefined, vendorId, ofVendor)),
+  private readonly beats = statementBatch<CredentialLeaseRequest, HeartbeatRow>(async (beats) => {
+    const rows = await perVendor(inLeaseOrder(beats), (vendorId, ofVendor) =>
+      this.heartbeatsByCredential(undefined, vendorId, ofVendor),
     );
-    return new Map(rows.flat().map((row) => [row.batchKey, withoutKey(row)]));
-  }, beatKey);
+    return new Map(rows.map((row) => [row.batchKey, withoutKey(row)]));
+  }, requestKey);
 
   /** The statement of a batch of `heartbeatByCredential` of one vendor: one row per heartbeat that applied, with its `batchKey`. */
   async heartbeatsByCredential(
     tx: SqlExecutor | undefined,
     vendorId: string,
-    beats: readonly Omit<CredentialBeat, 'vendorId'>[],
+    beats: readonly Omit<CredentialLeaseRequest, 'vendorId'>[],
   ): Promise<BatchedHeartbeatRow[]> {
     return (tx ?? this.pg.sql).$queryRaw<BatchedHeartbeatRow[]>(
       heartbeatSql(
         vendorId,
         Prisma.sql`SELECT * FROM unnest(${beats.map((b) => b.leaseId)}::uuid[], ${beats.map((b) => b.credentialHash)}::text[],
-                                        ${beats.map((b) => beatKey({ vendorId, ...b }))}::text[])
+                                        ${beats.map((b) => requestKey({ vendorId, ...b }))}::text[])
                      AS r("leaseId", "credentialHash", "batchKey")`,
         ownedByCredential(Prisma.sql`req."credentialHash"`),
       ),
@@ -228,41 +240,56 @@ export class SeatLeaseRepository {
 
   /**
    * The hot path of a release, in one autocommitted statement: for the container whose current
-   * secret has `credentialHash` (of an active vendor), frees the seat of its live online (not
-   * borrowed) lease, ends the lease as RELEASED now and appends its `seat.released` event (id
-   * `eventId`, the payload `seatEvent` builds), all or nothing. Slot first, then lease, as every
-   * seat statement. Null when it did not apply (unknown secret, another container's lease, a
-   * borrowed, expired or already ended lease, a license with an overage allowance or open overage
-   * episode): the general `release` then decides, settles and explains.
+   * secret has the hash (of an active vendor), frees the seat of its live online (not borrowed)
+   * lease, ends the lease as RELEASED now and appends its `seat.released` event (the payload
+   * `seatEvent` builds), all or nothing. Slot first, then lease, as every seat statement. Null
+   * when it did not apply (unknown secret, another container's lease, a borrowed, expired or
+   * already ended lease, a license with an overage allowance or open overage episode): the
+   * caller then authenticates as usual and takes the general path. Releases of the same turn of
+   * the event loop go to Postgres as one statement per vendor (`statementBatch`), each answered
+   * with its own row.
    */
-  async releaseOnlineByCredential(
+  releaseByCredential(release: CredentialLeaseRequest): Promise<LeaseRow | null> {
+    return this.releases(release);
+  }
+
+  private readonly releases = statementBatch<CredentialLeaseRequest, LeaseRow>(async (releases) => {
+    const rows = await perVendor(inLeaseOrder(releases), (vendorId, ofVendor) =>
+      this.releasesByCredential(vendorId, ofVendor),
+    );
+    return new Map(rows.map(({ batchKey, ...row }) => [batchKey, row]));
+  }, requestKey);
+
+  /** The statement of a batch of `releaseByCredential` of one vendor: one row per release that applied, with its `batchKey`. */
+  async releasesByCredential(
     vendorId: string,
-    credentialHash: string,
-    leaseId: string,
-    eventId: string,
-  ): Promise<LeaseRow | null> {
-    const rows = await this.pg.sql.$queryRaw<LeaseRow[]>`
-      WITH freed AS (
+    releases: readonly Omit<CredentialLeaseRequest, 'vendorId'>[],
+  ): Promise<(LeaseRow & { batchKey: string })[]> {
+    return this.pg.sql.$queryRaw<(LeaseRow & { batchKey: string })[]>`
+      WITH req AS (
+        SELECT * FROM unnest(${releases.map((r) => r.leaseId)}::uuid[], ${releases.map((r) => r.credentialHash)}::text[],
+                             ${releases.map(() => uuidV7())}::uuid[], ${releases.map((r) => requestKey({ vendorId, ...r }))}::text[])
+          AS r("leaseId", "credentialHash", "eventId", "batchKey")),
+      freed AS (
         UPDATE seat_slots s SET "leaseId" = NULL, "expiresAt" = NULL
-          FROM seat_leases cur
-         WHERE cur.id = ${leaseId}::uuid AND cur."vendorId" = ${vendorId}::uuid AND ${ownedByCredential(Prisma.sql`${credentialHash}`)}
+          FROM req, seat_leases cur
+         WHERE cur."vendorId" = ${vendorId}::uuid AND cur.id = req."leaseId" AND ${ownedByCredential(Prisma.sql`req."credentialHash"`)}
            AND cur."borrowUntil" IS NULL AND ${leaseHoldsSeat('cur', 's')}
            -- a license whose overage episode must settle takes the general path (OverageService)
            AND NOT EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = cur."vendorId" AND q.id = cur."licenseId" AND ${overageTrackedSql('q')})
-        RETURNING cur.id),
+        RETURNING cur.id, req."eventId", req."batchKey"),
       ended AS (
         UPDATE seat_leases l SET "endedAt" = now(), "endReason" = 'RELEASED'
           FROM freed
          WHERE l."vendorId" = ${vendorId}::uuid AND l.id = freed.id AND l."endedAt" IS NULL
-        RETURNING ${LEASE_COLUMNS}, l."vendorId"),
+        RETURNING ${LEASE_COLUMNS}, l."vendorId", freed."eventId", freed."batchKey"),
       event AS (
         INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-        SELECT ${eventId}::uuid, e."vendorId", 'seat.released', 'seat', e.id::text, ${seatEventPayloadSql('e', { ended: true })}
+        SELECT e."eventId", e."vendorId", 'seat.released', 'seat', e.id::text, ${seatEventPayloadSql('e', { ended: true })}
           FROM ended e)
       SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
-             "endedAt", "endReason"
+             "endedAt", "endReason", "batchKey"
         FROM ended`;
-    return rows[0] ?? null;
   }
 
   /**

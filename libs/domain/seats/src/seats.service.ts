@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PgPool, uuidV7 } from '@leasehold/db';
+import { PgPool } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { DomainError } from '@leasehold/errors';
 import { GroupBorrowingPolicy } from './group-borrowing.policy';
@@ -116,7 +116,7 @@ export class SeatsService {
    * ended lease): the caller then authenticates as usual and asks `release`, which explains.
    */
   async releaseByCredential(vendorId: string, credentialHash: string, leaseId: string): Promise<EndedLeaseView | null> {
-    const row = await this.leases.releaseOnlineByCredential(vendorId, credentialHash, leaseId, uuidV7());
+    const row = await this.leases.releaseByCredential({ vendorId, credentialHash, leaseId });
     return row ? toEnded(row) : null;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContainerKind, LicenseStatus, PgPool, Prisma, statementBatch } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, PgPool, perVendor, Prisma, statementBatch } from '@leasehold/db';
 import {
   activeDevicesOf,
   capacitySql,
@@ -108,11 +108,9 @@ export class ValidationRepository {
   }
 
   private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(async (requests) => {
-    const byVendor = new Map<string, ValidationRequest[]>();
-    for (const r of requests) byVendor.set(r.vendorId, [...(byVendor.get(r.vendorId) ?? []), r]);
-    const rows = await Promise.all([...byVendor].map(([vendorId, ofVendor]) => this.loadMany(vendorId, ofVendor)));
+    const rows = await perVendor(requests, (vendorId, ofVendor) => this.loadMany(vendorId, ofVendor));
     const answers = new Map<string, ValidationRow[]>();
-    for (const { batchKey, licenseCreatedAt: _order, ...row } of rows.flat())
+    for (const { batchKey, licenseCreatedAt: _order, ...row } of rows)
       answers.set(batchKey, [...(answers.get(batchKey) ?? []), row]);
     return answers;
   }, requestKey);

@@ -4,12 +4,13 @@ import { SeatCheckoutService } from './seat-checkout.service';
 import { SeatsService } from './seats.service';
 import { asSeatVendor, createSeatsContext, expireLease, insertSeatLicense, SeatFixture } from './seats.testing';
 
-// The device path's heartbeats of one turn of the event loop go to Postgres as one statement
-// (SeatLeaseRepository.heartbeatByCredential, statementBatch). Batched, each must still be
-// authenticated and answered on its own: a secret extends only its own container's leases, of its
-// own vendor, and a heartbeat that fails fails alone.
+// The device path's heartbeats, and its releases, of one turn of the event loop go to Postgres as
+// one statement per vendor (SeatLeaseRepository.heartbeatByCredential and releaseByCredential,
+// statementBatch). Batched, each must still be authenticated and answered on its own: a secret
+// extends or frees only its own container's leases, of its own vendor, and a request that fails
+// fails alone.
 
-describe('heartbeats batched into one statement', () => {
+describe('heartbeats and releases batched into one statement per vendor', () => {
   let app: INestApplicationContext;
   let seats: SeatsService;
   let prisma: PrismaService;
@@ -96,5 +97,54 @@ describe('heartbeats batched into one statement', () => {
     expect(bad).toMatchObject({ status: 'rejected', reason: { code: '22P02' } });
     expect(statements).toHaveBeenCalledTimes(3); // the batch, then each alone
     expect(await seatMinutesLeft(lease)).toBeGreaterThan(59);
+  });
+
+  it('one statement per vendor for the releases of one turn: each frees its own seat with one event; a foreign or wrong one frees nothing', async () => {
+    const mine = await insertSeatLicense(app, { quantity: 5 });
+    const theirs = await insertSeatLicense(app, { quantity: 2 });
+    const [a, b] = [await leaseOf(mine, 'release-a'), await leaseOf(mine, 'release-b')];
+    const foreign = await leaseOf(theirs, 'release-foreign');
+    const [myHash, theirHash] = [await hashOf(mine), await hashOf(theirs)];
+    statements.mockClear();
+
+    const answers = await Promise.all([
+      seats.releaseByCredential(mine.vendorId, myHash, a),
+      seats.releaseByCredential(mine.vendorId, myHash, b),
+      seats.releaseByCredential(mine.vendorId, myHash, a), // the same release twice
+      seats.releaseByCredential(mine.vendorId, myHash, foreign), // another vendor's lease, named under mine
+      seats.releaseByCredential(theirs.vendorId, myHash, foreign), // their lease, my secret
+      seats.releaseByCredential(mine.vendorId, theirHash, b), // my lease, their secret
+    ]);
+
+    expect(statements).toHaveBeenCalledTimes(2); // one per vendor named
+    expect(answers.map((answer) => answer && [answer.leaseId, answer.endReason])).toEqual([
+      [a, 'RELEASED'],
+      [b, 'RELEASED'],
+      [a, 'RELEASED'],
+      null,
+      null,
+      null,
+    ]);
+    const ended = await prisma.seatLease.findMany({ where: { id: { in: [a, b, foreign] } }, orderBy: { id: 'asc' } });
+    expect(Object.fromEntries(ended.map((l) => [l.id, l.endReason]))).toEqual({
+      [a]: 'RELEASED',
+      [b]: 'RELEASED',
+      [foreign]: null,
+    });
+    const events = await prisma.domainEvent.groupBy({
+      by: ['aggregateId', 'type'],
+      where: { aggregateId: { in: [a, b, foreign] } },
+      _count: true,
+    });
+    expect(events.map((e) => [e.aggregateId, e.type, e._count]).sort()).toEqual(
+      [
+        [a, 'seat.checked_out', 1],
+        [a, 'seat.released', 1],
+        [b, 'seat.checked_out', 1],
+        [b, 'seat.released', 1],
+        [foreign, 'seat.checked_out', 1],
+      ].sort(),
+    );
+    expect(await seatMinutesLeft(foreign)).toBeGreaterThan(0);
   });
 });
