@@ -64,6 +64,7 @@ function repositories(tx: RecordingExecutor) {
   const pg = {
     sql: tx,
     lockedStatement: (_lock: bigint, statement: Prisma.Sql) => tx.$queryRaw(statement),
+    lockedStatementBatched: (_vendor: string, _lock: bigint, statement: Prisma.Sql) => tx.$queryRaw(statement),
   } as unknown as PgPool;
   return {
     pg,

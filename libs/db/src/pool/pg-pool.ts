@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
+import { perVendor, statementBatch } from './statement-batch';
 
 /**
  * What a repository needs to run raw SQL: Prisma's tagged-template `$queryRaw` / `$executeRaw`.
@@ -144,6 +145,18 @@ async function retryTransient<T>(once: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A statement to run under a transaction-level advisory lock (`PgPool.lockedStatement`). */
+interface LockedStatement {
+  advisoryLock: bigint;
+  statement: Prisma.Sql;
+}
+
+/** A call of `lockedStatementBatched`: its vendor and its key in the batch. */
+interface LockedCall extends LockedStatement {
+  vendorId: string;
+  key: string;
+}
+
 /** Takes a transaction-level advisory lock. A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline. */
 function lockStatement(key: bigint): string {
   return `SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()})`;
@@ -252,31 +265,62 @@ export class PgPool {
    * once committed.
    */
   lockedStatement<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
-    return retryTransient(() => this.lockedStatementOnce<T>(advisoryLock, statement));
+    return retryTransient(() => this.lockedStatementsOnce([{ advisoryLock, statement }])).then(([rows]) => rows as T[]);
   }
 
-  private lockedStatementOnce<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
+  /**
+   * `lockedStatement`, batched: the calls of one turn of the event loop for the same vendor (so
+   * that a sharded database runs the transaction on one shard) run as one transaction
+   * in one round trip: `BEGIN`, their advisory locks in ascending order, their statements in the
+   * order of the calls, `COMMIT`. Each statement runs after every lock is held and sees what the
+   * locks' previous holders committed, and what the statements before it in the batch did (one
+   * transaction), as if they had run one after another under their locks. A batch that fails
+   * (nothing committed) runs again call by call, each alone (`statementBatch`).
+   */
+  lockedStatementBatched<T>(vendorId: string, advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
+    return this.lockedBatches({ vendorId, key: String(++this.batchedCalls), advisoryLock, statement }).then(
+      (rows) => (rows ?? []) as T[],
+    );
+  }
+
+  private batchedCalls = 0;
+
+  private readonly lockedBatches = statementBatch<LockedCall, unknown[]>(
+    async (calls) => {
+      const answered = await perVendor(calls, async (_vendorId, ofVendor) => {
+        const rows = await retryTransient(() => this.lockedStatementsOnce(ofVendor));
+        return ofVendor.map((call, i) => [call.key, rows[i]] as const);
+      });
+      return new Map(answered);
+    },
+    (call) => call.key,
+  );
+
+  private lockedStatementsOnce(statements: readonly LockedStatement[]): Promise<unknown[][]> {
     return this.onConnection(async (client) => {
-      // In pipeline mode each query is written as it is given; corked, the three leave in one write.
+      const locks = [...new Set(statements.map((s) => s.advisoryLock))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      // In pipeline mode each query is written as it is given; corked, they leave in one write.
       const socket = client.connection.stream;
       socket.cork();
-      let sent: [Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>];
+      let sent: Promise<QueryResult>[];
       try {
         sent = [
-          client.query(`BEGIN; ${lockStatement(advisoryLock)}`),
-          client.query(queryConfig(statement, this.preparedStatements)),
+          client.query(['BEGIN', ...locks.map(lockStatement)].join('; ')),
+          ...statements.map((s) => client.query(queryConfig(s.statement, this.preparedStatements))),
           client.query('COMMIT'),
         ];
       } finally {
         socket.uncork();
       }
-      const [begin, run, commit] = await Promise.allSettled(sent);
-      if (begin.status === 'rejected') throw begin.reason;
-      if (run.status === 'rejected') throw run.reason;
-      if (commit.status === 'rejected') throw commit.reason;
+      const settled = await Promise.allSettled(sent);
+      // The first failure is the cause; the statements after it failed because the transaction was aborted.
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+      const results = settled.map((result) => (result as PromiseFulfilledResult<QueryResult>).value);
+      const commit = results[results.length - 1];
       // Only an aborted transaction answers COMMIT with ROLLBACK, and its error was thrown above.
-      if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}`);
-      return run.value.rows as T[];
+      if (commit.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.command}`);
+      return results.slice(1, -1).map((result) => result.rows);
     });
   }
 

@@ -223,9 +223,11 @@ export class SeatCheckoutRepository {
   }
 
   /**
-   * The common checkout as a transaction of its own, in one round trip (`PgPool.lockedStatement`):
-   * `BEGIN` with the checkout's advisory lock on (container, fingerprint), then one statement that
-   * reads `checkoutContext` and claims the common case's seat, then `COMMIT`. The common case: an
+   * The common checkout as a transaction of its own, in one round trip
+   * (`PgPool.lockedStatementBatched`): `BEGIN` with the checkout's advisory lock on (container,
+   * fingerprint), then one statement that reads `checkoutContext` and claims the common case's
+   * seat, then `COMMIT`; the common checkouts of one turn of the event loop share that transaction
+   * (one per vendor), each statement under its lock, after the ones before it. The common case: an
    * ENTERPRISE container whose access stands, a usable license without reservations, overage
    * allowance or excess slots, no live lease of the device on it, no user token, ticket or borrow
    * (the caller asks only then). The claim is `claimSlot`'s (lowest claimable slot, SKIP LOCKED,
@@ -237,7 +239,8 @@ export class SeatCheckoutRepository {
    * lock since released). Null when there is no such license (or the secret is not accepted).
    */
   async claimCommon(pg: PgPool, input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
-    const rows = await pg.lockedStatement<ClaimingColumns>(
+    const rows = await pg.lockedStatementBatched<ClaimingColumns>(
+      this.db.vendorId,
       checkoutLockKey(input.containerId, input.fingerprint),
       this.claimingSql(input, eventId),
     );
