@@ -51,28 +51,51 @@ describe('heartbeats and releases batched into one statement per vendor', () => 
     return row.minutes;
   }
 
-  it('one statement for the heartbeats of one turn: each extends its own lease, and a foreign, wrong or expired one extends nothing', async () => {
+  /** Two vendors' licenses: two leases of mine (`a`, `b`) and one of theirs (`foreign`), with both secrets' hashes. */
+  async function twoVendors(label: string) {
     const mine = await insertSeatLicense(app, { quantity: 5 });
     const theirs = await insertSeatLicense(app, { quantity: 2 });
-    const [a, b] = [await leaseOf(mine, 'batch-a'), await leaseOf(mine, 'batch-b')];
-    const expired = await leaseOf(mine, 'batch-expired');
+    const [a, b] = [await leaseOf(mine, `${label}-a`), await leaseOf(mine, `${label}-b`)];
+    const foreign = await leaseOf(theirs, `${label}-foreign`);
+    return { mine, theirs, a, b, foreign, myHash: await hashOf(mine), theirHash: await hashOf(theirs) };
+  }
+
+  /**
+   * One turn's requests (`act`: vendor, secret hash, lease): my two leases, the first again, then
+   * three that must change nothing (another vendor's lease named under mine, their lease with my
+   * secret, my lease with their secret), then `more`.
+   */
+  function mixedTurn<T>(
+    w: Awaited<ReturnType<typeof twoVendors>>,
+    act: (vendorId: string, credentialHash: string, leaseId: string) => Promise<T>,
+    more: (() => Promise<T>)[] = [],
+  ): Promise<T[]> {
+    statements.mockClear();
+    return Promise.all([
+      act(w.mine.vendorId, w.myHash, w.a),
+      act(w.mine.vendorId, w.myHash, w.b),
+      act(w.mine.vendorId, w.myHash, w.a),
+      act(w.mine.vendorId, w.myHash, w.foreign),
+      act(w.theirs.vendorId, w.myHash, w.foreign),
+      act(w.mine.vendorId, w.theirHash, w.b),
+      ...more.map((call) => call()),
+    ]);
+  }
+
+  it('one statement for the heartbeats of one turn: each extends its own lease, and a foreign, wrong or expired one extends nothing', async () => {
+    const w = await twoVendors('beat');
+    const { mine, theirs, a, b, foreign } = w;
+    const expired = await leaseOf(mine, 'beat-expired');
     await expireLease(app, expired);
-    const foreign = await leaseOf(theirs, 'batch-foreign');
-    const [myHash, theirHash] = [await hashOf(mine), await hashOf(theirs)];
     const foreignRow = () =>
       prisma.seatLease.findUniqueOrThrow({ where: { vendorId_id: { vendorId: theirs.vendorId, id: foreign } } });
     const foreignBefore = await foreignRow();
-    statements.mockClear();
 
-    const answers = await Promise.all([
-      seats.heartbeatByCredential(mine.vendorId, myHash, a),
-      seats.heartbeatByCredential(mine.vendorId, myHash, b),
-      seats.heartbeatByCredential(mine.vendorId, myHash, a), // the same heartbeat twice
-      seats.heartbeatByCredential(mine.vendorId, myHash, foreign), // another vendor's lease, named under mine
-      seats.heartbeatByCredential(theirs.vendorId, myHash, foreign), // their lease, my secret
-      seats.heartbeatByCredential(mine.vendorId, theirHash, a), // my lease, their secret
-      seats.heartbeatByCredential(mine.vendorId, myHash, expired),
-    ]);
+    const answers = await mixedTurn(
+      w,
+      (vendorId, hash, leaseId) => seats.heartbeatByCredential(vendorId, hash, leaseId),
+      [() => seats.heartbeatByCredential(mine.vendorId, w.myHash, expired)],
+    );
 
     expect(statements).toHaveBeenCalledTimes(2); // one per vendor named
     expect(answers.map((answer) => answer?.leaseId ?? null)).toEqual([a, b, a, null, null, null, null]);
@@ -100,21 +123,10 @@ describe('heartbeats and releases batched into one statement per vendor', () => 
   });
 
   it('one statement per vendor for the releases of one turn: each frees its own seat with one event; a foreign or wrong one frees nothing', async () => {
-    const mine = await insertSeatLicense(app, { quantity: 5 });
-    const theirs = await insertSeatLicense(app, { quantity: 2 });
-    const [a, b] = [await leaseOf(mine, 'release-a'), await leaseOf(mine, 'release-b')];
-    const foreign = await leaseOf(theirs, 'release-foreign');
-    const [myHash, theirHash] = [await hashOf(mine), await hashOf(theirs)];
-    statements.mockClear();
+    const w = await twoVendors('release');
+    const { a, b, foreign } = w;
 
-    const answers = await Promise.all([
-      seats.releaseByCredential(mine.vendorId, myHash, a),
-      seats.releaseByCredential(mine.vendorId, myHash, b),
-      seats.releaseByCredential(mine.vendorId, myHash, a), // the same release twice
-      seats.releaseByCredential(mine.vendorId, myHash, foreign), // another vendor's lease, named under mine
-      seats.releaseByCredential(theirs.vendorId, myHash, foreign), // their lease, my secret
-      seats.releaseByCredential(mine.vendorId, theirHash, b), // my lease, their secret
-    ]);
+    const answers = await mixedTurn(w, (vendorId, hash, leaseId) => seats.releaseByCredential(vendorId, hash, leaseId));
 
     expect(statements).toHaveBeenCalledTimes(2); // one per vendor named
     expect(answers.map((answer) => answer && [answer.leaseId, answer.endReason])).toEqual([
