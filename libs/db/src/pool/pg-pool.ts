@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
-import { perVendor, statementBatch } from './statement-batch';
+import { statementBatch } from './statement-batch';
 
 /**
  * What a repository needs to run raw SQL: Prisma's tagged-template `$queryRaw` / `$executeRaw`.
@@ -286,12 +286,9 @@ export class PgPool {
   private batchedCalls = 0;
 
   private readonly lockedBatches = statementBatch<LockedCall, unknown[]>(
-    async (calls) => {
-      const answered = await perVendor(calls, async (_vendorId, ofVendor) => {
-        const rows = await retryTransient(() => this.lockedStatementsOnce(ofVendor));
-        return ofVendor.map((call, i) => [call.key, rows[i]] as const);
-      });
-      return new Map(answered);
+    async (_vendorId, calls) => {
+      const rows = await retryTransient(() => this.lockedStatementsOnce(calls));
+      return new Map(calls.map((call, i) => [call.key, rows[i]]));
     },
     (call) => call.key,
   );

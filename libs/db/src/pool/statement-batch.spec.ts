@@ -4,17 +4,20 @@ import { STATEMENT_BATCH_MAX, statementBatch } from './statement-batch';
 // Postgres are tested where they are made: libs/domain/seats/src/lease-batches.spec.ts).
 
 describe('statementBatch', () => {
-  function recorder(fail?: (items: readonly string[]) => Error | null) {
+  /** Items are names (of vendor `v` unless told); the batches record their names. */
+  function recorder(fail?: (names: readonly string[]) => Error | null) {
     const batches: string[][] = [];
-    const load = statementBatch<string, string>(
-      async (items) => {
-        batches.push([...items]);
-        const error = fail?.(items);
+    const batch = statementBatch<{ vendorId: string; name: string }, string>(
+      async (_vendorId, items) => {
+        const names = items.map((item) => item.name);
+        batches.push(names);
+        const error = fail?.(names);
         if (error) throw error;
-        return new Map(items.filter((item) => !item.startsWith('absent')).map((item) => [item, `row of ${item}`]));
+        return new Map(names.filter((name) => !name.startsWith('absent')).map((name) => [name, `row of ${name}`]));
       },
-      (item) => item,
+      (item) => item.name,
     );
+    const load = (name: string, vendorId = 'v') => batch({ vendorId, name });
     return { batches, load };
   }
 
@@ -30,7 +33,7 @@ describe('statementBatch', () => {
     await load('first');
     await new Promise((resolve) => setImmediate(resolve));
     const many = Array.from({ length: STATEMENT_BATCH_MAX + 1 }, (_, i) => `item-${i}`);
-    const answers = await Promise.all([load('second'), ...many.map(load)]);
+    const answers = await Promise.all([load('second'), ...many.map((name) => load(name))]);
     expect(answers[0]).toBe('row of second');
     expect(batches.map((b) => b.length)).toEqual([1, STATEMENT_BATCH_MAX, 2]);
   });
@@ -51,5 +54,12 @@ describe('statementBatch', () => {
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
     const { load } = recorder(() => lost);
     await expect(load('a')).rejects.toBe(lost);
+  });
+
+  it("one run per vendor in a batch; a vendor's failed run goes again item by item, the other vendor's stands", async () => {
+    const { batches, load } = recorder((names) => (names.includes('bad') ? new Error('refused') : null));
+    const answers = await Promise.allSettled([load('a', 'v1'), load('x', 'v2'), load('bad', 'v1'), load('y', 'v2')]);
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(batches).toEqual([['a', 'bad'], ['x', 'y'], ['a'], ['bad']]);
   });
 });

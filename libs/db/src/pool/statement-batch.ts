@@ -5,31 +5,49 @@ export const STATEMENT_BATCH_MAX = 64;
 
 /**
  * One statement for many requests: the calls of `load` made in the same turn of the event loop
- * (the requests whose answers arrived together from Redis or the network) run as one statement,
- * `run(items)`, which answers the rows it found by `keyOf` (absent: null for that item). Under
- * load, a statement and its round trip per request cost the app a socket write and a result parse,
- * and Postgres an executor set-up and, for a write, a commit; batched, that is paid once for up to
- * `STATEMENT_BATCH_MAX` requests. A single request waits for nothing: its batch runs at the end of
- * the turn it was made in (`setImmediate`).
+ * (the requests whose answers arrived together from Redis or the network) run as one statement per
+ * vendor, `run(vendorId, items)`, which answers the rows it found by `keyOf` (absent: null for
+ * that item). Under load, a statement and its round trip per request cost the app a socket write
+ * and a result parse, and Postgres an executor set-up and, for a write, a commit; batched, that is
+ * paid once for up to `STATEMENT_BATCH_MAX` requests. One vendor per statement, so that a sharded
+ * database routes it to one shard (docs/scaling.md, "Citus"); the vendors' statements run
+ * concurrently. A single request waits for nothing: its batch runs at the end of the turn it was
+ * made in (`setImmediate`).
  *
- * A batch that fails runs again item by item, each alone, so one item's failure (a deadlock with
- * another batch, a malformed value, a connection lost) is that item's own, as without batching;
- * an item alone that fails rejects with its error unchanged. DataLoader (graphql/dataloader)
- * collects the calls; nothing is cached between batches.
+ * A vendor's statement that fails runs again item by item, each alone, so one item's failure (a
+ * deadlock with another batch, a malformed value, a connection lost) is that item's own, as
+ * without batching; an item alone that fails rejects with its error unchanged. DataLoader
+ * (graphql/dataloader) collects the calls; nothing is cached between batches.
  */
-export function statementBatch<Item, Row>(
-  run: (items: readonly Item[]) => Promise<Map<string, Row>>,
+export function statementBatch<Item extends { vendorId: string }, Row>(
+  run: (vendorId: string, items: readonly Item[]) => Promise<Map<string, Row>>,
   keyOf: (item: Item) => string,
 ): (item: Item) => Promise<Row | null> {
+  const answer = async (vendorId: string, items: readonly Item[]): Promise<(Row | null)[]> => {
+    const found = await run(vendorId, items);
+    return items.map((item) => found.get(keyOf(item)) ?? null);
+  };
   const loader = new DataLoader<Item, Row | null, Item>(
     async (items) => {
-      try {
-        const found = await run(items);
-        return items.map((item) => found.get(keyOf(item)) ?? null);
-      } catch (error) {
-        if (items.length === 1) throw error;
-        return Promise.all(items.map((item) => run([item]).then((alone) => alone.get(keyOf(item)) ?? null, asError)));
+      const answers: (Row | null | Error)[] = [];
+      const groups = new Map<string, number[]>();
+      for (const [i, item] of items.entries()) {
+        const group = groups.get(item.vendorId);
+        if (group) group.push(i);
+        else groups.set(item.vendorId, [i]);
       }
+      await Promise.all(
+        [...groups].map(async ([vendorId, indices]) => {
+          const group = indices.map((i) => items[i]);
+          const rows = await answer(vendorId, group).catch((error: unknown) =>
+            group.length === 1
+              ? [asError(error)]
+              : Promise.all(group.map((item) => answer(vendorId, [item]).then(([row]) => row, asError))),
+          );
+          indices.forEach((i, n) => (answers[i] = rows[n]));
+        }),
+      );
+      return answers;
     },
     { cache: false, maxBatchSize: STATEMENT_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
   );
@@ -38,22 +56,4 @@ export function statementBatch<Item, Row>(
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-/**
- * Runs `run` once per vendor among `items`, concurrently, and answers all their rows: a batch's
- * statement names one vendor, so that a sharded database routes it to one shard
- * (docs/scaling.md, "Citus"). Items keep their order within a vendor.
- */
-export async function perVendor<Item extends { vendorId: string }, Row>(
-  items: readonly Item[],
-  run: (vendorId: string, items: Item[]) => Promise<Row[]>,
-): Promise<Row[]> {
-  const groups = new Map<string, Item[]>();
-  for (const item of items) {
-    const group = groups.get(item.vendorId);
-    if (group) group.push(item);
-    else groups.set(item.vendorId, [item]);
-  }
-  return (await Promise.all([...groups].map(([vendorId, group]) => run(vendorId, group)))).flat();
 }

@@ -1,14 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  LicenseStatus,
-  PgPool,
-  Prisma,
-  SqlExecutor,
-  TenantPrisma,
-  perVendor,
-  statementBatch,
-  uuidV7,
-} from '@leasehold/db';
+import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma, statementBatch, uuidV7 } from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
@@ -77,8 +68,13 @@ function requestKey(beat: CredentialLeaseRequest): string {
   return `${beat.vendorId}/${beat.leaseId}/${beat.credentialHash}`;
 }
 
-function withoutKey({ batchKey: _key, ...row }: BatchedHeartbeatRow): HeartbeatRow {
+function withoutKey<R extends { batchKey: string }>({ batchKey: _key, ...row }: R): Omit<R, 'batchKey'> {
   return row;
+}
+
+/** A batch's rows by the key of the request each answers. */
+function byBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>> {
+  return new Map(rows.map((row) => [row.batchKey, withoutKey(row)]));
 }
 
 /**
@@ -156,12 +152,10 @@ export class SeatLeaseRepository {
     return this.beats(beat);
   }
 
-  private readonly beats = statementBatch<CredentialLeaseRequest, HeartbeatRow>(async (beats) => {
-    const rows = await perVendor(inLeaseOrder(beats), (vendorId, ofVendor) =>
-      this.heartbeatsByCredential(undefined, vendorId, ofVendor),
-    );
-    return new Map(rows.map((row) => [row.batchKey, withoutKey(row)]));
-  }, requestKey);
+  private readonly beats = statementBatch<CredentialLeaseRequest, HeartbeatRow>(
+    async (vendorId, beats) => byBatchKey(await this.heartbeatsByCredential(undefined, vendorId, inLeaseOrder(beats))),
+    requestKey,
+  );
 
   /** The statement of a batch of `heartbeatByCredential` of one vendor: one row per heartbeat that applied, with its `batchKey`. */
   async heartbeatsByCredential(
@@ -253,12 +247,10 @@ export class SeatLeaseRepository {
     return this.releases(release);
   }
 
-  private readonly releases = statementBatch<CredentialLeaseRequest, LeaseRow>(async (releases) => {
-    const rows = await perVendor(inLeaseOrder(releases), (vendorId, ofVendor) =>
-      this.releasesByCredential(vendorId, ofVendor),
-    );
-    return new Map(rows.map(({ batchKey, ...row }) => [batchKey, row]));
-  }, requestKey);
+  private readonly releases = statementBatch<CredentialLeaseRequest, LeaseRow>(
+    async (vendorId, releases) => byBatchKey(await this.releasesByCredential(vendorId, inLeaseOrder(releases))),
+    requestKey,
+  );
 
   /** The statement of a batch of `releaseByCredential` of one vendor: one row per release that applied, with its `batchKey`. */
   async releasesByCredential(

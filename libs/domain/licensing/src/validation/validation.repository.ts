@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContainerKind, LicenseStatus, PgPool, perVendor, Prisma, statementBatch } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, PgPool, Prisma, statementBatch } from '@leasehold/db';
 import {
   activeDevicesOf,
   capacitySql,
@@ -107,11 +107,13 @@ export class ValidationRepository {
     return (await this.loads({ vendorId, credentialHash, fingerprint, product })) ?? [];
   }
 
-  private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(async (requests) => {
-    const rows = await perVendor(requests, (vendorId, ofVendor) => this.loadMany(vendorId, ofVendor));
+  private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(async (vendorId, requests) => {
     const answers = new Map<string, ValidationRow[]>();
-    for (const { batchKey, licenseCreatedAt: _order, ...row } of rows)
-      answers.set(batchKey, [...(answers.get(batchKey) ?? []), row]);
+    for (const { batchKey, licenseCreatedAt: _order, ...row } of await this.loadMany(vendorId, requests)) {
+      const rows = answers.get(batchKey);
+      if (rows) rows.push(row);
+      else answers.set(batchKey, [row]);
+    }
     return answers;
   }, requestKey);
 
