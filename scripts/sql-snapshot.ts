@@ -60,15 +60,14 @@ const UNTIL = new Date('2030-01-01T00:00:00Z');
 /** The repositories, wired to one recording executor (as a transaction, the pool and the tenant client alike). */
 function repositories(tx: RecordingExecutor) {
   const db = { vendorId: VENDOR, client: tx } as unknown as TenantPrisma;
-  // lockedStatement's BEGIN with the lock and COMMIT are not recorded, only its statement.
+  // lockedStatement's BEGIN with the locks and COMMIT are not recorded, only its statement.
   const pg = {
     sql: tx,
-    lockedStatement: (_lock: bigint, statement: Prisma.Sql) => tx.$queryRaw(statement),
-    lockedStatementBatched: (_vendor: string, _lock: bigint, statement: Prisma.Sql) => tx.$queryRaw(statement),
+    lockedStatement: (_locks: bigint | bigint[], statement: Prisma.Sql) => tx.$queryRaw(statement),
   } as unknown as PgPool;
   return {
     pg,
-    checkout: new SeatCheckoutRepository(db),
+    checkout: new SeatCheckoutRepository(db, pg),
     lease: new SeatLeaseRepository(db, pg),
     sessions: new SessionsRepository(db),
     sweep: new LeaseSweepRepository(),
@@ -108,18 +107,18 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   'seat-checkout.repository': {
     'checkoutContext (by licenseId)': (r, tx) =>
       r.checkout.checkoutContext(tx, CONTAINER, { licenseId: LICENSE }, FINGERPRINT),
-    'claimCommon (by licenseId: the context and the common claim in one statement, under BEGIN with the lock)': (r) =>
-      r.checkout.claimCommon(
-        r.pg,
-        {
-          containerId: CONTAINER,
-          license: { licenseId: LICENSE },
-          fingerprint: FINGERPRINT,
-          leaseId: LEASE,
-          clientName: null,
-        },
-        EVENT,
-      ),
+    'claimCommon (a batch of common claims, here one by licenseId: the contexts and the claims in one statement, under BEGIN with the locks)':
+      (r) =>
+        r.checkout.claimCommon(
+          {
+            containerId: CONTAINER,
+            license: { licenseId: LICENSE },
+            fingerprint: FINGERPRINT,
+            leaseId: LEASE,
+            clientName: null,
+          },
+          EVENT,
+        ),
     'claimSlot (online, SKIP LOCKED, no ticket)': (r, tx) =>
       r.checkout.claimSlot(tx, { lease: newLease, term: online, wait: false }),
     'claimSlot (online, SKIP LOCKED, no ticket, a user, on a license with reservations)': (r, tx) =>

@@ -23,13 +23,23 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
          FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
         WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $2
         LIMIT 1) live ON true
- WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l.id = $5::uuid
+ WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l.id = $5::uuid AND true
  ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
           l."expiresAt" DESC NULLS FIRST, l.id
  LIMIT 1;
 
--- SeatCheckoutRepository.claimCommon (by licenseId: the context and the common claim in one statement, under BEGIN with the lock)
-WITH ctx AS MATERIALIZED (
+-- SeatCheckoutRepository.claimCommon (a batch of common claims, here one by licenseId: the contexts and the claims in one statement, under BEGIN with the locks)
+WITH req AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[],
+                       $4::text[], $5::uuid[],
+                       $6::text[], $7::text[],
+                       $8::uuid[])
+           WITH ORDINALITY AS r("containerId", "licenseRef", "productCode", fingerprint, "leaseId", "clientName", "credentialHash", "eventId", ord)),
+ctx AS MATERIALIZED (
+  SELECT r."leaseId"::text AS "batchKey", r.ord, r.fingerprint AS "claimFingerprint", r."clientName" AS "claimClientName",
+         r."eventId" AS "claimEventId", x.*
+    FROM req r
+   CROSS JOIN LATERAL (
 SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS "containerUserId", c."groupId" AS "containerGroupId",
        c."accessRevokedAt", c."accessRevokedReason", l.status::text AS status,
        l.quantity, (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
@@ -38,7 +48,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
     OR EXISTS (SELECT 1 FROM license_overage_episodes e WHERE e."vendorId" = l."vendorId" AND e."licenseId" = l.id AND e."endedAt" IS NULL)) AS "overageTracked",
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
-       (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
+       (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = r.fingerprint) AS "deviceId",
        (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.slot >= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)))
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id) <= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))) AS "withinCapacity",
        now() AS now,
@@ -50,43 +60,59 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
   LEFT JOIN LATERAL (
        SELECT x.id, x.slot, x."deviceId", x."startedAt", x."expiresAt", x."borrowUntil", x."returnKeyHash", x.overage
          FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $2
+        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = r.fingerprint
         LIMIT 1) live ON true
- WHERE l."vendorId" = $3::uuid AND l."containerId" = $4::uuid AND l.id = $5::uuid
+ WHERE l."vendorId" = $9::uuid AND l."containerId" = r."containerId" AND (l.id = r."licenseRef"
+          OR r."licenseRef" IS NULL AND l."productId" = (SELECT p.id FROM products p WHERE p."vendorId" = $10::uuid AND p.code = r."productCode")) AND (r."credentialHash" IS NULL OR c."credentialHash" = r."credentialHash"
+   AND EXISTS (SELECT 1 FROM vendors v WHERE v.id = c."vendorId" AND v.status = 'ACTIVE'))
  ORDER BY (l.status = 'ACTIVE' AND l."validFrom" <= now() AND (l."expiresAt" IS NULL OR l."expiresAt" > now())) DESC,
           l."expiresAt" DESC NULLS FIRST, l.id
- LIMIT 1),
-pick AS (
-  SELECT s.slot, s."leaseId" FROM ctx JOIN seat_slots s ON s."vendorId" = $6::uuid AND s."licenseId" = ctx."licenseId"
+ LIMIT 1) x),
+eligible AS (
+  SELECT ctx.*, row_number() OVER (PARTITION BY ctx."licenseId" ORDER BY ctx.ord) AS rank
+    FROM ctx
    WHERE ctx.kind = 'ENTERPRISE' AND ctx."accessRevokedAt" IS NULL AND (ctx.status = 'ACTIVE' AND ctx."validFrom" <= now() AND (ctx."expiresAt" IS NULL OR ctx."expiresAt" > now()))
      AND NOT ctx."hasReservations" AND NOT ctx."overageTracked" AND ctx."liveId" IS NULL AND ctx."withinCapacity"
      -- ctx."withinCapacity" is poolWithinCapacity, read in this statement's snapshot
-     AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $7::uuid AND q."licenseId" = ctx."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
-   ORDER BY s.slot
-   LIMIT 1
-   FOR UPDATE OF s SKIP LOCKED),
+     AND NOT EXISTS (SELECT 1 FROM ctx first
+                      WHERE first."licenseId" = ctx."licenseId" AND first."claimFingerprint" = ctx."claimFingerprint" AND first.ord < ctx.ord)),
+wanted AS (SELECT e."licenseId", count(*) AS n FROM eligible e GROUP BY e."licenseId"),
+free AS (
+  SELECT w."licenseId", f.slot, f."leaseId", row_number() OVER (PARTITION BY w."licenseId" ORDER BY f.slot) AS rank
+    FROM wanted w
+   CROSS JOIN LATERAL (
+         SELECT s.slot, s."leaseId" FROM seat_slots s
+          WHERE s."vendorId" = $11::uuid AND s."licenseId" = w."licenseId"
+            AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $12::uuid AND q."licenseId" = w."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
+          ORDER BY s.slot
+          LIMIT w.n
+          FOR UPDATE OF s SKIP LOCKED) f),
+pairs AS (
+  SELECT e.*, f.slot FROM eligible e JOIN free f ON f."licenseId" = e."licenseId" AND f.rank = e.rank
+   WHERE f."leaseId" IS NULL),
 claimed AS (
-  UPDATE seat_slots t SET "leaseId" = $8::uuid, "heldTicketId" = NULL, "heldUntil" = NULL,
-         "expiresAt" = LEAST(now() + make_interval(secs => ctx."leaseTtlSeconds"), COALESCE(ctx."expiresAt", 'infinity'::timestamptz))
-    FROM pick, ctx
-   WHERE t."vendorId" = $9::uuid AND t."licenseId" = ctx."licenseId" AND t.slot = pick.slot AND pick."leaseId" IS NULL
-  RETURNING t.slot, t."expiresAt", clock_timestamp() AS "claimedAt"),
+  UPDATE seat_slots t SET "leaseId" = p."batchKey"::uuid, "heldTicketId" = NULL, "heldUntil" = NULL,
+         "expiresAt" = LEAST(now() + make_interval(secs => p."leaseTtlSeconds"), COALESCE(p."expiresAt", 'infinity'::timestamptz))
+    FROM pairs p
+   WHERE t."vendorId" = $13::uuid AND t."licenseId" = p."licenseId" AND t.slot = p.slot
+  RETURNING t."leaseId", t.slot, t."expiresAt", clock_timestamp() AS "claimedAt"),
 started AS (
   INSERT INTO seat_leases AS l (id, "vendorId", "licenseId", "containerId", slot, "deviceId", fingerprint, "clientName", "userId",
                                 "startedAt", "lastHeartbeatAt", "expiresAt", "borrowUntil", "returnKeyHash")
-  SELECT $10::uuid, $11::uuid, ctx."licenseId", ctx."containerId", claimed.slot, ctx."deviceId", $12,
-         $13, NULL, claimed."claimedAt", claimed."claimedAt", claimed."expiresAt", NULL, NULL
-    FROM claimed, ctx
+  SELECT claimed."leaseId", $14::uuid, p."licenseId", p."containerId", claimed.slot, p."deviceId", p."claimFingerprint",
+         p."claimClientName", NULL, claimed."claimedAt", claimed."claimedAt", claimed."expiresAt", NULL, NULL
+    FROM claimed JOIN pairs p ON p."batchKey"::uuid = claimed."leaseId"
   RETURNING l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
 l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage),
 event AS (
   INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
-  SELECT $14::uuid, $15::uuid, 'seat.checked_out', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
+  SELECT p."claimEventId", $15::uuid, 'seat.checked_out', 'seat', e.id::text, jsonb_build_object('leaseId', e.id, 'licenseId', e."licenseId", 'containerId', e."containerId", 'slot', e.slot,
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-    FROM started e)
+    FROM started e JOIN pairs p ON p."batchKey"::uuid = e.id)
 SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
-  FROM ctx LEFT JOIN started ON true;
+  FROM ctx LEFT JOIN started ON started.id = ctx."batchKey"::uuid
+ ORDER BY ctx.ord;
 
 -- SeatCheckoutRepository.claimSlot (online, SKIP LOCKED, no ticket)
 WITH pick AS (

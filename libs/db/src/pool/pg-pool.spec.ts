@@ -164,7 +164,7 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
     expect(BigInt.asIntN(64, advisoryLockKey('x'))).toBe(advisoryLockKey('x'));
   });
 
-  describe('lockedStatement: BEGIN with an advisory lock, one statement and COMMIT in one round trip', () => {
+  describe('lockedStatement: BEGIN with advisory locks, one statement and COMMIT in one round trip', () => {
     const insertVendor = (s: string, name: string) =>
       Prisma.sql`INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, ${name}, now()) RETURNING name`;
 
@@ -200,6 +200,33 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
       const seen = await pg.transaction(
         (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
         { advisoryLock: key },
+      );
+      await slow;
+      expect(seen[0].n).toBe(1);
+    });
+
+    it('with several locks: holds every one of them, each once, while its statement runs', async () => {
+      const s = slug();
+      const keys = [3n, 1n, 2n, 1n].map((n) => advisoryLockKey(`pg-pool-spec:${s}:${n}`));
+      // pg_locks shows an int8 advisory lock as two int4 halves: classid (high), objid (low)
+      const held = await pg.lockedStatement<{ key: string }>(
+        keys,
+        Prisma.sql`SELECT ((classid::bigint << 32) | objid::bigint)::text AS key FROM pg_locks
+                    WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted ORDER BY key`,
+      );
+      const unsigned = [...new Set(keys)].map((key) => BigInt.asUintN(64, key));
+      expect(held.map((row) => BigInt.asUintN(64, BigInt(row.key))).sort()).toEqual(unsigned.sort());
+
+      const slow = pg.lockedStatement(
+        keys,
+        Prisma.sql`WITH w AS (INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'slow', now()))
+                   SELECT pg_sleep(0.3)::text AS slept`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      // a transaction under the last of the locks alone waits for the statement's commit
+      const seen = await pg.transaction(
+        (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
+        { advisoryLock: keys[2] },
       );
       await slow;
       expect(seen[0].n).toBe(1);

@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { ConfigService } from '@leasehold/config';
 import { Prisma } from '../generated/prisma/client';
-import { statementBatch } from './statement-batch';
 
 /**
  * What a repository needs to run raw SQL: Prisma's tagged-template `$queryRaw` / `$executeRaw`.
@@ -145,21 +144,17 @@ async function retryTransient<T>(once: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A statement to run under a transaction-level advisory lock (`PgPool.lockedStatement`). */
-interface LockedStatement {
-  advisoryLock: bigint;
-  statement: Prisma.Sql;
-}
-
-/** A call of `lockedStatementBatched`: its vendor and its key in the batch. */
-interface LockedCall extends LockedStatement {
-  vendorId: string;
-  key: string;
-}
-
-/** Takes a transaction-level advisory lock. A bigint's decimal digits (asIntN: within int8), never text from outside: safe to inline. */
-function lockStatement(key: bigint): string {
-  return `SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, key).toString()})`;
+/**
+ * Takes transaction-level advisory locks in the order given, in one statement (a batch of common
+ * checkouts holds one per checkout: one statement, not one each). A bigint's decimal digits
+ * (asIntN: within int8), never text from outside: safe to inline. The rows of `unnest` come in
+ * the array's order, and each row's lock is taken as its row is produced.
+ */
+function lockStatement(keys: readonly bigint[]): string {
+  const digits = keys.map((key) => BigInt.asIntN(64, key).toString());
+  return digits.length === 1
+    ? `SELECT pg_advisory_xact_lock(${digits[0]})`
+    : `SELECT pg_advisory_xact_lock(k) FROM unnest('{${digits.join(',')}}'::bigint[]) AS k`;
 }
 
 /**
@@ -253,57 +248,34 @@ export class PgPool {
   }
 
   /**
-   * One statement in its own transaction under the transaction-level advisory lock `advisoryLock`,
-   * in one round trip: `BEGIN` with the lock, the statement and `COMMIT` are written to the
-   * connection together (pipeline mode) and the server runs them in order. The lock is taken
-   * before the statement starts, so its snapshot sees whatever the lock's previous holder
-   * committed (READ COMMITTED: a snapshot per statement), exactly as in `transaction` with
-   * `advisoryLock`; and the lock and the rows the statement locks are held only while the server
-   * runs it, not across the application's round trips. A failed statement rolls the transaction
-   * back (the `COMMIT` of an aborted transaction is a rollback) and its error is thrown; deadlock
-   * victims and serialization failures run again as in `transaction`. Returns the statement's rows
-   * once committed.
+   * One statement in its own transaction under transaction-level advisory locks, in one round
+   * trip: `BEGIN` with the locks (ascending, so two such transactions never wait on each other in
+   * a cycle), the statement and `COMMIT` are written to the connection together (pipeline mode)
+   * and the server runs them in order. The locks are taken before the statement starts, so its
+   * snapshot sees whatever their previous holders committed (READ COMMITTED: a snapshot per
+   * statement), exactly as in `transaction` with `advisoryLock`; and the locks and the rows the
+   * statement locks are held only while the server runs it, not across the application's round
+   * trips. A failed statement rolls the transaction back (the `COMMIT` of an aborted transaction
+   * is a rollback) and its error is thrown; deadlock victims and serialization failures run again
+   * as in `transaction`. Returns the statement's rows once committed. (A batch of common
+   * checkouts is one such statement under all of its checkouts' locks: SeatCheckoutRepository.)
    */
-  lockedStatement<T>(advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
-    return retryTransient(() => this.lockedStatementsOnce([{ advisoryLock, statement }])).then(([rows]) => rows as T[]);
+  lockedStatement<T>(advisoryLocks: bigint | readonly bigint[], statement: Prisma.Sql): Promise<T[]> {
+    const locks = typeof advisoryLocks === 'bigint' ? [advisoryLocks] : advisoryLocks;
+    return retryTransient(() => this.lockedStatementOnce(locks, statement)) as Promise<T[]>;
   }
 
-  /**
-   * `lockedStatement`, batched: the calls of one turn of the event loop for the same vendor (so
-   * that a sharded database runs the transaction on one shard) run as one transaction
-   * in one round trip: `BEGIN`, their advisory locks in ascending order, their statements in the
-   * order of the calls, `COMMIT`. Each statement runs after every lock is held and sees what the
-   * locks' previous holders committed, and what the statements before it in the batch did (one
-   * transaction), as if they had run one after another under their locks. A batch that fails
-   * (nothing committed) runs again call by call, each alone (`statementBatch`).
-   */
-  lockedStatementBatched<T>(vendorId: string, advisoryLock: bigint, statement: Prisma.Sql): Promise<T[]> {
-    return this.lockedBatches({ vendorId, key: String(++this.batchedCalls), advisoryLock, statement }).then(
-      (rows) => (rows ?? []) as T[],
-    );
-  }
-
-  private batchedCalls = 0;
-
-  private readonly lockedBatches = statementBatch<LockedCall, unknown[]>(
-    async (_vendorId, calls) => {
-      const rows = await retryTransient(() => this.lockedStatementsOnce(calls));
-      return new Map(calls.map((call, i) => [call.key, rows[i]]));
-    },
-    (call) => call.key,
-  );
-
-  private lockedStatementsOnce(statements: readonly LockedStatement[]): Promise<unknown[][]> {
+  private lockedStatementOnce(advisoryLocks: readonly bigint[], statement: Prisma.Sql): Promise<unknown[]> {
     return this.onConnection(async (client) => {
-      const locks = [...new Set(statements.map((s) => s.advisoryLock))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      const locks = [...new Set(advisoryLocks)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       // In pipeline mode each query is written as it is given; corked, they leave in one write.
       const socket = client.connection.stream;
       socket.cork();
       let sent: Promise<QueryResult>[];
       try {
         sent = [
-          client.query(['BEGIN', ...locks.map(lockStatement)].join('; ')),
-          ...statements.map((s) => client.query(queryConfig(s.statement, this.preparedStatements))),
+          client.query(locks.length === 0 ? 'BEGIN' : `BEGIN; ${lockStatement(locks)}`),
+          client.query(queryConfig(statement, this.preparedStatements)),
           client.query('COMMIT'),
         ];
       } finally {
@@ -313,18 +285,17 @@ export class PgPool {
       // The first failure is the cause; the statements after it failed because the transaction was aborted.
       const failed = settled.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
-      const results = settled.map((result) => (result as PromiseFulfilledResult<QueryResult>).value);
-      const commit = results[results.length - 1];
+      const [, result, commit] = settled.map((r) => (r as PromiseFulfilledResult<QueryResult>).value);
       // Only an aborted transaction answers COMMIT with ROLLBACK, and its error was thrown above.
       if (commit.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.command}`);
-      return results.slice(1, -1).map((result) => result.rows);
+      return result.rows;
     });
   }
 
   private transactionOnce<T>(fn: (tx: SqlExecutor) => PromiseLike<T>, options: { advisoryLock?: bigint }): Promise<T> {
     return this.onConnection(async (client) => {
       await client.query(
-        options.advisoryLock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement(options.advisoryLock)}`,
+        options.advisoryLock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement([options.advisoryLock])}`,
       );
       const result = await fn(new PgExecutor(client, this.preparedStatements));
       await client.query('COMMIT');

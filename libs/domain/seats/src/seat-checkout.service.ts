@@ -10,14 +10,8 @@ import { ReservationsRepository } from './reservations.repository';
 import { retryAfterSeconds } from './retry-after';
 import { seatEvent } from './seat-events';
 import { LeaseRow } from './lease-row';
-import {
-  CheckoutContext,
-  checkoutLockKey,
-  LeaseTerm,
-  NewLease,
-  Occupancy,
-  SeatCheckoutRepository,
-} from './seat-checkout.repository';
+import { CheckoutContext } from './checkout-context.sql';
+import { checkoutLockKey, LeaseTerm, NewLease, Occupancy, SeatCheckoutRepository } from './seat-checkout.repository';
 import { SeatLeaseRepository } from './seat-lease.repository';
 import { SeatPoolService } from './seat-pool.service';
 import { SeatQueueRepository } from './seat-queue.repository';
@@ -88,7 +82,7 @@ export class SeatCheckoutService {
    */
   private async checkoutLocked(input: CheckoutInput, credentialHash?: string): Promise<CheckoutOutcome | null> {
     if (!input.user && !input.ticketId && !input.borrowUntil) {
-      const common = await this.checkouts.claimCommon(this.pg, newClaim(input, credentialHash), uuidV7());
+      const common = await this.checkouts.claimCommon(newClaim(input, credentialHash), uuidV7());
       if (!common) return null;
       if (common.lease) return { kind: 'lease', lease: toLease(common.lease, common.context) };
     }

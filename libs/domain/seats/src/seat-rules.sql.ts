@@ -45,7 +45,7 @@ export function leaseHoldsSeat(l: string, s: string): Prisma.Sql {
  * and its slot `s` (at most one row: a checkout of the device resumes its live lease). Checkout
  * context, validation (`leaseHeld`) and license file read it.
  */
-export function liveLeasesOfDevice(l: string, fingerprint: string): Prisma.Sql {
+export function liveLeasesOfDevice(l: string, fingerprint: string | Prisma.Sql): Prisma.Sql {
   const L = id(l);
   return Prisma.sql`seat_leases x JOIN seat_slots s ON ${leaseHoldsSeat('x', 's')}
               WHERE x."vendorId" = ${L}."vendorId" AND x."licenseId" = ${L}.id AND x.fingerprint = ${fingerprint}`;
