@@ -145,10 +145,16 @@ describe('common checkouts batched into one transaction per vendor', () => {
     // free now: slot 1 (expired), 2 (empty), 4 and 5 (never used): four seats for six devices
     const devices = ['new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6'];
 
+    const generalPath = jest.spyOn(app.get(PgPool), 'transaction');
     const answers = await Promise.allSettled(devices.map((fingerprint) => checkout(f, fingerprint, hash)));
+    const generalPaths = generalPath.mock.calls.length;
+    generalPath.mockRestore();
 
     const granted = answers.map(leaseIdOf).filter((id): id is string => id !== undefined);
     expect(granted).toHaveLength(4);
+    // the batch's statement granted three; the first-ranked checkout (its slot's lease expired) and
+    // the two refused ones took the general path
+    expect(generalPaths).toBe(3);
     expect(answers.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.code)).toEqual(
       ['NO_SEAT_AVAILABLE', 'NO_SEAT_AVAILABLE'],
     );
