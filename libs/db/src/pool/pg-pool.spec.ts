@@ -188,21 +188,29 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
       expect(seen).toEqual([{ n: 1 }]);
     });
 
-    it('holds the lock until it commits: a transaction under the same lock waits for it', async () => {
-      const s = slug();
-      const key = advisoryLockKey(`pg-pool-spec:${s}`);
+    /**
+     * What a transaction under `waiter` sees of a slow statement's row, written under `locks` (it
+     * started first): 1 when it waited for that statement's commit.
+     */
+    async function seenAfterSlowStatement(s: string, locks: bigint | bigint[], waiter: bigint): Promise<number> {
       const slow = pg.lockedStatement(
-        key,
+        locks,
         Prisma.sql`WITH w AS (INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'slow', now()))
                    SELECT pg_sleep(0.3)::text AS slept`,
       );
       await new Promise((r) => setTimeout(r, 100));
       const seen = await pg.transaction(
         (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
-        { advisoryLock: key },
+        { advisoryLock: waiter },
       );
       await slow;
-      expect(seen[0].n).toBe(1);
+      return seen[0].n;
+    }
+
+    it('holds the lock until it commits: a transaction under the same lock waits for it', async () => {
+      const s = slug();
+      const key = advisoryLockKey(`pg-pool-spec:${s}`);
+      await expect(seenAfterSlowStatement(s, key, key)).resolves.toBe(1);
     });
 
     it('with several locks: holds every one of them, each once, while its statement runs', async () => {
@@ -217,19 +225,8 @@ describe('PgPool (plain pg on the pool Prisma shares)', () => {
       const unsigned = [...new Set(keys)].map((key) => BigInt.asUintN(64, key));
       expect(held.map((row) => BigInt.asUintN(64, BigInt(row.key))).sort()).toEqual(unsigned.sort());
 
-      const slow = pg.lockedStatement(
-        keys,
-        Prisma.sql`WITH w AS (INSERT INTO vendors (id, slug, name, "updatedAt") VALUES (${uuidV7()}::uuid, ${s}, 'slow', now()))
-                   SELECT pg_sleep(0.3)::text AS slept`,
-      );
-      await new Promise((r) => setTimeout(r, 100));
-      // a transaction under the last of the locks alone waits for the statement's commit
-      const seen = await pg.transaction(
-        (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM vendors WHERE slug = ${s}`,
-        { advisoryLock: keys[2] },
-      );
-      await slow;
-      expect(seen[0].n).toBe(1);
+      // a transaction under one of the locks alone waits for the statement's commit
+      await expect(seenAfterSlowStatement(s, keys, keys[2])).resolves.toBe(1);
     });
 
     it('rolls back and rethrows a statement that fails; every connection is usable again, none left in a transaction', async () => {
