@@ -110,9 +110,9 @@ event AS (
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     FROM started e JOIN pairs p ON p."batchKey"::uuid = e.id)
-SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
-  FROM ctx LEFT JOIN started ON started.id = ctx."batchKey"::uuid
- ORDER BY ctx.ord;
+SELECT ctx."batchKey", ctx."licenseId", ctx."containerId", ctx."heartbeatIntervalSeconds", ctx."leaseTtlSeconds", ctx."deviceId",
+       started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
+  FROM ctx LEFT JOIN started ON started.id = ctx."batchKey"::uuid;
 
 -- SeatCheckoutRepository.claimSlot (online, SKIP LOCKED, no ticket)
 WITH pick AS (

@@ -65,13 +65,6 @@ export interface LiveLeaseColumns {
 
 export type ContextColumns = Omit<CheckoutContext, 'liveLease'> & LiveLeaseColumns;
 
-/** The lease `claimCommon` started, if any (the rest of its row is the statement's input). */
-export interface StartedColumns {
-  startedSlot: number | null;
-  startedAt: Date | null;
-  startedExpiresAt: Date | null;
-}
-
 /** A context row as `CheckoutContext`: the device's live lease columns folded into `liveLease`. */
 export function toContext(row: ContextColumns, fingerprint: string): CheckoutContext {
   const {
@@ -118,47 +111,49 @@ export interface CommonClaim {
   credentialHash?: string;
 }
 
-/** A checkout's context, and the lease the common claim started on it (null: nothing claimed). */
+/** What a lease's answer tells of its license (`toLease`). */
+type ClaimedLicense = Pick<
+  CheckoutContext,
+  'licenseId' | 'containerId' | 'heartbeatIntervalSeconds' | 'leaseTtlSeconds'
+>;
+
+/**
+ * What a common claim found: its license (with what a lease's answer tells), and the lease it
+ * started (null: nothing claimed; the general path then reads the context anew).
+ */
 export interface ClaimedContext {
-  context: CheckoutContext;
+  context: ClaimedLicense;
   lease: LeaseRow | null;
 }
 
-/** The columns a batch's row adds to the context's: the claim it answers (its new lease's id) and the claim's own values. */
-export interface ClaimColumns {
+/** A row of `claimsSql`: a claim whose license was found, by its key, and the lease it started, if any. */
+export interface ClaimingColumns extends ClaimedLicense {
   batchKey: string;
-  ord: string;
-  claimFingerprint: string;
-  claimClientName: string | null;
-  claimEventId: string;
+  deviceId: string | null;
+  startedSlot: number | null;
+  startedAt: Date | null;
+  startedExpiresAt: Date | null;
 }
 
-export type ClaimingColumns = ContextColumns & StartedColumns & ClaimColumns;
-
-/** The claiming statement's row as the context and the lease it started; null without a row. */
+/** The claiming statement's row as the license found and the lease it started; null without a row. */
 export function claimedContext(row: ClaimingColumns | null, input: CommonClaim): ClaimedContext | null {
   if (!row) return null;
-  const {
-    startedSlot,
-    startedAt,
-    startedExpiresAt,
-    batchKey: _key,
-    ord: _ord,
-    claimFingerprint: _fingerprint,
-    claimClientName: _clientName,
-    claimEventId: _eventId,
-    ...columns
-  } = row;
-  const context = toContext(columns, input.fingerprint);
+  const { startedSlot, startedAt, startedExpiresAt, licenseId, containerId, deviceId } = row;
+  const context = {
+    licenseId,
+    containerId,
+    heartbeatIntervalSeconds: row.heartbeatIntervalSeconds,
+    leaseTtlSeconds: row.leaseTtlSeconds,
+  };
   const lease: LeaseRow | null =
     startedSlot === null
       ? null
       : {
           id: input.leaseId,
-          licenseId: context.licenseId,
-          containerId: context.containerId,
+          licenseId,
+          containerId,
           slot: startedSlot,
-          deviceId: context.deviceId,
+          deviceId,
           fingerprint: input.fingerprint,
           startedAt: startedAt as Date,
           expiresAt: startedExpiresAt as Date,
@@ -226,8 +221,8 @@ export function contextSql(vendorId: string, keys: ContextKeys): Prisma.Sql {
 
 /**
  * The statement of a batch of common claims (`claimCommon`) of one vendor: one row per claim whose
- * license was found (its context, `batchKey` its new lease's id, and the lease it started, if
- * any). Each claim is a row of an `unnest`, in call order, with its context read by a `LATERAL`
+ * license was found (`batchKey` its new lease's id, what the lease's answer tells of the license,
+ * and the lease it started, if any). Each claim is a row of an `unnest`, in call order, with its context read by a `LATERAL`
  * of `contextSql`. The claims that may take a seat (the common case, as one claim alone decides
  * it) are ranked within their license in call order, and the license's claimable slots, lowest
  * first and locked with SKIP LOCKED, are ranked the same way: the nth claim takes the nth slot,
@@ -298,7 +293,7 @@ export function claimsSql(vendorId: string, claims: readonly BatchedClaim[]): Pr
         INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
         SELECT p."claimEventId", ${v}, 'seat.checked_out', 'seat', e.id::text, ${seatEventPayloadSql('e')}
           FROM started e JOIN pairs p ON p."batchKey"::uuid = e.id)
-      SELECT ctx.*, started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
-        FROM ctx LEFT JOIN started ON started.id = ctx."batchKey"::uuid
-       ORDER BY ctx.ord`;
+      SELECT ctx."batchKey", ctx."licenseId", ctx."containerId", ctx."heartbeatIntervalSeconds", ctx."leaseTtlSeconds", ctx."deviceId",
+             started.slot AS "startedSlot", started."startedAt", started."expiresAt" AS "startedExpiresAt"
+        FROM ctx LEFT JOIN started ON started.id = ctx."batchKey"::uuid`;
 }
