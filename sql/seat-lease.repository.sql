@@ -98,8 +98,7 @@ event AS (
                             'deviceId', e."deviceId", 'fingerprint', e.fingerprint, 'expiresAt', to_char(e."expiresAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'borrowUntil', to_char(e."borrowUntil" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endedAt', to_char(e."endedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endReason', e."endReason")
     FROM ended e)
-SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
-       "endedAt", "endReason", "batchKey"
+SELECT id, "licenseId", "expiresAt", "endedAt", "endReason", "batchKey"
   FROM ended;
 
 -- SeatLeaseRepository.setBorrow

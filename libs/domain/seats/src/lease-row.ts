@@ -22,6 +22,9 @@ export interface LeaseRow {
   overage: boolean;
 }
 
+/** What an ended lease's answer tells (`toEnded`): the hot path of release reads back only this. */
+export type ReleasedRow = Pick<LeaseRow, 'id' | 'licenseId' | 'expiresAt' | 'endedAt' | 'endReason'>;
+
 /** The columns of a `LeaseRow`, of lease `l`. */
 export const LEASE_COLUMNS = Prisma.sql`l.id, l."licenseId", l."containerId", l.slot, l."deviceId", l.fingerprint, l."startedAt", l."expiresAt",
   l."borrowUntil", l."returnKeyHash", l."endedAt", l."endReason"::text AS "endReason", l.overage`;

@@ -1,7 +1,7 @@
 import { isUpdateAvailable } from '@leasehold/domain-updates';
 import { DomainError } from '@leasehold/errors';
 import { assertLicenseUsable, returnProofRefused } from './lease-rules';
-import { LeaseRow } from './lease-row';
+import { LeaseRow, ReleasedRow } from './lease-row';
 import { LeaseStateRow } from './seat-lease.repository';
 import { EndedLeaseView, HeartbeatView, LeaseEndReason, LeaseView } from './seats.types';
 
@@ -81,7 +81,7 @@ export function withRevision(
   return { ...lease, revision, updateAvailable: isUpdateAvailable(knownRevision, revision) };
 }
 
-export function toEnded(row: LeaseRow): EndedLeaseView {
+export function toEnded(row: ReleasedRow): EndedLeaseView {
   return {
     leaseId: row.id,
     licenseId: row.licenseId,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma, statementBatch, uuidV7 } from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
-import { LEASE_COLUMNS, LeaseRow, leaseScopeSql } from './lease-row';
+import { LEASE_COLUMNS, LeaseRow, leaseScopeSql, ReleasedRow } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
 import { seatEventPayloadSql } from './seat-events';
 import { leaseHoldsSeat, licenseUsable, onlineSeatUntil } from './seat-rules.sql';
@@ -243,11 +243,11 @@ export class SeatLeaseRepository {
    * the event loop go to Postgres as one statement per vendor (`statementBatch`), each answered
    * with its own row.
    */
-  releaseByCredential(release: CredentialLeaseRequest): Promise<LeaseRow | null> {
+  releaseByCredential(release: CredentialLeaseRequest): Promise<ReleasedRow | null> {
     return this.releases(release);
   }
 
-  private readonly releases = statementBatch<CredentialLeaseRequest, LeaseRow>(
+  private readonly releases = statementBatch<CredentialLeaseRequest, ReleasedRow>(
     async (vendorId, releases) => byBatchKey(await this.releasesByCredential(vendorId, inLeaseOrder(releases))),
     requestKey,
   );
@@ -256,8 +256,8 @@ export class SeatLeaseRepository {
   async releasesByCredential(
     vendorId: string,
     releases: readonly Omit<CredentialLeaseRequest, 'vendorId'>[],
-  ): Promise<(LeaseRow & { batchKey: string })[]> {
-    return this.pg.sql.$queryRaw<(LeaseRow & { batchKey: string })[]>`
+  ): Promise<(ReleasedRow & { batchKey: string })[]> {
+    return this.pg.sql.$queryRaw<(ReleasedRow & { batchKey: string })[]>`
       WITH req AS (
         SELECT * FROM unnest(${releases.map((r) => r.leaseId)}::uuid[], ${releases.map((r) => r.credentialHash)}::text[],
                              ${releases.map(() => uuidV7())}::uuid[], ${releases.map((r) => requestKey({ vendorId, ...r }))}::text[])
@@ -279,8 +279,7 @@ export class SeatLeaseRepository {
         INSERT INTO domain_events (id, "vendorId", type, "aggregateType", "aggregateId", payload)
         SELECT e."eventId", e."vendorId", 'seat.released', 'seat', e.id::text, ${seatEventPayloadSql('e', { ended: true })}
           FROM ended e)
-      SELECT id, "licenseId", "containerId", slot, "deviceId", fingerprint, "startedAt", "expiresAt", "borrowUntil", "returnKeyHash",
-             "endedAt", "endReason", "batchKey"
+      SELECT id, "licenseId", "expiresAt", "endedAt", "endReason", "batchKey"
         FROM ended`;
   }
 
