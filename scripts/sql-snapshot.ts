@@ -188,7 +188,8 @@ export const SNAPSHOTS: Record<string, Record<string, Call>> = {
   'validation.repository': {
     'loadMany (batched: one product, or any)': (r) =>
       r.validation.loadMany(VENDOR, [{ credentialHash: HASH, fingerprint: FINGERPRINT, product: 'cad' }]),
-    'seats (counted licenses only)': (r) => r.validation.seats(VENDOR, [LICENSE], FINGERPRINT, USER),
+    'seatsMany (counted licenses only; the seats of the validations of one turn, batched)': (r) =>
+      r.validation.seatsMany(VENDOR, [{ licenseIds: [LICENSE], fingerprint: FINGERPRINT, userId: USER }]),
   },
   'license-file.repository': {
     'load (one product)': (r) => r.licenseFile.load(CONTAINER, FINGERPRINT, 'cad'),

@@ -25,10 +25,10 @@ SELECT r."batchKey", q.*
         WHERE c."vendorId" = $5::uuid AND c."credentialHash" = r."credentialHash") q
  ORDER BY r.n, q."licenseCreatedAt" NULLS LAST, q."licenseId";
 
--- ValidationRepository.seats (counted licenses only)
-SELECT l.id AS "licenseId",
+-- ValidationRepository.seatsMany (counted licenses only; the seats of the validations of one turn, batched)
+SELECT r."batchKey", l.id AS "licenseId",
        EXISTS (SELECT 1 FROM seat_leases x JOIN seat_slots s ON x."endedAt" IS NULL AND s."vendorId" = x."vendorId" AND s."licenseId" = x."licenseId" AND s.slot = x.slot AND s."leaseId" = x.id AND s."expiresAt" > now()
-        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = $1) AS "leaseHeld",
+        WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.fingerprint = r.fingerprint) AS "leaseHeld",
        (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) AS "seatsInUse",
        (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))::int AS capacity,
        LEAST((SELECT count(*) FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
@@ -42,9 +42,9 @@ SELECT l.id AS "licenseId",
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $2::uuid) < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
+ FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = r."userId") < 1 OR EXISTS (SELECT 1 FROM seat_reservation_users a
                        JOIN seat_reservation_users b ON b."vendorId" = a."vendorId" AND b."reservationId" = a."reservationId" AND b."userId" = q."userId"
-                      WHERE a."vendorId" = l."vendorId" AND a."licenseId" = l.id AND a."userId" = $3::uuid)))),
+                      WHERE a."vendorId" = l."vendorId" AND a."licenseId" = l.id AND a."userId" = r."userId")))),
                    (SELECT GREATEST(t.free - t.reserved, 0) + LEAST(t.own, t.free) FROM (
 SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = l."vendorId" AND q.id = l.id)
                 - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND s."leaseId" IS NOT NULL AND s."expiresAt" > now()) - (SELECT count(*)::int FROM seat_slots s WHERE s."vendorId" = l."vendorId" AND s."licenseId" = l.id AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now())), 0) AS free,
@@ -67,8 +67,10 @@ SELECT GREATEST((SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity
          JOIN seat_queue_tickets t ON t."vendorId" = s."vendorId" AND t.id = s."heldTicketId"
          JOIN seat_reservation_users ru ON ru."vendorId" = r."vendorId" AND ru."reservationId" = r.id AND ru."userId" = t."userId"
         WHERE s."vendorId" = r."vendorId" AND s."licenseId" = r."licenseId" AND (s."heldTicketId" IS NOT NULL AND s."heldUntil" > now()))::int AS held
- FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = $4::uuid) AS own) t))::int AS "seatsOpen",
+ FROM seat_reservations r WHERE r."vendorId" = l."vendorId" AND r."licenseId" = l.id) u JOIN seat_reservation_users ru ON ru."vendorId" = l."vendorId" AND ru."reservationId" = u.id AND ru."userId" = r."userId") AS own) t))::int AS "seatsOpen",
        (SELECT count(*)::int FROM devices a WHERE a."vendorId" = c."vendorId" AND a."containerId" = c.id AND a.method = 'OFFLINE' AND a."deactivatedAt" IS NULL AND (a."offlineUntil" IS NULL OR a."offlineUntil" > now())) AS "offlineDevices"
-  FROM licenses l
-  JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
- WHERE l."vendorId" = $5::uuid AND l.id = ANY($6::uuid[]);
+  FROM unnest($1::text[], $2::uuid[],
+              $3::text[], $4::uuid[])
+       AS r("batchKey", "licenseId", fingerprint, "userId")
+  JOIN licenses l ON l."vendorId" = $5::uuid AND l.id = r."licenseId"
+  JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId";

@@ -69,4 +69,40 @@ describe('validations batched into one statement per vendor', () => {
       ['FEATURE_NOT_LICENSED', a.containerId, acme, a.licenseId],
     ]);
   });
+
+  it('the seats of the counted validations of one turn: one statement, each validation about its own device and license', async () => {
+    const e = await world.enterprise(5);
+    const small = await world.enterprise(2);
+    await world
+      .http()
+      .post('/client/v1/seats/checkout')
+      .set(e.device)
+      .send({ licenseId: e.licenseId, fingerprint: FP })
+      .expect(201);
+    for (const device of [e.device, small.device]) await world.validate(device);
+    const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
+    const seatReads = () =>
+      statements.mock.calls.filter(([sql]) =>
+        String((sql as Prisma.Sql).text).includes('AS r("batchKey", "licenseId", fingerprint, "userId")'),
+      );
+
+    const service = world.app.get(ValidationService);
+    const validate = (device: { Authorization: string }, fingerprint: string) =>
+      world.app.get(TenantContext).run(world.acme.vendor.id, () => service.validate(tokenOf(device), { fingerprint }));
+    const answers = await Promise.all([
+      validate(e.device, FP), // holds a seat
+      validate(e.device, 'fingerprint-without-seat'),
+      validate(small.device, FP), // the same fingerprint, another container: holds nothing there
+      validate(e.device, FP),
+    ]);
+    expect(seatReads()).toHaveLength(1);
+    statements.mockRestore();
+
+    expect(answers.map(({ code, license, availability }) => [code, license?.id, availability])).toEqual([
+      ['VALID', e.licenseId, { quantity: 5, capacity: 5, inUse: 1, available: 4 }],
+      ['CHECKOUT_REQUIRED', e.licenseId, { quantity: 5, capacity: 5, inUse: 1, available: 4 }],
+      ['CHECKOUT_REQUIRED', small.licenseId, { quantity: 2, capacity: 2, inUse: 0, available: 2 }],
+      ['VALID', e.licenseId, { quantity: 5, capacity: 5, inUse: 1, available: 4 }],
+    ]);
+  });
 });

@@ -60,7 +60,7 @@ export interface LicenseSeats {
  * and the container revision (a sub-select summing all its licenses' revisions, on the same
  * index; not the joined rows, which the product filter may narrow).
  *
- * Seats are a second statement (`seats`), run only for licenses whose use is counted (an
+ * Seats are a second statement (`seats`, batched the same way), run only for licenses whose use is counted (an
  * ENTERPRISE license, or a PERSONAL one with more active devices than its quantity): the seat
  * rules read five more tables with a dozen sub-selects, and a statement that merely names them
  * costs Postgres five times the first one (locks and executor set-up per table and index, even
@@ -88,6 +88,18 @@ export interface ValidationRequest {
 
 function requestKey(r: ValidationRequest): string {
   return JSON.stringify([r.vendorId, r.credentialHash, r.fingerprint, r.product]);
+}
+
+/** One counted validation's seat question: these licenses of the vendor, for this device and user. */
+export interface SeatsRequest {
+  vendorId: string;
+  licenseIds: readonly string[];
+  fingerprint: string;
+  userId: string | null;
+}
+
+function seatsRequestKey(r: SeatsRequest): string {
+  return JSON.stringify([r.vendorId, r.licenseIds, r.fingerprint, r.userId]);
 }
 
 @Injectable()
@@ -125,11 +137,14 @@ export class ValidationRepository {
     vendorId: string,
     requests: readonly Omit<ValidationRequest, 'vendorId'>[],
   ): Promise<(ValidationRow & { batchKey: string; licenseCreatedAt: Date | null })[]> {
-    const keys = requests.map((r) => requestKey({ vendorId, ...r }));
+    // The same question twice in one turn (a program validating twice at once) is read once.
+    const unique = [...new Map(requests.map((r) => [requestKey({ vendorId, ...r }), r])).entries()];
+    const keys = unique.map(([key]) => key);
+    const asked = unique.map(([, r]) => r);
     return this.pg.sql.$queryRaw(Prisma.sql`
       SELECT r."batchKey", q.*
-        FROM unnest(${requests.map((r) => r.credentialHash)}::text[], ${requests.map((r) => r.fingerprint)}::text[],
-                    ${requests.map((r) => r.product)}::text[], ${keys}::text[])
+        FROM unnest(${asked.map((r) => r.credentialHash)}::text[], ${asked.map((r) => r.fingerprint)}::text[],
+                    ${asked.map((r) => r.product)}::text[], ${keys}::text[])
              WITH ORDINALITY AS r("credentialHash", fingerprint, product, "batchKey", n)
        CROSS JOIN LATERAL (
              SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
@@ -147,7 +162,10 @@ export class ValidationRepository {
 
   /**
    * The seats of these licenses of the vendor for a device (`fingerprint`) of `userId` (a PERSONAL
-   * container's user, or the program's from its userToken; null: nobody's reservations).
+   * container's user, or the program's from its userToken; null: nobody's reservations). The
+   * seats of the validations of one turn of the event loop are read by one statement per vendor
+   * (`statementBatch`, `seatsMany`), each validation answered about its own licenses, device and
+   * user.
    */
   async seats(
     vendorId: string,
@@ -155,16 +173,40 @@ export class ValidationRepository {
     fingerprint: string,
     userId: string | null,
   ): Promise<LicenseSeats[]> {
-    const user = Prisma.sql`${userId}::uuid`;
-    return this.pg.sql.$queryRaw<LicenseSeats[]>(Prisma.sql`
-      SELECT l.id AS "licenseId",
-             EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', fingerprint)}) AS "leaseHeld",
+    return (await this.seatReads({ vendorId, licenseIds, fingerprint, userId })) ?? [];
+  }
+
+  private readonly seatReads = statementBatch<SeatsRequest, LicenseSeats[]>(async (vendorId, requests) => {
+    const answers = new Map<string, LicenseSeats[]>();
+    for (const { batchKey, ...row } of await this.seatsMany(vendorId, requests)) {
+      const rows = answers.get(batchKey);
+      if (rows) rows.push(row);
+      else answers.set(batchKey, [row]);
+    }
+    return answers;
+  }, seatsRequestKey);
+
+  /**
+   * The statement of `seats` for validations of one vendor: a row per request and license of it
+   * (`batchKey`), each read for the request's own device and user.
+   */
+  async seatsMany(
+    vendorId: string,
+    requests: readonly Omit<SeatsRequest, 'vendorId'>[],
+  ): Promise<(LicenseSeats & { batchKey: string })[]> {
+    const unique = new Map(requests.map((r) => [seatsRequestKey({ vendorId, ...r }), r]));
+    const pairs = [...unique].flatMap(([key, r]) => r.licenseIds.map((licenseId) => ({ key, licenseId, ...r })));
+    return this.pg.sql.$queryRaw(Prisma.sql`
+      SELECT r."batchKey", l.id AS "licenseId",
+             EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', Prisma.sql`r.fingerprint`)}) AS "leaseHeld",
              ${seatsInUseOf(licenseKeyOf('l'))} AS "seatsInUse",
              ${capacitySql('l')}::int AS capacity,
-             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), user)} AS "seatsOpen",
+             ${seatsOpenToCheckoutSql(licenseKeyOf('l'), Prisma.sql`r."userId"`)} AS "seatsOpen",
              ${activeDevicesOf('c', { offlineOnly: true })} AS "offlineDevices"
-        FROM licenses l
-        JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"
-       WHERE l."vendorId" = ${vendorId}::uuid AND l.id = ANY(${licenseIds}::uuid[])`);
+        FROM unnest(${pairs.map((p) => p.key)}::text[], ${pairs.map((p) => p.licenseId)}::uuid[],
+                    ${pairs.map((p) => p.fingerprint)}::text[], ${pairs.map((p) => p.userId)}::uuid[])
+             AS r("batchKey", "licenseId", fingerprint, "userId")
+        JOIN licenses l ON l."vendorId" = ${vendorId}::uuid AND l.id = r."licenseId"
+        JOIN containers c ON c."vendorId" = l."vendorId" AND c.id = l."containerId"`);
   }
 }
