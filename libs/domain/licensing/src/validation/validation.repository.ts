@@ -137,14 +137,11 @@ export class ValidationRepository {
     vendorId: string,
     requests: readonly Omit<ValidationRequest, 'vendorId'>[],
   ): Promise<(ValidationRow & { batchKey: string; licenseCreatedAt: Date | null })[]> {
-    // The same question twice in one turn (a program validating twice at once) is read once.
-    const unique = [...new Map(requests.map((r) => [requestKey({ vendorId, ...r }), r])).entries()];
-    const keys = unique.map(([key]) => key);
-    const asked = unique.map(([, r]) => r);
+    const keys = requests.map((r) => requestKey({ vendorId, ...r }));
     return this.pg.sql.$queryRaw(Prisma.sql`
       SELECT r."batchKey", q.*
-        FROM unnest(${asked.map((r) => r.credentialHash)}::text[], ${asked.map((r) => r.fingerprint)}::text[],
-                    ${asked.map((r) => r.product)}::text[], ${keys}::text[])
+        FROM unnest(${requests.map((r) => r.credentialHash)}::text[], ${requests.map((r) => r.fingerprint)}::text[],
+                    ${requests.map((r) => r.product)}::text[], ${keys}::text[])
              WITH ORDINALITY AS r("credentialHash", fingerprint, product, "batchKey", n)
        CROSS JOIN LATERAL (
              SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus",
@@ -194,8 +191,10 @@ export class ValidationRepository {
     vendorId: string,
     requests: readonly Omit<SeatsRequest, 'vendorId'>[],
   ): Promise<(LicenseSeats & { batchKey: string })[]> {
-    const unique = new Map(requests.map((r) => [seatsRequestKey({ vendorId, ...r }), r]));
-    const pairs = [...unique].flatMap(([key, r]) => r.licenseIds.map((licenseId) => ({ key, licenseId, ...r })));
+    const pairs = requests.flatMap((r) => {
+      const key = seatsRequestKey({ vendorId, ...r });
+      return r.licenseIds.map((licenseId) => ({ key, licenseId, ...r }));
+    });
     return this.pg.sql.$queryRaw(Prisma.sql`
       SELECT r."batchKey", l.id AS "licenseId",
              EXISTS (SELECT 1 FROM ${liveLeasesOfDevice('l', Prisma.sql`r.fingerprint`)}) AS "leaseHeld",
