@@ -18,6 +18,16 @@ describe('validations batched into one statement per vendor', () => {
     kind: 'device-token',
     credentialHash: hashContainerSecret(device.Authorization.replace(/^Bearer /, '')),
   });
+  /** A validation through the service, in a request context of its own, as each HTTP request has. */
+  const validate = (device: { Authorization: string }, command: ValidateCommand) =>
+    world.app
+      .get(TenantContext)
+      .run(world.acme.vendor.id, () => world.app.get(ValidationService).validate(tokenOf(device), command));
+  /** From now on: the statements on the pool whose text contains `marker` (restore with jest.restoreAllMocks). */
+  const statementsContaining = (marker: string) => {
+    const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
+    return () => statements.mock.calls.filter(([sql]) => String((sql as Prisma.Sql).text).includes(marker));
+  };
 
   it('the validations of one turn: one statement per vendor, each answered about its own container; a forged secret finds nothing', async () => {
     const a = await world.personalWithLicense();
@@ -25,16 +35,7 @@ describe('validations batched into one statement per vendor', () => {
     const other = await world.vendorWithLicense();
     // each secret's vendor is known to the process before (credential_routes, read once)
     for (const device of [a.device, b.device, other.container.device]) await world.validate(device);
-    const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
-    const batched = () =>
-      statements.mock.calls.filter(([sql]) =>
-        String((sql as Prisma.Sql).text).includes('WITH ORDINALITY AS r("credentialHash"'),
-      );
-
-    const service = world.app.get(ValidationService);
-    // each in a request context of its own, as each HTTP request has
-    const validate = (device: { Authorization: string }, command: ValidateCommand) =>
-      world.app.get(TenantContext).run(world.acme.vendor.id, () => service.validate(tokenOf(device), command));
+    const batched = statementsContaining('WITH ORDINALITY AS r("credentialHash"');
     const answers = await Promise.allSettled([
       validate(a.device, { fingerprint: FP }),
       validate(b.device, { fingerprint: FP, feature: 'print' }),
@@ -51,7 +52,7 @@ describe('validations batched into one statement per vendor', () => {
     );
     await expect(forged).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
     expect(batched()).toHaveLength(2);
-    statements.mockRestore();
+    jest.restoreAllMocks();
 
     const seen = answers.map((answer) => {
       if (answer.status === 'rejected') throw answer.reason;
@@ -80,23 +81,16 @@ describe('validations batched into one statement per vendor', () => {
       .send({ licenseId: e.licenseId, fingerprint: FP })
       .expect(201);
     for (const device of [e.device, small.device]) await world.validate(device);
-    const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
-    const seatReads = () =>
-      statements.mock.calls.filter(([sql]) =>
-        String((sql as Prisma.Sql).text).includes('AS r("batchKey", "licenseId", fingerprint, "userId")'),
-      );
+    const seatReads = statementsContaining('AS r("batchKey", "licenseId", fingerprint, "userId")');
 
-    const service = world.app.get(ValidationService);
-    const validate = (device: { Authorization: string }, fingerprint: string) =>
-      world.app.get(TenantContext).run(world.acme.vendor.id, () => service.validate(tokenOf(device), { fingerprint }));
     const answers = await Promise.all([
-      validate(e.device, FP), // holds a seat
-      validate(e.device, 'fingerprint-without-seat'),
-      validate(small.device, FP), // the same fingerprint, another container: holds nothing there
-      validate(e.device, FP),
+      validate(e.device, { fingerprint: FP }), // holds a seat
+      validate(e.device, { fingerprint: 'fingerprint-without-seat' }),
+      validate(small.device, { fingerprint: FP }), // the same fingerprint, another container: holds nothing there
+      validate(e.device, { fingerprint: FP }),
     ]);
     expect(seatReads()).toHaveLength(1);
-    statements.mockRestore();
+    jest.restoreAllMocks();
 
     expect(answers.map(({ code, license, availability }) => [code, license?.id, availability])).toEqual([
       ['VALID', e.licenseId, { quantity: 5, capacity: 5, inUse: 1, available: 4 }],

@@ -102,6 +102,17 @@ function seatsRequestKey(r: SeatsRequest): string {
   return JSON.stringify([r.vendorId, r.licenseIds, r.fingerprint, r.userId]);
 }
 
+/** A batch's rows as each request's rows, in their order, by the request's `batchKey` (absent: no rows). */
+function rowsByBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>[]> {
+  const answers = new Map<string, Omit<R, 'batchKey'>[]>();
+  for (const { batchKey, ...row } of rows) {
+    const mine = answers.get(batchKey);
+    if (mine) mine.push(row);
+    else answers.set(batchKey, [row]);
+  }
+  return answers;
+}
+
 @Injectable()
 export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
@@ -119,15 +130,11 @@ export class ValidationRepository {
     return (await this.loads({ vendorId, credentialHash, fingerprint, product })) ?? [];
   }
 
-  private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(async (vendorId, requests) => {
-    const answers = new Map<string, ValidationRow[]>();
-    for (const { batchKey, licenseCreatedAt: _order, ...row } of await this.loadMany(vendorId, requests)) {
-      const rows = answers.get(batchKey);
-      if (rows) rows.push(row);
-      else answers.set(batchKey, [row]);
-    }
-    return answers;
-  }, requestKey);
+  private readonly loads = statementBatch<ValidationRequest, ValidationRow[]>(
+    async (vendorId, requests) =>
+      rowsByBatchKey((await this.loadMany(vendorId, requests)).map(({ licenseCreatedAt: _order, ...row }) => row)),
+    requestKey,
+  );
 
   /**
    * The statement of `load` for validations of one vendor: each request's rows (`batchKey`), in the
@@ -173,15 +180,10 @@ export class ValidationRepository {
     return (await this.seatReads({ vendorId, licenseIds, fingerprint, userId })) ?? [];
   }
 
-  private readonly seatReads = statementBatch<SeatsRequest, LicenseSeats[]>(async (vendorId, requests) => {
-    const answers = new Map<string, LicenseSeats[]>();
-    for (const { batchKey, ...row } of await this.seatsMany(vendorId, requests)) {
-      const rows = answers.get(batchKey);
-      if (rows) rows.push(row);
-      else answers.set(batchKey, [row]);
-    }
-    return answers;
-  }, seatsRequestKey);
+  private readonly seatReads = statementBatch<SeatsRequest, LicenseSeats[]>(
+    async (vendorId, requests) => rowsByBatchKey(await this.seatsMany(vendorId, requests)),
+    seatsRequestKey,
+  );
 
   /**
    * The statement of `seats` for validations of one vendor: a row per request and license of it
