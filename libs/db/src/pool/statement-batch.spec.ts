@@ -1,4 +1,4 @@
-import { STATEMENT_BATCH_MAX, statementBatch } from './statement-batch';
+import { rowByBatchKey, rowsByBatchKey, STATEMENT_BATCH_MAX, statementBatch } from './statement-batch';
 
 // statementBatch's own rules, with a `run` that records the batches it was given (the statements on
 // Postgres are tested where they are made: libs/domain/seats/src/lease-batches.spec.ts).
@@ -61,5 +61,25 @@ describe('statementBatch', () => {
     const answers = await Promise.allSettled([load('a', 'v1'), load('x', 'v2'), load('bad', 'v1'), load('y', 'v2')]);
     expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(batches).toEqual([['a', 'bad'], ['x', 'y'], ['a'], ['bad']]);
+  });
+
+  it("a batch's rows by request: one each (rowByBatchKey), or each request's rows in their order (rowsByBatchKey)", () => {
+    const rows = [
+      { batchKey: 'a', n: 1 },
+      { batchKey: 'b', n: 2 },
+      { batchKey: 'a', n: 3 },
+    ];
+    expect(rowsByBatchKey(rows)).toEqual(
+      new Map([
+        ['a', [{ n: 1 }, { n: 3 }]],
+        ['b', [{ n: 2 }]],
+      ]),
+    );
+    expect(rowByBatchKey(rows.slice(0, 2))).toEqual(
+      new Map([
+        ['a', { n: 1 }],
+        ['b', { n: 2 }],
+      ]),
+    );
   });
 });

@@ -54,6 +54,27 @@ export function statementBatch<Item extends { vendorId: string }, Row>(
   return (item) => loader.load(item);
 }
 
+/** A row of a batch without the `batchKey` that says which request it answers. */
+export function withoutBatchKey<R extends { batchKey: string }>({ batchKey: _key, ...row }: R): Omit<R, 'batchKey'> {
+  return row;
+}
+
+/** A batch's rows by the key of the request each answers (one row per request), for `run`. */
+export function rowByBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>> {
+  return new Map(rows.map((row) => [row.batchKey, withoutBatchKey(row)]));
+}
+
+/** A batch's rows as each request's rows, in their order, by the request's `batchKey` (absent: no rows), for `run`. */
+export function rowsByBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>[]> {
+  const answers = new Map<string, Omit<R, 'batchKey'>[]>();
+  for (const row of rows) {
+    const mine = answers.get(row.batchKey);
+    if (mine) mine.push(withoutBatchKey(row));
+    else answers.set(row.batchKey, [withoutBatchKey(row)]);
+  }
+  return answers;
+}
+
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }

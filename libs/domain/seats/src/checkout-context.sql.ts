@@ -126,9 +126,8 @@ export interface ClaimedContext {
   lease: LeaseRow | null;
 }
 
-/** A row of `claimsSql`: a claim whose license was found, by its key, and the lease it started, if any. */
+/** A claim whose license was found, and the lease it started, if any (a row of `claimsSql` has its `batchKey` too). */
 export interface ClaimingColumns extends ClaimedLicense {
-  batchKey: string;
   deviceId: string | null;
   startedSlot: number | null;
   startedAt: Date | null;

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { advisoryLockKey, PgPool, Prisma, SqlExecutor, statementBatch, TenantPrisma } from '@leasehold/db';
+import {
+  advisoryLockKey,
+  PgPool,
+  Prisma,
+  rowByBatchKey,
+  SqlExecutor,
+  statementBatch,
+  TenantPrisma,
+} from '@leasehold/db';
 import {
   authenticatedBy,
   BatchedClaim,
@@ -127,11 +135,11 @@ export class SeatCheckoutRepository {
 
   private readonly claims = statementBatch<BatchedClaim, ClaimingColumns>(
     async (vendorId, claims) => {
-      const rows = await this.pg.lockedStatement<ClaimingColumns>(
+      const rows = await this.pg.lockedStatement<ClaimingColumns & { batchKey: string }>(
         claims.map((claim) => checkoutLockKey(claim.containerId, claim.fingerprint)),
         claimsSql(vendorId, claims),
       );
-      return new Map(rows.map((row) => [row.batchKey, row]));
+      return rowByBatchKey(rows);
     },
     (claim) => claim.leaseId,
   );

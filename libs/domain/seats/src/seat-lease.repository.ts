@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { LicenseStatus, PgPool, Prisma, SqlExecutor, TenantPrisma, statementBatch, uuidV7 } from '@leasehold/db';
+import {
+  LicenseStatus,
+  PgPool,
+  Prisma,
+  rowByBatchKey,
+  SqlExecutor,
+  TenantPrisma,
+  statementBatch,
+  uuidV7,
+  withoutBatchKey,
+} from '@leasehold/db';
 import { containerRevisionSql } from '@leasehold/domain-updates';
 import { LEASE_COLUMNS, LeaseRow, leaseScopeSql, ReleasedRow } from './lease-row';
 import { overageTrackedSql } from './seat-capacity';
@@ -68,15 +78,6 @@ function requestKey(beat: CredentialLeaseRequest): string {
   return `${beat.vendorId}/${beat.leaseId}/${beat.credentialHash}`;
 }
 
-function withoutKey<R extends { batchKey: string }>({ batchKey: _key, ...row }: R): Omit<R, 'batchKey'> {
-  return row;
-}
-
-/** A batch's rows by the key of the request each answers. */
-function byBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>> {
-  return new Map(rows.map((row) => [row.batchKey, withoutKey(row)]));
-}
-
 /**
  * In lease order: a plan that walks a batch's requests in order then locks the rows two batches
  * share in the same order. A deadlock that still happens fails the batch, which then runs
@@ -138,7 +139,7 @@ export class SeatLeaseRepository {
         Prisma.sql`cur."containerId" = ${owner.containerId}::uuid`,
       ),
     );
-    return rows[0] ? withoutKey(rows[0]) : null;
+    return rows[0] ? withoutBatchKey(rows[0]) : null;
   }
 
   /**
@@ -153,7 +154,8 @@ export class SeatLeaseRepository {
   }
 
   private readonly beats = statementBatch<CredentialLeaseRequest, HeartbeatRow>(
-    async (vendorId, beats) => byBatchKey(await this.heartbeatsByCredential(undefined, vendorId, inLeaseOrder(beats))),
+    async (vendorId, beats) =>
+      rowByBatchKey(await this.heartbeatsByCredential(undefined, vendorId, inLeaseOrder(beats))),
     requestKey,
   );
 
@@ -248,7 +250,7 @@ export class SeatLeaseRepository {
   }
 
   private readonly releases = statementBatch<CredentialLeaseRequest, ReleasedRow>(
-    async (vendorId, releases) => byBatchKey(await this.releasesByCredential(vendorId, inLeaseOrder(releases))),
+    async (vendorId, releases) => rowByBatchKey(await this.releasesByCredential(vendorId, inLeaseOrder(releases))),
     requestKey,
   );
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContainerKind, LicenseStatus, PgPool, Prisma, statementBatch } from '@leasehold/db';
+import { ContainerKind, LicenseStatus, PgPool, Prisma, rowsByBatchKey, statementBatch } from '@leasehold/db';
 import {
   activeDevicesOf,
   capacitySql,
@@ -102,17 +102,6 @@ function seatsRequestKey(r: SeatsRequest): string {
   return JSON.stringify([r.vendorId, r.licenseIds, r.fingerprint, r.userId]);
 }
 
-/** A batch's rows as each request's rows, in their order, by the request's `batchKey` (absent: no rows). */
-function rowsByBatchKey<R extends { batchKey: string }>(rows: readonly R[]): Map<string, Omit<R, 'batchKey'>[]> {
-  const answers = new Map<string, Omit<R, 'batchKey'>[]>();
-  for (const { batchKey, ...row } of rows) {
-    const mine = answers.get(batchKey);
-    if (mine) mine.push(row);
-    else answers.set(batchKey, [row]);
-  }
-  return answers;
-}
-
 @Injectable()
 export class ValidationRepository {
   constructor(private readonly pg: PgPool) {}
@@ -195,7 +184,7 @@ export class ValidationRepository {
   ): Promise<(LicenseSeats & { batchKey: string })[]> {
     const pairs = requests.flatMap((r) => {
       const key = seatsRequestKey({ vendorId, ...r });
-      return r.licenseIds.map((licenseId) => ({ key, licenseId, ...r }));
+      return r.licenseIds.map((licenseId) => ({ key, licenseId, fingerprint: r.fingerprint, userId: r.userId }));
     });
     return this.pg.sql.$queryRaw(Prisma.sql`
       SELECT r."batchKey", l.id AS "licenseId",
