@@ -2,6 +2,7 @@
 // in memory, the single-use refresh token in localStorage so a reload keeps you logged in). A 401 for
 // an expired access token refreshes once and retries; only one refresh runs at a time, because
 // presenting a used refresh token twice ends the whole login (REFRESH_TOKEN_REUSED).
+import { createStore, get as idbGet, set as idbSet, type UseStore } from 'idb-keyval';
 import type { Page, LoginTokens, LoginUser } from './types';
 
 export class ApiError extends Error {
@@ -19,6 +20,14 @@ interface StoredLogin {
   vendor: string;
   refreshToken: string;
   user: LoginUser;
+  /** When this tab wrote it (ms): the newer of localStorage's and IndexedDB's copy wins. */
+  savedAt?: number;
+}
+
+/** IndexedDB's copy of the login: `login` null after a logout. */
+interface SharedLogin {
+  login: StoredLogin | null;
+  savedAt: number;
 }
 
 export interface AuthState {
@@ -37,6 +46,31 @@ let stored: StoredLogin | null = readStored();
 let state: AuthState = { vendor: stored?.vendor ?? null, user: stored?.user ?? null };
 const listeners = new Set<() => void>();
 let refreshing: Promise<void> | null = null;
+/**
+ * The login is also kept in IndexedDB, which every tab reads consistently: a tab's localStorage is
+ * a copy that Chromium brings up to date asynchronously, so a tab taking the refresh lock right
+ * after another tab rotated the token can still read the used one there and would end the login.
+ */
+const shared: UseStore | null = typeof indexedDB === 'undefined' ? null : createStore('leasehold-portal', 'login');
+let sharedWrite: Promise<void> = Promise.resolve();
+
+/** Writes the login (or its absence) to localStorage now and to IndexedDB in the background. */
+function save(login: StoredLogin | null): void {
+  const savedAt = Date.now();
+  if (login) localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...login, savedAt }));
+  else localStorage.removeItem(STORAGE_KEY);
+  if (!shared) return;
+  const record: SharedLogin = { login: login && { ...login, savedAt }, savedAt };
+  sharedWrite = idbSet(STORAGE_KEY, record, shared).catch(() => undefined); // private mode: localStorage alone
+}
+
+/** The newest login of all tabs: IndexedDB's copy unless localStorage's is newer (or IndexedDB has none). */
+async function readLatest(): Promise<StoredLogin | null> {
+  const local = readStored();
+  const record = shared ? await idbGet<SharedLogin>(STORAGE_KEY, shared).catch(() => undefined) : undefined;
+  if (!record || (local?.savedAt ?? 0) > record.savedAt) return local;
+  return record.login;
+}
 
 function readStored(): StoredLogin | null {
   try {
@@ -66,7 +100,7 @@ export const auth = {
     accessExpiresAt = Date.now() + tokens.expiresIn * 1000;
     refreshMarginMs = Math.min(30_000, (tokens.expiresIn * 1000) / 4);
     stored = { vendor, refreshToken: tokens.refreshToken, user: tokens.user };
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    save(stored);
     localStorage.setItem(VENDOR_KEY, vendor);
     emit();
   },
@@ -74,13 +108,13 @@ export const auth = {
     accessToken = null;
     accessExpiresAt = 0;
     stored = null;
-    localStorage.removeItem(STORAGE_KEY);
+    save(null);
     emit();
   },
   updateUser(user: Partial<LoginUser>): void {
     if (!stored) return;
     stored = { ...stored, user: { ...stored.user, ...user } };
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    save(stored);
     emit();
   },
 };
@@ -118,12 +152,13 @@ async function parse<T>(res: Response): Promise<T> {
 
 /**
  * Exchanges the refresh token for a new pair; one at a time, across tabs too (Web Locks), always
- * with the newest token in localStorage: another tab may have rotated it, and presenting a used one
- * would end the whole login. Ends the login when refused.
+ * with the newest token (readLatest): another tab may have rotated it, and presenting a used one
+ * would end the whole login. The new token is in IndexedDB before the lock is let go. Ends the
+ * login when refused.
  */
 export function refreshLogin(): Promise<void> {
   refreshing ??= withRefreshLock(async () => {
-    const latest = readStored();
+    const latest = await readLatest();
     if (!latest) {
       auth.clear();
       throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
@@ -135,6 +170,8 @@ export function refreshLogin(): Promise<void> {
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) auth.clear();
       throw error;
+    } finally {
+      await sharedWrite;
     }
   }).finally(() => {
     refreshing = null;
