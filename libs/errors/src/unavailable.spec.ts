@@ -22,7 +22,12 @@ describe('isDatabaseUnavailable', () => {
       }),
     ],
     ['connection lost', new Error('Connection terminated unexpectedly')],
+    [
+      'written after the server closed the socket',
+      Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }),
+    ],
     ['dead client', new Error('Client has encountered a connection error and is not queryable')],
+    ['closing client', new Error('Client was closed and is not queryable')],
     ['pool timeout', new Error('timeout exceeded when trying to connect')],
     [
       'Prisma P1001',

@@ -11,7 +11,8 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
 // backend, 57P02 crash shutdown, 57P03 cannot connect now (starting up, recovery), 57P05 idle
 // session timeout, 53300 too many connections.
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1235]|53300)$/;
-// Socket errors of the pg driver (Node's errno codes).
+// Socket errors of the pg driver (Node's errno codes), and Node's stream errors for a statement
+// written to a connection whose socket the server had just closed (pg reports them as they come).
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -21,6 +22,8 @@ const SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
 ]);
 // Prisma: P1001 cannot reach, P1002 timed out, P1008 operation timed out, P1017 server closed the
 // connection, P2024 timed out fetching a connection from the pool, P2037 too many connections.
@@ -28,9 +31,11 @@ const SOCKET_CODES = new Set([
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 // Kinds of @prisma/adapter-pg's DriverAdapterError for a lost or unreachable server.
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-// Messages of node-postgres and pg-pool that carry no code.
+// Messages of node-postgres and pg-pool that carry no code. "Client was closed and is not
+// queryable": a statement given to a connection the pool is already closing (it was released
+// with its connection's error while a statement of its transaction was still to come).
 const PG_MESSAGES =
-  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection terminated due to connection timeout|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection/i;
+  /Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection/i;
 
 interface ErrorLike {
   code?: unknown;

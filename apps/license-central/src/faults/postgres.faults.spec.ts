@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import request from 'supertest';
 import {
   appBehindCuttableDatabase,
@@ -42,6 +42,18 @@ describe('license-central when Postgres terminates its connections (fault inject
     const statuses = new Map<string, number>();
     const unexpected: string[] = [];
     let stop = false;
+    // The error behind an unexpected 5xx, as the exception filter logs it (logs are silent in tests).
+    const logged = new Map<string, unknown>();
+    const logSpy = jest.spyOn(Logger.prototype, 'error').mockImplementation(function (this: Logger, entry: unknown) {
+      const { requestId, err } = (entry ?? {}) as { requestId?: string; err?: unknown };
+      if (requestId) logged.set(requestId, err);
+    });
+    const cause = (res: request.Response) => {
+      const err = logged.get(String((res.body as { requestId?: string }).requestId)) as
+        | { name?: string; code?: string; message?: string; stack?: string }
+        | undefined;
+      return err ? ` caused by ${err.name} ${err.code ?? ''} ${err.message}\n${err.stack ?? ''}` : '';
+    };
 
     const note = (what: string, res: request.Response, allowed: number[]) => {
       statuses.set(`${what} ${res.status}`, (statuses.get(`${what} ${res.status}`) ?? 0) + 1);
@@ -52,7 +64,7 @@ describe('license-central when Postgres terminates its connections (fault inject
           unexpected.push(`${what}: 503 ${res.text} retry-after=${String(res.headers['retry-after'])}`);
         }
       } else if (!allowed.includes(res.status)) {
-        unexpected.push(`${what}: ${res.status} ${res.text}`);
+        unexpected.push(`${what}: ${res.status} ${res.text}${cause(res)}`);
       }
     };
 
@@ -89,6 +101,7 @@ describe('license-central when Postgres terminates its connections (fault inject
     }
     stop = true;
     await Promise.all(load);
+    logSpy.mockRestore();
 
     expect(terminated).toBeGreaterThan(12);
     expect(unexpected).toEqual([]);
