@@ -10,7 +10,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = $1) AS "deviceId",
-       (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.slot >= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)))
+       (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id), -1) < (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id) <= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))) AS "withinCapacity",
        now() AS now,
        live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
@@ -49,7 +49,7 @@ SELECT l.id AS "licenseId", l."containerId", c.kind::text AS kind, c."userId" AS
        l."validFrom", l."expiresAt", l."leaseTtlSeconds", l."heartbeatIntervalSeconds", l."borrowAllowed",
        l."maxBorrowDays", l."offlinePeriodDays",
        (SELECT d.id FROM devices d WHERE d."vendorId" = c."vendorId" AND d."containerId" = c.id AND d."activeFingerprint" = r.fingerprint) AS "deviceId",
-       (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id AND x.slot >= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100)))
+       (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id), -1) < (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = l."vendorId" AND x."licenseId" = l.id) <= (l.quantity + COALESCE(l."overageExtraSeats", l.quantity * COALESCE(l."overagePercent", 0) / 100))) AS "withinCapacity",
        now() AS now,
        live.id AS "liveId", live.slot AS "liveSlot", live."deviceId" AS "liveDeviceId", live."startedAt" AS "liveStartedAt",
@@ -119,7 +119,7 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+     AND (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid), -1) < (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
      AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $11::uuid AND q."licenseId" = $12::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
@@ -160,7 +160,7 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+     AND (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid), -1) < (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
      AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
      AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $11::uuid AND q."licenseId" = $12::uuid AND q.status = 'WAITING' AND q."expiresAt" > now()
@@ -223,7 +223,7 @@ WITH pick AS (
   SELECT s.slot, s."leaseId" FROM seat_slots s
    WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid
      AND (s."leaseId" IS NULL OR s."expiresAt" <= now())
-     AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+     AND (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid), -1) < (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
      AND s."heldTicketId" = $11::uuid AND s."heldUntil" > now()
      AND EXISTS (SELECT 1 FROM seat_queue_tickets q

@@ -36,7 +36,7 @@ UPDATE seat_queue_tickets SET "expiresAt" = now() + make_interval(secs => $1::in
 -- SeatQueueRepository.freeSlots (grant pass)
 SELECT s.slot FROM seat_slots s
  WHERE s."licenseId" = $1::uuid AND s."vendorId" = $2::uuid AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now())
-   AND (NOT EXISTS (SELECT 1 FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid AND x.slot >= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid))
+   AND (COALESCE((SELECT max(x.slot) FROM seat_slots x WHERE x."vendorId" = $3::uuid AND x."licenseId" = $4::uuid), -1) < (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $5::uuid AND q.id = $6::uuid)
          OR (SELECT count(*) FROM seat_slots x WHERE x."vendorId" = $7::uuid AND x."licenseId" = $8::uuid) <= (SELECT (q.quantity + COALESCE(q."overageExtraSeats", q.quantity * COALESCE(q."overagePercent", 0) / 100)) FROM licenses q WHERE q."vendorId" = $9::uuid AND q.id = $10::uuid))
    AND EXISTS (SELECT 1 FROM licenses q WHERE q."vendorId" = $11::uuid AND q.id = $12::uuid AND (q.status = 'ACTIVE' AND q."validFrom" <= now() AND (q."expiresAt" IS NULL OR q."expiresAt" > now())))
  ORDER BY s.slot
