@@ -78,18 +78,17 @@ eligible AS (
                       WHERE first."licenseId" = ctx."licenseId" AND first."claimFingerprint" = ctx."claimFingerprint" AND first.ord < ctx.ord)),
 wanted AS (SELECT e."licenseId", count(*) AS n FROM eligible e GROUP BY e."licenseId"),
 free AS (
-  SELECT w."licenseId", f.slot, f."leaseId", row_number() OVER (PARTITION BY w."licenseId" ORDER BY f.slot) AS rank
+  SELECT w."licenseId", f.slot, row_number() OVER (PARTITION BY w."licenseId" ORDER BY f.slot) AS rank
     FROM wanted w
    CROSS JOIN LATERAL (
-         SELECT s.slot, s."leaseId" FROM seat_slots s
+         SELECT s.slot FROM seat_slots s
           WHERE s."vendorId" = $11::uuid AND s."licenseId" = w."licenseId"
-            AND (s."leaseId" IS NULL OR s."expiresAt" <= now()) AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $12::uuid AND q."licenseId" = w."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
+            AND s."leaseId" IS NULL AND (s."heldTicketId" IS NULL OR s."heldUntil" <= now()) AND NOT EXISTS (SELECT 1 FROM seat_queue_tickets q WHERE q."vendorId" = $12::uuid AND q."licenseId" = w."licenseId" AND q.status = 'WAITING' AND q."expiresAt" > now())
           ORDER BY s.slot
           LIMIT w.n
           FOR UPDATE OF s SKIP LOCKED) f),
 pairs AS (
-  SELECT e.*, f.slot FROM eligible e JOIN free f ON f."licenseId" = e."licenseId" AND f.rank = e.rank
-   WHERE f."leaseId" IS NULL),
+  SELECT e.*, f.slot FROM eligible e JOIN free f ON f."licenseId" = e."licenseId" AND f.rank = e.rank),
 claimed AS (
   UPDATE seat_slots t SET "leaseId" = p."batchKey"::uuid, "heldTicketId" = NULL, "heldUntil" = NULL,
          "expiresAt" = LEAST(now() + make_interval(secs => p."leaseTtlSeconds"), COALESCE(p."expiresAt", 'infinity'::timestamptz))

@@ -152,8 +152,8 @@ describe('common checkouts batched into one transaction per vendor', () => {
 
     const granted = answers.map(leaseIdOf).filter((id): id is string => id !== undefined);
     expect(granted).toHaveLength(4);
-    // the batch's statement granted three; the first-ranked checkout (its slot's lease expired) and
-    // the two refused ones took the general path
+    // the batch's statement granted the three empty slots (2, 4, 5); the fourth-ranked checkout
+    // (which took slot 1, ending its expired lease) and the two refused ones took the general path
     expect(generalPaths).toBe(3);
     expect(answers.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.code)).toEqual(
       ['NO_SEAT_AVAILABLE', 'NO_SEAT_AVAILABLE'],

@@ -95,20 +95,24 @@ describe('checkout: the context and the common claim in one statement', () => {
     expect(await seatsInUse(app, f.licenseId)).toBe(1);
   });
 
-  it('takes the lowest claimable slot, as the general path: an expired lease on it ends as EXPIRED', async () => {
+  it('takes the lowest empty slot; the slot of an expired lease goes when none is left, and that lease ends as EXPIRED', async () => {
     const f = await insertSeatLicense(app, { quantity: 3 });
     const [a, b] = [await checkout(f, 'a'), await checkout(f, 'b')];
     expect([a.slot, b.slot]).toEqual([0, 1]);
     await expireLease(app, a.leaseId);
+    // The empty slot first (from the index of empty slots), not the expired lease's.
     const c = await checkout(f, 'c');
-    expect(c.slot).toBe(0);
+    expect(c.slot).toBe(2);
+    expect(await seatsInUse(app, f.licenseId)).toBe(2);
+    // No empty slot left: the general path ends the expired lease and takes its slot.
+    const d = await checkout(f, 'd');
+    expect(d.slot).toBe(0);
     expect(await prisma.seatLease.findFirstOrThrow({ where: { id: a.leaseId } })).toMatchObject({
       endReason: 'EXPIRED',
     });
     expect((await eventsOf(a.leaseId)).map((e) => e.type)).toEqual(['seat.checked_out', 'seat.expired']);
-    expect(await seatsInUse(app, f.licenseId)).toBe(2);
-    const d = await checkout(f, 'd');
-    expect(d.slot).toBe(2);
+    expect(await seatsInUse(app, f.licenseId)).toBe(3);
+    await expect(checkout(f, 'e')).rejects.toMatchObject({ code: 'NO_SEAT_AVAILABLE' });
   });
 
   // The pool's size is checked without counting its slots (slotsWithinCapacity: no slot numbered
