@@ -199,6 +199,25 @@ describe('customer portal web app in headless Chromium (portal + license-central
     await late.close();
     await page.reload();
     await page.getByRole('heading', { name: 'Design office server' }).waitFor();
+
+    // A tab that has not yet heard of another tab's refresh (its storage events held back) changes
+    // the user's name: the refresh token it holds is the used one, and saving the name must not
+    // make that token look like the newest, or the next refresh anywhere would end the login.
+    const unaware = await adminContext.newPage();
+    await unaware.addInitScript(() =>
+      window.addEventListener('storage', (event) => event.stopImmediatePropagation(), { capture: true }),
+    );
+    await unaware.goto(`${base}/me/account`);
+    const name = unaware.getByLabel('Name', { exact: true });
+    await name.waitFor();
+    await page.reload(); // another refresh, which the unaware tab does not hear of
+    await page.getByRole('heading', { name: 'Design office server' }).waitFor();
+    await name.fill('Ada Admin');
+    await unaware.getByRole('button', { name: 'Save' }).click();
+    await unaware.getByText('Saved.').waitFor();
+    await unaware.close();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Design office server' }).waitFor();
   });
 
   it('shows the session a device just checked out and stops it; the next heartbeat answers SESSION_STOPPED', async () => {

@@ -111,10 +111,15 @@ export const auth = {
     save(null);
     emit();
   },
+  /**
+   * The user's own details changed (name, role). Only this tab's localStorage copy is rewritten,
+   * keeping its `savedAt`: the refresh token this tab holds may already be older than another tab's
+   * newest (IndexedDB), and must not come to look newer than it.
+   */
   updateUser(user: Partial<LoginUser>): void {
     if (!stored) return;
     stored = { ...stored, user: { ...stored.user, ...user } };
-    save(stored);
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
     emit();
   },
 };
