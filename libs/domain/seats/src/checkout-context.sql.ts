@@ -220,7 +220,7 @@ export function contextSql(vendorId: string, keys: ContextKeys): Prisma.Sql {
  * and locked with SKIP LOCKED, are ranked the same way: the nth claim takes the nth empty slot.
  * The empty slots are read from their partial index (`seat_slots_empty_idx`), not by walking
  * every slot of the license past the occupied ones, which cost about 0.9 ms per 1,000 seats in
- * use under the license's lock. A claim with no empty slot left (the free seats are slots whose
+ * use. A claim with no empty slot left (the free seats are slots whose
  * lease expired, or there are none) goes to the general path, which ends an expired lease and
  * takes its slot, or refuses. So no two claims take one slot, and a license never gives more
  * seats than it has free. A device asking twice in the batch (the same license and fingerprint)
