@@ -205,7 +205,11 @@ describe('customer portal web app in headless Chromium (portal + license-central
     // make that token look like the newest, or the next refresh anywhere would end the login.
     const unaware = await adminContext.newPage();
     await unaware.addInitScript(() =>
-      window.addEventListener('storage', (event) => event.stopImmediatePropagation(), { capture: true }),
+      (globalThis as unknown as EventTarget).addEventListener(
+        'storage',
+        (event: Event) => event.stopImmediatePropagation(),
+        { capture: true },
+      ),
     );
     await unaware.goto(`${base}/me/account`);
     const name = unaware.getByLabel('Name', { exact: true });
