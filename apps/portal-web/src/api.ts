@@ -24,7 +24,7 @@ interface StoredLogin {
   savedAt?: number;
 }
 
-/** IndexedDB's copy of the login: `login` null after a logout. */
+/** IndexedDB's copy of the login (`login` null after a logout), stamped when it was written. */
 interface SharedLogin {
   login: StoredLogin | null;
   savedAt: number;
@@ -60,7 +60,7 @@ function save(login: StoredLogin | null): void {
   if (login) localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...login, savedAt }));
   else localStorage.removeItem(STORAGE_KEY);
   if (!shared) return;
-  const record: SharedLogin = { login: login && { ...login, savedAt }, savedAt };
+  const record: SharedLogin = { login, savedAt };
   sharedWrite = idbSet(STORAGE_KEY, record, shared).catch(() => undefined); // private mode: localStorage alone
 }
 

@@ -62,6 +62,14 @@ export function seatInUse(s: string): Prisma.Sql {
   return Prisma.sql`${S}."leaseId" IS NOT NULL AND ${S}."expiresAt" > now()`;
 }
 
+/**
+ * Slot `s` holds no lease: the condition of the partial index `seat_slots_empty_idx`, so a search
+ * of a license's slots by it reads that index instead of every slot in use.
+ */
+export function seatEmpty(s: string): Prisma.Sql {
+  return Prisma.sql`${id(s)}."leaseId" IS NULL`;
+}
+
 /** Slot `s` may be claimed: empty, or the seat of the lease on it expired (the opposite of `seatInUse`). */
 export function seatClaimable(s: string): Prisma.Sql {
   const S = id(s);
