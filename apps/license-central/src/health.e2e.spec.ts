@@ -35,6 +35,13 @@ describe('health and HTTP basics (license-central)', () => {
     expectError(await http().put('/health/live'), 404, 'ROUTE_NOT_FOUND');
   });
 
+  it('answers JSON without an ETag, so a repeated GET is answered in full, never 304', async () => {
+    const first = await http().get('/health/live').expect(200);
+    expect(first.headers['etag']).toBeUndefined();
+    const again = await http().get('/health/live').set('If-None-Match', 'W/"11-abc"').expect(200);
+    expect(again.body).toEqual({ status: 'ok' });
+  });
+
   it('echoes an incoming X-Request-Id in the header and in error bodies', async () => {
     const live = await http().get('/health/live').set('X-Request-Id', 'probe-42').expect(200);
     expect(live.headers['x-request-id']).toBe('probe-42');

@@ -36,6 +36,10 @@ export function authenticationFailure(err: unknown, methods: AuthMethod[], logge
   );
 }
 
+const PUBLIC = 'public';
+/** What a route asks of a request: nothing (`@Public()`), or one of its authentication methods (none: closed). */
+type RoutePolicy = typeof PUBLIC | AuthMethod[];
+
 /**
  * The global guard. Closed by default: a route must say `@Public()` or `@Authenticate(...)`; a
  * route that says neither is refused, so a forgotten decorator never opens a route.
@@ -43,6 +47,8 @@ export function authenticationFailure(err: unknown, methods: AuthMethod[], logge
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly guards = new Map<string, IAuthGuard>();
+  /** Per controller, per handler. */
+  private readonly policies = new WeakMap<Type, WeakMap<object, RoutePolicy>>();
   private readonly logger = new Logger('Authentication');
 
   constructor(
@@ -52,11 +58,17 @@ export class AuthenticationGuard implements CanActivate {
     @Optional() private readonly rateLimits?: RequestRateLimits,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const methods = this.reflector.getAllAndOverride<AuthMethod[] | undefined>(AUTH_METHODS, targets);
-    if (!methods?.length) {
+  /**
+   * Public routes answer synchronously (no promise, no await in Nest's guard chain); the others
+   * are counted against their rate limits and authenticated.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const methods = this.policyOf(context.getClass(), context.getHandler());
+    return methods === PUBLIC ? true : this.authenticate(context, methods);
+  }
+
+  private async authenticate(context: ExecutionContext, methods: AuthMethod[]): Promise<boolean> {
+    if (!methods.length) {
       throw new DomainError('FORBIDDEN', 'This route declares no authentication method and is closed');
     }
     const api = this.rateLimits ? rateLimitedApi(methods) : null;
@@ -70,6 +82,25 @@ export class AuthenticationGuard implements CanActivate {
       );
     }
     return (await this.guardFor(methods).canActivate(context)) as boolean;
+  }
+
+  /**
+   * The route's policy from its decorators (the handler's override the class's): PUBLIC, or its
+   * authentication methods (none: closed). Decorators are fixed once the app runs, so it is read
+   * once per route, not per request (the metadata lookups cost more than a public route's answer).
+   */
+  private policyOf(controller: Type, handler: object): RoutePolicy {
+    let routes = this.policies.get(controller);
+    if (!routes) this.policies.set(controller, (routes = new WeakMap()));
+    let policy = routes.get(handler);
+    if (policy === undefined) {
+      const targets = [handler as () => unknown, controller];
+      policy = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+        ? PUBLIC
+        : (this.reflector.getAllAndOverride<AuthMethod[] | undefined>(AUTH_METHODS, targets) ?? []);
+      routes.set(handler, policy);
+    }
+    return policy;
   }
 
   private guardFor(methods: AuthMethod[]): IAuthGuard {

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigService } from '@leasehold/config';
+import { tenantContextMiddleware } from '@leasehold/db';
 import { AllExceptionsFilter } from './exception.filter';
 import { loggingOf, requestLogging } from './logging.module';
 import { ApiInfo, buildOpenApiDocument } from './openapi';
@@ -26,11 +27,19 @@ export function configureProbeApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   const { root, settings } = loggingOf(app);
   app.use(requestLogging(root, settings)); // first: every request has its id and its line, malformed bodies too
+  // Each request's tenant store (authentication fills it, the tenant-scoped client reads it), as a
+  // plain Express middleware: through Nest's MiddlewareConsumer every request also paid Nest's
+  // wrapper (a WeakSet of handled requests) and a router layer (docs/benchmarks.md, thirteenth session).
+  app.use(tenantContextMiddleware);
   app.useGlobalFilters(new AllExceptionsFilter());
   configureRequestParsing(app);
   app.enableShutdownHooks();
   const http = app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void };
   http.disable?.('x-powered-by');
+  // No ETag on JSON answers: Express hashed every answer's bytes (SHA-1) for it, and no client of
+  // these APIs revalidates (answers are per credential and change with every lease; the device lane
+  // never sent one). Static files (the portal's web app) keep serve-static's own ETags.
+  http.disable?.('etag');
   applyTrustProxy(app);
 }
 

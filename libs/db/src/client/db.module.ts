@@ -1,7 +1,7 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PgPool } from '../pool/pg-pool';
 import { PrismaService } from './prisma.service';
-import { TenantContext, tenantContextMiddleware } from '../tenancy/tenant-context';
+import { TenantContext } from '../tenancy/tenant-context';
 import { TenantPrisma } from '../tenancy/tenant-prisma';
 
 @Global()
@@ -9,8 +9,4 @@ import { TenantPrisma } from '../tenancy/tenant-prisma';
   providers: [PgPool, PrismaService, TenantContext, TenantPrisma],
   exports: [PgPool, PrismaService, TenantContext, TenantPrisma],
 })
-export class DbModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(tenantContextMiddleware).forRoutes('/');
-  }
-}
+export class DbModule {}

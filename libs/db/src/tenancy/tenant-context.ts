@@ -24,7 +24,7 @@ interface TenantStore {
 const storage = new AsyncLocalStorage<TenantStore>();
 
 /**
- * Express middleware (mounted on every route by DbModule): each request runs in a store of its
+ * Express middleware (mounted on every route by `configureProbeApp`, @leasehold/http): each request runs in a store of its
  * own, which authentication fills.
  */
 export function tenantContextMiddleware(_req: unknown, _res: unknown, next: () => void): void {
