@@ -1,11 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, ConfigService, loadConfig } from '@leasehold/config';
-import { configureProbeApp } from '@leasehold/http';
+import { configureProbeApp, LeaseholdExpressAdapter } from '@leasehold/http';
 import { AppModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
   loadConfig(); // fail fast, naming each bad variable
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create(AppModule, new LeaseholdExpressAdapter(), { bufferLogs: true });
   // Logger, error envelope, body parsers; on SIGTERM Nest closes HTTP, then @nestjs/bullmq closes
   // the workers (letting running jobs finish), then Prisma and Redis disconnect.
   configureProbeApp(app);

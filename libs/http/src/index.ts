@@ -11,3 +11,4 @@ export * from './idempotency/idempotency.module';
 export { DependencyHealthIndicators, HealthController } from './health/health.controller';
 export * from './request-parsing';
 export * from './csv';
+export * from './express-adapter';

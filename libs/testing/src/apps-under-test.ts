@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { INestApplication, Module, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { ApiInfo } from '@leasehold/http';
+import { type ApiInfo, LeaseholdExpressAdapter } from '@leasehold/http';
 import { createTestApp, createTestAppWithEnv } from './test-app';
 
 /** The apps another app's tests may boot beside themselves. */
@@ -51,7 +51,7 @@ export function startApiApp(
 /** Boots the worker (its outbox relay and queues running) for another app's tests. */
 export async function startWorkerApp(): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [appUnderTest('worker').module] }).compile();
-  const worker = moduleRef.createNestApplication({ bufferLogs: true });
+  const worker = moduleRef.createNestApplication(new LeaseholdExpressAdapter(), { bufferLogs: true });
   await worker.init();
   return worker;
 }

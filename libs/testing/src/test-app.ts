@@ -1,7 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigService, loadConfig } from '@leasehold/config';
-import { ApiInfo, configureHttpApp } from '@leasehold/http';
+import { ApiInfo, configureHttpApp, LeaseholdExpressAdapter } from '@leasehold/http';
 
 /**
  * Boots a real Nest application (real Postgres, real Redis, the same HTTP set-up as production)
@@ -10,7 +10,7 @@ import { ApiInfo, configureHttpApp } from '@leasehold/http';
  */
 export async function createTestApp(appModule: Type<unknown>, info: ApiInfo): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [appModule] }).compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
+  const app = moduleRef.createNestApplication(new LeaseholdExpressAdapter(), { bufferLogs: true, rawBody: true });
   configureHttpApp(app, info);
   await app.init();
   return app;
@@ -30,7 +30,7 @@ export async function createTestAppWithEnv(
     .overrideProvider(ConfigService)
     .useValue(configWithEnv(env))
     .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
+  const app = moduleRef.createNestApplication(new LeaseholdExpressAdapter(), { bufferLogs: true, rawBody: true });
   configureHttpApp(app, info);
   await app.init();
   return app;

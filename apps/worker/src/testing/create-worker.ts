@@ -1,7 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigService } from '@leasehold/config';
-import { AllExceptionsFilter } from '@leasehold/http';
+import { AllExceptionsFilter, LeaseholdExpressAdapter } from '@leasehold/http';
 import { configWithEnv } from '@leasehold/testing';
 import { AppModule } from '../app.module';
 import { SCHEDULE_CHECK_INTERVAL } from '../schedules/schedule-keeper';
@@ -18,7 +18,7 @@ export async function createWorker(env: Record<string, string>, checkEveryMs: nu
     .overrideProvider(SCHEDULE_CHECK_INTERVAL)
     .useValue(checkEveryMs)
     .compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  const app = moduleRef.createNestApplication(new LeaseholdExpressAdapter(), { bufferLogs: true });
   app.useGlobalFilters(new AllExceptionsFilter());
   await app.init();
   return app;
