@@ -28,12 +28,15 @@ export interface Started {
   child: ChildProcess;
 }
 
-/** Spawns a server (its stdout discarded, as a log shipper would take it) and waits until its port accepts connections. */
+/**
+ * Spawns a server (its stdout discarded, as a log shipper would take it; BENCH_APP_STDOUT=1 passes it
+ * on, e.g. for `BENCH_APP_NODE_ARGS=--trace-gc`) and waits until its port accepts connections.
+ */
 async function start(name: string, args: string[], env: (port: number) => NodeJS.ProcessEnv): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env['BENCH_APP_STDOUT'] ? 'inherit' : 'ignore', 'inherit'],
   });
   children.push(child);
   for (let i = 0; ; i++) {
