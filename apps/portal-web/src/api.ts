@@ -113,8 +113,10 @@ export const auth = {
   },
   /**
    * The user's own details changed (name, role). Only this tab's localStorage copy is rewritten,
-   * keeping its `savedAt`: the refresh token this tab holds may already be older than another tab's
-   * newest (IndexedDB), and must not come to look newer than it.
+   * as this tab holds the login: with the `savedAt` it was read with from localStorage, none when
+   * it came from a login, a refresh or IndexedDB, never a new one. The refresh token this tab
+   * holds may already be older than another tab's newest (IndexedDB), and must not come to look
+   * newer than it.
    */
   updateUser(user: Partial<LoginUser>): void {
     if (!stored) return;

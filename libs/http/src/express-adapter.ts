@@ -33,7 +33,7 @@ export class LeaseholdExpressAdapter extends ExpressAdapter {
 }
 
 /** `http.createServer` options whose requests and answers are born with `app`'s Express prototypes. */
-export function expressServerOptions(app: ExpressPrototypes): ServerOptions {
+function expressServerOptions(app: ExpressPrototypes): ServerOptions {
   return {
     IncomingMessage: bornWith(IncomingMessage, app.request),
     ServerResponse: bornWith(ServerResponse, app.response),

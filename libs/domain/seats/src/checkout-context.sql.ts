@@ -228,10 +228,10 @@ export function contextSql(vendorId: string, keys: ContextKeys): Prisma.Sql {
  * The empty slots are read from their partial index (`seatEmpty`), not by walking every slot of
  * the license past the occupied ones, which cost about 0.9 ms per 1,000 seats in use. A claim
  * with no empty slot left (the free seats are slots whose lease expired, or there are none) goes
- * to the general path, which ends an expired lease and takes its slot, or refuses. So no two claims take one slot, and a license never gives more
- * seats than it has free. A device asking twice in the batch (the same license and fingerprint)
- * claims once: only its first claim may; the others find its lease on the general path, run after
- * this commits.
+ * to the general path, which ends an expired lease and takes its slot, or refuses. So no two
+ * claims take one slot, and a license never gives more seats than it has free. A device asking
+ * twice in the batch (the same license and fingerprint) claims once: only its first claim may;
+ * the others find its lease on the general path, run after this commits.
  */
 export function claimsSql(vendorId: string, claims: readonly BatchedClaim[]): Prisma.Sql {
   const v = Prisma.sql`${vendorId}::uuid`;

@@ -125,9 +125,10 @@ export class SeatCheckoutRepository {
    * pool's conditions; `claimSlot`, the general path's pick, also takes a slot whose lease
    * expired); the lease starts and its `seat.checked_out` event (the payload `seatEvent` builds,
    * id `eventId`) is appended in the same statement. Returns the license found (what the lease's
-   * answer tells of it) with the started lease, committed; or with null when nothing was claimed, and then nothing changed: the caller
-   * runs the general path in a transaction of its own, under the same lock, on the context read
-   * anew. Null when there is no such license (or the secret is not accepted).
+   * answer tells of it) with the started lease, committed; or with null when nothing was claimed,
+   * and then nothing changed: the caller runs the general path in a transaction of its own, under
+   * the same lock, on the context read anew. Null when there is no such license (or the secret is
+   * not accepted).
    */
   async claimCommon(input: CommonClaim, eventId: string): Promise<ClaimedContext | null> {
     return claimedContext(await this.claims({ ...input, vendorId: this.db.vendorId, eventId }), input);
