@@ -52,6 +52,8 @@ interface Sample {
   pg: number;
   rps: number;
   granted: number;
+  /** Milliseconds; the p99 of a burst (meaningful at a few connections: BENCH_AB_CONNECTIONS=8). */
+  p99: number;
 }
 
 async function main(): Promise<void> {
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
         pg: ((await postgresCpuSince(pgBefore, db)) * 1000) / result.requests,
         rps: result.rps,
         granted: result.granted / result.seconds,
+        p99: result.p99,
       });
       samples.set(key, list);
       if (result.errors > 0 || (t.scenario !== 'd' && result.non2xx > 0))
@@ -146,16 +149,16 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    '| scenario | variant | server CPU µs/req (median) | × limit (CPU) | Postgres CPU µs/req | req/s (median) | × limit (req/s) | granted/s |',
+    '| scenario | variant | server CPU µs/req (median) | × limit (CPU) | Postgres CPU µs/req | req/s (median) | × limit (req/s) | granted/s | p99 ms |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const t of targets) {
     const list = samples.get(`${t.scenario}|${t.name}`) ?? [];
     const cpu = median(list.map((s) => s.cpu));
     const rps = median(list.map((s) => s.rps));
     const granted = t.scenario === 'd' ? median(list.map((s) => s.granted)).toFixed(0) : '';
     console.log(
-      `| ${t.scenario} | ${t.name} | ${cpu.toFixed(0)} | ${(limitCpu / cpu).toFixed(2)} | ${median(list.map((s) => s.pg)).toFixed(0)} | ${rps.toFixed(0)} | ${(rps / limitRps).toFixed(2)} | ${granted} |`,
+      `| ${t.scenario} | ${t.name} | ${cpu.toFixed(0)} | ${(limitCpu / cpu).toFixed(2)} | ${median(list.map((s) => s.pg)).toFixed(0)} | ${rps.toFixed(0)} | ${(rps / limitRps).toFixed(2)} | ${granted} | ${median(list.map((s) => s.p99)).toFixed(1)} |`,
     );
   }
   console.log('');

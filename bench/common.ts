@@ -99,7 +99,9 @@ export async function startLicenseCentral(
     JWT_SECRET,
     PLATFORM_KEY,
     // One credential and one address make every request here: limits far above the load, so the
-    // limiter's cost is measured (one Redis round trip per request) but it never refuses.
+    // limiter's cost is measured but it never refuses. Both keys are hot (as an enterprise
+    // container's credential and its office's address are): their points are claimed 64 at a time
+    // (libs/auth/src/claimed-window.ts); a key seen once a window costs one Redis round trip.
     RATE_LIMIT_VENDOR_API_PER_KEY: '100000000',
     RATE_LIMIT_VENDOR_API_PER_IP: '100000000',
     RATE_LIMIT_DEVICE_PER_CREDENTIAL: '100000000',

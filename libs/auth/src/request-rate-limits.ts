@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { ConfigService } from '@leasehold/config';
 import { ContainerCredentialsService, isWellFormedContainerSecret } from '@leasehold/domain-licensing';
 import { isWellFormedApiKey, VendorLimits, VendorsService } from '@leasehold/domain-vendors';
 import { DomainError } from '@leasehold/errors';
 import { RedisService } from '@leasehold/redis';
+import { ClaimedWindow, WindowExhausted } from './claimed-window';
 
 // Request rate limits of license-central. Every authenticated request of the
 // vendor API counts against its API key and its client address; every request of the device API
@@ -14,10 +15,12 @@ import { RedisService } from '@leasehold/redis';
 // all replicas; past a limit: 429 RATE_LIMITED with `retryAfter` (and `Retry-After`).
 //
 // Cost on the hot path: the credential is identified by the SHA-256 of the bearer token, before
-// any database access, and both counters are taken in parallel: one Redis round trip per request.
-// A key that is over its limit is then blocked in process memory until its window ends
-// (`inMemoryBlockOnConsumed`), so a flood costs no Redis (and no database) at all. Should Redis
-// fail, each process falls back to counting in memory (`insuranceLimiter`).
+// any database access, and both counters are taken in parallel: at most one Redis round trip per
+// request, none for a key the process sees often (ClaimedWindow: a hot key's points are claimed
+// several at a time; all replicas together still never admit more than the limit). A key that is
+// over its limit is then refused from process memory until its window ends, so a flood costs no
+// Redis (and no database) at all. Should Redis fail, each process falls back to counting in memory
+// (`insuranceLimiter`).
 //
 // The vendor's plan (vendors.*PerMinute, set by the operator) replaces the per-credential default.
 // A credential's vendor never changes: each process looks it up once per credential and remembers
@@ -27,6 +30,12 @@ import { RedisService } from '@leasehold/redis';
 // heartbeats: one more statement on nearly every device request).
 
 export type RateLimitedApi = 'vendor' | 'device';
+
+/** The counters' names (their Redis keys' prefixes). */
+const COUNTERS = {
+  vendor: { ip: 'vendor-ip', credential: 'vendor-credential' },
+  device: { ip: 'device-ip', credential: 'device-credential' },
+} as const;
 
 const WINDOW_SECONDS = 60;
 const PLAN_CACHE_MS = 60_000;
@@ -53,7 +62,8 @@ export interface StreamSlot {
 
 @Injectable()
 export class RequestRateLimits {
-  private readonly limiters = new Map<string, RateLimiterRedis>();
+  /** Per counter (`device-ip`…), per limit. */
+  private readonly windows = new Map<string, Map<number, ClaimedWindow>>();
   /** Per vendor id. */
   private readonly plans = new Map<string, { expiresAt: number; limits: Promise<VendorLimits | null> }>();
   private readonly apiKeyVendors = new LRUCache<string, string>({ max: API_KEY_CACHE_MAX });
@@ -69,21 +79,29 @@ export class RequestRateLimits {
   /**
    * Counts one request of `api` against its credential (the bearer token, if any) and its client
    * address. Throws RATE_LIMITED past either limit. Returns the vendor's plan (null: defaults).
+   * `tokenHash`: the token's SHA-256 (hex), when the caller has it already.
    */
-  async admit(api: RateLimitedApi, token: string | null, ip: string): Promise<VendorLimits | null> {
-    const hash = token ? createHash('sha256').update(token).digest('hex') : null;
+  async admit(api: RateLimitedApi, token: string | null, ip: string, tokenHash?: string): Promise<VendorLimits | null> {
+    const hash = token ? (tokenHash ?? createHash('sha256').update(token).digest('hex')) : null;
     // Only a token of the right form can have a plan: garbage never reaches the database.
     const wellFormed =
       token !== null && (api === 'vendor' ? isWellFormedApiKey(token) : isWellFormedContainerSecret(token));
     const limits = hash && wellFormed ? await this.limitsFor(api, hash) : null;
-    const counted: Promise<unknown>[] = [this.limiter(`${api}-ip`, this.ipLimit(api)).consume(ip || 'unknown')];
-    if (hash) counted.push(this.limiter(`${api}-credential`, this.credentialLimit(api, limits)).consume(hash));
-    const results = await Promise.allSettled(counted);
+    // Both counters are taken, whatever the other answers (as a request counts against both).
+    const pending: Promise<void>[] = [];
+    const byAddress = this.window(api, 'ip', this.ipLimit(api)).take(ip || 'unknown');
+    if (byAddress) pending.push(byAddress);
+    if (hash) {
+      const byCredential = this.window(api, 'credential', this.credentialLimit(api, limits)).take(hash);
+      if (byCredential) pending.push(byCredential);
+    }
+    if (pending.length === 0) return limits;
+    const results = await Promise.allSettled(pending);
     let waitMs = 0;
     let refused = false;
     for (const result of results) {
       if (result.status === 'fulfilled') continue;
-      if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+      if (!(result.reason instanceof WindowExhausted)) throw result.reason;
       refused = true;
       waitMs = Math.max(waitMs, result.reason.msBeforeNext);
     }
@@ -149,22 +167,24 @@ export class RequestRateLimits {
       : (limits?.deviceRequestsPerMinute ?? this.config.get('RATE_LIMIT_DEVICE_PER_CREDENTIAL'));
   }
 
-  /** One limiter per counter and limit; counters of the same name share their Redis keys. */
-  private limiter(name: string, points: number): RateLimiterRedis {
-    const id = `${name}:${points}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      limiter = new RateLimiterRedis({
+  /** One window per counter and limit; windows of the same counter share their Redis keys. */
+  private window(api: RateLimitedApi, counter: 'ip' | 'credential', points: number): ClaimedWindow {
+    const name = COUNTERS[api][counter];
+    let byPoints = this.windows.get(name);
+    if (!byPoints) this.windows.set(name, (byPoints = new Map()));
+    let window = byPoints.get(points);
+    if (!window) {
+      const store = new RateLimiterRedis({
         storeClient: this.redis.client,
         keyPrefix: this.redis.key('rate', name),
         points,
         duration: WINDOW_SECONDS,
-        inMemoryBlockOnConsumed: points,
         insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
       });
-      this.limiters.set(id, limiter);
+      window = new ClaimedWindow(store, points);
+      byPoints.set(points, window);
     }
-    return limiter;
+    return window;
   }
 
   /** The plan of the credential's vendor, from memory, or looked up once a minute per vendor (concurrent reads of one vendor's plan share it). */

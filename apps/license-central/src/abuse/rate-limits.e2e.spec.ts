@@ -119,6 +119,19 @@ describe('request rate limits (license-central)', () => {
       expect(tally(statuses)).toEqual({ 200: 7, 429: 3 });
     });
 
+    it('counts a credential once whether the device lane or Express serves its requests', async () => {
+      const small = await vendorOnPlan('Two paths', { deviceRequestsPerMinute: 10 });
+      const c = await createPersonalContainerViaApi(http, dbOf(app), small);
+      const statuses: number[] = [];
+      for (let i = 0; i < 14; i++) {
+        const validate = http().post('/client/v1/validate').set(c.device).set('X-Forwarded-For', address());
+        // An Idempotency-Key sends the request past the lane, through Express and the global guard.
+        if (i % 2) validate.set('Idempotency-Key', `two-paths-${i}`);
+        statuses.push((await validate.send({ fingerprint: 'two-paths' })).status);
+      }
+      expect(statuses).toEqual([...Array.from({ length: 10 }, () => 200), 429, 429, 429, 429]);
+    });
+
     it("reads a vendor's plan once a minute for all its devices, not once per device secret (each device heartbeats about once a minute)", async () => {
       const many = await vendorOnPlan('Many devices', { deviceRequestsPerMinute: 50 });
       const devices: Awaited<ReturnType<typeof createPersonalContainerViaApi>>[] = [];

@@ -222,7 +222,12 @@ export class DeviceFastLane implements OnModuleInit, OnApplicationBootstrap {
   ): Promise<void> {
     // As the route: the guard's rate limits, then the principal (device-token: the parsed secret), then the handler.
     return inRequestContext(async () => {
-      req.vendorLimits = await this.rateLimits.admit('device', secret, proxyAddr(req, this.trust));
+      req.vendorLimits = await this.rateLimits.admit(
+        'device',
+        secret,
+        proxyAddr(req, this.trust),
+        token.credentialHash,
+      );
       req.user = token;
       const answer = JSON.stringify(await handle(token));
       // The bytes and headers of Express's res.json(), without its ETag: a hash of every answer
