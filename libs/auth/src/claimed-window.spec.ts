@@ -112,6 +112,30 @@ describe('ClaimedWindow (rate limits claimed several points at a time)', () => {
     expect(Number(await redis.client.get(`${prefix}:k`))).toBe(1);
   });
 
+  it('a wall clock turned back keeps no refusal (or claim) past the window', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
+    const redis = moduleRef.get(RedisService);
+    redises.push(redis);
+    const store = new RateLimiterRedis({
+      storeClient: redis.client,
+      keyPrefix: redis.key('rate-test', randomUUID()),
+      points: 2,
+      duration: 1,
+    });
+    const window = new ClaimedWindow(store, 2);
+    const realNow = Date.now.bind(Date);
+    try {
+      await window.take('k');
+      await window.take('k');
+      await expect(Promise.resolve(window.take('k'))).rejects.toBeInstanceOf(WindowExhausted);
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000); // an hour back
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await expect(Promise.resolve(window.take('k'))).resolves.toBeUndefined();
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('refuses past the limit with the time left in the window', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
     const redis = moduleRef.get(RedisService);

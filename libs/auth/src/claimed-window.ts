@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -26,7 +27,10 @@ const KEYS_MAX = 100_000;
 interface Claim {
   /** Claimed and not used yet. */
   points: number;
-  /** The window's end (epoch ms), as the store answered. */
+  /**
+   * The window's end as the store answered, on the monotonic clock (`performance.now()`): a wall
+   * clock turned back must not keep a claim's points, or a refusal, past the window.
+   */
   endsAt: number;
   /** The size of the next claim. */
   next: number;
@@ -55,12 +59,12 @@ export class ClaimedWindow {
    */
   take(key: string): Promise<void> | undefined {
     const claim = this.claims.get(key);
-    if (claim && claim.endsAt > Date.now()) {
+    if (claim && claim.endsAt > performance.now()) {
       if (claim.points > 0) {
         claim.points--;
         return undefined;
       }
-      if (claim.exhausted) return Promise.reject(new WindowExhausted(claim.endsAt - Date.now()));
+      if (claim.exhausted) return Promise.reject(new WindowExhausted(claim.endsAt - performance.now()));
       return this.claim(key, claim.next);
     }
     return this.claim(key, 1);
@@ -76,10 +80,10 @@ export class ClaimedWindow {
     }
     const counted = res.consumedPoints;
     const granted = Math.min(size, Math.max(0, this.points - (counted - size)));
-    const endsAt = Date.now() + res.msBeforeNext;
+    const endsAt = performance.now() + res.msBeforeNext;
     let claim = this.claims.get(key);
     // A claim of another (earlier) window: its points may not be used in this one.
-    if (!claim || claim.endsAt <= Date.now() || Math.abs(claim.endsAt - endsAt) > 1_000) {
+    if (!claim || claim.endsAt <= performance.now() || Math.abs(claim.endsAt - endsAt) > 1_000) {
       claim = { points: 0, endsAt, next: 1, exhausted: false };
       this.claims.set(key, claim);
     }
@@ -91,6 +95,6 @@ export class ClaimedWindow {
       claim.points--;
       return;
     }
-    throw new WindowExhausted(Math.max(0, claim.endsAt - Date.now()));
+    throw new WindowExhausted(Math.max(0, claim.endsAt - performance.now()));
   }
 }
