@@ -11,11 +11,11 @@ import autocannon from 'autocannon';
 export type Load =
   /** One fixed request. */
   | { kind: 'static'; method: 'GET' | 'POST'; path: string; body?: string; headers: Record<string, string> }
-  /** Requests over a list (each with its own bearer secret, or '' for the headers'), in order. */
+  /** Requests over a list (each with its own bearer secret, or '' for the headers', and its own body, or the load's), in order. */
   | {
       kind: 'rotate';
       method: 'POST';
-      entries: { auth: string; path: string }[];
+      entries: { auth: string; path: string; body?: string }[];
       body?: string;
       headers: Record<string, string>;
     }
@@ -66,7 +66,7 @@ function scriptFor(load: Load, threads: number): string {
     body = 'static.lua';
   } else if (load.kind === 'rotate') {
     const file = path.join(dir, `entries-${load.entries.length}-${Date.now()}.tsv`);
-    writeFileSync(file, load.entries.map((e) => `${e.auth}\t${e.path}`).join('\n') + '\n');
+    writeFileSync(file, load.entries.map((e) => `${e.auth}\t${e.path}\t${e.body ?? ''}`).join('\n') + '\n');
     constants.push(
       `METHOD = ${lua(load.method)}`,
       `ENTRIES_FILE = ${lua(file)}`,
@@ -148,6 +148,7 @@ async function runAutocannon(url: string, connections: number, seconds: number, 
           return {
             ...req,
             path: e.path,
+            ...(e.body === undefined ? {} : { body: e.body }),
             headers: e.auth ? { ...req.headers, authorization: `Bearer ${e.auth}` } : req.headers,
           };
         },

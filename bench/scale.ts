@@ -379,6 +379,35 @@ async function main(): Promise<void> {
     devices: 1000,
     headers: { Authorization: `Bearer ${seeded[0].enterpriseSecret}`, 'Content-Type': 'application/json' },
   });
+  // Validations spread over 60,000 personal containers, every request a credential this process
+  // has not seen before: its route read from credential_routes, and its own rate-limit claim (one
+  // Redis round trip; the address, 127.0.0.1, stays hot), as devices that validate now and then
+  // cost. Disjoint slices, so neither run repeats a credential of the warm-up or of the other.
+  const coldRows = await db.query<{ token: string; fp: string }>(
+    `SELECT ${token('i')} AS token, 'scale-dev-' || i AS fp
+       FROM generate_series(${ENTERPRISE + 100_001}, ${ENTERPRISE + 160_000}) i`,
+  );
+  const coldEntries = coldRows.rows.map((r) => ({
+    auth: r.token,
+    path: '/client/v1/validate',
+    body: JSON.stringify({ fingerprint: r.fp }),
+  }));
+  const coldLoad = (from: number, to: number) => ({
+    kind: 'rotate' as const,
+    method: 'POST' as const,
+    entries: coldEntries.slice(from, to),
+    headers: { 'Content-Type': 'application/json' },
+  });
+  await runLoad([app.url], 64, 1, coldLoad(0, 5_000));
+  const coldCpu0 = cpuMs(app.child.pid);
+  const coldPg0 = await postgresCpu(db);
+  const coldT = await runLoad([app.url], 64, SECONDS, coldLoad(5_000, 35_000));
+  const cold = {
+    t: coldT,
+    cpu: ((cpuMs(app.child.pid) - coldCpu0) * 1000) / coldT.requests,
+    pgCpu: ((await postgresCpuSince(coldPg0, db)) * 1000) / coldT.requests,
+    l: await runLoad([app.url], 8, SECONDS, coldLoad(35_000, 60_000)),
+  };
   rss.stop();
   out(`### Ratios at this size (${SECONDS} s per measurement, throughput at 64 connections, latency at 8)`);
   out();
@@ -393,6 +422,7 @@ async function main(): Promise<void> {
     );
   row('the limit (bulk PERSONAL container secret)', lim);
   row('Leasehold validate (bulk PERSONAL container)', val);
+  row('Leasehold validate, every request another PERSONAL container (cold credential)', cold);
   row('Leasehold checkout+release (100 seats, 1,000 devices)', co);
   out();
   out(
