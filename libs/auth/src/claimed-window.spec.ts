@@ -30,6 +30,22 @@ describe('ClaimedWindow (rate limits claimed several points at a time)', () => {
     await Promise.all(redises.splice(0).map((r) => r.onApplicationShutdown()));
   });
 
+  /** A window of `points` per `duration` seconds on keys of its own, with the Redis holding them. */
+  async function windowOf(points: number, duration: number, insured = false) {
+    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
+    const redis = moduleRef.get(RedisService);
+    redises.push(redis);
+    const prefix = redis.key('rate-test', randomUUID());
+    const store = new RateLimiterRedis({
+      storeClient: redis.client,
+      keyPrefix: prefix,
+      points,
+      duration,
+      ...(insured ? { insuranceLimiter: new RateLimiterMemory({ points, duration }) } : {}),
+    });
+    return { window: new ClaimedWindow(store, points), redis, prefix };
+  }
+
   const outcome = (limits: RequestRateLimits, token: string, ip: string) =>
     limits.admit('device', token, ip).then(
       () => 'ok',
@@ -91,18 +107,7 @@ describe('ClaimedWindow (rate limits claimed several points at a time)', () => {
   });
 
   it("drops a window's unused points when the window ends: the next window counts afresh", async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
-    const redis = moduleRef.get(RedisService);
-    redises.push(redis);
-    const prefix = redis.key('rate-test', randomUUID());
-    const store = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: prefix,
-      points: 100,
-      duration: 1,
-      insuranceLimiter: new RateLimiterMemory({ points: 100, duration: 1 }),
-    });
-    const window = new ClaimedWindow(store, 100);
+    const { window, redis, prefix } = await windowOf(100, 1, true);
     for (let i = 0; i < 10; i++) await window.take('k');
     const claimed = Number(await redis.client.get(`${prefix}:k`));
     expect(claimed).toBeGreaterThan(10); // claims of 1, 2, 4, 8: more than used
@@ -113,16 +118,7 @@ describe('ClaimedWindow (rate limits claimed several points at a time)', () => {
   });
 
   it('a wall clock turned back keeps no refusal (or claim) past the window', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
-    const redis = moduleRef.get(RedisService);
-    redises.push(redis);
-    const store = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: redis.key('rate-test', randomUUID()),
-      points: 2,
-      duration: 1,
-    });
-    const window = new ClaimedWindow(store, 2);
+    const { window } = await windowOf(2, 1);
     const realNow = Date.now.bind(Date);
     try {
       await window.take('k');
@@ -137,16 +133,7 @@ describe('ClaimedWindow (rate limits claimed several points at a time)', () => {
   });
 
   it('refuses past the limit with the time left in the window', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, RedisModule] }).compile();
-    const redis = moduleRef.get(RedisService);
-    redises.push(redis);
-    const store = new RateLimiterRedis({
-      storeClient: redis.client,
-      keyPrefix: redis.key('rate-test', randomUUID()),
-      points: 3,
-      duration: 60,
-    });
-    const window = new ClaimedWindow(store, 3);
+    const { window } = await windowOf(3, 60);
     for (let i = 0; i < 3; i++) await window.take('k');
     const refusal = await Promise.resolve(window.take('k')).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(WindowExhausted);

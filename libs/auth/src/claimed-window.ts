@@ -22,7 +22,7 @@ const MAX_CLAIM = 64;
 /** A claim takes at most this share of the points left in the window. */
 const CLAIM_SHARE_OF_LEFT = 4;
 /** Keys a process remembers claims for (each until its window ends). */
-const KEYS_MAX = 100_000;
+const KEYS_MAX = 50_000;
 
 interface Claim {
   /** Claimed and not used yet. */
