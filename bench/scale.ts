@@ -30,7 +30,7 @@ import {
   startLicenseCentral,
   runBench,
 } from './common';
-import { LOAD_GENERATOR, runLoad } from './load';
+import { Load, LOAD_GENERATOR, runLoad } from './load';
 
 const DATABASE_URL =
   process.env['BENCH_SCALE_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/leasehold_bench_scale';
@@ -361,14 +361,20 @@ async function main(): Promise<void> {
     body: JSON.stringify({ fingerprint: `scale-dev-${bulkPersonal}` }),
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${personal.rows[0].token}` },
   };
-  const measure = async (url: string, pid: number | undefined, load: Parameters<typeof runLoad>[3]) => {
-    await runLoad([url], 64, 1, load);
+  /** The warm-up, the 64-connection run and the 8-connection run; one load for all three, or one each. */
+  const measure = async (
+    url: string,
+    pid: number | undefined,
+    load: Load | ((run: 'warm-up' | 'throughput' | 'latency') => Load),
+  ) => {
+    const loadOf = typeof load === 'function' ? load : () => load;
+    await runLoad([url], 64, 1, loadOf('warm-up'));
     const cpu0 = cpuMs(pid);
     const pg = await postgresCpu(db);
-    const t = await runLoad([url], 64, SECONDS, load);
+    const t = await runLoad([url], 64, SECONDS, loadOf('throughput'));
     const cpu = ((cpuMs(pid) - cpu0) * 1000) / t.requests;
     const pgCpu = ((await postgresCpuSince(pg, db)) * 1000) / t.requests;
-    const l = await runLoad([url], 8, SECONDS, load);
+    const l = await runLoad([url], 8, SECONDS, loadOf('latency'));
     return { t, l, cpu, pgCpu };
   };
   const lim = await measure(limit.url, limit.child.pid, { ...validateLoad, path: '/validate' });
@@ -392,22 +398,14 @@ async function main(): Promise<void> {
     path: '/client/v1/validate',
     body: JSON.stringify({ fingerprint: r.fp }),
   }));
-  const coldLoad = (from: number, to: number) => ({
-    kind: 'rotate' as const,
-    method: 'POST' as const,
-    entries: coldEntries.slice(from, to),
+  /** Each run its own slice of the credentials. */
+  const coldSlices = { 'warm-up': [0, 5_000], throughput: [5_000, 35_000], latency: [35_000, 60_000] } as const;
+  const cold = await measure(app.url, app.child.pid, (run) => ({
+    kind: 'rotate',
+    method: 'POST',
+    entries: coldEntries.slice(...coldSlices[run]),
     headers: { 'Content-Type': 'application/json' },
-  });
-  await runLoad([app.url], 64, 1, coldLoad(0, 5_000));
-  const coldCpu0 = cpuMs(app.child.pid);
-  const coldPg0 = await postgresCpu(db);
-  const coldT = await runLoad([app.url], 64, SECONDS, coldLoad(5_000, 35_000));
-  const cold = {
-    t: coldT,
-    cpu: ((cpuMs(app.child.pid) - coldCpu0) * 1000) / coldT.requests,
-    pgCpu: ((await postgresCpuSince(coldPg0, db)) * 1000) / coldT.requests,
-    l: await runLoad([app.url], 8, SECONDS, coldLoad(35_000, 60_000)),
-  };
+  }));
   rss.stop();
   out(`### Ratios at this size (${SECONDS} s per measurement, throughput at 64 connections, latency at 8)`);
   out();
