@@ -26,7 +26,8 @@ describe('validations batched into one statement per vendor', () => {
   /** From now on: the statements on the pool whose text contains `marker` (restore with jest.restoreAllMocks). */
   const statementsContaining = (marker: string) => {
     const statements = jest.spyOn(world.app.get(PgPool).sql, '$queryRaw');
-    return () => statements.mock.calls.filter(([sql]) => String((sql as Prisma.Sql).text).includes(marker));
+    const textOf = (sql: unknown) => (Array.isArray(sql) ? sql.join('$') : String((sql as Prisma.Sql).text));
+    return () => statements.mock.calls.filter(([sql]) => textOf(sql).includes(marker));
   };
 
   it('the validations of one turn: one statement per vendor, each answered about its own container; a forged secret finds nothing', async () => {
@@ -98,5 +99,40 @@ describe('validations batched into one statement per vendor', () => {
       ['CHECKOUT_REQUIRED', small.licenseId, { quantity: 2, capacity: 2, inUse: 0, available: 2 }],
       ['VALID', e.licenseId, { quantity: 5, capacity: 5, inUse: 1, available: 4 }],
     ]);
+  });
+
+  it('secrets new to the process, of two vendors, validated in one turn: one read of their routes, each answered about its own container', async () => {
+    const a = await world.personalWithLicense({}, false);
+    const b = await world.personalWithLicense({}, false);
+    const other = await world.vendorWithLicense();
+    // none of these secrets was used yet, so the process has not read their routes
+    const routeReads = statementsContaining('FROM credential_routes');
+    const validations = [a.device, b.device, other.container.device, a.device].map((device) =>
+      validate(device, { fingerprint: FP }),
+    );
+    const forged = validate({ Authorization: `Bearer ${generateContainerSecret().token}` }, { fingerprint: FP });
+    const answers = await Promise.all(validations);
+    await expect(forged).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
+    const reads = routeReads();
+    jest.restoreAllMocks();
+    // one read for the five requests; the forged secret's second is rejectUnknown's (reset, or never issued?)
+    expect(reads).toHaveLength(2);
+    const hashes = [a, b, other.container].map((c) => tokenOf(c.device).credentialHash);
+    expect(reads[0][1]).toEqual(expect.arrayContaining(hashes));
+    expect(reads[0][1]).toHaveLength(5);
+
+    expect(answers.map(({ code, containerId, vendorId }) => [code, containerId, vendorId])).toEqual([
+      ['DEVICE_NOT_ACTIVATED', a.containerId, world.acme.vendor.id],
+      ['DEVICE_NOT_ACTIVATED', b.containerId, world.acme.vendor.id],
+      ['DEVICE_NOT_ACTIVATED', other.container.containerId, other.vendor.vendor.id],
+      ['DEVICE_NOT_ACTIVATED', a.containerId, world.acme.vendor.id],
+    ]);
+    // remembered now: validating them again reads no route
+    const again = statementsContaining('FROM credential_routes');
+    await Promise.all(
+      [a.device, b.device, other.container.device].map((device) => validate(device, { fingerprint: FP })),
+    );
+    expect(again()).toHaveLength(0);
+    jest.restoreAllMocks();
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { PgPool, PrismaService, VendorStatus } from '@leasehold/db';
+import { PgPool, PrismaService, STATEMENT_BATCH_MAX, VendorStatus } from '@leasehold/db';
 
 export interface CredentialRecord {
   vendorId: string;
@@ -32,6 +33,10 @@ const ROUTE_CACHE_SIZE = 200_000;
  * routes it found: after a device's first request the hot routes run their one statement alone.
  * A remembered route authenticates nothing (a reset secret no longer matches its container); an
  * unknown hash is never remembered, so hashes an attacker makes up cost a read each, not memory.
+ *
+ * The routes not yet remembered that are asked for in one turn of the event loop are read by one
+ * statement (`= ANY`, on the primary key): a burst of devices new to the process (a replica that
+ * just started, a fleet that validates now and then) pays one round trip per turn, not one each.
  */
 @Injectable()
 export class ContainerCredentialsRepository {
@@ -46,18 +51,25 @@ export class ContainerCredentialsRepository {
 
   /** The vendor and container this secret's hash was issued for (current or reset); null: never issued. */
   async routeOf(credentialHash: string): Promise<CredentialRoute | null> {
-    const known = this.routes.get(credentialHash);
-    if (known) return known;
-    const rows = await this.pg.sql.$queryRaw<CredentialRoute[]>`
-      SELECT r."vendorId", r."containerId" FROM credential_routes r WHERE r."credentialHash" = ${credentialHash}`;
-    const route = rows[0] ?? null;
-    if (route)
-      this.routes.set(credentialHash, {
-        vendorId: this.sharedVendorId(route.vendorId),
-        containerId: route.containerId,
-      });
-    return route;
+    return this.routes.get(credentialHash) ?? this.unknownRoutes.load(credentialHash);
   }
+
+  /** The routes of the hashes asked for in one turn that the process did not remember (one statement). */
+  private readonly unknownRoutes = new DataLoader<string, CredentialRoute | null>(
+    async (hashes) => {
+      const rows = await this.pg.sql.$queryRaw<(CredentialRoute & { credentialHash: string })[]>`
+        SELECT r."credentialHash", r."vendorId", r."containerId" FROM credential_routes r
+         WHERE r."credentialHash" = ANY(${hashes}::text[])`;
+      const found = new Map<string, CredentialRoute>();
+      for (const row of rows) {
+        const route = { vendorId: this.sharedVendorId(row.vendorId), containerId: row.containerId };
+        this.routes.set(row.credentialHash, route);
+        found.set(row.credentialHash, route);
+      }
+      return hashes.map((hash) => found.get(hash) ?? null);
+    },
+    { maxBatchSize: STATEMENT_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch), cache: false },
+  );
 
   private sharedVendorId(vendorId: string): string {
     const known = this.vendorIds.get(vendorId);
