@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { PgPool, Prisma, TenantContext } from '@leasehold/db';
 import {
+  DeviceSeatsService,
   DeviceToken,
   generateContainerSecret,
   hashContainerSecret,
@@ -115,8 +117,8 @@ describe('validations batched into one statement per vendor', () => {
     await expect(forged).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
     const reads = routeReads();
     jest.restoreAllMocks();
-    // one read for the five requests; the forged secret's second is rejectUnknown's (reset, or never issued?)
-    expect(reads).toHaveLength(2);
+    // one read for the five requests: the forged secret has no route, so it was never issued
+    expect(reads).toHaveLength(1);
     const hashes = [a, b, other.container].map((c) => tokenOf(c.device).credentialHash);
     expect(reads[0][1]).toEqual(expect.arrayContaining(hashes));
     expect(reads[0][1]).toHaveLength(5);
@@ -134,5 +136,31 @@ describe('validations batched into one statement per vendor', () => {
     );
     expect(again()).toHaveLength(0);
     jest.restoreAllMocks();
+  });
+
+  it('a made-up secret costs one route read on every device route, and is refused CREDENTIALS_INVALID', async () => {
+    const seats = world.app.get(DeviceSeatsService);
+    const forged = tokenOf({ Authorization: `Bearer ${generateContainerSecret().token}` });
+    const leaseId = randomUUID();
+    const general = jest.fn();
+    const attempts: [string, () => Promise<unknown>][] = [
+      ['validate', () => world.app.get(ValidationService).validate(forged, { fingerprint: FP })],
+      ['heartbeat', () => seats.heartbeat(forged, leaseId)],
+      ['release', () => seats.release(forged, leaseId, null)],
+      ['checkout', () => seats.checkout(forged, { license: { productCode: 'p' }, fingerprint: FP }, general)],
+      ['checkout with a user token', () => seats.checkout(forged, null, general)],
+    ];
+    for (const [name, attempt] of attempts) {
+      const routeReads = statementsContaining('FROM credential_routes');
+      const refused = await world.app
+        .get(TenantContext)
+        .run(world.acme.vendor.id, attempt)
+        .catch((e: unknown) => e);
+      const reads = routeReads().length;
+      jest.restoreAllMocks();
+      expect([name, refused]).toEqual([name, expect.objectContaining({ code: 'CREDENTIALS_INVALID' })]);
+      expect([name, reads]).toEqual([name, 1]);
+    }
+    expect(general).not.toHaveBeenCalled();
   });
 });

@@ -78,10 +78,12 @@ export class ContainerCredentialsRepository {
     return vendorId;
   }
 
-  /** Every device request but validate, heartbeat, release and the common checkout asks this first: the route (remembered), then one indexed read on the plain pg pool. */
-  async findByHash(credentialHash: string): Promise<CredentialRecord | null> {
-    const route = await this.routeOf(credentialHash);
-    if (!route) return null;
+  /**
+   * The container whose current secret has this hash, within the route's vendor: one indexed read
+   * on the plain pg pool, after the route (`routeOf`), for every device request but validate,
+   * heartbeat, release and the common checkout. Null: no current secret has it (reset, or never issued).
+   */
+  async findOnRoute(route: CredentialRoute, credentialHash: string): Promise<CredentialRecord | null> {
     const rows = await this.pg.sql.$queryRaw<CredentialRecord[]>`
       SELECT c."vendorId", c.id AS "containerId", c."credentialVersion", v.status::text AS "vendorStatus"
         FROM containers c JOIN vendors v ON v.id = c."vendorId"
@@ -90,9 +92,7 @@ export class ContainerCredentialsRepository {
   }
 
   /** Only asked when no current secret matched, so the hot path never pays for it. */
-  async isRetired(credentialHash: string): Promise<boolean> {
-    const route = await this.routeOf(credentialHash);
-    if (!route) return false;
+  async isRetired(route: CredentialRoute, credentialHash: string): Promise<boolean> {
     const row = await this.prisma.retiredCredential.findUnique({
       where: { vendorId_credentialHash: { vendorId: route.vendorId, credentialHash } },
       select: { credentialHash: true },

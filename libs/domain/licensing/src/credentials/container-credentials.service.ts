@@ -30,8 +30,9 @@ export class ContainerCredentialsService {
 
   /** Looks a secret's hash up; an unknown or reset one, or one of a suspended vendor, throws. */
   async authenticateHash(credentialHash: string): Promise<DevicePrincipal> {
-    const record = await this.credentials.findByHash(credentialHash);
-    if (!record) return this.rejectUnknown(credentialHash);
+    const route = await this.credentials.routeOf(credentialHash);
+    const record = route && (await this.credentials.findOnRoute(route, credentialHash));
+    if (!record) return this.rejectUnknown(credentialHash, route);
     return this.principalOf(record);
   }
 
@@ -81,9 +82,14 @@ export class ContainerCredentialsService {
     return principal;
   }
 
-  /** The error for a hash that matches no current secret: reset (REVOKED) or never issued (INVALID). */
-  async rejectUnknown(credentialHash: string): Promise<never> {
-    if (await this.credentials.isRetired(credentialHash)) {
+  /**
+   * The error for a hash that matches no current secret: reset (REVOKED) or never issued (INVALID).
+   * `route`: the hash's route as the caller already read it (null: none, so never issued, and no
+   * second read; a reset secret keeps its route), or undefined to read it here.
+   */
+  async rejectUnknown(credentialHash: string, route?: CredentialRoute | null): Promise<never> {
+    const known = route === undefined ? await this.credentials.routeOf(credentialHash) : route;
+    if (known && (await this.credentials.isRetired(known, credentialHash))) {
       throw new DomainError(
         'CREDENTIALS_REVOKED',
         'These container credentials were reset; re-link the device with the new secret',

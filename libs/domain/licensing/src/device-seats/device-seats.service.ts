@@ -29,15 +29,16 @@ export class DeviceSeatsService {
 
   async heartbeat(token: DeviceToken, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
     const vendorId = await this.credentials.vendorOf(token);
-    const beat =
-      vendorId && (await this.seats.heartbeatByCredential(vendorId, token.credentialHash, leaseId, knownRevision));
+    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const beat = await this.seats.heartbeatByCredential(vendorId, token.credentialHash, leaseId, knownRevision);
     if (beat) return beat;
     return this.seats.heartbeat((await this.authenticate(token)).containerId, leaseId, knownRevision);
   }
 
   async release(token: DeviceToken, leaseId: string, returnKey: string | null): Promise<EndedLeaseView> {
     const vendorId = await this.credentials.vendorOf(token);
-    const released = vendorId && (await this.seats.releaseByCredential(vendorId, token.credentialHash, leaseId));
+    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const released = await this.seats.releaseByCredential(vendorId, token.credentialHash, leaseId);
     if (released) return released;
     return this.seats.release((await this.authenticate(token)).containerId, leaseId, returnKey);
   }
@@ -53,8 +54,9 @@ export class DeviceSeatsService {
     common: Omit<CheckoutInput, 'containerId' | 'user' | 'ticketId' | 'borrowUntil' | 'returnKeyHash'> | null,
     general: (principal: DevicePrincipal) => Promise<LeaseView>,
   ): Promise<LeaseView> {
-    const route = common && (await this.credentials.routeOf(token));
-    if (common && route) {
+    const route = await this.credentials.routeOf(token);
+    if (!route) return this.credentials.rejectUnknown(token.credentialHash, null);
+    if (common) {
       this.credentials.enterRoute(route);
       const lease = await this.checkouts.checkoutByCredential(
         { ...common, containerId: route.containerId },

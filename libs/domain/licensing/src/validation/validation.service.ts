@@ -92,7 +92,7 @@ export class ValidationService {
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
     const vendorId = await this.credentials.vendorOf(token);
-    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash);
+    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
     const rows = await this.validation.load(
       vendorId,
       token.credentialHash,
