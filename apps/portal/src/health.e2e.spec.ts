@@ -74,18 +74,23 @@ describe('health and HTTP basics (portal)', () => {
   });
 
   it('answers an unknown route with 404 ROUTE_NOT_FOUND in the error envelope', async () => {
-    const res = await http().get('/portal/v1/nothing-here');
+    // as an API client asks (Accept: JSON): a browser asking for HTML gets the web app's page where
+    // one is built (portal-web.middleware.ts), whatever the path but the API's own
+    const res = await http().get('/portal/v1/nothing-here').set('Accept', 'application/json');
     expectError(res, 404, 'ROUTE_NOT_FOUND');
     expect(res.body.error.message).toContain('/portal/v1/nothing-here');
     // The vendor API lives in license-central, not here.
-    expectError(await http().get('/v1/products'), 404, 'ROUTE_NOT_FOUND');
+    expectError(await http().get('/v1/products').set('Accept', 'text/html'), 404, 'ROUTE_NOT_FOUND');
   });
 
   it('echoes an incoming X-Request-Id in the header and in error bodies, and makes one otherwise', async () => {
     const live = await http().get('/health/live').set('X-Request-Id', 'portal-probe-1').expect(200);
     expect(live.headers['x-request-id']).toBe('portal-probe-1');
 
-    const notFound = await http().get('/nowhere').set('X-Request-Id', 'portal-trace-2');
+    const notFound = await http()
+      .get('/nowhere')
+      .set('X-Request-Id', 'portal-trace-2')
+      .set('Accept', 'application/json');
     expectError(notFound, 404, 'ROUTE_NOT_FOUND');
     expect(notFound.body.requestId).toBe('portal-trace-2');
 
@@ -97,7 +102,7 @@ describe('health and HTTP basics (portal)', () => {
     expectError(malformed, 400, 'MALFORMED_JSON');
     expect(malformed.body.requestId).toBe('portal-json');
 
-    const generated = await http().get('/nowhere');
+    const generated = await http().get('/nowhere').set('Accept', 'application/json');
     expectError(generated, 404, 'ROUTE_NOT_FOUND');
     expect(generated.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
