@@ -1,7 +1,8 @@
 // The portal API client: same origin, JSON, the shared error envelope, and the login (access token
 // in memory, the single-use refresh token in localStorage so a reload keeps you logged in). A 401 for
 // an expired access token refreshes once and retries; only one refresh runs at a time, because
-// presenting a used refresh token twice ends the whole login (REFRESH_TOKEN_REUSED).
+// presenting a used refresh token twice ends the whole login (REFRESH_TOKEN_REUSED), except once
+// right after a refresh whose answer never arrived (the portal's reuse grace).
 import { createStore, get as idbGet, set as idbSet, type UseStore } from 'idb-keyval';
 import type { Page, LoginTokens, LoginUser } from './types';
 
@@ -161,7 +162,7 @@ async function parse<T>(res: Response): Promise<T> {
  * Exchanges the refresh token for a new pair; one at a time, across tabs too (Web Locks), always
  * with the newest token (readLatest): another tab may have rotated it, and presenting a used one
  * would end the whole login. The new token is in IndexedDB before the lock is let go. Ends the
- * login when refused.
+ * login when refused. A refresh whose answer never arrived is sent once more (sendRefresh).
  */
 export function refreshLogin(): Promise<void> {
   refreshing ??= withRefreshLock(async () => {
@@ -170,7 +171,7 @@ export function refreshLogin(): Promise<void> {
       auth.clear();
       throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
     }
-    const res = await send('POST', '/v1/auth/refresh', { refreshToken: latest.refreshToken }, null);
+    const res = await sendRefresh(latest.refreshToken);
     try {
       const tokens = await parse<LoginTokens>(res);
       auth.start(latest.vendor, tokens);
@@ -184,6 +185,29 @@ export function refreshLogin(): Promise<void> {
     refreshing = null;
   });
   return refreshing;
+}
+
+/** Statuses of a proxy that answered in the portal's place: the portal may have answered the refresh. */
+const LOST_ANSWER_STATUSES = new Set([502, 504]);
+const REFRESH_RETRY_DELAY_MS = 500;
+
+/**
+ * Sends the refresh, and once more with the same token when its answer never arrived (the network
+ * dropped, or a proxy gave up): the portal may have rotated the token all the same, and this tab
+ * still holds only the used one. The portal answers that second refresh with a new pair instead of
+ * ending the login, as long as it comes within its reuse grace (PORTAL_REFRESH_REUSE_GRACE_SECONDS,
+ * 30 s by default) and the lost token was never used. Runs under the refresh lock, like every refresh.
+ */
+async function sendRefresh(refreshToken: string): Promise<Response> {
+  const attempt = () => send('POST', '/v1/auth/refresh', { refreshToken }, null);
+  try {
+    const res = await attempt();
+    if (!LOST_ANSWER_STATUSES.has(res.status)) return res;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'NETWORK_ERROR') throw error;
+  }
+  await new Promise((resolve) => setTimeout(resolve, REFRESH_RETRY_DELAY_MS));
+  return attempt();
 }
 
 function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {

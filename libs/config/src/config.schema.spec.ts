@@ -139,6 +139,18 @@ describe('configuration', () => {
     expect(Object.keys(problemsOf(productionEnv({ DATABASE_POOLER: 'pgbouncer' })))).toEqual(['DATABASE_POOLER']);
   });
 
+  it('PORTAL_REFRESH_REUSE_GRACE_SECONDS: 30 by default, 0 (off) to 60 whole seconds, anything else refused by name', () => {
+    expect(loadConfig(productionEnv()).PORTAL_REFRESH_REUSE_GRACE_SECONDS).toBe(30);
+    for (const seconds of [0, 1, 60]) {
+      const env = productionEnv({ PORTAL_REFRESH_REUSE_GRACE_SECONDS: String(seconds) });
+      expect(loadConfig(env).PORTAL_REFRESH_REUSE_GRACE_SECONDS).toBe(seconds);
+    }
+    for (const bad of ['-1', '61', '1.5', 'thirty']) {
+      const problems = problemsOf(productionEnv({ PORTAL_REFRESH_REUSE_GRACE_SECONDS: bad }));
+      expect(Object.keys(problems)).toEqual(['PORTAL_REFRESH_REUSE_GRACE_SECONDS']);
+    }
+  });
+
   it('refuses a PLATFORM_KEY that is not 32 bytes', () => {
     for (const key of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64')]) {
       expect(problemsOf(productionEnv({ PLATFORM_KEY: key }))).toEqual({

@@ -92,6 +92,12 @@ export const configSchema = z.object({
   PORTAL_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   PORTAL_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /**
+   * A used portal refresh token presented again within this many seconds of its use, while the
+   * token that replaced it was never used, is a retry whose answer was lost: it gets a new pair in
+   * place of the unused one instead of ending the login as reuse. 0 turns the grace off.
+   */
+  PORTAL_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
+  /**
    * Failed portal logins allowed per vendor+email (15 minutes) and per vendor+client address (1 hour)
    * before a temporary block. Each attempt is counted before the password is checked.
    */

@@ -80,10 +80,15 @@ export const ERROR_CATALOGUE = {
     description:
       'The portal access token no longer applies: the user was removed, disabled, reset their password or logged out everywhere.',
   },
-  REFRESH_TOKEN_INVALID: { status: 401, description: 'The refresh token is unknown, expired or revoked.' },
+  REFRESH_TOKEN_INVALID: {
+    status: 401,
+    description:
+      'The refresh token is unknown, expired or revoked (also one retired by a retry within the reuse grace), or another request with it was answered at the same moment (the login goes on with that answer).',
+  },
   REFRESH_TOKEN_REUSED: {
     status: 401,
-    description: 'The refresh token was already used: its whole family (session) is now revoked.',
+    description:
+      'The refresh token was already used (and is no retry of a lost answer within PORTAL_REFRESH_REUSE_GRACE_SECONDS): its whole family (session) is now revoked.',
   },
   ONE_TIME_TOKEN_INVALID: {
     status: 400,

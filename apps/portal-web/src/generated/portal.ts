@@ -1776,7 +1776,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new access token and a new refresh token; the one sent is used up. */
+            /** @description A new access token and a new refresh token; the one sent is used up. A used token sent again within PORTAL_REFRESH_REUSE_GRACE_SECONDS (30 s) of its use, while the refresh token its answer carried was never used (the answer was lost on the way), gets a new pair too, and that unused token stops working. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1794,7 +1794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked) */
+            /** @description REFRESH_TOKEN_INVALID (also for the loser of two requests with one token at the same moment; the login goes on) / REFRESH_TOKEN_REUSED (the whole login is revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;

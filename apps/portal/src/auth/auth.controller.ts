@@ -38,11 +38,16 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({
     type: TokenPairDto,
-    description: 'A new access token and a new refresh token; the one sent is used up.',
+    description:
+      'A new access token and a new refresh token; the one sent is used up. A used token sent again within ' +
+      'PORTAL_REFRESH_REUSE_GRACE_SECONDS (30 s) of its use, while the refresh token its answer carried was never ' +
+      'used (the answer was lost on the way), gets a new pair too, and that unused token stops working.',
   })
   @PortalErrors({
     status: 401,
-    description: 'REFRESH_TOKEN_INVALID / REFRESH_TOKEN_REUSED (the whole login is revoked)',
+    description:
+      'REFRESH_TOKEN_INVALID (also for the loser of two requests with one token at the same moment; the login goes on) / ' +
+      'REFRESH_TOKEN_REUSED (the whole login is revoked)',
   })
   refresh(@Body() body: RefreshDto): Promise<LoginTokens> {
     return this.identity.refresh(body.refreshToken);

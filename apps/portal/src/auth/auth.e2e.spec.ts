@@ -134,10 +134,13 @@ describe('portal authentication', () => {
     const user = await createPortalUser(app, acme);
     const first = (await login(acme.vendor.slug, user.email, user.password).expect(200)).body;
     const second = (await refresh(first.refreshToken).expect(200)).body;
-    // The thief replays the first refresh token: reuse detected.
+    const third = (await refresh(second.refreshToken).expect(200)).body;
+    // The thief replays the first refresh token after the owner went on with its successor: reuse
+    // detected. (Replayed before that successor is used, within PORTAL_REFRESH_REUSE_GRACE_SECONDS,
+    // it would pass for a retry whose answer was lost: refresh-grace.e2e.spec.ts.)
     expect((await refresh(first.refreshToken).expect(401)).body.error.code).toBe('REFRESH_TOKEN_REUSED');
     // Every access token of the family stops at once, not up to 15 minutes later.
-    for (const token of [first.accessToken, second.accessToken]) {
+    for (const token of [first.accessToken, second.accessToken, third.accessToken]) {
       expect((await getMe(token).expect(401)).body.error.code).toBe('TOKEN_REVOKED');
     }
     // The session createPortalUser opened is another family: it keeps working.
@@ -154,14 +157,6 @@ describe('portal authentication', () => {
       expect((await getMe(token).expect(401)).body.error.code).toBe('TOKEN_REVOKED');
     }
     await http().get('/v1/me').set(user.auth).expect(200);
-  });
-
-  it('lets only one of two concurrent refreshes with one token win, and then ends the family', async () => {
-    const user = await createPortalUser(app, acme);
-    const results = await Promise.all([1, 2].map(() => refresh(user.refreshToken)));
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
-    const winner = results.find((r) => r.status === 200)!.body;
-    await refresh(winner.refreshToken).expect(401);
   });
 
   it('refuses an expired refresh token', async () => {

@@ -23,6 +23,8 @@ export interface RefreshTokenRecord {
   expiresAt: Date;
   usedAt: Date | null;
   revokedAt: Date | null;
+  /** The token this one's use issued (a grace answer replaces it); null while unused. */
+  replacedById: string | null;
 }
 
 export interface OneTimeTokenRecord {
@@ -59,6 +61,17 @@ type CredentialRow = {
   tokenVersion: number;
   vendor: { status: string };
 };
+
+const refreshTokenSelect = {
+  id: true,
+  vendorId: true,
+  userId: true,
+  familyId: true,
+  expiresAt: true,
+  usedAt: true,
+  revokedAt: true,
+  replacedById: true,
+} as const;
 
 const toCredential = ({ vendor, ...row }: CredentialRow): CredentialRecord => ({
   ...row,
@@ -131,37 +144,61 @@ export class IdentityRepository {
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
     // By the hash alone: the vendor is not known yet (unique per vendor; 256-bit secrets do not collide).
-    return this.prisma.refreshToken.findFirst({
-      where: { tokenHash },
-      select: {
-        id: true,
-        vendorId: true,
-        userId: true,
-        familyId: true,
-        expiresAt: true,
-        usedAt: true,
-        revokedAt: true,
-      },
-    });
+    return this.prisma.refreshToken.findFirst({ where: { tokenHash }, select: refreshTokenSelect });
   }
 
+  /** A refresh token of the current vendor by id (the successor of a used one, or one re-read after a race). */
+  async findRefreshTokenById(id: string): Promise<RefreshTokenRecord | null> {
+    return this.db.client.refreshToken.findUnique({ where: this.db.key(id), select: refreshTokenSelect });
+  }
+
+  /** `id` may be given (made in code): a rotation records the new token on the used one first. */
   async createRefreshToken(
     tx: TenantTransaction,
-    data: { userId: string; familyId: string; tokenHash: string; expiresAt: Date },
+    data: { id?: string; userId: string; familyId: string; tokenHash: string; expiresAt: Date },
   ): Promise<void> {
     await tx.refreshToken.create({ data: { ...data, vendorId: this.db.vendorId } });
   }
 
   /**
-   * Marks the token used if it is still unused and unrevoked (a conditional update, so two
-   * concurrent refreshes with one token cannot both succeed). False when it was not.
+   * Marks the token used, replaced by `replacedById`, if it is still unused, unrevoked and
+   * unexpired (a conditional update, so two concurrent refreshes with one token cannot both
+   * succeed, nor a use slip past the retirement of the token by a grace answer). False when it
+   * was not.
    */
-  async markRefreshTokenUsed(tx: TenantTransaction, id: string, at: Date): Promise<boolean> {
+  async markRefreshTokenUsed(tx: TenantTransaction, id: string, at: Date, replacedById: string): Promise<boolean> {
     const { count } = await tx.refreshToken.updateMany({
-      where: { id, usedAt: null, revokedAt: null },
-      data: { usedAt: at },
+      where: { id, usedAt: null, revokedAt: null, expiresAt: { gt: at } },
+      data: { usedAt: at, replacedById },
     });
     return count === 1;
+  }
+
+  /**
+   * The reuse grace's two conditional updates, in one transaction with the new token's insert.
+   * First the used token `id` names `replacedById` in place of its successor `successorId`:
+   * SUCCESSOR_CHANGED when its successor is no longer that one (another retry replaced it first)
+   * or the token was revoked meanwhile. Then that successor is retired if it is still unused,
+   * unrevoked and unexpired: SUCCESSOR_TAKEN when it was used or revoked meanwhile (the caller
+   * rolls the first update back). Retired means it expires at `at`: it is refused from then on
+   * like any expired token, and it is not revoked, because a revoked token ends its family's
+   * access tokens (findSession). The used token's row is locked first: it is the one row racing
+   * retries of the same token queue on, and revoking a family mostly meets the older token first.
+   */
+  async replaceSuccessor(
+    tx: TenantTransaction,
+    change: { id: string; successorId: string; replacedById: string; at: Date },
+  ): Promise<'REPLACED' | 'SUCCESSOR_CHANGED' | 'SUCCESSOR_TAKEN'> {
+    const moved = await tx.refreshToken.updateMany({
+      where: { id: change.id, replacedById: change.successorId, usedAt: { not: null }, revokedAt: null },
+      data: { replacedById: change.replacedById },
+    });
+    if (moved.count !== 1) return 'SUCCESSOR_CHANGED';
+    const retired = await tx.refreshToken.updateMany({
+      where: { id: change.successorId, usedAt: null, revokedAt: null, expiresAt: { gt: change.at } },
+      data: { expiresAt: change.at },
+    });
+    return retired.count === 1 ? 'REPLACED' : 'SUCCESSOR_TAKEN';
   }
 
   async revokeFamily(familyId: string, at: Date): Promise<number> {

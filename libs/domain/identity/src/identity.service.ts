@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@leasehold/config';
-import { TenantContext } from '@leasehold/db';
+import { TenantContext, uuidV7 } from '@leasehold/db';
 import { AuditService } from '@leasehold/domain-audit';
 import { DomainError } from '@leasehold/errors';
 import { AccessTokens } from './access-tokens';
 import { AccountTokensService } from './account-tokens.service';
-import { CredentialRecord, IdentityRepository, OneTimeTokenRecord } from './identity.repository';
+import { CredentialRecord, IdentityRepository, OneTimeTokenRecord, RefreshTokenRecord } from './identity.repository';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PortalPrincipal, PortalRole, LoginTokens } from './identity.types';
@@ -14,10 +14,12 @@ import { hashSecretToken, generateSecretToken } from './secret-token';
 
 // Portal identity: a user is (vendor, email); login answers a short-lived access token and a
 // rotating refresh token. Refresh tokens form a family per login (the session); presenting a used
-// token again means it was copied, so the whole family is revoked. Access tokens carry the user's
-// tokenVersion and their session's family id and are checked against the database on every
-// request, so removal, disabling and password resets (every session) and reuse detection and
-// logout (that session) end access at once.
+// token again means it was copied, so the whole family is revoked, unless it comes within the
+// reuse grace while the token that replaced it was never used: then it is a retry whose answer was
+// lost, and it gets a new pair in place of that one. Access tokens carry the user's tokenVersion
+// and their session's family id and are checked against the database on every request, so
+// removal, disabling and password resets (every session) and reuse detection and logout (that
+// session) end access at once.
 
 const normalise = (email: string) => email.trim().toLowerCase();
 
@@ -33,6 +35,7 @@ interface SessionUser {
 @Injectable()
 export class IdentityService {
   private readonly refreshTtlMs: number;
+  private readonly reuseGraceMs: number;
 
   constructor(
     private readonly repository: IdentityRepository,
@@ -45,6 +48,7 @@ export class IdentityService {
     config: ConfigService,
   ) {
     this.refreshTtlMs = config.get('PORTAL_REFRESH_TOKEN_TTL_DAYS') * 86_400_000;
+    this.reuseGraceMs = config.get('PORTAL_REFRESH_REUSE_GRACE_SECONDS') * 1000;
   }
 
   async login(
@@ -74,28 +78,85 @@ export class IdentityService {
     return this.tenant.run(
       record.vendorId,
       async () => {
-        if (record.usedAt) return this.reuseDetected(record.familyId, now);
+        if (record.usedAt) return this.presentedAgain(record, record.usedAt, now);
         if (record.expiresAt.getTime() <= now.getTime()) throw refreshInvalid();
-        const user = await this.repository.findCredentials(record.vendorId, record.userId);
-        if (!user || user.status !== 'ACTIVE' || !user.vendorActive) throw refreshInvalid();
-        const next = generateSecretToken('refresh');
-        const refreshExpiresAt = new Date(now.getTime() + this.refreshTtlMs);
+        const user = await this.activeUser(record);
+        const next = this.nextToken(now);
         const rotated = await this.repository.transaction(async (tx) => {
-          if (!(await this.repository.markRefreshTokenUsed(tx, record.id, now))) return false;
-          await this.repository.createRefreshToken(tx, {
-            userId: user.id,
-            familyId: record.familyId,
-            tokenHash: next.hash,
-            expiresAt: refreshExpiresAt,
-          });
+          if (!(await this.repository.markRefreshTokenUsed(tx, record.id, now, next.row.id))) return false;
+          await this.repository.createRefreshToken(tx, { ...next.row, userId: user.id, familyId: record.familyId });
           return true;
         });
-        // Lost a race with another use of the same token (or it was revoked meanwhile): reuse.
-        if (!rotated) return this.reuseDetected(record.familyId, now);
-        return this.tokens(user, record.familyId, next.token, refreshExpiresAt, now);
+        if (!rotated) return this.changedMeanwhile(record, now);
+        return this.tokens(user, record.familyId, next.token, next.row.expiresAt, now);
       },
       { type: 'PORTAL_USER', id: record.userId },
     );
+  }
+
+  /**
+   * A used refresh token presented again. Within the reuse grace of its use, while the token that
+   * replaced it (its successor) was never used, the answer to its refresh was lost on the way (the
+   * client never received the successor): a new pair, and the unused successor retired (it expires
+   * at once) in the same transaction, so the family never has two live refresh tokens. Of retries
+   * at the same moment one gets the pair; the others are refused without ending the login.
+   * Anything else is reuse: the whole family is revoked.
+   */
+  private async presentedAgain(record: RefreshTokenRecord, usedAt: Date, now: Date): Promise<LoginTokens> {
+    const withinGrace = now.getTime() - usedAt.getTime() < this.reuseGraceMs;
+    // Tokens used before successors were recorded have none: reuse, as they always were.
+    const successor =
+      withinGrace && record.replacedById ? await this.repository.findRefreshTokenById(record.replacedById) : null;
+    if (!successor || successor.usedAt) return this.reuseDetected(record.familyId, now);
+    // Another retry of this token retired it a moment ago (or the family was just revoked).
+    if (successor.revokedAt || successor.expiresAt.getTime() <= now.getTime()) throw raceLost();
+    const user = await this.activeUser(record);
+    const next = this.nextToken(now);
+    const outcome = await this.repository
+      .transaction(async (tx) => {
+        const change = { id: record.id, successorId: successor.id, replacedById: next.row.id, at: now };
+        const replaced = await this.repository.replaceSuccessor(tx, change);
+        if (replaced === 'SUCCESSOR_TAKEN') throw new RollBack(replaced);
+        if (replaced === 'REPLACED') {
+          await this.repository.createRefreshToken(tx, { ...next.row, userId: user.id, familyId: record.familyId });
+        }
+        return replaced;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof RollBack) return error.outcome;
+        throw error;
+      });
+    // The successor was used (or the family revoked) while this request ran: reuse after all.
+    if (outcome === 'SUCCESSOR_TAKEN') return this.reuseDetected(record.familyId, now);
+    // Another retry of this token, at the same moment, replaced the successor first.
+    if (outcome === 'SUCCESSOR_CHANGED') throw raceLost();
+    return this.tokens(user, record.familyId, next.token, next.row.expiresAt, now);
+  }
+
+  /**
+   * The token was used or revoked between reading it and using it. Used by a request at the same
+   * moment (two refreshes with one token): with the reuse grace on, that one won and the login
+   * goes on with its pair; this one is refused without ending it (had it come a moment later, it
+   * would have been a grace answer). Revoked meanwhile, or the grace off: reuse.
+   */
+  private async changedMeanwhile(record: RefreshTokenRecord, now: Date): Promise<never> {
+    const current = this.reuseGraceMs > 0 ? await this.repository.findRefreshTokenById(record.id) : null;
+    if (current?.usedAt && !current.revokedAt) throw raceLost();
+    return this.reuseDetected(record.familyId, now);
+  }
+
+  /** The token's user, if they may still refresh: active, of an active vendor. */
+  private async activeUser(record: RefreshTokenRecord): Promise<CredentialRecord> {
+    const user = await this.repository.findCredentials(record.vendorId, record.userId);
+    if (!user || user.status !== 'ACTIVE' || !user.vendorActive) throw refreshInvalid();
+    return user;
+  }
+
+  /** A new refresh token, its id made here so that the used token can name it before it is inserted. */
+  private nextToken(now: Date): { token: string; row: { id: string; tokenHash: string; expiresAt: Date } } {
+    const secret = generateSecretToken('refresh');
+    const expiresAt = new Date(now.getTime() + this.refreshTtlMs);
+    return { token: secret.token, row: { id: uuidV7(), tokenHash: secret.hash, expiresAt } };
   }
 
   /** Ends the session (refresh-token family) the token belongs to. Unknown tokens are ignored. */
@@ -285,4 +346,17 @@ export class IdentityService {
 }
 
 const refreshInvalid = () => new DomainError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid; log in again');
+/** Two requests with one refresh token at the same moment: the other one's pair carries the login on. */
+const raceLost = () =>
+  new DomainError(
+    'REFRESH_TOKEN_INVALID',
+    'Another request with this refresh token was answered at the same moment; this one is refused',
+  );
 const tokenUsed = () => new DomainError('ONE_TIME_TOKEN_USED', 'This token was already used');
+
+/** Rolls the grace transaction back when its second conditional update finds the successor taken. */
+class RollBack extends Error {
+  constructor(readonly outcome: 'SUCCESSOR_TAKEN') {
+    super(outcome);
+  }
+}
