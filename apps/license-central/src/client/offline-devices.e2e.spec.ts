@@ -1,14 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TenantContext, TenantPrisma } from '@leasehold/db';
-import { DevicesService } from '@leasehold/domain-licensing';
+import { OfflineDevicesService } from '@leasehold/domain-licensing';
 import { randomBytes } from 'node:crypto';
 import { fingerprintDigest, returnKeyHashOf } from '@leasehold/license-file';
 import { createPersonalContainerViaApi, createTestApp, createVendor, dbOf, TestVendor } from '@leasehold/testing';
 import { LICENSE_CENTRAL_API } from '../api-info';
 import { AppModule } from '../app.module';
 
-// DevicesService's offline entry points: the same device limit, lock and idempotency as online
+// OfflineDevicesService's entry points: the same device limit, lock and idempotency as online
 // activation, for devices known only by their fingerprint digest.
 describe('DevicesService offline activation and deactivation (by fingerprint digest)', () => {
   let app: INestApplication;
@@ -24,13 +24,15 @@ describe('DevicesService offline activation and deactivation (by fingerprint dig
 
   const inTransaction = <T>(
     fn: (
-      service: DevicesService,
+      service: OfflineDevicesService,
       tx: Parameters<Parameters<TenantPrisma['client']['$transaction']>[0]>[0],
     ) => Promise<T>,
   ) =>
     app
       .get(TenantContext)
-      .run(acme.vendor.id, () => app.get(TenantPrisma).client.$transaction((tx) => fn(app.get(DevicesService), tx)));
+      .run(acme.vendor.id, () =>
+        app.get(TenantPrisma).client.$transaction((tx) => fn(app.get(OfflineDevicesService), tx)),
+      );
 
   it('online and offline devices share the device limit; 20 racing offline activations admit exactly the free slots', async () => {
     const c = await createPersonalContainerViaApi(http, dbOf(app), acme, { deviceLimit: 3 });

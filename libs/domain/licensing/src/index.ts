@@ -7,6 +7,7 @@ export * from './credentials/container-secret';
 export * from './credentials/device-principal';
 export * from './device-seats/device-seats.service';
 export * from './devices/devices.service';
+export { OfflineDevicesService, offlineFingerprint } from './devices/offline-devices.service';
 export * from './licenses/licenses.service';
 export * from './licensing.module';
 export * from './licensing.types';

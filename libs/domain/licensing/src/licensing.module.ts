@@ -11,8 +11,10 @@ import { GroupBorrowingRepository } from './containers/group-borrowing.repositor
 import { GroupBorrowingService } from './containers/group-borrowing.service';
 import { RevokeAccessOfRemovedUser } from './containers/revoke-access-of-removed-user.subscriber';
 import { DeviceSeatsService } from './device-seats/device-seats.service';
+import { DeviceSlotsService } from './devices/device-slots.service';
 import { DevicesRepository } from './devices/devices.repository';
 import { DevicesService } from './devices/devices.service';
+import { OfflineDevicesService } from './devices/offline-devices.service';
 import { LicensesRepository } from './licenses/licenses.repository';
 import { LicensesService } from './licenses/licenses.service';
 import { PurchaseSplitRepository } from './purchases/purchase-split.repository';
@@ -40,7 +42,9 @@ import { ValidationService } from './validation/validation.service';
     GroupBorrowingRepository,
     GroupBorrowingService,
     DevicesRepository,
+    DeviceSlotsService,
     DevicesService,
+    OfflineDevicesService,
     ValidationRepository,
     ValidationService,
     DeviceSeatsService,
@@ -54,6 +58,7 @@ import { ValidationService } from './validation/validation.service';
     PurchasesService,
     PurchaseSplitService,
     DevicesService,
+    OfflineDevicesService,
     ValidationService,
     DeviceSeatsService,
   ],

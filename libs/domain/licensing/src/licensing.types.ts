@@ -155,3 +155,9 @@ export interface ActivateDeviceCommand {
   name: string;
   platform?: string | null;
 }
+
+export interface ActivationResult {
+  device: DeviceView;
+  /** False when this fingerprint was already active (idempotent repeat). */
+  created: boolean;
+}

@@ -3,10 +3,10 @@ import { TenantContext } from '@leasehold/db';
 import {
   ContainerScope,
   ContainersService,
-  DevicesService,
   DeviceView,
   LicensesService,
   LicenseWithProductView,
+  OfflineDevicesService,
   offlineFingerprint,
 } from '@leasehold/domain-licensing';
 import { EndedLeaseView, SeatCheckoutService, SeatsService } from '@leasehold/domain-seats';
@@ -20,8 +20,8 @@ import { OfflineRequestRepository } from './offline-request.repository';
 // shows a request code; a group admin (portal) or the vendor submits it here and carries the
 // response code back. Every code is single-use: its nonce is recorded per container under a
 // unique index, in the transaction of its effect where there is one. Activations count against
-// the device limit in the licensing domain's own rule (DevicesService, under the container lock);
-// borrows take a seat through the seats domain; a release code (kind `deactivate`) frees the
+// the device limit in the licensing domain's own rule (OfflineDevicesService, under the container
+// lock); borrows take a seat through the seats domain; a release code (kind `deactivate`) frees the
 // device's slot (PERSONAL) or returns the seats it borrowed offline (ENTERPRISE).
 
 export interface SubmitOfflineCodeCommand {
@@ -67,7 +67,7 @@ export class OfflineActivationService {
     private readonly requests: OfflineRequestRepository,
     private readonly containers: ContainersService,
     private readonly licenses: LicensesService,
-    private readonly devices: DevicesService,
+    private readonly devices: OfflineDevicesService,
     private readonly checkouts: SeatCheckoutService,
     private readonly seats: SeatsService,
     private readonly signingKeys: SigningKeysService,
