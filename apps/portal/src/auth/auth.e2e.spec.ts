@@ -1,8 +1,7 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { IdentityService } from '@leasehold/domain-identity';
 import { PrismaService } from '@leasehold/db';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import {
   createGroup,
   createPortalUser,
@@ -13,11 +12,7 @@ import {
   TestVendor,
 } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
-import { AppModule } from '../app.module';
-
-// The portal has no vendor routes; the test app adds the vendor registry to make test vendors.
-@Module({ imports: [AppModule, VendorsModule] })
-class PortalTestModule {}
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 
 describe('portal authentication', () => {
   let app: INestApplication;
@@ -31,7 +26,7 @@ describe('portal authentication', () => {
   });
   afterAll(() => app.close());
 
-  const createTestApp = () => createApp(PortalTestModule, PORTAL_API);
+  const createTestApp = () => createApp(PortalLicensingTestModule, PORTAL_API);
   const http = () => request(app.getHttpServer());
   const login = (vendor: string, email: string, password: string) =>
     http().post('/v1/auth/login').send({ vendor, email, password });

@@ -1,14 +1,10 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { OutboxRepository } from '@leasehold/domain-events';
 import { TenantContext } from '@leasehold/db';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import { createPortalUser, createTestAppWithEnv, createVendor, expectError, TestVendor } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
-import { AppModule } from '../app.module';
-
-@Module({ imports: [AppModule, VendorsModule] })
-class PortalTestModule {}
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 
 // Written as the abuse. Small limits so the attacks stay quick:
 // 3 failed logins per account, 5 per (vendor, address); 2 reset requests per account, 4 per address.
@@ -32,7 +28,7 @@ describe('portal login and password-reset abuse', () => {
 
   describe('behind one trusted proxy (TRUST_PROXY=1)', () => {
     beforeAll(async () => {
-      app = await createTestAppWithEnv(PortalTestModule, PORTAL_API, { ...LIMITS, TRUST_PROXY: '1' });
+      app = await createTestAppWithEnv(PortalLicensingTestModule, PORTAL_API, { ...LIMITS, TRUST_PROXY: '1' });
       acme = await createVendor(app, 'Acme');
       other = await createVendor(app, 'Other');
     });
@@ -106,7 +102,7 @@ describe('portal login and password-reset abuse', () => {
 
   describe('without a trusted proxy (TRUST_PROXY=0, the default)', () => {
     beforeAll(async () => {
-      app = await createTestAppWithEnv(PortalTestModule, PORTAL_API, { ...LIMITS, TRUST_PROXY: '0' });
+      app = await createTestAppWithEnv(PortalLicensingTestModule, PORTAL_API, { ...LIMITS, TRUST_PROXY: '0' });
       acme = await createVendor(app, 'Acme');
     });
     afterAll(() => app.close());

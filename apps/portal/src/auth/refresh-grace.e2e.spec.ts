@@ -4,12 +4,11 @@
 // else is still reuse and ends the login. Real portal app, Postgres and Redis; the races are held at
 // the same moment by a row lock taken from another connection (no timing luck).
 import { createHash } from 'node:crypto';
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PrismaService } from '@leasehold/db';
 import { IdentityService } from '@leasehold/domain-identity';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import {
   createPortalUser,
   createTestApp,
@@ -19,11 +18,7 @@ import {
   TestVendor,
 } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
-import { AppModule } from '../app.module';
-
-// The portal has no vendor routes; the test app adds the vendor registry to make test vendors.
-@Module({ imports: [AppModule, VendorsModule] })
-class PortalTestModule {}
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 
 interface Pair {
   accessToken: string;
@@ -37,8 +32,10 @@ describe('portal refresh: the reuse grace for a refresh whose answer was lost', 
   let acme: TestVendor;
 
   beforeAll(async () => {
-    app = await createTestApp(PortalTestModule, PORTAL_API);
-    strict = await createTestAppWithEnv(PortalTestModule, PORTAL_API, { PORTAL_REFRESH_REUSE_GRACE_SECONDS: '0' });
+    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
+    strict = await createTestAppWithEnv(PortalLicensingTestModule, PORTAL_API, {
+      PORTAL_REFRESH_REUSE_GRACE_SECONDS: '0',
+    });
     acme = await createVendor(app, 'Acme');
   });
   afterAll(async () => {

@@ -1,6 +1,5 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import {
   appBehindCuttableDatabase,
   createPortalUser,
@@ -10,13 +9,10 @@ import {
   waitFor,
 } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
-import { AppModule } from '../app.module';
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 
 // Fault injection (docs/operations.md, "Postgres unreachable"): the portal's token check loads
 // the user on every request; a database that is gone must not log valid users out (401).
-
-@Module({ imports: [AppModule, VendorsModule] })
-class PortalTestModule {}
 
 describe('portal while Postgres is unreachable (fault injection)', () => {
   let app: INestApplication;
@@ -25,7 +21,7 @@ describe('portal while Postgres is unreachable (fault injection)', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    ({ app, proxy, close } = await appBehindCuttableDatabase(PortalTestModule, PORTAL_API));
+    ({ app, proxy, close } = await appBehindCuttableDatabase(PortalLicensingTestModule, PORTAL_API));
   });
   afterAll(async () => {
     await close?.();

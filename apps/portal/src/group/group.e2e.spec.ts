@@ -1,8 +1,7 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PrismaService, TenantContext } from '@leasehold/db';
 import { OutboxRepository } from '@leasehold/domain-events';
-import { VendorsModule } from '@leasehold/domain-vendors';
 import {
   createGroup,
   createPortalUser,
@@ -12,11 +11,7 @@ import {
   TestVendor,
 } from '@leasehold/testing';
 import { PORTAL_API } from '../api-info';
-import { AppModule } from '../app.module';
-
-// The portal has no vendor routes; the test app adds the vendor registry to make test vendors.
-@Module({ imports: [AppModule, VendorsModule] })
-class PortalTestModule {}
+import { PortalLicensingTestModule } from '../testing/portal-test-module';
 
 describe('portal group administration', () => {
   let app: INestApplication;
@@ -24,7 +19,7 @@ describe('portal group administration', () => {
   let other: TestVendor;
 
   beforeAll(async () => {
-    app = await createTestApp(PortalTestModule, PORTAL_API);
+    app = await createTestApp(PortalLicensingTestModule, PORTAL_API);
     acme = await createVendor(app, 'Acme');
     other = await createVendor(app, 'Other');
   });
