@@ -1,5 +1,4 @@
-import { createGroupWithMembers } from '@leasehold/testing';
-import { h, useUsagePortal } from './usage.fixture';
+import { h, strangersOf, useUsagePortal } from './usage.fixture';
 
 // A license's usage as its group admin queries it (GET /v1/group/licenses/:licenseId/usage): the
 // series, its validation and its scope. The lease history behind it: usage.lease-history.e2e.spec.ts.
@@ -116,7 +115,6 @@ describe('portal usage (group admins query a license of their group)', () => {
 
   it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
     const w = await world();
-    const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
     const query = { from: h(0).toISOString(), to: h(3).toISOString(), granularity: 'hour' };
     const member = await http()
       .get(`/v1/group/licenses/${w.license.id}/usage`)
@@ -124,11 +122,7 @@ describe('portal usage (group admins query a license of their group)', () => {
       .set(w.member.auth)
       .expect(403);
     expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
-    for (const [auth, licenseId] of [
-      [w.b.users[0].auth, w.license.id],
-      [o.users[0].auth, w.license.id],
-      [w.admin.auth, w.bLicense.id],
-    ] as const) {
+    for (const [auth, licenseId] of await strangersOf(portal, w)) {
       const res = await http().get(`/v1/group/licenses/${licenseId}/usage`).query(query).set(auth);
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NOT_FOUND');

@@ -13,7 +13,23 @@ export interface UsagePortal {
   portal: PortalLicensing;
   http: Http;
   /** Group A's 3-seat license with a known lease history on 10 January 2026; group B with a license of its own. */
-  world: () => ReturnType<typeof usageWorld>;
+  world: () => Promise<UsageWorld>;
+}
+
+export type UsageWorld = Awaited<ReturnType<typeof usageWorld>>;
+
+/**
+ * Who asks for which license and must get 404 (never 403: the license's existence is theirs to
+ * know no more than its data): group B's admin for A's license, an admin of another vendor for
+ * A's license, and A's admin for B's license.
+ */
+export async function strangersOf(portal: PortalLicensing, w: UsageWorld) {
+  const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
+  return [
+    [w.b.users[0].auth, w.license.id],
+    [o.users[0].auth, w.license.id],
+    [w.admin.auth, w.bLicense.id],
+  ] as const;
 }
 
 /** usePortalLicensing's portal, made before the describe block's tests and closed after them, and its usage world. */

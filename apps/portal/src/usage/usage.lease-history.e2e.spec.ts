@@ -1,6 +1,6 @@
 import { PrismaService } from '@leasehold/db';
 import { createGroupWithMembers } from '@leasehold/testing';
-import { h, useUsagePortal } from './usage.fixture';
+import { h, strangersOf, useUsagePortal } from './usage.fixture';
 
 // The lease history a group admin reads: of one license of the group, and of the whole group (as
 // a list and as CSV).
@@ -115,14 +115,9 @@ describe('portal usage (group admins query a license of their group)', () => {
 
     it('refuses members (403) and hides licenses of other groups and vendors (404)', async () => {
       const w = await historyWorld();
-      const o = await createGroupWithMembers(portal.app, portal.other, ['ADMIN']);
       const member = await http().get(url(w.license.id)).set(w.member.auth).expect(403);
       expect(member.body.error.code).toBe('GROUP_ADMIN_REQUIRED');
-      for (const [auth, licenseId] of [
-        [w.b.users[0].auth, w.license.id],
-        [o.users[0].auth, w.license.id],
-        [w.admin.auth, w.bLicense.id],
-      ] as const) {
+      for (const [auth, licenseId] of await strangersOf(portal, w)) {
         const res = await http().get(url(licenseId)).set(auth);
         expect(res.status).toBe(404);
         expect(res.body.error.code).toBe('NOT_FOUND');
