@@ -40,8 +40,11 @@ export default [
     },
   },
   {
-    // Type-checked rules: a forgotten `await` in a seat check is a bug.
-    files: ['apps/**/*.ts', 'apps/**/*.tsx', 'libs/**/*.ts', 'packages/**/*.ts'],
+    // Type-checked rules: a forgotten `await` in a seat check is a bug. The patterns are relative
+    // to the config eslint loads: `nx lint` runs in each project's folder with the project's config
+    // (which spreads this one), so a pattern naming apps/, libs/ or packages/ would match nothing
+    // there (it did until the fifteenth speed session: these rules only ran from the root).
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -49,7 +52,8 @@ export default [
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // `_name`: deliberately unused (an argument, or a property destructured out of a rest object).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
 ];

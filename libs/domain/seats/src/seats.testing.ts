@@ -4,7 +4,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@leasehold/config';
-import { DbModule, PrismaService, TenantContext, TenantPrisma } from '@leasehold/db';
+import { DbModule, PrismaService, TenantContext } from '@leasehold/db';
 import { insertLicenseRows, LicenseRows } from './license-rows';
 import { SeatsModule } from './seats.module';
 
