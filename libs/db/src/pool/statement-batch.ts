@@ -4,6 +4,17 @@ import DataLoader from 'dataloader';
 export const STATEMENT_BATCH_MAX = 64;
 
 /**
+ * DataLoader's options for "the calls of one turn of the event loop, at most STATEMENT_BATCH_MAX,
+ * nothing cached between batches": `statementBatch`'s, and those of a batched read that needs no
+ * vendor (a global table's).
+ */
+export const ONE_TURN_BATCH = {
+  cache: false,
+  maxBatchSize: STATEMENT_BATCH_MAX,
+  batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch),
+} as const;
+
+/**
  * One statement for many requests: the calls of `load` made in the same turn of the event loop
  * (the requests whose answers arrived together from Redis or the network) run as one statement per
  * vendor, `run(vendorId, items)`, which answers the rows it found by `keyOf` (absent: null for
@@ -27,30 +38,27 @@ export function statementBatch<Item extends { vendorId: string }, Row>(
     const found = await run(vendorId, items);
     return items.map((item) => found.get(keyOf(item)) ?? null);
   };
-  const loader = new DataLoader<Item, Row | null, Item>(
-    async (items) => {
-      const answers: (Row | null | Error)[] = [];
-      const groups = new Map<string, number[]>();
-      for (const [i, item] of items.entries()) {
-        const group = groups.get(item.vendorId);
-        if (group) group.push(i);
-        else groups.set(item.vendorId, [i]);
-      }
-      await Promise.all(
-        [...groups].map(async ([vendorId, indices]) => {
-          const group = indices.map((i) => items[i]);
-          const rows = await answer(vendorId, group).catch((error: unknown) =>
-            group.length === 1
-              ? [asError(error)]
-              : Promise.all(group.map((item) => answer(vendorId, [item]).then(([row]) => row, asError))),
-          );
-          indices.forEach((i, n) => (answers[i] = rows[n]));
-        }),
-      );
-      return answers;
-    },
-    { cache: false, maxBatchSize: STATEMENT_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-  );
+  const loader = new DataLoader<Item, Row | null, Item>(async (items) => {
+    const answers: (Row | null | Error)[] = [];
+    const groups = new Map<string, number[]>();
+    for (const [i, item] of items.entries()) {
+      const group = groups.get(item.vendorId);
+      if (group) group.push(i);
+      else groups.set(item.vendorId, [i]);
+    }
+    await Promise.all(
+      [...groups].map(async ([vendorId, indices]) => {
+        const group = indices.map((i) => items[i]);
+        const rows = await answer(vendorId, group).catch((error: unknown) =>
+          group.length === 1
+            ? [asError(error)]
+            : Promise.all(group.map((item) => answer(vendorId, [item]).then(([row]) => row, asError))),
+        );
+        indices.forEach((i, n) => (answers[i] = rows[n]));
+      }),
+    );
+    return answers;
+  }, ONE_TURN_BATCH);
   return (item) => loader.load(item);
 }
 

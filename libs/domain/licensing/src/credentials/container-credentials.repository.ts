@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { PgPool, PrismaService, STATEMENT_BATCH_MAX, VendorStatus } from '@leasehold/db';
+import { ONE_TURN_BATCH, PgPool, PrismaService, VendorStatus } from '@leasehold/db';
 
 export interface CredentialRecord {
   vendorId: string;
@@ -55,21 +55,18 @@ export class ContainerCredentialsRepository {
   }
 
   /** The routes of the hashes asked for in one turn that the process did not remember (one statement). */
-  private readonly unknownRoutes = new DataLoader<string, CredentialRoute | null>(
-    async (hashes) => {
-      const rows = await this.pg.sql.$queryRaw<(CredentialRoute & { credentialHash: string })[]>`
+  private readonly unknownRoutes = new DataLoader<string, CredentialRoute | null>(async (hashes) => {
+    const rows = await this.pg.sql.$queryRaw<(CredentialRoute & { credentialHash: string })[]>`
         SELECT r."credentialHash", r."vendorId", r."containerId" FROM credential_routes r
          WHERE r."credentialHash" = ANY(${hashes}::text[])`;
-      const found = new Map<string, CredentialRoute>();
-      for (const row of rows) {
-        const route = { vendorId: this.sharedVendorId(row.vendorId), containerId: row.containerId };
-        this.routes.set(row.credentialHash, route);
-        found.set(row.credentialHash, route);
-      }
-      return hashes.map((hash) => found.get(hash) ?? null);
-    },
-    { maxBatchSize: STATEMENT_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch), cache: false },
-  );
+    const found = new Map<string, CredentialRoute>();
+    for (const row of rows) {
+      const route = { vendorId: this.sharedVendorId(row.vendorId), containerId: row.containerId };
+      this.routes.set(row.credentialHash, route);
+      found.set(row.credentialHash, route);
+    }
+    return hashes.map((hash) => found.get(hash) ?? null);
+  }, ONE_TURN_BATCH);
 
   private sharedVendorId(vendorId: string): string {
     const known = this.vendorIds.get(vendorId);
