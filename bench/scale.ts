@@ -485,7 +485,7 @@ async function main(): Promise<void> {
   // Both as the device routes run them: the secret's vendor (credential_routes), then the statement.
   const credentials = ctx.get(licensing.ContainerCredentialsService);
   const vendorOf = async (credentialHash: string) =>
-    (await credentials.vendorOf({ kind: 'device-token', credentialHash })) ?? '';
+    (await credentials.issuedRoute({ kind: 'device-token', credentialHash })).vendorId;
   await record('validate', async () =>
     ctx.get(ValidationRepository).load(await vendorOf(hash), hash, `scale-dev-${bulkPersonal}`, null),
   );

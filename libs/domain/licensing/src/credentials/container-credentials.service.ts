@@ -37,19 +37,14 @@ export class ContainerCredentialsService {
   }
 
   /**
-   * The vendor a secret's hash was issued by, for the hot routes' one statement (which names it,
-   * so it runs on that vendor's shard alone); null: never issued (then `rejectUnknown`).
-   */
-  vendorOf(token: DeviceToken): Promise<string | null> {
-    return this.vendorOfHash(token.credentialHash);
-  }
-
-  /**
    * The vendor and container a secret was issued for (remembered per process; a route never
-   * changes), for a statement that authenticates itself; null: never issued. Authenticates nothing.
+   * changes), for the hot routes' one statement, which names the vendor (so it runs on that
+   * vendor's shard alone) and authenticates itself. A hash without a route was never issued: 401
+   * CREDENTIALS_INVALID at once, with no second read (a reset secret keeps its route). Authenticates nothing.
    */
-  routeOf(token: DeviceToken): Promise<CredentialRoute | null> {
-    return this.credentials.routeOf(token.credentialHash);
+  async issuedRoute(token: DeviceToken): Promise<CredentialRoute> {
+    const route = await this.credentials.routeOf(token.credentialHash);
+    return route ?? this.rejectUnknown(token.credentialHash, null);
   }
 
   /**
@@ -84,12 +79,11 @@ export class ContainerCredentialsService {
 
   /**
    * The error for a hash that matches no current secret: reset (REVOKED) or never issued (INVALID).
-   * `route`: the hash's route as the caller already read it (null: none, so never issued, and no
-   * second read; a reset secret keeps its route), or undefined to read it here.
+   * `route`: the hash's route as the caller read it (null: none, so never issued; a reset secret
+   * keeps its route).
    */
-  async rejectUnknown(credentialHash: string, route?: CredentialRoute | null): Promise<never> {
-    const known = route === undefined ? await this.credentials.routeOf(credentialHash) : route;
-    if (known && (await this.credentials.isRetired(known, credentialHash))) {
+  async rejectUnknown(credentialHash: string, route: CredentialRoute | null): Promise<never> {
+    if (route && (await this.credentials.isRetired(route, credentialHash))) {
       throw new DomainError(
         'CREDENTIALS_REVOKED',
         'These container credentials were reset; re-link the device with the new secret',

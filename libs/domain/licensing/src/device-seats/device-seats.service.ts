@@ -28,16 +28,14 @@ export class DeviceSeatsService {
   ) {}
 
   async heartbeat(token: DeviceToken, leaseId: string, knownRevision?: number | null): Promise<HeartbeatView> {
-    const vendorId = await this.credentials.vendorOf(token);
-    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const { vendorId } = await this.credentials.issuedRoute(token);
     const beat = await this.seats.heartbeatByCredential(vendorId, token.credentialHash, leaseId, knownRevision);
     if (beat) return beat;
     return this.seats.heartbeat((await this.authenticate(token)).containerId, leaseId, knownRevision);
   }
 
   async release(token: DeviceToken, leaseId: string, returnKey: string | null): Promise<EndedLeaseView> {
-    const vendorId = await this.credentials.vendorOf(token);
-    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const { vendorId } = await this.credentials.issuedRoute(token);
     const released = await this.seats.releaseByCredential(vendorId, token.credentialHash, leaseId);
     if (released) return released;
     return this.seats.release((await this.authenticate(token)).containerId, leaseId, returnKey);
@@ -54,8 +52,7 @@ export class DeviceSeatsService {
     common: Omit<CheckoutInput, 'containerId' | 'user' | 'ticketId' | 'borrowUntil' | 'returnKeyHash'> | null,
     general: (principal: DevicePrincipal) => Promise<LeaseView>,
   ): Promise<LeaseView> {
-    const route = await this.credentials.routeOf(token);
-    if (!route) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const route = await this.credentials.issuedRoute(token);
     if (common) {
       this.credentials.enterRoute(route);
       const lease = await this.checkouts.checkoutByCredential(

@@ -91,16 +91,15 @@ export class ValidationService {
    * suspended vendor: 403 VENDOR_SUSPENDED.
    */
   async validate(token: DeviceToken, command: ValidateCommand, now = new Date()): Promise<ValidationAnswer> {
-    const vendorId = await this.credentials.vendorOf(token);
-    if (!vendorId) return this.credentials.rejectUnknown(token.credentialHash, null);
+    const route = await this.credentials.issuedRoute(token);
     const rows = await this.validation.load(
-      vendorId,
+      route.vendorId,
       token.credentialHash,
       command.fingerprint,
       command.product ?? null,
     );
     const head = rows[0];
-    if (!head) return this.credentials.rejectUnknown(token.credentialHash);
+    if (!head) return this.credentials.rejectUnknown(token.credentialHash, route);
     const principal = this.credentials.enter(this.credentials.principalOf(head));
     if (command.user && command.user.vendorId !== principal.vendorId)
       throw new DomainError('TOKEN_INVALID', 'The userToken is not a portal token of this vendor');
